@@ -1,0 +1,16 @@
+//! Steward's schema, one set of migrations for SQLite and PostgreSQL.
+//! Migrations name tables and columns directly, never the server's entities,
+//! so old migrations keep compiling as the entities evolve.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,164 @@
+//! `/accounts`: customer accounts. Reads carry an `ETag`; updates honour
+//! `If-Match`.
+
+use actix_web::http::header;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use shared::accounts::{Account, CreateAccountRequest, UpdateAccountRequest};
+use shared::{ErrorBody, Page};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::StaffActor;
+use crate::domain::accounts::{self as domain, etag, AccountFilter};
+use crate::domain::pagination::PageQuery;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_accounts)
+        .service(create_account)
+        .service(get_account)
+        .service(update_account)
+        .service(archive_account)
+        .service(restore_account);
+}
+
+fn with_etag(status: actix_web::http::StatusCode, account: Account) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, etag(&account)))
+        .json(account)
+}
+
+/// Lists accounts, newest first, filtered by `q` (name or code), owner and stage.
+#[utoipa::path(
+    tag = "accounts",
+    params(AccountFilter, PageQuery),
+    responses((status = 200, body = Page<Account>), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/accounts")]
+async fn list_accounts(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    filter: web::Query<AccountFilter>,
+    page: web::Query<PageQuery>,
+) -> AppResult<web::Json<Page<Account>>> {
+    Ok(web::Json(
+        domain::list(&state.db, &actor, filter.into_inner(), page.into_inner()).await?,
+    ))
+}
+
+/// Creates an account (admin, manager, CSM). The code must be unique and match
+/// the workspace's coding rule.
+#[utoipa::path(
+    tag = "accounts",
+    request_body = CreateAccountRequest,
+    responses(
+        (status = 201, body = Account, headers(("ETag" = String))),
+        (status = 403, body = ErrorBody),
+        (status = 409, description = "Duplicate customer code", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/accounts")]
+async fn create_account(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    body: web::Json<CreateAccountRequest>,
+) -> AppResult<HttpResponse> {
+    let account = domain::create(&state.db, &actor, body.into_inner(), state.clock.now()).await?;
+    Ok(with_etag(actix_web::http::StatusCode::CREATED, account))
+}
+
+#[utoipa::path(
+    tag = "accounts",
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = Account, headers(("ETag" = String))), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/accounts/{id}")]
+async fn get_account(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let account = domain::get(&state.db, &actor, *id).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, account))
+}
+
+/// Changes an account. Send `If-Match` with the `ETag` you read: a stale one
+/// answers 412 and changes nothing.
+#[utoipa::path(
+    tag = "accounts",
+    params(
+        ("id" = i64, Path, description = "Account id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the last read"),
+    ),
+    request_body = UpdateAccountRequest,
+    responses(
+        (status = 200, body = Account, headers(("ETag" = String))),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 412, description = "Stale If-Match", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/accounts/{id}")]
+async fn update_account(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Json<UpdateAccountRequest>,
+) -> AppResult<HttpResponse> {
+    let if_match = req
+        .headers()
+        .get(header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or("\u{0}invalid"));
+    let account = domain::update(
+        &state.db,
+        &actor,
+        *id,
+        if_match,
+        body.into_inner(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, account))
+}
+
+/// Archives an account: it leaves lists (unless `include_archived=true`).
+#[utoipa::path(
+    tag = "accounts",
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = Account), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/accounts/{id}/archive")]
+async fn archive_account(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let account = domain::set_archived(&state.db, &actor, *id, true, state.clock.now()).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, account))
+}
+
+/// Brings an archived account back.
+#[utoipa::path(
+    tag = "accounts",
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = Account), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/accounts/{id}/restore")]
+async fn restore_account(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let account = domain::set_archived(&state.db, &actor, *id, false, state.clock.now()).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, account))
+}

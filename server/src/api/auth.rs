@@ -1,0 +1,165 @@
+//! `/signup`, `/auth/*`, `/me`.
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use shared::auth::{AcceptInviteRequest, AuthResponse, LoginRequest, Me, SignupRequest};
+use shared::ErrorBody;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Actor;
+use crate::domain::auth::{self as domain, SignedIn};
+use crate::error::AppResult;
+use crate::state::AppState;
+
+pub const REFRESH_COOKIE: &str = "steward_refresh";
+const COOKIE_PATH: &str = "/api/v1/auth";
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(signup)
+        .service(login)
+        .service(refresh)
+        .service(logout)
+        .service(accept_invite)
+        .service(me);
+}
+
+fn refresh_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build(REFRESH_COOKIE, token)
+        .path(COOKIE_PATH)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.public_url.starts_with("https://"))
+        .max_age(CookieDuration::days(state.config.refresh_token_ttl_days))
+        .finish()
+}
+
+fn cleared_cookie() -> Cookie<'static> {
+    let mut cookie = Cookie::build(REFRESH_COOKIE, "")
+        .path(COOKIE_PATH)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish();
+    cookie.make_removal();
+    cookie
+}
+
+fn signed_in(state: &AppState, status: actix_web::http::StatusCode, s: SignedIn) -> HttpResponse {
+    HttpResponse::build(status)
+        .cookie(refresh_cookie(state, s.refresh_token))
+        .insert_header(("Cache-Control", "no-store"))
+        .json(s.response)
+}
+
+/// Creates a workspace and its first admin, and signs them in.
+#[utoipa::path(
+    tag = "auth",
+    request_body = SignupRequest,
+    responses(
+        (status = 201, description = "Workspace and admin created", body = AuthResponse),
+        (status = 409, description = "E-mail already in use", body = ErrorBody),
+        (status = 422, description = "Invalid fields", body = ErrorBody),
+    )
+)]
+#[post("/signup")]
+async fn signup(
+    state: web::Data<AppState>,
+    body: web::Json<SignupRequest>,
+) -> AppResult<HttpResponse> {
+    let s = domain::signup(&state, body.into_inner()).await?;
+    Ok(signed_in(&state, actix_web::http::StatusCode::CREATED, s))
+}
+
+/// Signs in with e-mail and password; sets the HttpOnly refresh cookie.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = AuthResponse),
+        (status = 401, description = "Wrong e-mail or password", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody),
+    )
+)]
+#[post("/auth/login")]
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> AppResult<HttpResponse> {
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let s = domain::login(&state, &ip, body.into_inner()).await?;
+    Ok(signed_in(&state, actix_web::http::StatusCode::OK, s))
+}
+
+/// Exchanges the refresh cookie for a new access token (and a new cookie).
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, body = AuthResponse),
+        (status = 401, description = "No live session", body = ErrorBody),
+    )
+)]
+#[post("/auth/refresh")]
+async fn refresh(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let token = req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string());
+    match domain::refresh(&state, token).await {
+        Ok(s) => Ok(signed_in(&state, actix_web::http::StatusCode::OK, s)),
+        Err(e) => {
+            let mut response = actix_web::ResponseError::error_response(&e);
+            response.add_cookie(&cleared_cookie()).ok();
+            Ok(response)
+        }
+    }
+}
+
+/// Ends the session: the access token stops working at once.
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 204, description = "Signed out")),
+    security(("bearer" = []))
+)]
+#[post("/auth/logout")]
+async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    actor: Option<Actor>,
+) -> AppResult<HttpResponse> {
+    if let Some(actor) = actor {
+        domain::logout(&state, &actor).await?;
+    }
+    if let Some(cookie) = req.cookie(REFRESH_COOKIE) {
+        domain::logout_by_refresh_token(&state, cookie.value()).await?;
+    }
+    Ok(HttpResponse::NoContent().cookie(cleared_cookie()).finish())
+}
+
+/// Sets the password of an invited user with the one-time token of their link.
+#[utoipa::path(
+    tag = "auth",
+    request_body = AcceptInviteRequest,
+    responses(
+        (status = 200, body = AuthResponse),
+        (status = 422, description = "Invalid, used or expired token, or weak password", body = ErrorBody),
+    )
+)]
+#[post("/auth/accept-invite")]
+async fn accept_invite(
+    state: web::Data<AppState>,
+    body: web::Json<AcceptInviteRequest>,
+) -> AppResult<HttpResponse> {
+    let s = domain::accept_invite(&state, body.into_inner()).await?;
+    Ok(signed_in(&state, actix_web::http::StatusCode::OK, s))
+}
+
+/// The signed-in user, their workspace and (portal users) their account.
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/me")]
+async fn me(state: web::Data<AppState>, actor: Actor) -> AppResult<web::Json<Me>> {
+    Ok(web::Json(domain::me(&state.db, &actor).await?))
+}

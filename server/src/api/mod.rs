@@ -1,0 +1,105 @@
+//! The HTTP API under `/api/v1`: one module per resource, each handler parses
+//! input, calls one domain function and shapes the answer. Routes are
+//! registered through utoipa-actix-web, so `/api/openapi.json` lists exactly
+//! the routes that exist.
+
+mod accounts;
+mod audit;
+mod auth;
+mod contacts;
+mod ops;
+mod portal;
+mod settings;
+mod users;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web, HttpRequest};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::AppError;
+
+pub use ops::{healthz, metrics, not_found};
+
+/// Request bodies larger than this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Steward API",
+        description = "Customer success for ERP software vendors: accounts, contacts, users, the customer portal.",
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(shared::ErrorBody))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every `/api/v1` route.
+pub fn v1(cfg: &mut ServiceConfig) {
+    auth::routes(cfg);
+    users::routes(cfg);
+    accounts::routes(cfg);
+    contacts::routes(cfg);
+    settings::routes(cfg);
+    audit::routes(cfg);
+    portal::routes(cfg);
+}
+
+/// Extractor configuration: malformed input is a 4xx in the SPEC's shape.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(MAX_BODY_BYTES)
+        .error_handler(|err, _req| json_error(err).into())
+}
+
+fn json_error(err: JsonPayloadError) -> AppError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            AppError::PayloadTooLarge(format!(
+                "the request body is larger than {MAX_BODY_BYTES} bytes"
+            ))
+        }
+        JsonPayloadError::ContentType => {
+            AppError::bad_request("send the body as JSON with Content-Type: application/json")
+        }
+        JsonPayloadError::Deserialize(e) => {
+            AppError::bad_request(format!("the JSON body is invalid: {e}"))
+        }
+        other => AppError::bad_request(format!("the request body could not be read: {other}")),
+    }
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req: &HttpRequest| {
+        AppError::bad_request(format!("invalid query parameters: {err}")).into()
+    })
+}
+
+/// A path id that is not a number names nothing: 404, like an unknown id.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default()
+        .error_handler(|_err: PathError, _req: &HttpRequest| AppError::NotFound.into())
+}
+
+pub fn payload_config() -> web::PayloadConfig {
+    web::PayloadConfig::default().limit(MAX_BODY_BYTES)
+}

@@ -1,0 +1,257 @@
+//! Configuration, layered: built-in defaults → optional TOML file
+//! (`--config`) → `STEWARD_*` environment variables.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// How strictly start-up treats missing secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// A laptop or a demo: a missing secret is generated and kept under the data dir.
+    Local,
+    /// A real deployment: every secret must be given, strong enough.
+    Production,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Config {
+    pub mode: Mode,
+    /// `sqlite://…` or `postgres://…`; default an SQLite file under `data_dir`.
+    pub database_url: Option<String>,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    /// The built SPA; served at `/` when present.
+    pub static_dir: PathBuf,
+    /// `smtp://host:port` (or `smtps://`); unset: mail goes to `data_dir/outbox` as .eml.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// The address users reach Steward at, for links in e-mails.
+    pub public_url: String,
+    pub jwt_secret: Option<String>,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_days: i64,
+    pub invite_ttl_hours: i64,
+    /// Failed logins allowed per account, and per client IP, in `login_window_secs`.
+    pub login_max_failures_per_account: u32,
+    pub login_max_failures_per_ip: u32,
+    pub login_window_secs: u64,
+    /// Connections of the read pool (SQLite) or the pool (PostgreSQL).
+    pub db_max_connections: u32,
+    /// `text` or `json` logs.
+    pub log_format: String,
+    /// Run the background scheduler in `serve`.
+    pub scheduler: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("mode", &self.mode)
+            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("public_url", &self.public_url)
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides the password of `scheme://user:password@host`.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            mode: Mode::Local,
+            database_url: None,
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            static_dir: PathBuf::from("./frontend/dist"),
+            smtp_url: None,
+            mail_from: "Steward <steward@localhost>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            jwt_secret: None,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_days: 30,
+            invite_ttl_hours: 72,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_ip: 30,
+            login_window_secs: 15 * 60,
+            db_max_connections: 8,
+            log_format: "text".into(),
+            scheduler: true,
+        }
+    }
+}
+
+pub const MIN_SECRET_LEN: usize = 32;
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                bail!("configuration file {} does not exist", file.display());
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(Env::prefixed("STEWARD_"));
+        let config: Config = figment.extract().context("invalid configuration")?;
+        Ok(config)
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("steward.db").display()
+            ),
+        }
+    }
+
+    /// The JWT signing secret. In production it must be configured and
+    /// strong; locally it is generated once and kept in `data_dir`.
+    pub fn resolve_jwt_secret(&self) -> anyhow::Result<String> {
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < MIN_SECRET_LEN || is_weak_secret(secret) {
+                bail!(
+                    "STEWARD_JWT_SECRET is too weak: use at least {MIN_SECRET_LEN} random characters \
+                     (e.g. `openssl rand -base64 48`)"
+                );
+            }
+            return Ok(secret.clone());
+        }
+        if self.mode == Mode::Production {
+            bail!(
+                "STEWARD_JWT_SECRET is not set. In production mode Steward needs a signing secret of \
+                 at least {MIN_SECRET_LEN} random characters: set STEWARD_JWT_SECRET \
+                 (e.g. `openssl rand -base64 48`), or jwt_secret in the config file"
+            );
+        }
+        let path = self.data_dir.join("jwt_secret");
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            let existing = existing.trim().to_string();
+            if existing.len() >= MIN_SECRET_LEN {
+                return Ok(existing);
+            }
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
+        let secret = crate::auth::tokens::random_token(48);
+        write_private(&path, &secret)?;
+        tracing::info!(path = %path.display(), "generated a JWT secret for local mode");
+        Ok(secret)
+    }
+}
+
+fn is_weak_secret(secret: &str) -> bool {
+    let distinct: std::collections::HashSet<char> = secret.chars().collect();
+    distinct.len() < 10
+        || ["secret", "changeme", "password", "steward"]
+            .iter()
+            .any(|w| secret.to_lowercase().contains(w) && distinct.len() < 16)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_without_secret_refuses_to_start() {
+        let config = Config {
+            mode: Mode::Production,
+            ..Config::default()
+        };
+        let err = config.resolve_jwt_secret().unwrap_err().to_string();
+        assert!(err.contains("STEWARD_JWT_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn weak_secrets_are_refused() {
+        let config = Config {
+            jwt_secret: Some("secretsecretsecretsecretsecretsecret".into()),
+            ..Config::default()
+        };
+        assert!(config.resolve_jwt_secret().is_err());
+        let config = Config {
+            jwt_secret: Some("short".into()),
+            ..Config::default()
+        };
+        assert!(config.resolve_jwt_secret().is_err());
+    }
+
+    #[test]
+    fn local_secret_is_generated_once_and_kept() {
+        let dir = std::env::temp_dir().join(format!("steward-cfg-{}", uuid::Uuid::new_v4()));
+        let config = Config {
+            data_dir: dir.clone(),
+            ..Config::default()
+        };
+        let first = config.resolve_jwt_secret().unwrap();
+        let second = config.resolve_jwt_secret().unwrap();
+        assert_eq!(first, second);
+        assert!(first.len() >= MIN_SECRET_LEN);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn layers_file_then_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("steward.toml", "bind = \"0.0.0.0:9000\"\nmail_from = \"a@b.c\"")?;
+            jail.set_env("STEWARD_BIND", "127.0.0.1:9999");
+            let config = Config::load(Some(Path::new("steward.toml"))).unwrap();
+            assert_eq!(config.bind, "127.0.0.1:9999");
+            assert_eq!(config.mail_from, "a@b.c");
+            assert_eq!(config.access_token_ttl_secs, 900);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn debug_output_redacts_secrets() {
+        let config = Config {
+            jwt_secret: Some("x".repeat(40)),
+            database_url: Some("postgres://u:hunter2@db/steward".into()),
+            ..Config::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"));
+        assert!(!shown.contains(&"x".repeat(40)));
+    }
+}

@@ -1,0 +1,401 @@
+//! Customer accounts: create, read, list (keyset, filtered), update with
+//! optimistic concurrency (`If-Match`), archive and restore.
+//!
+//! Who may do what: admins and managers change any account; a CSM creates
+//! accounts and changes the ones they own; engineers read.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde::Deserialize;
+use shared::accounts::{Account, CreateAccountRequest, UpdateAccountRequest};
+use shared::{validation, LifecycleStage, Page, Role};
+
+use super::audit::{self, Change};
+use super::pagination::{page_of, PageQuery};
+use super::users::escape_like;
+use super::{clean_optional, modules_from_db, modules_to_db, settings};
+use crate::auth::StaffActor;
+use crate::db::Db;
+use crate::entity::{accounts, users};
+use crate::error::{AppError, AppResult};
+
+pub fn to_api(model: &accounts::Model) -> Account {
+    Account {
+        id: model.id,
+        name: model.name.clone(),
+        code: model.code.clone(),
+        industry: model.industry.clone(),
+        segment: model.segment.clone(),
+        owner_id: model.owner_id,
+        stage: model.stage.parse().unwrap_or(LifecycleStage::Onboarding),
+        stage_entered_at: model.stage_entered_at,
+        modules: modules_from_db(&model.modules),
+        archived: model.archived,
+        created_at: model.created_at,
+        updated_at: model.updated_at,
+        version: model.version,
+    }
+}
+
+/// The strong ETag of an account version.
+pub fn etag(account: &Account) -> String {
+    format!("\"a{}v{}\"", account.id, account.version)
+}
+
+fn search_key(name: &str, code: &str) -> String {
+    format!("{} {}", name.to_lowercase(), code.to_lowercase())
+}
+
+fn may_edit(actor: &StaffActor, account: &accounts::Model) -> AppResult<()> {
+    match actor.role {
+        Role::Admin | Role::Manager => Ok(()),
+        Role::Csm if account.owner_id == Some(actor.user_id) => Ok(()),
+        Role::Csm => Err(AppError::Forbidden(
+            "only the account's owner, a manager or an admin may change it".into(),
+        )),
+        _ => Err(AppError::forbidden()),
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct AccountFilter {
+    /// Name or customer code contains (case-insensitive; Chinese works).
+    pub q: Option<String>,
+    pub owner_id: Option<i64>,
+    pub stage: Option<LifecycleStage>,
+    /// Include archived accounts (default `false`).
+    pub include_archived: Option<bool>,
+}
+
+pub async fn list(
+    db: &Db,
+    actor: &StaffActor,
+    filter: AccountFilter,
+    page: PageQuery,
+) -> AppResult<Page<Account>> {
+    let params = page.params()?;
+    let mut query = accounts::Entity::find()
+        .filter(accounts::Column::WorkspaceId.eq(actor.workspace_id))
+        .order_by_desc(accounts::Column::Id)
+        .limit(params.limit + 1);
+    if !filter.include_archived.unwrap_or(false) {
+        query = query.filter(accounts::Column::Archived.eq(false));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if q.chars().count() > 200 {
+            return Err(AppError::field("q", "must be at most 200 characters"));
+        }
+        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+        query = query.filter(Expr::col(accounts::Column::SearchKey).like(LikeExpr::new(pattern).escape('\\')));
+    }
+    if let Some(owner) = filter.owner_id {
+        query = query.filter(accounts::Column::OwnerId.eq(owner));
+    }
+    if let Some(stage) = filter.stage {
+        query = query.filter(accounts::Column::Stage.eq(stage.as_str()));
+    }
+    if let Some(before) = params.before_id {
+        query = query.filter(accounts::Column::Id.lt(before));
+    }
+    let rows = query.all(&db.read).await?;
+    Ok(page_of(rows, params, |a| a.id, |a| to_api(&a)))
+}
+
+pub(crate) async fn find_in_workspace<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    id: i64,
+) -> AppResult<accounts::Model> {
+    accounts::Entity::find_by_id(id)
+        .filter(accounts::Column::WorkspaceId.eq(workspace_id))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Account> {
+    Ok(to_api(&find_in_workspace(&db.read, actor.workspace_id, id).await?))
+}
+
+/// An owner must be an active staff member of the workspace who can own
+/// accounts (CSM, manager or admin).
+async fn check_owner<C: ConnectionTrait>(conn: &C, workspace_id: i64, owner_id: i64) -> AppResult<()> {
+    let owner = users::Entity::find_by_id(owner_id)
+        .filter(users::Column::WorkspaceId.eq(workspace_id))
+        .one(conn)
+        .await?;
+    match owner {
+        Some(u)
+            if u.active
+                && matches!(
+                    u.role.parse::<Role>(),
+                    Ok(Role::Csm | Role::Manager | Role::Admin)
+                ) =>
+        {
+            Ok(())
+        }
+        _ => Err(AppError::field(
+            "owner_id",
+            "must be an active CSM, manager or admin of this workspace",
+        )),
+    }
+}
+
+async fn ensure_code_free<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    code: &str,
+    except_id: Option<i64>,
+) -> AppResult<()> {
+    let mut query = accounts::Entity::find()
+        .filter(accounts::Column::WorkspaceId.eq(workspace_id))
+        .filter(accounts::Column::Code.eq(code));
+    if let Some(id) = except_id {
+        query = query.filter(accounts::Column::Id.ne(id));
+    }
+    if query.one(conn).await?.is_some() {
+        Err(code_taken())
+    } else {
+        Ok(())
+    }
+}
+
+fn code_taken() -> AppError {
+    AppError::conflict_on("code", "another account already has this customer code")
+}
+
+fn map_unique(err: AppError) -> AppError {
+    match err {
+        AppError::Conflict { .. } => code_taken(),
+        other => other,
+    }
+}
+
+pub async fn create(
+    db: &Db,
+    actor: &StaffActor,
+    req: CreateAccountRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Account> {
+    actor.require(&[Role::Admin, Role::Manager, Role::Csm])?;
+    let rule = settings::code_rule(&db.read, actor.workspace_id).await?;
+    validation::create_account(&req, &rule).map_err(AppError::validation)?;
+    let name = req.name.trim().to_string();
+    let code = req.code.trim().to_string();
+    let owner_id = match req.owner_id {
+        Some(id) => Some(id),
+        None if actor.role == Role::Csm => Some(actor.user_id),
+        None => None,
+    };
+    let txn = db.write.begin().await?;
+    if let Some(owner) = owner_id {
+        check_owner(&txn, actor.workspace_id, owner).await?;
+    }
+    ensure_code_free(&txn, actor.workspace_id, &code, None).await?;
+    let model = accounts::ActiveModel {
+        workspace_id: Set(actor.workspace_id),
+        search_key: Set(search_key(&name, &code)),
+        name: Set(name),
+        code: Set(code),
+        industry: Set(clean_optional(req.industry)),
+        segment: Set(clean_optional(req.segment)),
+        owner_id: Set(owner_id),
+        stage: Set(req.stage.unwrap_or(LifecycleStage::Onboarding).as_str().into()),
+        stage_entered_at: Set(now),
+        modules: Set(modules_to_db(&req.modules)),
+        archived: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| map_unique(e.into()))?;
+    let account = to_api(&model);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action: "create",
+            entity_type: "account",
+            entity_id: account.id,
+            before: None,
+            after: Some(&account),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(account)
+}
+
+/// Parses an `If-Match` header against the current version: `None` (absent)
+/// and `*` always match.
+pub fn if_match_ok(if_match: Option<&str>, current_etag: &str) -> bool {
+    match if_match.map(str::trim) {
+        None | Some("*") => true,
+        Some(value) => value
+            .split(',')
+            .map(|v| v.trim().trim_start_matches("W/"))
+            .any(|v| v == current_etag),
+    }
+}
+
+pub async fn update(
+    db: &Db,
+    actor: &StaffActor,
+    id: i64,
+    if_match: Option<&str>,
+    req: UpdateAccountRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Account> {
+    let rule = settings::code_rule(&db.read, actor.workspace_id).await?;
+    let txn = db.write.begin().await?;
+    let existing = accounts::Entity::find_by_id(id)
+        .filter(accounts::Column::WorkspaceId.eq(actor.workspace_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    may_edit(actor, &existing)?;
+    let before = to_api(&existing);
+    if !if_match_ok(if_match, &etag(&before)) {
+        return Err(AppError::PreconditionFailed);
+    }
+    validation::update_account(&req, &rule).map_err(AppError::validation)?;
+
+    let mut model: accounts::ActiveModel = existing.clone().into();
+    let mut name = existing.name.clone();
+    let mut code = existing.code.clone();
+    if let Some(n) = req.name {
+        name = n.trim().to_string();
+    }
+    if let Some(c) = req.code {
+        code = c.trim().to_string();
+        if code != existing.code {
+            ensure_code_free(&txn, actor.workspace_id, &code, Some(id)).await?;
+        }
+    }
+    if let Some(industry) = req.industry {
+        model.industry = Set(clean_optional(industry));
+    }
+    if let Some(segment) = req.segment {
+        model.segment = Set(clean_optional(segment));
+    }
+    if let Some(owner) = req.owner_id {
+        if let Some(owner_id) = owner {
+            check_owner(&txn, actor.workspace_id, owner_id).await?;
+        }
+        // A CSM may hand an account over, but cannot take someone else's.
+        model.owner_id = Set(owner);
+    }
+    if let Some(stage) = req.stage {
+        if stage.as_str() != existing.stage {
+            model.stage = Set(stage.as_str().into());
+            model.stage_entered_at = Set(now);
+        }
+    }
+    if let Some(modules) = req.modules {
+        model.modules = Set(modules_to_db(&modules));
+    }
+    model.search_key = Set(search_key(&name, &code));
+    model.name = Set(name);
+    model.code = Set(code);
+    model.updated_at = Set(now);
+    model.version = Set(existing.version + 1);
+    let updated = model.update(&txn).await.map_err(|e| map_unique(e.into()))?;
+    let after = to_api(&updated);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action: "update",
+            entity_type: "account",
+            entity_id: id,
+            before: Some(&before),
+            after: Some(&after),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn set_archived(
+    db: &Db,
+    actor: &StaffActor,
+    id: i64,
+    archived: bool,
+    now: DateTime<Utc>,
+) -> AppResult<Account> {
+    let txn = db.write.begin().await?;
+    let existing = accounts::Entity::find_by_id(id)
+        .filter(accounts::Column::WorkspaceId.eq(actor.workspace_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    may_edit(actor, &existing)?;
+    let before = to_api(&existing);
+    if existing.archived == archived {
+        return Ok(before);
+    }
+    let mut model: accounts::ActiveModel = existing.clone().into();
+    model.archived = Set(archived);
+    model.updated_at = Set(now);
+    model.version = Set(existing.version + 1);
+    let after = to_api(&model.update(&txn).await?);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action: if archived { "archive" } else { "restore" },
+            entity_type: "account",
+            entity_id: id,
+            before: Some(&before),
+            after: Some(&after),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Accounts a CSM owns may have contacts changed by that CSM; the same rule
+/// as changing the account itself.
+pub(crate) async fn editable<C: ConnectionTrait>(
+    conn: &C,
+    actor: &StaffActor,
+    account_id: i64,
+) -> AppResult<accounts::Model> {
+    let account = find_in_workspace(conn, actor.workspace_id, account_id).await?;
+    may_edit(actor, &account)?;
+    Ok(account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_accepts_absent_star_and_exact_or_weak() {
+        let tag = "\"a1v3\"";
+        assert!(if_match_ok(None, tag));
+        assert!(if_match_ok(Some("*"), tag));
+        assert!(if_match_ok(Some("\"a1v3\""), tag));
+        assert!(if_match_ok(Some("W/\"a1v3\""), tag));
+        assert!(if_match_ok(Some("\"a1v2\", \"a1v3\""), tag));
+        assert!(!if_match_ok(Some("\"a1v2\""), tag));
+        assert!(!if_match_ok(Some("garbage"), tag));
+    }
+}

@@ -1,0 +1,406 @@
+//! Sign-up, login, token refresh (rotating, with reuse detection), logout,
+//! invitations, and turning a verified access token into an `Actor`.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+use shared::auth::{AcceptInviteRequest, AuthResponse, LoginRequest, Me, SignupRequest, Workspace};
+use shared::{validation, Role, DEFAULT_CUSTOMER_CODE_PATTERN};
+
+use super::audit::{self, Change};
+use super::users::to_api_user;
+use crate::auth::jwt::Claims;
+use crate::auth::tokens::{hash_token, random_token};
+use crate::auth::{password, Actor};
+use crate::db::Db;
+use crate::entity::{contacts, refresh_tokens, sessions, users, workspaces};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// A successful sign-in: the JSON answer and the refresh token for the cookie.
+pub struct SignedIn {
+    pub response: AuthResponse,
+    pub refresh_token: String,
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::Unauthorized("wrong e-mail or password".into())
+}
+
+pub async fn signup(state: &AppState, req: SignupRequest) -> AppResult<SignedIn> {
+    validation::signup(&req).map_err(AppError::validation)?;
+    let email = validation::normalize_email(&req.email);
+    if users::Entity::find()
+        .filter(users::Column::Email.eq(&email))
+        .one(&state.db.read)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::conflict_on(
+            "email",
+            "an account with this e-mail already exists; sign in instead",
+        ));
+    }
+    let hash = password::hash(req.password).await?;
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
+    let workspace = workspaces::ActiveModel {
+        name: Set(req.workspace_name.trim().to_string()),
+        customer_code_pattern: Set(DEFAULT_CUSTOMER_CODE_PATTERN.to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let user = users::ActiveModel {
+        workspace_id: Set(workspace.id),
+        name: Set(req.name.trim().to_string()),
+        email: Set(email),
+        role: Set(Role::Admin.as_str().into()),
+        password_hash: Set(Some(hash)),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| email_taken(e.into()))?;
+    let api_user = to_api_user(&user);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: workspace.id,
+            actor_id: Some(user.id),
+            action: "signup",
+            entity_type: "user",
+            entity_id: user.id,
+            before: None,
+            after: Some(&api_user),
+        },
+        now,
+    )
+    .await?;
+    let signed_in = start_session(state, &txn, &user, now).await?;
+    txn.commit().await?;
+    Ok(signed_in)
+}
+
+pub fn email_taken(err: AppError) -> AppError {
+    match err {
+        AppError::Conflict { .. } => {
+            AppError::conflict_on("email", "this e-mail address is already in use")
+        }
+        other => other,
+    }
+}
+
+pub async fn login(state: &AppState, client_ip: &str, req: LoginRequest) -> AppResult<SignedIn> {
+    let email = validation::normalize_email(&req.email);
+    if let Some(retry_after_secs) = state.limiter.check(client_ip, &email) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    let user = if email.is_empty() || email.len() > 254 {
+        None
+    } else {
+        users::Entity::find()
+            .filter(users::Column::Email.eq(&email))
+            .one(&state.db.read)
+            .await?
+    };
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let password_ok = password::verify(req.password, hash).await?;
+    let user = match user {
+        Some(user) if password_ok && user.active => user,
+        _ => {
+            state.limiter.record_failure(client_ip, &email);
+            return Err(invalid_credentials());
+        }
+    };
+    state.limiter.record_success(&email);
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
+    let signed_in = start_session(state, &txn, &user, now).await?;
+    txn.commit().await?;
+    Ok(signed_in)
+}
+
+async fn start_session<C: ConnectionTrait>(
+    state: &AppState,
+    conn: &C,
+    user: &users::Model,
+    now: DateTime<Utc>,
+) -> AppResult<SignedIn> {
+    let session = sessions::ActiveModel {
+        workspace_id: Set(user.workspace_id),
+        user_id: Set(user.id),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::days(state.config.refresh_token_ttl_days)),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let refresh_token = issue_refresh_token(conn, session.id, now).await?;
+    Ok(SignedIn {
+        response: auth_response(state, user, session.id, now)?,
+        refresh_token,
+    })
+}
+
+async fn issue_refresh_token<C: ConnectionTrait>(
+    conn: &C,
+    session_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<String> {
+    let token = random_token(32);
+    refresh_tokens::Entity::insert(refresh_tokens::ActiveModel {
+        session_id: Set(session_id),
+        token_hash: Set(hash_token(&token)),
+        created_at: Set(now),
+        used_at: Set(None),
+        ..Default::default()
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(token)
+}
+
+fn auth_response(
+    state: &AppState,
+    user: &users::Model,
+    session_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<AuthResponse> {
+    let api_user = to_api_user(user);
+    let access_token =
+        state
+            .jwt
+            .issue(user.id, user.workspace_id, api_user.role, session_id, now)?;
+    Ok(AuthResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: state.jwt.ttl_secs,
+        user: api_user,
+    })
+}
+
+fn session_expired() -> AppError {
+    AppError::Unauthorized("your session has ended; sign in again".into())
+}
+
+/// Exchanges a refresh token for a new access token and a new refresh token.
+/// A refresh token works once: presenting a used one again means it was
+/// copied, so the whole session is revoked.
+pub async fn refresh(state: &AppState, presented: Option<String>) -> AppResult<SignedIn> {
+    let presented = presented.filter(|t| !t.is_empty()).ok_or_else(session_expired)?;
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
+    let token = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(hash_token(&presented)))
+        .one(&txn)
+        .await?
+        .ok_or_else(session_expired)?;
+    let (session, user) = sessions::Entity::find_by_id(token.session_id)
+        .find_also_related(users::Entity)
+        .one(&txn)
+        .await?
+        .ok_or_else(session_expired)?;
+    let user = user.ok_or_else(session_expired)?;
+    if token.used_at.is_some() {
+        tracing::warn!(session_id = session.id, "refresh token reused; revoking the session");
+        revoke_session(&txn, session.id, now).await?;
+        txn.commit().await?;
+        return Err(session_expired());
+    }
+    if session.revoked_at.is_some() || session.expires_at <= now || !user.active {
+        return Err(session_expired());
+    }
+    let marked = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::Id.eq(token.id))
+        .filter(refresh_tokens::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if marked.rows_affected != 1 {
+        return Err(session_expired());
+    }
+    sessions::Entity::update_many()
+        .col_expr(
+            sessions::Column::ExpiresAt,
+            Expr::value(now + Duration::days(state.config.refresh_token_ttl_days)),
+        )
+        .filter(sessions::Column::Id.eq(session.id))
+        .exec(&txn)
+        .await?;
+    let refresh_token = issue_refresh_token(&txn, session.id, now).await?;
+    let response = auth_response(state, &user, session.id, now)?;
+    txn.commit().await?;
+    Ok(SignedIn {
+        response,
+        refresh_token,
+    })
+}
+
+pub async fn revoke_session<C: ConnectionTrait>(
+    conn: &C,
+    session_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(now))
+        .filter(sessions::Column::Id.eq(session_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user (deactivation).
+pub async fn revoke_user_sessions<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(now))
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn logout(state: &AppState, actor: &Actor) -> AppResult<()> {
+    revoke_session(&state.db.write, actor.session_id, state.clock.now()).await
+}
+
+/// Logout by refresh cookie alone (an expired access token must not keep a
+/// user from signing out).
+pub async fn logout_by_refresh_token(state: &AppState, presented: &str) -> AppResult<()> {
+    if let Some(token) = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(hash_token(presented)))
+        .one(&state.db.read)
+        .await?
+    {
+        revoke_session(&state.db.write, token.session_id, state.clock.now()).await?;
+    }
+    Ok(())
+}
+
+pub async fn accept_invite(state: &AppState, req: AcceptInviteRequest) -> AppResult<SignedIn> {
+    let invalid = || AppError::field("token", "this invitation link is invalid, used or expired");
+    if req.token.is_empty() || req.token.len() > 200 {
+        return Err(invalid());
+    }
+    validation::password(&req.password)
+        .map_err(|reason| AppError::field("password", reason.message_en()))?;
+    let now = state.clock.now();
+    let user = users::Entity::find()
+        .filter(users::Column::InviteTokenHash.eq(hash_token(&req.token)))
+        .one(&state.db.read)
+        .await?
+        .ok_or_else(invalid)?;
+    if !user.active || user.invite_expires_at.is_none_or(|at| at <= now) {
+        return Err(invalid());
+    }
+    let hash = password::hash(req.password).await?;
+    let txn = state.db.write.begin().await?;
+    let accepted = users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(hash))
+        .col_expr(users::Column::InviteTokenHash, Expr::value(Option::<String>::None))
+        .col_expr(
+            users::Column::InviteExpiresAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(user.id))
+        .filter(users::Column::InviteTokenHash.is_not_null())
+        .exec(&txn)
+        .await?;
+    if accepted.rows_affected != 1 {
+        return Err(invalid());
+    }
+    let user = users::Entity::find_by_id(user.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(invalid)?;
+    let api_user = to_api_user(&user);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: user.workspace_id,
+            actor_id: Some(user.id),
+            action: "accept_invite",
+            entity_type: "user",
+            entity_id: user.id,
+            before: None,
+            after: Some(&api_user),
+        },
+        now,
+    )
+    .await?;
+    let signed_in = start_session(state, &txn, &user, now).await?;
+    txn.commit().await?;
+    Ok(signed_in)
+}
+
+/// The actor behind a verified access token, provided its session is live
+/// and its user active. The role comes from the database, so a role change
+/// applies at once.
+pub async fn actor_from_claims(db: &Db, claims: &Claims, now: DateTime<Utc>) -> AppResult<Actor> {
+    let user_id: i64 = claims.sub.parse().map_err(|_| session_expired())?;
+    let (session, user) = sessions::Entity::find_by_id(claims.sid)
+        .find_also_related(users::Entity)
+        .one(&db.read)
+        .await?
+        .ok_or_else(session_expired)?;
+    let user = user.ok_or_else(session_expired)?;
+    if session.user_id != user_id
+        || session.workspace_id != claims.ws
+        || session.revoked_at.is_some()
+        || session.expires_at <= now
+        || !user.active
+    {
+        return Err(session_expired());
+    }
+    let role: Role = user.role.parse().map_err(|_| session_expired())?;
+    Ok(Actor {
+        user_id,
+        workspace_id: user.workspace_id,
+        role,
+        session_id: session.id,
+    })
+}
+
+pub async fn me(db: &Db, actor: &Actor) -> AppResult<Me> {
+    let user = users::Entity::find_by_id(actor.user_id)
+        .one(&db.read)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let workspace = workspaces::Entity::find_by_id(actor.workspace_id)
+        .one(&db.read)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let account_id = if actor.role.is_portal() {
+        contacts::Entity::find()
+            .filter(contacts::Column::WorkspaceId.eq(actor.workspace_id))
+            .filter(contacts::Column::PortalUserId.eq(actor.user_id))
+            .one(&db.read)
+            .await?
+            .map(|c| c.account_id)
+    } else {
+        None
+    };
+    Ok(Me {
+        user: to_api_user(&user),
+        workspace: Workspace {
+            id: workspace.id,
+            name: workspace.name,
+        },
+        account_id,
+    })
+}

@@ -1,0 +1,57 @@
+//! Business rules and queries, one module per area. Every function takes the
+//! acting user (`StaffActor` or `PortalActor`), checks what that actor may do
+//! in one place per area, and scopes every query to the actor's workspace: an
+//! id of another workspace is indistinguishable from one that does not exist.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod contacts;
+pub mod pagination;
+pub mod portal;
+pub mod settings;
+pub mod users;
+
+use shared::ErpModule;
+
+/// Modules are stored as a sorted, comma-separated list of their wire names.
+pub fn modules_to_db(modules: &[ErpModule]) -> String {
+    let mut sorted: Vec<ErpModule> = modules.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    sorted
+        .iter()
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub fn modules_from_db(stored: &str) -> Vec<ErpModule> {
+    stored
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
+/// Trims a text field and turns blank into `None`.
+pub fn clean_optional(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_round_trip_sorted_and_deduplicated() {
+        let stored = modules_to_db(&[ErpModule::Finance, ErpModule::Sales, ErpModule::Finance]);
+        assert_eq!(stored, "sales,finance");
+        assert_eq!(
+            modules_from_db(&stored),
+            vec![ErpModule::Sales, ErpModule::Finance]
+        );
+        assert!(modules_from_db("").is_empty());
+    }
+}

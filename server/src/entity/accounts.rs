@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "accounts")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub workspace_id: i64,
+    pub name: String,
+    pub code: String,
+    pub search_key: String,
+    pub industry: Option<String>,
+    pub segment: Option<String>,
+    pub owner_id: Option<i64>,
+    pub stage: String,
+    pub stage_entered_at: DateTimeUtc,
+    /// Comma-separated ERP module names.
+    pub modules: String,
+    pub archived: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

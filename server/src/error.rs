@@ -1,0 +1,163 @@
+//! The one error type of the HTTP layer. Domain functions return it too: its
+//! variants are the client-visible outcomes of the SPEC (`validation_failed`,
+//! `forbidden`, …); anything unexpected is `Internal`, logged with its cause
+//! and answered with a generic message.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use sea_orm::{DbErr, SqlErr, TransactionError};
+use shared::{ApiError, ErrorBody, ErrorCode, FieldErrors};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{message}")]
+    Validation {
+        message: String,
+        fields: FieldErrors,
+    },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        fields: FieldErrors,
+    },
+    #[error("the resource changed since it was read")]
+    PreconditionFailed,
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("too many attempts")]
+    RateLimited { retry_after_secs: u64 },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn validation(fields: FieldErrors) -> Self {
+        AppError::Validation {
+            message: "some fields are invalid".into(),
+            fields,
+        }
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut fields = FieldErrors::new();
+        let message = message.into();
+        fields.insert(field.to_string(), message.clone());
+        AppError::Validation {
+            message: format!("{field}: {message}"),
+            fields,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        AppError::Validation {
+            message: message.into(),
+            fields: FieldErrors::new(),
+        }
+    }
+
+    pub fn conflict_on(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let mut fields = FieldErrors::new();
+        fields.insert(field.to_string(), message.clone());
+        AppError::Conflict { message, fields }
+    }
+
+    pub fn forbidden() -> Self {
+        AppError::Forbidden("your role does not allow this".into())
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::Validation { .. } => ErrorCode::ValidationFailed,
+            AppError::Unauthorized(_) => ErrorCode::Unauthorized,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::NotFound => ErrorCode::NotFound,
+            AppError::Conflict { .. } => ErrorCode::Conflict,
+            AppError::PreconditionFailed => ErrorCode::PreconditionFailed,
+            AppError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            AppError::RateLimited { .. } => ErrorCode::RateLimited,
+            AppError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let message = match self {
+            AppError::Internal(_) => "an internal error occurred; it has been logged".to_string(),
+            AppError::PreconditionFailed => {
+                "the resource changed since you read it; reload it and try again".to_string()
+            }
+            AppError::RateLimited { retry_after_secs } => {
+                format!("too many attempts; try again in {retry_after_secs} seconds")
+            }
+            other => other.to_string(),
+        };
+        let fields = match self {
+            AppError::Validation { fields, .. } | AppError::Conflict { fields, .. } => {
+                fields.clone()
+            }
+            _ => FieldErrors::new(),
+        };
+        ErrorBody {
+            error: ApiError {
+                code: self.code(),
+                message,
+                fields,
+            },
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.code().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(cause) = self {
+            tracing::error!(error = ?cause, "internal error");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if let AppError::RateLimited { retry_after_secs } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let AppError::Unauthorized(_) = self {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(self.body())
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
+            return AppError::Conflict {
+                message: "a record with these values already exists".into(),
+                fields: FieldErrors::new(),
+            };
+        }
+        AppError::Internal(anyhow::Error::new(err))
+    }
+}
+
+impl From<TransactionError<AppError>> for AppError {
+    fn from(err: TransactionError<AppError>) -> Self {
+        match err {
+            TransactionError::Connection(db) => db.into(),
+            TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(anyhow::anyhow!("blocking task failed: {err}"))
+    }
+}

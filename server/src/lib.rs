@@ -1,0 +1,18 @@
+//! Steward's server: the HTTP API, the SPA host, the scheduler and the
+//! command-line tools, around one domain layer.
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entity;
+pub mod error;
+pub mod mail;
+pub mod metrics;
+pub mod seed;
+pub mod spa;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,60 @@
+//! `steward`: run the server, migrate, seed demo or benchmark data.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use server::config::Config;
+use server::startup::{open_database, Application};
+use server::{seed, telemetry};
+
+#[derive(Parser)]
+#[command(name = "steward", version, about = "Customer success for ERP software vendors")]
+struct Cli {
+    /// A TOML configuration file (values there are overridden by STEWARD_* variables).
+    #[arg(long, global = true, env = "STEWARD_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API, the web app and the scheduler.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Fill a demo workspace with realistic data and print how to sign in.
+    SeedDemo,
+    /// Create a benchmark workspace with many accounts.
+    SeedBench {
+        #[arg(long, default_value_t = 100_000)]
+        accounts: usize,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    telemetry::init(&config.log_format);
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(config).await?;
+            tracing::info!(port = app.port(), "Steward is listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            open_database(&config).await?;
+            println!("migrations applied");
+        }
+        Command::SeedDemo => {
+            let db = open_database(&config).await?;
+            seed::demo(&db).await?;
+        }
+        Command::SeedBench { accounts } => {
+            let db = open_database(&config).await?;
+            seed::bench(&db, accounts).await?;
+        }
+    }
+    Ok(())
+}

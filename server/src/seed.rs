@@ -1,0 +1,309 @@
+//! `steward seed-demo` (a realistic demo workspace) and `steward seed-bench`
+//! (many accounts, for the load benchmark).
+
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionTrait,
+};
+use shared::{ErpModule, LifecycleStage, Role, DEFAULT_CUSTOMER_CODE_PATTERN};
+
+use crate::auth::password;
+use crate::db::Db;
+use crate::domain::modules_to_db;
+use crate::entity::{accounts, contacts, users, workspaces};
+
+pub const DEMO_PASSWORD: &str = "steward-demo-2026";
+pub const DEMO_ADMIN: &str = "admin@demo.steward.local";
+pub const BENCH_ADMIN: &str = "bench@steward.local";
+pub const BENCH_PASSWORD: &str = "steward-bench-2026";
+
+const COMPANIES: &[(&str, &str, &str)] = &[
+    ("深圳市华强电子有限公司", "电子制造", "大型"),
+    ("广州白云日化股份有限公司", "日化", "中型"),
+    ("东莞市长安五金制品厂", "五金", "小型"),
+    ("佛山市顺德家电集团", "家电", "大型"),
+    ("苏州工业园区精密机械有限公司", "机械", "中型"),
+    ("杭州西湖茶业有限公司", "食品饮料", "小型"),
+    ("宁波港通物流有限公司", "物流", "中型"),
+    ("青岛海湾化工有限公司", "化工", "大型"),
+    ("成都天府医药有限公司", "医药", "中型"),
+    ("重庆山城汽车配件有限公司", "汽车配件", "中型"),
+    ("武汉光谷光电科技有限公司", "光电", "中型"),
+    ("天津滨海新材料有限公司", "新材料", "大型"),
+    ("厦门鹭岛服装有限公司", "服装", "小型"),
+    ("福州闽江建材有限公司", "建材", "小型"),
+    ("长沙湘江工程机械有限公司", "工程机械", "大型"),
+    ("郑州中原粮油有限公司", "粮油", "中型"),
+    ("济南泉城纺织有限公司", "纺织", "中型"),
+    ("合肥科大智能装备有限公司", "智能装备", "中型"),
+    ("南京金陵印刷有限公司", "印刷", "小型"),
+    ("西安秦川电气有限公司", "电气", "中型"),
+    ("昆明滇池花卉有限公司", "农业", "小型"),
+    ("沈阳北方重工配件厂", "重工", "大型"),
+    ("大连星海水产有限公司", "水产", "小型"),
+    ("温州瓯江鞋业有限公司", "鞋业", "小型"),
+    ("无锡太湖精密铸造有限公司", "铸造", "中型"),
+    ("中山市小榄灯饰有限公司", "灯饰", "小型"),
+    ("珠海横琴医疗器械有限公司", "医疗器械", "中型"),
+    ("南昌赣江家具有限公司", "家具", "小型"),
+    ("Shenzhen Pearl River Components Ltd.", "Electronics", "Enterprise"),
+    ("Suzhou Lakeside Packaging Co.", "Packaging", "Mid-market"),
+];
+
+const PEOPLE: &[(&str, &str)] = &[
+    ("张伟", "财务主管"),
+    ("王芳", "销售主管"),
+    ("李娜", "采购主管"),
+    ("刘洋", "仓储部长"),
+    ("陈静", "生产主管"),
+    ("杨磊", "计划员"),
+    ("赵敏", "ERP 系统工程师"),
+    ("黄强", "客户档案员"),
+];
+
+const PERSON_MODULES: &[&[ErpModule]] = &[
+    &[ErpModule::Finance],
+    &[ErpModule::Sales],
+    &[ErpModule::Purchasing],
+    &[ErpModule::Inventory],
+    &[ErpModule::Production],
+    &[ErpModule::Planning],
+    &[ErpModule::System],
+    &[ErpModule::Sales],
+];
+
+pub async fn demo(db: &Db) -> anyhow::Result<()> {
+    if users::Entity::find()
+        .filter(users::Column::Email.eq(DEMO_ADMIN))
+        .one(&db.read)
+        .await?
+        .is_some()
+    {
+        println!("The demo workspace exists already. Sign in as {DEMO_ADMIN} / {DEMO_PASSWORD}");
+        return Ok(());
+    }
+    let hash = password::hash(DEMO_PASSWORD.to_string())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = Utc::now();
+    let txn = db.write.begin().await?;
+    let ws = workspaces::ActiveModel {
+        name: Set("金蝶华南授权服务中心 (Demo)".into()),
+        customer_code_pattern: Set(DEFAULT_CUSTOMER_CODE_PATTERN.into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let staff: &[(&str, &str, Role)] = &[
+        ("周建国", DEMO_ADMIN, Role::Admin),
+        ("吴丽华", "manager@demo.steward.local", Role::Manager),
+        ("郑晓明", "csm1@demo.steward.local", Role::Csm),
+        ("孙悦", "csm2@demo.steward.local", Role::Csm),
+        ("Emily Chen", "csm3@demo.steward.local", Role::Csm),
+        ("马骏", "engineer1@demo.steward.local", Role::Engineer),
+        ("林涛", "engineer2@demo.steward.local", Role::Engineer),
+    ];
+    let mut csm_ids = Vec::new();
+    for (name, email, role) in staff {
+        let user = users::ActiveModel {
+            workspace_id: Set(ws.id),
+            name: Set((*name).into()),
+            email: Set((*email).into()),
+            role: Set(role.as_str().into()),
+            password_hash: Set(Some(hash.clone())),
+            active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        if *role == Role::Csm {
+            csm_ids.push(user.id);
+        }
+    }
+    let stages = [
+        LifecycleStage::Onboarding,
+        LifecycleStage::Adoption,
+        LifecycleStage::Adoption,
+        LifecycleStage::Renewal,
+        LifecycleStage::Renewed,
+        LifecycleStage::Churned,
+    ];
+    let mut portal_contact = None;
+    for (i, (name, industry, segment)) in COMPANIES.iter().enumerate() {
+        let code = format!("{:06}", 100_101 + i);
+        let modules: Vec<ErpModule> = ErpModule::ALL
+            .iter()
+            .copied()
+            .filter(|m| (i + *m as usize) % 3 != 0 || *m == ErpModule::Finance)
+            .collect();
+        let entered = now - Duration::days(((i * 17) % 200) as i64);
+        let account = accounts::ActiveModel {
+            workspace_id: Set(ws.id),
+            search_key: Set(format!("{} {}", name.to_lowercase(), code)),
+            name: Set((*name).into()),
+            code: Set(code),
+            industry: Set(Some((*industry).into())),
+            segment: Set(Some((*segment).into())),
+            owner_id: Set(Some(csm_ids[i % csm_ids.len()])),
+            stage: Set(stages[i % stages.len()].as_str().into()),
+            stage_entered_at: Set(entered),
+            modules: Set(modules_to_db(&modules)),
+            archived: Set(false),
+            created_at: Set(entered),
+            updated_at: Set(entered),
+            version: Set(1),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        for j in 0..3 {
+            let p = (i + j * 3) % PEOPLE.len();
+            let (person, title) = PEOPLE[p];
+            let contact = contacts::ActiveModel {
+                workspace_id: Set(ws.id),
+                account_id: Set(account.id),
+                name: Set(person.into()),
+                email: Set(Some(format!("c{}-{}@customer{}.example.cn", i + 1, j + 1, i + 1))),
+                phone: Set(Some(format!("+86 138 {:04} {:04}", 1000 + i, 2000 + j))),
+                title: Set(Some(title.into())),
+                modules: Set(modules_to_db(PERSON_MODULES[p])),
+                portal_user_id: Set(None),
+                archived: Set(false),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            if i == 0 && j == 0 {
+                portal_contact = Some(contact);
+            }
+        }
+    }
+    if let Some(contact) = portal_contact {
+        let email = "portal@demo.steward.local";
+        let user = users::ActiveModel {
+            workspace_id: Set(ws.id),
+            name: Set(contact.name.clone()),
+            email: Set(email.into()),
+            role: Set(Role::CustomerAdmin.as_str().into()),
+            password_hash: Set(Some(hash.clone())),
+            active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let mut c: contacts::ActiveModel = contact.into();
+        c.portal_user_id = Set(Some(user.id));
+        c.email = Set(Some(email.into()));
+        c.update(&txn).await?;
+    }
+    txn.commit().await?;
+    println!("Demo workspace ready: {} accounts.", COMPANIES.len());
+    println!("Sign in at your STEWARD_PUBLIC_URL (default http://127.0.0.1:8080) with password {DEMO_PASSWORD} as:");
+    for (name, email, role) in staff {
+        println!("  {role:<9} {email}  ({name})");
+    }
+    println!("  portal    portal@demo.steward.local  (customer_admin of {})", COMPANIES[0].0);
+    Ok(())
+}
+
+pub async fn bench(db: &Db, count: usize) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let existing = users::Entity::find()
+        .filter(users::Column::Email.eq(BENCH_ADMIN))
+        .one(&db.read)
+        .await?;
+    let (workspace_id, owner_ids) = match existing {
+        Some(admin) => {
+            println!("bench workspace exists; adding {count} accounts");
+            (admin.workspace_id, vec![admin.id])
+        }
+        None => {
+            let hash = password::hash(BENCH_PASSWORD.to_string())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let ws = workspaces::ActiveModel {
+                name: Set("Bench".into()),
+                customer_code_pattern: Set(DEFAULT_CUSTOMER_CODE_PATTERN.into()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&db.write)
+            .await?;
+            let admin = users::ActiveModel {
+                workspace_id: Set(ws.id),
+                name: Set("Bench Admin".into()),
+                email: Set(BENCH_ADMIN.into()),
+                role: Set(Role::Admin.as_str().into()),
+                password_hash: Set(Some(hash)),
+                active: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&db.write)
+            .await?;
+            (ws.id, vec![admin.id])
+        }
+    };
+    let start = accounts::Entity::find()
+        .filter(accounts::Column::WorkspaceId.eq(workspace_id))
+        .count(&db.read)
+        .await? as usize;
+    let cities = ["深圳", "广州", "东莞", "佛山", "苏州", "杭州", "宁波", "青岛", "成都", "重庆"];
+    let trades = ["电子", "机械", "化工", "五金", "日化", "纺织", "医药", "物流", "食品", "建材"];
+    let stages = LifecycleStage::ALL;
+    let batch = 500;
+    let mut done = 0;
+    while done < count {
+        let txn = db.write.begin().await?;
+        let n = batch.min(count - done);
+        let rows: Vec<accounts::ActiveModel> = (0..n)
+            .map(|k| {
+                let i = start + done + k;
+                let name = format!(
+                    "{}市{}{}有限公司 {}",
+                    cities[i % cities.len()],
+                    trades[(i / 10) % trades.len()],
+                    ["科技", "实业", "制造", "贸易"][(i / 100) % 4],
+                    i
+                );
+                let code = format!("{:08}", i + 1);
+                accounts::ActiveModel {
+                    workspace_id: Set(workspace_id),
+                    search_key: Set(format!("{} {}", name.to_lowercase(), code)),
+                    name: Set(name),
+                    code: Set(code),
+                    industry: Set(Some(trades[(i / 10) % trades.len()].into())),
+                    segment: Set(None),
+                    owner_id: Set(Some(owner_ids[0])),
+                    stage: Set(stages[i % stages.len()].as_str().into()),
+                    stage_entered_at: Set(now),
+                    modules: Set("sales,finance".into()),
+                    archived: Set(false),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    version: Set(1),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        accounts::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+        txn.commit().await?;
+        done += n;
+    }
+    println!(
+        "bench workspace: {} accounts in total; sign in as {BENCH_ADMIN} / {BENCH_PASSWORD}",
+        start + count
+    );
+    Ok(())
+}

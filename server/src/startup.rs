@@ -1,0 +1,166 @@
+//! Builds the application: configuration → database (migrated) → state →
+//! HTTP server on a bound listener (port 0 picks a free port, which tests use).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
+use actix_web::{web, App, HttpMessage, HttpResponse, HttpServer};
+use anyhow::Context;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, AppExt};
+
+use crate::api::{self, ApiDoc};
+use crate::auth::jwt::JwtKeys;
+use crate::auth::rate_limit::LoginLimiter;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::db::Db;
+use crate::mail::Mailer;
+use crate::metrics::{self, Metrics};
+use crate::spa;
+use crate::state::AppState;
+
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: AppState,
+}
+
+/// Opens the database and applies migrations; shared by `serve`, `migrate`
+/// and the seeding commands.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&config.database_url(), config.db_max_connections).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    let secret = config.resolve_jwt_secret()?;
+    let db = open_database(&config).await?;
+    let mailer = Mailer::new(&config)?;
+    Ok(AppState {
+        jwt: JwtKeys::new(&secret, config.access_token_ttl_secs),
+        limiter: Arc::new(LoginLimiter::new(
+            config.login_max_failures_per_account,
+            config.login_max_failures_per_ip,
+            Duration::from_secs(config.login_window_secs),
+        )),
+        db,
+        mailer,
+        clock,
+        config: Arc::new(config),
+    })
+}
+
+/// The OpenAPI document of every registered route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(scope::scope("/api/v1").configure(api::v1))
+        .split_for_parts();
+    doc
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Application> {
+        let bind = config.bind.clone();
+        let state = build_state(config, clock).await?;
+        state.mailer.spawn_worker(state.db.clone(), state.clock.clone());
+        let listener =
+            TcpListener::bind(&bind).with_context(|| format!("cannot listen on {bind}"))?;
+        let port = listener.local_addr()?.port();
+        let openapi_json = Arc::new(
+            openapi()
+                .to_json()
+                .context("serializing the OpenAPI document")?,
+        );
+        let metrics = web::Data::new(Metrics::default());
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            let openapi_json = openapi_json.clone();
+            App::new()
+                .into_utoipa_app()
+                .service(scope::scope("/api/v1").configure(api::v1))
+                .into_app()
+                .app_data(data.clone())
+                .app_data(metrics.clone())
+                .app_data(api::json_config())
+                .app_data(api::query_config())
+                .app_data(api::path_config())
+                .app_data(api::payload_config())
+                .route("/healthz", web::get().to(api::healthz))
+                .route("/metrics", web::get().to(api::metrics))
+                .route(
+                    "/api/openapi.json",
+                    web::get().to(move || {
+                        let body = openapi_json.clone();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(body.as_str().to_owned())
+                        }
+                    }),
+                )
+                .default_service(web::to(spa::serve))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+                        .add((header::X_FRAME_OPTIONS, "DENY"))
+                        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)),
+                )
+                .wrap(from_fn(metrics::track))
+                .wrap(from_fn(request_id_header))
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Echoes the request id (from TracingLogger, which logs it on every line of
+/// the request's span) as `X-Request-Id`.
+async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let mut res = next.call(req).await?;
+    if let Some(id) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), id);
+    }
+    Ok(res)
+}

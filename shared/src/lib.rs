@@ -1,0 +1,21 @@
+//! Types of the Steward HTTP API (`/api/v1`) and the validation rules that
+//! both the server and the SPA apply, so a bad value is refused with the same
+//! message in a form and in the API.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod enums;
+pub mod error;
+pub mod page;
+pub mod settings;
+pub mod users;
+pub mod validation;
+
+pub use enums::{ErpModule, LifecycleStage, Role};
+pub use error::{ApiError, ErrorBody, ErrorCode, FieldErrors};
+pub use page::Page;
+
+/// Customer codes must match this pattern unless the workspace sets its own
+/// (the seed's 客户编码原则: codes are digits only).
+pub const DEFAULT_CUSTOMER_CODE_PATTERN: &str = "^[0-9]+$";

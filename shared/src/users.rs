@@ -1,0 +1,45 @@
+//! Staff and portal users of a workspace.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::Role;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// `false` once deactivated: the user can no longer sign in.
+    pub active: bool,
+    /// `true` while an invitation has not been accepted.
+    pub invited: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateUserRequest {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// With a password the user can sign in at once; without one an
+    /// invitation with a one-time link is e-mailed.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateUserRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// `false` deactivates the user and ends all their sessions.
+    #[serde(default)]
+    pub active: Option<bool>,
+}
