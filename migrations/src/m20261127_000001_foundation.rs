@@ -106,10 +106,20 @@ impl MigrationTrait for Migration {
             .create_index(index("users", "ux_users_email", &["email"], true))
             .await?;
         manager
-            .create_index(index("users", "ix_users_workspace", &["workspace_id", "id"], false))
+            .create_index(index(
+                "users",
+                "ix_users_workspace",
+                &["workspace_id", "id"],
+                false,
+            ))
             .await?;
         manager
-            .create_index(index("users", "ux_users_invite", &["invite_token_hash"], true))
+            .create_index(index(
+                "users",
+                "ux_users_invite",
+                &["invite_token_hash"],
+                true,
+            ))
             .await?;
 
         manager

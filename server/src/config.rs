@@ -52,12 +52,18 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("mode", &self.mode)
-            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("public_url", &self.public_url)
-            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<redacted>"))
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "<redacted>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -233,7 +239,10 @@ mod tests {
     #[test]
     fn layers_file_then_environment() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("steward.toml", "bind = \"0.0.0.0:9000\"\nmail_from = \"a@b.c\"")?;
+            jail.create_file(
+                "steward.toml",
+                "bind = \"0.0.0.0:9000\"\nmail_from = \"a@b.c\"",
+            )?;
             jail.set_env("STEWARD_BIND", "127.0.0.1:9999");
             let config = Config::load(Some(Path::new("steward.toml"))).unwrap();
             assert_eq!(config.bind, "127.0.0.1:9999");

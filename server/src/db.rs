@@ -98,7 +98,9 @@ impl Db {
 }
 
 fn sqlite_file_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         None
@@ -106,7 +108,6 @@ fn sqlite_file_path(url: &str) -> Option<String> {
         Some(path.to_string())
     }
 }
-
 
 #[cfg(test)]
 mod tests {

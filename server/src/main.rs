@@ -8,7 +8,11 @@ use server::startup::{open_database, Application};
 use server::{seed, telemetry};
 
 #[derive(Parser)]
-#[command(name = "steward", version, about = "Customer success for ERP software vendors")]
+#[command(
+    name = "steward",
+    version,
+    about = "Customer success for ERP software vendors"
+)]
 struct Cli {
     /// A TOML configuration file (values there are overridden by STEWARD_* variables).
     #[arg(long, global = true, env = "STEWARD_CONFIG")]

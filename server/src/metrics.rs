@@ -45,7 +45,9 @@ impl Metrics {
 
     pub fn render(&self) -> String {
         let mut out = String::new();
-        out.push_str("# HELP steward_http_requests_total HTTP requests by route, method and status.\n");
+        out.push_str(
+            "# HELP steward_http_requests_total HTTP requests by route, method and status.\n",
+        );
         out.push_str("# TYPE steward_http_requests_total counter\n");
         let Ok(map) = self.series.lock() else {
             return out;

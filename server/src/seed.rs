@@ -47,7 +47,11 @@ const COMPANIES: &[(&str, &str, &str)] = &[
     ("中山市小榄灯饰有限公司", "灯饰", "小型"),
     ("珠海横琴医疗器械有限公司", "医疗器械", "中型"),
     ("南昌赣江家具有限公司", "家具", "小型"),
-    ("Shenzhen Pearl River Components Ltd.", "Electronics", "Enterprise"),
+    (
+        "Shenzhen Pearl River Components Ltd.",
+        "Electronics",
+        "Enterprise",
+    ),
     ("Suzhou Lakeside Packaging Co.", "Packaging", "Mid-market"),
 ];
 
@@ -167,7 +171,12 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
                 workspace_id: Set(ws.id),
                 account_id: Set(account.id),
                 name: Set(person.into()),
-                email: Set(Some(format!("c{}-{}@customer{}.example.cn", i + 1, j + 1, i + 1))),
+                email: Set(Some(format!(
+                    "c{}-{}@customer{}.example.cn",
+                    i + 1,
+                    j + 1,
+                    i + 1
+                ))),
                 phone: Set(Some(format!("+86 138 {:04} {:04}", 1000 + i, 2000 + j))),
                 title: Set(Some(title.into())),
                 modules: Set(modules_to_db(PERSON_MODULES[p])),
@@ -210,7 +219,10 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
     for (name, email, role) in staff {
         println!("  {role:<9} {email}  ({name})");
     }
-    println!("  portal    portal@demo.steward.local  (customer_admin of {})", COMPANIES[0].0);
+    println!(
+        "  portal    portal@demo.steward.local  (customer_admin of {})",
+        COMPANIES[0].0
+    );
     Ok(())
 }
 
@@ -257,8 +269,12 @@ pub async fn bench(db: &Db, count: usize) -> anyhow::Result<()> {
         .filter(accounts::Column::WorkspaceId.eq(workspace_id))
         .count(&db.read)
         .await? as usize;
-    let cities = ["深圳", "广州", "东莞", "佛山", "苏州", "杭州", "宁波", "青岛", "成都", "重庆"];
-    let trades = ["电子", "机械", "化工", "五金", "日化", "纺织", "医药", "物流", "食品", "建材"];
+    let cities = [
+        "深圳", "广州", "东莞", "佛山", "苏州", "杭州", "宁波", "青岛", "成都", "重庆",
+    ];
+    let trades = [
+        "电子", "机械", "化工", "五金", "日化", "纺织", "医药", "物流", "食品", "建材",
+    ];
     let stages = LifecycleStage::ALL;
     let batch = 500;
     let mut done = 0;

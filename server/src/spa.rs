@@ -12,7 +12,11 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or_default() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+    {
         "html" => "text/html; charset=utf-8",
         "js" | "mjs" => "text/javascript; charset=utf-8",
         "css" => "text/css; charset=utf-8",
@@ -48,10 +52,13 @@ fn safe_relative(path: &str) -> Option<PathBuf> {
 
 /// Names like `frontend-1a2b3c4d.js` never change content.
 fn is_hashed(path: &Path) -> bool {
-    path.file_stem()
+    path.file_name()
         .and_then(|s| s.to_str())
-        .and_then(|s| s.rsplit('-').next())
-        .is_some_and(|h| h.len() >= 8 && h.chars().all(|c| c.is_ascii_hexdigit()))
+        .is_some_and(|name| {
+            name.split(['-', '_', '.'])
+                .skip(1)
+                .any(|part| part.len() >= 8 && part.chars().all(|c| c.is_ascii_hexdigit()))
+        })
 }
 
 pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -125,6 +132,8 @@ mod tests {
         assert_eq!(safe_relative("/.env"), None);
         assert_eq!(safe_relative("/a%2e%2e/b"), None);
         assert!(is_hashed(Path::new("frontend-1a2b3c4d5e6f.js")));
+        assert!(is_hashed(Path::new("frontend-1a2b3c4d5e6f_bg.wasm")));
+        assert!(!is_hashed(Path::new("frontend_bg.wasm")));
         assert!(!is_hashed(Path::new("index.html")));
     }
 }

@@ -26,7 +26,8 @@ use crate::metrics::{self, Metrics};
 use crate::spa;
 use crate::state::AppState;
 
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
@@ -83,7 +84,9 @@ impl Application {
     ) -> anyhow::Result<Application> {
         let bind = config.bind.clone();
         let state = build_state(config, clock).await?;
-        state.mailer.spawn_worker(state.db.clone(), state.clock.clone());
+        state
+            .mailer
+            .spawn_worker(state.db.clone(), state.clock.clone());
         let listener =
             TcpListener::bind(&bind).with_context(|| format!("cannot listen on {bind}"))?;
         let port = listener.local_addr()?.port();

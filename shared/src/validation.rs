@@ -143,21 +143,80 @@ pub fn password(value: &str) -> Check {
 /// trivially guessable shapes (one repeated character, a keyboard run).
 pub fn is_common_password(value: &str) -> bool {
     const COMMON: &[&str] = &[
-        "1234567890", "0123456789", "12345678910", "123456789a", "a123456789",
-        "1234567890a", "qwertyuiop", "1q2w3e4r5t", "1q2w3e4r5t6y", "qwerty1234",
-        "qwerty12345", "qwerty123456", "password12", "password123", "password1234",
-        "password12345", "passw0rd123", "p@ssw0rd123", "iloveyou12", "iloveyou123",
-        "abc1234567", "abcd123456", "abcdefghij", "aa12345678", "zxcvbnm123",
-        "asdfghjkl1", "asdfghjkl;", "1qaz2wsx3edc", "qazwsxedc123", "q1w2e3r4t5",
-        "q1w2e3r4t5y6", "123qweasdzxc", "1234qwerasdf", "welcome123", "welcome1234",
-        "admin12345", "admin123456", "administrator", "letmein123", "football123",
-        "baseball123", "princess123", "sunshine123", "monkey12345", "dragon12345",
-        "master12345", "superman123", "michael123", "changeme123", "trustno1234",
-        "computer123", "internet123", "woaini1314", "woaini520", "5201314520",
-        "1314520520", "woaini123456", "aini1314520", "steward123", "steward1234",
-        "kingdee123", "kingdee1234", "jindie123456", "9876543210", "0987654321",
-        "11223344556", "1122334455", "123123123123", "1231231230", "12341234",
-        "1234512345", "123456abcd", "123456qwerty", "qweasdzxc123",
+        "1234567890",
+        "0123456789",
+        "12345678910",
+        "123456789a",
+        "a123456789",
+        "1234567890a",
+        "qwertyuiop",
+        "1q2w3e4r5t",
+        "1q2w3e4r5t6y",
+        "qwerty1234",
+        "qwerty12345",
+        "qwerty123456",
+        "password12",
+        "password123",
+        "password1234",
+        "password12345",
+        "passw0rd123",
+        "p@ssw0rd123",
+        "iloveyou12",
+        "iloveyou123",
+        "abc1234567",
+        "abcd123456",
+        "abcdefghij",
+        "aa12345678",
+        "zxcvbnm123",
+        "asdfghjkl1",
+        "asdfghjkl;",
+        "1qaz2wsx3edc",
+        "qazwsxedc123",
+        "q1w2e3r4t5",
+        "q1w2e3r4t5y6",
+        "123qweasdzxc",
+        "1234qwerasdf",
+        "welcome123",
+        "welcome1234",
+        "admin12345",
+        "admin123456",
+        "administrator",
+        "letmein123",
+        "football123",
+        "baseball123",
+        "princess123",
+        "sunshine123",
+        "monkey12345",
+        "dragon12345",
+        "master12345",
+        "superman123",
+        "michael123",
+        "changeme123",
+        "trustno1234",
+        "computer123",
+        "internet123",
+        "woaini1314",
+        "woaini520",
+        "5201314520",
+        "1314520520",
+        "woaini123456",
+        "aini1314520",
+        "steward123",
+        "steward1234",
+        "kingdee123",
+        "kingdee1234",
+        "jindie123456",
+        "9876543210",
+        "0987654321",
+        "11223344556",
+        "1122334455",
+        "123123123123",
+        "1231231230",
+        "12341234",
+        "1234512345",
+        "123456abcd",
+        "123456qwerty",
+        "qweasdzxc123",
     ];
     let lower = value.to_lowercase();
     if COMMON.contains(&lower.as_str()) {
@@ -229,10 +288,13 @@ fn opt<'a>(value: &'a Option<String>) -> &'a str {
 
 pub fn signup(req: &SignupRequest) -> Result<(), FieldErrors> {
     let mut c = Collector::default();
-    c.check("workspace_name", required_text(&req.workspace_name, MAX_NAME_LEN))
-        .check("name", required_text(&req.name, MAX_NAME_LEN))
-        .check("email", email(&req.email))
-        .check("password", password(&req.password));
+    c.check(
+        "workspace_name",
+        required_text(&req.workspace_name, MAX_NAME_LEN),
+    )
+    .check("name", required_text(&req.name, MAX_NAME_LEN))
+    .check("email", email(&req.email))
+    .check("password", password(&req.password));
     c.finish()
 }
 
@@ -240,8 +302,14 @@ pub fn create_account(req: &CreateAccountRequest, code_rule: &str) -> Result<(),
     let mut c = Collector::default();
     c.check("name", required_text(&req.name, MAX_NAME_LEN))
         .check("code", customer_code(req.code.trim(), code_rule))
-        .check("industry", optional_text(opt(&req.industry), MAX_SHORT_TEXT_LEN))
-        .check("segment", optional_text(opt(&req.segment), MAX_SHORT_TEXT_LEN));
+        .check(
+            "industry",
+            optional_text(opt(&req.industry), MAX_SHORT_TEXT_LEN),
+        )
+        .check(
+            "segment",
+            optional_text(opt(&req.segment), MAX_SHORT_TEXT_LEN),
+        );
     c.finish()
 }
 
@@ -373,7 +441,9 @@ mod tests {
             Invalid::PasswordTooShort,
             Invalid::PasswordTooLong,
             Invalid::PasswordCommon,
-            Invalid::CodeRule { pattern: "^[0-9]+$".into() },
+            Invalid::CodeRule {
+                pattern: "^[0-9]+$".into(),
+            },
             Invalid::BadPattern,
             Invalid::Phone,
         ];

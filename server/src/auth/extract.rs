@@ -58,7 +58,9 @@ impl PortalActor {
         if actor.role.is_portal() {
             Ok(PortalActor(actor))
         } else {
-            Err(AppError::Forbidden("the portal is for customers' users".into()))
+            Err(AppError::Forbidden(
+                "the portal is for customers' users".into(),
+            ))
         }
     }
 }

@@ -97,7 +97,13 @@ mod tests {
     fn expired_foreign_and_unsigned_tokens_are_refused() {
         let keys = JwtKeys::new(SECRET, 900);
         let old = keys
-            .issue(1, 1, Role::Admin, 1, Utc::now() - chrono::Duration::hours(1))
+            .issue(
+                1,
+                1,
+                Role::Admin,
+                1,
+                Utc::now() - chrono::Duration::hours(1),
+            )
             .unwrap();
         assert!(keys.verify(&old).is_err());
 

@@ -90,7 +90,9 @@ pub async fn list(
             return Err(AppError::field("q", "must be at most 200 characters"));
         }
         let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        query = query.filter(Expr::col(accounts::Column::SearchKey).like(LikeExpr::new(pattern).escape('\\')));
+        query = query.filter(
+            Expr::col(accounts::Column::SearchKey).like(LikeExpr::new(pattern).escape('\\')),
+        );
     }
     if let Some(owner) = filter.owner_id {
         query = query.filter(accounts::Column::OwnerId.eq(owner));
@@ -118,12 +120,18 @@ pub(crate) async fn find_in_workspace<C: ConnectionTrait>(
 }
 
 pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Account> {
-    Ok(to_api(&find_in_workspace(&db.read, actor.workspace_id, id).await?))
+    Ok(to_api(
+        &find_in_workspace(&db.read, actor.workspace_id, id).await?,
+    ))
 }
 
 /// An owner must be an active staff member of the workspace who can own
 /// accounts (CSM, manager or admin).
-async fn check_owner<C: ConnectionTrait>(conn: &C, workspace_id: i64, owner_id: i64) -> AppResult<()> {
+async fn check_owner<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    owner_id: i64,
+) -> AppResult<()> {
     let owner = users::Entity::find_by_id(owner_id)
         .filter(users::Column::WorkspaceId.eq(workspace_id))
         .one(conn)
@@ -204,7 +212,11 @@ pub async fn create(
         industry: Set(clean_optional(req.industry)),
         segment: Set(clean_optional(req.segment)),
         owner_id: Set(owner_id),
-        stage: Set(req.stage.unwrap_or(LifecycleStage::Onboarding).as_str().into()),
+        stage: Set(req
+            .stage
+            .unwrap_or(LifecycleStage::Onboarding)
+            .as_str()
+            .into()),
         stage_entered_at: Set(now),
         modules: Set(modules_to_db(&req.modules)),
         archived: Set(false),

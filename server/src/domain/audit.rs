@@ -102,15 +102,20 @@ pub async fn list(
             .collect()
     };
     let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
-    Ok(page_of(rows, params, |r| r.id, |r| AuditEntry {
-        id: r.id,
-        actor_id: r.actor_id,
-        actor_name: r.actor_id.and_then(|id| names.get(&id).cloned()),
-        action: r.action,
-        entity_type: r.entity_type,
-        entity_id: r.entity_id,
-        before: parse(r.before),
-        after: parse(r.after),
-        at: r.created_at,
-    }))
+    Ok(page_of(
+        rows,
+        params,
+        |r| r.id,
+        |r| AuditEntry {
+            id: r.id,
+            actor_id: r.actor_id,
+            actor_name: r.actor_id.and_then(|id| names.get(&id).cloned()),
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            before: parse(r.before),
+            after: parse(r.after),
+            at: r.created_at,
+        },
+    ))
 }

@@ -196,7 +196,9 @@ fn session_expired() -> AppError {
 /// A refresh token works once: presenting a used one again means it was
 /// copied, so the whole session is revoked.
 pub async fn refresh(state: &AppState, presented: Option<String>) -> AppResult<SignedIn> {
-    let presented = presented.filter(|t| !t.is_empty()).ok_or_else(session_expired)?;
+    let presented = presented
+        .filter(|t| !t.is_empty())
+        .ok_or_else(session_expired)?;
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
     let token = refresh_tokens::Entity::find()
@@ -211,7 +213,10 @@ pub async fn refresh(state: &AppState, presented: Option<String>) -> AppResult<S
         .ok_or_else(session_expired)?;
     let user = user.ok_or_else(session_expired)?;
     if token.used_at.is_some() {
-        tracing::warn!(session_id = session.id, "refresh token reused; revoking the session");
+        tracing::warn!(
+            session_id = session.id,
+            "refresh token reused; revoking the session"
+        );
         revoke_session(&txn, session.id, now).await?;
         txn.commit().await?;
         return Err(session_expired());
@@ -311,7 +316,10 @@ pub async fn accept_invite(state: &AppState, req: AcceptInviteRequest) -> AppRes
     let txn = state.db.write.begin().await?;
     let accepted = users::Entity::update_many()
         .col_expr(users::Column::PasswordHash, Expr::value(hash))
-        .col_expr(users::Column::InviteTokenHash, Expr::value(Option::<String>::None))
+        .col_expr(
+            users::Column::InviteTokenHash,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(
             users::Column::InviteExpiresAt,
             Expr::value(Option::<DateTime<Utc>>::None),

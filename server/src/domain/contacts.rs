@@ -82,10 +82,15 @@ pub async fn list(
             .filter_map(|u| u.role.parse().ok().map(|r| (u.id, r)))
             .collect()
     };
-    Ok(page_of(rows, params, |c| c.id, |c| {
-        let role = c.portal_user_id.and_then(|id| roles.get(&id).copied());
-        to_api(&c, role)
-    }))
+    Ok(page_of(
+        rows,
+        params,
+        |c| c.id,
+        |c| {
+            let role = c.portal_user_id.and_then(|id| roles.get(&id).copied());
+            to_api(&c, role)
+        },
+    ))
 }
 
 async fn find_in_workspace<C: sea_orm::ConnectionTrait>(
@@ -164,7 +169,10 @@ pub async fn update(
 ) -> AppResult<Contact> {
     let mut c = Collector::default();
     if let Some(name) = &req.name {
-        c.check("name", validation::required_text(name, validation::MAX_NAME_LEN));
+        c.check(
+            "name",
+            validation::required_text(name, validation::MAX_NAME_LEN),
+        );
     }
     validation::contact_fields(
         &mut c,
@@ -273,7 +281,10 @@ pub async fn grant_portal_access(
     req: PortalAccessRequest,
 ) -> AppResult<Contact> {
     if !req.role.is_portal() {
-        return Err(AppError::field("role", "must be customer or customer_admin"));
+        return Err(AppError::field(
+            "role",
+            "must be customer or customer_admin",
+        ));
     }
     let db = &state.db;
     let existing = find_in_workspace(&db.read, actor.workspace_id, id).await?;

@@ -44,7 +44,10 @@ pub async fn update(
     actor.require(&[Role::Admin])?;
     let mut c = Collector::default();
     if let Some(name) = &req.name {
-        c.check("name", validation::required_text(name, validation::MAX_NAME_LEN));
+        c.check(
+            "name",
+            validation::required_text(name, validation::MAX_NAME_LEN),
+        );
     }
     if let Some(pattern) = &req.customer_code_pattern {
         c.check("customer_code_pattern", validation::code_pattern(pattern));

@@ -60,7 +60,12 @@ pub async fn list(
         let pattern = LikeExpr::new(format!("%{}%", escape_like(&q.to_lowercase()))).escape('\\');
         query = query.filter(
             sea_orm::Condition::any()
-                .add(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(users::Column::Name))).like(pattern.clone()))
+                .add(
+                    Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(
+                        users::Column::Name,
+                    )))
+                    .like(pattern.clone()),
+                )
                 .add(Expr::col(users::Column::Email).like(pattern)),
         );
     }
@@ -115,7 +120,9 @@ pub enum Credential {
 }
 
 /// Prepares a credential outside any transaction (hashing is slow).
-pub async fn prepare_credential(password_value: Option<String>) -> AppResult<(Credential, Option<String>)> {
+pub async fn prepare_credential(
+    password_value: Option<String>,
+) -> AppResult<(Credential, Option<String>)> {
     match password_value {
         Some(p) => {
             validation::password(&p)
@@ -178,7 +185,14 @@ pub(crate) async fn insert_login<C: ConnectionTrait>(
             .mailer
             .enqueue(
                 conn,
-                templates::invitation(workspace_id, email, name, &workspace.name, &link, invite_hours),
+                templates::invitation(
+                    workspace_id,
+                    email,
+                    name,
+                    &workspace.name,
+                    &link,
+                    invite_hours,
+                ),
                 now,
             )
             .await?;
@@ -186,11 +200,18 @@ pub(crate) async fn insert_login<C: ConnectionTrait>(
     Ok(user)
 }
 
-pub async fn create(state: &AppState, actor: &StaffActor, req: CreateUserRequest) -> AppResult<User> {
+pub async fn create(
+    state: &AppState,
+    actor: &StaffActor,
+    req: CreateUserRequest,
+) -> AppResult<User> {
     actor.require(&[Role::Admin])?;
     let mut c = Collector::default();
-    c.check("name", validation::required_text(&req.name, validation::MAX_NAME_LEN))
-        .check("email", validation::email(&req.email));
+    c.check(
+        "name",
+        validation::required_text(&req.name, validation::MAX_NAME_LEN),
+    )
+    .check("email", validation::email(&req.email));
     if req.role.is_portal() {
         c.fields.insert(
             "role".into(),
@@ -243,7 +264,10 @@ pub(crate) async fn ensure_email_free(db: &Db, email: &str) -> AppResult<()> {
         .await?
         .is_some();
     if taken {
-        Err(AppError::conflict_on("email", "this e-mail address is already in use"))
+        Err(AppError::conflict_on(
+            "email",
+            "this e-mail address is already in use",
+        ))
     } else {
         Ok(())
     }
@@ -263,7 +287,10 @@ pub async fn update(
 
     let mut c = Collector::default();
     if let Some(name) = &req.name {
-        c.check("name", validation::required_text(name, validation::MAX_NAME_LEN));
+        c.check(
+            "name",
+            validation::required_text(name, validation::MAX_NAME_LEN),
+        );
     }
     if let Some(role) = req.role {
         if role.is_portal() != before.role.is_portal() {

@@ -13,9 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use lettre::message::{header::ContentType, Mailbox};
-use lettre::{
-    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -235,7 +233,9 @@ impl Mailer {
                 smtp.send(message).await.context("SMTP delivery failed")?;
             }
             Transport::File(file) => {
-                file.send(message).await.context("writing the .eml failed")?;
+                file.send(message)
+                    .await
+                    .context("writing the .eml failed")?;
             }
         }
         Ok(())

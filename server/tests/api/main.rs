@@ -1,0 +1,13 @@
+//! Integration tests: each test starts the real application on a random port
+//! with a fresh database (SQLite by default; PostgreSQL when
+//! `STEWARD_TEST_BACKEND=postgres`) and talks to it over HTTP.
+
+mod accounts;
+mod auth;
+mod concurrency;
+mod contacts;
+mod helpers;
+mod ops;
+mod robustness;
+mod tenancy;
+mod users;

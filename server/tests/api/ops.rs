@@ -1,0 +1,169 @@
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::*;
+
+#[actix_web::test]
+async fn healthz_metrics_and_request_ids() {
+    let app = spawn_app().await;
+    let response = app.request(Method::GET, "/healthz", None, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().contains_key("x-request-id"));
+    app.signup("W", "ops@x.cn").await;
+    let text = app
+        .request(Method::GET, "/metrics", None, None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("steward_http_requests_total{route=\"/api/v1/signup\",method=\"POST\",status=\"201\"} 1"), "{text}");
+    assert!(
+        text.contains("steward_http_request_duration_seconds_bucket{route=\"/healthz\""),
+        "{text}"
+    );
+}
+
+#[actix_web::test]
+async fn security_headers_are_on_every_answer() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/api/v1/me", "/accounts"] {
+        let response = app.request(Method::GET, path, None, None).await;
+        let h = response.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert!(
+            h["referrer-policy"].to_str().unwrap().contains("origin"),
+            "{path}"
+        );
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+    }
+}
+
+#[actix_web::test]
+async fn openapi_documents_every_route() {
+    let app = spawn_app().await;
+    let doc: Value = app
+        .request(Method::GET, "/api/openapi.json", None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let expected = [
+        ("post", "/api/v1/signup"),
+        ("post", "/api/v1/auth/login"),
+        ("post", "/api/v1/auth/refresh"),
+        ("post", "/api/v1/auth/logout"),
+        ("post", "/api/v1/auth/accept-invite"),
+        ("get", "/api/v1/me"),
+        ("get", "/api/v1/users"),
+        ("post", "/api/v1/users"),
+        ("get", "/api/v1/users/{id}"),
+        ("patch", "/api/v1/users/{id}"),
+        ("get", "/api/v1/accounts"),
+        ("post", "/api/v1/accounts"),
+        ("get", "/api/v1/accounts/{id}"),
+        ("patch", "/api/v1/accounts/{id}"),
+        ("post", "/api/v1/accounts/{id}/archive"),
+        ("post", "/api/v1/accounts/{id}/restore"),
+        ("get", "/api/v1/accounts/{id}/contacts"),
+        ("post", "/api/v1/accounts/{id}/contacts"),
+        ("get", "/api/v1/contacts/{id}"),
+        ("patch", "/api/v1/contacts/{id}"),
+        ("post", "/api/v1/contacts/{id}/archive"),
+        ("post", "/api/v1/contacts/{id}/portal-access"),
+        ("get", "/api/v1/settings/workspace"),
+        ("put", "/api/v1/settings/workspace"),
+        ("get", "/api/v1/audit"),
+        ("get", "/api/v1/portal/account"),
+    ];
+    for (method, path) in expected {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from OpenAPI"
+        );
+    }
+    let documented: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        documented,
+        expected.len(),
+        "the OpenAPI lists routes this test does not know"
+    );
+    assert!(doc["components"]["schemas"]["Account"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[actix_web::test]
+async fn the_spa_is_served_with_fallback_but_api_routes_never_fall_back() {
+    let dir = std::env::temp_dir().join(format!("steward-static-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>Steward</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("frontend-0123456789abcdef_bg.wasm"), b"\0asm").unwrap();
+    std::fs::write(dir.join("frontend-0123456789abcdef_bg.wasm.gz"), b"gzipped").unwrap();
+    let static_dir = dir.clone();
+    let app = spawn_app_with(move |c| c.static_dir = static_dir).await;
+
+    for path in ["/", "/accounts/12", "/portal"] {
+        let response = app.request(Method::GET, path, None, None).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-cache");
+        assert!(response
+            .text()
+            .await
+            .unwrap()
+            .contains("<title>Steward</title>"));
+    }
+    let response = app
+        .client
+        .get(app.url("/frontend-0123456789abcdef_bg.wasm"))
+        .header("Accept-Encoding", "identity")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-type"], "application/wasm");
+    assert!(response.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"\0asm");
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let response = raw
+        .get(app.url("/frontend-0123456789abcdef_bg.wasm"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"gzipped");
+
+    assert_eq!(
+        app.request(Method::GET, "/missing-asset.js", None, None)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_error(
+        app.request(Method::GET, "/api/v1/unknown", None, None)
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let response = app
+        .request(Method::GET, "/../../etc/passwd", None, None)
+        .await;
+    assert!(!response.text().await.unwrap().contains("root:"));
+}

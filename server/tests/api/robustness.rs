@@ -1,0 +1,206 @@
+//! Bad input gets a clear 4xx in the SPEC's error shape and changes nothing;
+//! odd-looking text is stored as plain data.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+#[actix_web::test]
+async fn malformed_bodies_are_4xx_in_the_error_shape() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "rob@x.cn").await;
+    let raw = |body: &'static str, content_type: &'static str| {
+        app.client
+            .post(app.url("/api/v1/accounts"))
+            .bearer_auth(&admin.token)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+    };
+    for (body, ct) in [
+        ("{not json", "application/json"),
+        ("", "application/json"),
+        ("[]", "application/json"),
+        (r#"{"name": 5, "code": "1"}"#, "application/json"),
+        (
+            r#"{"name": "A", "code": "1", "stage": "nirvana"}"#,
+            "application/json",
+        ),
+        (
+            r#"{"name": "A", "code": "1", "modules": ["warehouse"]}"#,
+            "application/json",
+        ),
+        (
+            r#"{"name": "A", "code": "1", "owner_id": "seven"}"#,
+            "application/json",
+        ),
+        (r#"{"name": "A", "code": "1"}"#, "text/plain"),
+    ] {
+        let response = raw(body, ct).await.unwrap();
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+    }
+    let list: Value = app
+        .get("/api/v1/accounts", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        list["items"].as_array().unwrap().is_empty(),
+        "nothing was created"
+    );
+}
+
+#[actix_web::test]
+async fn bodies_over_one_mebibyte_are_413() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "big@x.cn").await;
+    let huge = "字".repeat(400_000);
+    let response = app
+        .post(
+            "/api/v1/accounts",
+            &admin.token,
+            json!({"name": huge, "code": "1"}),
+        )
+        .await;
+    assert_error(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    let response = app
+        .request(Method::POST, "/api/v1/signup", None, Some(json!({"workspace_name": "x".repeat(2_000_000), "name": "n", "email": "e@x.cn", "password": PASSWORD})))
+        .await;
+    assert_error(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+}
+
+#[actix_web::test]
+async fn overlong_fields_are_validation_errors() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "long@x.cn").await;
+    let response = app
+        .post(
+            "/api/v1/accounts",
+            &admin.token,
+            json!({"name": "名".repeat(201), "code": "1".repeat(65), "industry": "i".repeat(201)}),
+        )
+        .await;
+    let error = assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    for field in ["name", "code", "industry"] {
+        assert!(error["fields"][field].is_string(), "{error}");
+    }
+    let response = app
+        .get(
+            &format!("/api/v1/accounts?q={}", "q".repeat(300)),
+            &admin.token,
+        )
+        .await;
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn sql_and_html_looking_text_is_stored_as_plain_data() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "inj@x.cn").await;
+    let nasty = "Robert'); DROP TABLE accounts;-- <script>alert(1)</script> \" \\ %_";
+    let account = app.create_account(&admin.token, nasty, "1").await;
+    assert_eq!(account["name"], nasty);
+    let read: Value = app
+        .get(&format!("/api/v1/accounts/{}", account["id"]), &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["name"], nasty);
+    let search: Value = app
+        .get(
+            &format!(
+                "/api/v1/accounts?q={}",
+                crate::accounts::urlencode("'); DROP")
+            ),
+            &admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(search["items"].as_array().unwrap().len(), 1);
+    let contact = app
+        .create_contact(
+            &admin.token,
+            account["id"].as_i64().unwrap(),
+            "<b>粗体</b>",
+            "b@x.cn",
+        )
+        .await;
+    assert_eq!(contact["name"], "<b>粗体</b>");
+}
+
+#[actix_web::test]
+async fn bad_ids_queries_and_cursors_are_4xx() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "ids@x.cn").await;
+    for path in [
+        "/api/v1/accounts/abc",
+        "/api/v1/accounts/99999999999999999999999",
+        "/api/v1/accounts/-1",
+        "/api/v1/contacts/1.5",
+        "/api/v1/users/%00",
+    ] {
+        assert_error(
+            app.get(path, &admin.token).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+    for path in [
+        "/api/v1/accounts?limit=-1",
+        "/api/v1/accounts?limit=abc",
+        "/api/v1/accounts?limit=0",
+        "/api/v1/accounts?owner_id=x",
+        "/api/v1/accounts?stage=bogus",
+        "/api/v1/accounts?cursor=%%%",
+        "/api/v1/accounts?cursor=bm90LWEtY3Vyc29y",
+        "/api/v1/audit?entity_id=x",
+    ] {
+        assert_error(
+            app.get(path, &admin.token).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+    }
+    // A limit above the maximum is clamped, not refused.
+    assert_eq!(
+        app.get("/api/v1/accounts?limit=5000", &admin.token)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn unknown_api_routes_are_json_404s() {
+    let app = spawn_app().await;
+    for path in ["/api/v1/nope", "/api/v2/accounts", "/api"] {
+        let response = app.request(Method::GET, path, None, None).await;
+        assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    let response = app
+        .request(Method::DELETE, "/api/v1/accounts", None, None)
+        .await;
+    assert!(response.status().is_client_error());
+}
