@@ -44,8 +44,6 @@ pub struct Config {
     pub db_max_connections: u32,
     /// `text` or `json` logs.
     pub log_format: String,
-    /// Run the background scheduler in `serve`.
-    pub scheduler: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -100,7 +98,6 @@ impl Default for Config {
             login_window_secs: 15 * 60,
             db_max_connections: 8,
             log_format: "text".into(),
-            scheduler: true,
         }
     }
 }
@@ -237,6 +234,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its own error type
     fn layers_file_then_environment() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(

@@ -1,4 +1,4 @@
-//! Steward's server: the HTTP API, the SPA host, the scheduler and the
+//! Steward's server: the HTTP API, the SPA host, the mail outbox and the
 //! command-line tools, around one domain layer.
 
 pub mod api;

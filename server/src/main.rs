@@ -23,7 +23,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the API, the web app and the scheduler.
+    /// Run the API and the web app.
     Serve,
     /// Apply database migrations and exit.
     Migrate,

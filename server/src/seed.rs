@@ -142,7 +142,7 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
         let modules: Vec<ErpModule> = ErpModule::ALL
             .iter()
             .copied()
-            .filter(|m| (i + *m as usize) % 3 != 0 || *m == ErpModule::Finance)
+            .filter(|m| !(i + *m as usize).is_multiple_of(3) || *m == ErpModule::Finance)
             .collect();
         let entered = now - Duration::days(((i * 17) % 200) as i64);
         let account = accounts::ActiveModel {

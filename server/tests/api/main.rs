@@ -2,6 +2,8 @@
 //! with a fresh database (SQLite by default; PostgreSQL when
 //! `STEWARD_TEST_BACKEND=postgres`) and talks to it over HTTP.
 
+#![allow(clippy::unwrap_used)] // tests may panic: that is how they fail
+
 mod accounts;
 mod auth;
 mod concurrency;
@@ -9,5 +11,6 @@ mod contacts;
 mod helpers;
 mod ops;
 mod robustness;
+mod seed;
 mod tenancy;
 mod users;

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Builds the Steward SPA (frontend/, Leptos CSR) into frontend/dist/:
+#   index.html                      no inline script or style (strict CSP)
+#   boot-<hash>.js                  imports the app and starts it
+#   frontend-<hash>.js              wasm-bindgen glue
+#   frontend-<hash>_bg.wasm         the app, optimised with wasm-opt -Oz
+#   style-<hash>.css, favicon-<hash>.svg
+#   *.gz                            precompressed copies of the wasm/js/css
+#
+# Idempotent: installs what is missing (wasm32 target, wasm-bindgen CLI of
+# the version in Cargo.lock, wasm-opt from npm) and skips the build when no
+# input changed since the last one (a hash of the sources is kept in
+# dist/.source-hash). `--force` rebuilds anyway.
+#
+# Environment:
+#   STEWARD_WASM_TARGET_DIR  cargo target dir for the WASM build
+#                            (default ~/.cache/steward/wasm-target, apart from
+#                            the server's so the two builds do not block)
+#   STEWARD_TOOLS_DIR        where npm installs binaryen (default ~/.cache/steward/tools)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FRONTEND="$ROOT/frontend"
+DIST="$FRONTEND/dist"
+TARGET_DIR="${STEWARD_WASM_TARGET_DIR:-$HOME/.cache/steward/wasm-target}"
+TOOLS="${STEWARD_TOOLS_DIR:-$HOME/.cache/steward/tools}"
+PROFILE="wasm-release"
+BINARYEN_VERSION="132"
+FORCE=0
+[[ "${1:-}" == "--force" ]] && FORCE=1
+
+log() { printf '[build-frontend] %s\n' "$*" >&2; }
+
+gzip_size() { gzip -9 -n -c "$1" | wc -c | tr -d ' '; }
+
+# Everything the output depends on.
+source_hash() {
+  (
+    cd "$ROOT"
+    find frontend/src frontend/Cargo.toml frontend/index.html frontend/style.css \
+      frontend/favicon.svg shared/src shared/Cargo.toml Cargo.lock Cargo.toml \
+      rust-toolchain.toml scripts/build-frontend.sh -type f -print0 2>/dev/null |
+      LC_ALL=C sort -z | xargs -0 sha256sum
+  ) | sha256sum | cut -c1-64
+}
+
+report() {
+  local wasm
+  wasm="$(find "$DIST" -maxdepth 1 -name 'frontend-*_bg.wasm' | head -n1)"
+  if [[ -n "$wasm" ]]; then
+    log "wasm: $(wc -c <"$wasm" | tr -d ' ') bytes, gzip: $(gzip_size "$wasm") bytes ($(basename "$wasm"))"
+  fi
+}
+
+HASH="$(source_hash)"
+if [[ $FORCE -eq 0 && -f "$DIST/index.html" && -f "$DIST/.source-hash" && "$(cat "$DIST/.source-hash")" == "$HASH" ]]; then
+  log "sources unchanged since the last build; dist/ is up to date (--force rebuilds)"
+  report
+  exit 0
+fi
+
+# --- tools -------------------------------------------------------------------
+
+if command -v rustup >/dev/null 2>&1; then
+  if ! rustup target list --installed | grep -qx 'wasm32-unknown-unknown'; then
+    log "installing the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+fi
+
+# The CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+WB_VERSION="$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")"
+if [[ -z "$WB_VERSION" ]]; then
+  log "cannot find wasm-bindgen in Cargo.lock"
+  exit 1
+fi
+if [[ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION" ]]; then
+  log "installing wasm-bindgen-cli $WB_VERSION (a few minutes, once)"
+  # Not --locked: its lock file names a crate version the registry mirror lacks.
+  cargo install wasm-bindgen-cli --version "$WB_VERSION"
+fi
+
+# wasm-opt from npm's binaryen: Debian's binaryen is too old for current
+# wasm-bindgen output (the page dies in WebAssembly.Table.set).
+WASM_OPT="$TOOLS/node_modules/.bin/wasm-opt"
+if [[ ! -x "$WASM_OPT" ]] || ! "$WASM_OPT" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+  if command -v npm >/dev/null 2>&1; then
+    log "installing binaryen@$BINARYEN_VERSION (wasm-opt) under $TOOLS"
+    mkdir -p "$TOOLS"
+    npm i --prefix "$TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >&2
+  fi
+fi
+if [[ ! -x "$WASM_OPT" ]]; then
+  log "WARNING: wasm-opt unavailable (no npm?); the WASM will be larger"
+  WASM_OPT=""
+fi
+
+# --- build -------------------------------------------------------------------
+
+# `erase_components` makes Leptos type-erase every component's view: far
+# less generic code, so a much smaller WASM (and a faster build).
+WASM_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:---cfg erase_components}"
+log "cargo build -p frontend --profile $PROFILE --target wasm32-unknown-unknown ($WASM_RUSTFLAGS)"
+(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$WASM_RUSTFLAGS" \
+  cargo build -p frontend --profile "$PROFILE" --target wasm32-unknown-unknown)
+RAW_WASM="$TARGET_DIR/wasm32-unknown-unknown/$PROFILE/frontend.wasm"
+
+STAGE="$(mktemp -d "$FRONTEND/.dist-build.XXXXXX")"
+trap 'rm -rf "$STAGE"' EXIT
+mkdir -p "$STAGE/bindgen" "$STAGE/out"
+
+wasm-bindgen --target web --no-typescript --out-name frontend \
+  --out-dir "$STAGE/bindgen" "$RAW_WASM"
+
+WASM_IN="$STAGE/bindgen/frontend_bg.wasm"
+if [[ -n "$WASM_OPT" ]]; then
+  log "wasm-opt -Oz"
+  # The features Rust enables by default for wasm32-unknown-unknown.
+  "$WASM_OPT" -Oz \
+    --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-reference-types --enable-multivalue \
+    -o "$STAGE/opt.wasm" "$WASM_IN"
+  WASM_IN="$STAGE/opt.wasm"
+fi
+
+short_hash() { sha256sum "$1" | cut -c1-16; }
+
+OUT="$STAGE/out"
+WASM_NAME="frontend-$(short_hash "$WASM_IN")_bg.wasm"
+cp "$WASM_IN" "$OUT/$WASM_NAME"
+
+JS_NAME="frontend-$(short_hash "$STAGE/bindgen/frontend.js").js"
+cp "$STAGE/bindgen/frontend.js" "$OUT/$JS_NAME"
+# wasm-bindgen puts inline JS of dependencies under snippets/, imported by
+# relative path from the glue; keep that layout.
+if [[ -d "$STAGE/bindgen/snippets" ]]; then
+  cp -r "$STAGE/bindgen/snippets" "$OUT/snippets"
+fi
+
+CSS_NAME="style-$(short_hash "$FRONTEND/style.css").css"
+cp "$FRONTEND/style.css" "$OUT/$CSS_NAME"
+
+ICON_NAME="favicon-$(short_hash "$FRONTEND/favicon.svg").svg"
+cp "$FRONTEND/favicon.svg" "$OUT/$ICON_NAME"
+
+# An external module starts the app: the CSP allows no inline script.
+cat >"$STAGE/boot.js" <<EOF
+import init from './$JS_NAME';
+init({ module_or_path: new URL('./$WASM_NAME', import.meta.url) });
+EOF
+BOOT_NAME="boot-$(short_hash "$STAGE/boot.js").js"
+cp "$STAGE/boot.js" "$OUT/$BOOT_NAME"
+
+sed -e "s|{{WASM}}|$WASM_NAME|g" -e "s|{{JS}}|$JS_NAME|g" -e "s|{{BOOT}}|$BOOT_NAME|g" \
+  -e "s|{{STYLE}}|$CSS_NAME|g" -e "s|{{FAVICON}}|$ICON_NAME|g" \
+  "$FRONTEND/index.html" >"$OUT/index.html"
+if grep -q '{{' "$OUT/index.html"; then
+  log "index.html has an unfilled placeholder"
+  exit 1
+fi
+
+for f in "$OUT"/*.wasm "$OUT"/*.js "$OUT"/*.css; do
+  gzip -9 -n -c "$f" >"$f.gz"
+done
+echo "$HASH" >"$OUT/.source-hash"
+
+# Swap the new dist in whole, so a running server never sees half of it.
+rm -rf "$DIST.old"
+[[ -d "$DIST" ]] && mv "$DIST" "$DIST.old"
+mv "$OUT" "$DIST"
+rm -rf "$DIST.old"
+
+log "dist/: $(cd "$DIST" && ls | tr '\n' ' ')"
+report

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs, idempotently, what building and testing Steward needs beyond
+# cargo: the wasm32 target, the wasm-bindgen CLI matching Cargo.lock,
+# wasm-opt (binaryen from npm; Debian's is too old), Chromium and
+# ChromeDriver for the browser tests, and wrk for the benchmark.
+#   scripts/install-tools.sh          everything
+#   scripts/install-tools.sh build    only what building the app needs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WHAT="${1:-all}"
+TOOLS="${STEWARD_TOOLS_DIR:-$HOME/.cache/steward/tools}"
+
+if ! rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+
+want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ -n "$want" ] && [ "$want" != "$have" ]; then
+  echo "installing wasm-bindgen-cli $want"
+  cargo install wasm-bindgen-cli --version "$want"
+fi
+
+if [ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ]; then
+  mkdir -p "$TOOLS"
+  npm i --prefix "$TOOLS" --no-audit --no-fund binaryen@132 >/dev/null
+fi
+
+[ "$WHAT" = build ] && exit 0
+
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v wrk >/dev/null || missing+=(wrk)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq || true
+  $SUDO apt-get install -y -qq "${missing[@]}"
+fi
