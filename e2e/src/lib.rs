@@ -64,14 +64,13 @@ impl Harness {
         tokio::spawn(app.run_until_stopped());
 
         let port = free_port()?;
-        let driver = Command::new(
-            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()),
-        )
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting chromedriver (apt-get install chromium-driver)")?;
+        let driver =
+            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("starting chromedriver (apt-get install chromium-driver)")?;
         let user_data = scratch.join("chromium");
         let caps = serde_json::json!({
             "goog:chromeOptions": {
@@ -173,7 +172,10 @@ impl Harness {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        bail!("the page never showed {needle:?}; it shows: {}", last.chars().take(600).collect::<String>())
+        bail!(
+            "the page never showed {needle:?}; it shows: {}",
+            last.chars().take(600).collect::<String>()
+        )
     }
 
     pub async fn body_text(&self) -> anyhow::Result<String> {
@@ -203,10 +205,9 @@ impl Harness {
 
 /// Runs a scenario; on failure saves `e2e/screenshots/<name>.png` and fails
 /// with the scenario's error.
-pub async fn scenario<F, Fut>(name: &str, body: F)
+pub async fn scenario<F>(name: &str, body: F)
 where
-    F: FnOnce(&Harness) -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<()>>,
+    F: AsyncFnOnce(&Harness) -> anyhow::Result<()>,
 {
     let harness = match Harness::start().await {
         Ok(h) => h,

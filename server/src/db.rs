@@ -123,3 +123,63 @@ mod tests {
         assert_eq!(sqlite_file_path("postgres://x"), None);
     }
 }
+
+/// Runs `select` and returns its rows, which the database aggregates into a
+/// single JSON value (`json_group_array` on SQLite, `json_agg` on
+/// PostgreSQL).
+///
+/// Why: sqlx's SQLite driver hands every row from its worker thread to the
+/// async task over a channel, a thread wake-up per row; for a 50-row page
+/// that hand-off costs more than the query. One row per page keeps list
+/// endpoints fast. Row order is not guaranteed by the aggregation: callers
+/// sort.
+pub async fn fetch_all_in_one_row<E, C>(
+    conn: &C,
+    select: sea_orm::Select<E>,
+) -> Result<Vec<E::Model>, sea_orm::DbErr>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait, ColumnType, IdenStatic, Iterable, QueryTrait};
+
+    let backend = conn.get_database_backend();
+    let inner = select.build(backend);
+    let sql = match backend {
+        DatabaseBackend::Sqlite => {
+            let fields = E::Column::iter()
+                .map(|c| {
+                    let name = c.as_str();
+                    match c.def().get_column_type() {
+                        // SQLite keeps booleans as 0/1; JSON wants true/false.
+                        ColumnType::Boolean => format!(
+                            "'{name}', json(CASE WHEN t.\"{name}\" THEN 'true' ELSE 'false' END)"
+                        ),
+                        _ => format!("'{name}', t.\"{name}\""),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "SELECT json_group_array(json_object({fields})) AS page FROM ({}) AS t",
+                inner.sql
+            )
+        }
+        _ => format!(
+            "SELECT COALESCE(json_agg(t), '[]'::json)::text AS page FROM ({}) AS t",
+            inner.sql
+        ),
+    };
+    let statement = sea_orm::Statement {
+        sql,
+        values: inner.values,
+        db_backend: backend,
+    };
+    let Some(row) = conn.query_one(statement).await? else {
+        return Ok(Vec::new());
+    };
+    let page: String = row.try_get("", "page")?;
+    serde_json::from_str(&page)
+        .map_err(|e| sea_orm::DbErr::Custom(format!("decoding an aggregated page: {e}")))
+}

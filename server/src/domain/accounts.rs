@@ -103,7 +103,8 @@ pub async fn list(
     if let Some(before) = params.before_id {
         query = query.filter(accounts::Column::Id.lt(before));
     }
-    let rows = query.all(&db.read).await?;
+    let mut rows = crate::db::fetch_all_in_one_row(&db.read, query).await?;
+    rows.sort_unstable_by_key(|a| std::cmp::Reverse(a.id));
     Ok(page_of(rows, params, |a| a.id, |a| to_api(&a)))
 }
 

@@ -1,0 +1,203 @@
+//! End-to-end scenarios in headless Chromium against the real server and
+//! the built web app. A failing scenario leaves `e2e/screenshots/<name>.png`.
+
+use anyhow::{ensure, Context};
+use e2e::{scenario, Harness, PASSWORD};
+use fantoccini::Locator;
+
+async fn sign_up(h: &Harness, email: &str) -> anyhow::Result<()> {
+    h.goto("/signup").await?;
+    h.fill("signup-workspace", "华南授权服务中心").await?;
+    h.fill("signup-name", "周建国").await?;
+    h.fill("signup-email", email).await?;
+    h.fill("signup-password", PASSWORD).await?;
+    h.click("signup-submit").await?;
+    h.wait_for_path("/accounts").await?;
+    Ok(())
+}
+
+async fn log_in(h: &Harness, email: &str, password: &str) -> anyhow::Result<()> {
+    h.goto("/login").await?;
+    h.fill("login-email", email).await?;
+    h.fill("login-password", password).await?;
+    h.click("login-submit").await?;
+    Ok(())
+}
+
+async fn select_value(h: &Harness, testid: &str, value: &str) -> anyhow::Result<()> {
+    let select = h.testid(testid).await?;
+    select.select_by_value(value).await?;
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_csm_signs_up_creates_finds_and_edits_an_account_switches_language_and_logs_out() {
+    scenario("staff_journey", async |h| {
+        sign_up(h, "zhou@huanan.cn").await?;
+        h.testid("accounts-empty")
+            .await
+            .context("a new workspace shows the empty state")?;
+
+        // Create an account; the coding rule (digits only) is checked in the form.
+        h.click("new-account").await?;
+        h.fill("account-name", "深圳市华强电子有限公司").await?;
+        h.fill("account-code", "HQ-01").await?;
+        h.click("account-submit").await?;
+        let error = h
+            .testid("error-code")
+            .await
+            .context("inline error under the code")?;
+        ensure!(
+            !error.text().await?.is_empty(),
+            "the code error has a message"
+        );
+        h.fill("account-code", "100101").await?;
+        h.click("account-submit").await?;
+        h.wait_for_text("深圳市华强电子有限公司").await?;
+
+        // Find it by searching, in Chinese.
+        h.goto("/accounts").await?;
+        h.fill("accounts-search", "华强").await?;
+        let row = h.testid("account-row").await?;
+        ensure!(
+            row.text().await?.contains("100101"),
+            "the row shows the code"
+        );
+        h.click("account-link").await?;
+        h.wait_for_path("/accounts/").await?;
+        h.testid("account-details").await?;
+
+        // Edit it; a bad value is refused inline first.
+        h.click("account-edit").await?;
+        h.fill("edit-code", "abc").await?;
+        h.click("edit-save").await?;
+        h.testid("error-edit-code")
+            .await
+            .or(h.css("[data-testid^=\"error-\"]").await)
+            .context("inline error when editing")?;
+        h.fill("edit-code", "100101").await?;
+        h.fill("edit-name", "深圳华强电子").await?;
+        h.click("edit-save").await?;
+        h.wait_for_text("深圳华强电子").await?;
+        let details = h.testid("account-details").await?.text().await?;
+        ensure!(
+            details.contains("深圳华强电子"),
+            "saved name shown: {details}"
+        );
+
+        // Switch to Chinese and back.
+        h.goto("/accounts").await?;
+        let before = h.testid("accounts-heading").await?.text().await?;
+        select_value(h, "lang-switch", "zh-CN").await?;
+        let mut after = String::new();
+        for _ in 0..50 {
+            after = h.testid("accounts-heading").await?.text().await?;
+            if after != before {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        ensure!(
+            after != before
+                && after
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "heading switched to Chinese: {before:?} → {after:?}"
+        );
+        // The choice is remembered across a reload.
+        h.browser.refresh().await?;
+        let reloaded = h.testid("accounts-heading").await?.text().await?;
+        ensure!(reloaded == after, "language remembered: {reloaded:?}");
+        select_value(h, "lang-switch", "en").await?;
+
+        // Log out, and back in.
+        h.click("user-menu").await.ok();
+        h.click("logout").await?;
+        h.wait_for_path("/login").await?;
+        h.goto("/accounts").await?;
+        h.wait_for_path("/login")
+            .await
+            .context("signed-out users are sent to login")?;
+        log_in(h, "zhou@huanan.cn", PASSWORD).await?;
+        h.wait_for_path("/accounts").await?;
+        Ok(())
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn wrong_credentials_are_explained_on_the_login_page() {
+    scenario("login_error", async |h| {
+        sign_up(h, "li@huanan.cn").await?;
+        h.click("user-menu").await.ok();
+        h.click("logout").await?;
+        h.wait_for_path("/login").await?;
+        log_in(h, "li@huanan.cn", "not the password").await?;
+        let banner = h.testid("login-error").await?;
+        ensure!(
+            !banner.text().await?.is_empty(),
+            "an error message is shown"
+        );
+        ensure!(
+            h.browser.current_url().await?.path().starts_with("/login"),
+            "still on login"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_portal_user_lands_on_the_portal_home_not_the_staff_app() {
+    scenario("portal_home", async |h| {
+        server::seed::demo(&h.state.db).await?;
+        log_in(h, "portal@demo.steward.local", server::seed::DEMO_PASSWORD).await?;
+        h.wait_for_path("/portal").await?;
+        let name = h.testid("portal-account-name").await?.text().await?;
+        ensure!(
+            name.contains("深圳市华强电子有限公司"),
+            "their account is shown: {name}"
+        );
+        h.testid("portal-csm-name")
+            .await
+            .context("their CSM is named")?;
+        ensure!(
+            h.browser
+                .find(Locator::Css("[data-testid=\"new-account\"]"))
+                .await
+                .is_err(),
+            "no staff controls in the portal"
+        );
+        // A staff URL does not open the staff app for them.
+        h.goto("/accounts").await?;
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        ensure!(
+            h.browser
+                .find(Locator::Css("[data-testid=\"accounts-table\"]"))
+                .await
+                .is_err(),
+            "the staff accounts list is not shown to a portal user"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_reload_keeps_the_session_through_the_refresh_cookie() {
+    scenario("session_reload", async |h| {
+        sign_up(h, "wang@huanan.cn").await?;
+        h.goto("/settings").await?;
+        h.testid("settings-heading").await?;
+        h.browser.refresh().await?;
+        h.testid("settings-heading")
+            .await
+            .context("still signed in after a reload")?;
+        ensure!(
+            h.browser.current_url().await?.path() == "/settings",
+            "stayed on the page"
+        );
+        Ok(())
+    })
+    .await;
+}
