@@ -109,21 +109,6 @@ fn sqlite_file_path(url: &str) -> Option<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_paths_are_extracted() {
-        assert_eq!(
-            sqlite_file_path("sqlite://./data/steward.db?mode=rwc").as_deref(),
-            Some("./data/steward.db")
-        );
-        assert_eq!(sqlite_file_path("sqlite::memory:"), None);
-        assert_eq!(sqlite_file_path("postgres://x"), None);
-    }
-}
-
 /// Runs `select` and returns its rows, which the database aggregates into a
 /// single JSON value (`json_group_array` on SQLite, `json_agg` on
 /// PostgreSQL).
@@ -182,4 +167,19 @@ where
     let page: String = row.try_get("", "page")?;
     serde_json::from_str(&page)
         .map_err(|e| sea_orm::DbErr::Custom(format!("decoding an aggregated page: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths_are_extracted() {
+        assert_eq!(
+            sqlite_file_path("sqlite://./data/steward.db?mode=rwc").as_deref(),
+            Some("./data/steward.db")
+        );
+        assert_eq!(sqlite_file_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_file_path("postgres://x"), None);
+    }
 }

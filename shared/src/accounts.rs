@@ -168,7 +168,7 @@ pub struct PortalAccount {
 }
 
 /// `null` → `Some(None)`, absent → `None`, value → `Some(Some(v))`.
-mod double_option {
+pub(crate) mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn serialize<T: Serialize, S: Serializer>(

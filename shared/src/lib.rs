@@ -9,6 +9,7 @@ pub mod enums;
 pub mod error;
 pub mod page;
 pub mod settings;
+pub mod tickets;
 pub mod users;
 pub mod validation;
 

@@ -282,7 +282,7 @@ impl Collector {
     }
 }
 
-fn opt<'a>(value: &'a Option<String>) -> &'a str {
+fn opt(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("")
 }
 

@@ -4,12 +4,15 @@
 //! the routes that exist.
 
 mod accounts;
+mod agreements;
 mod audit;
 mod auth;
 mod contacts;
 mod ops;
 mod portal;
 mod settings;
+mod sla;
+mod tickets;
 mod users;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -62,6 +65,9 @@ pub fn v1(cfg: &mut ServiceConfig) {
     settings::routes(cfg);
     audit::routes(cfg);
     portal::routes(cfg);
+    agreements::routes(cfg);
+    sla::routes(cfg);
+    tickets::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

@@ -4,12 +4,16 @@
 //! id of another workspace is indistinguishable from one that does not exist.
 
 pub mod accounts;
+pub mod agreements;
 pub mod audit;
 pub mod auth;
+pub mod business_time;
 pub mod contacts;
 pub mod pagination;
 pub mod portal;
 pub mod settings;
+pub mod sla;
+pub mod tickets;
 pub mod users;
 
 use shared::ErpModule;

@@ -8,6 +8,11 @@ pub struct Model {
     pub name: String,
     pub customer_code_pattern: String,
     pub created_at: DateTimeUtc,
+    /// JSON `BusinessCalendar`; `None` is the default calendar.
+    pub business_calendar: Option<String>,
+    /// JSON `{module: user_id}` for tier-1 routing.
+    pub module_owners: Option<String>,
+    pub default_service_level: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -236,6 +236,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub mail: MailSink,
     pub app_state: server::state::AppState,
+    /// The application's clock (real time unless started with `spawn_app_at`).
+    pub clock: Option<server::clock::FixedClock>,
 }
 
 pub struct Session {
@@ -254,7 +256,21 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// An app whose clock stands at `at` until the test moves it. Choose a
+/// future date: access tokens are checked against the real time too.
+pub async fn spawn_app_at(at: chrono::DateTime<chrono::Utc>) -> TestApp {
+    let clock = server::clock::FixedClock::new(at);
+    start(|_| {}, Some(clock)).await
+}
+
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
+    start(customize, None).await
+}
+
+async fn start(
+    customize: impl FnOnce(&mut Config),
+    clock: Option<server::clock::FixedClock>,
+) -> TestApp {
     let (smtp_port, mail) = start_smtp();
     let data_dir = std::env::temp_dir().join(format!("steward-data-{}", uuid::Uuid::new_v4()));
     let mut config = Config {
@@ -268,7 +284,13 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         ..Config::default()
     };
     customize(&mut config);
-    let app = Application::build(config).await.expect("the app starts");
+    let app = match &clock {
+        Some(clock) => {
+            Application::build_with_clock(config, std::sync::Arc::new(clock.clone())).await
+        }
+        None => Application::build(config).await,
+    }
+    .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let app_state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
@@ -280,6 +302,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
             .unwrap(),
         mail,
         app_state,
+        clock,
     }
 }
 

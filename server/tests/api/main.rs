@@ -13,4 +13,5 @@ mod ops;
 mod robustness;
 mod seed;
 mod tenancy;
+mod tickets;
 mod users;

@@ -1,0 +1,199 @@
+//! `/tickets`: the staff side of service tickets.
+
+use actix_web::http::header;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use shared::tickets::{
+    Comment, CreateCommentRequest, CreateTicketRequest, EscalateRequest, Ticket, TicketEvent,
+    UpdateTicketRequest,
+};
+use shared::{ErrorBody, Page};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::StaffActor;
+use crate::domain::pagination::PageQuery;
+use crate::domain::tickets::{self as domain, etag, TicketFilter};
+use crate::error::AppResult;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_tickets)
+        .service(create_ticket)
+        .service(get_ticket)
+        .service(update_ticket)
+        .service(escalate_ticket)
+        .service(list_comments)
+        .service(add_comment)
+        .service(ticket_timeline);
+}
+
+fn with_etag(status: actix_web::http::StatusCode, ticket: Ticket) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, etag(&ticket)))
+        .json(ticket)
+}
+
+/// The ticket queue, newest first, filtered.
+#[utoipa::path(
+    tag = "tickets",
+    params(TicketFilter, PageQuery),
+    responses((status = 200, body = Page<Ticket>), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/tickets")]
+async fn list_tickets(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    filter: web::Query<TicketFilter>,
+    page: web::Query<PageQuery>,
+) -> AppResult<web::Json<Page<Ticket>>> {
+    Ok(web::Json(
+        domain::list(&state.db, &actor, filter.into_inner(), page.into_inner()).await?,
+    ))
+}
+
+/// Opens a ticket for an account; it is routed to the module's owner (tier 1)
+/// and gets SLA due times from the account's agreement.
+#[utoipa::path(
+    tag = "tickets",
+    request_body = CreateTicketRequest,
+    responses((status = 201, body = Ticket), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/tickets")]
+async fn create_ticket(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    body: web::Json<CreateTicketRequest>,
+) -> AppResult<HttpResponse> {
+    let ticket = domain::create(&state.db, &actor, body.into_inner(), state.clock.now()).await?;
+    Ok(with_etag(actix_web::http::StatusCode::CREATED, ticket))
+}
+
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")),
+    responses((status = 200, body = Ticket), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/tickets/{id}")]
+async fn get_ticket(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let ticket = domain::get(&state.db, &actor, *id).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, ticket))
+}
+
+/// Changes status (transitions enforced: an illegal one is 422 with the
+/// reason), assignee, priority, module or subject. Honours `If-Match`.
+#[utoipa::path(
+    tag = "tickets",
+    params(
+        ("id" = i64, Path, description = "Ticket id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the last read"),
+    ),
+    request_body = UpdateTicketRequest,
+    responses(
+        (status = 200, body = Ticket),
+        (status = 404, body = ErrorBody),
+        (status = 412, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/tickets/{id}")]
+async fn update_ticket(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Json<UpdateTicketRequest>,
+) -> AppResult<HttpResponse> {
+    let if_match = req
+        .headers()
+        .get(header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or("\u{0}invalid"));
+    let ticket = domain::update(
+        &state.db,
+        &actor,
+        *id,
+        if_match,
+        body.into_inner(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, ticket))
+}
+
+/// Raises the tier: 1 (module owner) → 2 (ERP engineers) → 3 (manager).
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")),
+    request_body = EscalateRequest,
+    responses((status = 200, body = Ticket), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/tickets/{id}/escalate")]
+async fn escalate_ticket(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+    body: web::Json<EscalateRequest>,
+) -> AppResult<HttpResponse> {
+    let ticket =
+        domain::escalate(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, ticket))
+}
+
+/// The conversation, internal notes included.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")),
+    responses((status = 200, body = Vec<Comment>), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/tickets/{id}/comments")]
+async fn list_comments(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<Comment>>> {
+    Ok(web::Json(domain::comments(&state.db, &actor, *id).await?))
+}
+
+/// Replies publicly (the customer sees it) or adds an internal note.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")),
+    request_body = CreateCommentRequest,
+    responses((status = 201, body = Comment), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/tickets/{id}/comments")]
+async fn add_comment(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+    body: web::Json<CreateCommentRequest>,
+) -> AppResult<HttpResponse> {
+    let comment =
+        domain::comment(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;
+    Ok(HttpResponse::Created().json(comment))
+}
+
+/// Every change of the ticket, oldest first.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")),
+    responses((status = 200, body = Vec<TicketEvent>), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/tickets/{id}/timeline")]
+async fn ticket_timeline(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<TicketEvent>>> {
+    Ok(web::Json(domain::timeline(&state.db, &actor, *id).await?))
+}

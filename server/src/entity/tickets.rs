@@ -1,0 +1,38 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
+#[sea_orm(table_name = "tickets")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub workspace_id: i64,
+    pub number: i64,
+    pub account_id: i64,
+    pub requester_user_id: Option<i64>,
+    pub created_by_user_id: i64,
+    pub module: String,
+    pub category: String,
+    pub priority: String,
+    pub status: String,
+    pub tier: i32,
+    pub assignee_id: Option<i64>,
+    pub subject: String,
+    pub description: String,
+    pub service_level: String,
+    pub first_response_due_at: DateTimeUtc,
+    pub resolution_due_at: DateTimeUtc,
+    pub first_responded_at: Option<DateTimeUtc>,
+    pub resolved_at: Option<DateTimeUtc>,
+    pub closed_at: Option<DateTimeUtc>,
+    pub paused_since: Option<DateTimeUtc>,
+    pub kb_suggestions_shown: bool,
+    pub kb_article_opened: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,364 @@
+//! Service tickets, service agreements and SLA policies.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::enums::string_enum;
+use crate::ErpModule;
+
+string_enum!(
+    /// What a ticket is about.
+    TicketCategory {
+        Question => "question",
+        HowTo => "how_to",
+        DataError => "data_error",
+        Bug => "bug",
+        MasterDataChange => "master_data_change",
+        ChangeRequest => "change_request",
+        Complaint => "complaint",
+    }
+);
+
+string_enum!(
+    /// `p1` is the most urgent.
+    TicketPriority {
+        P1 => "p1",
+        P2 => "p2",
+        P3 => "p3",
+        P4 => "p4",
+    }
+);
+
+string_enum!(
+    /// Where a ticket is in its life; `closed` is final.
+    TicketStatus {
+        New => "new",
+        Open => "open",
+        PendingCustomer => "pending_customer",
+        AwaitingApproval => "awaiting_approval",
+        Blocked => "blocked",
+        Resolved => "resolved",
+        Closed => "closed",
+    }
+);
+
+impl TicketStatus {
+    /// The SLA clock stands still in these statuses.
+    pub fn pauses_sla(self) -> bool {
+        matches!(
+            self,
+            TicketStatus::PendingCustomer | TicketStatus::AwaitingApproval | TicketStatus::Blocked
+        )
+    }
+
+    /// Whether staff may move a ticket from `self` to `to` by an update.
+    /// `blocked` is entered and left through blockers, `awaiting_approval`
+    /// through approvals, so neither is a manual target.
+    pub fn transition(self, to: TicketStatus) -> Result<(), String> {
+        use TicketStatus::*;
+        if self == to {
+            return Ok(());
+        }
+        let allowed: &[TicketStatus] = match self {
+            New => &[Open, PendingCustomer, Resolved, Closed],
+            Open => &[PendingCustomer, Resolved, Closed],
+            PendingCustomer => &[Open, Resolved, Closed],
+            AwaitingApproval => &[],
+            Blocked => &[],
+            Resolved => &[Open, Closed],
+            Closed => &[],
+        };
+        if allowed.contains(&to) {
+            return Ok(());
+        }
+        Err(match (self, to) {
+            (Closed, _) => "a closed ticket is final; open a new ticket instead".to_string(),
+            (AwaitingApproval, _) => {
+                "the ticket awaits approval; a manager approves or rejects it".to_string()
+            }
+            (Blocked, _) => {
+                "the ticket is blocked; it reopens when its blockers are resolved".to_string()
+            }
+            (_, Blocked) => "a ticket becomes blocked by adding a blocker".to_string(),
+            (_, AwaitingApproval) => {
+                "only master-data changes await approval, from their creation".to_string()
+            }
+            (from, to) => format!("a ticket cannot go from {from} to {to}"),
+        })
+    }
+}
+
+/// Tier 1: the module owner; tier 2: ERP system engineers; tier 3: the manager.
+pub const MAX_TIER: i32 = 3;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Ticket {
+    pub id: i64,
+    /// Human-readable, per workspace.
+    pub number: i64,
+    pub account_id: i64,
+    pub requester_user_id: Option<i64>,
+    pub created_by_user_id: i64,
+    pub module: ErpModule,
+    pub category: TicketCategory,
+    pub priority: TicketPriority,
+    pub status: TicketStatus,
+    pub tier: i32,
+    pub assignee_id: Option<i64>,
+    pub subject: String,
+    pub description: String,
+    /// The service level whose SLA policy set the due times.
+    pub service_level: String,
+    pub first_response_due_at: DateTime<Utc>,
+    pub resolution_due_at: DateTime<Utc>,
+    pub first_responded_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// `true` while the SLA clock is paused.
+    pub sla_paused: bool,
+    pub kb_suggestions_shown: bool,
+    pub kb_article_opened: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// What the portal shows of a ticket: no tier, assignee or service level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PortalTicket {
+    pub id: i64,
+    pub number: i64,
+    pub requester_user_id: Option<i64>,
+    pub module: ErpModule,
+    pub category: TicketCategory,
+    pub priority: TicketPriority,
+    pub status: TicketStatus,
+    pub subject: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateTicketRequest {
+    pub account_id: i64,
+    pub module: ErpModule,
+    pub category: TicketCategory,
+    pub priority: TicketPriority,
+    pub subject: String,
+    #[serde(default)]
+    pub description: String,
+    /// The portal user who asked, if any.
+    #[serde(default)]
+    pub requester_user_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PortalCreateTicketRequest {
+    pub module: ErpModule,
+    pub category: TicketCategory,
+    pub priority: TicketPriority,
+    pub subject: String,
+    #[serde(default)]
+    pub description: String,
+    /// The portal showed knowledge-base suggestions while the ticket was typed.
+    #[serde(default)]
+    pub kb_suggestions_shown: bool,
+    /// The customer opened one of them.
+    #[serde(default)]
+    pub kb_article_opened: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateTicketRequest {
+    #[serde(default)]
+    pub status: Option<TicketStatus>,
+    #[serde(default)]
+    pub priority: Option<TicketPriority>,
+    #[serde(default)]
+    pub module: Option<ErpModule>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// `null` unassigns.
+    #[serde(
+        default,
+        with = "crate::accounts::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub assignee_id: Option<Option<i64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EscalateRequest {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Comment {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub author_user_id: i64,
+    pub author_name: String,
+    pub body: String,
+    /// Internal notes are for staff only.
+    pub internal: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateCommentRequest {
+    pub body: String,
+    /// Staff only; portal comments are always public.
+    #[serde(default)]
+    pub internal: bool,
+}
+
+/// One entry of a ticket's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TicketEvent {
+    pub id: i64,
+    pub actor_id: Option<i64>,
+    /// `created`, `status`, `assigned`, `escalated`, `comment`, …
+    pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub detail: Option<serde_json::Value>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceAgreement {
+    pub id: i64,
+    pub account_id: i64,
+    /// `gold`, `silver`, `bronze` or a level the workspace named.
+    pub level: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub signed_on: Option<NaiveDate>,
+    pub service_content: String,
+    pub complaint_procedure: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgreementRequest {
+    pub level: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    #[serde(default)]
+    pub signed_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub service_content: String,
+    #[serde(default)]
+    pub complaint_procedure: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SlaPolicy {
+    pub level: String,
+    pub priority: TicketPriority,
+    /// Business minutes.
+    pub first_response_minutes: i32,
+    /// Business minutes.
+    pub resolution_minutes: i32,
+}
+
+/// `GET/PUT /api/v1/sla-policies`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SlaPolicies {
+    /// The level for accounts without an active agreement.
+    pub default_level: String,
+    pub policies: Vec<SlaPolicy>,
+}
+
+/// The workspace's defaults: gold, silver, bronze × p1–p4 (business minutes).
+pub fn default_sla_policies() -> SlaPolicies {
+    let table: [(&str, [(i32, i32); 4]); 3] = [
+        ("gold", [(30, 240), (60, 540), (120, 1080), (240, 2700)]),
+        ("silver", [(60, 540), (120, 1080), (240, 2160), (480, 4320)]),
+        (
+            "bronze",
+            [(120, 1080), (240, 2160), (480, 4320), (960, 8640)],
+        ),
+    ];
+    let priorities = [
+        TicketPriority::P1,
+        TicketPriority::P2,
+        TicketPriority::P3,
+        TicketPriority::P4,
+    ];
+    SlaPolicies {
+        default_level: "bronze".into(),
+        policies: table
+            .iter()
+            .flat_map(|(level, targets)| {
+                priorities
+                    .iter()
+                    .zip(targets.iter())
+                    .map(|(p, (first, resolve))| SlaPolicy {
+                        level: level.to_string(),
+                        priority: *p,
+                        first_response_minutes: *first,
+                        resolution_minutes: *resolve,
+                    })
+            })
+            .collect(),
+    }
+}
+
+/// `GET/PUT /api/v1/settings/module-owners`: tier-1 routing.
+pub type ModuleOwners = BTreeMap<ErpModule, i64>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closed_is_final_and_special_states_are_not_manual_targets() {
+        use TicketStatus::*;
+        for to in TicketStatus::ALL {
+            if *to != Closed {
+                assert!(Closed.transition(*to).is_err());
+            }
+        }
+        assert!(Open.transition(Blocked).is_err());
+        assert!(New.transition(AwaitingApproval).is_err());
+        assert!(Blocked.transition(Open).is_err());
+        assert!(Resolved.transition(Open).is_ok());
+        assert!(PendingCustomer.transition(Resolved).is_ok());
+        assert!(Open.transition(Open).is_ok());
+    }
+
+    #[test]
+    fn defaults_cover_every_level_and_priority_and_tighten_with_urgency() {
+        let d = default_sla_policies();
+        assert_eq!(d.policies.len(), 12);
+        for level in ["gold", "silver", "bronze"] {
+            let mut targets: Vec<_> = d.policies.iter().filter(|p| p.level == level).collect();
+            targets.sort_by_key(|p| p.priority);
+            assert!(targets
+                .windows(2)
+                .all(|w| w[0].resolution_minutes < w[1].resolution_minutes));
+            assert!(targets
+                .iter()
+                .all(|p| p.first_response_minutes < p.resolution_minutes));
+        }
+    }
+}
