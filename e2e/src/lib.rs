@@ -56,6 +56,7 @@ impl Harness {
             data_dir: scratch.join("data"),
             static_dir: dist,
             jwt_secret: Some("e2e-secret-0123456789-abcdefghijklmnopqrstuvwxyz".into()),
+            scheduler: false,
             ..Config::default()
         };
         let app = Application::build(config).await?;

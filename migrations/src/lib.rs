@@ -7,6 +7,8 @@ pub use sea_orm_migration::prelude::*;
 mod columns;
 mod m20261127_000001_foundation;
 mod m20261127_000002_tickets;
+mod m20261127_000003_approvals_blockers;
+mod m20261127_000004_knowledge_base;
 
 pub struct Migrator;
 
@@ -16,6 +18,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_foundation::Migration),
             Box::new(m20261127_000002_tickets::Migration),
+            Box::new(m20261127_000003_approvals_blockers::Migration),
+            Box::new(m20261127_000004_knowledge_base::Migration),
         ]
     }
 }

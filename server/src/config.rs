@@ -44,6 +44,8 @@ pub struct Config {
     pub db_max_connections: u32,
     /// `text` or `json` logs.
     pub log_format: String,
+    /// Run the job schedule (SLA monitor, outbox) inside `serve`.
+    pub scheduler: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -98,6 +100,7 @@ impl Default for Config {
             login_window_secs: 15 * 60,
             db_max_connections: 8,
             log_format: "text".into(),
+            scheduler: true,
         }
     }
 }

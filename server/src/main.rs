@@ -29,11 +29,22 @@ enum Command {
     Migrate,
     /// Fill a demo workspace with realistic data and print how to sign in.
     SeedDemo,
+    /// Run a scheduled job once, now.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
     /// Create a benchmark workspace with many accounts.
     SeedBench {
         #[arg(long, default_value_t = 100_000)]
         accounts: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// `steward jobs run sla-monitor` (or email-outbox).
+    Run { name: String },
 }
 
 #[actix_web::main]
@@ -54,6 +65,19 @@ async fn main() -> anyhow::Result<()> {
         Command::SeedDemo => {
             let db = open_database(&config).await?;
             seed::demo(&db).await?;
+        }
+        Command::Jobs {
+            command: JobsCommand::Run { name },
+        } => {
+            let state = server::startup::build_state(config, std::sync::Arc::new(server::clock::SystemClock)).await?;
+            match server::jobs::run(&state, &name).await {
+                Ok(report) => println!("{}", serde_json::to_string_pretty(&report)?),
+                Err(server::error::AppError::NotFound) => anyhow::bail!(
+                    "no job named {name}; jobs: {}",
+                    server::jobs::JOBS.join(", ")
+                ),
+                Err(e) => anyhow::bail!("{name} failed: {e}"),
+            }
         }
         Command::SeedBench { accounts } => {
             let db = open_database(&config).await?;

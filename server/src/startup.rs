@@ -35,6 +35,8 @@ pub struct Application {
     port: u16,
     server: Server,
     pub state: AppState,
+    /// Kept alive as long as the application runs.
+    _scheduler: Option<tokio_cron_scheduler::JobScheduler>,
 }
 
 /// Opens the database and applies migrations; shared by `serve`, `migrate`
@@ -87,6 +89,11 @@ impl Application {
         state
             .mailer
             .spawn_worker(state.db.clone(), state.clock.clone());
+        let scheduler = if state.config.scheduler {
+            Some(crate::jobs::start_scheduler(state.clone()).await?)
+        } else {
+            None
+        };
         let listener =
             TcpListener::bind(&bind).with_context(|| format!("cannot listen on {bind}"))?;
         let port = listener.local_addr()?.port();
@@ -141,6 +148,7 @@ impl Application {
             port,
             server,
             state,
+            _scheduler: scheduler,
         })
     }
 

@@ -3,10 +3,12 @@
 //! message in a form and in the API.
 
 pub mod accounts;
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod enums;
 pub mod error;
+pub mod kb;
 pub mod page;
 pub mod settings;
 pub mod tickets;

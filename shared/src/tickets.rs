@@ -119,6 +119,8 @@ pub struct Ticket {
     pub closed_at: Option<DateTime<Utc>>,
     /// `true` while the SLA clock is paused.
     pub sla_paused: bool,
+    pub first_response_breached_at: Option<DateTime<Utc>>,
+    pub resolution_breached_at: Option<DateTime<Utc>>,
     pub kb_suggestions_shown: bool,
     pub kb_article_opened: bool,
     pub created_at: DateTime<Utc>,
@@ -195,6 +197,13 @@ pub struct UpdateTicketRequest {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub assignee_id: Option<Option<i64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AddBlockerRequest {
+    /// The ticket that must be resolved first (usually a `data_error`).
+    pub blocked_by: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,9 +5,12 @@
 
 mod accounts;
 mod agreements;
+mod approvals;
 mod audit;
 mod auth;
 mod contacts;
+mod jobs;
+mod kb;
 mod ops;
 mod portal;
 mod settings;
@@ -66,8 +69,11 @@ pub fn v1(cfg: &mut ServiceConfig) {
     audit::routes(cfg);
     portal::routes(cfg);
     agreements::routes(cfg);
+    approvals::routes(cfg);
     sla::routes(cfg);
     tickets::routes(cfg);
+    jobs::routes(cfg);
+    kb::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

@@ -1,15 +1,16 @@
 //! `/tickets`: the staff side of service tickets.
 
 use actix_web::http::header;
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use shared::tickets::{
-    Comment, CreateCommentRequest, CreateTicketRequest, EscalateRequest, Ticket, TicketEvent,
+    AddBlockerRequest, Comment, CreateCommentRequest, CreateTicketRequest, EscalateRequest, Ticket, TicketEvent,
     UpdateTicketRequest,
 };
 use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
+use crate::domain::blockers;
 use crate::domain::pagination::PageQuery;
 use crate::domain::tickets::{self as domain, etag, TicketFilter};
 use crate::error::AppResult;
@@ -23,7 +24,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(escalate_ticket)
         .service(list_comments)
         .service(add_comment)
-        .service(ticket_timeline);
+        .service(ticket_timeline)
+        .service(list_blockers)
+        .service(add_blocker)
+        .service(remove_blocker);
 }
 
 fn with_etag(status: actix_web::http::StatusCode, ticket: Ticket) -> HttpResponse {
@@ -114,15 +118,7 @@ async fn update_ticket(
         .headers()
         .get(header::IF_MATCH)
         .map(|v| v.to_str().unwrap_or("\u{0}invalid"));
-    let ticket = domain::update(
-        &state.db,
-        &actor,
-        *id,
-        if_match,
-        body.into_inner(),
-        state.clock.now(),
-    )
-    .await?;
+    let ticket = domain::update(&state, &actor, *id, if_match, body.into_inner()).await?;
     Ok(with_etag(actix_web::http::StatusCode::OK, ticket))
 }
 
@@ -196,4 +192,62 @@ async fn ticket_timeline(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Vec<TicketEvent>>> {
     Ok(web::Json(domain::timeline(&state.db, &actor, *id).await?))
+}
+
+/// The tickets this one waits for.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")),
+    responses((status = 200, body = Vec<Ticket>), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/tickets/{id}/blockers")]
+async fn list_blockers(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<Ticket>>> {
+    Ok(web::Json(blockers::list(&state.db, &actor, *id).await?))
+}
+
+/// Marks the ticket blocked by another (no cycles, not itself): it stays
+/// `blocked`, its SLA clock paused, until every blocker is resolved.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")),
+    request_body = AddBlockerRequest,
+    responses((status = 200, body = Ticket), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/tickets/{id}/blockers")]
+async fn add_blocker(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+    body: web::Json<AddBlockerRequest>,
+) -> AppResult<HttpResponse> {
+    let ticket =
+        blockers::add(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, ticket))
+}
+
+/// Removes a blocker; with none left the ticket reopens.
+#[utoipa::path(
+    tag = "tickets",
+    params(
+        ("id" = i64, Path, description = "Ticket id"),
+        ("blocker_id" = i64, Path, description = "The blocking ticket's id"),
+    ),
+    responses((status = 200, body = Ticket), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[delete("/tickets/{id}/blockers/{blocker_id}")]
+async fn remove_blocker(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let (id, blocker_id) = path.into_inner();
+    let ticket = blockers::remove(&state, &actor, id, blocker_id).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, ticket))
 }

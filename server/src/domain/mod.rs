@@ -5,10 +5,13 @@
 
 pub mod accounts;
 pub mod agreements;
+pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod blockers;
 pub mod business_time;
 pub mod contacts;
+pub mod kb;
 pub mod pagination;
 pub mod portal;
 pub mod settings;

@@ -25,11 +25,12 @@ use shared::{ErpModule, Page, Role};
 
 use super::audit::{self, Change};
 use super::pagination::{page_of, PageQuery};
-use super::{accounts, sla};
+use super::{accounts, approvals, blockers, sla};
 use crate::auth::{Actor, PortalActor, StaffActor};
 use crate::db::Db;
 use crate::entity::{contacts, ticket_comments, ticket_counters, ticket_events, tickets, users};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// A resolved ticket reopens when the customer replies within this time.
 pub const REOPEN_WINDOW: Duration = Duration::days(7);
@@ -58,6 +59,8 @@ pub fn to_api(m: &tickets::Model) -> Ticket {
         resolved_at: m.resolved_at,
         closed_at: m.closed_at,
         sla_paused: m.paused_since.is_some(),
+        first_response_breached_at: m.first_response_breached_at,
+        resolution_breached_at: m.resolution_breached_at,
         kb_suggestions_shown: m.kb_suggestions_shown,
         kb_article_opened: m.kb_article_opened,
         created_at: m.created_at,
@@ -84,7 +87,7 @@ fn to_portal(m: &tickets::Model) -> PortalTicket {
     }
 }
 
-fn status_of(m: &tickets::Model) -> TicketStatus {
+pub(crate) fn status_of(m: &tickets::Model) -> TicketStatus {
     m.status.parse().unwrap_or(TicketStatus::Open)
 }
 
@@ -129,7 +132,7 @@ async fn next_number<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppResu
         .unwrap_or(1))
 }
 
-async fn record_event<C: ConnectionTrait>(
+pub(crate) async fn record_event<C: ConnectionTrait>(
     conn: &C,
     ticket: &tickets::Model,
     actor_id: Option<i64>,
@@ -189,6 +192,14 @@ async fn insert_ticket(db: &Db, new: NewTicket, now: DateTime<Utc>) -> AppResult
         sla::targets_for(&txn, new.workspace_id, new.account_id, new.priority, now).await?;
     let assignee = tier_one_assignee(&txn, new.workspace_id, new.module).await?;
     let number = next_number(&txn, new.workspace_id).await?;
+    // A master-data change (录入) waits for a manager's approval (审核) first,
+    // its SLA clock paused meanwhile.
+    let needs_approval = new.category == TicketCategory::MasterDataChange;
+    let status = if needs_approval {
+        TicketStatus::AwaitingApproval
+    } else {
+        TicketStatus::New
+    };
     let model = tickets::ActiveModel {
         workspace_id: Set(new.workspace_id),
         number: Set(number),
@@ -198,7 +209,8 @@ async fn insert_ticket(db: &Db, new: NewTicket, now: DateTime<Utc>) -> AppResult
         module: Set(new.module.as_str().into()),
         category: Set(new.category.as_str().into()),
         priority: Set(new.priority.as_str().into()),
-        status: Set(TicketStatus::New.as_str().into()),
+        status: Set(status.as_str().into()),
+        paused_since: Set(needs_approval.then_some(now)),
         tier: Set(1),
         assignee_id: Set(assignee),
         subject: Set(new.subject.trim().to_string()),
@@ -224,6 +236,22 @@ async fn insert_ticket(db: &Db, new: NewTicket, now: DateTime<Utc>) -> AppResult
         now,
     )
     .await?;
+    if needs_approval {
+        approvals::request(
+            &txn,
+            approvals::ApprovalRequest {
+                workspace_id: new.workspace_id,
+                kind: approvals::TICKET_MASTER_DATA,
+                subject_type: "ticket",
+                subject_id: model.id,
+                maker_id: new.created_by,
+                summary: format!("#{} {}", model.number, model.subject),
+                payload: None,
+            },
+            now,
+        )
+        .await?;
+    }
     let after = to_api(&model);
     audit::record(
         &txn,
@@ -384,7 +412,7 @@ pub async fn list(
     Ok(page_of(rows, params, |t| t.id, |t| to_api(&t)))
 }
 
-async fn find<C: ConnectionTrait>(
+pub(crate) async fn find<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     id: i64,
@@ -447,7 +475,7 @@ pub async fn portal_get(db: &Db, actor: &PortalActor, id: i64) -> AppResult<Port
 }
 
 /// Applies a status change to the model: SLA pause/resume and timestamps.
-async fn apply_status<C: ConnectionTrait>(
+pub(crate) async fn apply_status<C: ConnectionTrait>(
     conn: &C,
     model: &mut tickets::ActiveModel,
     current: &tickets::Model,
@@ -503,13 +531,13 @@ async fn check_assignee<C: ConnectionTrait>(conn: &C, workspace_id: i64, id: i64
 }
 
 pub async fn update(
-    db: &Db,
+    state: &AppState,
     actor: &StaffActor,
     id: i64,
     if_match: Option<&str>,
     req: UpdateTicketRequest,
-    now: DateTime<Utc>,
 ) -> AppResult<Ticket> {
+    let (db, now) = (&state.db, state.clock.now());
     if let Some(subject) = &req.subject {
         validation::required_text(subject, MAX_SUBJECT)
             .map_err(|r| AppError::field("subject", r.message_en()))?;
@@ -575,7 +603,12 @@ pub async fn update(
     }
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
-    let after = to_api(&model.update(&txn).await?);
+    let updated = model.update(&txn).await?;
+    let mut mailed = false;
+    if req.status.is_some_and(|to| to != before.status && matches!(to, TicketStatus::Resolved | TicketStatus::Closed)) {
+        mailed = blockers::release_dependents(&txn, &state.mailer, &updated, now).await?;
+    }
+    let after = to_api(&updated);
     audit::record(
         &txn,
         Change {
@@ -591,6 +624,9 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
+    if mailed {
+        state.mailer.kick();
+    }
     Ok(after)
 }
 
@@ -908,4 +944,44 @@ pub async fn timeline(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Vec<Tic
             at: e.created_at,
         })
         .collect())
+}
+
+/// What an approval decision does to a master-data-change ticket: approval
+/// opens it (the SLA clock runs again), rejection closes it with the reason.
+pub(crate) async fn on_master_data_decision<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    ticket_id: i64,
+    decider: i64,
+    approved: bool,
+    comment: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let ticket = find(conn, workspace_id, ticket_id).await?;
+    if status_of(&ticket) != TicketStatus::AwaitingApproval {
+        return Err(AppError::Conflict {
+            message: "the ticket no longer awaits approval".into(),
+            fields: Default::default(),
+        });
+    }
+    let to = if approved {
+        TicketStatus::Open
+    } else {
+        TicketStatus::Closed
+    };
+    let mut model: tickets::ActiveModel = ticket.clone().into();
+    apply_status(conn, &mut model, &ticket, to, now).await?;
+    model.updated_at = Set(now);
+    model.version = Set(ticket.version + 1);
+    model.update(conn).await?;
+    record_event(
+        conn,
+        &ticket,
+        Some(decider),
+        if approved { "approved" } else { "rejected" },
+        serde_json::json!({"from": "awaiting_approval", "to": to, "comment": comment}),
+        now,
+    )
+    .await?;
+    Ok(())
 }

@@ -25,6 +25,10 @@ pub struct Model {
     pub resolved_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
     pub paused_since: Option<DateTimeUtc>,
+    /// Set once by the SLA monitor when the first-response target is missed.
+    pub first_response_breached_at: Option<DateTimeUtc>,
+    /// Set once by the SLA monitor when the resolution target is missed.
+    pub resolution_breached_at: Option<DateTimeUtc>,
     pub kb_suggestions_shown: bool,
     pub kb_article_opened: bool,
     pub created_at: DateTimeUtc,

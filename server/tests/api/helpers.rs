@@ -281,6 +281,8 @@ async fn start(
         jwt_secret: Some("test-secret-0123456789-abcdefghijklmnopqrstuvwxyz".into()),
         public_url: "http://steward.test".into(),
         db_max_connections: 4,
+        // Tests run jobs explicitly, at the time they choose.
+        scheduler: false,
         ..Config::default()
     };
     customize(&mut config);

@@ -12,6 +12,8 @@ mod helpers;
 mod ops;
 mod robustness;
 mod seed;
+mod sla_monitor;
 mod tenancy;
 mod tickets;
 mod users;
+mod workflow;

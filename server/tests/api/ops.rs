@@ -102,6 +102,14 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/tickets/{id}/comments"),
         ("post", "/api/v1/tickets/{id}/comments"),
         ("get", "/api/v1/tickets/{id}/timeline"),
+        ("get", "/api/v1/tickets/{id}/blockers"),
+        ("post", "/api/v1/tickets/{id}/blockers"),
+        ("delete", "/api/v1/tickets/{id}/blockers/{blocker_id}"),
+        ("get", "/api/v1/approvals"),
+        ("get", "/api/v1/approvals/{id}"),
+        ("post", "/api/v1/approvals/{id}/approve"),
+        ("post", "/api/v1/approvals/{id}/reject"),
+        ("post", "/api/v1/admin/jobs/{name}/run"),
     ];
     for (method, path) in expected {
         assert!(

@@ -1,0 +1,34 @@
+//! `/admin/jobs/{name}/run`: run a scheduled job now (admins).
+
+use actix_web::{post, web};
+use shared::ErrorBody;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::StaffActor;
+use crate::error::AppResult;
+use crate::jobs::{self, JobReport};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(run_job);
+}
+
+/// Runs `sla-monitor` or `email-outbox` at once and reports what it did.
+#[utoipa::path(
+    tag = "jobs",
+    params(("name" = String, Path, description = "sla-monitor or email-outbox")),
+    responses(
+        (status = 200, body = JobReport),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "No such job", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/admin/jobs/{name}/run")]
+async fn run_job(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    name: web::Path<String>,
+) -> AppResult<web::Json<JobReport>> {
+    Ok(web::Json(jobs::run_as(&state, &actor, &name).await?))
+}

@@ -1,0 +1,428 @@
+//! The knowledge base (操作手册): articles per ERP module with FAQ entries,
+//! written by staff, `public` or `internal`, `draft` → `published` (or
+//! `archived`). The portal reaches published public articles only, and
+//! suggests them while a customer types a ticket ("check the manual first").
+//!
+//! Every staff role may read and write articles. Search is in `search`,
+//! safe Markdown rendering in `markdown`, drafting an article from a
+//! resolved ticket ("close the loop") in `from_ticket`.
+
+mod from_ticket;
+pub mod markdown;
+pub mod search;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
+};
+use serde::Deserialize;
+use shared::kb::{
+    self as rules, CreateKbArticleRequest, FaqEntry, KbArticle, KbArticleSummary, KbStatus,
+    KbVisibility, PortalKbArticle, UpdateKbArticleRequest,
+};
+use shared::{ErpModule, Page, Role};
+
+use super::accounts::if_match_ok;
+use super::audit::{self, Change};
+use super::pagination::PageQuery;
+use crate::auth::{PortalActor, StaffActor};
+use crate::db::Db;
+use crate::entity::kb_articles;
+use crate::error::{AppError, AppResult};
+
+pub use from_ticket::draft_from_ticket;
+use search::{Position, Scope};
+
+pub fn to_api(m: &kb_articles::Model) -> KbArticle {
+    KbArticle {
+        id: m.id,
+        module: m.module.parse().unwrap_or(ErpModule::System),
+        title: m.title.clone(),
+        body: m.body.clone(),
+        body_html: markdown::to_html(&m.body),
+        visibility: visibility_of(m),
+        faq: faq_of(m),
+        status: status_of(m),
+        source_ticket_id: m.source_ticket_id,
+        author_id: m.author_id,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        version: m.version,
+    }
+}
+
+fn visibility_of(m: &kb_articles::Model) -> KbVisibility {
+    m.visibility.parse().unwrap_or(KbVisibility::Internal)
+}
+
+fn status_of(m: &kb_articles::Model) -> KbStatus {
+    m.status.parse().unwrap_or(KbStatus::Draft)
+}
+
+fn faq_of(m: &kb_articles::Model) -> Vec<FaqEntry> {
+    serde_json::from_str(&m.faq).unwrap_or_default()
+}
+
+fn summary(m: &kb_articles::Model, terms: &[String]) -> KbArticleSummary {
+    KbArticleSummary {
+        id: m.id,
+        module: m.module.parse().unwrap_or(ErpModule::System),
+        title: m.title.clone(),
+        excerpt: markdown::excerpt(&markdown::plain_text(&m.body), terms),
+        visibility: visibility_of(m),
+        status: status_of(m),
+        source_ticket_id: m.source_ticket_id,
+        author_id: m.author_id,
+        updated_at: m.updated_at,
+        version: m.version,
+    }
+}
+
+fn to_portal(m: &kb_articles::Model, terms: &[String]) -> PortalKbArticle {
+    PortalKbArticle {
+        id: m.id,
+        module: m.module.parse().unwrap_or(ErpModule::System),
+        title: m.title.clone(),
+        excerpt: markdown::excerpt(&markdown::plain_text(&m.body), terms),
+        body_html: markdown::to_html(&m.body),
+        faq: faq_of(m),
+        updated_at: m.updated_at,
+    }
+}
+
+/// The strong ETag of an article version.
+pub fn etag(article: &KbArticle) -> String {
+    format!("\"k{}v{}\"", article.id, article.version)
+}
+
+/// What search matches: lower-cased title, body as plain text, FAQ.
+fn search_text(title: &str, body: &str, faq: &[FaqEntry]) -> String {
+    let mut text = format!("{title}\n{}", markdown::plain_text(body));
+    for entry in faq {
+        text.push('\n');
+        text.push_str(&entry.question);
+        text.push('\n');
+        text.push_str(&entry.answer);
+    }
+    text.to_lowercase()
+}
+
+fn faq_to_db(faq: &[FaqEntry]) -> AppResult<String> {
+    serde_json::to_string(faq).map_err(|e| AppError::Internal(e.into()))
+}
+
+fn clean_faq(faq: Vec<FaqEntry>) -> Vec<FaqEntry> {
+    faq.into_iter()
+        .map(|e| FaqEntry {
+            question: e.question.trim().to_string(),
+            answer: e.answer.trim().to_string(),
+        })
+        .collect()
+}
+
+fn may_write(actor: &StaffActor) -> AppResult<()> {
+    actor.require(&[Role::Admin, Role::Manager, Role::Engineer, Role::Csm])
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct KbFilter {
+    /// Words that must all occur in the title, body or FAQ (Chinese works:
+    /// `订单变更` finds `客户订单变更单`). Title matches rank first.
+    pub q: Option<String>,
+    pub module: Option<ErpModule>,
+    pub visibility: Option<KbVisibility>,
+    /// Default: every status but `archived`.
+    pub status: Option<KbStatus>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct PortalKbFilter {
+    /// Words that must all occur (the text a customer is typing). Blank:
+    /// the newest articles.
+    pub q: Option<String>,
+    pub module: Option<ErpModule>,
+}
+
+/// Runs a ranked search and loads the page's articles in rank order.
+async fn search_page<C: ConnectionTrait>(
+    conn: &C,
+    scope: Scope,
+    terms: &[String],
+    page: &PageQuery,
+) -> AppResult<(Vec<kb_articles::Model>, Option<String>)> {
+    let (limit, after) = search::page_params(page)?;
+    let mut hits = search::ranked_ids(conn, &scope, terms, after, limit + 1).await?;
+    let has_more = hits.len() as u64 > limit;
+    hits.truncate(limit as usize);
+    let next_cursor = if has_more {
+        hits.last().copied().map(search::encode_cursor)
+    } else {
+        None
+    };
+    if hits.is_empty() {
+        return Ok((Vec::new(), next_cursor));
+    }
+    let query = kb_articles::Entity::find()
+        .filter(kb_articles::Column::WorkspaceId.eq(scope.workspace_id))
+        .filter(kb_articles::Column::Id.is_in(hits.iter().map(|h| h.id)));
+    let rows = crate::db::fetch_all_in_one_row(conn, query).await?;
+    let mut by_id: std::collections::HashMap<i64, kb_articles::Model> =
+        rows.into_iter().map(|m| (m.id, m)).collect();
+    let ordered = hits
+        .iter()
+        .filter_map(|Position { id, .. }| by_id.remove(id))
+        .collect();
+    Ok((ordered, next_cursor))
+}
+
+pub async fn list(
+    db: &Db,
+    actor: &StaffActor,
+    filter: KbFilter,
+    page: PageQuery,
+) -> AppResult<Page<KbArticleSummary>> {
+    let terms = search::terms(filter.q.as_deref())?;
+    let scope = Scope {
+        workspace_id: actor.workspace_id,
+        module: filter.module,
+        visibility: filter.visibility,
+        status: filter.status,
+    };
+    let (rows, next_cursor) = search_page(&db.read, scope, &terms, &page).await?;
+    Ok(Page {
+        items: rows.iter().map(|m| summary(m, &terms)).collect(),
+        next_cursor,
+    })
+}
+
+async fn find<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    id: i64,
+) -> AppResult<kb_articles::Model> {
+    kb_articles::Entity::find_by_id(id)
+        .filter(kb_articles::Column::WorkspaceId.eq(workspace_id))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<KbArticle> {
+    Ok(to_api(&find(&db.read, actor.workspace_id, id).await?))
+}
+
+/// A new article's content, already validated.
+struct NewArticle {
+    module: ErpModule,
+    title: String,
+    body: String,
+    visibility: KbVisibility,
+    faq: Vec<FaqEntry>,
+    status: KbStatus,
+    source_ticket_id: Option<i64>,
+}
+
+/// Inserts an article and its audit entry inside `txn`.
+async fn insert<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    new: NewArticle,
+    now: DateTime<Utc>,
+) -> AppResult<KbArticle> {
+    let model = kb_articles::ActiveModel {
+        workspace_id: Set(actor.workspace_id),
+        module: Set(new.module.as_str().into()),
+        search_title: Set(new.title.to_lowercase()),
+        search_text: Set(search_text(&new.title, &new.body, &new.faq)),
+        title: Set(new.title),
+        body: Set(new.body),
+        visibility: Set(new.visibility.as_str().into()),
+        faq: Set(faq_to_db(&new.faq)?),
+        status: Set(new.status.as_str().into()),
+        source_ticket_id: Set(new.source_ticket_id),
+        author_id: Set(actor.user_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let article = to_api(&model);
+    audit::record(
+        txn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action: "create",
+            entity_type: "kb_article",
+            entity_id: article.id,
+            before: None,
+            after: Some(&article),
+        },
+        now,
+    )
+    .await?;
+    Ok(article)
+}
+
+pub async fn create(
+    db: &Db,
+    actor: &StaffActor,
+    req: CreateKbArticleRequest,
+    now: DateTime<Utc>,
+) -> AppResult<KbArticle> {
+    may_write(actor)?;
+    rules::validate_create(&req).map_err(AppError::validation)?;
+    let txn = db.write.begin().await?;
+    let article = insert(
+        &txn,
+        actor,
+        NewArticle {
+            module: req.module,
+            title: req.title.trim().to_string(),
+            body: req.body,
+            visibility: req.visibility.unwrap_or(KbVisibility::Internal),
+            faq: clean_faq(req.faq),
+            status: req.status.unwrap_or(KbStatus::Draft),
+            source_ticket_id: None,
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(article)
+}
+
+/// Changes an article; `If-Match` with a stale ETag is a 412.
+pub async fn update(
+    db: &Db,
+    actor: &StaffActor,
+    id: i64,
+    if_match: Option<&str>,
+    req: UpdateKbArticleRequest,
+    now: DateTime<Utc>,
+) -> AppResult<KbArticle> {
+    may_write(actor)?;
+    let txn = db.write.begin().await?;
+    let existing = kb_articles::Entity::find_by_id(id)
+        .filter(kb_articles::Column::WorkspaceId.eq(actor.workspace_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = to_api(&existing);
+    if !if_match_ok(if_match, &etag(&before)) {
+        return Err(AppError::PreconditionFailed);
+    }
+    rules::validate_update(&req).map_err(AppError::validation)?;
+
+    let title = req
+        .title
+        .map(|t| t.trim().to_string())
+        .unwrap_or_else(|| existing.title.clone());
+    let body = req.body.unwrap_or_else(|| existing.body.clone());
+    let faq = req.faq.map(clean_faq).unwrap_or_else(|| before.faq.clone());
+    let mut model: kb_articles::ActiveModel = existing.clone().into();
+    if let Some(module) = req.module {
+        model.module = Set(module.as_str().into());
+    }
+    if let Some(visibility) = req.visibility {
+        model.visibility = Set(visibility.as_str().into());
+    }
+    if let Some(status) = req.status {
+        model.status = Set(status.as_str().into());
+    }
+    model.search_title = Set(title.to_lowercase());
+    model.search_text = Set(search_text(&title, &body, &faq));
+    model.faq = Set(faq_to_db(&faq)?);
+    model.title = Set(title);
+    model.body = Set(body);
+    model.updated_at = Set(now);
+    model.version = Set(existing.version + 1);
+    let after = to_api(&model.update(&txn).await?);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action: "update",
+            entity_type: "kb_article",
+            entity_id: id,
+            before: Some(&before),
+            after: Some(&after),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Archives an article: it leaves lists and the portal. A later update of
+/// its `status` brings it back.
+pub async fn archive(
+    db: &Db,
+    actor: &StaffActor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<KbArticle> {
+    may_write(actor)?;
+    let current = get(db, actor, id).await?;
+    if current.status == KbStatus::Archived {
+        return Ok(current);
+    }
+    let req = UpdateKbArticleRequest {
+        status: Some(KbStatus::Archived),
+        ..Default::default()
+    };
+    update(db, actor, id, None, req, now).await
+}
+
+pub async fn portal_search(
+    db: &Db,
+    actor: &PortalActor,
+    filter: PortalKbFilter,
+    page: PageQuery,
+) -> AppResult<Page<PortalKbArticle>> {
+    let terms = search::terms(filter.q.as_deref())?;
+    let scope = Scope {
+        workspace_id: actor.workspace_id,
+        module: filter.module,
+        visibility: Some(KbVisibility::Public),
+        status: Some(KbStatus::Published),
+    };
+    let (rows, next_cursor) = search_page(&db.read, scope, &terms, &page).await?;
+    Ok(Page {
+        items: rows.iter().map(|m| to_portal(m, &terms)).collect(),
+        next_cursor,
+    })
+}
+
+/// A published public article; anything else answers 404.
+pub async fn portal_get(db: &Db, actor: &PortalActor, id: i64) -> AppResult<PortalKbArticle> {
+    let model = find(&db.read, actor.workspace_id, id).await?;
+    if visibility_of(&model) != KbVisibility::Public || status_of(&model) != KbStatus::Published {
+        return Err(AppError::NotFound);
+    }
+    Ok(to_portal(&model, &[]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_text_holds_title_plain_body_and_faq_lower_cased() {
+        let faq = vec![FaqEntry {
+            question: "How to UNDO an approval?".into(),
+            answer: "反审核".into(),
+        }];
+        let text = search_text("销售订单 Review", "**客户**订单", &faq);
+        assert_eq!(
+            text,
+            "销售订单 review\n客户订单\n\nhow to undo an approval?\n反审核"
+        );
+    }
+}

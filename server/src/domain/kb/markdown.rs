@@ -1,0 +1,188 @@
+//! Article bodies are Markdown. Rendered HTML reaches customers' browsers,
+//! so rendering is safe by construction: raw HTML in the source is shown as
+//! text, never passed through, and a link or image whose URL has a scheme
+//! other than http(s), mailto or tel (`javascript:`, `data:`, `vbscript:`)
+//! loses its URL and keeps its text.
+
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
+}
+
+/// Whether a link target may be rendered. Browsers ignore tabs and newlines
+/// inside a URL and leading control characters or spaces before its scheme,
+/// so those are removed before the scheme is read.
+fn safe_url(url: &str, image: bool) -> bool {
+    let cleaned: String = url
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let cleaned = cleaned.trim_start_matches(|c: char| c <= ' ');
+    let Some(end) = cleaned.find([':', '/', '?', '#']) else {
+        return true; // relative: `guide.html`
+    };
+    if !cleaned[end..].starts_with(':') {
+        return true; // relative: `/kb/1`, `?a`, `#faq`
+    }
+    let scheme = cleaned[..end].to_ascii_lowercase();
+    let allowed: &[&str] = if image {
+        &["http", "https"]
+    } else {
+        &["http", "https", "mailto", "tel"]
+    };
+    allowed.contains(&scheme.as_str())
+}
+
+/// Markdown → HTML that is safe to insert into a page.
+pub fn to_html(markdown: &str) -> String {
+    // For each open link or image: whether it was dropped.
+    let mut dropped: Vec<bool> = Vec::new();
+    let events = Parser::new_ext(markdown, options()).filter_map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+        Event::Start(Tag::Link { ref dest_url, .. }) => {
+            let drop = !safe_url(dest_url, false);
+            dropped.push(drop);
+            (!drop).then_some(event)
+        }
+        Event::Start(Tag::Image { ref dest_url, .. }) => {
+            let drop = !safe_url(dest_url, true);
+            dropped.push(drop);
+            (!drop).then_some(event)
+        }
+        Event::End(TagEnd::Link | TagEnd::Image) => {
+            let drop = dropped.pop().unwrap_or(false);
+            (!drop).then_some(event)
+        }
+        other => Some(other),
+    });
+    let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut out, events);
+    out
+}
+
+/// The text a reader sees, without markup: what search matches and
+/// excerpts quote.
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell
+                | TagEnd::BlockQuote(_),
+            ) => out.push('\n'),
+            _ => {}
+        }
+    }
+    out
+}
+
+const EXCERPT_BEFORE: usize = 30;
+const EXCERPT_LEN: usize = 160;
+
+/// About 160 characters of `text` around the first occurrence of any of
+/// `terms` (lower-case), or from its beginning; whitespace collapsed.
+pub fn excerpt(text: &str, terms: &[String]) -> String {
+    let chars: Vec<char> = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().collect();
+    // Lower-casing may turn one character into several: remember where each
+    // lower-case character came from.
+    let (lowered, origin): (Vec<char>, Vec<usize>) = chars
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| c.to_lowercase().map(move |l| (l, i)))
+        .unzip();
+    let first_hit = terms
+        .iter()
+        .filter_map(|term| {
+            let needle: Vec<char> = term.chars().collect();
+            if needle.is_empty() || needle.len() > lowered.len() {
+                return None;
+            }
+            lowered
+                .windows(needle.len())
+                .position(|w| w == needle.as_slice())
+                .map(|at| origin[at])
+        })
+        .min();
+    let start = first_hit.map_or(0, |hit| hit.saturating_sub(EXCERPT_BEFORE));
+    let end = (start + EXCERPT_LEN).min(chars.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.extend(&chars[start..end]);
+    if end < chars.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// `text` cut to at most `max` characters, marked with `…` when cut.
+pub(super) fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_renders_and_raw_html_is_escaped() {
+        let html = to_html("# 审核\n\n**销售主管**审核\n\n<script>alert(1)</script>\n\nA <b onclick=x>b</b>");
+        assert!(html.contains("<h1>审核</h1>"), "{html}");
+        assert!(html.contains("<strong>销售主管</strong>"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("<b "), "{html}");
+    }
+
+    #[test]
+    fn dangerous_urls_are_dropped_and_safe_ones_kept() {
+        for md in [
+            "[x](javascript:alert(1))",
+            "[x](JavaScript:alert(1))",
+            "[x](<java\tscript:alert(1)>)",
+            "[x](javascript&#58;alert(1))",
+            "<javascript:alert(1)>",
+            "[x](vbscript:msgbox)",
+            "![x](data:image/svg+xml;base64,PHN2Zz4=)",
+            "[x][r]\n\n[r]: javascript:alert(1)",
+        ] {
+            let html = to_html(md);
+            assert!(!html.contains("<a") && !html.contains("href"), "{md} → {html}");
+            assert!(!html.contains("<img") && !html.contains("src="), "{md} → {html}");
+        }
+        let html = to_html("[手册](https://example.cn/kb) [邮件](mailto:a@b.cn) [本页](#faq) [相对](guide/1)");
+        for href in ["https://example.cn/kb", "mailto:a@b.cn", "#faq", "guide/1"] {
+            assert!(html.contains(&format!("href=\"{href}\"")), "{href}: {html}");
+        }
+        assert!(to_html("![图](https://example.cn/a.png)").contains("<img src="));
+    }
+
+    #[test]
+    fn plain_text_drops_markup_and_excerpts_centre_on_the_match() {
+        let text = plain_text("# 标题\n\n**客户订单**变更单需要[销售主管](https://x.cn)审核");
+        assert_eq!(text, "标题\n客户订单变更单需要销售主管审核\n");
+        assert_eq!(excerpt(&text, &[]), "标题 客户订单变更单需要销售主管审核");
+        let long = format!("{}需要销售主管审核{}", "前".repeat(100), "后".repeat(300));
+        let e = excerpt(&long, &["销售主管".to_string()]);
+        assert!(e.starts_with('…') && e.ends_with('…'), "{e}");
+        assert!(e.contains("销售主管"));
+        assert_eq!(e.chars().count(), EXCERPT_LEN + 2);
+        // Case-insensitive, and positions survive characters that lower-case longer.
+        assert!(excerpt("İİİ Voucher posting", &["voucher".to_string()]).contains("Voucher"));
+    }
+}

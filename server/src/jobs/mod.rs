@@ -1,0 +1,80 @@
+//! Scheduled jobs. A job is a thin trigger: the work and its idempotency
+//! live in the database (conditional updates claim each item, outbox rows
+//! carry dedupe keys), so running a job twice, concurrently, or on several
+//! replicas never does the work twice. tokio-cron-scheduler only decides
+//! when to trigger; its own stores do not prevent duplicate runs across
+//! replicas, and nothing here relies on them.
+
+pub mod sla_monitor;
+
+use std::time::Instant;
+
+use serde::Serialize;
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+use shared::Role;
+
+use crate::auth::StaffActor;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// The jobs that can run, by name.
+pub const JOBS: &[&str] = &["sla-monitor", "email-outbox"];
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct JobReport {
+    pub job: String,
+    pub duration_ms: u64,
+    /// What the run did, job-specific counters.
+    #[schema(value_type = Object)]
+    pub summary: serde_json::Value,
+}
+
+/// Runs a job on demand (admins).
+pub async fn run_as(state: &AppState, actor: &StaffActor, name: &str) -> AppResult<JobReport> {
+    actor.require(&[Role::Admin])?;
+    run(state, name).await
+}
+
+pub async fn run(state: &AppState, name: &str) -> AppResult<JobReport> {
+    let started = Instant::now();
+    let now = state.clock.now();
+    let summary = match name {
+        "sla-monitor" => serde_json::to_value(sla_monitor::run(state, now).await?)
+            .map_err(|e| AppError::Internal(e.into()))?,
+        "email-outbox" => {
+            let sent = state.mailer.deliver_pending(&state.db, now).await?;
+            serde_json::json!({ "sent": sent })
+        }
+        _ => {
+            return Err(AppError::NotFound);
+        }
+    };
+    Ok(JobReport {
+        job: name.to_string(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        summary,
+    })
+}
+
+/// Starts the schedule: the SLA monitor every minute, the outbox every ten
+/// seconds (the outbox is also delivered at once after each change).
+pub async fn start_scheduler(state: AppState) -> anyhow::Result<JobScheduler> {
+    let scheduler = JobScheduler::new().await?;
+    for (name, cron) in [("sla-monitor", "0 * * * * *"), ("email-outbox", "*/10 * * * * *")] {
+        let state = state.clone();
+        scheduler
+            .add(Job::new_async(cron, move |_id, _scheduler| {
+                let state = state.clone();
+                Box::pin(async move {
+                    match run(&state, name).await {
+                        Ok(report) => tracing::debug!(job = name, ?report.summary, "job ran"),
+                        Err(e) => tracing::warn!(job = name, error = %e, "job failed"),
+                    }
+                })
+            })?)
+            .await?;
+    }
+    scheduler.start().await?;
+    Ok(scheduler)
+}

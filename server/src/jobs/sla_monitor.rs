@@ -1,0 +1,191 @@
+//! The SLA monitor: marks tickets whose first-response or resolution target
+//! has passed, once per breach; tells the assignee and the managers; and
+//! raises the ticket's tier. A breach is claimed with a conditional update
+//! (`… WHERE breached_at IS NULL`), so overlapping runs or replicas record
+//! and announce each breach exactly once.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use serde::Serialize;
+use shared::tickets::{TicketStatus, MAX_TIER};
+use shared::Role;
+
+use crate::domain::tickets::{escalate_locked, record_event};
+use crate::entity::{tickets, users};
+use crate::error::AppResult;
+use crate::mail::OutgoingMail;
+use crate::state::AppState;
+
+#[derive(Debug, Default, Serialize)]
+pub struct SlaMonitorReport {
+    pub first_response_breaches: u64,
+    pub resolution_breaches: u64,
+    pub escalated: u64,
+    pub notifications: u64,
+}
+
+#[derive(Clone, Copy)]
+enum Target {
+    FirstResponse,
+    Resolution,
+}
+
+impl Target {
+    fn name(self) -> &'static str {
+        match self {
+            Target::FirstResponse => "first_response",
+            Target::Resolution => "resolution",
+        }
+    }
+    fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Target::FirstResponse => ("首次响应", "first response"),
+            Target::Resolution => ("解决", "resolution"),
+        }
+    }
+}
+
+const BATCH: u64 = 500;
+
+pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<SlaMonitorReport> {
+    let mut report = SlaMonitorReport::default();
+    for target in [Target::FirstResponse, Target::Resolution] {
+        loop {
+            let ids = due_ids(state, target, now).await?;
+            if ids.is_empty() {
+                break;
+            }
+            for id in &ids {
+                handle(state, *id, target, now, &mut report).await?;
+            }
+            if (ids.len() as u64) < BATCH {
+                break;
+            }
+        }
+    }
+    if report.notifications > 0 {
+        state.mailer.kick();
+    }
+    Ok(report)
+}
+
+/// Unbreached, running tickets past the target, oldest due first.
+async fn due_ids(state: &AppState, target: Target, now: DateTime<Utc>) -> AppResult<Vec<i64>> {
+    let done = [TicketStatus::Resolved.as_str(), TicketStatus::Closed.as_str()];
+    let mut query = tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::Id)
+        .filter(tickets::Column::PausedSince.is_null())
+        .filter(tickets::Column::Status.is_not_in(done))
+        .limit(BATCH);
+    query = match target {
+        Target::FirstResponse => query
+            .filter(tickets::Column::FirstResponseBreachedAt.is_null())
+            .filter(tickets::Column::FirstResponseDueAt.lt(now))
+            .filter(tickets::Column::FirstRespondedAt.is_null())
+            .order_by_asc(tickets::Column::FirstResponseDueAt),
+        Target::Resolution => query
+            .filter(tickets::Column::ResolutionBreachedAt.is_null())
+            .filter(tickets::Column::ResolutionDueAt.lt(now))
+            .order_by_asc(tickets::Column::ResolutionDueAt),
+    };
+    Ok(query.into_tuple::<i64>().all(&state.db.read).await?)
+}
+
+async fn handle(
+    state: &AppState,
+    id: i64,
+    target: Target,
+    now: DateTime<Utc>,
+    report: &mut SlaMonitorReport,
+) -> AppResult<()> {
+    let txn = state.db.write.begin().await?;
+    let column = match target {
+        Target::FirstResponse => tickets::Column::FirstResponseBreachedAt,
+        Target::Resolution => tickets::Column::ResolutionBreachedAt,
+    };
+    let claimed = tickets::Entity::update_many()
+        .col_expr(column, Expr::value(now))
+        .filter(tickets::Column::Id.eq(id))
+        .filter(column.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(());
+    }
+    let Some(ticket) = tickets::Entity::find_by_id(id).one(&txn).await? else {
+        return Ok(());
+    };
+    match target {
+        Target::FirstResponse => report.first_response_breaches += 1,
+        Target::Resolution => report.resolution_breaches += 1,
+    }
+    record_event(
+        &txn,
+        &ticket,
+        None,
+        "sla_breach",
+        serde_json::json!({"target": target.name()}),
+        now,
+    )
+    .await?;
+    report.notifications += notify(state, &txn, &ticket, target, now).await?;
+    if ticket.tier < MAX_TIER {
+        let reason = format!("SLA {} target missed", target.label().1);
+        escalate_locked(&txn, &ticket, None, &reason, now).await?;
+        report.escalated += 1;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The assignee and every active manager, once each per breach.
+async fn notify<C: ConnectionTrait>(
+    state: &AppState,
+    conn: &C,
+    ticket: &tickets::Model,
+    target: Target,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let mut recipients = users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(ticket.workspace_id))
+        .filter(users::Column::Role.eq(Role::Manager.as_str()))
+        .filter(users::Column::Active.eq(true))
+        .all(conn)
+        .await?;
+    if let Some(assignee) = ticket.assignee_id {
+        if !recipients.iter().any(|u| u.id == assignee) {
+            if let Some(user) = users::Entity::find_by_id(assignee).one(conn).await? {
+                recipients.push(user);
+            }
+        }
+    }
+    let (zh, en) = target.label();
+    let mut queued = 0;
+    for user in recipients {
+        let mail = OutgoingMail {
+            workspace_id: Some(ticket.workspace_id),
+            to: user.email.clone(),
+            subject: format!(
+                "SLA 超时：工单 #{n} {zh}超时 / SLA breach: ticket #{n} missed its {en} target",
+                n = ticket.number
+            ),
+            body_text: format!(
+                "{name}，您好：\n\n工单 #{n}「{s}」已超过{zh}时限，已升级处理。\n\n\
+                 Hello {name},\n\nTicket #{n} \"{s}\" missed its {en} target and has been escalated.\n",
+                name = user.name,
+                n = ticket.number,
+                s = ticket.subject
+            ),
+            dedupe_key: Some(format!("breach:{}:{}:{}", ticket.id, target.name(), user.id)),
+        };
+        if state.mailer.enqueue(conn, mail, now).await? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
