@@ -9,6 +9,7 @@ mod m20261127_000001_foundation;
 mod m20261127_000002_tickets;
 mod m20261127_000003_approvals_blockers;
 mod m20261127_000004_knowledge_base;
+mod m20261127_000005_satisfaction_attachments;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_tickets::Migration),
             Box::new(m20261127_000003_approvals_blockers::Migration),
             Box::new(m20261127_000004_knowledge_base::Migration),
+            Box::new(m20261127_000005_satisfaction_attachments::Migration),
         ]
     }
 }

@@ -122,7 +122,12 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for name in ["ix_tickets_first_response_due", "ix_tickets_resolution_due"] {
             manager
-                .drop_index(Index::drop().name(name).table(Alias::new("tickets")).to_owned())
+                .drop_index(
+                    Index::drop()
+                        .name(name)
+                        .table(Alias::new("tickets"))
+                        .to_owned(),
+                )
                 .await?;
         }
         for column in ["resolution_breached_at", "first_response_breached_at"] {

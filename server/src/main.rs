@@ -69,7 +69,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Jobs {
             command: JobsCommand::Run { name },
         } => {
-            let state = server::startup::build_state(config, std::sync::Arc::new(server::clock::SystemClock)).await?;
+            let state = server::startup::build_state(
+                config,
+                std::sync::Arc::new(server::clock::SystemClock),
+            )
+            .await?;
             match server::jobs::run(&state, &name).await {
                 Ok(report) => println!("{}", serde_json::to_string_pretty(&report)?),
                 Err(server::error::AppError::NotFound) => anyhow::bail!(

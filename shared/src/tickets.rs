@@ -121,6 +121,8 @@ pub struct Ticket {
     pub sla_paused: bool,
     pub first_response_breached_at: Option<DateTime<Utc>>,
     pub resolution_breached_at: Option<DateTime<Utc>>,
+    pub csat_rating: Option<i32>,
+    pub csat_comment: Option<String>,
     pub kb_suggestions_shown: bool,
     pub kb_article_opened: bool,
     pub created_at: DateTime<Utc>,
@@ -144,6 +146,30 @@ pub struct PortalTicket {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// The rating the requester gave, once resolved.
+    pub csat_rating: Option<i32>,
+}
+
+/// `POST /api/v1/portal/tickets/{id}/satisfaction`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SatisfactionRequest {
+    /// 1 (very unhappy) to 5 (very happy).
+    pub rating: i32,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub uploaded_by: i64,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

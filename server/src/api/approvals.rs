@@ -100,7 +100,14 @@ async fn reject(
     body: web::Json<DecisionRequest>,
 ) -> AppResult<web::Json<Approval>> {
     Ok(web::Json(
-        domain::decide(&state.db, &actor, *id, false, body.into_inner(), state.clock.now())
-            .await?,
+        domain::decide(
+            &state.db,
+            &actor,
+            *id,
+            false,
+            body.into_inner(),
+            state.clock.now(),
+        )
+        .await?,
     ))
 }

@@ -225,7 +225,5 @@ async fn portal_kb_article(
     actor: PortalActor,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<PortalKbArticle>> {
-    Ok(web::Json(
-        domain::portal_get(&state.db, &actor, *id).await?,
-    ))
+    Ok(web::Json(domain::portal_get(&state.db, &actor, *id).await?))
 }

@@ -2,7 +2,9 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use shared::accounts::PortalAccount;
-use shared::tickets::{Comment, CreateCommentRequest, PortalCreateTicketRequest, PortalTicket};
+use shared::tickets::{
+    Comment, CreateCommentRequest, PortalCreateTicketRequest, PortalTicket, SatisfactionRequest,
+};
 use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -19,7 +21,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(create_portal_ticket)
         .service(get_portal_ticket)
         .service(list_portal_comments)
-        .service(add_portal_comment);
+        .service(add_portal_comment)
+        .service(rate_portal_ticket);
 }
 
 /// The portal user's own account, without internal data.
@@ -67,8 +70,7 @@ async fn create_portal_ticket(
     actor: PortalActor,
     body: web::Json<PortalCreateTicketRequest>,
 ) -> AppResult<HttpResponse> {
-    let ticket =
-        tickets::portal_create(&state.db, &actor, body.into_inner(), state.clock.now()).await?;
+    let ticket = tickets::portal_create(&state, &actor, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(ticket))
 }
 
@@ -123,8 +125,31 @@ async fn add_portal_comment(
     id: web::Path<i64>,
     body: web::Json<CreateCommentRequest>,
 ) -> AppResult<HttpResponse> {
-    let comment =
-        tickets::portal_comment(&state.db, &actor, *id, body.into_inner(), state.clock.now())
-            .await?;
+    let comment = tickets::portal_comment(&state, &actor, *id, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(comment))
+}
+
+/// The requester rates the resolution, 1–5, once.
+#[utoipa::path(
+    tag = "portal",
+    params(("id" = i64, Path, description = "Ticket id")),
+    request_body = SatisfactionRequest,
+    responses(
+        (status = 200, body = PortalTicket),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Rated already", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/portal/tickets/{id}/satisfaction")]
+async fn rate_portal_ticket(
+    state: web::Data<AppState>,
+    actor: PortalActor,
+    id: web::Path<i64>,
+    body: web::Json<SatisfactionRequest>,
+) -> AppResult<web::Json<PortalTicket>> {
+    Ok(web::Json(
+        tickets::portal_rate(&state, &actor, *id, body.into_inner()).await?,
+    ))
 }

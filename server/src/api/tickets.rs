@@ -3,8 +3,8 @@
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use shared::tickets::{
-    AddBlockerRequest, Comment, CreateCommentRequest, CreateTicketRequest, EscalateRequest, Ticket, TicketEvent,
-    UpdateTicketRequest,
+    AddBlockerRequest, Comment, CreateCommentRequest, CreateTicketRequest, EscalateRequest, Ticket,
+    TicketEvent, UpdateTicketRequest,
 };
 use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -69,7 +69,7 @@ async fn create_ticket(
     actor: StaffActor,
     body: web::Json<CreateTicketRequest>,
 ) -> AppResult<HttpResponse> {
-    let ticket = domain::create(&state.db, &actor, body.into_inner(), state.clock.now()).await?;
+    let ticket = domain::create(&state, &actor, body.into_inner()).await?;
     Ok(with_etag(actix_web::http::StatusCode::CREATED, ticket))
 }
 
@@ -137,8 +137,7 @@ async fn escalate_ticket(
     id: web::Path<i64>,
     body: web::Json<EscalateRequest>,
 ) -> AppResult<HttpResponse> {
-    let ticket =
-        domain::escalate(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;
+    let ticket = domain::escalate(&state, &actor, *id, body.into_inner()).await?;
     Ok(with_etag(actix_web::http::StatusCode::OK, ticket))
 }
 
@@ -173,8 +172,7 @@ async fn add_comment(
     id: web::Path<i64>,
     body: web::Json<CreateCommentRequest>,
 ) -> AppResult<HttpResponse> {
-    let comment =
-        domain::comment(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;
+    let comment = domain::comment(&state, &actor, *id, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(comment))
 }
 

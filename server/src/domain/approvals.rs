@@ -133,7 +133,8 @@ pub async fn decide(
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty());
     if let Some(c) = &comment {
-        validation::optional_text(c, 2000).map_err(|r| AppError::field("comment", r.message_en()))?;
+        validation::optional_text(c, 2000)
+            .map_err(|r| AppError::field("comment", r.message_en()))?;
     }
     if !approve && comment.is_none() {
         return Err(AppError::field("comment", "say why the change is rejected"));

@@ -25,7 +25,11 @@ fn is_done(status: TicketStatus) -> bool {
 }
 
 /// The tickets blocking `ticket_id` (resolved ones included).
-async fn blockers_of<C: ConnectionTrait>(conn: &C, workspace_id: i64, ticket_id: i64) -> AppResult<Vec<ticket_entity::Model>> {
+async fn blockers_of<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    ticket_id: i64,
+) -> AppResult<Vec<ticket_entity::Model>> {
     let ids: Vec<i64> = ticket_blockers::Entity::find()
         .filter(ticket_blockers::Column::WorkspaceId.eq(workspace_id))
         .filter(ticket_blockers::Column::TicketId.eq(ticket_id))
@@ -55,7 +59,12 @@ pub async fn list(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Vec<Ticket>
 
 /// Would `ticket` → `blocker` close a cycle? True when `ticket` is already
 /// (transitively) blocking `blocker`.
-async fn creates_cycle<C: ConnectionTrait>(conn: &C, workspace_id: i64, ticket: i64, blocker: i64) -> AppResult<bool> {
+async fn creates_cycle<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    ticket: i64,
+    blocker: i64,
+) -> AppResult<bool> {
     let mut seen = HashSet::new();
     let mut queue = VecDeque::from([blocker]);
     while let Some(current) = queue.pop_front() {
@@ -78,9 +87,18 @@ async fn creates_cycle<C: ConnectionTrait>(conn: &C, workspace_id: i64, ticket: 
     Ok(false)
 }
 
-pub async fn add(db: &Db, actor: &StaffActor, id: i64, req: AddBlockerRequest, now: DateTime<Utc>) -> AppResult<Ticket> {
+pub async fn add(
+    db: &Db,
+    actor: &StaffActor,
+    id: i64,
+    req: AddBlockerRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Ticket> {
     if req.blocked_by == id {
-        return Err(AppError::field("blocked_by", "a ticket cannot block itself"));
+        return Err(AppError::field(
+            "blocked_by",
+            "a ticket cannot block itself",
+        ));
     }
     let txn = db.write.begin().await?;
     let ticket = ticket_entity::Entity::find_by_id(id)
@@ -95,11 +113,17 @@ pub async fn add(db: &Db, actor: &StaffActor, id: i64, req: AddBlockerRequest, n
         .await?
         .ok_or_else(|| AppError::field("blocked_by", "no such ticket"))?;
     if is_done(status_of(&blocker)) {
-        return Err(AppError::field("blocked_by", "that ticket is already resolved"));
+        return Err(AppError::field(
+            "blocked_by",
+            "that ticket is already resolved",
+        ));
     }
     let status = status_of(&ticket);
     if is_done(status) || status == TicketStatus::AwaitingApproval {
-        return Err(AppError::field("status", format!("a {status} ticket cannot be blocked")));
+        return Err(AppError::field(
+            "status",
+            format!("a {status} ticket cannot be blocked"),
+        ));
     }
     if creates_cycle(&txn, actor.workspace_id, id, blocker.id).await? {
         return Err(AppError::field(
@@ -132,13 +156,25 @@ pub async fn add(db: &Db, actor: &StaffActor, id: i64, req: AddBlockerRequest, n
     model.updated_at = Set(now);
     model.version = Set(ticket.version + 1);
     let updated = model.update(&txn).await?;
-    record_event(&txn, &ticket, Some(actor.user_id), "blocked",
-        serde_json::json!({"blocked_by": blocker.id, "blocked_by_number": blocker.number}), now).await?;
+    record_event(
+        &txn,
+        &ticket,
+        Some(actor.user_id),
+        "blocked",
+        serde_json::json!({"blocked_by": blocker.id, "blocked_by_number": blocker.number}),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(to_api(&updated))
 }
 
-pub async fn remove(state: &AppState, actor: &StaffActor, id: i64, blocker_id: i64) -> AppResult<Ticket> {
+pub async fn remove(
+    state: &AppState,
+    actor: &StaffActor,
+    id: i64,
+    blocker_id: i64,
+) -> AppResult<Ticket> {
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
     let ticket = tickets::find(&txn, actor.workspace_id, id).await?;
@@ -151,20 +187,34 @@ pub async fn remove(state: &AppState, actor: &StaffActor, id: i64, blocker_id: i
     if deleted.rows_affected == 0 {
         return Err(AppError::NotFound);
     }
-    record_event(&txn, &ticket, Some(actor.user_id), "unblocked_manually",
-        serde_json::json!({"blocked_by": blocker_id}), now).await?;
+    record_event(
+        &txn,
+        &ticket,
+        Some(actor.user_id),
+        "unblocked_manually",
+        serde_json::json!({"blocked_by": blocker_id}),
+        now,
+    )
+    .await?;
     let reopened = reopen_if_free(&txn, &state.mailer, &ticket, now).await?;
     txn.commit().await?;
     if reopened {
         state.mailer.kick();
     }
-    Ok(to_api(&tickets::find(&state.db.read, actor.workspace_id, id).await?))
+    Ok(to_api(
+        &tickets::find(&state.db.read, actor.workspace_id, id).await?,
+    ))
 }
 
 /// Called when `resolved` is resolved or closed: each ticket it blocked
 /// whose blockers are now all done returns to `open`, and its assignee is
 /// told. Returns whether mail was queued.
-pub async fn release_dependents<C: ConnectionTrait>(conn: &C, mailer: &Mailer, resolved: &ticket_entity::Model, now: DateTime<Utc>) -> AppResult<bool> {
+pub async fn release_dependents<C: ConnectionTrait>(
+    conn: &C,
+    mailer: &Mailer,
+    resolved: &ticket_entity::Model,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
     let dependents: Vec<i64> = ticket_blockers::Entity::find()
         .filter(ticket_blockers::Column::WorkspaceId.eq(resolved.workspace_id))
         .filter(ticket_blockers::Column::BlockedByTicketId.eq(resolved.id))
@@ -181,7 +231,12 @@ pub async fn release_dependents<C: ConnectionTrait>(conn: &C, mailer: &Mailer, r
     Ok(mailed)
 }
 
-async fn reopen_if_free<C: ConnectionTrait>(conn: &C, mailer: &Mailer, ticket: &ticket_entity::Model, now: DateTime<Utc>) -> AppResult<bool> {
+async fn reopen_if_free<C: ConnectionTrait>(
+    conn: &C,
+    mailer: &Mailer,
+    ticket: &ticket_entity::Model,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
     if status_of(ticket) != TicketStatus::Blocked {
         return Ok(false);
     }
@@ -198,8 +253,15 @@ async fn reopen_if_free<C: ConnectionTrait>(conn: &C, mailer: &Mailer, ticket: &
     model.updated_at = Set(now);
     model.version = Set(ticket.version + 1);
     model.update(conn).await?;
-    record_event(conn, ticket, None, "status",
-        serde_json::json!({"from": "blocked", "to": "open", "reason": "every blocker is resolved"}), now).await?;
+    record_event(
+        conn,
+        ticket,
+        None,
+        "status",
+        serde_json::json!({"from": "blocked", "to": "open", "reason": "every blocker is resolved"}),
+        now,
+    )
+    .await?;
     let Some(assignee) = ticket.assignee_id else {
         return Ok(false);
     };

@@ -12,6 +12,7 @@ pub mod blockers;
 pub mod business_time;
 pub mod contacts;
 pub mod kb;
+pub mod notifications;
 pub mod pagination;
 pub mod portal;
 pub mod settings;

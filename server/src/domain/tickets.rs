@@ -24,12 +24,14 @@ use shared::validation::{self, Collector};
 use shared::{ErpModule, Page, Role};
 
 use super::audit::{self, Change};
+use super::notifications::{notify, TicketNotice};
 use super::pagination::{page_of, PageQuery};
 use super::{accounts, approvals, blockers, sla};
 use crate::auth::{Actor, PortalActor, StaffActor};
 use crate::db::Db;
 use crate::entity::{contacts, ticket_comments, ticket_counters, ticket_events, tickets, users};
 use crate::error::{AppError, AppResult};
+use crate::mail::Mailer;
 use crate::state::AppState;
 
 /// A resolved ticket reopens when the customer replies within this time.
@@ -61,6 +63,8 @@ pub fn to_api(m: &tickets::Model) -> Ticket {
         sla_paused: m.paused_since.is_some(),
         first_response_breached_at: m.first_response_breached_at,
         resolution_breached_at: m.resolution_breached_at,
+        csat_rating: m.csat_rating,
+        csat_comment: m.csat_comment.clone(),
         kb_suggestions_shown: m.kb_suggestions_shown,
         kb_article_opened: m.kb_article_opened,
         created_at: m.created_at,
@@ -84,6 +88,7 @@ fn to_portal(m: &tickets::Model) -> PortalTicket {
         created_at: t.created_at,
         updated_at: t.updated_at,
         resolved_at: t.resolved_at,
+        csat_rating: t.csat_rating,
     }
 }
 
@@ -186,11 +191,25 @@ struct NewTicket {
     kb_article_opened: bool,
 }
 
-async fn insert_ticket(db: &Db, new: NewTicket, now: DateTime<Utc>) -> AppResult<tickets::Model> {
-    let txn = db.write.begin().await?;
+async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult<tickets::Model> {
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
     let targets =
         sla::targets_for(&txn, new.workspace_id, new.account_id, new.priority, now).await?;
-    let assignee = tier_one_assignee(&txn, new.workspace_id, new.module).await?;
+    // Complaints go straight to the manager (tier 3); the rest to the
+    // module's owner (tier 1).
+    let complaint = new.category == TicketCategory::Complaint;
+    let (assignee, tier) = if complaint {
+        (
+            least_loaded(&txn, new.workspace_id, Role::Manager).await?,
+            MAX_TIER,
+        )
+    } else {
+        (
+            tier_one_assignee(&txn, new.workspace_id, new.module).await?,
+            1,
+        )
+    };
     let number = next_number(&txn, new.workspace_id).await?;
     // A master-data change (录入) waits for a manager's approval (审核) first,
     // its SLA clock paused meanwhile.
@@ -211,7 +230,7 @@ async fn insert_ticket(db: &Db, new: NewTicket, now: DateTime<Utc>) -> AppResult
         priority: Set(new.priority.as_str().into()),
         status: Set(status.as_str().into()),
         paused_since: Set(needs_approval.then_some(now)),
-        tier: Set(1),
+        tier: Set(tier),
         assignee_id: Set(assignee),
         subject: Set(new.subject.trim().to_string()),
         description: Set(new.description),
@@ -232,7 +251,18 @@ async fn insert_ticket(db: &Db, new: NewTicket, now: DateTime<Utc>) -> AppResult
         &model,
         Some(new.created_by),
         "created",
-        serde_json::json!({"assignee_id": assignee, "tier": 1, "service_level": model.service_level}),
+        serde_json::json!({"assignee_id": assignee, "tier": tier, "service_level": model.service_level}),
+        now,
+    )
+    .await?;
+    let mut to_notify: Vec<i64> = assignee.into_iter().collect();
+    to_notify.extend(new.requester_user_id);
+    notify(
+        &txn,
+        &state.mailer,
+        &model,
+        &TicketNotice::Created,
+        &to_notify,
         now,
     )
     .await?;
@@ -268,15 +298,16 @@ async fn insert_ticket(db: &Db, new: NewTicket, now: DateTime<Utc>) -> AppResult
     )
     .await?;
     txn.commit().await?;
+    state.mailer.kick();
     Ok(model)
 }
 
 pub async fn create(
-    db: &Db,
+    state: &AppState,
     actor: &StaffActor,
     req: CreateTicketRequest,
-    now: DateTime<Utc>,
 ) -> AppResult<Ticket> {
+    let db = &state.db;
     let mut c = Collector::default();
     validate_text(&mut c, &req.subject, &req.description);
     c.finish().map_err(AppError::validation)?;
@@ -293,7 +324,7 @@ pub async fn create(
         }
     }
     let model = insert_ticket(
-        db,
+        state,
         NewTicket {
             workspace_id: actor.workspace_id,
             account_id: req.account_id,
@@ -307,7 +338,6 @@ pub async fn create(
             kb_suggestions_shown: false,
             kb_article_opened: false,
         },
-        now,
     )
     .await?;
     Ok(to_api(&model))
@@ -334,17 +364,17 @@ async fn own_account(db: &Db, actor: &PortalActor) -> AppResult<i64> {
 }
 
 pub async fn portal_create(
-    db: &Db,
+    state: &AppState,
     actor: &PortalActor,
     req: PortalCreateTicketRequest,
-    now: DateTime<Utc>,
 ) -> AppResult<PortalTicket> {
+    let db = &state.db;
     let mut c = Collector::default();
     validate_text(&mut c, &req.subject, &req.description);
     c.finish().map_err(AppError::validation)?;
     let account_id = own_account(db, actor).await?;
     let model = insert_ticket(
-        db,
+        state,
         NewTicket {
             workspace_id: actor.workspace_id,
             account_id,
@@ -358,7 +388,6 @@ pub async fn portal_create(
             kb_suggestions_shown: req.kb_suggestions_shown,
             kb_article_opened: req.kb_article_opened,
         },
-        now,
     )
     .await?;
     Ok(to_portal(&model))
@@ -605,8 +634,23 @@ pub async fn update(
     model.version = Set(current.version + 1);
     let updated = model.update(&txn).await?;
     let mut mailed = false;
-    if req.status.is_some_and(|to| to != before.status && matches!(to, TicketStatus::Resolved | TicketStatus::Closed)) {
-        mailed = blockers::release_dependents(&txn, &state.mailer, &updated, now).await?;
+    let changed_to = req.status.filter(|to| *to != before.status);
+    if changed_to.is_some_and(|to| matches!(to, TicketStatus::Resolved | TicketStatus::Closed)) {
+        mailed |= blockers::release_dependents(&txn, &state.mailer, &updated, now).await?;
+    }
+    let notice = match changed_to {
+        Some(TicketStatus::PendingCustomer) => Some(TicketNotice::PendingCustomer),
+        Some(TicketStatus::Resolved) => Some(TicketNotice::Resolved {
+            rating_link: format!(
+                "{}/portal/tickets/{}?rate=1",
+                state.config.public_url.trim_end_matches('/'),
+                updated.id
+            ),
+        }),
+        _ => None,
+    };
+    if let (Some(notice), Some(requester)) = (notice, updated.requester_user_id) {
+        mailed |= notify(&txn, &state.mailer, &updated, &notice, &[requester], now).await? > 0;
     }
     let after = to_api(&updated);
     audit::record(
@@ -663,12 +707,12 @@ async fn least_loaded<C: ConnectionTrait>(
 
 /// Tier 1 → 2 (ERP system engineers) → 3 (the manager), with a reason.
 pub async fn escalate(
-    db: &Db,
+    state: &AppState,
     actor: &StaffActor,
     id: i64,
     req: EscalateRequest,
-    now: DateTime<Utc>,
 ) -> AppResult<Ticket> {
+    let (db, now) = (&state.db, state.clock.now());
     validation::required_text(&req.reason, 2000)
         .map_err(|r| AppError::field("reason", r.message_en()))?;
     let txn = db.write.begin().await?;
@@ -678,9 +722,17 @@ pub async fn escalate(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let ticket =
-        escalate_locked(&txn, &current, Some(actor.user_id), req.reason.trim(), now).await?;
+    let ticket = escalate_locked(
+        &txn,
+        &state.mailer,
+        &current,
+        Some(actor.user_id),
+        req.reason.trim(),
+        now,
+    )
+    .await?;
     txn.commit().await?;
+    state.mailer.kick();
     Ok(ticket)
 }
 
@@ -688,6 +740,7 @@ pub async fn escalate(
 /// SLA monitor.
 pub async fn escalate_locked<C: ConnectionTrait>(
     conn: &C,
+    mailer: &Mailer,
     current: &tickets::Model,
     actor_id: Option<i64>,
     reason: &str,
@@ -719,7 +772,19 @@ pub async fn escalate_locked<C: ConnectionTrait>(
     model.assignee_id = Set(assignee);
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
-    let after = to_api(&model.update(conn).await?);
+    let escalated = model.update(conn).await?;
+    let mut to_notify = super::notifications::managers(conn, current.workspace_id).await?;
+    to_notify.extend(assignee);
+    notify(
+        conn,
+        mailer,
+        &escalated,
+        &TicketNotice::Escalated { tier, reason },
+        &to_notify,
+        now,
+    )
+    .await?;
+    let after = to_api(&escalated);
     record_event(conn, current, actor_id, "escalated",
         serde_json::json!({"from_tier": current.tier, "to_tier": tier, "reason": reason, "assignee_id": assignee}), now).await?;
     audit::record(
@@ -797,18 +862,18 @@ pub async fn portal_comments(db: &Db, actor: &PortalActor, id: i64) -> AppResult
 /// reply is the first response and opens a new ticket; a customer's reply
 /// reopens a ticket pending on them, or a resolved one within 7 days.
 async fn add_comment(
-    db: &Db,
+    state: &AppState,
     actor: &Actor,
     ticket_id: i64,
     visible_to_portal_user: bool,
     req: CreateCommentRequest,
-    now: DateTime<Utc>,
 ) -> AppResult<Comment> {
     validation::required_text(&req.body, MAX_BODY)
         .map_err(|r| AppError::field("body", r.message_en()))?;
     let staff = actor.role.is_staff();
     let internal = staff && req.internal;
-    let txn = db.write.begin().await?;
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
     let current = tickets::Entity::find_by_id(ticket_id)
         .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
         .lock_exclusive()
@@ -885,45 +950,59 @@ async fn add_comment(
         now,
     )
     .await?;
+    // The other side hears of a public reply: the requester of a staff
+    // reply, the assignee of a customer's.
+    if !internal {
+        let other_side = if staff {
+            current.requester_user_id
+        } else {
+            current.assignee_id
+        };
+        let notice = TicketNotice::Replied {
+            comment_id: comment.id,
+            body: &comment.body,
+        };
+        notify(
+            &txn,
+            &state.mailer,
+            &current,
+            &notice,
+            &other_side.into_iter().collect::<Vec<_>>(),
+            now,
+        )
+        .await?;
+    }
     let author = users::Entity::find_by_id(actor.user_id)
         .one(&txn)
         .await?
         .map(|u| u.name)
         .unwrap_or_default();
     txn.commit().await?;
+    state.mailer.kick();
     Ok(comment_to_api(comment, author))
 }
 
 pub async fn comment(
-    db: &Db,
+    state: &AppState,
     actor: &StaffActor,
     id: i64,
     req: CreateCommentRequest,
-    now: DateTime<Utc>,
 ) -> AppResult<Comment> {
-    add_comment(db, actor, id, false, req, now).await
+    add_comment(state, actor, id, false, req).await
 }
 
 pub async fn portal_comment(
-    db: &Db,
+    state: &AppState,
     actor: &PortalActor,
     id: i64,
     req: CreateCommentRequest,
-    now: DateTime<Utc>,
 ) -> AppResult<Comment> {
-    portal_visible(&db.read, actor, id).await?;
-    add_comment(
-        db,
-        actor,
-        id,
-        true,
-        CreateCommentRequest {
-            internal: false,
-            ..req
-        },
-        now,
-    )
-    .await
+    portal_visible(&state.db.read, actor, id).await?;
+    let req = CreateCommentRequest {
+        internal: false,
+        ..req
+    };
+    add_comment(state, actor, id, true, req).await
 }
 
 pub async fn timeline(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Vec<TicketEvent>> {
@@ -984,4 +1063,72 @@ pub(crate) async fn on_master_data_decision<C: ConnectionTrait>(
     )
     .await?;
     Ok(())
+}
+
+/// The requester rates a resolved (or closed) ticket, once, 1–5.
+pub async fn portal_rate(
+    state: &AppState,
+    actor: &PortalActor,
+    id: i64,
+    req: shared::tickets::SatisfactionRequest,
+) -> AppResult<PortalTicket> {
+    let mut c = Collector::default();
+    if !(1..=5).contains(&req.rating) {
+        c.fields
+            .insert("rating".into(), "must be a whole number from 1 to 5".into());
+    }
+    if let Some(comment) = &req.comment {
+        c.check("comment", validation::optional_text(comment, 2000));
+    }
+    c.finish().map_err(AppError::validation)?;
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
+    let ticket = portal_visible(&txn, actor, id).await?;
+    if ticket.requester_user_id != Some(actor.user_id) {
+        return Err(AppError::Forbidden(
+            "only the person who raised the ticket rates it".into(),
+        ));
+    }
+    if !matches!(
+        status_of(&ticket),
+        TicketStatus::Resolved | TicketStatus::Closed
+    ) {
+        return Err(AppError::field(
+            "rating",
+            "a ticket is rated once it is resolved",
+        ));
+    }
+    let rated = tickets::Entity::update_many()
+        .col_expr(tickets::Column::CsatRating, Expr::value(req.rating))
+        .col_expr(
+            tickets::Column::CsatComment,
+            Expr::value(
+                req.comment
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty()),
+            ),
+        )
+        .col_expr(tickets::Column::CsatAt, Expr::value(now))
+        .filter(tickets::Column::Id.eq(id))
+        .filter(tickets::Column::CsatRating.is_null())
+        .exec(&txn)
+        .await?;
+    if rated.rows_affected != 1 {
+        return Err(AppError::Conflict {
+            message: "this ticket has been rated already".into(),
+            fields: Default::default(),
+        });
+    }
+    record_event(
+        &txn,
+        &ticket,
+        Some(actor.user_id),
+        "rated",
+        serde_json::json!({"rating": req.rating}),
+        now,
+    )
+    .await?;
+    let updated = find(&txn, actor.workspace_id, id).await?;
+    txn.commit().await?;
+    Ok(to_portal(&updated))
 }

@@ -29,6 +29,10 @@ pub struct Model {
     pub first_response_breached_at: Option<DateTimeUtc>,
     /// Set once by the SLA monitor when the resolution target is missed.
     pub resolution_breached_at: Option<DateTimeUtc>,
+    /// Customer satisfaction, 1–5, given once after resolution.
+    pub csat_rating: Option<i32>,
+    pub csat_comment: Option<String>,
+    pub csat_at: Option<DateTimeUtc>,
     pub kb_suggestions_shown: bool,
     pub kb_article_opened: bool,
     pub created_at: DateTimeUtc,

@@ -43,7 +43,10 @@ pub async fn run(state: &AppState, name: &str) -> AppResult<JobReport> {
         "sla-monitor" => serde_json::to_value(sla_monitor::run(state, now).await?)
             .map_err(|e| AppError::Internal(e.into()))?,
         "email-outbox" => {
-            let sent = state.mailer.deliver_pending(&state.db, now).await?;
+            let sent = state
+                .mailer
+                .deliver_pending(&state.db, state.clock.as_ref())
+                .await?;
             serde_json::json!({ "sent": sent })
         }
         _ => {
@@ -61,7 +64,10 @@ pub async fn run(state: &AppState, name: &str) -> AppResult<JobReport> {
 /// seconds (the outbox is also delivered at once after each change).
 pub async fn start_scheduler(state: AppState) -> anyhow::Result<JobScheduler> {
     let scheduler = JobScheduler::new().await?;
-    for (name, cron) in [("sla-monitor", "0 * * * * *"), ("email-outbox", "*/10 * * * * *")] {
+    for (name, cron) in [
+        ("sla-monitor", "0 * * * * *"),
+        ("email-outbox", "*/10 * * * * *"),
+    ] {
         let state = state.clone();
         scheduler
             .add(Job::new_async(cron, move |_id, _scheduler| {

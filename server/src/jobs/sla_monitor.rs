@@ -75,7 +75,10 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<SlaMonitorRe
 
 /// Unbreached, running tickets past the target, oldest due first.
 async fn due_ids(state: &AppState, target: Target, now: DateTime<Utc>) -> AppResult<Vec<i64>> {
-    let done = [TicketStatus::Resolved.as_str(), TicketStatus::Closed.as_str()];
+    let done = [
+        TicketStatus::Resolved.as_str(),
+        TicketStatus::Closed.as_str(),
+    ];
     let mut query = tickets::Entity::find()
         .select_only()
         .column(tickets::Column::Id)
@@ -136,7 +139,7 @@ async fn handle(
     report.notifications += notify(state, &txn, &ticket, target, now).await?;
     if ticket.tier < MAX_TIER {
         let reason = format!("SLA {} target missed", target.label().1);
-        escalate_locked(&txn, &ticket, None, &reason, now).await?;
+        escalate_locked(&txn, &state.mailer, &ticket, None, &reason, now).await?;
         report.escalated += 1;
     }
     txn.commit().await?;

@@ -54,6 +54,12 @@ struct Inner {
 }
 
 const MAX_ATTEMPTS: i32 = 8;
+/// Back-off after the `attempts`-th failure: 30 s, 1 min, 2 min, … up to 1 h.
+pub fn retry_delay(attempts: i32) -> chrono::Duration {
+    let exponent = attempts.clamp(1, 8) - 1;
+    chrono::Duration::seconds((30i64 << exponent).min(3600))
+}
+
 /// A row left `sending` this long (a crash mid-send) is tried again.
 const STALE_CLAIM: chrono::Duration = chrono::Duration::minutes(10);
 
@@ -139,8 +145,16 @@ impl Mailer {
         self.inner.notify.notify_one();
     }
 
-    /// Delivers every pending message; returns how many were sent.
-    pub async fn deliver_pending(&self, db: &Db, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    /// Delivers every pending message; returns how many were sent. The time
+    /// is read from `clock` at each step, never held across a long run: a
+    /// claim stamped with a stale time could look abandoned to another
+    /// worker and be sent twice.
+    pub async fn deliver_pending(
+        &self,
+        db: &Db,
+        clock: &dyn crate::clock::Clock,
+    ) -> anyhow::Result<usize> {
+        let now = clock.now();
         // Messages stuck in `sending` after a crash get another chance.
         email_outbox::Entity::update_many()
             .col_expr(email_outbox::Column::Status, Expr::value("pending"))
@@ -151,8 +165,14 @@ impl Mailer {
 
         let mut sent = 0;
         loop {
+            let now = clock.now();
             let batch = email_outbox::Entity::find()
                 .filter(email_outbox::Column::Status.eq("pending"))
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(email_outbox::Column::NextAttemptAt.is_null())
+                        .add(email_outbox::Column::NextAttemptAt.lte(now)),
+                )
                 .order_by_asc(email_outbox::Column::Id)
                 .limit(50)
                 .all(&db.write)
@@ -162,6 +182,7 @@ impl Mailer {
             }
             let mut progressed = false;
             for row in batch {
+                let now = clock.now();
                 // Claim: only one worker flips pending → sending.
                 let claimed = email_outbox::Entity::update_many()
                     .col_expr(email_outbox::Column::Status, Expr::value("sending"))
@@ -175,13 +196,14 @@ impl Mailer {
                 }
                 progressed = true;
                 let result = self.send(&row).await;
+                let now = clock.now();
                 let attempts = row.attempts + 1;
                 let update = match &result {
                     Ok(()) => email_outbox::ActiveModel {
                         id: Set(row.id),
                         status: Set("sent".into()),
                         attempts: Set(attempts),
-                        sent_at: Set(Some(Utc::now())),
+                        sent_at: Set(Some(now)),
                         last_error: Set(None),
                         ..Default::default()
                     },
@@ -196,6 +218,7 @@ impl Mailer {
                             }),
                             attempts: Set(attempts),
                             last_error: Set(Some(format!("{e:#}"))),
+                            next_attempt_at: Set(Some(now + retry_delay(attempts))),
                             ..Default::default()
                         }
                     }
@@ -249,7 +272,7 @@ impl Mailer {
                 let _ =
                     tokio::time::timeout(Duration::from_secs(30), mailer.inner.notify.notified())
                         .await;
-                if let Err(e) = mailer.deliver_pending(&db, clock.now()).await {
+                if let Err(e) = mailer.deliver_pending(&db, clock.as_ref()).await {
                     tracing::warn!(error = %e, "outbox delivery run failed");
                 }
             }

@@ -90,8 +90,13 @@ impl mailin_embedded::Handler for SmtpHandler {
 }
 
 fn start_smtp() -> (u16, MailSink) {
+    start_smtp_on(0)
+}
+
+/// A real SMTP server on `port` (0: any free one) collecting what it receives.
+pub fn start_smtp_on(port: u16) -> (u16, MailSink) {
     let sink = MailSink::default();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     let port = listener.local_addr().unwrap().port();
     let handler = SmtpHandler {
         sink: sink.clone(),

@@ -9,6 +9,8 @@ mod auth;
 mod concurrency;
 mod contacts;
 mod helpers;
+mod kb;
+mod notifications;
 mod ops;
 mod robustness;
 mod seed;

@@ -85,6 +85,7 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/portal/tickets/{id}"),
         ("get", "/api/v1/portal/tickets/{id}/comments"),
         ("post", "/api/v1/portal/tickets/{id}/comments"),
+        ("post", "/api/v1/portal/tickets/{id}/satisfaction"),
         ("get", "/api/v1/accounts/{id}/agreements"),
         ("post", "/api/v1/accounts/{id}/agreements"),
         ("put", "/api/v1/accounts/{id}/agreements/{agreement_id}"),
@@ -110,6 +111,14 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/approvals/{id}/approve"),
         ("post", "/api/v1/approvals/{id}/reject"),
         ("post", "/api/v1/admin/jobs/{name}/run"),
+        ("get", "/api/v1/kb/articles"),
+        ("post", "/api/v1/kb/articles"),
+        ("get", "/api/v1/kb/articles/{id}"),
+        ("patch", "/api/v1/kb/articles/{id}"),
+        ("post", "/api/v1/kb/articles/{id}/archive"),
+        ("post", "/api/v1/tickets/{id}/to-article"),
+        ("get", "/api/v1/portal/kb/search"),
+        ("get", "/api/v1/portal/kb/articles/{id}"),
     ];
     for (method, path) in expected {
         assert!(

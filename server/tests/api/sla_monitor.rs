@@ -15,7 +15,12 @@ async fn a_breach_is_recorded_announced_and_escalated_exactly_once() {
     let csm = app.staff(&admin, "csm", "mon-csm@x.cn").await;
     let engineer = app.staff(&admin, "engineer", "mon-eng@x.cn").await;
     let manager = app.staff(&admin, "manager", "mon-mgr@x.cn").await;
-    app.put("/api/v1/settings/module-owners", &admin.token, json!({"finance": csm.id()})).await;
+    app.put(
+        "/api/v1/settings/module-owners",
+        &admin.token,
+        json!({"finance": csm.id()}),
+    )
+    .await;
     let account = app.create_account(&admin.token, "客户", "1").await;
     let ticket: Value = app
         .post(
@@ -38,12 +43,19 @@ async fn a_breach_is_recorded_announced_and_escalated_exactly_once() {
         .json()
         .await
         .unwrap();
-    app.patch(&format!("/api/v1/tickets/{}", paused["id"]), &admin.token, json!({"status": "pending_customer"})).await;
+    app.patch(
+        &format!("/api/v1/tickets/{}", paused["id"]),
+        &admin.token,
+        json!({"status": "pending_customer"}),
+    )
+    .await;
 
     let run = |token: String| {
         let app = &app;
         async move {
-            let response = app.post("/api/v1/admin/jobs/sla-monitor/run", &token, json!({})).await;
+            let response = app
+                .post("/api/v1/admin/jobs/sla-monitor/run", &token, json!({}))
+                .await;
             assert_eq!(response.status(), StatusCode::OK);
             response.json::<Value>().await.unwrap()
         }
@@ -58,30 +70,82 @@ async fn a_breach_is_recorded_announced_and_escalated_exactly_once() {
     assert_eq!(report["job"], "sla-monitor");
     assert_eq!(report["summary"]["first_response_breaches"], 1);
     assert_eq!(report["summary"]["escalated"], 1);
-    let t: Value = app.get(&format!("/api/v1/tickets/{}", ticket["id"]), &admin.token).await.json().await.unwrap();
+    let t: Value = app
+        .get(&format!("/api/v1/tickets/{}", ticket["id"]), &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(t["first_response_breached_at"].is_string());
-    assert_eq!((t["tier"].as_i64(), t["assignee_id"].as_i64()), (Some(2), Some(engineer.id())));
+    assert_eq!(
+        (t["tier"].as_i64(), t["assignee_id"].as_i64()),
+        (Some(2), Some(engineer.id()))
+    );
     // The assignee at the time of the breach (the CSM) and the manager hear of it.
     app.mail.wait_for("mon-csm@x.cn").await;
     app.mail.wait_for("mon-mgr@x.cn").await;
 
     // Running again (or concurrently) changes nothing and sends nothing more.
     let (a, b) = futures_util::join!(run(admin.token.clone()), run(admin.token.clone()));
-    assert_eq!(a["summary"]["first_response_breaches"].as_u64().unwrap() + b["summary"]["first_response_breaches"].as_u64().unwrap(), 0);
-    app.post("/api/v1/admin/jobs/email-outbox/run", &admin.token, json!({})).await;
+    assert_eq!(
+        a["summary"]["first_response_breaches"].as_u64().unwrap()
+            + b["summary"]["first_response_breaches"].as_u64().unwrap(),
+        0
+    );
+    app.post(
+        "/api/v1/admin/jobs/email-outbox/run",
+        &admin.token,
+        json!({}),
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let breach_mails = app
+    let breach_mails: Vec<(Vec<String>, String, String)> = app
         .mail
         .messages
         .lock()
         .unwrap()
         .iter()
-        .filter(|m| m.header("Subject").unwrap_or_default().contains("SLA"))
-        .count();
-    assert_eq!(breach_mails, 2);
-    let t2: Value = app.get(&format!("/api/v1/tickets/{}", ticket["id"]), &admin.token).await.json().await.unwrap();
+        .map(|m| {
+            (
+                m.to.clone(),
+                m.header("Subject").unwrap_or_default(),
+                m.header("Message-ID").unwrap_or_default(),
+            )
+        })
+        .filter(|(_, s, _)| s.contains("SLA"))
+        .collect();
+    use sea_orm::EntityTrait;
+    let rows = server::entity::email_outbox::Entity::find()
+        .all(&app.app_state.db.read)
+        .await
+        .unwrap();
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.id,
+                r.to_addr.clone(),
+                r.dedupe_key.clone(),
+                r.status.clone(),
+                r.attempts,
+                r.last_error.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(breach_mails.len(), 2, "{breach_mails:?} {rows:#?}");
+    let t2: Value = app
+        .get(&format!("/api/v1/tickets/{}", ticket["id"]), &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(t2["tier"], 2);
-    let p: Value = app.get(&format!("/api/v1/tickets/{}", paused["id"]), &admin.token).await.json().await.unwrap();
+    let p: Value = app
+        .get(&format!("/api/v1/tickets/{}", paused["id"]), &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(p["first_response_breached_at"].is_null());
     let _ = manager;
 }
@@ -91,10 +155,31 @@ async fn jobs_are_for_admins_and_unknown_jobs_are_404() {
     let app = spawn_app().await;
     let admin = app.signup("W", "jobs@x.cn").await;
     let manager = app.staff(&admin, "manager", "jobs-m@x.cn").await;
-    let response = app.post("/api/v1/admin/jobs/sla-monitor/run", &manager.token, json!({})).await;
+    let response = app
+        .post(
+            "/api/v1/admin/jobs/sla-monitor/run",
+            &manager.token,
+            json!({}),
+        )
+        .await;
     assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
-    let response = app.post("/api/v1/admin/jobs/launch-rockets/run", &admin.token, json!({})).await;
+    let response = app
+        .post(
+            "/api/v1/admin/jobs/launch-rockets/run",
+            &admin.token,
+            json!({}),
+        )
+        .await;
     assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
-    let report: Value = app.post("/api/v1/admin/jobs/email-outbox/run", &admin.token, json!({})).await.json().await.unwrap();
+    let report: Value = app
+        .post(
+            "/api/v1/admin/jobs/email-outbox/run",
+            &admin.token,
+            json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(report["job"], "email-outbox");
 }

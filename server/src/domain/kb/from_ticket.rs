@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use shared::kb::{KbArticle, KbStatus, KbVisibility, MAX_BODY_LEN, MAX_TITLE_LEN};
 use shared::tickets::TicketStatus;
@@ -41,13 +42,16 @@ fn compose_body(description: &str, replies: &[String]) -> String {
 }
 
 /// The bodies of the ticket's public comments written by staff, oldest first.
-async fn public_staff_replies(db: &Db, ticket: &tickets::Model) -> AppResult<Vec<String>> {
+async fn public_staff_replies<C: ConnectionTrait>(
+    conn: &C,
+    ticket: &tickets::Model,
+) -> AppResult<Vec<String>> {
     let comments = ticket_comments::Entity::find()
         .filter(ticket_comments::Column::WorkspaceId.eq(ticket.workspace_id))
         .filter(ticket_comments::Column::TicketId.eq(ticket.id))
         .filter(ticket_comments::Column::Internal.eq(false))
         .order_by_asc(ticket_comments::Column::Id)
-        .all(&db.read)
+        .all(conn)
         .await?;
     let mut author_ids: Vec<i64> = comments.iter().map(|c| c.author_user_id).collect();
     author_ids.sort_unstable();
@@ -58,7 +62,7 @@ async fn public_staff_replies(db: &Db, ticket: &tickets::Model) -> AppResult<Vec
         users::Entity::find()
             .filter(users::Column::WorkspaceId.eq(ticket.workspace_id))
             .filter(users::Column::Id.is_in(author_ids))
-            .all(&db.read)
+            .all(conn)
             .await?
             .into_iter()
             .filter(|u| u.role.parse::<Role>().is_ok_and(Role::is_staff))
@@ -79,9 +83,13 @@ pub async fn draft_from_ticket(
     now: DateTime<Utc>,
 ) -> AppResult<KbArticle> {
     may_write(actor)?;
+    let txn = db.write.begin().await?;
+    // The ticket's row lock makes a second, concurrent request wait and then
+    // see the first one's article.
     let ticket = tickets::Entity::find_by_id(ticket_id)
         .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
-        .one(&db.read)
+        .lock_exclusive()
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
     let status: TicketStatus = ticket.status.parse().unwrap_or(TicketStatus::Open);
@@ -91,9 +99,7 @@ pub async fn draft_from_ticket(
             format!("only a resolved or closed ticket can become an article; this one is {status}"),
         ));
     }
-    let replies = public_staff_replies(db, &ticket).await?;
-
-    let txn = db.write.begin().await?;
+    let replies = public_staff_replies(&txn, &ticket).await?;
     let earlier = kb_articles::Entity::find()
         .filter(kb_articles::Column::WorkspaceId.eq(actor.workspace_id))
         .filter(kb_articles::Column::SourceTicketId.eq(ticket.id))

@@ -4,7 +4,7 @@
 //! other than http(s), mailto or tel (`javascript:`, `data:`, `vbscript:`)
 //! loses its URL and keeps its text.
 
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
 
 fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
@@ -91,7 +91,12 @@ const EXCERPT_LEN: usize = 160;
 /// About 160 characters of `text` around the first occurrence of any of
 /// `terms` (lower-case), or from its beginning; whitespace collapsed.
 pub fn excerpt(text: &str, terms: &[String]) -> String {
-    let chars: Vec<char> = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().collect();
+    let chars: Vec<char> = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .collect();
     // Lower-casing may turn one character into several: remember where each
     // lower-case character came from.
     let (lowered, origin): (Vec<char>, Vec<usize>) = chars
@@ -141,7 +146,9 @@ mod tests {
 
     #[test]
     fn markdown_renders_and_raw_html_is_escaped() {
-        let html = to_html("# 审核\n\n**销售主管**审核\n\n<script>alert(1)</script>\n\nA <b onclick=x>b</b>");
+        let html = to_html(
+            "# 审核\n\n**销售主管**审核\n\n<script>alert(1)</script>\n\nA <b onclick=x>b</b>",
+        );
         assert!(html.contains("<h1>审核</h1>"), "{html}");
         assert!(html.contains("<strong>销售主管</strong>"), "{html}");
         assert!(!html.contains("<script"), "{html}");
@@ -162,10 +169,18 @@ mod tests {
             "[x][r]\n\n[r]: javascript:alert(1)",
         ] {
             let html = to_html(md);
-            assert!(!html.contains("<a") && !html.contains("href"), "{md} → {html}");
-            assert!(!html.contains("<img") && !html.contains("src="), "{md} → {html}");
+            assert!(
+                !html.contains("<a") && !html.contains("href"),
+                "{md} → {html}"
+            );
+            assert!(
+                !html.contains("<img") && !html.contains("src="),
+                "{md} → {html}"
+            );
         }
-        let html = to_html("[手册](https://example.cn/kb) [邮件](mailto:a@b.cn) [本页](#faq) [相对](guide/1)");
+        let html = to_html(
+            "[手册](https://example.cn/kb) [邮件](mailto:a@b.cn) [本页](#faq) [相对](guide/1)",
+        );
         for href in ["https://example.cn/kb", "mailto:a@b.cn", "#faq", "guide/1"] {
             assert!(html.contains(&format!("href=\"{href}\"")), "{href}: {html}");
         }

@@ -83,12 +83,8 @@ fn decode_cursor(cursor: &str) -> AppResult<Position> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let mut parts = text.strip_prefix("kb:").ok_or_else(bad)?.split(':');
-    let mut next = || -> AppResult<i64> {
-        parts
-            .next()
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(bad)
-    };
+    let mut next =
+        || -> AppResult<i64> { parts.next().and_then(|n| n.parse().ok()).ok_or_else(bad) };
     Ok(Position {
         title_hits: next()?,
         id: next()?,
