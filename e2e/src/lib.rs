@@ -38,6 +38,9 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> anyhow::Result<Harness> {
+        // Both ring and aws-lc-rs are linked (lettre, fantoccini); rustls
+        // needs to be told which to use. A second call is a harmless no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let dist = workspace_root().join("frontend/dist");
         if !dist.join("index.html").is_file() {
             bail!(

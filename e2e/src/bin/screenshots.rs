@@ -1,0 +1,39 @@
+//! Saves screenshots of the main pages (demo data, desktop and phone width)
+//! to `e2e/screenshots/`, for looking at the app as a user does.
+//! `cargo run -p e2e --bin screenshots`.
+
+use std::time::Duration;
+
+use e2e::Harness;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let h = Harness::start().await?;
+    server::seed::demo(&h.state.db).await?;
+    let shots: &[(&str, &str)] = &[("login", "/login")];
+    for (name, path) in shots {
+        h.goto(path).await?;
+        h.testid("login-form").await?;
+        println!("{:?}", h.screenshot(name).await?);
+    }
+    h.fill("login-email", server::seed::DEMO_ADMIN).await?;
+    h.fill("login-password", server::seed::DEMO_PASSWORD).await?;
+    h.click("login-submit").await?;
+    h.wait_for_path("/accounts").await?;
+    h.testid("account-row").await?;
+    println!("{:?}", h.screenshot("accounts").await?);
+    h.click("account-link").await?;
+    h.testid("account-details").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    println!("{:?}", h.screenshot("account").await?);
+    h.goto("/users").await?;
+    h.testid("users-table").await?;
+    println!("{:?}", h.screenshot("users").await?);
+    h.browser.set_window_size(390, 844).await?;
+    h.goto("/accounts").await?;
+    h.testid("account-row").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    println!("{:?}", h.screenshot("accounts-phone").await?);
+    h.stop().await;
+    Ok(())
+}
