@@ -17,7 +17,8 @@ async fn main() -> anyhow::Result<()> {
         println!("{:?}", h.screenshot(name).await?);
     }
     h.fill("login-email", server::seed::DEMO_ADMIN).await?;
-    h.fill("login-password", server::seed::DEMO_PASSWORD).await?;
+    h.fill("login-password", server::seed::DEMO_PASSWORD)
+        .await?;
     h.click("login-submit").await?;
     h.wait_for_path("/accounts").await?;
     h.testid("account-row").await?;

@@ -6,6 +6,7 @@
 mod accounts;
 mod agreements;
 mod approvals;
+mod attachments;
 mod audit;
 mod auth;
 mod contacts;
@@ -70,6 +71,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     portal::routes(cfg);
     agreements::routes(cfg);
     approvals::routes(cfg);
+    attachments::routes(cfg);
     sla::routes(cfg);
     tickets::routes(cfg);
     jobs::routes(cfg);

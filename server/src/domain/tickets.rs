@@ -459,7 +459,7 @@ pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Ticket> {
 
 /// The ticket if this portal user may see it; 404 otherwise, as if it did
 /// not exist.
-async fn portal_visible<C: ConnectionTrait>(
+pub(crate) async fn portal_visible<C: ConnectionTrait>(
     conn: &C,
     actor: &PortalActor,
     id: i64,

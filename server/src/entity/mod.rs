@@ -10,6 +10,7 @@ pub mod refresh_tokens;
 pub mod service_agreements;
 pub mod sessions;
 pub mod sla_policies;
+pub mod ticket_attachments;
 pub mod ticket_blockers;
 pub mod ticket_comments;
 pub mod ticket_counters;
