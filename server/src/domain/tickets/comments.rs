@@ -1,0 +1,293 @@
+//! The conversation (public replies and internal notes), the timeline and
+//! the customer's satisfaction rating.
+
+use super::*;
+
+pub(super) fn comment_to_api(c: ticket_comments::Model, author_name: String) -> Comment {
+    Comment {
+        id: c.id,
+        ticket_id: c.ticket_id,
+        author_user_id: c.author_user_id,
+        author_name,
+        body: c.body,
+        internal: c.internal,
+        created_at: c.created_at,
+    }
+}
+
+pub(super) async fn list_comments_of<C: ConnectionTrait>(
+    conn: &C,
+    ticket: &tickets::Model,
+    include_internal: bool,
+) -> AppResult<Vec<Comment>> {
+    let mut query = ticket_comments::Entity::find()
+        .filter(ticket_comments::Column::WorkspaceId.eq(ticket.workspace_id))
+        .filter(ticket_comments::Column::TicketId.eq(ticket.id))
+        .order_by_asc(ticket_comments::Column::Id);
+    if !include_internal {
+        query = query.filter(ticket_comments::Column::Internal.eq(false));
+    }
+    let rows = query.all(conn).await?;
+    let mut ids: Vec<i64> = rows.iter().map(|c| c.author_user_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: std::collections::HashMap<i64, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let name = names.get(&c.author_user_id).cloned().unwrap_or_default();
+            comment_to_api(c, name)
+        })
+        .collect())
+}
+
+pub async fn comments(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Vec<Comment>> {
+    let ticket = find(&db.read, actor.workspace_id, id).await?;
+    list_comments_of(&db.read, &ticket, true).await
+}
+
+pub async fn portal_comments(db: &Db, actor: &PortalActor, id: i64) -> AppResult<Vec<Comment>> {
+    let ticket = portal_visible(&db.read, actor, id).await?;
+    list_comments_of(&db.read, &ticket, false).await
+}
+
+/// Adds a comment and moves the ticket along: a staff member's first public
+/// reply is the first response and opens a new ticket; a customer's reply
+/// reopens a ticket pending on them, or a resolved one within 7 days.
+pub(super) async fn add_comment(
+    state: &AppState,
+    actor: &Actor,
+    ticket_id: i64,
+    visible_to_portal_user: bool,
+    req: CreateCommentRequest,
+) -> AppResult<Comment> {
+    validation::required_text(&req.body, MAX_BODY)
+        .map_err(|r| AppError::field("body", r.message_en()))?;
+    let staff = actor.role.is_staff();
+    let internal = staff && req.internal;
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
+    let current = tickets::Entity::find_by_id(ticket_id)
+        .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !staff && !visible_to_portal_user {
+        return Err(AppError::NotFound);
+    }
+    let status = status_of(&current);
+    if status == TicketStatus::Closed {
+        return Err(AppError::field(
+            "body",
+            "the ticket is closed; open a new ticket instead",
+        ));
+    }
+    let mut model: tickets::ActiveModel = current.clone().into();
+    let mut next = None;
+    if staff && !internal {
+        if current.first_responded_at.is_none() {
+            model.first_responded_at = Set(Some(now));
+        }
+        if status == TicketStatus::New {
+            next = Some(TicketStatus::Open);
+        }
+    } else if !staff {
+        match status {
+            TicketStatus::PendingCustomer => next = Some(TicketStatus::Open),
+            TicketStatus::Resolved => {
+                let resolved_at = current.resolved_at.unwrap_or(current.updated_at);
+                if now - resolved_at > REOPEN_WINDOW {
+                    return Err(AppError::field(
+                        "body",
+                        "the ticket was resolved more than 7 days ago; open a new ticket",
+                    ));
+                }
+                next = Some(TicketStatus::Open);
+            }
+            _ => {}
+        }
+    }
+    if let Some(to) = next {
+        apply_status(&txn, &mut model, &current, to, now).await?;
+        record_event(
+            &txn,
+            &current,
+            Some(actor.user_id),
+            "status",
+            serde_json::json!({"from": status, "to": to}),
+            now,
+        )
+        .await?;
+    }
+    model.updated_at = Set(now);
+    model.version = Set(current.version + 1);
+    model.update(&txn).await?;
+    let comment = ticket_comments::ActiveModel {
+        workspace_id: Set(actor.workspace_id),
+        ticket_id: Set(ticket_id),
+        author_user_id: Set(actor.user_id),
+        body: Set(req.body),
+        internal: Set(internal),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    record_event(
+        &txn,
+        &current,
+        Some(actor.user_id),
+        "comment",
+        serde_json::json!({"comment_id": comment.id, "internal": internal}),
+        now,
+    )
+    .await?;
+    // The other side hears of a public reply: the requester of a staff
+    // reply, the assignee of a customer's.
+    if !internal {
+        let other_side = if staff {
+            current.requester_user_id
+        } else {
+            current.assignee_id
+        };
+        let notice = TicketNotice::Replied {
+            comment_id: comment.id,
+            body: &comment.body,
+        };
+        notify(
+            &txn,
+            &state.mailer,
+            &current,
+            &notice,
+            &other_side.into_iter().collect::<Vec<_>>(),
+            now,
+        )
+        .await?;
+    }
+    let author = users::Entity::find_by_id(actor.user_id)
+        .one(&txn)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    txn.commit().await?;
+    state.mailer.kick();
+    Ok(comment_to_api(comment, author))
+}
+
+pub async fn comment(
+    state: &AppState,
+    actor: &StaffActor,
+    id: i64,
+    req: CreateCommentRequest,
+) -> AppResult<Comment> {
+    add_comment(state, actor, id, false, req).await
+}
+
+pub async fn portal_comment(
+    state: &AppState,
+    actor: &PortalActor,
+    id: i64,
+    req: CreateCommentRequest,
+) -> AppResult<Comment> {
+    portal_visible(&state.db.read, actor, id).await?;
+    let req = CreateCommentRequest {
+        internal: false,
+        ..req
+    };
+    add_comment(state, actor, id, true, req).await
+}
+
+pub async fn timeline(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Vec<TicketEvent>> {
+    let ticket = find(&db.read, actor.workspace_id, id).await?;
+    let rows = ticket_events::Entity::find()
+        .filter(ticket_events::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(ticket_events::Column::TicketId.eq(ticket.id))
+        .order_by_asc(ticket_events::Column::Id)
+        .all(&db.read)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|e| TicketEvent {
+            id: e.id,
+            actor_id: e.actor_id,
+            kind: e.kind,
+            detail: e.detail.and_then(|d| serde_json::from_str(&d).ok()),
+            at: e.created_at,
+        })
+        .collect())
+}
+
+/// The requester rates a resolved (or closed) ticket, once, 1–5.
+pub async fn portal_rate(
+    state: &AppState,
+    actor: &PortalActor,
+    id: i64,
+    req: shared::tickets::SatisfactionRequest,
+) -> AppResult<PortalTicket> {
+    let mut c = Collector::default();
+    if !(1..=5).contains(&req.rating) {
+        c.fields
+            .insert("rating".into(), "must be a whole number from 1 to 5".into());
+    }
+    if let Some(comment) = &req.comment {
+        c.check("comment", validation::optional_text(comment, 2000));
+    }
+    c.finish().map_err(AppError::validation)?;
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
+    let ticket = portal_visible(&txn, actor, id).await?;
+    if ticket.requester_user_id != Some(actor.user_id) {
+        return Err(AppError::Forbidden(
+            "only the person who raised the ticket rates it".into(),
+        ));
+    }
+    if !matches!(
+        status_of(&ticket),
+        TicketStatus::Resolved | TicketStatus::Closed
+    ) {
+        return Err(AppError::field(
+            "rating",
+            "a ticket is rated once it is resolved",
+        ));
+    }
+    let rated = tickets::Entity::update_many()
+        .col_expr(tickets::Column::CsatRating, Expr::value(req.rating))
+        .col_expr(
+            tickets::Column::CsatComment,
+            Expr::value(
+                req.comment
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty()),
+            ),
+        )
+        .col_expr(tickets::Column::CsatAt, Expr::value(now))
+        .filter(tickets::Column::Id.eq(id))
+        .filter(tickets::Column::CsatRating.is_null())
+        .exec(&txn)
+        .await?;
+    if rated.rows_affected != 1 {
+        return Err(AppError::Conflict {
+            message: "this ticket has been rated already".into(),
+            fields: Default::default(),
+        });
+    }
+    record_event(
+        &txn,
+        &ticket,
+        Some(actor.user_id),
+        "rated",
+        serde_json::json!({"rating": req.rating}),
+        now,
+    )
+    .await?;
+    let updated = find(&txn, actor.workspace_id, id).await?;
+    txn.commit().await?;
+    Ok(to_portal(&updated))
+}

@@ -1,0 +1,297 @@
+//! Opening tickets: validation, numbering, routing, SLA targets and the
+//! master-data approval request.
+
+use super::*;
+
+pub(super) fn validate_text(c: &mut Collector, subject: &str, description: &str) {
+    c.check("subject", validation::required_text(subject, MAX_SUBJECT))
+        .check(
+            "description",
+            validation::optional_text(description, MAX_BODY),
+        );
+}
+
+pub(super) async fn next_number<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppResult<i64> {
+    ticket_counters::Entity::insert(ticket_counters::ActiveModel {
+        workspace_id: Set(workspace_id),
+        last_number: Set(0),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::column(ticket_counters::Column::WorkspaceId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    // The update takes the row lock (PostgreSQL) or runs on the single
+    // writer (SQLite), so two tickets never get one number.
+    ticket_counters::Entity::update_many()
+        .col_expr(
+            ticket_counters::Column::LastNumber,
+            Expr::col(ticket_counters::Column::LastNumber).add(1),
+        )
+        .filter(ticket_counters::Column::WorkspaceId.eq(workspace_id))
+        .exec(conn)
+        .await?;
+    Ok(ticket_counters::Entity::find_by_id(workspace_id)
+        .one(conn)
+        .await?
+        .map(|c| c.last_number)
+        .unwrap_or(1))
+}
+
+pub(crate) async fn record_event<C: ConnectionTrait>(
+    conn: &C,
+    ticket: &tickets::Model,
+    actor_id: Option<i64>,
+    kind: &str,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    ticket_events::Entity::insert(ticket_events::ActiveModel {
+        workspace_id: Set(ticket.workspace_id),
+        ticket_id: Set(ticket.id),
+        actor_id: Set(actor_id),
+        kind: Set(kind.to_string()),
+        detail: Set(Some(detail.to_string())),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// The module's owner when active; else nobody (the queue picks it up).
+pub(super) async fn tier_one_assignee<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    module: ErpModule,
+) -> AppResult<Option<i64>> {
+    let owners = sla::module_owners(conn, workspace_id).await?;
+    let Some(owner) = owners.get(&module).copied() else {
+        return Ok(None);
+    };
+    let active = users::Entity::find_by_id(owner)
+        .filter(users::Column::WorkspaceId.eq(workspace_id))
+        .one(conn)
+        .await?
+        .is_some_and(|u| u.active);
+    Ok(active.then_some(owner))
+}
+
+pub(super) struct NewTicket {
+    workspace_id: i64,
+    account_id: i64,
+    requester_user_id: Option<i64>,
+    created_by: i64,
+    module: ErpModule,
+    category: TicketCategory,
+    priority: TicketPriority,
+    subject: String,
+    description: String,
+    kb_suggestions_shown: bool,
+    kb_article_opened: bool,
+}
+
+pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult<tickets::Model> {
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
+    let targets =
+        sla::targets_for(&txn, new.workspace_id, new.account_id, new.priority, now).await?;
+    // Complaints go straight to the manager (tier 3); the rest to the
+    // module's owner (tier 1).
+    let complaint = new.category == TicketCategory::Complaint;
+    let (assignee, tier) = if complaint {
+        (
+            least_loaded(&txn, new.workspace_id, Role::Manager).await?,
+            MAX_TIER,
+        )
+    } else {
+        (
+            tier_one_assignee(&txn, new.workspace_id, new.module).await?,
+            1,
+        )
+    };
+    let number = next_number(&txn, new.workspace_id).await?;
+    // A master-data change (录入) waits for a manager's approval (审核) first,
+    // its SLA clock paused meanwhile.
+    let needs_approval = new.category == TicketCategory::MasterDataChange;
+    let status = if needs_approval {
+        TicketStatus::AwaitingApproval
+    } else {
+        TicketStatus::New
+    };
+    let model = tickets::ActiveModel {
+        workspace_id: Set(new.workspace_id),
+        number: Set(number),
+        account_id: Set(new.account_id),
+        requester_user_id: Set(new.requester_user_id),
+        created_by_user_id: Set(new.created_by),
+        module: Set(new.module.as_str().into()),
+        category: Set(new.category.as_str().into()),
+        priority: Set(new.priority.as_str().into()),
+        status: Set(status.as_str().into()),
+        paused_since: Set(needs_approval.then_some(now)),
+        tier: Set(tier),
+        assignee_id: Set(assignee),
+        subject: Set(new.subject.trim().to_string()),
+        description: Set(new.description),
+        service_level: Set(targets.level),
+        first_response_due_at: Set(targets.first_response_due_at),
+        resolution_due_at: Set(targets.resolution_due_at),
+        kb_suggestions_shown: Set(new.kb_suggestions_shown),
+        kb_article_opened: Set(new.kb_article_opened),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    record_event(
+        &txn,
+        &model,
+        Some(new.created_by),
+        "created",
+        serde_json::json!({"assignee_id": assignee, "tier": tier, "service_level": model.service_level}),
+        now,
+    )
+    .await?;
+    let mut to_notify: Vec<i64> = assignee.into_iter().collect();
+    to_notify.extend(new.requester_user_id);
+    notify(
+        &txn,
+        &state.mailer,
+        &model,
+        &TicketNotice::Created,
+        &to_notify,
+        now,
+    )
+    .await?;
+    if needs_approval {
+        approvals::request(
+            &txn,
+            approvals::ApprovalRequest {
+                workspace_id: new.workspace_id,
+                kind: approvals::TICKET_MASTER_DATA,
+                subject_type: "ticket",
+                subject_id: model.id,
+                maker_id: new.created_by,
+                summary: format!("#{} {}", model.number, model.subject),
+                payload: None,
+            },
+            now,
+        )
+        .await?;
+    }
+    let after = to_api(&model);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: new.workspace_id,
+            actor_id: Some(new.created_by),
+            action: "create",
+            entity_type: "ticket",
+            entity_id: model.id,
+            before: None,
+            after: Some(&after),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    state.mailer.kick();
+    Ok(model)
+}
+
+pub async fn create(
+    state: &AppState,
+    actor: &StaffActor,
+    req: CreateTicketRequest,
+) -> AppResult<Ticket> {
+    let db = &state.db;
+    let mut c = Collector::default();
+    validate_text(&mut c, &req.subject, &req.description);
+    c.finish().map_err(AppError::validation)?;
+    accounts::find_in_workspace(&db.read, actor.workspace_id, req.account_id)
+        .await
+        .map_err(|_| AppError::field("account_id", "no such account"))?;
+    if let Some(requester) = req.requester_user_id {
+        if portal_account_of(&db.read, actor.workspace_id, requester).await? != Some(req.account_id)
+        {
+            return Err(AppError::field(
+                "requester_user_id",
+                "must be a portal user of the ticket's account",
+            ));
+        }
+    }
+    let model = insert_ticket(
+        state,
+        NewTicket {
+            workspace_id: actor.workspace_id,
+            account_id: req.account_id,
+            requester_user_id: req.requester_user_id,
+            created_by: actor.user_id,
+            module: req.module,
+            category: req.category,
+            priority: req.priority,
+            subject: req.subject,
+            description: req.description,
+            kb_suggestions_shown: false,
+            kb_article_opened: false,
+        },
+    )
+    .await?;
+    Ok(to_api(&model))
+}
+
+/// The account whose contact a portal user is.
+pub(super) async fn portal_account_of<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    user_id: i64,
+) -> AppResult<Option<i64>> {
+    Ok(contacts::Entity::find()
+        .filter(contacts::Column::WorkspaceId.eq(workspace_id))
+        .filter(contacts::Column::PortalUserId.eq(user_id))
+        .one(conn)
+        .await?
+        .map(|c| c.account_id))
+}
+
+pub(super) async fn own_account(db: &Db, actor: &PortalActor) -> AppResult<i64> {
+    portal_account_of(&db.read, actor.workspace_id, actor.user_id)
+        .await?
+        .ok_or_else(|| AppError::Forbidden("your login is not linked to an account".into()))
+}
+
+pub async fn portal_create(
+    state: &AppState,
+    actor: &PortalActor,
+    req: PortalCreateTicketRequest,
+) -> AppResult<PortalTicket> {
+    let db = &state.db;
+    let mut c = Collector::default();
+    validate_text(&mut c, &req.subject, &req.description);
+    c.finish().map_err(AppError::validation)?;
+    let account_id = own_account(db, actor).await?;
+    let model = insert_ticket(
+        state,
+        NewTicket {
+            workspace_id: actor.workspace_id,
+            account_id,
+            requester_user_id: Some(actor.user_id),
+            created_by: actor.user_id,
+            module: req.module,
+            category: req.category,
+            priority: req.priority,
+            subject: req.subject,
+            description: req.description,
+            kb_suggestions_shown: req.kb_suggestions_shown,
+            kb_article_opened: req.kb_article_opened,
+        },
+    )
+    .await?;
+    Ok(to_portal(&model))
+}

@@ -1,0 +1,349 @@
+//! Moving tickets along: status transitions with SLA pauses, assignment,
+//! escalation, and approval decisions.
+
+use super::*;
+
+/// Applies a status change to the model: SLA pause/resume and timestamps.
+pub(crate) async fn apply_status<C: ConnectionTrait>(
+    conn: &C,
+    model: &mut tickets::ActiveModel,
+    current: &tickets::Model,
+    to: TicketStatus,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let from = status_of(current);
+    if from == to {
+        return Ok(());
+    }
+    model.status = Set(to.as_str().into());
+    if to.pauses_sla() && current.paused_since.is_none() {
+        model.paused_since = Set(Some(now));
+    }
+    if !to.pauses_sla() {
+        if let Some(paused_since) = current.paused_since {
+            let calendar = sla::calendar(conn, current.workspace_id).await?;
+            let shift = |due: DateTime<Utc>| {
+                calendar
+                    .due_after_pauses(due, &[(paused_since, now)])
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("SLA shift: {e}")))
+            };
+            if current.first_responded_at.is_none() {
+                model.first_response_due_at = Set(shift(current.first_response_due_at)?);
+            }
+            model.resolution_due_at = Set(shift(current.resolution_due_at)?);
+            model.paused_since = Set(None);
+        }
+    }
+    match to {
+        TicketStatus::Resolved => model.resolved_at = Set(Some(now)),
+        TicketStatus::Closed => model.closed_at = Set(Some(now)),
+        TicketStatus::Open if from == TicketStatus::Resolved => model.resolved_at = Set(None),
+        _ => {}
+    }
+    Ok(())
+}
+
+pub(super) async fn check_assignee<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    id: i64,
+) -> AppResult<()> {
+    let ok = users::Entity::find_by_id(id)
+        .filter(users::Column::WorkspaceId.eq(workspace_id))
+        .one(conn)
+        .await?
+        .is_some_and(|u| u.active && u.role.parse::<Role>().is_ok_and(Role::is_staff));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            "assignee_id",
+            "must be an active staff member of this workspace",
+        ))
+    }
+}
+
+pub async fn update(
+    state: &AppState,
+    actor: &StaffActor,
+    id: i64,
+    if_match: Option<&str>,
+    req: UpdateTicketRequest,
+) -> AppResult<Ticket> {
+    let (db, now) = (&state.db, state.clock.now());
+    if let Some(subject) = &req.subject {
+        validation::required_text(subject, MAX_SUBJECT)
+            .map_err(|r| AppError::field("subject", r.message_en()))?;
+    }
+    let txn = db.write.begin().await?;
+    let current = tickets::Entity::find_by_id(id)
+        .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = to_api(&current);
+    if !accounts::if_match_ok(if_match, &etag(&before)) {
+        return Err(AppError::PreconditionFailed);
+    }
+    if before.status == TicketStatus::Closed {
+        return Err(AppError::field("status", "a closed ticket is final"));
+    }
+    let mut model: tickets::ActiveModel = current.clone().into();
+    if let Some(to) = req.status {
+        before
+            .status
+            .transition(to)
+            .map_err(|reason| AppError::field("status", reason))?;
+        apply_status(&txn, &mut model, &current, to, now).await?;
+        if to != before.status {
+            record_event(
+                &txn,
+                &current,
+                Some(actor.user_id),
+                "status",
+                serde_json::json!({"from": before.status, "to": to}),
+                now,
+            )
+            .await?;
+        }
+    }
+    if let Some(assignee) = req.assignee_id {
+        if let Some(user_id) = assignee {
+            check_assignee(&txn, actor.workspace_id, user_id).await?;
+        }
+        if assignee != current.assignee_id {
+            model.assignee_id = Set(assignee);
+            record_event(
+                &txn,
+                &current,
+                Some(actor.user_id),
+                "assigned",
+                serde_json::json!({"from": current.assignee_id, "to": assignee}),
+                now,
+            )
+            .await?;
+        }
+    }
+    if let Some(priority) = req.priority {
+        model.priority = Set(priority.as_str().into());
+    }
+    if let Some(module) = req.module {
+        model.module = Set(module.as_str().into());
+    }
+    if let Some(subject) = req.subject {
+        model.subject = Set(subject.trim().to_string());
+    }
+    model.updated_at = Set(now);
+    model.version = Set(current.version + 1);
+    let updated = model.update(&txn).await?;
+    let mut mailed = false;
+    let changed_to = req.status.filter(|to| *to != before.status);
+    if changed_to.is_some_and(|to| matches!(to, TicketStatus::Resolved | TicketStatus::Closed)) {
+        mailed |= blockers::release_dependents(&txn, &state.mailer, &updated, now).await?;
+    }
+    let notice = match changed_to {
+        Some(TicketStatus::PendingCustomer) => Some(TicketNotice::PendingCustomer),
+        Some(TicketStatus::Resolved) => Some(TicketNotice::Resolved {
+            rating_link: format!(
+                "{}/portal/tickets/{}?rate=1",
+                state.config.public_url.trim_end_matches('/'),
+                updated.id
+            ),
+        }),
+        _ => None,
+    };
+    if let (Some(notice), Some(requester)) = (notice, updated.requester_user_id) {
+        mailed |= notify(&txn, &state.mailer, &updated, &notice, &[requester], now).await? > 0;
+    }
+    let after = to_api(&updated);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action: "update",
+            entity_type: "ticket",
+            entity_id: id,
+            before: Some(&before),
+            after: Some(&after),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    if mailed {
+        state.mailer.kick();
+    }
+    Ok(after)
+}
+
+/// The least-loaded active user of `role` (open tickets assigned).
+pub(super) async fn least_loaded<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    role: Role,
+) -> AppResult<Option<i64>> {
+    let candidates = users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(workspace_id))
+        .filter(users::Column::Role.eq(role.as_str()))
+        .filter(users::Column::Active.eq(true))
+        .order_by_asc(users::Column::Id)
+        .all(conn)
+        .await?;
+    let mut best: Option<(u64, i64)> = None;
+    for user in candidates {
+        let load = tickets::Entity::find()
+            .filter(tickets::Column::WorkspaceId.eq(workspace_id))
+            .filter(tickets::Column::AssigneeId.eq(user.id))
+            .filter(tickets::Column::Status.is_not_in([
+                TicketStatus::Resolved.as_str(),
+                TicketStatus::Closed.as_str(),
+            ]))
+            .count(conn)
+            .await?;
+        if best.is_none_or(|(l, _)| load < l) {
+            best = Some((load, user.id));
+        }
+    }
+    Ok(best.map(|(_, id)| id))
+}
+
+/// Tier 1 → 2 (ERP system engineers) → 3 (the manager), with a reason.
+pub async fn escalate(
+    state: &AppState,
+    actor: &StaffActor,
+    id: i64,
+    req: EscalateRequest,
+) -> AppResult<Ticket> {
+    let (db, now) = (&state.db, state.clock.now());
+    validation::required_text(&req.reason, 2000)
+        .map_err(|r| AppError::field("reason", r.message_en()))?;
+    let txn = db.write.begin().await?;
+    let current = tickets::Entity::find_by_id(id)
+        .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ticket = escalate_locked(
+        &txn,
+        &state.mailer,
+        &current,
+        Some(actor.user_id),
+        req.reason.trim(),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    state.mailer.kick();
+    Ok(ticket)
+}
+
+/// Raises the tier of a locked ticket; shared by staff escalation and the
+/// SLA monitor.
+pub async fn escalate_locked<C: ConnectionTrait>(
+    conn: &C,
+    mailer: &Mailer,
+    current: &tickets::Model,
+    actor_id: Option<i64>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Ticket> {
+    let status = status_of(current);
+    if matches!(status, TicketStatus::Resolved | TicketStatus::Closed) {
+        return Err(AppError::field(
+            "status",
+            format!("a {status} ticket cannot be escalated"),
+        ));
+    }
+    if current.tier >= MAX_TIER {
+        return Err(AppError::field(
+            "tier",
+            "the ticket is already with the manager (tier 3)",
+        ));
+    }
+    let tier = current.tier + 1;
+    let role = if tier == 2 {
+        Role::Engineer
+    } else {
+        Role::Manager
+    };
+    let assignee = least_loaded(conn, current.workspace_id, role).await?;
+    let before = to_api(current);
+    let mut model: tickets::ActiveModel = current.clone().into();
+    model.tier = Set(tier);
+    model.assignee_id = Set(assignee);
+    model.updated_at = Set(now);
+    model.version = Set(current.version + 1);
+    let escalated = model.update(conn).await?;
+    let mut to_notify = crate::domain::notifications::managers(conn, current.workspace_id).await?;
+    to_notify.extend(assignee);
+    notify(
+        conn,
+        mailer,
+        &escalated,
+        &TicketNotice::Escalated { tier, reason },
+        &to_notify,
+        now,
+    )
+    .await?;
+    let after = to_api(&escalated);
+    record_event(conn, current, actor_id, "escalated",
+        serde_json::json!({"from_tier": current.tier, "to_tier": tier, "reason": reason, "assignee_id": assignee}), now).await?;
+    audit::record(
+        conn,
+        Change {
+            workspace_id: current.workspace_id,
+            actor_id,
+            action: "escalate",
+            entity_type: "ticket",
+            entity_id: current.id,
+            before: Some(&before),
+            after: Some(&after),
+        },
+        now,
+    )
+    .await?;
+    Ok(after)
+}
+
+/// What an approval decision does to a master-data-change ticket: approval
+/// opens it (the SLA clock runs again), rejection closes it with the reason.
+pub(crate) async fn on_master_data_decision<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    ticket_id: i64,
+    decider: i64,
+    approved: bool,
+    comment: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let ticket = find(conn, workspace_id, ticket_id).await?;
+    if status_of(&ticket) != TicketStatus::AwaitingApproval {
+        return Err(AppError::Conflict {
+            message: "the ticket no longer awaits approval".into(),
+            fields: Default::default(),
+        });
+    }
+    let to = if approved {
+        TicketStatus::Open
+    } else {
+        TicketStatus::Closed
+    };
+    let mut model: tickets::ActiveModel = ticket.clone().into();
+    apply_status(conn, &mut model, &ticket, to, now).await?;
+    model.updated_at = Set(now);
+    model.version = Set(ticket.version + 1);
+    model.update(conn).await?;
+    record_event(
+        conn,
+        &ticket,
+        Some(decider),
+        if approved { "approved" } else { "rejected" },
+        serde_json::json!({"from": "awaiting_approval", "to": to, "comment": comment}),
+        now,
+    )
+    .await?;
+    Ok(())
+}
