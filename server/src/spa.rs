@@ -67,15 +67,20 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         return Err(AppError::NotFound);
     }
     let root = &state.config.static_dir;
-    let accepts_gzip = req
+    let accepted = req
         .headers()
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("gzip"));
+        .unwrap_or_default()
+        .to_string();
+    let encodings = Encodings {
+        brotli: accepted.contains("br"),
+        gzip: accepted.contains("gzip"),
+    };
     if let Some(rel) = safe_relative(path).filter(|r| !r.as_os_str().is_empty()) {
         let file = root.join(&rel);
         if file.is_file() {
-            return Ok(file_response(&file, accepts_gzip, is_hashed(&rel)).await);
+            return Ok(file_response(&file, encodings, is_hashed(&rel)).await);
         }
         // A missing asset (anything with an extension) is a real 404.
         if rel.extension().is_some() {
@@ -84,7 +89,7 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     }
     let index = root.join("index.html");
     if index.is_file() {
-        return Ok(file_response(&index, false, false).await);
+        return Ok(file_response(&index, Encodings::default(), false).await);
     }
     Ok(HttpResponse::NotFound()
         .content_type("text/plain; charset=utf-8")
@@ -94,22 +99,34 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         )))
 }
 
-async fn file_response(file: &Path, accepts_gzip: bool, immutable: bool) -> HttpResponse {
+/// The precompressed variants (`.br`, `.gz` beside the file) a client accepts.
+#[derive(Debug, Default, Clone, Copy)]
+struct Encodings {
+    brotli: bool,
+    gzip: bool,
+}
+
+async fn file_response(file: &Path, encodings: Encodings, immutable: bool) -> HttpResponse {
     let cache = if immutable {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
     };
-    let gz = PathBuf::from(format!("{}.gz", file.display()));
     let mut builder = HttpResponse::Ok();
     builder
         .insert_header((header::CONTENT_TYPE, content_type(file)))
         .insert_header((header::CACHE_CONTROL, cache))
         .insert_header((header::VARY, "Accept-Encoding"));
-    if accepts_gzip && gz.is_file() {
-        if let Ok(bytes) = tokio::fs::read(&gz).await {
-            builder.insert_header((header::CONTENT_ENCODING, "gzip"));
-            return builder.body(bytes);
+    for (wanted, suffix, encoding) in [
+        (encodings.brotli, "br", "br"),
+        (encodings.gzip, "gz", "gzip"),
+    ] {
+        let variant = PathBuf::from(format!("{}.{suffix}", file.display()));
+        if wanted && variant.is_file() {
+            if let Ok(bytes) = tokio::fs::read(&variant).await {
+                builder.insert_header((header::CONTENT_ENCODING, encoding));
+                return builder.body(bytes);
+            }
         }
     }
     match tokio::fs::read(file).await {

@@ -158,6 +158,7 @@ async fn the_spa_is_served_with_fallback_but_api_routes_never_fall_back() {
     .unwrap();
     std::fs::write(dir.join("frontend-0123456789abcdef_bg.wasm"), b"\0asm").unwrap();
     std::fs::write(dir.join("frontend-0123456789abcdef_bg.wasm.gz"), b"gzipped").unwrap();
+    std::fs::write(dir.join("frontend-0123456789abcdef_bg.wasm.br"), b"brotli").unwrap();
     let static_dir = dir.clone();
     let app = spawn_app_with(move |c| c.static_dir = static_dir).await;
 
@@ -193,6 +194,14 @@ async fn the_spa_is_served_with_fallback_but_api_routes_never_fall_back() {
         .unwrap();
     assert_eq!(response.headers()["content-encoding"], "gzip");
     assert_eq!(response.bytes().await.unwrap().as_ref(), b"gzipped");
+    let response = raw
+        .get(app.url("/frontend-0123456789abcdef_bg.wasm"))
+        .header("Accept-Encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "br");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"brotli");
 
     assert_eq!(
         app.request(Method::GET, "/missing-asset.js", None, None)
