@@ -26,6 +26,13 @@ if [ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ]; then
   npm i --prefix "$TOOLS" --no-audit --no-fund binaryen@132 >/dev/null
 fi
 
+# zopfli writes the web app's precompressed .gz about 5% smaller than gzip -9;
+# optional (the build falls back to gzip), so a failed install is not fatal.
+if ! command -v zopfli >/dev/null; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get install -y -qq zopfli >/dev/null 2>&1 || echo "zopfli not installed; using gzip -9"
+fi
+
 [ "$WHAT" = build ] && exit 0
 
 missing=()

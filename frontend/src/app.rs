@@ -1,0 +1,63 @@
+//! The app: contexts (language, session, toasts, location) and which page
+//! the URL shows.
+
+use leptos::prelude::*;
+
+use crate::components::guard::{Audience, Guard};
+use crate::components::shell::StaffShell;
+use crate::components::toast::{provide_toasts, ToastRegion};
+use crate::i18n::provide_i18n;
+use crate::pages::accept_invite::AcceptInvitePage;
+use crate::pages::account_detail::AccountPage;
+use crate::pages::accounts::AccountsPage;
+use crate::pages::home::HomePage;
+use crate::pages::login::LoginPage;
+use crate::pages::not_found::NotFoundPage;
+use crate::pages::portal::PortalPage;
+use crate::pages::settings::SettingsPage;
+use crate::pages::signup::SignupPage;
+use crate::pages::users::UsersPage;
+use crate::router::{provide_router, Route};
+use crate::session::provide_session;
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_i18n();
+    provide_toasts();
+    provide_session();
+    let location = provide_router();
+    let route = Memo::new(move |_| Route::parse(&location.path.get()));
+    // All staff pages map to `None` here, so moving between them keeps the
+    // shell mounted and only swaps the page inside it.
+    let top = Memo::new(move |_| Some(route.get()).filter(|r| !r.is_staff()));
+    view! {
+        {move || match top.get() {
+            None => view! { <StaffLayout route /> }.into_any(),
+            Some(Route::Home) => view! { <HomePage /> }.into_any(),
+            Some(Route::Login) => view! { <LoginPage /> }.into_any(),
+            Some(Route::Signup) => view! { <SignupPage /> }.into_any(),
+            Some(Route::AcceptInvite) => view! { <AcceptInvitePage /> }.into_any(),
+            Some(Route::Portal) => view! { <PortalPage /> }.into_any(),
+            Some(_) => view! { <NotFoundPage /> }.into_any(),
+        }}
+        <ToastRegion />
+    }
+}
+
+/// The staff pages, inside the shell, for staff only.
+#[component]
+fn StaffLayout(route: Memo<Route>) -> impl IntoView {
+    view! {
+        <Guard audience=Audience::Staff>
+            <StaffShell>
+                {move || match route.get() {
+                    Route::Accounts => view! { <AccountsPage /> }.into_any(),
+                    Route::Account(id) => view! { <AccountPage id /> }.into_any(),
+                    Route::Users => view! { <UsersPage /> }.into_any(),
+                    Route::Settings => view! { <SettingsPage /> }.into_any(),
+                    _ => view! { <NotFoundPage /> }.into_any(),
+                }}
+            </StaffShell>
+        </Guard>
+    }
+}

@@ -1,0 +1,9 @@
+//! Building blocks shared by the pages.
+
+pub mod fields;
+pub mod guard;
+pub mod load;
+pub mod pickers;
+pub mod shell;
+pub mod states;
+pub mod toast;

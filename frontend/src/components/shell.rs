@@ -1,0 +1,172 @@
+//! The frame around signed-in pages: header with the product name, the
+//! navigation (only links to pages the user may open), the language switch
+//! and the user menu with sign-out.
+
+use leptos::prelude::*;
+
+use crate::i18n::{role_key, use_i18n, Key, Lang};
+use crate::router::{navigate, use_location};
+use crate::session::use_session;
+
+/// The language switch (a `<select>`: keyboard- and screen-reader-friendly).
+#[component]
+pub fn LangSwitch() -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <label class="lang-switch">
+            <span class="visually-hidden">{i.tr(Key::Language)}</span>
+            <select
+                data-testid="lang-switch"
+                on:change=move |ev| i.set(Lang::from_tag(&event_target_value(&ev)))
+            >
+                {Lang::ALL
+                    .iter()
+                    .map(|lang| {
+                        let lang = *lang;
+                        view! {
+                            <option value=lang.tag() prop:selected=move || i.lang() == lang>
+                                {lang.native_name()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// The signed-in user's name, role and the sign-out button.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let i = use_i18n();
+    let session = use_session();
+    let busy = RwSignal::new(false);
+    let logout = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        crate::task::spawn(async move {
+            session.logout().await;
+            navigate("/login");
+        });
+    };
+    view! {
+        <details class="user-menu">
+            <summary data-testid="user-menu">
+                {move || session.user().map(|u| u.name).unwrap_or_default()}
+            </summary>
+            <div class="user-menu-panel">
+                {move || {
+                    session
+                        .user()
+                        .map(|u| {
+                            view! {
+                                <p class="user-email">{u.email}</p>
+                                <p class="muted">{i.t(role_key(u.role))}</p>
+                            }
+                        })
+                }}
+                <button
+                    type="button"
+                    class="btn btn-block"
+                    data-testid="logout"
+                    disabled=busy
+                    on:click=logout
+                >
+                    {i.tr(Key::SignOut)}
+                </button>
+            </div>
+        </details>
+    }
+}
+
+/// A navigation link, marked `aria-current="page"` on its section.
+#[component]
+fn NavLink(href: &'static str, label: Key, testid: &'static str) -> impl IntoView {
+    let i = use_i18n();
+    let location = use_location();
+    let current = move || {
+        let path = location.path.get();
+        (path == href || path.starts_with(&format!("{href}/"))).then_some("page")
+    };
+    view! {
+        <a href=href data-testid=testid aria-current=current>
+            {i.tr(label)}
+        </a>
+    }
+}
+
+#[component]
+pub fn StaffShell(children: Children) -> impl IntoView {
+    let i = use_i18n();
+    let session = use_session();
+    view! {
+        <div class="app">
+            <header class="topbar">
+                <a class="brand" href="/accounts" data-testid="brand">
+                    <span class="brand-mark" aria-hidden="true">"S"</span>
+                    {i.tr(Key::ProductName)}
+                </a>
+                <nav class="nav" aria-label=i.tr(Key::MainNav)>
+                    <NavLink href="/accounts" label=Key::NavAccounts testid="nav-accounts" />
+                    {move || {
+                        session
+                            .is_admin()
+                            .then(|| {
+                                view! {
+                                    <NavLink href="/users" label=Key::NavUsers testid="nav-users" />
+                                    <NavLink href="/settings" label=Key::NavSettings testid="nav-settings" />
+                                }
+                            })
+                    }}
+                </nav>
+                <div class="topbar-end">
+                    <LangSwitch />
+                    <UserMenu />
+                </div>
+            </header>
+            <main class="main" id="main">{children()}</main>
+        </div>
+    }
+}
+
+/// The portal's lighter frame: no staff navigation.
+#[component]
+pub fn PortalShell(children: Children) -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <div class="app portal">
+            <header class="topbar">
+                <span class="brand" data-testid="brand">
+                    <span class="brand-mark" aria-hidden="true">"S"</span>
+                    {i.tr(Key::PortalName)}
+                </span>
+                <div class="topbar-end">
+                    <LangSwitch />
+                    <UserMenu />
+                </div>
+            </header>
+            <main class="main" id="main">{children()}</main>
+        </div>
+    }
+}
+
+/// The frame of the sign-in pages: brand, language switch, one card.
+#[component]
+pub fn AuthShell(children: Children) -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <div class="auth">
+            <header class="auth-header">
+                <span class="brand">
+                    <span class="brand-mark" aria-hidden="true">"S"</span>
+                    {i.tr(Key::ProductName)}
+                </span>
+                <LangSwitch />
+            </header>
+            <main class="auth-main" id="main">{children()}</main>
+            <footer class="auth-footer muted">{i.tr(Key::Tagline)}</footer>
+        </div>
+    }
+}

@@ -1,0 +1,284 @@
+//! Form validation, shown in the user's language.
+//!
+//! The rules are `shared::validation`'s, the very functions the server runs;
+//! they report English messages (the API's language), kept as such in the
+//! forms' error signals. At display time each message is mapped back to its
+//! [`Invalid`] reason and shown in the current language, so switching the
+//! language also translates errors already on screen. The formats are fixed
+//! in `shared` and a test below round-trips every variant. Server 422
+//! `fields` go through the same mapping; a message we cannot map (a
+//! server-only rule) is shown as the server wrote it.
+
+use shared::accounts::{CreateAccountRequest, CreateContactRequest, UpdateAccountRequest};
+use shared::auth::SignupRequest;
+use shared::validation::{self as rules, Collector, Invalid};
+use shared::{ErrorCode, FieldErrors};
+
+use crate::api::ApiErr;
+
+use crate::i18n::Lang;
+
+/// Field name (as the API names it) → English message (as the API words it).
+pub type Verdict = Result<(), FieldErrors>;
+
+pub fn reason_text(reason: &Invalid, lang: Lang) -> String {
+    match lang {
+        Lang::En => reason.message_en(),
+        Lang::Zh => reason.message_zh(),
+    }
+}
+
+const CODE_RULE_PREFIX: &str = "does not match the workspace's coding rule ";
+
+/// The reason behind one of `Invalid::message_en`'s messages.
+pub fn reason_from_en(message: &str) -> Option<Invalid> {
+    let fixed = [
+        Invalid::Required,
+        Invalid::Email,
+        Invalid::PasswordTooShort,
+        Invalid::PasswordTooLong,
+        Invalid::PasswordCommon,
+        Invalid::BadPattern,
+        Invalid::Phone,
+    ];
+    if let Some(reason) = fixed.into_iter().find(|r| r.message_en() == message) {
+        return Some(reason);
+    }
+    if let Some(pattern) = message.strip_prefix(CODE_RULE_PREFIX) {
+        return Some(Invalid::CodeRule {
+            pattern: pattern.to_string(),
+        });
+    }
+    let max = message
+        .strip_prefix("must be at most ")?
+        .strip_suffix(" characters")?
+        .parse()
+        .ok()?;
+    Some(Invalid::TooLong { max })
+}
+
+/// Put on a field when the server answers 409 `conflict` without field
+/// details (a duplicate e-mail address or customer code).
+pub const TAKEN: &str = "is already in use";
+
+/// One English field message (ours or the server's) in the user's language.
+pub fn localize(message: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return message.to_string();
+    }
+    if message == TAKEN {
+        return "已被使用".to_string();
+    }
+    match reason_from_en(message) {
+        Some(reason) => reason_text(&reason, lang),
+        None => message.to_string(),
+    }
+}
+
+/// The field errors to show for a failed save: the server's, or for a bare
+/// 409 `conflict`, [`TAKEN`] on `conflict_field`.
+pub fn answer_fields(err: &ApiErr, conflict_field: &str) -> FieldErrors {
+    let mut fields = err.fields();
+    if fields.is_empty() && err.is(ErrorCode::Conflict) {
+        fields.insert(conflict_field.to_string(), TAKEN.to_string());
+    }
+    fields
+}
+
+pub fn signup(req: &SignupRequest) -> Verdict {
+    rules::signup(req)
+}
+
+/// Sign-in only checks that something was typed: the password policy is for
+/// new passwords, and a wrong password is the server's to say.
+pub fn login(email: &str, password: &str) -> Verdict {
+    let mut c = Collector::default();
+    c.check("email", rules::email(email)).check(
+        "password",
+        rules::required_text(password, rules::MAX_PASSWORD_LEN),
+    );
+    c.finish()
+}
+
+pub fn new_password(password: &str) -> Verdict {
+    let mut c = Collector::default();
+    c.check("password", rules::password(password));
+    c.finish()
+}
+
+/// `code_rule` is the workspace's pattern; `None` while it is unknown (the
+/// server still checks).
+pub fn create_account(req: &CreateAccountRequest, code_rule: Option<&str>) -> Verdict {
+    rules::create_account(req, code_rule.unwrap_or(""))
+}
+
+pub fn update_account(req: &UpdateAccountRequest, code_rule: Option<&str>) -> Verdict {
+    rules::update_account(req, code_rule.unwrap_or(""))
+}
+
+pub fn create_contact(req: &CreateContactRequest) -> Verdict {
+    rules::create_contact(req)
+}
+
+/// Inviting a user: the password is optional (without one, an invitation is
+/// e-mailed), but when given it must satisfy the policy.
+pub fn invite_user(name: &str, email: &str, password: &str) -> Verdict {
+    let mut c = Collector::default();
+    c.check("name", rules::required_text(name, rules::MAX_NAME_LEN))
+        .check("email", rules::email(email));
+    if !password.is_empty() {
+        c.check("password", rules::password(password));
+    }
+    c.finish()
+}
+
+/// Portal access: the password is optional (without one the contact is
+/// e-mailed an invitation), but when given it must satisfy the policy.
+pub fn portal_access(password: &str) -> Verdict {
+    let mut c = Collector::default();
+    if !password.is_empty() {
+        c.check("password", rules::password(password));
+    }
+    c.finish()
+}
+
+pub fn workspace_settings(name: &str, pattern: &str) -> Verdict {
+    let mut c = Collector::default();
+    c.check("name", rules::required_text(name, rules::MAX_NAME_LEN))
+        .check("customer_code_pattern", rules::code_pattern(pattern));
+    c.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::DEFAULT_CUSTOMER_CODE_PATTERN as DIGITS;
+
+    fn all_reasons() -> Vec<Invalid> {
+        vec![
+            Invalid::Required,
+            Invalid::TooLong { max: 200 },
+            Invalid::TooLong { max: 64 },
+            Invalid::Email,
+            Invalid::PasswordTooShort,
+            Invalid::PasswordTooLong,
+            Invalid::PasswordCommon,
+            Invalid::CodeRule {
+                pattern: "^KD-[0-9]{4}$".into(),
+            },
+            Invalid::BadPattern,
+            Invalid::Phone,
+        ]
+    }
+
+    #[test]
+    fn every_reason_round_trips_through_its_english_message() {
+        for reason in all_reasons() {
+            let back = reason_from_en(&reason.message_en()).expect("mappable");
+            // PasswordTooLong and TooLong{256} share a message; both read the same.
+            assert_eq!(back.message_zh(), reason.message_zh(), "{reason:?}");
+            assert_eq!(back.message_en(), reason.message_en());
+        }
+        assert_eq!(reason_from_en("is already taken"), None);
+    }
+
+    #[test]
+    fn account_errors_are_those_of_the_shared_rules_in_the_chosen_language() {
+        let req = CreateAccountRequest {
+            name: " ".into(),
+            code: "AB-1".into(),
+            industry: None,
+            segment: None,
+            owner_id: None,
+            stage: None,
+            modules: vec![],
+        };
+        let errs = create_account(&req, Some(DIGITS)).unwrap_err();
+        assert_eq!(errs, rules::create_account(&req, DIGITS).unwrap_err());
+        assert_eq!(localize(&errs["name"], Lang::Zh), "必填");
+        assert_eq!(localize(&errs["name"], Lang::En), "is required");
+        assert_eq!(
+            localize(&errs["code"], Lang::Zh),
+            "不符合本工作区的编码原则 ^[0-9]+$"
+        );
+    }
+
+    #[test]
+    fn an_unknown_code_rule_only_requires_a_code() {
+        let mut req = CreateAccountRequest {
+            name: "华强电子".into(),
+            code: "AB-1".into(),
+            industry: None,
+            segment: None,
+            owner_id: None,
+            stage: None,
+            modules: vec![],
+        };
+        assert_eq!(create_account(&req, None), Ok(()));
+        req.code = "".into();
+        assert!(create_account(&req, None).unwrap_err().contains_key("code"));
+    }
+
+    #[test]
+    fn server_messages_we_do_not_know_pass_through() {
+        assert_eq!(
+            localize("is already used by another account", Lang::Zh),
+            "is already used by another account"
+        );
+        assert_eq!(
+            localize("must be a valid e-mail address", Lang::Zh),
+            "请输入有效的电子邮件地址"
+        );
+    }
+
+    #[test]
+    fn a_bare_conflict_lands_on_the_given_field() {
+        let err = ApiErr::Api {
+            status: 409,
+            error: crate::api::parse_error(409, r#"{"error":{"code":"conflict","message":"dup"}}"#),
+            retry_after: None,
+        };
+        let fields = answer_fields(&err, "code");
+        assert_eq!(fields["code"], TAKEN);
+        assert_eq!(localize(&fields["code"], Lang::Zh), "已被使用");
+        let err = ApiErr::Api {
+            status: 409,
+            error: crate::api::parse_error(
+                409,
+                r#"{"error":{"code":"conflict","message":"dup","fields":{"email":"taken"}}}"#,
+            ),
+            retry_after: None,
+        };
+        assert_eq!(
+            answer_fields(&err, "code").keys().collect::<Vec<_>>(),
+            vec!["email"]
+        );
+        assert!(answer_fields(&ApiErr::Network, "code").is_empty());
+    }
+
+    #[test]
+    fn login_does_not_apply_the_password_policy() {
+        assert_eq!(login("a@example.com", "short"), Ok(()));
+        let errs = login("nope", "").unwrap_err();
+        assert_eq!(errs.keys().collect::<Vec<_>>(), vec!["email", "password"]);
+    }
+
+    #[test]
+    fn invitations_need_a_password_only_when_one_is_typed() {
+        assert_eq!(invite_user("Li Lei", "li@example.cn", ""), Ok(()));
+        let errs = invite_user("Li Lei", "li@example.cn", "short").unwrap_err();
+        assert!(errs.contains_key("password"));
+        assert_eq!(portal_access(""), Ok(()));
+        assert!(portal_access("short").unwrap_err().contains_key("password"));
+    }
+
+    #[test]
+    fn settings_refuse_a_broken_pattern() {
+        let errs = workspace_settings("Acme", "((").unwrap_err();
+        assert_eq!(
+            localize(&errs["customer_code_pattern"], Lang::Zh),
+            "不是有效的正则表达式"
+        );
+        assert_eq!(workspace_settings("Acme", "^[0-9]{6}$"), Ok(()));
+    }
+}

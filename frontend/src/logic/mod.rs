@@ -1,0 +1,9 @@
+//! Logic of the SPA that does not need a browser: query strings, paging,
+//! landing pages, form values and validation. Tested on the host with
+//! `cargo test -p frontend`.
+
+pub mod account_form;
+pub mod forms;
+pub mod nav;
+pub mod paging;
+pub mod query;

@@ -1,0 +1,128 @@
+//! The fields of an account (name, code, industry, segment, owner, stage,
+//! modules), shared by the new-account and edit-account forms so the
+//! markup exists once.
+
+use leptos::prelude::*;
+use shared::users::User;
+use shared::{ErpModule, FieldErrors, LifecycleStage};
+
+use crate::components::fields::{ModulesPicker, TextField};
+use crate::components::pickers::{OwnerSelect, StageSelect};
+use crate::i18n::{use_i18n, Key};
+use crate::logic::account_form::AccountForm;
+
+/// The form's values as signals.
+#[derive(Clone, Copy)]
+pub struct AccountSignals {
+    pub name: RwSignal<String>,
+    pub code: RwSignal<String>,
+    pub industry: RwSignal<String>,
+    pub segment: RwSignal<String>,
+    pub owner: RwSignal<Option<i64>>,
+    pub stage: RwSignal<LifecycleStage>,
+    pub modules: RwSignal<Vec<ErpModule>>,
+}
+
+impl AccountSignals {
+    pub fn new(start: AccountForm) -> Self {
+        Self {
+            name: RwSignal::new(start.name),
+            code: RwSignal::new(start.code),
+            industry: RwSignal::new(start.industry),
+            segment: RwSignal::new(start.segment),
+            owner: RwSignal::new(start.owner_id),
+            stage: RwSignal::new(start.stage),
+            modules: RwSignal::new(start.modules),
+        }
+    }
+
+    /// The values now (for submitting).
+    pub fn form(self) -> AccountForm {
+        AccountForm {
+            name: self.name.get_untracked(),
+            code: self.code.get_untracked(),
+            industry: self.industry.get_untracked(),
+            segment: self.segment.get_untracked(),
+            owner_id: self.owner.get_untracked(),
+            stage: self.stage.get_untracked(),
+            modules: self.modules.get_untracked(),
+        }
+    }
+}
+
+/// The DOM ids (and test ids) of one form's fields.
+pub struct FieldIds {
+    pub name: &'static str,
+    pub code: &'static str,
+    pub industry: &'static str,
+    pub segment: &'static str,
+    pub owner: &'static str,
+    pub stage: &'static str,
+    /// Prefix of the module checkboxes: `{prefix}-module-{module}`.
+    pub modules: &'static str,
+}
+
+pub const NEW_ACCOUNT_IDS: FieldIds = FieldIds {
+    name: "account-name",
+    code: "account-code",
+    industry: "account-industry",
+    segment: "account-segment",
+    owner: "account-owner",
+    stage: "account-stage",
+    modules: "account",
+};
+
+pub const EDIT_ACCOUNT_IDS: FieldIds = FieldIds {
+    name: "edit-name",
+    code: "edit-code",
+    industry: "edit-industry",
+    segment: "edit-segment",
+    owner: "edit-owner",
+    stage: "edit-stage",
+    modules: "edit",
+};
+
+/// The hint under a code field: the rule codes must follow.
+fn code_hint(code_rule: Signal<Option<String>>) -> Signal<String> {
+    let i = use_i18n();
+    Signal::derive(move || match code_rule.get() {
+        Some(pattern) => i.f(Key::CodeRuleHint, &[&pattern]),
+        None => i.t(Key::CodeHint).to_string(),
+    })
+}
+
+#[component]
+pub fn AccountFields(
+    ids: &'static FieldIds,
+    values: AccountSignals,
+    errors: RwSignal<FieldErrors>,
+    owners: Signal<Vec<User>>,
+    code_rule: Signal<Option<String>>,
+    /// What choosing no owner means here ("me" or "unassigned").
+    no_owner: Key,
+    /// Runs when the code field loses focus.
+    #[prop(optional)]
+    on_code_blur: Option<Callback<()>>,
+) -> impl IntoView {
+    view! {
+        <div class="form-grid">
+            <TextField id=ids.name label=Key::AccountName value=values.name field="name" errors required=true />
+            <TextField
+                id=ids.code
+                label=Key::CustomerCode
+                value=values.code
+                field="code"
+                errors
+                required=true
+                autocomplete="off"
+                hint=code_hint(code_rule)
+                on_blur=on_code_blur.unwrap_or(Callback::new(|_| ()))
+            />
+            <TextField id=ids.industry label=Key::Industry value=values.industry field="industry" errors />
+            <TextField id=ids.segment label=Key::Segment value=values.segment field="segment" errors />
+            <OwnerSelect id=ids.owner label=Key::Owner owners value=values.owner none_label=no_owner />
+            <StageSelect id=ids.stage value=values.stage />
+        </div>
+        <ModulesPicker prefix=ids.modules selected=values.modules />
+    }
+}

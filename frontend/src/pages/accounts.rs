@@ -1,0 +1,393 @@
+//! `/accounts`: the account list with search-as-you-type, owner and stage
+//! filters, "load more" paging, and the new-account form.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use shared::accounts::Account;
+use shared::users::User;
+use shared::LifecycleStage;
+
+use crate::api::{self, ApiErr, MAX_PAGE};
+use crate::components::fields::expanded;
+use crate::components::load::{load, Loaded};
+use crate::components::states::{ErrorState, SkeletonRows};
+use crate::i18n::{module_key, stage_key, use_i18n, Key, Lang};
+use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
+use crate::logic::query::AccountFilter;
+use crate::pages::account_new::NewAccountForm;
+use crate::router::navigate;
+
+/// Search waits this long after the last keystroke.
+pub const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
+
+/// The workspace's staff, for owner pickers and owner names.
+#[derive(Clone, Copy)]
+pub struct Directory {
+    users: Loaded<Vec<User>>,
+}
+
+impl Directory {
+    pub fn load() -> Self {
+        let users = load(|| async { api::list_users(MAX_PAGE, None).await.map(|page| page.items) });
+        Directory { users }
+    }
+
+    /// Active staff, by name: who can own an account.
+    pub fn owners(self) -> Signal<Vec<User>> {
+        Signal::derive(move || {
+            let mut owners: Vec<User> = Vec::new();
+            let users = self.users.ok().unwrap_or_default();
+            // By name; an insertion sort is plenty for a team and tiny in WASM.
+            for user in users.into_iter().filter(|u| u.role.is_staff() && u.active) {
+                let at = owners
+                    .iter()
+                    .position(|o| o.name > user.name)
+                    .unwrap_or(owners.len());
+                owners.insert(at, user);
+            }
+            owners
+        })
+    }
+
+    pub fn name_of(self, id: Option<i64>) -> Option<String> {
+        let id = id?;
+        self.users.value.with(|users| {
+            let users = users.as_ref()?.as_ref().ok()?;
+            users.iter().find(|u| u.id == id).map(|u| u.name.clone())
+        })
+    }
+}
+
+/// The workspace's customer coding rule, when it could be read.
+pub fn load_code_rule() -> Signal<Option<String>> {
+    let settings = load(api::workspace_settings);
+    Signal::derive(move || settings.ok().map(|s| s.customer_code_pattern))
+}
+
+/// Module names joined for a table cell.
+pub fn module_list(modules: &[shared::ErpModule], lang: Lang) -> String {
+    let sep = if lang == Lang::Zh { "、" } else { ", " };
+    modules
+        .iter()
+        .map(|m| crate::i18n::text(lang, module_key(*m)))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+#[component]
+pub fn AccountsPage() -> impl IntoView {
+    let i = use_i18n();
+    let directory = Directory::load();
+    let code_rule = load_code_rule();
+
+    let search = RwSignal::new(String::new());
+    let filter = RwSignal::new(AccountFilter::default());
+    let list = RwSignal::new(ListState::<Account, ApiErr>::default());
+    let creating = RwSignal::new(false);
+    let debounce = StoredValue::new(None::<TimeoutHandle>);
+
+    let fetch = move |req: Request| {
+        let f = filter.get_untracked();
+        crate::task::spawn(async move {
+            let result = api::list_accounts(&f, req.cursor.as_deref()).await;
+            list.update(|l| {
+                l.apply(&req, result);
+            });
+        });
+    };
+    let reload = move || {
+        let mut req = None;
+        list.update(|l| req = Some(l.reset()));
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    let load_more = move || {
+        let mut req = None;
+        list.update(|l| req = l.more());
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    // Any filter change starts the list over.
+    let refilter = move |next: AccountFilter| {
+        if filter.with_untracked(|f| *f != next) {
+            filter.set(next);
+            reload();
+        }
+    };
+    reload();
+
+    let on_search = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        search.set(text.clone());
+        if let Some(Some(handle)) = debounce.try_get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                let mut next = filter.get_untracked();
+                next.q = text;
+                refilter(next);
+            },
+            SEARCH_DEBOUNCE,
+        );
+        debounce.set_value(handle.ok());
+    };
+    on_cleanup(move || {
+        if let Some(Some(handle)) = debounce.try_get_value() {
+            handle.clear();
+        }
+    });
+
+    let clear_filters = move || {
+        search.set(String::new());
+        refilter(AccountFilter::default());
+    };
+
+    let on_created = Callback::new(move |account: Account| {
+        creating.set(false);
+        navigate(&format!("/accounts/{}", account.id));
+    });
+
+    let owners = directory.owners();
+    let phase = Memo::new(move |_| list.with(|l| l.phase()));
+    let has_more = Memo::new(move |_| list.with(|l| l.has_more()));
+    let more_loading = Signal::derive(move || list.with(|l| l.status == LoadStatus::LoadingMore));
+    let header = move || {
+        view! {
+            <thead>
+                <tr>
+                    <th scope="col">{i.tr(Key::AccountName)}</th>
+                    <th scope="col">{i.tr(Key::CustomerCode)}</th>
+                    <th scope="col">{i.tr(Key::Owner)}</th>
+                    <th scope="col">{i.tr(Key::Stage)}</th>
+                    <th scope="col">{i.tr(Key::Modules)}</th>
+                    <th scope="col">{i.tr(Key::Updated)}</th>
+                </tr>
+            </thead>
+        }
+    };
+
+    view! {
+        <div class="page">
+            <header class="page-header">
+                <h1 data-testid="accounts-heading">{i.tr(Key::NavAccounts)}</h1>
+                <button
+                    type="button"
+                    class="btn btn-primary"
+                    data-testid="new-account"
+                    aria-expanded=expanded(creating)
+                    on:click=move |_| creating.update(|c| *c = !*c)
+                >
+                    {i.tr(Key::NewAccount)}
+                </button>
+            </header>
+
+            {move || {
+                creating
+                    .get()
+                    .then(|| {
+                        view! {
+                            <NewAccountForm
+                                owners
+                                code_rule
+                                on_created
+                                on_cancel=Callback::new(move |_| creating.set(false))
+                            />
+                        }
+                    })
+            }}
+
+            <div class="toolbar" role="search">
+                <div class="field field-grow">
+                    <label for="accounts-search">{i.tr(Key::Search)}</label>
+                    <input
+                        type="search"
+                        id="accounts-search"
+                        data-testid="accounts-search"
+                        autocomplete="off"
+                        placeholder=i.tr(Key::SearchAccountsHint)
+                        prop:value=move || search.get()
+                        on:input=on_search
+                    />
+                </div>
+                <div class="field">
+                    <label for="filter-owner">{i.tr(Key::Owner)}</label>
+                    <select
+                        id="filter-owner"
+                        data-testid="filter-owner"
+                        on:change=move |ev| {
+                            let owner = event_target_value(&ev).parse().ok();
+                            let mut next = filter.get_untracked();
+                            next.owner_id = owner;
+                            refilter(next);
+                        }
+                    >
+                        <option value="" prop:selected=move || filter.with(|f| f.owner_id.is_none())>
+                            {i.tr(Key::AllOwners)}
+                        </option>
+                        {move || {
+                            owners
+                                .get()
+                                .into_iter()
+                                .map(|u| {
+                                    let id = u.id;
+                                    view! {
+                                        <option
+                                            value=id.to_string()
+                                            prop:selected=move || filter.with(|f| f.owner_id == Some(id))
+                                        >
+                                            {u.name}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="filter-stage">{i.tr(Key::Stage)}</label>
+                    <select
+                        id="filter-stage"
+                        data-testid="filter-stage"
+                        on:change=move |ev| {
+                            let stage = event_target_value(&ev).parse::<LifecycleStage>().ok();
+                            let mut next = filter.get_untracked();
+                            next.stage = stage;
+                            refilter(next);
+                        }
+                    >
+                        <option value="" prop:selected=move || filter.with(|f| f.stage.is_none())>
+                            {i.tr(Key::AllStages)}
+                        </option>
+                        {LifecycleStage::ALL
+                            .iter()
+                            .map(|s| {
+                                let s = *s;
+                                view! {
+                                    <option
+                                        value=s.as_str()
+                                        prop:selected=move || filter.with(|f| f.stage == Some(s))
+                                    >
+                                        {i.tr(stage_key(s))}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+            </div>
+
+            {move || match phase.get() {
+                Phase::Failed(e) => view! { <ErrorState error=e on_retry=Callback::new(move |_| reload()) /> }.into_any(),
+                Phase::Empty if filter.with_untracked(|f| f.is_unfiltered()) => view! {
+                    <div class="state" data-testid="accounts-empty">
+                        <p>{i.tr(Key::NoAccountsYet)}</p>
+                        <button
+                            type="button"
+                            class="btn btn-primary"
+                            data-testid="empty-create"
+                            on:click=move |_| creating.set(true)
+                        >
+                            {i.tr(Key::CreateFirstAccount)}
+                        </button>
+                    </div>
+                }
+                .into_any(),
+                Phase::Empty => view! {
+                    <div class="state" data-testid="accounts-no-match">
+                        <p>{i.tr(Key::NothingMatches)}</p>
+                        <button type="button" class="btn" data-testid="clear-filters" on:click=move |_| clear_filters()>
+                            {i.tr(Key::ClearFilters)}
+                        </button>
+                    </div>
+                }
+                .into_any(),
+                Phase::Loading => view! {
+                    <div class="table-wrap">
+                        <table class="table responsive" aria-busy="true">
+                            {header()}
+                            <tbody>
+                                <SkeletonRows rows=6 cols=6 />
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+                Phase::Rows => view! {
+                    <div class="table-wrap">
+                        <table class="table responsive" data-testid="accounts-table">
+                            {header()}
+                            <tbody>
+                                <For
+                                    each=move || list.with(|l| l.items.clone())
+                                    key=|a| (a.id, a.version)
+                                    children=move |a| view! { <AccountRow account=a directory /> }
+                                />
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+            }}
+            {move || {
+                list.with(|l| l.more_error().cloned())
+                    .map(|e| {
+                        view! {
+                            <div class="banner banner-error" role="alert" data-testid="load-more-error">
+                                {i.error_of(e)}
+                            </div>
+                        }
+                    })
+            }}
+            {move || {
+                has_more
+                    .get()
+                    .then(|| {
+                        view! {
+                            <div class="load-more">
+                                <button
+                                    type="button"
+                                    class="btn"
+                                    data-testid="load-more"
+                                    disabled=move || list.with(|l| l.is_loading())
+                                    on:click=move |_| load_more()
+                                >
+                                    {i.tr_when(more_loading, Key::Loading, Key::LoadMore)}
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn AccountRow(account: Account, directory: Directory) -> impl IntoView {
+    let i = use_i18n();
+    let href = format!("/accounts/{}", account.id);
+    let owner_id = account.owner_id;
+    let stage = account.stage;
+    let modules = account.modules.clone();
+    let updated = account.updated_at;
+    view! {
+        <tr data-testid="account-row" data-account-id=account.id.to_string()>
+            <td data-label=i.tr(Key::AccountName)>
+                <a href=href data-testid="account-link">{account.name}</a>
+                {account.archived.then(|| view! { <span class="badge badge-muted">{i.tr(Key::Archived)}</span> })}
+            </td>
+            <td data-label=i.tr(Key::CustomerCode)><code>{account.code}</code></td>
+            <td data-label=i.tr(Key::Owner)>
+                {move || directory.name_of(owner_id).unwrap_or_else(|| "—".to_string())}
+            </td>
+            <td data-label=i.tr(Key::Stage)>
+                <span class=format!("badge stage-{}", stage.as_str())>{i.tr(stage_key(stage))}</span>
+            </td>
+            <td data-label=i.tr(Key::Modules)>{move || module_list(&modules, i.lang())}</td>
+            <td data-label=i.tr(Key::Updated)>{i.date_of(updated)}</td>
+        </tr>
+    }
+}

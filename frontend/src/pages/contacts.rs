@@ -1,0 +1,391 @@
+//! An account's contacts: the table, the add-contact form and giving a
+//! contact access to the customer portal.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared::accounts::{Contact, CreateContactRequest, PortalAccessRequest};
+use shared::{ErpModule, FieldErrors, Role};
+
+use crate::api::{self, ApiErr};
+use crate::components::fields::{expanded, ErrorBanner, FormBanner, ModulesPicker, TextField};
+use crate::components::pickers::RoleSelect;
+use crate::components::states::{ErrorState, SkeletonRows};
+use crate::components::toast::use_toasts;
+use crate::i18n::{role_key, use_i18n, Key};
+use crate::logic::account_form::{normalize_modules, opt_text};
+use crate::logic::forms;
+use crate::logic::paging::{ListState, Phase, Request};
+use crate::pages::accounts::module_list;
+
+#[component]
+pub fn ContactsSection(account_id: i64) -> impl IntoView {
+    let i = use_i18n();
+    let list = RwSignal::new(ListState::<Contact, ApiErr>::default());
+    let adding = RwSignal::new(false);
+    // One portal-access form at a time (its inputs have fixed ids).
+    let granting = RwSignal::new(None::<i64>);
+
+    let fetch = move |req: Request| {
+        crate::task::spawn(async move {
+            let result = api::list_contacts(account_id, req.cursor.as_deref()).await;
+            list.update(|l| {
+                l.apply(&req, result);
+            });
+        });
+    };
+    let reload = move || {
+        let mut req = None;
+        list.update(|l| req = Some(l.reset()));
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    let load_more = move || {
+        let mut req = None;
+        list.update(|l| req = l.more());
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    reload();
+
+    let phase = Memo::new(move |_| list.with(|l| l.phase()));
+    let has_more = Memo::new(move |_| list.with(|l| l.has_more()));
+    let header = move || {
+        view! {
+            <thead>
+                <tr>
+                    <th scope="col">{i.tr(Key::Name)}</th>
+                    <th scope="col">{i.tr(Key::JobTitle)}</th>
+                    <th scope="col">{i.tr(Key::Email)}</th>
+                    <th scope="col">{i.tr(Key::Phone)}</th>
+                    <th scope="col">{i.tr(Key::ResponsibleFor)}</th>
+                    <th scope="col">{i.tr(Key::PortalAccess)}</th>
+                </tr>
+            </thead>
+        }
+    };
+    let body = move || {
+        match phase.get() {
+        Phase::Failed(e) => view! { <ErrorState error=e on_retry=Callback::new(move |_| reload()) /> }.into_any(),
+        Phase::Empty => view! { <p class="muted" data-testid="contacts-empty">{i.tr(Key::NoContactsYet)}</p> }.into_any(),
+        Phase::Loading => view! {
+            <div class="table-wrap">
+                <table class="table responsive">{header()}<tbody><SkeletonRows rows=3 cols=6 /></tbody></table>
+            </div>
+        }
+        .into_any(),
+        Phase::Rows => view! {
+            <div class="table-wrap">
+                <table class="table responsive" data-testid="contacts-table">
+                    {header()}
+                    <tbody>
+                        <For
+                            each=move || list.with(|l| l.items.clone())
+                            key=|c| (c.id, c.portal_user_id, c.updated_at)
+                            children=move |c| {
+                                view! { <ContactRow contact=c granting on_changed=Callback::new(move |_| reload()) /> }
+                            }
+                        />
+                    </tbody>
+                </table>
+            </div>
+        }
+        .into_any(),
+    }
+    };
+
+    view! {
+        <section class="card" aria-labelledby="contacts-title" data-testid="contacts">
+            <header class="section-header">
+                <h2 id="contacts-title">{i.tr(Key::Contacts)}</h2>
+                <button
+                    type="button"
+                    class="btn"
+                    data-testid="contact-add"
+                    aria-expanded=expanded(adding)
+                    on:click=move |_| adding.update(|a| *a = !*a)
+                >
+                    {i.tr(Key::AddContact)}
+                </button>
+            </header>
+            {move || {
+                adding
+                    .get()
+                    .then(|| {
+                        view! {
+                            <NewContactForm
+                                account_id
+                                on_done=Callback::new(move |created: bool| {
+                                    adding.set(false);
+                                    if created {
+                                        reload();
+                                    }
+                                })
+                            />
+                        }
+                    })
+            }}
+            {body}
+            {move || {
+                has_more
+                    .get()
+                    .then(|| {
+                        view! {
+                            <div class="load-more">
+                                <button
+                                    type="button"
+                                    class="btn"
+                                    data-testid="contacts-load-more"
+                                    disabled=move || list.with(|l| l.is_loading())
+                                    on:click=move |_| load_more()
+                                >
+                                    {i.tr(Key::LoadMore)}
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ContactRow(
+    contact: Contact,
+    granting: RwSignal<Option<i64>>,
+    on_changed: Callback<()>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let id = contact.id;
+    let open = move || granting.get() == Some(id);
+    let has_email = contact
+        .email
+        .as_deref()
+        .is_some_and(|e| !e.trim().is_empty());
+    let modules = contact.modules.clone();
+    let portal_role = contact.portal_role;
+    let contact_name = contact.name.clone();
+    let dash = || "—".to_string();
+    view! {
+        <tr data-testid="contact-row" data-contact-id=id.to_string()>
+            <td data-label=i.tr(Key::Name)>{contact.name}</td>
+            <td data-label=i.tr(Key::JobTitle)>{contact.title.unwrap_or_else(dash)}</td>
+            <td data-label=i.tr(Key::Email)>{contact.email.unwrap_or_else(dash)}</td>
+            <td data-label=i.tr(Key::Phone)>{contact.phone.unwrap_or_else(dash)}</td>
+            <td data-label=i.tr(Key::ResponsibleFor)>
+                {move || if modules.is_empty() { dash() } else { module_list(&modules, i.lang()) }}
+            </td>
+            <td data-label=i.tr(Key::PortalAccess)>
+                {match portal_role {
+                    Some(role) => {
+                        view! { <span class="badge badge-ok" data-testid="portal-role">{i.tr(role_key(role))}</span> }
+                            .into_any()
+                    }
+                    None => {
+                        view! {
+                            <button
+                                type="button"
+                                class="btn btn-small"
+                                data-testid="portal-access"
+                                aria-expanded=move || open().to_string()
+                                on:click=move |_| granting.set(if open() { None } else { Some(id) })
+                            >
+                                {i.tr(Key::GivePortalAccess)}
+                            </button>
+                        }
+                            .into_any()
+                    }
+                }}
+            </td>
+        </tr>
+        {move || {
+            open()
+                .then(|| {
+                    view! {
+            <tr class="subrow">
+                <td colspan="6">
+                    <PortalAccessForm
+                        contact_id=id
+                        contact_name=contact_name.clone()
+                        has_email
+                        on_done=Callback::new(move |granted: bool| {
+                            granting.set(None);
+                            if granted {
+                                on_changed.try_run(());
+                            }
+                        })
+                    />
+                </td>
+            </tr>
+                    }
+                })
+        }}
+    }
+}
+
+#[component]
+fn PortalAccessForm(
+    contact_id: i64,
+    contact_name: String,
+    has_email: bool,
+    on_done: Callback<bool>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
+    let role = RwSignal::new(Role::Customer);
+    let password = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let failure = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let name = StoredValue::new(contact_name);
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let p = password.get_untracked();
+        if let Err(fields) = forms::portal_access(&p) {
+            errors.set(fields);
+            return;
+        }
+        if p.is_empty() && !has_email {
+            failure.set(Some(i.t(Key::PortalNeedsEmail).to_string()));
+            return;
+        }
+        errors.set(FieldErrors::new());
+        failure.set(None);
+        busy.set(true);
+        let invited = p.is_empty();
+        // Read now: the form may be gone when the answer arrives.
+        let name = name.get_value();
+        let req = PortalAccessRequest {
+            role: role.get_untracked(),
+            password: (!invited).then_some(p),
+        };
+        crate::task::spawn(async move {
+            match api::grant_portal_access(contact_id, &req).await {
+                Ok(()) => {
+                    let key = if invited {
+                        Key::PortalInvited
+                    } else {
+                        Key::PortalGranted
+                    };
+                    toasts.success(i.f(key, &[&name]));
+                    on_done.try_run(true);
+                }
+                Err(err) => {
+                    errors.set(err.fields());
+                    failure.set(Some(i.error(&err)));
+                }
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <form class="inline-form" on:submit=submit novalidate=true data-testid="portal-access-form">
+            <FormBanner message=Signal::derive(move || failure.get()) testid="portal-form-error" />
+            <div class="form-grid">
+                <RoleSelect id="portal-role-select" label=Key::PortalRole roles=Role::PORTAL value=role />
+                <TextField
+                    id="portal-password"
+                    label=Key::PasswordOptional
+                    value=password
+                    field="password"
+                    errors
+                    error_prefix="portal-"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint=i.signal(Key::PortalPasswordHint)
+                />
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" data-testid="portal-submit" disabled=busy>
+                    {i.tr(Key::GivePortalAccess)}
+                </button>
+                <button type="button" class="btn btn-ghost" data-testid="portal-cancel" on:click=move |_| on_done.run(false)>
+                    {i.tr(Key::Cancel)}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn NewContactForm(account_id: i64, on_done: Callback<bool>) -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let title = RwSignal::new(String::new());
+    let modules = RwSignal::new(Vec::<ErpModule>::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let failure = RwSignal::new(None::<ApiErr>);
+    let busy = RwSignal::new(false);
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let req = CreateContactRequest {
+            name: name.get_untracked().trim().to_string(),
+            email: opt_text(&email.get_untracked()),
+            phone: opt_text(&phone.get_untracked()),
+            title: opt_text(&title.get_untracked()),
+            modules: normalize_modules(&modules.get_untracked()),
+        };
+        if let Err(fields) = forms::create_contact(&req) {
+            errors.set(fields);
+            return;
+        }
+        errors.set(FieldErrors::new());
+        failure.set(None);
+        busy.set(true);
+        crate::task::spawn(async move {
+            match api::create_contact(account_id, &req).await {
+                Ok(()) => {
+                    toasts.success(i.f(Key::ContactAdded, &[&req.name]));
+                    on_done.try_run(true);
+                }
+                Err(err) => {
+                    errors.set(forms::answer_fields(&err, "email"));
+                    failure.set(Some(err));
+                }
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <form class="inline-form" on:submit=submit novalidate=true data-testid="new-contact-form">
+            <ErrorBanner failure testid="contact-form-error" />
+            <div class="form-grid">
+                <TextField id="contact-name" label=Key::Name value=name field="name" errors error_prefix="contact-" required=true />
+                <TextField id="contact-title" label=Key::JobTitle value=title field="title" errors error_prefix="contact-" />
+                <TextField
+                    id="contact-email"
+                    label=Key::Email
+                    value=email
+                    field="email"
+                    errors
+                    error_prefix="contact-"
+                    kind="email"
+                />
+                <TextField id="contact-phone" label=Key::Phone value=phone field="phone" errors error_prefix="contact-" kind="tel" />
+            </div>
+            <ModulesPicker prefix="contact" selected=modules />
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" data-testid="contact-submit" disabled=busy>
+                    {i.tr_when(busy, Key::Saving, Key::AddContact)}
+                </button>
+                <button type="button" class="btn btn-ghost" data-testid="contact-cancel" on:click=move |_| on_done.run(false)>
+                    {i.tr(Key::Cancel)}
+                </button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,222 @@
+//! Client-side routing: the routes, the URL as signals, link clicks and the
+//! browser history.
+//!
+//! Hand-rolled instead of `leptos_router`: the app has a few flat routes, and
+//! the router's generic matching machinery cost about 25 KB of gzipped WASM,
+//! a tenth of the budget. What remains is small: [`Route::parse`] (tested on
+//! the host), a click handler that keeps same-origin links in the app, and
+//! `popstate` for back/forward.
+
+use std::cell::Cell;
+
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::logic::query::get_param;
+
+/// Every page of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Home,
+    Login,
+    Signup,
+    AcceptInvite,
+    Portal,
+    Accounts,
+    Account(i64),
+    Users,
+    Settings,
+    NotFound,
+}
+
+impl Route {
+    pub fn parse(path: &str) -> Route {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        match segments.as_slice() {
+            [] => Route::Home,
+            ["login"] => Route::Login,
+            ["signup"] => Route::Signup,
+            ["accept-invite"] => Route::AcceptInvite,
+            ["portal"] => Route::Portal,
+            ["accounts"] => Route::Accounts,
+            ["accounts", id] => id.parse().map(Route::Account).unwrap_or(Route::NotFound),
+            ["users"] => Route::Users,
+            ["settings"] => Route::Settings,
+            _ => Route::NotFound,
+        }
+    }
+
+    /// Pages inside the staff shell (which stays mounted between them).
+    pub fn is_staff(self) -> bool {
+        matches!(
+            self,
+            Route::Accounts | Route::Account(_) | Route::Users | Route::Settings
+        )
+    }
+}
+
+/// The current URL's path and query, as signals.
+#[derive(Clone, Copy)]
+pub struct Location {
+    pub path: RwSignal<String>,
+    pub search: RwSignal<String>,
+}
+
+thread_local! {
+    static LOCATION: Cell<Option<Location>> = const { Cell::new(None) };
+}
+
+fn browser_location() -> (String, String) {
+    let loc = window().location();
+    (
+        loc.pathname().unwrap_or_else(|_| "/".into()),
+        loc.search().unwrap_or_default(),
+    )
+}
+
+fn sync() {
+    if let Some(location) = LOCATION.with(Cell::get) {
+        let (path, search) = browser_location();
+        location.path.maybe_update(|p| {
+            let changed = *p != path;
+            *p = path;
+            changed
+        });
+        location.search.maybe_update(|s| {
+            let changed = *s != search;
+            *s = search;
+            changed
+        });
+    }
+}
+
+fn go(to: &str, replace: bool) {
+    let history = match window().history() {
+        Ok(history) => history,
+        Err(_) => return,
+    };
+    let done = if replace {
+        history.replace_state_with_url(&JsValue::NULL, "", Some(to))
+    } else {
+        history.push_state_with_url(&JsValue::NULL, "", Some(to))
+    };
+    if done.is_err() {
+        // Not a same-origin URL after all: let the browser go there.
+        let _ = window().location().set_href(to);
+        return;
+    }
+    if !replace {
+        window().scroll_to_with_x_and_y(0.0, 0.0);
+    }
+    sync();
+}
+
+/// Opens `to` (a path), adding a history entry.
+pub fn navigate(to: &str) {
+    go(to, false);
+}
+
+/// Opens `to` in place of the current entry (redirects).
+pub fn redirect(to: &str) {
+    go(to, true);
+}
+
+/// A query parameter of the current URL, e.g. `next` or `token`.
+pub fn query_param(key: &str) -> Option<String> {
+    get_param(&browser_location().1, key)
+}
+
+/// The current path and query, e.g. for `?next=`.
+pub fn here() -> String {
+    let (path, search) = browser_location();
+    format!("{path}{search}")
+}
+
+/// Keeps clicks on same-origin links inside the app (no page load), unless
+/// the user asked for a new tab/window or the link opts out.
+fn on_click(ev: web_sys::MouseEvent) {
+    if ev.default_prevented()
+        || ev.button() != 0
+        || ev.meta_key()
+        || ev.ctrl_key()
+        || ev.shift_key()
+        || ev.alt_key()
+    {
+        return;
+    }
+    let anchor = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.closest("a[href]").ok().flatten())
+        .and_then(|el| el.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+    let Some(anchor) = anchor else {
+        return;
+    };
+    let target = anchor.target();
+    if (!target.is_empty() && target != "_self")
+        || anchor.has_attribute("download")
+        || anchor
+            .get_attribute("rel")
+            .is_some_and(|r| r.contains("external"))
+    {
+        return;
+    }
+    let Ok(url) = web_sys::Url::new(&anchor.href()) else {
+        return;
+    };
+    let own_origin = window().location().origin().unwrap_or_default();
+    if url.origin() != own_origin {
+        return;
+    }
+    ev.prevent_default();
+    navigate(&format!("{}{}{}", url.pathname(), url.search(), url.hash()));
+}
+
+/// Creates the location signals and starts following the browser.
+pub fn provide_router() -> Location {
+    let (path, search) = browser_location();
+    let location = Location {
+        path: RwSignal::new(path),
+        search: RwSignal::new(search),
+    };
+    LOCATION.with(|l| l.set(Some(location)));
+    provide_context(location);
+    // These live as long as the app (the page).
+    let _ = window_event_listener(leptos::ev::popstate, |_| sync());
+    let _ = window_event_listener(leptos::ev::click, on_click);
+    location
+}
+
+pub fn use_location() -> Location {
+    expect_context::<Location>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_map_to_pages() {
+        assert_eq!(Route::parse("/"), Route::Home);
+        assert_eq!(Route::parse(""), Route::Home);
+        assert_eq!(Route::parse("/login"), Route::Login);
+        assert_eq!(Route::parse("/login?next=%2Fusers"), Route::Login);
+        assert_eq!(Route::parse("/accept-invite"), Route::AcceptInvite);
+        assert_eq!(Route::parse("/accounts/"), Route::Accounts);
+        assert_eq!(Route::parse("/accounts/42"), Route::Account(42));
+        assert_eq!(Route::parse("/accounts/abc"), Route::NotFound);
+        assert_eq!(Route::parse("/accounts/1/2"), Route::NotFound);
+        assert_eq!(Route::parse("/portal"), Route::Portal);
+        assert_eq!(Route::parse("/nope"), Route::NotFound);
+    }
+
+    #[test]
+    fn staff_pages_share_the_shell() {
+        assert!(Route::Account(1).is_staff());
+        assert!(Route::Settings.is_staff());
+        assert!(!Route::Portal.is_staff());
+        assert!(!Route::Login.is_staff());
+        assert!(!Route::NotFound.is_staff());
+    }
+}
