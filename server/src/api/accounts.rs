@@ -1,7 +1,6 @@
 //! `/accounts`: customer accounts. Reads carry an `ETag`; updates honour
 //! `If-Match`.
 
-use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use shared::accounts::{Account, CreateAccountRequest, UpdateAccountRequest};
 use shared::{ErrorBody, Page};
@@ -23,9 +22,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 fn with_etag(status: actix_web::http::StatusCode, account: Account) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, etag(&account)))
-        .json(account)
+    super::tagged(status, etag(&account), &account)
 }
 
 /// Lists accounts, newest first, filtered by `q` (name or code), owner and stage.
@@ -113,10 +110,7 @@ async fn update_account(
     id: web::Path<i64>,
     body: web::Json<UpdateAccountRequest>,
 ) -> AppResult<HttpResponse> {
-    let if_match = req
-        .headers()
-        .get(header::IF_MATCH)
-        .map(|v| v.to_str().unwrap_or("\u{0}invalid"));
+    let if_match = super::if_match(&req);
     let account = domain::update(
         &state.db,
         &actor,

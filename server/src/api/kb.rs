@@ -3,7 +3,7 @@
 //! public articles only), and `/tickets/{id}/to-article`, which drafts an
 //! article from a resolved ticket.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use shared::kb::{
     CreateKbArticleRequest, KbArticle, KbArticleSummary, PortalKbArticle, UpdateKbArticleRequest,
@@ -29,9 +29,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 fn with_etag(status: StatusCode, article: KbArticle) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, etag(&article)))
-        .json(article)
+    super::tagged(status, etag(&article), &article)
 }
 
 /// Lists and searches articles: every word of `q` must occur in the title,
@@ -125,10 +123,7 @@ async fn update_kb_article(
     id: web::Path<i64>,
     body: web::Json<UpdateKbArticleRequest>,
 ) -> AppResult<HttpResponse> {
-    let if_match = req
-        .headers()
-        .get(header::IF_MATCH)
-        .map(|v| v.to_str().unwrap_or("\u{0}invalid"));
+    let if_match = super::if_match(&req);
     let article = domain::update(
         &state.db,
         &actor,

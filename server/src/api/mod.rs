@@ -29,6 +29,24 @@ use crate::error::AppError;
 
 pub use ops::{healthz, metrics, not_found};
 
+/// The request's `If-Match` value; one that is not text can never match.
+pub(crate) fn if_match(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(actix_web::http::header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or("\u{0}invalid"))
+}
+
+/// A JSON answer carrying the `ETag` of the version it shows.
+pub(crate) fn tagged<T: serde::Serialize>(
+    status: actix_web::http::StatusCode,
+    etag: String,
+    body: &T,
+) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::build(status)
+        .insert_header((actix_web::http::header::ETAG, etag))
+        .json(body)
+}
+
 /// Request bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 

@@ -1,6 +1,5 @@
 //! `/tickets`: the staff side of service tickets.
 
-use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use shared::tickets::{
     AddBlockerRequest, Comment, CreateCommentRequest, CreateTicketRequest, EscalateRequest, Ticket,
@@ -31,9 +30,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 fn with_etag(status: actix_web::http::StatusCode, ticket: Ticket) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, etag(&ticket)))
-        .json(ticket)
+    super::tagged(status, etag(&ticket), &ticket)
 }
 
 /// The ticket queue, newest first, filtered.
@@ -114,10 +111,7 @@ async fn update_ticket(
     id: web::Path<i64>,
     body: web::Json<UpdateTicketRequest>,
 ) -> AppResult<HttpResponse> {
-    let if_match = req
-        .headers()
-        .get(header::IF_MATCH)
-        .map(|v| v.to_str().unwrap_or("\u{0}invalid"));
+    let if_match = super::if_match(&req);
     let ticket = domain::update(&state, &actor, *id, if_match, body.into_inner()).await?;
     Ok(with_etag(actix_web::http::StatusCode::OK, ticket))
 }

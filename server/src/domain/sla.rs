@@ -196,27 +196,42 @@ pub async fn put_calendar(
     req.validate().map_err(AppError::validation)?;
     let txn = db.write.begin().await?;
     let before = calendar(&txn, actor.workspace_id).await?;
-    let mut ws: workspaces::ActiveModel = workspace(&txn, actor.workspace_id).await?.into();
-    ws.business_calendar = Set(Some(
-        serde_json::to_string(&req).map_err(|e| AppError::Internal(e.into()))?,
-    ));
-    ws.update(&txn).await?;
+    save_json_setting(&txn, actor, "calendar", &before, &req, now, |ws, json| {
+        ws.business_calendar = Set(Some(json))
+    })
+    .await?;
+    txn.commit().await?;
+    Ok(req)
+}
+
+/// Stores a JSON setting on the workspace row and audits the change.
+async fn save_json_setting<C: ConnectionTrait, T: serde::Serialize>(
+    conn: &C,
+    actor: &StaffActor,
+    entity_type: &str,
+    before: &T,
+    after: &T,
+    now: DateTime<Utc>,
+    set: impl FnOnce(&mut workspaces::ActiveModel, String),
+) -> AppResult<()> {
+    let json = serde_json::to_string(after).map_err(|e| AppError::Internal(e.into()))?;
+    let mut ws: workspaces::ActiveModel = workspace(conn, actor.workspace_id).await?.into();
+    set(&mut ws, json);
+    ws.update(conn).await?;
     audit::record(
-        &txn,
+        conn,
         Change {
             workspace_id: actor.workspace_id,
             actor_id: Some(actor.user_id),
             action: "update",
-            entity_type: "calendar",
+            entity_type,
             entity_id: actor.workspace_id,
-            before: Some(&before),
-            after: Some(&req),
+            before: Some(before),
+            after: Some(after),
         },
         now,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(req)
+    .await
 }
 
 pub async fn module_owners<C: ConnectionTrait>(
@@ -260,23 +275,14 @@ pub async fn put_module_owners(
     }
     c.finish().map_err(AppError::validation)?;
     let before = module_owners(&txn, actor.workspace_id).await?;
-    let mut ws: workspaces::ActiveModel = workspace(&txn, actor.workspace_id).await?.into();
-    ws.module_owners = Set(Some(
-        serde_json::to_string(&req).map_err(|e| AppError::Internal(e.into()))?,
-    ));
-    ws.update(&txn).await?;
-    audit::record(
+    save_json_setting(
         &txn,
-        Change {
-            workspace_id: actor.workspace_id,
-            actor_id: Some(actor.user_id),
-            action: "update",
-            entity_type: "module_owners",
-            entity_id: actor.workspace_id,
-            before: Some(&before),
-            after: Some(&req),
-        },
+        actor,
+        "module_owners",
+        &before,
+        &req,
         now,
+        |ws, json| ws.module_owners = Set(Some(json)),
     )
     .await?;
     txn.commit().await?;
