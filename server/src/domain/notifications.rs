@@ -14,10 +14,22 @@ use crate::mail::{Mailer, OutgoingMail};
 /// Why a ticket mail is sent.
 pub enum TicketNotice<'a> {
     Created,
-    Replied { comment_id: i64, body: &'a str },
+    Replied {
+        comment_id: i64,
+        body: &'a str,
+    },
     PendingCustomer,
-    Resolved { rating_link: String },
-    Escalated { tier: i32, reason: &'a str },
+    Resolved {
+        rating_link: String,
+    },
+    Escalated {
+        tier: i32,
+        reason: &'a str,
+    },
+    /// An SLA target was missed; `target` is `first_response` or `resolution`.
+    Breached {
+        target: &'a str,
+    },
 }
 
 impl TicketNotice<'_> {
@@ -28,6 +40,7 @@ impl TicketNotice<'_> {
             TicketNotice::PendingCustomer => "pending".into(),
             TicketNotice::Resolved { .. } => "resolved".into(),
             TicketNotice::Escalated { tier, .. } => format!("escalated:{tier}"),
+            TicketNotice::Breached { target } => format!("breach:{target}"),
         }
     }
 
@@ -54,6 +67,17 @@ impl TicketNotice<'_> {
                          Hello {name},\n\nTicket #{n} \"{s}\" is resolved. Please rate our service (1–5):\n{rating_link}\n\
                          If the problem persists, reply within 7 days to reopen it.\n"),
             ),
+            TicketNotice::Breached { target } => {
+                let (zh, en) = if *target == "first_response" {
+                    ("首次响应", "first response")
+                } else {
+                    ("解决", "resolution")
+                };
+                (
+                    format!("SLA 超时：工单 #{n} {zh}超时 / SLA breach: ticket #{n} missed its {en} target"),
+                    format!("{name}，您好：\n\n工单 #{n}「{s}」已超过{zh}时限，已升级处理。\n\nHello {name},\n\nTicket #{n} \"{s}\" missed its {en} target and has been escalated.\n"),
+                )
+            }
             TicketNotice::Escalated { tier, reason } => (
                 format!("工单 #{n} 已升级到第 {tier} 级 / Ticket #{n} escalated to tier {tier}"),
                 format!("{name}，您好：\n\n工单 #{n}「{s}」已升级到第 {tier} 级，原因：{reason}\n\nHello {name},\n\nTicket #{n} \"{s}\" was escalated to tier {tier}. Reason: {reason}\n"),

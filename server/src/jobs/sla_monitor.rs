@@ -6,18 +6,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde::Serialize;
 use shared::tickets::{TicketStatus, MAX_TIER};
-use shared::Role;
 
+use crate::domain::notifications::{managers, notify, TicketNotice};
 use crate::domain::tickets::{escalate_locked, record_event};
-use crate::entity::{tickets, users};
+use crate::entity::tickets;
 use crate::error::AppResult;
-use crate::mail::OutgoingMail;
 use crate::state::AppState;
 
 #[derive(Debug, Default, Serialize)]
@@ -39,12 +35,6 @@ impl Target {
         match self {
             Target::FirstResponse => "first_response",
             Target::Resolution => "resolution",
-        }
-    }
-    fn label(self) -> (&'static str, &'static str) {
-        match self {
-            Target::FirstResponse => ("首次响应", "first response"),
-            Target::Resolution => ("解决", "resolution"),
         }
     }
 }
@@ -136,59 +126,18 @@ async fn handle(
         now,
     )
     .await?;
-    report.notifications += notify(state, &txn, &ticket, target, now).await?;
+    // The assignee at the time of the breach and every active manager.
+    let mut recipients = managers(&txn, ticket.workspace_id).await?;
+    recipients.extend(ticket.assignee_id);
+    let notice = TicketNotice::Breached {
+        target: target.name(),
+    };
+    report.notifications += notify(&txn, &state.mailer, &ticket, &notice, &recipients, now).await?;
     if ticket.tier < MAX_TIER {
-        let reason = format!("SLA {} target missed", target.label().1);
+        let reason = format!("SLA {} target missed", target.name().replace('_', " "));
         escalate_locked(&txn, &state.mailer, &ticket, None, &reason, now).await?;
         report.escalated += 1;
     }
     txn.commit().await?;
     Ok(())
-}
-
-/// The assignee and every active manager, once each per breach.
-async fn notify<C: ConnectionTrait>(
-    state: &AppState,
-    conn: &C,
-    ticket: &tickets::Model,
-    target: Target,
-    now: DateTime<Utc>,
-) -> AppResult<u64> {
-    let mut recipients = users::Entity::find()
-        .filter(users::Column::WorkspaceId.eq(ticket.workspace_id))
-        .filter(users::Column::Role.eq(Role::Manager.as_str()))
-        .filter(users::Column::Active.eq(true))
-        .all(conn)
-        .await?;
-    if let Some(assignee) = ticket.assignee_id {
-        if !recipients.iter().any(|u| u.id == assignee) {
-            if let Some(user) = users::Entity::find_by_id(assignee).one(conn).await? {
-                recipients.push(user);
-            }
-        }
-    }
-    let (zh, en) = target.label();
-    let mut queued = 0;
-    for user in recipients {
-        let mail = OutgoingMail {
-            workspace_id: Some(ticket.workspace_id),
-            to: user.email.clone(),
-            subject: format!(
-                "SLA 超时：工单 #{n} {zh}超时 / SLA breach: ticket #{n} missed its {en} target",
-                n = ticket.number
-            ),
-            body_text: format!(
-                "{name}，您好：\n\n工单 #{n}「{s}」已超过{zh}时限，已升级处理。\n\n\
-                 Hello {name},\n\nTicket #{n} \"{s}\" missed its {en} target and has been escalated.\n",
-                name = user.name,
-                n = ticket.number,
-                s = ticket.subject
-            ),
-            dedupe_key: Some(format!("breach:{}:{}:{}", ticket.id, target.name(), user.id)),
-        };
-        if state.mailer.enqueue(conn, mail, now).await? {
-            queued += 1;
-        }
-    }
-    Ok(queued)
 }
