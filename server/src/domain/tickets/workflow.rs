@@ -184,29 +184,40 @@ pub(super) async fn least_loaded<C: ConnectionTrait>(
     workspace_id: i64,
     role: Role,
 ) -> AppResult<Option<i64>> {
-    let candidates = users::Entity::find()
+    let candidates: Vec<i64> = users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
         .filter(users::Column::WorkspaceId.eq(workspace_id))
         .filter(users::Column::Role.eq(role.as_str()))
         .filter(users::Column::Active.eq(true))
         .order_by_asc(users::Column::Id)
+        .into_tuple()
         .all(conn)
         .await?;
-    let mut best: Option<(u64, i64)> = None;
-    for user in candidates {
-        let load = tickets::Entity::find()
-            .filter(tickets::Column::WorkspaceId.eq(workspace_id))
-            .filter(tickets::Column::AssigneeId.eq(user.id))
-            .filter(tickets::Column::Status.is_not_in([
-                TicketStatus::Resolved.as_str(),
-                TicketStatus::Closed.as_str(),
-            ]))
-            .count(conn)
-            .await?;
-        if best.is_none_or(|(l, _)| load < l) {
-            best = Some((load, user.id));
-        }
+    if candidates.is_empty() {
+        return Ok(None);
     }
-    Ok(best.map(|(_, id)| id))
+    // Open tickets per candidate, in one grouped query.
+    let loads: std::collections::HashMap<i64, i64> = tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::AssigneeId)
+        .column_as(tickets::Column::Id.count(), "load")
+        .filter(tickets::Column::WorkspaceId.eq(workspace_id))
+        .filter(tickets::Column::AssigneeId.is_in(candidates.clone()))
+        .filter(tickets::Column::Status.is_not_in([
+            TicketStatus::Resolved.as_str(),
+            TicketStatus::Closed.as_str(),
+        ]))
+        .group_by(tickets::Column::AssigneeId)
+        .into_tuple::<(i64, i64)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    // Lowest load wins; ties go to the longest-standing user.
+    Ok(candidates
+        .into_iter()
+        .min_by_key(|id| (loads.get(id).copied().unwrap_or(0), *id)))
 }
 
 /// Tier 1 → 2 (ERP system engineers) → 3 (the manager), with a reason.
