@@ -10,6 +10,7 @@ mod m20261127_000002_tickets;
 mod m20261127_000003_approvals_blockers;
 mod m20261127_000004_knowledge_base;
 mod m20261127_000005_satisfaction_attachments;
+mod m20261127_000006_mail_language;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_approvals_blockers::Migration),
             Box::new(m20261127_000004_knowledge_base::Migration),
             Box::new(m20261127_000005_satisfaction_attachments::Migration),
+            Box::new(m20261127_000006_mail_language::Migration),
         ]
     }
 }

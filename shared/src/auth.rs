@@ -56,3 +56,12 @@ pub struct Workspace {
     pub id: i64,
     pub name: String,
 }
+
+/// `PATCH /api/v1/me`: what signed-in users change about themselves.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    /// The language of the app and of the e-mails sent to this user.
+    pub locale: Option<crate::Locale>,
+}

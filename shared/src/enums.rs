@@ -134,3 +134,16 @@ mod tests {
         assert!(Role::Engineer.is_staff());
     }
 }
+
+string_enum!(
+    /// The languages of the app and of the e-mails it sends.
+    Locale {
+        ZhCn => "zh-CN",
+        En => "en",
+    }
+);
+
+impl Locale {
+    /// The language of a user who has not chosen one.
+    pub const DEFAULT: Locale = Locale::ZhCn;
+}

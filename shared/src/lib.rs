@@ -15,7 +15,7 @@ pub mod tickets;
 pub mod users;
 pub mod validation;
 
-pub use enums::{ErpModule, LifecycleStage, Role};
+pub use enums::{ErpModule, LifecycleStage, Locale, Role};
 pub use error::{ApiError, ErrorBody, ErrorCode, FieldErrors};
 pub use page::Page;
 

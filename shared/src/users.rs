@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::Role;
+use crate::{Locale, Role};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -17,6 +17,10 @@ pub struct User {
     pub active: bool,
     /// `true` while an invitation has not been accepted.
     pub invited: bool,
+    /// The language the user chose for the app and for e-mail; none yet
+    /// means Chinese.
+    #[serde(default)]
+    pub locale: Option<Locale>,
     pub created_at: DateTime<Utc>,
 }
 

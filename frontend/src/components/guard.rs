@@ -79,6 +79,7 @@ mod tests {
             role,
             active: true,
             invited: false,
+            locale: None,
             created_at: chrono::DateTime::default(),
         })
     }

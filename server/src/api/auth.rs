@@ -1,8 +1,10 @@
 //! `/signup`, `/auth/*`, `/me`.
 
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use shared::auth::{AcceptInviteRequest, AuthResponse, LoginRequest, Me, SignupRequest};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use shared::auth::{
+    AcceptInviteRequest, AuthResponse, LoginRequest, Me, SignupRequest, UpdateMeRequest,
+};
 use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -20,7 +22,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(refresh)
         .service(logout)
         .service(accept_invite)
-        .service(me);
+        .service(me)
+        .service(update_me);
 }
 
 fn refresh_cookie(state: &AppState, token: String) -> Cookie<'static> {
@@ -162,4 +165,23 @@ async fn accept_invite(
 #[get("/me")]
 async fn me(state: web::Data<AppState>, actor: Actor) -> AppResult<web::Json<Me>> {
     Ok(web::Json(domain::me(&state.db, &actor).await?))
+}
+
+/// Changes the signed-in user's own preferences (the language of the app
+/// and of their e-mail); staff and portal users alike.
+#[utoipa::path(
+    tag = "auth",
+    request_body = UpdateMeRequest,
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[patch("/me")]
+async fn update_me(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<UpdateMeRequest>,
+) -> AppResult<web::Json<Me>> {
+    Ok(web::Json(
+        domain::update_me(&state, &actor, body.into_inner()).await?,
+    ))
 }

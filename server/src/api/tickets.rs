@@ -48,7 +48,14 @@ async fn list_tickets(
     page: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Page<Ticket>>> {
     Ok(web::Json(
-        domain::list(&state.db, &actor, filter.into_inner(), page.into_inner()).await?,
+        domain::list(
+            &state.db,
+            &actor,
+            filter.into_inner(),
+            page.into_inner(),
+            state.clock.now(),
+        )
+        .await?,
     ))
 }
 

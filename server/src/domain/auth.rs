@@ -7,7 +7,9 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     TransactionTrait,
 };
-use shared::auth::{AcceptInviteRequest, AuthResponse, LoginRequest, Me, SignupRequest, Workspace};
+use shared::auth::{
+    AcceptInviteRequest, AuthResponse, LoginRequest, Me, SignupRequest, UpdateMeRequest, Workspace,
+};
 use shared::{validation, Role, DEFAULT_CUSTOMER_CODE_PATTERN};
 
 use super::audit::{self, Change};
@@ -382,6 +384,44 @@ pub async fn actor_from_claims(db: &Db, claims: &Claims, now: DateTime<Utc>) -> 
         role,
         session_id: session.id,
     })
+}
+
+/// What any signed-in user (staff or portal) changes about themselves: for
+/// now the language of the app and of their e-mail.
+pub async fn update_me(state: &AppState, actor: &Actor, req: UpdateMeRequest) -> AppResult<Me> {
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
+    let existing = users::Entity::find_by_id(actor.user_id)
+        .filter(users::Column::WorkspaceId.eq(actor.workspace_id))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = to_api_user(&existing);
+    let mut model: users::ActiveModel = existing.into();
+    if let Some(locale) = req.locale {
+        model.locale = Set(Some(locale.as_str().to_string()));
+    }
+    model.updated_at = Set(now);
+    let updated = model.update(&txn).await?;
+    let after = to_api_user(&updated);
+    if after != before {
+        audit::record(
+            &txn,
+            Change {
+                workspace_id: actor.workspace_id,
+                actor_id: Some(actor.user_id),
+                action: "update",
+                entity_type: "user",
+                entity_id: actor.user_id,
+                before: Some(&before),
+                after: Some(&after),
+            },
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    me(&state.db, actor).await
 }
 
 pub async fn me(db: &Db, actor: &Actor) -> AppResult<Me> {

@@ -12,12 +12,13 @@ use sea_orm::{
 };
 use shared::tickets::{AddBlockerRequest, Ticket, TicketStatus};
 
+use super::notifications::{notify, TicketNotice};
 use super::tickets::{self, apply_status, record_event, status_of, to_api};
 use crate::auth::StaffActor;
 use crate::db::Db;
-use crate::entity::{ticket_blockers, tickets as ticket_entity, users};
+use crate::entity::{ticket_blockers, tickets as ticket_entity};
 use crate::error::{AppError, AppResult};
-use crate::mail::{Mailer, OutgoingMail};
+use crate::mail::Mailer;
 use crate::state::AppState;
 
 fn is_done(status: TicketStatus) -> bool {
@@ -265,27 +266,8 @@ async fn reopen_if_free<C: ConnectionTrait>(
     let Some(assignee) = ticket.assignee_id else {
         return Ok(false);
     };
-    let Some(user) = users::Entity::find_by_id(assignee).one(conn).await? else {
-        return Ok(false);
+    let notice = TicketNotice::Unblocked {
+        version: ticket.version,
     };
-    mailer
-        .enqueue(
-            conn,
-            OutgoingMail {
-                workspace_id: Some(ticket.workspace_id),
-                to: user.email,
-                subject: format!("工单 #{} 已解除阻塞 / Ticket #{} is unblocked", ticket.number, ticket.number),
-                body_text: format!(
-                    "{name}，您好：\n\n工单 #{n}「{s}」的上游问题都已解决，工单已重新打开，请继续处理。\n\n\
-                     Hello {name},\n\nEvery ticket blocking #{n} \"{s}\" is resolved; it is open again for you.\n",
-                    name = user.name,
-                    n = ticket.number,
-                    s = ticket.subject
-                ),
-                dedupe_key: Some(format!("unblocked:{}:{}:{}", ticket.id, ticket.version, user.id)),
-            },
-            now,
-        )
-        .await?;
-    Ok(true)
+    Ok(notify(conn, mailer, ticket, &notice, &[assignee], now).await? > 0)
 }

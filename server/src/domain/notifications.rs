@@ -1,15 +1,16 @@
 //! The e-mails tickets cause, queued in the outbox in the same transaction
 //! as the change. Each carries a dedupe key naming its event and recipient,
-//! so an event is never announced twice. The text is bilingual (Chinese
-//! first) until users can choose a language.
+//! so an event is never announced twice. Each mail is in its recipient's
+//! language (Chinese unless they chose English), with plain-text and HTML
+//! parts.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use shared::Role;
+use shared::{Locale, Role};
 
 use crate::entity::{tickets, users};
 use crate::error::AppResult;
-use crate::mail::{Mailer, OutgoingMail};
+use crate::mail::{Letter, Mailer};
 
 /// Why a ticket mail is sent.
 pub enum TicketNotice<'a> {
@@ -30,6 +31,10 @@ pub enum TicketNotice<'a> {
     Breached {
         target: &'a str,
     },
+    /// Every blocker is resolved; `version` is the ticket's version then.
+    Unblocked {
+        version: i64,
+    },
 }
 
 impl TicketNotice<'_> {
@@ -41,48 +46,131 @@ impl TicketNotice<'_> {
             TicketNotice::Resolved { .. } => "resolved".into(),
             TicketNotice::Escalated { tier, .. } => format!("escalated:{tier}"),
             TicketNotice::Breached { target } => format!("breach:{target}"),
+            TicketNotice::Unblocked { version } => format!("unblocked:{version}"),
         }
     }
 
-    fn text(&self, t: &tickets::Model, name: &str) -> (String, String) {
+    /// The mail for one recipient, in their language.
+    pub fn letter(&self, t: &tickets::Model, name: &str, locale: Locale) -> Letter {
         let n = t.number;
         let s = &t.subject;
-        match self {
-            TicketNotice::Created => (
-                format!("工单 #{n} 已创建 / Ticket #{n} created: {s}"),
-                format!("{name}，您好：\n\n工单 #{n}「{s}」已创建。\n\nHello {name},\n\nTicket #{n} \"{s}\" has been created.\n"),
-            ),
-            TicketNotice::Replied { body, .. } => (
-                format!("工单 #{n} 有新回复 / New reply on ticket #{n}: {s}"),
-                format!("{name}，您好：\n\n工单 #{n}「{s}」有新回复：\n\n{body}\n\nHello {name},\n\nThere is a new reply on ticket #{n} \"{s}\" (above).\n"),
-            ),
-            TicketNotice::PendingCustomer => (
-                format!("工单 #{n} 等待您的答复 / Ticket #{n} awaits your reply"),
-                format!("{name}，您好：\n\n工单 #{n}「{s}」需要您提供更多信息，请在客户门户中回复。\n\nHello {name},\n\nTicket #{n} \"{s}\" needs more information from you; please reply in the portal.\n"),
-            ),
-            TicketNotice::Resolved { rating_link } => (
-                format!("工单 #{n} 已解决 / Ticket #{n} resolved: {s}"),
-                format!("{name}，您好：\n\n工单 #{n}「{s}」已解决。请为我们的服务打分（1–5 分）：\n{rating_link}\n\
-                         如问题仍然存在，7 天内回复即可重新打开工单。\n\n\
-                         Hello {name},\n\nTicket #{n} \"{s}\" is resolved. Please rate our service (1–5):\n{rating_link}\n\
-                         If the problem persists, reply within 7 days to reopen it.\n"),
-            ),
-            TicketNotice::Breached { target } => {
-                let (zh, en) = if *target == "first_response" {
-                    ("首次响应", "first response")
+        let zh = locale == Locale::ZhCn;
+        let greeting = if zh {
+            format!("{name}，您好：")
+        } else {
+            format!("Hello {name},")
+        };
+        let mut letter = Letter {
+            greeting,
+            ..Letter::default()
+        };
+        let (subject, paragraph) = match self {
+            TicketNotice::Created => {
+                if zh {
+                    (
+                        format!("工单 #{n} 已创建：{s}"),
+                        format!("工单 #{n}「{s}」已创建。"),
+                    )
                 } else {
-                    ("解决", "resolution")
-                };
-                (
-                    format!("SLA 超时：工单 #{n} {zh}超时 / SLA breach: ticket #{n} missed its {en} target"),
-                    format!("{name}，您好：\n\n工单 #{n}「{s}」已超过{zh}时限，已升级处理。\n\nHello {name},\n\nTicket #{n} \"{s}\" missed its {en} target and has been escalated.\n"),
-                )
+                    (
+                        format!("Ticket #{n} created: {s}"),
+                        format!("Ticket #{n} \"{s}\" has been created."),
+                    )
+                }
             }
-            TicketNotice::Escalated { tier, reason } => (
-                format!("工单 #{n} 已升级到第 {tier} 级 / Ticket #{n} escalated to tier {tier}"),
-                format!("{name}，您好：\n\n工单 #{n}「{s}」已升级到第 {tier} 级，原因：{reason}\n\nHello {name},\n\nTicket #{n} \"{s}\" was escalated to tier {tier}. Reason: {reason}\n"),
-            ),
-        }
+            TicketNotice::Replied { body, .. } => {
+                letter.quote = Some(body.to_string());
+                if zh {
+                    (
+                        format!("工单 #{n} 有新回复：{s}"),
+                        format!("工单 #{n}「{s}」有新回复："),
+                    )
+                } else {
+                    (
+                        format!("New reply on ticket #{n}: {s}"),
+                        format!("There is a new reply on ticket #{n} \"{s}\":"),
+                    )
+                }
+            }
+            TicketNotice::PendingCustomer => {
+                if zh {
+                    (
+                        format!("工单 #{n} 等待您的答复"),
+                        format!("工单 #{n}「{s}」需要您提供更多信息，请在客户门户中回复。"),
+                    )
+                } else {
+                    (format!("Ticket #{n} awaits your reply"), format!("Ticket #{n} \"{s}\" needs more information from you; please reply in the portal."))
+                }
+            }
+            TicketNotice::Resolved { rating_link } => {
+                if zh {
+                    letter.link = Some(("为本次服务打分（1–5 分）".into(), rating_link.clone()));
+                    letter.footer = Some("如问题仍然存在，7 天内回复即可重新打开工单。".into());
+                    (
+                        format!("工单 #{n} 已解决：{s}"),
+                        format!("工单 #{n}「{s}」已解决。请为我们的服务打分。"),
+                    )
+                } else {
+                    letter.link = Some(("Rate our service (1–5)".into(), rating_link.clone()));
+                    letter.footer =
+                        Some("If the problem persists, reply within 7 days to reopen it.".into());
+                    (
+                        format!("Ticket #{n} resolved: {s}"),
+                        format!("Ticket #{n} \"{s}\" is resolved. Please rate our service."),
+                    )
+                }
+            }
+            TicketNotice::Breached { target } => {
+                let first = *target == "first_response";
+                if zh {
+                    let what = if first { "首次响应" } else { "解决" };
+                    (
+                        format!("SLA 超时：工单 #{n} {what}超时"),
+                        format!("工单 #{n}「{s}」已超过{what}时限，已升级处理。"),
+                    )
+                } else {
+                    let what = if first {
+                        "first response"
+                    } else {
+                        "resolution"
+                    };
+                    (
+                        format!("SLA breach: ticket #{n} missed its {what} target"),
+                        format!(
+                            "Ticket #{n} \"{s}\" missed its {what} target and has been escalated."
+                        ),
+                    )
+                }
+            }
+            TicketNotice::Escalated { tier, reason } => {
+                if zh {
+                    (
+                        format!("工单 #{n} 已升级到第 {tier} 级"),
+                        format!("工单 #{n}「{s}」已升级到第 {tier} 级，原因：{reason}"),
+                    )
+                } else {
+                    (
+                        format!("Ticket #{n} escalated to tier {tier}"),
+                        format!(
+                            "Ticket #{n} \"{s}\" was escalated to tier {tier}. Reason: {reason}"
+                        ),
+                    )
+                }
+            }
+            TicketNotice::Unblocked { .. } => {
+                if zh {
+                    (
+                        format!("工单 #{n} 已解除阻塞"),
+                        format!("工单 #{n}「{s}」的上游问题都已解决，工单已重新打开，请继续处理。"),
+                    )
+                } else {
+                    (format!("Ticket #{n} is unblocked"), format!("Every ticket blocking #{n} \"{s}\" is resolved; it is open again for you."))
+                }
+            }
+        };
+        letter.subject = subject;
+        letter.paragraphs.push(paragraph);
+        letter
     }
 }
 
@@ -110,14 +198,16 @@ pub async fn notify<C: ConnectionTrait>(
         .await?;
     let mut queued = 0;
     for user in recipients {
-        let (subject, body_text) = notice.text(ticket, &user.name);
-        let mail = OutgoingMail {
-            workspace_id: Some(ticket.workspace_id),
-            to: user.email,
-            subject,
-            body_text,
-            dedupe_key: Some(format!("ticket:{}:{}:{}", ticket.id, notice.key(), user.id)),
-        };
+        let locale = user
+            .locale
+            .as_deref()
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(Locale::DEFAULT);
+        let mail = notice.letter(ticket, &user.name, locale).into_mail(
+            Some(ticket.workspace_id),
+            user.email,
+            Some(format!("ticket:{}:{}:{}", ticket.id, notice.key(), user.id)),
+        );
         if mailer.enqueue(conn, mail, now).await? {
             queued += 1;
         }

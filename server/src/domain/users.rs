@@ -32,6 +32,7 @@ pub fn to_api_user(user: &users::Model) -> User {
         role: user.role.parse().unwrap_or(Role::Customer),
         active: user.active,
         invited: user.password_hash.is_none() && user.invite_token_hash.is_some(),
+        locale: user.locale.as_deref().and_then(|l| l.parse().ok()),
         created_at: user.created_at,
     }
 }

@@ -11,6 +11,7 @@ pub struct Model {
     pub to_addr: String,
     pub subject: String,
     pub body_text: String,
+    pub body_html: Option<String>,
     /// `pending`, `sending`, `sent` or `failed`.
     pub status: String,
     pub attempts: i32,

@@ -5,14 +5,17 @@
 //! A row is claimed with a conditional update before sending, so two workers
 //! or replicas never send the same row twice.
 
+pub mod letter;
 pub mod templates;
+
+pub use letter::Letter;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::{header::ContentType, Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -32,6 +35,8 @@ pub struct OutgoingMail {
     pub to: String,
     pub subject: String,
     pub body_text: String,
+    /// The same content as HTML; with it the mail is multipart/alternative.
+    pub body_html: Option<String>,
     /// A key that makes the message go out at most once.
     pub dedupe_key: Option<String>,
 }
@@ -120,6 +125,7 @@ impl Mailer {
             to_addr: Set(mail.to),
             subject: Set(mail.subject),
             body_text: Set(mail.body_text),
+            body_html: Set(mail.body_html),
             status: Set("pending".into()),
             attempts: Set(0),
             created_at: Set(now),
@@ -243,14 +249,21 @@ impl Mailer {
             .to_addr
             .parse()
             .with_context(|| format!("invalid recipient {}", row.to_addr))?;
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(self.inner.from.clone())
             .to(to)
             .subject(row.subject.clone())
-            .message_id(Some(row.message_id.clone()))
-            .header(ContentType::TEXT_PLAIN)
-            .body(row.body_text.clone())
-            .context("building the message failed")?;
+            .message_id(Some(row.message_id.clone()));
+        let message = match &row.body_html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                row.body_text.clone(),
+                html.clone(),
+            )),
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(row.body_text.clone()),
+        }
+        .context("building the message failed")?;
         match &self.inner.transport {
             Transport::Smtp(smtp) => {
                 smtp.send(message).await.context("SMTP delivery failed")?;

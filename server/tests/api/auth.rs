@@ -474,3 +474,68 @@ async fn a_role_change_applies_to_existing_sessions_at_once() {
     )
     .await;
 }
+
+#[actix_web::test]
+async fn users_choose_their_language_and_nothing_else_through_me() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "lang@x.cn").await;
+    let me: Value = app
+        .get("/api/v1/me", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["user"]["locale"], Value::Null);
+    let patch = |body: Value| {
+        let app = &app;
+        let token = admin.token.clone();
+        async move {
+            app.request(Method::PATCH, "/api/v1/me", Some(&token), Some(body))
+                .await
+        }
+    };
+    let response = patch(json!({"locale": "en"})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let me: Value = response.json().await.unwrap();
+    assert_eq!(me["user"]["locale"], "en");
+    for bad in [
+        json!({"locale": "fr"}),
+        json!({"locale": 1}),
+        json!({"role": "admin"}),
+    ] {
+        assert_error(
+            patch(bad).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+    }
+    let me: Value = app
+        .get("/api/v1/me", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["user"]["locale"], "en");
+    assert_eq!(me["user"]["role"], "admin");
+    let anonymous = app
+        .request(
+            Method::PATCH,
+            "/api/v1/me",
+            None,
+            Some(json!({"locale": "en"})),
+        )
+        .await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    // Portal users choose too.
+    let (_, customer) = app.portal_user(&admin, "c@lang.cn", "7").await;
+    let response = app
+        .request(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&customer.token),
+            Some(json!({"locale": "zh-CN"})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}

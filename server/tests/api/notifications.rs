@@ -29,8 +29,18 @@ async fn the_other_side_hears_of_public_replies_and_the_requester_rates_once() {
     )
     .await;
     let (_, alice) = app.portal_user(&admin, "alice@n.cn", "1").await;
+    // Alice reads English; the CSM never chose, so gets Chinese.
+    let me = app
+        .request(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            Some(&alice.token),
+            Some(json!({"locale": "en"})),
+        )
+        .await;
+    assert_eq!(me.status(), StatusCode::OK);
     let t: Value = app
-        .post("/api/v1/portal/tickets", &alice.token, json!({"module": "sales", "category": "how_to", "priority": "p3", "subject": "如何录入客户报价单"}))
+        .post("/api/v1/portal/tickets", &alice.token, json!({"module": "sales", "category": "how_to", "priority": "p3", "subject": "如何录入<b>客户</b>报价单"}))
         .await
         .json()
         .await
@@ -93,6 +103,19 @@ async fn the_other_side_hears_of_public_replies_and_the_requester_rates_once() {
         "created, one public reply, resolved: {alice_mail:?}"
     );
     assert!(alice_mail.iter().any(|s| s.contains("resolved")));
+    assert!(
+        alice_mail
+            .iter()
+            .all(|s| s.contains("Ticket") || s.contains("reply")),
+        "English only: {alice_mail:?}"
+    );
+    let csm_mail = subjects_to(&app, "n-csm@x.cn");
+    assert!(
+        csm_mail
+            .iter()
+            .all(|s| s.contains("工单") && !s.contains("Ticket")),
+        "Chinese only: {csm_mail:?}"
+    );
     let resolved = app
         .mail
         .messages
@@ -105,9 +128,27 @@ async fn the_other_side_hears_of_public_replies_and_the_requester_rates_once() {
         })
         .cloned()
         .unwrap();
-    assert!(resolved
-        .body()
-        .contains(&format!("http://steward.test/portal/tickets/{id}?rate=1")));
+    assert!(resolved.body().contains(&format!(
+        "http://steward.test/portal/tickets/{id}/satisfaction"
+    )));
+    // Plain text and HTML, the subject's markup escaped in the HTML part.
+    let parsed = mailparse::parse_mail(resolved.data.as_bytes()).unwrap();
+    assert_eq!(parsed.ctype.mimetype, "multipart/alternative");
+    let types: Vec<_> = parsed
+        .subparts
+        .iter()
+        .map(|p| p.ctype.mimetype.clone())
+        .collect();
+    assert_eq!(types, ["text/plain", "text/html"]);
+    let html = parsed.subparts[1].get_body().unwrap();
+    assert!(
+        html.contains("如何录入&lt;b&gt;客户&lt;/b&gt;报价单"),
+        "{html}"
+    );
+    assert!(html.contains(&format!(
+        "href=\"http://steward.test/portal/tickets/{id}/satisfaction\""
+    )));
+    assert!(html.contains("Rate our service"));
     let body_of_reply = app
         .mail
         .messages

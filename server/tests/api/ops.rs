@@ -60,6 +60,7 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/auth/logout"),
         ("post", "/api/v1/auth/accept-invite"),
         ("get", "/api/v1/me"),
+        ("patch", "/api/v1/me"),
         ("get", "/api/v1/users"),
         ("post", "/api/v1/users"),
         ("get", "/api/v1/users/{id}"),

@@ -183,3 +183,98 @@ async fn jobs_are_for_admins_and_unknown_jobs_are_404() {
         .unwrap();
     assert_eq!(report["job"], "email-outbox");
 }
+
+#[actix_web::test]
+async fn the_queue_filters_breached_and_breaching_soon_tickets() {
+    // Monday 2027-01-11 09:00 in Shanghai; no agreement, so bronze targets:
+    // p1 first response in 120 business minutes, p4 in 960.
+    let app = spawn_app_at(Utc.with_ymd_and_hms(2027, 1, 11, 1, 0, 0).unwrap()).await;
+    let clock = app.clock.clone().unwrap();
+    let admin = app.signup("W", "soon@x.cn").await;
+    let account = app.create_account(&admin.token, "客户", "1").await;
+    let open = |priority: &'static str, subject: &'static str| {
+        let app = &app;
+        let token = admin.token.clone();
+        let account_id = account["id"].clone();
+        async move {
+            let response = app
+                .post(
+                    "/api/v1/tickets",
+                    &token,
+                    json!({"account_id": account_id, "module": "finance", "category": "bug",
+                           "priority": priority, "subject": subject}),
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::CREATED);
+            response.json::<Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let urgent = open("p1", "总账无法结账").await;
+    let calm = open("p4", "报表格式").await;
+    let waiting = open("p1", "等待客户数据").await;
+    app.patch(
+        &format!("/api/v1/tickets/{waiting}"),
+        &admin.token,
+        json!({"status": "pending_customer"}),
+    )
+    .await;
+
+    let ids = |query: &'static str| {
+        let app = &app;
+        let token = admin.token.clone();
+        async move {
+            let response = app.get(&format!("/api/v1/tickets?{query}"), &token).await;
+            assert_eq!(response.status(), StatusCode::OK, "{query}");
+            let page: Value = response.json().await.unwrap();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    // Only the running p1 ticket answers within three hours; the paused one
+    // does not count, whatever its due time.
+    assert_eq!(ids("due_within=180").await, vec![urgent]);
+    assert_eq!(ids("due_within=10080").await, vec![calm, urgent]);
+    assert!(ids("breached=true").await.is_empty());
+    assert_eq!(ids("breached=false").await, vec![waiting, calm, urgent]);
+
+    clock.advance(Duration::minutes(121));
+    let run = app
+        .post(
+            "/api/v1/admin/jobs/sla-monitor/run",
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(run.status(), StatusCode::OK);
+    assert_eq!(ids("breached=true").await, vec![urgent]);
+    assert_eq!(ids("breached=false").await, vec![waiting, calm]);
+    // A missed ticket is no longer "breaching soon": it has breached.
+    assert!(ids("due_within=180").await.is_empty());
+    assert_eq!(
+        ids("breached=true&module=finance&priority=p1").await,
+        vec![urgent]
+    );
+
+    for bad in [
+        "due_within=0",
+        "due_within=10081",
+        "due_within=soon",
+        "breached=maybe",
+    ] {
+        let response = app
+            .get(&format!("/api/v1/tickets?{bad}"), &admin.token)
+            .await;
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+    }
+}

@@ -1,6 +1,7 @@
 //! Finding tickets: the staff queue, and what a portal user may see.
 
 use super::*;
+use sea_orm::Condition;
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct TicketFilter {
@@ -11,15 +12,35 @@ pub struct TicketFilter {
     pub account_id: Option<i64>,
     /// `true`: only tickets without an assignee.
     pub unassigned: Option<bool>,
+    /// `true`: only tickets that missed a first-response or resolution
+    /// target; `false`: only tickets that missed neither.
+    pub breached: Option<bool>,
+    /// Minutes (1 to 10080): only "breaching soon" tickets, those whose
+    /// clock runs (status new or open) and whose next target, first response
+    /// while unanswered or else resolution, falls within this many minutes
+    /// from now and has not been missed yet.
+    pub due_within: Option<i64>,
 }
+
+/// The longest "breaching soon" window: a week.
+pub const MAX_DUE_WITHIN_MINUTES: i64 = 7 * 24 * 60;
 
 pub async fn list(
     db: &Db,
     actor: &StaffActor,
     filter: TicketFilter,
     page: PageQuery,
+    now: DateTime<Utc>,
 ) -> AppResult<Page<Ticket>> {
     let params = page.params()?;
+    if let Some(minutes) = filter.due_within {
+        if !(1..=MAX_DUE_WITHIN_MINUTES).contains(&minutes) {
+            return Err(AppError::field(
+                "due_within",
+                format!("must be between 1 and {MAX_DUE_WITHIN_MINUTES} minutes"),
+            ));
+        }
+    }
     let mut query = tickets::Entity::find()
         .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
         .order_by_desc(tickets::Column::Id)
@@ -41,6 +62,29 @@ pub async fn list(
     }
     if let Some(a) = filter.account_id {
         query = query.filter(tickets::Column::AccountId.eq(a));
+    }
+    let missed = Condition::any()
+        .add(tickets::Column::FirstResponseBreachedAt.is_not_null())
+        .add(tickets::Column::ResolutionBreachedAt.is_not_null());
+    match filter.breached {
+        Some(true) => query = query.filter(missed.clone()),
+        Some(false) => query = query.filter(missed.clone().not()),
+        None => {}
+    }
+    if let Some(minutes) = filter.due_within {
+        let horizon = now + chrono::Duration::minutes(minutes);
+        let running = [TicketStatus::New.as_str(), TicketStatus::Open.as_str()];
+        let next_target_soon = Condition::any()
+            .add(
+                Condition::all()
+                    .add(tickets::Column::FirstRespondedAt.is_null())
+                    .add(tickets::Column::FirstResponseDueAt.lte(horizon)),
+            )
+            .add(tickets::Column::ResolutionDueAt.lte(horizon));
+        query = query
+            .filter(tickets::Column::Status.is_in(running))
+            .filter(missed.not())
+            .filter(next_target_soon);
     }
     if let Some(before) = params.before_id {
         query = query.filter(tickets::Column::Id.lt(before));

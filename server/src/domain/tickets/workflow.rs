@@ -146,7 +146,7 @@ pub async fn update(
         Some(TicketStatus::PendingCustomer) => Some(TicketNotice::PendingCustomer),
         Some(TicketStatus::Resolved) => Some(TicketNotice::Resolved {
             rating_link: format!(
-                "{}/portal/tickets/{}?rate=1",
+                "{}/portal/tickets/{}/satisfaction",
                 state.config.public_url.trim_end_matches('/'),
                 updated.id
             ),
