@@ -11,6 +11,7 @@ mod m20261127_000003_approvals_blockers;
 mod m20261127_000004_knowledge_base;
 mod m20261127_000005_satisfaction_attachments;
 mod m20261127_000006_mail_language;
+mod m20261127_000007_kb_bigrams;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_knowledge_base::Migration),
             Box::new(m20261127_000005_satisfaction_attachments::Migration),
             Box::new(m20261127_000006_mail_language::Migration),
+            Box::new(m20261127_000007_kb_bigrams::Migration),
         ]
     }
 }

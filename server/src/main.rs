@@ -34,10 +34,15 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
-    /// Create a benchmark workspace with many accounts.
+    /// Create (or grow) a benchmark workspace: accounts, then tickets spread
+    /// over them and knowledge-base articles.
     SeedBench {
         #[arg(long, default_value_t = 100_000)]
         accounts: usize,
+        #[arg(long, default_value_t = 0)]
+        tickets: usize,
+        #[arg(long, default_value_t = 0)]
+        articles: usize,
     },
 }
 
@@ -83,9 +88,13 @@ async fn main() -> anyhow::Result<()> {
                 Err(e) => anyhow::bail!("{name} failed: {e}"),
             }
         }
-        Command::SeedBench { accounts } => {
+        Command::SeedBench {
+            accounts,
+            tickets,
+            articles,
+        } => {
             let db = open_database(&config).await?;
-            seed::bench(&db, accounts).await?;
+            seed::bench(&db, accounts, tickets, articles).await?;
         }
     }
     Ok(())

@@ -226,7 +226,7 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn bench(db: &Db, count: usize) -> anyhow::Result<()> {
+pub async fn bench(db: &Db, count: usize, tickets: usize, articles: usize) -> anyhow::Result<()> {
     let now = Utc::now();
     let existing = users::Entity::find()
         .filter(users::Column::Email.eq(BENCH_ADMIN))
@@ -316,6 +316,14 @@ pub async fn bench(db: &Db, count: usize) -> anyhow::Result<()> {
             .await?;
         txn.commit().await?;
         done += n;
+    }
+    if tickets > 0 {
+        println!("seeding {tickets} tickets…");
+        crate::bench::tickets(db, workspace_id, owner_ids[0], tickets).await?;
+    }
+    if articles > 0 {
+        println!("seeding {articles} knowledge-base articles…");
+        crate::bench::articles(db, workspace_id, owner_ids[0], articles).await?;
     }
     println!(
         "bench workspace: {} accounts in total; sign in as {BENCH_ADMIN} / {BENCH_PASSWORD}",

@@ -219,3 +219,70 @@ mod tests {
         assert_eq!(validate_update(&UpdateKbArticleRequest::default()), Ok(()));
     }
 }
+
+/// Characters written without spaces between words: Han, kana, Hangul.
+fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30ff}'   // Hiragana, Katakana
+        | '\u{3400}'..='\u{4dbf}' // CJK Extension A
+        | '\u{4e00}'..='\u{9fff}' // CJK Unified Ideographs
+        | '\u{ac00}'..='\u{d7af}' // Hangul syllables
+        | '\u{f900}'..='\u{faff}' // CJK Compatibility Ideographs
+        | '\u{20000}'..='\u{2ffff}')
+}
+
+/// Whether `term` is exactly two CJK characters: the length of most Chinese
+/// words, too short for a trigram index, found through [`cjk_bigrams`].
+pub fn is_cjk_bigram(term: &str) -> bool {
+    let mut chars = term.chars();
+    matches!((chars.next(), chars.next(), chars.next()), (Some(a), Some(b), None) if is_cjk(a) && is_cjk(b))
+}
+
+/// Every distinct pair of adjacent CJK characters in `text`, separated by
+/// spaces, in order of first appearance: `"盘点差异"` → `"盘点 点差 差异"`.
+/// Stored beside an article's search text so that two-character words are
+/// found through a word index.
+pub fn cjk_bigrams(text: &str) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = String::new();
+    let mut prev: Option<char> = None;
+    for c in text.chars() {
+        if !is_cjk(c) {
+            prev = None;
+            continue;
+        }
+        if let Some(p) = prev {
+            let gram: String = [p, c].iter().collect();
+            if seen.insert(gram.clone()) {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&gram);
+            }
+        }
+        prev = Some(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod bigram_tests {
+    use super::*;
+
+    #[test]
+    fn bigrams_pair_adjacent_cjk_characters_only() {
+        assert_eq!(cjk_bigrams("盘点差异"), "盘点 点差 差异");
+        assert_eq!(cjk_bigrams("bom 维护，盘点。盘点"), "维护 盘点");
+        assert_eq!(cjk_bigrams("abc 1 2"), "");
+        assert_eq!(cjk_bigrams("単価マスタ"), "単価 価マ マス スタ");
+    }
+
+    #[test]
+    fn two_cjk_characters_make_a_bigram_term() {
+        assert!(is_cjk_bigram("盘点"));
+        assert!(!is_cjk_bigram("盘"));
+        assert!(!is_cjk_bigram("盘点表"));
+        assert!(!is_cjk_bigram("ab"));
+        assert!(!is_cjk_bigram("b点"));
+    }
+}

@@ -97,7 +97,7 @@ pub fn etag(article: &KbArticle) -> String {
 }
 
 /// What search matches: lower-cased title, body as plain text, FAQ.
-fn search_text(title: &str, body: &str, faq: &[FaqEntry]) -> String {
+pub(crate) fn search_text(title: &str, body: &str, faq: &[FaqEntry]) -> String {
     let mut text = format!("{title}\n{}", markdown::plain_text(body));
     for entry in faq {
         text.push('\n');
@@ -230,11 +230,13 @@ async fn insert<C: ConnectionTrait>(
     new: NewArticle,
     now: DateTime<Utc>,
 ) -> AppResult<KbArticle> {
+    let text = search_text(&new.title, &new.body, &new.faq);
     let model = kb_articles::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         module: Set(new.module.as_str().into()),
         search_title: Set(new.title.to_lowercase()),
-        search_text: Set(search_text(&new.title, &new.body, &new.faq)),
+        search_grams: Set(shared::kb::cjk_bigrams(&text)),
+        search_text: Set(text),
         title: Set(new.title),
         body: Set(new.body),
         visibility: Set(new.visibility.as_str().into()),
@@ -335,7 +337,9 @@ pub async fn update(
         model.status = Set(status.as_str().into());
     }
     model.search_title = Set(title.to_lowercase());
-    model.search_text = Set(search_text(&title, &body, &faq));
+    let text = search_text(&title, &body, &faq);
+    model.search_grams = Set(shared::kb::cjk_bigrams(&text));
+    model.search_text = Set(text);
     model.faq = Set(faq_to_db(&faq)?);
     model.title = Set(title);
     model.body = Set(body);

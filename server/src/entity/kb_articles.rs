@@ -20,6 +20,8 @@ pub struct Model {
     pub search_title: String,
     /// Lower-cased title, body as plain text and FAQ: what search matches.
     pub search_text: String,
+    /// Distinct adjacent CJK character pairs of `search_text`.
+    pub search_grams: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,

@@ -1,5 +1,5 @@
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 use server::seed;
 
 use crate::helpers::*;
@@ -70,8 +70,8 @@ async fn the_demo_workspace_is_realistic_and_seeding_twice_is_harmless() {
 async fn migrations_are_idempotent_and_bench_seeding_adds_accounts() {
     let app = spawn_app().await;
     app.app_state.db.migrate().await.unwrap();
-    seed::bench(&app.app_state.db, 1200).await.unwrap();
-    seed::bench(&app.app_state.db, 10).await.unwrap();
+    seed::bench(&app.app_state.db, 1200, 700, 40).await.unwrap();
+    seed::bench(&app.app_state.db, 10, 0, 0).await.unwrap();
     let admin = session_of(app.login(seed::BENCH_ADMIN, seed::BENCH_PASSWORD).await).await;
     let page: Value = app
         .get(
@@ -91,4 +91,72 @@ async fn migrations_are_idempotent_and_bench_seeding_adds_accounts() {
         .await
         .unwrap();
     assert_eq!(last["items"][0]["code"], "00001210");
+
+    // Tickets: a tenth open, spread over modules; numbering continues.
+    let open: Value = app
+        .get(
+            "/api/v1/tickets?status=open&module=finance&limit=50",
+            &admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = open["items"].as_array().unwrap();
+    assert!(
+        items.len() >= 5 && items.len() <= 15,
+        "about 70/7 open finance tickets: {}",
+        items.len()
+    );
+    assert!(items
+        .iter()
+        .all(|t| t["status"] == "open" && t["module"] == "finance"));
+    let account_id = last["items"][0]["id"].as_i64().unwrap();
+    let created: Value = app
+        .post(
+            "/api/v1/tickets",
+            &admin.token,
+            json!({"account_id": account_id, "module": "sales", "category": "bug",
+                   "priority": "p2", "subject": "新工单"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["number"], 701);
+    // Old breaches were marked already; the monitor runs cleanly over the rest.
+    let run = app
+        .post(
+            "/api/v1/admin/jobs/sla-monitor/run",
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(run.status(), StatusCode::OK);
+    let breached: Value = app
+        .get("/api/v1/tickets?breached=true&limit=200", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!breached["items"].as_array().unwrap().is_empty());
+
+    // Articles: public ones are found by a Chinese word in the portal search.
+    let (_, customer) = app
+        .portal_user(&admin, "bench-portal@x.cn", "99999999")
+        .await;
+    let found: Value = app
+        .get(
+            "/api/v1/portal/kb/search?q=%E7%9B%98%E7%82%B9",
+            &customer.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let hits = found["items"].as_array().unwrap();
+    assert!(!hits.is_empty(), "{found}");
+    assert!(hits
+        .iter()
+        .all(|a| a["title"].as_str().unwrap().contains("盘点")));
 }

@@ -4,11 +4,16 @@
 //!
 //! The query is split at spaces into terms, lower-cased; every term must
 //! occur in the article (title, body text or FAQ) as a substring.
+//! - Two-character CJK terms (most Chinese words) are looked up among the
+//!   article's adjacent-character pairs (`search_grams`, migration
+//!   `m20261127_000007_kb_bigrams`): the FTS5 table `kb_articles_grams` on
+//!   SQLite, the GIN array index on PostgreSQL.
 //! - SQLite: terms of three or more characters go to the FTS5 trigram index
-//!   as quoted phrases (`"` doubled, so no user text is FTS syntax); shorter
-//!   terms, which trigrams cannot match, are `LIKE '%…%'` on `search_text`.
-//! - PostgreSQL: every term is `LIKE '%…%'` on `search_text`, served by the
-//!   GIN trigram index (pg_trgm rechecks each candidate, so results are
+//!   as quoted phrases (`"` doubled, so no user text is FTS syntax); other
+//!   short terms, which trigrams cannot match, are `LIKE '%…%'` on
+//!   `search_text`.
+//! - PostgreSQL: other terms are `LIKE '%…%'` on `search_text`, served by
+//!   the GIN trigram index (pg_trgm rechecks each candidate, so results are
 //!   exact whatever the database's locale).
 //!
 //! Ranking: articles whose title holds more of the terms come first, then
@@ -17,7 +22,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
-use shared::kb::{KbStatus, KbVisibility, MAX_QUERY_LEN, MAX_QUERY_TERMS};
+use shared::kb::{is_cjk_bigram, KbStatus, KbVisibility, MAX_QUERY_LEN, MAX_QUERY_TERMS};
 use shared::ErpModule;
 
 use crate::domain::pagination::PageQuery;
@@ -187,10 +192,26 @@ pub async fn ranked_ids<C: ConnectionTrait>(
             .push(" AND a.status <> ")
             .bind(KbStatus::Archived.as_str()),
     };
-    let use_fts = backend == DatabaseBackend::Sqlite;
-    let (indexed, scanned): (Vec<&String>, Vec<&String>) = terms
-        .iter()
-        .partition(|t| use_fts && t.chars().count() >= TRIGRAM);
+    let sqlite = backend == DatabaseBackend::Sqlite;
+    let (paired, rest): (Vec<&String>, Vec<&String>) = terms.iter().partition(|t| is_cjk_bigram(t));
+    let (indexed, scanned): (Vec<&String>, Vec<&String>) = rest
+        .into_iter()
+        .partition(|t| sqlite && t.chars().count() >= TRIGRAM);
+    if !paired.is_empty() {
+        if sqlite {
+            sql.push(
+                " AND a.id IN (SELECT rowid FROM kb_articles_grams WHERE kb_articles_grams MATCH ",
+            )
+            .bind(fts_phrases(&paired))
+            .push(")");
+        } else {
+            for term in &paired {
+                sql.push(" AND string_to_array(a.search_grams, ' ') @> ARRAY[")
+                    .bind(term.to_string())
+                    .push("]::text[]");
+            }
+        }
+    }
     if !indexed.is_empty() {
         sql.push(" AND a.id IN (SELECT rowid FROM kb_articles_fts WHERE kb_articles_fts MATCH ")
             .bind(fts_phrases(&indexed))

@@ -1,0 +1,252 @@
+//! Benchmark data beyond accounts (`steward seed-bench --tickets N
+//! --articles N`): a ticket history and a knowledge base big enough to
+//! measure the queue, KB search and the SLA monitor against.
+//!
+//! The data is what a workspace looks like after years of use: most tickets
+//! resolved or closed, a tenth open, a few new, waiting on the customer or
+//! blocked; old open tickets already marked breached (the monitor runs every
+//! minute), and the newest few just past their first-response target, so
+//! the first monitor run has real work to do.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+use shared::kb::FaqEntry;
+use shared::tickets::{TicketCategory, TicketPriority, TicketStatus};
+use shared::ErpModule;
+
+use crate::db::Db;
+use crate::entity::{accounts, kb_articles, ticket_counters, tickets};
+
+const BATCH: usize = 500;
+
+/// The status of the `i`-th ticket, by share of all tickets.
+fn status_of(i: usize) -> TicketStatus {
+    match i % 100 {
+        0..=9 => TicketStatus::Open,
+        10..=12 => TicketStatus::New,
+        13..=14 => TicketStatus::PendingCustomer,
+        15..=49 => TicketStatus::Resolved,
+        _ => TicketStatus::Closed,
+    }
+}
+
+const SUBJECTS: &[&str] = &[
+    "月末结账时凭证无法过账",
+    "销售订单审核后库存未扣减",
+    "采购入库单价与发票不一致",
+    "生产领料单无法保存",
+    "工资表导出格式错乱",
+    "应收账款账龄分析报表数据不对",
+    "物料编码重复，需要合并",
+    "仓库盘点差异无法调整",
+    "客户信用额度超限仍可下单",
+    "BOM 变更后成本未重新计算",
+];
+
+/// Adds `count` tickets to the workspace, spread over its accounts, one a
+/// minute back from now.
+pub async fn tickets(db: &Db, workspace_id: i64, user_id: i64, count: usize) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let account_ids: Vec<i64> = accounts::Entity::find()
+        .select_only()
+        .column(accounts::Column::Id)
+        .filter(accounts::Column::WorkspaceId.eq(workspace_id))
+        .order_by_asc(accounts::Column::Id)
+        .into_tuple()
+        .all(&db.read)
+        .await?;
+    anyhow::ensure!(!account_ids.is_empty(), "seed accounts before tickets");
+    let start = tickets::Entity::find()
+        .filter(tickets::Column::WorkspaceId.eq(workspace_id))
+        .count(&db.read)
+        .await? as usize;
+    let modules = ErpModule::ALL;
+    let priorities = [
+        TicketPriority::P1,
+        TicketPriority::P2,
+        TicketPriority::P3,
+        TicketPriority::P4,
+    ];
+    let categories = TicketCategory::ALL;
+    let mut done = 0;
+    while done < count {
+        let n = BATCH.min(count - done);
+        let rows: Vec<tickets::ActiveModel> = (0..n)
+            .map(|k| {
+                let i = start + done + k;
+                let created = now - Duration::minutes((start + count - i) as i64);
+                ticket_row(workspace_id, user_id, i, created, now, |i| {
+                    (
+                        account_ids[i % account_ids.len()],
+                        modules[i % modules.len()],
+                        priorities[(i / 7) % 4],
+                        categories[(i / 3) % categories.len()],
+                    )
+                })
+            })
+            .collect();
+        let txn = db.write.begin().await?;
+        tickets::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+        txn.commit().await?;
+        done += n;
+        if done.is_multiple_of(100_000) {
+            println!("  {done} tickets");
+        }
+    }
+    // New tickets continue the numbering.
+    let last = (start + count) as i64;
+    ticket_counters::Entity::insert(ticket_counters::ActiveModel {
+        workspace_id: Set(workspace_id),
+        last_number: Set(last),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::column(ticket_counters::Column::WorkspaceId)
+            .value(ticket_counters::Column::LastNumber, Expr::value(last))
+            .to_owned(),
+    )
+    .exec_without_returning(&db.write)
+    .await?;
+    Ok(())
+}
+
+type Pick = (i64, ErpModule, TicketPriority, TicketCategory);
+
+fn ticket_row(
+    workspace_id: i64,
+    user_id: i64,
+    i: usize,
+    created: DateTime<Utc>,
+    now: DateTime<Utc>,
+    pick: impl Fn(usize) -> Pick,
+) -> tickets::ActiveModel {
+    let (account_id, module, priority, category) = pick(i);
+    let status = status_of(i);
+    let first_due = created + Duration::hours(2);
+    let resolution_due = created + Duration::hours(18);
+    let done = matches!(status, TicketStatus::Resolved | TicketStatus::Closed);
+    let resolved_at = done.then(|| created + Duration::hours(4 + (i % 20) as i64));
+    let responded = done || status == TicketStatus::PendingCustomer || i.is_multiple_of(2);
+    let paused = status == TicketStatus::PendingCustomer;
+    // Running tickets past a target were marked by earlier monitor runs,
+    // except the newest ones, which the next run will find.
+    let marked =
+        |due: DateTime<Utc>| (!done && !paused && due < now - Duration::hours(1)).then_some(due);
+    let subject = SUBJECTS[i % SUBJECTS.len()];
+    tickets::ActiveModel {
+        workspace_id: Set(workspace_id),
+        number: Set(i as i64 + 1),
+        account_id: Set(account_id),
+        requester_user_id: Set(None),
+        created_by_user_id: Set(user_id),
+        module: Set(module.as_str().into()),
+        category: Set(category.as_str().into()),
+        priority: Set(priority.as_str().into()),
+        status: Set(status.as_str().into()),
+        tier: Set(1),
+        assignee_id: Set(Some(user_id)),
+        subject: Set(format!("{subject}（{}）", i + 1)),
+        description: Set(format!(
+            "{subject}。操作步骤：进入{}模块，按手册第 {} 章操作后系统提示错误，请协助处理。",
+            module.as_str(),
+            i % 12 + 1
+        )),
+        service_level: Set("bronze".into()),
+        first_response_due_at: Set(first_due),
+        resolution_due_at: Set(resolution_due),
+        first_responded_at: Set(responded.then(|| created + Duration::minutes(30))),
+        resolved_at: Set(resolved_at),
+        closed_at: Set((status == TicketStatus::Closed).then(|| created + Duration::days(8))),
+        paused_since: Set(paused.then_some(created + Duration::minutes(30))),
+        first_response_breached_at: Set(if responded { None } else { marked(first_due) }),
+        resolution_breached_at: Set(marked(resolution_due)),
+        csat_rating: Set(done.then_some((i % 5) as i32 + 1)),
+        csat_comment: Set(None),
+        csat_at: Set(resolved_at),
+        kb_suggestions_shown: Set(i.is_multiple_of(3)),
+        kb_article_opened: Set(i.is_multiple_of(9)),
+        created_at: Set(created),
+        updated_at: Set(resolved_at.unwrap_or(created)),
+        version: Set(1),
+        ..Default::default()
+    }
+}
+
+const TOPICS: &[(&str, &str)] = &[
+    ("凭证过账", "总账"),
+    ("期末结账", "总账"),
+    ("销售订单审核", "销售"),
+    ("信用额度控制", "销售"),
+    ("采购入库", "采购"),
+    ("发票校验", "采购"),
+    ("库存盘点", "仓储"),
+    ("物料编码规则", "仓储"),
+    ("生产领料", "生产"),
+    ("BOM 维护", "生产"),
+    ("工资核算", "人事"),
+    ("考勤导入", "人事"),
+    ("成本计算", "成本"),
+    ("应收对账", "财务"),
+];
+
+/// Adds `count` published articles (four in five public) in Chinese.
+pub async fn articles(
+    db: &Db,
+    workspace_id: i64,
+    author_id: i64,
+    count: usize,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let modules = ErpModule::ALL;
+    let mut done = 0;
+    while done < count {
+        let n = BATCH.min(count - done);
+        let rows: Vec<kb_articles::ActiveModel> = (done..done + n)
+            .map(|i| {
+                let (topic, area) = TOPICS[i % TOPICS.len()];
+                let title = format!("{topic}常见问题与处理方法（第 {} 篇）", i + 1);
+                let body = format!(
+                    "## 适用范围\n\n本文适用于{area}模块的{topic}操作。\n\n\
+                     ## 操作步骤\n\n1. 打开**{topic}**功能。\n2. 检查基础资料是否完整，例如客户编码、物料编码和会计科目。\n\
+                     3. 按照审核流程提交，由主管审核后生效。\n\n\
+                     ## 常见错误\n\n- 提示“数据不完整”：请先补全上游单据。\n- 提示“无权限”：请联系系统管理员分配角色。\n\n编号 {i}"
+                );
+                let faq = vec![FaqEntry {
+                    question: format!("{topic}失败怎么办？"),
+                    answer: "先检查上游单据，再联系模块负责人。".into(),
+                }];
+                let text = crate::domain::kb::search_text(&title, &body, &faq);
+                kb_articles::ActiveModel {
+                    workspace_id: Set(workspace_id),
+                    module: Set(modules[i % modules.len()].as_str().into()),
+                    search_title: Set(title.to_lowercase()),
+                    search_grams: Set(shared::kb::cjk_bigrams(&text)),
+                    search_text: Set(text),
+                    title: Set(title),
+                    body: Set(body),
+                    visibility: Set(if i % 5 == 4 { "internal" } else { "public" }.into()),
+                    faq: Set(serde_json::to_string(&faq).unwrap_or_else(|_| "[]".into())),
+                    status: Set("published".into()),
+                    source_ticket_id: Set(None),
+                    author_id: Set(author_id),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    version: Set(1),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let txn = db.write.begin().await?;
+        kb_articles::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+        txn.commit().await?;
+        done += n;
+    }
+    Ok(())
+}
