@@ -59,15 +59,18 @@ curl -fs "${auth[@]}" -X POST "$BASE/api/v1/contacts/$contact/portal-access" \
 portal_token=$(login portal-bench@steward.local)
 
 run() {
-  local label=$1 tok=$2 url=$3
-  echo "== $label: $url"
-  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $tok" "$url" \
+  local label=$1 tok=$2 url=$3 conns=${4:-$CONNECTIONS}
+  echo "== $label, $conns connections: $url"
+  wrk -t2 -c"$conns" -d"$DURATION" --latency -H "Authorization: Bearer $tok" "$url" \
     | grep -E "Requests/sec|Latency |50%|90%|99%|requests in|Non-2xx"
 }
 run "ticket queue" "$token" "$BASE/api/v1/tickets?status=open&module=finance&limit=50"
 # 盘点 ("stocktaking"): one topic in fourteen.
 run "KB search, staff" "$token" "$BASE/api/v1/kb/articles?q=%E7%9B%98%E7%82%B9&limit=20"
 run "KB search, portal" "$portal_token" "$BASE/api/v1/portal/kb/search?q=%E7%9B%98%E7%82%B9"
+# Search as people type it: a few at a time.
+run "KB search, staff" "$token" "$BASE/api/v1/kb/articles?q=%E7%9B%98%E7%82%B9&limit=20" 4
+run "KB search, staff, 4 characters" "$token" "$BASE/api/v1/kb/articles?q=%E7%9B%98%E7%82%B9%E5%B7%AE%E5%BC%82&limit=20" 4
 
 for n in 1 2; do
   start_ns=$(date +%s%N)
