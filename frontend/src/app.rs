@@ -15,7 +15,17 @@ use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::portal::PortalPage;
 use crate::pages::settings::SettingsPage;
+// staff tickets
+use crate::pages::approvals::ApprovalsPage;
+use crate::pages::ticket_detail::TicketPage;
+use crate::pages::ticket_new::NewTicketPage;
+use crate::pages::tickets::TicketsPage;
+// portal & kb
+use crate::pages::kb::KbListPage;
+use crate::pages::kb_editor::{KbArticlePage, KbNewPage};
+use crate::pages::portal_common::PortalLayout;
 use crate::pages::signup::SignupPage;
+use crate::pages::sla_settings::SlaSettingsPage;
 use crate::pages::users::UsersPage;
 use crate::router::{provide_router, Route};
 use crate::session::provide_session;
@@ -38,6 +48,8 @@ pub fn App() -> impl IntoView {
             Some(Route::Signup) => view! { <SignupPage /> }.into_any(),
             Some(Route::AcceptInvite) => view! { <AcceptInvitePage /> }.into_any(),
             Some(Route::Portal) => view! { <PortalPage /> }.into_any(),
+            // portal & kb
+            Some(r) if r.is_portal() => view! { <PortalLayout route=r /> }.into_any(),
             Some(_) => view! { <NotFoundPage /> }.into_any(),
         }}
         <ToastRegion />
@@ -55,6 +67,16 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                     Route::Account(id) => view! { <AccountPage id /> }.into_any(),
                     Route::Users => view! { <UsersPage /> }.into_any(),
                     Route::Settings => view! { <SettingsPage /> }.into_any(),
+                    // staff tickets
+                    Route::Tickets => view! { <TicketsPage /> }.into_any(),
+                    Route::TicketNew => view! { <NewTicketPage /> }.into_any(),
+                    Route::Ticket(id) => view! { <TicketPage id /> }.into_any(),
+                    Route::Approvals => view! { <ApprovalsPage /> }.into_any(),
+                    // portal & kb
+                    Route::Kb => view! { <KbListPage /> }.into_any(),
+                    Route::KbNew => view! { <KbNewPage /> }.into_any(),
+                    Route::KbArticle(id) => view! { <KbArticlePage id /> }.into_any(),
+                    Route::SlaSettings => view! { <SlaSettingsPage /> }.into_any(),
                     _ => view! { <NotFoundPage /> }.into_any(),
                 }}
             </StaffShell>

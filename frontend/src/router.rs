@@ -26,6 +26,23 @@ pub enum Route {
     Account(i64),
     Users,
     Settings,
+    // staff tickets
+    Tickets,
+    TicketNew,
+    Ticket(i64),
+    Approvals,
+    // portal & kb
+    PortalTickets,
+    PortalNewTicket,
+    PortalTicket(i64),
+    /// The satisfaction e-mail's link: the ticket with its rating in view.
+    PortalRate(i64),
+    PortalKb,
+    PortalKbArticle(i64),
+    Kb,
+    KbNew,
+    KbArticle(i64),
+    SlaSettings,
     NotFound,
 }
 
@@ -43,6 +60,30 @@ impl Route {
             ["accounts", id] => id.parse().map(Route::Account).unwrap_or(Route::NotFound),
             ["users"] => Route::Users,
             ["settings"] => Route::Settings,
+            // staff tickets
+            ["tickets"] => Route::Tickets,
+            ["tickets", "new"] => Route::TicketNew,
+            ["tickets", id] => id.parse().map(Route::Ticket).unwrap_or(Route::NotFound),
+            ["approvals"] => Route::Approvals,
+            // portal & kb
+            ["portal", "tickets"] => Route::PortalTickets,
+            ["portal", "tickets", "new"] => Route::PortalNewTicket,
+            ["portal", "tickets", id] => id
+                .parse()
+                .map(Route::PortalTicket)
+                .unwrap_or(Route::NotFound),
+            ["portal", "tickets", id, "satisfaction"] => {
+                id.parse().map(Route::PortalRate).unwrap_or(Route::NotFound)
+            }
+            ["portal", "kb"] => Route::PortalKb,
+            ["portal", "kb", id] => id
+                .parse()
+                .map(Route::PortalKbArticle)
+                .unwrap_or(Route::NotFound),
+            ["kb"] => Route::Kb,
+            ["kb", "new"] => Route::KbNew,
+            ["kb", id] => id.parse().map(Route::KbArticle).unwrap_or(Route::NotFound),
+            ["settings", "sla"] => Route::SlaSettings,
             _ => Route::NotFound,
         }
     }
@@ -51,7 +92,33 @@ impl Route {
     pub fn is_staff(self) -> bool {
         matches!(
             self,
-            Route::Accounts | Route::Account(_) | Route::Users | Route::Settings
+            Route::Accounts
+                | Route::Account(_)
+                | Route::Users
+                | Route::Settings
+                // staff tickets
+                | Route::Tickets
+                | Route::TicketNew
+                | Route::Ticket(_)
+                | Route::Approvals
+                // portal & kb
+                | Route::Kb
+                | Route::KbNew
+                | Route::KbArticle(_)
+                | Route::SlaSettings
+        )
+    }
+
+    /// The portal's ticket and knowledge-base pages (not its home).
+    pub fn is_portal(self) -> bool {
+        matches!(
+            self,
+            Route::PortalTickets
+                | Route::PortalNewTicket
+                | Route::PortalTicket(_)
+                | Route::PortalRate(_)
+                | Route::PortalKb
+                | Route::PortalKbArticle(_)
         )
     }
 }
@@ -209,6 +276,31 @@ mod tests {
         assert_eq!(Route::parse("/accounts/1/2"), Route::NotFound);
         assert_eq!(Route::parse("/portal"), Route::Portal);
         assert_eq!(Route::parse("/nope"), Route::NotFound);
+        // staff tickets
+        assert_eq!(Route::parse("/tickets?status=open"), Route::Tickets);
+        assert_eq!(Route::parse("/tickets/new"), Route::TicketNew);
+        assert_eq!(Route::parse("/tickets/17"), Route::Ticket(17));
+        assert_eq!(Route::parse("/tickets/x"), Route::NotFound);
+        assert_eq!(Route::parse("/approvals"), Route::Approvals);
+        assert!(Route::Ticket(1).is_staff() && Route::Approvals.is_staff());
+        // portal & kb
+        assert_eq!(Route::parse("/portal/tickets"), Route::PortalTickets);
+        assert_eq!(Route::parse("/portal/tickets/new"), Route::PortalNewTicket);
+        assert_eq!(Route::parse("/portal/tickets/9"), Route::PortalTicket(9));
+        assert_eq!(
+            Route::parse("/portal/tickets/9/satisfaction?x=1"),
+            Route::PortalRate(9)
+        );
+        assert_eq!(Route::parse("/portal/tickets/abc"), Route::NotFound);
+        assert_eq!(Route::parse("/portal/kb"), Route::PortalKb);
+        assert_eq!(Route::parse("/portal/kb/3"), Route::PortalKbArticle(3));
+        assert_eq!(Route::parse("/kb"), Route::Kb);
+        assert_eq!(Route::parse("/kb/new"), Route::KbNew);
+        assert_eq!(Route::parse("/kb/12"), Route::KbArticle(12));
+        assert_eq!(Route::parse("/settings/sla"), Route::SlaSettings);
+        assert!(Route::KbArticle(1).is_staff() && Route::SlaSettings.is_staff());
+        assert!(Route::PortalRate(1).is_portal() && !Route::PortalRate(1).is_staff());
+        assert!(!Route::Portal.is_portal() && !Route::Kb.is_portal());
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! functions the pages call are in `endpoints`.
 
 mod endpoints;
+mod portal_endpoints;
+mod ticket_endpoints;
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -24,6 +26,8 @@ use shared::{ApiError, ErrorBody, ErrorCode, FieldErrors};
 use web_sys::RequestCredentials;
 
 pub use endpoints::*;
+pub use portal_endpoints::*;
+pub use ticket_endpoints::*;
 
 const BASE: &str = "/api/v1";
 

@@ -3,6 +3,7 @@
 //! and the user menu with sign-out.
 
 use leptos::prelude::*;
+use shared::Role;
 
 use crate::i18n::{role_key, use_i18n, Key, Lang};
 use crate::router::{navigate, use_location};
@@ -110,6 +111,14 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                 </a>
                 <nav class="nav" aria-label=i.tr(Key::MainNav)>
                     <NavLink href="/accounts" label=Key::NavAccounts testid="nav-accounts" />
+                    // staff tickets
+                    <NavLink href="/tickets" label=Key::TkNav testid="nav-tickets" />
+                    {move || {
+                        matches!(session.role(), Some(Role::Manager | Role::Admin))
+                            .then(|| view! { <NavLink href="/approvals" label=Key::ApNav testid="nav-approvals" /> })
+                    }}
+                    // portal & kb
+                    <NavLink href="/kb" label=Key::KbNav testid="nav-kb" />
                     {move || {
                         session
                             .is_admin()
@@ -131,17 +140,22 @@ pub fn StaffShell(children: Children) -> impl IntoView {
     }
 }
 
-/// The portal's lighter frame: no staff navigation.
+/// The portal's lighter frame: its own two sections, no staff navigation.
 #[component]
 pub fn PortalShell(children: Children) -> impl IntoView {
     let i = use_i18n();
     view! {
         <div class="app portal">
             <header class="topbar">
-                <span class="brand" data-testid="brand">
+                <a class="brand" href="/portal" data-testid="brand">
                     <span class="brand-mark" aria-hidden="true">"S"</span>
                     {i.tr(Key::PortalName)}
-                </span>
+                </a>
+                // portal & kb
+                <nav class="nav" aria-label=i.tr(Key::MainNav)>
+                    <NavLink href="/portal/tickets" label=Key::PtNavTickets testid="nav-portal-tickets" />
+                    <NavLink href="/portal/kb" label=Key::PtManual testid="nav-portal-kb" />
+                </nav>
                 <div class="topbar-end">
                     <LangSwitch />
                     <UserMenu />

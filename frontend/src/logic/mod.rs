@@ -7,3 +7,9 @@ pub mod forms;
 pub mod nav;
 pub mod paging;
 pub mod query;
+// staff tickets
+pub mod tickets;
+// portal & kb
+pub mod kb;
+pub mod portal;
+pub mod sla_form;

@@ -15,3 +15,19 @@ pub mod portal;
 pub mod settings;
 pub mod signup;
 pub mod users;
+// staff tickets
+pub mod approvals;
+pub mod ticket_common;
+pub mod ticket_conversation;
+pub mod ticket_detail;
+pub mod ticket_new;
+pub mod tickets;
+// portal & kb
+pub mod kb;
+pub mod kb_editor;
+pub mod portal_common;
+pub mod portal_kb;
+pub mod portal_ticket;
+pub mod portal_ticket_new;
+pub mod portal_tickets;
+pub mod sla_settings;

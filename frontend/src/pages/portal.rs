@@ -1,7 +1,6 @@
 //! `/portal`: the home of a customer's users. It greets them, shows their
-//! account, licensed modules and their CSM. Tickets and the knowledge base
-//! come with a later release, and the page says so rather than offering
-//! buttons that lead nowhere.
+//! account, licensed modules and their CSM, and leads to their tickets and
+//! the operating manual (knowledge base).
 
 use leptos::prelude::*;
 use shared::accounts::PortalAccount;
@@ -96,6 +95,13 @@ fn PortalAccountView(account: PortalAccount) -> impl IntoView {
             <section class="card" data-testid="portal-next">
                 <h2>{i.tr(Key::PortalWhatYouCanDo)}</h2>
                 <p>{help}</p>
+                <div class="form-actions">
+                    <a class="btn btn-primary" href="/portal/tickets/new" data-testid="portal-home-new-ticket">
+                        {i.tr(Key::PtNewTicket)}
+                    </a>
+                    <a class="btn" href="/portal/tickets" data-testid="portal-home-tickets">{i.tr(Key::PtNavTickets)}</a>
+                    <a class="btn" href="/portal/kb" data-testid="portal-home-kb">{i.tr(Key::PtManual)}</a>
+                </div>
             </section>
         </div>
     }

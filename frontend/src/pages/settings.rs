@@ -33,6 +33,7 @@ fn WorkspaceSettingsPage() -> impl IntoView {
         <div class="page">
             <header class="page-header">
                 <h1 data-testid="settings-heading">{i.tr(Key::NavSettings)}</h1>
+                <a class="btn" href="/settings/sla" data-testid="settings-sla-link">{i.tr(Key::SlaTitle)}</a>
             </header>
             {move || match settings.value.get() {
                 None => view! { <SkeletonCard /> }.into_any(),

@@ -1,0 +1,284 @@
+//! `/approvals` (managers and admins): pending maker-checker approvals, each
+//! approved or rejected (a rejection says why). The server's refusals (the
+//! maker deciding their own change, an approval already decided) are shown
+//! on the approval.
+
+use leptos::prelude::*;
+use shared::approvals::{Approval, ApprovalStatus};
+use shared::Role;
+
+use crate::api::{self, ApiErr};
+use crate::components::states::{ErrorState, SkeletonRows};
+use crate::components::toast::use_toasts;
+use crate::i18n::{use_i18n, Key};
+use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
+use crate::logic::tickets::check_text;
+use crate::pages::accounts::Directory;
+use crate::pages::ticket_common::{action_error, ActionError};
+use crate::session::use_session;
+
+#[component]
+pub fn ApprovalsPage() -> impl IntoView {
+    let i = use_i18n();
+    let session = use_session();
+    move || match session.role() {
+        Some(Role::Manager | Role::Admin) => view! { <ApprovalsInbox /> }.into_any(),
+        None => ().into_any(),
+        Some(_) => view! {
+            <section class="state" data-testid="forbidden">
+                <h1>{i.tr(Key::ForbiddenTitle)}</h1>
+                <p>{i.tr(Key::ApManagersOnly)}</p>
+                <a class="btn" href="/tickets">{i.tr(Key::TkNav)}</a>
+            </section>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn ApprovalsInbox() -> impl IntoView {
+    let i = use_i18n();
+    let list = RwSignal::new(ListState::<Approval, ApiErr>::default());
+    let directory = Directory::load();
+    let fetch = move |req: Request| {
+        crate::task::spawn(async move {
+            let result =
+                api::list_approvals(Some(ApprovalStatus::Pending), None, req.cursor.as_deref())
+                    .await;
+            list.update(|l| {
+                l.apply(&req, result);
+            });
+        });
+    };
+    let reload = move || {
+        let mut req = None;
+        list.update(|l| req = Some(l.reset()));
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    let load_more = move || {
+        let mut req = None;
+        list.update(|l| req = l.more());
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    reload();
+    let phase = Memo::new(move |_| list.with(|l| l.phase()));
+    let more_loading = Signal::derive(move || list.with(|l| l.status == LoadStatus::LoadingMore));
+    // A decided approval leaves the inbox.
+    let decided = Callback::new(move |id: i64| list.update(|l| l.items.retain(|a| a.id != id)));
+    let header = move || {
+        view! {
+            <thead>
+                <tr>
+                    <th scope="col">{i.tr(Key::ApSummary)}</th>
+                    <th scope="col">{i.tr(Key::ApMaker)}</th>
+                    <th scope="col">{i.tr(Key::ApRequested)}</th>
+                    <th scope="col">{i.tr(Key::Actions)}</th>
+                </tr>
+            </thead>
+        }
+    };
+    view! {
+        <div class="page">
+            <header class="page-header">
+                <h1 data-testid="approvals-heading">{i.tr(Key::ApTitle)}</h1>
+            </header>
+            <p class="muted">{i.tr(Key::ApIntro)}</p>
+            {move || match phase.get() {
+                Phase::Failed(e) => view! { <ErrorState error=e on_retry=Callback::new(move |_| reload()) /> }.into_any(),
+                Phase::Empty => view! {
+                    <div class="state" data-testid="approvals-empty">
+                        <p>{i.tr(Key::ApEmpty)}</p>
+                    </div>
+                }
+                .into_any(),
+                Phase::Loading => view! {
+                    <div class="table-wrap">
+                        <table class="table responsive" aria-busy="true">
+                            {header()}
+                            <tbody>
+                                <SkeletonRows rows=3 cols=4 />
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+                Phase::Rows => view! {
+                    <div class="table-wrap">
+                        <table class="table responsive" data-testid="approvals-table">
+                            {header()}
+                            <tbody>
+                                <For
+                                    each=move || list.with(|l| l.items.clone())
+                                    key=|a| a.id
+                                    children=move |a| view! { <ApprovalRow approval=a directory decided /> }
+                                />
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+            }}
+            {move || {
+                list.with(|l| l.more_error().cloned())
+                    .map(|e| {
+                        view! {
+                            <div class="banner banner-error" role="alert" data-testid="load-more-error">
+                                {i.error_of(e)}
+                            </div>
+                        }
+                    })
+            }}
+            {move || {
+                list.with(|l| l.has_more())
+                    .then(|| {
+                        view! {
+                            <div class="load-more">
+                                <button
+                                    type="button"
+                                    class="btn"
+                                    data-testid="load-more"
+                                    disabled=move || list.with(|l| l.is_loading())
+                                    on:click=move |_| load_more()
+                                >
+                                    {i.tr_when(more_loading, Key::Loading, Key::LoadMore)}
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn ApprovalRow(approval: Approval, directory: Directory, decided: Callback<i64>) -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
+    let me = use_session().user().map(|u| u.id);
+    let id = approval.id;
+    let maker = approval.maker_id;
+    let own = me == Some(maker);
+    let rejecting = RwSignal::new(false);
+    let comment = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let failure = RwSignal::new(None::<String>);
+    let decide = move |approve: bool| {
+        if busy.get_untracked() {
+            return;
+        }
+        let text = comment.get_untracked().trim().to_string();
+        if !approve && check_text("comment", &text, 2000).is_err() {
+            failure.set(Some(i.t(Key::ApReasonRequired).to_string()));
+            return;
+        }
+        busy.set(true);
+        failure.set(None);
+        let comment = (!text.is_empty()).then_some(text);
+        crate::task::spawn(async move {
+            match api::decide_approval(id, approve, comment).await {
+                Ok(_) => {
+                    toasts.success(i.t(if approve {
+                        Key::ApApproved
+                    } else {
+                        Key::ApRejected
+                    }));
+                    decided.run(id);
+                }
+                Err(e) => {
+                    failure.set(Some(action_error(i, &e)));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    let subject = (approval.subject_type == "ticket").then(|| {
+        view! {
+            " "
+            <a href=format!("/tickets/{}", approval.subject_id) data-testid="approval-subject">
+                {move || i.t(Key::TkNav)} " " {format!("#{}", approval.subject_id)}
+            </a>
+        }
+    });
+    view! {
+        <tr data-testid="approval-row" data-approval-id=id.to_string() data-kind=approval.kind.clone()>
+            <td data-label=i.tr(Key::ApSummary)>
+                <span data-testid="approval-summary">{approval.summary}</span>
+                {subject}
+                <ActionError failure testid="approval-error" />
+            </td>
+            <td data-label=i.tr(Key::ApMaker)>
+                {move || directory.name_of(Some(maker)).unwrap_or_else(|| format!("#{maker}"))}
+                {own.then(|| view! { " " <span class="badge badge-muted">{i.tr(Key::You)}</span> })}
+            </td>
+            <td data-label=i.tr(Key::ApRequested)>{i.datetime_of(approval.created_at)}</td>
+            <td data-label=i.tr(Key::Actions)>
+                {own.then(|| view! { <p class="muted">{i.tr(Key::ApOwnChange)}</p> })}
+                <div class="actions">
+                    <button
+                        type="button"
+                        class="btn btn-primary btn-small"
+                        data-testid="approve"
+                        disabled=busy
+                        hidden=rejecting
+                        on:click=move |_| decide(true)
+                    >
+                        {i.tr(Key::ApApprove)}
+                    </button>
+                    <button
+                        type="button"
+                        class="btn btn-danger-ghost btn-small"
+                        data-testid="reject"
+                        disabled=busy
+                        hidden=rejecting
+                        on:click=move |_| rejecting.set(true)
+                    >
+                        {i.tr(Key::ApReject)}
+                    </button>
+                </div>
+                {move || {
+                    rejecting
+                        .get()
+                        .then(|| {
+                            let field_id = format!("reject-comment-{id}");
+                            view! {
+                                <div class="field">
+                                    <label for=field_id.clone()>{i.tr(Key::ApRejectReason)}</label>
+                                    <textarea
+                                        id=field_id
+                                        data-testid="reject-comment"
+                                        rows="2"
+                                        aria-required="true"
+                                        prop:value=move || comment.get()
+                                        on:input=move |ev| comment.set(event_target_value(&ev))
+                                    ></textarea>
+                                </div>
+                                <div class="actions">
+                                    <button
+                                        type="button"
+                                        class="btn btn-danger btn-small"
+                                        data-testid="reject-confirm"
+                                        disabled=busy
+                                        on:click=move |_| decide(false)
+                                    >
+                                        {i.tr(Key::ApConfirmReject)}
+                                    </button>
+                                    <button
+                                        type="button"
+                                        class="btn btn-ghost btn-small"
+                                        data-testid="reject-cancel"
+                                        on:click=move |_| rejecting.set(false)
+                                    >
+                                        {i.tr(Key::Cancel)}
+                                    </button>
+                                </div>
+                            }
+                        })
+                }}
+            </td>
+        </tr>
+    }
+}

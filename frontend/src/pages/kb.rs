@@ -1,0 +1,251 @@
+//! `/kb`: the knowledge base (操作手册) for staff: search-as-you-type,
+//! module, visibility and status filters, "load more".
+
+use leptos::prelude::*;
+use shared::kb::KbArticleSummary;
+
+use crate::api::{self, ApiErr};
+use crate::components::states::{ErrorState, SkeletonRows};
+use crate::i18n::{module_key, use_i18n, Key};
+use crate::logic::kb::KbFilter;
+use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
+use crate::pages::accounts::SEARCH_DEBOUNCE;
+use crate::pages::portal_common::{
+    kb_status_choices, kb_status_key, visibility_choices, visibility_key,
+};
+use crate::pages::ticket_common::{module_choices, ChoiceSelect};
+
+#[component]
+pub fn KbListPage() -> impl IntoView {
+    let i = use_i18n();
+    let search = RwSignal::new(String::new());
+    let module = RwSignal::new(String::new());
+    let visibility = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let filter = StoredValue::new(KbFilter::default());
+    let list = RwSignal::new(ListState::<KbArticleSummary, ApiErr>::default());
+    let debounce = StoredValue::new(None::<TimeoutHandle>);
+
+    let fetch = move |req: Request| {
+        let f = filter.get_value();
+        crate::task::spawn(async move {
+            let result = api::kb_articles(&f, req.cursor.as_deref()).await;
+            list.update(|l| {
+                l.apply(&req, result);
+            });
+        });
+    };
+    let reload = move || {
+        filter.set_value(KbFilter {
+            q: search.get_untracked(),
+            module: module.get_untracked().parse().ok(),
+            visibility: visibility.get_untracked().parse().ok(),
+            status: status.get_untracked().parse().ok(),
+        });
+        let mut req = None;
+        list.update(|l| req = Some(l.reset()));
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    let load_more = move || {
+        let mut req = None;
+        list.update(|l| req = l.more());
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    reload();
+
+    let on_search = move |ev: leptos::ev::Event| {
+        search.set(event_target_value(&ev));
+        if let Some(Some(handle)) = debounce.try_get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(reload, SEARCH_DEBOUNCE);
+        debounce.set_value(handle.ok());
+    };
+    on_cleanup(move || {
+        if let Some(Some(handle)) = debounce.try_get_value() {
+            handle.clear();
+        }
+    });
+    let clear_filters = move || {
+        for s in [search, module, visibility, status] {
+            s.set(String::new());
+        }
+        reload();
+    };
+    let refilter = move |field: RwSignal<String>| {
+        Callback::new(move |v| {
+            field.set(v);
+            reload();
+        })
+    };
+
+    let phase = Memo::new(move |_| list.with(|l| l.phase()));
+    let has_more = Memo::new(move |_| list.with(|l| l.has_more()));
+    let more_loading = Signal::derive(move || list.with(|l| l.status == LoadStatus::LoadingMore));
+    let header = move || {
+        view! {
+            <thead>
+                <tr>
+                    <th scope="col">{i.tr(Key::KbTitle)}</th>
+                    <th scope="col">{i.tr(Key::TkModule)}</th>
+                    <th scope="col">{i.tr(Key::KbVisibility)}</th>
+                    <th scope="col">{i.tr(Key::Status)}</th>
+                    <th scope="col">{i.tr(Key::Updated)}</th>
+                </tr>
+            </thead>
+        }
+    };
+
+    view! {
+        <div class="page">
+            <header class="page-header">
+                <h1 data-testid="kb-heading">{i.tr(Key::KbNav)}</h1>
+                <a class="btn btn-primary" href="/kb/new" data-testid="kb-new">{i.tr(Key::KbNewArticle)}</a>
+            </header>
+            <div class="toolbar" role="search">
+                <div class="field field-grow">
+                    <label for="kb-list-search">{i.tr(Key::Search)}</label>
+                    <input
+                        type="search"
+                        id="kb-list-search"
+                        data-testid="kb-list-search"
+                        autocomplete="off"
+                        placeholder=i.tr(Key::KbSearchHint)
+                        prop:value=move || search.get()
+                        on:input=on_search
+                    />
+                </div>
+                <ChoiceSelect
+                    id="kb-filter-module"
+                    label=Key::TkModule
+                    choices=module_choices()
+                    value=module.into()
+                    any=Key::KbAnyModule
+                    on_pick=refilter(module)
+                />
+                <ChoiceSelect
+                    id="kb-filter-visibility"
+                    label=Key::KbVisibility
+                    choices=visibility_choices()
+                    value=visibility.into()
+                    any=Key::KbAnyVisibility
+                    on_pick=refilter(visibility)
+                />
+                <ChoiceSelect
+                    id="kb-filter-status"
+                    label=Key::Status
+                    choices=kb_status_choices()
+                    value=status.into()
+                    any=Key::KbNotArchived
+                    on_pick=refilter(status)
+                />
+            </div>
+            {move || match phase.get() {
+                Phase::Failed(e) => {
+                    view! { <ErrorState error=e on_retry=Callback::new(move |_| reload()) /> }.into_any()
+                }
+                Phase::Empty if filter.with_value(|f| f.is_unfiltered()) => view! {
+                    <div class="state" data-testid="kb-empty">
+                        <p>{i.tr(Key::KbNoArticles)}</p>
+                        <a class="btn btn-primary" href="/kb/new" data-testid="kb-empty-create">
+                            {i.tr(Key::KbNewArticle)}
+                        </a>
+                    </div>
+                }
+                .into_any(),
+                Phase::Empty => view! {
+                    <div class="state" data-testid="kb-no-match">
+                        <p>{i.tr(Key::NothingMatches)}</p>
+                        <button type="button" class="btn" data-testid="clear-filters" on:click=move |_| clear_filters()>
+                            {i.tr(Key::ClearFilters)}
+                        </button>
+                    </div>
+                }
+                .into_any(),
+                Phase::Loading => view! {
+                    <div class="table-wrap">
+                        <table class="table responsive" aria-busy="true">
+                            {header()}
+                            <tbody>
+                                <SkeletonRows rows=6 cols=5 />
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+                Phase::Rows => view! {
+                    <div class="table-wrap">
+                        <table class="table responsive" data-testid="kb-table">
+                            {header()}
+                            <tbody>
+                                <For
+                                    each=move || list.with(|l| l.items.clone())
+                                    key=|a| (a.id, a.version)
+                                    children=move |a| view! { <KbRow article=a /> }
+                                />
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+            }}
+            {move || {
+                list.with(|l| l.more_error().cloned())
+                    .map(|e| {
+                        view! {
+                            <div class="banner banner-error" role="alert" data-testid="load-more-error">
+                                {i.error_of(e)}
+                            </div>
+                        }
+                    })
+            }}
+            {move || {
+                has_more
+                    .get()
+                    .then(|| {
+                        view! {
+                            <div class="load-more">
+                                <button
+                                    type="button"
+                                    class="btn"
+                                    data-testid="load-more"
+                                    disabled=move || list.with(|l| l.is_loading())
+                                    on:click=move |_| load_more()
+                                >
+                                    {i.tr_when(more_loading, Key::Loading, Key::LoadMore)}
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn KbRow(article: KbArticleSummary) -> impl IntoView {
+    let i = use_i18n();
+    let href = format!("/kb/{}", article.id);
+    view! {
+        <tr data-testid="kb-row" data-article-id=article.id.to_string()>
+            <td data-label=i.tr(Key::KbTitle)>
+                <a href=href data-testid="kb-row-link">{article.title}</a>
+                <p class="muted excerpt">{article.excerpt}</p>
+            </td>
+            <td data-label=i.tr(Key::TkModule)>{i.tr(module_key(article.module))}</td>
+            <td data-label=i.tr(Key::KbVisibility)>
+                <span class=format!("badge visibility-{}", article.visibility.as_str())>
+                    {i.tr(visibility_key(article.visibility))}
+                </span>
+            </td>
+            <td data-label=i.tr(Key::Status)>
+                <span class=format!("badge kb-{}", article.status.as_str())>{i.tr(kb_status_key(article.status))}</span>
+            </td>
+            <td data-label=i.tr(Key::Updated)>{i.date_of(article.updated_at)}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,223 @@
+//! `/portal/kb`: searching the public manual (操作手册) by text and module;
+//! `/portal/kb/{id}`: one article.
+
+use leptos::prelude::*;
+use shared::kb::PortalKbArticle;
+use shared::{ErpModule, ErrorCode};
+
+use crate::api::{self, ApiErr, KB_PAGE};
+use crate::components::load::load;
+use crate::components::states::{ErrorState, SkeletonCard};
+use crate::i18n::{module_key, use_i18n, Key};
+use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
+use crate::logic::portal::SUGGEST_DEBOUNCE;
+use crate::pages::portal_common::ArticleBody;
+use crate::pages::ticket_common::{module_choices, ChoiceSelect};
+
+#[component]
+pub fn PortalKbPage() -> impl IntoView {
+    let i = use_i18n();
+    let text = RwSignal::new(String::new());
+    let module = RwSignal::new(String::new());
+    let list = RwSignal::new(ListState::<PortalKbArticle, ApiErr>::default());
+    let debounce = StoredValue::new(None::<TimeoutHandle>);
+    // The search the list shows (text, module).
+    let applied = StoredValue::new((String::new(), None::<ErpModule>));
+
+    let fetch = move |req: Request| {
+        let (q, m) = applied.get_value();
+        crate::task::spawn(async move {
+            let result = api::portal_kb_search(&q, m, KB_PAGE, req.cursor.as_deref()).await;
+            list.update(|l| {
+                l.apply(&req, result);
+            });
+        });
+    };
+    let reload = move || {
+        applied.set_value((
+            text.get_untracked().trim().to_string(),
+            module.get_untracked().parse().ok(),
+        ));
+        let mut req = None;
+        list.update(|l| req = Some(l.reset()));
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    let load_more = move || {
+        let mut req = None;
+        list.update(|l| req = l.more());
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    reload();
+
+    let on_search = move |ev: leptos::ev::Event| {
+        text.set(event_target_value(&ev));
+        if let Some(Some(handle)) = debounce.try_get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(reload, SUGGEST_DEBOUNCE);
+        debounce.set_value(handle.ok());
+    };
+    on_cleanup(move || {
+        if let Some(Some(handle)) = debounce.try_get_value() {
+            handle.clear();
+        }
+    });
+
+    let phase = Memo::new(move |_| list.with(|l| l.phase()));
+    let has_more = Memo::new(move |_| list.with(|l| l.has_more()));
+    let more_loading = Signal::derive(move || list.with(|l| l.status == LoadStatus::LoadingMore));
+
+    view! {
+        <div class="page">
+            <header class="page-header">
+                <div>
+                    <h1 data-testid="portal-kb-heading">{i.tr(Key::PtManual)}</h1>
+                    <p class="muted">{i.tr(Key::PtManualIntro)}</p>
+                </div>
+            </header>
+            <form class="toolbar" role="search" on:submit=move |ev| {
+                ev.prevent_default();
+                reload();
+            }>
+                <div class="field field-grow">
+                    <label for="kb-search">{i.tr(Key::Search)}</label>
+                    <input
+                        type="search"
+                        id="kb-search"
+                        data-testid="kb-search"
+                        autocomplete="off"
+                        placeholder=i.tr(Key::PtSearchManualHint)
+                        prop:value=move || text.get()
+                        on:input=on_search
+                    />
+                </div>
+                <ChoiceSelect
+                    id="kb-module"
+                    label=Key::TkModule
+                    choices=module_choices()
+                    value=module.into()
+                    any=Key::KbAnyModule
+                    on_pick=Callback::new(move |v| {
+                        module.set(v);
+                        reload();
+                    })
+                />
+            </form>
+            {move || match phase.get() {
+                Phase::Failed(e) => {
+                    view! { <ErrorState error=e on_retry=Callback::new(move |_| reload()) /> }.into_any()
+                }
+                Phase::Empty => view! {
+                    <div class="state" data-testid="kb-empty">
+                        <p>{i.tr(Key::PtManualNothing)}</p>
+                        <a class="btn" href="/portal/tickets/new" data-testid="kb-raise-ticket">{i.tr(Key::PtNewTicket)}</a>
+                    </div>
+                }
+                .into_any(),
+                Phase::Loading => view! { <SkeletonCard /> }.into_any(),
+                Phase::Rows => view! {
+                    <ul class="results" data-testid="kb-results">
+                        <For
+                            each=move || list.with(|l| l.items.clone())
+                            key=|a| a.id
+                            children=move |a| view! { <ResultItem article=a /> }
+                        />
+                    </ul>
+                }
+                .into_any(),
+            }}
+            {move || {
+                list.with(|l| l.more_error().cloned())
+                    .map(|e| {
+                        view! {
+                            <div class="banner banner-error" role="alert" data-testid="load-more-error">
+                                {i.error_of(e)}
+                            </div>
+                        }
+                    })
+            }}
+            {move || {
+                has_more
+                    .get()
+                    .then(|| {
+                        view! {
+                            <div class="load-more">
+                                <button
+                                    type="button"
+                                    class="btn"
+                                    data-testid="load-more"
+                                    disabled=move || list.with(|l| l.is_loading())
+                                    on:click=move |_| load_more()
+                                >
+                                    {i.tr_when(more_loading, Key::Loading, Key::LoadMore)}
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn ResultItem(article: PortalKbArticle) -> impl IntoView {
+    let i = use_i18n();
+    let href = format!("/portal/kb/{}", article.id);
+    view! {
+        <li class="card result" data-testid="kb-result" data-article-id=article.id.to_string()>
+            <a href=href data-testid="kb-result-link"><strong>{article.title}</strong></a>
+            <p class="muted">{article.excerpt}</p>
+            <p class="result-meta">
+                <span class="chip">{i.tr(module_key(article.module))}</span>
+                " "
+                <span class="muted">{i.date_of(article.updated_at)}</span>
+            </p>
+        </li>
+    }
+}
+
+#[component]
+pub fn PortalArticlePage(id: i64) -> impl IntoView {
+    let i = use_i18n();
+    let article = load(move || api::portal_kb_article(id));
+    view! {
+        <div class="page">
+            <nav class="breadcrumbs" aria-label=i.tr(Key::Breadcrumbs)>
+                <a href="/portal/kb" data-testid="kb-back">{i.tr(Key::PtBackToManual)}</a>
+            </nav>
+            {move || match article.value.get() {
+                None => view! { <SkeletonCard /> }.into_any(),
+                Some(Err(e)) if e.is(ErrorCode::NotFound) => view! {
+                    <div class="state" data-testid="kb-article-not-found">
+                        <p>{i.tr(Key::KbNotFound)}</p>
+                        <a class="btn" href="/portal/kb">{i.tr(Key::PtBackToManual)}</a>
+                    </div>
+                }
+                .into_any(),
+                Some(Err(e)) => view! { <ErrorState error=e on_retry=article.reload /> }.into_any(),
+                Some(Ok(a)) => view! {
+                    <article class="card article" data-testid="kb-article">
+                        <h1 data-testid="kb-article-title">{a.title}</h1>
+                        <p class="result-meta">
+                            <span class="chip">{i.tr(module_key(a.module))}</span>
+                            " "
+                            <span class="muted">{i.date_of(a.updated_at)}</span>
+                        </p>
+                        <ArticleBody body_html=a.body_html faq=a.faq />
+                    </article>
+                    <section class="card" data-testid="kb-still-stuck">
+                        <p>{i.tr(Key::PtStillStuck)}</p>
+                        <a class="btn btn-primary" href="/portal/tickets/new" data-testid="kb-raise-ticket">
+                            {i.tr(Key::PtNewTicket)}
+                        </a>
+                    </section>
+                }
+                .into_any(),
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,166 @@
+//! `/portal/tickets`: the user's tickets (a customer admin's: the whole
+//! account's; the server decides), newest first, with "load more".
+
+use leptos::prelude::*;
+use shared::tickets::PortalTicket;
+use shared::Role;
+
+use crate::api::{self, ApiErr};
+use crate::components::states::{ErrorState, SkeletonRows};
+use crate::i18n::{use_i18n, Key};
+use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
+use crate::pages::ticket_common::StatusBadge;
+use crate::session::use_session;
+
+#[component]
+pub fn PortalTicketsPage() -> impl IntoView {
+    let i = use_i18n();
+    let session = use_session();
+    let list = RwSignal::new(ListState::<PortalTicket, ApiErr>::default());
+
+    let fetch = move |req: Request| {
+        crate::task::spawn(async move {
+            let result = api::portal_tickets(req.cursor.as_deref()).await;
+            list.update(|l| {
+                l.apply(&req, result);
+            });
+        });
+    };
+    let reload = move || {
+        let mut req = None;
+        list.update(|l| req = Some(l.reset()));
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    let load_more = move || {
+        let mut req = None;
+        list.update(|l| req = l.more());
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    reload();
+
+    let heading = move || {
+        let key = if session.role() == Some(Role::CustomerAdmin) {
+            Key::PtAccountTickets
+        } else {
+            Key::PtMyTickets
+        };
+        i.t(key)
+    };
+    let phase = Memo::new(move |_| list.with(|l| l.phase()));
+    let has_more = Memo::new(move |_| list.with(|l| l.has_more()));
+    let more_loading = Signal::derive(move || list.with(|l| l.status == LoadStatus::LoadingMore));
+    let header = move || {
+        view! {
+            <thead>
+                <tr>
+                    <th scope="col">{i.tr(Key::TkNumber)}</th>
+                    <th scope="col">{i.tr(Key::TkSubject)}</th>
+                    <th scope="col">{i.tr(Key::Status)}</th>
+                    <th scope="col">{i.tr(Key::Updated)}</th>
+                </tr>
+            </thead>
+        }
+    };
+
+    view! {
+        <div class="page">
+            <header class="page-header">
+                <h1 data-testid="portal-tickets-heading">{heading}</h1>
+                <a class="btn btn-primary" href="/portal/tickets/new" data-testid="portal-new-ticket">
+                    {i.tr(Key::PtNewTicket)}
+                </a>
+            </header>
+            {move || match phase.get() {
+                Phase::Failed(e) => {
+                    view! { <ErrorState error=e on_retry=Callback::new(move |_| reload()) /> }.into_any()
+                }
+                Phase::Empty => view! {
+                    <div class="state" data-testid="portal-tickets-empty">
+                        <p>{i.tr(Key::PtNoTickets)}</p>
+                        <a class="btn btn-primary" href="/portal/tickets/new" data-testid="empty-create-ticket">
+                            {i.tr(Key::PtRaiseFirst)}
+                        </a>
+                    </div>
+                }
+                .into_any(),
+                Phase::Loading => view! {
+                    <div class="table-wrap">
+                        <table class="table responsive" aria-busy="true">
+                            {header()}
+                            <tbody>
+                                <SkeletonRows rows=4 cols=4 />
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+                Phase::Rows => view! {
+                    <div class="table-wrap">
+                        <table class="table responsive" data-testid="portal-tickets-table">
+                            {header()}
+                            <tbody>
+                                <For
+                                    each=move || list.with(|l| l.items.clone())
+                                    key=|t| (t.id, t.updated_at)
+                                    children=move |t| view! { <TicketRow ticket=t /> }
+                                />
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+            }}
+            {move || {
+                list.with(|l| l.more_error().cloned())
+                    .map(|e| {
+                        view! {
+                            <div class="banner banner-error" role="alert" data-testid="load-more-error">
+                                {i.error_of(e)}
+                            </div>
+                        }
+                    })
+            }}
+            {move || {
+                has_more
+                    .get()
+                    .then(|| {
+                        view! {
+                            <div class="load-more">
+                                <button
+                                    type="button"
+                                    class="btn"
+                                    data-testid="load-more"
+                                    disabled=move || list.with(|l| l.is_loading())
+                                    on:click=move |_| load_more()
+                                >
+                                    {i.tr_when(more_loading, Key::Loading, Key::LoadMore)}
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn TicketRow(ticket: PortalTicket) -> impl IntoView {
+    let i = use_i18n();
+    let href = format!("/portal/tickets/{}", ticket.id);
+    view! {
+        <tr data-testid="portal-ticket-row" data-ticket-id=ticket.id.to_string()>
+            <td data-label=i.tr(Key::TkNumber)>{format!("#{}", ticket.number)}</td>
+            <td data-label=i.tr(Key::TkSubject)>
+                <a href=href data-testid="portal-ticket-link">{ticket.subject}</a>
+            </td>
+            <td data-label=i.tr(Key::Status)>
+                <StatusBadge status=ticket.status />
+            </td>
+            <td data-label=i.tr(Key::Updated)>{i.datetime_of(ticket.updated_at)}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,357 @@
+//! `/tickets`: the staff ticket queue. Saved views as tabs (all, mine,
+//! unassigned, breaching soon), filters in the URL's query string, SLA
+//! countdowns, and "load more" paging.
+
+use leptos::prelude::*;
+use shared::tickets::Ticket;
+
+use crate::api::{self, ApiErr};
+use crate::components::states::{ErrorState, SkeletonRows};
+use crate::i18n::{module_key, use_i18n, Key};
+use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
+use crate::logic::tickets::{is_breached, resolution_countdown, QueueView, TicketQuery};
+use crate::pages::accounts::Directory;
+use crate::pages::ticket_common::{
+    module_choices, priority_choices, status_choices, ticking_now, Accounts, ChoiceSelect,
+    PriorityBadge, SlaCountdown, StatusBadge,
+};
+use crate::router::{redirect, use_location};
+use crate::session::use_session;
+
+fn view_key(v: QueueView) -> Key {
+    match v {
+        QueueView::All => Key::TkViewAll,
+        QueueView::Mine => Key::TkViewMine,
+        QueueView::Unassigned => Key::TkViewUnassigned,
+        QueueView::BreachingSoon => Key::TkViewBreachingSoon,
+    }
+}
+
+#[component]
+pub fn TicketsPage() -> impl IntoView {
+    let i = use_i18n();
+    let location = use_location();
+    let session = use_session();
+    let me = Memo::new(move |_| session.user().map(|u| u.id));
+    let query = Memo::new(move |_| TicketQuery::from_search(&location.search.get()));
+    let list = RwSignal::new(ListState::<Ticket, ApiErr>::default());
+    let directory = Directory::load();
+    let accounts = Accounts::load();
+    let now = ticking_now();
+
+    let fetch = move |req: Request| {
+        let q = query.get_untracked();
+        crate::task::spawn(async move {
+            let result = api::list_tickets(&q, req.cursor.as_deref()).await;
+            list.update(|l| {
+                l.apply(&req, result);
+            });
+        });
+    };
+    let reload = move || {
+        let mut req = None;
+        list.update(|l| req = Some(l.reset()));
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    let load_more = move || {
+        let mut req = None;
+        list.update(|l| req = l.more());
+        if let Some(req) = req {
+            fetch(req);
+        }
+    };
+    // The URL holds the filters: any change of it starts the list over.
+    Effect::new(move |_| {
+        query.track();
+        reload();
+    });
+    let refilter = move |change: &dyn Fn(&mut TicketQuery)| {
+        let mut next = query.get_untracked();
+        change(&mut next);
+        redirect(&next.href());
+    };
+
+    let phase = Memo::new(move |_| list.with(|l| l.phase()));
+    let has_more = Memo::new(move |_| list.with(|l| l.has_more()));
+    let more_loading = Signal::derive(move || list.with(|l| l.status == LoadStatus::LoadingMore));
+    let header = move || {
+        view! {
+            <thead>
+                <tr>
+                    <th scope="col">{i.tr(Key::TkNumber)}</th>
+                    <th scope="col">{i.tr(Key::TkSubject)}</th>
+                    <th scope="col">{i.tr(Key::TkAccount)}</th>
+                    <th scope="col">{i.tr(Key::TkModule)}</th>
+                    <th scope="col">{i.tr(Key::TkPriority)}</th>
+                    <th scope="col">{i.tr(Key::Status)}</th>
+                    <th scope="col">{i.tr(Key::TkTier)}</th>
+                    <th scope="col">{i.tr(Key::TkAssignee)}</th>
+                    <th scope="col">{i.tr(Key::TkSla)}</th>
+                </tr>
+            </thead>
+        }
+    };
+    let text_of = move |f: fn(&TicketQuery) -> Option<&'static str>| {
+        Signal::derive(move || query.with(|q| f(q).unwrap_or_default().to_string()))
+    };
+    let owners = directory.owners();
+
+    view! {
+        <div class="page">
+            <header class="page-header">
+                <h1 data-testid="tickets-heading">{i.tr(Key::TkNav)}</h1>
+                <a class="btn btn-primary" href="/tickets/new" data-testid="new-ticket">
+                    {i.tr(Key::TkNew)}
+                </a>
+            </header>
+
+            <nav class="tabs" aria-label=i.tr(Key::TkViews) data-testid="ticket-views">
+                {QueueView::ALL
+                    .into_iter()
+                    .map(|v| {
+                        let current = move || {
+                            (QueueView::of(&query.get(), me.get()) == Some(v)).then_some("page")
+                        };
+                        view! {
+                            <a
+                                class="tab"
+                                href=move || v.query(me.get()).href()
+                                data-testid=format!("view-{}", v.slug())
+                                aria-current=current
+                            >
+                                {i.tr(view_key(v))}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+
+            <div class="toolbar" role="search" data-testid="ticket-filters">
+                <ChoiceSelect
+                    id="filter-status"
+                    label=Key::Status
+                    choices=status_choices()
+                    any=Key::TkAnyStatus
+                    value=text_of(|q| q.status.map(|s| s.as_str()))
+                    on_pick=Callback::new(move |v: String| refilter(&|q| q.status = v.parse().ok()))
+                />
+                <ChoiceSelect
+                    id="filter-module"
+                    label=Key::TkModule
+                    choices=module_choices()
+                    any=Key::TkAnyModule
+                    value=text_of(|q| q.module.map(|m| m.as_str()))
+                    on_pick=Callback::new(move |v: String| refilter(&|q| q.module = v.parse().ok()))
+                />
+                <ChoiceSelect
+                    id="filter-priority"
+                    label=Key::TkPriority
+                    choices=priority_choices()
+                    any=Key::TkAnyPriority
+                    value=text_of(|q| q.priority.map(|p| p.as_str()))
+                    on_pick=Callback::new(move |v: String| refilter(&|q| q.priority = v.parse().ok()))
+                />
+                <div class="field">
+                    <label for="filter-assignee">{i.tr(Key::TkAssignee)}</label>
+                    <select
+                        id="filter-assignee"
+                        data-testid="filter-assignee"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            refilter(&|q| q.set_assignee_value(&v));
+                        }
+                    >
+                        <option value="" prop:selected=move || query.with(|q| q.assignee_value().is_empty())>
+                            {i.tr(Key::TkAnyone)}
+                        </option>
+                        <option value="none" prop:selected=move || query.with(|q| q.unassigned)>
+                            {i.tr(Key::Unassigned)}
+                        </option>
+                        {move || {
+                            owners
+                                .get()
+                                .into_iter()
+                                .map(|u| {
+                                    let id = u.id;
+                                    view! {
+                                        <option
+                                            value=id.to_string()
+                                            prop:selected=move || query.with(|q| q.assignee_id == Some(id))
+                                        >
+                                            {u.name}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="filter-account">{i.tr(Key::TkAccount)}</label>
+                    <select
+                        id="filter-account"
+                        data-testid="filter-account"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            refilter(&|q| q.account_id = v.parse().ok());
+                        }
+                    >
+                        <option value="" prop:selected=move || query.with(|q| q.account_id.is_none())>
+                            {i.tr(Key::TkAnyAccount)}
+                        </option>
+                        {move || {
+                            accounts
+                                .options()
+                                .into_iter()
+                                .map(|(id, name)| {
+                                    view! {
+                                        <option
+                                            value=id.to_string()
+                                            prop:selected=move || query.with(|q| q.account_id == Some(id))
+                                        >
+                                            {name}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </div>
+                <ChoiceSelect
+                    id="filter-breached"
+                    label=Key::TkSlaFilter
+                    choices=vec![("true", Key::TkBreachedOnly), ("false", Key::TkNotBreached)]
+                    any=Key::TkAnySla
+                    value=text_of(|q| q.breached.map(|b| if b { "true" } else { "false" }))
+                    on_pick=Callback::new(move |v: String| refilter(&|q| q.breached = v.parse().ok()))
+                />
+            </div>
+
+            {move || match phase.get() {
+                Phase::Failed(e) => view! { <ErrorState error=e on_retry=Callback::new(move |_| reload()) /> }.into_any(),
+                Phase::Empty if query.with_untracked(TicketQuery::is_unfiltered) => view! {
+                    <div class="state" data-testid="tickets-empty">
+                        <p>{i.tr(Key::TkNoTickets)}</p>
+                        <a class="btn btn-primary" href="/tickets/new" data-testid="empty-new-ticket">
+                            {i.tr(Key::TkNew)}
+                        </a>
+                    </div>
+                }
+                .into_any(),
+                Phase::Empty => view! {
+                    <div class="state" data-testid="tickets-no-match">
+                        <p>{i.tr(Key::NothingMatches)}</p>
+                        <a class="btn" href="/tickets" data-testid="clear-filters">
+                            {i.tr(Key::ClearFilters)}
+                        </a>
+                    </div>
+                }
+                .into_any(),
+                Phase::Loading => view! {
+                    <div class="table-wrap">
+                        <table class="table responsive" aria-busy="true">
+                            {header()}
+                            <tbody>
+                                <SkeletonRows rows=6 cols=9 />
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+                Phase::Rows => view! {
+                    <div class="table-wrap">
+                        <table class="table responsive" data-testid="tickets-table">
+                            {header()}
+                            <tbody>
+                                <For
+                                    each=move || list.with(|l| l.items.clone())
+                                    key=|t| (t.id, t.version)
+                                    children=move |t| view! { <TicketRow ticket=t directory accounts now /> }
+                                />
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+            }}
+            {move || {
+                list.with(|l| l.more_error().cloned())
+                    .map(|e| {
+                        view! {
+                            <div class="banner banner-error" role="alert" data-testid="load-more-error">
+                                {i.error_of(e)}
+                            </div>
+                        }
+                    })
+            }}
+            {move || {
+                has_more
+                    .get()
+                    .then(|| {
+                        view! {
+                            <div class="load-more">
+                                <button
+                                    type="button"
+                                    class="btn"
+                                    data-testid="load-more"
+                                    disabled=move || list.with(|l| l.is_loading())
+                                    on:click=move |_| load_more()
+                                >
+                                    {i.tr_when(more_loading, Key::Loading, Key::LoadMore)}
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn TicketRow(
+    ticket: Ticket,
+    directory: Directory,
+    accounts: Accounts,
+    now: RwSignal<chrono::DateTime<chrono::Utc>>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let href = format!("/tickets/{}", ticket.id);
+    let (account_id, assignee_id, module) = (ticket.account_id, ticket.assignee_id, ticket.module);
+    let tier = ticket.tier.to_string();
+    let t = StoredValue::new(ticket.clone());
+    let countdown = Signal::derive(move || t.with_value(|t| resolution_countdown(t, now.get())));
+    let breached = Signal::derive(move || t.with_value(|t| is_breached(t, now.get())));
+    view! {
+        <tr
+            data-testid="ticket-row"
+            data-ticket-id=ticket.id.to_string()
+            data-ticket-number=ticket.number.to_string()
+            class:row-breached=breached
+        >
+            <td data-label=i.tr(Key::TkNumber)>
+                <a href=href.clone() data-testid="ticket-number">{format!("#{}", ticket.number)}</a>
+            </td>
+            <td data-label=i.tr(Key::TkSubject)>
+                <a href=href data-testid="ticket-link">{ticket.subject}</a>
+            </td>
+            <td data-label=i.tr(Key::TkAccount)>
+                <a href=format!("/accounts/{account_id}")>{move || accounts.name_of(account_id)}</a>
+            </td>
+            <td data-label=i.tr(Key::TkModule)>{i.tr(module_key(module))}</td>
+            <td data-label=i.tr(Key::TkPriority)><PriorityBadge priority=ticket.priority /></td>
+            <td data-label=i.tr(Key::Status)><StatusBadge status=ticket.status /></td>
+            <td data-label=i.tr(Key::TkTier)>{move || i.f(Key::TkTierN, &[&tier])}</td>
+            <td data-label=i.tr(Key::TkAssignee) data-testid="ticket-assignee">
+                {move || match assignee_id {
+                    None => i.t(Key::Unassigned).to_string(),
+                    Some(id) => directory.name_of(Some(id)).unwrap_or_else(|| format!("#{id}")),
+                }}
+            </td>
+            <td data-label=i.tr(Key::TkSla)>
+                <SlaCountdown countdown breached testid="ticket-sla" />
+            </td>
+        </tr>
+    }
+}
