@@ -201,3 +201,148 @@ async fn a_reload_keeps_the_session_through_the_refresh_cookie() {
     })
     .await;
 }
+
+async fn log_out(h: &Harness) -> anyhow::Result<()> {
+    h.click("user-menu").await.ok();
+    h.click("logout").await?;
+    h.wait_for_path("/login").await?;
+    Ok(())
+}
+
+/// Waits until the element's text contains `needle`.
+async fn wait_for_text_in(h: &Harness, testid: &str, needle: &str) -> anyhow::Result<String> {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(element) = h.testid(testid).await {
+            last = element.text().await.unwrap_or_default();
+            if last.contains(needle) {
+                return Ok(last);
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("{testid} never showed {needle:?}; it shows {last:?}")
+}
+
+#[actix_web::test]
+async fn a_customer_raises_a_ticket_with_a_kb_suggestion_staff_answer_and_the_customer_rates() {
+    scenario("ticket_journey", async |h| {
+        server::seed::demo(&h.state.db).await?;
+        let password = server::seed::DEMO_PASSWORD;
+
+        // Staff publish a public article for the sales module.
+        log_in(h, server::seed::DEMO_ADMIN, password).await?;
+        h.wait_for_path("/accounts").await?;
+        h.goto("/kb/new").await?;
+        h.fill("kb-title", "销售订单审核后如何修改").await?;
+        select_value(h, "kb-module", "sales").await?;
+        select_value(h, "kb-visibility", "public").await?;
+        select_value(h, "kb-status", "published").await?;
+        h.fill(
+            "kb-body",
+            "已审核的销售订单需先**反审核**，由主管批准后再修改。",
+        )
+        .await?;
+        h.click("kb-save").await?;
+        h.wait_for_path("/kb/").await?;
+        log_out(h).await?;
+
+        // The customer types a ticket and is offered the article.
+        log_in(h, "portal@demo.steward.local", password).await?;
+        h.wait_for_path("/portal").await?;
+        h.goto("/portal/tickets/new").await?;
+        select_value(h, "ticket-module", "sales").await?;
+        h.fill("ticket-subject", "销售订单审核后无法修改").await?;
+        let suggestion = h
+            .testid("kb-suggestion")
+            .await
+            .context("a KB suggestion while typing")?;
+        ensure!(
+            suggestion.text().await?.contains("销售订单审核后如何修改"),
+            "the suggestion is the sales article"
+        );
+        suggestion.click().await?;
+        wait_for_text_in(h, "kb-article-panel", "反审核").await?;
+        h.fill(
+            "ticket-description",
+            "订单 SO-2026-118 审核后客户要求改数量。",
+        )
+        .await?;
+        h.click("ticket-submit").await?;
+        let mut id = None;
+        for _ in 0..100 {
+            let path = h.browser.current_url().await?.path().to_string();
+            if let Ok(n) = path.trim_start_matches("/portal/tickets/").parse::<i64>() {
+                id = Some(n);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let id = id.context("the new ticket's page opens")?;
+        log_out(h).await?;
+
+        // Staff find it in the queue, reply publicly, add an internal note
+        // and resolve it.
+        log_in(h, server::seed::DEMO_ADMIN, password).await?;
+        h.wait_for_path("/accounts").await?;
+        h.goto("/tickets").await?;
+        let row = h
+            .css(&format!(
+                "[data-testid=\"ticket-row\"][data-ticket-id=\"{id}\"]"
+            ))
+            .await
+            .context("the new ticket is in the queue")?;
+        ensure!(
+            row.text().await?.contains("销售订单审核后无法修改"),
+            "the row shows the subject"
+        );
+        row.find(Locator::Css("[data-testid=\"ticket-link\"]"))
+            .await?
+            .click()
+            .await?;
+        h.wait_for_path(&format!("/tickets/{id}")).await?;
+        h.fill("comment-body", "请先在订单上点“反审核”，再修改数量。")
+            .await?;
+        h.click("comment-submit").await?;
+        wait_for_text_in(h, "comments", "反审核").await?;
+        h.click("internal-toggle").await?;
+        h.fill("comment-body", "内部：客户上月已出现同类问题")
+            .await?;
+        h.click("comment-submit").await?;
+        wait_for_text_in(h, "comments", "客户上月已出现同类问题").await?;
+        let note = h
+            .css("[data-testid=\"comment\"][data-internal=\"true\"]")
+            .await
+            .context("the internal note is marked as internal")?;
+        ensure!(
+            note.text().await?.contains("客户上月"),
+            "the internal note carries its text"
+        );
+        select_value(h, "status-select", "resolved").await?;
+        h.click("status-apply").await?;
+        h.css("[data-testid=\"ticket-status\"] [data-status=\"resolved\"]")
+            .await
+            .context("the ticket shows resolved")?;
+        log_out(h).await?;
+
+        // The customer sees the reply, never the note, and rates.
+        log_in(h, "portal@demo.steward.local", password).await?;
+        h.wait_for_path("/portal").await?;
+        h.goto(&format!("/portal/tickets/{id}/satisfaction"))
+            .await?;
+        wait_for_text_in(h, "comments", "反审核").await?;
+        ensure!(
+            !h.body_text().await?.contains("客户上月已出现同类问题"),
+            "the internal note never reaches the portal"
+        );
+        h.click("rating-5").await?;
+        h.click("rating-submit").await?;
+        let given = h.testid("rating-given").await?;
+        ensure!(
+            given.attr("data-rating").await?.as_deref() == Some("5"),
+            "the rating is shown as given"
+        );
+        Ok(())
+    })
+    .await;
+}

@@ -107,3 +107,12 @@ pub async fn update_workspace_settings(req: &UpdateWorkspaceSettings) -> Result<
 pub async fn portal_account() -> Result<PortalAccount, ApiErr> {
     decode(&call(Method::GET, "/portal/account".into(), None).await?)
 }
+
+/// Records the signed-in user's language (`zh-CN` or `en`), which their
+/// e-mail follows.
+pub async fn set_locale(tag: &str) -> Result<(), ApiErr> {
+    let body = serde_json::json!({ "locale": tag });
+    call(Method::PATCH, "/me".into(), json(&body)?)
+        .await
+        .map(drop)
+}

@@ -74,6 +74,20 @@ pub async fn portal_kb_search(
     decode(&call(Method::GET, path, None).await?)
 }
 
+/// Suggestions for a sentence being typed: articles sharing any
+/// two-character word with it, best first.
+pub async fn portal_kb_suggest(
+    q: &str,
+    module: Option<ErpModule>,
+    limit: u64,
+) -> Result<Page<PortalKbArticle>, ApiErr> {
+    let path = format!(
+        "/portal/kb/search{}&match=any",
+        kb_search_query(q, module, limit, None)
+    );
+    decode(&call(Method::GET, path, None).await?)
+}
+
 pub async fn portal_kb_article(id: i64) -> Result<PortalKbArticle, ApiErr> {
     decode(&call(Method::GET, format!("/portal/kb/articles/{id}"), None).await?)
 }

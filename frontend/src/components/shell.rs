@@ -7,18 +7,28 @@ use shared::Role;
 
 use crate::i18n::{role_key, use_i18n, Key, Lang};
 use crate::router::{navigate, use_location};
-use crate::session::use_session;
+use crate::session::{use_session, Status};
 
 /// The language switch (a `<select>`: keyboard- and screen-reader-friendly).
 #[component]
 pub fn LangSwitch() -> impl IntoView {
     let i = use_i18n();
+    let session = use_session();
     view! {
         <label class="lang-switch">
             <span class="visually-hidden">{i.tr(Key::Language)}</span>
             <select
                 data-testid="lang-switch"
-                on:change=move |ev| i.set(Lang::from_tag(&event_target_value(&ev)))
+                on:change=move |ev| {
+                    let lang = Lang::from_tag(&event_target_value(&ev));
+                    i.set(lang);
+                    // Signed in: e-mail follows the choice too.
+                    if session.status.with_untracked(|s| matches!(s, Status::SignedIn(_))) {
+                        crate::task::spawn(async move {
+                            let _ = crate::api::set_locale(lang.tag()).await;
+                        });
+                    }
+                }
             >
                 {Lang::ALL
                     .iter()

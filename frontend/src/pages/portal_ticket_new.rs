@@ -58,7 +58,7 @@ pub fn PortalNewTicketPage() -> impl IntoView {
         let m = module.get_untracked().parse::<ErpModule>().ok();
         searching.set(true);
         crate::task::spawn(async move {
-            let result = api::portal_kb_search(&text, m, SUGGEST_LIMIT, None).await;
+            let result = api::portal_kb_suggest(&text, m, SUGGEST_LIMIT).await;
             if generation.try_get_value() != Some(mine) {
                 return;
             }

@@ -142,6 +142,12 @@ pub struct PortalKbFilter {
     /// the newest articles.
     pub q: Option<String>,
     pub module: Option<ErpModule>,
+    /// `all` (default): every word must occur. `any`: articles sharing any
+    /// two-character word with `q` (suggestions while a customer types a
+    /// whole sentence), those sharing most with their title first.
+    #[serde(rename = "match")]
+    #[param(rename = "match")]
+    pub match_mode: Option<search::MatchMode>,
 }
 
 /// Runs a ranked search and loads the page's articles in rank order.
@@ -184,6 +190,7 @@ pub async fn list(
 ) -> AppResult<Page<KbArticleSummary>> {
     let terms = search::terms(filter.q.as_deref())?;
     let scope = Scope {
+        any: false,
         workspace_id: actor.workspace_id,
         module: filter.module,
         visibility: filter.visibility,
@@ -390,12 +397,16 @@ pub async fn portal_search(
     filter: PortalKbFilter,
     page: PageQuery,
 ) -> AppResult<Page<PortalKbArticle>> {
-    let terms = search::terms(filter.q.as_deref())?;
+    let mut terms = search::terms(filter.q.as_deref())?;
+    if filter.match_mode == Some(search::MatchMode::Any) {
+        terms = search::any_terms(&terms);
+    }
     let scope = Scope {
         workspace_id: actor.workspace_id,
         module: filter.module,
         visibility: Some(KbVisibility::Public),
         status: Some(KbStatus::Published),
+        any: filter.match_mode == Some(search::MatchMode::Any),
     };
     let (rows, next_cursor) = search_page(&db.read, scope, &terms, &page).await?;
     Ok(Page {

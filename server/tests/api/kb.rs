@@ -1057,3 +1057,51 @@ async fn search_over_hundreds_of_articles_returns_the_right_ones() {
         published_expected
     );
 }
+
+#[actix_web::test]
+async fn suggestions_for_a_typed_sentence_share_any_word_and_rank_by_title() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "kb-any@x.cn").await;
+    let (_, customer) = app.portal_user(&admin, "kb-any@kehu.cn", "1").await;
+    published(&app, &admin.token, "sales", "销售订单审核后如何修改", "先反审核，再修改。").await;
+    published(&app, &admin.token, "sales", "客户信用额度设置", "超出额度的销售订单需要审核。").await;
+    published(&app, &admin.token, "finance", "凭证过账", "月末结账前过账。").await;
+    article(
+        &app,
+        &admin.token,
+        json!({"module": "sales", "title": "内部：订单审核口径", "body": "销售订单审核（内部）",
+               "visibility": "internal", "status": "published"}),
+    )
+    .await;
+    let sentence = enc("销售订单审核后无法修改");
+    // All words: the whole sentence occurs nowhere.
+    assert!(portal_search(&app, &customer.token, &format!("q={sentence}"))
+        .await
+        .is_empty());
+    // Any word: both sales articles, the one sharing most with its title
+    // first; never the internal one, never an unrelated one.
+    assert_eq!(
+        portal_search(&app, &customer.token, &format!("q={sentence}&match=any")).await,
+        vec!["销售订单审核后如何修改", "客户信用额度设置"]
+    );
+    assert_eq!(
+        portal_search(
+            &app,
+            &customer.token,
+            &format!("q={sentence}&match=any&module=finance")
+        )
+        .await,
+        Vec::<String>::new()
+    );
+    // Latin text keeps all-words matching; a bad mode is a 422.
+    assert!(portal_search(&app, &customer.token, "q=voucher&match=any")
+        .await
+        .is_empty());
+    assert_error(
+        app.get("/api/v1/portal/kb/search?q=x&match=some", &customer.token)
+            .await,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+}

@@ -63,8 +63,36 @@ pub fn terms(q: Option<&str>) -> AppResult<Vec<String>> {
     Ok(terms)
 }
 
+/// How the words of a query combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchMode {
+    All,
+    Any,
+}
+
+/// The most two-character words an `any` search looks for.
+const MAX_ANY_TERMS: usize = 24;
+
+/// The two-character CJK words of a query, for an `any` search: a sentence
+/// like `销售订单审核后无法修改` becomes `销售`, `售订`, `订单`, …  A query
+/// without CJK text keeps its words (and then all must match).
+pub fn any_terms(terms: &[String]) -> Vec<String> {
+    let grams = shared::kb::cjk_bigrams(&terms.join(" "));
+    if grams.is_empty() {
+        return terms.to_vec();
+    }
+    grams
+        .split(' ')
+        .take(MAX_ANY_TERMS)
+        .map(str::to_string)
+        .collect()
+}
+
 /// Which articles a search may return.
 pub struct Scope {
+    /// Any of the terms (all two-character CJK words) suffices.
+    pub any: bool,
     pub workspace_id: i64,
     pub module: Option<ErpModule>,
     pub visibility: Option<KbVisibility>,
@@ -197,12 +225,28 @@ pub async fn ranked_ids<C: ConnectionTrait>(
     let (indexed, scanned): (Vec<&String>, Vec<&String>) = rest
         .into_iter()
         .partition(|t| sqlite && t.chars().count() >= TRIGRAM);
-    if !paired.is_empty() {
+    let any = scope.any && !paired.is_empty() && indexed.is_empty() && scanned.is_empty();
+    if any && !sqlite {
+        sql.push(" AND string_to_array(a.search_grams, ' ') && ARRAY[");
+        for (i, term) in paired.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(term.to_string());
+        }
+        sql.push("]::text[]");
+    } else if !paired.is_empty() {
         if sqlite {
+            let phrases = fts_phrases(&paired);
+            let expression = if any {
+                phrases.replace(" AND ", " OR ")
+            } else {
+                phrases
+            };
             sql.push(
                 " AND a.id IN (SELECT rowid FROM kb_articles_grams WHERE kb_articles_grams MATCH ",
             )
-            .bind(fts_phrases(&paired))
+            .bind(expression)
             .push(")");
         } else {
             for term in &paired {
