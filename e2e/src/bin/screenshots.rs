@@ -30,6 +30,18 @@ async fn main() -> anyhow::Result<()> {
     h.goto("/users").await?;
     h.testid("users-table").await?;
     println!("{:?}", h.screenshot("users").await?);
+    for (name, path, ready) in [
+        ("tickets", "/tickets", "tickets-heading"),
+        ("ticket-new", "/tickets/new", "new-ticket-form"),
+        ("approvals", "/approvals", "approvals-heading"),
+        ("kb", "/kb", "kb-heading"),
+        ("sla-settings", "/settings/sla", "sla-save"),
+    ] {
+        h.goto(path).await?;
+        h.testid(ready).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        println!("{:?}", h.screenshot(name).await?);
+    }
     h.browser.set_window_size(390, 844).await?;
     h.goto("/accounts").await?;
     h.testid("account-row").await?;

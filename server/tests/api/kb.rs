@@ -1063,9 +1063,30 @@ async fn suggestions_for_a_typed_sentence_share_any_word_and_rank_by_title() {
     let app = spawn_app().await;
     let admin = app.signup("W", "kb-any@x.cn").await;
     let (_, customer) = app.portal_user(&admin, "kb-any@kehu.cn", "1").await;
-    published(&app, &admin.token, "sales", "销售订单审核后如何修改", "先反审核，再修改。").await;
-    published(&app, &admin.token, "sales", "客户信用额度设置", "超出额度的销售订单需要审核。").await;
-    published(&app, &admin.token, "finance", "凭证过账", "月末结账前过账。").await;
+    published(
+        &app,
+        &admin.token,
+        "sales",
+        "销售订单审核后如何修改",
+        "先反审核，再修改。",
+    )
+    .await;
+    published(
+        &app,
+        &admin.token,
+        "sales",
+        "客户信用额度设置",
+        "超出额度的销售订单需要审核。",
+    )
+    .await;
+    published(
+        &app,
+        &admin.token,
+        "finance",
+        "凭证过账",
+        "月末结账前过账。",
+    )
+    .await;
     article(
         &app,
         &admin.token,
@@ -1075,9 +1096,11 @@ async fn suggestions_for_a_typed_sentence_share_any_word_and_rank_by_title() {
     .await;
     let sentence = enc("销售订单审核后无法修改");
     // All words: the whole sentence occurs nowhere.
-    assert!(portal_search(&app, &customer.token, &format!("q={sentence}"))
-        .await
-        .is_empty());
+    assert!(
+        portal_search(&app, &customer.token, &format!("q={sentence}"))
+            .await
+            .is_empty()
+    );
     // Any word: both sales articles, the one sharing most with its title
     // first; never the internal one, never an unrelated one.
     assert_eq!(
