@@ -12,6 +12,7 @@ mod m20261127_000004_knowledge_base;
 mod m20261127_000005_satisfaction_attachments;
 mod m20261127_000006_mail_language;
 mod m20261127_000007_kb_bigrams;
+mod m20261127_000008_licenses_onboarding;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_satisfaction_attachments::Migration),
             Box::new(m20261127_000006_mail_language::Migration),
             Box::new(m20261127_000007_kb_bigrams::Migration),
+            Box::new(m20261127_000008_licenses_onboarding::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod enums;
 pub mod error;
 pub mod kb;
+pub mod onboarding;
 pub mod page;
 pub mod settings;
 pub mod tickets;

@@ -12,6 +12,8 @@ mod auth;
 mod contacts;
 mod jobs;
 mod kb;
+mod licenses;
+mod onboarding;
 mod ops;
 mod portal;
 mod settings;
@@ -94,6 +96,8 @@ pub fn v1(cfg: &mut ServiceConfig) {
     tickets::routes(cfg);
     jobs::routes(cfg);
     kb::routes(cfg);
+    licenses::routes(cfg);
+    onboarding::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

@@ -12,6 +12,7 @@ mod contacts;
 mod helpers;
 mod kb;
 mod notifications;
+mod onboarding;
 mod ops;
 mod robustness;
 mod seed;

@@ -126,6 +126,21 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/tickets/{id}/to-article"),
         ("get", "/api/v1/portal/kb/search"),
         ("get", "/api/v1/portal/kb/articles/{id}"),
+        ("get", "/api/v1/accounts/{id}/licenses"),
+        ("post", "/api/v1/accounts/{id}/licenses"),
+        ("patch", "/api/v1/accounts/{id}/licenses/{license_id}"),
+        (
+            "post",
+            "/api/v1/accounts/{id}/licenses/{license_id}/register",
+        ),
+        ("get", "/api/v1/onboarding-templates"),
+        ("post", "/api/v1/onboarding-templates"),
+        ("get", "/api/v1/onboarding-templates/{id}"),
+        ("put", "/api/v1/onboarding-templates/{id}"),
+        ("get", "/api/v1/accounts/{id}/onboarding"),
+        ("post", "/api/v1/accounts/{id}/onboarding"),
+        ("patch", "/api/v1/accounts/{id}/onboarding"),
+        ("patch", "/api/v1/onboarding/tasks/{id}"),
     ];
     for (method, path) in expected {
         assert!(

@@ -1,0 +1,133 @@
+//! `/accounts/{id}/licenses`: licences and their remote registration.
+//! Reads carry an `ETag`; updates honour `If-Match`.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use shared::onboarding::{CreateLicenseRequest, License, UpdateLicenseRequest};
+use shared::ErrorBody;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::StaffActor;
+use crate::domain::licenses::{self as domain, etag};
+use crate::error::AppResult;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_licenses)
+        .service(create_license)
+        .service(update_license)
+        .service(register_license);
+}
+
+fn with_etag(status: StatusCode, license: License) -> HttpResponse {
+    super::tagged(status, etag(&license), &license)
+}
+
+#[utoipa::path(
+    tag = "licenses",
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = Vec<License>), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/accounts/{id}/licenses")]
+async fn list_licenses(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<License>>> {
+    Ok(web::Json(domain::list(&state.db, &actor, *id).await?))
+}
+
+/// Adds a licence: modules from the seven ERP modules, seats > 0, a dongle
+/// serial unique in the workspace. It starts `unregistered`.
+#[utoipa::path(
+    tag = "licenses",
+    params(("id" = i64, Path, description = "Account id")),
+    request_body = CreateLicenseRequest,
+    responses(
+        (status = 201, body = License, headers(("ETag" = String))),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Duplicate dongle serial", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/accounts/{id}/licenses")]
+async fn create_license(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+    body: web::Json<CreateLicenseRequest>,
+) -> AppResult<HttpResponse> {
+    let license =
+        domain::create(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;
+    Ok(with_etag(StatusCode::CREATED, license))
+}
+
+#[utoipa::path(
+    tag = "licenses",
+    params(
+        ("id" = i64, Path, description = "Account id"),
+        ("license_id" = i64, Path, description = "Licence id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the last read"),
+    ),
+    request_body = UpdateLicenseRequest,
+    responses(
+        (status = 200, body = License, headers(("ETag" = String))),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 412, description = "Stale If-Match", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/accounts/{id}/licenses/{license_id}")]
+async fn update_license(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    req: HttpRequest,
+    path: web::Path<(i64, i64)>,
+    body: web::Json<UpdateLicenseRequest>,
+) -> AppResult<HttpResponse> {
+    let (account_id, license_id) = path.into_inner();
+    let license = domain::update(
+        &state.db,
+        &actor,
+        account_id,
+        license_id,
+        super::if_match(&req),
+        body.into_inner(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(with_etag(StatusCode::OK, license))
+}
+
+/// Records the licence's remote registration (远程注册): when and by whom.
+#[utoipa::path(
+    tag = "licenses",
+    params(
+        ("id" = i64, Path, description = "Account id"),
+        ("license_id" = i64, Path, description = "Licence id"),
+    ),
+    responses(
+        (status = 200, body = License, headers(("ETag" = String))),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Already registered", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/accounts/{id}/licenses/{license_id}/register")]
+async fn register_license(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let (account_id, license_id) = path.into_inner();
+    let license =
+        domain::register(&state.db, &actor, account_id, license_id, state.clock.now()).await?;
+    Ok(with_etag(StatusCode::OK, license))
+}

@@ -1,0 +1,285 @@
+//! Working on onboarding tasks: status, owner, due date, notes. Some tasks
+//! have preconditions (a registered licence, a signed service agreement);
+//! when the last go-live task is done the account moves from `onboarding`
+//! to `adoption`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
+};
+use shared::onboarding::{OnboardingTask, TaskKind, TaskStatus, UpdateTaskRequest};
+use shared::{validation, LifecycleStage, Role};
+
+use super::progress::TaskState;
+use super::workspace_today;
+use crate::auth::StaffActor;
+use crate::db::Db;
+use crate::domain::accounts::{self, if_match_ok};
+use crate::domain::audit::{self, Change};
+use crate::domain::{clean_optional, licenses};
+use crate::entity::{accounts as account_entity, onboarding_plans, onboarding_tasks};
+use crate::entity::{service_agreements, users};
+use crate::error::{AppError, AppResult};
+
+pub fn to_api(m: &onboarding_tasks::Model, today: NaiveDate) -> OnboardingTask {
+    let status = m.status.parse().unwrap_or(TaskStatus::Todo);
+    OnboardingTask {
+        id: m.id,
+        plan_id: m.plan_id,
+        account_id: m.account_id,
+        position: m.position,
+        stage: m.stage.clone(),
+        title_zh: m.title_zh.clone(),
+        title_en: m.title_en.clone(),
+        kind: m.kind.parse().unwrap_or(TaskKind::General),
+        module: m.module.as_deref().and_then(|s| s.parse().ok()),
+        owner_role: m.owner_role.parse().unwrap_or(Role::Csm),
+        owner_id: m.owner_id,
+        due_on: m.due_on,
+        status,
+        skip_reason: m.skip_reason.clone(),
+        notes: m.notes.clone(),
+        overdue: TaskState {
+            status,
+            due_on: m.due_on,
+        }
+        .overdue(today),
+        completed_at: m.completed_at,
+        completed_by: m.completed_by,
+        updated_at: m.updated_at,
+        version: m.version,
+    }
+}
+
+pub fn etag(task: &OnboardingTask) -> String {
+    format!("\"t{}v{}\"", task.id, task.version)
+}
+
+async fn check_owner<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    owner_id: i64,
+) -> AppResult<()> {
+    let owner = users::Entity::find_by_id(owner_id)
+        .filter(users::Column::WorkspaceId.eq(workspace_id))
+        .one(conn)
+        .await?;
+    match owner {
+        Some(u) if u.active && u.role.parse::<Role>().is_ok_and(Role::is_staff) => Ok(()),
+        _ => Err(AppError::field(
+            "owner_id",
+            "must be an active staff member of this workspace",
+        )),
+    }
+}
+
+async fn has_signed_agreement<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    account_id: i64,
+) -> AppResult<bool> {
+    Ok(service_agreements::Entity::find()
+        .filter(service_agreements::Column::WorkspaceId.eq(workspace_id))
+        .filter(service_agreements::Column::AccountId.eq(account_id))
+        .filter(service_agreements::Column::SignedOn.is_not_null())
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// A task of a kind with a precondition can only be done once it holds.
+async fn check_can_complete<C: ConnectionTrait>(
+    conn: &C,
+    task: &onboarding_tasks::Model,
+    kind: TaskKind,
+) -> AppResult<()> {
+    match kind {
+        TaskKind::LicenseRegistration
+            if !licenses::has_registered(conn, task.workspace_id, task.account_id).await? =>
+        {
+            Err(AppError::field(
+                "status",
+                "the account has no registered licence yet: register its licence \
+                 (POST /api/v1/accounts/{id}/licenses/{license_id}/register) before \
+                 completing this task",
+            ))
+        }
+        TaskKind::ServiceAgreement
+            if !has_signed_agreement(conn, task.workspace_id, task.account_id).await? =>
+        {
+            Err(AppError::field(
+                "status",
+                "the account has no signed maintenance service agreement (维护服务协议) yet: \
+                 record the agreement with its signed date before completing this task",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+pub async fn update(
+    db: &Db,
+    actor: &StaffActor,
+    id: i64,
+    if_match: Option<&str>,
+    req: UpdateTaskRequest,
+    now: DateTime<Utc>,
+) -> AppResult<OnboardingTask> {
+    let txn = db.write.begin().await?;
+    let existing = onboarding_tasks::Entity::find_by_id(id)
+        .filter(onboarding_tasks::Column::WorkspaceId.eq(actor.workspace_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actor.require(Role::STAFF)?;
+    let today = workspace_today(&txn, actor.workspace_id, now).await?;
+    let before = to_api(&existing, today);
+    if !if_match_ok(if_match, &etag(&before)) {
+        return Err(AppError::PreconditionFailed);
+    }
+    let mut c = validation::Collector::default();
+    if let Some(notes) = &req.notes {
+        c.check("notes", validation::optional_text(notes, 20_000));
+    }
+    if let Some(reason) = &req.skip_reason {
+        c.check("skip_reason", validation::optional_text(reason, 2_000));
+    }
+    c.finish().map_err(AppError::validation)?;
+
+    let mut model: onboarding_tasks::ActiveModel = existing.clone().into();
+    if let Some(status) = req.status {
+        if status != before.status {
+            match status {
+                TaskStatus::Skipped => {
+                    let reason = clean_optional(req.skip_reason.clone()).ok_or_else(|| {
+                        AppError::field("skip_reason", "a skipped task needs a reason")
+                    })?;
+                    model.skip_reason = Set(Some(reason));
+                }
+                TaskStatus::Done => {
+                    check_can_complete(&txn, &existing, before.kind).await?;
+                    model.skip_reason = Set(None);
+                }
+                TaskStatus::Todo | TaskStatus::InProgress => model.skip_reason = Set(None),
+            }
+            if status == TaskStatus::Done {
+                model.completed_at = Set(Some(now));
+                model.completed_by = Set(Some(actor.user_id));
+            } else {
+                model.completed_at = Set(None);
+                model.completed_by = Set(None);
+            }
+            model.status = Set(status.as_str().into());
+        }
+    }
+    if let Some(owner) = req.owner_id {
+        if let Some(owner_id) = owner {
+            check_owner(&txn, actor.workspace_id, owner_id).await?;
+        }
+        model.owner_id = Set(owner);
+    }
+    if let Some(due_on) = req.due_on {
+        model.due_on = Set(due_on);
+    }
+    if let Some(notes) = req.notes {
+        model.notes = Set(notes.trim().to_string());
+    }
+    model.updated_at = Set(now);
+    model.version = Set(existing.version + 1);
+    let after = to_api(&model.update(&txn).await?, today);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action: "update",
+            entity_type: "onboarding_task",
+            entity_id: id,
+            before: Some(&before),
+            after: Some(&after),
+        },
+        now,
+    )
+    .await?;
+    touch_plan(&txn, actor, existing.plan_id, today, now).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Records activity on the plan and keeps its actual go-live in step with
+/// the go-live tasks; the first time they are all done, the account moves
+/// from `onboarding` to `adoption`.
+async fn touch_plan<C: ConnectionTrait>(
+    conn: &C,
+    actor: &StaffActor,
+    plan_id: i64,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let plan = onboarding_plans::Entity::find_by_id(plan_id)
+        .filter(onboarding_plans::Column::WorkspaceId.eq(actor.workspace_id))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let go_live: Vec<TaskStatus> = onboarding_tasks::Entity::find()
+        .filter(onboarding_tasks::Column::PlanId.eq(plan_id))
+        .filter(onboarding_tasks::Column::Kind.eq(TaskKind::GoLive.as_str()))
+        .all(conn)
+        .await?
+        .iter()
+        .map(|t| t.status.parse().unwrap_or(TaskStatus::Todo))
+        .collect();
+    let live = go_live.iter().all(|s| s.is_finished()) && go_live.contains(&TaskStatus::Done);
+    let mut model: onboarding_plans::ActiveModel = plan.clone().into();
+    model.last_activity_at = Set(now);
+    let went_live = live && plan.actual_go_live.is_none();
+    if went_live {
+        model.actual_go_live = Set(Some(today));
+        model.version = Set(plan.version + 1);
+        model.updated_at = Set(now);
+    } else if !live && plan.actual_go_live.is_some() {
+        model.actual_go_live = Set(None);
+        model.version = Set(plan.version + 1);
+        model.updated_at = Set(now);
+    }
+    model.update(conn).await?;
+    if went_live {
+        advance_to_adoption(conn, actor, plan.account_id, now).await?;
+    }
+    Ok(())
+}
+
+async fn advance_to_adoption<C: ConnectionTrait>(
+    conn: &C,
+    actor: &StaffActor,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let account = accounts::find_in_workspace(conn, actor.workspace_id, account_id).await?;
+    if account.stage != LifecycleStage::Onboarding.as_str() {
+        return Ok(());
+    }
+    let before = accounts::to_api(&account);
+    let mut model: account_entity::ActiveModel = account.clone().into();
+    model.stage = Set(LifecycleStage::Adoption.as_str().into());
+    model.stage_entered_at = Set(now);
+    model.updated_at = Set(now);
+    model.version = Set(account.version + 1);
+    let after = accounts::to_api(&model.update(conn).await?);
+    audit::record(
+        conn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action: "stage_change",
+            entity_type: "account",
+            entity_id: account_id,
+            before: Some(&before),
+            after: Some(&after),
+        },
+        now,
+    )
+    .await
+}

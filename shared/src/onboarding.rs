@@ -1,0 +1,249 @@
+//! Licences (产品授权), onboarding templates, plans and their tasks.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::double_option;
+use crate::enums::string_enum;
+use crate::{ErpModule, Role};
+
+string_enum!(
+    /// A licence is registered remotely with its dongle (远程注册) before use.
+    LicenseStatus {
+        Unregistered => "unregistered",
+        Registered => "registered",
+    }
+);
+
+string_enum!(
+    /// Where an onboarding task stands; `done` and `skipped` are finished.
+    TaskStatus {
+        Todo => "todo",
+        InProgress => "in_progress",
+        Done => "done",
+        Skipped => "skipped",
+    }
+);
+
+impl TaskStatus {
+    pub fn is_finished(self) -> bool {
+        matches!(self, TaskStatus::Done | TaskStatus::Skipped)
+    }
+}
+
+string_enum!(
+    /// Tasks with rules attached: completing `license_registration` needs a
+    /// registered licence, `service_agreement` a signed agreement, and the
+    /// account goes live (onboarding → adoption) when its `go_live` tasks are done.
+    TaskKind {
+        General => "general",
+        LicenseRegistration => "license_registration",
+        ServiceAgreement => "service_agreement",
+        GoLive => "go_live",
+    }
+);
+
+string_enum!(
+    /// `behind`: a task is past its due date; `stuck`: behind and nothing has
+    /// happened on the plan for `STUCK_AFTER_DAYS` days.
+    PlanStatus {
+        OnTrack => "on_track",
+        Behind => "behind",
+        Stuck => "stuck",
+    }
+);
+
+/// A plan that is behind with no activity for this many days is `stuck`.
+pub const STUCK_AFTER_DAYS: i64 = 14;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct License {
+    pub id: i64,
+    pub account_id: i64,
+    pub edition: String,
+    pub modules: Vec<ErpModule>,
+    pub seats: i32,
+    /// Serial of the dongle (加密锁), unique in the workspace.
+    pub dongle_serial: String,
+    pub status: LicenseStatus,
+    pub expires_on: Option<NaiveDate>,
+    pub registered_at: Option<DateTime<Utc>>,
+    pub registered_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateLicenseRequest {
+    pub edition: String,
+    pub modules: Vec<ErpModule>,
+    pub seats: i32,
+    pub dongle_serial: String,
+    #[serde(default)]
+    pub expires_on: Option<NaiveDate>,
+}
+
+/// A partial update; `expires_on` may be set to `null` to clear it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateLicenseRequest {
+    #[serde(default)]
+    pub edition: Option<String>,
+    #[serde(default)]
+    pub modules: Option<Vec<ErpModule>>,
+    #[serde(default)]
+    pub seats: Option<i32>,
+    #[serde(default)]
+    pub dongle_serial: Option<String>,
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<NaiveDate>))]
+    pub expires_on: Option<Option<NaiveDate>>,
+}
+
+/// One task of a template. `module` set: the task is only planned for an
+/// account that licenses that module. `offset_days`: due this many days
+/// after the plan starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TemplateTask {
+    pub stage: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub offset_days: i32,
+    pub owner_role: Role,
+    #[serde(default)]
+    pub module: Option<ErpModule>,
+    #[serde(default = "general")]
+    pub kind: TaskKind,
+}
+
+fn general() -> TaskKind {
+    TaskKind::General
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OnboardingTemplate {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    /// The built-in default template; it cannot be changed, only copied.
+    pub builtin: bool,
+    pub tasks: Vec<TemplateTask>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST` and `PUT /api/v1/onboarding-templates`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TemplateRequest {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub tasks: Vec<TemplateTask>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OnboardingTask {
+    pub id: i64,
+    pub plan_id: i64,
+    pub account_id: i64,
+    pub position: i32,
+    pub stage: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub kind: TaskKind,
+    pub module: Option<ErpModule>,
+    pub owner_role: Role,
+    pub owner_id: Option<i64>,
+    pub due_on: NaiveDate,
+    pub status: TaskStatus,
+    pub skip_reason: Option<String>,
+    pub notes: String,
+    /// Open and past its due date.
+    pub overdue: bool,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub completed_by: Option<i64>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OnboardingPlan {
+    pub id: i64,
+    pub account_id: i64,
+    pub template_id: Option<i64>,
+    pub starts_on: NaiveDate,
+    pub planned_go_live: Option<NaiveDate>,
+    pub actual_go_live: Option<NaiveDate>,
+    /// Done tasks as a share of the tasks not skipped, 0–100.
+    pub progress: i32,
+    pub status: PlanStatus,
+    pub overdue_tasks: i32,
+    pub last_activity_at: DateTime<Utc>,
+    pub tasks: Vec<OnboardingTask>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// `POST /api/v1/accounts/{id}/onboarding`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatePlanRequest {
+    /// Defaults to the built-in template.
+    #[serde(default)]
+    pub template_id: Option<i64>,
+    pub starts_on: NaiveDate,
+    /// Defaults to the due date of the last go-live task.
+    #[serde(default)]
+    pub planned_go_live: Option<NaiveDate>,
+}
+
+/// `PATCH /api/v1/accounts/{id}/onboarding`: moving `starts_on` moves every
+/// due date (and the planned go-live, unless given) by the same number of days.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdatePlanRequest {
+    #[serde(default)]
+    pub starts_on: Option<NaiveDate>,
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<NaiveDate>))]
+    pub planned_go_live: Option<Option<NaiveDate>>,
+}
+
+/// `PATCH /api/v1/onboarding/tasks/{id}`; absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateTaskRequest {
+    #[serde(default)]
+    pub status: Option<TaskStatus>,
+    /// Required when `status` becomes `skipped`.
+    #[serde(default)]
+    pub skip_reason: Option<String>,
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub owner_id: Option<Option<i64>>,
+    #[serde(default)]
+    pub due_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
