@@ -16,8 +16,15 @@ use server::startup::Application;
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// The checkout this test runs in. `cargo test`/`cargo run` set
+/// `CARGO_MANIFEST_DIR` when they start the binary, which is right even when
+/// the binary was built from another checkout sharing the target directory
+/// (the compile-time value is only the fallback).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
