@@ -110,6 +110,8 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
         ("林涛", "engineer2@demo.steward.local", Role::Engineer),
     ];
     let mut csm_ids = Vec::new();
+    let mut engineer_ids = Vec::new();
+    let mut admin_id = 0;
     for (name, email, role) in staff {
         let user = users::ActiveModel {
             workspace_id: Set(ws.id),
@@ -124,8 +126,11 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
         }
         .insert(&txn)
         .await?;
-        if *role == Role::Csm {
-            csm_ids.push(user.id);
+        match role {
+            Role::Csm => csm_ids.push(user.id),
+            Role::Engineer => engineer_ids.push(user.id),
+            Role::Admin => admin_id = user.id,
+            _ => {}
         }
     }
     let stages = [
@@ -137,6 +142,7 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
         LifecycleStage::Churned,
     ];
     let mut portal_contact = None;
+    let mut account_ids = Vec::new();
     for (i, (name, industry, segment)) in COMPANIES.iter().enumerate() {
         let code = format!("{:06}", 100_101 + i);
         let modules: Vec<ErpModule> = ErpModule::ALL
@@ -164,6 +170,7 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
         }
         .insert(&txn)
         .await?;
+        account_ids.push(account.id);
         for j in 0..3 {
             let p = (i + j * 3) % PEOPLE.len();
             let (person, title) = PEOPLE[p];
@@ -193,6 +200,7 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
             }
         }
     }
+    let mut portal_user_id = None;
     if let Some(contact) = portal_contact {
         let email = "portal@demo.steward.local";
         let user = users::ActiveModel {
@@ -212,7 +220,17 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
         c.portal_user_id = Set(Some(user.id));
         c.email = Set(Some(email.into()));
         c.update(&txn).await?;
+        portal_user_id = Some(user.id);
     }
+    let cast = crate::demo_tickets::Cast {
+        workspace_id: ws.id,
+        admin_id,
+        csm_ids,
+        engineer_ids,
+        account_ids,
+        portal_user_id,
+    };
+    crate::demo_tickets::seed(&txn, &cast, now).await?;
     txn.commit().await?;
     println!("Demo workspace ready: {} accounts.", COMPANIES.len());
     println!("Sign in at your STEWARD_PUBLIC_URL (default http://127.0.0.1:8080) with password {DEMO_PASSWORD} as:");

@@ -64,6 +64,67 @@ async fn the_demo_workspace_is_realistic_and_seeding_twice_is_harmless() {
         .await
         .unwrap();
     assert!(home["name"].as_str().unwrap().contains("公司"));
+
+    // Tickets in several states, routed to module owners, with SLA due
+    // times; the customer sees their account's tickets and public replies only.
+    let tickets: Value = app
+        .get("/api/v1/tickets?limit=50", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tickets = tickets["items"].as_array().unwrap();
+    assert_eq!(tickets.len(), 7);
+    let statuses: std::collections::HashSet<&str> = tickets
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert!(statuses.len() >= 5, "{statuses:?}");
+    assert!(tickets.iter().all(|t| !t["assignee_id"].is_null()));
+    let mine: Value = app
+        .get("/api/v1/portal/tickets", &portal.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mine = mine["items"].as_array().unwrap();
+    assert_eq!(mine.len(), 2);
+    let comments: Value = app
+        .get(
+            &format!("/api/v1/portal/tickets/{}/comments", mine[0]["id"]),
+            &portal.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bodies: Vec<&str> = comments
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["body"].as_str().unwrap())
+        .collect();
+    assert!(
+        !bodies.is_empty() && bodies.iter().all(|b| !b.contains("内部")),
+        "{bodies:?}"
+    );
+    // The manual: public articles reach the portal, the internal one does not.
+    let found: Value = app
+        .get(
+            "/api/v1/portal/kb/search?q=%E7%BB%93%E8%B4%A6",
+            &portal.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let titles: Vec<&str> = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["月末结账前的检查清单"]);
 }
 
 #[actix_web::test]
