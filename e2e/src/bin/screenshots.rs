@@ -31,7 +31,8 @@ async fn main() -> anyhow::Result<()> {
     h.testid("users-table").await?;
     println!("{:?}", h.screenshot("users").await?);
     for (name, path, ready) in [
-        ("tickets", "/tickets", "tickets-heading"),
+        ("tickets", "/tickets", "ticket-row"),
+        ("ticket", "/tickets/1", "comments"),
         ("ticket-new", "/tickets/new", "new-ticket-form"),
         ("approvals", "/approvals", "approvals-heading"),
         ("kb", "/kb", "kb-heading"),
