@@ -354,3 +354,162 @@ async fn a_customer_raises_a_ticket_with_a_kb_suggestion_staff_answer_and_the_cu
     })
     .await;
 }
+
+/// Scrolls the element to the middle of the window, then clicks it (a toast
+/// in the corner must not swallow the click).
+async fn click_el(h: &Harness, element: &fantoccini::elements::Element) -> anyhow::Result<()> {
+    h.browser
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(element)?],
+        )
+        .await?;
+    element.click().await?;
+    Ok(())
+}
+
+async fn click_id(h: &Harness, testid: &str) -> anyhow::Result<()> {
+    let element = h.testid(testid).await?;
+    click_el(h, &element).await
+}
+
+/// Sets an input's value the way typing would (for date and time inputs,
+/// whose keyboard entry depends on the browser's locale).
+async fn set_input(h: &Harness, testid: &str, value: &str) -> anyhow::Result<()> {
+    let element = h.testid(testid).await?;
+    h.browser
+        .execute(
+            "const el = arguments[0]; el.value = arguments[1]; \
+             el.dispatchEvent(new Event('input', {bubbles: true})); \
+             el.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![serde_json::to_value(&element)?, serde_json::json!(value)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The plan's progress, 0–100, as the progress bar says.
+async fn progress(h: &Harness) -> anyhow::Result<i64> {
+    let bar = h.testid("onboarding-progress").await?;
+    Ok(bar
+        .attr("data-value")
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1))
+}
+
+async fn wait_for_progress_above(h: &Harness, floor: i64) -> anyhow::Result<i64> {
+    let mut last = -1;
+    for _ in 0..100 {
+        last = progress(h).await.unwrap_or(-1);
+        if last > floor {
+            return Ok(last);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("progress stayed at {last}, expected more than {floor}")
+}
+
+#[actix_web::test]
+async fn a_csm_runs_onboarding_registers_a_licence_and_records_a_training() {
+    scenario("onboarding_journey", async |h| {
+        server::seed::demo(&h.state.db).await?;
+        log_in(h, server::seed::DEMO_ADMIN, server::seed::DEMO_PASSWORD).await?;
+        h.wait_for_path("/accounts").await?;
+        h.fill("accounts-search", "华强").await?;
+        h.testid("account-row").await?;
+        h.click("account-link").await?;
+        let path = h.wait_for_path("/accounts/").await?;
+        let account_id = path.trim_start_matches("/accounts/").to_string();
+
+        // Start onboarding from the built-in template.
+        click_id(h, "start-onboarding").await?;
+        h.testid("onboarding-board")
+            .await
+            .context("the board appears")?;
+        let start = progress(h).await?;
+        ensure!(start == 0, "a new plan starts at 0%: {start}");
+
+        // Complete a general task: progress moves.
+        let general = h
+            .css("[data-testid=\"task-row\"][data-kind=\"general\"][data-status=\"todo\"]")
+            .await?;
+        let complete = general
+            .find(Locator::Css("[data-testid=\"task-complete\"]"))
+            .await?;
+        click_el(h, &complete).await?;
+        let after_one = wait_for_progress_above(h, 0).await?;
+
+        // The licence-registration task needs a registered licence first.
+        click_id(h, "license-add").await?;
+        h.fill("license-edition", "K/3 WISE 标准版").await?;
+        h.fill("license-seats", "20").await?;
+        h.fill("license-dongle", "KD-2026-000118").await?;
+        click_id(h, "license-module-finance").await?;
+        click_id(h, "license-submit").await?;
+        click_id(h, "license-register").await?;
+        h.css("[data-testid=\"license-row\"][data-status=\"registered\"]")
+            .await
+            .context("the licence shows registered")?;
+        let registration = h
+            .css("[data-testid=\"task-row\"][data-kind=\"license_registration\"]")
+            .await?;
+        let complete = registration
+            .find(Locator::Css("[data-testid=\"task-complete\"]"))
+            .await?;
+        click_el(h, &complete).await?;
+        h.css(
+            "[data-testid=\"task-row\"][data-kind=\"license_registration\"][data-status=\"done\"]",
+        )
+        .await
+        .context("registration task done once the licence is registered")?;
+        wait_for_progress_above(h, after_one).await?;
+
+        // Schedule a training for the account and record attendance.
+        h.goto("/trainings").await?;
+        click_id(h, "training-new").await?;
+        select_value(h, "training-account", &account_id).await?;
+        select_value(h, "training-module", "finance").await?;
+        h.fill("training-topic", "总账月末结账").await?;
+        h.testid("training-trainer")
+            .await?
+            .select_by_index(1)
+            .await?;
+        set_input(h, "training-start", "2026-12-10T10:00").await?;
+        let attendee = h.css("[data-testid^=\"attendee-\"]").await?;
+        let attendee_id = attendee
+            .attr("data-testid")
+            .await?
+            .unwrap_or_default()
+            .trim_start_matches("attendee-")
+            .to_string();
+        click_el(h, &attendee).await?;
+        click_id(h, "training-submit").await?;
+        h.wait_for_path("/trainings/").await?;
+        h.testid("attendance-row")
+            .await
+            .context("the session page lists the attendee")?;
+        click_id(h, &format!("attended-{attendee_id}")).await?;
+        h.fill(&format!("score-{attendee_id}"), "85").await?;
+        click_id(h, "attendance-save").await?;
+        let mut completed = String::new();
+        for _ in 0..100 {
+            completed = h
+                .testid("attendee-completed")
+                .await?
+                .attr("data-completed")
+                .await?
+                .unwrap_or_default();
+            if completed == "true" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        ensure!(
+            completed == "true",
+            "attended with 85 ≥ 60 completes the training"
+        );
+        Ok(())
+    })
+    .await;
+}

@@ -27,6 +27,10 @@ use crate::pages::portal_common::PortalLayout;
 use crate::pages::signup::SignupPage;
 use crate::pages::sla_settings::SlaSettingsPage;
 use crate::pages::users::UsersPage;
+// onboarding & training
+use crate::pages::onboarding_portfolio::OnboardingPortfolioPage;
+use crate::pages::training::TrainingPage;
+use crate::pages::trainings::TrainingsPage;
 use crate::router::{provide_router, Route};
 use crate::session::provide_session;
 
@@ -77,6 +81,10 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                     Route::KbNew => view! { <KbNewPage /> }.into_any(),
                     Route::KbArticle(id) => view! { <KbArticlePage id /> }.into_any(),
                     Route::SlaSettings => view! { <SlaSettingsPage /> }.into_any(),
+                    // onboarding & training
+                    Route::OnboardingPortfolio => view! { <OnboardingPortfolioPage /> }.into_any(),
+                    Route::Trainings => view! { <TrainingsPage /> }.into_any(),
+                    Route::Training(id) => view! { <TrainingPage id /> }.into_any(),
                     _ => view! { <NotFoundPage /> }.into_any(),
                 }}
             </StaffShell>

@@ -43,6 +43,10 @@ pub enum Route {
     KbNew,
     KbArticle(i64),
     SlaSettings,
+    // onboarding & training
+    OnboardingPortfolio,
+    Trainings,
+    Training(i64),
     NotFound,
 }
 
@@ -84,6 +88,10 @@ impl Route {
             ["kb", "new"] => Route::KbNew,
             ["kb", id] => id.parse().map(Route::KbArticle).unwrap_or(Route::NotFound),
             ["settings", "sla"] => Route::SlaSettings,
+            // onboarding & training
+            ["onboarding"] => Route::OnboardingPortfolio,
+            ["trainings"] => Route::Trainings,
+            ["trainings", id] => id.parse().map(Route::Training).unwrap_or(Route::NotFound),
             _ => Route::NotFound,
         }
     }
@@ -106,6 +114,10 @@ impl Route {
                 | Route::KbNew
                 | Route::KbArticle(_)
                 | Route::SlaSettings
+                // onboarding & training
+                | Route::OnboardingPortfolio
+                | Route::Trainings
+                | Route::Training(_)
         )
     }
 
@@ -301,6 +313,15 @@ mod tests {
         assert!(Route::KbArticle(1).is_staff() && Route::SlaSettings.is_staff());
         assert!(Route::PortalRate(1).is_portal() && !Route::PortalRate(1).is_staff());
         assert!(!Route::Portal.is_portal() && !Route::Kb.is_portal());
+        // onboarding & training
+        assert_eq!(
+            Route::parse("/onboarding?sort=name"),
+            Route::OnboardingPortfolio
+        );
+        assert_eq!(Route::parse("/trainings?view=month"), Route::Trainings);
+        assert_eq!(Route::parse("/trainings/5"), Route::Training(5));
+        assert_eq!(Route::parse("/trainings/x"), Route::NotFound);
+        assert!(Route::Training(5).is_staff() && Route::OnboardingPortfolio.is_staff());
     }
 
     #[test]

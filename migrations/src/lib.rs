@@ -13,6 +13,8 @@ mod m20261127_000005_satisfaction_attachments;
 mod m20261127_000006_mail_language;
 mod m20261127_000007_kb_bigrams;
 mod m20261127_000008_licenses_onboarding;
+mod m20261127_000009_training_timeline;
+mod m20261127_000010_contracts_renewals;
 
 pub struct Migrator;
 
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_mail_language::Migration),
             Box::new(m20261127_000007_kb_bigrams::Migration),
             Box::new(m20261127_000008_licenses_onboarding::Migration),
+            Box::new(m20261127_000009_training_timeline::Migration),
+            Box::new(m20261127_000010_contracts_renewals::Migration),
         ]
     }
 }

@@ -46,6 +46,9 @@ pub struct Config {
     pub log_format: String,
     /// Run the job schedule (SLA monitor, outbox) inside `serve`.
     pub scheduler: bool,
+    /// When `renewal-reminders` runs (6-field cron, Asia/Shanghai time);
+    /// default daily at 08:00.
+    pub renewal_reminders_cron: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -101,6 +104,7 @@ impl Default for Config {
             db_max_connections: 8,
             log_format: "text".into(),
             scheduler: true,
+            renewal_reminders_cron: "0 0 8 * * *".into(),
         }
     }
 }

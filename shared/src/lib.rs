@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod contracts;
 pub mod enums;
 pub mod error;
 pub mod kb;
@@ -13,6 +14,8 @@ pub mod onboarding;
 pub mod page;
 pub mod settings;
 pub mod tickets;
+pub mod timeline;
+pub mod training;
 pub mod users;
 pub mod validation;
 

@@ -247,3 +247,50 @@ pub struct UpdateTaskRequest {
     #[serde(default)]
     pub notes: Option<String>,
 }
+
+/// One account in onboarding, as the staff portfolio view lists it
+/// (`GET /api/v1/onboarding`). The plan fields are `null` without a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OnboardingPortfolioItem {
+    pub account_id: i64,
+    pub account_name: String,
+    pub account_code: String,
+    pub owner_id: Option<i64>,
+    pub owner_name: Option<String>,
+    pub plan_id: Option<i64>,
+    pub starts_on: Option<NaiveDate>,
+    pub planned_go_live: Option<NaiveDate>,
+    pub actual_go_live: Option<NaiveDate>,
+    pub progress: Option<i32>,
+    pub status: Option<PlanStatus>,
+    pub overdue_tasks: i32,
+    pub tasks_total: i32,
+    pub tasks_done: i32,
+    /// The earliest due date of an open task.
+    pub next_due_on: Option<NaiveDate>,
+    pub last_activity_at: Option<DateTime<Utc>>,
+}
+
+/// A task as the customer portal shows it: no owner, no notes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PortalOnboardingTask {
+    pub stage: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub module: Option<ErpModule>,
+    pub due_on: NaiveDate,
+    pub status: TaskStatus,
+}
+
+/// `GET /api/v1/portal/onboarding`: the customer's plan progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PortalOnboarding {
+    pub starts_on: NaiveDate,
+    pub planned_go_live: Option<NaiveDate>,
+    pub actual_go_live: Option<NaiveDate>,
+    pub progress: i32,
+    pub tasks: Vec<PortalOnboardingTask>,
+}

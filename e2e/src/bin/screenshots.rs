@@ -37,6 +37,8 @@ async fn main() -> anyhow::Result<()> {
         ("approvals", "/approvals", "approvals-heading"),
         ("kb", "/kb", "kb-heading"),
         ("sla-settings", "/settings/sla", "sla-save"),
+        ("onboarding", "/onboarding", "portfolio-table"),
+        ("trainings", "/trainings", "calendar"),
     ] {
         h.goto(path).await?;
         h.testid(ready).await?;

@@ -9,6 +9,8 @@
 //! functions the pages call are in `endpoints`.
 
 mod endpoints;
+// onboarding & training
+mod onboarding_endpoints;
 mod portal_endpoints;
 mod ticket_endpoints;
 
@@ -26,6 +28,8 @@ use shared::{ApiError, ErrorBody, ErrorCode, FieldErrors};
 use web_sys::RequestCredentials;
 
 pub use endpoints::*;
+// onboarding & training
+pub use onboarding_endpoints::*;
 pub use portal_endpoints::*;
 pub use ticket_endpoints::*;
 

@@ -129,6 +129,9 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     }}
                     // portal & kb
                     <NavLink href="/kb" label=Key::KbNav testid="nav-kb" />
+                    // onboarding & training
+                    <NavLink href="/onboarding" label=Key::NavOnboarding testid="nav-onboarding" />
+                    <NavLink href="/trainings" label=Key::NavTrainings testid="nav-trainings" />
                     {move || {
                         session
                             .is_admin()

@@ -13,3 +13,6 @@ pub mod tickets;
 pub mod kb;
 pub mod portal;
 pub mod sla_form;
+// onboarding & training
+pub mod onboarding;
+pub mod training;

@@ -14,6 +14,10 @@ use crate::pages::account_edit::EditAccountForm;
 use crate::pages::accounts::{load_code_rule, Directory};
 use crate::pages::contacts::ContactsSection;
 use crate::router::navigate;
+// onboarding & training
+use crate::pages::licenses::LicensesSection;
+use crate::pages::onboarding::OnboardingSection;
+use crate::pages::timeline::TimelineSection;
 
 type Loaded = Option<Result<Tagged<Account>, ApiErr>>;
 
@@ -67,6 +71,10 @@ pub fn AccountPage(id: i64) -> impl IntoView {
             </nav>
             {content}
             <ContactsSection account_id=id />
+            // onboarding & training
+            <OnboardingSection account_id=id directory />
+            <LicensesSection account_id=id />
+            <TimelineSection account_id=id />
         </div>
     }
 }

@@ -31,3 +31,11 @@ pub mod portal_ticket;
 pub mod portal_ticket_new;
 pub mod portal_tickets;
 pub mod sla_settings;
+// onboarding & training
+pub mod licenses;
+pub mod onboarding;
+pub mod onboarding_portfolio;
+pub mod portal_onboarding;
+pub mod timeline;
+pub mod training;
+pub mod trainings;

@@ -12,6 +12,8 @@ use crate::components::load::load;
 use crate::components::shell::PortalShell;
 use crate::components::states::{ErrorState, SkeletonCard};
 use crate::i18n::{use_i18n, Key};
+// onboarding & training
+use crate::pages::portal_onboarding::PortalProgress;
 
 #[component]
 pub fn PortalPage() -> impl IntoView {
@@ -92,6 +94,8 @@ fn PortalAccountView(account: PortalAccount) -> impl IntoView {
                     }}
                 </section>
             </div>
+            // onboarding & training
+            <PortalProgress />
             <section class="card" data-testid="portal-next">
                 <h2>{i.tr(Key::PortalWhatYouCanDo)}</h2>
                 <p>{help}</p>

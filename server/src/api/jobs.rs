@@ -13,10 +13,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(run_job);
 }
 
-/// Runs `sla-monitor` or `email-outbox` at once and reports what it did.
+/// Runs `renewal-reminders`, `sla-monitor` or `email-outbox` at once and
+/// reports what it did.
 #[utoipa::path(
     tag = "jobs",
-    params(("name" = String, Path, description = "sla-monitor or email-outbox")),
+    params(("name" = String, Path, description = "renewal-reminders, sla-monitor or email-outbox")),
     responses(
         (status = 200, body = JobReport),
         (status = 403, body = ErrorBody),

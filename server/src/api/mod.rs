@@ -10,15 +10,20 @@ mod attachments;
 mod audit;
 mod auth;
 mod contacts;
+mod contracts;
 mod jobs;
 mod kb;
 mod licenses;
 mod onboarding;
+mod onboarding_portfolio;
 mod ops;
 mod portal;
+mod renewals;
 mod settings;
 mod sla;
 mod tickets;
+mod timeline;
+mod training;
 mod users;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -98,6 +103,11 @@ pub fn v1(cfg: &mut ServiceConfig) {
     kb::routes(cfg);
     licenses::routes(cfg);
     onboarding::routes(cfg);
+    onboarding_portfolio::routes(cfg);
+    training::routes(cfg);
+    timeline::routes(cfg);
+    contracts::routes(cfg);
+    renewals::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

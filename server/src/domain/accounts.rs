@@ -338,6 +338,15 @@ pub async fn update(
         now,
     )
     .await?;
+    super::timeline::stage_changed(
+        &txn,
+        actor.workspace_id,
+        &before,
+        &after,
+        actor.user_id,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }

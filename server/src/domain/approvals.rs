@@ -1,7 +1,8 @@
 //! Maker-checker (录入 → 审核) as one mechanism: a change is recorded as a
 //! pending approval and takes effect only when a manager or admin who is not
 //! its maker approves it. Each kind of change says, in `decide`, what
-//! approval and rejection do; today that is the master-data-change ticket.
+//! approval and rejection do: the master-data-change ticket and the change
+//! of a contract's annual value.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -22,6 +23,8 @@ use crate::error::{AppError, AppResult};
 
 /// A master-data change requested by a ticket (`master_data_change`).
 pub const TICKET_MASTER_DATA: &str = "ticket_master_data";
+/// A change of a contract's annual value (payload: old and new value).
+pub const CONTRACT_VALUE_CHANGE: &str = "contract_value_change";
 
 fn to_api(m: &approvals::Model) -> Approval {
     Approval {
@@ -179,6 +182,18 @@ pub async fn decide(
                 actor.user_id,
                 approve,
                 comment.as_deref(),
+                now,
+            )
+            .await?
+        }
+        CONTRACT_VALUE_CHANGE => {
+            super::contracts::on_value_decision(
+                &txn,
+                current.workspace_id,
+                current.subject_id,
+                current.payload.as_deref(),
+                actor.user_id,
+                approve,
                 now,
             )
             .await?

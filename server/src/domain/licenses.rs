@@ -10,11 +10,13 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 use shared::onboarding::{CreateLicenseRequest, License, LicenseStatus, UpdateLicenseRequest};
+use shared::timeline::TimelineKind;
 use shared::validation::{self, Collector};
 use shared::{ErpModule, Role};
 
 use super::accounts::{self, if_match_ok};
 use super::audit::{self, Change};
+use super::timeline::{self, NewEvent};
 use super::{modules_from_db, modules_to_db};
 use crate::auth::StaffActor;
 use crate::db::Db;
@@ -191,6 +193,17 @@ pub async fn create(
     .map_err(map_unique)?;
     let license = to_api(&model);
     audit_change(&txn, actor, "create", None, &license, now).await?;
+    let modules: Vec<&str> = license.modules.iter().map(|m| m.as_str()).collect();
+    let event = NewEvent::new(
+        actor.workspace_id,
+        account_id,
+        TimelineKind::LicenseCreated,
+        actor.user_id,
+        format!("{} · {}", license.edition, license.dongle_serial),
+        now,
+    );
+    let body = format!("{} · {} seats", modules.join(", "), license.seats);
+    timeline::record(&txn, event.about("license", license.id).body(body), now).await?;
     txn.commit().await?;
     Ok(license)
 }
@@ -290,6 +303,15 @@ pub async fn register(
     model.version = Set(existing.version + 1);
     let after = to_api(&model.update(&txn).await?);
     audit_change(&txn, actor, "register", Some(&before), &after, now).await?;
+    let event = NewEvent::new(
+        actor.workspace_id,
+        account_id,
+        TimelineKind::LicenseRegistered,
+        actor.user_id,
+        format!("{} · {}", after.edition, after.dongle_serial),
+        now,
+    );
+    timeline::record(&txn, event.about("license", id), now).await?;
     txn.commit().await?;
     Ok(after)
 }

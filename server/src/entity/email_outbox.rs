@@ -21,6 +21,10 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     /// A failed message is not retried before this time (back-off).
     pub next_attempt_at: Option<DateTimeUtc>,
+    /// One attached file (e.g. a training's .ics): name, MIME type, text.
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment_body: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

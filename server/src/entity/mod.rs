@@ -1,9 +1,11 @@
 //! sea-orm entities: one module per table.
 
+pub mod account_events;
 pub mod accounts;
 pub mod approvals;
 pub mod audit_log;
 pub mod contacts;
+pub mod contracts;
 pub mod email_outbox;
 pub mod kb_articles;
 pub mod licenses;
@@ -11,6 +13,9 @@ pub mod onboarding_plans;
 pub mod onboarding_tasks;
 pub mod onboarding_templates;
 pub mod refresh_tokens;
+pub mod reminder_log;
+pub mod reminder_settings;
+pub mod renewals;
 pub mod service_agreements;
 pub mod sessions;
 pub mod sla_policies;
@@ -20,5 +25,7 @@ pub mod ticket_comments;
 pub mod ticket_counters;
 pub mod ticket_events;
 pub mod tickets;
+pub mod training_attendees;
+pub mod trainings;
 pub mod users;
 pub mod workspaces;

@@ -5,6 +5,7 @@
 //! when to trigger; its own stores do not prevent duplicate runs across
 //! replicas, and nothing here relies on them.
 
+pub mod renewal_reminders;
 pub mod sla_monitor;
 
 use std::time::Instant;
@@ -19,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// The jobs that can run, by name.
-pub const JOBS: &[&str] = &["sla-monitor", "email-outbox"];
+pub const JOBS: &[&str] = &["renewal-reminders", "sla-monitor", "email-outbox"];
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct JobReport {
@@ -41,6 +42,8 @@ pub async fn run(state: &AppState, name: &str) -> AppResult<JobReport> {
     let now = state.clock.now();
     let summary = match name {
         "sla-monitor" => serde_json::to_value(sla_monitor::run(state, now).await?)
+            .map_err(|e| AppError::Internal(e.into()))?,
+        "renewal-reminders" => serde_json::to_value(renewal_reminders::run(state, now).await?)
             .map_err(|e| AppError::Internal(e.into()))?,
         "email-outbox" => {
             let sent = state
@@ -81,6 +84,28 @@ pub async fn start_scheduler(state: AppState) -> anyhow::Result<JobScheduler> {
             })?)
             .await?;
     }
+    // Renewal reminders: daily (`renewal_reminders_cron`, in Asia/Shanghai),
+    // and once at start, so a server that was down sends what it missed.
+    let reminders_state = state.clone();
+    scheduler
+        .add(Job::new_async_tz(
+            state.config.renewal_reminders_cron.as_str(),
+            chrono_tz::Asia::Shanghai,
+            move |_id, _scheduler| {
+                let state = reminders_state.clone();
+                Box::pin(async move { run_logged(&state, "renewal-reminders").await })
+            },
+        )?)
+        .await?;
+    let start_state = state.clone();
+    tokio::spawn(async move { run_logged(&start_state, "renewal-reminders").await });
     scheduler.start().await?;
     Ok(scheduler)
+}
+
+async fn run_logged(state: &AppState, name: &str) {
+    match run(state, name).await {
+        Ok(report) => tracing::info!(job = name, ?report.summary, "job ran"),
+        Err(e) => tracing::warn!(job = name, error = %e, "job failed"),
+    }
 }

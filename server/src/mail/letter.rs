@@ -104,6 +104,7 @@ impl Letter {
             body_html: Some(self.html()),
             subject: self.subject,
             dedupe_key,
+            attachment: None,
         }
     }
 }

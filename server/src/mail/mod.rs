@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use lettre::message::{header::ContentType, Mailbox, MultiPart};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -39,6 +39,17 @@ pub struct OutgoingMail {
     pub body_html: Option<String>,
     /// A key that makes the message go out at most once.
     pub dedupe_key: Option<String>,
+    /// One attached file; with it the mail is multipart/mixed.
+    pub attachment: Option<MailAttachment>,
+}
+
+/// A text file sent with a mail, e.g. a training's `invite.ics`.
+#[derive(Debug, Clone)]
+pub struct MailAttachment {
+    pub name: String,
+    /// The full MIME type, e.g. `text/calendar; method=REQUEST; charset=UTF-8`.
+    pub content_type: String,
+    pub body: String,
 }
 
 enum Transport {
@@ -126,6 +137,9 @@ impl Mailer {
             subject: Set(mail.subject),
             body_text: Set(mail.body_text),
             body_html: Set(mail.body_html),
+            attachment_name: Set(mail.attachment.as_ref().map(|a| a.name.clone())),
+            attachment_type: Set(mail.attachment.as_ref().map(|a| a.content_type.clone())),
+            attachment_body: Set(mail.attachment.map(|a| a.body)),
             status: Set("pending".into()),
             attempts: Set(0),
             created_at: Set(now),
@@ -144,6 +158,11 @@ impl Mailer {
             Err(sea_orm::DbErr::RecordNotInserted) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// The host name of our public URL (message ids, iCalendar UIDs).
+    pub fn host(&self) -> &str {
+        &self.inner.message_id_domain
     }
 
     /// Wakes the delivery worker (call after the transaction commits).
@@ -254,14 +273,41 @@ impl Mailer {
             .to(to)
             .subject(row.subject.clone())
             .message_id(Some(row.message_id.clone()));
-        let message = match &row.body_html {
-            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+        let attachment = match (
+            &row.attachment_name,
+            &row.attachment_type,
+            &row.attachment_body,
+        ) {
+            (Some(name), Some(content_type), Some(body)) => Some(
+                Attachment::new(name.clone()).body(
+                    body.clone(),
+                    ContentType::parse(content_type)
+                        .with_context(|| format!("invalid attachment type {content_type}"))?,
+                ),
+            ),
+            _ => None,
+        };
+        let message = match (&row.body_html, attachment) {
+            (Some(html), None) => builder.multipart(MultiPart::alternative_plain_html(
                 row.body_text.clone(),
                 html.clone(),
             )),
-            None => builder
+            (None, None) => builder
                 .header(ContentType::TEXT_PLAIN)
                 .body(row.body_text.clone()),
+            (Some(html), Some(file)) => builder.multipart(
+                MultiPart::mixed()
+                    .multipart(MultiPart::alternative_plain_html(
+                        row.body_text.clone(),
+                        html.clone(),
+                    ))
+                    .singlepart(file),
+            ),
+            (None, Some(file)) => builder.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(row.body_text.clone()))
+                    .singlepart(file),
+            ),
         }
         .context("building the message failed")?;
         match &self.inner.transport {

@@ -3,6 +3,7 @@
 //! and the account's CSM start and reschedule them; every staff role works
 //! on tasks (engineers install, register and train).
 
+pub mod portfolio;
 pub mod progress;
 pub mod tasks;
 pub mod templates;
@@ -15,10 +16,12 @@ use sea_orm::{
 use shared::onboarding::{
     CreatePlanRequest, OnboardingPlan, OnboardingTask, TaskKind, TaskStatus, UpdatePlanRequest,
 };
+use shared::timeline::TimelineKind;
 use shared::{ErpModule, Role};
 
 use super::accounts::{self, if_match_ok};
 use super::audit::{self, Change};
+use super::timeline::{self, NewEvent};
 use super::{licenses, modules_from_db, sla};
 use crate::auth::StaffActor;
 use crate::db::Db;
@@ -269,6 +272,19 @@ pub async fn create(
         .await?;
     let created = load(&txn, &plan, now).await?;
     audit_plan(&txn, actor, "create", None, &created, now).await?;
+    let summary = match created.planned_go_live {
+        Some(go_live) => format!("{} → {go_live}", created.starts_on),
+        None => created.starts_on.to_string(),
+    };
+    let event = NewEvent::new(
+        actor.workspace_id,
+        account_id,
+        TimelineKind::OnboardingStarted,
+        actor.user_id,
+        summary,
+        now,
+    );
+    timeline::record(&txn, event.about("onboarding_plan", created.id), now).await?;
     txn.commit().await?;
     Ok(created)
 }

@@ -9,6 +9,7 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 use shared::onboarding::{OnboardingTask, TaskKind, TaskStatus, UpdateTaskRequest};
+use shared::timeline::TimelineKind;
 use shared::{validation, LifecycleStage, Role};
 
 use super::progress::TaskState;
@@ -17,6 +18,7 @@ use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::domain::accounts::{self, if_match_ok};
 use crate::domain::audit::{self, Change};
+use crate::domain::timeline::{self, NewEvent};
 use crate::domain::{clean_optional, licenses};
 use crate::entity::{accounts as account_entity, onboarding_plans, onboarding_tasks};
 use crate::entity::{service_agreements, users};
@@ -203,9 +205,39 @@ pub async fn update(
         now,
     )
     .await?;
+    task_event(&txn, actor, &before, &after, now).await?;
     touch_plan(&txn, actor, existing.plan_id, today, now).await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// Puts a task's completion or skipping on the account's timeline.
+async fn task_event<C: ConnectionTrait>(
+    conn: &C,
+    actor: &StaffActor,
+    before: &OnboardingTask,
+    after: &OnboardingTask,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let kind = match after.status {
+        _ if after.status == before.status => return Ok(()),
+        TaskStatus::Done => TimelineKind::TaskCompleted,
+        TaskStatus::Skipped => TimelineKind::TaskSkipped,
+        TaskStatus::Todo | TaskStatus::InProgress => return Ok(()),
+    };
+    let title = format!("{} / {}", after.title_zh, after.title_en);
+    let mut event = NewEvent::new(
+        actor.workspace_id,
+        after.account_id,
+        kind,
+        actor.user_id,
+        title,
+        now,
+    )
+    .about("onboarding_task", after.id);
+    event.body = after.skip_reason.clone();
+    timeline::record(conn, event, now).await?;
+    Ok(())
 }
 
 /// Records activity on the plan and keeps its actual go-live in step with
@@ -246,6 +278,15 @@ async fn touch_plan<C: ConnectionTrait>(
     }
     model.update(conn).await?;
     if went_live {
+        let event = NewEvent::new(
+            actor.workspace_id,
+            plan.account_id,
+            TimelineKind::GoLive,
+            actor.user_id,
+            today.to_string(),
+            now,
+        );
+        timeline::record(conn, event.about("onboarding_plan", plan_id), now).await?;
         advance_to_adoption(conn, actor, plan.account_id, now).await?;
     }
     Ok(())
@@ -268,6 +309,15 @@ async fn advance_to_adoption<C: ConnectionTrait>(
     model.updated_at = Set(now);
     model.version = Set(account.version + 1);
     let after = accounts::to_api(&model.update(conn).await?);
+    timeline::stage_changed(
+        conn,
+        actor.workspace_id,
+        &before,
+        &after,
+        actor.user_id,
+        now,
+    )
+    .await?;
     audit::record(
         conn,
         Change {
