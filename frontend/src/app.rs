@@ -31,6 +31,9 @@ use crate::pages::users::UsersPage;
 use crate::pages::onboarding_portfolio::OnboardingPortfolioPage;
 use crate::pages::training::TrainingPage;
 use crate::pages::trainings::TrainingsPage;
+// contracts & renewals
+use crate::pages::reminder_settings::ReminderSettingsPage;
+use crate::pages::renewals::RenewalsPage;
 use crate::router::{provide_router, Route};
 use crate::session::provide_session;
 
@@ -85,6 +88,9 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                     Route::OnboardingPortfolio => view! { <OnboardingPortfolioPage /> }.into_any(),
                     Route::Trainings => view! { <TrainingsPage /> }.into_any(),
                     Route::Training(id) => view! { <TrainingPage id /> }.into_any(),
+                    // contracts & renewals
+                    Route::Renewals => view! { <RenewalsPage /> }.into_any(),
+                    Route::ReminderSettings => view! { <ReminderSettingsPage /> }.into_any(),
                     _ => view! { <NotFoundPage /> }.into_any(),
                 }}
             </StaffShell>

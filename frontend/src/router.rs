@@ -47,6 +47,9 @@ pub enum Route {
     OnboardingPortfolio,
     Trainings,
     Training(i64),
+    // contracts & renewals
+    Renewals,
+    ReminderSettings,
     NotFound,
 }
 
@@ -92,6 +95,9 @@ impl Route {
             ["onboarding"] => Route::OnboardingPortfolio,
             ["trainings"] => Route::Trainings,
             ["trainings", id] => id.parse().map(Route::Training).unwrap_or(Route::NotFound),
+            // contracts & renewals
+            ["renewals"] => Route::Renewals,
+            ["settings", "reminders"] => Route::ReminderSettings,
             _ => Route::NotFound,
         }
     }
@@ -118,6 +124,9 @@ impl Route {
                 | Route::OnboardingPortfolio
                 | Route::Trainings
                 | Route::Training(_)
+                // contracts & renewals
+                | Route::Renewals
+                | Route::ReminderSettings
         )
     }
 
@@ -322,6 +331,10 @@ mod tests {
         assert_eq!(Route::parse("/trainings/5"), Route::Training(5));
         assert_eq!(Route::parse("/trainings/x"), Route::NotFound);
         assert!(Route::Training(5).is_staff() && Route::OnboardingPortfolio.is_staff());
+        // contracts & renewals
+        assert_eq!(Route::parse("/renewals?view=table"), Route::Renewals);
+        assert_eq!(Route::parse("/settings/reminders"), Route::ReminderSettings);
+        assert!(Route::Renewals.is_staff() && Route::ReminderSettings.is_staff());
     }
 
     #[test]

@@ -15,6 +15,9 @@ mod m20261127_000007_kb_bigrams;
 mod m20261127_000008_licenses_onboarding;
 mod m20261127_000009_training_timeline;
 mod m20261127_000010_contracts_renewals;
+mod m20261127_000011_health;
+mod m20261127_000012_surveys;
+mod m20261127_000013_kb_rank_index;
 
 pub struct Migrator;
 
@@ -32,6 +35,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_licenses_onboarding::Migration),
             Box::new(m20261127_000009_training_timeline::Migration),
             Box::new(m20261127_000010_contracts_renewals::Migration),
+            Box::new(m20261127_000011_health::Migration),
+            Box::new(m20261127_000012_surveys::Migration),
+            Box::new(m20261127_000013_kb_rank_index::Migration),
         ]
     }
 }

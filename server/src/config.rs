@@ -49,6 +49,9 @@ pub struct Config {
     /// When `renewal-reminders` runs (6-field cron, Asia/Shanghai time);
     /// default daily at 08:00.
     pub renewal_reminders_cron: String,
+    /// When `health-scores` runs (6-field cron, Asia/Shanghai time);
+    /// default nightly at 02:30.
+    pub health_scores_cron: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -105,6 +108,7 @@ impl Default for Config {
             log_format: "text".into(),
             scheduler: true,
             renewal_reminders_cron: "0 0 8 * * *".into(),
+            health_scores_cron: "0 30 2 * * *".into(),
         }
     }
 }

@@ -94,7 +94,11 @@ pub struct PortalKbArticle {
     pub title: String,
     /// Plain text around the first match of `q` (or the body's beginning).
     pub excerpt: String,
+    /// The body rendered to safe HTML. Search results leave it (and `faq`)
+    /// out to stay small while a customer types; the article route has it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub body_html: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faq: Vec<FaqEntry>,
     pub updated_at: DateTime<Utc>,
 }

@@ -13,6 +13,9 @@ mod endpoints;
 mod onboarding_endpoints;
 mod portal_endpoints;
 mod ticket_endpoints;
+// contracts & renewals
+mod health_endpoints;
+mod renewal_endpoints;
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -32,6 +35,9 @@ pub use endpoints::*;
 pub use onboarding_endpoints::*;
 pub use portal_endpoints::*;
 pub use ticket_endpoints::*;
+// contracts & renewals
+pub use health_endpoints::*;
+pub use renewal_endpoints::*;
 
 const BASE: &str = "/api/v1";
 

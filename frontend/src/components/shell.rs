@@ -132,6 +132,8 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     // onboarding & training
                     <NavLink href="/onboarding" label=Key::NavOnboarding testid="nav-onboarding" />
                     <NavLink href="/trainings" label=Key::NavTrainings testid="nav-trainings" />
+                    // contracts & renewals
+                    <NavLink href="/renewals" label=Key::RnNav testid="nav-renewals" />
                     {move || {
                         session
                             .is_admin()

@@ -16,3 +16,7 @@ pub mod sla_form;
 // onboarding & training
 pub mod onboarding;
 pub mod training;
+// contracts & renewals
+pub mod health;
+pub mod money;
+pub mod renewals;

@@ -18,6 +18,9 @@ use crate::router::navigate;
 use crate::pages::licenses::LicensesSection;
 use crate::pages::onboarding::OnboardingSection;
 use crate::pages::timeline::TimelineSection;
+// contracts & renewals
+use crate::pages::contracts::ContractsSection;
+use crate::pages::health::HealthSection;
 
 type Loaded = Option<Result<Tagged<Account>, ApiErr>>;
 
@@ -74,6 +77,9 @@ pub fn AccountPage(id: i64) -> impl IntoView {
             // onboarding & training
             <OnboardingSection account_id=id directory />
             <LicensesSection account_id=id />
+            // contracts & renewals
+            <HealthSection account_id=id />
+            <ContractsSection account_id=id />
             <TimelineSection account_id=id />
         </div>
     }

@@ -13,6 +13,8 @@ use crate::components::toast::use_toasts;
 use crate::i18n::{use_i18n, Key};
 use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
 use crate::logic::tickets::check_text;
+// contracts & renewals
+use crate::logic::money::{money, value_change};
 use crate::pages::accounts::Directory;
 use crate::pages::ticket_common::{action_error, ActionError};
 use crate::session::use_session;
@@ -206,7 +208,22 @@ fn ApprovalRow(approval: Approval, directory: Directory, decided: Callback<i64>)
     view! {
         <tr data-testid="approval-row" data-approval-id=id.to_string() data-kind=approval.kind.clone()>
             <td data-label=i.tr(Key::ApSummary)>
-                <span data-testid="approval-summary">{approval.summary}</span>
+                // contracts & renewals
+                {match value_change(&approval.summary).filter(|_| approval.kind == "contract_value_change") {
+                    Some((old, new, currency)) => {
+                        let contract = format!("#{}", approval.subject_id);
+                        view! {
+                            <span data-testid="approval-summary">
+                                {move || i.f(Key::ApContractValue, &[&contract])} " "
+                                <span data-testid="approval-old-value">{money(&old, &currency)}</span>
+                                " → "
+                                <strong data-testid="approval-new-value">{money(&new, &currency)}</strong>
+                            </span>
+                        }
+                        .into_any()
+                    }
+                    None => view! { <span data-testid="approval-summary">{approval.summary}</span> }.into_any(),
+                }}
                 {subject}
                 <ActionError failure testid="approval-error" />
             </td>

@@ -39,3 +39,8 @@ pub mod portal_onboarding;
 pub mod timeline;
 pub mod training;
 pub mod trainings;
+// contracts & renewals
+pub mod contracts;
+pub mod health;
+pub mod reminder_settings;
+pub mod renewals;

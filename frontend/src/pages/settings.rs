@@ -34,6 +34,8 @@ fn WorkspaceSettingsPage() -> impl IntoView {
             <header class="page-header">
                 <h1 data-testid="settings-heading">{i.tr(Key::NavSettings)}</h1>
                 <a class="btn" href="/settings/sla" data-testid="settings-sla-link">{i.tr(Key::SlaTitle)}</a>
+                // contracts & renewals
+                <a class="btn" href="/settings/reminders" data-testid="settings-reminders-link">{i.tr(Key::RmTitle)}</a>
             </header>
             {move || match settings.value.get() {
                 None => view! { <SkeletonCard /> }.into_any(),

@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod contacts;
 mod contracts;
+mod health;
 mod jobs;
 mod kb;
 mod licenses;
@@ -19,8 +20,10 @@ mod onboarding_portfolio;
 mod ops;
 mod portal;
 mod renewals;
+mod reports;
 mod settings;
 mod sla;
+mod surveys;
 mod tickets;
 mod timeline;
 mod training;
@@ -108,6 +111,9 @@ pub fn v1(cfg: &mut ServiceConfig) {
     timeline::routes(cfg);
     contracts::routes(cfg);
     renewals::routes(cfg);
+    reports::routes(cfg);
+    surveys::routes(cfg);
+    health::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

@@ -25,6 +25,8 @@ use crate::error::{AppError, AppResult};
 pub const TICKET_MASTER_DATA: &str = "ticket_master_data";
 /// A change of a contract's annual value (payload: old and new value).
 pub const CONTRACT_VALUE_CHANGE: &str = "contract_value_change";
+/// An override of an account's health score (payload: the override).
+pub const HEALTH_OVERRIDE: &str = "health_override";
 
 fn to_api(m: &approvals::Model) -> Approval {
     Approval {
@@ -191,6 +193,17 @@ pub async fn decide(
                 &txn,
                 current.workspace_id,
                 current.subject_id,
+                current.payload.as_deref(),
+                actor.user_id,
+                approve,
+                now,
+            )
+            .await?
+        }
+        HEALTH_OVERRIDE => {
+            super::health::on_override_decision(
+                &txn,
+                current.workspace_id,
                 current.payload.as_deref(),
                 actor.user_id,
                 approve,

@@ -91,6 +91,19 @@ fn to_portal(m: &kb_articles::Model, terms: &[String]) -> PortalKbArticle {
     }
 }
 
+/// A search result: the article without its body (see [`PortalKbArticle`]).
+fn portal_hit(m: &kb_articles::Model, terms: &[String]) -> PortalKbArticle {
+    PortalKbArticle {
+        id: m.id,
+        module: m.module.parse().unwrap_or(ErpModule::System),
+        title: m.title.clone(),
+        excerpt: markdown::excerpt(&markdown::plain_text(&m.body), terms),
+        body_html: String::new(),
+        faq: Vec::new(),
+        updated_at: m.updated_at,
+    }
+}
+
 /// The strong ETag of an article version.
 pub fn etag(article: &KbArticle) -> String {
     format!("\"k{}v{}\"", article.id, article.version)
@@ -410,7 +423,7 @@ pub async fn portal_search(
     };
     let (rows, next_cursor) = search_page(&db.read, scope, &terms, &page).await?;
     Ok(Page {
-        items: rows.iter().map(|m| to_portal(m, &terms)).collect(),
+        items: rows.iter().map(|m| portal_hit(m, &terms)).collect(),
         next_cursor,
     })
 }

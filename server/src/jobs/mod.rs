@@ -20,7 +20,12 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// The jobs that can run, by name.
-pub const JOBS: &[&str] = &["renewal-reminders", "sla-monitor", "email-outbox"];
+pub const JOBS: &[&str] = &[
+    "renewal-reminders",
+    "health-scores",
+    "sla-monitor",
+    "email-outbox",
+];
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct JobReport {
@@ -45,6 +50,10 @@ pub async fn run(state: &AppState, name: &str) -> AppResult<JobReport> {
             .map_err(|e| AppError::Internal(e.into()))?,
         "renewal-reminders" => serde_json::to_value(renewal_reminders::run(state, now).await?)
             .map_err(|e| AppError::Internal(e.into()))?,
+        "health-scores" => {
+            serde_json::to_value(crate::domain::health::snapshots::run(state, now).await?)
+                .map_err(|e| AppError::Internal(e.into()))?
+        }
         "email-outbox" => {
             let sent = state
                 .mailer
@@ -94,6 +103,18 @@ pub async fn start_scheduler(state: AppState) -> anyhow::Result<JobScheduler> {
             move |_id, _scheduler| {
                 let state = reminders_state.clone();
                 Box::pin(async move { run_logged(&state, "renewal-reminders").await })
+            },
+        )?)
+        .await?;
+    // Health scores: nightly (`health_scores_cron`, in Asia/Shanghai).
+    let health_state = state.clone();
+    scheduler
+        .add(Job::new_async_tz(
+            state.config.health_scores_cron.as_str(),
+            chrono_tz::Asia::Shanghai,
+            move |_id, _scheduler| {
+                let state = health_state.clone();
+                Box::pin(async move { run_logged(&state, "health-scores").await })
             },
         )?)
         .await?;

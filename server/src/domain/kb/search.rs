@@ -206,7 +206,18 @@ pub async fn ranked_ids<C: ConnectionTrait>(
                 .push(" ESCAPE '\\' THEN 1 ELSE 0 END");
         }
     }
-    sql.push(" AS BIGINT) AS title_hits FROM kb_articles a WHERE a.workspace_id = ")
+    let sqlite = backend == DatabaseBackend::Sqlite;
+    let (paired, rest): (Vec<&String>, Vec<&String>) = terms.iter().partition(|t| is_cjk_bigram(t));
+    let (indexed, scanned): (Vec<&String>, Vec<&String>) = rest
+        .into_iter()
+        .partition(|t| sqlite && t.chars().count() >= TRIGRAM);
+    sql.push(" AS BIGINT) AS title_hits FROM kb_articles a");
+    // Ranking full-text hits reads only columns of the narrow rank index
+    // (migration m20261127_000013); the planner would scan the workspace.
+    if sqlite && scanned.is_empty() && !(paired.is_empty() && indexed.is_empty()) {
+        sql.push(" INDEXED BY ix_kb_articles_rank");
+    }
+    sql.push(" WHERE a.workspace_id = ")
         .bind(scope.workspace_id);
     if let Some(module) = scope.module {
         sql.push(" AND a.module = ").bind(module.as_str());
@@ -220,11 +231,6 @@ pub async fn ranked_ids<C: ConnectionTrait>(
             .push(" AND a.status <> ")
             .bind(KbStatus::Archived.as_str()),
     };
-    let sqlite = backend == DatabaseBackend::Sqlite;
-    let (paired, rest): (Vec<&String>, Vec<&String>) = terms.iter().partition(|t| is_cjk_bigram(t));
-    let (indexed, scanned): (Vec<&String>, Vec<&String>) = rest
-        .into_iter()
-        .partition(|t| sqlite && t.chars().count() >= TRIGRAM);
     let any = scope.any && !paired.is_empty() && indexed.is_empty() && scanned.is_empty();
     if any && !sqlite {
         sql.push(" AND string_to_array(a.search_grams, ' ') && ARRAY[");

@@ -1,0 +1,123 @@
+//! `/reports/renewals` and `/reports/kpi` (staff; CSV with `?format=csv`),
+//! and `/dashboard`.
+
+use actix_web::http::header;
+use actix_web::{get, web, HttpResponse};
+use shared::reports::{Dashboard, KpiReport, RenewalReport};
+use shared::ErrorBody;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::StaffActor;
+use crate::domain::dashboard;
+use crate::domain::reports::{self as domain, Format, ReportParams};
+use crate::error::AppResult;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(renewal_report)
+        .service(kpi_report)
+        .service(get_dashboard);
+}
+
+/// A CSV download: UTF-8 with a BOM, as an attachment.
+fn csv_response(name: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+/// Renewals whose contract ends within `[from, to]` (default: this
+/// calendar year) in one currency: renewal rate by count and by value,
+/// gross and net revenue retention, months with value against forecast,
+/// churn reasons. Rates are percentages with two decimals as strings;
+/// money is exact decimal strings. Admins and managers see the workspace,
+/// a CSM their own accounts; engineers are refused. `?format=csv` answers
+/// one line per contract due in the period.
+#[utoipa::path(
+    tag = "reports",
+    params(ReportParams),
+    responses(
+        (status = 200, content(
+            (RenewalReport = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/renewals")]
+async fn renewal_report(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    params: web::Query<ReportParams>,
+) -> AppResult<HttpResponse> {
+    let now = state.clock.now();
+    match params.format()? {
+        Format::Json => {
+            Ok(HttpResponse::Ok().json(domain::renewals(&state.db, &actor, &params, now).await?))
+        }
+        Format::Csv => {
+            let body = domain::renewals_csv(&state.db, &actor, &params, now).await?;
+            Ok(csv_response("renewals.csv", body))
+        }
+    }
+}
+
+/// Per active CSM and engineer over `[from, to]`: accounts owned, renewal
+/// rate, tickets resolved, SLA compliance, median first response. Admins
+/// and managers see every row; a CSM or engineer their own.
+#[utoipa::path(
+    tag = "reports",
+    params(ReportParams),
+    responses(
+        (status = 200, content(
+            (KpiReport = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/kpi")]
+async fn kpi_report(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    params: web::Query<ReportParams>,
+) -> AppResult<HttpResponse> {
+    let format = params.format()?;
+    let report = domain::kpi(&state.db, &actor, &params, state.clock.now()).await?;
+    Ok(match format {
+        Format::Json => HttpResponse::Ok().json(report),
+        Format::Csv => csv_response("kpi.csv", domain::kpi_csv(&report)),
+    })
+}
+
+/// The caller's portfolio (every account for admins, managers and
+/// engineers; a CSM's own accounts): accounts by stage, open renewals due
+/// in 30/60/90 days with value and forecast, open tickets by module and
+/// breaches, onboarding behind/stuck, NPS of the last 90 days, accounts
+/// by health band and the ARR of red accounts (latest snapshots). Big
+/// portfolios are served from a cache up to 30 seconds old
+/// (`computed_at`).
+#[utoipa::path(
+    tag = "reports",
+    responses(
+        (status = 200, body = Dashboard),
+        (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/dashboard")]
+async fn get_dashboard(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+) -> AppResult<web::Json<Dashboard>> {
+    Ok(web::Json(dashboard::get(&state, &actor).await?))
+}

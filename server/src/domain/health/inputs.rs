@@ -1,0 +1,591 @@
+//! Measures the health inputs of every account of a workspace (or of one
+//! account) with a fixed handful of grouped queries, never a query per
+//! account: the nightly job scores 100,000 accounts this way.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Condition, Expr, Func, IntoCondition, SimpleExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use shared::contracts::RenewalStage;
+use shared::health::{ModuleUsage, USAGE_WINDOW_DAYS};
+use shared::onboarding::TaskStatus;
+use shared::timeline::TimelineKind;
+use shared::training::{completes, TrainingStatus};
+use shared::ErpModule;
+
+use super::score::{HealthInputs, RenewalInput};
+use crate::domain::modules_from_db;
+use crate::domain::onboarding::progress::{summarize, TaskState};
+use crate::entity::{
+    account_events, accounts, contacts, contracts, licenses, onboarding_plans, onboarding_tasks,
+    renewals, survey_recipients, tickets, training_attendees, trainings, usage_events,
+};
+use crate::error::AppResult;
+
+/// CSAT answers count for this many days.
+pub const CSAT_WINDOW_DAYS: i64 = 90;
+/// NPS answers count for this many days.
+pub const NPS_WINDOW_DAYS: i64 = 365;
+
+/// Net promoter score, −100…100, of `total` answers.
+pub fn nps(promoters: i64, detractors: i64, total: i64) -> Option<f64> {
+    (total > 0).then(|| (promoters - detractors) as f64 * 100.0 / total as f64)
+}
+
+/// `CAST(SUM(CASE WHEN cond THEN value ELSE 0 END) AS BIGINT)`: a
+/// conditional count or sum, the same on SQLite and PostgreSQL.
+fn sum_if(cond: Condition, value: impl Into<SimpleExpr>) -> SimpleExpr {
+    Func::cast_as(
+        Func::sum(Expr::case(cond, value).finally(0)),
+        Alias::new("BIGINT"),
+    )
+    .into()
+}
+
+/// One account's inputs plus what the health answer shows of usage.
+#[derive(Debug, Clone, Default)]
+pub struct Measured {
+    pub inputs: HealthInputs,
+    pub usage_by_module: Vec<ModuleUsage>,
+}
+
+/// The inputs of every active account of the workspace, or of `only` one.
+pub async fn measure<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    only: Option<i64>,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<BTreeMap<i64, Measured>> {
+    let mut out: BTreeMap<i64, Measured> = BTreeMap::new();
+    let account_rows: Vec<(i64, DateTime<Utc>)> = accounts::Entity::find()
+        .select_only()
+        .column(accounts::Column::Id)
+        .column(accounts::Column::CreatedAt)
+        .filter(accounts::Column::WorkspaceId.eq(workspace_id))
+        .filter(accounts::Column::Archived.eq(false))
+        .apply_if(only, |q, id| q.filter(accounts::Column::Id.eq(id)))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if account_rows.is_empty() {
+        return Ok(out);
+    }
+    let mut created: HashMap<i64, DateTime<Utc>> = HashMap::new();
+    for (id, at) in account_rows {
+        created.insert(id, at);
+        out.insert(id, Measured::default());
+    }
+
+    let t = std::time::Instant::now();
+    usage(conn, workspace_id, only, now, &mut out).await?;
+    let usage_ms = t.elapsed().as_millis();
+    support(conn, workspace_id, only, now, &mut out).await?;
+    let support_ms = t.elapsed().as_millis();
+    onboarding(conn, workspace_id, only, today, now, &mut out).await?;
+    training(conn, workspace_id, only, &mut out).await?;
+    satisfaction(conn, workspace_id, only, now, &mut out).await?;
+    let satisfaction_ms = t.elapsed().as_millis();
+    engagement(conn, workspace_id, only, now, &created, &mut out).await?;
+    renewal(conn, workspace_id, only, today, &mut out).await?;
+    tracing::debug!(
+        usage_ms,
+        support_ms,
+        satisfaction_ms,
+        total_ms = t.elapsed().as_millis(),
+        "health inputs measured"
+    );
+    Ok(out)
+}
+
+async fn usage<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    only: Option<i64>,
+    now: DateTime<Utc>,
+    out: &mut BTreeMap<i64, Measured>,
+) -> AppResult<()> {
+    let licences: Vec<(i64, String, i32)> = licenses::Entity::find()
+        .select_only()
+        .column(licenses::Column::AccountId)
+        .column(licenses::Column::Modules)
+        .column(licenses::Column::Seats)
+        .filter(licenses::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| q.filter(licenses::Column::AccountId.eq(id)))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut seats: HashMap<i64, i64> = HashMap::new();
+    let mut module_seats: HashMap<i64, BTreeMap<ErpModule, i64>> = HashMap::new();
+    for (account, modules, n) in licences {
+        let n = i64::from(n.max(0));
+        *seats.entry(account).or_default() += n;
+        let per = module_seats.entry(account).or_default();
+        for m in modules_from_db(&modules) {
+            *per.entry(m).or_default() += n;
+        }
+    }
+    // Per account, in one pass over its events: whether any was ever
+    // received and the distinct users of the window; then per module.
+    let since = now - Duration::days(USAGE_WINDOW_DAYS);
+    let overall: Vec<(i64, i64)> = usage_events::Entity::find()
+        .select_only()
+        .column(usage_events::Column::AccountId)
+        .column_as(
+            // CASE without ELSE: NULL outside the window, not counted.
+            SimpleExpr::from(Func::count_distinct(Expr::case(
+                Expr::col(usage_events::Column::OccurredAt)
+                    .gt(since)
+                    .and(Expr::col(usage_events::Column::OccurredAt).lte(now)),
+                Expr::col(usage_events::Column::UserRef),
+            ))),
+            "users",
+        )
+        .filter(usage_events::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| {
+            q.filter(usage_events::Column::AccountId.eq(id))
+        })
+        .group_by(usage_events::Column::AccountId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let per_module: Vec<(i64, String, i64)> = usage_events::Entity::find()
+        .select_only()
+        .column(usage_events::Column::AccountId)
+        .column(usage_events::Column::Module)
+        .column_as(
+            SimpleExpr::from(Func::count_distinct(Expr::col(
+                usage_events::Column::UserRef,
+            ))),
+            "users",
+        )
+        .filter(usage_events::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| {
+            q.filter(usage_events::Column::AccountId.eq(id))
+        })
+        .filter(usage_events::Column::OccurredAt.gt(since))
+        .filter(usage_events::Column::OccurredAt.lte(now))
+        .group_by(usage_events::Column::AccountId)
+        .group_by(usage_events::Column::Module)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut users: HashMap<i64, i64> = HashMap::new();
+    for (account, n) in overall {
+        users.insert(account, n);
+    }
+    let mut module_users: HashMap<i64, BTreeMap<ErpModule, i64>> = HashMap::new();
+    for (account, module, n) in per_module {
+        if let Ok(m) = module.parse::<ErpModule>() {
+            module_users.entry(account).or_default().insert(m, n);
+        }
+    }
+    for (id, m) in out.iter_mut() {
+        m.inputs.seats = seats.get(id).copied().unwrap_or(0);
+        m.inputs.has_usage_events = users.contains_key(id);
+        m.inputs.active_users = users.get(id).copied().unwrap_or(0);
+        let mut modules: BTreeSet<ErpModule> = BTreeSet::new();
+        let seat_map = module_seats.remove(id).unwrap_or_default();
+        let user_map = module_users.remove(id).unwrap_or_default();
+        modules.extend(seat_map.keys());
+        modules.extend(user_map.keys());
+        m.usage_by_module = modules
+            .into_iter()
+            .map(|module| ModuleUsage {
+                module,
+                active_users: user_map.get(&module).copied().unwrap_or(0),
+                seats: seat_map.get(&module).copied().unwrap_or(0),
+            })
+            .collect();
+    }
+    Ok(())
+}
+
+/// Open p1/p2 tickets, SLA breaches of 30 days and CSAT of 90 days: one
+/// grouped pass over the tickets.
+async fn support<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    only: Option<i64>,
+    now: DateTime<Utc>,
+    out: &mut BTreeMap<i64, Measured>,
+) -> AppResult<()> {
+    let since = now - Duration::days(USAGE_WINDOW_DAYS);
+    let csat_since = now - Duration::days(CSAT_WINDOW_DAYS);
+    let open = || {
+        Expr::col(tickets::Column::Status)
+            .is_not_in(["resolved", "closed"])
+            .into_condition()
+    };
+    let within = |column: tickets::Column, from: DateTime<Utc>| {
+        Expr::col(column)
+            .gt(from)
+            .and(Expr::col(column).lte(now))
+            .into_condition()
+    };
+    let rated = || {
+        within(tickets::Column::CsatAt, csat_since)
+            .add(Expr::col(tickets::Column::CsatRating).is_not_null())
+    };
+    let rows: Vec<(i64, i64, i64, i64, i64, i64, i64)> = tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::AccountId)
+        .column_as(
+            sum_if(open().add(Expr::col(tickets::Column::Priority).eq("p1")), 1),
+            "p1",
+        )
+        .column_as(
+            sum_if(open().add(Expr::col(tickets::Column::Priority).eq("p2")), 1),
+            "p2",
+        )
+        .column_as(
+            sum_if(within(tickets::Column::FirstResponseBreachedAt, since), 1),
+            "first_response_breaches",
+        )
+        .column_as(
+            sum_if(within(tickets::Column::ResolutionBreachedAt, since), 1),
+            "resolution_breaches",
+        )
+        .column_as(
+            sum_if(rated(), Expr::col(tickets::Column::CsatRating)),
+            "csat_total",
+        )
+        .column_as(sum_if(rated(), 1), "csat_n")
+        .filter(tickets::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| q.filter(tickets::Column::AccountId.eq(id)))
+        .group_by(tickets::Column::AccountId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (account, p1, p2, frb, rb, csat_total, csat_n) in rows {
+        if let Some(m) = out.get_mut(&account) {
+            m.inputs.open_p1 = p1;
+            m.inputs.open_p2 = p2;
+            m.inputs.sla_breaches = frb + rb;
+            if csat_n > 0 {
+                m.inputs.csat = Some((csat_total, csat_n));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn onboarding<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    only: Option<i64>,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    out: &mut BTreeMap<i64, Measured>,
+) -> AppResult<()> {
+    let plans: Vec<(i64, i64, DateTime<Utc>)> = onboarding_plans::Entity::find()
+        .select_only()
+        .column(onboarding_plans::Column::Id)
+        .column(onboarding_plans::Column::AccountId)
+        .column(onboarding_plans::Column::LastActivityAt)
+        .filter(onboarding_plans::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| {
+            q.filter(onboarding_plans::Column::AccountId.eq(id))
+        })
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if plans.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(i64, String, NaiveDate)> = onboarding_tasks::Entity::find()
+        .select_only()
+        .column(onboarding_tasks::Column::PlanId)
+        .column(onboarding_tasks::Column::Status)
+        .column(onboarding_tasks::Column::DueOn)
+        .filter(onboarding_tasks::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| {
+            q.filter(onboarding_tasks::Column::AccountId.eq(id))
+        })
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut tasks: HashMap<i64, Vec<TaskState>> = HashMap::new();
+    for (plan, status, due_on) in rows {
+        let status = status.parse().unwrap_or(TaskStatus::Todo);
+        tasks
+            .entry(plan)
+            .or_default()
+            .push(TaskState { status, due_on });
+    }
+    // The latest plan of an account counts.
+    let mut latest: HashMap<i64, (i64, DateTime<Utc>)> = HashMap::new();
+    for (plan, account, last) in plans {
+        let e = latest.entry(account).or_insert((plan, last));
+        if plan > e.0 {
+            *e = (plan, last);
+        }
+    }
+    for (account, (plan, last)) in latest {
+        if let Some(m) = out.get_mut(&account) {
+            let s = summarize(
+                tasks.get(&plan).map_or(&[][..], |t| &t[..]),
+                today,
+                last,
+                now,
+            );
+            m.inputs.onboarding = Some((s.status, s.progress));
+        }
+    }
+    Ok(())
+}
+
+async fn training<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    only: Option<i64>,
+    out: &mut BTreeMap<i64, Measured>,
+) -> AppResult<()> {
+    let people: Vec<(i64, i64, String)> = contacts::Entity::find()
+        .select_only()
+        .column(contacts::Column::Id)
+        .column(contacts::Column::AccountId)
+        .column(contacts::Column::Modules)
+        .filter(contacts::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| q.filter(contacts::Column::AccountId.eq(id)))
+        .filter(contacts::Column::Archived.eq(false))
+        .filter(contacts::Column::Modules.ne(""))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if people.is_empty() {
+        return Ok(());
+    }
+    let sessions: Vec<(i64, String)> = trainings::Entity::find()
+        .select_only()
+        .column(trainings::Column::Id)
+        .column(trainings::Column::Module)
+        .filter(trainings::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| q.filter(trainings::Column::AccountId.eq(id)))
+        .filter(trainings::Column::Status.ne(TrainingStatus::Cancelled.as_str()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let module_of: HashMap<i64, ErpModule> = sessions
+        .into_iter()
+        .filter_map(|(id, m)| Some((id, m.parse().ok()?)))
+        .collect();
+    let attended: Vec<(i64, i64, Option<bool>, Option<i32>)> = training_attendees::Entity::find()
+        .select_only()
+        .column(training_attendees::Column::ContactId)
+        .column(training_attendees::Column::TrainingId)
+        .column(training_attendees::Column::Attended)
+        .column(training_attendees::Column::Score)
+        .filter(training_attendees::Column::WorkspaceId.eq(workspace_id))
+        .filter(training_attendees::Column::Attended.eq(true))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut done: HashSet<(i64, ErpModule)> = HashSet::new();
+    for (contact, training, att, score) in attended {
+        if completes(att, score) {
+            if let Some(m) = module_of.get(&training) {
+                done.insert((contact, *m));
+            }
+        }
+    }
+    let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
+    for (contact, account, modules) in people {
+        let modules = modules_from_db(&modules);
+        if modules.is_empty() {
+            continue;
+        }
+        let c = counts.entry(account).or_default();
+        c.1 += 1;
+        if modules.iter().all(|m| done.contains(&(contact, *m))) {
+            c.0 += 1;
+        }
+    }
+    for (account, c) in counts {
+        if let Some(m) = out.get_mut(&account) {
+            m.inputs.training = Some(c);
+        }
+    }
+    Ok(())
+}
+
+async fn satisfaction<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    only: Option<i64>,
+    now: DateTime<Utc>,
+    out: &mut BTreeMap<i64, Measured>,
+) -> AppResult<()> {
+    // NPS of the survey answers of a year: % promoters (9–10) − % detractors (0–6).
+    let answers: Vec<(i64, i32, i64)> = survey_recipients::Entity::find()
+        .select_only()
+        .column(survey_recipients::Column::AccountId)
+        .column(survey_recipients::Column::Score)
+        .column_as(Expr::col(survey_recipients::Column::Id).count(), "n")
+        .filter(survey_recipients::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| {
+            q.filter(survey_recipients::Column::AccountId.eq(id))
+        })
+        .filter(survey_recipients::Column::Score.is_not_null())
+        .filter(survey_recipients::Column::RespondedAt.gt(now - Duration::days(NPS_WINDOW_DAYS)))
+        .filter(survey_recipients::Column::RespondedAt.lte(now))
+        .group_by(survey_recipients::Column::AccountId)
+        .group_by(survey_recipients::Column::Score)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut tally: HashMap<i64, (i64, i64, i64)> = HashMap::new();
+    for (account, score, n) in answers {
+        let t = tally.entry(account).or_default();
+        t.2 += n;
+        if score >= 9 {
+            t.0 += n;
+        } else if score <= 6 {
+            t.1 += n;
+        }
+    }
+    for (account, (promoters, detractors, total)) in tally {
+        if let Some(m) = out.get_mut(&account) {
+            m.inputs.nps = nps(promoters, detractors, total).map(|v| (v, total));
+        }
+    }
+    Ok(())
+}
+
+async fn engagement<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    only: Option<i64>,
+    now: DateTime<Utc>,
+    created: &HashMap<i64, DateTime<Utc>>,
+    out: &mut BTreeMap<i64, Measured>,
+) -> AppResult<()> {
+    let activity: Vec<(i64, Option<DateTime<Utc>>)> = account_events::Entity::find()
+        .select_only()
+        .column(account_events::Column::AccountId)
+        .column_as(Expr::col(account_events::Column::OccurredAt).max(), "last")
+        .filter(account_events::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| {
+            q.filter(account_events::Column::AccountId.eq(id))
+        })
+        .filter(account_events::Column::Kind.is_in([
+            TimelineKind::Note.as_str(),
+            TimelineKind::Call.as_str(),
+            TimelineKind::Meeting.as_str(),
+        ]))
+        .filter(account_events::Column::OccurredAt.lte(now))
+        .group_by(account_events::Column::AccountId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let held: Vec<(i64, Option<DateTime<Utc>>)> = trainings::Entity::find()
+        .select_only()
+        .column(trainings::Column::AccountId)
+        .column_as(Expr::col(trainings::Column::StartsAt).max(), "last")
+        .filter(trainings::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| q.filter(trainings::Column::AccountId.eq(id)))
+        .filter(trainings::Column::Status.ne(TrainingStatus::Cancelled.as_str()))
+        .filter(trainings::Column::StartsAt.lte(now))
+        .group_by(trainings::Column::AccountId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut last: HashMap<i64, DateTime<Utc>> = HashMap::new();
+    for (account, at) in activity.into_iter().chain(held) {
+        if let Some(at) = at {
+            let e = last.entry(account).or_insert(at);
+            if at > *e {
+                *e = at;
+            }
+        }
+    }
+    for (id, m) in out.iter_mut() {
+        let (since, touched) = match last.get(id) {
+            Some(at) => (*at, true),
+            None => (created.get(id).copied().unwrap_or(now), false),
+        };
+        m.inputs.days_since_touchpoint = (now - since).num_days().max(0);
+        m.inputs.touched = touched;
+    }
+    Ok(())
+}
+
+async fn renewal<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    only: Option<i64>,
+    today: NaiveDate,
+    out: &mut BTreeMap<i64, Measured>,
+) -> AppResult<()> {
+    let ends: Vec<(i64, Option<NaiveDate>)> = contracts::Entity::find()
+        .select_only()
+        .column(contracts::Column::AccountId)
+        .column_as(Expr::col(contracts::Column::EndsOn).max(), "ends_on")
+        .filter(contracts::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| q.filter(contracts::Column::AccountId.eq(id)))
+        .group_by(contracts::Column::AccountId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let rows: Vec<(i64, String, i32, NaiveDate)> = renewals::Entity::find()
+        .select_only()
+        .column(renewals::Column::AccountId)
+        .column(renewals::Column::Stage)
+        .column(renewals::Column::Probability)
+        .column(renewals::Column::DueOn)
+        .filter(renewals::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| q.filter(renewals::Column::AccountId.eq(id)))
+        .filter(renewals::Column::Stage.ne(RenewalStage::Renewed.as_str()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut open: HashMap<i64, (RenewalStage, i32, NaiveDate)> = HashMap::new();
+    let mut churned: HashSet<i64> = HashSet::new();
+    for (account, stage, probability, due_on) in rows {
+        let Ok(stage) = stage.parse::<RenewalStage>() else {
+            continue;
+        };
+        if stage == RenewalStage::Churned {
+            churned.insert(account);
+        } else if stage.is_open() {
+            let e = open.entry(account).or_insert((stage, probability, due_on));
+            if due_on < e.2 {
+                *e = (stage, probability, due_on);
+            }
+        }
+    }
+    for (account, last_end) in ends {
+        let Some(m) = out.get_mut(&account) else {
+            continue;
+        };
+        m.inputs.renewal = if let Some((stage, probability, due_on)) = open.get(&account) {
+            RenewalInput::Open {
+                committed: *stage == RenewalStage::Committed,
+                upcoming: *stage == RenewalStage::Upcoming,
+                probability: *probability,
+                days_to_due: (*due_on - today).num_days(),
+            }
+        } else if last_end.is_some_and(|end| end >= today) {
+            RenewalInput::Active
+        } else if churned.contains(&account) {
+            RenewalInput::Churned
+        } else {
+            RenewalInput::Lapsed
+        };
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nps;
+
+    #[test]
+    fn nps_is_promoters_minus_detractors() {
+        assert_eq!(nps(0, 0, 0), None);
+        // 5 promoters, 2 passives, 3 detractors of 10.
+        assert_eq!(nps(5, 3, 10), Some(20.0));
+        assert_eq!(nps(0, 4, 4), Some(-100.0));
+    }
+}

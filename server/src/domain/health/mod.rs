@@ -1,0 +1,461 @@
+//! Health scores: the workspace's model, an account's score (computed live
+//! from the same measurements as the nightly job), daily snapshots and the
+//! 30-day trend, and overrides that take effect through approval.
+//! Staff only: portal actors never reach any of this.
+
+pub mod inputs;
+pub mod keys;
+pub mod score;
+pub mod snapshots;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use shared::approvals::Approval;
+use shared::health::{
+    AccountHealth, ActiveOverride, ComponentScore, HealthComponent, HealthModel, HealthSnapshot,
+    OverrideRequest, TrendPoint, UpdateHealthModel,
+};
+use shared::{validation, Role};
+
+use super::accounts;
+use super::approvals::{self, ApprovalRequest};
+use super::audit::{self, Change};
+use super::onboarding::workspace_today;
+use crate::auth::StaffActor;
+use crate::db::Db;
+use crate::entity::{health_models, health_overrides, health_snapshots};
+use crate::error::{AppError, AppResult};
+
+/// Days of the trend in the health answer.
+pub const TREND_DAYS: i64 = 30;
+/// Longest override, in days from today.
+pub const MAX_OVERRIDE_DAYS: i64 = 366;
+
+/// The workspace's model, or the default one.
+pub async fn model_of<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppResult<HealthModel> {
+    let row = health_models::Entity::find()
+        .filter(health_models::Column::WorkspaceId.eq(workspace_id))
+        .one(conn)
+        .await?;
+    Ok(match row {
+        Some(r) => {
+            let mut model: HealthModel = serde_json::from_str(&r.model)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("stored health model: {e}")))?;
+            model.updated_at = Some(r.updated_at);
+            normalise(&mut model);
+            model
+        }
+        None => HealthModel::default(),
+    })
+}
+
+/// Every component once, in the SPEC's order (a stored model lacking one
+/// gives it weight 0).
+fn normalise(model: &mut HealthModel) {
+    model.components = HealthComponent::ALL
+        .iter()
+        .map(|c| shared::health::ComponentWeight {
+            component: *c,
+            weight: model.weight(*c),
+        })
+        .collect();
+}
+
+pub async fn get_model(db: &Db, actor: &StaffActor) -> AppResult<HealthModel> {
+    model_of(&db.read, actor.workspace_id).await
+}
+
+/// Admins change the weights and thresholds; components not named keep
+/// their weight.
+pub async fn put_model(
+    db: &Db,
+    actor: &StaffActor,
+    req: UpdateHealthModel,
+    now: DateTime<Utc>,
+) -> AppResult<HealthModel> {
+    actor.require(&[Role::Admin])?;
+    let mut fields = shared::FieldErrors::new();
+    let mut seen = Vec::new();
+    for (i, c) in req.components.iter().enumerate() {
+        if !(0..=100).contains(&c.weight) {
+            fields.insert(
+                format!("components[{i}].weight"),
+                "must be between 0 and 100".into(),
+            );
+        }
+        if seen.contains(&c.component) {
+            fields.insert(
+                format!("components[{i}].component"),
+                "is named more than once".into(),
+            );
+        }
+        seen.push(c.component);
+    }
+    if !(1..=100).contains(&req.green_min) {
+        fields.insert("green_min".into(), "must be between 1 and 100".into());
+    }
+    if !(0..=100).contains(&req.yellow_min) || req.yellow_min >= req.green_min {
+        fields.insert(
+            "yellow_min".into(),
+            "must be between 0 and 100 and below green_min".into(),
+        );
+    }
+    let txn = db.write.begin().await?;
+    let before = model_of(&txn, actor.workspace_id).await?;
+    let mut model = before.clone();
+    for c in &req.components {
+        if let Some(slot) = model
+            .components
+            .iter_mut()
+            .find(|s| s.component == c.component)
+        {
+            slot.weight = c.weight;
+        }
+    }
+    if fields.is_empty() && model.components.iter().all(|c| c.weight == 0) {
+        fields.insert(
+            "components".into(),
+            "at least one component needs a weight above 0".into(),
+        );
+    }
+    if !fields.is_empty() {
+        return Err(AppError::validation(fields));
+    }
+    model.green_min = req.green_min;
+    model.yellow_min = req.yellow_min;
+    model.updated_at = Some(now);
+    let json = serde_json::to_string(&model).map_err(|e| AppError::Internal(e.into()))?;
+    match health_models::Entity::find()
+        .filter(health_models::Column::WorkspaceId.eq(actor.workspace_id))
+        .one(&txn)
+        .await?
+    {
+        Some(row) => {
+            let mut m: health_models::ActiveModel = row.into();
+            m.model = Set(json);
+            m.updated_by = Set(actor.user_id);
+            m.updated_at = Set(now);
+            m.update(&txn).await?;
+        }
+        None => {
+            health_models::ActiveModel {
+                workspace_id: Set(actor.workspace_id),
+                model: Set(json),
+                updated_by: Set(actor.user_id),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action: "update",
+            entity_type: "health_model",
+            entity_id: actor.workspace_id,
+            before: Some(&before),
+            after: Some(&model),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// The approved overrides in force today, latest per account.
+pub(crate) async fn active_overrides<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    only: Option<i64>,
+    today: NaiveDate,
+) -> AppResult<std::collections::HashMap<i64, ActiveOverride>> {
+    use sea_orm::QueryTrait;
+    let rows = health_overrides::Entity::find()
+        .filter(health_overrides::Column::WorkspaceId.eq(workspace_id))
+        .apply_if(only, |q, id| {
+            q.filter(health_overrides::Column::AccountId.eq(id))
+        })
+        .filter(health_overrides::Column::Status.eq("approved"))
+        .filter(health_overrides::Column::ExpiresOn.gt(today))
+        .order_by_asc(health_overrides::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.account_id,
+                ActiveOverride {
+                    id: r.id,
+                    score: r.score,
+                    reason: r.reason,
+                    expires_on: r.expires_on,
+                    approved_by: r.decided_by,
+                },
+            )
+        })
+        .collect())
+}
+
+/// An account's health now, with the trend of its snapshots.
+pub async fn account_health(
+    db: &Db,
+    actor: &StaffActor,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<AccountHealth> {
+    accounts::find_in_workspace(&db.read, actor.workspace_id, account_id).await?;
+    let conn = &db.read;
+    let today = workspace_today(conn, actor.workspace_id, now).await?;
+    let model = model_of(conn, actor.workspace_id).await?;
+    let mut measured = inputs::measure(conn, actor.workspace_id, Some(account_id), today, now)
+        .await?
+        .remove(&account_id)
+        .unwrap_or_default();
+    let computed = score::compute(&model, &measured.inputs);
+    let override_ = active_overrides(conn, actor.workspace_id, Some(account_id), today)
+        .await?
+        .remove(&account_id);
+    let score = override_.as_ref().map_or(computed.score, |o| o.score);
+    let history = health_snapshots::Entity::find()
+        .filter(health_snapshots::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(health_snapshots::Column::AccountId.eq(account_id))
+        .filter(health_snapshots::Column::Day.gt(today - Duration::days(TREND_DAYS)))
+        .filter(health_snapshots::Column::Day.lte(today))
+        .order_by_asc(health_snapshots::Column::Day)
+        .all(conn)
+        .await?;
+    let trend: Vec<TrendPoint> = history
+        .iter()
+        .map(|s| TrendPoint {
+            day: s.day,
+            score: s.score,
+        })
+        .collect();
+    let trend_change = trend.first().map(|first| score - first.score);
+    Ok(AccountHealth {
+        account_id,
+        score,
+        band: model.band(score),
+        computed_score: computed.score,
+        computed_band: computed.band,
+        override_,
+        components: computed.components,
+        weakest: computed.weakest,
+        usage_by_module: std::mem::take(&mut measured.usage_by_module),
+        trend,
+        trend_change,
+        computed_at: now,
+    })
+}
+
+/// The compact form of a component kept in a snapshot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct StoredComponent {
+    pub c: HealthComponent,
+    pub r: Option<f64>,
+    pub s: Option<f64>,
+    pub w: i32,
+    pub e: f64,
+    pub p: f64,
+}
+
+impl From<&ComponentScore> for StoredComponent {
+    fn from(c: &ComponentScore) -> Self {
+        StoredComponent {
+            c: c.component,
+            r: c.raw_value,
+            s: c.sub_score,
+            w: c.weight,
+            e: c.effective_weight,
+            p: c.contribution,
+        }
+    }
+}
+
+fn snapshot_of(m: health_snapshots::Model) -> HealthSnapshot {
+    let stored: Vec<StoredComponent> = serde_json::from_str(&m.components).unwrap_or_default();
+    HealthSnapshot {
+        day: m.day,
+        score: m.score,
+        band: m.band.parse().unwrap_or(shared::health::HealthBand::Red),
+        computed_score: m.computed_score,
+        overridden: m.overridden,
+        weakest: m.weakest.and_then(|w| w.parse().ok()),
+        components: stored
+            .into_iter()
+            .map(|s| ComponentScore {
+                component: s.c,
+                raw_value: s.r,
+                sub_score: s.s,
+                weight: s.w,
+                effective_weight: s.e,
+                contribution: s.p,
+                explanation: String::new(),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct HistoryQuery {
+    /// How many days back (default 90, at most 730).
+    pub days: Option<i64>,
+}
+
+/// Daily snapshots, oldest first.
+pub async fn history(
+    db: &Db,
+    actor: &StaffActor,
+    account_id: i64,
+    query: HistoryQuery,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<HealthSnapshot>> {
+    accounts::find_in_workspace(&db.read, actor.workspace_id, account_id).await?;
+    let days = query.days.unwrap_or(90);
+    if !(1..=730).contains(&days) {
+        return Err(AppError::field("days", "must be between 1 and 730"));
+    }
+    let today = workspace_today(&db.read, actor.workspace_id, now).await?;
+    Ok(health_snapshots::Entity::find()
+        .filter(health_snapshots::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(health_snapshots::Column::AccountId.eq(account_id))
+        .filter(health_snapshots::Column::Day.gt(today - Duration::days(days)))
+        .order_by_asc(health_snapshots::Column::Day)
+        .all(&db.read)
+        .await?
+        .into_iter()
+        .map(snapshot_of)
+        .collect())
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct OverridePayload {
+    override_id: i64,
+    score: i32,
+    reason: String,
+    expires_on: NaiveDate,
+}
+
+/// Requests an override; it applies once a manager or admin other than the
+/// maker approves it, until `expires_on` (the first day it no longer applies).
+pub async fn request_override(
+    db: &Db,
+    actor: &StaffActor,
+    account_id: i64,
+    req: OverrideRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Approval> {
+    actor.require(&[Role::Admin, Role::Manager, Role::Csm])?;
+    accounts::find_in_workspace(&db.read, actor.workspace_id, account_id).await?;
+    let today = workspace_today(&db.read, actor.workspace_id, now).await?;
+    let mut fields = shared::FieldErrors::new();
+    if !(0..=100).contains(&req.score) {
+        fields.insert("score".into(), "must be between 0 and 100".into());
+    }
+    let reason = req.reason.trim().to_string();
+    if reason.is_empty() {
+        fields.insert("reason".into(), "say why the score is overridden".into());
+    } else if let Err(r) = validation::optional_text(&reason, 2000) {
+        fields.insert("reason".into(), r.message_en());
+    }
+    if req.expires_on <= today || req.expires_on > today + Duration::days(MAX_OVERRIDE_DAYS) {
+        fields.insert(
+            "expires_on".into(),
+            format!("must be after today and within {MAX_OVERRIDE_DAYS} days"),
+        );
+    }
+    if !fields.is_empty() {
+        return Err(AppError::validation(fields));
+    }
+    let txn = db.write.begin().await?;
+    let row = health_overrides::ActiveModel {
+        workspace_id: Set(actor.workspace_id),
+        account_id: Set(account_id),
+        score: Set(req.score),
+        reason: Set(reason.clone()),
+        expires_on: Set(req.expires_on),
+        status: Set("pending".into()),
+        requested_by: Set(actor.user_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let payload = OverridePayload {
+        override_id: row.id,
+        score: req.score,
+        reason: reason.clone(),
+        expires_on: req.expires_on,
+    };
+    let approval = approvals::request(
+        &txn,
+        ApprovalRequest {
+            workspace_id: actor.workspace_id,
+            kind: approvals::HEALTH_OVERRIDE,
+            subject_type: "account",
+            subject_id: account_id,
+            maker_id: actor.user_id,
+            summary: format!(
+                "Override the health score to {} until {}: {}",
+                req.score, req.expires_on, reason
+            ),
+            payload: Some(
+                serde_json::to_value(&payload).map_err(|e| AppError::Internal(e.into()))?,
+            ),
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action: "request_override",
+            entity_type: "health_override",
+            entity_id: row.id,
+            before: None,
+            after: Some(&payload),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(approval)
+}
+
+/// What approving or rejecting an override does (called by `approvals::decide`
+/// in its transaction).
+pub(crate) async fn on_override_decision<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    payload: Option<&str>,
+    decided_by: i64,
+    approve: bool,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let payload: OverridePayload = payload
+        .and_then(|p| serde_json::from_str(p).ok())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("an override without payload")))?;
+    let row = health_overrides::Entity::find_by_id(payload.override_id)
+        .filter(health_overrides::Column::WorkspaceId.eq(workspace_id))
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut m: health_overrides::ActiveModel = row.into();
+    m.status = Set(if approve { "approved" } else { "rejected" }.into());
+    m.decided_by = Set(Some(decided_by));
+    m.decided_at = Set(Some(now));
+    m.update(conn).await?;
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! The `health-scores` job: scores every account of every workspace and
+//! keeps one snapshot per account and day. The unique (account, day) key and
+//! an upsert make any number of runs on the same day leave one snapshot,
+//! holding the latest score.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, EntityTrait, QuerySelect, TransactionTrait};
+use serde::Serialize;
+
+use super::{active_overrides, inputs, model_of, score, StoredComponent};
+use crate::domain::onboarding::workspace_today;
+use crate::entity::{health_snapshots, workspaces};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Rows per INSERT (11 columns each: well under SQLite's parameter limit).
+const CHUNK: usize = 500;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HealthRun {
+    pub workspaces: usize,
+    pub accounts: usize,
+    pub green: usize,
+    pub yellow: usize,
+    pub red: usize,
+    pub overridden: usize,
+}
+
+pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<HealthRun> {
+    let ids: Vec<i64> = workspaces::Entity::find()
+        .select_only()
+        .column(workspaces::Column::Id)
+        .into_tuple()
+        .all(&state.db.read)
+        .await?;
+    let mut report = HealthRun::default();
+    for workspace_id in ids {
+        report.workspaces += 1;
+        run_workspace(state, workspace_id, now, &mut report).await?;
+    }
+    Ok(report)
+}
+
+async fn run_workspace(
+    state: &AppState,
+    workspace_id: i64,
+    now: DateTime<Utc>,
+    report: &mut HealthRun,
+) -> AppResult<()> {
+    let read = &state.db.read;
+    let started = std::time::Instant::now();
+    let today = workspace_today(read, workspace_id, now).await?;
+    let model = model_of(read, workspace_id).await?;
+    let measured = inputs::measure(read, workspace_id, None, today, now).await?;
+    if measured.is_empty() {
+        return Ok(());
+    }
+    let overrides = active_overrides(read, workspace_id, None, today).await?;
+    let measured_ms = started.elapsed().as_millis();
+    let mut rows = Vec::with_capacity(measured.len());
+    for (account_id, m) in &measured {
+        let computed = score::compute(&model, &m.inputs);
+        let o = overrides.get(account_id);
+        let score = o.map_or(computed.score, |o| o.score);
+        let band = model.band(score);
+        report.accounts += 1;
+        match band {
+            shared::health::HealthBand::Green => report.green += 1,
+            shared::health::HealthBand::Yellow => report.yellow += 1,
+            shared::health::HealthBand::Red => report.red += 1,
+        }
+        if o.is_some() {
+            report.overridden += 1;
+        }
+        let stored: Vec<StoredComponent> = computed
+            .components
+            .iter()
+            .map(StoredComponent::from)
+            .collect();
+        rows.push(health_snapshots::ActiveModel {
+            workspace_id: Set(workspace_id),
+            account_id: Set(*account_id),
+            day: Set(today),
+            score: Set(score),
+            band: Set(band.as_str().to_string()),
+            computed_score: Set(computed.score),
+            overridden: Set(o.is_some()),
+            weakest: Set(computed.weakest.map(|w| w.as_str().to_string())),
+            components: Set(
+                serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?
+            ),
+            computed_at: Set(now),
+            ..Default::default()
+        });
+    }
+    let computed_ms = started.elapsed().as_millis();
+    let txn = state.db.write.begin().await?;
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let tail = rest.split_off(rest.len().min(CHUNK));
+        health_snapshots::Entity::insert_many(rest)
+            .on_conflict(
+                OnConflict::columns([
+                    health_snapshots::Column::AccountId,
+                    health_snapshots::Column::Day,
+                ])
+                .update_columns([
+                    health_snapshots::Column::Score,
+                    health_snapshots::Column::Band,
+                    health_snapshots::Column::ComputedScore,
+                    health_snapshots::Column::Overridden,
+                    health_snapshots::Column::Weakest,
+                    health_snapshots::Column::Components,
+                    health_snapshots::Column::ComputedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        rest = tail;
+    }
+    txn.commit().await?;
+    tracing::info!(
+        workspace_id,
+        accounts = measured.len(),
+        measured_ms,
+        computed_ms,
+        written_ms = started.elapsed().as_millis(),
+        "health scores"
+    );
+    Ok(())
+}
