@@ -513,3 +513,114 @@ async fn a_csm_runs_onboarding_registers_a_licence_and_records_a_training() {
     })
     .await;
 }
+
+/// Waits until the element with `selector` has attribute `attr` = `want`.
+async fn wait_for_attr(h: &Harness, selector: &str, attr: &str, want: &str) -> anyhow::Result<()> {
+    let mut last = None;
+    for _ in 0..100 {
+        if let Ok(element) = h.css(selector).await {
+            last = element.attr(attr).await?;
+            if last.as_deref() == Some(want) {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("{selector} never had {attr}={want:?}; last {last:?}")
+}
+
+#[actix_web::test]
+async fn a_contract_value_change_needs_a_second_person_and_its_renewal_moves_through_the_pipeline()
+{
+    scenario("renewal_journey", async |h| {
+        server::seed::demo(&h.state.db).await?;
+        let password = server::seed::DEMO_PASSWORD;
+        log_in(h, server::seed::DEMO_ADMIN, password).await?;
+        h.wait_for_path("/accounts").await?;
+        h.fill("accounts-search", "华强").await?;
+        h.testid("account-row").await?;
+        h.click("account-link").await?;
+        h.wait_for_path("/accounts/").await?;
+
+        // A contract that ends within the renewal horizon.
+        click_id(h, "contract-add").await?;
+        set_input(h, "contract-start", "2026-02-01").await?;
+        set_input(h, "contract-end", "2027-01-31").await?;
+        h.fill("contract-value", "128000.00").await?;
+        click_id(h, "contract-submit").await?;
+        wait_for_attr(
+            h,
+            "[data-testid=\"contract-annual-value\"]",
+            "data-value",
+            "128000.00",
+        )
+        .await?;
+
+        // The maker asks for a new value: it waits for approval.
+        click_id(h, "contract-edit").await?;
+        h.fill("contract-value", "150000.50").await?;
+        click_id(h, "contract-submit").await?;
+        wait_for_attr(
+            h,
+            "[data-testid=\"contract-pending\"]",
+            "data-value",
+            "150000.50",
+        )
+        .await
+        .context("the change is pending approval")?;
+        let value = h
+            .testid("contract-annual-value")
+            .await?
+            .attr("data-value")
+            .await?;
+        ensure!(
+            value.as_deref() == Some("128000.00"),
+            "the value is unchanged until approved: {value:?}"
+        );
+
+        // The renewal appears in the pipeline and moves forward.
+        h.goto("/renewals").await?;
+        let card = h
+            .css("[data-testid=\"renewal-card\"][data-stage=\"upcoming\"]")
+            .await
+            .context("the contract's renewal is upcoming")?;
+        let advance = card
+            .find(Locator::Css("[data-testid=\"renewal-advance\"]"))
+            .await?;
+        click_el(h, &advance).await?;
+        h.css("[data-testid=\"renewal-card\"][data-stage=\"in_negotiation\"]")
+            .await
+            .context("the renewal moved to negotiation")?;
+        log_out(h).await?;
+
+        // A manager approves; the value changes.
+        log_in(h, "manager@demo.steward.local", password).await?;
+        h.wait_for_path("/accounts").await?;
+        h.goto("/approvals").await?;
+        let row = h.testid("approval-row").await?;
+        ensure!(
+            row.text().await?.contains("150,000.50") || row.text().await?.contains("150000.50"),
+            "the inbox shows the new value: {}",
+            row.text().await?
+        );
+        let approve = row.find(Locator::Css("[data-testid=\"approve\"]")).await?;
+        click_el(h, &approve).await?;
+        h.testid("approvals-empty")
+            .await
+            .context("the inbox is empty after approving")?;
+        h.goto("/accounts").await?;
+        h.fill("accounts-search", "华强").await?;
+        h.testid("account-row").await?;
+        h.click("account-link").await?;
+        wait_for_attr(
+            h,
+            "[data-testid=\"contract-annual-value\"]",
+            "data-value",
+            "150000.50",
+        )
+        .await
+        .context("the approved value is in force")?;
+        Ok(())
+    })
+    .await;
+}
