@@ -3,6 +3,7 @@
 pub mod fields;
 pub mod guard;
 pub mod load;
+pub mod paged;
 pub mod pickers;
 pub mod shell;
 pub mod states;

@@ -11,9 +11,10 @@ use shared::LifecycleStage;
 use crate::api::{self, ApiErr, MAX_PAGE};
 use crate::components::fields::expanded;
 use crate::components::load::{load, Loaded};
+use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::i18n::{module_key, stage_key, use_i18n, Key, Lang};
-use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
+use crate::logic::paging::{ListState, Phase};
 use crate::logic::query::AccountFilter;
 use crate::pages::account_new::NewAccountForm;
 use crate::router::navigate;
@@ -87,29 +88,10 @@ pub fn AccountsPage() -> impl IntoView {
     let creating = RwSignal::new(false);
     let debounce = StoredValue::new(None::<TimeoutHandle>);
 
-    let fetch = move |req: Request| {
+    let (reload, load_more) = pager(list, move |cursor| {
         let f = filter.get_untracked();
-        crate::task::spawn(async move {
-            let result = api::list_accounts(&f, req.cursor.as_deref()).await;
-            list.update(|l| {
-                l.apply(&req, result);
-            });
-        });
-    };
-    let reload = move || {
-        let mut req = None;
-        list.update(|l| req = Some(l.reset()));
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
-    let load_more = move || {
-        let mut req = None;
-        list.update(|l| req = l.more());
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
+        async move { api::list_accounts(&f, cursor.as_deref()).await }
+    });
     // Any filter change starts the list over.
     let refilter = move |next: AccountFilter| {
         if filter.with_untracked(|f| *f != next) {
@@ -153,8 +135,6 @@ pub fn AccountsPage() -> impl IntoView {
 
     let owners = directory.owners();
     let phase = Memo::new(move |_| list.with(|l| l.phase()));
-    let has_more = Memo::new(move |_| list.with(|l| l.has_more()));
-    let more_loading = Signal::derive(move || list.with(|l| l.status == LoadStatus::LoadingMore));
     let header = move || {
         view! {
             <thead>
@@ -332,35 +312,7 @@ pub fn AccountsPage() -> impl IntoView {
                 }
                 .into_any(),
             }}
-            {move || {
-                list.with(|l| l.more_error().cloned())
-                    .map(|e| {
-                        view! {
-                            <div class="banner banner-error" role="alert" data-testid="load-more-error">
-                                {i.error_of(e)}
-                            </div>
-                        }
-                    })
-            }}
-            {move || {
-                has_more
-                    .get()
-                    .then(|| {
-                        view! {
-                            <div class="load-more">
-                                <button
-                                    type="button"
-                                    class="btn"
-                                    data-testid="load-more"
-                                    disabled=move || list.with(|l| l.is_loading())
-                                    on:click=move |_| load_more()
-                                >
-                                    {i.tr_when(more_loading, Key::Loading, Key::LoadMore)}
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
+            {load_more_footer(list, load_more, "load-more")}
         </div>
     }
 }

@@ -8,10 +8,11 @@ use shared::approvals::{Approval, ApprovalStatus};
 use shared::Role;
 
 use crate::api::{self, ApiErr};
+use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::components::toast::use_toasts;
 use crate::i18n::{use_i18n, Key};
-use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
+use crate::logic::paging::{ListState, Phase};
 use crate::logic::tickets::check_text;
 // contracts & renewals
 use crate::logic::money::{money, value_change};
@@ -42,33 +43,11 @@ fn ApprovalsInbox() -> impl IntoView {
     let i = use_i18n();
     let list = RwSignal::new(ListState::<Approval, ApiErr>::default());
     let directory = Directory::load();
-    let fetch = move |req: Request| {
-        crate::task::spawn(async move {
-            let result =
-                api::list_approvals(Some(ApprovalStatus::Pending), None, req.cursor.as_deref())
-                    .await;
-            list.update(|l| {
-                l.apply(&req, result);
-            });
-        });
-    };
-    let reload = move || {
-        let mut req = None;
-        list.update(|l| req = Some(l.reset()));
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
-    let load_more = move || {
-        let mut req = None;
-        list.update(|l| req = l.more());
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
+    let (reload, load_more) = pager(list, move |cursor| async move {
+        api::list_approvals(Some(ApprovalStatus::Pending), None, cursor.as_deref()).await
+    });
     reload();
     let phase = Memo::new(move |_| list.with(|l| l.phase()));
-    let more_loading = Signal::derive(move || list.with(|l| l.status == LoadStatus::LoadingMore));
     // A decided approval leaves the inbox.
     let decided = Callback::new(move |id: i64| list.update(|l| l.items.retain(|a| a.id != id)));
     let header = move || {
@@ -124,34 +103,7 @@ fn ApprovalsInbox() -> impl IntoView {
                 }
                 .into_any(),
             }}
-            {move || {
-                list.with(|l| l.more_error().cloned())
-                    .map(|e| {
-                        view! {
-                            <div class="banner banner-error" role="alert" data-testid="load-more-error">
-                                {i.error_of(e)}
-                            </div>
-                        }
-                    })
-            }}
-            {move || {
-                list.with(|l| l.has_more())
-                    .then(|| {
-                        view! {
-                            <div class="load-more">
-                                <button
-                                    type="button"
-                                    class="btn"
-                                    data-testid="load-more"
-                                    disabled=move || list.with(|l| l.is_loading())
-                                    on:click=move |_| load_more()
-                                >
-                                    {i.tr_when(more_loading, Key::Loading, Key::LoadMore)}
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
+            {load_more_footer(list, load_more, "load-more")}
         </div>
     }
 }

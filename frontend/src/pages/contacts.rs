@@ -8,13 +8,14 @@ use shared::{ErpModule, FieldErrors, Role};
 
 use crate::api::{self, ApiErr};
 use crate::components::fields::{expanded, ErrorBanner, FormBanner, ModulesPicker, TextField};
+use crate::components::paged::{load_more_footer, pager};
 use crate::components::pickers::RoleSelect;
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::components::toast::use_toasts;
 use crate::i18n::{role_key, use_i18n, Key};
 use crate::logic::account_form::{normalize_modules, opt_text};
 use crate::logic::forms;
-use crate::logic::paging::{ListState, Phase, Request};
+use crate::logic::paging::{ListState, Phase};
 use crate::pages::accounts::module_list;
 
 #[component]
@@ -25,32 +26,12 @@ pub fn ContactsSection(account_id: i64) -> impl IntoView {
     // One portal-access form at a time (its inputs have fixed ids).
     let granting = RwSignal::new(None::<i64>);
 
-    let fetch = move |req: Request| {
-        crate::task::spawn(async move {
-            let result = api::list_contacts(account_id, req.cursor.as_deref()).await;
-            list.update(|l| {
-                l.apply(&req, result);
-            });
-        });
-    };
-    let reload = move || {
-        let mut req = None;
-        list.update(|l| req = Some(l.reset()));
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
-    let load_more = move || {
-        let mut req = None;
-        list.update(|l| req = l.more());
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
+    let (reload, load_more) = pager(list, move |cursor| async move {
+        api::list_contacts(account_id, cursor.as_deref()).await
+    });
     reload();
 
     let phase = Memo::new(move |_| list.with(|l| l.phase()));
-    let has_more = Memo::new(move |_| list.with(|l| l.has_more()));
     let header = move || {
         view! {
             <thead>
@@ -127,25 +108,7 @@ pub fn ContactsSection(account_id: i64) -> impl IntoView {
                     })
             }}
             {body}
-            {move || {
-                has_more
-                    .get()
-                    .then(|| {
-                        view! {
-                            <div class="load-more">
-                                <button
-                                    type="button"
-                                    class="btn"
-                                    data-testid="contacts-load-more"
-                                    disabled=move || list.with(|l| l.is_loading())
-                                    on:click=move |_| load_more()
-                                >
-                                    {i.tr(Key::LoadMore)}
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
+            {load_more_footer(list, load_more, "contacts-load-more")}
         </section>
     }
 }

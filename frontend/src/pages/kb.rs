@@ -5,10 +5,11 @@ use leptos::prelude::*;
 use shared::kb::KbArticleSummary;
 
 use crate::api::{self, ApiErr};
+use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::i18n::{module_key, use_i18n, Key};
 use crate::logic::kb::KbFilter;
-use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
+use crate::logic::paging::{ListState, Phase};
 use crate::pages::accounts::SEARCH_DEBOUNCE;
 use crate::pages::portal_common::{
     kb_status_choices, kb_status_key, visibility_choices, visibility_key,
@@ -26,15 +27,10 @@ pub fn KbListPage() -> impl IntoView {
     let list = RwSignal::new(ListState::<KbArticleSummary, ApiErr>::default());
     let debounce = StoredValue::new(None::<TimeoutHandle>);
 
-    let fetch = move |req: Request| {
+    let (restart, load_more) = pager(list, move |cursor| {
         let f = filter.get_value();
-        crate::task::spawn(async move {
-            let result = api::kb_articles(&f, req.cursor.as_deref()).await;
-            list.update(|l| {
-                l.apply(&req, result);
-            });
-        });
-    };
+        async move { api::kb_articles(&f, cursor.as_deref()).await }
+    });
     let reload = move || {
         filter.set_value(KbFilter {
             q: search.get_untracked(),
@@ -42,18 +38,7 @@ pub fn KbListPage() -> impl IntoView {
             visibility: visibility.get_untracked().parse().ok(),
             status: status.get_untracked().parse().ok(),
         });
-        let mut req = None;
-        list.update(|l| req = Some(l.reset()));
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
-    let load_more = move || {
-        let mut req = None;
-        list.update(|l| req = l.more());
-        if let Some(req) = req {
-            fetch(req);
-        }
+        restart();
     };
     reload();
 
@@ -84,8 +69,6 @@ pub fn KbListPage() -> impl IntoView {
     };
 
     let phase = Memo::new(move |_| list.with(|l| l.phase()));
-    let has_more = Memo::new(move |_| list.with(|l| l.has_more()));
-    let more_loading = Signal::derive(move || list.with(|l| l.status == LoadStatus::LoadingMore));
     let header = move || {
         view! {
             <thead>
@@ -193,35 +176,7 @@ pub fn KbListPage() -> impl IntoView {
                 }
                 .into_any(),
             }}
-            {move || {
-                list.with(|l| l.more_error().cloned())
-                    .map(|e| {
-                        view! {
-                            <div class="banner banner-error" role="alert" data-testid="load-more-error">
-                                {i.error_of(e)}
-                            </div>
-                        }
-                    })
-            }}
-            {move || {
-                has_more
-                    .get()
-                    .then(|| {
-                        view! {
-                            <div class="load-more">
-                                <button
-                                    type="button"
-                                    class="btn"
-                                    data-testid="load-more"
-                                    disabled=move || list.with(|l| l.is_loading())
-                                    on:click=move |_| load_more()
-                                >
-                                    {i.tr_when(more_loading, Key::Loading, Key::LoadMore)}
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
+            {load_more_footer(list, load_more, "load-more")}
         </div>
     }
 }

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use shared::onboarding::{OnboardingPortfolioItem, PlanStatus};
 
 use crate::api::{self, ApiErr};
+use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::i18n::{use_i18n, Key};
-use crate::logic::paging::{ListState, Phase, Request};
+use crate::logic::paging::{ListState, Phase};
 use crate::logic::query::{get_param, QueryString};
 use crate::pages::onboarding::{plan_status_key, PlanStatusBadge, ProgressBar};
 use crate::pages::ticket_common::ChoiceSelect;
@@ -21,22 +22,10 @@ pub fn OnboardingPortfolioPage() -> impl IntoView {
     let status =
         Memo::new(move |_| get_param(&location.search.get(), "status").unwrap_or_default());
     let list = RwSignal::new(ListState::<OnboardingPortfolioItem, ApiErr>::default());
-    let fetch = move |req: Request| {
+    let (reload, load_more) = pager(list, move |cursor| {
         let (s, st) = (sort.get_untracked(), status.get_untracked());
-        crate::task::spawn(async move {
-            let result = api::onboarding_portfolio(&s, &st, req.cursor.as_deref()).await;
-            list.update(|l| {
-                l.apply(&req, result);
-            });
-        });
-    };
-    let reload = move || {
-        let mut req = None;
-        list.update(|l| req = Some(l.reset()));
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
+        async move { api::onboarding_portfolio(&s, &st, cursor.as_deref()).await }
+    });
     Effect::new(move |_| {
         sort.track();
         status.track();
@@ -118,30 +107,7 @@ pub fn OnboardingPortfolioPage() -> impl IntoView {
                 />
             </div>
             <div class="card table-wrap">{body}</div>
-            {move || {
-                list.with(|l| l.has_more())
-                    .then(|| {
-                        view! {
-                            <div class="load-more">
-                                <button
-                                    type="button"
-                                    class="btn"
-                                    data-testid="portfolio-load-more"
-                                    disabled=move || list.with(|l| l.is_loading())
-                                    on:click=move |_| {
-                                        let mut req = None;
-                                        list.update(|l| req = l.more());
-                                        if let Some(req) = req {
-                                            fetch(req);
-                                        }
-                                    }
-                                >
-                                    {i.tr(Key::LoadMore)}
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
+            {load_more_footer(list, load_more, "portfolio-load-more")}
         </div>
     }
 }

@@ -7,9 +7,10 @@ use shared::{ErpModule, ErrorCode};
 
 use crate::api::{self, ApiErr, KB_PAGE};
 use crate::components::load::load;
+use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonCard};
 use crate::i18n::{module_key, use_i18n, Key};
-use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
+use crate::logic::paging::{ListState, Phase};
 use crate::logic::portal::SUGGEST_DEBOUNCE;
 use crate::pages::portal_common::ArticleBody;
 use crate::pages::ticket_common::{module_choices, ChoiceSelect};
@@ -24,32 +25,16 @@ pub fn PortalKbPage() -> impl IntoView {
     // The search the list shows (text, module).
     let applied = StoredValue::new((String::new(), None::<ErpModule>));
 
-    let fetch = move |req: Request| {
+    let (restart, load_more) = pager(list, move |cursor| {
         let (q, m) = applied.get_value();
-        crate::task::spawn(async move {
-            let result = api::portal_kb_search(&q, m, KB_PAGE, req.cursor.as_deref()).await;
-            list.update(|l| {
-                l.apply(&req, result);
-            });
-        });
-    };
+        async move { api::portal_kb_search(&q, m, KB_PAGE, cursor.as_deref()).await }
+    });
     let reload = move || {
         applied.set_value((
             text.get_untracked().trim().to_string(),
             module.get_untracked().parse().ok(),
         ));
-        let mut req = None;
-        list.update(|l| req = Some(l.reset()));
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
-    let load_more = move || {
-        let mut req = None;
-        list.update(|l| req = l.more());
-        if let Some(req) = req {
-            fetch(req);
-        }
+        restart();
     };
     reload();
 
@@ -68,8 +53,6 @@ pub fn PortalKbPage() -> impl IntoView {
     });
 
     let phase = Memo::new(move |_| list.with(|l| l.phase()));
-    let has_more = Memo::new(move |_| list.with(|l| l.has_more()));
-    let more_loading = Signal::derive(move || list.with(|l| l.status == LoadStatus::LoadingMore));
 
     view! {
         <div class="page">
@@ -130,35 +113,7 @@ pub fn PortalKbPage() -> impl IntoView {
                 }
                 .into_any(),
             }}
-            {move || {
-                list.with(|l| l.more_error().cloned())
-                    .map(|e| {
-                        view! {
-                            <div class="banner banner-error" role="alert" data-testid="load-more-error">
-                                {i.error_of(e)}
-                            </div>
-                        }
-                    })
-            }}
-            {move || {
-                has_more
-                    .get()
-                    .then(|| {
-                        view! {
-                            <div class="load-more">
-                                <button
-                                    type="button"
-                                    class="btn"
-                                    data-testid="load-more"
-                                    disabled=move || list.with(|l| l.is_loading())
-                                    on:click=move |_| load_more()
-                                >
-                                    {i.tr_when(more_loading, Key::Loading, Key::LoadMore)}
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
+            {load_more_footer(list, load_more, "load-more")}
         </div>
     }
 }

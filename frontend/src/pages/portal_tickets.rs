@@ -6,9 +6,10 @@ use shared::tickets::PortalTicket;
 use shared::Role;
 
 use crate::api::{self, ApiErr};
+use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::i18n::{use_i18n, Key};
-use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
+use crate::logic::paging::{ListState, Phase};
 use crate::pages::ticket_common::StatusBadge;
 use crate::session::use_session;
 
@@ -18,28 +19,9 @@ pub fn PortalTicketsPage() -> impl IntoView {
     let session = use_session();
     let list = RwSignal::new(ListState::<PortalTicket, ApiErr>::default());
 
-    let fetch = move |req: Request| {
-        crate::task::spawn(async move {
-            let result = api::portal_tickets(req.cursor.as_deref()).await;
-            list.update(|l| {
-                l.apply(&req, result);
-            });
-        });
-    };
-    let reload = move || {
-        let mut req = None;
-        list.update(|l| req = Some(l.reset()));
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
-    let load_more = move || {
-        let mut req = None;
-        list.update(|l| req = l.more());
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
+    let (reload, load_more) = pager(list, move |cursor| async move {
+        api::portal_tickets(cursor.as_deref()).await
+    });
     reload();
 
     let heading = move || {
@@ -51,8 +33,6 @@ pub fn PortalTicketsPage() -> impl IntoView {
         i.t(key)
     };
     let phase = Memo::new(move |_| list.with(|l| l.phase()));
-    let has_more = Memo::new(move |_| list.with(|l| l.has_more()));
-    let more_loading = Signal::derive(move || list.with(|l| l.status == LoadStatus::LoadingMore));
     let header = move || {
         view! {
             <thead>
@@ -114,35 +94,7 @@ pub fn PortalTicketsPage() -> impl IntoView {
                 }
                 .into_any(),
             }}
-            {move || {
-                list.with(|l| l.more_error().cloned())
-                    .map(|e| {
-                        view! {
-                            <div class="banner banner-error" role="alert" data-testid="load-more-error">
-                                {i.error_of(e)}
-                            </div>
-                        }
-                    })
-            }}
-            {move || {
-                has_more
-                    .get()
-                    .then(|| {
-                        view! {
-                            <div class="load-more">
-                                <button
-                                    type="button"
-                                    class="btn"
-                                    data-testid="load-more"
-                                    disabled=move || list.with(|l| l.is_loading())
-                                    on:click=move |_| load_more()
-                                >
-                                    {i.tr_when(more_loading, Key::Loading, Key::LoadMore)}
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
+            {load_more_footer(list, load_more, "load-more")}
         </div>
     }
 }

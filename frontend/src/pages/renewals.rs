@@ -8,11 +8,12 @@ use shared::contracts::{RenewRequest, Renewal, RenewalStage, RenewalTotals, Upda
 
 use crate::api::{self, ApiErr};
 use crate::components::load::load;
+use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::components::toast::use_toasts;
 use crate::i18n::{use_i18n, I18n, Key, Lang};
 use crate::logic::money::{amount_ok, money, sum};
-use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
+use crate::logic::paging::{ListState, Phase};
 use crate::logic::renewals::{next_stage, previous_stage, stage_totals, RenewalQuery, DUE_WITHIN};
 use crate::pages::accounts::Directory;
 use crate::pages::ticket_common::{action_error, ActionError, ChoiceSelect};
@@ -56,15 +57,10 @@ pub fn RenewalsPage() -> impl IntoView {
     let reasons =
         Signal::derive(move || settings.ok().map(|s| s.churn_reasons).unwrap_or_default());
 
-    let fetch = move |req: Request| {
+    let (restart, load_more) = pager(list, move |cursor| {
         let q = query.get_untracked();
-        crate::task::spawn(async move {
-            let result = api::list_renewals(&q, req.cursor.as_deref()).await;
-            list.update(|l| {
-                l.apply(&req, result);
-            });
-        });
-    };
+        async move { api::list_renewals(&q, cursor.as_deref()).await }
+    });
     let load_totals = move || {
         let q = query.get_untracked();
         crate::task::spawn(async move {
@@ -73,19 +69,8 @@ pub fn RenewalsPage() -> impl IntoView {
         });
     };
     let reload = move || {
-        let mut req = None;
-        list.update(|l| req = Some(l.reset()));
-        if let Some(req) = req {
-            fetch(req);
-        }
+        restart();
         load_totals();
-    };
-    let load_more = move || {
-        let mut req = None;
-        list.update(|l| req = l.more());
-        if let Some(req) = req {
-            fetch(req);
-        }
     };
     Effect::new(move |_| {
         query.track();
@@ -104,7 +89,6 @@ pub fn RenewalsPage() -> impl IntoView {
     });
 
     let phase = Memo::new(move |_| list.with(|l| l.phase()));
-    let more_loading = Signal::derive(move || list.with(|l| l.status == LoadStatus::LoadingMore));
     let stage_value = Signal::derive(move || {
         query.with(|q| q.stage.map(|s| s.as_str()).unwrap_or_default().to_string())
     });
@@ -227,34 +211,7 @@ pub fn RenewalsPage() -> impl IntoView {
                 }
                 Phase::Rows => view! { <Board list query directory reasons changed /> }.into_any(),
             }}
-            {move || {
-                list.with(|l| l.more_error().cloned())
-                    .map(|e| {
-                        view! {
-                            <div class="banner banner-error" role="alert" data-testid="load-more-error">
-                                {i.error_of(e)}
-                            </div>
-                        }
-                    })
-            }}
-            {move || {
-                list.with(|l| l.has_more())
-                    .then(|| {
-                        view! {
-                            <div class="load-more">
-                                <button
-                                    type="button"
-                                    class="btn"
-                                    data-testid="load-more"
-                                    disabled=move || list.with(|l| l.is_loading())
-                                    on:click=move |_| load_more()
-                                >
-                                    {i.tr_when(more_loading, Key::Loading, Key::LoadMore)}
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
+            {load_more_footer(list, load_more, "load-more")}
         </div>
     }
 }

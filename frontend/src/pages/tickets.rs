@@ -6,9 +6,10 @@ use leptos::prelude::*;
 use shared::tickets::Ticket;
 
 use crate::api::{self, ApiErr};
+use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::i18n::{module_key, use_i18n, Key};
-use crate::logic::paging::{ListState, LoadStatus, Phase, Request};
+use crate::logic::paging::{ListState, Phase};
 use crate::logic::tickets::{is_breached, resolution_countdown, QueueView, TicketQuery};
 use crate::pages::accounts::Directory;
 use crate::pages::ticket_common::{
@@ -39,29 +40,10 @@ pub fn TicketsPage() -> impl IntoView {
     let accounts = Accounts::load();
     let now = ticking_now();
 
-    let fetch = move |req: Request| {
+    let (reload, load_more) = pager(list, move |cursor| {
         let q = query.get_untracked();
-        crate::task::spawn(async move {
-            let result = api::list_tickets(&q, req.cursor.as_deref()).await;
-            list.update(|l| {
-                l.apply(&req, result);
-            });
-        });
-    };
-    let reload = move || {
-        let mut req = None;
-        list.update(|l| req = Some(l.reset()));
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
-    let load_more = move || {
-        let mut req = None;
-        list.update(|l| req = l.more());
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
+        async move { api::list_tickets(&q, cursor.as_deref()).await }
+    });
     // The URL holds the filters: any change of it starts the list over.
     Effect::new(move |_| {
         query.track();
@@ -74,8 +56,6 @@ pub fn TicketsPage() -> impl IntoView {
     };
 
     let phase = Memo::new(move |_| list.with(|l| l.phase()));
-    let has_more = Memo::new(move |_| list.with(|l| l.has_more()));
-    let more_loading = Signal::derive(move || list.with(|l| l.status == LoadStatus::LoadingMore));
     let header = move || {
         view! {
             <thead>
@@ -276,35 +256,7 @@ pub fn TicketsPage() -> impl IntoView {
                 }
                 .into_any(),
             }}
-            {move || {
-                list.with(|l| l.more_error().cloned())
-                    .map(|e| {
-                        view! {
-                            <div class="banner banner-error" role="alert" data-testid="load-more-error">
-                                {i.error_of(e)}
-                            </div>
-                        }
-                    })
-            }}
-            {move || {
-                has_more
-                    .get()
-                    .then(|| {
-                        view! {
-                            <div class="load-more">
-                                <button
-                                    type="button"
-                                    class="btn"
-                                    data-testid="load-more"
-                                    disabled=move || list.with(|l| l.is_loading())
-                                    on:click=move |_| load_more()
-                                >
-                                    {i.tr_when(more_loading, Key::Loading, Key::LoadMore)}
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
+            {load_more_footer(list, load_more, "load-more")}
         </div>
     }
 }

@@ -10,10 +10,11 @@ use shared::{FieldErrors, Page};
 
 use crate::api::{self, ApiErr};
 use crate::components::fields::{ErrorBanner, TextField};
+use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonCard};
 use crate::i18n::{use_i18n, Key};
 use crate::logic::account_form::opt_text;
-use crate::logic::paging::{ListState, Phase, Request};
+use crate::logic::paging::{ListState, Phase};
 use crate::pages::portal_common::TextArea;
 use crate::pages::ticket_common::ChoiceSelect;
 
@@ -42,35 +43,17 @@ pub fn TimelineSection(account_id: i64) -> impl IntoView {
     let list = RwSignal::new(ListState::<TimelineEvent, ApiErr>::default());
     let touchpoint = RwSignal::new(None::<DateTime<Utc>>);
     let adding = RwSignal::new(false);
-    let fetch = move |req: Request| {
-        crate::task::spawn(async move {
-            let result = api::account_timeline(account_id, req.cursor.as_deref()).await;
-            let result = result.map(|t| {
+    let (reload, load_more) = pager(list, move |cursor| async move {
+        api::account_timeline(account_id, cursor.as_deref())
+            .await
+            .map(|t| {
                 touchpoint.set(t.last_touchpoint_at);
                 Page {
                     items: t.items,
                     next_cursor: t.next_cursor,
                 }
-            });
-            list.update(|l| {
-                l.apply(&req, result);
-            });
-        });
-    };
-    let reload = move || {
-        let mut req = None;
-        list.update(|l| req = Some(l.reset()));
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
-    let load_more = move || {
-        let mut req = None;
-        list.update(|l| req = l.more());
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
+            })
+    });
     reload();
     let phase = Memo::new(move |_| list.with(|l| l.phase()));
     let body = move || {
@@ -124,24 +107,7 @@ pub fn TimelineSection(account_id: i64) -> impl IntoView {
                     })
             }}
             {body}
-            {move || {
-                list.with(|l| l.has_more())
-                    .then(|| {
-                        view! {
-                            <div class="load-more">
-                                <button
-                                    type="button"
-                                    class="btn"
-                                    data-testid="timeline-load-more"
-                                    disabled=move || list.with(|l| l.is_loading())
-                                    on:click=move |_| load_more()
-                                >
-                                    {i.tr(Key::LoadMore)}
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
+            {load_more_footer(list, load_more, "timeline-load-more")}
         </section>
     }
 }

@@ -10,12 +10,13 @@ use wasm_bindgen::JsCast;
 use crate::api::{self, ApiErr};
 use crate::components::fields::{expanded, ErrorBanner, TextField};
 use crate::components::guard::{Audience, Guard};
+use crate::components::paged::{load_more_footer, pager};
 use crate::components::pickers::RoleSelect;
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::components::toast::use_toasts;
 use crate::i18n::{role_key, use_i18n, Key};
 use crate::logic::forms;
-use crate::logic::paging::{ListState, Phase, Request};
+use crate::logic::paging::{ListState, Phase};
 use crate::session::use_session;
 
 const USERS_PAGE: u64 = 50;
@@ -35,34 +36,14 @@ fn UsersAdmin() -> impl IntoView {
     let list = RwSignal::new(ListState::<User, ApiErr>::default());
     let inviting = RwSignal::new(false);
 
-    let fetch = move |req: Request| {
-        crate::task::spawn(async move {
-            let result = api::list_users(USERS_PAGE, req.cursor.as_deref()).await;
-            list.update(|l| {
-                l.apply(&req, result);
-            });
-        });
-    };
-    let reload = move || {
-        let mut req = None;
-        list.update(|l| req = Some(l.reset()));
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
-    let load_more = move || {
-        let mut req = None;
-        list.update(|l| req = l.more());
-        if let Some(req) = req {
-            fetch(req);
-        }
-    };
+    let (reload, load_more) = pager(list, move |cursor| async move {
+        api::list_users(USERS_PAGE, cursor.as_deref()).await
+    });
     reload();
     let on_updated = Callback::new(move |user: User| {
         list.update(|l| l.replace(|u| u.id == user.id, user.clone()));
     });
     let phase = Memo::new(move |_| list.with(|l| l.phase()));
-    let has_more = Memo::new(move |_| list.with(|l| l.has_more()));
     let header = move || {
         view! {
             <thead>
@@ -130,25 +111,7 @@ fn UsersAdmin() -> impl IntoView {
                 }
                 .into_any(),
             }}
-            {move || {
-                has_more
-                    .get()
-                    .then(|| {
-                        view! {
-                            <div class="load-more">
-                                <button
-                                    type="button"
-                                    class="btn"
-                                    data-testid="users-load-more"
-                                    disabled=move || list.with(|l| l.is_loading())
-                                    on:click=move |_| load_more()
-                                >
-                                    {i.tr(Key::LoadMore)}
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
+            {load_more_footer(list, load_more, "users-load-more")}
         </div>
     }
 }
