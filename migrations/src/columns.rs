@@ -1,4 +1,5 @@
-//! Small builders for the column and index shapes every migration uses.
+//! Small builders for the column, index and alteration shapes every
+//! migration uses, so each shape is written once.
 
 use sea_orm_migration::prelude::*;
 
@@ -61,4 +62,62 @@ pub fn index(table: &str, name: &str, cols: &[&str], unique: bool) -> IndexCreat
         stmt.unique();
     }
     stmt.to_owned()
+}
+
+pub fn int(name: &str) -> ColumnDef {
+    col(name).integer().not_null().to_owned()
+}
+
+/// Money in integer cents: exact, never a float.
+pub fn cents(name: &str) -> ColumnDef {
+    col(name).big_integer().not_null().to_owned()
+}
+
+pub fn date(name: &str) -> ColumnDef {
+    col(name).date().not_null().to_owned()
+}
+
+pub fn date_null(name: &str) -> ColumnDef {
+    col(name).date().null().to_owned()
+}
+
+/// Text without a length limit (`text` and `text_null` are `VARCHAR`).
+pub fn long_text(name: &str) -> ColumnDef {
+    col(name).text().not_null().to_owned()
+}
+
+pub fn long_text_null(name: &str) -> ColumnDef {
+    col(name).text().null().to_owned()
+}
+
+/// The optimistic-concurrency counter behind ETags, starting at 1.
+pub fn version() -> ColumnDef {
+    col("version")
+        .big_integer()
+        .not_null()
+        .default(1)
+        .to_owned()
+}
+
+pub fn add_column(table: &str, column: ColumnDef) -> TableAlterStatement {
+    Table::alter()
+        .table(Alias::new(table))
+        .add_column(column)
+        .to_owned()
+}
+
+pub fn drop_column(table: &str, column: &str) -> TableAlterStatement {
+    Table::alter()
+        .table(Alias::new(table))
+        .drop_column(Alias::new(column))
+        .to_owned()
+}
+
+/// Runs raw statements in order (backend-specific DDL: FTS tables,
+/// triggers, extensions, partial or expression indexes).
+pub async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    for sql in statements {
+        manager.get_connection().execute_unprepared(sql).await?;
+    }
+    Ok(())
 }

@@ -122,7 +122,7 @@ impl MigrationTrait for Migration {
                     .col(flag("archived", false))
                     .col(ts("created_at"))
                     .col(ts("updated_at"))
-                    .col(col("version").big_integer().not_null().default(1))
+                    .col(version())
                     .foreign_key(&mut foreign("accounts", "workspace_id", "workspaces"))
                     .foreign_key(&mut foreign("accounts", "owner_id", "users"))
                     .to_owned(),

@@ -9,29 +9,6 @@ use crate::columns::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn add_column(table: &str, column: ColumnDef) -> TableAlterStatement {
-    Table::alter()
-        .table(Alias::new(table))
-        .add_column(column)
-        .to_owned()
-}
-
-fn date(name: &str) -> ColumnDef {
-    col(name).date().not_null().to_owned()
-}
-
-fn date_null(name: &str) -> ColumnDef {
-    col(name).date().null().to_owned()
-}
-
-fn long_text(name: &str) -> ColumnDef {
-    col(name).text().not_null().to_owned()
-}
-
-fn int(name: &str) -> ColumnDef {
-    col(name).integer().not_null().to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -151,7 +128,7 @@ impl MigrationTrait for Migration {
                     .col(flag("kb_article_opened", false))
                     .col(ts("created_at"))
                     .col(ts("updated_at"))
-                    .col(col("version").big_integer().not_null().default(1))
+                    .col(version())
                     .foreign_key(&mut foreign("tickets", "account_id", "accounts"))
                     .foreign_key(&mut foreign("tickets", "assignee_id", "users"))
                     .to_owned(),
@@ -254,12 +231,7 @@ impl MigrationTrait for Migration {
             "business_calendar",
         ] {
             manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new("workspaces"))
-                        .drop_column(Alias::new(column))
-                        .to_owned(),
-                )
+                .alter_table(drop_column("workspaces", column))
                 .await?;
         }
         Ok(())

@@ -91,12 +91,7 @@ impl MigrationTrait for Migration {
 
         for column in ["first_response_breached_at", "resolution_breached_at"] {
             manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new("tickets"))
-                        .add_column(ts_null(column))
-                        .to_owned(),
-                )
+                .alter_table(add_column("tickets", ts_null(column)))
                 .await?;
         }
         // The SLA monitor looks for unbreached tickets past their due time.
@@ -131,14 +126,7 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         for column in ["resolution_breached_at", "first_response_breached_at"] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new("tickets"))
-                        .drop_column(Alias::new(column))
-                        .to_owned(),
-                )
-                .await?;
+            manager.alter_table(drop_column("tickets", column)).await?;
         }
         for table in ["ticket_blockers", "approvals"] {
             manager

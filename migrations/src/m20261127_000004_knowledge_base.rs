@@ -54,13 +54,6 @@ const POSTGRES_UP: &[&str] = &[
 
 const POSTGRES_DOWN: &[&str] = &["DROP INDEX IF EXISTS ix_kb_articles_search_trgm"];
 
-async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    for sql in statements {
-        manager.get_connection().execute_unprepared(sql).await?;
-    }
-    Ok(())
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -85,7 +78,7 @@ impl MigrationTrait for Migration {
                     .col(col("search_text").text().not_null())
                     .col(ts("created_at"))
                     .col(ts("updated_at"))
-                    .col(col("version").big_integer().not_null().default(1))
+                    .col(version())
                     .foreign_key(&mut foreign("kb_articles", "workspace_id", "workspaces"))
                     .foreign_key(&mut foreign("kb_articles", "source_ticket_id", "tickets"))
                     .foreign_key(&mut foreign("kb_articles", "author_id", "users"))

@@ -8,31 +8,27 @@ use crate::columns::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn add(table: &str, column: ColumnDef) -> TableAlterStatement {
-    Table::alter()
-        .table(Alias::new(table))
-        .add_column(column)
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(add(
+            .alter_table(add_column(
                 "tickets",
                 col("csat_rating").integer().null().to_owned(),
             ))
             .await?;
         manager
-            .alter_table(add("tickets", col("csat_comment").text().null().to_owned()))
+            .alter_table(add_column(
+                "tickets",
+                col("csat_comment").text().null().to_owned(),
+            ))
             .await?;
         manager
-            .alter_table(add("tickets", ts_null("csat_at")))
+            .alter_table(add_column("tickets", ts_null("csat_at")))
             .await?;
         // Failed deliveries wait until this time before the next attempt.
         manager
-            .alter_table(add("email_outbox", ts_null("next_attempt_at")))
+            .alter_table(add_column("email_outbox", ts_null("next_attempt_at")))
             .await?;
 
         manager
@@ -79,14 +75,7 @@ impl MigrationTrait for Migration {
             ("tickets", "csat_comment"),
             ("tickets", "csat_rating"),
         ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new(table))
-                        .drop_column(Alias::new(column))
-                        .to_owned(),
-                )
-                .await?;
+            manager.alter_table(drop_column(table, column)).await?;
         }
         Ok(())
     }

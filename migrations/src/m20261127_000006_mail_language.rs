@@ -13,34 +13,23 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // `zh-CN` or `en`; NULL until the user picks one (mail is then Chinese).
         manager
-            .alter_table(
-                Table::alter()
-                    .table(Alias::new("users"))
-                    .add_column(col("locale").string_len(8).null().to_owned())
-                    .to_owned(),
-            )
+            .alter_table(add_column(
+                "users",
+                col("locale").string_len(8).null().to_owned(),
+            ))
             .await?;
         manager
-            .alter_table(
-                Table::alter()
-                    .table(Alias::new("email_outbox"))
-                    .add_column(col("body_html").text().null().to_owned())
-                    .to_owned(),
-            )
+            .alter_table(add_column(
+                "email_outbox",
+                col("body_html").text().null().to_owned(),
+            ))
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (table, column) in [("email_outbox", "body_html"), ("users", "locale")] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new(table))
-                        .drop_column(Alias::new(column))
-                        .to_owned(),
-                )
-                .await?;
+            manager.alter_table(drop_column(table, column)).await?;
         }
         Ok(())
     }

@@ -52,12 +52,10 @@ const POSTGRES_DOWN: &[&str] = &["DROP INDEX IF EXISTS ix_kb_articles_grams"];
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(
-                Table::alter()
-                    .table(Alias::new("kb_articles"))
-                    .add_column(col("search_grams").text().not_null().default("").to_owned())
-                    .to_owned(),
-            )
+            .alter_table(add_column(
+                "kb_articles",
+                col("search_grams").text().not_null().default("").to_owned(),
+            ))
             .await?;
         // Existing articles get their pairs before the index is built.
         let conn = manager.get_connection();
@@ -88,10 +86,7 @@ impl MigrationTrait for Migration {
             DatabaseBackend::Postgres => POSTGRES_UP,
             _ => SQLITE_UP,
         };
-        for sql in statements {
-            conn.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        run_all(manager, statements).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -99,16 +94,9 @@ impl MigrationTrait for Migration {
             DatabaseBackend::Postgres => POSTGRES_DOWN,
             _ => SQLITE_DOWN,
         };
-        for sql in statements {
-            manager.get_connection().execute_unprepared(sql).await?;
-        }
+        run_all(manager, statements).await?;
         manager
-            .alter_table(
-                Table::alter()
-                    .table(Alias::new("kb_articles"))
-                    .drop_column(Alias::new("search_grams"))
-                    .to_owned(),
-            )
+            .alter_table(drop_column("kb_articles", "search_grams"))
             .await?;
         Ok(())
     }

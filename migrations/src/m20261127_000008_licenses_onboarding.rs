@@ -8,30 +8,6 @@ use crate::columns::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn date(name: &str) -> ColumnDef {
-    col(name).date().not_null().to_owned()
-}
-
-fn date_null(name: &str) -> ColumnDef {
-    col(name).date().null().to_owned()
-}
-
-fn long_text(name: &str) -> ColumnDef {
-    col(name).text().not_null().to_owned()
-}
-
-fn int(name: &str) -> ColumnDef {
-    col(name).integer().not_null().to_owned()
-}
-
-fn version() -> ColumnDef {
-    col("version")
-        .big_integer()
-        .not_null()
-        .default(1)
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {

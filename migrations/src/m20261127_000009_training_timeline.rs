@@ -9,14 +9,6 @@ use crate::columns::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn int(name: &str) -> ColumnDef {
-    col(name).integer().not_null().to_owned()
-}
-
-fn long_text_null(name: &str) -> ColumnDef {
-    col(name).text().null().to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -143,12 +135,7 @@ impl MigrationTrait for Migration {
             long_text_null("attachment_body"),
         ] {
             manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new("email_outbox"))
-                        .add_column(column)
-                        .to_owned(),
-                )
+                .alter_table(add_column("email_outbox", column))
                 .await?;
         }
         Ok(())
@@ -157,12 +144,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for column in ["attachment_body", "attachment_type", "attachment_name"] {
             manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new("email_outbox"))
-                        .drop_column(Alias::new(column))
-                        .to_owned(),
-                )
+                .alter_table(drop_column("email_outbox", column))
                 .await?;
         }
         for table in ["account_events", "training_attendees", "trainings"] {
