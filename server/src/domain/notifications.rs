@@ -10,6 +10,7 @@ use shared::{Locale, Role};
 
 use crate::entity::{tickets, users};
 use crate::error::AppResult;
+use crate::mail::letter::greeting;
 use crate::mail::{Letter, Mailer};
 
 /// Why a ticket mail is sent.
@@ -55,13 +56,8 @@ impl TicketNotice<'_> {
         let n = t.number;
         let s = &t.subject;
         let zh = locale == Locale::ZhCn;
-        let greeting = if zh {
-            format!("{name}，您好：")
-        } else {
-            format!("Hello {name},")
-        };
         let mut letter = Letter {
-            greeting,
+            greeting: greeting(name, locale),
             ..Letter::default()
         };
         let (subject, paragraph) = match self {
@@ -198,11 +194,7 @@ pub async fn notify<C: ConnectionTrait>(
         .await?;
     let mut queued = 0;
     for user in recipients {
-        let locale = user
-            .locale
-            .as_deref()
-            .and_then(|l| l.parse().ok())
-            .unwrap_or(Locale::DEFAULT);
+        let locale = user.mail_locale();
         let mail = notice.letter(ticket, &user.name, locale).into_mail(
             Some(ticket.workspace_id),
             user.email,

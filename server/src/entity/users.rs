@@ -32,3 +32,13 @@ impl Related<super::sessions::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The language of this user's e-mail: their choice, else the default.
+    pub fn mail_locale(&self) -> shared::Locale {
+        self.locale
+            .as_deref()
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(shared::Locale::DEFAULT)
+    }
+}

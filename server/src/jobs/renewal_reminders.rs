@@ -33,6 +33,7 @@ use shared::{Locale, Role};
 use crate::domain::{reminders, renewals as renewals_domain};
 use crate::entity::{accounts, contacts, contracts, reminder_log, renewals, users};
 use crate::error::AppResult;
+use crate::mail::letter::greeting;
 use crate::mail::Letter;
 use crate::state::AppState;
 
@@ -385,11 +386,7 @@ async fn send(
         if !claimed {
             continue;
         }
-        let locale = user
-            .locale
-            .as_deref()
-            .and_then(|l| l.parse().ok())
-            .unwrap_or(Locale::DEFAULT);
+        let locale = user.mail_locale();
         let is_customer = user.role.parse::<Role>().is_ok_and(|r| r.is_portal());
         let letter = if key.kind == ESCALATION {
             escalation_letter(
@@ -427,14 +424,6 @@ async fn send(
     }
     txn.commit().await?;
     Ok(())
-}
-
-fn greeting(name: &str, zh: bool) -> String {
-    if zh {
-        format!("{name}，您好：")
-    } else {
-        format!("Hello {name},")
-    }
 }
 
 fn renewals_link(state: &AppState, zh: bool) -> (String, String) {
@@ -480,7 +469,7 @@ fn reminder_letter(
     };
     Letter {
         subject,
-        greeting: greeting(name, zh),
+        greeting: greeting(name, locale),
         paragraphs: vec![paragraph],
         link: Some(renewals_link(state, zh)),
         ..Letter::default()
@@ -512,7 +501,7 @@ fn customer_letter(
     };
     Letter {
         subject,
-        greeting: greeting(name, zh),
+        greeting: greeting(name, locale),
         paragraphs: vec![paragraph],
         footer: Some(footer),
         ..Letter::default()
@@ -552,7 +541,7 @@ fn escalation_letter(
     };
     Letter {
         subject,
-        greeting: greeting(name, zh),
+        greeting: greeting(name, locale),
         paragraphs: vec![paragraph],
         link: Some(renewals_link(state, zh)),
         ..Letter::default()

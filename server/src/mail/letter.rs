@@ -2,6 +2,8 @@
 //! an HTML part that say the same thing. Everything that comes from users
 //! (names, subjects, comment text) is escaped in the HTML part.
 
+use shared::Locale;
+
 use super::OutgoingMail;
 
 /// The parts of a mail; `text()` and `html()` render the same content.
@@ -17,6 +19,14 @@ pub struct Letter {
     pub link: Option<(String, String)>,
     /// A closing paragraph after the link.
     pub footer: Option<String>,
+}
+
+/// The salutation of a mail: "李雷，您好：" or "Hello Li Lei,".
+pub fn greeting(name: &str, locale: Locale) -> String {
+    match locale {
+        Locale::ZhCn => format!("{name}，您好："),
+        Locale::En => format!("Hello {name},"),
+    }
 }
 
 pub fn escape(text: &str) -> String {

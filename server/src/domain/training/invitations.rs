@@ -14,6 +14,7 @@ use super::ics::{self, Event, Method, Person};
 use crate::domain::sla;
 use crate::entity::{accounts, contacts, trainings, users};
 use crate::error::{AppError, AppResult};
+use crate::mail::letter::greeting;
 use crate::mail::{Letter, MailAttachment, Mailer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +84,7 @@ fn letter(
         } else {
             paragraphs.push("附件中的日历文件（.ics）可将培训加入您的日历。".into());
         }
-        (format!("{name}，您好："), subject)
+        (greeting(name, locale), subject)
     } else {
         let (subject, lead) = match notice {
             Notice::Invite => (
@@ -112,7 +113,7 @@ fn letter(
         } else {
             paragraphs.push("The attached calendar file (.ics) adds it to your calendar.".into());
         }
-        (format!("Hello {name},"), subject)
+        (greeting(name, locale), subject)
     };
     Letter {
         subject,
@@ -165,7 +166,7 @@ pub async fn send<C: ConnectionTrait>(
             .all(conn)
             .await?
             .into_iter()
-            .filter_map(|u| Some((u.id, u.locale.as_deref()?.parse().ok()?)))
+            .map(|u| (u.id, u.mail_locale()))
             .collect()
     };
     let method = match notice {
