@@ -248,18 +248,6 @@ pub async fn create(
     Ok(account)
 }
 
-/// Parses an `If-Match` header against the current version: `None` (absent)
-/// and `*` always match.
-pub fn if_match_ok(if_match: Option<&str>, current_etag: &str) -> bool {
-    match if_match.map(str::trim) {
-        None | Some("*") => true,
-        Some(value) => value
-            .split(',')
-            .map(|v| v.trim().trim_start_matches("W/"))
-            .any(|v| v == current_etag),
-    }
-}
-
 pub async fn update(
     db: &Db,
     actor: &StaffActor,
@@ -278,9 +266,7 @@ pub async fn update(
         .ok_or(AppError::NotFound)?;
     may_edit(actor, &existing)?;
     let before = to_api(&existing);
-    if !if_match_ok(if_match, &etag(&before)) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crate::domain::require_current(if_match, &etag(&before))?;
     validation::update_account(&req, &rule).map_err(AppError::validation)?;
 
     let mut model: accounts::ActiveModel = existing.clone().into();
@@ -403,21 +389,4 @@ pub(crate) async fn editable<C: ConnectionTrait>(
     let account = find_in_workspace(conn, actor.workspace_id, account_id).await?;
     may_edit(actor, &account)?;
     Ok(account)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn if_match_accepts_absent_star_and_exact_or_weak() {
-        let tag = "\"a1v3\"";
-        assert!(if_match_ok(None, tag));
-        assert!(if_match_ok(Some("*"), tag));
-        assert!(if_match_ok(Some("\"a1v3\""), tag));
-        assert!(if_match_ok(Some("W/\"a1v3\""), tag));
-        assert!(if_match_ok(Some("\"a1v2\", \"a1v3\""), tag));
-        assert!(!if_match_ok(Some("\"a1v2\""), tag));
-        assert!(!if_match_ok(Some("garbage"), tag));
-    }
 }

@@ -324,9 +324,7 @@ pub async fn update(
         .ok_or(AppError::NotFound)?;
     accounts::editable(&txn, actor, existing.account_id).await?;
     let before = with_pending(&txn, &existing).await?;
-    if !accounts::if_match_ok(if_match, &etag(&before)) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crate::domain::require_current(if_match, &etag(&before))?;
     let mut fields = FieldErrors::new();
     let starts_on = req.starts_on.unwrap_or(existing.starts_on);
     let ends_on = req.ends_on.unwrap_or(existing.ends_on);

@@ -23,7 +23,6 @@ use shared::kb::{
 };
 use shared::{ErpModule, Page, Role};
 
-use super::accounts::if_match_ok;
 use super::audit::{self, Change};
 use super::pagination::PageQuery;
 use crate::auth::{PortalActor, StaffActor};
@@ -335,9 +334,7 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     let before = to_api(&existing);
-    if !if_match_ok(if_match, &etag(&before)) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crate::domain::require_current(if_match, &etag(&before))?;
     rules::validate_update(&req).map_err(AppError::validation)?;
 
     let title = req

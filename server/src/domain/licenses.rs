@@ -14,7 +14,7 @@ use shared::timeline::TimelineKind;
 use shared::validation::{self, Collector};
 use shared::{ErpModule, Role};
 
-use super::accounts::{self, if_match_ok};
+use super::accounts;
 use super::audit::{self, Change};
 use super::timeline::{self, NewEvent};
 use super::{modules_from_db, modules_to_db};
@@ -236,9 +236,7 @@ pub async fn update(
     let existing = locked(&txn, actor, account_id, id).await?;
     require_writer(actor)?;
     let before = to_api(&existing);
-    if !if_match_ok(if_match, &etag(&before)) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crate::domain::require_current(if_match, &etag(&before))?;
     let mut c = Collector::default();
     check_fields(
         &mut c,

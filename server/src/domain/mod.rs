@@ -34,6 +34,8 @@ pub mod users;
 
 use shared::ErpModule;
 
+use crate::error::{AppError, AppResult};
+
 /// Modules are stored as a sorted, comma-separated list of their wire names.
 pub fn modules_to_db(modules: &[ErpModule]) -> String {
     let mut sorted: Vec<ErpModule> = modules.to_vec();
@@ -73,5 +75,44 @@ mod tests {
             vec![ErpModule::Sales, ErpModule::Finance]
         );
         assert!(modules_from_db("").is_empty());
+    }
+}
+
+/// Whether an `If-Match` header names the current version: absent and `*`
+/// always match; weak and listed tags are accepted.
+pub fn if_match_ok(if_match: Option<&str>, current_etag: &str) -> bool {
+    match if_match.map(str::trim) {
+        None | Some("*") => true,
+        Some(value) => value
+            .split(',')
+            .map(|v| v.trim().trim_start_matches("W/"))
+            .any(|v| v == current_etag),
+    }
+}
+
+/// Refuses a change made against a stale version (412), so every update
+/// checks `If-Match` the same way.
+pub fn require_current(if_match: Option<&str>, current_etag: &str) -> AppResult<()> {
+    if if_match_ok(if_match, current_etag) {
+        Ok(())
+    } else {
+        Err(AppError::PreconditionFailed)
+    }
+}
+
+#[cfg(test)]
+mod if_match_tests {
+    use super::*;
+
+    #[test]
+    fn if_match_accepts_absent_star_and_exact_or_weak() {
+        let tag = "\"a1v3\"";
+        assert!(if_match_ok(None, tag));
+        assert!(if_match_ok(Some("*"), tag));
+        assert!(if_match_ok(Some("\"a1v3\""), tag));
+        assert!(if_match_ok(Some("W/\"a1v3\""), tag));
+        assert!(if_match_ok(Some("\"a1v2\", \"a1v3\""), tag));
+        assert!(!if_match_ok(Some("\"a1v2\""), tag));
+        assert!(!if_match_ok(Some("garbage"), tag));
     }
 }

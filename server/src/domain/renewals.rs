@@ -474,9 +474,7 @@ pub async fn update(
     let txn = db.write.begin().await?;
     let existing = locked(&txn, actor, id).await?;
     let before = one(&txn, existing.clone()).await?;
-    if !accounts::if_match_ok(if_match, &etag(&before)) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crate::domain::require_current(if_match, &etag(&before))?;
     if !before.stage.is_open() {
         return Err(closed_conflict(before.stage.as_str()));
     }

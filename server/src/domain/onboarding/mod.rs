@@ -19,7 +19,7 @@ use shared::onboarding::{
 use shared::timeline::TimelineKind;
 use shared::{ErpModule, Role};
 
-use super::accounts::{self, if_match_ok};
+use super::accounts;
 use super::audit::{self, Change};
 use super::timeline::{self, NewEvent};
 use super::{licenses, modules_from_db, sla};
@@ -307,9 +307,7 @@ pub async fn update(
     actor.require(&[Role::Admin, Role::Manager, Role::Csm])?;
     accounts::editable(&txn, actor, account_id).await?;
     let before = load(&txn, &existing, now).await?;
-    if !if_match_ok(if_match, &plan_etag(&before)) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crate::domain::require_current(if_match, &plan_etag(&before))?;
     let starts_on = req.starts_on.unwrap_or(existing.starts_on);
     let shift = starts_on - existing.starts_on;
     let planned_go_live = match req.planned_go_live {

@@ -16,7 +16,7 @@ use super::progress::TaskState;
 use super::workspace_today;
 use crate::auth::StaffActor;
 use crate::db::Db;
-use crate::domain::accounts::{self, if_match_ok};
+use crate::domain::accounts;
 use crate::domain::audit::{self, Change};
 use crate::domain::timeline::{self, NewEvent};
 use crate::domain::{clean_optional, licenses};
@@ -138,9 +138,7 @@ pub async fn update(
     actor.require(Role::STAFF)?;
     let today = workspace_today(&txn, actor.workspace_id, now).await?;
     let before = to_api(&existing, today);
-    if !if_match_ok(if_match, &etag(&before)) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crate::domain::require_current(if_match, &etag(&before))?;
     let mut c = validation::Collector::default();
     if let Some(notes) = &req.notes {
         c.check("notes", validation::optional_text(notes, 20_000));

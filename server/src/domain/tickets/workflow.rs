@@ -83,9 +83,7 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     let before = to_api(&current);
-    if !accounts::if_match_ok(if_match, &etag(&before)) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crate::domain::require_current(if_match, &etag(&before))?;
     if before.status == TicketStatus::Closed {
         return Err(AppError::field("status", "a closed ticket is final"));
     }

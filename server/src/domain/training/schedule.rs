@@ -20,7 +20,7 @@ use shared::{validation, Role};
 use super::invitations::{self, time_zone, Notice};
 use super::{find, load, may_manage};
 use crate::auth::StaffActor;
-use crate::domain::accounts::{self, if_match_ok};
+use crate::domain::accounts;
 use crate::domain::audit::{self, Change};
 use crate::domain::clean_optional;
 use crate::domain::timeline::{self, second, NewEvent};
@@ -283,9 +283,7 @@ pub async fn update(
         accounts::find_in_workspace(&txn, actor.workspace_id, existing.account_id).await?;
     may_manage(actor, &account, existing.trainer_id)?;
     let before = load(&txn, &existing).await?;
-    if !if_match_ok(if_match, &super::etag(&before)) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crate::domain::require_current(if_match, &super::etag(&before))?;
     refuse_cancelled(&existing)?;
     let mut c = validation::Collector::default();
     check_fields(
@@ -422,9 +420,7 @@ pub async fn cancel(
         accounts::find_in_workspace(&txn, actor.workspace_id, existing.account_id).await?;
     may_manage(actor, &account, existing.trainer_id)?;
     let before = load(&txn, &existing).await?;
-    if !if_match_ok(if_match, &super::etag(&before)) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crate::domain::require_current(if_match, &super::etag(&before))?;
     refuse_cancelled(&existing)?;
     if let Some(reason) = &req.reason {
         let mut c = validation::Collector::default();
