@@ -17,7 +17,7 @@ use super::audit::{self, Change};
 use super::business_time::BusinessCalendar;
 use crate::auth::StaffActor;
 use crate::db::Db;
-use crate::entity::{sla_policies, users, workspaces};
+use crate::entity::{sla_policies, workspaces};
 use crate::error::{AppError, AppResult};
 
 async fn workspace<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<workspaces::Model> {
@@ -261,12 +261,7 @@ pub async fn put_module_owners(
     let txn = db.write.begin().await?;
     let mut c = Collector::default();
     for (module, user_id) in &req {
-        let ok = users::Entity::find_by_id(*user_id)
-            .filter(users::Column::WorkspaceId.eq(actor.workspace_id))
-            .one(&txn)
-            .await?
-            .is_some_and(|u| u.active && u.role.parse::<Role>().is_ok_and(Role::is_staff));
-        if !ok {
+        if !super::users::is_active_staff(&txn, actor.workspace_id, *user_id).await? {
             c.fields.insert(
                 module.as_str().into(),
                 "must be an active staff member of this workspace".into(),

@@ -95,6 +95,37 @@ pub fn escape_like(text: &str) -> String {
     out
 }
 
+/// Whether `id` names an active staff member of the workspace: who may be
+/// assigned a ticket, own a module or an onboarding task, or train.
+pub(crate) async fn is_active_staff<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    id: i64,
+) -> AppResult<bool> {
+    Ok(users::Entity::find_by_id(id)
+        .filter(users::Column::WorkspaceId.eq(workspace_id))
+        .one(conn)
+        .await?
+        .is_some_and(|u| u.active && u.role.parse::<Role>().is_ok_and(Role::is_staff)))
+}
+
+/// [`is_active_staff`], or a 422 on `field`.
+pub(crate) async fn require_active_staff<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    id: i64,
+    field: &str,
+) -> AppResult<()> {
+    if is_active_staff(conn, workspace_id, id).await? {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            field,
+            "must be an active staff member of this workspace",
+        ))
+    }
+}
+
 pub(crate) async fn find_in_workspace<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,

@@ -21,7 +21,7 @@ use crate::domain::audit::{self, Change};
 use crate::domain::timeline::{self, NewEvent};
 use crate::domain::{clean_optional, licenses};
 use crate::entity::{accounts as account_entity, onboarding_plans, onboarding_tasks};
-use crate::entity::{service_agreements, users};
+use crate::entity::service_agreements;
 use crate::error::{AppError, AppResult};
 
 pub fn to_api(m: &onboarding_tasks::Model, today: NaiveDate) -> OnboardingTask {
@@ -56,24 +56,6 @@ pub fn to_api(m: &onboarding_tasks::Model, today: NaiveDate) -> OnboardingTask {
 
 pub fn etag(task: &OnboardingTask) -> String {
     format!("\"t{}v{}\"", task.id, task.version)
-}
-
-async fn check_owner<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    owner_id: i64,
-) -> AppResult<()> {
-    let owner = users::Entity::find_by_id(owner_id)
-        .filter(users::Column::WorkspaceId.eq(workspace_id))
-        .one(conn)
-        .await?;
-    match owner {
-        Some(u) if u.active && u.role.parse::<Role>().is_ok_and(Role::is_staff) => Ok(()),
-        _ => Err(AppError::field(
-            "owner_id",
-            "must be an active staff member of this workspace",
-        )),
-    }
 }
 
 async fn has_signed_agreement<C: ConnectionTrait>(
@@ -176,7 +158,13 @@ pub async fn update(
     }
     if let Some(owner) = req.owner_id {
         if let Some(owner_id) = owner {
-            check_owner(&txn, actor.workspace_id, owner_id).await?;
+            crate::domain::users::require_active_staff(
+                &txn,
+                actor.workspace_id,
+                owner_id,
+                "owner_id",
+            )
+            .await?;
         }
         model.owner_id = Set(owner);
     }

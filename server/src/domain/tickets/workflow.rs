@@ -42,27 +42,6 @@ pub(crate) async fn apply_status<C: ConnectionTrait>(
     }
     Ok(())
 }
-
-pub(super) async fn check_assignee<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    id: i64,
-) -> AppResult<()> {
-    let ok = users::Entity::find_by_id(id)
-        .filter(users::Column::WorkspaceId.eq(workspace_id))
-        .one(conn)
-        .await?
-        .is_some_and(|u| u.active && u.role.parse::<Role>().is_ok_and(Role::is_staff));
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::field(
-            "assignee_id",
-            "must be an active staff member of this workspace",
-        ))
-    }
-}
-
 pub async fn update(
     state: &AppState,
     actor: &StaffActor,
@@ -108,7 +87,13 @@ pub async fn update(
     }
     if let Some(assignee) = req.assignee_id {
         if let Some(user_id) = assignee {
-            check_assignee(&txn, actor.workspace_id, user_id).await?;
+            crate::domain::users::require_active_staff(
+                &txn,
+                actor.workspace_id,
+                user_id,
+                "assignee_id",
+            )
+            .await?;
         }
         if assignee != current.assignee_id {
             model.assignee_id = Set(assignee);

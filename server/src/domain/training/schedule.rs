@@ -15,7 +15,7 @@ use shared::training::{
     CancelTrainingRequest, CreateTrainingRequest, TrainingSession, TrainingStatus,
     UpdateTrainingRequest, MAX_DURATION_MINUTES,
 };
-use shared::{validation, Role};
+use shared::validation;
 
 use super::invitations::{self, time_zone, Notice};
 use super::{find, load, may_manage};
@@ -24,7 +24,7 @@ use crate::domain::accounts;
 use crate::domain::audit::{self, Change};
 use crate::domain::clean_optional;
 use crate::domain::timeline::{self, second, NewEvent};
-use crate::entity::{contacts, training_attendees, trainings, users};
+use crate::entity::{contacts, training_attendees, trainings};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -64,24 +64,6 @@ fn check_fields(
                 "must be an http(s) link without spaces".into(),
             );
         }
-    }
-}
-
-async fn check_trainer<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    trainer_id: i64,
-) -> AppResult<()> {
-    let trainer = users::Entity::find_by_id(trainer_id)
-        .filter(users::Column::WorkspaceId.eq(workspace_id))
-        .one(conn)
-        .await?;
-    match trainer {
-        Some(u) if u.active && u.role.parse::<Role>().is_ok_and(Role::is_staff) => Ok(()),
-        _ => Err(AppError::field(
-            "trainer_id",
-            "must be an active staff member of this workspace",
-        )),
     }
 }
 
@@ -208,7 +190,13 @@ pub async fn create(
         .map_err(|_| AppError::field("account_id", "no such account"))?;
     may_manage(actor, &account, req.trainer_id)?;
     c.finish().map_err(AppError::validation)?;
-    check_trainer(&txn, actor.workspace_id, req.trainer_id).await?;
+    crate::domain::users::require_active_staff(
+        &txn,
+        actor.workspace_id,
+        req.trainer_id,
+        "trainer_id",
+    )
+    .await?;
     let attendees =
         check_attendees(&txn, actor.workspace_id, account.id, &req.attendee_ids).await?;
     let model = trainings::ActiveModel {
@@ -295,7 +283,8 @@ pub async fn update(
     );
     c.finish().map_err(AppError::validation)?;
     if let Some(trainer) = req.trainer_id {
-        check_trainer(&txn, actor.workspace_id, trainer).await?;
+        crate::domain::users::require_active_staff(&txn, actor.workspace_id, trainer, "trainer_id")
+            .await?;
     }
 
     let mut model: trainings::ActiveModel = existing.clone().into();
