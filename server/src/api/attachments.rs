@@ -10,7 +10,7 @@ use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{PortalActor, StaffActor};
-use crate::domain::attachments::{self as domain, Download, MAX_ATTACHMENT_BYTES};
+use crate::domain::attachments::{self as domain, too_large, Download, MAX_ATTACHMENT_BYTES};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -37,14 +37,9 @@ fn content_type(req: &HttpRequest) -> String {
         .to_string()
 }
 
-/// Reads the body, refusing more than 10 MiB with 413 as soon as it is known.
+/// Reads the body, refusing more than 10 MiB with 413 as soon as it is
+/// known, without holding more in memory (the domain checks the size too).
 async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> AppResult<Vec<u8>> {
-    let too_large = || {
-        AppError::PayloadTooLarge(format!(
-            "attachments are limited to {} MiB",
-            MAX_ATTACHMENT_BYTES / 1024 / 1024
-        ))
-    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -20,6 +20,14 @@ use crate::state::AppState;
 
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 
+/// The 413 of a file over [`MAX_ATTACHMENT_BYTES`].
+pub fn too_large() -> AppError {
+    AppError::PayloadTooLarge(format!(
+        "attachments are limited to {} MiB",
+        MAX_ATTACHMENT_BYTES / 1024 / 1024
+    ))
+}
+
 /// Accepted types and how their content starts (`None`: no fixed signature).
 const ACCEPTED: &[(&str, Option<&[u8]>)] = &[
     ("image/png", Some(b"\x89PNG\r\n\x1a\n")),
@@ -115,6 +123,9 @@ async fn store(
 ) -> AppResult<Attachment> {
     if bytes.is_empty() {
         return Err(AppError::field("file", "the file is empty"));
+    }
+    if bytes.len() > MAX_ATTACHMENT_BYTES {
+        return Err(too_large());
     }
     let file_name = clean_file_name(file_name)?;
     let content_type = check_type(content_type, &bytes)?;

@@ -20,8 +20,8 @@ use crate::domain::accounts;
 use crate::domain::audit::{self, Change};
 use crate::domain::timeline::{self, NewEvent};
 use crate::domain::{clean_optional, licenses};
-use crate::entity::{accounts as account_entity, onboarding_plans, onboarding_tasks};
 use crate::entity::service_agreements;
+use crate::entity::{accounts as account_entity, onboarding_plans, onboarding_tasks};
 use crate::error::{AppError, AppResult};
 
 pub fn to_api(m: &onboarding_tasks::Model, today: NaiveDate) -> OnboardingTask {
