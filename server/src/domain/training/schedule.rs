@@ -246,15 +246,27 @@ pub async fn create(
     Ok(session)
 }
 
-fn refuse_cancelled(t: &trainings::Model) -> AppResult<()> {
-    if t.status == TrainingStatus::Cancelled.as_str() {
-        Err(AppError::conflict_on(
+/// The session and its current API form, if this actor may change it now:
+/// it is in the workspace, the actor manages it, `If-Match` names its current
+/// version, and it is not cancelled (409: schedule a new one instead).
+async fn for_change<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    id: i64,
+    if_match: Option<&str>,
+) -> AppResult<(trainings::Model, TrainingSession)> {
+    let existing = find(txn, actor.workspace_id, id, true).await?;
+    let account = accounts::find_in_workspace(txn, actor.workspace_id, existing.account_id).await?;
+    may_manage(actor, &account, existing.trainer_id)?;
+    let current = load(txn, &existing).await?;
+    crate::domain::require_current(if_match, &super::etag(&current))?;
+    if existing.status == TrainingStatus::Cancelled.as_str() {
+        return Err(AppError::conflict_on(
             "status",
             "this training is cancelled; schedule a new one instead",
-        ))
-    } else {
-        Ok(())
+        ));
     }
+    Ok((existing, current))
 }
 
 pub async fn update(
@@ -266,13 +278,7 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> AppResult<TrainingSession> {
     let txn = state.db.write.begin().await?;
-    let existing = find(&txn, actor.workspace_id, id, true).await?;
-    let account =
-        accounts::find_in_workspace(&txn, actor.workspace_id, existing.account_id).await?;
-    may_manage(actor, &account, existing.trainer_id)?;
-    let before = load(&txn, &existing).await?;
-    crate::domain::require_current(if_match, &super::etag(&before))?;
-    refuse_cancelled(&existing)?;
+    let (existing, before) = for_change(&txn, actor, id, if_match).await?;
     let mut c = validation::Collector::default();
     check_fields(
         &mut c,
@@ -404,13 +410,7 @@ pub async fn cancel(
     now: DateTime<Utc>,
 ) -> AppResult<TrainingSession> {
     let txn = state.db.write.begin().await?;
-    let existing = find(&txn, actor.workspace_id, id, true).await?;
-    let account =
-        accounts::find_in_workspace(&txn, actor.workspace_id, existing.account_id).await?;
-    may_manage(actor, &account, existing.trainer_id)?;
-    let before = load(&txn, &existing).await?;
-    crate::domain::require_current(if_match, &super::etag(&before))?;
-    refuse_cancelled(&existing)?;
+    let (existing, before) = for_change(&txn, actor, id, if_match).await?;
     if let Some(reason) = &req.reason {
         let mut c = validation::Collector::default();
         c.check("reason", validation::optional_text(reason, 2_000));
