@@ -34,6 +34,14 @@ use crate::pages::trainings::TrainingsPage;
 // contracts & renewals
 use crate::pages::reminder_settings::ReminderSettingsPage;
 use crate::pages::renewals::RenewalsPage;
+// dashboard & reports
+use crate::pages::dashboard::DashboardPage;
+use crate::pages::reports::ReportsPage;
+// health settings, api keys & surveys
+use crate::pages::api_keys::ApiKeysPage;
+use crate::pages::health_settings::HealthSettingsPage;
+use crate::pages::survey_answer::SurveyAnswerPage;
+use crate::pages::surveys::{SurveyPage, SurveysPage};
 use crate::router::{provide_router, Route};
 use crate::session::provide_session;
 
@@ -55,6 +63,7 @@ pub fn App() -> impl IntoView {
             Some(Route::Signup) => view! { <SignupPage /> }.into_any(),
             Some(Route::AcceptInvite) => view! { <AcceptInvitePage /> }.into_any(),
             Some(Route::Portal) => view! { <PortalPage /> }.into_any(),
+            Some(Route::PortalSurvey) => view! { <SurveyAnswerPage /> }.into_any(),
             // portal & kb
             Some(r) if r.is_portal() => view! { <PortalLayout route=r /> }.into_any(),
             Some(_) => view! { <NotFoundPage /> }.into_any(),
@@ -91,6 +100,14 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                     // contracts & renewals
                     Route::Renewals => view! { <RenewalsPage /> }.into_any(),
                     Route::ReminderSettings => view! { <ReminderSettingsPage /> }.into_any(),
+                    // dashboard & reports
+                    Route::Dashboard => view! { <DashboardPage /> }.into_any(),
+                    Route::Reports => view! { <ReportsPage /> }.into_any(),
+                    // health settings, api keys & surveys
+                    Route::HealthSettings => view! { <HealthSettingsPage /> }.into_any(),
+                    Route::ApiKeys => view! { <ApiKeysPage /> }.into_any(),
+                    Route::Surveys => view! { <SurveysPage /> }.into_any(),
+                    Route::Survey(id) => view! { <SurveyPage id /> }.into_any(),
                     _ => view! { <NotFoundPage /> }.into_any(),
                 }}
             </StaffShell>

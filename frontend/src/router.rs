@@ -50,6 +50,17 @@ pub enum Route {
     // contracts & renewals
     Renewals,
     ReminderSettings,
+    // dashboard & reports
+    Dashboard,
+    Reports,
+    // health settings, api keys & surveys
+    HealthSettings,
+    ApiKeys,
+    Surveys,
+    Survey(i64),
+    /// The survey e-mail's one-time link; public (no login). The token is
+    /// read from the path by the page.
+    PortalSurvey,
     NotFound,
 }
 
@@ -98,6 +109,15 @@ impl Route {
             // contracts & renewals
             ["renewals"] => Route::Renewals,
             ["settings", "reminders"] => Route::ReminderSettings,
+            // dashboard & reports
+            ["dashboard"] => Route::Dashboard,
+            ["reports"] => Route::Reports,
+            // health settings, api keys & surveys
+            ["settings", "health"] => Route::HealthSettings,
+            ["settings", "api-keys"] => Route::ApiKeys,
+            ["surveys"] => Route::Surveys,
+            ["surveys", id] => id.parse().map(Route::Survey).unwrap_or(Route::NotFound),
+            ["portal", "surveys", token] if !token.is_empty() => Route::PortalSurvey,
             _ => Route::NotFound,
         }
     }
@@ -127,6 +147,12 @@ impl Route {
                 // contracts & renewals
                 | Route::Renewals
                 | Route::ReminderSettings
+                | Route::Dashboard
+                | Route::Reports
+                | Route::HealthSettings
+                | Route::ApiKeys
+                | Route::Surveys
+                | Route::Survey(_)
         )
     }
 

@@ -206,6 +206,24 @@ pub struct Dashboard {
     /// Annual value of the current contracts (running today) of accounts
     /// in the `red` band, per currency.
     pub at_risk_arr: Vec<CurrencyAmount>,
+    /// The portfolio's lowest-scoring accounts on `health_day` (at most
+    /// ten, lowest first), each with its daily scores of the last 30 days
+    /// for a trend line.
+    #[serde(default)]
+    pub at_risk_accounts: Vec<AtRiskAccount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AtRiskAccount {
+    pub account_id: i64,
+    pub account_name: String,
+    pub score: i32,
+    pub band: crate::health::HealthBand,
+    /// The component that pulls the score down most, when known.
+    pub weakest: Option<crate::health::HealthComponent>,
+    /// Oldest first.
+    pub trend: Vec<crate::health::TrendPoint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

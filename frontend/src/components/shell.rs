@@ -120,6 +120,8 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     {i.tr(Key::ProductName)}
                 </a>
                 <nav class="nav" aria-label=i.tr(Key::MainNav)>
+                    // dashboard & reports
+                    <NavLink href="/dashboard" label=Key::DbNav testid="nav-dashboard" />
                     <NavLink href="/accounts" label=Key::NavAccounts testid="nav-accounts" />
                     // staff tickets
                     <NavLink href="/tickets" label=Key::TkNav testid="nav-tickets" />
@@ -134,6 +136,10 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     <NavLink href="/trainings" label=Key::NavTrainings testid="nav-trainings" />
                     // contracts & renewals
                     <NavLink href="/renewals" label=Key::RnNav testid="nav-renewals" />
+                    // dashboard & reports
+                    <NavLink href="/reports" label=Key::RpNav testid="nav-reports" />
+                    // health settings, api keys & surveys
+                    <NavLink href="/surveys" label=Key::SvNav testid="nav-surveys" />
                     {move || {
                         session
                             .is_admin()

@@ -618,5 +618,18 @@ pub fn text(key: Key) -> &'static str {
         Key::HlSatisfaction => "Satisfaction",
         Key::HlEngagement => "Engagement",
         Key::HlRenewal => "Renewal",
+        // dashboard & reports
+        Key::DbNav => "Dashboard",
+        Key::DbTitle => "Dashboard",
+        Key::RpNav => "Reports",
+        Key::RpTitle => "Reports",
+        // end dashboard & reports
+        // health settings, api keys & surveys
+        Key::HmTitle => "Health model",
+        Key::AkTitle => "API keys",
+        Key::SvNav => "Surveys",
+        Key::SvTitle => "NPS surveys",
+        Key::SvAnswerTitle => "Survey",
+        // end health settings, api keys & surveys
     }
 }

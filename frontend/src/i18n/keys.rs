@@ -630,4 +630,17 @@ keys! {
     HlSatisfaction,
     HlEngagement,
     HlRenewal,
+    // dashboard & reports (keys DbXxx, RpXxx)
+    DbNav,
+    DbTitle,
+    RpNav,
+    RpTitle,
+    // end dashboard & reports
+    // health settings, api keys & surveys (keys HmXxx, AkXxx, SvXxx)
+    HmTitle,
+    AkTitle,
+    SvNav,
+    SvTitle,
+    SvAnswerTitle,
+    // end health settings, api keys & surveys
 }

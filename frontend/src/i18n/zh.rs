@@ -618,5 +618,18 @@ pub fn text(key: Key) -> &'static str {
         Key::HlSatisfaction => "满意度",
         Key::HlEngagement => "互动",
         Key::HlRenewal => "续约",
+        // dashboard & reports
+        Key::DbNav => "仪表盘",
+        Key::DbTitle => "仪表盘",
+        Key::RpNav => "报表",
+        Key::RpTitle => "报表",
+        // end dashboard & reports
+        // health settings, api keys & surveys
+        Key::HmTitle => "健康度模型",
+        Key::AkTitle => "API 密钥",
+        Key::SvNav => "调查",
+        Key::SvTitle => "NPS 调查",
+        Key::SvAnswerTitle => "调查",
+        // end health settings, api keys & surveys
     }
 }

@@ -44,3 +44,11 @@ pub mod contracts;
 pub mod health;
 pub mod reminder_settings;
 pub mod renewals;
+// dashboard & reports
+pub mod dashboard;
+pub mod reports;
+// health settings, api keys & surveys
+pub mod api_keys;
+pub mod health_settings;
+pub mod survey_answer;
+pub mod surveys;

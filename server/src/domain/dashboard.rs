@@ -407,6 +407,8 @@ pub async fn compute(
         health_day,
         accounts_by_band,
         at_risk_arr,
+        // TODO(helper S): the lowest-scoring accounts with their trends.
+        at_risk_accounts: Vec::new(),
     })
 }
 
