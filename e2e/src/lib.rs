@@ -3,6 +3,8 @@
 //! driving headless Chromium, and a runner that saves a screenshot of the
 //! page when a scenario fails.
 
+pub mod steps;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

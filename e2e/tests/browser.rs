@@ -2,6 +2,9 @@
 //! the built web app. A failing scenario leaves `e2e/screenshots/<name>.png`.
 
 use anyhow::{ensure, Context};
+use e2e::steps::{
+    click_el, click_id, log_in, log_out, select_value, set_input, wait_for_attr, wait_for_text_in,
+};
 use e2e::{scenario, Harness, PASSWORD};
 use fantoccini::Locator;
 
@@ -13,20 +16,6 @@ async fn sign_up(h: &Harness, email: &str) -> anyhow::Result<()> {
     h.fill("signup-password", PASSWORD).await?;
     h.click("signup-submit").await?;
     h.wait_for_path("/accounts").await?;
-    Ok(())
-}
-
-async fn log_in(h: &Harness, email: &str, password: &str) -> anyhow::Result<()> {
-    h.goto("/login").await?;
-    h.fill("login-email", email).await?;
-    h.fill("login-password", password).await?;
-    h.click("login-submit").await?;
-    Ok(())
-}
-
-async fn select_value(h: &Harness, testid: &str, value: &str) -> anyhow::Result<()> {
-    let select = h.testid(testid).await?;
-    select.select_by_value(value).await?;
     Ok(())
 }
 
@@ -202,28 +191,6 @@ async fn a_reload_keeps_the_session_through_the_refresh_cookie() {
     .await;
 }
 
-async fn log_out(h: &Harness) -> anyhow::Result<()> {
-    h.click("user-menu").await.ok();
-    h.click("logout").await?;
-    h.wait_for_path("/login").await?;
-    Ok(())
-}
-
-/// Waits until the element's text contains `needle`.
-async fn wait_for_text_in(h: &Harness, testid: &str, needle: &str) -> anyhow::Result<String> {
-    let mut last = String::new();
-    for _ in 0..100 {
-        if let Ok(element) = h.testid(testid).await {
-            last = element.text().await.unwrap_or_default();
-            if last.contains(needle) {
-                return Ok(last);
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("{testid} never showed {needle:?}; it shows {last:?}")
-}
-
 #[actix_web::test]
 async fn a_customer_raises_a_ticket_with_a_kb_suggestion_staff_answer_and_the_customer_rates() {
     scenario("ticket_journey", async |h| {
@@ -355,39 +322,6 @@ async fn a_customer_raises_a_ticket_with_a_kb_suggestion_staff_answer_and_the_cu
     .await;
 }
 
-/// Scrolls the element to the middle of the window, then clicks it (a toast
-/// in the corner must not swallow the click).
-async fn click_el(h: &Harness, element: &fantoccini::elements::Element) -> anyhow::Result<()> {
-    h.browser
-        .execute(
-            "arguments[0].scrollIntoView({block: 'center'});",
-            vec![serde_json::to_value(element)?],
-        )
-        .await?;
-    element.click().await?;
-    Ok(())
-}
-
-async fn click_id(h: &Harness, testid: &str) -> anyhow::Result<()> {
-    let element = h.testid(testid).await?;
-    click_el(h, &element).await
-}
-
-/// Sets an input's value the way typing would (for date and time inputs,
-/// whose keyboard entry depends on the browser's locale).
-async fn set_input(h: &Harness, testid: &str, value: &str) -> anyhow::Result<()> {
-    let element = h.testid(testid).await?;
-    h.browser
-        .execute(
-            "const el = arguments[0]; el.value = arguments[1]; \
-             el.dispatchEvent(new Event('input', {bubbles: true})); \
-             el.dispatchEvent(new Event('change', {bubbles: true}));",
-            vec![serde_json::to_value(&element)?, serde_json::json!(value)],
-        )
-        .await?;
-    Ok(())
-}
-
 /// The plan's progress, 0–100, as the progress bar says.
 async fn progress(h: &Harness) -> anyhow::Result<i64> {
     let bar = h.testid("onboarding-progress").await?;
@@ -512,21 +446,6 @@ async fn a_csm_runs_onboarding_registers_a_licence_and_records_a_training() {
         Ok(())
     })
     .await;
-}
-
-/// Waits until the element with `selector` has attribute `attr` = `want`.
-async fn wait_for_attr(h: &Harness, selector: &str, attr: &str, want: &str) -> anyhow::Result<()> {
-    let mut last = None;
-    for _ in 0..100 {
-        if let Ok(element) = h.css(selector).await {
-            last = element.attr(attr).await?;
-            if last.as_deref() == Some(want) {
-                return Ok(());
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("{selector} never had {attr}={want:?}; last {last:?}")
 }
 
 #[actix_web::test]

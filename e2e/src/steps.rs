@@ -1,0 +1,93 @@
+//! Steps many scenarios share: log in and out, pick, type and click the
+//! way a user would, wait for what the page should come to show.
+
+use crate::Harness;
+
+pub async fn log_in(h: &Harness, email: &str, password: &str) -> anyhow::Result<()> {
+    h.goto("/login").await?;
+    h.fill("login-email", email).await?;
+    h.fill("login-password", password).await?;
+    h.click("login-submit").await?;
+    Ok(())
+}
+
+pub async fn select_value(h: &Harness, testid: &str, value: &str) -> anyhow::Result<()> {
+    let select = h.testid(testid).await?;
+    select.select_by_value(value).await?;
+    Ok(())
+}
+
+pub async fn log_out(h: &Harness) -> anyhow::Result<()> {
+    h.click("user-menu").await.ok();
+    h.click("logout").await?;
+    h.wait_for_path("/login").await?;
+    Ok(())
+}
+
+/// Waits until the element's text contains `needle`.
+pub async fn wait_for_text_in(h: &Harness, testid: &str, needle: &str) -> anyhow::Result<String> {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(element) = h.testid(testid).await {
+            last = element.text().await.unwrap_or_default();
+            if last.contains(needle) {
+                return Ok(last);
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("{testid} never showed {needle:?}; it shows {last:?}")
+}
+
+/// Scrolls the element to the middle of the window, then clicks it (a toast
+/// in the corner must not swallow the click).
+pub async fn click_el(h: &Harness, element: &fantoccini::elements::Element) -> anyhow::Result<()> {
+    h.browser
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(element)?],
+        )
+        .await?;
+    element.click().await?;
+    Ok(())
+}
+
+pub async fn click_id(h: &Harness, testid: &str) -> anyhow::Result<()> {
+    let element = h.testid(testid).await?;
+    click_el(h, &element).await
+}
+
+/// Sets an input's value the way typing would (for date and time inputs,
+/// whose keyboard entry depends on the browser's locale).
+pub async fn set_input(h: &Harness, testid: &str, value: &str) -> anyhow::Result<()> {
+    let element = h.testid(testid).await?;
+    h.browser
+        .execute(
+            "const el = arguments[0]; el.value = arguments[1]; \
+             el.dispatchEvent(new Event('input', {bubbles: true})); \
+             el.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![serde_json::to_value(&element)?, serde_json::json!(value)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Waits until the element with `selector` has attribute `attr` = `want`.
+pub async fn wait_for_attr(
+    h: &Harness,
+    selector: &str,
+    attr: &str,
+    want: &str,
+) -> anyhow::Result<()> {
+    let mut last = None;
+    for _ in 0..100 {
+        if let Ok(element) = h.css(selector).await {
+            last = element.attr(attr).await?;
+            if last.as_deref() == Some(want) {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("{selector} never had {attr}={want:?}; last {last:?}")
+}
