@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # Builds the Steward SPA (frontend/, Leptos CSR) into frontend/dist/:
 #   index.html                      no inline script or style (strict CSP)
-#   boot-<hash>.js                  imports the app and starts it
-#   frontend-<hash>.js              wasm-bindgen glue
-#   frontend-<hash>_bg.wasm         the app, optimised with wasm-opt -Oz
+#   app-<hash>/                     the app; its name changes with its content,
+#                                   so everything in it is cached for a year
+#     boot.js                       imports the app and starts it
+#     frontend.js                   wasm-bindgen glue
+#     frontend_bg.wasm              what start-up needs: shell, login, shared
+#                                   components (wasm-opt -Oz)
+#     split_page_*.wasm, chunk_*.wasm
+#                                   each page's code, fetched when the page is
+#                                   first opened (#[lazy] in app.rs; cut by
+#                                   wasm-split-cli), and code pages share
+#     __wasm_split.js               the loader of those chunks
 #   style-<hash>.css, favicon-<hash>.svg
-#   *.gz                            precompressed copies of the wasm/js/css
+#   *.gz, *.br                      precompressed copies of the wasm/js/css
 #
 # Idempotent: installs what is missing (wasm32 target, wasm-bindgen CLI of
-# the version in Cargo.lock, wasm-opt from npm) and skips the build when no
-# input changed since the last one (a hash of the sources is kept in
-# dist/.source-hash). `--force` rebuilds anyway.
+# the version in Cargo.lock, wasm-split-cli, wasm-opt from npm) and skips the
+# build when no input changed since the last one (a hash of the sources is
+# kept in dist/.source-hash). `--force` rebuilds anyway.
 #
 # Environment:
 #   STEWARD_WASM_TARGET_DIR  cargo target dir for the WASM build
@@ -26,6 +34,7 @@ TARGET_DIR="${STEWARD_WASM_TARGET_DIR:-$HOME/.cache/steward/wasm-target}"
 TOOLS="${STEWARD_TOOLS_DIR:-$HOME/.cache/steward/tools}"
 PROFILE="wasm-release"
 BINARYEN_VERSION="132"
+WASM_SPLIT_VERSION="0.2.4"
 FORCE=0
 [[ "${1:-}" == "--force" ]] && FORCE=1
 
@@ -46,9 +55,9 @@ source_hash() {
 
 report() {
   local wasm
-  wasm="$(find "$DIST" -maxdepth 1 -name 'frontend-*_bg.wasm' | head -n1)"
+  wasm="$(find "$DIST" -maxdepth 2 -path '*/app-*/frontend_bg.wasm' | head -n1)"
   if [[ -n "$wasm" ]]; then
-    log "wasm $(basename "$wasm"): $(wc -c <"$wasm" | tr -d ' ') bytes; gzip -9: $(gzip_size "$wasm") bytes"
+    log "start-up wasm $(basename "$(dirname "$wasm")")/$(basename "$wasm"): $(wc -c <"$wasm" | tr -d ' ') bytes; gzip -9: $(gzip_size "$wasm") bytes"
     [[ -f "$wasm.gz" ]] && log "  served precompressed: .gz $(wc -c <"$wasm.gz" | tr -d ' ') bytes"
     [[ -f "$wasm.br" ]] && log "  served precompressed: .br $(wc -c <"$wasm.br" | tr -d ' ') bytes"
   fi
@@ -83,6 +92,14 @@ if [[ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION
   cargo install wasm-bindgen-cli --version "$WB_VERSION"
 fi
 
+# wasm-split-cli cuts the app into the start-up module and lazy chunks at
+# the #[lazy] functions (the splitter Leptos' own build tool uses).
+if ! command -v wasm-split-cli >/dev/null 2>&1 ||
+  ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  log "installing wasm-split-cli $WASM_SPLIT_VERSION (a minute, once)"
+  cargo install --locked wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary
+fi
+
 # wasm-opt from npm's binaryen: Debian's binaryen is too old for current
 # wasm-bindgen output (the page dies in WebAssembly.Table.set).
 WASM_OPT="$TOOLS/node_modules/.bin/wasm-opt"
@@ -102,7 +119,8 @@ fi
 
 # `erase_components` makes Leptos type-erase every component's view: far
 # less generic code, so a much smaller WASM (and a faster build).
-WASM_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:---cfg erase_components}"
+# `--emit-relocs` keeps the relocations wasm-split-cli needs to cut the module.
+WASM_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:---cfg erase_components} -Clink-args=--emit-relocs"
 log "cargo build -p frontend --profile $PROFILE --target wasm32-unknown-unknown ($WASM_RUSTFLAGS)"
 (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$WASM_RUSTFLAGS" \
   cargo build -p frontend --profile "$PROFILE" --target wasm32-unknown-unknown)
@@ -110,35 +128,53 @@ RAW_WASM="$TARGET_DIR/wasm32-unknown-unknown/$PROFILE/frontend.wasm"
 
 STAGE="$(mktemp -d "$FRONTEND/.dist-build.XXXXXX")"
 trap 'rm -rf "$STAGE"' EXIT
-mkdir -p "$STAGE/bindgen" "$STAGE/out"
+APP="$STAGE/app"
+mkdir -p "$STAGE/split" "$APP" "$STAGE/out"
 
-wasm-bindgen --target web --no-typescript --out-name frontend \
-  --out-dir "$STAGE/bindgen" "$RAW_WASM"
+log "wasm-split-cli: start-up module and lazy chunks"
+wasm-split-cli "$RAW_WASM" "$STAGE/split" --target web --out-name frontend
+# --keep-lld-exports: the chunks import the function table from the main module.
+wasm-bindgen --target web --no-typescript --keep-lld-exports --out-name frontend \
+  --out-dir "$STAGE/bindgen" "$STAGE/split/frontend.wasm"
 
-WASM_IN="$STAGE/bindgen/frontend_bg.wasm"
-if [[ -n "$WASM_OPT" ]]; then
-  log "wasm-opt -Oz"
-  # The features Rust enables by default for wasm32-unknown-unknown.
-  "$WASM_OPT" -Oz \
+opt() {
+  # The features Rust enables by default for wasm32-unknown-unknown. Its
+  # warnings about the splitter's name sections are noise; errors are not.
+  local out
+  out="$("$WASM_OPT" -Oz \
     --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-reference-types --enable-multivalue \
-    -o "$STAGE/opt.wasm" "$WASM_IN"
-  WASM_IN="$STAGE/opt.wasm"
+    -o "$2" "$1" 2>&1)" || { printf '%s\n' "$out" >&2; return 1; }
+}
+if [[ -n "$WASM_OPT" ]]; then
+  log "wasm-opt -Oz (start-up module and chunks)"
+  opt "$STAGE/bindgen/frontend_bg.wasm" "$APP/frontend_bg.wasm"
+  export -f opt
+  export WASM_OPT APP
+  find "$STAGE/split" -name '*.wasm' ! -name frontend.wasm -print0 |
+    xargs -0 -P "$(nproc)" -I{} bash -c 'opt "$1" "$APP/$(basename "$1")"' _ {}
+else
+  cp "$STAGE/bindgen/frontend_bg.wasm" "$APP/"
+  find "$STAGE/split" -name '*.wasm' ! -name frontend.wasm -exec cp {} "$APP/" \;
 fi
-
-short_hash() { sha256sum "$1" | cut -c1-16; }
-
-OUT="$STAGE/out"
-WASM_NAME="frontend-$(short_hash "$WASM_IN")_bg.wasm"
-cp "$WASM_IN" "$OUT/$WASM_NAME"
-
-JS_NAME="frontend-$(short_hash "$STAGE/bindgen/frontend.js").js"
-cp "$STAGE/bindgen/frontend.js" "$OUT/$JS_NAME"
+cp "$STAGE/bindgen/frontend.js" "$STAGE/split/__wasm_split.js" "$APP/"
 # wasm-bindgen puts inline JS of dependencies under snippets/, imported by
 # relative path from the glue; keep that layout.
 if [[ -d "$STAGE/bindgen/snippets" ]]; then
-  cp -r "$STAGE/bindgen/snippets" "$OUT/snippets"
+  cp -r "$STAGE/bindgen/snippets" "$APP/snippets"
 fi
+# An external module starts the app: the CSP allows no inline script.
+cat >"$APP/boot.js" <<'EOF2'
+import init from './frontend.js';
+init({ module_or_path: new URL('./frontend_bg.wasm', import.meta.url) });
+EOF2
+
+short_hash() { sha256sum "$1" | cut -c1-16; }
+tree_hash() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16; }
+
+OUT="$STAGE/out"
+APP_NAME="app-$(tree_hash "$APP")"
+mv "$APP" "$OUT/$APP_NAME"
 
 CSS_NAME="style-$(short_hash "$FRONTEND/style.css").css"
 cp "$FRONTEND/style.css" "$OUT/$CSS_NAME"
@@ -146,15 +182,8 @@ cp "$FRONTEND/style.css" "$OUT/$CSS_NAME"
 ICON_NAME="favicon-$(short_hash "$FRONTEND/favicon.svg").svg"
 cp "$FRONTEND/favicon.svg" "$OUT/$ICON_NAME"
 
-# An external module starts the app: the CSP allows no inline script.
-cat >"$STAGE/boot.js" <<EOF
-import init from './$JS_NAME';
-init({ module_or_path: new URL('./$WASM_NAME', import.meta.url) });
-EOF
-BOOT_NAME="boot-$(short_hash "$STAGE/boot.js").js"
-cp "$STAGE/boot.js" "$OUT/$BOOT_NAME"
-
-sed -e "s|{{WASM}}|$WASM_NAME|g" -e "s|{{JS}}|$JS_NAME|g" -e "s|{{BOOT}}|$BOOT_NAME|g" \
+sed -e "s|{{WASM}}|$APP_NAME/frontend_bg.wasm|g" -e "s|{{JS}}|$APP_NAME/frontend.js|g" \
+  -e "s|{{BOOT}}|$APP_NAME/boot.js|g" \
   -e "s|{{STYLE}}|$CSS_NAME|g" -e "s|{{FAVICON}}|$ICON_NAME|g" \
   "$FRONTEND/index.html" >"$OUT/index.html"
 if grep -q '{{' "$OUT/index.html"; then
@@ -164,17 +193,24 @@ fi
 
 # Precompressed copies. zopfli writes ordinary gzip ~5% smaller than
 # gzip -9 (used when installed: `apt-get install zopfli`); brotli (.br)
-# comes from node's zlib when node is there.
-for f in "$OUT"/*.wasm "$OUT"/*.js "$OUT"/*.css; do
+# comes from node's zlib when node is there (one node for every file).
+mapfile -d '' ASSETS < <(find "$OUT" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' \) -print0)
+for f in "${ASSETS[@]}"; do
   if command -v zopfli >/dev/null 2>&1; then
     zopfli -c --i15 "$f" >"$f.gz"
   else
     gzip -9 -n -c "$f" >"$f.gz"
   fi
-  if command -v node >/dev/null 2>&1; then
-    node -e 'const z=require("zlib"),fs=require("fs");const [i,o]=process.argv.slice(1);fs.writeFileSync(o,z.brotliCompressSync(fs.readFileSync(i),{params:{[z.constants.BROTLI_PARAM_QUALITY]:11}}))' "$f" "$f.br"
-  fi
 done
+if command -v node >/dev/null 2>&1; then
+  printf '%s\0' "${ASSETS[@]}" | node -e '
+    const z = require("zlib"), fs = require("fs");
+    const files = fs.readFileSync(0, "utf8").split("\0").filter(Boolean);
+    for (const f of files) {
+      fs.writeFileSync(f + ".br", z.brotliCompressSync(fs.readFileSync(f),
+        { params: { [z.constants.BROTLI_PARAM_QUALITY]: 11 } }));
+    }'
+fi
 echo "$HASH" >"$OUT/.source-hash"
 
 # Swap the new dist in whole, so a running server never sees half of it.

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::guard::{Audience, Guard};
+use crate::components::lazy::lazy_view;
 use crate::components::shell::StaffShell;
 use crate::components::toast::{provide_toasts, ToastRegion};
 use crate::i18n::provide_i18n;
@@ -60,12 +61,10 @@ pub fn App() -> impl IntoView {
             None => view! { <StaffLayout route /> }.into_any(),
             Some(Route::Home) => view! { <HomePage /> }.into_any(),
             Some(Route::Login) => view! { <LoginPage /> }.into_any(),
-            Some(Route::Signup) => view! { <SignupPage /> }.into_any(),
-            Some(Route::AcceptInvite) => view! { <AcceptInvitePage /> }.into_any(),
-            Some(Route::Portal) => view! { <PortalPage /> }.into_any(),
-            Some(Route::PortalSurvey) => view! { <SurveyAnswerPage /> }.into_any(),
+            Some(r @ (Route::Signup | Route::AcceptInvite)) => lazy_view(join_pages(r)),
+            Some(Route::PortalSurvey) => lazy_view(survey_answer_page()),
             // portal & kb
-            Some(r) if r.is_portal() => view! { <PortalLayout route=r /> }.into_any(),
+            Some(r) if r == Route::Portal || r.is_portal() => lazy_view(portal_pages(r)),
             Some(_) => view! { <NotFoundPage /> }.into_any(),
         }}
         <ToastRegion />
@@ -78,39 +77,110 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
     view! {
         <Guard audience=Audience::Staff>
             <StaffShell>
-                {move || match route.get() {
-                    Route::Accounts => view! { <AccountsPage /> }.into_any(),
-                    Route::Account(id) => view! { <AccountPage id /> }.into_any(),
-                    Route::Users => view! { <UsersPage /> }.into_any(),
-                    Route::Settings => view! { <SettingsPage /> }.into_any(),
-                    // staff tickets
-                    Route::Tickets => view! { <TicketsPage /> }.into_any(),
-                    Route::TicketNew => view! { <NewTicketPage /> }.into_any(),
-                    Route::Ticket(id) => view! { <TicketPage id /> }.into_any(),
-                    Route::Approvals => view! { <ApprovalsPage /> }.into_any(),
-                    // portal & kb
-                    Route::Kb => view! { <KbListPage /> }.into_any(),
-                    Route::KbNew => view! { <KbNewPage /> }.into_any(),
-                    Route::KbArticle(id) => view! { <KbArticlePage id /> }.into_any(),
-                    Route::SlaSettings => view! { <SlaSettingsPage /> }.into_any(),
-                    // onboarding & training
-                    Route::OnboardingPortfolio => view! { <OnboardingPortfolioPage /> }.into_any(),
-                    Route::Trainings => view! { <TrainingsPage /> }.into_any(),
-                    Route::Training(id) => view! { <TrainingPage id /> }.into_any(),
-                    // contracts & renewals
-                    Route::Renewals => view! { <RenewalsPage /> }.into_any(),
-                    Route::ReminderSettings => view! { <ReminderSettingsPage /> }.into_any(),
-                    // dashboard & reports
-                    Route::Dashboard => view! { <DashboardPage /> }.into_any(),
-                    Route::Reports => view! { <ReportsPage /> }.into_any(),
-                    // health settings, api keys & surveys
-                    Route::HealthSettings => view! { <HealthSettingsPage /> }.into_any(),
-                    Route::ApiKeys => view! { <ApiKeysPage /> }.into_any(),
-                    Route::Surveys => view! { <SurveysPage /> }.into_any(),
-                    Route::Survey(id) => view! { <SurveyPage id /> }.into_any(),
-                    _ => view! { <NotFoundPage /> }.into_any(),
+                {move || {
+                    let route = route.get();
+                    match route {
+                        Route::Accounts | Route::Account(_) | Route::Users | Route::Settings => {
+                            lazy_view(account_pages(route))
+                        }
+                        // staff tickets, kb
+                        Route::Tickets
+                        | Route::TicketNew
+                        | Route::Ticket(_)
+                        | Route::Approvals
+                        | Route::Kb
+                        | Route::KbNew
+                        | Route::KbArticle(_)
+                        | Route::SlaSettings => lazy_view(ticket_pages(route)),
+                        // onboarding & training
+                        Route::OnboardingPortfolio | Route::Trainings | Route::Training(_) => {
+                            lazy_view(onboarding_pages(route))
+                        }
+                        // contracts, renewals, dashboard, reports, health, surveys
+                        Route::Renewals
+                        | Route::ReminderSettings
+                        | Route::Dashboard
+                        | Route::Reports
+                        | Route::HealthSettings
+                        | Route::ApiKeys
+                        | Route::Surveys
+                        | Route::Survey(_) => lazy_view(renewal_pages(route)),
+                        _ => view! { <NotFoundPage /> }.into_any(),
+                    }
                 }}
             </StaffShell>
         </Guard>
     }
+}
+
+// Each area of the app is its own WASM chunk, fetched the first time one of
+// its pages opens (see components::lazy). Pages of one area share most of
+// their code, so an area per chunk keeps the chunks few and useful.
+
+#[lazy]
+fn account_pages(route: Route) -> AnyView {
+    match route {
+        Route::Account(id) => view! { <AccountPage id /> }.into_any(),
+        Route::Users => view! { <UsersPage /> }.into_any(),
+        Route::Settings => view! { <SettingsPage /> }.into_any(),
+        _ => view! { <AccountsPage /> }.into_any(),
+    }
+}
+
+#[lazy]
+fn ticket_pages(route: Route) -> AnyView {
+    match route {
+        Route::TicketNew => view! { <NewTicketPage /> }.into_any(),
+        Route::Ticket(id) => view! { <TicketPage id /> }.into_any(),
+        Route::Approvals => view! { <ApprovalsPage /> }.into_any(),
+        Route::Kb => view! { <KbListPage /> }.into_any(),
+        Route::KbNew => view! { <KbNewPage /> }.into_any(),
+        Route::KbArticle(id) => view! { <KbArticlePage id /> }.into_any(),
+        Route::SlaSettings => view! { <SlaSettingsPage /> }.into_any(),
+        _ => view! { <TicketsPage /> }.into_any(),
+    }
+}
+
+#[lazy]
+fn onboarding_pages(route: Route) -> AnyView {
+    match route {
+        Route::Trainings => view! { <TrainingsPage /> }.into_any(),
+        Route::Training(id) => view! { <TrainingPage id /> }.into_any(),
+        _ => view! { <OnboardingPortfolioPage /> }.into_any(),
+    }
+}
+
+#[lazy]
+fn renewal_pages(route: Route) -> AnyView {
+    match route {
+        Route::ReminderSettings => view! { <ReminderSettingsPage /> }.into_any(),
+        Route::Dashboard => view! { <DashboardPage /> }.into_any(),
+        Route::Reports => view! { <ReportsPage /> }.into_any(),
+        Route::HealthSettings => view! { <HealthSettingsPage /> }.into_any(),
+        Route::ApiKeys => view! { <ApiKeysPage /> }.into_any(),
+        Route::Surveys => view! { <SurveysPage /> }.into_any(),
+        Route::Survey(id) => view! { <SurveyPage id /> }.into_any(),
+        _ => view! { <RenewalsPage /> }.into_any(),
+    }
+}
+
+#[lazy]
+fn portal_pages(route: Route) -> AnyView {
+    match route {
+        Route::Portal => view! { <PortalPage /> }.into_any(),
+        _ => view! { <PortalLayout route /> }.into_any(),
+    }
+}
+
+#[lazy]
+fn join_pages(route: Route) -> AnyView {
+    match route {
+        Route::AcceptInvite => view! { <AcceptInvitePage /> }.into_any(),
+        _ => view! { <SignupPage /> }.into_any(),
+    }
+}
+
+#[lazy]
+fn survey_answer_page() -> AnyView {
+    view! { <SurveyAnswerPage /> }.into_any()
 }

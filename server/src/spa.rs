@@ -50,15 +50,14 @@ fn safe_relative(path: &str) -> Option<PathBuf> {
     Some(out)
 }
 
-/// Names like `frontend-1a2b3c4d.js` never change content.
+/// Names like `frontend-1a2b3c4d.js`, and everything under a directory like
+/// `app-1a2b3c4d/`, never change content.
 fn is_hashed(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|s| s.to_str())
-        .is_some_and(|name| {
-            name.split(['-', '_', '.'])
-                .skip(1)
-                .any(|part| part.len() >= 8 && part.chars().all(|c| c.is_ascii_hexdigit()))
-        })
+    path.iter().filter_map(|s| s.to_str()).any(|name| {
+        name.split(['-', '_', '.'])
+            .skip(1)
+            .any(|part| part.len() >= 8 && part.chars().all(|c| c.is_ascii_hexdigit()))
+    })
 }
 
 pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -151,6 +150,11 @@ mod tests {
         assert!(is_hashed(Path::new("frontend-1a2b3c4d5e6f.js")));
         assert!(is_hashed(Path::new("frontend-1a2b3c4d5e6f_bg.wasm")));
         assert!(!is_hashed(Path::new("frontend_bg.wasm")));
+        assert!(is_hashed(Path::new("app-1a2b3c4d5e6f7a8b/chunk_3.wasm")));
+        assert!(is_hashed(Path::new(
+            "app-1a2b3c4d5e6f7a8b/snippets/x/inline0.js"
+        )));
+        assert!(!is_hashed(Path::new("app/chunk_3.wasm")));
         assert!(!is_hashed(Path::new("index.html")));
     }
 }

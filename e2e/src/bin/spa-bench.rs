@@ -1,7 +1,8 @@
 //! Measures the web app's first render: the time from navigation start to
 //! the login form being in the DOM, in headless Chromium on localhost, over
 //! several cold loads (fresh browser profile each run), and the size of the
-//! gzip-compressed WASM. `cargo run --release -p e2e --bin spa-bench`.
+//! gzip-compressed WASM (start-up module and lazily loaded areas).
+//! `cargo run --release -p e2e --bin spa-bench`.
 
 use std::time::Duration;
 
@@ -10,16 +11,44 @@ use e2e::{workspace_root, Harness};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dist = workspace_root().join("frontend/dist");
-    let wasm_gz = std::fs::read_dir(&dist)?
+    // The app lives in dist/app-<hash>/: the start-up module, each area's
+    // lazily loaded chunk (split_*), and the chunks areas share.
+    let app = std::fs::read_dir(&dist)?
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .find(|p| p.to_string_lossy().ends_with("_bg.wasm.gz"));
-    if let Some(gz) = &wasm_gz {
+        .find(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("app-"))
+        });
+    if let Some(app) = &app {
+        let gz_size = |name: &str| {
+            std::fs::metadata(app.join(name))
+                .map(|m| m.len())
+                .unwrap_or(0)
+        };
         println!(
-            "gzip-compressed WASM: {} bytes ({})",
-            std::fs::metadata(gz)?.len(),
-            gz.display()
+            "start-up WASM, gzip: {} bytes ({})",
+            gz_size("frontend_bg.wasm.gz"),
+            app.display()
         );
+        let mut areas = Vec::new();
+        let mut total = 0;
+        for entry in std::fs::read_dir(app)?.filter_map(|e| e.ok()) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".wasm.gz") {
+                let size = entry.metadata()?.len();
+                total += size;
+                if name.starts_with("split_") {
+                    areas.push((name, size));
+                }
+            }
+        }
+        areas.sort();
+        for (name, size) in areas {
+            println!("  lazy area {name}: {size} bytes");
+        }
+        println!("all WASM together, gzip: {total} bytes");
     }
     let mut samples = Vec::new();
     for _ in 0..7 {

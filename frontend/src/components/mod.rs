@@ -2,6 +2,7 @@
 
 pub mod fields;
 pub mod guard;
+pub mod lazy;
 pub mod load;
 pub mod paged;
 pub mod pickers;
