@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, idempotently, what building and testing Steward needs beyond
 # cargo: the wasm32 target, the wasm-bindgen CLI matching Cargo.lock,
+# wasm-split-cli (cuts the web app into lazily loaded chunks),
 # wasm-opt (binaryen from npm; Debian's is too old), Chromium and
 # ChromeDriver for the browser tests, and wrk for the benchmark.
 #   scripts/install-tools.sh          everything
@@ -19,6 +20,11 @@ have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ -n "$want" ] && [ "$want" != "$have" ]; then
   echo "installing wasm-bindgen-cli $want"
   cargo install wasm-bindgen-cli --version "$want"
+fi
+
+if ! cargo install --list | grep -qx "wasm_split_cli_support v0.2.4:"; then
+  echo "installing wasm-split-cli 0.2.4"
+  cargo install --locked wasm_split_cli_support --version 0.2.4 --features build-binary
 fi
 
 if [ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ]; then
