@@ -10,6 +10,13 @@ use e2e::Harness;
 async fn main() -> anyhow::Result<()> {
     let h = Harness::start().await?;
     server::seed::demo(&h.state.db).await?;
+    // Health scores on a few days, for the dashboard's charts and trends.
+    let now = h.state.clock.now();
+    for days_ago in [28u64, 21, 14, 7] {
+        let then = now - Duration::from_secs(days_ago * 86_400);
+        server::domain::health::snapshots::run(&h.state, then).await?;
+    }
+    server::jobs::run(&h.state, "health-scores").await?;
     let shots: &[(&str, &str)] = &[("login", "/login")];
     for (name, path) in shots {
         h.goto(path).await?;
@@ -45,11 +52,26 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(500)).await;
         println!("{:?}", h.screenshot(name).await?);
     }
+    // The dashboard and the reports whole, in a tall window.
+    h.browser.set_window_size(1280, 2000).await?;
+    for (name, path, ready) in [
+        ("dashboard", "/dashboard", "health-chart"),
+        ("reports", "/reports", "kpi-table"),
+    ] {
+        h.goto(path).await?;
+        h.testid(ready).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        println!("{:?}", h.screenshot(name).await?);
+    }
     h.browser.set_window_size(390, 844).await?;
     h.goto("/accounts").await?;
     h.testid("account-row").await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     println!("{:?}", h.screenshot("accounts-phone").await?);
+    h.goto("/dashboard").await?;
+    h.testid("health-chart").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    println!("{:?}", h.screenshot("dashboard-phone").await?);
     h.stop().await;
     Ok(())
 }

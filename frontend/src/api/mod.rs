@@ -16,6 +16,10 @@ mod ticket_endpoints;
 // contracts & renewals
 mod health_endpoints;
 mod renewal_endpoints;
+// dashboard & reports
+mod report_endpoints;
+// health settings, api keys & surveys
+mod survey_endpoints;
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -38,6 +42,10 @@ pub use ticket_endpoints::*;
 // contracts & renewals
 pub use health_endpoints::*;
 pub use renewal_endpoints::*;
+// dashboard & reports
+pub use report_endpoints::*;
+// health settings, api keys & surveys
+pub use survey_endpoints::*;
 
 const BASE: &str = "/api/v1";
 

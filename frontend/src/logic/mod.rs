@@ -20,3 +20,7 @@ pub mod training;
 pub mod health;
 pub mod money;
 pub mod renewals;
+// dashboard & reports
+pub mod charts;
+// health settings, api keys & surveys
+pub mod health_model;

@@ -8,6 +8,7 @@ use shared::approvals::{Approval, ApprovalStatus};
 use shared::Role;
 
 use crate::api::{self, ApiErr};
+use crate::components::load::load;
 use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::components::toast::use_toasts;
@@ -19,6 +20,8 @@ use crate::logic::money::{money, value_change};
 use crate::pages::accounts::Directory;
 use crate::pages::ticket_common::{action_error, ActionError};
 use crate::session::use_session;
+// health settings, api keys & surveys
+use crate::logic::health_model::{day_text, override_ask, OverrideAsk};
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
@@ -161,20 +164,23 @@ fn ApprovalRow(approval: Approval, directory: Directory, decided: Callback<i64>)
         <tr data-testid="approval-row" data-approval-id=id.to_string() data-kind=approval.kind.clone()>
             <td data-label=i.tr(Key::ApSummary)>
                 // contracts & renewals
-                {match value_change(&approval.summary).filter(|_| approval.kind == "contract_value_change") {
-                    Some((old, new, currency)) => {
-                        let contract = format!("#{}", approval.subject_id);
-                        view! {
-                            <span data-testid="approval-summary">
-                                {move || i.f(Key::ApContractValue, &[&contract])} " "
-                                <span data-testid="approval-old-value">{money(&old, &currency)}</span>
-                                " → "
-                                <strong data-testid="approval-new-value">{money(&new, &currency)}</strong>
-                            </span>
+                {match (approval.kind == api::HEALTH_OVERRIDE).then(|| override_ask(&approval.summary)).flatten() {
+                    Some(ask) => view! { <OverrideSummary ask account_id=approval.subject_id /> }.into_any(),
+                    None => match value_change(&approval.summary).filter(|_| approval.kind == "contract_value_change") {
+                        Some((old, new, currency)) => {
+                            let contract = format!("#{}", approval.subject_id);
+                            view! {
+                                <span data-testid="approval-summary">
+                                    {move || i.f(Key::ApContractValue, &[&contract])} " "
+                                    <span data-testid="approval-old-value">{money(&old, &currency)}</span>
+                                    " → "
+                                    <strong data-testid="approval-new-value">{money(&new, &currency)}</strong>
+                                </span>
+                            }
+                            .into_any()
                         }
-                        .into_any()
-                    }
-                    None => view! { <span data-testid="approval-summary">{approval.summary}</span> }.into_any(),
+                        None => view! { <span data-testid="approval-summary">{approval.summary}</span> }.into_any(),
+                    },
                 }}
                 {subject}
                 <ActionError failure testid="approval-error" />
@@ -249,5 +255,34 @@ fn ApprovalRow(approval: Approval, directory: Directory, decided: Callback<i64>)
                 }}
             </td>
         </tr>
+    }
+}
+
+// health settings, api keys & surveys
+
+/// A health override request: the account, the score asked for, until when
+/// and why (the summary's English words are for the API, not the reader).
+#[component]
+fn OverrideSummary(ask: OverrideAsk, account_id: i64) -> impl IntoView {
+    let i = use_i18n();
+    let account = load(move || api::get_account(account_id));
+    let name = move || {
+        account
+            .ok()
+            .map(|a| a.value.name)
+            .unwrap_or_else(|| format!("#{account_id}"))
+    };
+    let OverrideAsk {
+        score,
+        until,
+        reason,
+    } = ask;
+    view! {
+        <span data-testid="approval-summary" data-override-score=score.to_string()>
+            {move || i.f(Key::HmApprovalOverride, &[&score.to_string(), &day_text(until, i.lang())])}
+            " "
+            <a href=format!("/accounts/{account_id}") data-testid="approval-subject">{name}</a>
+        </span>
+        <p class="pre-wrap muted" data-testid="approval-override-reason">{reason}</p>
     }
 }

@@ -36,6 +36,9 @@ fn WorkspaceSettingsPage() -> impl IntoView {
                 <a class="btn" href="/settings/sla" data-testid="settings-sla-link">{i.tr(Key::SlaTitle)}</a>
                 // contracts & renewals
                 <a class="btn" href="/settings/reminders" data-testid="settings-reminders-link">{i.tr(Key::RmTitle)}</a>
+                // health settings, api keys & surveys
+                <a class="btn" href="/settings/health" data-testid="settings-health-link">{i.tr(Key::HmTitle)}</a>
+                <a class="btn" href="/settings/api-keys" data-testid="settings-api-keys-link">{i.tr(Key::AkTitle)}</a>
             </header>
             {move || match settings.value.get() {
                 None => view! { <SkeletonCard /> }.into_any(),
