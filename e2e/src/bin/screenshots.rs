@@ -57,6 +57,9 @@ async fn main() -> anyhow::Result<()> {
     for (name, path, ready) in [
         ("dashboard", "/dashboard", "health-chart"),
         ("reports", "/reports", "kpi-table"),
+        ("surveys", "/surveys", "surveys-heading"),
+        ("health-model", "/settings/health", "hm-total"),
+        ("api-keys", "/settings/api-keys", "api-keys-heading"),
     ] {
         h.goto(path).await?;
         h.testid(ready).await?;
