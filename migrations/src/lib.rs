@@ -18,6 +18,7 @@ mod m20261127_000010_contracts_renewals;
 mod m20261127_000011_health;
 mod m20261127_000012_surveys;
 mod m20261127_000013_kb_rank_index;
+mod m20261127_000014_health_rank_index;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000011_health::Migration),
             Box::new(m20261127_000012_surveys::Migration),
             Box::new(m20261127_000013_kb_rank_index::Migration),
+            Box::new(m20261127_000014_health_rank_index::Migration),
         ]
     }
 }

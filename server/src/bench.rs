@@ -1,6 +1,8 @@
 //! Benchmark data beyond accounts (`steward seed-bench --tickets N
-//! --articles N`): a ticket history and a knowledge base big enough to
-//! measure the queue, KB search and the SLA monitor against.
+//! --articles N --contracts N`): a ticket history and a knowledge base big
+//! enough to measure the queue, KB search and the SLA monitor against, and
+//! a contract book for the renewal and health jobs and the dashboard
+//! (`contracts`).
 //!
 //! The data is what a workspace looks like after years of use: most tickets
 //! resolved or closed, a tenth open, a few new, waiting on the customer or
@@ -20,6 +22,8 @@ use shared::ErpModule;
 
 use crate::db::Db;
 use crate::entity::{accounts, kb_articles, ticket_counters, tickets};
+
+pub mod contracts;
 
 const BATCH: usize = 500;
 

@@ -35,7 +35,7 @@ enum Command {
         command: JobsCommand,
     },
     /// Create (or grow) a benchmark workspace: accounts, then tickets spread
-    /// over them and knowledge-base articles.
+    /// over them, knowledge-base articles and contracts.
     SeedBench {
         #[arg(long, default_value_t = 100_000)]
         accounts: usize,
@@ -43,6 +43,10 @@ enum Command {
         tickets: usize,
         #[arg(long, default_value_t = 0)]
         articles: usize,
+        /// Contracts (with renewals and the reminder log of earlier days),
+        /// relative to today.
+        #[arg(long, default_value_t = 0)]
+        contracts: usize,
     },
 }
 
@@ -92,9 +96,19 @@ async fn main() -> anyhow::Result<()> {
             accounts,
             tickets,
             articles,
+            contracts,
         } => {
             let db = open_database(&config).await?;
-            seed::bench(&db, accounts, tickets, articles).await?;
+            seed::bench(
+                &db,
+                seed::BenchSize {
+                    accounts,
+                    tickets,
+                    articles,
+                    contracts,
+                },
+            )
+            .await?;
         }
     }
     Ok(())

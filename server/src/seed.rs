@@ -16,6 +16,9 @@ use crate::entity::{accounts, contacts, users, workspaces};
 pub const DEMO_PASSWORD: &str = "steward-demo-2026";
 pub const DEMO_ADMIN: &str = "admin@demo.steward.local";
 pub const BENCH_ADMIN: &str = "bench@steward.local";
+/// The bench workspace's manager (created with the contracts; escalations
+/// go to managers, and the dashboard benchmark signs in as one).
+pub const BENCH_MANAGER: &str = "bench-manager@steward.local";
 pub const BENCH_PASSWORD: &str = "steward-bench-2026";
 
 const COMPANIES: &[(&str, &str, &str)] = &[
@@ -244,7 +247,22 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn bench(db: &Db, count: usize, tickets: usize, articles: usize) -> anyhow::Result<()> {
+/// How much `seed-bench` adds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BenchSize {
+    pub accounts: usize,
+    pub tickets: usize,
+    pub articles: usize,
+    pub contracts: usize,
+}
+
+pub async fn bench(db: &Db, size: BenchSize) -> anyhow::Result<()> {
+    let BenchSize {
+        accounts: count,
+        tickets,
+        articles,
+        contracts,
+    } = size;
     let now = Utc::now();
     let existing = users::Entity::find()
         .filter(users::Column::Email.eq(BENCH_ADMIN))
@@ -343,9 +361,62 @@ pub async fn bench(db: &Db, count: usize, tickets: usize, articles: usize) -> an
         println!("seeding {articles} knowledge-base articles…");
         crate::bench::articles(db, workspace_id, owner_ids[0], articles).await?;
     }
+    if contracts > 0 {
+        println!("seeding {contracts} contracts…");
+        let manager = bench_manager(db, workspace_id).await?;
+        let s = crate::bench::contracts::seed(
+            db,
+            workspace_id,
+            owner_ids[0],
+            &[manager],
+            contracts,
+            Utc::now(),
+        )
+        .await?;
+        println!(
+            "  {} contracts ({} of them renewals' next contracts), {} renewals, {} reminder-log rows; \
+             today's renewal-reminders run should open {} renewals and queue {} reminders and {} escalations",
+            s.contracts,
+            s.successors,
+            s.renewals,
+            s.reminder_log,
+            s.renewals_to_open,
+            s.reminders_due_today,
+            s.escalations_due_today
+        );
+    }
     println!(
         "bench workspace: {} accounts in total; sign in as {BENCH_ADMIN} / {BENCH_PASSWORD}",
         start + count
     );
     Ok(())
+}
+
+/// The bench workspace's manager, created on first use.
+async fn bench_manager(db: &Db, workspace_id: i64) -> anyhow::Result<i64> {
+    if let Some(user) = users::Entity::find()
+        .filter(users::Column::Email.eq(BENCH_MANAGER))
+        .one(&db.read)
+        .await?
+    {
+        return Ok(user.id);
+    }
+    let now = Utc::now();
+    let hash = password::hash(BENCH_PASSWORD.to_string())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let user = users::ActiveModel {
+        workspace_id: Set(workspace_id),
+        name: Set("Bench Manager".into()),
+        email: Set(BENCH_MANAGER.into()),
+        role: Set(Role::Manager.as_str().into()),
+        password_hash: Set(Some(hash)),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db.write)
+    .await?;
+    Ok(user.id)
 }

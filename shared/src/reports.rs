@@ -206,9 +206,9 @@ pub struct Dashboard {
     /// Annual value of the current contracts (running today) of accounts
     /// in the `red` band, per currency.
     pub at_risk_arr: Vec<CurrencyAmount>,
-    /// The portfolio's lowest-scoring accounts on `health_day` (at most
-    /// ten, lowest first), each with its daily scores of the last 30 days
-    /// for a trend line.
+    /// The portfolio's lowest-scoring accounts below green on `health_day`
+    /// (at most ten, lowest first), each with its daily scores of the last
+    /// 30 days for a trend line. Empty when every account is green.
     #[serde(default)]
     pub at_risk_accounts: Vec<AtRiskAccount>,
 }

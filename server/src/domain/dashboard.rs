@@ -5,7 +5,8 @@
 //! Figures: accounts by stage, open renewals due in 30/60/90 days with
 //! value and forecast, open tickets by module and breaches, onboarding
 //! behind/stuck, recent NPS, and from the latest health snapshots the
-//! accounts by band and the ARR at risk (red accounts' running contracts).
+//! accounts by band, the ARR at risk (red accounts' running contracts) and
+//! the lowest-scoring accounts with their 30-day trends.
 //!
 //! Portfolio: admins, managers (and engineers, read-only) see the whole
 //! workspace; a CSM the accounts they own. Portal users never reach it.
@@ -26,15 +27,16 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use shared::contracts::RenewalStage;
-use shared::health::HealthBand;
+use shared::health::{HealthBand, HealthComponent, TrendPoint};
 use shared::onboarding::STUCK_AFTER_DAYS;
 use shared::reports::{
-    format_wide_cents, BandCount, CurrencyAmount, Dashboard, ModuleTickets, MoneyTotal,
-    OnboardingCounts, RecentNps, RenewalWindow, StageCount,
+    format_wide_cents, AtRiskAccount, BandCount, CurrencyAmount, Dashboard, ModuleTickets,
+    MoneyTotal, OnboardingCounts, RecentNps, RenewalWindow, StageCount,
 };
 use shared::tickets::TicketStatus;
 use shared::{ErpModule, LifecycleStage};
 
+use super::health::TREND_DAYS;
 use super::reports::{wide, Portfolio, Sql};
 use crate::auth::StaffActor;
 use crate::db::Db;
@@ -49,6 +51,8 @@ pub const WINDOWS: [i64; 3] = [30, 60, 90];
 const OVERDUE_DAYS: i64 = 90;
 /// NPS over the responses of this many days.
 pub const NPS_DAYS: i64 = 90;
+/// At most this many at-risk accounts are listed.
+pub const AT_RISK_LIMIT: u64 = 10;
 
 fn owned_accounts(workspace_id: i64, owner: i64) -> sea_orm::sea_query::SelectStatement {
     Query::select()
@@ -385,7 +389,12 @@ pub async fn compute(
         Portfolio::Owner(owner) => Some(owner),
         Portfolio::Workspace => None,
     };
-    let (health_day, accounts_by_band, at_risk_arr) = health(db, ws, owner, today).await?;
+    let Health {
+        day: health_day,
+        bands: accounts_by_band,
+        at_risk_arr,
+        at_risk_accounts,
+    } = health(db, ws, owner, today).await?;
     let summary =
         super::surveys::recent_nps(conn, ws, owner, now - Duration::days(NPS_DAYS)).await?;
 
@@ -407,8 +416,7 @@ pub async fn compute(
         health_day,
         accounts_by_band,
         at_risk_arr,
-        // TODO(helper S): the lowest-scoring accounts with their trends.
-        at_risk_accounts: Vec::new(),
+        at_risk_accounts,
     })
 }
 
@@ -430,36 +438,53 @@ pub(crate) async fn latest_health_day<C: ConnectionTrait>(
         .await?)
 }
 
-/// Accounts by band and the ARR at risk, from the workspace's latest
-/// health snapshots.
-async fn health(
-    db: &Db,
-    ws: i64,
-    owner: Option<i64>,
-    today: NaiveDate,
-) -> AppResult<(Option<NaiveDate>, Vec<BandCount>, Vec<CurrencyAmount>)> {
+/// The health figures of the dashboard, from one day's snapshots.
+struct Health {
+    day: Option<NaiveDate>,
+    bands: Vec<BandCount>,
+    at_risk_arr: Vec<CurrencyAmount>,
+    at_risk_accounts: Vec<AtRiskAccount>,
+}
+
+/// Accounts by band, the ARR at risk and the at-risk accounts, from the
+/// workspace's latest health snapshots.
+async fn health(db: &Db, ws: i64, owner: Option<i64>, today: NaiveDate) -> AppResult<Health> {
     let conn = &db.read;
     let day = latest_health_day(conn, ws, today).await?;
     let mut counts: HashMap<String, u64> = HashMap::new();
     let mut at_risk = Vec::new();
+    let mut at_risk_accounts = Vec::new();
     if let Some(day) = day {
         let backend = conn.get_database_backend();
+        // The day's snapshots of the portfolio's (not archived) accounts.
+        // The accounts are a list the snapshots are checked against (the
+        // few archived ones, or a CSM's own), not a join: the workspace's
+        // figures then read only the (workspace, day, score, band, account)
+        // index.
         let scope = |sql: &mut Sql| {
             sql.push(" WHERE s.workspace_id = ")
                 .bind(ws)
                 .push(" AND s.day = ")
-                .bind(day)
-                .push(" AND a.archived = ")
-                .bind(false);
-            if let Some(owner) = owner {
-                sql.push(" AND a.owner_id = ").bind(owner);
-            }
+                .bind(day);
+            match owner {
+                Some(owner) => sql
+                    .push(" AND s.account_id IN (SELECT id FROM accounts WHERE workspace_id = ")
+                    .bind(ws)
+                    .push(" AND owner_id = ")
+                    .bind(owner)
+                    .push(" AND archived = ")
+                    .bind(false)
+                    .push(")"),
+                None => sql
+                    .push(" AND s.account_id NOT IN (SELECT id FROM accounts WHERE workspace_id = ")
+                    .bind(ws)
+                    .push(" AND archived = ")
+                    .bind(true)
+                    .push(")"),
+            };
         };
         let mut sql = Sql::new(backend);
-        sql.push(
-            "SELECT s.band AS band, COUNT(*) AS n FROM health_snapshots s \
-             JOIN accounts a ON a.id = s.account_id",
-        );
+        sql.push("SELECT s.band AS band, COUNT(*) AS n FROM health_snapshots s");
         scope(&mut sql);
         sql.push(" GROUP BY s.band");
         for row in conn.query_all(sql.statement()).await? {
@@ -467,29 +492,40 @@ async fn health(
             let n: i64 = row.try_get("", "n")?;
             *counts.entry(band).or_default() += u64::try_from(n).unwrap_or(0);
         }
+        // From the red accounts to their contracts (CROSS JOIN keeps that
+        // order on SQLite; the running-today test sits in the sums so that
+        // no date index tempts the planner to scan every contract instead).
         let mut sql = Sql::new(backend);
-        sql.push(
-            "SELECT c.currency AS currency, CAST(SUM(c.annual_value_cents) AS TEXT) AS v, \
-             COUNT(DISTINCT s.account_id) AS n FROM health_snapshots s \
-             JOIN accounts a ON a.id = s.account_id \
-             JOIN contracts c ON c.account_id = s.account_id AND c.workspace_id = s.workspace_id",
-        );
+        let running = |sql: &mut Sql| {
+            sql.push("c.starts_on <= ")
+                .bind(today)
+                .push(" AND c.ends_on >= ")
+                .bind(today);
+        };
+        sql.push("SELECT c.currency AS currency, CAST(SUM(CASE WHEN ");
+        running(&mut sql);
+        sql.push(" THEN c.annual_value_cents ELSE 0 END) AS TEXT) AS v, COUNT(DISTINCT CASE WHEN ");
+        running(&mut sql);
+        sql.push(" THEN s.account_id END) AS n FROM health_snapshots s CROSS JOIN contracts c");
         scope(&mut sql);
-        sql.push(" AND s.band = ")
-            .bind(HealthBand::Red.as_str())
-            .push(" AND c.starts_on <= ")
-            .bind(today)
-            .push(" AND c.ends_on >= ")
-            .bind(today)
-            .push(" GROUP BY c.currency ORDER BY c.currency");
+        sql.push(
+            " AND c.workspace_id = s.workspace_id AND c.account_id = s.account_id AND s.band = ",
+        )
+        .bind(HealthBand::Red.as_str())
+        .push(" GROUP BY c.currency ORDER BY c.currency");
         for row in conn.query_all(sql.statement()).await? {
             let n: i64 = row.try_get("", "n")?;
+            if n == 0 {
+                // Red accounts whose contracts in this currency all ended.
+                continue;
+            }
             at_risk.push(CurrencyAmount {
                 currency: row.try_get("", "currency")?,
                 amount: format_wide_cents(wide(&row, "v")?),
                 accounts: u64::try_from(n).unwrap_or(0),
             });
         }
+        at_risk_accounts = lowest_scoring(conn, ws, day, scope).await?;
     }
     let bands = HealthBand::ALL
         .iter()
@@ -498,5 +534,83 @@ async fn health(
             count: counts.get(band.as_str()).copied().unwrap_or(0),
         })
         .collect();
-    Ok((day, bands, at_risk))
+    Ok(Health {
+        day,
+        bands,
+        at_risk_arr: at_risk,
+        at_risk_accounts,
+    })
+}
+
+/// The portfolio's lowest-scoring accounts below green on `day` (lowest
+/// first, ties by name then id), each with its snapshots of the 30 days up
+/// to `day`. Two queries: the ten walk the (workspace, day, score) index
+/// from the bottom and stop, the trends read ten accounts' (account, day)
+/// ranges.
+async fn lowest_scoring<C: ConnectionTrait>(
+    conn: &C,
+    ws: i64,
+    day: NaiveDate,
+    scope: impl Fn(&mut Sql),
+) -> AppResult<Vec<AtRiskAccount>> {
+    // Below the green threshold: also bounds the index walk when fewer
+    // than ten accounts are at risk.
+    let green_min = super::health::model_of(conn, ws).await?.green_min;
+    let mut sql = Sql::new(conn.get_database_backend());
+    sql.push(
+        "SELECT s.account_id AS account_id, a.name AS name, s.score AS score, \
+         s.band AS band, s.weakest AS weakest FROM health_snapshots s \
+         JOIN accounts a ON a.id = s.account_id",
+    );
+    scope(&mut sql);
+    sql.push(" AND a.workspace_id = ").bind(ws);
+    // Green is not at risk, whatever its rank.
+    sql.push(" AND s.band <> ")
+        .bind(HealthBand::Green.as_str())
+        .push(" AND s.score < ")
+        .bind(green_min)
+        .push(" ORDER BY s.score, a.name, s.account_id LIMIT ")
+        .push(&AT_RISK_LIMIT.to_string());
+    let mut listed = Vec::new();
+    for row in conn.query_all(sql.statement()).await? {
+        let band: String = row.try_get("", "band")?;
+        let weakest: Option<String> = row.try_get("", "weakest")?;
+        listed.push(AtRiskAccount {
+            account_id: row.try_get("", "account_id")?,
+            account_name: row.try_get("", "name")?,
+            score: row.try_get("", "score")?,
+            band: band.parse().unwrap_or(HealthBand::Red),
+            weakest: weakest.and_then(|w| w.parse::<HealthComponent>().ok()),
+            trend: Vec::new(),
+        });
+    }
+    if listed.is_empty() {
+        return Ok(listed);
+    }
+    let ids: Vec<i64> = listed.iter().map(|a| a.account_id).collect();
+    let points = health_snapshots::Entity::find()
+        .select_only()
+        .column(health_snapshots::Column::AccountId)
+        .column(health_snapshots::Column::Day)
+        .column(health_snapshots::Column::Score)
+        .filter(health_snapshots::Column::WorkspaceId.eq(ws))
+        .filter(health_snapshots::Column::AccountId.is_in(ids))
+        .filter(health_snapshots::Column::Day.gt(day - Duration::days(TREND_DAYS)))
+        .filter(health_snapshots::Column::Day.lte(day))
+        .order_by_asc(health_snapshots::Column::AccountId)
+        .order_by_asc(health_snapshots::Column::Day)
+        .into_tuple::<(i64, NaiveDate, i32)>()
+        .all(conn)
+        .await?;
+    let mut trends: HashMap<i64, Vec<TrendPoint>> = HashMap::new();
+    for (account_id, day, score) in points {
+        trends
+            .entry(account_id)
+            .or_default()
+            .push(TrendPoint { day, score });
+    }
+    for account in &mut listed {
+        account.trend = trends.remove(&account.account_id).unwrap_or_default();
+    }
+    Ok(listed)
 }

@@ -122,6 +122,43 @@ async fn run_workspace(
     now: DateTime<Utc>,
     report: &mut RenewalRemindersReport,
 ) -> AppResult<()> {
+    for mails in due(state, workspace_id, now, report).await? {
+        let txn = state.db.write.begin().await?;
+        queue(state, &txn, &mails, now, report).await?;
+        txn.commit().await?;
+    }
+    Ok(())
+}
+
+/// The mails one renewal is due today, found by [`due`]; [`queue`] claims
+/// and queues them.
+#[derive(Debug, Clone)]
+pub struct DueMails {
+    renewal: renewals::Model,
+    keys: Vec<Key>,
+    today: NaiveDate,
+}
+
+impl DueMails {
+    /// How many mails (recipients × kinds).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// Opens the workspace's renewals entering the horizon, then finds, per
+/// renewal, the reminders and escalations due today that the log does not
+/// hold yet. Writes nothing else: the claims happen in [`queue`].
+pub async fn due(
+    state: &AppState,
+    workspace_id: i64,
+    now: DateTime<Utc>,
+    report: &mut RenewalRemindersReport,
+) -> AppResult<Vec<DueMails>> {
     let db = &state.db;
     let settings = reminders::load(&db.read, workspace_id).await?;
     let today = renewals_domain::today(&db.read, workspace_id, now).await?;
@@ -145,7 +182,7 @@ async fn run_workspace(
         .all(&db.read)
         .await?;
     if candidates.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
 
     // Who would hear of each candidate.
@@ -290,30 +327,40 @@ async fn run_workspace(
             });
         }
     }
-    for (renewal, keys) in wanted {
-        let missing: Vec<Key> = keys.into_iter().filter(|k| !done.contains(k)).collect();
-        if missing.is_empty() {
-            continue;
-        }
-        send(state, &renewal, &missing, today, now, report).await?;
-    }
-    Ok(())
+    Ok(wanted
+        .into_iter()
+        .filter_map(|(renewal, keys)| {
+            let missing: Vec<Key> = keys.into_iter().filter(|k| !done.contains(k)).collect();
+            (!missing.is_empty()).then_some(DueMails {
+                renewal,
+                keys: missing,
+                today,
+            })
+        })
+        .collect())
 }
 
-/// Claims and queues the mails of one renewal in one transaction.
-async fn send(
+/// Claims and queues the mails of one renewal inside the caller's
+/// transaction: each claim (a `reminder_log` row) and its outbox row are
+/// written on `txn`, so they commit together or not at all. The job runs
+/// each renewal in a transaction of its own.
+pub async fn queue<C: ConnectionTrait>(
     state: &AppState,
-    candidate: &renewals::Model,
-    keys: &[Key],
-    today: NaiveDate,
+    txn: &C,
+    mails: &DueMails,
     now: DateTime<Utc>,
     report: &mut RenewalRemindersReport,
 ) -> AppResult<()> {
-    let txn = state.db.write.begin().await?;
+    let DueMails {
+        renewal: candidate,
+        keys,
+        today,
+    } = mails;
+    let today = *today;
     // Serialises concurrent runs on this renewal; re-read under the lock.
     let Some(renewal) = renewals::Entity::find_by_id(candidate.id)
         .lock_exclusive()
-        .one(&txn)
+        .one(txn)
         .await?
     else {
         return Ok(());
@@ -328,13 +375,13 @@ async fn send(
     }
     let upcoming = renewal.stage == RenewalStage::Upcoming.as_str();
     let Some(contract) = contracts::Entity::find_by_id(renewal.contract_id)
-        .one(&txn)
+        .one(txn)
         .await?
     else {
         return Ok(());
     };
     let Some(account) = accounts::Entity::find_by_id(renewal.account_id)
-        .one(&txn)
+        .one(txn)
         .await?
     else {
         return Ok(());
@@ -344,7 +391,7 @@ async fn send(
         .filter(users::Column::WorkspaceId.eq(renewal.workspace_id))
         .filter(users::Column::Id.is_in(recipient_ids))
         .filter(users::Column::Active.eq(true))
-        .all(&txn)
+        .all(txn)
         .await?
         .into_iter()
         .map(|u| (u.id, u))
@@ -376,7 +423,7 @@ async fn send(
             .do_nothing()
             .to_owned(),
         )
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await
         {
             Ok(rows) => rows > 0,
@@ -414,7 +461,7 @@ async fn send(
             user.email.clone(),
             Some(key.dedupe_key()),
         );
-        if state.mailer.enqueue(&txn, mail, now).await? {
+        if state.mailer.enqueue(txn, mail, now).await? {
             if key.kind == ESCALATION {
                 report.escalations += 1;
             } else {
@@ -422,7 +469,6 @@ async fn send(
             }
         }
     }
-    txn.commit().await?;
     Ok(())
 }
 

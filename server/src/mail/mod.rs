@@ -3,7 +3,15 @@
 //! (woken at once, and by the `email-outbox` job) through SMTP when
 //! `STEWARD_SMTP_URL` is set, or as .eml files under `data/outbox` otherwise.
 //! A row is claimed with a conditional update before sending, so two workers
-//! or replicas never send the same row twice.
+//! or replicas never send the same row twice. A claim is a lease: a worker
+//! that dies between claiming and sending leaves the row `sending`, and once
+//! the lease (`CLAIM_LEASE`) has expired the next run claims it again and
+//! sends it, with the Message-ID it was given when queued. The claim's
+//! attempt number fences the outcome, so a worker that outlived its lease
+//! cannot overwrite what the next claim recorded. (A crash after the SMTP
+//! server accepted a message but before `sent` was recorded sends it again:
+//! SMTP has no two-phase commit. The unchanged Message-ID lets mail systems
+//! drop the duplicate.)
 
 pub mod letter;
 pub mod templates;
@@ -76,8 +84,39 @@ pub fn retry_delay(attempts: i32) -> chrono::Duration {
     chrono::Duration::seconds((30i64 << exponent).min(3600))
 }
 
-/// A row left `sending` this long (a crash mid-send) is tried again.
-const STALE_CLAIM: chrono::Duration = chrono::Duration::minutes(10);
+/// A row left `sending` this long (its worker died mid-send) may be
+/// claimed again. Far longer than a send can take (the SMTP timeout is
+/// 20 s), so a live worker never loses its claim.
+pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);
+
+/// A message being sent: which row, and the attempt that fences it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    pub id: i64,
+    pub attempts: i32,
+}
+
+/// Rows a worker may claim at `now`: `pending` and due, or `sending` under
+/// an expired lease (and attempts left).
+fn deliverable(now: DateTime<Utc>) -> sea_orm::Condition {
+    use sea_orm::Condition;
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(email_outbox::Column::Status.eq("pending"))
+                .add(
+                    Condition::any()
+                        .add(email_outbox::Column::NextAttemptAt.is_null())
+                        .add(email_outbox::Column::NextAttemptAt.lte(now)),
+                ),
+        )
+        .add(
+            Condition::all()
+                .add(email_outbox::Column::Status.eq("sending"))
+                .add(email_outbox::Column::ClaimedAt.lt(now - CLAIM_LEASE))
+                .add(email_outbox::Column::Attempts.lt(MAX_ATTEMPTS)),
+        )
+}
 
 impl Mailer {
     pub fn new(config: &Config) -> anyhow::Result<Mailer> {
@@ -170,21 +209,27 @@ impl Mailer {
         self.inner.notify.notify_one();
     }
 
-    /// Delivers every pending message; returns how many were sent. The time
-    /// is read from `clock` at each step, never held across a long run: a
-    /// claim stamped with a stale time could look abandoned to another
-    /// worker and be sent twice.
+    /// Delivers every message that is due; returns how many were sent.
+    /// The time is read from `clock` at each step, never held across a
+    /// long run: a claim stamped with a stale time could look abandoned to
+    /// another worker and be sent twice.
     pub async fn deliver_pending(
         &self,
         db: &Db,
         clock: &dyn crate::clock::Clock,
     ) -> anyhow::Result<usize> {
+        // Claims abandoned too often (a message that crashes its sender)
+        // stop being retried.
         let now = clock.now();
-        // Messages stuck in `sending` after a crash get another chance.
         email_outbox::Entity::update_many()
-            .col_expr(email_outbox::Column::Status, Expr::value("pending"))
+            .col_expr(email_outbox::Column::Status, Expr::value("failed"))
+            .col_expr(
+                email_outbox::Column::LastError,
+                Expr::value(format!("abandoned mid-send {MAX_ATTEMPTS} times")),
+            )
             .filter(email_outbox::Column::Status.eq("sending"))
-            .filter(email_outbox::Column::ClaimedAt.lt(now - STALE_CLAIM))
+            .filter(email_outbox::Column::ClaimedAt.lt(now - CLAIM_LEASE))
+            .filter(email_outbox::Column::Attempts.gte(MAX_ATTEMPTS))
             .exec(&db.write)
             .await?;
 
@@ -192,12 +237,7 @@ impl Mailer {
         loop {
             let now = clock.now();
             let batch = email_outbox::Entity::find()
-                .filter(email_outbox::Column::Status.eq("pending"))
-                .filter(
-                    sea_orm::Condition::any()
-                        .add(email_outbox::Column::NextAttemptAt.is_null())
-                        .add(email_outbox::Column::NextAttemptAt.lte(now)),
-                )
+                .filter(deliverable(now))
                 .order_by_asc(email_outbox::Column::Id)
                 .limit(50)
                 .all(&db.write)
@@ -207,48 +247,15 @@ impl Mailer {
             }
             let mut progressed = false;
             for row in batch {
-                let now = clock.now();
-                // Claim: only one worker flips pending → sending.
-                let claimed = email_outbox::Entity::update_many()
-                    .col_expr(email_outbox::Column::Status, Expr::value("sending"))
-                    .col_expr(email_outbox::Column::ClaimedAt, Expr::value(now))
-                    .filter(email_outbox::Column::Id.eq(row.id))
-                    .filter(email_outbox::Column::Status.eq("pending"))
-                    .exec(&db.write)
-                    .await?;
-                if claimed.rows_affected != 1 {
+                let Some(claim) = self.claim(&db.write, &row, clock.now()).await? else {
                     continue;
-                }
+                };
                 progressed = true;
                 let result = self.send(&row).await;
-                let now = clock.now();
-                let attempts = row.attempts + 1;
-                let update = match &result {
-                    Ok(()) => email_outbox::ActiveModel {
-                        id: Set(row.id),
-                        status: Set("sent".into()),
-                        attempts: Set(attempts),
-                        sent_at: Set(Some(now)),
-                        last_error: Set(None),
-                        ..Default::default()
-                    },
-                    Err(e) => {
-                        tracing::warn!(outbox_id = row.id, error = %e, "sending mail failed");
-                        email_outbox::ActiveModel {
-                            id: Set(row.id),
-                            status: Set(if attempts >= MAX_ATTEMPTS {
-                                "failed".into()
-                            } else {
-                                "pending".into()
-                            }),
-                            attempts: Set(attempts),
-                            last_error: Set(Some(format!("{e:#}"))),
-                            next_attempt_at: Set(Some(now + retry_delay(attempts))),
-                            ..Default::default()
-                        }
-                    }
-                };
-                email_outbox::Entity::update(update).exec(&db.write).await?;
+                if let Err(e) = &result {
+                    tracing::warn!(outbox_id = row.id, error = %e, "sending mail failed");
+                }
+                self.finish(&db.write, &claim, &result, clock.now()).await?;
                 if result.is_ok() {
                     sent += 1;
                 } else {
@@ -261,6 +268,87 @@ impl Mailer {
             }
         }
         Ok(sent)
+    }
+
+    /// Takes `row` (as read) for sending: flips it to `sending` with the
+    /// time and one more attempt, on condition that it is still as read
+    /// (same attempt count) and still deliverable — due and `pending`, or
+    /// `sending` under a lease that expired (its worker died). Of several
+    /// workers or replicas exactly one gets it. `None`: someone else did.
+    ///
+    /// The attempt count is the claim's fencing token: [`Mailer::finish`]
+    /// records an outcome only while the row still carries it, so a worker
+    /// that outlived its lease cannot undo a later claim's result.
+    pub async fn claim<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        row: &email_outbox::Model,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Claim>, sea_orm::DbErr> {
+        let attempts = row.attempts + 1;
+        let claimed = email_outbox::Entity::update_many()
+            .col_expr(email_outbox::Column::Status, Expr::value("sending"))
+            .col_expr(email_outbox::Column::ClaimedAt, Expr::value(now))
+            .col_expr(email_outbox::Column::Attempts, Expr::value(attempts))
+            .filter(email_outbox::Column::Id.eq(row.id))
+            .filter(email_outbox::Column::Attempts.eq(row.attempts))
+            .filter(deliverable(now))
+            .exec(conn)
+            .await?;
+        Ok((claimed.rows_affected == 1).then_some(Claim {
+            id: row.id,
+            attempts,
+        }))
+    }
+
+    /// Records how a claimed send went: `sent`, or back to `pending` with
+    /// a back-off (`failed` after the last attempt). Returns `false` when
+    /// the claim had been lost (its lease expired and another worker took
+    /// the row); then nothing is written.
+    pub async fn finish<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        claim: &Claim,
+        result: &anyhow::Result<()>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, sea_orm::DbErr> {
+        let mut update = email_outbox::Entity::update_many();
+        update = match result {
+            Ok(()) => update
+                .col_expr(email_outbox::Column::Status, Expr::value("sent"))
+                .col_expr(email_outbox::Column::SentAt, Expr::value(now))
+                .col_expr(email_outbox::Column::LastError, Expr::value(None::<String>)),
+            Err(e) => update
+                .col_expr(
+                    email_outbox::Column::Status,
+                    Expr::value(if claim.attempts >= MAX_ATTEMPTS {
+                        "failed"
+                    } else {
+                        "pending"
+                    }),
+                )
+                .col_expr(
+                    email_outbox::Column::LastError,
+                    Expr::value(format!("{e:#}")),
+                )
+                .col_expr(
+                    email_outbox::Column::NextAttemptAt,
+                    Expr::value(now + retry_delay(claim.attempts)),
+                ),
+        };
+        let recorded = update
+            .filter(email_outbox::Column::Id.eq(claim.id))
+            .filter(email_outbox::Column::Status.eq("sending"))
+            .filter(email_outbox::Column::Attempts.eq(claim.attempts))
+            .exec(conn)
+            .await?;
+        if recorded.rows_affected != 1 {
+            tracing::warn!(
+                outbox_id = claim.id,
+                "an outbox claim outlived its lease; another worker owns the message"
+            );
+        }
+        Ok(recorded.rows_affected == 1)
     }
 
     async fn send(&self, row: &email_outbox::Model) -> anyhow::Result<()> {

@@ -13,18 +13,18 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 /// Contracts in these tests end on this day.
-fn end() -> NaiveDate {
+pub(crate) fn end() -> NaiveDate {
     NaiveDate::from_ymd_opt(2027, 6, 30).unwrap()
 }
 
 /// Sets the clock to 09:00 in Shanghai, `days_before` the contracts' end.
-fn set_day(app: &TestApp, days_before: i64) {
+pub(crate) fn set_day(app: &TestApp, days_before: i64) {
     let day = end() - Duration::days(days_before);
     let at = Utc.from_utc_datetime(&day.and_hms_opt(1, 0, 0).unwrap());
     app.clock.as_ref().unwrap().set(at);
 }
 
-async fn run_job(app: &TestApp) -> Value {
+pub(crate) async fn run_job(app: &TestApp) -> Value {
     let report = server::jobs::run(&app.app_state, "renewal-reminders")
         .await
         .expect("the job runs");
@@ -35,7 +35,7 @@ async fn run_job(app: &TestApp) -> Value {
 /// flush before moving the clock: the outbox takes a claim older than ten
 /// minutes (by the app's clock) for a crashed send and retries it, so a
 /// simulated day passing during a send would look like a crash.
-async fn flush(app: &TestApp) {
+pub(crate) async fn flush(app: &TestApp) {
     let state = &app.app_state;
     for _ in 0..100 {
         state
@@ -56,7 +56,7 @@ async fn flush(app: &TestApp) {
 }
 
 /// (recipient, subject) of every renewal mail received.
-fn renewal_mails(app: &TestApp) -> Vec<(String, String)> {
+pub(crate) fn renewal_mails(app: &TestApp) -> Vec<(String, String)> {
     app.mail
         .messages
         .lock()
@@ -67,24 +67,24 @@ fn renewal_mails(app: &TestApp) -> Vec<(String, String)> {
         .collect()
 }
 
-fn count(mails: &[(String, String)], to: &str, subject_has: &str) -> usize {
+pub(crate) fn count(mails: &[(String, String)], to: &str, subject_has: &str) -> usize {
     mails
         .iter()
         .filter(|(t, s)| t.contains(to) && s.contains(subject_has))
         .count()
 }
 
-struct World {
-    app: TestApp,
-    admin: Session,
-    csm: Session,
-    account: Value,
+pub(crate) struct World {
+    pub app: TestApp,
+    pub admin: Session,
+    pub csm: Session,
+    pub account: Value,
 }
 
 /// A workspace (admin, CSM `{p}-csm`, manager `{p}-mgr`) whose CSM owns an
 /// account with a contract ending on `end()`, a customer_admin portal user
 /// `{p}-cadmin` and a customer portal user `{p}-cust`.
-async fn world(p: &str, days_before: i64) -> World {
+pub(crate) async fn world(p: &str, days_before: i64) -> World {
     let app = spawn_app_at(Utc.with_ymd_and_hms(2027, 1, 1, 1, 0, 0).unwrap()).await;
     set_day(&app, days_before);
     let admin = app.signup("W", &format!("{p}-admin@x.cn")).await;

@@ -131,8 +131,18 @@ async fn the_demo_workspace_is_realistic_and_seeding_twice_is_harmless() {
 async fn migrations_are_idempotent_and_bench_seeding_adds_accounts() {
     let app = spawn_app().await;
     app.app_state.db.migrate().await.unwrap();
-    seed::bench(&app.app_state.db, 1200, 700, 40).await.unwrap();
-    seed::bench(&app.app_state.db, 10, 0, 0).await.unwrap();
+    let size = |accounts, tickets, articles| seed::BenchSize {
+        accounts,
+        tickets,
+        articles,
+        contracts: 0,
+    };
+    seed::bench(&app.app_state.db, size(1200, 700, 40))
+        .await
+        .unwrap();
+    seed::bench(&app.app_state.db, size(10, 0, 0))
+        .await
+        .unwrap();
     let admin = session_of(app.login(seed::BENCH_ADMIN, seed::BENCH_PASSWORD).await).await;
     let page: Value = app
         .get(
@@ -220,4 +230,140 @@ async fn migrations_are_idempotent_and_bench_seeding_adds_accounts() {
     assert!(hits
         .iter()
         .all(|a| a["title"].as_str().unwrap().contains("盘点")));
+}
+
+#[actix_web::test]
+async fn bench_contracts_give_the_daily_jobs_their_real_work() {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use server::entity::{contracts, reminder_log, renewals};
+
+    let now = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 3, 15, 1, 0, 0).unwrap();
+    let app = spawn_app_at(now).await;
+    let db = &app.app_state.db;
+    seed::bench(
+        db,
+        seed::BenchSize {
+            accounts: 300,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let admin = session_of(app.login(seed::BENCH_ADMIN, seed::BENCH_PASSWORD).await).await;
+    let manager = app.staff(&admin, "manager", "bench-mgr@x.cn").await;
+    let ws = admin.user["workspace_id"].as_i64().unwrap();
+    let s = server::bench::contracts::seed(db, ws, admin.id(), &[manager.id()], 5000, now)
+        .await
+        .unwrap();
+    assert_eq!(s.contracts, 5000);
+    let in_db = |q: sea_orm::Select<contracts::Entity>| async move {
+        q.filter(contracts::Column::WorkspaceId.eq(ws))
+            .count(&db.read)
+            .await
+            .unwrap()
+    };
+    assert_eq!(in_db(contracts::Entity::find()).await, 5000);
+    assert!(s.successors > 50, "{s:?}");
+    assert_eq!(
+        renewals::Entity::find().count(&db.read).await.unwrap() as usize,
+        s.renewals
+    );
+    assert_eq!(
+        reminder_log::Entity::find().count(&db.read).await.unwrap() as usize,
+        s.reminder_log
+    );
+    assert!(
+        s.reminders_due_today > 0 && s.escalations_due_today > 0 && s.renewals_to_open > 0,
+        "{s:?}"
+    );
+    // Some contracts ended, some run for two more years.
+    let today = chrono::NaiveDate::from_ymd_opt(2027, 3, 15).unwrap();
+    let ended = in_db(contracts::Entity::find().filter(contracts::Column::EndsOn.lt(today))).await;
+    let far = in_db(
+        contracts::Entity::find()
+            .filter(contracts::Column::EndsOn.gt(today + chrono::Duration::days(540))),
+    )
+    .await;
+    assert!(ended > 300 && far > 800, "{ended} ended, {far} far");
+    // A renewed renewal names its next contract, which names it back.
+    let renewed = renewals::Entity::find()
+        .filter(renewals::Column::Stage.eq("renewed"))
+        .all(&db.read)
+        .await
+        .unwrap();
+    assert_eq!(renewed.len(), s.successors);
+    for r in renewed.iter().take(20) {
+        let next = contracts::Entity::find_by_id(r.next_contract_id.unwrap())
+            .one(&db.read)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(next.previous_contract_id, Some(r.contract_id));
+        assert_eq!(next.account_id, r.account_id);
+        assert_eq!(next.annual_value_cents % 10_000, 0);
+    }
+
+    // Today's run does exactly the day's work, once.
+    let report = server::jobs::run(&app.app_state, "renewal-reminders")
+        .await
+        .unwrap()
+        .summary;
+    assert_eq!(
+        report["renewals_opened"], s.renewals_to_open as u64,
+        "{report}"
+    );
+    assert_eq!(
+        report["reminders"], s.reminders_due_today as u64,
+        "{report}"
+    );
+    assert_eq!(
+        report["escalations"], s.escalations_due_today as u64,
+        "{report}"
+    );
+    let again = server::jobs::run(&app.app_state, "renewal-reminders")
+        .await
+        .unwrap()
+        .summary;
+    assert_eq!(
+        (
+            again["renewals_opened"].as_u64(),
+            again["reminders"].as_u64(),
+            again["escalations"].as_u64()
+        ),
+        (Some(0), Some(0), Some(0))
+    );
+
+    // The dashboard and the renewal report see the book.
+    let dash: Value = app
+        .get("/api/v1/dashboard", &manager.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        dash["renewals_due"][2]["count"].as_u64().unwrap() > 100,
+        "{dash}"
+    );
+    let report: Value = app
+        .get(
+            "/api/v1/reports/renewals?from=2026-12-15&to=2027-03-14",
+            &manager.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(report["renewed_count"].as_u64().unwrap() > 50, "{report}");
+    assert!(report["churned_count"].as_u64().unwrap() > 10, "{report}");
+    // New contracts still get fresh ids (PostgreSQL's sequence follows).
+    let account = app.create_account(&admin.token, "新客户", "99999998").await;
+    let response = app
+        .post(
+            "/api/v1/contracts",
+            &admin.token,
+            json!({"account_id": account["id"], "starts_on": "2027-03-01", "ends_on": "2028-02-29",
+                   "annual_value": "1.00"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
 }
