@@ -7,6 +7,7 @@ pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod demo_contracts;
 pub mod demo_tickets;
 pub mod domain;
 pub mod entity;

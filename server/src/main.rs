@@ -73,7 +73,18 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             let db = open_database(&config).await?;
-            seed::demo(&db).await?;
+            seed::demo_with_contracts(&db).await?;
+            drop(db);
+            // Today's health scores now, so the dashboard has them before
+            // the first nightly run.
+            let state = server::startup::build_state(
+                config,
+                std::sync::Arc::new(server::clock::SystemClock),
+            )
+            .await?;
+            server::jobs::run(&state, "health-scores")
+                .await
+                .map_err(|e| anyhow::anyhow!("health-scores failed: {e}"))?;
         }
         Command::Jobs {
             command: JobsCommand::Run { name },

@@ -81,6 +81,29 @@ const PERSON_MODULES: &[&[ErpModule]] = &[
 ];
 
 pub async fn demo(db: &Db) -> anyhow::Result<()> {
+    demo_workspace(db).await.map(|_| ())
+}
+
+/// `steward seed-demo`: the demo workspace, and a contract per account with
+/// its renewal pipeline (see [`crate::demo_contracts`]). Tests that count
+/// contracts start from [`demo`], which has none.
+pub async fn demo_with_contracts(db: &Db) -> anyhow::Result<()> {
+    if let Some(cast) = demo_workspace(db).await? {
+        crate::demo_contracts::seed(
+            db,
+            cast.workspace_id,
+            cast.admin_id,
+            &cast.account_ids,
+            chrono::Utc::now(),
+        )
+        .await?;
+        println!("  contracts: one per account, renewals due over the next six months");
+    }
+    Ok(())
+}
+
+/// The demo workspace, unless it exists already (then `None`).
+async fn demo_workspace(db: &Db) -> anyhow::Result<Option<crate::demo_tickets::Cast>> {
     if users::Entity::find()
         .filter(users::Column::Email.eq(DEMO_ADMIN))
         .one(&db.read)
@@ -88,7 +111,7 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
         .is_some()
     {
         println!("The demo workspace exists already. Sign in as {DEMO_ADMIN} / {DEMO_PASSWORD}");
-        return Ok(());
+        return Ok(None);
     }
     let hash = password::hash(DEMO_PASSWORD.to_string())
         .await
@@ -244,7 +267,7 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
         "  portal    portal@demo.steward.local  (customer_admin of {})",
         COMPANIES[0].0
     );
-    Ok(())
+    Ok(Some(cast))
 }
 
 /// How much `seed-bench` adds.

@@ -9,7 +9,7 @@ use e2e::Harness;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let h = Harness::start().await?;
-    server::seed::demo(&h.state.db).await?;
+    server::seed::demo_with_contracts(&h.state.db).await?;
     // Health scores on a few days, for the dashboard's charts and trends.
     let now = h.state.clock.now();
     for days_ago in [28u64, 21, 14, 7] {

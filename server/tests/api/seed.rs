@@ -367,3 +367,34 @@ async fn bench_contracts_give_the_daily_jobs_their_real_work() {
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }
+
+#[actix_web::test]
+async fn the_command_line_demo_adds_a_contract_per_account_and_a_renewal_pipeline_once() {
+    let app = spawn_app().await;
+    seed::demo_with_contracts(&app.app_state.db).await.unwrap();
+    seed::demo_with_contracts(&app.app_state.db).await.unwrap();
+    let admin = session_of(app.login(seed::DEMO_ADMIN, seed::DEMO_PASSWORD).await).await;
+    let contracts: Value = app
+        .get("/api/v1/contracts?limit=200", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let contracts = contracts["items"].as_array().unwrap();
+    assert_eq!(contracts.len(), 30, "one per account, and not twice");
+    assert!(contracts
+        .iter()
+        .all(|c| c["annual_value"].as_str().unwrap().ends_with(".00")));
+    let renewals: Value = app
+        .get("/api/v1/renewals?limit=200", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let renewals = renewals["items"].as_array().unwrap();
+    let stage_count = |stage: &str| renewals.iter().filter(|r| r["stage"] == stage).count();
+    assert!(renewals.len() >= 10, "{} renewals", renewals.len());
+    assert_eq!(stage_count("committed"), 2);
+    assert_eq!(stage_count("in_negotiation"), 3);
+    assert_eq!(stage_count("upcoming"), renewals.len() - 5);
+}
