@@ -3,6 +3,9 @@
 //! other for the write lock (a DEFERRED transaction that reads and then writes
 //! would otherwise fail at once with SQLITE_BUSY under concurrent requests).
 
+use std::sync::Arc;
+
+use crate::auth::session_cache::SessionCache;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -20,6 +23,8 @@ pub struct Db {
     pub read: DatabaseConnection,
     /// For every transaction that writes.
     pub write: DatabaseConnection,
+    /// Sessions recently seen live (this process only; see its module).
+    pub sessions: Arc<SessionCache>,
 }
 
 impl Db {
@@ -39,6 +44,7 @@ impl Db {
             Ok(Db {
                 read: conn.clone(),
                 write: conn,
+                sessions: Arc::default(),
             })
         } else {
             anyhow::bail!(
@@ -79,6 +85,7 @@ impl Db {
         Ok(Db {
             read: SqlxSqliteConnector::from_sqlx_sqlite_pool(reader),
             write: SqlxSqliteConnector::from_sqlx_sqlite_pool(writer),
+            sessions: Arc::default(),
         })
     }
 

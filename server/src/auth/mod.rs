@@ -6,6 +6,7 @@ pub mod extract;
 pub mod jwt;
 pub mod password;
 pub mod rate_limit;
+pub mod session_cache;
 pub mod tokens;
 
 pub use extract::{Actor, PortalActor, StaffActor};

@@ -15,6 +15,7 @@ use shared::{validation, Role, DEFAULT_CUSTOMER_CODE_PATTERN};
 use super::audit::{self, Change};
 use super::users::to_api_user;
 use crate::auth::jwt::Claims;
+use crate::auth::session_cache::LiveSession;
 use crate::auth::tokens::{hash_token, random_token};
 use crate::auth::{password, Actor};
 use crate::db::Db;
@@ -221,6 +222,7 @@ pub async fn refresh(state: &AppState, presented: Option<String>) -> AppResult<S
         );
         revoke_session(&txn, session.id, now).await?;
         txn.commit().await?;
+        state.db.sessions.invalidate();
         return Err(session_expired());
     }
     if session.revoked_at.is_some() || session.expires_at <= now || !user.active {
@@ -282,7 +284,9 @@ pub async fn revoke_user_sessions<C: ConnectionTrait>(
 }
 
 pub async fn logout(state: &AppState, actor: &Actor) -> AppResult<()> {
-    revoke_session(&state.db.write, actor.session_id, state.clock.now()).await
+    revoke_session(&state.db.write, actor.session_id, state.clock.now()).await?;
+    state.db.sessions.invalidate();
+    Ok(())
 }
 
 /// Logout by refresh cookie alone (an expired access token must not keep a
@@ -294,6 +298,7 @@ pub async fn logout_by_refresh_token(state: &AppState, presented: &str) -> AppRe
         .await?
     {
         revoke_session(&state.db.write, token.session_id, state.clock.now()).await?;
+        state.db.sessions.invalidate();
     }
     Ok(())
 }
@@ -363,6 +368,18 @@ pub async fn accept_invite(state: &AppState, req: AcceptInviteRequest) -> AppRes
 /// applies at once.
 pub async fn actor_from_claims(db: &Db, claims: &Claims, now: DateTime<Utc>) -> AppResult<Actor> {
     let user_id: i64 = claims.sub.parse().map_err(|_| session_expired())?;
+    if let Some(live) = db.sessions.get(claims.sid, now) {
+        if live.user_id != user_id || live.workspace_id != claims.ws {
+            return Err(session_expired());
+        }
+        return Ok(Actor {
+            user_id,
+            workspace_id: live.workspace_id,
+            role: live.role,
+            session_id: claims.sid,
+        });
+    }
+    let generation = db.sessions.generation();
     let (session, user) = sessions::Entity::find_by_id(claims.sid)
         .find_also_related(users::Entity)
         .one(&db.read)
@@ -378,6 +395,16 @@ pub async fn actor_from_claims(db: &Db, claims: &Claims, now: DateTime<Utc>) -> 
         return Err(session_expired());
     }
     let role: Role = user.role.parse().map_err(|_| session_expired())?;
+    db.sessions.put(
+        session.id,
+        LiveSession {
+            user_id,
+            workspace_id: user.workspace_id,
+            role,
+            expires_at: session.expires_at,
+        },
+        generation,
+    );
     Ok(Actor {
         user_id,
         workspace_id: user.workspace_id,

@@ -320,6 +320,8 @@ pub async fn grant_portal_access(
         )
         .await?;
         txn.commit().await?;
+        // The user's role may have changed.
+        db.sessions.invalidate();
         return Ok(after);
     }
     let Some(email) = existing.email.clone() else {

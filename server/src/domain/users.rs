@@ -378,6 +378,8 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
+    // A role or activity change applies to live sessions at once.
+    state.db.sessions.invalidate();
     Ok(after)
 }
 

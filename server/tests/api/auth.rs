@@ -539,3 +539,37 @@ async fn users_choose_their_language_and_nothing_else_through_me() {
         .await;
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+/// Sessions seen live are remembered for a second per process (the session
+/// cache); a revocation this process did not make — another replica's —
+/// must still apply once that second has passed.
+#[actix_web::test]
+async fn a_session_revoked_elsewhere_ends_within_the_cache_ttl() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use server::entity::sessions;
+
+    let app = spawn_app().await;
+    let admin = app.signup("W", "elsewhere@x.cn").await;
+    assert_eq!(
+        app.get("/api/v1/me", &admin.token).await.status(),
+        StatusCode::OK
+    );
+    // What another replica's logout writes, behind this process's back.
+    sessions::Entity::update_many()
+        .col_expr(
+            sessions::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now()),
+        )
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(&app.app_state.db.write)
+        .await
+        .unwrap();
+    tokio::time::sleep(server::auth::session_cache::TTL + std::time::Duration::from_millis(100))
+        .await;
+    assert_error(
+        app.get("/api/v1/me", &admin.token).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+}
