@@ -25,6 +25,16 @@ pub async fn account_options() -> Result<Vec<shared::accounts::Account>, ApiErr>
         .map(|p| p.items)
 }
 
+/// Accounts whose name or code matches `q` (at most 50), for pickers in
+/// workspaces with more accounts than [`account_options`] holds.
+pub async fn account_matches(q: String) -> Result<Vec<shared::accounts::Account>, ApiErr> {
+    let filter = crate::logic::query::AccountFilter {
+        q,
+        ..Default::default()
+    };
+    super::list_accounts(&filter, None).await.map(|p| p.items)
+}
+
 pub async fn list_tickets(q: &TicketQuery, cursor: Option<&str>) -> Result<Page<Ticket>, ApiErr> {
     let path = format!("/tickets{}", q.api_query(TICKETS_PAGE, cursor));
     decode(&call(Method::GET, path, None).await?)

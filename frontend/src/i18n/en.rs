@@ -845,5 +845,6 @@ pub fn text(key: Key) -> &'static str {
         Key::SvInvalidTitle => "Link not valid",
         Key::SvInvalidBody => "This survey link is not valid: it may be mistyped or no longer exist. Please open it from the e-mail again.",
         // end health settings, api keys & surveys
+        Key::AccountSearchHint => "Search accounts by name or code",
     }
 }

@@ -857,4 +857,5 @@ keys! {
     SvInvalidTitle,
     SvInvalidBody,
     // end health settings, api keys & surveys
+    AccountSearchHint,
 }

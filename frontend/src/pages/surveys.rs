@@ -23,7 +23,7 @@ use crate::logic::health_model::{
 use crate::logic::paging::{ListState, Phase};
 use crate::pages::health_settings::problem_fields;
 use crate::pages::portal_common::TextArea;
-use crate::pages::ticket_common::Accounts;
+use crate::pages::ticket_common::{AccountSearch, Accounts};
 use crate::router::navigate;
 use crate::session::use_session;
 
@@ -190,15 +190,12 @@ fn NewSurveyForm(on_cancel: Callback<()>) -> impl IntoView {
     // A CSM surveys the contacts of the accounts they own (the server's rule).
     let options = move || {
         let me = session.user().map(|u| (u.id, u.role));
-        accounts.list.value.with(|l| match l {
-            Some(Ok(list)) => list
-                .iter()
-                .filter(|a| !a.archived)
-                .filter(|a| !matches!(me, Some((id, Role::Csm)) if a.owner_id != Some(id)))
-                .map(|a| (a.id, a.name.clone()))
-                .collect::<Vec<_>>(),
-            _ => Vec::new(),
-        })
+        accounts
+            .pickable()
+            .into_iter()
+            .filter(|a| !matches!(me, Some((id, Role::Csm)) if a.owner_id != Some(id)))
+            .map(|a| (a.id, a.name))
+            .collect::<Vec<_>>()
     };
     let pick_account = move |value: String| {
         let id = value.parse::<i64>().ok();
@@ -344,6 +341,7 @@ fn NewSurveyForm(on_cancel: Callback<()>) -> impl IntoView {
                 <legend>{i.tr(Key::SvRecipients)}</legend>
                 <div class="field">
                     <label for="survey-account">{i.tr(Key::AccountName)}</label>
+                    <AccountSearch accounts testid="survey-account-search" />
                     <select id="survey-account" data-testid="survey-account" on:change=move |ev| pick_account(event_target_value(&ev))>
                         <option value="">{i.tr(Key::SvChooseAccount)}</option>
                         {move || {

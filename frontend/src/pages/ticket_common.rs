@@ -129,38 +129,116 @@ pub fn SlaCountdown(
     }
 }
 
-/// The workspace's accounts (up to a page of 200), for names and pickers.
+/// The workspace's accounts (up to a page of 200), for names and pickers;
+/// with more than that, [`AccountSearch`] narrows the picker through the
+/// server's search.
 #[derive(Clone, Copy)]
 pub struct Accounts {
     pub list: Loaded<Vec<Account>>,
+    /// What the user typed into [`AccountSearch`].
+    pub search: RwSignal<String>,
+    /// The server's matches for `search` (`None` while none asked for).
+    matches: RwSignal<Option<Vec<Account>>>,
+    /// The latest search's matches, kept after the search is cleared so
+    /// the account picked from them stays in the select (and has a name).
+    seen: RwSignal<Vec<Account>>,
 }
 
 impl Accounts {
     pub fn load() -> Self {
-        Accounts {
+        let accounts = Accounts {
             list: load(api::account_options),
-        }
+            search: RwSignal::new(String::new()),
+            matches: RwSignal::new(None),
+            seen: RwSignal::new(Vec::new()),
+        };
+        // Only the answer to the latest search counts.
+        let asked = StoredValue::new(0u64);
+        Effect::new(move |_| {
+            let q = accounts.search.get().trim().to_string();
+            asked.update_value(|n| *n += 1);
+            let ticket = asked.get_value();
+            if q.is_empty() {
+                accounts.matches.set(None);
+                return;
+            }
+            // Nothing from the previous search while this one runs.
+            accounts.matches.set(Some(Vec::new()));
+            crate::task::spawn(async move {
+                let found = api::account_matches(q).await.unwrap_or_default();
+                if asked.try_get_value() == Some(ticket) {
+                    accounts.seen.set(found.clone());
+                    accounts.matches.set(Some(found));
+                }
+            });
+        });
+        accounts
+    }
+
+    /// True when the first page was full: there may be accounts the select
+    /// cannot show without a search.
+    pub fn needs_search(self) -> bool {
+        self.list
+            .value
+            .with(|l| matches!(l, Some(Ok(l)) if l.len() as u64 >= api::MAX_PAGE))
     }
 
     pub fn name_of(self, id: i64) -> String {
+        let find = |l: &[Account]| l.iter().find(|a| a.id == id).map(|a| a.name.clone());
         self.list
             .value
-            .with(|l| {
-                let l = l.as_ref()?.as_ref().ok()?;
-                l.iter().find(|a| a.id == id).map(|a| a.name.clone())
-            })
+            .with(|l| find(l.as_ref()?.as_ref().ok()?))
+            .or_else(|| self.seen.with(|s| find(s)))
             .unwrap_or_else(|| format!("#{id}"))
     }
 
-    /// `(id, name)` of the active accounts, for a select.
-    pub fn options(self) -> Vec<(i64, String)> {
-        self.list.value.with(|l| match l {
-            Some(Ok(l)) => l
-                .iter()
-                .filter(|a| !a.archived)
-                .map(|a| (a.id, a.name.clone()))
-                .collect(),
+    /// The active accounts a picker offers: the search's matches while
+    /// searching, else the first page and what the latest search found.
+    pub fn pickable(self) -> Vec<Account> {
+        let active =
+            |l: &[Account]| -> Vec<Account> { l.iter().filter(|a| !a.archived).cloned().collect() };
+        if let Some(found) = self.matches.with(|m| m.as_deref().map(active)) {
+            return found;
+        }
+        let mut accounts = self.list.value.with(|l| match l {
+            Some(Ok(l)) => active(l),
             _ => Vec::new(),
+        });
+        for extra in self.seen.with(|s| active(s)) {
+            if !accounts.iter().any(|a| a.id == extra.id) {
+                accounts.push(extra);
+            }
+        }
+        accounts
+    }
+
+    /// `(id, name)` of [`Accounts::pickable`], for a select.
+    pub fn options(self) -> Vec<(i64, String)> {
+        self.pickable()
+            .into_iter()
+            .map(|a| (a.id, a.name))
+            .collect()
+    }
+}
+
+/// A search box above an account select, shown only when the workspace has
+/// more accounts than the select lists at once.
+#[component]
+pub fn AccountSearch(accounts: Accounts, testid: &'static str) -> impl IntoView {
+    let i = use_i18n();
+    move || {
+        accounts.needs_search().then(|| {
+            view! {
+                <input
+                    type="search"
+                    class="account-search"
+                    data-testid=testid
+                    placeholder=i.tr(Key::AccountSearchHint)
+                    aria-label=i.tr(Key::AccountSearchHint)
+                    prop:value=move || accounts.search.get()
+                    on:input=move |ev| accounts.search.set(event_target_value(&ev))
+                />
+            }
         })
     }
 }

@@ -13,7 +13,7 @@ use crate::components::toast::use_toasts;
 use crate::i18n::{use_i18n, Key};
 use crate::logic::tickets::check_new_ticket;
 use crate::pages::ticket_common::{
-    category_choices, module_choices, priority_choices, Accounts, ChoiceSelect,
+    category_choices, module_choices, priority_choices, AccountSearch, Accounts, ChoiceSelect,
 };
 use crate::router::{navigate, query_param};
 
@@ -95,6 +95,7 @@ pub fn NewTicketPage() -> impl IntoView {
                             {i.tr(Key::TkAccount)}
                             <span class="required" aria-hidden="true">" *"</span>
                         </label>
+                        <AccountSearch accounts testid="ticket-account-search" />
                         <select
                             id="ticket-account"
                             data-testid="ticket-account"

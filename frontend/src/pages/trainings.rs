@@ -16,7 +16,7 @@ use crate::i18n::{dates, use_i18n, Key};
 use crate::logic::onboarding::local_today;
 use crate::logic::training::{self as cal, CalView, TrainingForm};
 use crate::pages::accounts::Directory;
-use crate::pages::ticket_common::{module_choices, Accounts, ChoiceSelect};
+use crate::pages::ticket_common::{module_choices, AccountSearch, Accounts, ChoiceSelect};
 use crate::router::{navigate, use_location};
 
 const WEEKDAYS: [Key; 7] = [
@@ -263,6 +263,7 @@ fn ScheduleForm(on_cancel: Callback<()>) -> impl IntoView {
             <div class="form-grid">
                 <div class="field">
                     <label for="training-account">{i.tr(Key::AccountName)}</label>
+                    <AccountSearch accounts testid="training-account-search" />
                     <select id="training-account" data-testid="training-account" on:change=move |ev| pick_account(event_target_value(&ev))>
                         <option value="">{i.tr(Key::TrChoose)}</option>
                         {move || {
