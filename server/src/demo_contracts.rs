@@ -5,6 +5,7 @@
 //! through the domain (validation, audit) as the demo admin, then the
 //! renewals in the horizon are opened and a few moved along the pipeline.
 
+use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use shared::contracts::{CreateContractRequest, RenewalStage, UpdateRenewalRequest};
@@ -32,11 +33,8 @@ pub async fn seed(
         workspace_id,
         role: Role::Admin,
         session_id: 0,
-    })
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let today = renewals::today(&db.read, workspace_id, now)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    })?;
+    let today = renewals::today(&db.read, workspace_id, now).await?;
     for (i, &account_id) in account_ids.iter().enumerate() {
         let step = i64::try_from(i)?;
         // Every 17 days from 40 days ago: a dozen fall in the 180-day horizon.
@@ -57,14 +55,10 @@ pub async fn seed(
             now,
         )
         .await
-        .map_err(|e| anyhow::anyhow!("contract of account {account_id}: {e}"))?;
+        .with_context(|| format!("contract of account {account_id}"))?;
     }
-    let settings = reminders::load(&db.read, workspace_id)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    renewals::open_due(db, workspace_id, today, settings.renewal_horizon_days, now)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let settings = reminders::load(&db.read, workspace_id).await?;
+    renewals::open_due(db, workspace_id, today, settings.renewal_horizon_days, now).await?;
     // A pipeline in motion: the nearest renewals are furthest along.
     let open = renewal_rows::Entity::find()
         .filter(renewal_rows::Column::WorkspaceId.eq(workspace_id))
@@ -92,7 +86,7 @@ pub async fn seed(
             now,
         )
         .await
-        .map_err(|e| anyhow::anyhow!("renewal {}: {e}", renewal.id))?;
+        .with_context(|| format!("renewal {}", renewal.id))?;
     }
     Ok(())
 }

@@ -113,9 +113,7 @@ async fn demo_workspace(db: &Db) -> anyhow::Result<Option<crate::demo_tickets::C
         println!("The demo workspace exists already. Sign in as {DEMO_ADMIN} / {DEMO_PASSWORD}");
         return Ok(None);
     }
-    let hash = password::hash(DEMO_PASSWORD.to_string())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = password::hash(DEMO_PASSWORD.to_string()).await?;
     let now = Utc::now();
     let txn = db.write.begin().await?;
     let ws = workspaces::ActiveModel {
@@ -297,9 +295,7 @@ pub async fn bench(db: &Db, size: BenchSize) -> anyhow::Result<()> {
             (admin.workspace_id, vec![admin.id])
         }
         None => {
-            let hash = password::hash(BENCH_PASSWORD.to_string())
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash = password::hash(BENCH_PASSWORD.to_string()).await?;
             let ws = workspaces::ActiveModel {
                 name: Set("Bench".into()),
                 customer_code_pattern: Set(DEFAULT_CUSTOMER_CODE_PATTERN.into()),
@@ -425,9 +421,7 @@ async fn bench_manager(db: &Db, workspace_id: i64) -> anyhow::Result<i64> {
         return Ok(user.id);
     }
     let now = Utc::now();
-    let hash = password::hash(BENCH_PASSWORD.to_string())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = password::hash(BENCH_PASSWORD.to_string()).await?;
     let user = users::ActiveModel {
         workspace_id: Set(workspace_id),
         name: Set("Bench Manager".into()),
