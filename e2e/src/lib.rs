@@ -163,16 +163,27 @@ impl Harness {
 
     /// Waits until the page's URL path starts with `prefix`.
     pub async fn wait_for_path(&self, prefix: &str) -> anyhow::Result<String> {
+        self.wait_for_path_where(prefix, |path| path.starts_with(prefix))
+            .await
+    }
+
+    /// Waits until the page's URL path satisfies `wanted` (`what` names it
+    /// in the error).
+    pub async fn wait_for_path_where(
+        &self,
+        what: &str,
+        wanted: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<String> {
         let mut last = String::new();
         for _ in 0..100 {
             let url = self.browser.current_url().await?;
             last = url.path().to_string();
-            if last.starts_with(prefix) {
+            if wanted(&last) {
                 return Ok(last);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        bail!("expected to reach {prefix}, still at {last}")
+        bail!("expected to reach {what}, still at {last}")
     }
 
     /// Waits until the page's text contains `needle`.

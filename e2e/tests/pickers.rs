@@ -93,18 +93,12 @@ async fn a_ticket_can_be_raised_for_an_account_beyond_the_pickers_first_page() {
             .await?;
         h.click("ticket-submit").await?;
         // The new ticket's page: /tickets/<number>.
-        let mut path = String::new();
-        for _ in 0..100 {
-            path = h.browser.current_url().await?.path().to_string();
-            if path
-                .strip_prefix("/tickets/")
+        h.wait_for_path_where("the new ticket's page", |path| {
+            path.strip_prefix("/tickets/")
                 .is_some_and(|n| n.parse::<i64>().is_ok())
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        anyhow::bail!("the ticket was not created: still on {path}")
+        })
+        .await?;
+        Ok(())
     })
     .await;
 }
