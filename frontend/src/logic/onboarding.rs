@@ -6,7 +6,7 @@ use shared::onboarding::{CreateLicenseRequest, OnboardingTask};
 use shared::validation::{self as rules, Collector, Invalid};
 use shared::{ErpModule, FieldErrors};
 
-use crate::i18n::Lang;
+use crate::i18n::{dates, Lang};
 
 /// The stages of a plan's tasks, in the tasks' order, each once.
 pub fn stages(tasks: &[OnboardingTask]) -> Vec<String> {
@@ -47,6 +47,12 @@ pub fn date_value(d: Option<NaiveDate>) -> String {
 /// Today in a zone `offset_minutes` east of UTC.
 pub fn local_today(now: DateTime<Utc>, offset_minutes: i32) -> NaiveDate {
     (now + Duration::minutes(offset_minutes.into())).date_naive()
+}
+
+/// Today in the browser's zone.
+pub fn browser_today() -> NaiveDate {
+    let now = dates::now();
+    local_today(now, dates::browser_offset_minutes(&now))
 }
 
 /// A required date field: its date, or `Required` on `field`.

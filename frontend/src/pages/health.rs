@@ -4,7 +4,6 @@
 //! override requests awaiting approval, and the form to request one
 //! (maker-checker: it applies once another manager or admin approves).
 
-use chrono::{Duration, NaiveDate};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::approvals::Approval;
@@ -16,12 +15,12 @@ use crate::components::fields::{clear_error, expanded, ErrorBanner, FieldError, 
 use crate::components::load::load;
 use crate::components::states::{ErrorState, SkeletonCard};
 use crate::components::toast::use_toasts;
-use crate::i18n::dates;
 use crate::i18n::{use_i18n, Key};
 use crate::logic::health::{points, signed, sparkline};
 use crate::logic::health_model::{
     day_text, default_expiry, expiry_bounds, override_ask, override_request,
 };
+use crate::logic::onboarding::browser_today;
 use crate::pages::health_settings::problem_fields;
 use crate::pages::portal_common::TextArea;
 use crate::session::use_session;
@@ -145,12 +144,6 @@ fn ActiveOverrideNote(o: ActiveOverride, computed: i32) -> impl IntoView {
     }
 }
 
-/// The browser's calendar day (the server checks against the workspace's).
-fn local_today() -> NaiveDate {
-    let now = dates::now();
-    (now + Duration::minutes(i64::from(dates::browser_offset_minutes(&now)))).date_naive()
-}
-
 /// Override requests awaiting approval, and the form to make one (CSMs,
 /// managers and admins: who the server lets ask).
 #[component]
@@ -234,7 +227,7 @@ fn OverrideForm(
 ) -> impl IntoView {
     let i = use_i18n();
     let toasts = use_toasts();
-    let today = local_today();
+    let today = browser_today();
     let (first, last) = expiry_bounds(today);
     let score = RwSignal::new(String::new());
     let expires = RwSignal::new(default_expiry(today));
@@ -251,7 +244,7 @@ fn OverrideForm(
             &score.get_untracked(),
             &reason.get_untracked(),
             &expires.get_untracked(),
-            local_today(),
+            browser_today(),
         ) {
             Ok(req) => req,
             Err(problems) => {

@@ -21,7 +21,7 @@ use crate::components::toast::use_toasts;
 use crate::i18n::{dates, role_key, use_i18n, I18n, Key};
 use crate::logic::account_form::opt_text;
 use crate::logic::onboarding::{
-    date_value, local_today, parse_date, required_date, stage_counts, stages, task_title,
+    browser_today, date_value, parse_date, required_date, stage_counts, stages, task_title,
 };
 use crate::pages::accounts::Directory;
 use crate::pages::ticket_common::{action_error, ActionError, ChoiceSelect};
@@ -135,11 +135,7 @@ fn StartForm(account_id: i64, loaded: PlanLoad) -> impl IntoView {
     let toasts = use_toasts();
     let templates = load(api::onboarding_templates);
     let template = RwSignal::new(String::new());
-    let today = dates::now();
-    let starts = RwSignal::new(date_value(Some(local_today(
-        today,
-        dates::browser_offset_minutes(&today),
-    ))));
+    let starts = RwSignal::new(date_value(Some(browser_today())));
     let go_live = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
     let failure = RwSignal::new(None::<ApiErr>);

@@ -5,29 +5,24 @@
 //! browser. Engineers are refused the renewal report (it is about money):
 //! the page says so instead of failing.
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use shared::reports::{KpiReport, KpiRow, RenewalReport, ReportScope};
 use shared::ErrorCode;
 
 use crate::api::{self, ApiErr};
 use crate::components::states::{ErrorState, SkeletonRows};
-use crate::i18n::{dates, role_key, use_i18n, Key};
+use crate::i18n::{role_key, use_i18n, Key};
 use crate::logic::charts::{
     check_period, month_label, percent_text, PeriodProblem, Preset, ReportQuery,
 };
 use crate::logic::money::money;
+use crate::logic::onboarding::browser_today;
 use crate::pages::dashboard::month_chart;
 use crate::pages::renewals::reason_label;
 use crate::router::{redirect, use_location};
 
 type Loaded<T> = RwSignal<Option<Result<T, ApiErr>>>;
-
-/// Today in the browser's zone (for the presets).
-fn local_today() -> NaiveDate {
-    let now = dates::now();
-    (now + Duration::minutes(i64::from(dates::browser_offset_minutes(&now)))).date_naive()
-}
 
 fn preset_key(p: Preset) -> Key {
     match p {
@@ -53,7 +48,7 @@ fn problem_key(p: PeriodProblem) -> Key {
 pub fn ReportsPage() -> impl IntoView {
     let i = use_i18n();
     let location = use_location();
-    let today = local_today();
+    let today = browser_today();
     let query = Memo::new(move |_| ReportQuery::from_search(&location.search.get(), today));
     let renewals: Loaded<RenewalReport> = RwSignal::new(None);
     let kpi: Loaded<KpiReport> = RwSignal::new(None);
