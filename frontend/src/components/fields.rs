@@ -1,5 +1,5 @@
-//! Form controls: a labelled input with its inline error, the ERP module
-//! checkboxes and the form-level error banner.
+//! Form controls: a labelled input with its inline error, a labelled
+//! checkbox, the ERP module checkboxes and the form-level error banner.
 //!
 //! Errors live in a form's `RwSignal<FieldErrors>` in English (as the
 //! shared rules and the server word them) and are translated when shown.
@@ -109,6 +109,26 @@ pub fn TextField(
             />
             {hint.map(|hint| view! { <p class="field-hint" id=hint_id>{move || hint.get()}</p> })}
             <FieldError errors field id=error_id prefix=error_prefix />
+        </div>
+    }
+}
+
+/// A labelled checkbox bound to `value`.
+#[component]
+pub fn CheckField(id: &'static str, label: Key, value: RwSignal<bool>) -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <div class="field">
+            <label class="check" for=id>
+                <input
+                    type="checkbox"
+                    id=id
+                    data-testid=id
+                    prop:checked=move || value.get()
+                    on:change=move |ev| value.set(event_target_checked(&ev))
+                />
+                {i.tr(label)}
+            </label>
         </div>
     }
 }
@@ -227,6 +247,29 @@ pub fn ErrorBanner(
                     </div>
                 }
             })
+    }
+}
+
+/// The "add" button of a card whose rows are edited in place. `editing`
+/// is `Some(None)` while the add form is open and `Some(Some(id))` while
+/// row `id` is edited; the button opens and closes the add form.
+#[component]
+pub fn AddToggle(
+    editing: RwSignal<Option<Option<i64>>>,
+    testid: &'static str,
+    label: Key,
+) -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <button
+            type="button"
+            class="btn"
+            data-testid=testid
+            aria-expanded=move || if editing.get() == Some(None) { "true" } else { "false" }
+            on:click=move |_| editing.update(|e| *e = if *e == Some(None) { None } else { Some(None) })
+        >
+            {i.tr(label)}
+        </button>
     }
 }
 

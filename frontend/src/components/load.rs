@@ -15,6 +15,9 @@ pub struct Loaded<T: Send + Sync + 'static> {
     pub value: RwSignal<Option<Result<T, ApiErr>>>,
     /// Loads again (the retry of an error state).
     pub reload: Callback<()>,
+    /// Loads again, showing the old value until the answer comes (after a
+    /// save: no skeleton flashing).
+    pub refresh: Callback<()>,
 }
 
 // Handles to arena-held signals: copyable whatever `T` is (a derive would
@@ -41,16 +44,19 @@ where
     Fut: Future<Output = Result<T, ApiErr>> + 'static,
 {
     let value = RwSignal::new(None);
-    let run = move || {
-        value.set(None);
+    let fetch_into = move || {
         crate::task::spawn(async move {
             let result = fetch().await;
             value.set(Some(result));
         });
     };
-    run();
+    fetch_into();
     Loaded {
         value,
-        reload: Callback::new(move |_| run()),
+        reload: Callback::new(move |_| {
+            value.set(None);
+            fetch_into();
+        }),
+        refresh: Callback::new(move |_| fetch_into()),
     }
 }

@@ -10,7 +10,7 @@ use shared::validation::Invalid;
 use shared::FieldErrors;
 
 use crate::api::{self, ApiErr, Tagged};
-use crate::components::fields::{ErrorBanner, TextField};
+use crate::components::fields::{AddToggle, CheckField, ErrorBanner, TextField};
 use crate::components::load::load;
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::components::toast::use_toasts;
@@ -35,26 +35,6 @@ fn problem_fields(i: I18n, problems: Problems) -> FieldErrors {
         .collect()
 }
 
-/// A labelled checkbox bound to `value`.
-#[component]
-pub fn CheckField(id: &'static str, label: Key, value: RwSignal<bool>) -> impl IntoView {
-    let i = use_i18n();
-    view! {
-        <div class="field">
-            <label class="check" for=id>
-                <input
-                    type="checkbox"
-                    id=id
-                    data-testid=id
-                    prop:checked=move || value.get()
-                    on:change=move |ev| value.set(event_target_checked(&ev))
-                />
-                {i.tr(label)}
-            </label>
-        </div>
-    }
-}
-
 #[component]
 pub fn ContractsSection(account_id: i64) -> impl IntoView {
     let i = use_i18n();
@@ -64,11 +44,7 @@ pub fn ContractsSection(account_id: i64) -> impl IntoView {
     let done = Callback::new(move |changed: bool| {
         editing.set(None);
         if changed {
-            // Reload without the skeleton flashing.
-            crate::task::spawn(async move {
-                let result = api::list_contracts(account_id).await;
-                list.value.set(Some(result));
-            });
+            list.refresh.run(());
         }
     });
     let header = move || {
@@ -113,15 +89,7 @@ pub fn ContractsSection(account_id: i64) -> impl IntoView {
         <section class="card" aria-labelledby="contracts-title" data-testid="contracts">
             <header class="section-header">
                 <h2 id="contracts-title">{i.tr(Key::CtTitle)}</h2>
-                <button
-                    type="button"
-                    class="btn"
-                    data-testid="contract-add"
-                    aria-expanded=move || if editing.get() == Some(None) { "true" } else { "false" }
-                    on:click=move |_| editing.update(|e| *e = if *e == Some(None) { None } else { Some(None) })
-                >
-                    {i.tr(Key::CtAdd)}
-                </button>
+                <AddToggle editing testid="contract-add" label=Key::CtAdd />
             </header>
             {move || {
                 (editing.get() == Some(None))

@@ -8,7 +8,7 @@ use shared::onboarding::{License, LicenseStatus, UpdateLicenseRequest};
 use shared::{ErpModule, FieldErrors};
 
 use crate::api::{self, ApiErr};
-use crate::components::fields::{ErrorBanner, ModulesPicker, TextField};
+use crate::components::fields::{AddToggle, ErrorBanner, FieldError, ModulesPicker, TextField};
 use crate::components::load::load;
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::components::toast::use_toasts;
@@ -24,16 +24,10 @@ pub fn LicensesSection(account_id: i64) -> impl IntoView {
     let list = load(move || api::list_licenses(account_id));
     // `Some(None)`: the add form; `Some(Some(id))`: editing that licence.
     let editing = RwSignal::new(None::<Option<i64>>);
-    let reload = Callback::new(move |_| {
-        crate::task::spawn(async move {
-            let result = api::list_licenses(account_id).await;
-            list.value.set(Some(result));
-        });
-    });
     let done = Callback::new(move |changed: bool| {
         editing.set(None);
         if changed {
-            reload.run(());
+            list.refresh.run(());
         }
     });
     let header = move || {
@@ -83,15 +77,7 @@ pub fn LicensesSection(account_id: i64) -> impl IntoView {
         <section class="card" aria-labelledby="licenses-title" data-testid="licenses">
             <header class="section-header">
                 <h2 id="licenses-title">{i.tr(Key::LcTitle)}</h2>
-                <button
-                    type="button"
-                    class="btn"
-                    data-testid="license-add"
-                    aria-expanded=move || if editing.get() == Some(None) { "true" } else { "false" }
-                    on:click=move |_| editing.update(|e| *e = if *e == Some(None) { None } else { Some(None) })
-                >
-                    {i.tr(Key::LcAdd)}
-                </button>
+                <AddToggle editing testid="license-add" label=Key::LcAdd />
             </header>
             {move || (editing.get() == Some(None)).then(|| view! { <LicenseForm account_id license=None done /> })}
             {body}
@@ -268,17 +254,7 @@ fn LicenseForm(account_id: i64, license: Option<License>, done: Callback<bool>) 
                 <TextField id="license-expires" label=Key::LcExpires value=expires field="expires_on" errors error_prefix="license-" kind="date" />
             </div>
             <ModulesPicker prefix="license" selected=modules />
-            {move || {
-                errors
-                    .with(|e| e.get("modules").cloned())
-                    .map(|m| {
-                        view! {
-                            <p class="field-error" data-testid="error-license-modules">
-                                {move || crate::logic::forms::localize(&m, i.lang())}
-                            </p>
-                        }
-                    })
-            }}
+            <FieldError errors field="modules" id="license-modules-error".to_string() prefix="license-" />
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" data-testid="license-submit" disabled=busy>
                     {i.tr_when(busy, Key::Saving, Key::Save)}

@@ -9,14 +9,13 @@ use shared::validation::Invalid;
 use shared::FieldErrors;
 
 use crate::api::{self, ApiErr};
-use crate::components::fields::{ErrorBanner, TextField};
+use crate::components::fields::{CheckField, ErrorBanner, TextField};
 use crate::components::guard::{Audience, Guard};
 use crate::components::load::load;
 use crate::components::states::{ErrorState, SkeletonCard};
 use crate::components::toast::use_toasts;
 use crate::i18n::{use_i18n, Key};
 use crate::logic::renewals::{offsets_text, parse_offsets, positive_days, reason_lines};
-use crate::pages::contracts::CheckField;
 use crate::pages::portal_common::TextArea;
 
 #[component]

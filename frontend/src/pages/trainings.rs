@@ -9,11 +9,11 @@ use shared::training::{TrainingSession, TrainingStatus};
 use shared::FieldErrors;
 
 use crate::api::{self, ApiErr};
-use crate::components::fields::{expanded, ErrorBanner, TextField};
+use crate::components::fields::{expanded, ErrorBanner, FieldError, TextField};
 use crate::components::pickers::OwnerSelect;
 use crate::components::states::{ErrorState, Loading};
 use crate::i18n::{dates, use_i18n, Key};
-use crate::logic::onboarding::local_today;
+use crate::logic::onboarding::browser_today;
 use crate::logic::training::{self as cal, CalView, TrainingForm};
 use crate::pages::accounts::Directory;
 use crate::pages::ticket_common::{module_choices, AccountSearch, Accounts, ChoiceSelect};
@@ -37,7 +37,7 @@ fn offset_now() -> i32 {
 pub fn TrainingsPage() -> impl IntoView {
     let i = use_i18n();
     let location = use_location();
-    let today = local_today(dates::now(), offset_now());
+    let today = browser_today();
     let place = Memo::new(move |_| cal::from_search(&location.search.get(), today));
     let sessions = RwSignal::new(None::<Result<Vec<TrainingSession>, ApiErr>>);
     let creating = RwSignal::new(false);
@@ -251,11 +251,6 @@ fn ScheduleForm(on_cancel: Callback<()>) -> impl IntoView {
             }
         });
     };
-    let account_error = move || {
-        errors
-            .with(|e| e.get("account_id").cloned())
-            .map(|m| view! { <p class="field-error" data-testid="error-account_id">{move || crate::logic::forms::localize(&m, i.lang())}</p> })
-    };
     view! {
         <form class="card inline-form" on:submit=submit novalidate=true data-testid="training-form">
             <h2>{i.tr(Key::TrNew)}</h2>
@@ -274,7 +269,7 @@ fn ScheduleForm(on_cancel: Callback<()>) -> impl IntoView {
                                 .collect_view()
                         }}
                     </select>
-                    {account_error}
+                    <FieldError errors field="account_id" id="training-account-error".to_string() />
                 </div>
                 <ChoiceSelect
                     id="training-module"
