@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Condition, Expr, Func, IntoCondition, SimpleExpr};
+use sea_orm::sea_query::{Alias, Condition, Expr, Func, IntoCondition, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use shared::contracts::RenewalStage;
 use shared::health::{ModuleUsage, USAGE_WINDOW_DAYS};
@@ -378,6 +378,20 @@ async fn training<C: ConnectionTrait>(
         .column(training_attendees::Column::Attended)
         .column(training_attendees::Column::Score)
         .filter(training_attendees::Column::WorkspaceId.eq(workspace_id))
+        // For one account, only its sessions' attendees (the others' are
+        // not in `module_of` and would be dropped below).
+        .apply_if(only, |q, id| {
+            q.filter(
+                training_attendees::Column::TrainingId.in_subquery(
+                    Query::select()
+                        .column(trainings::Column::Id)
+                        .from(trainings::Entity)
+                        .and_where(trainings::Column::WorkspaceId.eq(workspace_id))
+                        .and_where(trainings::Column::AccountId.eq(id))
+                        .to_owned(),
+                ),
+            )
+        })
         .filter(training_attendees::Column::Attended.eq(true))
         .into_tuple()
         .all(conn)
