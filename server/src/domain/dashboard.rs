@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use shared::contracts::RenewalStage;
 use shared::health::{HealthBand, HealthComponent, TrendPoint};
@@ -37,7 +37,7 @@ use shared::tickets::TicketStatus;
 use shared::{ErpModule, LifecycleStage};
 
 use super::health::TREND_DAYS;
-use super::reports::{wide, Portfolio, Sql};
+use super::reports::{owned_accounts, wide, Portfolio, Sql};
 use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::entity::{accounts, health_snapshots, tickets};
@@ -53,15 +53,6 @@ const OVERDUE_DAYS: i64 = 90;
 pub const NPS_DAYS: i64 = 90;
 /// At most this many at-risk accounts are listed.
 pub const AT_RISK_LIMIT: u64 = 10;
-
-fn owned_accounts(workspace_id: i64, owner: i64) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(accounts::Column::Id)
-        .from(accounts::Entity)
-        .and_where(accounts::Column::WorkspaceId.eq(workspace_id))
-        .and_where(accounts::Column::OwnerId.eq(owner))
-        .to_owned()
-}
 
 /// Portfolios with at least this many accounts are cached.
 pub const CACHE_MIN_ACCOUNTS: u64 = 1000;
@@ -242,14 +233,9 @@ pub async fn compute(
     .bind(today - Duration::days(OVERDUE_DAYS))
     .push(" AND c.ends_on <= ")
     .bind(today + Duration::days(WINDOWS[WINDOWS.len() - 1]))
-    .push(" AND (r.id IS NULL OR r.stage IN (");
-    for (i, stage) in RenewalStage::OPEN.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(stage.as_str());
-    }
-    sql.push("))");
+    .push(" AND (r.id IS NULL OR r.stage IN (")
+    .bind_list(RenewalStage::OPEN.iter().map(|stage| stage.as_str()))
+    .push("))");
     if let Portfolio::Owner(owner) = portfolio {
         sql.push(" AND c.account_id IN (SELECT id FROM accounts WHERE workspace_id = ")
             .bind(ws)

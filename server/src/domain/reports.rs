@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Statement, Value,
@@ -28,7 +28,7 @@ use shared::Role;
 
 use crate::auth::StaffActor;
 use crate::db::Db;
-use crate::entity::{accounts, renewals, users};
+use crate::entity::{accounts, users};
 use crate::error::{AppError, AppResult};
 
 /// The longest period a report covers.
@@ -67,6 +67,17 @@ impl Sql {
         self
     }
 
+    /// Binds each value, comma-separated (the inside of `IN (…)`).
+    pub fn bind_list<V: Into<Value>>(&mut self, values: impl IntoIterator<Item = V>) -> &mut Self {
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(value);
+        }
+        self
+    }
+
     pub fn statement(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.text, self.values)
     }
@@ -87,6 +98,16 @@ pub(crate) fn wide(row: &sea_orm::QueryResult, column: &str) -> AppResult<i128> 
     whole
         .parse::<i128>()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("bad sum '{text}': {e}")))
+}
+
+/// The ids of the accounts `owner` owns in the workspace, as a subquery.
+pub(crate) fn owned_accounts(workspace_id: i64, owner: i64) -> SelectStatement {
+    Query::select()
+        .column(accounts::Column::Id)
+        .from(accounts::Entity)
+        .and_where(accounts::Column::WorkspaceId.eq(workspace_id))
+        .and_where(accounts::Column::OwnerId.eq(owner))
+        .to_owned()
 }
 
 /// The accounts a caller's figures cover.
@@ -591,51 +612,41 @@ pub async fn kpi(
 
     // Closed renewals of each owner's accounts, due in the period.
     let mut closed: HashMap<i64, (u64, u64)> = HashMap::new();
-    let renewal_rows = renewals::Entity::find()
-        .select_only()
-        .column(renewals::Column::AccountId)
-        .column(renewals::Column::Stage)
-        .filter(renewals::Column::WorkspaceId.eq(ws))
-        .filter(renewals::Column::DueOn.gte(period.from))
-        .filter(renewals::Column::DueOn.lte(period.to))
-        .filter(renewals::Column::Stage.is_in([
-            RenewalStage::Renewed.as_str(),
-            RenewalStage::Churned.as_str(),
-        ]))
-        .into_tuple::<(i64, String)>()
-        .all(&db.read)
-        .await?;
-    if !renewal_rows.is_empty() {
-        let owners: HashMap<i64, Option<i64>> = accounts::Entity::find()
-            .select_only()
-            .column(accounts::Column::Id)
-            .column(accounts::Column::OwnerId)
-            .filter(accounts::Column::WorkspaceId.eq(ws))
-            .filter(
-                accounts::Column::Id.in_subquery(
-                    Query::select()
-                        .column(renewals::Column::AccountId)
-                        .from(renewals::Entity)
-                        .and_where(renewals::Column::WorkspaceId.eq(ws))
-                        .and_where(renewals::Column::DueOn.gte(period.from))
-                        .and_where(renewals::Column::DueOn.lte(period.to))
-                        .to_owned(),
-                ),
-            )
-            .into_tuple::<(i64, Option<i64>)>()
-            .all(&db.read)
-            .await?
-            .into_iter()
-            .collect();
-        for (account_id, stage) in renewal_rows {
-            if let Some(Some(owner)) = owners.get(&account_id) {
-                let entry = closed.entry(*owner).or_default();
-                entry.0 += 1;
-                if stage == RenewalStage::Renewed.as_str() {
-                    entry.1 += 1;
-                }
-            }
-        }
+    let mut sql = Sql::new(db.read.get_database_backend());
+    sql.push(
+        "SELECT a.owner_id AS owner_id, COUNT(*) AS n, \
+         COALESCE(SUM(CASE WHEN r.stage = ",
+    )
+    .bind(RenewalStage::Renewed.as_str())
+    .push(
+        " THEN 1 ELSE 0 END), 0) AS renewed \
+         FROM renewals r JOIN accounts a ON a.id = r.account_id \
+         WHERE r.workspace_id = ",
+    )
+    .bind(ws)
+    .push(" AND a.workspace_id = ")
+    .bind(ws)
+    .push(" AND r.due_on >= ")
+    .bind(period.from)
+    .push(" AND r.due_on <= ")
+    .bind(period.to)
+    .push(" AND r.stage IN (")
+    .bind_list([
+        RenewalStage::Renewed.as_str(),
+        RenewalStage::Churned.as_str(),
+    ])
+    .push(") AND a.owner_id IS NOT NULL GROUP BY a.owner_id");
+    for row in db.read.query_all(sql.statement()).await? {
+        let owner: i64 = row.try_get("", "owner_id")?;
+        let n: i64 = row.try_get("", "n")?;
+        let renewed: i64 = row.try_get("", "renewed")?;
+        closed.insert(
+            owner,
+            (
+                u64::try_from(n).unwrap_or(0),
+                u64::try_from(renewed).unwrap_or(0),
+            ),
+        );
     }
 
     // Tickets resolved and first answered in the period, by assignee:
@@ -646,14 +657,9 @@ pub async fn kpi(
     let mut responses: HashMap<i64, Vec<(i64, u64)>> = HashMap::new();
     for chunk in ids.chunks(500) {
         let assignees = |sql: &mut Sql| {
-            sql.push(" AND assignee_id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(*id);
-            }
-            sql.push(")");
+            sql.push(" AND assignee_id IN (")
+                .bind_list(chunk.iter().copied())
+                .push(")");
         };
         let mut sql = Sql::new(backend);
         sql.push(

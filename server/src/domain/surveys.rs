@@ -7,13 +7,13 @@
 //!
 //! Admins and managers survey any contact of the workspace; a CSM the
 //! contacts of the accounts they own; engineers and portal users do not
-//! run campaigns. NPS per account (`latest_nps`, `nps_by_account`) feeds
-//! the health score's satisfaction component.
+//! run campaigns. The answers feed the health score's satisfaction
+//! component (`health::inputs`) and the dashboard's NPS (`recent_nps`).
 
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
@@ -27,6 +27,7 @@ use shared::{Page, Role};
 
 use super::audit::{self, Change};
 use super::pagination::{page_of, PageQuery};
+use super::reports::owned_accounts;
 use crate::auth::tokens::{hash_token, random_token};
 use crate::auth::StaffActor;
 use crate::entity::{accounts, contacts, survey_recipients, surveys, workspaces};
@@ -303,14 +304,7 @@ pub async fn get(state: &AppState, actor: &StaffActor, id: i64) -> AppResult<Sur
         .order_by_asc(survey_recipients::Column::Id);
     if actor.role == Role::Csm {
         query = query.filter(
-            survey_recipients::Column::AccountId.in_subquery(
-                Query::select()
-                    .column(accounts::Column::Id)
-                    .from(accounts::Entity)
-                    .and_where(accounts::Column::WorkspaceId.eq(ws))
-                    .and_where(accounts::Column::OwnerId.eq(actor.user_id))
-                    .to_owned(),
-            ),
+            survey_recipients::Column::AccountId.in_subquery(owned_accounts(ws, actor.user_id)),
         );
     }
     let rows = query.all(conn).await?;
@@ -503,32 +497,6 @@ pub async fn latest_nps<C: ConnectionTrait>(
     Ok(Some(NpsSummary::of(scores.into_iter().flatten())))
 }
 
-/// NPS per account over the answers since `since` (one query, for the
-/// nightly health computation of every account).
-pub async fn nps_by_account<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    since: DateTime<Utc>,
-) -> AppResult<HashMap<i64, NpsSummary>> {
-    let rows = survey_recipients::Entity::find()
-        .select_only()
-        .column(survey_recipients::Column::AccountId)
-        .column(survey_recipients::Column::Score)
-        .filter(survey_recipients::Column::WorkspaceId.eq(workspace_id))
-        .filter(survey_recipients::Column::RespondedAt.gte(since))
-        .filter(survey_recipients::Column::Score.is_not_null())
-        .into_tuple::<(i64, Option<i32>)>()
-        .all(conn)
-        .await?;
-    let mut out: HashMap<i64, NpsSummary> = HashMap::new();
-    for (account, score) in rows {
-        if let Some(score) = score {
-            out.entry(account).or_default().add(score);
-        }
-    }
-    Ok(out)
-}
-
 /// NPS over the answers since `since`, of the workspace or of one owner's
 /// accounts (the dashboard).
 pub async fn recent_nps<C: ConnectionTrait>(
@@ -547,14 +515,7 @@ pub async fn recent_nps<C: ConnectionTrait>(
         .group_by(survey_recipients::Column::Score);
     if let Some(owner) = owner {
         query = query.filter(
-            survey_recipients::Column::AccountId.in_subquery(
-                Query::select()
-                    .column(accounts::Column::Id)
-                    .from(accounts::Entity)
-                    .and_where(accounts::Column::WorkspaceId.eq(workspace_id))
-                    .and_where(accounts::Column::OwnerId.eq(owner))
-                    .to_owned(),
-            ),
+            survey_recipients::Column::AccountId.in_subquery(owned_accounts(workspace_id, owner)),
         );
     }
     let mut summary = NpsSummary::default();
