@@ -27,7 +27,7 @@ use shared::{FieldErrors, LifecycleStage, Page};
 use super::audit::{self, Change};
 use super::contracts::{self as contracts_domain, amount_field, NewContract};
 use super::pagination::{page_of, PageQuery};
-use super::{accounts, reminders, sla};
+use super::{accounts, reminders};
 use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::entity::{accounts as account_rows, contracts, renewals};
@@ -41,16 +41,7 @@ const DEFAULT_PROBABILITY: i32 = 50;
 const MAX_DUE_WITHIN_DAYS: i64 = 3650;
 
 /// The workspace's date today (its business calendar's time zone).
-pub async fn today<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    now: DateTime<Utc>,
-) -> AppResult<NaiveDate> {
-    let calendar = sla::calendar(conn, workspace_id).await?;
-    Ok(now
-        .with_timezone(&calendar.tz().unwrap_or(chrono_tz::Asia::Shanghai))
-        .date_naive())
-}
+pub(crate) use super::onboarding::workspace_today as today;
 
 /// The strong ETag of a renewal version.
 pub fn etag(renewal: &Renewal) -> String {
