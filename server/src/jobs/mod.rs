@@ -46,14 +46,9 @@ pub async fn run(state: &AppState, name: &str) -> AppResult<JobReport> {
     let started = Instant::now();
     let now = state.clock.now();
     let summary = match name {
-        "sla-monitor" => serde_json::to_value(sla_monitor::run(state, now).await?)
-            .map_err(|e| AppError::Internal(e.into()))?,
-        "renewal-reminders" => serde_json::to_value(renewal_reminders::run(state, now).await?)
-            .map_err(|e| AppError::Internal(e.into()))?,
-        "health-scores" => {
-            serde_json::to_value(crate::domain::health::snapshots::run(state, now).await?)
-                .map_err(|e| AppError::Internal(e.into()))?
-        }
+        "sla-monitor" => to_summary(sla_monitor::run(state, now).await?)?,
+        "renewal-reminders" => to_summary(renewal_reminders::run(state, now).await?)?,
+        "health-scores" => to_summary(crate::domain::health::snapshots::run(state, now).await?)?,
         "email-outbox" => {
             let sent = state
                 .mailer
@@ -70,6 +65,10 @@ pub async fn run(state: &AppState, name: &str) -> AppResult<JobReport> {
         duration_ms: started.elapsed().as_millis() as u64,
         summary,
     })
+}
+
+fn to_summary<T: Serialize>(report: T) -> AppResult<serde_json::Value> {
+    serde_json::to_value(report).map_err(|e| AppError::Internal(e.into()))
 }
 
 /// Starts the schedule: the SLA monitor every minute, the outbox every ten
@@ -93,31 +92,25 @@ pub async fn start_scheduler(state: AppState) -> anyhow::Result<JobScheduler> {
             })?)
             .await?;
     }
-    // Renewal reminders: daily (`renewal_reminders_cron`, in Asia/Shanghai),
-    // and once at start, so a server that was down sends what it missed.
-    let reminders_state = state.clone();
-    scheduler
-        .add(Job::new_async_tz(
-            state.config.renewal_reminders_cron.as_str(),
-            chrono_tz::Asia::Shanghai,
-            move |_id, _scheduler| {
-                let state = reminders_state.clone();
-                Box::pin(async move { run_logged(&state, "renewal-reminders").await })
-            },
-        )?)
-        .await?;
-    // Health scores: nightly (`health_scores_cron`, in Asia/Shanghai).
-    let health_state = state.clone();
-    scheduler
-        .add(Job::new_async_tz(
-            state.config.health_scores_cron.as_str(),
-            chrono_tz::Asia::Shanghai,
-            move |_id, _scheduler| {
-                let state = health_state.clone();
-                Box::pin(async move { run_logged(&state, "health-scores").await })
-            },
-        )?)
-        .await?;
+    // Renewal reminders (daily) and health scores (nightly), on their
+    // configured crons in Asia/Shanghai; the reminders also run once at
+    // start, so a server that was down sends what it missed.
+    for (name, cron) in [
+        ("renewal-reminders", &state.config.renewal_reminders_cron),
+        ("health-scores", &state.config.health_scores_cron),
+    ] {
+        let state = state.clone();
+        scheduler
+            .add(Job::new_async_tz(
+                cron.as_str(),
+                chrono_tz::Asia::Shanghai,
+                move |_id, _scheduler| {
+                    let state = state.clone();
+                    Box::pin(async move { run_logged(&state, name).await })
+                },
+            )?)
+            .await?;
+    }
     let start_state = state.clone();
     tokio::spawn(async move { run_logged(&start_state, "renewal-reminders").await });
     scheduler.start().await?;
