@@ -482,6 +482,31 @@ fn renewals_link(state: &AppState, zh: bool) -> (String, String) {
     (label, url)
 }
 
+/// A contract's annual value with its currency, e.g. `12000.00 CNY`.
+fn annual_value(contract: &contracts::Model) -> String {
+    format!(
+        "{} {}",
+        format_cents(contract.annual_value_cents),
+        contract.currency
+    )
+}
+
+/// A letter to staff: one paragraph and the link to the renewals.
+fn staff_letter(
+    (subject, paragraph): (String, String),
+    name: &str,
+    locale: Locale,
+    state: &AppState,
+) -> Letter {
+    Letter {
+        subject,
+        greeting: greeting(name, locale),
+        paragraphs: vec![paragraph],
+        link: Some(renewals_link(state, locale == Locale::ZhCn)),
+        ..Letter::default()
+    }
+}
+
 /// To the owner CSM: the contract's end and value.
 fn reminder_letter(
     account: &str,
@@ -491,14 +516,9 @@ fn reminder_letter(
     locale: Locale,
     state: &AppState,
 ) -> Letter {
-    let zh = locale == Locale::ZhCn;
     let end = contract.ends_on;
-    let value = format!(
-        "{} {}",
-        format_cents(contract.annual_value_cents),
-        contract.currency
-    );
-    let (subject, paragraph) = if zh {
+    let value = annual_value(contract);
+    let text = if locale == Locale::ZhCn {
         (
             format!("续约提醒：{account} 的合同将于 {end} 到期（剩 {days_left} 天）"),
             format!(
@@ -513,13 +533,7 @@ fn reminder_letter(
             ),
         )
     };
-    Letter {
-        subject,
-        greeting: greeting(name, locale),
-        paragraphs: vec![paragraph],
-        link: Some(renewals_link(state, zh)),
-        ..Letter::default()
-    }
+    staff_letter(text, name, locale, state)
 }
 
 /// To the customer's admin: the end date only, never the amount.
@@ -563,14 +577,9 @@ fn escalation_letter(
     locale: Locale,
     state: &AppState,
 ) -> Letter {
-    let zh = locale == Locale::ZhCn;
     let end = contract.ends_on;
-    let value = format!(
-        "{} {}",
-        format_cents(contract.annual_value_cents),
-        contract.currency
-    );
-    let (subject, paragraph) = if zh {
+    let value = annual_value(contract);
+    let text = if locale == Locale::ZhCn {
         (
             format!("续约升级：{account} 的续约尚未启动（{end} 到期）"),
             format!(
@@ -585,13 +594,7 @@ fn escalation_letter(
             ),
         )
     };
-    Letter {
-        subject,
-        greeting: greeting(name, locale),
-        paragraphs: vec![paragraph],
-        link: Some(renewals_link(state, zh)),
-        ..Letter::default()
-    }
+    staff_letter(text, name, locale, state)
 }
 
 #[cfg(test)]
