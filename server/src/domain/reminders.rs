@@ -150,32 +150,21 @@ pub async fn update(
     validate(&after).map_err(AppError::validation)?;
     let offsets = serde_json::Value::from(after.offsets_days.clone()).to_string();
     let reasons = serde_json::Value::from(after.churn_reasons.clone()).to_string();
-    match row {
-        Some(existing) => {
-            let mut model: reminder_settings::ActiveModel = existing.into();
-            model.offsets_days = Set(offsets);
-            model.notify_customer = Set(after.notify_customer);
-            model.horizon_days = Set(after.renewal_horizon_days);
-            model.escalation_days = Set(after.escalation_days);
-            model.churn_reasons = Set(reasons);
-            model.updated_at = Set(now);
-            model.update(&txn).await?;
-        }
-        None => {
-            reminder_settings::ActiveModel {
-                workspace_id: Set(actor.workspace_id),
-                offsets_days: Set(offsets),
-                notify_customer: Set(after.notify_customer),
-                horizon_days: Set(after.renewal_horizon_days),
-                escalation_days: Set(after.escalation_days),
-                churn_reasons: Set(reasons),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
-        }
-    }
+    // One row per workspace: the first change inserts it.
+    let mut model: reminder_settings::ActiveModel = match row {
+        Some(existing) => existing.into(),
+        None => reminder_settings::ActiveModel {
+            workspace_id: Set(actor.workspace_id),
+            ..Default::default()
+        },
+    };
+    model.offsets_days = Set(offsets);
+    model.notify_customer = Set(after.notify_customer);
+    model.horizon_days = Set(after.renewal_horizon_days);
+    model.escalation_days = Set(after.escalation_days);
+    model.churn_reasons = Set(reasons);
+    model.updated_at = Set(now);
+    model.save(&txn).await?;
     audit::record(
         &txn,
         Change {
