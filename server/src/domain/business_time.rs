@@ -220,6 +220,12 @@ impl BusinessCalendar {
         }
     }
 
+    /// The zone dates are read in: the calendar's, or Asia/Shanghai should
+    /// a stored name ever fail to parse (saving validates it).
+    pub fn zone(&self) -> Tz {
+        self.tz().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+
     pub fn tz(&self) -> Result<Tz, BusinessTimeError> {
         self.time_zone
             .parse()

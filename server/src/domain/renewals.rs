@@ -41,7 +41,7 @@ const DEFAULT_PROBABILITY: i32 = 50;
 const MAX_DUE_WITHIN_DAYS: i64 = 3650;
 
 /// The workspace's date today (its business calendar's time zone).
-pub(crate) use super::onboarding::workspace_today as today;
+pub(crate) use super::sla::today;
 
 /// The strong ETag of a renewal version.
 pub fn etag(renewal: &Renewal) -> String {

@@ -179,8 +179,7 @@ async fn period(
     p: &ReportParams,
     now: DateTime<Utc>,
 ) -> AppResult<Period> {
-    let calendar = super::sla::calendar(&db.read, actor.workspace_id).await?;
-    let tz = calendar.tz().unwrap_or(chrono_tz::Asia::Shanghai);
+    let tz = super::sla::time_zone(&db.read, actor.workspace_id).await?;
     let today = now.with_timezone(&tz).date_naive();
     let year = today.year();
     let from = p

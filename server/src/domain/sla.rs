@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     TransactionTrait,
@@ -182,6 +183,22 @@ pub async fn calendar<C: ConnectionTrait>(
         .unwrap_or_default())
 }
 
+/// The workspace's time zone (its business calendar's).
+pub async fn time_zone<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppResult<Tz> {
+    Ok(calendar(conn, workspace_id).await?.zone())
+}
+
+/// Today's date in the workspace's time zone.
+pub async fn today<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<NaiveDate> {
+    Ok(now
+        .with_timezone(&time_zone(conn, workspace_id).await?)
+        .date_naive())
+}
+
 pub async fn get_calendar(db: &Db, actor: &StaffActor) -> AppResult<BusinessCalendar> {
     calendar(&db.read, actor.workspace_id).await
 }
@@ -301,9 +318,7 @@ pub async fn targets_for<C: ConnectionTrait>(
 ) -> AppResult<SlaTargets> {
     let calendar = calendar(conn, workspace_id).await?;
     let policies = policies(conn, workspace_id).await?;
-    let today = now
-        .with_timezone(&calendar.tz().unwrap_or(chrono_tz::Asia::Shanghai))
-        .date_naive();
+    let today = now.with_timezone(&calendar.zone()).date_naive();
     let level = super::agreements::active_level(conn, workspace_id, account_id, today)
         .await?
         .filter(|l| policies.policies.iter().any(|p| &p.level == l))

@@ -22,24 +22,15 @@ use shared::{ErpModule, Role};
 use super::accounts;
 use super::audit::{self, Change};
 use super::timeline::{self, NewEvent};
-use super::{licenses, modules_from_db, sla};
+use super::{licenses, modules_from_db};
 use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::entity::{onboarding_plans, onboarding_tasks};
 use crate::error::{AppError, AppResult};
 use progress::{summarize, TaskState};
 
-/// Today's date in the workspace's time zone (its business calendar's).
-pub(crate) async fn workspace_today<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    now: DateTime<Utc>,
-) -> AppResult<NaiveDate> {
-    let calendar = sla::calendar(conn, workspace_id).await?;
-    Ok(now
-        .with_timezone(&calendar.tz().unwrap_or(chrono_tz::Asia::Shanghai))
-        .date_naive())
-}
+/// Today's date in the workspace's time zone.
+pub(crate) use super::sla::today as workspace_today;
 
 pub fn plan_etag(plan: &OnboardingPlan) -> String {
     format!("\"p{}v{}\"", plan.id, plan.version)

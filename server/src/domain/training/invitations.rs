@@ -11,7 +11,6 @@ use shared::Locale;
 
 use super::ends_at;
 use super::ics::{self, Event, Method, Person};
-use crate::domain::sla;
 use crate::entity::{accounts, contacts, trainings, users};
 use crate::error::{AppError, AppResult};
 use crate::mail::letter::greeting;
@@ -29,12 +28,7 @@ pub fn uid(training_id: i64, host: &str) -> String {
     format!("training-{training_id}@{host}")
 }
 
-pub async fn time_zone<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppResult<Tz> {
-    Ok(sla::calendar(conn, workspace_id)
-        .await?
-        .tz()
-        .unwrap_or(chrono_tz::Asia::Shanghai))
-}
+pub(crate) use crate::domain::sla::time_zone;
 
 fn when(t: &trainings::Model, tz: Tz) -> String {
     let start = t.starts_at.with_timezone(&tz);
