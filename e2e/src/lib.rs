@@ -47,6 +47,12 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> anyhow::Result<Harness> {
+        Harness::start_with(|_| {}).await
+    }
+
+    /// A harness whose server configuration `customize` changes first
+    /// (another database, say).
+    pub async fn start_with(customize: impl FnOnce(&mut Config)) -> anyhow::Result<Harness> {
         // Both ring and aws-lc-rs are linked (lettre, fantoccini); rustls
         // needs to be told which to use. A second call is a harmless no-op.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -59,7 +65,7 @@ impl Harness {
         }
         let scratch = std::env::temp_dir().join(format!("steward-e2e-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&scratch)?;
-        let config = Config {
+        let mut config = Config {
             database_url: Some(format!(
                 "sqlite://{}/steward.db?mode=rwc",
                 scratch.display()
@@ -71,6 +77,7 @@ impl Harness {
             scheduler: false,
             ..Config::default()
         };
+        customize(&mut config);
         let app = Application::build(config).await?;
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state.clone();

@@ -52,17 +52,53 @@ pub fn encode_cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("id:{id}"))
 }
 
+/// A cursor for lists ordered by more than the id: `prefix` names the
+/// order (so a cursor of one list is refused by another), `parts` are the
+/// sort key of the last row seen, none of which may contain `|`.
+pub fn encode_key_cursor(prefix: &str, parts: &[&str]) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{prefix}|{}", parts.join("|")))
+}
+
+/// The parts of a cursor [`encode_key_cursor`] made with this `prefix`, or
+/// a 422 on the `cursor` field.
+pub fn decode_key_cursor(cursor: &str, prefix: &str, parts: usize) -> AppResult<Vec<String>> {
+    let bad = || AppError::field("cursor", "is not a cursor this API returned");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let mut fields = text.split('|');
+    if fields.next() != Some(prefix) {
+        return Err(bad());
+    }
+    let rest: Vec<String> = fields.map(str::to_string).collect();
+    if rest.len() == parts {
+        Ok(rest)
+    } else {
+        Err(bad())
+    }
+}
+
 /// Turns `limit + 1` fetched rows into a page and its cursor.
 pub fn page_of<M, T>(
-    mut rows: Vec<M>,
+    rows: Vec<M>,
     params: PageParams,
     id_of: impl Fn(&M) -> i64,
     convert: impl FnMut(M) -> T,
 ) -> Page<T> {
-    let has_more = rows.len() as u64 > params.limit;
-    rows.truncate(params.limit as usize);
+    page_by(rows, params.limit, |m| encode_cursor(id_of(m)), convert)
+}
+
+/// Turns `limit + 1` fetched rows, in page order, into a page whose cursor
+/// is `cursor_of` the last row shown.
+pub fn page_by<M, T>(
+    mut rows: Vec<M>,
+    limit: u64,
+    cursor_of: impl Fn(&M) -> String,
+    convert: impl FnMut(M) -> T,
+) -> Page<T> {
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
     let next_cursor = if has_more {
-        rows.last().map(|m| encode_cursor(id_of(m)))
+        rows.last().map(cursor_of)
     } else {
         None
     };
@@ -114,5 +150,18 @@ mod tests {
         assert_eq!(page.next_cursor, Some(encode_cursor(8)));
         let page = page_of(vec![9, 8], params, |n| *n, |n| n);
         assert_eq!(page.next_cursor, None);
+    }
+
+    #[test]
+    fn key_cursors_round_trip_and_belong_to_one_order() {
+        let c = encode_key_cursor("u", &["1", "2026-12-02T01:00:00Z", "p2", "7"]);
+        assert_eq!(
+            decode_key_cursor(&c, "u", 4).unwrap(),
+            vec!["1", "2026-12-02T01:00:00Z", "p2", "7"]
+        );
+        assert!(decode_key_cursor(&c, "v", 4).is_err());
+        assert!(decode_key_cursor(&c, "u", 3).is_err());
+        assert!(decode_key_cursor(&encode_cursor(7), "u", 4).is_err());
+        assert!(decode_key_cursor("%%", "u", 4).is_err());
     }
 }

@@ -17,6 +17,7 @@ mod kb;
 mod notifications;
 mod onboarding;
 mod ops;
+mod queue;
 mod reminder_crashes;
 mod reminders;
 mod reports;

@@ -1,7 +1,8 @@
 //! Finding tickets: the staff queue, and what a portal user may see.
 
 use super::*;
-use sea_orm::Condition;
+use crate::domain::pagination::{decode_key_cursor, encode_key_cursor, page_by};
+use sea_orm::sea_query::{Alias, Order};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct TicketFilter {
@@ -25,6 +26,87 @@ pub struct TicketFilter {
 /// The longest "breaching soon" window: a week.
 pub const MAX_DUE_WITHIN_MINUTES: i64 = 7 * 24 * 60;
 
+/// A ticket's place in the staff queue, most urgent first: open tickets
+/// that missed a target, then running ones (new, open) by their next SLA
+/// deadline, then those waiting on the customer, an approval or a blocker,
+/// then resolved and closed ones; ties by priority, then id. The database holds
+/// the same order in the generated columns `urgency_bucket` and
+/// `urgency_due` (migration `m20261202_000001_ticket_urgency`), indexed per
+/// filter; this computes it from a row, to order a fetched page and to
+/// write its cursor.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Urgency {
+    bucket: i32,
+    due: DateTime<Utc>,
+    priority: String,
+    id: i64,
+}
+
+/// The cursor prefix of the urgency order.
+const URGENCY_CURSOR: &str = "u";
+
+impl Urgency {
+    pub fn of(t: &tickets::Model) -> Self {
+        let is = |statuses: &[TicketStatus]| statuses.iter().any(|s| t.status == s.as_str());
+        let breached = t.first_response_breached_at.is_some() || t.resolution_breached_at.is_some();
+        let bucket = if is(&[TicketStatus::Resolved, TicketStatus::Closed]) {
+            if breached {
+                3
+            } else {
+                4
+            }
+        } else if breached {
+            0
+        } else if is(&[TicketStatus::New, TicketStatus::Open]) {
+            1
+        } else {
+            2
+        };
+        let due = if t.first_responded_at.is_none() {
+            t.first_response_due_at
+        } else {
+            t.resolution_due_at
+        };
+        Urgency {
+            bucket,
+            due,
+            priority: t.priority.clone(),
+            id: t.id,
+        }
+    }
+
+    fn cursor(&self) -> String {
+        let nanos = self.due.timestamp_nanos_opt().unwrap_or(i64::MAX);
+        encode_key_cursor(
+            URGENCY_CURSOR,
+            &[
+                &self.bucket.to_string(),
+                &nanos.to_string(),
+                &self.priority,
+                &self.id.to_string(),
+            ],
+        )
+    }
+
+    fn parse(cursor: &str) -> AppResult<Self> {
+        let bad = || AppError::field("cursor", "is not a cursor this API returned");
+        let parts = decode_key_cursor(cursor, URGENCY_CURSOR, 4)?;
+        let bucket: i32 = parts[0].parse().map_err(|_| bad())?;
+        let nanos: i64 = parts[1].parse().map_err(|_| bad())?;
+        let priority: TicketPriority = parts[2].parse().map_err(|_| bad())?;
+        let id: i64 = parts[3].parse().map_err(|_| bad())?;
+        if !(0..=4).contains(&bucket) {
+            return Err(bad());
+        }
+        Ok(Urgency {
+            bucket,
+            due: DateTime::from_timestamp_nanos(nanos),
+            priority: priority.as_str().to_string(),
+            id,
+        })
+    }
+}
+
 pub async fn list(
     db: &Db,
     actor: &StaffActor,
@@ -32,7 +114,17 @@ pub async fn list(
     page: PageQuery,
     now: DateTime<Utc>,
 ) -> AppResult<Page<Ticket>> {
-    let params = page.params()?;
+    // The cursor is an urgency key, so only the limit is read the usual way.
+    let limit = PageQuery {
+        limit: page.limit,
+        cursor: None,
+    }
+    .params()?
+    .limit;
+    let after = match page.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(cursor) => Some(Urgency::parse(cursor)?),
+        None => None,
+    };
     if let Some(minutes) = filter.due_within {
         if !(1..=MAX_DUE_WITHIN_MINUTES).contains(&minutes) {
             return Err(AppError::field(
@@ -41,10 +133,14 @@ pub async fn list(
             ));
         }
     }
+    let bucket = || Expr::col(Alias::new("urgency_bucket"));
     let mut query = tickets::Entity::find()
         .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
-        .order_by_desc(tickets::Column::Id)
-        .limit(params.limit + 1);
+        .order_by(bucket(), Order::Asc)
+        .order_by(Expr::col(Alias::new("urgency_due")), Order::Asc)
+        .order_by_asc(tickets::Column::Priority)
+        .order_by_asc(tickets::Column::Id)
+        .limit(limit + 1);
     if let Some(s) = filter.status {
         query = query.filter(tickets::Column::Status.eq(s.as_str()));
     }
@@ -63,35 +159,41 @@ pub async fn list(
     if let Some(a) = filter.account_id {
         query = query.filter(tickets::Column::AccountId.eq(a));
     }
-    let missed = Condition::any()
-        .add(tickets::Column::FirstResponseBreachedAt.is_not_null())
-        .add(tickets::Column::ResolutionBreachedAt.is_not_null());
+    // Buckets 0 and 3 hold the tickets that missed a target (open, done).
     match filter.breached {
-        Some(true) => query = query.filter(missed.clone()),
-        Some(false) => query = query.filter(missed.clone().not()),
+        Some(true) => query = query.filter(bucket().is_in([0, 3])),
+        Some(false) => query = query.filter(bucket().is_in([1, 2, 4])),
         None => {}
     }
     if let Some(minutes) = filter.due_within {
+        // Running, not yet breached, next target within reach.
         let horizon = now + chrono::Duration::minutes(minutes);
-        let running = [TicketStatus::New.as_str(), TicketStatus::Open.as_str()];
-        let next_target_soon = Condition::any()
-            .add(
-                Condition::all()
-                    .add(tickets::Column::FirstRespondedAt.is_null())
-                    .add(tickets::Column::FirstResponseDueAt.lte(horizon)),
-            )
-            .add(tickets::Column::ResolutionDueAt.lte(horizon));
         query = query
-            .filter(tickets::Column::Status.is_in(running))
-            .filter(missed.not())
-            .filter(next_target_soon);
+            .filter(bucket().eq(1))
+            .filter(Expr::col(Alias::new("urgency_due")).lte(horizon));
     }
-    if let Some(before) = params.before_id {
-        query = query.filter(tickets::Column::Id.lt(before));
+    if let Some(after) = after {
+        let key = Expr::tuple([
+            bucket().into(),
+            Expr::col(Alias::new("urgency_due")).into(),
+            Expr::col(tickets::Column::Priority).into(),
+            Expr::col(tickets::Column::Id).into(),
+        ]);
+        query = query.filter(key.gt(Expr::tuple([
+            Expr::val(after.bucket).into(),
+            Expr::val(after.due).into(),
+            Expr::val(after.priority).into(),
+            Expr::val(after.id).into(),
+        ])));
     }
     let mut rows = crate::db::fetch_all_in_one_row(&db.read, query).await?;
-    rows.sort_unstable_by_key(|t| std::cmp::Reverse(t.id));
-    Ok(page_of(rows, params, |t| t.id, |t| to_api(&t)))
+    rows.sort_unstable_by_key(Urgency::of);
+    Ok(page_by(
+        rows,
+        limit,
+        |t| Urgency::of(t).cursor(),
+        |t| to_api(&t),
+    ))
 }
 
 pub(crate) async fn find<C: ConnectionTrait>(
