@@ -3,7 +3,8 @@
 
 use anyhow::{ensure, Context};
 use e2e::steps::{
-    click_el, click_id, log_in, log_out, select_value, set_input, wait_for_attr, wait_for_text_in,
+    click_el, click_id, log_in, log_out, select_value, set_input, signed_in, wait_for_attr,
+    wait_for_text_in,
 };
 use e2e::{scenario, Harness, PASSWORD};
 use fantoccini::Locator;
@@ -15,7 +16,10 @@ async fn sign_up(h: &Harness, email: &str) -> anyhow::Result<()> {
     h.fill("signup-email", email).await?;
     h.fill("signup-password", PASSWORD).await?;
     h.click("signup-submit").await?;
-    h.wait_for_path("/accounts").await?;
+    // A new workspace's admin lands on the dashboard.
+    let landed = signed_in(h).await?;
+    ensure!(landed == "/dashboard", "the admin landed on {landed}");
+    h.goto("/accounts").await?;
     Ok(())
 }
 
@@ -108,7 +112,7 @@ async fn a_csm_signs_up_creates_finds_and_edits_an_account_switches_language_and
             .await
             .context("signed-out users are sent to login")?;
         log_in(h, "zhou@huanan.cn", PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         Ok(())
     })
     .await;
@@ -199,7 +203,7 @@ async fn a_customer_raises_a_ticket_with_a_kb_suggestion_staff_answer_and_the_cu
 
         // Staff publish a public article for the sales module.
         log_in(h, server::seed::DEMO_ADMIN, password).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         h.goto("/kb/new").await?;
         h.fill("kb-title", "销售订单审核后如何修改").await?;
         select_value(h, "kb-module", "sales").await?;
@@ -259,7 +263,7 @@ async fn a_customer_raises_a_ticket_with_a_kb_suggestion_staff_answer_and_the_cu
         // Staff find it in the queue, reply publicly, add an internal note
         // and resolve it.
         log_in(h, server::seed::DEMO_ADMIN, password).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         h.goto("/tickets").await?;
         let row = h
             .css(&format!(
@@ -349,7 +353,8 @@ async fn a_csm_runs_onboarding_registers_a_licence_and_records_a_training() {
     scenario("onboarding_journey", async |h| {
         server::seed::demo(&h.state.db).await?;
         log_in(h, server::seed::DEMO_ADMIN, server::seed::DEMO_PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
+        h.goto("/accounts").await?;
         h.fill("accounts-search", "华强").await?;
         h.testid("account-row").await?;
         h.click("account-link").await?;
@@ -455,7 +460,8 @@ async fn a_contract_value_change_needs_a_second_person_and_its_renewal_moves_thr
         server::seed::demo(&h.state.db).await?;
         let password = server::seed::DEMO_PASSWORD;
         log_in(h, server::seed::DEMO_ADMIN, password).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
+        h.goto("/accounts").await?;
         h.fill("accounts-search", "华强").await?;
         h.testid("account-row").await?;
         h.click("account-link").await?;
@@ -514,7 +520,7 @@ async fn a_contract_value_change_needs_a_second_person_and_its_renewal_moves_thr
 
         // A manager approves; the value changes.
         log_in(h, "manager@demo.steward.local", password).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         h.goto("/approvals").await?;
         let row = h.testid("approval-row").await?;
         ensure!(

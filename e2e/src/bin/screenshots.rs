@@ -27,7 +27,8 @@ async fn main() -> anyhow::Result<()> {
     h.fill("login-password", server::seed::DEMO_PASSWORD)
         .await?;
     h.click("login-submit").await?;
-    h.wait_for_path("/accounts").await?;
+    e2e::steps::signed_in(&h).await?;
+    h.goto("/accounts").await?;
     h.testid("account-row").await?;
     println!("{:?}", h.screenshot("accounts").await?);
     h.click("account-link").await?;

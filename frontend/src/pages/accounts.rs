@@ -40,7 +40,11 @@ impl Directory {
             let mut owners: Vec<User> = Vec::new();
             let users = self.users.ok().unwrap_or_default();
             // By name; an insertion sort is plenty for a team and tiny in WASM.
-            for user in users.into_iter().filter(|u| u.role.is_staff() && u.active) {
+            // Invited users who have not joined cannot be given work yet.
+            for user in users
+                .into_iter()
+                .filter(|u| u.role.is_staff() && u.active && !u.invited)
+            {
                 let at = owners
                     .iter()
                     .position(|o| o.name > user.name)

@@ -142,7 +142,7 @@ pub fn KbListPage() -> impl IntoView {
                 .into_any(),
                 Phase::Empty => view! {
                     <div class="state" data-testid="kb-no-match">
-                        <p>{i.tr(Key::NothingMatches)}</p>
+                        <p>{i.tr(Key::KbNoMatch)}</p>
                         <button type="button" class="btn" data-testid="clear-filters" on:click=move |_| clear_filters()>
                             {i.tr(Key::ClearFilters)}
                         </button>
