@@ -40,9 +40,12 @@ async fn a_csm_signs_up_creates_finds_and_edits_an_account_switches_language_and
             .testid("error-code")
             .await
             .context("inline error under the code")?;
+        let said = error.text().await?;
+        ensure!(!said.is_empty(), "the code error has a message");
+        // The rule in words ("digits only"), never the raw regex.
         ensure!(
-            !error.text().await?.is_empty(),
-            "the code error has a message"
+            !said.contains("^[0-9]") && said.to_lowercase().contains("digits"),
+            "the coding rule is told in words: {said:?}"
         );
         h.fill("account-code", "100101").await?;
         h.click("account-submit").await?;
@@ -361,7 +364,8 @@ async fn a_csm_runs_onboarding_registers_a_licence_and_records_a_training() {
         let path = h.wait_for_path("/accounts/").await?;
         let account_id = path.trim_start_matches("/accounts/").to_string();
 
-        // Start onboarding from the built-in template.
+        // Start onboarding from the built-in template (the onboarding tab).
+        click_id(h, "tab-onboarding").await?;
         click_id(h, "start-onboarding").await?;
         h.testid("onboarding-board")
             .await
@@ -467,7 +471,8 @@ async fn a_contract_value_change_needs_a_second_person_and_its_renewal_moves_thr
         h.click("account-link").await?;
         h.wait_for_path("/accounts/").await?;
 
-        // A contract that ends within the renewal horizon.
+        // A contract that ends within the renewal horizon (the contracts tab).
+        click_id(h, "tab-contracts").await?;
         click_id(h, "contract-add").await?;
         set_input(h, "contract-start", "2026-02-01").await?;
         set_input(h, "contract-end", "2027-01-31").await?;
@@ -516,6 +521,21 @@ async fn a_contract_value_change_needs_a_second_person_and_its_renewal_moves_thr
         h.css("[data-testid=\"renewal-card\"][data-stage=\"in_negotiation\"]")
             .await
             .context("the renewal moved to negotiation")?;
+        // The maker's inbox: no approve/reject on their own request, but a
+        // withdraw button.
+        h.goto("/approvals").await?;
+        let own = h.testid("approval-row").await?;
+        own.find(Locator::Css("[data-testid=\"withdraw\"]"))
+            .await
+            .context("the maker may withdraw")?;
+        ensure!(
+            own.find(Locator::Css(
+                "[data-testid=\"approve\"], [data-testid=\"reject\"]"
+            ))
+            .await
+            .is_err(),
+            "no decision buttons on your own request"
+        );
         log_out(h).await?;
 
         // A manager approves; the value changes.
@@ -537,6 +557,7 @@ async fn a_contract_value_change_needs_a_second_person_and_its_renewal_moves_thr
         h.fill("accounts-search", "华强").await?;
         h.testid("account-row").await?;
         h.click("account-link").await?;
+        click_id(h, "tab-contracts").await?;
         wait_for_attr(
             h,
             "[data-testid=\"contract-annual-value\"]",

@@ -873,6 +873,7 @@ pub fn text(key: Key) -> &'static str {
         Key::AcTabTimeline => "Timeline",
         Key::AcNoTickets => "This account has no tickets yet.",
         Key::AcOpenInQueue => "Open in the ticket queue",
+        Key::PoJoinOnline => "Join online",
         // end ux (issue 11)
     }
 }

@@ -885,5 +885,6 @@ keys! {
     AcTabTimeline,
     AcNoTickets,
     AcOpenInQueue,
+    PoJoinOnline,
     // end ux (issue 11)
 }

@@ -873,6 +873,7 @@ pub fn text(key: Key) -> &'static str {
         Key::AcTabTimeline => "时间线",
         Key::AcNoTickets => "该客户还没有工单。",
         Key::AcOpenInQueue => "在工单队列中查看",
+        Key::PoJoinOnline => "进入线上培训",
         // end ux (issue 11)
     }
 }
