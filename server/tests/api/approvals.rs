@@ -109,11 +109,12 @@ async fn a_manager_withdraws_their_own_health_override() {
     let admin = app.signup("W", "wd-h@x.cn").await;
     let manager = app.staff(&admin, "manager", "wd-hm@x.cn").await;
     let account = app.create_account(&admin.token, "健康客户", "7").await;
+    let until = (chrono::Utc::now().date_naive() + chrono::Duration::days(20)).to_string();
     let response = app
         .post(
             &format!("/api/v1/accounts/{}/health/override", account["id"]),
             &manager.token,
-            json!({"score": 30, "reason": "客户即将被收购", "expires_on": "2099-06-11"}),
+            json!({"score": 30, "reason": "客户即将被收购", "expires_on": until}),
         )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
