@@ -250,7 +250,7 @@ pub fn describe_zh(pattern: &str) -> String {
 /// The rule in English words, e.g. `^[0-9]+$` → "digits only".
 pub fn describe_en(pattern: &str) -> String {
     let Some(parts) = parse(pattern.trim()) else {
-        return format!("must match the pattern {}", pattern.trim());
+        return format!("Must match the pattern {}", pattern.trim());
     };
     let alone = parts.len() == 1;
     let words: Vec<String> = parts
