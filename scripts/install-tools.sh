@@ -3,7 +3,7 @@
 # cargo: the wasm32 target, the wasm-bindgen CLI matching Cargo.lock,
 # wasm-split-cli (cuts the web app into lazily loaded chunks),
 # wasm-opt (binaryen from npm; Debian's is too old), Chromium and
-# ChromeDriver for the browser tests, and wrk for the benchmark.
+# ChromeDriver and axe-core for the browser tests, and wrk for the benchmark.
 #   scripts/install-tools.sh          everything
 #   scripts/install-tools.sh build    only what building the app needs
 set -euo pipefail
@@ -40,6 +40,15 @@ if ! command -v zopfli >/dev/null; then
 fi
 
 [ "$WHAT" = build ] && exit 0
+
+# axe-core: the browser tests inject axe.min.js and expect no WCAG violations.
+AXE_VERSION="4.10.3"
+if [ ! -f "$TOOLS/node_modules/axe-core/axe.min.js" ] \
+  || ! grep -q "\"version\": \"$AXE_VERSION\"" "$TOOLS/node_modules/axe-core/package.json"; then
+  mkdir -p "$TOOLS"
+  echo "installing axe-core $AXE_VERSION"
+  npm i --prefix "$TOOLS" --no-audit --no-fund "axe-core@$AXE_VERSION" >/dev/null
+fi
 
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)

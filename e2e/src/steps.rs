@@ -91,3 +91,13 @@ pub async fn wait_for_attr(
     }
     anyhow::bail!("{selector} never had {attr}={want:?}; last {last:?}")
 }
+
+/// Waits until sign-in has left the sign-in pages for the role's landing
+/// page (engineers: their tickets, CSMs: their accounts, managers and
+/// admins: the dashboard, customers: the portal).
+pub async fn signed_in(h: &Harness) -> anyhow::Result<String> {
+    h.wait_for_path_where("the landing page", |path| {
+        !matches!(path, "/" | "/login" | "/signup" | "/accept-invite")
+    })
+    .await
+}

@@ -3,7 +3,8 @@
 
 use anyhow::{ensure, Context};
 use e2e::steps::{
-    click_el, click_id, log_in, log_out, select_value, set_input, wait_for_attr, wait_for_text_in,
+    click_el, click_id, log_in, log_out, select_value, set_input, signed_in, wait_for_attr,
+    wait_for_text_in,
 };
 use e2e::{scenario, Harness, PASSWORD};
 use fantoccini::Locator;
@@ -15,7 +16,10 @@ async fn sign_up(h: &Harness, email: &str) -> anyhow::Result<()> {
     h.fill("signup-email", email).await?;
     h.fill("signup-password", PASSWORD).await?;
     h.click("signup-submit").await?;
-    h.wait_for_path("/accounts").await?;
+    // A new workspace's admin lands on the dashboard.
+    let landed = signed_in(h).await?;
+    ensure!(landed == "/dashboard", "the admin landed on {landed}");
+    h.goto("/accounts").await?;
     Ok(())
 }
 
@@ -36,9 +40,12 @@ async fn a_csm_signs_up_creates_finds_and_edits_an_account_switches_language_and
             .testid("error-code")
             .await
             .context("inline error under the code")?;
+        let said = error.text().await?;
+        ensure!(!said.is_empty(), "the code error has a message");
+        // The rule in words ("digits only"), never the raw regex.
         ensure!(
-            !error.text().await?.is_empty(),
-            "the code error has a message"
+            !said.contains("^[0-9]") && said.to_lowercase().contains("digits"),
+            "the coding rule is told in words: {said:?}"
         );
         h.fill("account-code", "100101").await?;
         h.click("account-submit").await?;
@@ -108,7 +115,7 @@ async fn a_csm_signs_up_creates_finds_and_edits_an_account_switches_language_and
             .await
             .context("signed-out users are sent to login")?;
         log_in(h, "zhou@huanan.cn", PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         Ok(())
     })
     .await;
@@ -199,7 +206,7 @@ async fn a_customer_raises_a_ticket_with_a_kb_suggestion_staff_answer_and_the_cu
 
         // Staff publish a public article for the sales module.
         log_in(h, server::seed::DEMO_ADMIN, password).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         h.goto("/kb/new").await?;
         h.fill("kb-title", "销售订单审核后如何修改").await?;
         select_value(h, "kb-module", "sales").await?;
@@ -259,7 +266,7 @@ async fn a_customer_raises_a_ticket_with_a_kb_suggestion_staff_answer_and_the_cu
         // Staff find it in the queue, reply publicly, add an internal note
         // and resolve it.
         log_in(h, server::seed::DEMO_ADMIN, password).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         h.goto("/tickets").await?;
         let row = h
             .css(&format!(
@@ -349,14 +356,16 @@ async fn a_csm_runs_onboarding_registers_a_licence_and_records_a_training() {
     scenario("onboarding_journey", async |h| {
         server::seed::demo(&h.state.db).await?;
         log_in(h, server::seed::DEMO_ADMIN, server::seed::DEMO_PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
+        h.goto("/accounts").await?;
         h.fill("accounts-search", "华强").await?;
         h.testid("account-row").await?;
         h.click("account-link").await?;
         let path = h.wait_for_path("/accounts/").await?;
         let account_id = path.trim_start_matches("/accounts/").to_string();
 
-        // Start onboarding from the built-in template.
+        // Start onboarding from the built-in template (the onboarding tab).
+        click_id(h, "tab-onboarding").await?;
         click_id(h, "start-onboarding").await?;
         h.testid("onboarding-board")
             .await
@@ -455,13 +464,15 @@ async fn a_contract_value_change_needs_a_second_person_and_its_renewal_moves_thr
         server::seed::demo(&h.state.db).await?;
         let password = server::seed::DEMO_PASSWORD;
         log_in(h, server::seed::DEMO_ADMIN, password).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
+        h.goto("/accounts").await?;
         h.fill("accounts-search", "华强").await?;
         h.testid("account-row").await?;
         h.click("account-link").await?;
         h.wait_for_path("/accounts/").await?;
 
-        // A contract that ends within the renewal horizon.
+        // A contract that ends within the renewal horizon (the contracts tab).
+        click_id(h, "tab-contracts").await?;
         click_id(h, "contract-add").await?;
         set_input(h, "contract-start", "2026-02-01").await?;
         set_input(h, "contract-end", "2027-01-31").await?;
@@ -510,11 +521,26 @@ async fn a_contract_value_change_needs_a_second_person_and_its_renewal_moves_thr
         h.css("[data-testid=\"renewal-card\"][data-stage=\"in_negotiation\"]")
             .await
             .context("the renewal moved to negotiation")?;
+        // The maker's inbox: no approve/reject on their own request, but a
+        // withdraw button.
+        h.goto("/approvals").await?;
+        let own = h.testid("approval-row").await?;
+        own.find(Locator::Css("[data-testid=\"withdraw\"]"))
+            .await
+            .context("the maker may withdraw")?;
+        ensure!(
+            own.find(Locator::Css(
+                "[data-testid=\"approve\"], [data-testid=\"reject\"]"
+            ))
+            .await
+            .is_err(),
+            "no decision buttons on your own request"
+        );
         log_out(h).await?;
 
         // A manager approves; the value changes.
         log_in(h, "manager@demo.steward.local", password).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         h.goto("/approvals").await?;
         let row = h.testid("approval-row").await?;
         ensure!(
@@ -531,6 +557,7 @@ async fn a_contract_value_change_needs_a_second_person_and_its_renewal_moves_thr
         h.fill("accounts-search", "华强").await?;
         h.testid("account-row").await?;
         h.click("account-link").await?;
+        click_id(h, "tab-contracts").await?;
         wait_for_attr(
             h,
             "[data-testid=\"contract-annual-value\"]",

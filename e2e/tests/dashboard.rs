@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{bail, ensure, Context};
-use e2e::steps::{click_id, log_in, log_out, wait_for_attr, wait_for_text_in};
+use e2e::steps::{click_id, log_in, log_out, signed_in, wait_for_attr, wait_for_text_in};
 use e2e::{scenario, Harness};
 use fantoccini::Locator;
 use serde_json::{json, Value};
@@ -235,7 +235,7 @@ async fn a_manager_reads_the_dashboard_charts_and_downloads_the_reports() {
     scenario("dashboard_and_reports", async |h| {
         let seeded = seed(h).await?;
         log_in(h, MANAGER, DEMO_PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         click_id(h, "nav-dashboard").await?;
         h.wait_for_path("/dashboard").await?;
 
@@ -401,7 +401,7 @@ async fn an_engineer_sees_the_dashboard_without_contract_values() {
         server::seed::demo(&h.state.db).await?;
         // Before any health-scores run the health cards explain themselves.
         log_in(h, ENGINEER, DEMO_PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         h.goto("/dashboard").await?;
         h.testid("health-not-scored").await?;
         h.testid("renewals-chart-forbidden").await?;
@@ -424,7 +424,7 @@ async fn an_engineer_sees_the_dashboard_without_contract_values() {
         log_out(h).await?;
         // The admin sees every KPI row.
         log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         h.goto("/reports").await?;
         h.testid("kpi-table").await?;
         let rows = h

@@ -3,7 +3,7 @@
 //! for an account the first page does not show.
 
 use anyhow::{ensure, Context};
-use e2e::steps::{log_in, select_value};
+use e2e::steps::{log_in, select_value, signed_in};
 use e2e::{scenario, Harness};
 use server::seed::{self, BenchSize};
 
@@ -51,7 +51,7 @@ async fn a_ticket_can_be_raised_for_an_account_beyond_the_pickers_first_page() {
         )
         .await?;
         log_in(h, seed::BENCH_ADMIN, seed::BENCH_PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         h.goto("/tickets/new").await?;
         let first_page = wait_for_options(h, "ticket-account", |v| v.len() >= 200).await?;
         ensure!(

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{bail, ensure, Context};
-use e2e::steps::{click_id, log_in, log_out, set_input, wait_for_text_in};
+use e2e::steps::{click_id, log_in, log_out, set_input, signed_in, wait_for_text_in};
 use e2e::{scenario, Harness};
 use fantoccini::Locator;
 use server::seed::{DEMO_ADMIN, DEMO_PASSWORD};
@@ -144,7 +144,7 @@ async fn an_nps_campaign_is_answered_once_through_its_link_and_feeds_the_account
     scenario("nps_campaign", async |h| {
         server::seed::demo(&h.state.db).await?;
         log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
 
         h.click("nav-surveys").await?;
         h.testid("surveys-empty").await.context("no campaign yet")?;
@@ -214,7 +214,7 @@ async fn an_nps_campaign_is_answered_once_through_its_link_and_feeds_the_account
 
         // Back as staff: the campaign counts the answer.
         log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         h.click("nav-surveys").await?;
         wait_for_text_in(h, "survey-row-nps", "+100").await?;
         h.click("survey-link").await?;
@@ -243,7 +243,7 @@ async fn an_api_key_is_shown_once_works_and_stops_working_when_revoked() {
     scenario("api_keys", async |h| {
         server::seed::demo(&h.state.db).await?;
         log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         h.click("nav-settings").await?;
         h.click("settings-api-keys-link").await?;
         h.wait_for_path("/settings/api-keys").await?;
@@ -301,7 +301,7 @@ async fn the_health_model_is_edited_and_an_override_is_approved_by_another_manag
     scenario("health_model_override", async |h| {
         server::seed::demo(&h.state.db).await?;
         log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         h.click("nav-settings").await?;
         h.click("settings-health-link").await?;
         h.wait_for_path("/settings/health").await?;
@@ -331,7 +331,8 @@ async fn the_health_model_is_edited_and_an_override_is_approved_by_another_manag
         // A CSM asks to override an account's score …
         log_out(h).await?;
         log_in(h, "csm1@demo.steward.local", DEMO_PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
+        h.goto("/accounts").await?;
         h.click("account-link").await?;
         h.wait_for_path("/accounts/").await?;
         let account_path = h.browser.current_url().await?.path().to_string();
@@ -351,7 +352,7 @@ async fn the_health_model_is_edited_and_an_override_is_approved_by_another_manag
         // … and a manager approves it in the inbox, which shows what it asks.
         log_out(h).await?;
         log_in(h, "manager@demo.steward.local", DEMO_PASSWORD).await?;
-        h.wait_for_path("/accounts").await?;
+        signed_in(h).await?;
         h.click("nav-approvals").await?;
         let row = h
             .css("[data-testid=\"approval-row\"][data-kind=\"health_override\"]")

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::announce::RouteAnnouncer;
 use crate::components::guard::{Audience, Guard};
 use crate::components::lazy::lazy_view;
 use crate::components::shell::StaffShell;
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
             Some(_) => view! { <NotFoundPage /> }.into_any(),
         }}
         <ToastRegion />
+        <RouteAnnouncer />
     }
 }
 

@@ -11,6 +11,7 @@ string_enum!(
         Pending => "pending",
         Approved => "approved",
         Rejected => "rejected",
+        Withdrawn => "withdrawn",
     }
 );
 

@@ -314,6 +314,49 @@ pub struct SlaPolicy {
     pub resolution_minutes: i32,
 }
 
+/// The longest SLA target, in business minutes (a year of minutes).
+pub const MAX_SLA_MINUTES: i32 = 525_600;
+
+/// Why a pair of SLA targets is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaTargetError {
+    /// Not between 1 and [`MAX_SLA_MINUTES`].
+    OutOfRange,
+    /// The first response would be due after the resolution.
+    FirstAfterResolution,
+}
+
+impl SlaTargetError {
+    pub fn message_en(self) -> String {
+        match self {
+            SlaTargetError::OutOfRange => {
+                format!("targets must be between 1 and {MAX_SLA_MINUTES} minutes")
+            }
+            SlaTargetError::FirstAfterResolution => {
+                "first response must not be later than resolution".into()
+            }
+        }
+    }
+}
+
+/// One level × priority's targets: both within range, and the first
+/// response no later than the resolution (a first-response target longer
+/// than the resolution target is a typo, never a policy). The server's
+/// `PUT /sla-policies` and the SPA's grid both apply it.
+pub fn check_sla_targets(
+    first_response_minutes: i32,
+    resolution_minutes: i32,
+) -> Result<(), SlaTargetError> {
+    let range = 1..=MAX_SLA_MINUTES;
+    if !range.contains(&first_response_minutes) || !range.contains(&resolution_minutes) {
+        return Err(SlaTargetError::OutOfRange);
+    }
+    if first_response_minutes > resolution_minutes {
+        return Err(SlaTargetError::FirstAfterResolution);
+    }
+    Ok(())
+}
+
 /// `GET/PUT /api/v1/sla-policies`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -394,6 +437,27 @@ mod tests {
             assert!(targets
                 .iter()
                 .all(|p| p.first_response_minutes < p.resolution_minutes));
+        }
+    }
+
+    #[test]
+    fn first_response_may_not_outlast_resolution() {
+        assert_eq!(check_sla_targets(30, 240), Ok(()));
+        assert_eq!(check_sla_targets(240, 240), Ok(()));
+        assert_eq!(
+            check_sla_targets(480, 240),
+            Err(SlaTargetError::FirstAfterResolution)
+        );
+        assert_eq!(check_sla_targets(0, 240), Err(SlaTargetError::OutOfRange));
+        assert_eq!(
+            check_sla_targets(30, MAX_SLA_MINUTES + 1),
+            Err(SlaTargetError::OutOfRange)
+        );
+        for p in default_sla_policies().policies {
+            assert_eq!(
+                check_sla_targets(p.first_response_minutes, p.resolution_minutes),
+                Ok(())
+            );
         }
     }
 }

@@ -18,14 +18,25 @@ pub const MAX_PATTERN_LEN: usize = 200;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invalid {
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     Email,
     PasswordTooShort,
     PasswordTooLong,
     PasswordCommon,
-    CodeRule { pattern: String },
+    CodeRule {
+        pattern: String,
+    },
     BadPattern,
     Phone,
+    /// Not a whole number (digits, optionally grouped with commas).
+    NotWholeNumber,
+    /// A number outside `min..=max`.
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
 }
 
 impl Invalid {
@@ -46,6 +57,8 @@ impl Invalid {
             }
             Invalid::BadPattern => "is not a valid regular expression".into(),
             Invalid::Phone => "may contain only digits, spaces and + - ( )".into(),
+            Invalid::NotWholeNumber => "must be a whole number".into(),
+            Invalid::OutOfRange { min, max } => format!("must be between {min} and {max}"),
         }
     }
 
@@ -57,9 +70,14 @@ impl Invalid {
             Invalid::PasswordTooShort => format!("至少 {MIN_PASSWORD_LEN} 个字符"),
             Invalid::PasswordTooLong => format!("最多 {MAX_PASSWORD_LEN} 个字符"),
             Invalid::PasswordCommon => "这是最常见的密码之一，请换一个".into(),
-            Invalid::CodeRule { pattern } => format!("不符合本工作区的编码原则 {pattern}"),
+            Invalid::CodeRule { pattern } => format!(
+                "不符合本工作区的编码原则：{}",
+                crate::code_rule::describe_zh(pattern)
+            ),
             Invalid::BadPattern => "不是有效的正则表达式".into(),
             Invalid::Phone => "只能包含数字、空格和 + - ( )".into(),
+            Invalid::NotWholeNumber => "请输入整数".into(),
+            Invalid::OutOfRange { min, max } => format!("须在 {min} 到 {max} 之间"),
         }
     }
 }
@@ -72,6 +90,38 @@ pub fn required_text(value: &str, max: usize) -> Check {
         return Err(Invalid::Required);
     }
     optional_text(value, max)
+}
+
+/// A whole number typed in a form (`1,440` reads as 1440): blank is
+/// `Required`, anything else not a number `NotWholeNumber`, a number outside
+/// the bounds `OutOfRange` (never "required" for a value that was typed).
+pub fn whole_number_in(value: &str, min: i64, max: i64) -> Result<i64, Invalid> {
+    let text: String = value
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ',' | '_' | ' ' | '，'))
+        .collect();
+    if text.is_empty() {
+        return Err(Invalid::Required);
+    }
+    let digits = text.strip_prefix('-').unwrap_or(&text);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(Invalid::NotWholeNumber);
+    }
+    match text.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        // Too many digits for i64 is out of range too.
+        _ => Err(Invalid::OutOfRange { min, max }),
+    }
+}
+
+/// A number already parsed (an API field) within `min..=max`.
+pub fn in_range(value: i64, min: i64, max: i64) -> Check {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(Invalid::OutOfRange { min, max })
+    }
 }
 
 pub fn optional_text(value: &str, max: usize) -> Check {

@@ -27,7 +27,8 @@ async fn main() -> anyhow::Result<()> {
     h.fill("login-password", server::seed::DEMO_PASSWORD)
         .await?;
     h.click("login-submit").await?;
-    h.wait_for_path("/accounts").await?;
+    e2e::steps::signed_in(&h).await?;
+    h.goto("/accounts").await?;
     h.testid("account-row").await?;
     println!("{:?}", h.screenshot("accounts").await?);
     h.click("account-link").await?;
@@ -75,6 +76,74 @@ async fn main() -> anyhow::Result<()> {
     h.testid("health-chart").await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     println!("{:?}", h.screenshot("dashboard-phone").await?);
+    // In Chinese: the account page (summary and tabs) and the queue, at
+    // desktop and phone widths.
+    h.browser.set_window_size(1280, 900).await?;
+    h.goto("/accounts").await?;
+    h.testid("account-row").await?;
+    e2e::steps::select_value(&h, "lang-switch", "zh-CN")
+        .await
+        .ok();
+    let account = h
+        .testid("account-link")
+        .await?
+        .attr("href")
+        .await?
+        .unwrap_or_default();
+    for (width, height, suffix) in [(1280, 900, ""), (375, 812, "-phone")] {
+        h.browser.set_window_size(width, height).await?;
+        for (name, path, ready) in [
+            ("account-zh", account.clone(), "account-summary"),
+            (
+                "account-tickets-zh",
+                format!("{account}?tab=tickets"),
+                "account-tickets",
+            ),
+            ("tickets-zh", "/tickets".to_string(), "tickets-heading"),
+            ("renewals-zh", "/renewals".to_string(), "renewals-heading"),
+            (
+                "approvals-zh",
+                "/approvals".to_string(),
+                "approvals-heading",
+            ),
+        ] {
+            h.goto(&path).await?;
+            h.testid(ready).await?;
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            println!("{:?}", h.screenshot(&format!("{name}{suffix}")).await?);
+        }
+    }
+    // The portal, as its customer sees it.
+    h.browser.set_window_size(1280, 900).await?;
+    e2e::steps::log_out(&h).await?;
+    e2e::steps::log_in(&h, "portal@demo.steward.local", server::seed::DEMO_PASSWORD).await?;
+    h.wait_for_path("/portal").await?;
+    for (width, height, suffix) in [(1425, 900, ""), (375, 812, "-phone")] {
+        h.browser.set_window_size(width, height).await?;
+        for (name, path, ready) in [
+            ("portal-home", "/portal", "portal-heading"),
+            (
+                "portal-tickets",
+                "/portal/tickets",
+                "portal-tickets-heading",
+            ),
+        ] {
+            h.goto(path).await?;
+            h.testid(ready).await?;
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            println!("{:?}", h.screenshot(&format!("{name}{suffix}")).await?);
+        }
+        h.goto("/portal/tickets").await?;
+        if let Ok(link) = h.testid("portal-ticket-link").await {
+            link.click().await?;
+            h.testid("attachments").await?;
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            println!(
+                "{:?}",
+                h.screenshot(&format!("portal-ticket{suffix}")).await?
+            );
+        }
+    }
     h.stop().await;
     Ok(())
 }

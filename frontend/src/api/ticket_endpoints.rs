@@ -40,6 +40,12 @@ pub async fn list_tickets(q: &TicketQuery, cursor: Option<&str>) -> Result<Page<
     decode(&call(Method::GET, path, None).await?)
 }
 
+/// One page of `limit` tickets (a summary's count).
+pub async fn list_tickets_sized(q: &TicketQuery, limit: u64) -> Result<Page<Ticket>, ApiErr> {
+    let path = format!("/tickets{}", q.api_query(limit, None));
+    decode(&call(Method::GET, path, None).await?)
+}
+
 pub async fn create_ticket(req: &CreateTicketRequest) -> Result<Ticket, ApiErr> {
     decode(&call(Method::POST, "/tickets".into(), json(req)?).await?)
 }
@@ -125,6 +131,11 @@ pub async fn decide_approval(
     let verb = if approve { "approve" } else { "reject" };
     let body = json(&DecisionRequest { comment })?;
     decode(&call(Method::POST, format!("/approvals/{id}/{verb}"), body).await?)
+}
+
+/// Withdraws your own pending request (its maker only).
+pub async fn withdraw_approval(id: i64) -> Result<Approval, ApiErr> {
+    decode(&call(Method::POST, format!("/approvals/{id}/withdraw"), None).await?)
 }
 
 /// Sends a raw body (a file), renewing the session once on 401 like every

@@ -31,7 +31,9 @@ pub fn FieldError(
     move || {
         errors.with(|e| e.get(field).cloned()).map(|message| {
             view! {
-                <p class="field-error" id=id.clone() data-testid=format!("error-{prefix}{field}")>
+                // An alert: a form submitted from its button leaves focus on
+                // the button, so the errors must be announced.
+                <p class="field-error" role="alert" id=id.clone() data-testid=format!("error-{prefix}{field}")>
                     {move || localize(&message, i.lang())}
                 </p>
             }
@@ -236,17 +238,45 @@ pub fn ErrorBanner(
     #[prop(optional)] hide: Option<ErrorCode>,
 ) -> impl IntoView {
     let i = use_i18n();
-    move || {
-        failure
-            .get()
-            .filter(|e| hide.is_none_or(|h| !e.is(h)))
-            .map(|e| {
-                view! {
-                    <div class="banner banner-error" role="alert" data-testid=testid>
-                        {i.error_of(e)}
-                    </div>
-                }
-            })
+    // A new submit of the banner's form clears the last error first, so an
+    // old banner never stays up beside the next, different error (a field
+    // error found in the browser, or the server's new answer replaces it).
+    let anchor = NodeRef::<leptos::html::Span>::new();
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let Some(form) = anchor.get().and_then(|a| a.closest("form").ok().flatten()) else {
+            return false;
+        };
+        let clear = wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(
+            move |_: wasm_bindgen::JsValue| {
+                failure.try_set(None);
+            },
+        );
+        let _ = form.add_event_listener_with_callback_and_bool(
+            "submit",
+            wasm_bindgen::JsCast::unchecked_ref(clear.as_ref()),
+            true,
+        );
+        // Lives as long as the form; `try_set` is harmless once the page is gone.
+        clear.forget();
+        true
+    });
+    view! {
+        <span hidden node_ref=anchor></span>
+        {move || {
+            failure
+                .get()
+                .filter(|e| hide.is_none_or(|h| !e.is(h)))
+                .map(|e| {
+                    view! {
+                        <div class="banner banner-error" role="alert" data-testid=testid>
+                            {i.error_of(e)}
+                        </div>
+                    }
+                })
+        }}
     }
 }
 

@@ -1,5 +1,6 @@
 //! Building blocks shared by the pages.
 
+pub mod announce;
 pub mod charts;
 pub mod fields;
 pub mod guard;

@@ -3,8 +3,8 @@
 //! and the user menu with sign-out.
 
 use leptos::prelude::*;
-use shared::Role;
 
+use crate::components::announce::SkipLink;
 use crate::i18n::{role_key, use_i18n, Key, Lang};
 use crate::router::{navigate, use_location};
 use crate::session::{use_session, Status};
@@ -114,8 +114,9 @@ pub fn StaffShell(children: Children) -> impl IntoView {
     let session = use_session();
     view! {
         <div class="app">
+            <SkipLink />
             <header class="topbar">
-                <a class="brand" href="/accounts" data-testid="brand">
+                <a class="brand" href="/" data-testid="brand">
                     <span class="brand-mark" aria-hidden="true">"S"</span>
                     {i.tr(Key::ProductName)}
                 </a>
@@ -125,10 +126,8 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     <NavLink href="/accounts" label=Key::NavAccounts testid="nav-accounts" />
                     // staff tickets
                     <NavLink href="/tickets" label=Key::TkNav testid="nav-tickets" />
-                    {move || {
-                        matches!(session.role(), Some(Role::Manager | Role::Admin))
-                            .then(|| view! { <NavLink href="/approvals" label=Key::ApNav testid="nav-approvals" /> })
-                    }}
+                    // Everyone follows their own requests there; managers decide.
+                    <NavLink href="/approvals" label=Key::ApNav testid="nav-approvals" />
                     // portal & kb
                     <NavLink href="/kb" label=Key::KbNav testid="nav-kb" />
                     // onboarding & training
@@ -156,7 +155,7 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     <UserMenu />
                 </div>
             </header>
-            <main class="main" id="main">{children()}</main>
+            <main class="main" id="main" tabindex="-1">{children()}</main>
         </div>
     }
 }
@@ -165,8 +164,10 @@ pub fn StaffShell(children: Children) -> impl IntoView {
 #[component]
 pub fn PortalShell(children: Children) -> impl IntoView {
     let i = use_i18n();
+    let location = use_location();
     view! {
         <div class="app portal">
+            <SkipLink />
             <header class="topbar">
                 <a class="brand" href="/portal" data-testid="brand">
                     <span class="brand-mark" aria-hidden="true">"S"</span>
@@ -174,6 +175,9 @@ pub fn PortalShell(children: Children) -> impl IntoView {
                 </a>
                 // portal & kb
                 <nav class="nav" aria-label=i.tr(Key::MainNav)>
+                    <a href="/portal" data-testid="nav-portal-home" aria-current=move || (location.path.get() == "/portal").then_some("page")>
+                        {i.tr(Key::PtHome)}
+                    </a>
                     <NavLink href="/portal/tickets" label=Key::PtNavTickets testid="nav-portal-tickets" />
                     <NavLink href="/portal/kb" label=Key::PtManual testid="nav-portal-kb" />
                 </nav>
@@ -182,7 +186,7 @@ pub fn PortalShell(children: Children) -> impl IntoView {
                     <UserMenu />
                 </div>
             </header>
-            <main class="main" id="main">{children()}</main>
+            <main class="main" id="main" tabindex="-1">{children()}</main>
         </div>
     }
 }

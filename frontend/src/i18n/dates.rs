@@ -33,6 +33,21 @@ pub fn format_date(at: &DateTime<Utc>, lang: Lang, offset_minutes: i32) -> Strin
     }
 }
 
+/// A calendar day (no time, no zone: contract ends, due dates) in the same
+/// form as [`format_date`]: `5 Mar 2024` / `2024年3月5日`. The one way the
+/// app writes a day, staff pages and portal alike.
+pub fn format_day(day: chrono::NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "{} {} {}",
+            day.day(),
+            MONTHS_EN[day.month0() as usize],
+            day.year()
+        ),
+        Lang::Zh => format!("{}年{}月{}日", day.year(), day.month(), day.day()),
+    }
+}
+
 /// `5 Mar 2024, 14:30` / `2024年3月5日 14:30`.
 pub fn format_datetime(at: &DateTime<Utc>, lang: Lang, offset_minutes: i32) -> String {
     let d = local(at, offset_minutes);
@@ -132,5 +147,12 @@ mod tests {
     fn absurd_offsets_fall_back_to_utc() {
         let at = Utc.with_ymd_and_hms(2024, 3, 4, 23, 30, 0).unwrap();
         assert_eq!(format_datetime(&at, Lang::En, 100_000), "4 Mar 2024, 23:30");
+    }
+
+    #[test]
+    fn a_day_reads_like_a_date() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(format_day(day, Lang::Zh), "2026年12月2日");
+        assert_eq!(format_day(day, Lang::En), "2 Dec 2026");
     }
 }

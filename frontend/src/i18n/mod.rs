@@ -168,6 +168,11 @@ impl I18n {
         self.lang.get()
     }
 
+    /// The current language without tracking it (initial form values).
+    pub fn lang_untracked(self) -> Lang {
+        self.lang.get_untracked()
+    }
+
     pub fn t(self, key: Key) -> &'static str {
         text(self.lang(), key)
     }
@@ -221,6 +226,14 @@ impl I18n {
     /// A date from the API in the user's language and zone, reactively.
     pub fn date_of(self, at: DateTime<Utc>) -> impl Fn() -> String + Copy + Send + Sync + 'static {
         move || dates::date(&at, self.lang())
+    }
+
+    /// A calendar day (`2026-12-02` on the wire), reactively.
+    pub fn day_of(
+        self,
+        day: chrono::NaiveDate,
+    ) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+        move || dates::format_day(day, self.lang())
     }
 
     /// A date and time from the API, reactively.

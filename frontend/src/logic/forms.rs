@@ -23,7 +23,7 @@ pub type Verdict = Result<(), FieldErrors>;
 
 pub fn reason_text(reason: &Invalid, lang: Lang) -> String {
     match lang {
-        Lang::En => reason.message_en(),
+        Lang::En => localize(&reason.message_en(), Lang::En),
         Lang::Zh => reason.message_zh(),
     }
 }
@@ -40,9 +40,18 @@ pub fn reason_from_en(message: &str) -> Option<Invalid> {
         Invalid::PasswordCommon,
         Invalid::BadPattern,
         Invalid::Phone,
+        Invalid::NotWholeNumber,
     ];
     if let Some(reason) = fixed.into_iter().find(|r| r.message_en() == message) {
         return Some(reason);
+    }
+    if let Some((min, max)) = message
+        .strip_prefix("must be between ")
+        .and_then(|rest| rest.split_once(" and "))
+    {
+        if let (Ok(min), Ok(max)) = (min.parse(), max.parse()) {
+            return Some(Invalid::OutOfRange { min, max });
+        }
     }
     if let Some(pattern) = message.strip_prefix(CODE_RULE_PREFIX) {
         return Some(Invalid::CodeRule {
@@ -64,6 +73,13 @@ pub const TAKEN: &str = "is already in use";
 /// One English field message (ours or the server's) in the user's language.
 pub fn localize(message: &str, lang: Lang) -> String {
     if lang == Lang::En {
+        // The coding rule in words, not as the regex the server quotes.
+        if let Some(pattern) = message.strip_prefix(CODE_RULE_PREFIX) {
+            return format!(
+                "does not match the workspace's coding rule: {}",
+                shared::code_rule::describe_en(pattern)
+            );
+        }
         return message.to_string();
     }
     if message == TAKEN {
@@ -168,6 +184,8 @@ mod tests {
             },
             Invalid::BadPattern,
             Invalid::Phone,
+            Invalid::NotWholeNumber,
+            Invalid::OutOfRange { min: 1, max: 1440 },
         ]
     }
 
@@ -197,9 +215,14 @@ mod tests {
         assert_eq!(errs, rules::create_account(&req, DIGITS).unwrap_err());
         assert_eq!(localize(&errs["name"], Lang::Zh), "必填");
         assert_eq!(localize(&errs["name"], Lang::En), "is required");
+        // The rule in words, not the regex.
         assert_eq!(
             localize(&errs["code"], Lang::Zh),
-            "不符合本工作区的编码原则 ^[0-9]+$"
+            "不符合本工作区的编码原则：只能包含数字"
+        );
+        assert_eq!(
+            localize(&errs["code"], Lang::En),
+            "does not match the workspace's coding rule: Digits only"
         );
     }
 

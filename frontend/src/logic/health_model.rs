@@ -8,7 +8,7 @@
 //! `request_override`, `domain::surveys`), so a refusal is explained next to
 //! the field instead of after a round trip; the server stays the authority.
 
-use chrono::{Duration, NaiveDate, NaiveTime};
+use chrono::{Duration, NaiveDate};
 use shared::health::{ComponentWeight, HealthComponent, OverrideRequest, UpdateHealthModel};
 use shared::surveys::{
     CreateSurveyRequest, NpsSummary, SurveyAnswer, MAX_COMMENT_LEN, MAX_QUESTION_LEN,
@@ -16,7 +16,6 @@ use shared::surveys::{
 };
 use shared::validation::MAX_NAME_LEN;
 
-use crate::i18n::dates::format_date;
 use crate::i18n::Lang;
 
 /// An override applies for at most this many days (the server's rule).
@@ -227,7 +226,7 @@ pub fn expiry_bounds(today: NaiveDate) -> (String, String) {
 
 /// A calendar day (an override's end) in the user's language.
 pub fn day_text(day: NaiveDate, lang: Lang) -> String {
-    format_date(&day.and_time(NaiveTime::MIN).and_utc(), lang, 0)
+    crate::i18n::dates::format_day(day, lang)
 }
 
 /// What a `health_override` approval asks for, read from its summary

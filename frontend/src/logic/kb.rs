@@ -7,7 +7,7 @@ use shared::kb::{
 };
 use shared::{ErpModule, FieldErrors};
 
-use super::query::QueryString;
+use super::query::{get_param, QueryString};
 
 /// The filters of `/kb`.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -25,6 +25,28 @@ impl KbFilter {
             && self.module.is_none()
             && self.visibility.is_none()
             && self.status.is_none()
+    }
+
+    /// The filters of a `/kb?q=&module=&visibility=&status=` URL.
+    pub fn from_search(search: &str) -> Self {
+        let param = |key: &str| get_param(search, key).unwrap_or_default();
+        KbFilter {
+            q: param("q"),
+            module: param("module").parse().ok(),
+            visibility: param("visibility").parse().ok(),
+            status: param("status").parse().ok(),
+        }
+    }
+
+    /// The staff list's URL with these filters.
+    pub fn href(&self) -> String {
+        let q = QueryString::new()
+            .push("q", self.q.trim())
+            .push_opt("module", self.module.map(|m| m.as_str()))
+            .push_opt("visibility", self.visibility.map(|v| v.as_str()))
+            .push_opt("status", self.status.map(|s| s.as_str()))
+            .build();
+        format!("/kb{q}")
     }
 
     pub fn query(&self, limit: u64, cursor: Option<&str>) -> String {

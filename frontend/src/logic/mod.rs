@@ -3,6 +3,7 @@
 //! `cargo test -p frontend`.
 
 pub mod account_form;
+pub mod account_summary;
 pub mod forms;
 pub mod nav;
 pub mod paging;

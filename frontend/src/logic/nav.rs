@@ -30,14 +30,22 @@ fn is_portal_path(path: &str) -> bool {
     path == PORTAL_HOME || path.starts_with("/portal/")
 }
 
+/// Where a role starts its day: an engineer on the tickets assigned to them,
+/// a CSM on the accounts they own, managers and admins on the dashboard,
+/// customers in the portal.
+pub fn home_of(role: Role, user_id: i64) -> String {
+    match role {
+        Role::Engineer => format!("/tickets?assignee_id={user_id}"),
+        Role::Csm => format!("/accounts?owner_id={user_id}"),
+        Role::Manager | Role::Admin => "/dashboard".to_string(),
+        Role::Customer | Role::CustomerAdmin => PORTAL_HOME.to_string(),
+    }
+}
+
 /// The page to open after sign-in: `next` when it suits the role, otherwise
-/// the role's home (staff → accounts, portal users → portal).
-pub fn landing(role: Role, next: Option<&str>) -> String {
-    let home = if role.is_portal() {
-        PORTAL_HOME
-    } else {
-        STAFF_HOME
-    };
+/// the role's home ([`home_of`]).
+pub fn landing(role: Role, user_id: i64, next: Option<&str>) -> String {
+    let home = home_of(role, user_id);
     match safe_next(next) {
         Some(target) => {
             let path = path_of(&target);
@@ -45,10 +53,10 @@ pub fn landing(role: Role, next: Option<&str>) -> String {
             if fits {
                 target
             } else {
-                home.to_string()
+                home
             }
         }
-        None => home.to_string(),
+        None => home,
     }
 }
 
@@ -81,17 +89,27 @@ mod tests {
 
     #[test]
     fn staff_and_portal_users_land_on_their_home() {
-        assert_eq!(landing(Role::Csm, None), "/accounts");
-        assert_eq!(landing(Role::Admin, Some("/users")), "/users");
+        assert_eq!(landing(Role::Csm, 4, None), "/accounts?owner_id=4");
+        assert_eq!(landing(Role::Engineer, 9, None), "/tickets?assignee_id=9");
+        assert_eq!(landing(Role::Manager, 2, None), "/dashboard");
+        assert_eq!(landing(Role::Admin, 1, None), "/dashboard");
+        assert_eq!(landing(Role::Admin, 1, Some("/users")), "/users");
         assert_eq!(
-            landing(Role::Csm, Some("/accounts/9?x=1")),
+            landing(Role::Csm, 4, Some("/accounts/9?x=1")),
             "/accounts/9?x=1"
         );
-        assert_eq!(landing(Role::Customer, None), "/portal");
-        assert_eq!(landing(Role::CustomerAdmin, Some("/accounts")), "/portal");
-        assert_eq!(landing(Role::Manager, Some("/portal")), "/accounts");
-        assert_eq!(landing(Role::Manager, Some("/login")), "/accounts");
-        assert_eq!(landing(Role::Customer, Some("/portal")), "/portal");
+        assert_eq!(landing(Role::Customer, 5, None), "/portal");
+        assert_eq!(
+            landing(Role::CustomerAdmin, 5, Some("/accounts")),
+            "/portal"
+        );
+        assert_eq!(landing(Role::Manager, 2, Some("/portal")), "/dashboard");
+        assert_eq!(landing(Role::Manager, 2, Some("/login")), "/dashboard");
+        assert_eq!(
+            landing(Role::Engineer, 9, Some("/")),
+            "/tickets?assignee_id=9"
+        );
+        assert_eq!(landing(Role::Customer, 5, Some("/portal")), "/portal");
     }
 
     #[test]

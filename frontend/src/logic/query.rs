@@ -73,6 +73,27 @@ impl AccountFilter {
         self.q.trim().is_empty() && self.owner_id.is_none() && self.stage.is_none()
     }
 
+    /// The filters of an `/accounts?q=&owner_id=&stage=` URL; malformed
+    /// values are ignored.
+    pub fn from_search(search: &str) -> Self {
+        AccountFilter {
+            q: get_param(search, "q").unwrap_or_default(),
+            owner_id: get_param(search, "owner_id").and_then(|v| v.trim().parse().ok()),
+            stage: get_param(search, "stage").and_then(|v| v.trim().parse().ok()),
+        }
+    }
+
+    /// The list's URL with these filters (kept in the address bar, so a
+    /// reload, a shared link or the back button keeps them).
+    pub fn href(&self) -> String {
+        let q = QueryString::new()
+            .push("q", self.q.trim())
+            .push_opt("owner_id", self.owner_id)
+            .push_opt("stage", self.stage.map(|s| s.as_str()))
+            .build();
+        format!("/accounts{q}")
+    }
+
     pub fn query(&self, limit: u64, cursor: Option<&str>) -> String {
         QueryString::new()
             .push("limit", limit)
@@ -191,5 +212,22 @@ mod tests {
     fn page_query_has_limit_and_optional_cursor() {
         assert_eq!(page_query(200, None), "?limit=200");
         assert_eq!(page_query(50, Some("c1")), "?limit=50&cursor=c1");
+    }
+
+    #[test]
+    fn account_filters_round_trip_through_the_url() {
+        let f = AccountFilter {
+            q: "华强 & co".into(),
+            owner_id: Some(4),
+            stage: Some(LifecycleStage::Renewal),
+        };
+        let href = f.href();
+        let search = &href[href.find('?').unwrap()..];
+        assert_eq!(AccountFilter::from_search(search), f);
+        assert_eq!(AccountFilter::default().href(), "/accounts");
+        assert_eq!(
+            AccountFilter::from_search("?owner_id=x&stage=nope"),
+            AccountFilter::default()
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 use shared::contracts::{RenewalStage, RenewalTotals};
 
+use crate::i18n::{text, Key, Lang};
 use crate::logic::query::{get_param, QueryString};
 
 fn parsed<T: std::str::FromStr>(search: &str, key: &str) -> Option<T> {
@@ -129,6 +130,65 @@ pub fn reason_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The churn reasons the product names (codes on the wire), with their text.
+pub const CHURN_REASONS: [(&str, Key); 7] = [
+    ("price", Key::RnReasonPrice),
+    ("budget", Key::RnReasonBudget),
+    ("competitor", Key::RnReasonCompetitor),
+    ("product_fit", Key::RnReasonProductFit),
+    ("poor_adoption", Key::RnReasonPoorAdoption),
+    ("business_closed", Key::RnReasonBusinessClosed),
+    ("other", Key::RnReasonOther),
+];
+
+/// A churn reason as the reader says it: a known code in their language, a
+/// workspace's own reason as typed.
+pub fn churn_reason_label(code: &str, lang: Lang) -> String {
+    CHURN_REASONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, key)| text(lang, *key).to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// The settings' reasons as the text area shows them: one label a line.
+pub fn churn_reasons_text(codes: &[String], lang: Lang) -> String {
+    codes
+        .iter()
+        .map(|c| churn_reason_label(c, lang))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The text area's lines back as codes: a known label (in either language)
+/// or code becomes its code; anything else is the workspace's own reason.
+pub fn churn_reason_codes(text_area: &str) -> Vec<String> {
+    reason_lines(text_area)
+        .into_iter()
+        .map(|line| {
+            CHURN_REASONS
+                .iter()
+                .find(|(code, key)| {
+                    *code == line
+                        || Lang::ALL
+                            .iter()
+                            .any(|lang| text(*lang, *key) == line.as_str())
+                })
+                .map(|(code, _)| code.to_string())
+                .unwrap_or(line)
+        })
+        .collect()
+}
+
+/// A renewal still open after its contract has ended: the most urgent.
+pub fn is_overdue(
+    due_on: chrono::NaiveDate,
+    stage: RenewalStage,
+    today: chrono::NaiveDate,
+) -> bool {
+    due_on < today && !matches!(stage, RenewalStage::Renewed | RenewalStage::Churned)
+}
+
 /// A whole number of days, 1 or more.
 pub fn positive_days(text: &str) -> Option<i32> {
     text.trim().parse().ok().filter(|d| *d > 0)
@@ -234,5 +294,40 @@ mod tests {
         assert_eq!(positive_days(" 180 "), Some(180));
         assert_eq!(positive_days("0"), None);
         assert_eq!(positive_days("1.5"), None);
+    }
+
+    #[test]
+    fn churn_reasons_are_edited_as_words_and_saved_as_codes() {
+        let codes: Vec<String> = ["price", "competitor", "被集团统一采购"]
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let zh = churn_reasons_text(&codes, Lang::Zh);
+        assert!(!zh.contains("price") && !zh.contains("competitor"), "{zh}");
+        assert!(zh.contains("被集团统一采购"));
+        assert_eq!(churn_reason_codes(&zh), codes);
+        let en = churn_reasons_text(&codes, Lang::En);
+        assert_eq!(churn_reason_codes(&en), codes);
+        // Codes typed by hand still count as the reason they name.
+        assert_eq!(churn_reason_codes("budget\n\n"), vec!["budget".to_string()]);
+    }
+
+    #[test]
+    fn open_renewals_past_their_end_are_overdue() {
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        let today = day("2026-12-02");
+        assert!(is_overdue(day("2026-12-01"), RenewalStage::Upcoming, today));
+        assert!(is_overdue(
+            day("2026-11-01"),
+            RenewalStage::InNegotiation,
+            today
+        ));
+        assert!(!is_overdue(
+            day("2026-12-02"),
+            RenewalStage::Upcoming,
+            today
+        ));
+        assert!(!is_overdue(day("2026-11-01"), RenewalStage::Renewed, today));
+        assert!(!is_overdue(day("2026-11-01"), RenewalStage::Churned, today));
     }
 }

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
-use shared::tickets::{SlaPolicies, SlaPolicy, TicketPriority};
+use shared::tickets::{
+    check_sla_targets, SlaPolicies, SlaPolicy, SlaTargetError, TicketPriority, MAX_SLA_MINUTES,
+};
 
 /// One working interval of a day, `[start, end)`, as `"HH:MM:SS"`; an `end`
 /// of `00:00:00` is midnight at the end of the day.
@@ -372,8 +374,19 @@ pub fn to_policies(rows: &[LevelRow], default_level: &str) -> Result<SlaPolicies
                 errors.insert(format!("{r}-{c}-resolution"), SlaError::NotMinutes);
             }
             if let (Some(first), Some(resolution)) = (first, resolution) {
-                if first > resolution {
-                    errors.insert(format!("{r}-{c}-first"), SlaError::FirstAfterResolution);
+                // The rule the server applies too (shared).
+                match check_sla_targets(first, resolution) {
+                    Ok(()) => {}
+                    Err(SlaTargetError::FirstAfterResolution) => {
+                        errors.insert(format!("{r}-{c}-first"), SlaError::FirstAfterResolution);
+                    }
+                    Err(SlaTargetError::OutOfRange) => {
+                        for (cell, value) in [("first", first), ("resolution", resolution)] {
+                            if !(1..=MAX_SLA_MINUTES).contains(&value) {
+                                errors.insert(format!("{r}-{c}-{cell}"), SlaError::NotMinutes);
+                            }
+                        }
+                    }
                 }
                 policies.push(SlaPolicy {
                     level: level.to_string(),

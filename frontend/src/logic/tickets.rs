@@ -185,6 +185,26 @@ pub fn first_response_countdown(t: &Ticket, now: DateTime<Utc>) -> Countdown {
     countdown(t.first_response_due_at, t.sla_paused, now)
 }
 
+/// Which SLA target a ticket works towards next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaTarget {
+    FirstResponse,
+    Resolution,
+}
+
+/// The next target and its clock: the first response while the ticket is
+/// unanswered, the resolution after. The queue shows this one, the deadline
+/// the "breaching soon" view filters on.
+pub fn next_target_countdown(t: &Ticket, now: DateTime<Utc>) -> (SlaTarget, Countdown) {
+    if t.first_responded_at.is_none()
+        && !matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed)
+    {
+        (SlaTarget::FirstResponse, first_response_countdown(t, now))
+    } else {
+        (SlaTarget::Resolution, resolution_countdown(t, now))
+    }
+}
+
 /// A missed target (recorded by the server), or a running clock past due.
 pub fn is_breached(t: &Ticket, now: DateTime<Utc>) -> bool {
     t.first_response_breached_at.is_some()
@@ -628,5 +648,23 @@ mod tests {
         assert!(can_draft_article(TicketStatus::Resolved));
         assert!(can_draft_article(TicketStatus::Closed));
         assert!(!can_draft_article(TicketStatus::Open));
+    }
+
+    #[test]
+    fn the_queue_counts_down_to_the_next_target() {
+        let now = Utc::now();
+        let mut t = ticket();
+        t.status = TicketStatus::Open;
+        t.first_responded_at = None;
+        t.sla_paused = false;
+        t.first_response_due_at = now + chrono::Duration::minutes(30);
+        t.resolution_due_at = now + chrono::Duration::minutes(600);
+        let (target, clock) = next_target_countdown(&t, now);
+        assert_eq!(target, SlaTarget::FirstResponse);
+        assert_eq!(clock, countdown(t.first_response_due_at, false, now));
+        t.first_responded_at = Some(now);
+        let (target, clock) = next_target_countdown(&t, now);
+        assert_eq!(target, SlaTarget::Resolution);
+        assert_eq!(clock, countdown(t.resolution_due_at, false, now));
     }
 }

@@ -114,13 +114,11 @@ pub fn parse_local(
     Some(guess - Duration::minutes(offset_at(&first).into()))
 }
 
-/// Minutes from 1 to a day.
-pub fn parse_duration(value: &str) -> Option<i32> {
-    value
-        .trim()
-        .parse()
-        .ok()
-        .filter(|m| (1..=MAX_DURATION_MINUTES).contains(m))
+/// Minutes from 1 to a day; why not, when not (blank, not a number, or
+/// out of range with the bounds).
+pub fn parse_duration(value: &str) -> Result<i32, Invalid> {
+    rules::whole_number_in(value, 1, MAX_DURATION_MINUTES.into())
+        .map(|m| i32::try_from(m).unwrap_or(MAX_DURATION_MINUTES))
 }
 
 /// The schedule form's values.
@@ -147,7 +145,7 @@ impl TrainingForm<'_> {
             .check("topic", rules::required_text(self.topic, 200))
             .check("trainer_id", required(self.trainer_id.is_some()))
             .check("starts_at", required(self.starts_at.is_some()))
-            .check("duration_minutes", required(duration.is_some()));
+            .check("duration_minutes", duration.clone().map(|_| ()));
         c.finish()?;
         Ok(CreateTrainingRequest {
             account_id: self.account_id.unwrap_or_default(),
@@ -279,6 +277,19 @@ mod tests {
         form.duration = "90";
         form.online_url = " https://meet.example/x ";
         form.attendee_ids = vec![7];
+        // A typed duration out of range says so, with the bounds, in both
+        // languages — never "required".
+        form.duration = "120,120";
+        let err = form.request().unwrap_err();
+        assert_eq!(
+            crate::logic::forms::localize(&err["duration_minutes"], crate::i18n::Lang::Zh),
+            "须在 1 到 1440 之间"
+        );
+        assert_eq!(err["duration_minutes"], "must be between 1 and 1440");
+        form.duration = "一小时";
+        let err = form.request().unwrap_err();
+        assert_eq!(err["duration_minutes"], "must be a whole number");
+        form.duration = "90";
         let req = form.request().unwrap();
         assert_eq!((req.topic.as_str(), req.duration_minutes), ("销售订单", 90));
         assert_eq!(req.module, ErpModule::Sales);

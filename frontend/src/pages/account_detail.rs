@@ -1,5 +1,6 @@
-//! `/accounts/:id`: an account's details, its edit form, archiving, and its
-//! contacts.
+//! `/accounts/:id`: an account's header (name, summary figures, actions),
+//! then tabs (`?tab=`): overview (details, health, contacts), tickets,
+//! onboarding (plan, licences), contracts, timeline.
 
 use leptos::prelude::*;
 use shared::accounts::Account;
@@ -10,10 +11,12 @@ use crate::components::fields::ModuleChips;
 use crate::components::states::{ErrorState, SkeletonCard};
 use crate::components::toast::use_toasts;
 use crate::i18n::{dates, stage_key, use_i18n, Key};
+use crate::logic::account_summary::AccountTab;
 use crate::pages::account_edit::EditAccountForm;
+use crate::pages::account_overview::{AccountSummary, AccountTabs, AccountTickets};
 use crate::pages::accounts::{load_code_rule, Directory};
 use crate::pages::contacts::ContactsSection;
-use crate::router::navigate;
+use crate::router::{navigate, use_location};
 // onboarding & training
 use crate::pages::licenses::LicensesSection;
 use crate::pages::onboarding::OnboardingSection;
@@ -31,6 +34,8 @@ pub fn AccountPage(id: i64) -> impl IntoView {
     let editing = RwSignal::new(false);
     let directory = Directory::load();
     let code_rule = load_code_rule();
+    let location = use_location();
+    let tab = Memo::new(move |_| AccountTab::from_search(&location.search.get()));
 
     let load = move || {
         state.set(None);
@@ -52,6 +57,7 @@ pub fn AccountPage(id: i64) -> impl IntoView {
             Some(Ok(tagged)) => view! {
                 <AccountView
                     tagged
+                    tab
                     editing
                     directory
                     code_rule
@@ -73,14 +79,22 @@ pub fn AccountPage(id: i64) -> impl IntoView {
                 <a href="/accounts" data-testid="back-to-accounts">{i.tr(Key::NavAccounts)}</a>
             </nav>
             {content}
-            <ContactsSection account_id=id />
-            // onboarding & training
-            <OnboardingSection account_id=id directory />
-            <LicensesSection account_id=id />
-            // contracts & renewals
-            <HealthSection account_id=id />
-            <ContractsSection account_id=id />
-            <TimelineSection account_id=id />
+            // One tab's sections at a time (each loads when its tab opens).
+            {move || match tab.get() {
+                AccountTab::Overview => view! {
+                    <HealthSection account_id=id />
+                    <ContactsSection account_id=id />
+                }
+                .into_any(),
+                AccountTab::Tickets => view! { <AccountTickets account_id=id /> }.into_any(),
+                AccountTab::Onboarding => view! {
+                    <OnboardingSection account_id=id directory />
+                    <LicensesSection account_id=id />
+                }
+                .into_any(),
+                AccountTab::Contracts => view! { <ContractsSection account_id=id /> }.into_any(),
+                AccountTab::Timeline => view! { <TimelineSection account_id=id /> }.into_any(),
+            }}
         </div>
     }
 }
@@ -99,6 +113,7 @@ fn NotFoundNote() -> impl IntoView {
 #[component]
 fn AccountView(
     tagged: Tagged<Account>,
+    tab: Memo<AccountTab>,
     editing: RwSignal<bool>,
     directory: Directory,
     code_rule: Signal<Option<String>>,
@@ -235,7 +250,14 @@ fn AccountView(
                 })
         }}
         {edit_form}
-        <section class="card" aria-labelledby="details-title" data-testid="account-details">
+        <AccountSummary account_id=id />
+        <AccountTabs account_id=id tab />
+        <section
+            class="card"
+            aria-labelledby="details-title"
+            data-testid="account-details"
+            hidden=move || tab.get() != AccountTab::Overview
+        >
             <h2 id="details-title">{i.tr(Key::Details)}</h2>
             <dl class="details">
                 <dt>{i.tr(Key::AccountName)}</dt>

@@ -8,7 +8,7 @@ use shared::{ErpModule, FieldErrors, LifecycleStage};
 
 use crate::components::fields::{ModulesPicker, TextField};
 use crate::components::pickers::{OwnerSelect, StageSelect};
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{use_i18n, Key, Lang};
 use crate::logic::account_form::AccountForm;
 
 /// The form's values as signals.
@@ -86,7 +86,14 @@ pub const EDIT_ACCOUNT_IDS: FieldIds = FieldIds {
 fn code_hint(code_rule: Signal<Option<String>>) -> Signal<String> {
     let i = use_i18n();
     Signal::derive(move || match code_rule.get() {
-        Some(pattern) => i.f(Key::CodeRuleHint, &[&pattern]),
+        // The rule in words ("只能包含数字"), not the regex.
+        Some(pattern) => i.f(
+            Key::CodeRuleHint,
+            &[&match i.lang() {
+                Lang::Zh => shared::code_rule::describe_zh(&pattern),
+                Lang::En => shared::code_rule::describe_en(&pattern),
+            }],
+        ),
         None => i.t(Key::CodeHint).to_string(),
     })
 }

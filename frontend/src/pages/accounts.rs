@@ -17,7 +17,7 @@ use crate::i18n::{module_key, stage_key, use_i18n, Key, Lang};
 use crate::logic::paging::{ListState, Phase};
 use crate::logic::query::AccountFilter;
 use crate::pages::account_new::NewAccountForm;
-use crate::router::navigate;
+use crate::router::{navigate, redirect, use_location};
 
 /// Search waits this long after the last keystroke.
 pub const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
@@ -40,7 +40,11 @@ impl Directory {
             let mut owners: Vec<User> = Vec::new();
             let users = self.users.ok().unwrap_or_default();
             // By name; an insertion sort is plenty for a team and tiny in WASM.
-            for user in users.into_iter().filter(|u| u.role.is_staff() && u.active) {
+            // Invited users who have not joined cannot be given work yet.
+            for user in users
+                .into_iter()
+                .filter(|u| u.role.is_staff() && u.active && !u.invited)
+            {
                 let at = owners
                     .iter()
                     .position(|o| o.name > user.name)
@@ -82,8 +86,11 @@ pub fn AccountsPage() -> impl IntoView {
     let directory = Directory::load();
     let code_rule = load_code_rule();
 
-    let search = RwSignal::new(String::new());
-    let filter = RwSignal::new(AccountFilter::default());
+    // The filters live in the URL (`?q=&owner_id=&stage=`): a reload, a
+    // shared link and the back button keep them.
+    let location = use_location();
+    let filter = Memo::new(move |_| AccountFilter::from_search(&location.search.get()));
+    let search = RwSignal::new(filter.get_untracked().q);
     let list = RwSignal::new(ListState::<Account, ApiErr>::default());
     let creating = RwSignal::new(false);
     let debounce = StoredValue::new(None::<TimeoutHandle>);
@@ -92,14 +99,23 @@ pub fn AccountsPage() -> impl IntoView {
         let f = filter.get_untracked();
         async move { api::list_accounts(&f, cursor.as_deref()).await }
     });
-    // Any filter change starts the list over.
+    // Any change of the URL's filters starts the list over.
+    Effect::new(move |_| {
+        filter.track();
+        reload();
+    });
     let refilter = move |next: AccountFilter| {
         if filter.with_untracked(|f| *f != next) {
-            filter.set(next);
-            reload();
+            redirect(&next.href());
         }
     };
-    reload();
+    // Back/forward: the search box follows the URL.
+    Effect::new(move |_| {
+        let q = filter.get().q;
+        if search.get_untracked().trim() != q.trim() {
+            search.set(q);
+        }
+    });
 
     let on_search = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);

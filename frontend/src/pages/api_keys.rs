@@ -57,7 +57,7 @@ fn ApiKeysAdmin() -> impl IntoView {
         view! {
             <thead>
                 <tr>
-                    <th scope="col">{i.tr(Key::Name)}</th>
+                    <th scope="col">{i.tr(Key::AkName)}</th>
                     <th scope="col">{i.tr(Key::AkPrefix)}</th>
                     <th scope="col">{i.tr(Key::AkCreated)}</th>
                     <th scope="col">{i.tr(Key::AkLastUsed)}</th>
@@ -159,7 +159,7 @@ fn CreateKeyForm(created: Callback<CreatedApiKey>) -> impl IntoView {
             <ErrorBanner failure testid="api-key-error" />
             <div class="toolbar">
                 <div class="field-grow">
-                    <TextField id="api-key-name" label=Key::Name value=name field="name" errors required=true hint=i.signal(Key::AkNameHint) />
+                    <TextField id="api-key-name" label=Key::AkName value=name field="name" errors required=true hint=i.signal(Key::AkNameHint) />
                 </div>
                 <button type="submit" class="btn btn-primary" data-testid="api-key-create" disabled=busy>
                     {i.tr_when(busy, Key::Working, Key::AkCreate)}
@@ -292,7 +292,7 @@ fn KeyRow(key: ApiKey, directory: Directory, revoked: Callback<ApiKey>) -> impl 
     };
     view! {
         <tr data-testid="api-key-row" data-key-id=id.to_string() class:row-muted=!active>
-            <td data-label=i.tr(Key::Name)>{key.name}</td>
+            <td data-label=i.tr(Key::AkName)>{key.name}</td>
             <td data-label=i.tr(Key::AkPrefix)><code data-testid="api-key-prefix">{format!("{}…", key.prefix)}</code></td>
             <td data-label=i.tr(Key::AkCreated)>
                 {i.date_of(key.created_at)}

@@ -27,14 +27,15 @@ use crate::logic::health_model::{day_text, override_ask, OverrideAsk};
 pub fn ApprovalsPage() -> impl IntoView {
     let i = use_i18n();
     let session = use_session();
+    // Every staff member sees the inbox: makers follow (and may withdraw)
+    // their requests; managers and admins decide the others'.
     move || match session.role() {
-        Some(Role::Manager | Role::Admin) => view! { <ApprovalsInbox /> }.into_any(),
+        Some(role) if !role.is_portal() => view! { <ApprovalsInbox /> }.into_any(),
         None => ().into_any(),
         Some(_) => view! {
             <section class="state" data-testid="forbidden">
                 <h1>{i.tr(Key::ForbiddenTitle)}</h1>
                 <p>{i.tr(Key::ApManagersOnly)}</p>
-                <a class="btn" href="/tickets">{i.tr(Key::TkNav)}</a>
             </section>
         }
         .into_any(),
@@ -70,7 +71,12 @@ fn ApprovalsInbox() -> impl IntoView {
             <header class="page-header">
                 <h1 data-testid="approvals-heading">{i.tr(Key::ApTitle)}</h1>
             </header>
-            <p class="muted">{i.tr(Key::ApIntro)}</p>
+            <p class="muted">
+                {move || {
+                    let decides = matches!(use_session().role(), Some(Role::Manager | Role::Admin));
+                    i.t(if decides { Key::ApIntro } else { Key::ApStaffIntro })
+                }}
+            </p>
             {move || match phase.get() {
                 Phase::Failed(e) => view! { <ErrorState error=e on_retry=Callback::new(move |_| reload()) /> }.into_any(),
                 Phase::Empty => view! {
@@ -119,6 +125,7 @@ fn ApprovalRow(approval: Approval, directory: Directory, decided: Callback<i64>)
     let id = approval.id;
     let maker = approval.maker_id;
     let own = me == Some(maker);
+    let decides = matches!(use_session().role(), Some(Role::Manager | Role::Admin));
     let rejecting = RwSignal::new(false);
     let comment = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
@@ -143,6 +150,25 @@ fn ApprovalRow(approval: Approval, directory: Directory, decided: Callback<i64>)
                     } else {
                         Key::ApRejected
                     }));
+                    decided.run(id);
+                }
+                Err(e) => {
+                    failure.set(Some(action_error(i, &e)));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    let withdraw = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        failure.set(None);
+        crate::task::spawn(async move {
+            match api::withdraw_approval(id).await {
+                Ok(_) => {
+                    toasts.success(i.t(Key::ApWithdrawn));
                     decided.run(id);
                 }
                 Err(e) => {
@@ -191,7 +217,22 @@ fn ApprovalRow(approval: Approval, directory: Directory, decided: Callback<i64>)
             </td>
             <td data-label=i.tr(Key::ApRequested)>{i.datetime_of(approval.created_at)}</td>
             <td data-label=i.tr(Key::Actions)>
-                {own.then(|| view! { <p class="muted">{i.tr(Key::ApOwnChange)}</p> })}
+                {own.then(|| view! {
+                    <p class="muted">{i.tr(Key::ApOwnChange)}</p>
+                    <div class="actions">
+                        <button
+                            type="button"
+                            class="btn btn-danger-ghost btn-small"
+                            data-testid="withdraw"
+                            disabled=busy
+                            on:click=withdraw
+                        >
+                            {i.tr_when(busy, Key::ApWithdrawing, Key::ApWithdraw)}
+                        </button>
+                    </div>
+                })}
+                // No decision on your own request, nor for those who may not decide.
+                {(decides && !own).then(|| view! {
                 <div class="actions">
                     <button
                         type="button"
@@ -253,6 +294,7 @@ fn ApprovalRow(approval: Approval, directory: Directory, decided: Callback<i64>)
                             }
                         })
                 }}
+                })}
             </td>
         </tr>
     }

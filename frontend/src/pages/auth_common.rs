@@ -21,7 +21,7 @@ pub fn enter_when_signed_in() {
     let next = next_param();
     Effect::new(move |_| {
         if let Status::SignedIn(user) = session.status.get() {
-            redirect(&landing(user.role, next.as_deref()));
+            redirect(&landing(user.role, user.id, next.as_deref()));
         }
     });
 }

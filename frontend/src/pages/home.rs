@@ -14,7 +14,7 @@ pub fn HomePage() -> impl IntoView {
         let target = match session.status.get() {
             Status::Restoring => return,
             Status::SignedOut => "/login".to_string(),
-            Status::SignedIn(user) => landing(user.role, None),
+            Status::SignedIn(user) => landing(user.role, user.id, None),
         };
         redirect(&target);
     });

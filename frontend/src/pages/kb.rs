@@ -15,15 +15,34 @@ use crate::pages::portal_common::{
     kb_status_choices, kb_status_key, visibility_choices, visibility_key,
 };
 use crate::pages::ticket_common::{module_choices, ChoiceSelect};
+use crate::router::{redirect, use_location};
 
 #[component]
 pub fn KbListPage() -> impl IntoView {
     let i = use_i18n();
-    let search = RwSignal::new(String::new());
-    let module = RwSignal::new(String::new());
-    let visibility = RwSignal::new(String::new());
-    let status = RwSignal::new(String::new());
-    let filter = StoredValue::new(KbFilter::default());
+    // The filters start from the URL and are written back to it.
+    let location = use_location();
+    let start = KbFilter::from_search(&location.search.get_untracked());
+    let search = RwSignal::new(start.q.clone());
+    let module = RwSignal::new(
+        start
+            .module
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default(),
+    );
+    let visibility = RwSignal::new(
+        start
+            .visibility
+            .map(|v| v.as_str().to_string())
+            .unwrap_or_default(),
+    );
+    let status = RwSignal::new(
+        start
+            .status
+            .map(|v| v.as_str().to_string())
+            .unwrap_or_default(),
+    );
+    let filter = StoredValue::new(start);
     let list = RwSignal::new(ListState::<KbArticleSummary, ApiErr>::default());
     let debounce = StoredValue::new(None::<TimeoutHandle>);
 
@@ -38,6 +57,10 @@ pub fn KbListPage() -> impl IntoView {
             visibility: visibility.get_untracked().parse().ok(),
             status: status.get_untracked().parse().ok(),
         });
+        let href = filter.with_value(KbFilter::href);
+        if location.search.get_untracked() != href.trim_start_matches("/kb") {
+            redirect(&href);
+        }
         restart();
     };
     reload();
@@ -142,7 +165,7 @@ pub fn KbListPage() -> impl IntoView {
                 .into_any(),
                 Phase::Empty => view! {
                     <div class="state" data-testid="kb-no-match">
-                        <p>{i.tr(Key::NothingMatches)}</p>
+                        <p>{i.tr(Key::KbNoMatch)}</p>
                         <button type="button" class="btn" data-testid="clear-filters" on:click=move |_| clear_filters()>
                             {i.tr(Key::ClearFilters)}
                         </button>

@@ -5,6 +5,7 @@ pub mod account_detail;
 pub mod account_edit;
 pub mod account_fields;
 pub mod account_new;
+pub mod account_overview;
 pub mod accounts;
 pub mod auth_common;
 pub mod contacts;

@@ -21,7 +21,7 @@ pub fn PortalProgress() -> impl IntoView {
         Some(Ok(Some(p))) => {
             let progress = p.progress;
             let next: Vec<_> = p.tasks.into_iter().filter(|t| !t.status.is_finished()).take(5).collect();
-            let go_live = p.actual_go_live.or(p.planned_go_live).map(|d| d.to_string()).unwrap_or_else(|| "—".into());
+            let go_live = p.actual_go_live.or(p.planned_go_live).map(|d| crate::i18n::dates::format_day(d, i.lang())).unwrap_or_else(|| "—".into());
             view! {
                 <ProgressBar value=Signal::stored(progress) />
                 <p class="muted" data-testid="portal-go-live">{i.tr(Key::ObPlannedGoLive)} ": " {go_live}</p>
@@ -36,7 +36,7 @@ pub fn PortalProgress() -> impl IntoView {
                                     " "
                                     {move || if i.lang() == Lang::Zh { t.title_zh.clone() } else { t.title_en.clone() }}
                                     " "
-                                    <span class="muted">{t.due_on.to_string()}</span>
+                                    <span class="muted">{i.day_of(t.due_on)}</span>
                                 </li>
                             }
                         })
@@ -62,7 +62,16 @@ pub fn PortalProgress() -> impl IntoView {
                                 <strong>{i.datetime_of(t.starts_at)}</strong>
                                 " " {t.topic} " · " {t.trainer_name}
                                 " "
-                                <span class="muted">{t.location.or(t.online_url).unwrap_or_default()}</span>
+                                {t.location.map(|place| view! { <span class="muted">{place}</span> " " })}
+                                // An online session: its link, to click (only web links).
+                                {t
+                                    .online_url
+                                    .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                                    .map(|url| view! {
+                                        <a href=url target="_blank" rel="noopener noreferrer external" data-testid="portal-training-link">
+                                            {i.tr(Key::PoJoinOnline)}
+                                        </a>
+                                    })}
                             </li>
                         }
                     })

@@ -275,7 +275,7 @@ fn RatingForm(
             {move || {
                 errors
                     .with(|e| e.contains_key("rating"))
-                    .then(|| view! { <p class="field-error" data-testid="error-rating">{i.tr(Key::PtRatePick)}</p> })
+                    .then(|| view! { <p class="field-error" role="alert" data-testid="error-rating">{i.tr(Key::PtRatePick)}</p> })
             }}
             <TextArea id="rating-comment" label=Key::PtRateComment value=comment field="comment" errors rows=3 />
             <div class="form-actions">
@@ -459,10 +459,9 @@ fn Attachments(id: i64) -> impl IntoView {
                 .into_any(),
             }}
             <ErrorBanner failure testid="attachment-error" />
-            <div class="field">
-                <label for="attachment-upload" class="btn">
-                    {i.tr_when(uploading, Key::TkUploading, Key::TkUpload)}
-                </label>
+            // The input comes first so the label (the visible button) can
+            // show its keyboard focus (`.upload` in style.css).
+            <div class="field upload">
                 <input
                     type="file"
                     id="attachment-upload"
@@ -471,6 +470,9 @@ fn Attachments(id: i64) -> impl IntoView {
                     disabled=uploading
                     on:change=on_pick
                 />
+                <label for="attachment-upload" class="btn upload-button">
+                    {i.tr_when(uploading, Key::TkUploading, Key::TkUpload)}
+                </label>
                 <p class="field-hint">{i.tr(Key::TkAttachmentHint)}</p>
             </div>
         </aside>

@@ -15,7 +15,9 @@ use crate::components::load::load;
 use crate::components::states::{ErrorState, SkeletonCard};
 use crate::components::toast::use_toasts;
 use crate::i18n::{use_i18n, Key};
-use crate::logic::renewals::{offsets_text, parse_offsets, positive_days, reason_lines};
+use crate::logic::renewals::{
+    churn_reason_codes, churn_reasons_text, offsets_text, parse_offsets, positive_days,
+};
 use crate::pages::portal_common::TextArea;
 
 #[component]
@@ -52,7 +54,11 @@ fn ReminderForm(current: ReminderSettings) -> impl IntoView {
     let notify = RwSignal::new(current.notify_customer);
     let horizon = RwSignal::new(current.renewal_horizon_days.to_string());
     let escalation = RwSignal::new(current.escalation_days.to_string());
-    let reasons = RwSignal::new(current.churn_reasons.join("\n"));
+    // Reasons shown as words in the reader's language, saved as codes.
+    let reasons = RwSignal::new(churn_reasons_text(
+        &current.churn_reasons,
+        i.lang_untracked(),
+    ));
     let errors = RwSignal::new(FieldErrors::new());
     let failure = RwSignal::new(None::<ApiErr>);
     let busy = RwSignal::new(false);
@@ -65,7 +71,7 @@ fn ReminderForm(current: ReminderSettings) -> impl IntoView {
         let offsets_days = parse_offsets(&offsets.get_untracked());
         let horizon_days = positive_days(&horizon.get_untracked());
         let escalation_days = positive_days(&escalation.get_untracked());
-        let churn_reasons = reason_lines(&reasons.get_untracked());
+        let churn_reasons = churn_reason_codes(&reasons.get_untracked());
         let mut fields = FieldErrors::new();
         let mut refuse = |field: &str, key: Key| {
             fields.insert(field.into(), i.t(key).into());
@@ -100,7 +106,7 @@ fn ReminderForm(current: ReminderSettings) -> impl IntoView {
             match api::update_reminder_settings(&req).await {
                 Ok(saved) => {
                     offsets.set(offsets_text(&saved.offsets_days));
-                    reasons.set(saved.churn_reasons.join("\n"));
+                    reasons.set(churn_reasons_text(&saved.churn_reasons, i.lang_untracked()));
                     toasts.success(i.t(Key::RmSaved));
                 }
                 Err(err) => {

@@ -13,7 +13,9 @@ use crate::components::states::{ErrorState, SkeletonRows};
 use crate::components::toast::use_toasts;
 use crate::i18n::{use_i18n, I18n, Key, Lang};
 use crate::logic::money::{amount_ok, money, sum};
+use crate::logic::onboarding::browser_today;
 use crate::logic::paging::{ListState, Phase};
+use crate::logic::renewals::is_overdue;
 use crate::logic::renewals::{next_stage, previous_stage, stage_totals, RenewalQuery, DUE_WITHIN};
 use crate::pages::accounts::Directory;
 use crate::pages::ticket_common::{action_error, ActionError, ChoiceSelect};
@@ -32,17 +34,7 @@ pub fn renewal_stage_key(s: RenewalStage) -> Key {
 /// A churn reason in the user's language (the default reasons are
 /// translated; a workspace's own are shown as written).
 pub fn reason_label(reason: &str, lang: Lang) -> String {
-    let key = match reason {
-        "price" => Key::RnReasonPrice,
-        "budget" => Key::RnReasonBudget,
-        "competitor" => Key::RnReasonCompetitor,
-        "product_fit" => Key::RnReasonProductFit,
-        "poor_adoption" => Key::RnReasonPoorAdoption,
-        "business_closed" => Key::RnReasonBusinessClosed,
-        "other" => Key::RnReasonOther,
-        other => return other.to_string(),
-    };
-    crate::i18n::text(lang, key).to_string()
+    crate::logic::renewals::churn_reason_label(reason, lang)
 }
 
 #[component]
@@ -195,7 +187,7 @@ pub fn RenewalsPage() -> impl IntoView {
                 .into_any(),
                 Phase::Empty => view! {
                     <div class="state" data-testid="renewals-no-match">
-                        <p>{i.tr(Key::NothingMatches)}</p>
+                        <p>{i.tr(Key::RnNoMatch)}</p>
                         <a class="btn" href="/renewals" data-testid="clear-filters">{i.tr(Key::ClearFilters)}</a>
                     </div>
                 }
@@ -328,7 +320,12 @@ fn RenewalCard(
             <a class="rn-account" href=format!("/accounts/{}", r.account_id) data-testid="renewal-account">{r.account_name}</a>
             <dl class="rn-facts">
                 <dt>{i.tr(Key::RnDue)}</dt>
-                <dd data-testid="renewal-due">{r.due_on.to_string()}</dd>
+                <dd data-testid="renewal-due">
+                    {i.day_of(r.due_on)}
+                    {is_overdue(r.due_on, r.stage, browser_today()).then(|| view! {
+                        " " <span class="badge badge-overdue" data-testid="renewal-overdue">{i.tr(Key::RnOverdue)}</span>
+                    })}
+                </dd>
                 <dt>{i.tr(Key::CtAnnualValue)}</dt>
                 <dd data-testid="renewal-value">{money(&r.annual_value, &r.currency)}</dd>
                 <dt>{i.tr(Key::RnForecast)}</dt>
@@ -381,7 +378,12 @@ fn RenewalTable(
                                         <a href=format!("/accounts/{}", r.account_id)>{r.account_name.clone()}</a>
                                     </td>
                                     <td data-label=i.tr(Key::Owner)>{move || owner_name(i, directory, owner)}</td>
-                                    <td data-label=i.tr(Key::RnDue)>{r.due_on.to_string()}</td>
+                                    <td data-label=i.tr(Key::RnDue)>
+                                        {i.day_of(r.due_on)}
+                                        {is_overdue(r.due_on, r.stage, browser_today()).then(|| view! {
+                                            " " <span class="badge badge-overdue" data-testid="renewal-overdue">{i.tr(Key::RnOverdue)}</span>
+                                        })}
+                                    </td>
                                     <td data-label=i.tr(Key::Stage)>
                                         <span class=format!("badge rn-stage-{}", stage.as_str())>{i.tr(renewal_stage_key(stage))}</span>
                                     </td>

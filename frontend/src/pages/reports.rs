@@ -116,7 +116,7 @@ fn PeriodForm(query: Memo<ReportQuery>, today: NaiveDate, on_same: Callback<()>)
         move || {
             problems.with(|p| p.iter().find(|(f, _)| *f == field).map(|(_, p)| *p)).map(|p| {
                 view! {
-                    <p class="field-error" id=format!("report-{field}-error") data-testid=format!("error-report-{field}")>
+                    <p class="field-error" role="alert" id=format!("report-{field}-error") data-testid=format!("error-report-{field}")>
                         {i.tr(problem_key(p))}
                     </p>
                 }

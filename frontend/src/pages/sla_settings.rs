@@ -214,7 +214,7 @@ fn PoliciesForm(current: SlaPolicies) -> impl IntoView {
                     {move || {
                         add_error
                             .get()
-                            .map(|e| view! { <p class="field-error" data-testid="error-sla-new-level">{i.tr(sla_error_key(&e))}</p> })
+                            .map(|e| view! { <p class="field-error" role="alert" data-testid="error-sla-new-level">{i.tr(sla_error_key(&e))}</p> })
                     }}
                 </div>
             </div>

@@ -636,6 +636,7 @@ fn approval_key(s: ApprovalStatus) -> Key {
         ApprovalStatus::Pending => Key::TkStatusAwaitingApproval,
         ApprovalStatus::Approved => Key::TkApprovalApproved,
         ApprovalStatus::Rejected => Key::TkApprovalRejected,
+        ApprovalStatus::Withdrawn => Key::ApStatusWithdrawn,
     }
 }
 

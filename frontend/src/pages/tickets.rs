@@ -10,7 +10,9 @@ use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::i18n::{module_key, use_i18n, Key};
 use crate::logic::paging::{ListState, Phase};
-use crate::logic::tickets::{is_breached, resolution_countdown, QueueView, TicketQuery};
+use crate::logic::tickets::{
+    is_breached, next_target_countdown, QueueView, SlaTarget, TicketQuery,
+};
 use crate::pages::accounts::Directory;
 use crate::pages::ticket_common::{
     module_choices, priority_choices, status_choices, ticking_now, Accounts, ChoiceSelect,
@@ -222,7 +224,7 @@ pub fn TicketsPage() -> impl IntoView {
                 .into_any(),
                 Phase::Empty => view! {
                     <div class="state" data-testid="tickets-no-match">
-                        <p>{i.tr(Key::NothingMatches)}</p>
+                        <p>{i.tr(Key::TkNoMatch)}</p>
                         <a class="btn" href="/tickets" data-testid="clear-filters">
                             {i.tr(Key::ClearFilters)}
                         </a>
@@ -273,7 +275,15 @@ fn TicketRow(
     let (account_id, assignee_id, module) = (ticket.account_id, ticket.assignee_id, ticket.module);
     let tier = ticket.tier.to_string();
     let t = StoredValue::new(ticket.clone());
-    let countdown = Signal::derive(move || t.with_value(|t| resolution_countdown(t, now.get())));
+    // The next target's clock: the deadline "breaching soon" filters on.
+    let next = Signal::derive(move || t.with_value(|t| next_target_countdown(t, now.get())));
+    let countdown = Signal::derive(move || next.get().1);
+    let target = move || {
+        i.t(match next.get().0 {
+            SlaTarget::FirstResponse => Key::SlaFirstResponse,
+            SlaTarget::Resolution => Key::SlaResolution,
+        })
+    };
     let breached = Signal::derive(move || t.with_value(|t| is_breached(t, now.get())));
     view! {
         <tr
@@ -302,6 +312,8 @@ fn TicketRow(
                 }}
             </td>
             <td data-label=i.tr(Key::TkSla)>
+                <span class="muted sla-target" data-testid="ticket-sla-target">{target}</span>
+                " "
                 <SlaCountdown countdown breached testid="ticket-sla" />
             </td>
         </tr>

@@ -137,8 +137,8 @@ fn RescheduleForm(
         if starts_at.is_none() {
             f.insert("starts_at".into(), required.clone());
         }
-        if minutes.is_none() {
-            f.insert("duration_minutes".into(), required);
+        if let Err(why) = &minutes {
+            f.insert("duration_minutes".into(), why.message_en());
         }
         if !f.is_empty() || busy.get_untracked() {
             errors.set(f);
@@ -146,7 +146,7 @@ fn RescheduleForm(
         }
         let req = UpdateTrainingRequest {
             starts_at,
-            duration_minutes: minutes,
+            duration_minutes: minutes.ok(),
             location: Some(opt_text(&place.get_untracked())),
             online_url: Some(opt_text(&url.get_untracked())),
             ..Default::default()

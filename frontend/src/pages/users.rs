@@ -145,6 +145,19 @@ fn UserRow(user: User, on_updated: Callback<User>) -> impl IntoView {
             return;
         };
         let target = ev.target();
+        // A role decides what someone may do: ask before changing it.
+        let question = i.f(
+            Key::RoleChangeConfirm,
+            &[
+                &name.get_value(),
+                i.t(role_key(role)),
+                i.t(role_key(new_role)),
+            ],
+        );
+        if !window().confirm_with_message(&question).unwrap_or(false) {
+            reset_select(target, role.as_str());
+            return;
+        }
         busy.set(true);
         crate::task::spawn(async move {
             let req = UpdateUserRequest {

@@ -15,7 +15,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_approvals)
         .service(get_approval)
         .service(approve)
-        .service(reject);
+        .service(reject)
+        .service(withdraw);
 }
 
 /// Approvals of the workspace, newest first (`?status=pending` for the inbox).
@@ -109,5 +110,28 @@ async fn reject(
             state.clock.now(),
         )
         .await?,
+    ))
+}
+
+/// Withdraws your own pending request; the change never takes effect.
+#[utoipa::path(
+    tag = "approvals",
+    params(("id" = i64, Path, description = "Approval id")),
+    responses(
+        (status = 200, body = Approval),
+        (status = 403, description = "Not the maker", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Already decided or withdrawn", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/approvals/{id}/withdraw")]
+async fn withdraw(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Approval>> {
+    Ok(web::Json(
+        domain::withdraw(&state.db, &actor, *id, state.clock.now()).await?,
     ))
 }

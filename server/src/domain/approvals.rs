@@ -174,27 +174,65 @@ pub async fn decide(
     model.decided_at = Set(Some(now));
     model.comment = Set(comment.clone());
     let decided = model.update(&txn).await?;
+    apply_outcome(
+        &txn,
+        &current,
+        actor.user_id,
+        approve,
+        comment.as_deref(),
+        now,
+    )
+    .await?;
+    let after = to_api(&decided);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action: if approve { "approve" } else { "reject" },
+            entity_type: "approval",
+            entity_id: id,
+            before: Some(&before),
+            after: Some(&after),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// What a decision does to its subject, per kind of change. A rejection and
+/// a withdrawal do the same: the change never takes effect.
+async fn apply_outcome<C: ConnectionTrait>(
+    txn: &C,
+    current: &approvals::Model,
+    decider: i64,
+    approve: bool,
+    comment: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     // What the decision does, per kind of change.
     match current.kind.as_str() {
         TICKET_MASTER_DATA => {
             tickets::on_master_data_decision(
-                &txn,
+                txn,
                 current.workspace_id,
                 current.subject_id,
-                actor.user_id,
+                decider,
                 approve,
-                comment.as_deref(),
+                comment,
                 now,
             )
             .await?
         }
         CONTRACT_VALUE_CHANGE => {
             super::contracts::on_value_decision(
-                &txn,
+                txn,
                 current.workspace_id,
                 current.subject_id,
                 current.payload.as_deref(),
-                actor.user_id,
+                decider,
                 approve,
                 now,
             )
@@ -202,10 +240,10 @@ pub async fn decide(
         }
         HEALTH_OVERRIDE => {
             super::health::on_override_decision(
-                &txn,
+                txn,
                 current.workspace_id,
                 current.payload.as_deref(),
-                actor.user_id,
+                decider,
                 approve,
                 now,
             )
@@ -217,13 +255,49 @@ pub async fn decide(
             )))
         }
     }
-    let after = to_api(&decided);
+    Ok(())
+}
+
+/// Withdraws a pending approval: only its maker may, whatever their role,
+/// and the change it asked for never takes effect.
+pub async fn withdraw(
+    db: &Db,
+    actor: &StaffActor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Approval> {
+    let txn = db.write.begin().await?;
+    let current = approvals::Entity::find_by_id(id)
+        .filter(approvals::Column::WorkspaceId.eq(actor.workspace_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if current.maker_id != actor.user_id {
+        return Err(AppError::Forbidden(
+            "only the maker of a change may withdraw it".into(),
+        ));
+    }
+    if current.status != ApprovalStatus::Pending.as_str() {
+        return Err(AppError::Conflict {
+            message: format!("the approval was already {}", current.status),
+            fields: Default::default(),
+        });
+    }
+    let before = to_api(&current);
+    let mut model: approvals::ActiveModel = current.clone().into();
+    model.status = Set(ApprovalStatus::Withdrawn.as_str().into());
+    model.decided_by = Set(Some(actor.user_id));
+    model.decided_at = Set(Some(now));
+    let withdrawn = model.update(&txn).await?;
+    apply_outcome(&txn, &current, actor.user_id, false, Some("withdrawn"), now).await?;
+    let after = to_api(&withdrawn);
     audit::record(
         &txn,
         Change {
             workspace_id: actor.workspace_id,
             actor_id: Some(actor.user_id),
-            action: if approve { "approve" } else { "reject" },
+            action: "withdraw",
             entity_type: "approval",
             entity_id: id,
             before: Some(&before),

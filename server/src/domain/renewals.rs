@@ -11,11 +11,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Deserialize;
 use shared::contracts::{
@@ -26,7 +29,7 @@ use shared::{FieldErrors, LifecycleStage, Page};
 
 use super::audit::{self, Change};
 use super::contracts::{self as contracts_domain, amount_field, NewContract};
-use super::pagination::{page_of, PageQuery};
+use super::pagination::PageQuery;
 use super::{accounts, reminders};
 use crate::auth::StaffActor;
 use crate::db::Db;
@@ -337,7 +340,27 @@ async fn filtered(
     Ok(query)
 }
 
-/// Every staff member reads renewals; newest first.
+/// The keyset of the renewal list: the due date, then the id.
+fn encode_due_cursor(due_on: NaiveDate, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("due:{due_on}:{id}"))
+}
+
+fn decode_due_cursor(cursor: &str) -> AppResult<(NaiveDate, i64)> {
+    let bad = || AppError::field("cursor", "is not a cursor this API returned");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (day, id) = text
+        .strip_prefix("due:")
+        .and_then(|rest| rest.rsplit_once(':'))
+        .ok_or_else(bad)?;
+    let day = day.parse::<NaiveDate>().map_err(|_| bad())?;
+    let id = id.parse::<i64>().map_err(|_| bad())?;
+    Ok((day, id))
+}
+
+/// Every staff member reads renewals; the most urgent first: the nearest
+/// contract end (overdue ones, already past it, lead), then by id. Keyset
+/// pagination on `(due_on, id)`.
 pub async fn list(
     db: &Db,
     actor: &StaffActor,
@@ -345,17 +368,41 @@ pub async fn list(
     page: PageQuery,
     now: DateTime<Utc>,
 ) -> AppResult<Page<Renewal>> {
-    let params = page.params()?;
+    // The size rules of every list; the cursor is this list's own.
+    let limit = PageQuery {
+        limit: page.limit,
+        cursor: None,
+    }
+    .params()?
+    .limit;
+    let after = match page.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(cursor) => Some(decode_due_cursor(cursor)?),
+        None => None,
+    };
     let mut query = filtered(db, actor, &filter, now)
         .await?
-        .order_by_desc(renewals::Column::Id)
-        .limit(params.limit + 1);
-    if let Some(before) = params.before_id {
-        query = query.filter(renewals::Column::Id.lt(before));
+        .order_by_asc(renewals::Column::DueOn)
+        .order_by_asc(renewals::Column::Id)
+        .limit(limit + 1);
+    if let Some((due_on, id)) = after {
+        query = query.filter(
+            Condition::any()
+                .add(renewals::Column::DueOn.gt(due_on))
+                .add(
+                    Condition::all()
+                        .add(renewals::Column::DueOn.eq(due_on))
+                        .add(renewals::Column::Id.gt(id)),
+                ),
+        );
     }
-    let rows = query.all(&db.read).await?;
+    let mut rows = query.all(&db.read).await?;
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = has_more
+        .then(|| rows.last().map(|r| encode_due_cursor(r.due_on, r.id)))
+        .flatten();
     let items = hydrate(&db.read, actor.workspace_id, rows).await?;
-    Ok(page_of(items, params, |r| r.id, |r| r))
+    Ok(Page { items, next_cursor })
 }
 
 /// Sums of what `list` selects, per currency and stage; exact.

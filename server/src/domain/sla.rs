@@ -10,7 +10,9 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     TransactionTrait,
 };
-use shared::tickets::{default_sla_policies, ModuleOwners, SlaPolicies, SlaPolicy, TicketPriority};
+use shared::tickets::{
+    check_sla_targets, default_sla_policies, ModuleOwners, SlaPolicies, SlaPolicy, TicketPriority,
+};
 use shared::validation::Collector;
 use shared::Role;
 
@@ -90,16 +92,8 @@ pub async fn put_policies(
                 "must be 1 to 40 characters".into(),
             );
         }
-        if p.first_response_minutes <= 0 || p.resolution_minutes <= 0 {
-            c.fields.insert(
-                format!("policies[{i}]"),
-                "targets must be positive minutes".into(),
-            );
-        } else if p.first_response_minutes > p.resolution_minutes {
-            c.fields.insert(
-                format!("policies[{i}]"),
-                "first response must not be later than resolution".into(),
-            );
+        if let Err(why) = check_sla_targets(p.first_response_minutes, p.resolution_minutes) {
+            c.fields.insert(format!("policies[{i}]"), why.message_en());
         }
         if !seen.insert((level.to_string(), p.priority)) {
             c.fields.insert(

@@ -95,34 +95,67 @@ pub fn escape_like(text: &str) -> String {
     out
 }
 
-/// Whether `id` names an active staff member of the workspace: who may be
-/// assigned a ticket, own a module or an onboarding task, or train.
+/// Whether a user may be given work, and if not why.
+enum Assignable {
+    Yes,
+    /// Invited, but has not accepted the invitation (no password yet).
+    NotJoined,
+    /// Unknown here, deactivated, or a customer.
+    No,
+}
+
+async fn assignable<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    id: i64,
+) -> AppResult<Assignable> {
+    let user = users::Entity::find_by_id(id)
+        .filter(users::Column::WorkspaceId.eq(workspace_id))
+        .one(conn)
+        .await?;
+    Ok(match user {
+        Some(u) if u.active && u.role.parse::<Role>().is_ok_and(Role::is_staff) => {
+            if u.password_hash.is_some() {
+                Assignable::Yes
+            } else {
+                Assignable::NotJoined
+            }
+        }
+        _ => Assignable::No,
+    })
+}
+
+/// Whether `id` names an active staff member of the workspace who has
+/// joined (accepted their invitation): who may be assigned a ticket, own a
+/// module or an onboarding task, or train.
 pub(crate) async fn is_active_staff<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     id: i64,
 ) -> AppResult<bool> {
-    Ok(users::Entity::find_by_id(id)
-        .filter(users::Column::WorkspaceId.eq(workspace_id))
-        .one(conn)
-        .await?
-        .is_some_and(|u| u.active && u.role.parse::<Role>().is_ok_and(Role::is_staff)))
+    Ok(matches!(
+        assignable(conn, workspace_id, id).await?,
+        Assignable::Yes
+    ))
 }
 
-/// [`is_active_staff`], or a 422 on `field`.
+/// [`is_active_staff`], or a 422 on `field` saying why not.
 pub(crate) async fn require_active_staff<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     id: i64,
     field: &str,
 ) -> AppResult<()> {
-    if is_active_staff(conn, workspace_id, id).await? {
-        Ok(())
-    } else {
-        Err(AppError::field(
+    match assignable(conn, workspace_id, id).await? {
+        Assignable::Yes => Ok(()),
+        Assignable::NotJoined => Err(AppError::field(
+            field,
+            "has not accepted the invitation yet; work can be assigned once they join",
+        )),
+        Assignable::No => Err(AppError::field(
             field,
             "must be an active staff member of this workspace",
-        ))
+        )),
     }
 }
 

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)] // tests may panic: that is how they fail
 
 mod accounts;
+mod approvals;
 mod attachments;
 mod auth;
 mod concurrency;
@@ -30,4 +31,5 @@ mod tickets;
 mod timeline;
 mod training;
 mod users;
+mod ux;
 mod workflow;

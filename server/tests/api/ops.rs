@@ -111,6 +111,7 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/approvals/{id}"),
         ("post", "/api/v1/approvals/{id}/approve"),
         ("post", "/api/v1/approvals/{id}/reject"),
+        ("post", "/api/v1/approvals/{id}/withdraw"),
         ("post", "/api/v1/admin/jobs/{name}/run"),
         ("post", "/api/v1/tickets/{id}/attachments"),
         ("get", "/api/v1/tickets/{id}/attachments"),

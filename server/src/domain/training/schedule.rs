@@ -46,12 +46,10 @@ fn check_fields(
         );
     }
     if let Some(minutes) = duration {
-        if !(1..=MAX_DURATION_MINUTES).contains(&minutes) {
-            c.fields.insert(
-                "duration_minutes".into(),
-                format!("must be between 1 and {MAX_DURATION_MINUTES}"),
-            );
-        }
+        c.check(
+            "duration_minutes",
+            validation::in_range(minutes.into(), 1, MAX_DURATION_MINUTES.into()),
+        );
     }
     if let Some(place) = location {
         c.check("location", validation::optional_text(place, MAX_PLACE_LEN));

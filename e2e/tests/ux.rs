@@ -1,0 +1,377 @@
+//! The rough edges of issue 11, as a user meets them: where each role lands,
+//! the portal at desktop and phone widths (no sideways scrolling), page
+//! titles and focus after navigation, and an axe-core run (WCAG 2.1 A/AA)
+//! over the main pages.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, ensure, Context};
+use e2e::steps::{click_id, log_in, log_out, signed_in};
+use e2e::{scenario, Harness};
+use serde_json::{json, Value};
+use server::seed::{DEMO_ADMIN, DEMO_PASSWORD};
+
+const PORTAL: &str = "portal@demo.steward.local";
+
+/// Calls the API from the page (same origin): `(status, body)`.
+async fn api(
+    h: &Harness,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> anyhow::Result<(u64, Value)> {
+    let script = r#"
+        const [method, path, token, body, done] = arguments;
+        const headers = {'Content-Type': 'application/json'};
+        if (token) headers['Authorization'] = 'Bearer ' + token;
+        fetch('/api/v1' + path, {
+            method, headers, credentials: 'omit',
+            body: body === null ? undefined : JSON.stringify(body),
+        })
+            .then(async r => done({status: r.status, body: await r.text()}))
+            .catch(e => done({status: 0, body: String(e)}));
+    "#;
+    let answer = h
+        .browser
+        .execute_async(script, vec![json!(method), json!(path), json!(token), body])
+        .await?;
+    let status = answer["status"].as_u64().unwrap_or(0);
+    let text = answer["body"].as_str().unwrap_or_default();
+    Ok((
+        status,
+        serde_json::from_str(text).unwrap_or(Value::String(text.to_string())),
+    ))
+}
+
+async fn token_of(h: &Harness, email: &str) -> anyhow::Result<(String, i64)> {
+    let (status, body) = api(
+        h,
+        None,
+        "POST",
+        "/auth/login",
+        json!({"email": email, "password": DEMO_PASSWORD}),
+    )
+    .await?;
+    ensure!(status == 200, "login of {email}: {status} {body}");
+    Ok((
+        body["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        body["user"]["id"].as_i64().unwrap_or_default(),
+    ))
+}
+
+/// Waits for the element with this test id (or, failing that, this id).
+async fn wait_ready(h: &Harness, name: &str) -> anyhow::Result<()> {
+    h.css(&format!("[data-testid=\"{name}\"], #{name}")).await?;
+    Ok(())
+}
+
+async fn current_url(h: &Harness) -> anyhow::Result<String> {
+    let url = h.browser.current_url().await?;
+    Ok(format!(
+        "{}{}",
+        url.path(),
+        url.query().map(|q| format!("?{q}")).unwrap_or_default()
+    ))
+}
+
+#[actix_web::test]
+async fn each_role_lands_where_its_work_is() {
+    scenario("ux_landing", async |h| {
+        server::seed::demo(&h.state.db).await?;
+        h.goto("/login").await?;
+        for (email, want) in [
+            ("engineer1@demo.steward.local", "/tickets?assignee_id="),
+            ("csm1@demo.steward.local", "/accounts?owner_id="),
+            ("manager@demo.steward.local", "/dashboard"),
+            (DEMO_ADMIN, "/dashboard"),
+            (PORTAL, "/portal"),
+        ] {
+            let (_, id) = token_of(h, email).await?;
+            log_in(h, email, DEMO_PASSWORD).await?;
+            signed_in(h).await?;
+            // "/" sends them to the same place.
+            let landed = current_url(h).await?;
+            let expected = if want.ends_with('=') {
+                format!("{want}{id}")
+            } else {
+                want.to_string()
+            };
+            ensure!(
+                landed == expected,
+                "{email} landed on {landed}, not {expected}"
+            );
+            h.goto("/").await?;
+            h.wait_for_path_where("the landing page", |p| p != "/")
+                .await?;
+            let again = current_url(h).await?;
+            ensure!(again == expected, "{email}: / led to {again}");
+            log_out(h).await?;
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// Fails when the page is wider than its window (a sideways scrollbar).
+async fn fits_the_window(h: &Harness, what: &str) -> anyhow::Result<()> {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let sizes = h
+        .browser
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await?;
+    let (scroll, inner) = (
+        sizes[0].as_i64().unwrap_or(0),
+        sizes[1].as_i64().unwrap_or(0),
+    );
+    ensure!(
+        scroll <= inner,
+        "{what} is {scroll}px wide in a {inner}px window"
+    );
+    Ok(())
+}
+
+#[actix_web::test]
+async fn portal_pages_never_scroll_sideways_on_desktop_or_phone() {
+    scenario("ux_portal_layout", async |h| {
+        server::seed::demo(&h.state.db).await?;
+        h.goto("/login").await?;
+        let (token, _) = token_of(h, PORTAL).await?;
+        let (status, ticket) = api(
+            h,
+            Some(&token),
+            "POST",
+            "/portal/tickets",
+            json!({"module": "finance", "category": "question", "priority": "p3",
+                   "subject": "月末结账时凭证无法过账", "description": "期末结账提示有未过账凭证。"}),
+        )
+        .await?;
+        ensure!(status == 201, "a portal ticket: {status} {ticket}");
+        let id = ticket["id"].as_i64().context("ticket id")?;
+        log_in(h, PORTAL, DEMO_PASSWORD).await?;
+        h.wait_for_path("/portal").await?;
+        let pages = [
+            ("/portal", "portal-heading"),
+            ("/portal/tickets", "portal-tickets-heading"),
+            (&format!("/portal/tickets/{id}") as &str, "attachments"),
+            ("/portal/tickets/new", "ticket-subject"),
+            ("/portal/kb", "portal-kb-heading"),
+        ];
+        for (width, height) in [(1425, 900), (375, 812)] {
+            h.browser.set_window_size(width, height).await?;
+            for (path, ready) in pages {
+                h.goto(path).await?;
+                wait_ready(h, ready)
+                    .await
+                    .with_context(|| format!("{path} at {width}px"))?;
+                fits_the_window(h, &format!("{path} at {width}px")).await?;
+            }
+        }
+        // The portal's home link and the upload control's visible focus.
+        h.browser.set_window_size(1280, 900).await?;
+        h.goto(&format!("/portal/tickets/{id}")).await?;
+        click_id(h, "nav-portal-home").await?;
+        h.wait_for_path_where("the portal home", |p| p == "/portal").await?;
+        h.goto(&format!("/portal/tickets/{id}")).await?;
+        h.testid("attachment-upload").await?;
+        let outline = h
+            .browser
+            .execute(
+                "const input = document.querySelector('[data-testid=attachment-upload]');
+                 input.focus();
+                 const label = document.querySelector('label[for=attachment-upload]');
+                 return getComputedStyle(label).outlineStyle;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            outline.as_str() == Some("solid"),
+            "the upload button shows keyboard focus: {outline}"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn pages_are_titled_and_focus_moves_to_the_new_page() {
+    scenario("ux_titles_focus", async |h| {
+        server::seed::demo(&h.state.db).await?;
+        log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
+        signed_in(h).await?;
+        let mut titles = Vec::new();
+        for nav in ["nav-accounts", "nav-tickets", "nav-renewals"] {
+            click_id(h, nav).await?;
+            let mut state = Value::Null;
+            for _ in 0..50 {
+                state = h
+                    .browser
+                    .execute(
+                        "const h1 = document.querySelector('main h1');
+                         return [document.title, h1 ? h1.textContent.trim() : '',
+                                 document.activeElement === h1,
+                                 (document.querySelector('[data-testid=route-announcer]') || {}).textContent || ''];",
+                        vec![],
+                    )
+                    .await?;
+                if state[2] == json!(true) && !state[1].as_str().unwrap_or_default().is_empty() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let title = state[0].as_str().unwrap_or_default().to_string();
+            let heading = state[1].as_str().unwrap_or_default().to_string();
+            ensure!(state[2] == json!(true), "{nav}: focus on the heading: {state}");
+            ensure!(
+                title.starts_with(&heading) && title.ends_with("Steward") && title != "Steward",
+                "{nav}: the title names the page: {state}"
+            );
+            ensure!(state[3].as_str() == Some(heading.as_str()), "{nav}: announced: {state}");
+            titles.push(title);
+        }
+        titles.dedup();
+        ensure!(titles.len() == 3, "each page its own title: {titles:?}");
+        // The skip link is the first stop and leads into the main region.
+        h.goto("/accounts").await?;
+        h.testid("accounts-heading").await?;
+        let first = h
+            .browser
+            .execute(
+                "document.activeElement.blur();
+                 const links = [...document.querySelectorAll('a[href], button, input, select, textarea')];
+                 return links[0].getAttribute('data-testid');",
+                vec![],
+            )
+            .await?;
+        ensure!(first.as_str() == Some("skip-link"), "first focusable: {first}");
+        // Focused, it shows on screen; followed, it moves focus to main.
+        let inside = h
+            .browser
+            .execute(
+                "const a = document.querySelector('[data-testid=skip-link]');
+                 a.focus();
+                 const shown = a.getBoundingClientRect().top >= 0;
+                 a.click();
+                 return shown ? document.activeElement.id : 'hidden when focused';",
+                vec![],
+            )
+            .await?;
+        ensure!(inside.as_str() == Some("main"), "focus moved to main: {inside}");
+        Ok(())
+    })
+    .await;
+}
+
+fn axe_source() -> anyhow::Result<String> {
+    let tools = std::env::var_os("STEWARD_TOOLS_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/steward/tools"))
+        })
+        .context("no HOME")?;
+    let path = tools.join("node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "axe-core is not installed ({} missing): run scripts/install-tools.sh",
+            path.display()
+        )
+    })
+}
+
+/// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the page; fails with each
+/// violation and where it is.
+async fn no_axe_violations(h: &Harness, axe: &str, page: &str) -> anyhow::Result<()> {
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    h.browser.execute(axe, vec![]).await?;
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+            .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' +
+                v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))
+            .catch(e => done(['axe failed: ' + e]));
+    "#;
+    let found = h.browser.execute_async(script, vec![]).await?;
+    let found: Vec<String> = found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !found.is_empty() {
+        bail!(
+            "{page}: {} axe violation(s):\n{}",
+            found.len(),
+            found.join("\n")
+        );
+    }
+    Ok(())
+}
+
+#[actix_web::test]
+async fn axe_finds_no_violations_on_the_main_pages() {
+    scenario("ux_axe", async |h| {
+        let axe = axe_source()?;
+        server::seed::demo(&h.state.db).await?;
+        let mut failures = Vec::new();
+        h.goto("/login").await?;
+        h.testid("login-form").await?;
+        if let Err(e) = no_axe_violations(h, &axe, "login").await {
+            failures.push(format!("{e:#}"));
+        }
+        log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
+        signed_in(h).await?;
+        h.goto("/accounts").await?;
+        h.testid("account-row").await?;
+        let account = h
+            .testid("account-link")
+            .await?
+            .attr("href")
+            .await?
+            .context("an account link")?;
+        for (page, path, ready) in [
+            ("accounts", "/accounts", "account-row"),
+            ("tickets", "/tickets", "tickets-heading"),
+            ("account", account.as_str(), "account-summary"),
+            (
+                "account tickets",
+                &format!("{account}?tab=tickets") as &str,
+                "account-tickets",
+            ),
+            ("approvals", "/approvals", "approvals-heading"),
+            ("renewals", "/renewals", "renewals-heading"),
+        ] {
+            h.goto(path).await?;
+            wait_ready(h, ready)
+                .await
+                .with_context(|| format!("{page} opens"))?;
+            if let Err(e) = no_axe_violations(h, &axe, page).await {
+                failures.push(format!("{e:#}"));
+            }
+        }
+        log_out(h).await?;
+        log_in(h, PORTAL, DEMO_PASSWORD).await?;
+        h.wait_for_path("/portal").await?;
+        for (page, path, ready) in [
+            ("portal home", "/portal", "portal-heading"),
+            ("portal new ticket", "/portal/tickets/new", "ticket-subject"),
+        ] {
+            h.goto(path).await?;
+            h.testid(ready).await?;
+            if let Err(e) = no_axe_violations(h, &axe, page).await {
+                failures.push(format!("{e:#}"));
+            }
+        }
+        ensure!(failures.is_empty(), "{}", failures.join("\n\n"));
+        Ok(())
+    })
+    .await;
+}
