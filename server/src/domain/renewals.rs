@@ -11,14 +11,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
-use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Deserialize;
 use shared::contracts::{
@@ -29,7 +26,7 @@ use shared::{FieldErrors, LifecycleStage, Page};
 
 use super::audit::{self, Change};
 use super::contracts::{self as contracts_domain, amount_field, NewContract};
-use super::pagination::PageQuery;
+use super::pagination::{decode_key_cursor, encode_key_cursor, PageQuery};
 use super::{accounts, reminders};
 use crate::auth::StaffActor;
 use crate::db::Db;
@@ -342,19 +339,14 @@ async fn filtered(
 
 /// The keyset of the renewal list: the due date, then the id.
 fn encode_due_cursor(due_on: NaiveDate, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("due:{due_on}:{id}"))
+    encode_key_cursor("due", &[&due_on.to_string(), &id.to_string()])
 }
 
 fn decode_due_cursor(cursor: &str) -> AppResult<(NaiveDate, i64)> {
     let bad = || AppError::field("cursor", "is not a cursor this API returned");
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let (day, id) = text
-        .strip_prefix("due:")
-        .and_then(|rest| rest.rsplit_once(':'))
-        .ok_or_else(bad)?;
-    let day = day.parse::<NaiveDate>().map_err(|_| bad())?;
-    let id = id.parse::<i64>().map_err(|_| bad())?;
+    let parts = decode_key_cursor(cursor, "due", 2)?;
+    let day = parts[0].parse::<NaiveDate>().map_err(|_| bad())?;
+    let id = parts[1].parse::<i64>().map_err(|_| bad())?;
     Ok((day, id))
 }
 
@@ -385,15 +377,15 @@ pub async fn list(
         .order_by_asc(renewals::Column::Id)
         .limit(limit + 1);
     if let Some((due_on, id)) = after {
-        query = query.filter(
-            Condition::any()
-                .add(renewals::Column::DueOn.gt(due_on))
-                .add(
-                    Condition::all()
-                        .add(renewals::Column::DueOn.eq(due_on))
-                        .add(renewals::Column::Id.gt(id)),
-                ),
-        );
+        // A row-value comparison, so the (due date, id) index serves it.
+        let key = Expr::tuple([
+            Expr::col(renewals::Column::DueOn).into(),
+            Expr::col(renewals::Column::Id).into(),
+        ]);
+        query = query.filter(key.gt(Expr::tuple([
+            Expr::val(due_on).into(),
+            Expr::val(id).into(),
+        ])));
     }
     let mut rows = query.all(&db.read).await?;
     let has_more = rows.len() as u64 > limit;
