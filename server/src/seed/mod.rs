@@ -1,20 +1,31 @@
-//! `steward seed-demo` (a realistic demo workspace) and `steward seed-bench`
-//! (many accounts, for the load benchmark).
+//! `steward seed-demo` (a realistic demo workspace that tells a story, see
+//! [`story`]) and `steward seed-bench` (many accounts, for the load
+//! benchmark, see [`bench`]).
 
-use chrono::{Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
-};
+mod activities;
+mod bench;
+mod health;
+mod onboarding;
+mod story;
+mod tickets;
+mod usage;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::TransactionTrait;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use shared::{ErpModule, LifecycleStage, Role, DEFAULT_CUSTOMER_CODE_PATTERN};
+
+pub use bench::{bench, BenchSize};
 
 use crate::auth::password;
 use crate::db::Db;
 use crate::domain::modules_to_db;
 use crate::entity::{accounts, contacts, users, workspaces};
+use crate::state::AppState;
 
 pub const DEMO_PASSWORD: &str = "steward-demo-2026";
 pub const DEMO_ADMIN: &str = "admin@demo.steward.local";
+pub const DEMO_MANAGER: &str = "manager@demo.steward.local";
 pub const BENCH_ADMIN: &str = "bench@steward.local";
 /// The bench workspace's manager (created with the contracts; escalations
 /// go to managers, and the dashboard benchmark signs in as one).
@@ -80,30 +91,71 @@ const PERSON_MODULES: &[&[ErpModule]] = &[
     &[ErpModule::Sales],
 ];
 
+/// The demo workspace as a still picture: staff, accounts in every stage,
+/// contacts, a portal user, a few tickets and the manual, without contracts
+/// or history (the browser tests start from it).
 pub async fn demo(db: &Db) -> anyhow::Result<()> {
-    demo_workspace(db).await.map(|_| ())
-}
-
-/// `steward seed-demo`: the demo workspace, and a contract per account with
-/// its renewal pipeline (see [`crate::demo_contracts`]). Tests that count
-/// contracts start from [`demo`], which has none.
-pub async fn demo_with_contracts(db: &Db) -> anyhow::Result<()> {
-    if let Some(cast) = demo_workspace(db).await? {
-        crate::demo_contracts::seed(
-            db,
-            cast.workspace_id,
-            cast.admin_id,
-            &cast.account_ids,
-            chrono::Utc::now(),
-        )
-        .await?;
-        println!("  contracts: one per account, renewals due over the next six months");
+    let now = Utc::now();
+    if let Some(cast) = demo_workspace(db, now, Opening::Picture).await? {
+        crate::demo_tickets::seed(&db.write, &cast, now).await?;
+        print_logins();
     }
     Ok(())
 }
 
+/// `steward seed-demo`: the demo workspace with months of history up to
+/// the state's clock (see [`story`]): licences, onboarding, contracts and
+/// closed renewals, trainings, touchpoints, surveys, usage, tickets with
+/// SLA breaches, and daily health snapshots. Running it again leaves an
+/// existing demo workspace alone.
+pub async fn demo_story(state: &AppState) -> anyhow::Result<()> {
+    let now = state.clock.now();
+    let started = std::time::Instant::now();
+    if let Some(cast) = demo_workspace(&state.db, now, Opening::Story).await? {
+        story::tell(state, &cast, now).await?;
+        print_logins();
+        println!("  (seeded in {:.1} s)", started.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+/// How the accounts begin.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    /// Each already in its lifecycle stage, as of today.
+    Picture,
+    /// Each in `onboarding` on the day it joined; the story moves it on.
+    Story,
+}
+
+fn print_logins() {
+    println!("Demo workspace ready: {} accounts.", COMPANIES.len());
+    println!("Sign in at your STEWARD_PUBLIC_URL (default http://127.0.0.1:8080) with password {DEMO_PASSWORD} as:");
+    for (name, email, role) in STAFF {
+        println!("  {role:<9} {email}  ({name})");
+    }
+    println!(
+        "  portal    portal@demo.steward.local  (customer_admin of {})",
+        COMPANIES[0].0
+    );
+}
+
+const STAFF: &[(&str, &str, Role)] = &[
+    ("周建国", DEMO_ADMIN, Role::Admin),
+    ("吴丽华", DEMO_MANAGER, Role::Manager),
+    ("郑晓明", "csm1@demo.steward.local", Role::Csm),
+    ("孙悦", "csm2@demo.steward.local", Role::Csm),
+    ("Emily Chen", "csm3@demo.steward.local", Role::Csm),
+    ("马骏", "engineer1@demo.steward.local", Role::Engineer),
+    ("林涛", "engineer2@demo.steward.local", Role::Engineer),
+];
+
 /// The demo workspace, unless it exists already (then `None`).
-async fn demo_workspace(db: &Db) -> anyhow::Result<Option<crate::demo_tickets::Cast>> {
+async fn demo_workspace(
+    db: &Db,
+    now: DateTime<Utc>,
+    opening: Opening,
+) -> anyhow::Result<Option<crate::demo_tickets::Cast>> {
     if users::Entity::find()
         .filter(users::Column::Email.eq(DEMO_ADMIN))
         .one(&db.read)
@@ -114,28 +166,24 @@ async fn demo_workspace(db: &Db) -> anyhow::Result<Option<crate::demo_tickets::C
         return Ok(None);
     }
     let hash = password::hash(DEMO_PASSWORD.to_string()).await?;
-    let now = Utc::now();
+    let founded = match opening {
+        Opening::Picture => now,
+        Opening::Story => now - Duration::days(story::HISTORY_DAYS),
+    };
     let txn = db.write.begin().await?;
     let ws = workspaces::ActiveModel {
         name: Set("金蝶华南授权服务中心 (Demo)".into()),
         customer_code_pattern: Set(DEFAULT_CUSTOMER_CODE_PATTERN.into()),
-        created_at: Set(now),
+        created_at: Set(founded),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    let staff: &[(&str, &str, Role)] = &[
-        ("周建国", DEMO_ADMIN, Role::Admin),
-        ("吴丽华", "manager@demo.steward.local", Role::Manager),
-        ("郑晓明", "csm1@demo.steward.local", Role::Csm),
-        ("孙悦", "csm2@demo.steward.local", Role::Csm),
-        ("Emily Chen", "csm3@demo.steward.local", Role::Csm),
-        ("马骏", "engineer1@demo.steward.local", Role::Engineer),
-        ("林涛", "engineer2@demo.steward.local", Role::Engineer),
-    ];
+    let staff = STAFF;
     let mut csm_ids = Vec::new();
     let mut engineer_ids = Vec::new();
     let mut admin_id = 0;
+    let mut manager_id = 0;
     for (name, email, role) in staff {
         let user = users::ActiveModel {
             workspace_id: Set(ws.id),
@@ -144,8 +192,8 @@ async fn demo_workspace(db: &Db) -> anyhow::Result<Option<crate::demo_tickets::C
             role: Set(role.as_str().into()),
             password_hash: Set(Some(hash.clone())),
             active: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
+            created_at: Set(founded),
+            updated_at: Set(founded),
             ..Default::default()
         }
         .insert(&txn)
@@ -154,6 +202,7 @@ async fn demo_workspace(db: &Db) -> anyhow::Result<Option<crate::demo_tickets::C
             Role::Csm => csm_ids.push(user.id),
             Role::Engineer => engineer_ids.push(user.id),
             Role::Admin => admin_id = user.id,
+            Role::Manager => manager_id = user.id,
             _ => {}
         }
     }
@@ -174,7 +223,13 @@ async fn demo_workspace(db: &Db) -> anyhow::Result<Option<crate::demo_tickets::C
             .copied()
             .filter(|m| !(i + *m as usize).is_multiple_of(3) || *m == ErpModule::Finance)
             .collect();
-        let entered = now - Duration::days(((i * 17) % 200) as i64);
+        let (stage, entered) = match opening {
+            Opening::Picture => (
+                stages[i % stages.len()],
+                now - Duration::days(((i * 17) % 200) as i64),
+            ),
+            Opening::Story => (LifecycleStage::Onboarding, story::joined(i, now)),
+        };
         let account = accounts::ActiveModel {
             workspace_id: Set(ws.id),
             search_key: Set(format!("{} {}", name.to_lowercase(), code)),
@@ -183,7 +238,7 @@ async fn demo_workspace(db: &Db) -> anyhow::Result<Option<crate::demo_tickets::C
             industry: Set(Some((*industry).into())),
             segment: Set(Some((*segment).into())),
             owner_id: Set(Some(csm_ids[i % csm_ids.len()])),
-            stage: Set(stages[i % stages.len()].as_str().into()),
+            stage: Set(stage.as_str().into()),
             stage_entered_at: Set(entered),
             modules: Set(modules_to_db(&modules)),
             archived: Set(false),
@@ -202,8 +257,9 @@ async fn demo_workspace(db: &Db) -> anyhow::Result<Option<crate::demo_tickets::C
                 workspace_id: Set(ws.id),
                 account_id: Set(account.id),
                 name: Set(person.into()),
+                // A reserved domain: the story's past mails reach nobody.
                 email: Set(Some(format!(
-                    "c{}-{}@customer{}.example.cn",
+                    "c{}-{}@customer{}.example.com",
                     i + 1,
                     j + 1,
                     i + 1
@@ -213,8 +269,8 @@ async fn demo_workspace(db: &Db) -> anyhow::Result<Option<crate::demo_tickets::C
                 modules: Set(modules_to_db(PERSON_MODULES[p])),
                 portal_user_id: Set(None),
                 archived: Set(false),
-                created_at: Set(now),
-                updated_at: Set(now),
+                created_at: Set(entered),
+                updated_at: Set(entered),
                 ..Default::default()
             }
             .insert(&txn)
@@ -246,194 +302,14 @@ async fn demo_workspace(db: &Db) -> anyhow::Result<Option<crate::demo_tickets::C
         c.update(&txn).await?;
         portal_user_id = Some(user.id);
     }
-    let cast = crate::demo_tickets::Cast {
+    txn.commit().await?;
+    Ok(Some(crate::demo_tickets::Cast {
         workspace_id: ws.id,
         admin_id,
+        manager_id,
         csm_ids,
         engineer_ids,
         account_ids,
         portal_user_id,
-    };
-    crate::demo_tickets::seed(&txn, &cast, now).await?;
-    txn.commit().await?;
-    println!("Demo workspace ready: {} accounts.", COMPANIES.len());
-    println!("Sign in at your STEWARD_PUBLIC_URL (default http://127.0.0.1:8080) with password {DEMO_PASSWORD} as:");
-    for (name, email, role) in staff {
-        println!("  {role:<9} {email}  ({name})");
-    }
-    println!(
-        "  portal    portal@demo.steward.local  (customer_admin of {})",
-        COMPANIES[0].0
-    );
-    Ok(Some(cast))
-}
-
-/// How much `seed-bench` adds.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BenchSize {
-    pub accounts: usize,
-    pub tickets: usize,
-    pub articles: usize,
-    pub contracts: usize,
-}
-
-pub async fn bench(db: &Db, size: BenchSize) -> anyhow::Result<()> {
-    let BenchSize {
-        accounts: count,
-        tickets,
-        articles,
-        contracts,
-    } = size;
-    let now = Utc::now();
-    let existing = users::Entity::find()
-        .filter(users::Column::Email.eq(BENCH_ADMIN))
-        .one(&db.read)
-        .await?;
-    let (workspace_id, owner_ids) = match existing {
-        Some(admin) => {
-            println!("bench workspace exists; adding {count} accounts");
-            (admin.workspace_id, vec![admin.id])
-        }
-        None => {
-            let hash = password::hash(BENCH_PASSWORD.to_string()).await?;
-            let ws = workspaces::ActiveModel {
-                name: Set("Bench".into()),
-                customer_code_pattern: Set(DEFAULT_CUSTOMER_CODE_PATTERN.into()),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&db.write)
-            .await?;
-            let admin = users::ActiveModel {
-                workspace_id: Set(ws.id),
-                name: Set("Bench Admin".into()),
-                email: Set(BENCH_ADMIN.into()),
-                role: Set(Role::Admin.as_str().into()),
-                password_hash: Set(Some(hash)),
-                active: Set(true),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&db.write)
-            .await?;
-            (ws.id, vec![admin.id])
-        }
-    };
-    let start = accounts::Entity::find()
-        .filter(accounts::Column::WorkspaceId.eq(workspace_id))
-        .count(&db.read)
-        .await? as usize;
-    let cities = [
-        "深圳", "广州", "东莞", "佛山", "苏州", "杭州", "宁波", "青岛", "成都", "重庆",
-    ];
-    let trades = [
-        "电子", "机械", "化工", "五金", "日化", "纺织", "医药", "物流", "食品", "建材",
-    ];
-    let stages = LifecycleStage::ALL;
-    let batch = 500;
-    let mut done = 0;
-    while done < count {
-        let txn = db.write.begin().await?;
-        let n = batch.min(count - done);
-        let rows: Vec<accounts::ActiveModel> = (0..n)
-            .map(|k| {
-                let i = start + done + k;
-                let name = format!(
-                    "{}市{}{}有限公司 {}",
-                    cities[i % cities.len()],
-                    trades[(i / 10) % trades.len()],
-                    ["科技", "实业", "制造", "贸易"][(i / 100) % 4],
-                    i
-                );
-                let code = format!("{:08}", i + 1);
-                accounts::ActiveModel {
-                    workspace_id: Set(workspace_id),
-                    search_key: Set(format!("{} {}", name.to_lowercase(), code)),
-                    name: Set(name),
-                    code: Set(code),
-                    industry: Set(Some(trades[(i / 10) % trades.len()].into())),
-                    segment: Set(None),
-                    owner_id: Set(Some(owner_ids[0])),
-                    stage: Set(stages[i % stages.len()].as_str().into()),
-                    stage_entered_at: Set(now),
-                    modules: Set("sales,finance".into()),
-                    archived: Set(false),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    version: Set(1),
-                    ..Default::default()
-                }
-            })
-            .collect();
-        accounts::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
-            .await?;
-        txn.commit().await?;
-        done += n;
-    }
-    if tickets > 0 {
-        println!("seeding {tickets} tickets…");
-        crate::bench::tickets(db, workspace_id, owner_ids[0], tickets).await?;
-    }
-    if articles > 0 {
-        println!("seeding {articles} knowledge-base articles…");
-        crate::bench::articles(db, workspace_id, owner_ids[0], articles).await?;
-    }
-    if contracts > 0 {
-        println!("seeding {contracts} contracts…");
-        let manager = bench_manager(db, workspace_id).await?;
-        let s = crate::bench::contracts::seed(
-            db,
-            workspace_id,
-            owner_ids[0],
-            &[manager],
-            contracts,
-            Utc::now(),
-        )
-        .await?;
-        println!(
-            "  {} contracts ({} of them renewals' next contracts), {} renewals, {} reminder-log rows; \
-             today's renewal-reminders run should open {} renewals and queue {} reminders and {} escalations",
-            s.contracts,
-            s.successors,
-            s.renewals,
-            s.reminder_log,
-            s.renewals_to_open,
-            s.reminders_due_today,
-            s.escalations_due_today
-        );
-    }
-    println!(
-        "bench workspace: {} accounts in total; sign in as {BENCH_ADMIN} / {BENCH_PASSWORD}",
-        start + count
-    );
-    Ok(())
-}
-
-/// The bench workspace's manager, created on first use.
-async fn bench_manager(db: &Db, workspace_id: i64) -> anyhow::Result<i64> {
-    if let Some(user) = users::Entity::find()
-        .filter(users::Column::Email.eq(BENCH_MANAGER))
-        .one(&db.read)
-        .await?
-    {
-        return Ok(user.id);
-    }
-    let now = Utc::now();
-    let hash = password::hash(BENCH_PASSWORD.to_string()).await?;
-    let user = users::ActiveModel {
-        workspace_id: Set(workspace_id),
-        name: Set("Bench Manager".into()),
-        email: Set(BENCH_MANAGER.into()),
-        role: Set(Role::Manager.as_str().into()),
-        password_hash: Set(Some(hash)),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&db.write)
-    .await?;
-    Ok(user.id)
+    }))
 }
