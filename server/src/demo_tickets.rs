@@ -177,7 +177,8 @@ pub async fn setup<C: ConnectionTrait>(
     })
     .exec(conn)
     .await?;
-    // The demo's manual: its one call site.
+    // The manual (操作手册): seeded here, and only here, for both the
+    // still picture and the story.
     seed_articles(conn, cast, at).await?;
     Ok(())
 }
