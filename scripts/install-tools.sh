@@ -54,8 +54,11 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v wrk >/dev/null || missing+=(wrk)
-# A CJK font, so headless screenshots show Chinese instead of empty boxes.
+# CJK fonts, so headless screenshots show Chinese instead of empty boxes:
+# WenQuanYi Zen Hei, and Noto Sans/Serif CJK (the face Chromium prefers for
+# zh-CN, with every weight). Each only when it is not installed yet.
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

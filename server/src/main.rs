@@ -72,19 +72,14 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied");
         }
         Command::SeedDemo => {
-            let db = open_database(&config).await?;
-            seed::demo_with_contracts(&db).await?;
-            drop(db);
-            // Today's health scores now, so the dashboard has them before
-            // the first nightly run.
+            // The story runs up to now, and ends with the SLA monitor's pass
+            // and today's health scores.
             let state = server::startup::build_state(
                 config,
                 std::sync::Arc::new(server::clock::SystemClock),
             )
             .await?;
-            server::jobs::run(&state, "health-scores")
-                .await
-                .map_err(|e| anyhow::anyhow!("health-scores failed: {e}"))?;
+            seed::demo_story(&state).await?;
         }
         Command::Jobs {
             command: JobsCommand::Run { name },

@@ -9,14 +9,8 @@ use e2e::Harness;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let h = Harness::start().await?;
-    server::seed::demo_with_contracts(&h.state.db).await?;
-    // Health scores on a few days, for the dashboard's charts and trends.
-    let now = h.state.clock.now();
-    for days_ago in [28u64, 21, 14, 7] {
-        let then = now - Duration::from_secs(days_ago * 86_400);
-        server::domain::health::snapshots::run(&h.state, then).await?;
-    }
-    server::jobs::run(&h.state, "health-scores").await?;
+    // The demo's story, with its health history up to today.
+    server::seed::demo_story(&h.state).await?;
     let shots: &[(&str, &str)] = &[("login", "/login")];
     for (name, path) in shots {
         h.goto(path).await?;

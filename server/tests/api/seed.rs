@@ -368,33 +368,152 @@ async fn bench_contracts_give_the_daily_jobs_their_real_work() {
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
+/// `steward seed-demo`: one story, consistent from end to end, seeded once.
 #[actix_web::test]
-async fn the_command_line_demo_adds_a_contract_per_account_and_a_renewal_pipeline_once() {
-    let app = spawn_app().await;
-    seed::demo_with_contracts(&app.app_state.db).await.unwrap();
-    seed::demo_with_contracts(&app.app_state.db).await.unwrap();
-    let admin = session_of(app.login(seed::DEMO_ADMIN, seed::DEMO_PASSWORD).await).await;
-    let contracts: Value = app
-        .get("/api/v1/contracts?limit=200", &admin.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let contracts = contracts["items"].as_array().unwrap();
-    assert_eq!(contracts.len(), 30, "one per account, and not twice");
-    assert!(contracts
-        .iter()
-        .all(|c| c["annual_value"].as_str().unwrap().ends_with(".00")));
-    let renewals: Value = app
-        .get("/api/v1/renewals?limit=200", &admin.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let renewals = renewals["items"].as_array().unwrap();
+async fn the_command_line_demo_tells_one_consistent_story_once() {
+    use chrono::{Duration, NaiveDate, TimeZone, Utc};
+    use std::collections::{BTreeMap, BTreeSet};
+
+    // A Wednesday, 10:00 in Shanghai: "due within hours" is business time.
+    let now = Utc.with_ymd_and_hms(2027, 3, 17, 2, 0, 0).unwrap();
+    let today = NaiveDate::from_ymd_opt(2027, 3, 17).unwrap();
+    let app = spawn_app_at(now).await;
+    let started = std::time::Instant::now();
+    seed::demo_story(&app.app_state).await.unwrap();
+    let took = started.elapsed();
+    seed::demo_story(&app.app_state).await.unwrap();
+    let manager = session_of(app.login(seed::DEMO_MANAGER, seed::DEMO_PASSWORD).await).await;
+    let get = |path: String| {
+        let app = &app;
+        let token = manager.token.clone();
+        async move {
+            let response = app.get(&path, &token).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let accounts = get("/api/v1/accounts?limit=200".into()).await;
+    let accounts = accounts["items"].as_array().unwrap().clone();
+    assert_eq!(accounts.len(), 30, "seeding twice adds nothing");
+
+    // Contracts: one per account plus the renewed ones' next contracts.
+    let contracts = get("/api/v1/contracts?limit=200".into()).await;
+    let contracts = contracts["items"].as_array().unwrap().clone();
+    let renewals = get("/api/v1/renewals?limit=200".into()).await;
+    let renewals = renewals["items"].as_array().unwrap().clone();
     let stage_count = |stage: &str| renewals.iter().filter(|r| r["stage"] == stage).count();
-    assert!(renewals.len() >= 10, "{} renewals", renewals.len());
-    assert_eq!(stage_count("committed"), 2);
-    assert_eq!(stage_count("in_negotiation"), 3);
-    assert_eq!(stage_count("upcoming"), renewals.len() - 5);
+    let (renewed, churned) = (stage_count("renewed"), stage_count("churned"));
+    assert!(
+        renewed >= 3 && churned >= 2,
+        "{renewed} renewed, {churned} churned"
+    );
+    assert_eq!(contracts.len(), 30 + renewed);
+    assert!(
+        stage_count("upcoming") + stage_count("in_negotiation") + stage_count("committed") >= 5
+    );
+    assert!(renewals
+        .iter()
+        .filter(|r| r["stage"] == "churned")
+        .all(|r| r["churn_reason"].is_string()));
+
+    let mut statuses = BTreeSet::new();
+    let mut bands = BTreeMap::new();
+    let mut weakest = BTreeSet::new();
+    let (mut up, mut down) = (0, 0);
+    let (mut licensed, mut registered, mut old_history) = (0, 0, 0);
+    for account in &accounts {
+        let id = account["id"].as_i64().unwrap();
+        let stage = account["stage"].as_str().unwrap();
+        let licences = get(format!("/api/v1/accounts/{id}/licenses")).await;
+        let licences = licences.as_array().unwrap();
+        licensed += usize::from(!licences.is_empty());
+        registered += licences
+            .iter()
+            .filter(|l| l["status"] == "registered")
+            .count();
+        let timeline = get(format!("/api/v1/accounts/{id}/timeline?limit=200")).await;
+        let oldest = timeline["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["occurred_at"].as_str())
+            .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .min()
+            .unwrap();
+        old_history += usize::from(oldest < now - Duration::days(60));
+        if stage == "onboarding" {
+            let plan = get(format!("/api/v1/accounts/{id}/onboarding")).await;
+            statuses.insert(plan["status"].as_str().unwrap().to_string());
+        }
+        let health = get(format!("/api/v1/accounts/{id}/health")).await;
+        *bands
+            .entry(health["band"].as_str().unwrap().to_string())
+            .or_insert(0) += 1;
+        if let Some(w) = health["weakest"].as_str() {
+            weakest.insert(w.to_string());
+        }
+        match health["trend_change"].as_i64() {
+            Some(c) if c > 0 => up += 1,
+            Some(c) if c < 0 => down += 1,
+            _ => {}
+        }
+        let renewal_sub = health["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["component"] == "renewal")
+            .unwrap()["sub_score"]
+            .as_f64();
+        if stage == "churned" {
+            // No contract in force, and the renewal component says so.
+            let theirs = get(format!("/api/v1/contracts?account_id={id}")).await;
+            for c in theirs["items"].as_array().unwrap() {
+                let ends: NaiveDate = c["ends_on"].as_str().unwrap().parse().unwrap();
+                assert!(
+                    ends < today,
+                    "churned account {id} has a contract to {ends}"
+                );
+            }
+            assert_eq!(renewal_sub, Some(0.0), "{health}");
+        }
+    }
+    assert_eq!(licensed, 30);
+    assert!((25..30).contains(&registered), "{registered} registered");
+    for status in ["on_track", "behind", "stuck"] {
+        assert!(statuses.contains(status), "{statuses:?}");
+    }
+    assert!(
+        old_history >= 20,
+        "{old_history} accounts with 60-day-old history"
+    );
+    for band in ["green", "yellow", "red"] {
+        assert!(bands.get(band).copied().unwrap_or(0) >= 1, "{bands:?}");
+    }
+    assert!(weakest.len() >= 4, "{weakest:?}");
+    assert!(up >= 2 && down >= 2, "{up} up, {down} down");
+
+    // Tickets: breaches recorded by the SLA monitor, others due within hours.
+    let breached = get("/api/v1/tickets?breached=true&limit=200".into()).await;
+    assert!(
+        breached["items"].as_array().unwrap().len() >= 3,
+        "{breached}"
+    );
+    let soon = get("/api/v1/tickets?due_within=240&limit=200".into()).await;
+    assert!(soon["items"].as_array().unwrap().len() >= 2, "{soon}");
+
+    // Retention shows in the renewal report and the dashboard has its figures.
+    let report = get("/api/v1/reports/renewals?from=2025-10-01&to=2027-12-31".into()).await;
+    assert!(report["renewed_count"].as_u64().unwrap() >= 3, "{report}");
+    assert!(report["churned_count"].as_u64().unwrap() >= 2, "{report}");
+    assert!(report["gross_revenue_retention"].is_string(), "{report}");
+    assert!(report["net_revenue_retention"].is_string(), "{report}");
+    let dashboard = get("/api/v1/dashboard".into()).await;
+    assert!(
+        dashboard["breached_tickets"].as_u64().unwrap() >= 3,
+        "{dashboard}"
+    );
+    assert!(
+        took < std::time::Duration::from_secs(60),
+        "seeding took {took:?}"
+    );
 }

@@ -12,7 +12,7 @@ use shared::health::{ModuleUsage, USAGE_WINDOW_DAYS};
 use shared::onboarding::TaskStatus;
 use shared::timeline::TimelineKind;
 use shared::training::{completes, TrainingStatus};
-use shared::ErpModule;
+use shared::{ErpModule, LifecycleStage};
 
 use super::score::{HealthInputs, RenewalInput};
 use crate::domain::modules_from_db;
@@ -59,10 +59,11 @@ pub async fn measure<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<BTreeMap<i64, Measured>> {
     let mut out: BTreeMap<i64, Measured> = BTreeMap::new();
-    let account_rows: Vec<(i64, DateTime<Utc>)> = accounts::Entity::find()
+    let account_rows: Vec<(i64, DateTime<Utc>, String)> = accounts::Entity::find()
         .select_only()
         .column(accounts::Column::Id)
         .column(accounts::Column::CreatedAt)
+        .column(accounts::Column::Stage)
         .filter(accounts::Column::WorkspaceId.eq(workspace_id))
         .filter(accounts::Column::Archived.eq(false))
         .apply_if(only, |q, id| q.filter(accounts::Column::Id.eq(id)))
@@ -73,8 +74,12 @@ pub async fn measure<C: ConnectionTrait>(
         return Ok(out);
     }
     let mut created: HashMap<i64, DateTime<Utc>> = HashMap::new();
-    for (id, at) in account_rows {
+    let mut churned_stage: HashSet<i64> = HashSet::new();
+    for (id, at, stage) in account_rows {
         created.insert(id, at);
+        if stage == LifecycleStage::Churned.as_str() {
+            churned_stage.insert(id);
+        }
         out.insert(id, Measured::default());
     }
 
@@ -88,7 +93,7 @@ pub async fn measure<C: ConnectionTrait>(
     satisfaction(conn, workspace_id, only, now, &mut out).await?;
     let satisfaction_ms = t.elapsed().as_millis();
     engagement(conn, workspace_id, only, now, &created, &mut out).await?;
-    renewal(conn, workspace_id, only, today, &mut out).await?;
+    renewal(conn, workspace_id, only, today, &churned_stage, &mut out).await?;
     tracing::debug!(
         usage_ms,
         support_ms,
@@ -525,11 +530,46 @@ async fn engagement<C: ConnectionTrait>(
     Ok(())
 }
 
+/// What the renewal component sees of one account.
+///
+/// An account its CSM marked `churned`, or whose latest contract's renewal
+/// churned, is churned even while that contract runs out its term: the
+/// customer said it will not renew, so the renewal is no longer a hope
+/// (the contract's remaining days do not make it 100). An open renewal
+/// counts next, then a contract in force, then one that ended.
+pub fn renewal_input(
+    churned_stage: bool,
+    open: Option<(RenewalStage, i32, NaiveDate)>,
+    last_end: Option<NaiveDate>,
+    last_churned_due: Option<NaiveDate>,
+    today: NaiveDate,
+) -> RenewalInput {
+    let latest_churned = last_churned_due.is_some_and(|due| last_end.is_none_or(|end| due >= end));
+    if churned_stage {
+        return RenewalInput::Churned;
+    }
+    if let Some((stage, probability, due_on)) = open {
+        return RenewalInput::Open {
+            committed: stage == RenewalStage::Committed,
+            upcoming: stage == RenewalStage::Upcoming,
+            probability,
+            days_to_due: (due_on - today).num_days(),
+        };
+    }
+    match last_end {
+        _ if latest_churned => RenewalInput::Churned,
+        Some(end) if end >= today => RenewalInput::Active,
+        Some(_) => RenewalInput::Lapsed,
+        None => RenewalInput::NoContract,
+    }
+}
+
 async fn renewal<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     only: Option<i64>,
     today: NaiveDate,
+    churned_stage: &HashSet<i64>,
     out: &mut BTreeMap<i64, Measured>,
 ) -> AppResult<()> {
     let ends: Vec<(i64, Option<NaiveDate>)> = contracts::Entity::find()
@@ -555,13 +595,14 @@ async fn renewal<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let mut open: HashMap<i64, (RenewalStage, i32, NaiveDate)> = HashMap::new();
-    let mut churned: HashSet<i64> = HashSet::new();
+    let mut churned: HashMap<i64, NaiveDate> = HashMap::new();
     for (account, stage, probability, due_on) in rows {
         let Ok(stage) = stage.parse::<RenewalStage>() else {
             continue;
         };
         if stage == RenewalStage::Churned {
-            churned.insert(account);
+            let e = churned.entry(account).or_insert(due_on);
+            *e = (*e).max(due_on);
         } else if stage.is_open() {
             let e = open.entry(account).or_insert((stage, probability, due_on));
             if due_on < e.2 {
@@ -569,31 +610,86 @@ async fn renewal<C: ConnectionTrait>(
             }
         }
     }
-    for (account, last_end) in ends {
-        let Some(m) = out.get_mut(&account) else {
-            continue;
-        };
-        m.inputs.renewal = if let Some((stage, probability, due_on)) = open.get(&account) {
-            RenewalInput::Open {
-                committed: *stage == RenewalStage::Committed,
-                upcoming: *stage == RenewalStage::Upcoming,
-                probability: *probability,
-                days_to_due: (*due_on - today).num_days(),
-            }
-        } else if last_end.is_some_and(|end| end >= today) {
-            RenewalInput::Active
-        } else if churned.contains(&account) {
-            RenewalInput::Churned
-        } else {
-            RenewalInput::Lapsed
-        };
+    let ends: HashMap<i64, NaiveDate> = ends
+        .into_iter()
+        .filter_map(|(account, end)| Some((account, end?)))
+        .collect();
+    for (account, m) in out.iter_mut() {
+        m.inputs.renewal = renewal_input(
+            churned_stage.contains(account),
+            open.get(account).copied(),
+            ends.get(account).copied(),
+            churned.get(account).copied(),
+            today,
+        );
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::nps;
+    use super::*;
+    use crate::domain::health::score::compute;
+    use shared::health::{HealthComponent, HealthModel};
+
+    fn d(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2027, 3, day).unwrap()
+    }
+
+    #[test]
+    fn a_churned_account_never_scores_renewal_100() {
+        let today = d(15);
+        // Marked churned while its contract still runs: churned, not "in force".
+        let marked = renewal_input(true, None, Some(d(31)), None, today);
+        assert_eq!(marked, RenewalInput::Churned);
+        // The latest contract's renewal churned; the contract runs out its term.
+        let told_us = renewal_input(false, None, Some(d(31)), Some(d(31)), today);
+        assert_eq!(told_us, RenewalInput::Churned);
+        // Churned and ended.
+        assert_eq!(
+            renewal_input(true, None, Some(d(1)), Some(d(1)), today),
+            RenewalInput::Churned
+        );
+        let inputs = HealthInputs {
+            renewal: marked,
+            ..Default::default()
+        };
+        let c = compute(&HealthModel::default(), &inputs);
+        let renewal = c
+            .components
+            .iter()
+            .find(|x| x.component == HealthComponent::Renewal)
+            .and_then(|x| x.sub_score);
+        assert_eq!(renewal, Some(0.0));
+    }
+
+    #[test]
+    fn a_won_back_or_running_account_is_not_churned() {
+        let today = d(15);
+        // An old renewal churned, then a new contract was signed (won back).
+        assert_eq!(
+            renewal_input(false, None, Some(d(31)), Some(d(1)), today),
+            RenewalInput::Active
+        );
+        assert_eq!(
+            renewal_input(false, None, Some(d(10)), None, today),
+            RenewalInput::Lapsed
+        );
+        assert_eq!(
+            renewal_input(false, None, None, None, today),
+            RenewalInput::NoContract
+        );
+        let open = Some((RenewalStage::Committed, 90, d(25)));
+        assert_eq!(
+            renewal_input(false, open, Some(d(25)), None, today),
+            RenewalInput::Open {
+                committed: true,
+                upcoming: false,
+                probability: 90,
+                days_to_due: 10
+            }
+        );
+    }
 
     #[test]
     fn nps_is_promoters_minus_detractors() {

@@ -19,8 +19,9 @@
 //!   14 days or fewer 100, linearly down to 0 at 90 days;
 //! - renewal: a contract in force with no renewal open 100; an open
 //!   renewal its probability (committed: at least 90; still `upcoming` 30
-//!   days or fewer before the end: halved); churned or lapsed 0 (no data
-//!   without any contract).
+//!   days or fewer before the end: halved); churned (the account is marked
+//!   churned, or its latest contract's renewal churned, even while that
+//!   contract runs out its term) or lapsed 0 (no data without any contract).
 //!
 //! The score is Σ sub-score × weight / Σ weight over the components with
 //! data: a missing component's weight spreads proportionally over the rest.
@@ -52,7 +53,8 @@ pub enum RenewalInput {
         probability: i32,
         days_to_due: i64,
     },
-    /// The last renewal churned and no contract is in force.
+    /// The account is marked churned, or its latest contract's renewal
+    /// churned (whether or not that contract has ended yet).
     Churned,
     /// Contracts ended with neither renewal nor churn recorded.
     Lapsed,

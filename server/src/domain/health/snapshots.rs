@@ -9,6 +9,7 @@ use sea_orm::{ActiveValue::Set, EntityTrait, QuerySelect, TransactionTrait};
 use serde::Serialize;
 
 use super::{active_overrides, inputs, model_of, score, StoredComponent};
+use crate::db::Db;
 use crate::domain::onboarding::workspace_today;
 use crate::entity::{health_snapshots, workspaces};
 use crate::error::{AppError, AppResult};
@@ -37,18 +38,20 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<HealthRun> {
     let mut report = HealthRun::default();
     for workspace_id in ids {
         report.workspaces += 1;
-        run_workspace(state, workspace_id, now, &mut report).await?;
+        run_workspace(&state.db, workspace_id, now, &mut report).await?;
     }
     Ok(report)
 }
 
-async fn run_workspace(
-    state: &AppState,
+/// Scores one workspace's accounts as of `now` and keeps that day's
+/// snapshot (also how `seed-demo` writes a demo's past days).
+pub async fn run_workspace(
+    db: &Db,
     workspace_id: i64,
     now: DateTime<Utc>,
     report: &mut HealthRun,
 ) -> AppResult<()> {
-    let read = &state.db.read;
+    let read = &db.read;
     let started = std::time::Instant::now();
     let today = workspace_today(read, workspace_id, now).await?;
     let model = model_of(read, workspace_id).await?;
@@ -95,7 +98,7 @@ async fn run_workspace(
         });
     }
     let computed_ms = started.elapsed().as_millis();
-    let txn = state.db.write.begin().await?;
+    let txn = db.write.begin().await?;
     let mut rest = rows;
     while !rest.is_empty() {
         let tail = rest.split_off(rest.len().min(CHUNK));
