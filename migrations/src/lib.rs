@@ -19,6 +19,7 @@ mod m20261127_000011_health;
 mod m20261127_000012_surveys;
 mod m20261127_000013_kb_rank_index;
 mod m20261127_000014_health_rank_index;
+mod m20261202_000010_kb_terms;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000012_surveys::Migration),
             Box::new(m20261127_000013_kb_rank_index::Migration),
             Box::new(m20261127_000014_health_rank_index::Migration),
+            Box::new(m20261202_000010_kb_terms::Migration),
         ]
     }
 }

@@ -4,8 +4,9 @@
 //! 全部过账」).
 //!
 //! - Chinese is segmented with jieba (its dictionary plus the ERP vocabulary
-//!   of [`VOCABULARY`]) in search mode, which also gives the shorter words
-//!   inside a long one (`外购入库单` → `外购`, `入库`, `入库单`, `外购入库单`).
+//!   of [`vocabulary`]); a word of three or more characters also counts as
+//!   its adjacent pairs (`外购入库单` → `外购入库单`, `外购`, `购入`, `入库`,
+//!   `库单`), so a shorter word inside it is found.
 //! - What the dictionary lacks comes out of jieba as single characters; a run
 //!   of them is kept as its adjacent pairs (the bigram fallback), so an
 //!   unknown product name or term still matches itself.
@@ -29,7 +30,7 @@ use rust_stemmers::{Algorithm, Stemmer};
 
 mod vocabulary;
 
-pub use vocabulary::{STOP_WORDS, VARIANTS, VOCABULARY};
+pub use vocabulary::{stop_words, vocabulary, VARIANTS};
 
 /// How often jieba should believe an ERP term occurs: high enough that
 /// `凭证过账` splits as `凭证` + `过账`, whatever the general dictionary says.
@@ -39,7 +40,7 @@ const ERP_TERM_FREQUENCY: usize = 50_000;
 /// milliseconds); segmentation itself is read-only and shared by all threads.
 static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
     let mut jieba = Jieba::new();
-    for word in VOCABULARY {
+    for word in vocabulary() {
         jieba.add_word(&word.to_lowercase(), Some(ERP_TERM_FREQUENCY), None);
     }
     jieba
@@ -47,8 +48,7 @@ static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
 
 static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
 
-static STOPS: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| STOP_WORDS.iter().copied().collect());
+static STOPS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| stop_words().collect());
 
 /// Loads the dictionary now rather than on the first search (start-up).
 pub fn warm_up() {
@@ -79,8 +79,31 @@ fn normalize(text: &str) -> String {
         .collect()
 }
 
-/// One word's contribution: folded to its usual spelling, stemmed if English.
-fn push_word(word: &str, out: &mut Vec<String>) {
+/// Whether a long word is kept whole beside its pairs (an index, a sentence
+/// search) or only as its pairs (a search that needs every word).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LongWords {
+    WholeAndPairs,
+    PairsOnly,
+}
+
+/// One word's contribution: folded to its usual spelling, stemmed if
+/// English; a Chinese word of three or more characters also gives its
+/// adjacent pairs, so `委外` finds `委外加工` and `入库` finds `外购入库单`
+/// whatever the dictionary holds.
+fn push_word(word: &str, long: LongWords, out: &mut Vec<String>) {
+    // A dictionary word mixing scripts (`bom清单`) counts as its parts.
+    let mut parts = word.char_indices().skip(1).filter(|&(i, c)| {
+        word[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|p| p.is_ascii() != c.is_ascii())
+    });
+    if let Some((at, _)) = parts.next() {
+        push_word(&word[..at], long, out);
+        push_word(&word[at..], long, out);
+        return;
+    }
     let word = VARIANTS
         .iter()
         .find(|(variant, _)| *variant == word)
@@ -94,7 +117,15 @@ fn push_word(word: &str, out: &mut Vec<String>) {
         }
         return;
     }
-    if word.chars().count() >= 2 {
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() >= 3 && chars.iter().all(|c| is_cjk(*c)) {
+        if long == LongWords::WholeAndPairs {
+            out.push(word.to_string());
+        }
+        for pair in chars.windows(2) {
+            out.push(pair.iter().collect());
+        }
+    } else if chars.len() >= 2 {
         out.push(word.to_string());
     }
 }
@@ -107,13 +138,11 @@ fn flush_run(run: &mut Vec<char>, out: &mut Vec<String>) {
     run.clear();
 }
 
-/// Every term of `text` in order, repeated as often as it occurs (term
-/// frequency matters for ranking).
-pub fn terms(text: &str) -> Vec<String> {
+fn segment(text: &str, long: LongWords) -> Vec<String> {
     let text = normalize(text);
     let mut out = Vec::new();
     let mut run: Vec<char> = Vec::new();
-    for token in JIEBA.cut_for_search(&text, false) {
+    for token in JIEBA.cut(&text, false) {
         let word = token.word;
         let mut chars = word.chars();
         let single = match (chars.next(), chars.next()) {
@@ -125,7 +154,7 @@ pub fn terms(text: &str) -> Vec<String> {
             _ => {
                 flush_run(&mut run, &mut out);
                 if !word.trim().is_empty() {
-                    push_word(word, &mut out);
+                    push_word(word, long, &mut out);
                 }
             }
         }
@@ -134,20 +163,37 @@ pub fn terms(text: &str) -> Vec<String> {
     out
 }
 
+/// Every term of `text` in order, repeated as often as it occurs (term
+/// frequency matters for ranking): what the index holds.
+pub fn terms(text: &str) -> Vec<String> {
+    segment(text, LongWords::WholeAndPairs)
+}
+
 /// The terms of `text` joined by spaces: what the index stores.
 pub fn joined(text: &str) -> String {
     terms(text).join(" ")
 }
 
-/// The distinct terms of a query, in order of first appearance, at most
-/// `max` of them.
-pub fn query_terms(text: &str, max: usize) -> Vec<String> {
+fn distinct(terms: Vec<String>, max: usize) -> Vec<String> {
     let mut seen = HashSet::new();
-    terms(text)
+    terms
         .into_iter()
         .filter(|t| seen.insert(t.clone()))
         .take(max)
         .collect()
+}
+
+/// The distinct terms of a sentence search (any may match; long words
+/// count whole and by their pairs), in order, at most `max`.
+pub fn query_terms(text: &str, max: usize) -> Vec<String> {
+    distinct(terms(text), max)
+}
+
+/// The distinct terms an article must all hold to match `text` (long words
+/// by their pairs only, so `订单变更单` needs `订单`, `单变`, `变更`, `更单`,
+/// found inside `客户订单变更单`), at most `max`.
+pub fn required_terms(text: &str, max: usize) -> Vec<String> {
+    distinct(segment(text, LongWords::PairsOnly), max)
 }
 
 #[cfg(test)]
@@ -179,6 +225,7 @@ mod tests {
         assert!(has("新建套账", "套账"));
         assert!(has("外购入库单审核", "外购入库单"));
         assert!(has("外购入库单审核", "入库"));
+        assert!(has("委外加工入库单", "委外"));
         assert!(has("BOM清单维护", "bom"));
     }
 
@@ -194,7 +241,9 @@ mod tests {
     fn english_is_stemmed_and_punctuation_never_reaches_a_term() {
         let t = terms("Posting vouchers, closing the period (K/3-ERP)!");
         assert_eq!(t, vec!["post", "voucher", "close", "period", "erp"]);
-        assert!(terms("c++ \"OR\" *").iter().all(|t| t.chars().all(char::is_alphanumeric)));
+        assert!(terms("c++ \"OR\" *")
+            .iter()
+            .all(|t| t.chars().all(char::is_alphanumeric)));
     }
 
     #[test]
@@ -204,6 +253,17 @@ mod tests {
         assert_eq!(t, vec!["犇骉"]);
         let q = terms("骉犇骉");
         assert!(q.contains(&"犇骉".to_string()), "{q:?}");
+    }
+
+    #[test]
+    fn required_terms_need_the_pairs_of_long_words_only() {
+        let need = required_terms("订单变更单", 32);
+        assert!(!need.contains(&"订单变更单".to_string()), "{need:?}");
+        let article = terms("客户订单变更单需要审核");
+        assert!(
+            need.iter().all(|t| article.contains(t)),
+            "{need:?} in {article:?}"
+        );
     }
 
     #[test]

@@ -1,59 +1,29 @@
 //! The words search must know beyond jieba's general dictionary: the ERP
 //! terms of the seed (a K/3-style ERP's seven modules, its documents and
-//! approval steps), the spellings clerks type for them, and filler words.
+//! approval steps, `erp_words.txt`), the spellings clerks type for them,
+//! and filler words (`stop_words.txt`).
 
 /// ERP terms segmented as one word (and, in search mode, their parts).
-pub const VOCABULARY: &[&str] = &[
-    // The seven modules and the system
-    "系统设置", "销售管理", "采购管理", "仓存管理", "仓存", "车间生产", "生产管理",
-    "计划管理", "财务管理", "系统管理", "系统工程师", "部门主管", "操作手册",
-    "加密锁", "远程注册", "产品授权", "授权", "维护服务协议", "包装清单", "套账",
-    "账套", "账套管理", "账套备份", "中间层", "用户权限", "用户组", "功能权限",
-    "数据权限", "数据授权", "管理员", "编码原则", "客户编码原则", "供应商编码原则",
-    "基础资料", "基础管理参数", "工作流", "审核流", "多级审核", "反审核", "弃审",
-    "录入", "审核", "审核人", "制单人", "单据", "单据编号", "打印模板", "套打",
-    "引出", "引入", "日志", "上机日志", "并发", "网络控制", "站点",
-    // Sales
-    "客户档案", "客户档案员", "客户信息", "客户品号", "客户订单", "订单员",
-    "订单变更单", "客户订单变更单", "销货单", "销售出库单", "出货通知单",
-    "发货通知单", "报价单", "客户报价单", "销退单", "批次销退单", "下线销退单",
-    "反馈销退单", "退货员", "商品价格", "价格政策", "付款条件", "信用控制",
-    "信用额度", "信用控制参数", "预交货日", "客户单号", "销售发票", "销售订单",
-    "折扣", "销售主管", "销售部长",
-    // Purchasing
-    "供应商", "供应商档案", "供应商档案员", "供应商信息", "供应商代码",
-    "供应商品号", "料件价格", "核价日", "生效日", "采购订单", "采购申请单",
-    "采购入库", "采购入库单", "外购入库", "外购入库单", "采购发票", "采购价格",
-    "来料检验", "来料检验单", "来料检验申请单", "不良品通知单", "不良品退货单",
-    "采购退货", "收料", "钩稽", "暂估", "暂估入库", "采购文员",
-    // Inventory
-    "物料", "物料代码", "物料编码", "物料名称", "物料清单", "规格型号", "图号",
-    "计量单位", "仓库", "仓位", "即时库存", "库存余额", "负库存", "出入库",
-    "盘点", "盘点表", "盘点方案", "盘盈", "盘亏", "调拨单", "其他出库单",
-    "其他入库单", "产品入库", "商品出库", "批号", "批次", "序列号", "保质期",
-    "安全库存", "存货核算", "出库核算", "入库核算", "库存", "库存数量",
-    // Production
-    "bom", "bom清单", "生产任务单", "生产投料单", "投料单", "生产领料",
-    "生产领料单", "领料工作台", "领料单", "完工入库", "产品入库单", "工序",
-    "工序汇报", "工艺路线", "车间", "倒冲", "倒冲领料", "生产任务", "委外加工",
-    "受托加工", "质检", "成品入库", "下达", "结案", "生产文员",
-    // Planning
-    "物料需求计划", "主生产计划", "计划订单", "计划员", "销售计划", "备存计划",
-    "预测单", "提前期", "计划展望期", "mrp", "mps", "mrp运算", "计算方案",
-    "替代料", "低位码",
-    // Finance
-    "凭证", "凭证字", "凭证号", "记账凭证", "过账", "反过账", "结账", "反结账",
-    "期末", "期末结账", "期初", "期初余额", "初始化", "结束初始化", "总账",
-    "明细账", "科目", "会计科目", "科目余额表", "辅助核算", "核算项目", "损益",
-    "结转损益", "结转", "自动转账", "应收", "应付", "应收款", "应付款",
-    "应收账款", "应付账款", "收款单", "付款单", "核销", "对账", "往来",
-    "账龄", "账龄分析", "发票", "红字", "蓝字", "红字发票", "固定资产", "折旧",
-    "计提折旧", "卡片", "现金流量", "现金流量表", "资产负债表", "利润表",
-    "报表", "出纳", "银行对账", "银行存款日记账", "币别", "汇率", "期末调汇",
-    "会计期间", "成本计算", "实际成本", "计划成本", "工资", "工资核算",
-];
+const ERP_WORDS: &str = include_str!("erp_words.txt");
+const STOP_WORD_LIST: &str = include_str!("stop_words.txt");
 
-/// Spellings clerks use for the manual's word: `(typed, manual)`.
+/// The words of a word-list file: whitespace-separated, `#` comment lines.
+fn words(list: &'static str) -> impl Iterator<Item = &'static str> {
+    list.lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .flat_map(str::split_whitespace)
+}
+
+/// ERP terms segmented as one word (and, in search mode, their parts).
+pub fn vocabulary() -> impl Iterator<Item = &'static str> {
+    words(ERP_WORDS)
+}
+
+/// Words that say nothing about the topic, in Chinese and English.
+pub fn stop_words() -> impl Iterator<Item = &'static str> {
+    words(STOP_WORD_LIST)
+}
+
 pub const VARIANTS: &[(&str, &str)] = &[
     ("月底", "月末"),
     ("月终", "月末"),
@@ -79,23 +49,4 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("付款期", "付款条件"),
     ("账期", "付款条件"),
     ("额度", "信用额度"),
-];
-
-/// Words that say nothing about the topic: particles, pronouns, question
-/// words and politeness, in Chinese and English.
-pub const STOP_WORDS: &[&str] = &[
-    "的", "地", "得", "了", "着", "过", "是", "在", "我", "我们", "你", "您", "他",
-    "她", "它", "他们", "吗", "呢", "啊", "吧", "呀", "哦", "嗯", "和", "与", "及",
-    "或", "也", "就", "都", "还", "又", "把", "被", "给", "让", "对", "从", "到",
-    "向", "为", "以", "这", "那", "这个", "那个", "这样", "那样", "一个", "一下",
-    "请问", "请", "怎么", "怎么办", "怎样", "如何", "什么", "为什么", "哪里",
-    "哪个", "时候", "的时候", "时", "一直", "总是", "老是", "还是", "已经", "可以",
-    "能", "能否", "是否", "有", "没有", "没", "不", "不是", "帮忙", "麻烦", "谢谢",
-    "您好", "你好", "急", "求助", "问题", "现在", "今天", "出现", "然后", "但是",
-    "无法", "不能", "不了", "不行", "说", "要", "会", "个", "些", "啥", "咋", "咋办", "里", "上", "下",
-    "a", "an", "the", "is", "are", "was", "were", "be", "been", "to", "of",
-    "and", "or", "in", "on", "at", "for", "with", "how", "what", "why", "do",
-    "does", "did", "i", "my", "me", "we", "our", "you", "your", "it", "its",
-    "this", "that", "can", "cannot", "not", "no", "when", "where", "which",
-    "from", "by", "as", "after", "before", "there", "please", "help", "get",
 ];

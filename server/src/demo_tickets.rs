@@ -174,8 +174,7 @@ pub async fn seed<C: ConnectionTrait>(
 
     for (module, public, title, body) in ARTICLES {
         let faq: Vec<FaqEntry> = Vec::new();
-        let text = kb::search_text(title, body, &faq);
-        kb_articles::ActiveModel {
+        let mut article = kb_articles::ActiveModel {
             workspace_id: Set(cast.workspace_id),
             module: Set(module.as_str().into()),
             title: Set((*title).into()),
@@ -185,16 +184,13 @@ pub async fn seed<C: ConnectionTrait>(
             status: Set("published".into()),
             source_ticket_id: Set(None),
             author_id: Set(cast.admin_id),
-            search_title: Set(title.to_lowercase()),
-            search_grams: Set(shared::kb::cjk_bigrams(&text)),
-            search_text: Set(text),
             created_at: Set(now - Duration::days(30)),
             updated_at: Set(now - Duration::days(30)),
             version: Set(1),
             ..Default::default()
-        }
-        .insert(conn)
-        .await?;
+        };
+        kb::set_search_columns(&mut article, title, body, &faq);
+        article.insert(conn).await?;
     }
 
     for (n, (account, module, category, priority, status, subject, description, hours)) in

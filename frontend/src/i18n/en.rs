@@ -846,5 +846,7 @@ pub fn text(key: Key) -> &'static str {
         Key::SvInvalidBody => "This survey link is not valid: it may be mistyped or no longer exist. Please open it from the e-mail again.",
         // end health settings, api keys & surveys
         Key::AccountSearchHint => "Search accounts by name or code",
+        // search (issue 11)
+        Key::PtChooseModule => "Select…",
     }
 }

@@ -858,4 +858,6 @@ keys! {
     SvInvalidBody,
     // end health settings, api keys & surveys
     AccountSearchHint,
+    // search (issue 11)
+    PtChooseModule,
 }

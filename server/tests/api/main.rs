@@ -14,6 +14,7 @@ mod dashboard;
 mod health;
 mod helpers;
 mod kb;
+mod kb_relevance;
 mod notifications;
 mod onboarding;
 mod ops;
