@@ -21,6 +21,7 @@ mod m20261127_000013_kb_rank_index;
 mod m20261127_000014_health_rank_index;
 mod m20261202_000001_ticket_urgency;
 mod m20261202_000002_list_indexes;
+mod m20261202_000010_kb_terms;
 mod m20261202_000020_renewals_due_order;
 
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000014_health_rank_index::Migration),
             Box::new(m20261202_000001_ticket_urgency::Migration),
             Box::new(m20261202_000002_list_indexes::Migration),
+            Box::new(m20261202_000010_kb_terms::Migration),
             Box::new(m20261202_000020_renewals_due_order::Migration),
         ]
     }

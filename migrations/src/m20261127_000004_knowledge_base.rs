@@ -20,7 +20,7 @@ use crate::columns::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const SQLITE_UP: &[&str] = &[
+pub(crate) const SQLITE_UP: &[&str] = &[
     "CREATE VIRTUAL TABLE kb_articles_fts USING fts5(\
         search_text, content='kb_articles', content_rowid='id', tokenize='trigram')",
     "CREATE TRIGGER kb_articles_fts_insert AFTER INSERT ON kb_articles BEGIN \
@@ -44,7 +44,7 @@ const SQLITE_DOWN: &[&str] = &[
     "DROP TABLE IF EXISTS kb_articles_fts",
 ];
 
-const POSTGRES_UP: &[&str] = &[
+pub(crate) const POSTGRES_UP: &[&str] = &[
     // pg_trgm is a trusted extension (PostgreSQL 13+): a database owner may
     // create it without being a superuser.
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",

@@ -18,7 +18,7 @@ use crate::columns::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const SQLITE_UP: &[&str] = &[
+pub(crate) const SQLITE_UP: &[&str] = &[
     "CREATE VIRTUAL TABLE kb_articles_grams USING fts5(\
         search_grams, content='kb_articles', content_rowid='id', tokenize='unicode61')",
     "INSERT INTO kb_articles_grams(kb_articles_grams) VALUES ('rebuild')",
@@ -43,7 +43,7 @@ const SQLITE_DOWN: &[&str] = &[
     "DROP TABLE IF EXISTS kb_articles_grams",
 ];
 
-const POSTGRES_UP: &[&str] = &["CREATE INDEX ix_kb_articles_grams ON kb_articles \
+pub(crate) const POSTGRES_UP: &[&str] = &["CREATE INDEX ix_kb_articles_grams ON kb_articles \
         USING gin (string_to_array(search_grams, ' '))"];
 
 const POSTGRES_DOWN: &[&str] = &["DROP INDEX IF EXISTS ix_kb_articles_grams"];

@@ -181,24 +181,9 @@ fn ticket_row(
     }
 }
 
-const TOPICS: &[(&str, &str)] = &[
-    ("凭证过账", "总账"),
-    ("期末结账", "总账"),
-    ("销售订单审核", "销售"),
-    ("信用额度控制", "销售"),
-    ("采购入库", "采购"),
-    ("发票校验", "采购"),
-    ("库存盘点", "仓储"),
-    ("物料编码规则", "仓储"),
-    ("生产领料", "生产"),
-    ("BOM 维护", "生产"),
-    ("工资核算", "人事"),
-    ("考勤导入", "人事"),
-    ("成本计算", "成本"),
-    ("应收对账", "财务"),
-];
-
-/// Adds `count` published articles (four in five public) in Chinese.
+/// Adds `count` published articles (four in five public): the vendor's
+/// manual (`domain::kb::manual`) over and over, each copy numbered, so
+/// sentence searches meet realistic text and realistic word overlap.
 pub async fn articles(
     db: &Db,
     workspace_id: i64,
@@ -206,33 +191,22 @@ pub async fn articles(
     count: usize,
 ) -> anyhow::Result<()> {
     let now = Utc::now();
-    let modules = ErpModule::ALL;
+    let manual = crate::domain::kb::manual::manual()?;
+    anyhow::ensure!(!manual.is_empty(), "the manual has no articles");
     let mut done = 0;
     while done < count {
         let n = BATCH.min(count - done);
         let rows: Vec<kb_articles::ActiveModel> = (done..done + n)
             .map(|i| {
-                let (topic, area) = TOPICS[i % TOPICS.len()];
-                let title = format!("{topic}常见问题与处理方法（第 {} 篇）", i + 1);
-                let body = format!(
-                    "## 适用范围\n\n本文适用于{area}模块的{topic}操作。\n\n\
-                     ## 操作步骤\n\n1. 打开**{topic}**功能。\n2. 检查基础资料是否完整，例如客户编码、物料编码和会计科目。\n\
-                     3. 按照审核流程提交，由主管审核后生效。\n\n\
-                     ## 常见错误\n\n- 提示“数据不完整”：请先补全上游单据。\n- 提示“无权限”：请联系系统管理员分配角色。\n\n编号 {i}"
-                );
-                let faq = vec![FaqEntry {
-                    question: format!("{topic}失败怎么办？"),
-                    answer: "先检查上游单据，再联系模块负责人。".into(),
-                }];
-                let text = crate::domain::kb::search_text(&title, &body, &faq);
-                kb_articles::ActiveModel {
+                let source = &manual[i % manual.len()];
+                let title = format!("{}（第 {} 篇）", source.title, i + 1);
+                let body = format!("{}\n\n编号 {i}", source.body);
+                let faq: Vec<FaqEntry> = source.faq.clone();
+                let mut article = kb_articles::ActiveModel {
                     workspace_id: Set(workspace_id),
-                    module: Set(modules[i % modules.len()].as_str().into()),
-                    search_title: Set(title.to_lowercase()),
-                    search_grams: Set(shared::kb::cjk_bigrams(&text)),
-                    search_text: Set(text),
-                    title: Set(title),
-                    body: Set(body),
+                    module: Set(source.module.as_str().into()),
+                    title: Set(title.clone()),
+                    body: Set(body.clone()),
                     visibility: Set(if i % 5 == 4 { "internal" } else { "public" }.into()),
                     faq: Set(serde_json::to_string(&faq).unwrap_or_else(|_| "[]".into())),
                     status: Set("published".into()),
@@ -242,7 +216,9 @@ pub async fn articles(
                     updated_at: Set(now),
                     version: Set(1),
                     ..Default::default()
-                }
+                };
+                crate::domain::kb::set_search_columns(&mut article, &title, &body, &faq);
+                article
             })
             .collect();
         let txn = db.write.begin().await?;

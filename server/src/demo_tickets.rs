@@ -8,7 +8,6 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
-use shared::kb::FaqEntry;
 use shared::tickets::{TicketCategory, TicketPriority, TicketStatus};
 use shared::ErpModule;
 
@@ -27,45 +26,6 @@ pub struct Cast {
     pub account_ids: Vec<i64>,
     pub portal_user_id: Option<i64>,
 }
-
-const ARTICLES: &[(ErpModule, bool, &str, &str)] = &[
-    (
-        ErpModule::Finance,
-        true,
-        "月末结账前的检查清单",
-        "## 结账前\n\n1. 所有凭证已**审核**并**过账**。\n2. 往来款项已对账。\n3. 固定资产已计提折旧。\n\n## 常见错误\n\n- 提示“存在未过账凭证”：在凭证查询中筛选未过账凭证，审核后过账。",
-    ),
-    (
-        ErpModule::Sales,
-        true,
-        "已审核的销售订单如何修改",
-        "已审核的单据不能直接修改：先由主管**反审核**，修改后重新提交审核。\n\n下游已生成出库单时，需先删除下游单据。",
-    ),
-    (
-        ErpModule::Inventory,
-        true,
-        "物料编码规则：为什么只能用数字",
-        "物料编码统一使用数字，按“大类-小类-流水号”分段，例如 `1001-02-0035`。\n\n编码一经使用不能修改，录入前请先查询是否已存在。",
-    ),
-    (
-        ErpModule::Purchasing,
-        true,
-        "采购入库单价与发票不一致的处理",
-        "以发票价格为准做**采购发票钩稽**，差额由系统自动生成入库成本调整单。",
-    ),
-    (
-        ErpModule::Production,
-        true,
-        "BOM 变更后成本没有重新计算",
-        "BOM 变更需要审核生效，之后在成本模块执行“成本还原”，再重新计算产品成本。",
-    ),
-    (
-        ErpModule::Finance,
-        false,
-        "内部：客户要求修改已结账期间的处理口径",
-        "已结账期间原则上不反结账。确需处理时由经理审批，工程师远程操作并记录。",
-    ),
-];
 
 /// (account index, module, category, priority, status, subject, description, hours ago)
 type DemoTicket = (
@@ -183,35 +143,31 @@ pub async fn setup<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The articles of [`ARTICLES`], published at `at`.
+/// The vendor's operating manual (`server/data/kb_manual.json`, the one
+/// the search relevance test answers from), published at `at`.
 async fn seed_articles<C: ConnectionTrait>(
     conn: &C,
     cast: &Cast,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    for (module, public, title, body) in ARTICLES {
-        let faq: Vec<FaqEntry> = Vec::new();
-        let text = kb::search_text(title, body, &faq);
-        kb_articles::ActiveModel {
+    for entry in kb::manual::manual()? {
+        let mut article = kb_articles::ActiveModel {
             workspace_id: Set(cast.workspace_id),
-            module: Set(module.as_str().into()),
-            title: Set((*title).into()),
-            body: Set((*body).into()),
-            visibility: Set(if *public { "public" } else { "internal" }.into()),
-            faq: Set("[]".into()),
+            module: Set(entry.module.as_str().into()),
+            title: Set(entry.title.clone()),
+            body: Set(entry.body.clone()),
+            visibility: Set(entry.visibility.as_str().into()),
+            faq: Set(serde_json::to_string(&entry.faq)?),
             status: Set("published".into()),
             source_ticket_id: Set(None),
             author_id: Set(cast.admin_id),
-            search_title: Set(title.to_lowercase()),
-            search_grams: Set(shared::kb::cjk_bigrams(&text)),
-            search_text: Set(text),
             created_at: Set(at),
             updated_at: Set(at),
             version: Set(1),
             ..Default::default()
-        }
-        .insert(conn)
-        .await?;
+        };
+        kb::set_search_columns(&mut article, &entry.title, &entry.body, &entry.faq);
+        article.insert(conn).await?;
     }
     Ok(())
 }

@@ -86,6 +86,8 @@ impl Application {
     ) -> anyhow::Result<Application> {
         let bind = config.bind.clone();
         let state = build_state(config, clock).await?;
+        // KB search's dictionary loads now, off the request path.
+        tokio::task::spawn_blocking(search_terms::warm_up);
         state
             .mailer
             .spawn_worker(state.db.clone(), state.clock.clone());

@@ -17,8 +17,6 @@ pub const MAX_QUESTION_LEN: usize = 500;
 pub const MAX_ANSWER_LEN: usize = 5_000;
 /// Longest search text (`?q=`), in characters.
 pub const MAX_QUERY_LEN: usize = 200;
-/// Most words (separated by spaces) a search may have; every word must match.
-pub const MAX_QUERY_TERMS: usize = 10;
 
 string_enum!(
     /// Who may read an article: `public` reaches the portal once published.
@@ -235,17 +233,10 @@ fn is_cjk(c: char) -> bool {
         | '\u{20000}'..='\u{2ffff}')
 }
 
-/// Whether `term` is exactly two CJK characters: the length of most Chinese
-/// words, too short for a trigram index, found through [`cjk_bigrams`].
-pub fn is_cjk_bigram(term: &str) -> bool {
-    let mut chars = term.chars();
-    matches!((chars.next(), chars.next(), chars.next()), (Some(a), Some(b), None) if is_cjk(a) && is_cjk(b))
-}
-
 /// Every distinct pair of adjacent CJK characters in `text`, separated by
 /// spaces, in order of first appearance: `"盘点差异"` → `"盘点 点差 差异"`.
-/// Stored beside an article's search text so that two-character words are
-/// found through a word index.
+/// The index of migration `m20261127_000007` (replaced by word search in
+/// `m20261202_000010`, whose down migration rebuilds it with this).
 pub fn cjk_bigrams(text: &str) -> String {
     let mut seen = std::collections::HashSet::new();
     let mut out = String::new();
@@ -279,14 +270,5 @@ mod bigram_tests {
         assert_eq!(cjk_bigrams("bom 维护，盘点。盘点"), "维护 盘点");
         assert_eq!(cjk_bigrams("abc 1 2"), "");
         assert_eq!(cjk_bigrams("単価マスタ"), "単価 価マ マス スタ");
-    }
-
-    #[test]
-    fn two_cjk_characters_make_a_bigram_term() {
-        assert!(is_cjk_bigram("盘点"));
-        assert!(!is_cjk_bigram("盘"));
-        assert!(!is_cjk_bigram("盘点表"));
-        assert!(!is_cjk_bigram("ab"));
-        assert!(!is_cjk_bigram("b点"));
     }
 }

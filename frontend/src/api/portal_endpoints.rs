@@ -74,18 +74,15 @@ pub async fn portal_kb_search(
     decode(&call(Method::GET, path, None).await?)
 }
 
-/// Suggestions for a sentence being typed: articles sharing any
-/// two-character word with it, best first.
+/// Suggestions for a sentence being typed: the search page's request (a
+/// sentence finds the articles sharing its words, best first), with the
+/// chosen module ranking first.
 pub async fn portal_kb_suggest(
     q: &str,
     module: Option<ErpModule>,
     limit: u64,
 ) -> Result<Page<PortalKbArticle>, ApiErr> {
-    let path = format!(
-        "/portal/kb/search{}&match=any",
-        kb_search_query(q, module, limit, None)
-    );
-    decode(&call(Method::GET, path, None).await?)
+    portal_kb_search(q, module, limit, None).await
 }
 
 pub async fn portal_kb_article(id: i64) -> Result<PortalKbArticle, ApiErr> {

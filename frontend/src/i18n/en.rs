@@ -875,5 +875,7 @@ pub fn text(key: Key) -> &'static str {
         Key::AcOpenInQueue => "Open in the ticket queue",
         Key::PoJoinOnline => "Join online",
         // end ux (issue 11)
+        // search (issue 11)
+        Key::PtChooseModule => "Select…",
     }
 }

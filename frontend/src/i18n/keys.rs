@@ -887,4 +887,6 @@ keys! {
     AcOpenInQueue,
     PoJoinOnline,
     // end ux (issue 11)
+    // search (issue 11)
+    PtChooseModule,
 }

@@ -875,5 +875,7 @@ pub fn text(key: Key) -> &'static str {
         Key::AcOpenInQueue => "在工单队列中查看",
         Key::PoJoinOnline => "进入线上培训",
         // end ux (issue 11)
+        // search (issue 11)
+        Key::PtChooseModule => "请选择",
     }
 }

@@ -50,10 +50,27 @@ pub fn kb_search_query(
         .build()
 }
 
+/// The modules a customer may raise a ticket for: those their account
+/// licenses, in the usual order; every module if none is recorded (an
+/// account set up before its licence must still reach support).
+pub fn ticket_modules(licensed: &[ErpModule]) -> Vec<ErpModule> {
+    let offered: Vec<ErpModule> = ErpModule::ALL
+        .iter()
+        .copied()
+        .filter(|m| licensed.contains(m))
+        .collect();
+    if offered.is_empty() {
+        ErpModule::ALL.to_vec()
+    } else {
+        offered
+    }
+}
+
 /// What the new-ticket form holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewTicket {
-    pub module: ErpModule,
+    /// None until the customer picks one ("请选择").
+    pub module: Option<ErpModule>,
     pub category: TicketCategory,
     pub priority: TicketPriority,
     pub subject: String,
@@ -67,7 +84,7 @@ pub struct NewTicket {
 impl Default for NewTicket {
     fn default() -> Self {
         NewTicket {
-            module: ErpModule::System,
+            module: None,
             category: TicketCategory::Question,
             priority: TicketPriority::P3,
             subject: String::new(),
@@ -82,14 +99,20 @@ impl NewTicket {
     /// The request, or the fields to fix (the server's own rules).
     pub fn request(&self) -> Result<PortalCreateTicketRequest, shared::FieldErrors> {
         let mut c = Collector::default();
+        if self.module.is_none() {
+            c.check("module", Err(rules::Invalid::Required));
+        }
         c.check("subject", rules::required_text(&self.subject, MAX_SUBJECT))
             .check(
                 "description",
                 rules::optional_text(&self.description, MAX_TICKET_BODY),
             );
         c.finish()?;
+        let Some(module) = self.module else {
+            return Err(shared::FieldErrors::new());
+        };
         Ok(PortalCreateTicketRequest {
-            module: self.module,
+            module,
             category: self.category,
             priority: self.priority,
             subject: self.subject.trim().to_string(),
@@ -202,6 +225,9 @@ mod tests {
         let mut form = NewTicket::default();
         let fields = form.request().unwrap_err();
         assert!(fields.contains_key("subject"));
+        // No module is chosen for the customer.
+        assert!(fields.contains_key("module"));
+        form.module = Some(ErpModule::Finance);
         form.subject = "  应收款对账不平 ".into();
         form.description = " 详见附件 ".into();
         form.suggestions_shown = true;
@@ -212,6 +238,13 @@ mod tests {
         assert!(req.kb_suggestions_shown && req.kb_article_opened);
         form.subject = "x".repeat(MAX_SUBJECT + 1);
         assert!(form.request().unwrap_err().contains_key("subject"));
+    }
+
+    #[test]
+    fn only_licensed_modules_are_offered() {
+        use ErpModule::*;
+        assert_eq!(ticket_modules(&[Finance, Sales]), vec![Sales, Finance]);
+        assert_eq!(ticket_modules(&[]), ErpModule::ALL.to_vec());
     }
 
     #[test]

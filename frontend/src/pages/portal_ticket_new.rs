@@ -1,8 +1,10 @@
 //! `/portal/tickets/new`: raising a ticket, "checking the manual first".
 //! While the subject is typed (300 ms after the last keystroke, from two
-//! characters) the form asks the knowledge base for public articles of the
-//! chosen module and lists them; one opens in a panel beside the form. The
-//! ticket records whether suggestions were shown and whether one was opened.
+//! characters) the form asks the knowledge base for public articles that
+//! answer the sentence, those of the chosen module first, and lists them;
+//! one opens in a panel beside the form. The ticket records whether
+//! suggestions were shown and whether one was opened. The module list holds
+//! the account's licensed modules, and none is chosen for the customer.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -10,14 +12,15 @@ use shared::kb::PortalKbArticle;
 use shared::{ErpModule, FieldErrors};
 
 use crate::api::{self, ApiErr};
-use crate::components::fields::{ErrorBanner, TextField};
+use crate::components::fields::{clear_error, ErrorBanner, FieldError, TextField};
+use crate::components::load::load;
 use crate::components::toast::use_toasts;
-use crate::i18n::{use_i18n, Key};
-use crate::logic::portal::{suggest_text, NewTicket, SUGGEST_DEBOUNCE, SUGGEST_LIMIT};
-use crate::pages::portal_common::{ArticleBody, TextArea};
-use crate::pages::ticket_common::{
-    category_choices, module_choices, priority_choices, ChoiceSelect,
+use crate::i18n::{module_key, use_i18n, Key};
+use crate::logic::portal::{
+    suggest_text, ticket_modules, NewTicket, SUGGEST_DEBOUNCE, SUGGEST_LIMIT,
 };
+use crate::pages::portal_common::{ArticleBody, TextArea};
+use crate::pages::ticket_common::{category_choices, priority_choices, ChoiceSelect};
 use crate::router::navigate;
 
 /// The article opened from a suggestion: loading, or loaded (or failed).
@@ -28,7 +31,14 @@ pub fn PortalNewTicketPage() -> impl IntoView {
     let i = use_i18n();
     let toasts = use_toasts();
     let defaults = NewTicket::default();
-    let module = RwSignal::new(defaults.module.as_str().to_string());
+    // "" until the customer picks one of their account's modules.
+    let module = RwSignal::new(String::new());
+    let account = load(api::portal_account);
+    let modules = Signal::derive(move || match account.value.get() {
+        Some(Ok(a)) => ticket_modules(&a.modules),
+        // Unknown yet (or not loadable): every module, so no one is stuck.
+        _ => ErpModule::ALL.to_vec(),
+    });
     let category = RwSignal::new(defaults.category.as_str().to_string());
     let priority = RwSignal::new(defaults.priority.as_str().to_string());
     let subject = RwSignal::new(String::new());
@@ -112,7 +122,7 @@ pub fn PortalNewTicketPage() -> impl IntoView {
             return;
         }
         let form = NewTicket {
-            module: module.get_untracked().parse().unwrap_or(defaults.module),
+            module: module.get_untracked().parse().ok(),
             category: category
                 .get_untracked()
                 .parse()
@@ -166,11 +176,10 @@ pub fn PortalNewTicketPage() -> impl IntoView {
                 <form class="card form-card" on:submit=submit novalidate=true data-testid="new-ticket-form">
                     <ErrorBanner failure testid="new-ticket-error" />
                     <div class="form-grid">
-                        <ChoiceSelect
-                            id="ticket-module"
-                            label=Key::TkModule
-                            choices=module_choices()
-                            value=module.into()
+                        <ModulePicker
+                            modules
+                            value=module
+                            errors
                             on_pick=Callback::new(move |v| {
                                 module.set(v);
                                 schedule();
@@ -262,6 +271,58 @@ pub fn PortalNewTicketPage() -> impl IntoView {
                 </form>
                 {move || opened.get().map(|(_, state)| view! { <ArticlePanel state opened /> })}
             </div>
+        </div>
+    }
+}
+
+/// The module select: "请选择" first, then the account's licensed modules;
+/// required.
+#[component]
+fn ModulePicker(
+    modules: Signal<Vec<ErpModule>>,
+    value: RwSignal<String>,
+    errors: RwSignal<FieldErrors>,
+    on_pick: Callback<String>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let has_error = move || errors.with(|e| e.contains_key("module"));
+    view! {
+        <div class="field" class:has-error=has_error>
+            <label for="ticket-module">
+                {i.tr(Key::TkModule)}
+                <span class="required" aria-hidden="true">" *"</span>
+            </label>
+            <select
+                id="ticket-module"
+                name="module"
+                data-testid="ticket-module"
+                aria-required="true"
+                aria-invalid=move || has_error().then_some("true")
+                aria-describedby=move || has_error().then_some("ticket-module-error")
+                on:change=move |ev| {
+                    clear_error(errors, "module");
+                    on_pick.run(event_target_value(&ev));
+                }
+            >
+                <option value="" prop:selected=move || value.with(String::is_empty)>
+                    {i.tr(Key::PtChooseModule)}
+                </option>
+                {move || {
+                    modules
+                        .get()
+                        .into_iter()
+                        .map(|m| {
+                            let v = m.as_str();
+                            view! {
+                                <option value=v prop:selected=move || value.with(|x| x == v)>
+                                    {i.tr(module_key(m))}
+                                </option>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </select>
+            <FieldError errors field="module" id=String::from("ticket-module-error") />
         </div>
     }
 }

@@ -8,6 +8,7 @@
 //! resolved ticket ("close the loop") in `from_ticket`.
 
 mod from_ticket;
+pub mod manual;
 pub mod markdown;
 pub mod search;
 
@@ -108,6 +109,20 @@ pub fn etag(article: &KbArticle) -> String {
     format!("\"k{}v{}\"", article.id, article.version)
 }
 
+/// Fills the search columns of an article (its text and words) from its
+/// content: every writer of `kb_articles` goes through here.
+pub(crate) fn set_search_columns(
+    model: &mut kb_articles::ActiveModel,
+    title: &str,
+    body: &str,
+    faq: &[FaqEntry],
+) {
+    let text = search_text(title, body, faq);
+    model.title_terms = Set(search_terms::joined(title));
+    model.body_terms = Set(search_terms::joined(&text));
+    model.search_text = Set(text);
+}
+
 /// What search matches: lower-cased title, body as plain text, FAQ.
 pub(crate) fn search_text(title: &str, body: &str, faq: &[FaqEntry]) -> String {
     let mut text = format!("{title}\n{}", markdown::plain_text(body));
@@ -139,24 +154,31 @@ fn may_write(actor: &StaffActor) -> AppResult<()> {
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct KbFilter {
-    /// Words that must all occur in the title, body or FAQ (Chinese works:
-    /// `订单变更` finds `客户订单变更单`). Title matches rank first.
+    /// Words that must all occur in the title, body or FAQ (Chinese is
+    /// segmented into words: `订单变更` finds `客户订单变更单`), best match
+    /// (BM25, title first) first.
     pub q: Option<String>,
     pub module: Option<ErpModule>,
     pub visibility: Option<KbVisibility>,
     /// Default: every status but `archived`.
     pub status: Option<KbStatus>,
+    /// `all` (default): every word must occur. `any`: any word suffices.
+    #[serde(rename = "match")]
+    #[param(rename = "match")]
+    pub match_mode: Option<search::MatchMode>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct PortalKbFilter {
-    /// Words that must all occur (the text a customer is typing). Blank:
-    /// the newest articles.
+    /// A question or sentence as a customer types it (`月末结账时凭证无法过账`),
+    /// segmented into words; the best matches (BM25, title first) first.
+    /// Blank: the newest articles.
     pub q: Option<String>,
+    /// With `q`: articles of this module rank higher (others still come).
+    /// Without: only this module's articles.
     pub module: Option<ErpModule>,
-    /// `all` (default): every word must occur. `any`: articles sharing any
-    /// two-character word with `q` (suggestions while a customer types a
-    /// whole sentence), those sharing most with their title first.
+    /// `any` (default): articles sharing any word with `q`, those sharing
+    /// more and rarer words first. `all`: every word must occur.
     #[serde(rename = "match")]
     #[param(rename = "match")]
     pub match_mode: Option<search::MatchMode>,
@@ -166,7 +188,7 @@ pub struct PortalKbFilter {
 async fn search_page<C: ConnectionTrait>(
     conn: &C,
     scope: Scope,
-    terms: &[String],
+    terms: Option<&[String]>,
     page: &PageQuery,
 ) -> AppResult<(Vec<kb_articles::Model>, Option<String>)> {
     let (limit, after) = search::page_params(page)?;
@@ -200,15 +222,18 @@ pub async fn list(
     filter: KbFilter,
     page: PageQuery,
 ) -> AppResult<Page<KbArticleSummary>> {
-    let terms = search::terms(filter.q.as_deref())?;
+    let mode = filter.match_mode.unwrap_or(search::MatchMode::All);
+    let terms = search::terms(filter.q.as_deref(), mode)?;
     let scope = Scope {
-        any: false,
+        mode,
         workspace_id: actor.workspace_id,
         module: filter.module,
+        preferred_module: None,
         visibility: filter.visibility,
         status: filter.status,
     };
-    let (rows, next_cursor) = search_page(&db.read, scope, &terms, &page).await?;
+    let (rows, next_cursor) = search_page(&db.read, scope, terms.as_deref(), &page).await?;
+    let terms = terms.unwrap_or_default();
     Ok(Page {
         items: rows.iter().map(|m| summary(m, &terms)).collect(),
         next_cursor,
@@ -249,15 +274,11 @@ async fn insert<C: ConnectionTrait>(
     new: NewArticle,
     now: DateTime<Utc>,
 ) -> AppResult<KbArticle> {
-    let text = search_text(&new.title, &new.body, &new.faq);
-    let model = kb_articles::ActiveModel {
+    let mut model = kb_articles::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         module: Set(new.module.as_str().into()),
-        search_title: Set(new.title.to_lowercase()),
-        search_grams: Set(shared::kb::cjk_bigrams(&text)),
-        search_text: Set(text),
-        title: Set(new.title),
-        body: Set(new.body),
+        title: Set(new.title.clone()),
+        body: Set(new.body.clone()),
         visibility: Set(new.visibility.as_str().into()),
         faq: Set(faq_to_db(&new.faq)?),
         status: Set(new.status.as_str().into()),
@@ -267,9 +288,9 @@ async fn insert<C: ConnectionTrait>(
         updated_at: Set(now),
         version: Set(1),
         ..Default::default()
-    }
-    .insert(txn)
-    .await?;
+    };
+    set_search_columns(&mut model, &new.title, &new.body, &new.faq);
+    let model = model.insert(txn).await?;
     let article = to_api(&model);
     audit::record(
         txn,
@@ -353,10 +374,7 @@ pub async fn update(
     if let Some(status) = req.status {
         model.status = Set(status.as_str().into());
     }
-    model.search_title = Set(title.to_lowercase());
-    let text = search_text(&title, &body, &faq);
-    model.search_grams = Set(shared::kb::cjk_bigrams(&text));
-    model.search_text = Set(text);
+    set_search_columns(&mut model, &title, &body, &faq);
     model.faq = Set(faq_to_db(&faq)?);
     model.title = Set(title);
     model.body = Set(body);
@@ -407,18 +425,24 @@ pub async fn portal_search(
     filter: PortalKbFilter,
     page: PageQuery,
 ) -> AppResult<Page<PortalKbArticle>> {
-    let mut terms = search::terms(filter.q.as_deref())?;
-    if filter.match_mode == Some(search::MatchMode::Any) {
-        terms = search::any_terms(&terms);
-    }
+    let mode = filter.match_mode.unwrap_or(search::MatchMode::Any);
+    let terms = search::terms(filter.q.as_deref(), mode)?;
+    // A question goes to every module, the chosen one first (a customer
+    // often picks the wrong one); browsing without one lists that module.
+    let (module, preferred_module) = match terms {
+        Some(_) => (None, filter.module),
+        None => (filter.module, None),
+    };
     let scope = Scope {
+        mode,
         workspace_id: actor.workspace_id,
-        module: filter.module,
+        module,
+        preferred_module,
         visibility: Some(KbVisibility::Public),
         status: Some(KbStatus::Published),
-        any: filter.match_mode == Some(search::MatchMode::Any),
     };
-    let (rows, next_cursor) = search_page(&db.read, scope, &terms, &page).await?;
+    let (rows, next_cursor) = search_page(&db.read, scope, terms.as_deref(), &page).await?;
+    let terms = terms.unwrap_or_default();
     Ok(Page {
         items: rows.iter().map(|m| portal_hit(m, &terms)).collect(),
         next_cursor,

@@ -16,12 +16,13 @@ pub struct Model {
     pub status: String,
     pub source_ticket_id: Option<i64>,
     pub author_id: i64,
-    /// The lower-cased title.
-    pub search_title: String,
-    /// Lower-cased title, body as plain text and FAQ: what search matches.
+    /// Lower-cased title, body as plain text and FAQ: what search matches
+    /// (and what a re-index segments again).
     pub search_text: String,
-    /// Distinct adjacent CJK character pairs of `search_text`.
-    pub search_grams: String,
+    /// The title's words (`search_terms::joined`), space-separated.
+    pub title_terms: String,
+    /// The words of `search_text`, space-separated.
+    pub body_terms: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,

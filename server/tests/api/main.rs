@@ -15,6 +15,7 @@ mod dashboard;
 mod health;
 mod helpers;
 mod kb;
+mod kb_relevance;
 mod notifications;
 mod onboarding;
 mod ops;

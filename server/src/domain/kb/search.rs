@@ -1,41 +1,48 @@
-//! Full-text search over articles that finds Chinese words inside Chinese
-//! text on both backends (the index itself is described in the migration
-//! `m20261127_000004_knowledge_base`).
+//! Full-text search over articles by words, ranked with BM25, the same on
+//! both backends (the index is described in migration
+//! `m20261202_000010_kb_terms`).
 //!
-//! The query is split at spaces into terms, lower-cased; every term must
-//! occur in the article (title, body text or FAQ) as a substring.
-//! - Two-character CJK terms (most Chinese words) are looked up among the
-//!   article's adjacent-character pairs (`search_grams`, migration
-//!   `m20261127_000007_kb_bigrams`): the FTS5 table `kb_articles_grams` on
-//!   SQLite, the GIN array index on PostgreSQL.
-//! - SQLite: terms of three or more characters go to the FTS5 trigram index
-//!   as quoted phrases (`"` doubled, so no user text is FTS syntax); other
-//!   short terms, which trigrams cannot match, are `LIKE '%…%'` on
-//!   `search_text`.
-//! - PostgreSQL: other terms are `LIKE '%…%'` on `search_text`, served by
-//!   the GIN trigram index (pg_trgm rechecks each candidate, so results are
-//!   exact whatever the database's locale).
+//! A query is segmented into words exactly as articles are
+//! (`search_terms`: jieba with the ERP vocabulary, a bigram fallback, English
+//! stems), so a whole sentence works: `月末结账时凭证无法过账` looks for
+//! `月末`, `结账`, `凭证`, `过账`.
+//! - [`MatchMode::Any`] (the portal's default, a sentence): articles sharing
+//!   any word, best first.
+//! - [`MatchMode::All`] (the staff list's default, a filter): articles
+//!   holding every word.
 //!
-//! Ranking: articles whose title holds more of the terms come first, then
-//! the newest. Pages follow that order with a cursor of (title hits, id).
+//! Ranking is BM25 (k1 = 1.2, b = 0.75) over the title and the whole text,
+//! the title weighing [`TITLE_WEIGHT`] times more: SQLite's FTS5 `bm25()`,
+//! and on PostgreSQL the same formula over the postings table. A preferred
+//! module multiplies the score by [`MODULE_BOOST`] rather than filtering.
+//! Pages follow the (score, id) order with a cursor of the last row's pair.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
-use shared::kb::{is_cjk_bigram, KbStatus, KbVisibility, MAX_QUERY_LEN, MAX_QUERY_TERMS};
+use shared::kb::{KbStatus, KbVisibility, MAX_QUERY_LEN};
 use shared::ErpModule;
 
 use crate::domain::pagination::PageQuery;
-use crate::domain::users::escape_like;
 use crate::error::{AppError, AppResult};
 
-/// The trigram tokenizer matches nothing shorter than this.
-const TRIGRAM: usize = 3;
+/// A title word counts this many times more than one in the body (the body
+/// column holds the title too, so a title hit weighs `TITLE_WEIGHT + 1`).
+pub const TITLE_WEIGHT: f64 = 3.0;
+/// An article of the module the customer chose ranks this much higher.
+pub const MODULE_BOOST: f64 = 1.5;
+/// The most words a query looks for (a 200-character sentence has fewer).
+pub const MAX_TERMS: usize = 32;
+/// BM25's term-frequency saturation and length normalisation, as FTS5's.
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
 
-/// Splits `q` into lower-case terms; blank → none. Too long a query is a 422.
-pub fn terms(q: Option<&str>) -> AppResult<Vec<String>> {
-    let Some(q) = q else {
-        return Ok(Vec::new());
+/// The words of `q` for `mode`: `None` for a blank query (no search, the
+/// newest first), `Some` otherwise, possibly empty (nothing searchable:
+/// `的`, `?`). Too long a query is a 422.
+pub fn terms(q: Option<&str>, mode: MatchMode) -> AppResult<Option<Vec<String>>> {
+    let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
+        return Ok(None);
     };
     if q.chars().count() > MAX_QUERY_LEN {
         return Err(AppError::field(
@@ -43,84 +50,62 @@ pub fn terms(q: Option<&str>) -> AppResult<Vec<String>> {
             format!("must be at most {MAX_QUERY_LEN} characters"),
         ));
     }
-    let cleaned: String = q
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .to_lowercase();
-    let mut terms: Vec<String> = Vec::new();
-    for term in cleaned.split_whitespace() {
-        if !terms.iter().any(|t| t == term) {
-            terms.push(term.to_string());
-        }
-    }
-    if terms.len() > MAX_QUERY_TERMS {
-        return Err(AppError::field(
-            "q",
-            format!("may have at most {MAX_QUERY_TERMS} words"),
-        ));
-    }
-    Ok(terms)
+    Ok(Some(match mode {
+        MatchMode::Any => search_terms::query_terms(q, MAX_TERMS),
+        MatchMode::All => search_terms::required_terms(q, MAX_TERMS),
+    }))
 }
 
 /// How the words of a query combine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchMode {
+    /// Every word must occur.
     All,
+    /// Any word suffices; more and rarer shared words rank higher.
     Any,
 }
 
-/// The most two-character words an `any` search looks for.
-const MAX_ANY_TERMS: usize = 24;
-
-/// The two-character CJK words of a query, for an `any` search: a sentence
-/// like `销售订单审核后无法修改` becomes `销售`, `售订`, `订单`, …  A query
-/// without CJK text keeps its words (and then all must match).
-pub fn any_terms(terms: &[String]) -> Vec<String> {
-    let grams = shared::kb::cjk_bigrams(&terms.join(" "));
-    if grams.is_empty() {
-        return terms.to_vec();
-    }
-    grams
-        .split(' ')
-        .take(MAX_ANY_TERMS)
-        .map(str::to_string)
-        .collect()
-}
-
-/// Which articles a search may return.
+/// Which articles a search may return, and which it prefers.
 pub struct Scope {
-    /// Any of the terms (all two-character CJK words) suffices.
-    pub any: bool,
+    pub mode: MatchMode,
     pub workspace_id: i64,
+    /// Only this module.
     pub module: Option<ErpModule>,
+    /// This module first (see [`MODULE_BOOST`]).
+    pub preferred_module: Option<ErpModule>,
     pub visibility: Option<KbVisibility>,
     /// `None`: every status but `archived`.
     pub status: Option<KbStatus>,
 }
 
 /// A position in the ranked order: the last row of the previous page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Position {
-    pub title_hits: i64,
+    /// Higher is better; 0 for a listing without a query.
+    pub score: f64,
     pub id: i64,
 }
 
 pub fn encode_cursor(p: Position) -> String {
-    URL_SAFE_NO_PAD.encode(format!("kb:{}:{}", p.title_hits, p.id))
+    URL_SAFE_NO_PAD.encode(format!("kb:{}:{}", p.score, p.id))
 }
 
 fn decode_cursor(cursor: &str) -> AppResult<Position> {
     let bad = || AppError::field("cursor", "is not a cursor this API returned");
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let mut parts = text.strip_prefix("kb:").ok_or_else(bad)?.split(':');
-    let mut next =
-        || -> AppResult<i64> { parts.next().and_then(|n| n.parse().ok()).ok_or_else(bad) };
+    let (score, id) = text
+        .strip_prefix("kb:")
+        .and_then(|rest| rest.split_once(':'))
+        .ok_or_else(bad)?;
+    let score: f64 = score.parse().map_err(|_| bad())?;
+    if !score.is_finite() {
+        return Err(bad());
+    }
     Ok(Position {
-        title_hits: next()?,
-        id: next()?,
+        score,
+        id: id.parse().map_err(|_| bad())?,
     })
 }
 
@@ -163,27 +148,128 @@ impl Sql {
         }
         self
     }
+
+    /// `(?, ?, …)` of the terms.
+    fn bind_list(&mut self, terms: &[String]) -> &mut Self {
+        self.push("(");
+        for (i, term) in terms.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(term.clone());
+        }
+        self.push(")")
+    }
+
+    /// The scope's filters on `kb_articles a`.
+    fn scope(&mut self, scope: &Scope) -> &mut Self {
+        self.push(" AND a.workspace_id = ").bind(scope.workspace_id);
+        if let Some(module) = scope.module {
+            self.push(" AND a.module = ").bind(module.as_str());
+        }
+        if let Some(visibility) = scope.visibility {
+            self.push(" AND a.visibility = ").bind(visibility.as_str());
+        }
+        match scope.status {
+            Some(status) => self.push(" AND a.status = ").bind(status.as_str()),
+            None => self
+                .push(" AND a.status <> ")
+                .bind(KbStatus::Archived.as_str()),
+        }
+    }
+
+    /// `* CASE WHEN a.module = … THEN boost ELSE 1 END`, if a module is preferred.
+    fn boost(&mut self, scope: &Scope) -> &mut Self {
+        if let Some(module) = scope.preferred_module {
+            self.push(" * CASE WHEN a.module = ")
+                .bind(module.as_str())
+                .push(&format!(" THEN {MODULE_BOOST:?} ELSE 1.0 END"));
+        }
+        self
+    }
 }
 
-fn like_pattern(term: &str) -> String {
-    format!("%{}%", escape_like(term))
-}
-
-/// `"term1" AND "term2"`: each term a phrase, so `"`, `*`, `AND`, `(` … are text.
-fn fts_phrases(terms: &[&String]) -> String {
+/// `"t1" OR "t2"`: each term a phrase (`"` doubled), so no user text is FTS
+/// syntax. Terms hold letters and digits only; this is the second guard.
+fn fts_expression(terms: &[String], mode: MatchMode) -> String {
+    let glue = match mode {
+        MatchMode::All => " AND ",
+        MatchMode::Any => " OR ",
+    };
     terms
         .iter()
         .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
         .collect::<Vec<_>>()
-        .join(" AND ")
+        .join(glue)
 }
 
-/// Ids of matching articles in ranked order, with their title hits, at most
-/// `limit` of them after `after`.
+/// SQLite: FTS5 matches and scores; each hit's row is checked through the
+/// narrow rank index (the article rows carry long bodies).
+fn sqlite_ranked(sql: &mut Sql, scope: &Scope, terms: &[String]) {
+    sql.push(&format!(
+        "SELECT a.id AS id, -bm25(kb_articles_terms, {TITLE_WEIGHT:?}, 1.0)"
+    ))
+    .boost(scope)
+    .push(
+        " AS score FROM kb_articles_terms \
+         CROSS JOIN kb_articles a INDEXED BY ix_kb_articles_rank \
+         ON a.id = kb_articles_terms.rowid \
+         WHERE kb_articles_terms MATCH ",
+    )
+    .bind(fts_expression(terms, scope.mode))
+    .scope(scope);
+}
+
+/// PostgreSQL: FTS5's BM25 over the postings, with the workspace's totals.
+/// The sum runs in term order, so the same article scores the same float on
+/// every page (the cursor compares it exactly).
+fn postgres_ranked(sql: &mut Sql, scope: &Scope, terms: &[String]) {
+    let tf = format!("({TITLE_WEIGHT:?}::float8 * t.title_tf + t.body_tf)");
+    sql.push(
+        "WITH s AS (SELECT documents::float8 AS n, \
+            greatest(total_length::float8 / greatest(documents, 1), 1.0) AS avgdl \
+            FROM kb_term_stats WHERE workspace_id = ",
+    )
+    .bind(scope.workspace_id)
+    .push(
+        "), idf AS (SELECT t.term, \
+            greatest(ln((s.n - count(*) + 0.5) / (count(*) + 0.5)), 1e-6) AS idf \
+            FROM kb_article_terms t CROSS JOIN s WHERE t.workspace_id = ",
+    )
+    .bind(scope.workspace_id)
+    .push(" AND t.term IN ")
+    .bind_list(terms)
+    .push(" GROUP BY t.term, s.n) ")
+    .push(&format!(
+        "SELECT a.id AS id, sum(idf.idf * {tf} * {k1p} / \
+            ({tf} + {K1:?} * ({omb:?} + {B:?} * t.doc_length / s.avgdl)) ORDER BY t.term)",
+        k1p = K1 + 1.0,
+        omb = 1.0 - B,
+    ))
+    .boost(scope)
+    .push(
+        " AS score \
+         FROM kb_article_terms t JOIN idf ON idf.term = t.term CROSS JOIN s \
+         JOIN kb_articles a ON a.id = t.article_id WHERE t.workspace_id = ",
+    )
+    .bind(scope.workspace_id)
+    .push(" AND t.term IN ")
+    .bind_list(terms)
+    .scope(scope)
+    .push(" GROUP BY a.id, a.module");
+    if scope.mode == MatchMode::All {
+        sql.push(" HAVING count(*) = ")
+            .bind(i64::try_from(terms.len()).unwrap_or(i64::MAX));
+    }
+}
+
+/// Ids of matching articles in ranked order, with their scores, at most
+/// `limit` of them after `after`. `terms` `None`: every article in scope,
+/// the newest first.
 pub async fn ranked_ids<C: ConnectionTrait>(
     conn: &C,
     scope: &Scope,
-    terms: &[String],
+    terms: Option<&[String]>,
     after: Option<Position>,
     limit: u64,
 ) -> AppResult<Vec<Position>> {
@@ -193,96 +279,29 @@ pub async fn ranked_ids<C: ConnectionTrait>(
         text: String::new(),
         values: Vec::new(),
     };
-    sql.push("SELECT id, title_hits FROM (SELECT a.id AS id, CAST(");
-    if terms.is_empty() {
-        sql.push("0");
-    } else {
-        for (i, term) in terms.iter().enumerate() {
-            if i > 0 {
-                sql.push(" + ");
-            }
-            sql.push("CASE WHEN a.search_title LIKE ")
-                .bind(like_pattern(term))
-                .push(" ESCAPE '\\' THEN 1 ELSE 0 END");
+    sql.push("SELECT id, score FROM (");
+    match terms {
+        None => {
+            sql.push("SELECT a.id AS id, CAST(0 AS DOUBLE PRECISION) AS score FROM kb_articles a WHERE 1 = 1")
+                .scope(scope);
         }
-    }
-    let sqlite = backend == DatabaseBackend::Sqlite;
-    let (paired, rest): (Vec<&String>, Vec<&String>) = terms.iter().partition(|t| is_cjk_bigram(t));
-    let (indexed, scanned): (Vec<&String>, Vec<&String>) = rest
-        .into_iter()
-        .partition(|t| sqlite && t.chars().count() >= TRIGRAM);
-    sql.push(" AS BIGINT) AS title_hits FROM kb_articles a");
-    // Ranking full-text hits reads only columns of the narrow rank index
-    // (migration m20261127_000013); the planner would scan the workspace.
-    if sqlite && scanned.is_empty() && !(paired.is_empty() && indexed.is_empty()) {
-        sql.push(" INDEXED BY ix_kb_articles_rank");
-    }
-    sql.push(" WHERE a.workspace_id = ")
-        .bind(scope.workspace_id);
-    if let Some(module) = scope.module {
-        sql.push(" AND a.module = ").bind(module.as_str());
-    }
-    if let Some(visibility) = scope.visibility {
-        sql.push(" AND a.visibility = ").bind(visibility.as_str());
-    }
-    match scope.status {
-        Some(status) => sql.push(" AND a.status = ").bind(status.as_str()),
-        None => sql
-            .push(" AND a.status <> ")
-            .bind(KbStatus::Archived.as_str()),
-    };
-    let any = scope.any && !paired.is_empty() && indexed.is_empty() && scanned.is_empty();
-    if any && !sqlite {
-        sql.push(" AND string_to_array(a.search_grams, ' ') && ARRAY[");
-        for (i, term) in paired.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(term.to_string());
+        Some([]) => return Ok(Vec::new()),
+        Some(terms) if backend == DatabaseBackend::Postgres => {
+            postgres_ranked(&mut sql, scope, terms)
         }
-        sql.push("]::text[]");
-    } else if !paired.is_empty() {
-        if sqlite {
-            let phrases = fts_phrases(&paired);
-            let expression = if any {
-                phrases.replace(" AND ", " OR ")
-            } else {
-                phrases
-            };
-            sql.push(
-                " AND a.id IN (SELECT rowid FROM kb_articles_grams WHERE kb_articles_grams MATCH ",
-            )
-            .bind(expression)
-            .push(")");
-        } else {
-            for term in &paired {
-                sql.push(" AND string_to_array(a.search_grams, ' ') @> ARRAY[")
-                    .bind(term.to_string())
-                    .push("]::text[]");
-            }
-        }
-    }
-    if !indexed.is_empty() {
-        sql.push(" AND a.id IN (SELECT rowid FROM kb_articles_fts WHERE kb_articles_fts MATCH ")
-            .bind(fts_phrases(&indexed))
-            .push(")");
-    }
-    for term in scanned {
-        sql.push(" AND a.search_text LIKE ")
-            .bind(like_pattern(term))
-            .push(" ESCAPE '\\'");
+        Some(terms) => sqlite_ranked(&mut sql, scope, terms),
     }
     sql.push(") ranked");
     if let Some(p) = after {
-        sql.push(" WHERE title_hits < ")
-            .bind(p.title_hits)
-            .push(" OR (title_hits = ")
-            .bind(p.title_hits)
+        sql.push(" WHERE score < ")
+            .bind(p.score)
+            .push(" OR (score = ")
+            .bind(p.score)
             .push(" AND id < ")
             .bind(p.id)
             .push(")");
     }
-    sql.push(" ORDER BY title_hits DESC, id DESC LIMIT ")
+    sql.push(" ORDER BY score DESC, id DESC LIMIT ")
         .bind(i64::try_from(limit).unwrap_or(i64::MAX));
     let rows = conn
         .query_all(Statement::from_sql_and_values(
@@ -293,7 +312,7 @@ pub async fn ranked_ids<C: ConnectionTrait>(
         .map(|row| {
             Ok(Position {
                 id: row.try_get("", "id")?,
-                title_hits: row.try_get("", "title_hits")?,
+                score: row.try_get("", "score")?,
             })
         })
         .collect()
@@ -304,36 +323,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn queries_split_into_unique_lower_case_terms() {
-        assert_eq!(
-            terms(Some("  订单变更  ERP\tERP erp \u{0}销售 ")).unwrap(),
-            vec!["订单变更", "erp", "销售"]
-        );
-        assert!(terms(Some("   ")).unwrap().is_empty());
-        assert!(terms(None).unwrap().is_empty());
-        assert!(terms(Some(&"字".repeat(MAX_QUERY_LEN + 1))).is_err());
-        let many = (0..=MAX_QUERY_TERMS)
-            .map(|i| i.to_string())
-            .collect::<Vec<_>>()
-            .join(" ");
-        assert!(terms(Some(&many)).is_err());
+    fn queries_become_words_and_blank_is_no_search() {
+        let any = MatchMode::Any;
+        assert_eq!(terms(None, any).unwrap(), None);
+        assert_eq!(terms(Some("   "), any).unwrap(), None);
+        assert_eq!(terms(Some("的？"), any).unwrap(), Some(vec![]));
+        let words = terms(Some("月末结账时凭证无法过账"), any).unwrap().unwrap();
+        for w in ["月末", "结账", "凭证", "过账"] {
+            assert!(words.iter().any(|t| t == w), "{w} in {words:?}");
+        }
+        assert!(terms(Some(&"字".repeat(MAX_QUERY_LEN + 1)), any).is_err());
+        // A long English sentence is fine: its words are capped, not refused.
+        let long = "how do I post the vouchers of the month ".repeat(5);
+        assert!(terms(Some(&long), any).unwrap().unwrap().len() <= MAX_TERMS);
     }
 
     #[test]
     fn user_text_is_never_fts_syntax() {
-        let a = "a\"b OR c".to_string();
-        let b = "(*)".to_string();
-        assert_eq!(fts_phrases(&[&a, &b]), "\"a\"\"b OR c\" AND \"(*)\"");
+        let terms = vec!["a\"b OR c".to_string(), "(*)".to_string()];
+        assert_eq!(
+            fts_expression(&terms, MatchMode::All),
+            "\"a\"\"b OR c\" AND \"(*)\""
+        );
+        assert_eq!(fts_expression(&terms[1..], MatchMode::Any), "\"(*)\"");
     }
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         let p = Position {
-            title_hits: 2,
+            score: 12.345678,
             id: 41,
         };
         assert_eq!(decode_cursor(&encode_cursor(p)).unwrap(), p);
-        for bad in ["!!", "aWQ6NDI", "a2I6eDox"] {
+        let zero = Position { score: 0.0, id: 7 };
+        assert_eq!(decode_cursor(&encode_cursor(zero)).unwrap(), zero);
+        for bad in [
+            "!!",
+            "aWQ6NDI",
+            "a2I6eDox",
+            &URL_SAFE_NO_PAD.encode("kb:NaN:1"),
+        ] {
             assert!(decode_cursor(bad).is_err(), "{bad}");
         }
     }
