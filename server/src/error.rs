@@ -105,12 +105,10 @@ impl AppError {
             }
             _ => FieldErrors::new(),
         };
+        // The English texts travel with their keys, for clients that show
+        // them in another language.
         ErrorBody {
-            error: ApiError {
-                code: self.code(),
-                message,
-                fields,
-            },
+            error: ApiError::keyed(self.code(), message, fields),
         }
     }
 }
