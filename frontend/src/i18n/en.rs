@@ -846,5 +846,8 @@ pub fn text(key: Key) -> &'static str {
         Key::SvInvalidBody => "This survey link is not valid: it may be mistyped or no longer exist. Please open it from the e-mail again.",
         // end health settings, api keys & surveys
         Key::AccountSearchHint => "Search accounts by name or code",
+        // i18n of server texts (issue 11)
+        Key::ErrWithReason => "{0} ({1})",
+        // end i18n of server texts (issue 11)
     }
 }

@@ -858,4 +858,7 @@ keys! {
     SvInvalidBody,
     // end health settings, api keys & surveys
     AccountSearchHint,
+    // i18n of server texts (issue 11)
+    ErrWithReason,
+    // end i18n of server texts (issue 11)
 }

@@ -846,5 +846,8 @@ pub fn text(key: Key) -> &'static str {
         Key::SvInvalidBody => "此调查链接无效：可能输入有误或已不存在。请从邮件中重新打开。",
         // end health settings, api keys & surveys
         Key::AccountSearchHint => "按名称或编码搜索客户",
+        // i18n of server texts (issue 11)
+        Key::ErrWithReason => "{0}原因：{1}",
+        // end i18n of server texts (issue 11)
     }
 }
