@@ -84,9 +84,10 @@ impl ApiError {
             .filter_map(|(f, m)| Some((f.clone(), Msg::parse_en(m)?)))
             .collect();
         // `AppError::field` words its message "field: message".
-        let single = fields.iter().find_map(|(f, m)| {
-            (message == format!("{f}: {m}")).then(|| field_keys.get(f).cloned())
-        });
+        let single = fields
+            .iter()
+            .find(|(f, m)| message == format!("{f}: {m}"))
+            .map(|(f, _)| field_keys.get(f).cloned());
         let msg = match single {
             Some(keyed) => keyed,
             None => Msg::parse_en(&message),

@@ -271,6 +271,20 @@ pub struct Msg {
     pub params: BTreeMap<String, String>,
 }
 
+/// The English text: server code passes a key where it used to pass a
+/// sentence, and the key is recovered from the sentence at the API's edge.
+impl From<Msg> for String {
+    fn from(m: Msg) -> String {
+        m.en()
+    }
+}
+
+impl From<T> for String {
+    fn from(t: T) -> String {
+        t.en().to_string()
+    }
+}
+
 impl From<T> for Msg {
     fn from(t: T) -> Self {
         Msg::new(t)
@@ -299,8 +313,8 @@ impl Msg {
     pub fn render(&self, lang: Locale) -> Option<String> {
         let t = self.text()?;
         Some(match lang {
-            Locale::En => fill(t.en(), &self.params, |v| v.to_string()),
-            Locale::ZhCn => fill(t.zh(), &self.params, |v| zh_value(v)),
+            Locale::En => fill(t.en(), &self.params, str::to_string),
+            Locale::ZhCn => fill(t.zh(), &self.params, zh_value),
         })
     }
 
