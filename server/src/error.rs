@@ -6,6 +6,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use sea_orm::{DbErr, SqlErr, TransactionError};
+use shared::texts::T;
 use shared::{ApiError, ErrorBody, ErrorCode, FieldErrors};
 
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +72,7 @@ impl AppError {
     }
 
     pub fn forbidden() -> Self {
-        AppError::Forbidden("your role does not allow this".into())
+        AppError::Forbidden(T::RoleForbids.into())
     }
 
     pub fn code(&self) -> ErrorCode {
@@ -105,12 +106,10 @@ impl AppError {
             }
             _ => FieldErrors::new(),
         };
+        // The English texts travel with their keys, for clients that show
+        // them in another language.
         ErrorBody {
-            error: ApiError {
-                code: self.code(),
-                message,
-                fields,
-            },
+            error: ApiError::keyed(self.code(), message, fields),
         }
     }
 }

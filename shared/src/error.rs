@@ -5,8 +5,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::texts::Msg;
+
 /// Per-field messages of a `validation_failed` error, keyed by field name.
 pub type FieldErrors = BTreeMap<String, String>;
+
+/// Per-field texts as keys with parameters, for clients that render them
+/// in their user's language (see [`crate::texts`]).
+pub type FieldKeys = BTreeMap<String, Msg>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -46,6 +52,67 @@ pub struct ApiError {
     pub message: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: FieldErrors,
+    /// The key of `message` in [`crate::texts`], when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_key: Option<String>,
+    /// The parameters of `message_key`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
+    /// `fields` as keys with parameters (the fields whose message has one).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub field_keys: FieldKeys,
+}
+
+impl ApiError {
+    /// An error with a message only (no key, no fields).
+    pub fn plain(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            fields: FieldErrors::new(),
+            message_key: None,
+            params: BTreeMap::new(),
+            field_keys: FieldKeys::new(),
+        }
+    }
+
+    /// An error whose message and field messages carry their keys where
+    /// the texts table has them.
+    pub fn keyed(code: ErrorCode, message: String, fields: FieldErrors) -> Self {
+        let field_keys: FieldKeys = fields
+            .iter()
+            .filter_map(|(f, m)| Some((f.clone(), Msg::parse_en(m)?)))
+            .collect();
+        // `AppError::field` words its message "field: message".
+        let single = fields
+            .iter()
+            .find(|(f, m)| message == format!("{f}: {m}"))
+            .map(|(f, _)| field_keys.get(f).cloned());
+        let msg = match single {
+            Some(keyed) => keyed,
+            None => Msg::parse_en(&message),
+        };
+        let (message_key, params) = match msg {
+            Some(m) => (Some(m.key), m.params),
+            None => (None, BTreeMap::new()),
+        };
+        ApiError {
+            code,
+            message,
+            fields,
+            message_key,
+            params,
+            field_keys,
+        }
+    }
+
+    /// The message's key and parameters, if it has a key.
+    pub fn message_msg(&self) -> Option<Msg> {
+        Some(Msg {
+            key: self.message_key.clone()?,
+            params: self.params.clone(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -122,7 +122,11 @@ pub struct ComponentScore {
     pub effective_weight: f64,
     /// Points of the score this component gives (sub-score × effective weight / 100).
     pub contribution: f64,
+    /// English; `explanation_key` says the same as a key with parameters
+    /// (see [`crate::texts`]) for clients in other languages.
     pub explanation: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation_key: Option<crate::texts::Msg>,
 }
 
 /// Per module: distinct active users in 30 days against licensed seats.

@@ -17,6 +17,7 @@ pub mod page;
 pub mod reports;
 pub mod settings;
 pub mod surveys;
+pub mod texts;
 pub mod tickets;
 pub mod timeline;
 pub mod training;
@@ -24,8 +25,9 @@ pub mod users;
 pub mod validation;
 
 pub use enums::{ErpModule, LifecycleStage, Locale, Role};
-pub use error::{ApiError, ErrorBody, ErrorCode, FieldErrors};
+pub use error::{ApiError, ErrorBody, ErrorCode, FieldErrors, FieldKeys};
 pub use page::Page;
+pub use texts::Msg;
 
 /// Customer codes must match this pattern unless the workspace sets its own
 /// (the seed's 客户编码原则: codes are digits only).

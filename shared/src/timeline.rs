@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::enums::string_enum;
+use crate::texts::{Msg, T};
 
 string_enum!(
     /// What a timeline entry records. `note`, `call` and `meeting` are logged
@@ -60,9 +61,43 @@ pub struct TimelineEvent {
     pub summary: String,
     /// More text: an activity's body, a skip or cancel reason, attendance.
     pub body: Option<String>,
+    /// `summary` as a key with parameters (see [`crate::texts`]) when the
+    /// server worded it: a stage change, a training's module and topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_key: Option<Msg>,
+    /// `body` as a key with parameters when the server worded it: a
+    /// licence's modules and seats, a training's attendance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_key: Option<Msg>,
     /// What the entry is about (`training`, `license`, `onboarding_task`, …).
     pub entity_type: Option<String>,
     pub entity_id: Option<i64>,
+}
+
+impl TimelineKind {
+    /// The texts the server words the summary and the body of an entry of
+    /// this kind from (staff-typed text is never read as one).
+    pub fn texts(self) -> (Option<T>, Option<T>) {
+        use TimelineKind::*;
+        match self {
+            StageChanged => (Some(T::TimelineStage), None),
+            LicenseCreated => (None, Some(T::TimelineLicense)),
+            TrainingScheduled | TrainingRescheduled | TrainingCancelled => {
+                (Some(T::TimelineTraining), None)
+            }
+            TrainingAttendance => (Some(T::TimelineTraining), Some(T::TimelineAttendance)),
+            _ => (None, None),
+        }
+    }
+
+    /// The keyed summary and body of an entry of this kind.
+    pub fn keys(self, summary: &str, body: Option<&str>) -> (Option<Msg>, Option<Msg>) {
+        let (s, b) = self.texts();
+        (
+            s.and_then(|t| Msg::parse_as(t, summary)),
+            b.zip(body).and_then(|(t, body)| Msg::parse_as(t, body)),
+        )
+    }
 }
 
 /// `GET /api/v1/accounts/{id}/timeline`: newest first.

@@ -5,6 +5,8 @@
 use crate::accounts::{CreateAccountRequest, CreateContactRequest, UpdateAccountRequest};
 use crate::auth::SignupRequest;
 use crate::error::FieldErrors;
+use crate::texts::{Msg, T};
+use crate::Locale;
 
 pub const MIN_PASSWORD_LEN: usize = 10;
 pub const MAX_PASSWORD_LEN: usize = 256;
@@ -40,45 +42,34 @@ pub enum Invalid {
 }
 
 impl Invalid {
-    pub fn message_en(&self) -> String {
+    /// The reason as a text of [`crate::texts`].
+    pub fn msg(&self) -> Msg {
         match self {
-            Invalid::Required => "is required".into(),
-            Invalid::TooLong { max } => format!("must be at most {max} characters"),
-            Invalid::Email => "must be a valid e-mail address".into(),
+            Invalid::Required => Msg::new(T::Required),
+            Invalid::TooLong { max } => Msg::new(T::TooLong).with("max", max),
+            Invalid::Email => Msg::new(T::EmailInvalid),
             Invalid::PasswordTooShort => {
-                format!("must be at least {MIN_PASSWORD_LEN} characters")
+                Msg::new(T::PasswordTooShort).with("min", MIN_PASSWORD_LEN)
             }
-            Invalid::PasswordTooLong => {
-                format!("must be at most {MAX_PASSWORD_LEN} characters")
+            Invalid::PasswordTooLong => Msg::new(T::TooLong).with("max", MAX_PASSWORD_LEN),
+            Invalid::PasswordCommon => Msg::new(T::PasswordCommon),
+            Invalid::CodeRule { pattern } => Msg::new(T::CodeRule).with("rule", pattern),
+            Invalid::BadPattern => Msg::new(T::BadPattern),
+            Invalid::Phone => Msg::new(T::Phone),
+            Invalid::NotWholeNumber => Msg::new(T::WholeNumber),
+            Invalid::OutOfRange { min, max } => {
+                Msg::new(T::Between).with("min", min).with("max", max)
             }
-            Invalid::PasswordCommon => "is one of the most common passwords; choose another".into(),
-            Invalid::CodeRule { pattern } => {
-                format!("does not match the workspace's coding rule {pattern}")
-            }
-            Invalid::BadPattern => "is not a valid regular expression".into(),
-            Invalid::Phone => "may contain only digits, spaces and + - ( )".into(),
-            Invalid::NotWholeNumber => "must be a whole number".into(),
-            Invalid::OutOfRange { min, max } => format!("must be between {min} and {max}"),
         }
     }
 
+    pub fn message_en(&self) -> String {
+        self.msg().en()
+    }
+
     pub fn message_zh(&self) -> String {
-        match self {
-            Invalid::Required => "必填".into(),
-            Invalid::TooLong { max } => format!("最多 {max} 个字符"),
-            Invalid::Email => "请输入有效的电子邮件地址".into(),
-            Invalid::PasswordTooShort => format!("至少 {MIN_PASSWORD_LEN} 个字符"),
-            Invalid::PasswordTooLong => format!("最多 {MAX_PASSWORD_LEN} 个字符"),
-            Invalid::PasswordCommon => "这是最常见的密码之一，请换一个".into(),
-            Invalid::CodeRule { pattern } => format!(
-                "不符合本工作区的编码原则：{}",
-                crate::code_rule::describe_zh(pattern)
-            ),
-            Invalid::BadPattern => "不是有效的正则表达式".into(),
-            Invalid::Phone => "只能包含数字、空格和 + - ( )".into(),
-            Invalid::NotWholeNumber => "请输入整数".into(),
-            Invalid::OutOfRange { min, max } => format!("须在 {min} 到 {max} 之间"),
-        }
+        let msg = self.msg();
+        msg.render(Locale::ZhCn).unwrap_or_else(|| msg.en())
     }
 }
 

@@ -80,10 +80,22 @@ impl ApiErr {
         self.code() == Some(code)
     }
 
-    /// Per-field messages of a 422 (empty otherwise).
+    /// Per-field messages of a 422 (empty otherwise). A message the server
+    /// sent with its key is kept keyed (see `logic::forms::keyed_message`),
+    /// so the form shows it in the user's language.
     pub fn fields(&self) -> FieldErrors {
         match self {
-            ApiErr::Api { error, .. } => error.fields.clone(),
+            ApiErr::Api { error, .. } => error
+                .fields
+                .iter()
+                .map(|(field, message)| {
+                    let shown = match error.field_keys.get(field) {
+                        Some(msg) => crate::logic::forms::keyed_message(msg, message),
+                        None => message.clone(),
+                    };
+                    (field.clone(), shown)
+                })
+                .collect(),
             _ => FieldErrors::new(),
         }
     }
@@ -178,11 +190,10 @@ pub fn parse_retry_after(value: Option<&str>) -> Option<u64> {
 pub fn parse_error(status: u16, body: &str) -> ApiError {
     match serde_json::from_str::<ErrorBody>(body) {
         Ok(parsed) => parsed.error,
-        Err(_) => ApiError {
-            code: code_for_status(status),
-            message: body.chars().take(200).collect(),
-            fields: FieldErrors::new(),
-        },
+        Err(_) => ApiError::plain(
+            code_for_status(status),
+            body.chars().take(200).collect::<String>(),
+        ),
     }
 }
 

@@ -877,5 +877,8 @@ pub fn text(key: Key) -> &'static str {
         // end ux (issue 11)
         // search (issue 11)
         Key::PtChooseModule => "Select…",
+        // i18n of server texts (issue 11)
+        Key::ErrWithReason => "{0} ({1})",
+        // end i18n of server texts (issue 11)
     }
 }

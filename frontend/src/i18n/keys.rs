@@ -889,4 +889,7 @@ keys! {
     // end ux (issue 11)
     // search (issue 11)
     PtChooseModule,
+    // i18n of server texts (issue 11)
+    ErrWithReason,
+    // end i18n of server texts (issue 11)
 }

@@ -16,7 +16,8 @@ mod zh;
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use shared::{ErpModule, ErrorCode, LifecycleStage, Role};
+use shared::texts::T;
+use shared::{ErpModule, ErrorCode, LifecycleStage, Locale, Msg, Role};
 
 pub use keys::Key;
 
@@ -107,8 +108,71 @@ pub fn role_key(role: Role) -> Key {
     }
 }
 
-/// What to tell the user about a failed call, in their language.
+impl Lang {
+    /// The shared crate's name of the language (for [`shared::texts`]).
+    pub fn locale(self) -> Locale {
+        match self {
+            Lang::Zh => Locale::ZhCn,
+            Lang::En => Locale::En,
+        }
+    }
+}
+
+/// A text the server sent as a key with parameters, in `lang`; `None` for
+/// a key this build does not know.
+pub fn server_text(msg: &Msg, lang: Lang) -> Option<String> {
+    msg.render(lang.locale())
+}
+
+/// A wire word (service level, churn reason, status…) in `lang`, or as
+/// typed when it is the workspace's own.
+pub fn word(value: &str, lang: Lang) -> String {
+    shared::texts::word_or_self(value, lang.locale())
+}
+
+/// The server's reason for a refusal in `lang`: its key rendered, else its
+/// English message; `None` for the generic "some fields are invalid".
+pub fn error_reason(err: &ApiErr, lang: Lang) -> Option<String> {
+    let ApiErr::Api { error, .. } = err else {
+        return None;
+    };
+    if !matches!(
+        error.code,
+        ErrorCode::ValidationFailed | ErrorCode::Forbidden | ErrorCode::Conflict
+    ) || error.message.trim().is_empty()
+    {
+        return None;
+    }
+    let msg = error
+        .message_msg()
+        .or_else(|| Msg::parse_en(&error.message));
+    if msg
+        .as_ref()
+        .is_some_and(|m| m.key == T::SomeFieldsInvalid.key())
+    {
+        return None;
+    }
+    Some(
+        msg.and_then(|m| server_text(&m, lang))
+            .unwrap_or_else(|| error.message.clone()),
+    )
+}
+
+/// What to tell the user about a failed call, in their language, with the
+/// server's reason for a refusal (a maker approving their own change…).
 pub fn error_text(err: &ApiErr, lang: Lang) -> String {
+    let text = generic_error_text(err, lang);
+    match error_reason(err, lang) {
+        Some(reason) => fill(text_of_reason(lang), &[&text, &reason]),
+        None => text,
+    }
+}
+
+fn text_of_reason(lang: Lang) -> &'static str {
+    text(lang, Key::ErrWithReason)
+}
+
+fn generic_error_text(err: &ApiErr, lang: Lang) -> String {
     let key = match err {
         ApiErr::Network => Key::ErrNetwork,
         ApiErr::Unexpected => Key::ErrUnexpected,
@@ -221,6 +285,20 @@ impl I18n {
     /// [`Self::error`] as a reactive value for a view (one closure type).
     pub fn error_of(self, err: ApiErr) -> impl Fn() -> String + Clone + Send + Sync + 'static {
         move || error_text(&err, self.lang())
+    }
+
+    /// A text the server sent as a key (`msg`), reactively in the user's
+    /// language; `english` when there is no key or this build lacks it.
+    pub fn server_of(
+        self,
+        msg: Option<Msg>,
+        english: String,
+    ) -> impl Fn() -> String + Clone + Send + Sync + 'static {
+        move || {
+            msg.as_ref()
+                .and_then(|m| server_text(m, self.lang()))
+                .unwrap_or_else(|| english.clone())
+        }
     }
 
     /// A date from the API in the user's language and zone, reactively.

@@ -877,5 +877,8 @@ pub fn text(key: Key) -> &'static str {
         // end ux (issue 11)
         // search (issue 11)
         Key::PtChooseModule => "请选择",
+        // i18n of server texts (issue 11)
+        Key::ErrWithReason => "{0}原因：{1}",
+        // end i18n of server texts (issue 11)
     }
 }

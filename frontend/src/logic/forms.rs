@@ -12,11 +12,11 @@
 use shared::accounts::{CreateAccountRequest, CreateContactRequest, UpdateAccountRequest};
 use shared::auth::SignupRequest;
 use shared::validation::{self as rules, Collector, Invalid};
-use shared::{ErrorCode, FieldErrors};
+use shared::{ErrorCode, FieldErrors, Msg};
 
 use crate::api::ApiErr;
 
-use crate::i18n::Lang;
+use crate::i18n::{server_text, Lang};
 
 /// Field name (as the API names it) → English message (as the API words it).
 pub type Verdict = Result<(), FieldErrors>;
@@ -28,7 +28,7 @@ pub fn reason_text(reason: &Invalid, lang: Lang) -> String {
     }
 }
 
-const CODE_RULE_PREFIX: &str = "does not match the workspace's coding rule ";
+const CODE_RULE_PREFIX: &str = "does not match the workspace's coding rule: ";
 
 /// The reason behind one of `Invalid::message_en`'s messages.
 pub fn reason_from_en(message: &str) -> Option<Invalid> {
@@ -70,8 +70,31 @@ pub fn reason_from_en(message: &str) -> Option<Invalid> {
 /// details (a duplicate e-mail address or customer code).
 pub const TAKEN: &str = "is already in use";
 
-/// One English field message (ours or the server's) in the user's language.
+/// Marks a field message that the server sent as a key with parameters:
+/// `KEYED` + the key as JSON + `KEYED` + the English message. Forms keep
+/// their errors as strings; [`localize`] reads this form back.
+const KEYED: char = '\u{1}';
+
+/// A server field error with its key, as a form's error string.
+pub fn keyed_message(msg: &Msg, english: &str) -> String {
+    match serde_json::to_string(msg) {
+        Ok(json) => format!("{KEYED}{json}{KEYED}{english}"),
+        Err(_) => english.to_string(),
+    }
+}
+
+/// One field message (ours, or the server's with or without its key) in
+/// the user's language.
 pub fn localize(message: &str, lang: Lang) -> String {
+    if let Some((json, english)) = message
+        .strip_prefix(KEYED)
+        .and_then(|rest| rest.split_once(KEYED))
+    {
+        let msg = serde_json::from_str::<Msg>(json).ok();
+        return msg
+            .and_then(|m| server_text(&m, lang))
+            .unwrap_or_else(|| english.to_string());
+    }
     if lang == Lang::En {
         // The coding rule in words, not as the regex the server quotes.
         if let Some(pattern) = message.strip_prefix(CODE_RULE_PREFIX) {
@@ -85,10 +108,13 @@ pub fn localize(message: &str, lang: Lang) -> String {
     if message == TAKEN {
         return "已被使用".to_string();
     }
-    match reason_from_en(message) {
-        Some(reason) => reason_text(&reason, lang),
-        None => message.to_string(),
+    if let Some(reason) = reason_from_en(message) {
+        return reason_text(&reason, lang);
     }
+    // A message the shared texts table words (the client-side rules).
+    Msg::parse_en(message)
+        .and_then(|m| server_text(&m, lang))
+        .unwrap_or_else(|| message.to_string())
 }
 
 /// The field errors to show for a failed save: the server's, or for a bare

@@ -123,7 +123,7 @@ fn ComponentRow(c: ComponentScore, weakest: Option<HealthComponent>) -> impl Int
                 <span style:width=format!("{}%", sub.unwrap_or(0))></span>
             </div>
             <p class="muted hl-explain">
-                {if sub.is_some() { c.explanation } else { String::new() }}
+                {sub.is_some().then(|| i.server_of(c.explanation_key, c.explanation))}
                 {sub.is_none().then(|| i.tr(Key::HlNoData))}
             </p>
         </li>

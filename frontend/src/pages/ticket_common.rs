@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use shared::accounts::Account;
 use shared::tickets::{TicketCategory, TicketPriority, TicketStatus};
-use shared::{ErpModule, ErrorCode};
+use shared::ErpModule;
 
 use crate::api::{self, ApiErr};
 use crate::components::load::{load, Loaded};
@@ -287,28 +287,8 @@ pub fn ChoiceSelect(
 /// A failed action in the user's language, with the server's reason when it
 /// gave one (a refused transition, a maker approving their own change…).
 pub fn action_error(i: I18n, err: &ApiErr) -> String {
-    let text = i.error(err);
-    match err {
-        ApiErr::Api { error, .. }
-            if matches!(
-                error.code,
-                ErrorCode::ValidationFailed | ErrorCode::Forbidden | ErrorCode::Conflict
-            ) && !error.message.trim().is_empty() =>
-        {
-            let reason = if error.fields.is_empty() {
-                error.message.clone()
-            } else {
-                error
-                    .fields
-                    .values()
-                    .map(|m| crate::logic::forms::localize(m, i.lang()))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            };
-            format!("{text} ({reason})")
-        }
-        _ => text,
-    }
+    // The reason, in the user's language, is part of every error's text.
+    i.error(err)
 }
 
 /// A failed action as a banner (`role="alert"`).

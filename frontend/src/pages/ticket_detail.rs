@@ -236,7 +236,7 @@ fn TicketDetails(
                 <dt>{i.tr(Key::TkModule)}</dt>
                 <dd data-testid="ticket-module">{move || i.t(module_key(cur.with(|t| t.module)))}</dd>
                 <dt>{i.tr(Key::TkServiceLevel)}</dt>
-                <dd>{move || cur.with(|t| t.service_level.clone())}</dd>
+                <dd>{move || crate::i18n::word(&cur.with(|t| t.service_level.clone()), i.lang())}</dd>
                 <dt>{i.tr(Key::TkCreatedAt)}</dt>
                 <dd>{move || i.datetime_of(cur.with(|t| t.created_at))()}</dd>
                 <dt>{i.tr(Key::TkFirstResponseDue)}</dt>

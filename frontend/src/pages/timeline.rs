@@ -12,7 +12,7 @@ use crate::api::{self, ApiErr};
 use crate::components::fields::{ErrorBanner, TextField};
 use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonCard};
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{use_i18n, Key, Lang};
 use crate::logic::account_form::opt_text;
 use crate::logic::paging::{ListState, Phase};
 use crate::pages::portal_common::TextArea;
@@ -115,13 +115,28 @@ pub fn TimelineSection(account_id: i64) -> impl IntoView {
 #[component]
 fn TimelineItem(event: TimelineEvent) -> impl IntoView {
     let i = use_i18n();
+    // A task's title is stored "中文 / English": show the user's half.
+    let task = matches!(
+        event.kind,
+        TimelineKind::TaskCompleted | TimelineKind::TaskSkipped
+    );
+    let text = i.server_of(event.summary_key, event.summary);
+    let summary = move || {
+        let text = text();
+        match (task, text.split_once(" / "), i.lang()) {
+            (true, Some((zh, _)), Lang::Zh) => zh.to_string(),
+            (true, Some((_, en)), Lang::En) => en.to_string(),
+            _ => text,
+        }
+    };
+    let body_key = event.body_key;
     view! {
         <li class="timeline-item" data-testid="timeline-item" data-kind=event.kind.as_str()>
             <span class="badge badge-muted">{i.tr(kind_key(event.kind))}</span>
-            <span>{event.summary}</span>
+            <span>{summary}</span>
             {event.actor_name.map(|n| view! { <span class="timeline-actor">{n}</span> })}
             <span class="muted">{i.datetime_of(event.occurred_at)}</span>
-            {event.body.map(|b| view! { <p class="pre-wrap muted">{b}</p> })}
+            {event.body.map(|b| view! { <p class="pre-wrap muted">{i.server_of(body_key, b)}</p> })}
         </li>
     }
 }

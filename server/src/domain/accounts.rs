@@ -12,6 +12,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 use shared::accounts::{Account, CreateAccountRequest, UpdateAccountRequest};
+use shared::texts::T;
 use shared::{validation, LifecycleStage, Page, Role};
 
 use super::audit::{self, Change};
@@ -174,7 +175,7 @@ async fn ensure_code_free<C: ConnectionTrait>(
 }
 
 fn code_taken() -> AppError {
-    AppError::conflict_on("code", "another account already has this customer code")
+    AppError::conflict_on("code", T::CodeTaken)
 }
 
 fn map_unique(err: AppError) -> AppError {

@@ -11,6 +11,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 use shared::approvals::{Approval, ApprovalStatus, DecisionRequest};
+use shared::texts::{Msg, T};
 use shared::{validation, Page, Role};
 
 use super::audit::{self, Change};
@@ -142,7 +143,7 @@ pub async fn decide(
             .map_err(|r| AppError::field("comment", r.message_en()))?;
     }
     if !approve && comment.is_none() {
-        return Err(AppError::field("comment", "say why the change is rejected"));
+        return Err(AppError::field("comment", T::SayWhyRejected));
     }
     let txn = db.write.begin().await?;
     let current = approvals::Entity::find_by_id(id)
@@ -152,13 +153,13 @@ pub async fn decide(
         .await?
         .ok_or(AppError::NotFound)?;
     if current.maker_id == actor.user_id {
-        return Err(AppError::Forbidden(
-            "the maker of a change cannot approve or reject it; another manager decides".into(),
-        ));
+        return Err(AppError::Forbidden(T::MakerCannotDecide.into()));
     }
     if current.status != ApprovalStatus::Pending.as_str() {
         return Err(AppError::Conflict {
-            message: format!("the approval was already {}", current.status),
+            message: Msg::new(T::AlreadyDecided)
+                .with("state", &current.status)
+                .into(),
             fields: Default::default(),
         });
     }

@@ -13,6 +13,7 @@ use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTim
 use chrono::{TimeDelta, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use shared::texts::{Msg, T};
 use shared::FieldErrors;
 
 /// How many calendar days ahead counting looks for working time before it
@@ -171,10 +172,9 @@ impl BusinessCalendar {
         if self.tz().is_err() {
             errors.insert(
                 "time_zone".into(),
-                format!(
-                    "unknown time zone \"{}\"; use an IANA name such as Asia/Shanghai",
-                    self.time_zone
-                ),
+                Msg::new(T::UnknownTimeZone)
+                    .with("zone", &self.time_zone)
+                    .into(),
             );
         }
         for weekday in WEEK {

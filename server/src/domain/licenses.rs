@@ -10,6 +10,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 use shared::onboarding::{CreateLicenseRequest, License, LicenseStatus, UpdateLicenseRequest};
+use shared::texts::{Msg, T};
 use shared::timeline::TimelineKind;
 use shared::validation::{self, Collector};
 use shared::{ErpModule, Role};
@@ -202,7 +203,10 @@ pub async fn create(
         format!("{} · {}", license.edition, license.dongle_serial),
         now,
     );
-    let body = format!("{} · {} seats", modules.join(", "), license.seats);
+    let body = Msg::new(T::TimelineLicense)
+        .with("modules", modules.join(", "))
+        .with("seats", license.seats)
+        .en();
     timeline::record(&txn, event.about("license", license.id).body(body), now).await?;
     txn.commit().await?;
     Ok(license)

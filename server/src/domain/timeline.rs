@@ -11,6 +11,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
+use shared::texts::{Msg, T};
 use shared::timeline::{CreateActivityRequest, Timeline, TimelineEvent, TimelineKind};
 use shared::training::TrainingStatus;
 use shared::{validation, Role};
@@ -83,7 +84,10 @@ pub async fn stage_changed<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     if before.stage != after.stage {
-        let summary = format!("{} → {}", before.stage, after.stage);
+        let summary = Msg::new(T::TimelineStage)
+            .with("from", before.stage)
+            .with("to", after.stage)
+            .en();
         let event = NewEvent::new(
             workspace_id,
             after.id,
@@ -127,10 +131,14 @@ pub async fn record<C: ConnectionTrait>(
 }
 
 fn to_api(m: &account_events::Model, actor_name: Option<String>) -> TimelineEvent {
+    let kind: TimelineKind = m.kind.parse().unwrap_or(TimelineKind::Note);
+    let (summary_key, body_key) = kind.keys(&m.summary, m.body.as_deref());
     TimelineEvent {
+        summary_key,
+        body_key,
         id: m.id,
         account_id: m.account_id,
-        kind: m.kind.parse().unwrap_or(TimelineKind::Note),
+        kind,
         occurred_at: m.occurred_at,
         actor_id: m.actor_id,
         actor_name,

@@ -28,6 +28,7 @@ mod seed;
 mod sla_monitor;
 mod surveys;
 mod tenancy;
+mod texts;
 mod tickets;
 mod timeline;
 mod training;

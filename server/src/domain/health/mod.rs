@@ -301,6 +301,7 @@ fn snapshot_of(m: health_snapshots::Model) -> HealthSnapshot {
                 effective_weight: s.e,
                 contribution: s.p,
                 explanation: String::new(),
+                explanation_key: None,
             })
             .collect(),
     }

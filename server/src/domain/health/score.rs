@@ -30,6 +30,7 @@
 
 use shared::health::{ComponentScore, HealthBand, HealthComponent, HealthModel};
 use shared::onboarding::PlanStatus;
+use shared::texts::{Msg, T};
 
 /// Full marks from this share of seats in use.
 pub const USAGE_FULL_PERCENT: f64 = 80.0;
@@ -130,26 +131,23 @@ fn linear(value: f64, good: f64, bad: f64) -> f64 {
 
 /// (raw value, sub-score, explanation) of a component; `None` raw and sub
 /// when there is no data.
-fn measure(component: HealthComponent, i: &HealthInputs) -> (Option<f64>, Option<f64>, String) {
+fn measure(component: HealthComponent, i: &HealthInputs) -> (Option<f64>, Option<f64>, Msg) {
     match component {
         HealthComponent::Usage => {
             if i.seats <= 0 {
-                (None, None, "no licensed seats: usage is not scored".into())
+                (None, None, Msg::new(T::HealthNoSeats))
             } else if !i.has_usage_events {
-                (
-                    None,
-                    None,
-                    "no usage events received yet: usage is not scored".into(),
-                )
+                (None, None, Msg::new(T::HealthNoEvents))
             } else {
                 let pct = i.active_users as f64 * 100.0 / i.seats as f64;
                 (
                     Some(round2(pct)),
                     Some(round2(linear(pct, USAGE_FULL_PERCENT, 0.0))),
-                    format!(
-                        "{} active users in 30 days on {} licensed seats ({:.0} %; {:.0} % or more scores 100)",
-                        i.active_users, i.seats, pct, USAGE_FULL_PERCENT
-                    ),
+                    Msg::new(T::HealthUsage)
+                        .with("active", i.active_users)
+                        .with("seats", i.seats)
+                        .with("percent", format!("{pct:.0}"))
+                        .with("full", format!("{USAGE_FULL_PERCENT:.0}")),
                 )
             }
         }
@@ -159,14 +157,15 @@ fn measure(component: HealthComponent, i: &HealthInputs) -> (Option<f64>, Option
             (
                 Some(points as f64),
                 Some(clamp(100.0 - points as f64)),
-                format!(
-                    "{} open p1, {} open p2, {} SLA breaches in 30 days: {} load points",
-                    i.open_p1, i.open_p2, i.sla_breaches, points
-                ),
+                Msg::new(T::HealthSupport)
+                    .with("p1", i.open_p1)
+                    .with("p2", i.open_p2)
+                    .with("breaches", i.sla_breaches)
+                    .with("points", points),
             )
         }
         HealthComponent::Onboarding => match i.onboarding {
-            None => (None, None, "no onboarding plan".into()),
+            None => (None, None, Msg::new(T::HealthNoPlan)),
             Some((status, progress)) => {
                 let sub = if progress >= 100 {
                     100.0
@@ -180,7 +179,9 @@ fn measure(component: HealthComponent, i: &HealthInputs) -> (Option<f64>, Option
                 (
                     Some(f64::from(progress)),
                     Some(sub),
-                    format!("onboarding {progress} % done, {status}"),
+                    Msg::new(T::HealthOnboarding)
+                        .with("progress", progress)
+                        .with("status", status),
                 )
             }
         },
@@ -190,14 +191,12 @@ fn measure(component: HealthComponent, i: &HealthInputs) -> (Option<f64>, Option
                 (
                     Some(round2(pct)),
                     Some(round2(clamp(pct))),
-                    format!("{trained} of {responsible} module contacts completed their training"),
+                    Msg::new(T::HealthTraining)
+                        .with("trained", trained)
+                        .with("responsible", responsible),
                 )
             }
-            _ => (
-                None,
-                None,
-                "no contact is responsible for a module: training is not scored".into(),
-            ),
+            _ => (None, None, Msg::new(T::HealthNoTrainingContacts)),
         },
         HealthComponent::Satisfaction => {
             let csat = i
@@ -205,24 +204,29 @@ fn measure(component: HealthComponent, i: &HealthInputs) -> (Option<f64>, Option
                 .filter(|(_, n)| *n > 0)
                 .map(|(sum, n)| sum as f64 / n as f64);
             let nps = i.nps.filter(|(_, n)| *n > 0).map(|(v, _)| v);
-            let mut parts = Vec::new();
             let mut subs = Vec::new();
             if let Some(avg) = csat {
                 subs.push(linear(avg, 5.0, 1.0));
-                parts.push(format!("CSAT {avg:.2} / 5 in 90 days"));
             }
             if let Some(v) = nps {
                 subs.push(linear(v, 100.0, -100.0));
-                parts.push(format!("NPS {v:.0}"));
             }
+            let why = match (csat, nps) {
+                (Some(avg), Some(v)) => Msg::new(T::HealthCsatNps)
+                    .with("csat", format!("{avg:.2}"))
+                    .with("nps", format!("{v:.0}")),
+                (Some(avg), None) => Msg::new(T::HealthCsat).with("csat", format!("{avg:.2}")),
+                (None, Some(v)) => Msg::new(T::HealthNps).with("nps", format!("{v:.0}")),
+                (None, None) => Msg::new(T::HealthNoAnswers),
+            };
             if subs.is_empty() {
-                (None, None, "no CSAT or NPS answers".into())
+                (None, None, why)
             } else {
                 let sub = subs.iter().sum::<f64>() / subs.len() as f64;
                 (
                     Some(round2(csat.unwrap_or_else(|| nps.unwrap_or_default()))),
                     Some(round2(sub)),
-                    parts.join(", "),
+                    why,
                 )
             }
         }
@@ -236,19 +240,15 @@ fn measure(component: HealthComponent, i: &HealthInputs) -> (Option<f64>, Option
                     ENGAGEMENT_STALE_DAYS,
                 ))),
                 if i.touched {
-                    format!("{days} days since the last touchpoint")
+                    Msg::new(T::HealthTouchpoint).with("days", days)
                 } else {
-                    format!("no touchpoint yet; the account is {days} days old")
+                    Msg::new(T::HealthNoTouchpoint).with("days", days)
                 },
             )
         }
         HealthComponent::Renewal => match i.renewal {
-            RenewalInput::NoContract => (None, None, "no contract".into()),
-            RenewalInput::Active => (
-                Some(100.0),
-                Some(100.0),
-                "a contract is in force and no renewal is due yet".into(),
-            ),
+            RenewalInput::NoContract => (None, None, Msg::new(T::HealthNoContract)),
+            RenewalInput::Active => (Some(100.0), Some(100.0), Msg::new(T::HealthContractActive)),
             RenewalInput::Open {
                 committed,
                 upcoming,
@@ -257,34 +257,30 @@ fn measure(component: HealthComponent, i: &HealthInputs) -> (Option<f64>, Option
             } => {
                 let p = f64::from(probability.clamp(0, 100));
                 let (sub, why) = if committed {
-                    (p.max(90.0), "committed".to_string())
+                    (p.max(90.0), Msg::new(T::HealthRenewalCommitted))
                 } else if upcoming && days_to_due <= RENEWAL_RISK_DAYS {
                     (
                         p / 2.0,
-                        format!("still upcoming {days_to_due} days before the end: halved"),
+                        Msg::new(T::HealthRenewalHalved).with("days", days_to_due),
                     )
                 } else {
-                    (p, format!("due in {days_to_due} days"))
+                    (p, Msg::new(T::HealthRenewalDue).with("days", days_to_due))
                 };
                 (
                     Some(p),
                     Some(round2(sub)),
-                    format!("renewal probability {probability} %, {why}"),
+                    why.with("probability", probability),
                 )
             }
-            RenewalInput::Churned => (Some(0.0), Some(0.0), "the renewal churned".into()),
-            RenewalInput::Lapsed => (
-                Some(0.0),
-                Some(0.0),
-                "the contract ended without a renewal".into(),
-            ),
+            RenewalInput::Churned => (Some(0.0), Some(0.0), Msg::new(T::HealthChurned)),
+            RenewalInput::Lapsed => (Some(0.0), Some(0.0), Msg::new(T::HealthLapsed)),
         },
     }
 }
 
 /// The score of one account under `model`.
 pub fn compute(model: &HealthModel, inputs: &HealthInputs) -> Computed {
-    type Row = (HealthComponent, i32, Option<f64>, Option<f64>, String);
+    type Row = (HealthComponent, i32, Option<f64>, Option<f64>, Msg);
     let measured: Vec<Row> = HealthComponent::ALL
         .iter()
         .map(|c| {
@@ -323,7 +319,8 @@ pub fn compute(model: &HealthModel, inputs: &HealthInputs) -> Computed {
                 weight,
                 effective_weight: round2(effective),
                 contribution: round2(contribution),
-                explanation,
+                explanation: explanation.en(),
+                explanation_key: Some(explanation),
             }
         })
         .collect();

@@ -9,6 +9,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
 };
+use shared::texts::{Msg, T};
 use shared::timeline::TimelineKind;
 use shared::training::{
     completes, AttendanceRequest, ContactTraining, ModuleCoverage, PortalTraining,
@@ -132,10 +133,17 @@ pub async fn record(
             kind: TimelineKind::TrainingAttendance,
             occurred_at: now,
             actor_id: Some(actor.user_id),
-            summary: format!("{} · {}", existing.module, existing.topic),
-            body: Some(format!(
-                "{attended}/{total} attended, {completed}/{total} completed"
-            )),
+            summary: Msg::new(T::TimelineTraining)
+                .with("module", &existing.module)
+                .with("topic", &existing.topic)
+                .en(),
+            body: Some(
+                Msg::new(T::TimelineAttendance)
+                    .with("attended", attended)
+                    .with("total", total)
+                    .with("completed", completed)
+                    .en(),
+            ),
             entity: Some(("training", id)),
         },
         now,

@@ -10,6 +10,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     TransactionTrait,
 };
+use shared::texts::{Msg, T};
 use shared::timeline::TimelineKind;
 use shared::training::{
     CancelTrainingRequest, CreateTrainingRequest, TrainingSession, TrainingStatus,
@@ -161,7 +162,10 @@ fn event(
         kind,
         occurred_at: t.updated_at,
         actor_id: Some(actor.user_id),
-        summary: format!("{} · {}", t.module, t.topic),
+        summary: Msg::new(T::TimelineTraining)
+            .with("module", &t.module)
+            .with("topic", &t.topic)
+            .en(),
         body,
         entity: Some(("training", t.id)),
     }

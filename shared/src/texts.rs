@@ -1,0 +1,629 @@
+//! User-facing texts that the server sends: error messages, field errors,
+//! health explanations and timeline details, each as a [`Msg`] — a stable
+//! key from [`T`] plus named parameters — with its English and Chinese text.
+//!
+//! One table serves both sides: the server words its English `message`
+//! from it (the API's language), and the SPA renders the key in the user's
+//! language. Templates use `{name}` placeholders. Parameter values that are
+//! wire words of a vocabulary (`bronze`, `on_track`, `finance`, …) are
+//! translated when rendered in Chinese, see [`word`].
+//!
+//! Server code that still words a message itself is mapped back to its key
+//! by [`Msg::parse_en`] at the one exit of errors (`AppError::body`), so an
+//! English message whose template is in the table travels with its key.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Locale;
+
+macro_rules! texts {
+    ($($name:ident = $key:literal { $en:literal, $zh:literal })+) => {
+        /// The keys of the server's texts.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum T {
+            $($name),+
+        }
+
+        impl T {
+            pub const ALL: &'static [T] = &[$(T::$name),+];
+
+            /// The wire name, e.g. `account.code_taken`.
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(T::$name => $key),+
+                }
+            }
+
+            pub fn en(self) -> &'static str {
+                match self {
+                    $(T::$name => $en),+
+                }
+            }
+
+            pub fn zh(self) -> &'static str {
+                match self {
+                    $(T::$name => $zh),+
+                }
+            }
+
+            pub fn from_key(key: &str) -> Option<T> {
+                match key {
+                    $($key => Some(T::$name),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+texts! {
+    // Errors in general.
+    SomeFieldsInvalid = "error.fields_invalid" { "some fields are invalid", "部分字段填写有误" }
+    NotFound = "error.not_found" { "not found", "未找到" }
+    Stale = "error.stale" { "the resource changed since you read it; reload it and try again", "内容已被他人修改，请重新加载后再试" }
+    RateLimited = "error.rate_limited" { "too many attempts; try again in {seconds} seconds", "尝试次数过多，请 {seconds} 秒后再试" }
+    Internal = "error.internal" { "an internal error occurred; it has been logged", "服务器内部错误，已记录" }
+    Duplicate = "error.duplicate" { "a record with these values already exists", "已存在相同的记录" }
+    RoleForbids = "error.role_forbids" { "your role does not allow this", "您的角色无权执行此操作" }
+    BodyTooLarge = "error.body_too_large" { "the request body is larger than {bytes} bytes", "请求内容超过 {bytes} 字节" }
+    JsonContentType = "error.json_content_type" { "send the body as JSON with Content-Type: application/json", "请求内容必须是 JSON 格式" }
+    JsonInvalid = "error.json_invalid" { "the JSON body is invalid: {detail}", "请求内容不是有效的 JSON" }
+    BodyUnreadable = "error.body_unreadable" { "the request body could not be read: {detail}", "无法读取请求内容" }
+    QueryInvalid = "error.query_invalid" { "invalid query parameters: {detail}", "查询参数无效" }
+    UploadBroke = "error.upload_broke" { "the upload broke off: {detail}", "上传中断" }
+    BadCursor = "error.bad_cursor" { "is not a cursor this API returned", "分页位置无效" }
+    OutOfRange = "error.out_of_range" { "is out of range", "超出范围" }
+    // Sign-in and sessions.
+    TokenInvalid = "auth.token_invalid" { "the access token is invalid or expired", "登录凭证无效或已过期" }
+    SignInFirst = "auth.sign_in_first" { "sign in first: send Authorization: Bearer <token>", "请先登录" }
+    WrongCredentials = "auth.wrong_credentials" { "wrong e-mail or password", "电子邮件或密码错误" }
+    SessionEnded = "auth.session_ended" { "your session has ended; sign in again", "会话已结束，请重新登录" }
+    EmailInUse = "auth.email_in_use" { "this e-mail address is already in use", "此电子邮件地址已被使用" }
+    AccountExists = "auth.account_exists" { "an account with this e-mail already exists; sign in instead", "此电子邮件已有账号，请直接登录" }
+    InvitationInvalid = "auth.invitation_invalid" { "this invitation link is invalid, used or expired", "此邀请链接无效、已使用或已过期" }
+    StaffArea = "auth.staff_area" { "this area is for the vendor's staff; use the customer portal", "此区域仅供厂商员工使用，请使用客户门户" }
+    PortalArea = "auth.portal_area" { "the portal is for customers' users", "客户门户仅供客户用户使用" }
+    LoginNotLinked = "auth.login_not_linked" { "your login is not linked to an account", "您的登录账号未关联客户" }
+    ApiKeyInvalid = "auth.api_key_invalid" { "send a valid, unrevoked API key in X-Api-Key", "请在 X-Api-Key 中提供有效且未吊销的 API 密钥" }
+    // Shared validation rules.
+    Required = "field.required" { "is required", "必填" }
+    TooLong = "field.too_long" { "must be at most {max} characters", "最多 {max} 个字符" }
+    EmailInvalid = "field.email" { "must be a valid e-mail address", "请输入有效的电子邮件地址" }
+    PasswordTooShort = "field.password_too_short" { "must be at least {min} characters", "至少 {min} 个字符" }
+    PasswordCommon = "field.password_common" { "is one of the most common passwords; choose another", "这是最常见的密码之一，请换一个" }
+    CodeRule = "field.code_rule" { "does not match the workspace's coding rule: {rule}", "不符合本工作区的编码原则：{rule}" }
+    BadPattern = "field.bad_pattern" { "is not a valid regular expression", "不是有效的正则表达式" }
+    Phone = "field.phone" { "may contain only digits, spaces and + - ( )", "只能包含数字、空格和 + - ( )" }
+    WholeNumber = "field.whole_number" { "must be a whole number", "请输入整数" }
+    Between = "field.between" { "must be between {min} and {max}", "必须在 {min} 到 {max} 之间" }
+    BetweenMinutes = "field.between_minutes" { "must be between {min} and {max} minutes", "必须在 {min} 到 {max} 分钟之间" }
+    BetweenBelowGreen = "field.between_below_green" { "must be between 0 and 100 and below green_min", "必须在 0 到 100 之间，且低于绿色阈值" }
+    AtMostAmount = "field.at_most" { "must be at most {max}", "不得超过 {max}" }
+    Amount = "field.amount" { "must be a non-negative decimal with at most two decimals, as a string (e.g. \"128000.00\")", "必须是最多两位小数的非负金额（例如 128000.00）" }
+    Currency = "field.currency" { "must be three upper-case letters, e.g. CNY", "必须是三个大写字母，例如 CNY" }
+    DateRange = "field.date_range" { "must be a date between 1970 and 2999", "必须是 1970 年到 2999 年之间的日期" }
+    AfterStart = "field.after_start" { "must be after starts_on", "必须晚于开始日期" }
+    NotBeforeStart = "field.not_before_start" { "must not be before starts_on", "不得早于开始日期" }
+    NotBeforeFrom = "field.not_before_from" { "must not be before from", "不得早于起始日期" }
+    NotInFuture = "field.not_in_future" { "must not be in the future", "不能是将来的时间" }
+    InFuture = "field.in_future" { "is in the future", "不能是将来的时间" }
+    OneOf = "field.one_of" { "must be one of {choices}", "必须是以下之一：{choices}" }
+    UnknownValue = "field.unknown_value" { "unknown value '{value}'; expected one of: {choices}", "未知的值“{value}”，应为以下之一：{choices}" }
+    ListedTwice = "field.listed_twice" { "is listed twice", "重复列出" }
+    NamedTwice = "field.named_twice" { "is named more than once", "重复出现" }
+    JsonOrCsv = "field.json_or_csv" { "must be json or csv", "必须是 json 或 csv" }
+    PortalRole = "field.portal_role" { "must be customer or customer_admin", "必须是客户用户或客户管理员" }
+    StaffRole = "field.staff_role" { "must be a staff role", "必须是员工角色" }
+    ActiveStaff = "field.active_staff" { "must be an active staff member of this workspace", "必须是本工作区的在职员工" }
+    ActiveOwner = "field.active_owner" { "must be an active CSM, manager or admin of this workspace", "必须是本工作区在职的客户成功经理、经理或管理员" }
+    PortalUserOfAccount = "field.portal_user_of_account" { "must be a portal user of the ticket's account", "必须是该工单所属客户的门户用户" }
+    OneToChars = "field.one_to_chars" { "must be 1 to {max} characters", "必须为 1 到 {max} 个字符" }
+    AtMostWords = "field.at_most_words" { "may have at most {max} words", "最多 {max} 个词" }
+    AtMostEntries = "field.at_most_entries" { "may have at most {max} entries", "最多 {max} 条" }
+    PlanSort = "field.plan_sort" { "must be one of status, progress, -progress, go_live, name", "排序方式无效" }
+    PeriodTooLong = "field.period_too_long" { "the period may span at most {days} days", "时间段最长 {days} 天" }
+    TooManyAttendees = "field.too_many_attendees" { "at most {max} attendees", "最多 {max} 名参加者" }
+    TooManySurveyContacts = "field.too_many_survey_contacts" { "at most {max} contacts per survey", "每次调查最多 {max} 位联系人" }
+    TasksCount = "field.tasks_count" { "must have between 1 and {max} tasks", "必须有 1 到 {max} 个任务" }
+    TaskTitle = "field.task_title" { "a task needs a title in Chinese or English", "任务需要中文或英文标题" }
+    // Accounts, contacts, users.
+    CodeTaken = "account.code_taken" { "another account already has this customer code", "已有其他客户使用此客户编码" }
+    NoSuchAccount = "account.no_such" { "no such account", "客户不存在" }
+    NoSuchAccountHere = "account.no_such_here" { "no such account in this workspace", "本工作区没有此客户" }
+    AccountOrCode = "account.id_or_code" { "give account_id or account_code", "请提供客户或客户编码" }
+    OtherAccount = "account.other_account" { "names another account than account_id", "指向了另一个客户" }
+    OwnerOnly = "account.owner_only" { "only the account's owner, a manager or an admin may change it", "只有客户负责人、经理或管理员可以修改" }
+    ContactArchived = "contact.archived" { "the contact is archived", "该联系人已归档" }
+    ContactNeedsEmail = "contact.needs_email" { "the contact needs an e-mail address to sign in to the portal", "联系人需要电子邮件地址才能登录门户" }
+    ContactMissing = "contact.missing" { "contact {id} does not exist", "联系人 {id} 不存在" }
+    ContactNoEmail = "contact.no_email" { "contact {id} has no e-mail address", "联系人 {id} 没有电子邮件地址" }
+    StaffNotPortal = "user.staff_not_portal" { "a staff user cannot become a portal user or the other way round", "员工账号与门户账号不能互相转换" }
+    PortalRoleViaContact = "user.portal_role_via_contact" { "portal roles are given to contacts: use POST /api/v1/contacts/{id}/portal-access", "门户角色需通过联系人的门户权限授予" }
+    NotYourself = "user.not_yourself" { "you cannot deactivate or demote yourself; ask another admin", "不能停用或降级自己，请联系其他管理员" }
+    // Licences, agreements, onboarding.
+    SerialTaken = "license.serial_taken" { "another licence of this workspace already has this dongle serial", "本工作区已有授权使用此加密锁序列号" }
+    LicenseRegistered = "license.already_registered" { "this licence is already registered", "此授权已注册" }
+    NeedsModule = "license.needs_module" { "must name at least one module", "至少选择一个模块" }
+    WorkspaceLevels = "agreement.workspace_levels" { "must be one of the workspace's levels: {levels}", "必须是本工作区的服务级别之一：{levels}" }
+    PlanExists = "onboarding.plan_exists" { "this account already has an onboarding plan", "该客户已有实施计划" }
+    PlanExistsMove = "onboarding.plan_exists_move" { "this account already has an onboarding plan; move its start date instead", "该客户已有实施计划，请调整其开始日期" }
+    NoSuchTemplate = "onboarding.no_such_template" { "no such onboarding template", "实施模板不存在" }
+    TemplateEmpty = "onboarding.template_empty" { "the template has no task for this account's modules", "该模板没有适用于此客户模块的任务" }
+    BuiltInTemplate = "onboarding.built_in_template" { "the built-in template cannot be changed; copy it into a new template instead", "内置模板不能修改，请复制为新模板" }
+    SkipReason = "onboarding.skip_reason" { "a skipped task needs a reason", "跳过任务需要说明原因" }
+    // Trainings.
+    TrainingCancelledNew = "training.cancelled_new" { "this training is cancelled; schedule a new one instead", "此培训已取消，请安排新的培训" }
+    TrainingCancelledAttendance = "training.cancelled_attendance" { "this training is cancelled; there is no attendance to record", "此培训已取消，无需记录出勤" }
+    AttendeeOfAccount = "training.attendee_of_account" { "every attendee must be a contact of the session's account", "参加者必须是该培训所属客户的联系人" }
+    NeedsAttendee = "training.needs_attendee" { "must list at least one attendee", "至少列出一名参加者" }
+    NotAttendee = "training.not_attendee" { "is not an attendee of this training", "不是此培训的参加者" }
+    // Tickets.
+    NoSuchTicket = "ticket.no_such" { "no such ticket", "工单不存在" }
+    ClosedFinal = "ticket.closed_final" { "a closed ticket is final", "已关闭的工单不能再修改" }
+    ClosedFinalNew = "ticket.closed_final_new" { "a closed ticket is final; open a new ticket instead", "已关闭的工单不能再修改，请新建工单" }
+    AwaitsApproval = "ticket.awaits_approval" { "the ticket awaits approval; a manager approves or rejects it", "工单正在等待审核，由经理批准或驳回" }
+    IsBlocked = "ticket.is_blocked" { "the ticket is blocked; it reopens when its blockers are resolved", "工单被阻塞，阻塞工单全部解决后会重新打开" }
+    BlockedByBlocker = "ticket.blocked_by_blocker" { "a ticket becomes blocked by adding a blocker", "添加阻塞工单后，工单才会变为阻塞" }
+    ApprovalOnly = "ticket.approval_only" { "only master-data changes await approval, from their creation", "只有主数据变更工单在创建时进入待审核" }
+    Transition = "ticket.transition" { "a ticket cannot go from {from} to {to}", "工单不能从“{from}”变为“{to}”" }
+    CannotEscalate = "ticket.cannot_escalate" { "a {status} ticket cannot be escalated", "“{status}”状态的工单不能升级" }
+    CannotBlock = "ticket.cannot_block" { "a {status} ticket cannot be blocked", "“{status}”状态的工单不能被阻塞" }
+    AtTier3 = "ticket.at_tier3" { "the ticket is already with the manager (tier 3)", "工单已在经理处（第三级）" }
+    BlockSelf = "ticket.block_self" { "a ticket cannot block itself", "工单不能阻塞自己" }
+    BlockCycle = "ticket.block_cycle" { "that ticket is (indirectly) waiting for this one: blocking would be a cycle", "该工单（间接）在等待本工单，不能形成循环阻塞" }
+    BlockerResolved = "ticket.blocker_resolved" { "that ticket is already resolved", "该工单已解决" }
+    TicketClosedNew = "ticket.closed_new" { "the ticket is closed; open a new ticket instead", "工单已关闭，请新建工单" }
+    ResolvedLongAgo = "ticket.resolved_long_ago" { "the ticket was resolved more than 7 days ago; open a new ticket", "工单解决已超过 7 天，请新建工单" }
+    NoLongerAwaits = "ticket.no_longer_awaits" { "the ticket no longer awaits approval", "工单已不在等待审核" }
+    RatedOnceResolved = "ticket.rated_once_resolved" { "a ticket is rated once it is resolved", "工单解决后才能评价" }
+    RatedAlready = "ticket.rated_already" { "this ticket has been rated already", "此工单已评价过" }
+    RaiserRates = "ticket.raiser_rates" { "only the person who raised the ticket rates it", "只有提交工单的人可以评价" }
+    RatingRange = "ticket.rating_range" { "must be a whole number from 1 to 5", "必须是 1 到 5 的整数" }
+    ArticleFromTicket = "ticket.article_status" { "only a resolved or closed ticket can become an article; this one is {status}", "只有已解决或已关闭的工单可以转为知识库文章，此工单为“{status}”" }
+    ArticleDrafted = "ticket.article_drafted" { "article {id} was already drafted from this ticket", "已从此工单起草过文章 {id}" }
+    // Attachments.
+    AttachmentTooLarge = "attachment.too_large" { "attachments are limited to {mib} MiB", "附件不能超过 {mib} MiB" }
+    FileName = "attachment.file_name" { "give the file a name (?file_name=…)", "请为文件命名" }
+    FileEmpty = "attachment.file_empty" { "the file is empty", "文件为空" }
+    FileKinds = "attachment.file_kinds" { "only images (PNG, JPEG, GIF, WebP), PDF, Office documents, ZIP, text and CSV files are accepted", "只接受图片（PNG、JPEG、GIF、WebP）、PDF、Office 文档、ZIP、文本和 CSV 文件" }
+    FileContent = "attachment.file_content" { "the file's content is not {kind}", "文件内容与类型 {kind} 不符" }
+    // Approvals.
+    MakerCannotDecide = "approval.maker_cannot_decide" { "the maker of a change cannot approve or reject it; another manager decides", "提交变更的人不能批准或驳回它，需由另一位经理审核" }
+    AlreadyDecided = "approval.already_decided" { "the approval was already {state}", "该审批已{state}" }
+    SayWhyRejected = "approval.say_why_rejected" { "say why the change is rejected", "请说明驳回原因" }
+    ValueAwaitsApproval = "approval.value_pending" { "a change of the annual value is already waiting for approval", "年度金额的变更已在等待审核" }
+    // Contracts, renewals, reminders.
+    RenewalAlready = "renewal.already" { "the renewal is already {stage}", "续约已是“{stage}”" }
+    NextTermRange = "renewal.next_term_range" { "the next term is out of range", "下一期合同超出范围" }
+    ChurnReasonOnly = "renewal.churn_reason_only" { "only a churned renewal has a churn reason", "只有流失的续约才有流失原因" }
+    SayWhyChurned = "renewal.say_why_churned" { "say why the customer churned: one of {choices}", "请说明客户流失原因：{choices}" }
+    ForecastTooLarge = "renewal.forecast_too_large" { "forecast plus upsell is too large; give the value", "预测金额加增购金额过大，请直接填写金额" }
+    RenewThrough = "renewal.renew_through" { "renew through POST /api/v1/renewals/{id}/renew, which creates the next contract", "请通过“续约”操作生成下一期合同" }
+    OffsetsDistinct = "reminder.offsets_distinct" { "offsets must be distinct", "提醒天数不能重复" }
+    OffsetRange = "reminder.offset_range" { "each offset must be between 1 and {max} days", "每个提醒天数必须在 1 到 {max} 天之间" }
+    OffsetsCount = "reminder.offsets_count" { "give between 1 and {max} offsets", "请提供 1 到 {max} 个提醒天数" }
+    ReasonsDistinct = "reminder.reasons_distinct" { "reasons must be distinct", "原因不能重复" }
+    ReasonLength = "reminder.reason_length" { "each reason must be 1 to {max} characters", "每个原因必须为 1 到 {max} 个字符" }
+    ReasonsCount = "reminder.reasons_count" { "give between 1 and {max} reasons", "请提供 1 到 {max} 个原因" }
+    HorizonTooShort = "reminder.horizon_too_short" { "must be at least the longest offset or escalation point ({days} days)", "不得少于最长的提醒或升级天数（{days} 天）" }
+    // SLA and calendar.
+    OneLevel = "sla.one_level" { "at least one level is needed", "至少需要一个服务级别" }
+    DefaultLevel = "sla.default_level" { "must be one of the levels", "必须是已有的服务级别之一" }
+    DuplicateTarget = "sla.duplicate_target" { "duplicate level and priority", "服务级别与优先级重复" }
+    MissingTarget = "sla.missing_target" { "level {level} has no target for {priority}", "服务级别“{level}”缺少 {priority} 的目标" }
+    PositiveMinutes = "sla.positive_minutes" { "targets must be positive minutes", "目标必须是正的分钟数" }
+    FirstResponseFirst = "sla.first_response_first" { "first response must not be later than resolution", "首次响应时间不得晚于解决时间" }
+    UnknownTimeZone = "calendar.unknown_time_zone" { "unknown time zone \"{zone}\"; use an IANA name such as Asia/Shanghai", "未知的时区“{zone}”，请使用 IANA 名称，例如 Asia/Shanghai" }
+    OneWeekday = "calendar.one_weekday" { "at least one weekday needs working hours", "至少一个工作日需要工作时间" }
+    MakeUpHours = "calendar.make_up_hours" { "make-up working days need hours (Monday has none to copy)", "调休工作日需要工作时间（周一没有可复制的时间）" }
+    AlsoHolidays = "calendar.also_holidays" { "also listed as holidays: {dates}", "同时被列为节假日：{dates}" }
+    StartBeforeEnd = "calendar.start_before_end" { "{start}–{end}: the start must be before the end", "{start}–{end}：开始时间必须早于结束时间" }
+    Overlaps = "calendar.overlaps" { "{start}–{end} overlaps {other_start}–{other_end}", "{start}–{end} 与 {other_start}–{other_end} 重叠" }
+    NotTimeOfDay = "calendar.not_time_of_day" { "not a time of day", "不是有效的时间" }
+    NoWorkingTime = "calendar.no_working_time" { "the calendar has no working time for that within {days} days", "{days} 天内的日历没有足够的工作时间" }
+    // Health, API keys, surveys, reports.
+    OneWeight = "health.one_weight" { "at least one component needs a weight above 0", "至少一个组成部分的权重需大于 0" }
+    OverrideExpiry = "health.override_expiry" { "must be after today and within {days} days", "必须晚于今天且在 {days} 天以内" }
+    SayWhyOverridden = "health.say_why_overridden" { "say why the score is overridden", "请说明调整分数的原因" }
+    NameTheKey = "health.name_the_key" { "name the key (e.g. the ERP server it is for)", "请为密钥命名（例如所属的 ERP 服务器）" }
+    UsageEventsCount = "health.usage_events_count" { "send between 1 and {max} events", "每次发送 1 到 {max} 个事件" }
+    SurveyAnswered = "survey.answered" { "this survey has already been answered", "此调查已回答" }
+    ChooseContact = "survey.choose_contact" { "choose at least one contact", "至少选择一位联系人" }
+    CsmSurveysOwn = "survey.csm_own" { "a CSM surveys the contacts of the accounts they own", "客户成功经理只能调查自己负责客户的联系人" }
+    // Health explanations.
+    HealthNoSeats = "health.usage.no_seats" { "no licensed seats: usage is not scored", "没有授权用户数，不计使用情况" }
+    HealthNoEvents = "health.usage.no_events" { "no usage events received yet: usage is not scored", "尚未收到使用事件，不计使用情况" }
+    HealthUsage = "health.usage.active" { "{active} active users in 30 days on {seats} licensed seats ({percent} %; {full} % or more scores 100)", "30 天内 {active} 名活跃用户 / {seats} 个授权用户（{percent}%；达到 {full}% 即满分）" }
+    HealthSupport = "health.support.load" { "{p1} open p1, {p2} open p2, {breaches} SLA breaches in 30 days: {points} load points", "未关闭 P1 {p1} 个、P2 {p2} 个，30 天内 SLA 超时 {breaches} 次：负荷 {points} 分" }
+    HealthNoPlan = "health.onboarding.none" { "no onboarding plan", "没有实施计划" }
+    HealthOnboarding = "health.onboarding.progress" { "onboarding {progress} % done, {status}", "实施已完成 {progress}%，{status}" }
+    HealthTraining = "health.training.done" { "{trained} of {responsible} module contacts completed their training", "{responsible} 位模块负责人中 {trained} 位已完成培训" }
+    HealthNoTrainingContacts = "health.training.none" { "no contact is responsible for a module: training is not scored", "没有负责模块的联系人，不计培训情况" }
+    HealthCsat = "health.satisfaction.csat" { "CSAT {csat} / 5 in 90 days", "90 天内 CSAT {csat} / 5" }
+    HealthNps = "health.satisfaction.nps" { "NPS {nps}", "NPS {nps}" }
+    HealthCsatNps = "health.satisfaction.csat_nps" { "CSAT {csat} / 5 in 90 days, NPS {nps}", "90 天内 CSAT {csat} / 5，NPS {nps}" }
+    HealthNoAnswers = "health.satisfaction.none" { "no CSAT or NPS answers", "没有 CSAT 或 NPS 答复" }
+    HealthTouchpoint = "health.engagement.days" { "{days} days since the last touchpoint", "距上次接触 {days} 天" }
+    HealthNoTouchpoint = "health.engagement.none" { "no touchpoint yet; the account is {days} days old", "尚无接触记录，客户已创建 {days} 天" }
+    HealthNoContract = "health.renewal.no_contract" { "no contract", "没有合同" }
+    HealthContractActive = "health.renewal.active" { "a contract is in force and no renewal is due yet", "合同有效，尚无到期续约" }
+    HealthRenewalCommitted = "health.renewal.committed" { "renewal probability {probability} %, committed", "续约可能性 {probability}%，已确认" }
+    HealthRenewalHalved = "health.renewal.halved" { "renewal probability {probability} %, still upcoming {days} days before the end: halved", "续约可能性 {probability}%，到期前 {days} 天仍未跟进：减半" }
+    HealthRenewalDue = "health.renewal.due" { "renewal probability {probability} %, due in {days} days", "续约可能性 {probability}%，{days} 天后到期" }
+    HealthChurned = "health.renewal.churned" { "the renewal churned", "续约已流失" }
+    HealthLapsed = "health.renewal.lapsed" { "the contract ended without a renewal", "合同已到期且未续约" }
+    // Timeline details.
+    TimelineLicense = "timeline.license" { "{modules} · {seats} seats", "{modules} · {seats} 个用户" }
+    TimelineLicenseEdition = "timeline.license_edition" { "{edition}: {modules} · {seats} seats", "{edition}：{modules} · {seats} 个用户" }
+    TimelineAttendance = "timeline.attendance" { "{attended}/{total} attended, {completed}/{total} completed", "{attended}/{total} 人出席，{completed}/{total} 人完成" }
+    TimelineTraining = "timeline.training" { "{module} · {topic}", "{module} · {topic}" }
+    TimelineStage = "timeline.stage" { "{from} → {to}", "{from} → {to}" }
+}
+
+/// A text with its parameters, as it travels on the wire:
+/// `{"key": "account.code_taken", "params": {"max": "200"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Msg {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
+}
+
+/// The English text: server code passes a key where it used to pass a
+/// sentence, and the key is recovered from the sentence at the API's edge.
+impl From<Msg> for String {
+    fn from(m: Msg) -> String {
+        m.en()
+    }
+}
+
+impl From<T> for String {
+    fn from(t: T) -> String {
+        t.en().to_string()
+    }
+}
+
+impl From<T> for Msg {
+    fn from(t: T) -> Self {
+        Msg::new(t)
+    }
+}
+
+impl Msg {
+    pub fn new(t: T) -> Self {
+        Msg {
+            key: t.key().to_string(),
+            params: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a parameter.
+    pub fn with(mut self, name: &str, value: impl ToString) -> Self {
+        self.params.insert(name.to_string(), value.to_string());
+        self
+    }
+
+    pub fn text(&self) -> Option<T> {
+        T::from_key(&self.key)
+    }
+
+    /// The text in `lang` as a person reads it; `None` for a key this build
+    /// does not know. A `rule` parameter (a customer coding rule, a regular
+    /// expression) is described in words.
+    pub fn render(&self, lang: Locale) -> Option<String> {
+        let t = self.text()?;
+        let mut params = self.params.clone();
+        if let Some(rule) = params.get_mut("rule") {
+            *rule = match lang {
+                Locale::En => crate::code_rule::describe_en(rule),
+                Locale::ZhCn => crate::code_rule::describe_zh(rule),
+            };
+        }
+        Some(match lang {
+            Locale::En => fill(t.en(), &params, str::to_string),
+            Locale::ZhCn => fill(t.zh(), &params, zh_value),
+        })
+    }
+
+    /// The English text as the API's `message` carries it: parameters as
+    /// they are (a coding rule as its pattern), so the key and parameters
+    /// can be read back from it.
+    pub fn en(&self) -> String {
+        match self.text() {
+            Some(t) => fill(t.en(), &self.params, str::to_string),
+            None => self.key.clone(),
+        }
+    }
+
+    /// The parameters behind `message` if it was worded from `t`.
+    pub fn parse_as(t: T, message: &str) -> Option<Msg> {
+        Some(Msg {
+            key: t.key().to_string(),
+            params: match_template(t.en(), message)?,
+        })
+    }
+
+    /// The key and parameters behind an English message worded from one of
+    /// the templates; the template with the most fixed text wins.
+    pub fn parse_en(message: &str) -> Option<Msg> {
+        let mut best: Option<(usize, Msg)> = None;
+        for t in T::ALL {
+            let Some(params) = match_template(t.en(), message) else {
+                continue;
+            };
+            let fixed = message.len() - params.values().map(String::len).sum::<usize>();
+            if best.as_ref().is_none_or(|(f, _)| fixed > *f) {
+                best = Some((
+                    fixed,
+                    Msg {
+                        key: t.key().to_string(),
+                        params,
+                    },
+                ));
+            }
+        }
+        best.map(|(_, m)| m)
+    }
+}
+
+enum Piece<'a> {
+    Lit(&'a str),
+    Var(&'a str),
+}
+
+fn pieces(template: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        if open > 0 {
+            out.push(Piece::Lit(&rest[..open]));
+        }
+        out.push(Piece::Var(&rest[open + 1..close]));
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Lit(rest));
+    }
+    out
+}
+
+fn fill(
+    template: &str,
+    params: &BTreeMap<String, String>,
+    value: impl Fn(&str) -> String,
+) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    for piece in pieces(template) {
+        match piece {
+            Piece::Lit(s) => out.push_str(s),
+            Piece::Var(name) => match params.get(name) {
+                Some(v) => out.push_str(&value(v)),
+                None => {
+                    out.push('{');
+                    out.push_str(name);
+                    out.push('}');
+                }
+            },
+        }
+    }
+    out
+}
+
+/// The parameters that make `template` read `message`, if it does.
+fn match_template(template: &str, message: &str) -> Option<BTreeMap<String, String>> {
+    let pieces = pieces(template);
+    let mut params = BTreeMap::new();
+    let mut pos = 0;
+    let mut pending: Option<&str> = None;
+    for (i, piece) in pieces.iter().enumerate() {
+        match piece {
+            Piece::Var(name) => pending = Some(name),
+            Piece::Lit(lit) => {
+                let rest = &message[pos..];
+                let at = match pending {
+                    None if rest.starts_with(lit) => 0,
+                    None => return None,
+                    // The last literal ends the message; others come first.
+                    Some(_) if i + 1 == pieces.len() => {
+                        rest.strip_suffix(lit)?;
+                        rest.len() - lit.len()
+                    }
+                    Some(_) => rest.find(lit)?,
+                };
+                if let Some(name) = pending.take() {
+                    if at == 0 {
+                        return None;
+                    }
+                    params.insert(name.to_string(), rest[..at].to_string());
+                }
+                pos += at + lit.len();
+            }
+        }
+    }
+    if let Some(name) = pending {
+        let rest = &message[pos..];
+        if rest.is_empty() {
+            return None;
+        }
+        params.insert(name.to_string(), rest.to_string());
+        pos = message.len();
+    }
+    (pos == message.len()).then_some(params)
+}
+
+/// A parameter in Chinese: a known wire word, or a list of them, translated.
+fn zh_value(value: &str) -> String {
+    if let Some(w) = word(value, Locale::ZhCn) {
+        return w.to_string();
+    }
+    let parts: Vec<&str> = value.split(", ").collect();
+    if parts.len() > 1 {
+        let words: Option<Vec<&str>> = parts.iter().map(|p| word(p, Locale::ZhCn)).collect();
+        if let Some(words) = words {
+            return words.join("、");
+        }
+    }
+    value.to_string()
+}
+
+/// The wire words the server puts into texts and lists, by language: ERP
+/// modules, statuses, stages, service levels, churn reasons, roles.
+/// `None` for a word of the workspace's own (a renamed level, a custom
+/// churn reason), which is shown as typed.
+pub fn word(value: &str, lang: Locale) -> Option<&'static str> {
+    let (zh, en) = match value {
+        // ERP modules
+        "system" => ("系统设置", "System settings"),
+        "sales" => ("销售", "Sales"),
+        "purchasing" => ("采购", "Purchasing"),
+        "inventory" => ("仓存", "Inventory"),
+        "production" => ("车间生产", "Shop-floor production"),
+        "planning" => ("计划", "Planning"),
+        "finance" => ("财务", "Finance"),
+        // ticket statuses and priorities
+        "new" => ("新建", "new"),
+        "open" => ("处理中", "open"),
+        "pending_customer" => ("待客户回复", "pending customer"),
+        "awaiting_approval" => ("待审批", "awaiting approval"),
+        "blocked" => ("被阻塞", "blocked"),
+        "resolved" => ("已解决", "resolved"),
+        "closed" => ("已关闭", "closed"),
+        // approvals
+        "pending" => ("待审核", "pending"),
+        "approved" => ("批准", "approved"),
+        "rejected" => ("驳回", "rejected"),
+        // onboarding plans and tasks
+        "on_track" => ("进展正常", "on track"),
+        "behind" => ("进度落后", "behind"),
+        "stuck" => ("停滞", "stuck"),
+        // renewals and lifecycle
+        "upcoming" => ("即将到期", "upcoming"),
+        "in_negotiation" => ("洽谈中", "in negotiation"),
+        "committed" => ("已确认", "committed"),
+        "renewed" => ("已续约", "renewed"),
+        "churned" => ("已流失", "churned"),
+        "onboarding" => ("实施", "onboarding"),
+        "adoption" => ("应用", "adoption"),
+        "renewal" => ("续约", "renewal"),
+        // service levels
+        "gold" => ("金牌", "Gold"),
+        "silver" => ("银牌", "Silver"),
+        "bronze" => ("铜牌", "Bronze"),
+        // churn reasons
+        "price" => ("价格", "Price"),
+        "budget" => ("预算", "Budget"),
+        "competitor" => ("竞争对手", "Competitor"),
+        "product_fit" => ("产品不匹配", "Product fit"),
+        "poor_adoption" => ("使用率低", "Poor adoption"),
+        "business_closed" => ("客户停业", "Business closed"),
+        "other" => ("其他", "Other"),
+        // roles
+        "customer" => ("客户用户", "customer"),
+        "customer_admin" => ("客户管理员", "customer admin"),
+        _ => return None,
+    };
+    Some(match lang {
+        Locale::ZhCn => zh,
+        Locale::En => en,
+    })
+}
+
+/// A wire word for display: its translation, or the word as typed.
+pub fn word_or_self(value: &str, lang: Locale) -> String {
+    word(value, lang).map_or_else(|| value.to_string(), str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(template: &str) -> Vec<&str> {
+        let mut v: Vec<&str> = pieces(template)
+            .into_iter()
+            .filter_map(|p| match p {
+                Piece::Var(n) => Some(n),
+                Piece::Lit(_) => None,
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    #[test]
+    fn every_text_has_both_languages_and_the_same_placeholders() {
+        let mut keys = std::collections::BTreeSet::new();
+        for t in T::ALL {
+            assert!(keys.insert(t.key()), "{} twice", t.key());
+            assert_eq!(T::from_key(t.key()), Some(*t));
+            assert!(!t.zh().trim().is_empty() && !t.en().trim().is_empty());
+            // The Chinese text may leave out a detail, never add one.
+            for name in names(t.zh()) {
+                assert!(names(t.en()).contains(&name), "{t:?}: {name}");
+            }
+            // Two placeholders side by side could not be told apart.
+            let p = pieces(t.en());
+            for pair in p.windows(2) {
+                assert!(
+                    !matches!(pair, [Piece::Var(_), Piece::Var(_)]),
+                    "{t:?} has adjacent placeholders"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn english_messages_map_back_to_their_key_and_params() {
+        for t in T::ALL {
+            let mut msg = Msg::new(*t);
+            for (i, name) in names(t.en()).into_iter().enumerate() {
+                msg = msg.with(name, format!("v{i}"));
+            }
+            let en = msg.en();
+            assert_eq!(
+                Msg::parse_en(&en).map(|m| m.en()),
+                Some(en.clone()),
+                "{t:?}"
+            );
+        }
+        let m = Msg::parse_en("must be at most 200 characters").unwrap();
+        assert_eq!(m.key, "field.too_long");
+        assert_eq!(m.params["max"], "200");
+        assert_eq!(m.render(Locale::ZhCn).unwrap(), "最多 200 个字符");
+        assert_eq!(Msg::parse_en("something the table does not know"), None);
+    }
+
+    #[test]
+    fn wire_words_in_params_are_translated_in_chinese() {
+        let m = Msg::new(T::HealthOnboarding)
+            .with("progress", 0)
+            .with("status", "on_track");
+        assert_eq!(m.en(), "onboarding 0 % done, on_track");
+        assert_eq!(m.render(Locale::ZhCn).unwrap(), "实施已完成 0%，进展正常");
+        let m = Msg::new(T::TimelineLicense)
+            .with("modules", "sales, purchasing, finance")
+            .with("seats", 20);
+        assert_eq!(
+            m.render(Locale::ZhCn).unwrap(),
+            "销售、采购、财务 · 20 个用户"
+        );
+        assert_eq!(m.en(), "sales, purchasing, finance · 20 seats");
+        assert_eq!(word_or_self("bronze", Locale::ZhCn), "铜牌");
+        assert_eq!(word_or_self("platinum", Locale::ZhCn), "platinum");
+    }
+
+    #[test]
+    fn an_unknown_key_renders_nothing() {
+        let m = Msg {
+            key: "from.a.newer.server".into(),
+            params: BTreeMap::new(),
+        };
+        assert_eq!(m.render(Locale::ZhCn), None);
+    }
+}
