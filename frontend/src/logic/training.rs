@@ -283,7 +283,7 @@ mod tests {
         let err = form.request().unwrap_err();
         assert_eq!(
             crate::logic::forms::localize(&err["duration_minutes"], crate::i18n::Lang::Zh),
-            "须在 1 到 1440 之间"
+            "必须在 1 到 1440 之间"
         );
         assert_eq!(err["duration_minutes"], "must be between 1 and 1440");
         form.duration = "一小时";
