@@ -180,7 +180,7 @@ async fn seed(h: &Harness) -> anyhow::Result<Demo> {
     );
     let ticket = tickets["items"][0]["id"].as_i64().context("a ticket")?;
     let articles = ok(h, t, "GET", "/kb/articles?limit=200", Value::Null).await?;
-    strings(&articles["items"], &["title", "tags"], &mut data);
+    strings(&articles["items"], &["title", "tags", "excerpt"], &mut data);
     let article = articles["items"][0]["id"].as_i64();
     let trainings = ok(h, t, "GET", "/trainings?limit=200", Value::Null)
         .await
@@ -266,7 +266,7 @@ async fn seed(h: &Harness) -> anyhow::Result<Demo> {
     let portal_articles = ok(h, p, "GET", "/portal/kb/search?q=", Value::Null)
         .await
         .unwrap_or(Value::Null);
-    strings(&portal_articles["items"], &["title"], &mut data);
+    strings(&portal_articles["items"], &["title", "excerpt"], &mut data);
 
     // Long strings first, so a name is removed before a part of it.
     let mut user_data: Vec<String> = data.into_iter().filter(|s| s.chars().count() > 1).collect();

@@ -180,6 +180,8 @@ texts! {
     RatedOnceResolved = "ticket.rated_once_resolved" { "a ticket is rated once it is resolved", "工单解决后才能评价" }
     RatedAlready = "ticket.rated_already" { "this ticket has been rated already", "此工单已评价过" }
     RaiserRates = "ticket.raiser_rates" { "only the person who raised the ticket rates it", "只有提交工单的人可以评价" }
+    SlaFirstResponseMissed = "ticket.sla_first_response_missed" { "SLA first response target missed", "首次响应时限已超时" }
+    SlaResolutionMissed = "ticket.sla_resolution_missed" { "SLA resolution target missed", "解决时限已超时" }
     RatingRange = "ticket.rating_range" { "must be a whole number from 1 to 5", "必须是 1 到 5 的整数" }
     ArticleFromTicket = "ticket.article_status" { "only a resolved or closed ticket can become an article; this one is {status}", "只有已解决或已关闭的工单可以转为知识库文章，此工单为“{status}”" }
     ArticleDrafted = "ticket.article_drafted" { "article {id} was already drafted from this ticket", "已从此工单起草过文章 {id}" }

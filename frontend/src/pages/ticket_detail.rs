@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 use shared::approvals::{Approval, ApprovalStatus};
+use shared::texts::{Msg, T};
 use shared::tickets::{Ticket, TicketCategory, UpdateTicketRequest};
 use shared::ErrorCode;
 
@@ -792,8 +793,17 @@ fn event_detail(ev: &Event, lang: Lang, directory: Directory) -> String {
             }
         }
     }
+    // The SLA monitor words its escalation reason from the texts table;
+    // a reason staff typed is shown as typed.
+    let reason = d.reason.as_ref().map(|r| {
+        [T::SlaFirstResponseMissed, T::SlaResolutionMissed]
+            .into_iter()
+            .find_map(|t| Msg::parse_as(t, r))
+            .and_then(|m| crate::i18n::server_text(&m, lang))
+            .unwrap_or_else(|| r.clone())
+    });
     parts.extend(
-        d.reason
+        reason
             .iter()
             .chain(d.comment.iter())
             .filter(|t| !t.is_empty())

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde::Serialize;
+use shared::texts::{Msg, T};
 use shared::tickets::{TicketStatus, MAX_TIER};
 
 use crate::domain::notifications::{managers, notify, TicketNotice};
@@ -134,7 +135,11 @@ async fn handle(
     };
     report.notifications += notify(&txn, &state.mailer, &ticket, &notice, &recipients, now).await?;
     if ticket.tier < MAX_TIER {
-        let reason = format!("SLA {} target missed", target.name().replace('_', " "));
+        let reason = match target {
+            Target::FirstResponse => T::SlaFirstResponseMissed,
+            Target::Resolution => T::SlaResolutionMissed,
+        };
+        let reason = Msg::new(reason).en();
         escalate_locked(&txn, &state.mailer, &ticket, None, &reason, now).await?;
         report.escalated += 1;
     }
