@@ -101,3 +101,46 @@ pub async fn signed_in(h: &Harness) -> anyhow::Result<String> {
     })
     .await
 }
+
+/// Calls the API from the page (same origin) and returns `(status, body)`;
+/// a body that is not JSON comes back as a string. `cookies` sends the
+/// page's cookies (the refresh cookie) with the call.
+pub async fn page_api(
+    h: &Harness,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+    cookies: bool,
+) -> anyhow::Result<(u64, serde_json::Value)> {
+    use serde_json::{json, Value};
+    let script = r#"
+        const [method, path, token, body, credentials, done] = arguments;
+        const headers = {'Content-Type': 'application/json'};
+        if (token) headers['Authorization'] = 'Bearer ' + token;
+        fetch('/api/v1' + path, {
+            method, headers, credentials,
+            body: body === null ? undefined : JSON.stringify(body),
+        })
+            .then(async r => done({status: r.status, body: await r.text()}))
+            .catch(e => done({status: 0, body: String(e)}));
+    "#;
+    let credentials = if cookies { "same-origin" } else { "omit" };
+    let answer = h
+        .browser
+        .execute_async(
+            script,
+            vec![
+                json!(method),
+                json!(path),
+                json!(token),
+                body,
+                json!(credentials),
+            ],
+        )
+        .await?;
+    let status = answer["status"].as_u64().unwrap_or(0);
+    let text = answer["body"].as_str().unwrap_or_default();
+    let parsed = serde_json::from_str(text).unwrap_or(Value::String(text.to_string()));
+    Ok((status, parsed))
+}

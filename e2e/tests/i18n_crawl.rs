@@ -73,25 +73,7 @@ async fn api(
     path: &str,
     body: Value,
 ) -> anyhow::Result<(u64, Value)> {
-    let script = r#"
-        const [method, path, token, body, done] = arguments;
-        const headers = {'Content-Type': 'application/json'};
-        if (token) headers['Authorization'] = 'Bearer ' + token;
-        fetch('/api/v1' + path, {
-            method, headers, credentials: 'same-origin',
-            body: body === null ? undefined : JSON.stringify(body),
-        })
-            .then(async r => done({status: r.status, body: await r.text()}))
-            .catch(e => done({status: 0, body: String(e)}));
-    "#;
-    let answer = h
-        .browser
-        .execute_async(script, vec![json!(method), json!(path), json!(token), body])
-        .await?;
-    let status = answer["status"].as_u64().unwrap_or(0);
-    let text = answer["body"].as_str().unwrap_or_default();
-    let parsed = serde_json::from_str(text).unwrap_or(Value::String(text.to_string()));
-    Ok((status, parsed))
+    e2e::steps::page_api(h, Some(token), method, path, body, true).await
 }
 
 async fn ok(
