@@ -163,9 +163,44 @@ impl Harness {
         Ok(())
     }
 
+    /// Clicks the element with this `data-testid`. A list that re-renders
+    /// (a debounced search answering) can replace the element between
+    /// finding and clicking it; the click is then retried on the new one.
     pub async fn click(&self, id: &str) -> anyhow::Result<()> {
-        self.testid(id).await?.click().await?;
-        Ok(())
+        let mut attempt = 0;
+        loop {
+            match self.testid(id).await?.click().await {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < 20 && is_stale(&e) => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Waits (up to 10 s) until the element with this `data-testid` shows
+    /// text that satisfies `wanted`, reading it afresh each time, so a
+    /// re-render in between is waited out rather than failing as stale.
+    pub async fn testid_text_where(
+        &self,
+        id: &str,
+        wanted: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<String> {
+        let mut last = String::new();
+        for _ in 0..100 {
+            if let Ok(element) = self.testid(id).await {
+                match element.text().await {
+                    Ok(text) if wanted(&text) => return Ok(text),
+                    Ok(text) => last = text,
+                    Err(e) if is_stale(&e) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("{id} never showed what was expected; it shows {last:?}")
     }
 
     /// Waits until the page's URL path starts with `prefix`.
@@ -232,6 +267,10 @@ impl Harness {
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.scratch);
     }
+}
+
+fn is_stale(e: &fantoccini::error::CmdError) -> bool {
+    e.to_string().contains("stale element")
 }
 
 /// Runs a scenario; on failure saves `e2e/screenshots/<name>.png` and fails

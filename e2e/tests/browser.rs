@@ -54,11 +54,9 @@ async fn a_csm_signs_up_creates_finds_and_edits_an_account_switches_language_and
         // Find it by searching, in Chinese.
         h.goto("/accounts").await?;
         h.fill("accounts-search", "华强").await?;
-        let row = h.testid("account-row").await?;
-        ensure!(
-            row.text().await?.contains("100101"),
-            "the row shows the code"
-        );
+        h.testid_text_where("account-row", |row| row.contains("100101"))
+            .await
+            .context("the row shows the code")?;
         h.click("account-link").await?;
         h.wait_for_path("/accounts/").await?;
         h.testid("account-details").await?;
