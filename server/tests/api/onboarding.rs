@@ -802,3 +802,511 @@ async fn engineers_work_tasks_but_do_not_start_plans() {
     .await;
     assert!(reopened["completed_at"].is_null());
 }
+
+// ---------- the portfolio (`GET /api/v1/onboarding`) ----------
+
+async fn portfolio(app: &TestApp, token: &str, query: &str) -> Value {
+    let response = app.get(&format!("/api/v1/onboarding{query}"), token).await;
+    json_of(response, StatusCode::OK).await
+}
+
+fn ids_of(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["account_id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Every page of a query, `limit` rows at a time, following the cursors.
+async fn all_pages(app: &TestApp, token: &str, query: &str, limit: u32) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..100 {
+        let mut q = format!("?limit={limit}{query}");
+        if let Some(c) = &cursor {
+            q.push_str(&format!("&cursor={c}"));
+        }
+        let page = portfolio(app, token, &q).await;
+        let rows = page["items"].as_array().unwrap();
+        assert!(rows.len() <= limit as usize);
+        items.extend(rows.iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => {
+                assert_eq!(rows.len(), limit as usize, "a short page with a cursor");
+                cursor = Some(next.to_string());
+            }
+            None => return items,
+        }
+    }
+    panic!("the cursor never ends");
+}
+
+/// The order each sort promises, computed here from the rows' fields:
+/// `status` worst first (no plan last) then least progress; `progress`
+/// and `-progress` and `go_live` with accounts lacking the value last;
+/// ties by name, then id.
+fn expected_order(sort: &str, items: &[Value]) -> Vec<i64> {
+    let rank = |i: &Value| match i["status"].as_str() {
+        Some("stuck") => 0,
+        Some("behind") => 1,
+        Some("on_track") => 2,
+        _ => 3,
+    };
+    let progress = |i: &Value| i["progress"].as_i64();
+    let name = |i: &Value| i["account_name"].as_str().unwrap().to_string();
+    let id = |i: &Value| i["account_id"].as_i64().unwrap();
+    let mut sorted: Vec<&Value> = items.iter().collect();
+    sorted.sort_by(|a, b| {
+        let first = match sort {
+            "status" => rank(a)
+                .cmp(&rank(b))
+                .then(progress(a).unwrap_or(101).cmp(&progress(b).unwrap_or(101))),
+            "progress" => {
+                (progress(a).is_none(), progress(a)).cmp(&(progress(b).is_none(), progress(b)))
+            }
+            "-progress" => {
+                (progress(a).is_none(), progress(b)).cmp(&(progress(b).is_none(), progress(a)))
+            }
+            "go_live" => {
+                let g = |i: &Value| i["planned_go_live"].as_str().map(str::to_string);
+                (g(a).is_none(), g(a)).cmp(&(g(b).is_none(), g(b)))
+            }
+            _ => std::cmp::Ordering::Equal,
+        };
+        first.then(name(a).cmp(&name(b))).then(id(a).cmp(&id(b)))
+    });
+    sorted.into_iter().map(id).collect()
+}
+
+async fn create_account_owned(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    code: &str,
+    owner: i64,
+) -> i64 {
+    let response = app
+        .post(
+            "/api/v1/accounts",
+            token,
+            json!({"name": name, "code": code, "owner_id": owner, "modules": ["sales", "finance"]}),
+        )
+        .await;
+    json_of(response, StatusCode::CREATED).await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn the_portfolio_pages_every_order_and_filter_through_its_cursor() {
+    let app = spawn_app_at(start()).await;
+    let admin = app.signup("W", "pf-order@x.cn").await;
+    let csm = app.staff(&admin, "csm", "pf-order-csm@x.cn").await;
+    let (a, c) = (admin.id(), csm.id());
+    // Plans starting today (on track), a month ago and three weeks ago
+    // (behind), with some tasks done; accounts without a plan; a name with
+    // the cursor's separator in it; two accounts with the same name.
+    let plans: &[(&str, &str, i64, Option<&str>, usize, Option<&str>)] = &[
+        ("Alpha", "9001", a, Some("2027-03-01"), 0, None),
+        (
+            "Bravo",
+            "9002",
+            c,
+            Some("2027-03-01"),
+            3,
+            Some("2027-06-30"),
+        ),
+        ("Charlie", "9003", a, Some("2027-02-01"), 0, None),
+        ("Delta|Co", "9004", c, Some("2027-02-08"), 2, None),
+        ("Echo", "9005", a, None, 0, None),
+        ("Echo", "9006", c, None, 0, None),
+        (
+            "Foxtrot",
+            "9007",
+            a,
+            Some("2027-03-01"),
+            0,
+            Some("2027-04-15"),
+        ),
+        ("Golf", "9008", c, Some("2027-02-01"), 3, Some("2027-04-15")),
+        ("Alpha", "9009", c, None, 0, None),
+    ];
+    let mut ids = Vec::new();
+    for (name, code, owner, starts, done_count, go_live) in plans {
+        let id = create_account_owned(&app, &admin.token, name, code, *owner).await;
+        ids.push(id);
+        if let Some(starts) = starts {
+            let mut body = json!({"starts_on": starts});
+            if let Some(g) = go_live {
+                body["planned_go_live"] = json!(g);
+            }
+            let r = app
+                .post(
+                    &format!("/api/v1/accounts/{id}/onboarding"),
+                    &admin.token,
+                    body,
+                )
+                .await;
+            let p = json_of(r, StatusCode::CREATED).await;
+            for t in p["tasks"].as_array().unwrap().iter().take(*done_count) {
+                if t["kind"] == "general" {
+                    done(&app, &admin.token, t).await;
+                }
+            }
+        }
+    }
+    // Neither an account past onboarding nor an archived one is listed.
+    let adopted = create_account_owned(&app, &admin.token, "Hotel", "9010", a).await;
+    start_plan(&app, &admin.token, adopted, "2027-02-01").await;
+    app.patch(
+        &format!("/api/v1/accounts/{adopted}"),
+        &admin.token,
+        json!({"stage": "adoption"}),
+    )
+    .await;
+    let archived = create_account_owned(&app, &admin.token, "India", "9011", a).await;
+    let r = app
+        .post(
+            &format!("/api/v1/accounts/{archived}/archive"),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+
+    let everything = portfolio(&app, &admin.token, "?limit=200").await;
+    let mut listed = ids_of(&everything);
+    listed.sort_unstable();
+    let mut expected = ids.clone();
+    expected.sort_unstable();
+    assert_eq!(listed, expected, "exactly the accounts in onboarding");
+    let items = everything["items"].as_array().unwrap().clone();
+    let statuses: Vec<&str> = items
+        .iter()
+        .map(|i| i["status"].as_str().unwrap_or("none"))
+        .collect();
+    assert!(statuses.contains(&"behind") && statuses.contains(&"on_track"));
+    let golf = items.iter().find(|i| i["account_code"] == "9008").unwrap();
+    assert_eq!(golf["status"], "behind");
+    assert!(golf["overdue_tasks"].as_i64().unwrap() > 0);
+    assert_eq!(golf["tasks_total"], 12);
+    assert_eq!(
+        golf["progress"],
+        100 * golf["tasks_done"].as_i64().unwrap() / 12
+    );
+    assert_eq!(golf["planned_go_live"], "2027-04-15");
+    assert_eq!(golf["owner_name"], "csm 用户");
+    let echo = items.iter().find(|i| i["account_code"] == "9005").unwrap();
+    assert!(echo["plan_id"].is_null() && echo["status"].is_null());
+    assert_eq!(
+        (echo["tasks_total"].as_i64(), echo["overdue_tasks"].as_i64()),
+        (Some(0), Some(0))
+    );
+
+    for sort in ["status", "progress", "-progress", "go_live", "name"] {
+        for filter in [
+            String::new(),
+            "&status=behind".to_string(),
+            "&status=on_track".to_string(),
+            format!("&owner_id={c}"),
+            format!("&owner_id={a}&status=behind"),
+        ] {
+            let wanted: Vec<Value> = items
+                .iter()
+                .filter(|i| match filter.as_str() {
+                    "&status=behind" => i["status"] == "behind",
+                    "&status=on_track" => i["status"] == "on_track",
+                    f if f.contains("&status=behind") => {
+                        i["status"] == "behind" && i["owner_id"] == a
+                    }
+                    f if f.starts_with("&owner_id") => i["owner_id"] == c,
+                    _ => true,
+                })
+                .cloned()
+                .collect();
+            assert!(!wanted.is_empty(), "{sort}{filter}");
+            let order = expected_order(sort, &wanted);
+            let whole = portfolio(
+                &app,
+                &admin.token,
+                &format!("?limit=200&sort={sort}{filter}"),
+            )
+            .await;
+            assert_eq!(ids_of(&whole), order, "sort={sort}{filter}");
+            for limit in [1, 2, 4] {
+                let paged: Vec<i64> =
+                    all_pages(&app, &admin.token, &format!("&sort={sort}{filter}"), limit)
+                        .await
+                        .iter()
+                        .map(|i| i["account_id"].as_i64().unwrap())
+                        .collect();
+                assert_eq!(paged, order, "sort={sort}{filter} limit={limit}");
+            }
+        }
+    }
+    // The default order is `status`.
+    assert_eq!(
+        ids_of(&portfolio(&app, &admin.token, "?limit=200").await),
+        expected_order("status", &items)
+    );
+}
+
+#[actix_web::test]
+async fn portfolio_status_follows_the_clock_in_both_directions() {
+    let app = spawn_app_at(start()).await;
+    let clock = app.clock.clone().unwrap();
+    let admin = app.signup("W", "pf-clock@x.cn").await;
+    let late = app.create_account(&admin.token, "迟", "9101").await["id"]
+        .as_i64()
+        .unwrap();
+    let fresh = app.create_account(&admin.token, "新", "9102").await["id"]
+        .as_i64()
+        .unwrap();
+    let none = app.create_account(&admin.token, "无", "9103").await["id"]
+        .as_i64()
+        .unwrap();
+    start_plan(&app, &admin.token, late, "2027-03-01").await;
+    start_plan(&app, &admin.token, fresh, "2027-03-10").await;
+    let status_of = |page: &Value, id: i64| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["account_id"] == id)
+            .map(|i| i["status"].clone())
+            .unwrap_or(Value::Null)
+    };
+    let page = portfolio(&app, &admin.token, "").await;
+    assert_eq!(status_of(&page, late), "on_track");
+    // Both on track at 0 %, then the account without a plan.
+    assert_eq!(ids_of(&page)[2], none);
+    assert!(
+        portfolio(&app, &admin.token, "?status=behind").await["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // 03-05: the packing list (due 03-02) is late; `late` is behind and
+    // sorts first, with no write in between.
+    clock.set(Utc.with_ymd_and_hms(2027, 3, 5, 2, 0, 0).unwrap());
+    let admin = app.login_ok("pf-clock@x.cn").await;
+    let page = portfolio(&app, &admin.token, "").await;
+    assert_eq!(ids_of(&page), vec![late, fresh, none]);
+    assert_eq!(status_of(&page, late), "behind");
+    // Kick-off (03-01), packing list (03-02), install (03-04).
+    assert_eq!(page["items"][0]["overdue_tasks"], 3);
+    assert_eq!(page["items"][0]["next_due_on"], "2027-03-01");
+    assert_eq!(
+        ids_of(&portfolio(&app, &admin.token, "?status=behind").await),
+        vec![late]
+    );
+    assert_eq!(
+        ids_of(&portfolio(&app, &admin.token, "?status=on_track").await),
+        vec![fresh]
+    );
+    // Activity on `fresh` (a note), so it is not idle later.
+    let p = plan(&app, &admin.token, fresh).await;
+    let r = set_status(
+        &app,
+        &admin.token,
+        &p["tasks"][0],
+        json!({"notes": "已约客户"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // 03-15, fourteen days without activity: stuck; `fresh` (due from 03-11) behind.
+    clock.set(Utc.with_ymd_and_hms(2027, 3, 15, 2, 0, 0).unwrap());
+    let admin = app.login_ok("pf-clock@x.cn").await;
+    let page = portfolio(&app, &admin.token, "").await;
+    assert_eq!(ids_of(&page), vec![late, fresh, none]);
+    assert_eq!(status_of(&page, late), "stuck");
+    assert_eq!(status_of(&page, fresh), "behind");
+    assert_eq!(
+        ids_of(&portfolio(&app, &admin.token, "?status=stuck").await),
+        vec![late]
+    );
+
+    // Work on the stuck plan: behind again at once.
+    let p = plan(&app, &admin.token, late).await;
+    let kickoff = task_titled(&p, "项目启动会");
+    done(&app, &admin.token, kickoff).await;
+    assert!(
+        portfolio(&app, &admin.token, "?status=stuck").await["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let behind = portfolio(&app, &admin.token, "?status=behind&sort=-progress").await;
+    // `late` has one task done, `fresh` none.
+    assert_eq!(ids_of(&behind), vec![late, fresh]);
+    assert_eq!(behind["items"][0]["tasks_done"], 1);
+
+    // A clock set back: on track again.
+    clock.set(Utc.with_ymd_and_hms(2027, 3, 1, 3, 0, 0).unwrap());
+    let admin = app.login_ok("pf-clock@x.cn").await;
+    let page = portfolio(&app, &admin.token, "").await;
+    assert_eq!(status_of(&page, late), "on_track");
+    assert_eq!(status_of(&page, fresh), "on_track");
+    assert!(
+        portfolio(&app, &admin.token, "?status=behind").await["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        ids_of(&portfolio(&app, &admin.token, "?status=on_track").await).len(),
+        2
+    );
+}
+
+#[actix_web::test]
+async fn an_account_leaving_onboarding_leaves_the_portfolio() {
+    let app = spawn_app_at(start()).await;
+    let admin = app.signup("W", "pf-leave@x.cn").await;
+    let id = app.create_account(&admin.token, "Lima", "9201").await["id"]
+        .as_i64()
+        .unwrap();
+    let other = app.create_account(&admin.token, "Kilo", "9202").await["id"]
+        .as_i64()
+        .unwrap();
+    start_plan(&app, &admin.token, id, "2027-02-01").await;
+    let path = format!("/api/v1/accounts/{id}");
+    assert_eq!(
+        ids_of(&portfolio(&app, &admin.token, "?status=behind").await),
+        vec![id]
+    );
+    let r = app
+        .patch(&path, &admin.token, json!({"stage": "adoption"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        ids_of(&portfolio(&app, &admin.token, "").await),
+        vec![other]
+    );
+    assert!(
+        portfolio(&app, &admin.token, "?status=behind&sort=name").await["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // Back in onboarding, with its plan as it was; renamed, it sorts by its new name.
+    let r = app
+        .patch(
+            &path,
+            &admin.token,
+            json!({"stage": "onboarding", "name": "Juliet"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = portfolio(&app, &admin.token, "?sort=name").await;
+    assert_eq!(ids_of(&page), vec![id, other]);
+    assert_eq!(page["items"][0]["status"], "behind");
+    assert_eq!(page["items"][0]["account_name"], "Juliet");
+    // Archived: gone; restored: back.
+    let r = app
+        .post(&format!("{path}/archive"), &admin.token, json!({}))
+        .await;
+    assert!(r.status().is_success());
+    assert_eq!(
+        ids_of(&portfolio(&app, &admin.token, "?sort=go_live").await),
+        vec![other]
+    );
+    let r = app
+        .post(&format!("{path}/restore"), &admin.token, json!({}))
+        .await;
+    assert!(r.status().is_success());
+    assert_eq!(
+        ids_of(&portfolio(&app, &admin.token, "?status=behind").await),
+        vec![id]
+    );
+    // A new owner: the owner filter follows.
+    let csm = app.staff(&admin, "csm", "pf-leave-csm@x.cn").await;
+    app.patch(&path, &admin.token, json!({"owner_id": csm.id()}))
+        .await;
+    assert_eq!(
+        ids_of(&portfolio(&app, &admin.token, &format!("?owner_id={}", csm.id())).await),
+        vec![id]
+    );
+}
+
+#[actix_web::test]
+async fn the_portfolio_keeps_to_its_workspace_and_refuses_bad_input() {
+    let app = spawn_app_at(start()).await;
+    let admin = app.signup("W1", "pf-iso1@x.cn").await;
+    let intruder = app.signup("W2", "pf-iso2@x.cn").await;
+    for (name, code) in [("甲", "9301"), ("乙", "9302"), ("丙", "9303")] {
+        let id = app.create_account(&admin.token, name, code).await["id"]
+            .as_i64()
+            .unwrap();
+        start_plan(&app, &admin.token, id, "2027-02-01").await;
+    }
+    let mine = app.create_account(&intruder.token, "丁", "9301").await["id"]
+        .as_i64()
+        .unwrap();
+    let first = portfolio(&app, &admin.token, "?limit=1&sort=name").await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    // W2 sees only its own account, whatever the filter or cursor.
+    assert_eq!(
+        ids_of(&portfolio(&app, &intruder.token, "").await),
+        vec![mine]
+    );
+    for q in [
+        format!("?owner_id={}", admin.id()),
+        "?status=behind".to_string(),
+    ] {
+        assert!(
+            portfolio(&app, &intruder.token, &q).await["items"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "{q}"
+        );
+    }
+    // Another workspace's cursor is only a position: W2 still sees only W2.
+    let after = portfolio(
+        &app,
+        &intruder.token,
+        &format!("?sort=name&cursor={cursor}"),
+    )
+    .await;
+    assert!(ids_of(&after).iter().all(|id| *id == mine), "{after}");
+    assert_eq!(
+        ids_of(&portfolio(&app, &admin.token, "?status=behind").await).len(),
+        3
+    );
+
+    use base64::Engine;
+    let forged = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+    for q in [
+        "?sort=size".to_string(),
+        "?sort=".to_string(),
+        "?limit=0".to_string(),
+        "?cursor=bm90IGEgY3Vyc29y".to_string(),
+        // A cursor of one order is refused by another.
+        format!("?sort=status&cursor={cursor}"),
+        format!("?sort=go_live&cursor={cursor}"),
+        format!("?sort=name&cursor={}", forged("pf.name|!!|1")),
+        format!("?cursor={}", forged("pf.status|9|0|YQ|1")),
+        format!("?cursor={}", forged("pf.status|0|102|YQ|1")),
+        format!(
+            "?sort=go_live&cursor={}",
+            forged("pf.go_live|2027-02-30|YQ|1")
+        ),
+        format!("?sort=progress&cursor={}", forged("pf.progress|1|YQ|x")),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/onboarding{q}"), &admin.token)
+            .await;
+        assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    }
+    for q in ["?status=late", "?owner_id=x", "?limit=-1", "?cursor=%%%"] {
+        let r = app
+            .get(&format!("/api/v1/onboarding{q}"), &admin.token)
+            .await;
+        assert!(r.status().is_client_error(), "{q}: {}", r.status());
+    }
+}

@@ -5,6 +5,7 @@
 
 pub mod portfolio;
 pub mod progress;
+mod summary;
 pub mod tasks;
 pub mod templates;
 
@@ -261,6 +262,8 @@ pub async fn create(
     onboarding_tasks::Entity::insert_many(rows)
         .exec_without_returning(&txn)
         .await?;
+    let today = workspace_today(&txn, actor.workspace_id, now).await?;
+    summary::store(&txn, &plan, today, now).await?;
     let created = load(&txn, &plan, now).await?;
     audit_plan(&txn, actor, "create", None, &created, now).await?;
     let summary = match created.planned_go_live {
@@ -328,6 +331,8 @@ pub async fn update(
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
     let updated = model.update(&txn).await?;
+    let today = workspace_today(&txn, actor.workspace_id, now).await?;
+    summary::store(&txn, &updated, today, now).await?;
     let after = load(&txn, &updated, now).await?;
     audit_plan(&txn, actor, "update", Some(&before), &after, now).await?;
     txn.commit().await?;

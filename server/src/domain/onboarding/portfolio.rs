@@ -6,20 +6,23 @@ use std::collections::HashMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+};
 use serde::Deserialize;
 use shared::onboarding::{
     OnboardingPortfolioItem, PlanStatus, PortalOnboarding, PortalOnboardingTask, TaskStatus,
 };
-use shared::{LifecycleStage, Page};
+use shared::Page;
 
-use super::progress::{summarize, TaskState};
+use super::summary::{self, rank_of, status_at, IN_PORTFOLIO, NO_DATE, NO_PROGRESS, RANK_NO_PLAN};
 use super::{load, workspace_today};
 use crate::auth::{PortalActor, StaffActor};
 use crate::db::Db;
-use crate::domain::pagination::PageQuery;
-use crate::entity::{accounts, contacts, onboarding_plans, onboarding_tasks, users};
+use crate::domain::pagination::{decode_key_cursor, encode_key_cursor, PageQuery};
+use crate::domain::reports::Sql;
+use crate::entity::{contacts, onboarding_plans, onboarding_tasks, users};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -32,73 +35,191 @@ pub struct PortfolioFilter {
     pub sort: Option<String>,
 }
 
-fn severity(status: Option<PlanStatus>) -> u8 {
-    match status {
-        Some(PlanStatus::Stuck) => 0,
-        Some(PlanStatus::Behind) => 1,
-        Some(PlanStatus::OnTrack) => 2,
-        None => 3,
-    }
+/// The portfolio's orders. Every one ends with the account's name, then
+/// its id, and puts accounts without a plan (or without the value sorted
+/// on) last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// Stuck, behind, on track, no plan; then least progress.
+    Status,
+    Progress,
+    ProgressDesc,
+    GoLive,
+    Name,
 }
 
-fn sort(items: &mut [OnboardingPortfolioItem], key: &str) -> AppResult<()> {
-    let by_name = |a: &OnboardingPortfolioItem, b: &OnboardingPortfolioItem| {
-        a.account_name
-            .cmp(&b.account_name)
-            .then(a.account_id.cmp(&b.account_id))
-    };
-    match key {
-        "status" => items.sort_by(|a, b| {
-            severity(a.status)
-                .cmp(&severity(b.status))
-                .then(a.progress.cmp(&b.progress))
-                .then_with(|| by_name(a, b))
-        }),
-        // Accounts without a plan last either way.
-        "progress" => items.sort_by(|a, b| {
-            a.progress
-                .is_none()
-                .cmp(&b.progress.is_none())
-                .then(a.progress.cmp(&b.progress))
-                .then_with(|| by_name(a, b))
-        }),
-        "-progress" => items.sort_by(|a, b| {
-            a.progress
-                .is_none()
-                .cmp(&b.progress.is_none())
-                .then(b.progress.cmp(&a.progress))
-                .then_with(|| by_name(a, b))
-        }),
-        "go_live" => items.sort_by(|a, b| {
-            a.planned_go_live
-                .is_none()
-                .cmp(&b.planned_go_live.is_none())
-                .then(a.planned_go_live.cmp(&b.planned_go_live))
-                .then_with(|| by_name(a, b))
-        }),
-        "name" => items.sort_by(by_name),
-        _ => {
-            return Err(AppError::field(
-                "sort",
-                "must be one of status, progress, -progress, go_live, name",
-            ))
+impl Order {
+    fn parse(sort: Option<&str>) -> AppResult<Order> {
+        Ok(match sort.unwrap_or("status") {
+            "status" => Order::Status,
+            "progress" => Order::Progress,
+            "-progress" => Order::ProgressDesc,
+            "go_live" => Order::GoLive,
+            "name" => Order::Name,
+            _ => {
+                return Err(AppError::field(
+                    "sort",
+                    "must be one of status, progress, -progress, go_live, name",
+                ))
+            }
+        })
+    }
+
+    /// The stored columns that lead the order; `name, id` follow.
+    fn key(self) -> &'static [&'static str] {
+        match self {
+            Order::Status => &["onboarding_rank", "onboarding_progress"],
+            Order::Progress => &["onboarding_progress"],
+            Order::ProgressDesc => &["onboarding_progress_desc"],
+            Order::GoLive => &["onboarding_go_live"],
+            Order::Name => &[],
         }
     }
-    Ok(())
+
+    /// The cursor prefix: a cursor of one order is refused by another.
+    fn prefix(self) -> &'static str {
+        match self {
+            Order::Status => "pf.status",
+            Order::Progress => "pf.progress",
+            Order::ProgressDesc => "pf.-progress",
+            Order::GoLive => "pf.go_live",
+            Order::Name => "pf.name",
+        }
+    }
 }
 
-fn decode_offset(cursor: &str) -> AppResult<usize> {
+/// One account of the page, with its stored summary.
+#[derive(Debug, FromQueryResult)]
+struct Row {
+    id: i64,
+    name: String,
+    code: String,
+    owner_id: Option<i64>,
+    onboarding_rank: i32,
+    onboarding_progress: i32,
+    onboarding_progress_desc: i32,
+    onboarding_go_live: NaiveDate,
+    onboarding_next_due: NaiveDate,
+    onboarding_active_at: Option<DateTime<Utc>>,
+    onboarding_tasks_total: i32,
+    onboarding_tasks_done: i32,
+}
+
+const COLUMNS: &str = "id, name, code, owner_id, onboarding_rank, onboarding_progress, \
+     onboarding_progress_desc, onboarding_go_live, onboarding_next_due, onboarding_active_at, \
+     onboarding_tasks_total, onboarding_tasks_done";
+
+/// A position in an order: the last row's sort key.
+#[derive(Debug, Clone)]
+enum KeyPart {
+    Int(i32),
+    Date(NaiveDate),
+}
+
+struct After {
+    key: Vec<KeyPart>,
+    name: String,
+    id: i64,
+}
+
+fn cursor_of(order: Order, row: &Row) -> String {
+    let mut parts: Vec<String> = order
+        .key()
+        .iter()
+        .map(|column| match *column {
+            "onboarding_rank" => row.onboarding_rank.to_string(),
+            "onboarding_progress" => row.onboarding_progress.to_string(),
+            "onboarding_progress_desc" => row.onboarding_progress_desc.to_string(),
+            _ => row.onboarding_go_live.to_string(),
+        })
+        .collect();
+    // Names may hold the cursor's separator.
+    parts.push(URL_SAFE_NO_PAD.encode(&row.name));
+    parts.push(row.id.to_string());
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    encode_key_cursor(order.prefix(), &parts)
+}
+
+fn parse_cursor(order: Order, cursor: &str) -> AppResult<After> {
     let bad = || AppError::field("cursor", "is not a cursor this API returned");
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    text.strip_prefix("at:")
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(bad)
+    let columns = order.key();
+    let parts = decode_key_cursor(cursor, order.prefix(), columns.len() + 2)?;
+    let mut key = Vec::new();
+    for (column, part) in columns.iter().zip(&parts) {
+        key.push(match *column {
+            "onboarding_go_live" => KeyPart::Date(part.parse().map_err(|_| bad())?),
+            "onboarding_rank" => match part.parse() {
+                Ok(rank) if (0..=RANK_NO_PLAN).contains(&rank) => KeyPart::Int(rank),
+                _ => return Err(bad()),
+            },
+            _ => match part.parse() {
+                Ok(p) if (0..=NO_PROGRESS).contains(&p) => KeyPart::Int(p),
+                _ => return Err(bad()),
+            },
+        });
+    }
+    let name = URL_SAFE_NO_PAD
+        .decode(&parts[columns.len()])
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(bad)?;
+    let id = parts[columns.len() + 1].parse().map_err(|_| bad())?;
+    Ok(After { key, name, id })
 }
 
-/// Accounts in the `onboarding` stage with their plan's progress and status.
-/// Status is computed, so the list is sorted in memory and the cursor is a
-/// position in it.
+/// The page's rows: `limit + 1` accounts of the workspace's portfolio
+/// after the cursor, in the order. Every filter and order has its index
+/// (see the migration), so this reads one index range, in order.
+async fn page_rows<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    filter: &PortfolioFilter,
+    order: Order,
+    after: Option<&After>,
+    limit: u64,
+) -> AppResult<Vec<Row>> {
+    let mut key: Vec<&str> = order.key().to_vec();
+    key.extend(["name", "id"]);
+    let key = key.join(", ");
+    let mut sql = Sql::new(conn.get_database_backend());
+    sql.push(&format!(
+        "SELECT {COLUMNS} FROM accounts WHERE workspace_id = "
+    ))
+    .bind(workspace_id)
+    .push(&format!(" AND {IN_PORTFOLIO}"));
+    if let Some(owner) = filter.owner_id {
+        sql.push(" AND owner_id = ").bind(owner);
+    }
+    if let Some(status) = filter.status {
+        sql.push(" AND onboarding_rank = ")
+            .bind(rank_of(Some(status)));
+    }
+    if let Some(after) = after {
+        sql.push(&format!(" AND ({key}) > ("));
+        for part in &after.key {
+            match part {
+                KeyPart::Int(n) => sql.bind(*n),
+                KeyPart::Date(d) => sql.bind(*d),
+            };
+            sql.push(", ");
+        }
+        sql.bind(after.name.clone())
+            .push(", ")
+            .bind(after.id)
+            .push(")");
+    }
+    sql.push(&format!(" ORDER BY {key} LIMIT "))
+        .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+    let rows = conn.query_all(sql.statement()).await?;
+    rows.iter()
+        .map(|row| Row::from_query_result(row, "").map_err(AppError::from))
+        .collect()
+}
+
+/// Accounts in the `onboarding` stage (not archived) with their plan's
+/// progress and status, paged by a key of the order. Reads one page of
+/// accounts from an index, then the page's plans, owners and, for late
+/// plans, their overdue tasks: never the whole portfolio.
 pub async fn list(
     db: &Db,
     actor: &StaffActor,
@@ -112,103 +233,128 @@ pub async fn list(
     }
     .params()?
     .limit;
-    let offset = match page.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(cursor) => decode_offset(cursor)?,
-        None => 0,
+    let order = Order::parse(filter.sort.as_deref())?;
+    let after = match page.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(cursor) => Some(parse_cursor(order, cursor)?),
+        None => None,
     };
-    let mut query = accounts::Entity::find()
-        .filter(accounts::Column::WorkspaceId.eq(actor.workspace_id))
-        .filter(accounts::Column::Stage.eq(LifecycleStage::Onboarding.as_str()))
-        .filter(accounts::Column::Archived.eq(false))
-        .order_by_asc(accounts::Column::Id);
-    if let Some(owner) = filter.owner_id {
-        query = query.filter(accounts::Column::OwnerId.eq(owner));
-    }
-    let accounts = query.all(&db.read).await?;
-    let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
-    let (plans, tasks, owners) = if ids.is_empty() {
-        Default::default()
+    let ws = actor.workspace_id;
+    let today = workspace_today(&db.read, ws, now).await?;
+    summary::settle(db, ws, today, now).await?;
+    let mut rows = page_rows(&db.read, ws, &filter, order, after.as_ref(), limit).await?;
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next_cursor = if has_more {
+        rows.last().map(|row| cursor_of(order, row))
     } else {
-        let plans: HashMap<i64, onboarding_plans::Model> = onboarding_plans::Entity::find()
-            .filter(onboarding_plans::Column::WorkspaceId.eq(actor.workspace_id))
-            .filter(onboarding_plans::Column::AccountId.is_in(ids.clone()))
+        None
+    };
+
+    // The status each row has now, from its stored inputs.
+    let statuses: Vec<Option<PlanStatus>> = rows
+        .iter()
+        .map(|r| {
+            r.onboarding_active_at
+                .map(|at| status_at(r.onboarding_next_due, at, today, now))
+        })
+        .collect();
+    let with_plan: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.onboarding_active_at.is_some())
+        .map(|r| r.id)
+        .collect();
+    let plans: HashMap<i64, onboarding_plans::Model> = if with_plan.is_empty() {
+        HashMap::new()
+    } else {
+        onboarding_plans::Entity::find()
+            .filter(onboarding_plans::Column::WorkspaceId.eq(ws))
+            .filter(onboarding_plans::Column::AccountId.is_in(with_plan))
             .all(&db.read)
             .await?
             .into_iter()
             .map(|p| (p.account_id, p))
-            .collect();
-        let mut tasks: HashMap<i64, Vec<TaskState>> = HashMap::new();
-        for t in onboarding_tasks::Entity::find()
-            .filter(onboarding_tasks::Column::WorkspaceId.eq(actor.workspace_id))
-            .filter(onboarding_tasks::Column::AccountId.is_in(ids))
-            .all(&db.read)
-            .await?
-        {
-            tasks.entry(t.plan_id).or_default().push(TaskState {
-                status: t.status.parse().unwrap_or(TaskStatus::Todo),
-                due_on: t.due_on,
-            });
-        }
-        let owner_ids: Vec<i64> = accounts.iter().filter_map(|a| a.owner_id).collect();
-        let owners: HashMap<i64, String> = users::Entity::find()
-            .filter(users::Column::WorkspaceId.eq(actor.workspace_id))
-            .filter(users::Column::Id.is_in(owner_ids))
+            .collect()
+    };
+    let late: Vec<i64> = rows
+        .iter()
+        .zip(&statuses)
+        .filter(|(_, s)| matches!(s, Some(PlanStatus::Behind | PlanStatus::Stuck)))
+        .filter_map(|(r, _)| plans.get(&r.id).map(|p| p.id))
+        .collect();
+    let overdue: HashMap<i64, i64> = if late.is_empty() {
+        HashMap::new()
+    } else {
+        onboarding_tasks::Entity::find()
+            .select_only()
+            .column(onboarding_tasks::Column::PlanId)
+            .column_as(onboarding_tasks::Column::Id.count(), "n")
+            .filter(onboarding_tasks::Column::WorkspaceId.eq(ws))
+            .filter(onboarding_tasks::Column::PlanId.is_in(late))
+            .filter(
+                onboarding_tasks::Column::Status
+                    .is_not_in([TaskStatus::Done.as_str(), TaskStatus::Skipped.as_str()]),
+            )
+            .filter(onboarding_tasks::Column::DueOn.lt(today))
+            .group_by(onboarding_tasks::Column::PlanId)
+            .into_tuple::<(i64, i64)>()
             .all(&db.read)
             .await?
             .into_iter()
-            .map(|u| (u.id, u.name))
-            .collect();
-        (plans, tasks, owners)
+            .collect()
     };
-    let today = workspace_today(&db.read, actor.workspace_id, now).await?;
-    let mut items: Vec<OnboardingPortfolioItem> = accounts
-        .iter()
-        .map(|a| {
-            let plan = plans.get(&a.id);
-            let states = plan
-                .and_then(|p| tasks.get(&p.id))
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let summary = plan.map(|p| summarize(states, today, p.last_activity_at, now));
-            let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    let mut owner_ids: Vec<i64> = rows.iter().filter_map(|r| r.owner_id).collect();
+    owner_ids.sort_unstable();
+    owner_ids.dedup();
+    let owners: HashMap<i64, String> = if owner_ids.is_empty() {
+        HashMap::new()
+    } else {
+        users::Entity::find()
+            .select_only()
+            .column(users::Column::Id)
+            .column(users::Column::Name)
+            .filter(users::Column::WorkspaceId.eq(ws))
+            .filter(users::Column::Id.is_in(owner_ids))
+            .into_tuple::<(i64, String)>()
+            .all(&db.read)
+            .await?
+            .into_iter()
+            .collect()
+    };
+
+    let items = rows
+        .into_iter()
+        .zip(statuses)
+        .map(|(r, status)| {
+            let plan = plans.get(&r.id);
+            let has_plan = plan.is_some();
             OnboardingPortfolioItem {
-                account_id: a.id,
-                account_name: a.name.clone(),
-                account_code: a.code.clone(),
-                owner_id: a.owner_id,
-                owner_name: a.owner_id.and_then(|id| owners.get(&id).cloned()),
+                account_id: r.id,
+                account_name: r.name,
+                account_code: r.code,
+                owner_id: r.owner_id,
+                owner_name: r.owner_id.and_then(|id| owners.get(&id).cloned()),
                 plan_id: plan.map(|p| p.id),
                 starts_on: plan.map(|p| p.starts_on),
                 planned_go_live: plan.and_then(|p| p.planned_go_live),
                 actual_go_live: plan.and_then(|p| p.actual_go_live),
-                progress: summary.map(|s| s.progress),
-                status: summary.map(|s| s.status),
-                overdue_tasks: summary.map_or(0, |s| s.overdue),
-                tasks_total: count(states.len()),
-                tasks_done: count(
-                    states
-                        .iter()
-                        .filter(|t| t.status == TaskStatus::Done)
-                        .count(),
-                ),
-                next_due_on: states
-                    .iter()
-                    .filter(|t| !t.status.is_finished())
-                    .map(|t| t.due_on)
-                    .min(),
+                progress: has_plan.then_some(r.onboarding_progress),
+                status: if has_plan { status } else { None },
+                overdue_tasks: plan
+                    .and_then(|p| overdue.get(&p.id))
+                    .map_or(0, |n| i32::try_from(*n).unwrap_or(i32::MAX)),
+                tasks_total: if has_plan {
+                    r.onboarding_tasks_total
+                } else {
+                    0
+                },
+                tasks_done: if has_plan { r.onboarding_tasks_done } else { 0 },
+                next_due_on: (has_plan && r.onboarding_next_due != NO_DATE)
+                    .then_some(r.onboarding_next_due),
                 last_activity_at: plan.map(|p| p.last_activity_at),
             }
         })
-        .filter(|item| filter.status.is_none() || item.status == filter.status)
         .collect();
-    sort(&mut items, filter.sort.as_deref().unwrap_or("status"))?;
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let end = offset.saturating_add(limit);
-    let next_cursor = (end < items.len()).then(|| URL_SAFE_NO_PAD.encode(format!("at:{end}")));
-    Ok(Page {
-        items: items.into_iter().skip(offset).take(limit).collect(),
-        next_cursor,
-    })
+    Ok(Page { items, next_cursor })
 }
 
 /// The portal user's account's plan: progress and the tasks' titles, due

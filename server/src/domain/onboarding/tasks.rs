@@ -262,7 +262,8 @@ async fn touch_plan<C: ConnectionTrait>(
         model.version = Set(plan.version + 1);
         model.updated_at = Set(now);
     }
-    model.update(conn).await?;
+    let plan = model.update(conn).await?;
+    super::summary::store(conn, &plan, today, now).await?;
     if went_live {
         let event = NewEvent::new(
             actor.workspace_id,
