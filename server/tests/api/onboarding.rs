@@ -899,6 +899,9 @@ async fn create_account_owned(
         .unwrap()
 }
 
+/// Name, code, owner, planned go-live, tasks done, last activity.
+type PlanRow<'a> = (&'a str, &'a str, i64, Option<&'a str>, usize, Option<&'a str>);
+
 #[actix_web::test]
 async fn the_portfolio_pages_every_order_and_filter_through_its_cursor() {
     let app = spawn_app_at(start()).await;
@@ -908,7 +911,7 @@ async fn the_portfolio_pages_every_order_and_filter_through_its_cursor() {
     // Plans starting today (on track), a month ago and three weeks ago
     // (behind), with some tasks done; accounts without a plan; a name with
     // the cursor's separator in it; two accounts with the same name.
-    let plans: &[(&str, &str, i64, Option<&str>, usize, Option<&str>)] = &[
+    let plans: &[PlanRow] = &[
         ("Alpha", "9001", a, Some("2027-03-01"), 0, None),
         (
             "Bravo",
