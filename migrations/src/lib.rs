@@ -23,6 +23,7 @@ mod m20261202_000001_ticket_urgency;
 mod m20261202_000002_list_indexes;
 mod m20261202_000010_kb_terms;
 mod m20261202_000020_renewals_due_order;
+mod m20261202_000041_renewal_sums;
 mod m20261202_000050_onboarding_portfolio;
 
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000002_list_indexes::Migration),
             Box::new(m20261202_000010_kb_terms::Migration),
             Box::new(m20261202_000020_renewals_due_order::Migration),
+            Box::new(m20261202_000041_renewal_sums::Migration),
             Box::new(m20261202_000050_onboarding_portfolio::Migration),
         ]
     }

@@ -140,6 +140,10 @@ pub struct KpiReport {
     pub to: NaiveDate,
     pub scope: ReportScope,
     pub rows: Vec<KpiRow>,
+    /// When the figures were computed: a big workspace's are served from a
+    /// snapshot up to 30 seconds old.
+    #[serde(default)]
+    pub computed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A staff member's figures over the period.

@@ -362,6 +362,8 @@ pub async fn seed(
         .filter(accounts::Column::Id.in_subquery(renewing))
         .exec(&db.write)
         .await?;
+    // The renewals went in directly: their totals are summed once.
+    crate::domain::renewal_sums::rebuild(&db.write, workspace_id).await?;
     Ok(seeded)
 }
 

@@ -240,6 +240,8 @@ pub async fn create(
         now,
     )
     .await?;
+    // A contract ending within the horizon has its renewal from the start.
+    super::renewals::open_if_due(&txn, &model, now).await?;
     let contract = to_api(&model, None);
     txn.commit().await?;
     Ok(contract)
@@ -364,10 +366,9 @@ pub async fn update(
         model.updated_at = Set(now);
         model.version = Set(existing.version + 1);
         current = model.update(&txn).await?;
-        // A renewal follows its contract's end.
-        if ends_on != existing.ends_on {
-            super::renewals::contract_end_moved(&txn, &current, now).await?;
-        }
+        // Its renewals follow the contract's end and currency (and one is
+        // opened if the end moved into the horizon).
+        super::renewals::contract_changed(&txn, &existing, &current, now).await?;
     }
     let mut pending = before.pending_approval.clone();
     if let Some(cents) = value_change {
@@ -460,7 +461,10 @@ pub(crate) async fn on_value_decision<C: ConnectionTrait>(
     model.annual_value_cents = Set(cents);
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
-    let after = to_api(&model.update(conn).await?, None);
+    let updated = model.update(conn).await?;
+    // The renewal totals count the contract's new value.
+    super::renewals::contract_changed(conn, &existing, &updated, now).await?;
+    let after = to_api(&updated, None);
     audit::record(
         conn,
         Change {

@@ -180,5 +180,17 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
+    // A wider horizon: the contracts it now reaches get their renewals.
+    if after.renewal_horizon_days > before.renewal_horizon_days {
+        let today = super::renewals::today(&db.read, actor.workspace_id, now).await?;
+        super::renewals::open_due(
+            db,
+            actor.workspace_id,
+            today,
+            after.renewal_horizon_days,
+            now,
+        )
+        .await?;
+    }
     Ok(after)
 }

@@ -1,21 +1,30 @@
 //! Renewals: one per contract entering the horizon (default 180 days before
-//! its end), opened by the `renewal-reminders` job and, lazily, when the
-//! renewals are listed. Stages `upcoming` → `in_negotiation` → `committed`
-//! → `renewed` / `churned`; renewing creates the next contract. The
-//! account's lifecycle follows: `renewal` while one is open, `renewed` or
-//! `churned` after.
+//! its end). Stages `upcoming` → `in_negotiation` → `committed` →
+//! `renewed` / `churned`; renewing creates the next contract. The account's
+//! lifecycle follows: `renewal` while one is open, `renewed` or `churned`
+//! after.
+//!
+//! Renewals are opened by writes, never by reads: creating or renewing a
+//! contract, moving its end, or widening the horizon opens the renewals
+//! that are due at once, and the scheduler opens the ones that time brings
+//! into the horizon (`open_all_due` hourly, the `renewal-reminders` job
+//! daily). Lists and totals only read.
 //!
 //! Opening is idempotent: the unique index on `renewals.contract_id` and
 //! `ON CONFLICT DO NOTHING` make concurrent openers (requests, job runs,
-//! replicas) create one renewal, and only that one insert moves the account.
+//! replicas) create one renewal, and only that one insert moves the account
+//! and the totals (`renewal_sums`).
+//!
+//! Every write here that changes what a renewal contributes to the totals
+//! moves `renewal_sums` in the same transaction.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Deserialize;
 use shared::contracts::{
@@ -27,6 +36,8 @@ use shared::{FieldErrors, LifecycleStage, Page};
 use super::audit::{self, Change};
 use super::contracts::{self as contracts_domain, amount_field, NewContract};
 use super::pagination::{decode_key_cursor, encode_key_cursor, PageQuery};
+use super::renewal_sums::{self, Share};
+use super::reports::Sql;
 use super::{accounts, reminders};
 use crate::auth::StaffActor;
 use crate::db::Db;
@@ -48,9 +59,13 @@ pub fn etag(renewal: &Renewal) -> String {
     format!("\"r{}v{}\"", renewal.id, renewal.version)
 }
 
+/// Contracts read per batch while opening due renewals.
+const OPEN_BATCH: u64 = 500;
+
 /// Opens a renewal for every contract of the workspace that ends within
 /// `horizon_days` of `today` (and did not end long ago) and has none yet.
-/// Returns how many were opened by this call.
+/// Returns how many were opened by this call. Reads the due contracts a
+/// batch at a time (by id), so memory stays bounded however many are due.
 pub async fn open_due(
     db: &Db,
     workspace_id: i64,
@@ -58,28 +73,79 @@ pub async fn open_due(
     horizon_days: i32,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
-    let has_renewal = Query::select()
-        .column(renewals::Column::ContractId)
-        .from(renewals::Entity)
-        .and_where(renewals::Column::WorkspaceId.eq(workspace_id))
-        .to_owned();
-    let due = contracts::Entity::find()
-        .filter(contracts::Column::WorkspaceId.eq(workspace_id))
-        .filter(contracts::Column::EndsOn.lte(today + Duration::days(i64::from(horizon_days))))
-        .filter(contracts::Column::EndsOn.gte(today - Duration::days(GRACE_DAYS)))
-        .filter(contracts::Column::Id.not_in_subquery(has_renewal))
-        .order_by_asc(contracts::Column::Id)
+    let mut opened = 0;
+    let mut after_id = 0i64;
+    loop {
+        let has_renewal = Query::select()
+            .column(renewals::Column::ContractId)
+            .from(renewals::Entity)
+            .and_where(renewals::Column::WorkspaceId.eq(workspace_id))
+            .to_owned();
+        let due = contracts::Entity::find()
+            .filter(contracts::Column::WorkspaceId.eq(workspace_id))
+            .filter(contracts::Column::EndsOn.lte(today + Duration::days(i64::from(horizon_days))))
+            .filter(contracts::Column::EndsOn.gte(today - Duration::days(GRACE_DAYS)))
+            .filter(contracts::Column::Id.gt(after_id))
+            .filter(contracts::Column::Id.not_in_subquery(has_renewal))
+            .order_by_asc(contracts::Column::Id)
+            .limit(OPEN_BATCH)
+            .all(&db.read)
+            .await?;
+        let Some(last) = due.last() else { break };
+        after_id = last.id;
+        let full = due.len() as u64 == OPEN_BATCH;
+        for contract in due {
+            let txn = db.write.begin().await?;
+            if open_one(&txn, &contract, now).await? {
+                opened += 1;
+            }
+            txn.commit().await?;
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(opened)
+}
+
+/// Opens the renewals that are due today in every workspace (the
+/// scheduler's hourly pass: contracts that time brought into the horizon).
+pub async fn open_all_due(db: &Db, now: DateTime<Utc>) -> AppResult<u64> {
+    let workspaces: Vec<i64> = contracts::Entity::find()
+        .select_only()
+        .column(contracts::Column::WorkspaceId)
+        .distinct()
+        .into_tuple()
         .all(&db.read)
         .await?;
     let mut opened = 0;
-    for contract in due {
-        let txn = db.write.begin().await?;
-        if open_one(&txn, &contract, now).await? {
-            opened += 1;
-        }
-        txn.commit().await?;
+    for workspace_id in workspaces {
+        let settings = reminders::load(&db.read, workspace_id).await?;
+        let today = today(&db.read, workspace_id, now).await?;
+        opened += open_due(db, workspace_id, today, settings.renewal_horizon_days, now).await?;
     }
     Ok(opened)
+}
+
+/// Whether a contract ending on `ends_on` is due a renewal on `today`.
+fn in_horizon(ends_on: NaiveDate, today: NaiveDate, horizon_days: i32) -> bool {
+    ends_on <= today + Duration::days(i64::from(horizon_days))
+        && ends_on >= today - Duration::days(GRACE_DAYS)
+}
+
+/// Opens the contract's renewal if it is due today, in the caller's
+/// transaction (the write that created the contract or moved its end).
+pub(crate) async fn open_if_due<C: ConnectionTrait>(
+    conn: &C,
+    contract: &contracts::Model,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let settings = reminders::load(conn, contract.workspace_id).await?;
+    let today = today(conn, contract.workspace_id, now).await?;
+    if !in_horizon(contract.ends_on, today, settings.renewal_horizon_days) {
+        return Ok(false);
+    }
+    open_one(conn, contract, now).await
 }
 
 /// Inserts the contract's renewal unless it exists; the one insert that
@@ -120,6 +186,15 @@ async fn open_one<C: ConnectionTrait>(
         Err(e) => return Err(e.into()),
     };
     if inserted {
+        let share = Share {
+            due_on: contract.ends_on,
+            stage: RenewalStage::Upcoming.as_str().into(),
+            currency: contract.currency.clone(),
+            value: contract.annual_value_cents,
+            forecast: contract.annual_value_cents,
+            upsell: 0,
+        };
+        renewal_sums::change(conn, contract.workspace_id, None, Some(&share)).await?;
         set_account_stage(
             conn,
             contract.workspace_id,
@@ -175,30 +250,48 @@ async fn set_account_stage<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A contract's end moved: its open renewal is due then.
-pub(crate) async fn contract_end_moved<C: ConnectionTrait>(
+/// A contract changed (`before` → `after`, in the caller's transaction):
+/// its open renewals are due at its new end, every renewal of it counts
+/// with its new currency and value in the totals, and a contract whose end
+/// moved into the horizon gets its renewal.
+pub(crate) async fn contract_changed<C: ConnectionTrait>(
     conn: &C,
-    contract: &contracts::Model,
+    before: &contracts::Model,
+    after: &contracts::Model,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let open: Vec<&str> = RenewalStage::OPEN.iter().map(|s| s.as_str()).collect();
-    renewals::Entity::update_many()
-        .col_expr(
-            renewals::Column::DueOn,
-            sea_orm::sea_query::Expr::value(contract.ends_on),
-        )
-        .col_expr(
-            renewals::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .col_expr(
-            renewals::Column::Version,
-            sea_orm::sea_query::Expr::col(renewals::Column::Version).add(1),
-        )
-        .filter(renewals::Column::ContractId.eq(contract.id))
-        .filter(renewals::Column::Stage.is_in(open))
-        .exec(conn)
+    let moved = before.ends_on != after.ends_on;
+    if !moved
+        && before.currency == after.currency
+        && before.annual_value_cents == after.annual_value_cents
+    {
+        return Ok(());
+    }
+    // One contract has one renewal (unique index): a handful of rows.
+    let rows = renewals::Entity::find()
+        .filter(renewals::Column::WorkspaceId.eq(after.workspace_id))
+        .filter(renewals::Column::ContractId.eq(after.id))
+        .order_by_asc(renewals::Column::Id)
+        .all(conn)
         .await?;
+    for row in rows {
+        let old_share = Share::of(&row, before);
+        let stage: RenewalStage = row.stage.parse().unwrap_or(RenewalStage::Upcoming);
+        let current = if moved && stage.is_open() {
+            let mut model: renewals::ActiveModel = row.clone().into();
+            model.due_on = Set(after.ends_on);
+            model.updated_at = Set(now);
+            model.version = Set(row.version + 1);
+            model.update(conn).await?
+        } else {
+            row
+        };
+        let new_share = Share::of(&current, after);
+        renewal_sums::change(conn, after.workspace_id, Some(&old_share), Some(&new_share)).await?;
+    }
+    if moved {
+        open_if_due(conn, after, now).await?;
+    }
     Ok(())
 }
 
@@ -288,53 +381,24 @@ pub struct RenewalFilter {
     pub account_id: Option<i64>,
 }
 
-async fn filtered(
+/// The last due day `due_within_days` selects, or a 422.
+async fn due_until(
     db: &Db,
     actor: &StaffActor,
     filter: &RenewalFilter,
     now: DateTime<Utc>,
-) -> AppResult<sea_orm::Select<renewals::Entity>> {
-    let settings = reminders::load(&db.read, actor.workspace_id).await?;
+) -> AppResult<Option<NaiveDate>> {
+    let Some(days) = filter.due_within_days else {
+        return Ok(None);
+    };
+    if !(0..=MAX_DUE_WITHIN_DAYS).contains(&days) {
+        return Err(AppError::field(
+            "due_within_days",
+            format!("must be between 0 and {MAX_DUE_WITHIN_DAYS}"),
+        ));
+    }
     let today = today(&db.read, actor.workspace_id, now).await?;
-    // Lazily: contracts that entered the horizon since the last job run.
-    open_due(
-        db,
-        actor.workspace_id,
-        today,
-        settings.renewal_horizon_days,
-        now,
-    )
-    .await?;
-    let mut query =
-        renewals::Entity::find().filter(renewals::Column::WorkspaceId.eq(actor.workspace_id));
-    if let Some(days) = filter.due_within_days {
-        if !(0..=MAX_DUE_WITHIN_DAYS).contains(&days) {
-            return Err(AppError::field(
-                "due_within_days",
-                format!("must be between 0 and {MAX_DUE_WITHIN_DAYS}"),
-            ));
-        }
-        query = query.filter(renewals::Column::DueOn.lte(today + Duration::days(days)));
-    }
-    if let Some(stage) = filter.stage {
-        query = query.filter(renewals::Column::Stage.eq(stage.as_str()));
-    }
-    if let Some(account_id) = filter.account_id {
-        query = query.filter(renewals::Column::AccountId.eq(account_id));
-    }
-    if let Some(owner) = filter.owner_id {
-        query = query.filter(
-            renewals::Column::AccountId.in_subquery(
-                Query::select()
-                    .column(account_rows::Column::Id)
-                    .from(account_rows::Entity)
-                    .and_where(account_rows::Column::WorkspaceId.eq(actor.workspace_id))
-                    .and_where(account_rows::Column::OwnerId.eq(owner))
-                    .to_owned(),
-            ),
-        );
-    }
-    Ok(query)
+    Ok(Some(today + Duration::days(days)))
 }
 
 /// The keyset of the renewal list: the due date, then the id.
@@ -350,9 +414,61 @@ fn decode_due_cursor(cursor: &str) -> AppResult<(NaiveDate, i64)> {
     Ok((day, id))
 }
 
+/// A renewal as the list reads it: with its contract's value and currency
+/// and its account's name and owner, in one query.
+#[derive(Debug, FromQueryResult)]
+struct ListedRow {
+    id: i64,
+    contract_id: i64,
+    account_id: i64,
+    due_on: NaiveDate,
+    stage: String,
+    forecast_cents: i64,
+    probability: i32,
+    upsell_cents: i64,
+    churn_reason: Option<String>,
+    next_contract_id: Option<i64>,
+    closed_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+    account_name: Option<String>,
+    owner_id: Option<i64>,
+    annual_value_cents: Option<i64>,
+    currency: Option<String>,
+}
+
+impl ListedRow {
+    fn into_api(self) -> Renewal {
+        Renewal {
+            id: self.id,
+            contract_id: self.contract_id,
+            account_id: self.account_id,
+            account_name: self.account_name.unwrap_or_default(),
+            owner_id: self.owner_id,
+            due_on: self.due_on,
+            stage: self.stage.parse().unwrap_or(RenewalStage::Upcoming),
+            annual_value: format_cents(self.annual_value_cents.unwrap_or_default()),
+            currency: self.currency.unwrap_or_default(),
+            forecast_amount: format_cents(self.forecast_cents),
+            probability: self.probability,
+            upsell_amount: format_cents(self.upsell_cents),
+            churn_reason: self.churn_reason,
+            next_contract_id: self.next_contract_id,
+            closed_at: self.closed_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        }
+    }
+}
+
 /// Every staff member reads renewals; the most urgent first: the nearest
 /// contract end (overdue ones, already past it, lead), then by id. Keyset
-/// pagination on `(due_on, id)`.
+/// pagination on `(due_on, id)`, read from the index of the filter
+/// (`(workspace, due_on, id)`, `(workspace, stage, due_on, id)` or
+/// `(workspace, account, due_on, id)`), the contract and account joined
+/// by primary key. A read: nothing is opened here.
 pub async fn list(
     db: &Db,
     actor: &StaffActor,
@@ -371,45 +487,116 @@ pub async fn list(
         Some(cursor) => Some(decode_due_cursor(cursor)?),
         None => None,
     };
-    let mut query = filtered(db, actor, &filter, now)
-        .await?
-        .order_by_asc(renewals::Column::DueOn)
-        .order_by_asc(renewals::Column::Id)
-        .limit(limit + 1);
-    if let Some((due_on, id)) = after {
-        // A row-value comparison, so the (due date, id) index serves it.
-        let key = Expr::tuple([
-            Expr::col(renewals::Column::DueOn).into(),
-            Expr::col(renewals::Column::Id).into(),
-        ]);
-        query = query.filter(key.gt(Expr::tuple([
-            Expr::val(due_on).into(),
-            Expr::val(id).into(),
-        ])));
+    let until = due_until(db, actor, &filter, now).await?;
+    let ws = actor.workspace_id;
+    let backend = db.read.get_database_backend();
+    let mut sql = Sql::new(backend);
+    // The renewals drive the join (CROSS JOIN keeps that order on SQLite),
+    // so a page reads its rows in index order and stops.
+    sql.push(
+        "SELECT r.id, r.contract_id, r.account_id, r.due_on, r.stage, \
+         r.forecast_cents, r.probability, r.upsell_cents, r.churn_reason, r.next_contract_id, \
+         r.closed_at, r.created_at, r.updated_at, r.version, a.name AS account_name, \
+         a.owner_id AS owner_id, c.annual_value_cents AS annual_value_cents, \
+         c.currency AS currency \
+         FROM renewals r CROSS JOIN accounts a CROSS JOIN contracts c \
+         WHERE a.id = r.account_id AND c.id = r.contract_id AND r.workspace_id = ",
+    )
+    .bind(ws)
+    .push(" AND a.workspace_id = ")
+    .bind(ws)
+    .push(" AND c.workspace_id = ")
+    .bind(ws);
+    if let Some(stage) = filter.stage {
+        sql.push(" AND r.stage = ").bind(stage.as_str());
     }
-    let mut rows = query.all(&db.read).await?;
+    if let Some(account_id) = filter.account_id {
+        sql.push(" AND r.account_id = ").bind(account_id);
+    }
+    if let Some(owner) = filter.owner_id {
+        sql.push(" AND a.owner_id = ").bind(owner);
+    }
+    if let Some(until) = until {
+        sql.push(" AND r.due_on <= ").bind(until);
+    }
+    if let Some((due_on, id)) = after {
+        // A row-value comparison, so the (…, due date, id) index serves it.
+        sql.push(" AND (r.due_on, r.id) > (")
+            .bind(due_on)
+            .push(", ")
+            .bind(id)
+            .push(")");
+    }
+    sql.push(" ORDER BY r.due_on, r.id LIMIT ")
+        .push(&(limit + 1).to_string());
+    let mut rows = ListedRow::find_by_statement(sql.statement())
+        .all(&db.read)
+        .await?;
     let has_more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = has_more
         .then(|| rows.last().map(|r| encode_due_cursor(r.due_on, r.id)))
         .flatten();
-    let items = hydrate(&db.read, actor.workspace_id, rows).await?;
-    Ok(Page { items, next_cursor })
+    Ok(Page {
+        items: rows.into_iter().map(ListedRow::into_api).collect(),
+        next_cursor,
+    })
 }
 
-/// Sums of what `list` selects, per currency and stage; exact.
+/// Sums of what `list` selects, per currency and stage; exact. The
+/// workspace's pipeline (any stage, any due date) reads the sums kept on
+/// write (`renewal_sums`); an account's or an owner's renewals are summed
+/// from their own rows, through the account index.
 pub async fn totals(
     db: &Db,
     actor: &StaffActor,
     filter: RenewalFilter,
     now: DateTime<Utc>,
 ) -> AppResult<RenewalTotals> {
-    let rows = filtered(db, actor, &filter, now)
-        .await?
-        .order_by_asc(renewals::Column::Id)
-        .all(&db.read)
-        .await?;
-    let items = hydrate(&db.read, actor.workspace_id, rows.clone()).await?;
+    let until = due_until(db, actor, &filter, now).await?;
+    let stage = filter.stage.map(|s| s.as_str());
+    let ws = actor.workspace_id;
+    let sums = if filter.account_id.is_none() && filter.owner_id.is_none() {
+        renewal_sums::read(&db.read, ws, stage, until).await?
+    } else {
+        let backend = db.read.get_database_backend();
+        let split = "1000000000";
+        let mut sql = Sql::new(backend);
+        sql.push(&format!(
+            "SELECT c.currency AS currency, r.stage AS stage, COUNT(*) AS n, \
+             CAST(SUM(c.annual_value_cents / {split}) AS BIGINT) AS vh, \
+             CAST(SUM(c.annual_value_cents % {split}) AS BIGINT) AS vl, \
+             CAST(SUM(r.forecast_cents / {split}) AS BIGINT) AS fh, \
+             CAST(SUM(r.forecast_cents % {split}) AS BIGINT) AS fl, \
+             CAST(SUM(r.upsell_cents / {split}) AS BIGINT) AS uh, \
+             CAST(SUM(r.upsell_cents % {split}) AS BIGINT) AS ul \
+             FROM renewals r JOIN contracts c ON c.id = r.contract_id \
+             WHERE r.workspace_id = "
+        ))
+        .bind(ws)
+        .push(" AND c.workspace_id = ")
+        .bind(ws);
+        if let Some(account_id) = filter.account_id {
+            sql.push(" AND r.account_id = ").bind(account_id);
+        }
+        if let Some(owner) = filter.owner_id {
+            sql.push(" AND r.account_id IN (SELECT id FROM accounts WHERE workspace_id = ")
+                .bind(ws)
+                .push(" AND owner_id = ")
+                .bind(owner)
+                .push(")");
+        }
+        if let Some(stage) = stage {
+            sql.push(" AND r.stage = ").bind(stage.to_string());
+        }
+        if let Some(until) = until {
+            sql.push(" AND r.due_on <= ").bind(until);
+        }
+        sql.push(" GROUP BY c.currency, r.stage");
+        let mut sums = BTreeMap::new();
+        renewal_sums::collect(&db.read, sql, &mut sums).await?;
+        sums
+    };
     #[derive(Default)]
     struct Sum {
         count: u64,
@@ -418,20 +605,24 @@ pub async fn totals(
         upsell: i128,
         stages: BTreeMap<RenewalStage, (u64, i128)>,
     }
-    let mut sums: BTreeMap<String, Sum> = BTreeMap::new();
-    for (row, item) in rows.iter().zip(items.iter()) {
-        let sum = sums.entry(item.currency.clone()).or_default();
-        sum.count += 1;
-        sum.value +=
-            i128::from(shared::contracts::parse_amount(&item.annual_value).unwrap_or_default());
-        sum.forecast += i128::from(row.forecast_cents);
-        sum.upsell += i128::from(row.upsell_cents);
-        let stage = sum.stages.entry(item.stage).or_default();
-        stage.0 += 1;
-        stage.1 += i128::from(row.forecast_cents);
+    let mut by_currency: BTreeMap<String, Sum> = BTreeMap::new();
+    for ((currency, stage), s) in sums {
+        let count = u64::try_from(s.count).unwrap_or(0);
+        if count == 0 {
+            continue;
+        }
+        let sum = by_currency.entry(currency).or_default();
+        sum.count += count;
+        sum.value += s.value;
+        sum.forecast += s.forecast;
+        sum.upsell += s.upsell;
+        let stage = stage.parse().unwrap_or(RenewalStage::Upcoming);
+        let entry = sum.stages.entry(stage).or_default();
+        entry.0 += count;
+        entry.1 += s.forecast;
     }
     Ok(RenewalTotals {
-        totals: sums
+        totals: by_currency
             .into_iter()
             .map(|(currency, s)| CurrencyTotal {
                 currency,
@@ -581,6 +772,15 @@ pub async fn update(
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
     let updated = model.update(&txn).await?;
+    let contract =
+        contracts_domain::find_in_workspace(&txn, actor.workspace_id, existing.contract_id).await?;
+    renewal_sums::change(
+        &txn,
+        actor.workspace_id,
+        Some(&Share::of(&existing, &contract)),
+        Some(&Share::of(&updated, &contract)),
+    )
+    .await?;
     let after = one(&txn, updated).await?;
     audit::record(
         &txn,
@@ -696,7 +896,15 @@ pub async fn renew(
     model.probability = Set(100);
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
-    let after = one(&txn, model.update(&txn).await?).await?;
+    let updated = model.update(&txn).await?;
+    renewal_sums::change(
+        &txn,
+        actor.workspace_id,
+        Some(&Share::of(&existing, &old)),
+        Some(&Share::of(&updated, &old)),
+    )
+    .await?;
+    let after = one(&txn, updated).await?;
     audit::record(
         &txn,
         Change {
@@ -720,6 +928,8 @@ pub async fn renew(
         now,
     )
     .await?;
+    // A short term's next contract may be due a renewal already.
+    open_if_due(&txn, &next, now).await?;
     txn.commit().await?;
     Ok(RenewOutcome {
         renewal: after,

@@ -11,12 +11,13 @@
 //! (`shared::reports::percent`).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
+    Value,
 };
 use serde::Deserialize;
 use shared::contracts::{RenewalStage, DEFAULT_CURRENCY};
@@ -26,10 +27,12 @@ use shared::reports::{
 };
 use shared::Role;
 
+use super::snapshot_cache::SnapshotCache;
 use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::entity::{accounts, users};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// The longest period a report covers.
 const MAX_PERIOD_DAYS: i64 = 3660;
@@ -571,87 +574,102 @@ pub async fn kpi(
     }
     let people = people.order_by_asc(users::Column::Id).all(&db.read).await?;
 
-    // Accounts owned now.
-    let owned: HashMap<i64, i64> = accounts::Entity::find()
-        .select_only()
-        .column(accounts::Column::OwnerId)
-        .column_as(accounts::Column::Id.count(), "n")
-        .filter(accounts::Column::WorkspaceId.eq(ws))
-        .filter(accounts::Column::Archived.eq(false))
-        .filter(accounts::Column::OwnerId.is_not_null())
-        .group_by(accounts::Column::OwnerId)
-        .into_tuple::<(Option<i64>, i64)>()
-        .all(&db.read)
-        .await?
-        .into_iter()
-        .filter_map(|(owner, n)| owner.map(|o| (o, n)))
-        .collect();
-
-    // Mean health of each owner's accounts, latest snapshots up to `to`.
+    // Every figure is of these people: their accounts (by the owner
+    // index), their renewals (by the account index), their tickets (by the
+    // assignee indexes). Nobody to report on: nothing to read.
+    let ids: Vec<i64> = people.iter().map(|u| u.id).collect();
+    let backend = db.read.get_database_backend();
+    let health_day = match ids.is_empty() {
+        true => None,
+        false => super::dashboard::latest_health_day(&db.read, ws, period.to).await?,
+    };
+    let mut owned: HashMap<i64, i64> = HashMap::new();
     let mut health: HashMap<i64, (i128, i128)> = HashMap::new();
-    if let Some(day) = super::dashboard::latest_health_day(&db.read, ws, period.to).await? {
-        let mut sql = Sql::new(db.read.get_database_backend());
+    let mut closed: HashMap<i64, (u64, u64)> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        // Accounts owned now (not archived), from the index alone.
+        let mut sql = Sql::new(backend);
+        sql.push("SELECT owner_id, COUNT(*) AS n FROM accounts WHERE workspace_id = ")
+            .bind(ws)
+            .push(" AND owner_id IN (")
+            .bind_list(chunk.iter().copied())
+            .push(") AND archived = ")
+            .bind(false)
+            .push(" GROUP BY owner_id");
+        for row in db.read.query_all(sql.statement()).await? {
+            owned.insert(row.try_get("", "owner_id")?, row.try_get("", "n")?);
+        }
+
+        // Mean health of each owner's accounts, latest snapshots up to `to`:
+        // from each account to its snapshot of that day (CROSS JOIN keeps
+        // that order on SQLite).
+        if let Some(day) = health_day {
+            let mut sql = Sql::new(backend);
+            sql.push(
+                "SELECT a.owner_id AS owner_id, CAST(SUM(s.score) AS TEXT) AS total, \
+                 COUNT(*) AS n FROM accounts a CROSS JOIN health_snapshots s \
+                 WHERE a.workspace_id = ",
+            )
+            .bind(ws)
+            .push(" AND a.owner_id IN (")
+            .bind_list(chunk.iter().copied())
+            .push(") AND a.archived = ")
+            .bind(false)
+            .push(" AND s.account_id = a.id AND s.day = ")
+            .bind(day)
+            .push(" AND s.workspace_id = ")
+            .bind(ws)
+            .push(" GROUP BY a.owner_id");
+            for row in db.read.query_all(sql.statement()).await? {
+                let owner: i64 = row.try_get("", "owner_id")?;
+                let n: i64 = row.try_get("", "n")?;
+                health.insert(owner, (wide(&row, "total")?, i128::from(n)));
+            }
+        }
+
+        // Closed renewals of each owner's accounts, due in the period.
+        let mut sql = Sql::new(backend);
         sql.push(
-            "SELECT a.owner_id AS owner_id, CAST(SUM(s.score) AS TEXT) AS total, COUNT(*) AS n \
-             FROM health_snapshots s JOIN accounts a ON a.id = s.account_id \
-             WHERE s.workspace_id = ",
+            "SELECT a.owner_id AS owner_id, COUNT(*) AS n, \
+             COALESCE(SUM(CASE WHEN r.stage = ",
+        )
+        .bind(RenewalStage::Renewed.as_str())
+        .push(
+            " THEN 1 ELSE 0 END), 0) AS renewed \
+             FROM accounts a CROSS JOIN renewals r WHERE a.workspace_id = ",
         )
         .bind(ws)
-        .push(" AND s.day = ")
-        .bind(day)
-        .push(" AND a.archived = ")
-        .bind(false)
-        .push(" AND a.owner_id IS NOT NULL GROUP BY a.owner_id");
+        .push(" AND a.owner_id IN (")
+        .bind_list(chunk.iter().copied())
+        .push(") AND r.workspace_id = ")
+        .bind(ws)
+        .push(" AND r.account_id = a.id AND r.due_on >= ")
+        .bind(period.from)
+        .push(" AND r.due_on <= ")
+        .bind(period.to)
+        .push(" AND r.stage IN (")
+        .bind_list([
+            RenewalStage::Renewed.as_str(),
+            RenewalStage::Churned.as_str(),
+        ])
+        .push(") GROUP BY a.owner_id");
         for row in db.read.query_all(sql.statement()).await? {
             let owner: i64 = row.try_get("", "owner_id")?;
             let n: i64 = row.try_get("", "n")?;
-            health.insert(owner, (wide(&row, "total")?, i128::from(n)));
+            let renewed: i64 = row.try_get("", "renewed")?;
+            closed.insert(
+                owner,
+                (
+                    u64::try_from(n).unwrap_or(0),
+                    u64::try_from(renewed).unwrap_or(0),
+                ),
+            );
         }
     }
 
-    // Closed renewals of each owner's accounts, due in the period.
-    let mut closed: HashMap<i64, (u64, u64)> = HashMap::new();
-    let mut sql = Sql::new(db.read.get_database_backend());
-    sql.push(
-        "SELECT a.owner_id AS owner_id, COUNT(*) AS n, \
-         COALESCE(SUM(CASE WHEN r.stage = ",
-    )
-    .bind(RenewalStage::Renewed.as_str())
-    .push(
-        " THEN 1 ELSE 0 END), 0) AS renewed \
-         FROM renewals r JOIN accounts a ON a.id = r.account_id \
-         WHERE r.workspace_id = ",
-    )
-    .bind(ws)
-    .push(" AND a.workspace_id = ")
-    .bind(ws)
-    .push(" AND r.due_on >= ")
-    .bind(period.from)
-    .push(" AND r.due_on <= ")
-    .bind(period.to)
-    .push(" AND r.stage IN (")
-    .bind_list([
-        RenewalStage::Renewed.as_str(),
-        RenewalStage::Churned.as_str(),
-    ])
-    .push(") AND a.owner_id IS NOT NULL GROUP BY a.owner_id");
-    for row in db.read.query_all(sql.statement()).await? {
-        let owner: i64 = row.try_get("", "owner_id")?;
-        let n: i64 = row.try_get("", "n")?;
-        let renewed: i64 = row.try_get("", "renewed")?;
-        closed.insert(
-            owner,
-            (
-                u64::try_from(n).unwrap_or(0),
-                u64::try_from(renewed).unwrap_or(0),
-            ),
-        );
-    }
-
     // Tickets resolved and first answered in the period, by assignee:
-    // grouped in the database (a year holds hundreds of thousands).
-    let ids: Vec<i64> = people.iter().map(|u| u.id).collect();
-    let backend = db.read.get_database_backend();
+    // grouped in the database (a year holds hundreds of thousands), read
+    // from the (workspace, assignee, time, …) indexes alone.
     let mut resolved: HashMap<i64, (u64, u64)> = HashMap::new();
     let mut responses: HashMap<i64, Vec<(i64, u64)>> = HashMap::new();
     for chunk in ids.chunks(500) {
@@ -758,7 +776,60 @@ pub async fn kpi(
             ReportScope::Workspace
         },
         rows,
+        computed_at: Some(now),
     })
+}
+
+/// KPI figures at least this big (accounts, closed renewals, tickets and
+/// first responses counted) are kept in the snapshot cache.
+pub const KPI_CACHE_MIN_ITEMS: u64 = 1000;
+/// How long a KPI snapshot is served.
+pub const KPI_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// (application instance, workspace, the user of an "own" report, from, to).
+type KpiKey = (usize, i64, Option<i64>, NaiveDate, NaiveDate);
+
+fn kpi_cache() -> &'static SnapshotCache<KpiKey, KpiReport> {
+    static CACHE: std::sync::OnceLock<SnapshotCache<KpiKey, KpiReport>> =
+        std::sync::OnceLock::new();
+    CACHE.get_or_init(|| SnapshotCache::new(KPI_CACHE_TTL, 256))
+}
+
+/// `GET /reports/kpi`: a big workspace's figures come from a snapshot up to
+/// `KPI_CACHE_TTL` old (`computed_at` says when; they are exact as of
+/// then), refreshed stale-while-revalidate; a small one's are computed
+/// for every request.
+pub async fn kpi_snapshot(
+    state: &AppState,
+    actor: &StaffActor,
+    params: &ReportParams,
+) -> AppResult<KpiReport> {
+    let db = &state.db;
+    let now = state.clock.now();
+    // The period is checked (and defaulted) before anything is cached.
+    let p = period(db, actor, params, now).await?;
+    let own = !matches!(actor.role, Role::Admin | Role::Manager);
+    let key: KpiKey = (
+        Arc::as_ptr(&state.config) as usize,
+        actor.workspace_id,
+        own.then_some(actor.user_id),
+        p.from,
+        p.to,
+    );
+    let report = kpi_cache()
+        .get(key, || async {
+            let report = kpi(db, actor, params, now).await?;
+            let size: u64 = report
+                .rows
+                .iter()
+                .map(|r| {
+                    r.accounts_owned + r.renewals_closed + r.tickets_resolved + r.first_responses
+                })
+                .sum();
+            Ok((report, size >= KPI_CACHE_MIN_ITEMS))
+        })
+        .await?;
+    Ok((*report).clone())
 }
 
 pub fn kpi_csv(report: &KpiReport) -> String {

@@ -111,6 +111,21 @@ pub async fn start_scheduler(state: AppState) -> anyhow::Result<JobScheduler> {
             )?)
             .await?;
     }
+    // Contracts that time brings into the renewal horizon get their renewal
+    // within the hour (reads never open one; the daily job does too).
+    let hourly = state.clone();
+    scheduler
+        .add(Job::new_async("0 5 * * * *", move |_id, _scheduler| {
+            let state = hourly.clone();
+            Box::pin(async move {
+                let now = state.clock.now();
+                match crate::domain::renewals::open_all_due(&state.db, now).await {
+                    Ok(opened) => tracing::debug!(opened, "due renewals opened"),
+                    Err(e) => tracing::warn!(error = %e, "opening due renewals failed"),
+                }
+            })
+        })?)
+        .await?;
     let start_state = state.clone();
     tokio::spawn(async move { run_logged(&start_state, "renewal-reminders").await });
     scheduler.start().await?;

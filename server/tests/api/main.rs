@@ -22,6 +22,7 @@ mod ops;
 mod queue;
 mod reminder_crashes;
 mod reminders;
+mod renewal_totals;
 mod reports;
 mod robustness;
 mod seed;

@@ -41,7 +41,8 @@ async fn contract(
     response.json().await.unwrap()
 }
 
-/// The renewal of a contract (listing opens the renewals in the horizon).
+/// The renewal of a contract (opened when the contract was created within
+/// the horizon, or by the scheduler's pass).
 async fn renewal_of(app: &TestApp, token: &str, contract: &Value) -> i64 {
     let list: Value = app
         .get("/api/v1/renewals?limit=200", token)
@@ -657,13 +658,20 @@ async fn the_dashboard_counts_the_callers_portfolio() {
     let x1 = app.create_account(&csm_a.token, "一号", "1").await;
     let x2 = app.create_account(&csm_a.token, "二号", "2").await;
     let x3 = app.create_account(&csm_b.token, "三号", "3").await;
-    // Today is 2027-10-01: windows end 10-31, 11-30 and 12-30.
+    // Today is 2027-10-01: windows end 10-31, 11-30 and 12-30. The
+    // contracts were signed in March, before the renewal horizon reached
+    // them, and the scheduler has not opened their renewals yet: the
+    // accounts are still onboarding, and the dashboard counts the
+    // contracts due all the same.
+    let clock = app.clock.clone().unwrap();
+    clock.set(at(2027, 3, 1, 1, 0));
     contract(&app, &csm_a.token, &x1, "2027-10-20", "10.10", "CNY").await;
     contract(&app, &csm_a.token, &x1, "2028-03-01", "99.00", "CNY").await;
     contract(&app, &csm_a.token, &x2, "2027-11-20", "20.20", "CNY").await;
     let overdue = contract(&app, &csm_a.token, &x2, "2027-09-15", "1.00", "CNY").await;
     contract(&app, &csm_b.token, &x3, "2027-12-20", "30.30", "CNY").await;
     contract(&app, &csm_b.token, &x3, "2027-10-10", "5.55", "USD").await;
+    clock.set(start());
 
     let id = |v: &Value| v["id"].as_i64().unwrap();
     let base = at(2027, 9, 20, 1, 0);
@@ -885,7 +893,11 @@ async fn the_dashboard_counts_the_callers_portfolio() {
         json!([{"currency": "CNY", "amount": "109.10", "accounts": 1}])
     );
 
-    // A churned renewal is no longer due; the account's stage follows.
+    // The scheduler's pass opens the renewals; a churned one is no longer
+    // due, and the account's stage follows.
+    server::domain::renewals::open_all_due(&app.app_state.db, start())
+        .await
+        .unwrap();
     let r = renewal_of(&app, &csm_a.token, &overdue).await;
     let response = app
         .patch(
@@ -942,4 +954,140 @@ async fn portal_users_reach_no_report_and_no_dashboard() {
         let response = app.request(reqwest::Method::GET, path, None, None).await;
         assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
     }
+}
+
+#[actix_web::test]
+async fn a_big_workspaces_kpis_come_from_a_snapshot_a_small_ones_are_always_fresh() {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let app = spawn_app_at(start()).await;
+    let clock = app.clock.clone().unwrap();
+    let q = "from=2027-01-01&to=2027-12-31";
+
+    // Small: every read computes the figures now.
+    let small = app.signup("小", "kpi-small@x.cn").await;
+    let csm = app.staff(&small, "csm", "kpi-small-csm@x.cn").await;
+    app.create_account(&csm.token, "客户", "1").await;
+    let first: Value = app
+        .get(&format!("/api/v1/reports/kpi?{q}"), &small.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["rows"][0]["accounts_owned"], 1);
+    assert_eq!(
+        first["computed_at"]
+            .as_str()
+            .unwrap()
+            .parse::<DateTime<Utc>>()
+            .unwrap(),
+        start()
+    );
+    clock.set(start() + Duration::minutes(1));
+    app.create_account(&csm.token, "客户二", "2").await;
+    let second: Value = app
+        .get(&format!("/api/v1/reports/kpi?{q}"), &small.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["rows"][0]["accounts_owned"], 2);
+    assert_eq!(
+        second["computed_at"]
+            .as_str()
+            .unwrap()
+            .parse::<DateTime<Utc>>()
+            .unwrap(),
+        start() + Duration::minutes(1)
+    );
+
+    // Big (1,000 accounts owned by a CSM): the first read computes, the
+    // next ones within the snapshot's life get the same figures and say
+    // when they were computed.
+    let db = &app.app_state.db;
+    server::seed::bench(
+        db,
+        server::seed::BenchSize {
+            accounts: 1000,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let admin = session_of(
+        app.login(server::seed::BENCH_ADMIN, server::seed::BENCH_PASSWORD)
+            .await,
+    )
+    .await;
+    let ws = admin.user["workspace_id"].as_i64().unwrap();
+    let big_csm = app.staff(&admin, "csm", "kpi-big-csm@x.cn").await;
+    server::entity::accounts::Entity::update_many()
+        .col_expr(
+            server::entity::accounts::Column::OwnerId,
+            Expr::value(big_csm.id()),
+        )
+        .filter(server::entity::accounts::Column::WorkspaceId.eq(ws))
+        .exec(&db.write)
+        .await
+        .unwrap();
+    let at = start() + Duration::minutes(2);
+    clock.set(at);
+    let read = || async {
+        let r: Value = app
+            .get(&format!("/api/v1/reports/kpi?{q}"), &admin.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        r
+    };
+    let one = read().await;
+    let row = one["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == big_csm.id())
+        .unwrap()
+        .clone();
+    assert_eq!(row["accounts_owned"], 1000);
+    clock.set(at + Duration::minutes(1));
+    app.create_account(&big_csm.token, "又一个", "990001").await;
+    let two = read().await;
+    assert_eq!(two, one, "served from the snapshot");
+    assert_eq!(
+        two["computed_at"]
+            .as_str()
+            .unwrap()
+            .parse::<DateTime<Utc>>()
+            .unwrap(),
+        at
+    );
+    // The CSM's own report is its own snapshot, computed now.
+    let own: Value = app
+        .get(&format!("/api/v1/reports/kpi?{q}"), &big_csm.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["scope"], "own");
+    assert_eq!(own["rows"][0]["accounts_owned"], 1001);
+    // Another period is another snapshot.
+    let other: Value = app
+        .get(
+            "/api/v1/reports/kpi?from=2027-01-01&to=2027-06-30",
+            &admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = other["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == big_csm.id())
+        .unwrap()
+        .clone();
+    assert_eq!(row["accounts_owned"], 1001);
 }

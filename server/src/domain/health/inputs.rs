@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Condition, Expr, Func, IntoCondition, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Condition, Expr, Func, IntoCondition, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use shared::contracts::RenewalStage;
 use shared::health::{ModuleUsage, USAGE_WINDOW_DAYS};
@@ -299,6 +299,8 @@ async fn onboarding<C: ConnectionTrait>(
     if plans.is_empty() {
         return Ok(());
     }
+    // For one account, the tasks of its plans (by the plan index).
+    let plan_ids: Vec<i64> = plans.iter().map(|(id, _, _)| *id).collect();
     let rows: Vec<(i64, String, NaiveDate)> = onboarding_tasks::Entity::find()
         .select_only()
         .column(onboarding_tasks::Column::PlanId)
@@ -307,6 +309,7 @@ async fn onboarding<C: ConnectionTrait>(
         .filter(onboarding_tasks::Column::WorkspaceId.eq(workspace_id))
         .apply_if(only, |q, id| {
             q.filter(onboarding_tasks::Column::AccountId.eq(id))
+                .filter(onboarding_tasks::Column::PlanId.is_in(plan_ids.clone()))
         })
         .into_tuple()
         .all(conn)
@@ -376,6 +379,13 @@ async fn training<C: ConnectionTrait>(
         .into_iter()
         .filter_map(|(id, m)| Some((id, m.parse().ok()?)))
         .collect();
+    if module_of.is_empty() {
+        // No session to have completed: nobody is trained.
+        training_counts(&people, &HashSet::new(), out);
+        return Ok(());
+    }
+    let contact_ids: Vec<i64> = people.iter().map(|(id, _, _)| *id).collect();
+    let session_ids: Vec<i64> = module_of.keys().copied().collect();
     let attended: Vec<(i64, i64, Option<bool>, Option<i32>)> = training_attendees::Entity::find()
         .select_only()
         .column(training_attendees::Column::ContactId)
@@ -383,19 +393,12 @@ async fn training<C: ConnectionTrait>(
         .column(training_attendees::Column::Attended)
         .column(training_attendees::Column::Score)
         .filter(training_attendees::Column::WorkspaceId.eq(workspace_id))
-        // For one account, only its sessions' attendees (the others' are
-        // not in `module_of` and would be dropped below).
-        .apply_if(only, |q, id| {
-            q.filter(
-                training_attendees::Column::TrainingId.in_subquery(
-                    Query::select()
-                        .column(trainings::Column::Id)
-                        .from(trainings::Entity)
-                        .and_where(trainings::Column::WorkspaceId.eq(workspace_id))
-                        .and_where(trainings::Column::AccountId.eq(id))
-                        .to_owned(),
-                ),
-            )
+        // For one account, only its contacts at its sessions (the others'
+        // are not in `module_of` and would be dropped below), by the
+        // (workspace, contact) index.
+        .apply_if(only, |q, _| {
+            q.filter(training_attendees::Column::ContactId.is_in(contact_ids.clone()))
+                .filter(training_attendees::Column::TrainingId.is_in(session_ids.clone()))
         })
         .filter(training_attendees::Column::Attended.eq(true))
         .into_tuple()
@@ -409,15 +412,26 @@ async fn training<C: ConnectionTrait>(
             }
         }
     }
+    training_counts(&people, &done, out);
+    Ok(())
+}
+
+/// Per account: its contacts with modules, and how many of them completed
+/// a session of each of their modules.
+fn training_counts(
+    people: &[(i64, i64, String)],
+    done: &HashSet<(i64, ErpModule)>,
+    out: &mut BTreeMap<i64, Measured>,
+) {
     let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
     for (contact, account, modules) in people {
-        let modules = modules_from_db(&modules);
+        let modules = modules_from_db(modules);
         if modules.is_empty() {
             continue;
         }
-        let c = counts.entry(account).or_default();
+        let c = counts.entry(*account).or_default();
         c.1 += 1;
-        if modules.iter().all(|m| done.contains(&(contact, *m))) {
+        if modules.iter().all(|m| done.contains(&(*contact, *m))) {
             c.0 += 1;
         }
     }
@@ -426,7 +440,6 @@ async fn training<C: ConnectionTrait>(
             m.inputs.training = Some(c);
         }
     }
-    Ok(())
 }
 
 async fn satisfaction<C: ConnectionTrait>(
