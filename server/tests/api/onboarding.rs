@@ -900,7 +900,14 @@ async fn create_account_owned(
 }
 
 /// Name, code, owner, planned go-live, tasks done, last activity.
-type PlanRow<'a> = (&'a str, &'a str, i64, Option<&'a str>, usize, Option<&'a str>);
+type PlanRow<'a> = (
+    &'a str,
+    &'a str,
+    i64,
+    Option<&'a str>,
+    usize,
+    Option<&'a str>,
+);
 
 #[actix_web::test]
 async fn the_portfolio_pages_every_order_and_filter_through_its_cursor() {
