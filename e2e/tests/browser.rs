@@ -551,6 +551,20 @@ async fn a_contract_value_change_needs_a_second_person_and_its_renewal_moves_thr
         h.testid("approvals-empty")
             .await
             .context("the inbox is empty after approving")?;
+        // The approved tab, kept in the URL, shows who decided.
+        h.click("approvals-tab-approved").await?;
+        h.testid_text_where("approval-decision", |t| t.contains("已批准"))
+            .await
+            .context("the approved tab shows the decision")?;
+        let url = h.browser.current_url().await?;
+        ensure!(
+            url.path() == "/approvals" && url.query() == Some("status=approved"),
+            "the tab is in the URL: {url}"
+        );
+        h.browser.refresh().await?;
+        h.testid("approval-decision")
+            .await
+            .context("a reload keeps the tab")?;
         h.goto("/accounts").await?;
         h.fill("accounts-search", "华强").await?;
         h.testid("account-row").await?;

@@ -355,3 +355,61 @@ async fn axe_finds_no_violations_on_the_main_pages() {
     })
     .await;
 }
+
+/// The users list keeps its filters in the URL: choosing a role and typing
+/// a search change the address, a reload keeps them, and a search that
+/// matches nobody says so (with a way back) instead of an empty table.
+#[actix_web::test]
+async fn user_filters_live_in_the_url() {
+    scenario("ux_user_filters", async |h| {
+        h.goto("/login").await?;
+        log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
+        signed_in(h).await?;
+        h.goto("/users").await?;
+        h.testid("user-row").await?;
+        e2e::steps::select_value(h, "filter-role", "engineer").await?;
+        let mut url = String::new();
+        for _ in 0..50 {
+            url = current_url(h).await?;
+            if url.ends_with("/users?role=engineer") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        ensure!(
+            url.ends_with("/users?role=engineer"),
+            "role in the URL: {url}"
+        );
+        h.browser.refresh().await?;
+        wait_ready(h, "users-table").await?;
+        let rows = h
+            .browser
+            .find_all(fantoccini::Locator::Css("[data-testid=\"user-row\"]"))
+            .await?;
+        ensure!(!rows.is_empty(), "the demo has engineers");
+        for row in rows {
+            let role = row.attr("data-role").await?;
+            ensure!(
+                role.as_deref() == Some("engineer"),
+                "only engineers after a reload: {role:?}"
+            );
+        }
+        h.fill("users-search", "没有这个人").await?;
+        h.testid("users-no-match")
+            .await
+            .context("a search that matches nobody says so")?;
+        let url = current_url(h).await?;
+        ensure!(
+            url.contains("role=engineer") && url.contains("q="),
+            "both filters in the URL: {url}"
+        );
+        click_id(h, "users-clear-filters").await?;
+        h.testid("user-row").await?;
+        ensure!(
+            current_url(h).await?.ends_with("/users"),
+            "cleared filters leave the URL"
+        );
+        Ok(())
+    })
+    .await;
+}

@@ -25,6 +25,8 @@ mod m20261202_000010_kb_terms;
 mod m20261202_000020_renewals_due_order;
 mod m20261202_000041_renewal_sums;
 mod m20261202_000050_onboarding_portfolio;
+mod m20261203_000010_kb_search_state;
+mod m20261203_000020_account_search_grams;
 
 pub struct Migrator;
 
@@ -52,6 +54,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_renewals_due_order::Migration),
             Box::new(m20261202_000041_renewal_sums::Migration),
             Box::new(m20261202_000050_onboarding_portfolio::Migration),
+            Box::new(m20261203_000010_kb_search_state::Migration),
+            Box::new(m20261203_000020_account_search_grams::Migration),
         ]
     }
 }

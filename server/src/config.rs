@@ -42,6 +42,10 @@ pub struct Config {
     pub login_window_secs: u64,
     /// Connections of the read pool (SQLite) or the pool (PostgreSQL).
     pub db_max_connections: u32,
+    /// Knowledge-base words the server keeps in memory for ranking, all
+    /// workspaces together (about 8 bytes each); a workspace holding more
+    /// is ranked in the database, more slowly. 0: always the database.
+    pub kb_index_max_terms: u64,
     /// `text` or `json` logs.
     pub log_format: String,
     /// Run the job schedule (SLA monitor, outbox) inside `serve`.
@@ -105,6 +109,7 @@ impl Default for Config {
             login_max_failures_per_ip: 30,
             login_window_secs: 15 * 60,
             db_max_connections: 8,
+            kb_index_max_terms: crate::domain::kb::index::DEFAULT_MAX_TERMS,
             log_format: "text".into(),
             scheduler: true,
             renewal_reminders_cron: "0 0 8 * * *".into(),

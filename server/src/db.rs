@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::auth::session_cache::SessionCache;
+use crate::domain::kb::index::KbIndexes;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -25,6 +26,9 @@ pub struct Db {
     pub write: DatabaseConnection,
     /// Sessions recently seen live (this process only; see its module).
     pub sessions: Arc<SessionCache>,
+    /// The knowledge base's words, per workspace (this process only; see
+    /// its module).
+    pub kb_index: Arc<KbIndexes>,
 }
 
 impl Db {
@@ -45,6 +49,7 @@ impl Db {
                 read: conn.clone(),
                 write: conn,
                 sessions: Arc::default(),
+                kb_index: Arc::default(),
             })
         } else {
             anyhow::bail!(
@@ -86,6 +91,7 @@ impl Db {
             read: SqlxSqliteConnector::from_sqlx_sqlite_pool(reader),
             write: SqlxSqliteConnector::from_sqlx_sqlite_pool(writer),
             sessions: Arc::default(),
+            kb_index: Arc::default(),
         })
     }
 
@@ -134,13 +140,46 @@ where
     E::Model: serde::de::DeserializeOwned,
     C: ConnectionTrait,
 {
-    use sea_orm::{ColumnTrait, ColumnType, IdenStatic, Iterable, QueryTrait};
+    use sea_orm::Iterable;
+
+    fetch_in_one_row(conn, select, E::Column::iter()).await
+}
+
+/// [`fetch_all_in_one_row`] of some columns only (a list that shows no
+/// long text need not read it): `T` deserialises from an object of those.
+pub async fn fetch_columns_in_one_row<E, T, C>(
+    conn: &C,
+    select: sea_orm::Select<E>,
+    columns: &[E::Column],
+) -> Result<Vec<T>, sea_orm::DbErr>
+where
+    E: sea_orm::EntityTrait,
+    T: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    use sea_orm::QuerySelect;
+
+    let select = select.select_only().columns(columns.iter().copied());
+    fetch_in_one_row(conn, select, columns.iter().copied()).await
+}
+
+async fn fetch_in_one_row<E, T, C>(
+    conn: &C,
+    select: sea_orm::Select<E>,
+    columns: impl Iterator<Item = E::Column>,
+) -> Result<Vec<T>, sea_orm::DbErr>
+where
+    E: sea_orm::EntityTrait,
+    T: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait, ColumnType, IdenStatic, QueryTrait};
 
     let backend = conn.get_database_backend();
     let inner = select.build(backend);
     let sql = match backend {
         DatabaseBackend::Sqlite => {
-            let fields = E::Column::iter()
+            let fields = columns
                 .map(|c| {
                     let name = c.as_str();
                     match c.def().get_column_type() {

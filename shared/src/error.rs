@@ -25,11 +25,27 @@ pub enum ErrorCode {
     Conflict,
     PreconditionFailed,
     PayloadTooLarge,
+    MethodNotAllowed,
     RateLimited,
     Internal,
 }
 
 impl ErrorCode {
+    /// Every code, in declaration order (the OpenAPI test checks the
+    /// document against it).
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::ValidationFailed,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::PreconditionFailed,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::RateLimited,
+        ErrorCode::Internal,
+    ];
+
     pub fn status(self) -> u16 {
         match self {
             ErrorCode::ValidationFailed => 422,
@@ -39,6 +55,7 @@ impl ErrorCode {
             ErrorCode::Conflict => 409,
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
         }

@@ -153,12 +153,15 @@ texts! {
     TemplateEmpty = "onboarding.template_empty" { "the template has no task for this account's modules", "该模板没有适用于此客户模块的任务" }
     BuiltInTemplate = "onboarding.built_in_template" { "the built-in template cannot be changed; copy it into a new template instead", "内置模板不能修改，请复制为新模板" }
     SkipReason = "onboarding.skip_reason" { "a skipped task needs a reason", "跳过任务需要说明原因" }
+    TaskNeedsLicense = "onboarding.needs_license" { "the account has no registered licence yet: register its licence before completing this task", "该客户还没有已注册的授权：请先注册授权，再完成此任务" }
+    TaskNeedsAgreement = "onboarding.needs_agreement" { "the account has no signed maintenance service agreement yet: record the agreement with its signed date before completing this task", "该客户还没有已签订的维护服务协议：请先登记协议及签订日期，再完成此任务" }
     // Trainings.
     TrainingCancelledNew = "training.cancelled_new" { "this training is cancelled; schedule a new one instead", "此培训已取消，请安排新的培训" }
     TrainingCancelledAttendance = "training.cancelled_attendance" { "this training is cancelled; there is no attendance to record", "此培训已取消，无需记录出勤" }
     AttendeeOfAccount = "training.attendee_of_account" { "every attendee must be a contact of the session's account", "参加者必须是该培训所属客户的联系人" }
     NeedsAttendee = "training.needs_attendee" { "must list at least one attendee", "至少列出一名参加者" }
     NotAttendee = "training.not_attendee" { "is not an attendee of this training", "不是此培训的参加者" }
+    TrainingManagers = "training.managers" { "only the session's trainer, the account's owner, a manager or an admin may change this training", "只有培训讲师、客户负责人、经理或管理员可以修改此培训" }
     // Tickets.
     NoSuchTicket = "ticket.no_such" { "no such ticket", "工单不存在" }
     ClosedFinal = "ticket.closed_final" { "a closed ticket is final", "已关闭的工单不能再修改" }
@@ -193,6 +196,7 @@ texts! {
     FileContent = "attachment.file_content" { "the file's content is not {kind}", "文件内容与类型 {kind} 不符" }
     // Approvals.
     MakerCannotDecide = "approval.maker_cannot_decide" { "the maker of a change cannot approve or reject it; another manager decides", "提交变更的人不能批准或驳回它，需由另一位经理审核" }
+    MakerWithdraws = "approval.maker_withdraws" { "only the maker of a change may withdraw it", "只有提交变更的人可以撤回" }
     AlreadyDecided = "approval.already_decided" { "the approval was already {state}", "该审批已{state}" }
     SayWhyRejected = "approval.say_why_rejected" { "say why the change is rejected", "请说明驳回原因" }
     ValueAwaitsApproval = "approval.value_pending" { "a change of the annual value is already waiting for approval", "年度金额的变更已在等待审核" }
@@ -217,7 +221,7 @@ texts! {
     MissingTarget = "sla.missing_target" { "level {level} has no target for {priority}", "服务级别“{level}”缺少 {priority} 的目标" }
     PositiveMinutes = "sla.positive_minutes" { "targets must be positive minutes", "目标必须是正的分钟数" }
     FirstResponseFirst = "sla.first_response_first" { "first response must not be later than resolution", "首次响应时间不得晚于解决时间" }
-    UnknownTimeZone = "calendar.unknown_time_zone" { "unknown time zone \"{zone}\"; use an IANA name such as Asia/Shanghai", "未知的时区“{zone}”，请使用 IANA 名称，例如 Asia/Shanghai" }
+    UnknownTimeZone = "calendar.unknown_time_zone" { "unknown time zone \"{zone}\"; use an IANA name such as Asia/Shanghai", "未知的时区“{zone}”，请填写时区名称，例如 Asia/Shanghai" }
     OneWeekday = "calendar.one_weekday" { "at least one weekday needs working hours", "至少一个工作日需要工作时间" }
     MakeUpHours = "calendar.make_up_hours" { "make-up working days need hours (Monday has none to copy)", "调休工作日需要工作时间（周一没有可复制的时间）" }
     AlsoHolidays = "calendar.also_holidays" { "also listed as holidays: {dates}", "同时被列为节假日：{dates}" }
@@ -500,6 +504,7 @@ pub fn word(value: &str, lang: Locale) -> Option<&'static str> {
         "pending" => ("待审核", "pending"),
         "approved" => ("批准", "approved"),
         "rejected" => ("驳回", "rejected"),
+        "withdrawn" => ("撤回", "withdrawn"),
         // onboarding plans and tasks
         "on_track" => ("进展正常", "on track"),
         "behind" => ("进度落后", "behind"),
@@ -618,6 +623,36 @@ mod tests {
         assert_eq!(m.en(), "sales, purchasing, finance · 20 seats");
         assert_eq!(word_or_self("bronze", Locale::ZhCn), "铜牌");
         assert_eq!(word_or_self("platinum", Locale::ZhCn), "platinum");
+    }
+
+    fn has_cjk(s: &str) -> bool {
+        s.chars()
+            .any(|c| matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}'))
+    }
+
+    #[test]
+    fn english_texts_have_no_chinese() {
+        for t in T::ALL {
+            assert!(!has_cjk(t.en()), "{t:?}: {}", t.en());
+        }
+        let words = [
+            "system",
+            "sales",
+            "finance",
+            "open",
+            "pending_customer",
+            "withdrawn",
+            "on_track",
+            "in_negotiation",
+            "bronze",
+            "product_fit",
+            "customer_admin",
+        ];
+        for w in words {
+            let en = word(w, Locale::En).unwrap();
+            assert!(!has_cjk(en), "{w}: {en}");
+            assert!(has_cjk(word(w, Locale::ZhCn).unwrap()), "{w}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use shared::users::{CreateUserRequest, UpdateUserRequest, User};
 use shared::Page;
 
 use super::{call, decode, exchange, json, tagged, ApiErr, Call, Tagged};
-use crate::logic::query::{page_query, AccountFilter};
+use crate::logic::query::{page_query, AccountFilter, UserFilter};
 
 pub const ACCOUNTS_PAGE: u64 = 50;
 /// The most a list answers at once; used for pick lists (owners) and contacts.
@@ -72,10 +72,18 @@ pub async fn grant_portal_access(contact_id: i64, req: &PortalAccessRequest) -> 
 }
 
 pub async fn list_users(limit: u64, cursor: Option<&str>) -> Result<Page<User>, ApiErr> {
+    list_users_where(&UserFilter::default(), limit, cursor).await
+}
+
+pub async fn list_users_where(
+    filter: &UserFilter,
+    limit: u64,
+    cursor: Option<&str>,
+) -> Result<Page<User>, ApiErr> {
     decode(
         &call(
             Method::GET,
-            format!("/users{}", page_query(limit, cursor)),
+            format!("/users{}", filter.query(limit, cursor)),
             None,
         )
         .await?,

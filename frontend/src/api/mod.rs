@@ -175,6 +175,7 @@ pub fn code_for_status(status: u16) -> ErrorCode {
         409 => ErrorCode::Conflict,
         412 => ErrorCode::PreconditionFailed,
         413 => ErrorCode::PayloadTooLarge,
+        405 => ErrorCode::MethodNotAllowed,
         400 | 422 => ErrorCode::ValidationFailed,
         429 => ErrorCode::RateLimited,
         _ => ErrorCode::Internal,

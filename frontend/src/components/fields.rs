@@ -9,9 +9,24 @@ use shared::{ErpModule, ErrorCode, FieldErrors};
 
 use crate::api::ApiErr;
 
-use crate::i18n::{module_key, use_i18n, Key, Lang};
+use crate::i18n::{code_spans, module_key, use_i18n, Key};
 use crate::logic::account_form::toggle_module;
 use crate::logic::forms::localize;
+
+/// A text with its `backticked` parts in `<code>` (see [`code_spans`]).
+pub fn with_code(text: &str) -> impl IntoView {
+    code_spans(text)
+        .into_iter()
+        .map(|(code, part)| {
+            let part = part.to_string();
+            if code {
+                view! { <code>{part}</code> }.into_any()
+            } else {
+                part.into_any()
+            }
+        })
+        .collect_view()
+}
 
 /// Removes one field's error (the user is fixing it).
 pub fn clear_error(errors: RwSignal<FieldErrors>, field: &str) {
@@ -109,7 +124,7 @@ pub fn TextField(
                     }
                 }
             />
-            {hint.map(|hint| view! { <p class="field-hint" id=hint_id>{move || hint.get()}</p> })}
+            {hint.map(|hint| view! { <p class="field-hint" id=hint_id>{move || with_code(&hint.get())}</p> })}
             <FieldError errors field id=error_id prefix=error_prefix />
         </div>
     }
@@ -135,22 +150,12 @@ pub fn CheckField(id: &'static str, label: Key, value: RwSignal<bool>) -> impl I
     }
 }
 
-/// The module's name in the UI language; the English UI also shows the
-/// Chinese name, which is what ERP users call the module.
+/// The module's name in the UI language (one language at a time: the
+/// English UI names the module in English only).
 #[component]
 pub fn ModuleName(module: ErpModule) -> impl IntoView {
     let i = use_i18n();
-    move || {
-        match i.lang() {
-        Lang::Zh => view! { <span>{i.t(module_key(module))}</span> }.into_any(),
-        Lang::En => view! {
-            <span>
-                {i.t(module_key(module))} " " <span class="zh-name" lang="zh-CN">{module.zh_name()}</span>
-            </span>
-        }
-        .into_any(),
-    }
-    }
+    view! { <span>{i.tr(module_key(module))}</span> }
 }
 
 /// Read-only module chips.

@@ -892,4 +892,11 @@ keys! {
     // i18n of server texts (issue 11)
     ErrWithReason,
     // end i18n of server texts (issue 11)
+    ApTabs,
+    ApTabPending,
+    ApDecision,
+    ApEmptyDecided,
+    UsSearchHint,
+    UsAllRoles,
+    UsNoMatch,
 }

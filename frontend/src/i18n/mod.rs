@@ -75,6 +75,18 @@ pub fn fill(template: &str, args: &[&str]) -> String {
     out
 }
 
+/// A text cut at its backticks: `(is_code, part)` in order. Texts mark
+/// what the user types or sends as is (a header name, a time-zone name, a
+/// wire value) with backticks, and the UI shows it as code, not as words
+/// of either language.
+pub fn code_spans(text: &str) -> Vec<(bool, &str)> {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(n, part)| (n % 2 == 1, part))
+        .collect()
+}
+
 pub fn module_key(module: ErpModule) -> Key {
     match module {
         ErpModule::System => Key::ModuleSystem,
@@ -193,6 +205,7 @@ fn generic_error_text(err: &ApiErr, lang: Lang) -> String {
                     None => text(lang, Key::ErrRateLimited).to_string(),
                 }
             }
+            ErrorCode::MethodNotAllowed => Key::ErrUnexpected,
             ErrorCode::Internal => Key::ErrServer,
         },
     };
@@ -370,6 +383,19 @@ mod tests {
     }
 
     #[test]
+    fn english_text_has_no_chinese() {
+        // One language at a time: the English UI names things in English
+        // (the language switch's "中文" is not a key).
+        for key in Key::ALL {
+            let en = text(Lang::En, *key);
+            assert!(
+                !en.chars().any(|c| matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')),
+                "{key:?}: {en}"
+            );
+        }
+    }
+
+    #[test]
     fn browser_locales_pick_a_language() {
         assert_eq!(Lang::from_tag("zh-CN"), Lang::Zh);
         assert_eq!(Lang::from_tag("zh-Hant-TW"), Lang::Zh);
@@ -378,6 +404,29 @@ mod tests {
         assert_eq!(Lang::from_tag("de"), Lang::En);
         for lang in Lang::ALL {
             assert_eq!(Lang::from_tag(lang.tag()), lang);
+        }
+    }
+
+    #[test]
+    fn backticks_mark_code() {
+        assert_eq!(
+            code_spans("在 `X-Api-Key` 请求头中"),
+            vec![(false, "在 "), (true, "X-Api-Key"), (false, " 请求头中")]
+        );
+        assert_eq!(
+            code_spans("`a`、`b`"),
+            vec![(true, "a"), (false, "、"), (true, "b")]
+        );
+        assert_eq!(code_spans("plain"), vec![(false, "plain")]);
+    }
+
+    #[test]
+    fn code_in_texts_is_closed() {
+        for key in Key::ALL {
+            for lang in Lang::ALL {
+                let t = text(lang, *key);
+                assert_eq!(t.matches('`').count() % 2, 0, "{key:?} in {lang:?}: {t}");
+            }
         }
     }
 

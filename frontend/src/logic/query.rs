@@ -105,6 +105,44 @@ impl AccountFilter {
     }
 }
 
+/// The filters of the users list (`/users?q=&role=`).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct UserFilter {
+    pub q: String,
+    pub role: Option<shared::Role>,
+}
+
+impl UserFilter {
+    pub fn is_unfiltered(&self) -> bool {
+        self.q.trim().is_empty() && self.role.is_none()
+    }
+
+    /// Malformed values are ignored.
+    pub fn from_search(search: &str) -> Self {
+        UserFilter {
+            q: get_param(search, "q").unwrap_or_default(),
+            role: get_param(search, "role").and_then(|v| v.trim().parse().ok()),
+        }
+    }
+
+    fn filters(&self) -> QueryString {
+        QueryString::new()
+            .push("q", self.q.trim())
+            .push_opt("role", self.role.map(|r| r.as_str()))
+    }
+
+    pub fn href(&self) -> String {
+        format!("/users{}", self.filters().build())
+    }
+
+    pub fn query(&self, limit: u64, cursor: Option<&str>) -> String {
+        self.filters()
+            .push("limit", limit)
+            .push_opt("cursor", cursor)
+            .build()
+    }
+}
+
 /// `?limit=N&cursor=C` for lists without filters.
 pub fn page_query(limit: u64, cursor: Option<&str>) -> String {
     QueryString::new()
@@ -152,6 +190,19 @@ pub fn decode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_filters_round_trip_through_the_url() {
+        let f = UserFilter::from_search("?q=%E7%8E%8B&role=engineer");
+        assert_eq!(f.q, "王");
+        assert_eq!(f.role, Some(shared::Role::Engineer));
+        assert_eq!(f.href(), "/users?q=%E7%8E%8B&role=engineer");
+        assert_eq!(UserFilter::from_search(&f.href()[6..]), f);
+        assert_eq!(f.query(50, None), "?q=%E7%8E%8B&role=engineer&limit=50");
+        // A role that does not exist is no filter, not an error.
+        assert!(UserFilter::from_search("?role=owner").is_unfiltered());
+        assert_eq!(UserFilter::default().href(), "/users");
+    }
 
     #[test]
     fn empty_filters_are_left_out() {

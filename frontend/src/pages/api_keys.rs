@@ -10,7 +10,7 @@ use shared::FieldErrors;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::api::{self, ApiErr};
-use crate::components::fields::{ErrorBanner, TextField};
+use crate::components::fields::{with_code, ErrorBanner, TextField};
 use crate::components::guard::{Audience, Guard};
 use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonRows};
@@ -361,13 +361,13 @@ fn HowTo(fresh: RwSignal<Option<CreatedApiKey>>) -> impl IntoView {
     view! {
         <section class="card ak-howto" aria-labelledby="ak-howto-title" data-testid="api-key-howto">
             <h2 id="ak-howto-title">{i.tr(Key::AkHowTo)}</h2>
-            <p>{i.tr(Key::AkHowToIntro)}</p>
+            <p>{move || with_code(i.t(Key::AkHowToIntro))}</p>
             <pre class="ak-curl"><code data-testid="api-key-curl">{example}</code></pre>
             <ul class="ak-fields">
                 <li><code>"account_code"</code> " / " <code>"account_id"</code> ": " {i.tr(Key::AkFieldAccount)}</li>
                 <li><code>"user_ref"</code> ": " {i.tr(Key::AkFieldUser)}</li>
-                <li><code>"module"</code> ": " {i.tr(Key::AkFieldModule)}</li>
-                <li><code>"occurred_at"</code> ": " {i.tr(Key::AkFieldWhen)}</li>
+                <li><code>"module"</code> ": " {move || with_code(i.t(Key::AkFieldModule))}</li>
+                <li><code>"occurred_at"</code> ": " {move || with_code(i.t(Key::AkFieldWhen))}</li>
             </ul>
             <p class="muted">{i.tr(Key::AkHowToLimits)}</p>
         </section>

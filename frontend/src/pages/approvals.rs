@@ -17,8 +17,10 @@ use crate::logic::paging::{ListState, Phase};
 use crate::logic::tickets::check_text;
 // contracts & renewals
 use crate::logic::money::{money, value_change};
+use crate::logic::query::get_param;
 use crate::pages::accounts::Directory;
 use crate::pages::ticket_common::{action_error, ActionError};
+use crate::router::use_location;
 use crate::session::use_session;
 // health settings, api keys & surveys
 use crate::logic::health_model::{day_text, override_ask, OverrideAsk};
@@ -45,23 +47,32 @@ pub fn ApprovalsPage() -> impl IntoView {
 #[component]
 fn ApprovalsInbox() -> impl IntoView {
     let i = use_i18n();
+    let location = use_location();
+    // The tab lives in the URL (`/approvals?status=approved`), so a reload
+    // or a shared link shows the same list; pending is the default.
+    let status = Memo::new(move |_| status_of(&location.search.get()));
     let list = RwSignal::new(ListState::<Approval, ApiErr>::default());
     let directory = Directory::load();
-    let (reload, load_more) = pager(list, move |cursor| async move {
-        api::list_approvals(Some(ApprovalStatus::Pending), None, cursor.as_deref()).await
+    let (reload, load_more) = pager(list, move |cursor| {
+        let status = status.get_untracked();
+        async move { api::list_approvals(Some(status), None, cursor.as_deref()).await }
     });
-    reload();
+    Effect::new(move |_| {
+        status.track();
+        reload();
+    });
     let phase = Memo::new(move |_| list.with(|l| l.phase()));
     // A decided approval leaves the inbox.
     let decided = Callback::new(move |id: i64| list.update(|l| l.items.retain(|a| a.id != id)));
     let header = move || {
+        let pending = status.get() == ApprovalStatus::Pending;
         view! {
             <thead>
                 <tr>
                     <th scope="col">{i.tr(Key::ApSummary)}</th>
                     <th scope="col">{i.tr(Key::ApMaker)}</th>
                     <th scope="col">{i.tr(Key::ApRequested)}</th>
-                    <th scope="col">{i.tr(Key::Actions)}</th>
+                    <th scope="col">{i.tr(if pending { Key::Actions } else { Key::ApDecision })}</th>
                 </tr>
             </thead>
         }
@@ -77,11 +88,36 @@ fn ApprovalsInbox() -> impl IntoView {
                     i.t(if decides { Key::ApIntro } else { Key::ApStaffIntro })
                 }}
             </p>
+            <nav class="tabs" aria-label=i.tr(Key::ApTabs) data-testid="approval-tabs">
+                {STATUS_TABS
+                    .into_iter()
+                    .map(|s| {
+                        view! {
+                            <a
+                                class="tab"
+                                href=status_href(s)
+                                data-testid=format!("approvals-tab-{}", s.as_str())
+                                aria-current=move || (status.get() == s).then_some("page")
+                            >
+                                {i.tr(status_key(s))}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
             {move || match phase.get() {
                 Phase::Failed(e) => view! { <ErrorState error=e on_retry=Callback::new(move |_| reload()) /> }.into_any(),
                 Phase::Empty => view! {
                     <div class="state" data-testid="approvals-empty">
-                        <p>{i.tr(Key::ApEmpty)}</p>
+                        <p>
+                            {move || {
+                                if status.get() == ApprovalStatus::Pending {
+                                    i.t(Key::ApEmpty)
+                                } else {
+                                    i.t(Key::ApEmptyDecided)
+                                }
+                            }}
+                        </p>
                     </div>
                 }
                 .into_any(),
@@ -117,9 +153,61 @@ fn ApprovalsInbox() -> impl IntoView {
     }
 }
 
+/// The inbox's tabs, in order; the first is the default.
+const STATUS_TABS: [ApprovalStatus; 4] = [
+    ApprovalStatus::Pending,
+    ApprovalStatus::Approved,
+    ApprovalStatus::Rejected,
+    ApprovalStatus::Withdrawn,
+];
+
+/// The tab of an `/approvals?status=…` URL; anything else is pending.
+fn status_of(search: &str) -> ApprovalStatus {
+    get_param(search, "status")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(ApprovalStatus::Pending)
+}
+
+fn status_href(status: ApprovalStatus) -> String {
+    match status {
+        ApprovalStatus::Pending => "/approvals".to_string(),
+        other => format!("/approvals?status={}", other.as_str()),
+    }
+}
+
+fn status_key(status: ApprovalStatus) -> Key {
+    match status {
+        ApprovalStatus::Pending => Key::ApTabPending,
+        ApprovalStatus::Approved => Key::TkApprovalApproved,
+        ApprovalStatus::Rejected => Key::TkApprovalRejected,
+        ApprovalStatus::Withdrawn => Key::ApStatusWithdrawn,
+    }
+}
+
+/// Who decided a closed approval, when, and why.
+#[component]
+fn Decision(approval: Approval, directory: Directory) -> impl IntoView {
+    let i = use_i18n();
+    let by = approval.decided_by;
+    let at = approval.decided_at;
+    view! {
+        <span data-testid="approval-decision">
+            <span class="badge badge-muted">{i.tr(status_key(approval.status))}</span>
+            {by.map(|by| view! {
+                " " {move || directory.name_of(Some(by)).unwrap_or_else(|| format!("#{by}"))}
+            })}
+            {at.map(|at| view! { " · " {i.datetime_of(at)} })}
+        </span>
+        {approval.comment.map(|c| view! { <p class="muted" data-testid="approval-comment">{c}</p> })}
+    }
+}
+
 #[component]
 fn ApprovalRow(approval: Approval, directory: Directory, decided: Callback<i64>) -> impl IntoView {
     let i = use_i18n();
+    // A decided (or withdrawn) approval shows its decision, not buttons.
+    let closed = (approval.status != ApprovalStatus::Pending).then(|| approval.clone());
+    let pending = closed.is_none();
     let toasts = use_toasts();
     let me = use_session().user().map(|u| u.id);
     let id = approval.id;
@@ -216,8 +304,9 @@ fn ApprovalRow(approval: Approval, directory: Directory, decided: Callback<i64>)
                 {own.then(|| view! { " " <span class="badge badge-muted">{i.tr(Key::You)}</span> })}
             </td>
             <td data-label=i.tr(Key::ApRequested)>{i.datetime_of(approval.created_at)}</td>
-            <td data-label=i.tr(Key::Actions)>
-                {own.then(|| view! {
+            <td data-label=i.tr(if pending { Key::Actions } else { Key::ApDecision })>
+                {closed.map(|approval| view! { <Decision approval directory /> })}
+                {(pending && own).then(|| view! {
                     <p class="muted">{i.tr(Key::ApOwnChange)}</p>
                     <div class="actions">
                         <button
@@ -232,7 +321,7 @@ fn ApprovalRow(approval: Approval, directory: Directory, decided: Callback<i64>)
                     </div>
                 })}
                 // No decision on your own request, nor for those who may not decide.
-                {(decides && !own).then(|| view! {
+                {(pending && decides && !own).then(|| view! {
                 <div class="actions">
                     <button
                         type="button"

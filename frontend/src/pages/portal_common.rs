@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use shared::kb::{FaqEntry, KbStatus, KbVisibility};
 use shared::FieldErrors;
 
-use crate::components::fields::{clear_error, FieldError};
+use crate::components::fields::{clear_error, with_code, FieldError};
 use crate::components::guard::{Audience, Guard};
 use crate::components::shell::PortalShell;
 use crate::i18n::{use_i18n, Key};
@@ -111,7 +111,7 @@ pub fn TextArea(
                     clear_error(errors, field);
                 }
             ></textarea>
-            {hint.map(|hint| view! { <p class="field-hint">{move || hint.get()}</p> })}
+            {hint.map(|hint| view! { <p class="field-hint">{move || with_code(&hint.get())}</p> })}
             <FieldError errors field id=error_id />
         </div>
     }

@@ -17,6 +17,9 @@ use crate::components::toast::use_toasts;
 use crate::i18n::{role_key, use_i18n, Key};
 use crate::logic::forms;
 use crate::logic::paging::{ListState, Phase};
+use crate::logic::query::UserFilter;
+use crate::pages::accounts::SEARCH_DEBOUNCE;
+use crate::router::{redirect, use_location};
 use crate::session::use_session;
 
 const USERS_PAGE: u64 = 50;
@@ -33,13 +36,55 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn UsersAdmin() -> impl IntoView {
     let i = use_i18n();
+    let location = use_location();
+    // The filters live in the URL (`/users?q=王&role=engineer`).
+    let filter = Memo::new(move |_| UserFilter::from_search(&location.search.get()));
     let list = RwSignal::new(ListState::<User, ApiErr>::default());
     let inviting = RwSignal::new(false);
+    let search = RwSignal::new(filter.get_untracked().q);
+    let debounce = StoredValue::new(None::<TimeoutHandle>);
 
-    let (reload, load_more) = pager(list, move |cursor| async move {
-        api::list_users(USERS_PAGE, cursor.as_deref()).await
+    let (reload, load_more) = pager(list, move |cursor| {
+        let f = filter.get_untracked();
+        async move { api::list_users_where(&f, USERS_PAGE, cursor.as_deref()).await }
     });
-    reload();
+    Effect::new(move |_| {
+        filter.track();
+        reload();
+    });
+    let refilter = move |next: UserFilter| {
+        if filter.with_untracked(|f| *f != next) {
+            redirect(&next.href());
+        }
+    };
+    // Back/forward: the search box follows the URL.
+    Effect::new(move |_| {
+        let q = filter.get().q;
+        if search.get_untracked().trim() != q.trim() {
+            search.set(q);
+        }
+    });
+    let on_search = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        search.set(text.clone());
+        if let Some(Some(handle)) = debounce.try_get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                let mut next = filter.get_untracked();
+                next.q = text;
+                refilter(next);
+            },
+            SEARCH_DEBOUNCE,
+        );
+        debounce.set_value(handle.ok());
+    };
+    on_cleanup(move || {
+        if let Some(Some(handle)) = debounce.try_get_value() {
+            handle.clear();
+        }
+    });
     let on_updated = Callback::new(move |user: User| {
         list.update(|l| l.replace(|u| u.id == user.id, user.clone()));
     });
@@ -87,8 +132,66 @@ fn UsersAdmin() -> impl IntoView {
                         }
                     })
             }}
+            <div class="toolbar" role="search" data-testid="user-filters">
+                <div class="field field-grow">
+                    <label for="users-search">{i.tr(Key::Search)}</label>
+                    <input
+                        type="search"
+                        id="users-search"
+                        data-testid="users-search"
+                        autocomplete="off"
+                        placeholder=i.tr(Key::UsSearchHint)
+                        prop:value=move || search.get()
+                        on:input=on_search
+                    />
+                </div>
+                <div class="field">
+                    <label for="filter-role">{i.tr(Key::Role)}</label>
+                    <select
+                        id="filter-role"
+                        data-testid="filter-role"
+                        on:change=move |ev| {
+                            let mut next = filter.get_untracked();
+                            next.role = event_target_value(&ev).parse().ok();
+                            refilter(next);
+                        }
+                    >
+                        <option value="" prop:selected=move || filter.with(|f| f.role.is_none())>
+                            {i.tr(Key::UsAllRoles)}
+                        </option>
+                        {Role::STAFF
+                            .iter()
+                            .map(|r| {
+                                let r = *r;
+                                view! {
+                                    <option value=r.as_str() prop:selected=move || filter.with(|f| f.role == Some(r))>
+                                        {i.tr(role_key(r))}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+            </div>
             {move || match phase.get() {
                 Phase::Failed(e) => view! { <ErrorState error=e on_retry=Callback::new(move |_| reload()) /> }.into_any(),
+                Phase::Empty if !filter.with_untracked(UserFilter::is_unfiltered) => view! {
+                    <div class="state" data-testid="users-no-match">
+                        <p>{i.tr(Key::UsNoMatch)}</p>
+                        <button
+                            type="button"
+                            class="btn btn-ghost"
+                            data-testid="users-clear-filters"
+                            on:click=move |_| {
+                                search.set(String::new());
+                                refilter(UserFilter::default());
+                            }
+                        >
+                            {i.tr(Key::ClearFilters)}
+                        </button>
+                    </div>
+                }
+                .into_any(),
                 Phase::Loading | Phase::Empty => view! {
                     <div class="table-wrap">
                         <table class="table responsive">{header()}<tbody><SkeletonRows rows=4 cols=6 /></tbody></table>
@@ -212,7 +315,7 @@ fn UserRow(user: User, on_updated: Callback<User>) -> impl IntoView {
     let created = user.created_at;
 
     view! {
-        <tr data-testid="user-row" data-user-id=id.to_string() class:row-muted=!active>
+        <tr data-testid="user-row" data-user-id=id.to_string() data-role=role.as_str() class:row-muted=!active>
             <td data-label=i.tr(Key::Name)>
                 {user.name}
                 {move || is_me().then(|| view! { " " <span class="badge">{i.t(Key::You)}</span> })}

@@ -218,13 +218,13 @@ async fn revoke_key(
 /// account outside the key's workspace refuses the batch with 422.
 #[utoipa::path(
     tag = "api-keys",
-    params(("X-Api-Key" = String, Header, description = "An API key of the workspace")),
     request_body = UsageEventBatch,
     responses(
         (status = 202, body = UsageEventsAccepted),
         (status = 401, body = ErrorBody),
         (status = 422, body = ErrorBody),
-    )
+    ),
+    security(("api_key" = []))
 )]
 #[post("/usage-events")]
 async fn usage_events(

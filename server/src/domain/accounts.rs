@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
 };
 use serde::Deserialize;
 use shared::accounts::{Account, CreateAccountRequest, UpdateAccountRequest};
@@ -16,7 +16,7 @@ use shared::texts::T;
 use shared::{validation, LifecycleStage, Page, Role};
 
 use super::audit::{self, Change};
-use super::pagination::{page_of, PageQuery};
+use super::pagination::{page_of, PageParams, PageQuery};
 use super::users::escape_like;
 use super::{clean_optional, modules_from_db, modules_to_db, settings};
 use crate::auth::StaffActor;
@@ -79,6 +79,16 @@ pub async fn list(
     page: PageQuery,
 ) -> AppResult<Page<Account>> {
     let params = page.params()?;
+    let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if let Some(q) = q {
+        if q.chars().count() > 200 {
+            return Err(AppError::field("q", "must be at most 200 characters"));
+        }
+        if db.backend() == DatabaseBackend::Postgres {
+            let rows = search_postgres(&db.read, actor.workspace_id, &filter, q, params).await?;
+            return Ok(page_of(rows, params, |a| a.id, |a| to_api(&a)));
+        }
+    }
     let mut query = accounts::Entity::find()
         .filter(accounts::Column::WorkspaceId.eq(actor.workspace_id))
         .order_by_desc(accounts::Column::Id)
@@ -86,10 +96,7 @@ pub async fn list(
     if !filter.include_archived.unwrap_or(false) {
         query = query.filter(accounts::Column::Archived.eq(false));
     }
-    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        if q.chars().count() > 200 {
-            return Err(AppError::field("q", "must be at most 200 characters"));
-        }
+    if let Some(q) = q {
         let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
         query = query.filter(
             Expr::col(accounts::Column::SearchKey).like(LikeExpr::new(pattern).escape('\\')),
@@ -107,6 +114,117 @@ pub async fn list(
     let mut rows = crate::db::fetch_all_in_one_row(&db.read, query).await?;
     rows.sort_unstable_by_key(|a| std::cmp::Reverse(a.id));
     Ok(page_of(rows, params, |a| a.id, |a| to_api(&a)))
+}
+
+/// How many of the newest accounts (after the filters) a PostgreSQL search
+/// reads before it asks the character-pair index instead.
+const RECENT_WINDOW: u64 = 1000;
+
+/// The characters pairs of `q` an account's `search_key` must hold to
+/// contain `q` (its characters if it has one), space-separated, as
+/// `steward_grams` (migration `m20261203_000020`) indexes them. Pairs with
+/// a space are left out (they narrow nothing).
+fn search_grams(q: &str) -> String {
+    let chars: Vec<char> = q.chars().collect();
+    let mut grams: Vec<String> = if chars.len() == 1 {
+        vec![q.to_string()]
+    } else {
+        chars.windows(2).map(|w| w.iter().collect()).collect()
+    };
+    grams.retain(|g| !g.chars().any(char::is_whitespace));
+    grams.sort_unstable();
+    grams.dedup();
+    grams.join(" ")
+}
+
+/// PostgreSQL: the newest accounts whose name or code contains `q` (lower
+/// case), at most `params.limit + 1`, newest first.
+///
+/// A query many accounts match (`科技`) fills its page from the newest
+/// [`RECENT_WINDOW`] accounts, read in order through the list's indexes.
+/// Otherwise the candidates come from the GIN index over `search_key`'s
+/// characters and pairs, materialised first so that the planner never
+/// computes the pairs of each row, and `LIKE` decides among them.
+async fn search_postgres<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    filter: &AccountFilter,
+    q: &str,
+    params: PageParams,
+) -> AppResult<Vec<accounts::Model>> {
+    let q = q.to_lowercase();
+    let take = i64::try_from(params.limit + 1).unwrap_or(i64::MAX);
+    let mut values: Vec<Value> = vec![workspace_id.into()];
+    let mut filters = String::new();
+    let bind = |values: &mut Vec<Value>, value: Value| {
+        values.push(value);
+        format!("${}", values.len())
+    };
+    if !filter.include_archived.unwrap_or(false) {
+        filters.push_str(" AND archived = false");
+    }
+    if let Some(owner) = filter.owner_id {
+        filters.push_str(&format!(
+            " AND owner_id = {}",
+            bind(&mut values, owner.into())
+        ));
+    }
+    if let Some(stage) = filter.stage {
+        let p = bind(&mut values, stage.as_str().into());
+        filters.push_str(&format!(" AND stage = {p}"));
+    }
+    if let Some(before) = params.before_id {
+        filters.push_str(&format!(" AND id < {}", bind(&mut values, before.into())));
+    }
+    let like = bind(&mut values, format!("%{}%", escape_like(&q)).into());
+    let take = bind(&mut values, take.into());
+    let recent = format!(
+        "SELECT * FROM (SELECT * FROM accounts WHERE workspace_id = $1{filters} \
+            ORDER BY id DESC LIMIT {RECENT_WINDOW}) AS recent \
+         WHERE search_key LIKE {like} ESCAPE '\\' ORDER BY id DESC LIMIT {take}"
+    );
+    let rows = fetch_postgres_page(conn, &recent, values.clone()).await?;
+    if rows.len() as u64 > params.limit {
+        return Ok(rows);
+    }
+    let grams = search_grams(&q);
+    let sql = if grams.is_empty() {
+        format!(
+            "SELECT * FROM accounts WHERE workspace_id = $1{filters} \
+                AND search_key LIKE {like} ESCAPE '\\' ORDER BY id DESC LIMIT {take}"
+        )
+    } else {
+        let grams = bind(&mut values, grams.into());
+        format!(
+            "WITH candidates AS MATERIALIZED (SELECT * FROM accounts \
+                WHERE workspace_id = $1 \
+                AND steward_grams(search_key) @> string_to_array({grams}, ' ')) \
+             SELECT * FROM candidates WHERE search_key LIKE {like} ESCAPE '\\'{filters} \
+                ORDER BY id DESC LIMIT {take}"
+        )
+    };
+    fetch_postgres_page(conn, &sql, values).await
+}
+
+/// The rows of a PostgreSQL `SELECT` of whole accounts, aggregated into one
+/// JSON value (see [`crate::db::fetch_all_in_one_row`]), in its order.
+async fn fetch_postgres_page<C: ConnectionTrait>(
+    conn: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> AppResult<Vec<accounts::Model>> {
+    let statement = Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        format!(
+            "SELECT COALESCE(json_agg(t ORDER BY t.id DESC), '[]')::text AS page FROM ({sql}) AS t"
+        ),
+        values,
+    );
+    let Some(row) = conn.query_one(statement).await? else {
+        return Ok(Vec::new());
+    };
+    let page: String = row.try_get("", "page")?;
+    serde_json::from_str(&page).map_err(|e| AppError::Internal(e.into()))
 }
 
 pub(crate) async fn find_in_workspace<C: ConnectionTrait>(

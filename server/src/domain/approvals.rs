@@ -275,9 +275,7 @@ pub async fn withdraw(
         .await?
         .ok_or(AppError::NotFound)?;
     if current.maker_id != actor.user_id {
-        return Err(AppError::Forbidden(
-            "only the maker of a change may withdraw it".into(),
-        ));
+        return Err(AppError::Forbidden(T::MakerWithdraws.into()));
     }
     if current.status != ApprovalStatus::Pending.as_str() {
         return Err(AppError::Conflict {

@@ -8,6 +8,7 @@
 //! resolved ticket ("close the loop") in `from_ticket`.
 
 mod from_ticket;
+pub mod index;
 pub mod manual;
 pub mod markdown;
 pub mod search;
@@ -15,7 +16,7 @@ pub mod search;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Deserialize;
 use shared::kb::{
@@ -64,14 +65,42 @@ fn faq_of(m: &kb_articles::Model) -> Vec<FaqEntry> {
     serde_json::from_str(&m.faq).unwrap_or_default()
 }
 
-fn summary(m: &kb_articles::Model, terms: &[String]) -> KbArticleSummary {
+/// The columns a list shows (no FAQ, no search columns).
+#[derive(Debug, Deserialize)]
+struct Listed {
+    id: i64,
+    module: String,
+    title: String,
+    body: String,
+    visibility: String,
+    status: String,
+    source_ticket_id: Option<i64>,
+    author_id: i64,
+    updated_at: DateTime<Utc>,
+    version: i64,
+}
+
+const LISTED: &[kb_articles::Column] = &[
+    kb_articles::Column::Id,
+    kb_articles::Column::Module,
+    kb_articles::Column::Title,
+    kb_articles::Column::Body,
+    kb_articles::Column::Visibility,
+    kb_articles::Column::Status,
+    kb_articles::Column::SourceTicketId,
+    kb_articles::Column::AuthorId,
+    kb_articles::Column::UpdatedAt,
+    kb_articles::Column::Version,
+];
+
+fn summary(m: &Listed, terms: &[String]) -> KbArticleSummary {
     KbArticleSummary {
         id: m.id,
         module: m.module.parse().unwrap_or(ErpModule::System),
         title: m.title.clone(),
         excerpt: markdown::excerpt(&markdown::plain_text(&m.body), terms),
-        visibility: visibility_of(m),
-        status: status_of(m),
+        visibility: m.visibility.parse().unwrap_or(KbVisibility::Internal),
+        status: m.status.parse().unwrap_or(KbStatus::Draft),
         source_ticket_id: m.source_ticket_id,
         author_id: m.author_id,
         updated_at: m.updated_at,
@@ -92,7 +121,7 @@ fn to_portal(m: &kb_articles::Model, terms: &[String]) -> PortalKbArticle {
 }
 
 /// A search result: the article without its body (see [`PortalKbArticle`]).
-fn portal_hit(m: &kb_articles::Model, terms: &[String]) -> PortalKbArticle {
+fn portal_hit(m: &Listed, terms: &[String]) -> PortalKbArticle {
     PortalKbArticle {
         id: m.id,
         module: m.module.parse().unwrap_or(ErpModule::System),
@@ -184,15 +213,19 @@ pub struct PortalKbFilter {
     pub match_mode: Option<search::MatchMode>,
 }
 
-/// Runs a ranked search and loads the page's articles in rank order.
-async fn search_page<C: ConnectionTrait>(
-    conn: &C,
+/// One page of `scope`: the articles matching `terms` best first, or
+/// without terms the newest first, with the cursor of the next page.
+async fn search_page(
+    db: &Db,
     scope: Scope,
     terms: Option<&[String]>,
     page: &PageQuery,
-) -> AppResult<(Vec<kb_articles::Model>, Option<String>)> {
+) -> AppResult<(Vec<Listed>, Option<String>)> {
     let (limit, after) = search::page_params(page)?;
-    let mut hits = search::ranked_ids(conn, &scope, terms, after, limit + 1).await?;
+    let Some(terms) = terms else {
+        return newest_page(db, &scope, after, limit).await;
+    };
+    let mut hits = search::ranked_ids(db, &scope, terms, after, limit + 1).await?;
     let has_more = hits.len() as u64 > limit;
     hits.truncate(limit as usize);
     let next_cursor = if has_more {
@@ -206,14 +239,58 @@ async fn search_page<C: ConnectionTrait>(
     let query = kb_articles::Entity::find()
         .filter(kb_articles::Column::WorkspaceId.eq(scope.workspace_id))
         .filter(kb_articles::Column::Id.is_in(hits.iter().map(|h| h.id)));
-    let rows = crate::db::fetch_all_in_one_row(conn, query).await?;
-    let mut by_id: std::collections::HashMap<i64, kb_articles::Model> =
+    let rows: Vec<Listed> = crate::db::fetch_columns_in_one_row(&db.read, query, LISTED).await?;
+    let mut by_id: std::collections::HashMap<i64, Listed> =
         rows.into_iter().map(|m| (m.id, m)).collect();
     let ordered = hits
         .iter()
         .filter_map(|Position { id, .. }| by_id.remove(id))
         .collect();
     Ok((ordered, next_cursor))
+}
+
+/// The newest articles of `scope` after `after`'s id, read in id order
+/// through the `(workspace_id, …, id)` indexes.
+async fn newest_page(
+    db: &Db,
+    scope: &Scope,
+    after: Option<Position>,
+    limit: u64,
+) -> AppResult<(Vec<Listed>, Option<String>)> {
+    let mut query =
+        kb_articles::Entity::find().filter(kb_articles::Column::WorkspaceId.eq(scope.workspace_id));
+    if let Some(module) = scope.module {
+        query = query.filter(kb_articles::Column::Module.eq(module.as_str()));
+    }
+    if let Some(visibility) = scope.visibility {
+        query = query.filter(kb_articles::Column::Visibility.eq(visibility.as_str()));
+    }
+    query = match scope.status {
+        Some(status) => query.filter(kb_articles::Column::Status.eq(status.as_str())),
+        None => query.filter(kb_articles::Column::Status.ne(KbStatus::Archived.as_str())),
+    };
+    if let Some(p) = after {
+        query = query.filter(kb_articles::Column::Id.lt(p.id));
+    }
+    let query = query
+        .order_by_desc(kb_articles::Column::Id)
+        .limit(limit + 1);
+    let mut rows: Vec<Listed> =
+        crate::db::fetch_columns_in_one_row(&db.read, query, LISTED).await?;
+    rows.sort_unstable_by_key(|m| std::cmp::Reverse(m.id));
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if has_more {
+        rows.last().map(|m| {
+            search::encode_cursor(Position {
+                score: 0.0,
+                id: m.id,
+            })
+        })
+    } else {
+        None
+    };
+    Ok((rows, next_cursor))
 }
 
 pub async fn list(
@@ -232,7 +309,7 @@ pub async fn list(
         visibility: filter.visibility,
         status: filter.status,
     };
-    let (rows, next_cursor) = search_page(&db.read, scope, terms.as_deref(), &page).await?;
+    let (rows, next_cursor) = search_page(db, scope, terms.as_deref(), &page).await?;
     let terms = terms.unwrap_or_default();
     Ok(Page {
         items: rows.iter().map(|m| summary(m, &terms)).collect(),
@@ -441,7 +518,7 @@ pub async fn portal_search(
         visibility: Some(KbVisibility::Public),
         status: Some(KbStatus::Published),
     };
-    let (rows, next_cursor) = search_page(&db.read, scope, terms.as_deref(), &page).await?;
+    let (rows, next_cursor) = search_page(db, scope, terms.as_deref(), &page).await?;
     let terms = terms.unwrap_or_default();
     Ok(Page {
         items: rows.iter().map(|m| portal_hit(m, &terms)).collect(),

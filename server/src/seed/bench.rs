@@ -3,8 +3,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait as _, EntityTrait,
+    PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use shared::{LifecycleStage, Role, DEFAULT_CUSTOMER_CODE_PATTERN};
 
@@ -148,6 +148,13 @@ pub async fn bench(db: &Db, size: BenchSize) -> anyhow::Result<()> {
             s.reminders_due_today,
             s.escalations_due_today
         );
+    }
+    if db.backend() == sea_orm::DatabaseBackend::Postgres {
+        // The planner's statistics, as autovacuum would leave them after a
+        // bulk load (a server may run with autovacuum off): without them it
+        // believes the tables hold a few hundred rows and plans accordingly.
+        println!("analysing the tables…");
+        db.write.execute_unprepared("ANALYZE").await?;
     }
     println!(
         "bench workspace: {} accounts in total; sign in as {BENCH_ADMIN} / {BENCH_PASSWORD}",

@@ -1159,3 +1159,70 @@ async fn suggestions_for_a_typed_sentence_share_any_word_and_rank_by_title() {
     )
     .await;
 }
+
+/// Search ranks from an index the server keeps in memory, and that index
+/// follows the database: an article changed, archived, deleted or added
+/// by another writer (another server, a script) shows at the next search.
+#[actix_web::test]
+async fn search_follows_writes_made_outside_this_server_at_once() {
+    use sea_orm::ConnectionTrait;
+
+    let app = spawn_app().await;
+    let admin = app.signup("Fresh", "kb-fresh@x.cn").await;
+    let a = published(
+        &app,
+        &admin.token,
+        "finance",
+        "凭证过账指南",
+        "月末结账前过账。",
+    )
+    .await;
+    let b = published(
+        &app,
+        &admin.token,
+        "sales",
+        "销售订单审核",
+        "订单审核后生成销货单。",
+    )
+    .await;
+    let (a, b) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
+    let posting = format!("q={}", enc("过账"));
+    let order = format!("q={}", enc("订单"));
+    assert_eq!(
+        staff_search(&app, &admin.token, &posting).await,
+        vec!["凭证过账指南"]
+    );
+    let db = &app.app_state.db;
+    let outside = |sql: String| async move {
+        db.write.execute_unprepared(&sql).await.unwrap();
+    };
+
+    outside(format!(
+        "UPDATE kb_articles SET title = '销售过账', title_terms = '销售 过账', \
+         body_terms = '销售 过账 订单' WHERE id = {b}"
+    ))
+    .await;
+    let both = staff_search(&app, &admin.token, &posting).await;
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert_eq!(both[0], "销售过账", "a title hit first: {both:?}");
+
+    outside(format!(
+        "UPDATE kb_articles SET status = 'archived' WHERE id = {a}"
+    ))
+    .await;
+    assert_eq!(
+        staff_search(&app, &admin.token, &posting).await,
+        vec!["销售过账"]
+    );
+
+    outside(format!("DELETE FROM kb_articles WHERE id = {b}")).await;
+    assert!(staff_search(&app, &admin.token, &posting).await.is_empty());
+    assert!(staff_search(&app, &admin.token, &order).await.is_empty());
+
+    // And through the API again, after all that.
+    published(&app, &admin.token, "sales", "订单变更", "客户订单变更单。").await;
+    assert_eq!(
+        staff_search(&app, &admin.token, &order).await,
+        vec!["订单变更"]
+    );
+}

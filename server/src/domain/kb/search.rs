@@ -23,6 +23,7 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 use shared::kb::{KbStatus, KbVisibility, MAX_QUERY_LEN};
 use shared::ErpModule;
 
+use crate::db::Db;
 use crate::domain::pagination::PageQuery;
 use crate::error::{AppError, AppResult};
 
@@ -34,8 +35,8 @@ pub const MODULE_BOOST: f64 = 1.5;
 /// The most words a query looks for (a 200-character sentence has fewer).
 pub const MAX_TERMS: usize = 32;
 /// BM25's term-frequency saturation and length normalisation, as FTS5's.
-const K1: f64 = 1.2;
-const B: f64 = 0.75;
+pub(super) const K1: f64 = 1.2;
+pub(super) const B: f64 = 0.75;
 
 /// The words of `q` for `mode`: `None` for a blank query (no search, the
 /// newest first), `Some` otherwise, possibly empty (nothing searchable:
@@ -263,16 +264,41 @@ fn postgres_ranked(sql: &mut Sql, scope: &Scope, terms: &[String]) {
     }
 }
 
-/// Ids of matching articles in ranked order, with their scores, at most
-/// `limit` of them after `after`. `terms` `None`: every article in scope,
-/// the newest first.
-pub async fn ranked_ids<C: ConnectionTrait>(
-    conn: &C,
+/// Ids of the articles matching `terms`, best first, with their scores, at
+/// most `limit` of them after `after`: from the workspace's index in memory
+/// (see [`super::index`]), or in SQL when it is too big to keep there.
+pub async fn ranked_ids(
+    db: &Db,
     scope: &Scope,
-    terms: Option<&[String]>,
+    terms: &[String],
     after: Option<Position>,
     limit: u64,
 ) -> AppResult<Vec<Position>> {
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let limit_usize = usize::try_from(limit).unwrap_or(usize::MAX);
+    match db
+        .kb_index
+        .ranked(&db.read, scope, terms, after, limit_usize)
+        .await?
+    {
+        Some(hits) => Ok(hits),
+        None => ranked_in_sql(&db.read, scope, terms, after, limit).await,
+    }
+}
+
+/// [`ranked_ids`] in SQL: FTS5 on SQLite, the postings on PostgreSQL.
+pub async fn ranked_in_sql<C: ConnectionTrait>(
+    conn: &C,
+    scope: &Scope,
+    terms: &[String],
+    after: Option<Position>,
+    limit: u64,
+) -> AppResult<Vec<Position>> {
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
     let backend = conn.get_database_backend();
     let mut sql = Sql {
         backend,
@@ -280,16 +306,10 @@ pub async fn ranked_ids<C: ConnectionTrait>(
         values: Vec::new(),
     };
     sql.push("SELECT id, score FROM (");
-    match terms {
-        None => {
-            sql.push("SELECT a.id AS id, CAST(0 AS DOUBLE PRECISION) AS score FROM kb_articles a WHERE 1 = 1")
-                .scope(scope);
-        }
-        Some([]) => return Ok(Vec::new()),
-        Some(terms) if backend == DatabaseBackend::Postgres => {
-            postgres_ranked(&mut sql, scope, terms)
-        }
-        Some(terms) => sqlite_ranked(&mut sql, scope, terms),
+    if backend == DatabaseBackend::Postgres {
+        postgres_ranked(&mut sql, scope, terms);
+    } else {
+        sqlite_ranked(&mut sql, scope, terms);
     }
     sql.push(") ranked");
     if let Some(p) = after {

@@ -9,6 +9,7 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 use shared::onboarding::{OnboardingTask, TaskKind, TaskStatus, UpdateTaskRequest};
+use shared::texts::T;
 use shared::timeline::TimelineKind;
 use shared::{validation, LifecycleStage, Role};
 
@@ -82,21 +83,12 @@ async fn check_can_complete<C: ConnectionTrait>(
         TaskKind::LicenseRegistration
             if !licenses::has_registered(conn, task.workspace_id, task.account_id).await? =>
         {
-            Err(AppError::field(
-                "status",
-                "the account has no registered licence yet: register its licence \
-                 (POST /api/v1/accounts/{id}/licenses/{license_id}/register) before \
-                 completing this task",
-            ))
+            Err(AppError::field("status", T::TaskNeedsLicense))
         }
         TaskKind::ServiceAgreement
             if !has_signed_agreement(conn, task.workspace_id, task.account_id).await? =>
         {
-            Err(AppError::field(
-                "status",
-                "the account has no signed maintenance service agreement (维护服务协议) yet: \
-                 record the agreement with its signed date before completing this task",
-            ))
+            Err(AppError::field("status", T::TaskNeedsAgreement))
         }
         _ => Ok(()),
     }
