@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it:
 #   formatting and lints (server and, for wasm32, the SPA) → unit and
 #   integration tests on SQLite → the integration tests again on PostgreSQL →
-#   the SPA build → real-browser end-to-end tests.
+#   the schema-driven API fuzzer on both → the SPA build → real-browser
+#   end-to-end tests.
 # PostgreSQL: STEWARD_TEST_POSTGRES_URL if set, else the local server on
 # 127.0.0.1:5432 when it answers, else a throwaway cluster the tests start.
 set -euo pipefail
@@ -40,6 +41,12 @@ if [ -n "${STEWARD_TEST_POSTGRES_URL:-}" ] && command -v psql >/dev/null; then
     while read -r db; do psql "$STEWARD_TEST_POSTGRES_URL/postgres" -qc "drop database if exists $db" >/dev/null 2>&1 || true; done
 fi
 STEWARD_TEST_BACKEND=postgres cargo test -p server --test api
+
+step "API fuzzer (schemathesis) on SQLite and PostgreSQL"
+scripts/fuzz-api.sh
+if [ -n "${STEWARD_TEST_POSTGRES_URL:-}" ]; then
+  STEWARD_DATABASE_URL="$STEWARD_TEST_POSTGRES_URL/steward_fuzz" scripts/fuzz-api.sh
+fi
 
 step "SPA build"
 scripts/build-frontend.sh

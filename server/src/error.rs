@@ -31,6 +31,10 @@ pub enum AppError {
     PreconditionFailed,
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The path exists but does not take this method; `allow` lists the
+    /// ones it takes (the `Allow` header).
+    #[error("this path does not accept this method; it accepts {allow}")]
+    MethodNotAllowed { allow: String },
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
     #[error(transparent)]
@@ -84,6 +88,7 @@ impl AppError {
             AppError::Conflict { .. } => ErrorCode::Conflict,
             AppError::PreconditionFailed => ErrorCode::PreconditionFailed,
             AppError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            AppError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Internal(_) => ErrorCode::Internal,
         }
@@ -126,6 +131,9 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(self.status_code());
         if let AppError::RateLimited { retry_after_secs } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let AppError::MethodNotAllowed { allow } = self {
+            response.insert_header((header::ALLOW, allow.as_str()));
         }
         if let AppError::Unauthorized(_) = self {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

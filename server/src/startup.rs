@@ -21,6 +21,7 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::kb::index::KbIndexes;
 use crate::mail::Mailer;
 use crate::metrics::{self, Metrics};
 use crate::spa;
@@ -42,7 +43,8 @@ pub struct Application {
 /// Opens the database and applies migrations; shared by `serve`, `migrate`
 /// and the seeding commands.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
-    let db = Db::connect(&config.database_url(), config.db_max_connections).await?;
+    let mut db = Db::connect(&config.database_url(), config.db_max_connections).await?;
+    db.kb_index = Arc::new(KbIndexes::new(config.kb_index_max_terms));
     db.migrate().await?;
     Ok(db)
 }
@@ -72,6 +74,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .service(scope::scope("/api/v1").configure(api::v1))
         .split_for_parts();
+    let mut doc = doc;
+    api::complete_document(&mut doc);
     doc
 }
 
@@ -99,8 +103,10 @@ impl Application {
         let listener =
             TcpListener::bind(&bind).with_context(|| format!("cannot listen on {bind}"))?;
         let port = listener.local_addr()?.port();
+        let document = openapi();
+        let route_methods = web::Data::new(api::methods::RouteMethods::from_document(&document));
         let openapi_json = Arc::new(
-            openapi()
+            document
                 .to_json()
                 .context("serializing the OpenAPI document")?,
         );
@@ -114,6 +120,7 @@ impl Application {
                 .into_app()
                 .app_data(data.clone())
                 .app_data(metrics.clone())
+                .app_data(route_methods.clone())
                 .app_data(api::json_config())
                 .app_data(api::query_config())
                 .app_data(api::path_config())
@@ -132,6 +139,7 @@ impl Application {
                     }),
                 )
                 .default_service(web::to(spa::serve))
+                .wrap(from_fn(api::methods::refuse_undocumented_methods))
                 .wrap(
                     DefaultHeaders::new()
                         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

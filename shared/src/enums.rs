@@ -6,9 +6,27 @@ macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
             $(#[serde(rename = $text)] $variant),+
+        }
+
+        // Written by hand, not derived: the derive cannot read a `rename`
+        // that arrives through a macro and documented the Rust variant
+        // names (`"OnTrack"`) instead of the wire's (`"on_track"`).
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
+
+        // (utoipa gives `PartialSchema` to every `ComposeSchema`.)
+        #[cfg(feature = "openapi")]
+        impl utoipa::__dev::ComposeSchema for $name {
+            fn compose(
+                _: Vec<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>>,
+            ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
         }
 
         impl $name {

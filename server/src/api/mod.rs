@@ -15,6 +15,7 @@ mod health;
 mod jobs;
 mod kb;
 mod licenses;
+pub mod methods;
 mod onboarding;
 mod onboarding_portfolio;
 mod ops;
@@ -31,7 +32,7 @@ mod users;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -67,7 +68,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
         description = "Customer success for ERP software vendors: accounts, contacts, users, the customer portal.",
     ),
     modifiers(&BearerAuth),
-    components(schemas(shared::ErrorBody))
+    components(schemas(shared::ErrorBody, crate::domain::kb::search::MatchMode))
 )]
 pub struct ApiDoc;
 
@@ -85,7 +86,117 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        // Usage events come from the customer's ERP with a workspace key.
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key",
+                "An API key of the workspace (Settings → API keys)",
+            ))),
+        );
     }
+}
+
+/// Makes the generated document say what the server really does, beyond
+/// what each route declares: the error statuses its shared machinery answers
+/// on every route (401/403 where a token is required, 404 where the path
+/// names a record, 409/412/413 on writes, 422 for any malformed input, 429
+/// on sign-in), the operational routes outside `/api/v1` and the `servers`
+/// entry. Each added status carries the SPEC's error body.
+pub fn complete_document(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Server};
+
+    let error = || -> RefOr<utoipa::openapi::Response> {
+        ResponseBuilder::new()
+            .description(
+                "An error in the SPEC's shape (`error.code`, `error.message`, `error.fields`)",
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+            .into()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let names_record = path.contains('{');
+        let sign_in = path.contains("/auth/") || path.ends_with("/signup");
+        let operations = [
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.patch, true),
+            (&mut item.delete, true),
+        ];
+        for (operation, writes) in operations {
+            let Some(operation) = operation.as_mut() else {
+                continue;
+            };
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let mut statuses = vec!["422"];
+            if secured {
+                statuses.extend(["401", "403"]);
+            }
+            if names_record || secured {
+                statuses.push("404");
+            }
+            if writes {
+                statuses.extend(["409", "412", "413"]);
+            }
+            if sign_in {
+                statuses.push("429");
+            }
+            for status in statuses {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(error);
+            }
+        }
+    }
+    let plain = |summary: &str, content_type: &str| {
+        PathItem::new(
+            HttpMethod::Get,
+            OperationBuilder::new()
+                .tag("ops")
+                .summary(Some(summary))
+                .response(
+                    "200",
+                    ResponseBuilder::new()
+                        .description(summary)
+                        .content(content_type, ContentBuilder::new().build())
+                        .build(),
+                ),
+        )
+    };
+    let mut health = plain("The server and its database answer", "application/json");
+    if let Some(get) = health.get.as_mut() {
+        get.responses.responses.insert(
+            "503".into(),
+            ResponseBuilder::new()
+                .description("The database does not answer")
+                .content("application/json", ContentBuilder::new().build())
+                .build()
+                .into(),
+        );
+    }
+    doc.paths.paths.insert("/healthz".into(), health);
+    doc.paths.paths.insert(
+        "/metrics".into(),
+        plain(
+            "Request counts and latencies (Prometheus text)",
+            "text/plain",
+        ),
+    );
+    doc.paths.paths.insert(
+        "/api/openapi.json".into(),
+        plain("This document", "application/json"),
+    );
+    doc.servers = Some(vec![Server::new("/")]);
 }
 
 /// Every `/api/v1` route.

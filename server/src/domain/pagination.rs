@@ -11,7 +11,8 @@ use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
-    /// Page size, 1–200 (default 50).
+    /// Page size, 1–200 (default 50); anything else is refused with 422.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -28,8 +29,8 @@ impl PageQuery {
     pub fn params(&self) -> AppResult<PageParams> {
         let limit = match self.limit {
             None => DEFAULT_PAGE_SIZE,
-            Some(0) => return Err(AppError::field("limit", "must be between 1 and 200")),
-            Some(n) => n.min(MAX_PAGE_SIZE),
+            Some(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
+            Some(_) => return Err(AppError::field("limit", "must be between 1 and 200")),
         };
         let before_id = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => None,
@@ -50,6 +51,42 @@ fn decode_cursor(cursor: &str) -> AppResult<i64> {
 
 pub fn encode_cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("id:{id}"))
+}
+
+/// A cursor for lists ordered by a time, then the id: `prefix` names the
+/// list. The time keeps its nanoseconds, so rows that share the last row's
+/// second are neither skipped nor repeated.
+pub fn encode_time_cursor(prefix: &str, at: chrono::DateTime<chrono::Utc>, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!(
+        "{prefix}:{}.{:09}:{id}",
+        at.timestamp(),
+        at.timestamp_subsec_nanos()
+    ))
+}
+
+/// The time and id of a cursor [`encode_time_cursor`] made with `prefix`,
+/// or a 422 on the `cursor` field.
+pub fn decode_time_cursor(
+    cursor: &str,
+    prefix: &str,
+) -> AppResult<(chrono::DateTime<chrono::Utc>, i64)> {
+    let bad = || AppError::field("cursor", "is not a cursor this API returned");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let rest = text
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix(':'))
+        .ok_or_else(bad)?;
+    let (time, id) = rest.split_once(':').ok_or_else(bad)?;
+    let (secs, nanos) = time.split_once('.').unwrap_or((time, "0"));
+    let nanos: u32 = nanos.parse().map_err(|_| bad())?;
+    let at = secs
+        .parse()
+        .ok()
+        .filter(|_| nanos < 1_000_000_000)
+        .and_then(|s| chrono::DateTime::from_timestamp(s, nanos))
+        .ok_or_else(bad)?;
+    Ok((at, id.parse().map_err(|_| bad())?))
 }
 
 /// A cursor for lists ordered by more than the id: `prefix` names the
@@ -113,13 +150,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn time_cursors_keep_sub_second_precision_and_their_list() {
+        let at = chrono::DateTime::from_timestamp(1_764_000_000, 123_456_789).unwrap();
+        let cursor = encode_time_cursor("ev", at, 42);
+        assert_eq!(decode_time_cursor(&cursor, "ev").unwrap(), (at, 42));
+        assert!(decode_time_cursor(&cursor, "tr").is_err());
+        assert!(decode_time_cursor("bm90", "ev").is_err());
+        // A whole-second cursor of an earlier version still reads.
+        let old = URL_SAFE_NO_PAD.encode("ev:1764000000:7");
+        let (t, id) = decode_time_cursor(&old, "ev").unwrap();
+        assert_eq!(
+            (t.timestamp(), t.timestamp_subsec_nanos(), id),
+            (1_764_000_000, 0, 7)
+        );
+    }
+
+    #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         let q = PageQuery {
-            limit: Some(500),
+            limit: Some(200),
             cursor: Some(encode_cursor(42)),
         };
         let p = q.params().unwrap();
         assert_eq!((p.limit, p.before_id), (200, Some(42)));
+        // Beyond the documented bound is refused, not clamped.
+        for limit in [0, 201, u64::MAX] {
+            let q = PageQuery {
+                limit: Some(limit),
+                cursor: None,
+            };
+            assert!(q.params().is_err(), "limit {limit}");
+        }
         for bad in ["", "!!!", "aWQ6eA"] {
             let q = PageQuery {
                 limit: None,

@@ -4,8 +4,6 @@
 //! (notes, calls, meetings). Read newest first, keyset-paginated on
 //! `(occurred_at, id)`, with the date of the last touchpoint.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
@@ -237,21 +235,11 @@ pub async fn log_activity(
 }
 
 fn encode_cursor(at: DateTime<Utc>, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("ev:{}:{id}", at.timestamp()))
+    crate::domain::pagination::encode_time_cursor("ev", at, id)
 }
 
 fn decode_cursor(cursor: &str) -> AppResult<(DateTime<Utc>, i64)> {
-    let bad = || AppError::field("cursor", "is not a cursor this API returned");
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let rest = text.strip_prefix("ev:").ok_or_else(bad)?;
-    let (secs, id) = rest.split_once(':').ok_or_else(bad)?;
-    let at = secs
-        .parse()
-        .ok()
-        .and_then(|s| DateTime::from_timestamp(s, 0))
-        .ok_or_else(bad)?;
-    Ok((at, id.parse().map_err(|_| bad())?))
+    crate::domain::pagination::decode_time_cursor(cursor, "ev")
 }
 
 /// The account's timeline, newest first.
@@ -340,6 +328,8 @@ pub async fn last_touchpoint<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
     use chrono::TimeZone;
 
     #[test]

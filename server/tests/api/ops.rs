@@ -54,6 +54,9 @@ async fn openapi_documents_every_route() {
         .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let expected = [
+        ("get", "/healthz"),
+        ("get", "/metrics"),
+        ("get", "/api/openapi.json"),
         ("post", "/api/v1/signup"),
         ("post", "/api/v1/auth/login"),
         ("post", "/api/v1/auth/refresh"),
@@ -202,6 +205,21 @@ async fn openapi_documents_every_route() {
     );
     assert!(doc["components"]["schemas"]["Account"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert_eq!(doc["servers"][0]["url"], "/");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["api_key"]["name"],
+        "X-Api-Key"
+    );
+    assert_eq!(
+        doc["paths"]["/api/v1/usage-events"]["post"]["security"][0]["api_key"],
+        serde_json::json!([])
+    );
+    // A route that needs a token documents the 401 every such route answers.
+    let list = &doc["paths"]["/api/v1/accounts"]["get"]["responses"];
+    for status in ["200", "401", "403", "422"] {
+        assert!(list[status].is_object(), "GET /accounts documents {status}");
+    }
+    assert!(doc["paths"]["/api/v1/accounts/{id}"]["patch"]["responses"]["412"].is_object());
 }
 
 #[actix_web::test]
@@ -277,4 +295,141 @@ async fn the_spa_is_served_with_fallback_but_api_routes_never_fall_back() {
         .request(Method::GET, "/../../etc/passwd", None, None)
         .await;
     assert!(!response.text().await.unwrap().contains("root:"));
+}
+
+/// A client generated from the document must read what the server writes:
+/// every vocabulary is documented with its wire values (`on_track`), never
+/// the Rust variant names (`OnTrack`), and the document says so for each
+/// one that appears in it.
+#[actix_web::test]
+async fn openapi_enums_are_the_wire_values() {
+    use shared::{approvals, contracts, health, kb, onboarding, tickets, timeline, training};
+    fn wire<T: serde::Serialize>(all: &[T]) -> Vec<String> {
+        all.iter()
+            .map(|v| {
+                serde_json::to_value(v)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+    let vocabularies: Vec<(&str, Vec<String>)> = vec![
+        ("ApprovalStatus", wire(approvals::ApprovalStatus::ALL)),
+        ("RenewalStage", wire(contracts::RenewalStage::ALL)),
+        ("Role", wire(shared::Role::ALL)),
+        ("ErpModule", wire(shared::ErpModule::ALL)),
+        ("LifecycleStage", wire(shared::LifecycleStage::ALL)),
+        ("Locale", wire(shared::Locale::ALL)),
+        ("HealthComponent", wire(health::HealthComponent::ALL)),
+        ("HealthBand", wire(health::HealthBand::ALL)),
+        ("KbVisibility", wire(kb::KbVisibility::ALL)),
+        ("KbStatus", wire(kb::KbStatus::ALL)),
+        ("LicenseStatus", wire(onboarding::LicenseStatus::ALL)),
+        ("TaskStatus", wire(onboarding::TaskStatus::ALL)),
+        ("TaskKind", wire(onboarding::TaskKind::ALL)),
+        ("PlanStatus", wire(onboarding::PlanStatus::ALL)),
+        ("TicketCategory", wire(tickets::TicketCategory::ALL)),
+        ("TicketPriority", wire(tickets::TicketPriority::ALL)),
+        ("TicketStatus", wire(tickets::TicketStatus::ALL)),
+        ("TimelineKind", wire(timeline::TimelineKind::ALL)),
+        ("ActivityKind", wire(timeline::ActivityKind::ALL)),
+        ("TrainingStatus", wire(training::TrainingStatus::ALL)),
+        ("ErrorCode", wire(shared::ErrorCode::ALL)),
+    ];
+    let app = spawn_app().await;
+    let doc: Value = app
+        .request(Method::GET, "/api/openapi.json", None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut checked = 0;
+    for (name, values) in &vocabularies {
+        let Some(schema) = schemas.get(*name) else {
+            continue;
+        };
+        let documented: Vec<String> = schema["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is documented without its values: {schema}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(&documented, values, "{name} in the OpenAPI document");
+        checked += 1;
+    }
+    assert!(
+        checked >= 15,
+        "only {checked} vocabularies appear in the document"
+    );
+    // Every reference resolves (a generator stops at the first that does not).
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v.as_str()) {
+                        ("$ref", Some(r)) => out.push(r.to_string()),
+                        _ => refs(v, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for r in all {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or(&r);
+        assert!(
+            schemas.contains_key(name),
+            "{r} is referenced but not defined"
+        );
+    }
+    // And no schema anywhere lists a Rust-style variant name as a value.
+    let text = doc.to_string();
+    for rust_name in [
+        "\"OnTrack\"",
+        "\"Finance\"",
+        "\"Green\"",
+        "\"InNegotiation\"",
+    ] {
+        assert!(
+            !text.contains(rust_name),
+            "{rust_name} appears in the document"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_documented_path_refuses_other_methods_with_405_and_allow() {
+    let app = spawn_app().await;
+    // Asked without a token: the method is refused before anything else.
+    let resp = app
+        .request(Method::DELETE, "/api/v1/users", None, None)
+        .await;
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let allow = resp.headers()["allow"].to_str().unwrap().to_string();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    // A path with a parameter, and a literal path beside it.
+    let resp = app
+        .request(Method::PUT, "/api/v1/accounts/123", None, None)
+        .await;
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let resp = app.request(Method::POST, "/healthz", None, None).await;
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(resp.headers()["allow"], "GET");
+    // The methods a path takes still reach their handlers.
+    let resp = app.request(Method::GET, "/api/v1/users", None, None).await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    // Paths the document does not know are left to the router.
+    let resp = app
+        .request(Method::DELETE, "/api/v1/nowhere", None, None)
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }

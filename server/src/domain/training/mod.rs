@@ -13,13 +13,12 @@ pub mod schedule;
 
 use std::collections::HashMap;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
+use shared::texts::T;
 use shared::training::{completes, TrainingAttendee, TrainingSession, TrainingStatus};
 use shared::{ErpModule, Page, Role};
 
@@ -43,11 +42,7 @@ fn may_manage(actor: &StaffActor, account: &accounts::Model, trainer_id: i64) ->
         Role::Admin | Role::Manager => Ok(()),
         Role::Csm if account.owner_id == Some(actor.user_id) => Ok(()),
         Role::Csm | Role::Engineer if trainer_id == actor.user_id => Ok(()),
-        Role::Csm | Role::Engineer => Err(AppError::Forbidden(
-            "only the session's trainer, the account's owner, a manager or an admin may \
-             change this training"
-                .into(),
-        )),
+        Role::Csm | Role::Engineer => Err(AppError::Forbidden(T::TrainingManagers.into())),
         _ => Err(AppError::forbidden()),
     }
 }
@@ -205,23 +200,11 @@ pub struct TrainingFilter {
 }
 
 fn encode_cursor(at: DateTime<Utc>, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("tr:{}:{id}", at.timestamp()))
+    crate::domain::pagination::encode_time_cursor("tr", at, id)
 }
 
 fn decode_cursor(cursor: &str) -> AppResult<(DateTime<Utc>, i64)> {
-    let bad = || AppError::field("cursor", "is not a cursor this API returned");
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let (secs, id) = text
-        .strip_prefix("tr:")
-        .and_then(|rest| rest.split_once(':'))
-        .ok_or_else(bad)?;
-    let at = secs
-        .parse()
-        .ok()
-        .and_then(|s| DateTime::from_timestamp(s, 0))
-        .ok_or_else(bad)?;
-    Ok((at, id.parse().map_err(|_| bad())?))
+    crate::domain::pagination::decode_time_cursor(cursor, "tr")
 }
 
 /// Sessions in start order (a calendar reads forward), keyset-paginated.
