@@ -14,9 +14,9 @@ pub struct AuditEntry {
     /// `user`, `account`, `contact`, `workspace`.
     pub entity_type: String,
     pub entity_id: i64,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub before: Option<serde_json::Value>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub after: Option<serde_json::Value>,
     pub at: DateTime<Utc>,
 }

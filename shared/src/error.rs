@@ -68,6 +68,7 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, String>))]
     pub fields: FieldErrors,
     /// The key of `message` in [`crate::texts`], when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +78,7 @@ pub struct ApiError {
     pub params: BTreeMap<String, String>,
     /// `fields` as keys with parameters (the fields whose message has one).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, Msg>))]
     pub field_keys: FieldKeys,
 }
 

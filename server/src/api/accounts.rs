@@ -1,6 +1,7 @@
 //! `/accounts`: customer accounts. Reads carry an `ETag`; updates honour
 //! `If-Match`.
 
+use super::body::Json;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use shared::accounts::{Account, CreateAccountRequest, UpdateAccountRequest};
 use shared::{ErrorBody, Page};
@@ -61,7 +62,7 @@ async fn list_accounts(
 async fn create_account(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<CreateAccountRequest>,
+    body: Json<CreateAccountRequest>,
 ) -> AppResult<HttpResponse> {
     let account = domain::create(&state.db, &actor, body.into_inner(), state.clock.now()).await?;
     Ok(with_etag(actix_web::http::StatusCode::CREATED, account))
@@ -108,7 +109,7 @@ async fn update_account(
     actor: StaffActor,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<UpdateAccountRequest>,
+    body: Json<UpdateAccountRequest>,
 ) -> AppResult<HttpResponse> {
     let if_match = super::if_match(&req);
     let account = domain::update(

@@ -1,5 +1,6 @@
 //! `/accounts/{id}/agreements`: service agreements.
 
+use super::body::Json;
 use actix_web::{get, post, put, web, HttpResponse};
 use shared::tickets::{AgreementRequest, ServiceAgreement};
 use shared::ErrorBody;
@@ -48,7 +49,7 @@ async fn create_agreement(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<AgreementRequest>,
+    body: Json<AgreementRequest>,
 ) -> AppResult<HttpResponse> {
     let agreement =
         domain::create(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;
@@ -75,7 +76,7 @@ async fn update_agreement(
     state: web::Data<AppState>,
     actor: StaffActor,
     path: web::Path<(i64, i64)>,
-    body: web::Json<AgreementRequest>,
+    body: Json<AgreementRequest>,
 ) -> AppResult<web::Json<ServiceAgreement>> {
     let (account_id, agreement_id) = path.into_inner();
     Ok(web::Json(

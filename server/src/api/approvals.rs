@@ -1,5 +1,6 @@
 //! `/approvals`: the maker-checker inbox.
 
+use super::body::{Json, OptionalJson};
 use actix_web::{get, post, web};
 use shared::approvals::{Approval, DecisionRequest};
 use shared::{ErrorBody, Page};
@@ -71,9 +72,9 @@ async fn approve(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: Option<web::Json<DecisionRequest>>,
+    body: OptionalJson<DecisionRequest>,
 ) -> AppResult<web::Json<Approval>> {
-    let req = body.map(|b| b.into_inner()).unwrap_or_default();
+    let req = body.into_inner().unwrap_or_default();
     Ok(web::Json(
         domain::decide(&state.db, &actor, *id, true, req, state.clock.now()).await?,
     ))
@@ -98,7 +99,7 @@ async fn reject(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<DecisionRequest>,
+    body: Json<DecisionRequest>,
 ) -> AppResult<web::Json<Approval>> {
     Ok(web::Json(
         domain::decide(

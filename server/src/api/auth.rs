@@ -1,5 +1,6 @@
 //! `/signup`, `/auth/*`, `/me`.
 
+use super::body::Json;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use shared::auth::{
@@ -64,10 +65,7 @@ fn signed_in(state: &AppState, status: actix_web::http::StatusCode, s: SignedIn)
     )
 )]
 #[post("/signup")]
-async fn signup(
-    state: web::Data<AppState>,
-    body: web::Json<SignupRequest>,
-) -> AppResult<HttpResponse> {
+async fn signup(state: web::Data<AppState>, body: Json<SignupRequest>) -> AppResult<HttpResponse> {
     let s = domain::signup(&state, body.into_inner()).await?;
     Ok(signed_in(&state, actix_web::http::StatusCode::CREATED, s))
 }
@@ -86,7 +84,7 @@ async fn signup(
 async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     let ip = req
         .peer_addr()
@@ -150,7 +148,7 @@ async fn logout(
 #[post("/auth/accept-invite")]
 async fn accept_invite(
     state: web::Data<AppState>,
-    body: web::Json<AcceptInviteRequest>,
+    body: Json<AcceptInviteRequest>,
 ) -> AppResult<HttpResponse> {
     let s = domain::accept_invite(&state, body.into_inner()).await?;
     Ok(signed_in(&state, actix_web::http::StatusCode::OK, s))
@@ -179,7 +177,7 @@ async fn me(state: web::Data<AppState>, actor: Actor) -> AppResult<web::Json<Me>
 async fn update_me(
     state: web::Data<AppState>,
     actor: Actor,
-    body: web::Json<UpdateMeRequest>,
+    body: Json<UpdateMeRequest>,
 ) -> AppResult<web::Json<Me>> {
     Ok(web::Json(
         domain::update_me(&state, &actor, body.into_inner()).await?,

@@ -1,5 +1,6 @@
 //! `/accounts/{id}/contacts` and `/contacts/{id}`.
 
+use super::body::Json;
 use actix_web::{get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use shared::accounts::{Contact, CreateContactRequest, PortalAccessRequest, UpdateContactRequest};
@@ -70,7 +71,7 @@ async fn create_contact(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<CreateContactRequest>,
+    body: Json<CreateContactRequest>,
 ) -> AppResult<HttpResponse> {
     let contact =
         domain::create(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;
@@ -109,7 +110,7 @@ async fn update_contact(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<UpdateContactRequest>,
+    body: Json<UpdateContactRequest>,
 ) -> AppResult<web::Json<Contact>> {
     Ok(web::Json(
         domain::update(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?,
@@ -153,7 +154,7 @@ async fn portal_access(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<PortalAccessRequest>,
+    body: Json<PortalAccessRequest>,
 ) -> AppResult<web::Json<Contact>> {
     Ok(web::Json(
         domain::grant_portal_access(&state, &actor, *id, body.into_inner()).await?,

@@ -5,6 +5,7 @@
 //! the same PATCH take effect at once). The value changes when a manager or
 //! admin other than the maker approves it at `/approvals/{id}/approve`.
 
+use super::body::Json;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use shared::contracts::{Contract, CreateContractRequest, UpdateContractRequest};
@@ -69,7 +70,7 @@ async fn list_contracts(
 async fn create_contract(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<CreateContractRequest>,
+    body: Json<CreateContractRequest>,
 ) -> AppResult<HttpResponse> {
     let contract = domain::create(&state.db, &actor, body.into_inner(), state.clock.now()).await?;
     Ok(with_etag(StatusCode::CREATED, contract))
@@ -122,7 +123,7 @@ async fn update_contract(
     actor: StaffActor,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<UpdateContractRequest>,
+    body: Json<UpdateContractRequest>,
 ) -> AppResult<HttpResponse> {
     let updated = domain::update(
         &state.db,

@@ -2,6 +2,7 @@
 //! (`/api-keys`) and usage events (`/usage-events`, authenticated with an
 //! API key in `X-Api-Key`, not a session). Staff only: portal users get 403.
 
+use super::body::Json;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use shared::approvals::Approval;
@@ -62,7 +63,7 @@ async fn get_model(
 async fn put_model(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<UpdateHealthModel>,
+    body: Json<UpdateHealthModel>,
 ) -> AppResult<web::Json<HealthModel>> {
     Ok(web::Json(
         domain::put_model(&state.db, &actor, body.into_inner(), state.clock.now()).await?,
@@ -144,7 +145,7 @@ async fn request_override(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<OverrideRequest>,
+    body: Json<OverrideRequest>,
 ) -> AppResult<HttpResponse> {
     let approval =
         domain::request_override(&state.db, &actor, *id, body.into_inner(), state.clock.now())
@@ -185,7 +186,7 @@ async fn list_keys(
 async fn create_key(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<CreateApiKey>,
+    body: Json<CreateApiKey>,
 ) -> AppResult<HttpResponse> {
     let created = keys::create(&state.db, &actor, body.into_inner(), state.clock.now()).await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(created))
@@ -230,7 +231,7 @@ async fn revoke_key(
 async fn usage_events(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<UsageEventBatch>,
+    body: Json<UsageEventBatch>,
 ) -> AppResult<HttpResponse> {
     let secret = req
         .headers()

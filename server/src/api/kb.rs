@@ -3,6 +3,7 @@
 //! public articles only), and `/tickets/{id}/to-article`, which drafts an
 //! article from a resolved ticket.
 
+use super::body::Json;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use shared::kb::{
@@ -71,7 +72,7 @@ async fn list_kb_articles(
 async fn create_kb_article(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<CreateKbArticleRequest>,
+    body: Json<CreateKbArticleRequest>,
 ) -> AppResult<HttpResponse> {
     let article = domain::create(&state.db, &actor, body.into_inner(), state.clock.now()).await?;
     Ok(with_etag(StatusCode::CREATED, article))
@@ -121,7 +122,7 @@ async fn update_kb_article(
     actor: StaffActor,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<UpdateKbArticleRequest>,
+    body: Json<UpdateKbArticleRequest>,
 ) -> AppResult<HttpResponse> {
     let if_match = super::if_match(&req);
     let article = domain::update(

@@ -1,6 +1,7 @@
 //! `/accounts/{id}/licenses`: licences and their remote registration.
 //! Reads carry an `ETag`; updates honour `If-Match`.
 
+use super::body::Json;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use shared::onboarding::{CreateLicenseRequest, License, UpdateLicenseRequest};
@@ -58,7 +59,7 @@ async fn create_license(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<CreateLicenseRequest>,
+    body: Json<CreateLicenseRequest>,
 ) -> AppResult<HttpResponse> {
     let license =
         domain::create(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;
@@ -89,7 +90,7 @@ async fn update_license(
     actor: StaffActor,
     req: HttpRequest,
     path: web::Path<(i64, i64)>,
-    body: web::Json<UpdateLicenseRequest>,
+    body: Json<UpdateLicenseRequest>,
 ) -> AppResult<HttpResponse> {
     let (account_id, license_id) = path.into_inner();
     let license = domain::update(

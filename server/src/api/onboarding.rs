@@ -1,6 +1,7 @@
 //! Onboarding: `/onboarding-templates`, each account's plan at
 //! `/accounts/{id}/onboarding`, and `/onboarding/tasks/{id}`.
 
+use super::body::Json;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
 use shared::onboarding::{
@@ -61,7 +62,7 @@ async fn list_templates(
 async fn create_template(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<TemplateRequest>,
+    body: Json<TemplateRequest>,
 ) -> AppResult<HttpResponse> {
     let template =
         templates::create(&state.db, &actor, body.into_inner(), state.clock.now()).await?;
@@ -102,7 +103,7 @@ async fn update_template(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<TemplateRequest>,
+    body: Json<TemplateRequest>,
 ) -> AppResult<web::Json<OnboardingTemplate>> {
     Ok(web::Json(
         templates::update(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?,
@@ -150,7 +151,7 @@ async fn create_plan(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<CreatePlanRequest>,
+    body: Json<CreatePlanRequest>,
 ) -> AppResult<HttpResponse> {
     let plan = domain::create(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;
     Ok(plan_response(StatusCode::CREATED, plan))
@@ -179,7 +180,7 @@ async fn update_plan(
     actor: StaffActor,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<UpdatePlanRequest>,
+    body: Json<UpdatePlanRequest>,
 ) -> AppResult<HttpResponse> {
     let plan = domain::update(
         &state.db,
@@ -218,7 +219,7 @@ async fn update_task(
     actor: StaffActor,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<UpdateTaskRequest>,
+    body: Json<UpdateTaskRequest>,
 ) -> AppResult<HttpResponse> {
     let task = tasks::update(
         &state.db,

@@ -1,5 +1,6 @@
 //! `/portal/*`: what customers' users reach.
 
+use super::body::Json;
 use actix_web::{get, post, web, HttpResponse};
 use shared::accounts::PortalAccount;
 use shared::tickets::{
@@ -68,7 +69,7 @@ async fn list_portal_tickets(
 async fn create_portal_ticket(
     state: web::Data<AppState>,
     actor: PortalActor,
-    body: web::Json<PortalCreateTicketRequest>,
+    body: Json<PortalCreateTicketRequest>,
 ) -> AppResult<HttpResponse> {
     let ticket = tickets::portal_create(&state, &actor, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(ticket))
@@ -123,7 +124,7 @@ async fn add_portal_comment(
     state: web::Data<AppState>,
     actor: PortalActor,
     id: web::Path<i64>,
-    body: web::Json<CreateCommentRequest>,
+    body: Json<CreateCommentRequest>,
 ) -> AppResult<HttpResponse> {
     let comment = tickets::portal_comment(&state, &actor, *id, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(comment))
@@ -147,7 +148,7 @@ async fn rate_portal_ticket(
     state: web::Data<AppState>,
     actor: PortalActor,
     id: web::Path<i64>,
-    body: web::Json<SatisfactionRequest>,
+    body: Json<SatisfactionRequest>,
 ) -> AppResult<web::Json<PortalTicket>> {
     Ok(web::Json(
         tickets::portal_rate(&state, &actor, *id, body.into_inner()).await?,

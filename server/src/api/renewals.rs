@@ -1,6 +1,7 @@
 //! `/renewals`: the renewal pipeline (staff only), and
 //! `/settings/reminders`: the renewal-reminder settings.
 
+use super::body::Json;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
 use shared::contracts::{
@@ -127,7 +128,7 @@ async fn update_renewal(
     actor: StaffActor,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<UpdateRenewalRequest>,
+    body: Json<UpdateRenewalRequest>,
 ) -> AppResult<HttpResponse> {
     let renewal = domain::update(
         &state.db,
@@ -162,7 +163,7 @@ async fn renew(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<RenewRequest>,
+    body: Json<RenewRequest>,
 ) -> AppResult<HttpResponse> {
     let outcome =
         domain::renew(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;
@@ -198,7 +199,7 @@ async fn get_reminder_settings(
 async fn update_reminder_settings(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<UpdateReminderSettings>,
+    body: Json<UpdateReminderSettings>,
 ) -> AppResult<web::Json<ReminderSettings>> {
     Ok(web::Json(
         reminders::update(&state.db, &actor, body.into_inner(), state.clock.now()).await?,

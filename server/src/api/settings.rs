@@ -1,5 +1,6 @@
 //! `/settings/workspace`: name and customer coding rule.
 
+use super::body::Json;
 use actix_web::{get, put, web};
 use shared::settings::{UpdateWorkspaceSettings, WorkspaceSettings};
 use shared::ErrorBody;
@@ -43,7 +44,7 @@ async fn get_workspace_settings(
 async fn update_workspace_settings(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<UpdateWorkspaceSettings>,
+    body: Json<UpdateWorkspaceSettings>,
 ) -> AppResult<web::Json<WorkspaceSettings>> {
     Ok(web::Json(
         domain::update(&state.db, &actor, body.into_inner(), state.clock.now()).await?,

@@ -1,5 +1,6 @@
 //! `/sla-policies`, `/calendar`, `/settings/module-owners`.
 
+use super::body::Json;
 use actix_web::{get, put, web};
 use shared::tickets::{ModuleOwners, SlaPolicies};
 use shared::ErrorBody;
@@ -41,7 +42,7 @@ async fn get_sla_policies(
 async fn put_sla_policies(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<SlaPolicies>,
+    body: Json<SlaPolicies>,
 ) -> AppResult<web::Json<SlaPolicies>> {
     Ok(web::Json(
         domain::put_policies(&state.db, &actor, body.into_inner(), state.clock.now()).await?,
@@ -70,7 +71,7 @@ async fn get_calendar(
 async fn put_calendar(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<BusinessCalendar>,
+    body: Json<BusinessCalendar>,
 ) -> AppResult<web::Json<BusinessCalendar>> {
     Ok(web::Json(
         domain::put_calendar(&state.db, &actor, body.into_inner(), state.clock.now()).await?,
@@ -78,7 +79,7 @@ async fn put_calendar(
 }
 
 /// Who owns each ERP module: new tickets of a module go to its owner.
-#[utoipa::path(tag = "sla", responses((status = 200, body = ModuleOwners)), security(("bearer" = [])))]
+#[utoipa::path(tag = "sla", responses((status = 200, body = std::collections::BTreeMap<shared::ErpModule, i64>)), security(("bearer" = [])))]
 #[get("/settings/module-owners")]
 async fn get_module_owners(
     state: web::Data<AppState>,
@@ -91,15 +92,15 @@ async fn get_module_owners(
 
 #[utoipa::path(
     tag = "sla",
-    request_body = ModuleOwners,
-    responses((status = 200, body = ModuleOwners), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    request_body = std::collections::BTreeMap<shared::ErpModule, i64>,
+    responses((status = 200, body = std::collections::BTreeMap<shared::ErpModule, i64>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
 #[put("/settings/module-owners")]
 async fn put_module_owners(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<ModuleOwners>,
+    body: Json<ModuleOwners>,
 ) -> AppResult<web::Json<ModuleOwners>> {
     Ok(web::Json(
         domain::put_module_owners(&state.db, &actor, body.into_inner(), state.clock.now()).await?,

@@ -2,6 +2,7 @@
 //! one-time answer link, which needs no login (the token is the
 //! credential).
 
+use super::body::Json;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use shared::surveys::{CreateSurveyRequest, PortalSurvey, Survey, SurveyAnswer, SurveyDetail};
@@ -39,7 +40,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 async fn create_survey(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<CreateSurveyRequest>,
+    body: Json<CreateSurveyRequest>,
 ) -> AppResult<HttpResponse> {
     let survey = domain::create(&state, &actor, body.into_inner()).await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(survey))
@@ -121,7 +122,7 @@ async fn portal_get_survey(
 async fn portal_answer_survey(
     state: web::Data<AppState>,
     token: web::Path<String>,
-    body: web::Json<SurveyAnswer>,
+    body: Json<SurveyAnswer>,
 ) -> AppResult<web::Json<PortalSurvey>> {
     Ok(web::Json(
         domain::portal_answer(&state, &token, body.into_inner()).await?,

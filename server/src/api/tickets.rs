@@ -1,5 +1,6 @@
 //! `/tickets`: the staff side of service tickets.
 
+use super::body::Json;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use shared::tickets::{
     AddBlockerRequest, Comment, CreateCommentRequest, CreateTicketRequest, EscalateRequest, Ticket,
@@ -71,7 +72,7 @@ async fn list_tickets(
 async fn create_ticket(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<CreateTicketRequest>,
+    body: Json<CreateTicketRequest>,
 ) -> AppResult<HttpResponse> {
     let ticket = domain::create(&state, &actor, body.into_inner()).await?;
     Ok(with_etag(actix_web::http::StatusCode::CREATED, ticket))
@@ -116,7 +117,7 @@ async fn update_ticket(
     actor: StaffActor,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<UpdateTicketRequest>,
+    body: Json<UpdateTicketRequest>,
 ) -> AppResult<HttpResponse> {
     let if_match = super::if_match(&req);
     let ticket = domain::update(&state, &actor, *id, if_match, body.into_inner()).await?;
@@ -136,7 +137,7 @@ async fn escalate_ticket(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<EscalateRequest>,
+    body: Json<EscalateRequest>,
 ) -> AppResult<HttpResponse> {
     let ticket = domain::escalate(&state, &actor, *id, body.into_inner()).await?;
     Ok(with_etag(actix_web::http::StatusCode::OK, ticket))
@@ -171,7 +172,7 @@ async fn add_comment(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<CreateCommentRequest>,
+    body: Json<CreateCommentRequest>,
 ) -> AppResult<HttpResponse> {
     let comment = domain::comment(&state, &actor, *id, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(comment))
@@ -223,7 +224,7 @@ async fn add_blocker(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<AddBlockerRequest>,
+    body: Json<AddBlockerRequest>,
 ) -> AppResult<HttpResponse> {
     let ticket =
         blockers::add(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;

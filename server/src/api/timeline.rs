@@ -1,6 +1,7 @@
 //! `/accounts/{id}/timeline` and `/accounts/{id}/activities`: what happened
 //! to an account, newest first, and the notes, calls and meetings staff log.
 
+use super::body::Json;
 use actix_web::{get, post, web, HttpResponse};
 use shared::timeline::{CreateActivityRequest, Timeline, TimelineEvent};
 use shared::ErrorBody;
@@ -57,7 +58,7 @@ async fn log_activity(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<CreateActivityRequest>,
+    body: Json<CreateActivityRequest>,
 ) -> AppResult<HttpResponse> {
     let event =
         domain::log_activity(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;

@@ -2,6 +2,7 @@
 //! and the portal's `/portal/trainings`. Reads of a session carry an `ETag`;
 //! changes honour `If-Match`.
 
+use super::body::{Json, OptionalJson};
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use shared::training::{
@@ -67,7 +68,7 @@ async fn list_trainings(
 async fn create_training(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<CreateTrainingRequest>,
+    body: Json<CreateTrainingRequest>,
 ) -> AppResult<HttpResponse> {
     let session = schedule::create(&state, &actor, body.into_inner(), state.clock.now()).await?;
     Ok(with_etag(StatusCode::CREATED, session))
@@ -118,7 +119,7 @@ async fn update_training(
     actor: StaffActor,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<UpdateTrainingRequest>,
+    body: Json<UpdateTrainingRequest>,
 ) -> AppResult<HttpResponse> {
     let session = schedule::update(
         &state,
@@ -155,9 +156,9 @@ async fn cancel_training(
     actor: StaffActor,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: Option<web::Json<CancelTrainingRequest>>,
+    body: OptionalJson<CancelTrainingRequest>,
 ) -> AppResult<HttpResponse> {
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body = body.into_inner().unwrap_or_default();
     let session = schedule::cancel(
         &state,
         &actor,
@@ -189,7 +190,7 @@ async fn record_attendance(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<AttendanceRequest>,
+    body: Json<AttendanceRequest>,
 ) -> AppResult<HttpResponse> {
     let session =
         attendance::record(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;

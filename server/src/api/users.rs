@@ -1,5 +1,6 @@
 //! `/users`: staff and portal logins of the workspace.
 
+use super::body::Json;
 use actix_web::{get, patch, post, web, HttpResponse};
 use shared::users::{CreateUserRequest, UpdateUserRequest, User};
 use shared::{ErrorBody, Page};
@@ -53,7 +54,7 @@ async fn list_users(
 async fn create_user(
     state: web::Data<AppState>,
     actor: StaffActor,
-    body: web::Json<CreateUserRequest>,
+    body: Json<CreateUserRequest>,
 ) -> AppResult<HttpResponse> {
     let user = domain::create(&state, &actor, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(user))
@@ -93,7 +94,7 @@ async fn update_user(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
-    body: web::Json<UpdateUserRequest>,
+    body: Json<UpdateUserRequest>,
 ) -> AppResult<web::Json<User>> {
     Ok(web::Json(
         domain::update(&state, &actor, *id, body.into_inner()).await?,

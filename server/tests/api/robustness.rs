@@ -303,3 +303,61 @@ async fn no_documented_route_answers_5xx_to_garbage() {
     }
     assert!(checked > 500, "only {checked} requests were made");
 }
+
+#[actix_web::test]
+async fn bodies_must_be_json_objects_even_where_optional() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "obj@x.cn").await;
+    let send = |method: Method, path: String, body: &'static str| {
+        app.client
+            .request(method, app.url(&path))
+            .bearer_auth(&admin.token)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+    };
+    // serde would fill a struct from an array, field by field.
+    for body in ["[null, null]", r#"["Eve", "engineer"]"#, "7", "\"x\""] {
+        let response = send(Method::PATCH, format!("/api/v1/users/{}", admin.id()), body)
+            .await
+            .unwrap();
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+    }
+    let me: Value = app
+        .get(&format!("/api/v1/users/{}", admin.id()), &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "admin", "nothing changed");
+    // An optional body, when sent, is read like any other.
+    for body in [
+        "23502737741086135377515528601993216",
+        "[]",
+        "{\"comment\": 5}",
+    ] {
+        let response = send(
+            Method::POST,
+            "/api/v1/approvals/999999/approve".into(),
+            body,
+        )
+        .await
+        .unwrap();
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+    }
+    // Left out, it is not required: the approval is simply not there.
+    let response = send(Method::POST, "/api/v1/approvals/999999/approve".into(), "")
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+}
