@@ -553,9 +553,11 @@ async fn a_contract_value_change_needs_a_second_person_and_its_renewal_moves_thr
             .context("the inbox is empty after approving")?;
         // The approved tab, kept in the URL, shows who decided.
         h.click("approvals-tab-approved").await?;
-        h.testid_text_where("approval-decision", |t| t.contains("已批准"))
-            .await
-            .context("the approved tab shows the decision")?;
+        h.testid_text_where("approval-decision", |t| {
+            t.contains("Approved") || t.contains("已批准")
+        })
+        .await
+        .context("the approved tab shows the decision")?;
         let url = h.browser.current_url().await?;
         ensure!(
             url.path() == "/approvals" && url.query() == Some("status=approved"),

@@ -362,6 +362,7 @@ async fn axe_finds_no_violations_on_the_main_pages() {
 #[actix_web::test]
 async fn user_filters_live_in_the_url() {
     scenario("ux_user_filters", async |h| {
+        server::seed::demo(&h.state.db).await?;
         h.goto("/login").await?;
         log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
         signed_in(h).await?;

@@ -374,6 +374,7 @@ async fn one<C: ConnectionTrait>(conn: &C, r: renewals::Model) -> AppResult<Rene
 pub struct RenewalFilter {
     /// Due (contract end) within this many days from today; overdue open
     /// renewals are included.
+    #[param(minimum = 0, maximum = 3650)]
     pub due_within_days: Option<i64>,
     pub stage: Option<RenewalStage>,
     /// The account owner.

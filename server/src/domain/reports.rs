@@ -146,8 +146,10 @@ pub struct ReportParams {
     /// current year).
     pub to: Option<NaiveDate>,
     /// Renewal report only: the contracts' currency (default `CNY`).
+    #[param(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 

@@ -310,6 +310,7 @@ fn snapshot_of(m: health_snapshots::Model) -> HealthSnapshot {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct HistoryQuery {
     /// How many days back (default 90, at most 730).
+    #[param(minimum = 1, maximum = 730)]
     pub days: Option<i64>,
 }
 

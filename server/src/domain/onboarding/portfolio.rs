@@ -32,6 +32,7 @@ pub struct PortfolioFilter {
     pub owner_id: Option<i64>,
     /// `status` (default: stuck, behind, on track, no plan; then least
     /// progress), `progress`, `-progress`, `go_live` or `name`.
+    #[param(pattern = "^(status|progress|-progress|go_live|name)$")]
     pub sort: Option<String>,
 }
 

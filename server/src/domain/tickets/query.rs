@@ -20,6 +20,7 @@ pub struct TicketFilter {
     /// clock runs (status new or open) and whose next target, first response
     /// while unanswered or else resolution, falls within this many minutes
     /// from now and has not been missed yet.
+    #[param(minimum = 1, maximum = 10080)]
     pub due_within: Option<i64>,
 }
 
