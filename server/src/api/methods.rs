@@ -74,19 +74,17 @@ impl RouteMethods {
     pub fn refusal(&self, method: &Method, path: &str) -> Option<&str> {
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let templates = self.by_len.get(&parts.len())?;
-        // Every template the path fits: a method any of them takes passes.
-        let mut fitting = templates.iter().filter(|t| {
+        // The most literal template the path fits is the one the router
+        // takes (`/renewals/totals`, not `/renewals/{id}`).
+        let first = templates.iter().find(|t| {
             t.segments
                 .iter()
                 .zip(&parts)
                 .all(|(seg, part)| seg.as_deref().is_none_or(|s| s == *part))
-        });
-        let first = fitting.next()?;
-        let takes = |t: &Template| {
-            t.methods.contains(method)
-                || (*method == Method::HEAD && t.methods.contains(&Method::GET))
-        };
-        if takes(first) || fitting.any(takes) {
+        })?;
+        if first.methods.contains(method)
+            || (*method == Method::HEAD && first.methods.contains(&Method::GET))
+        {
             return None;
         }
         Some(first.allow.as_str())
@@ -118,7 +116,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refuses_only_what_no_fitting_path_takes() {
+    fn refuses_what_the_most_literal_fitting_path_does_not_take() {
         let table = RouteMethods::from_document(&crate::startup::openapi());
         assert_eq!(table.refusal(&Method::GET, "/api/v1/users"), None);
         assert!(table
@@ -126,6 +124,12 @@ mod tests {
             .is_some_and(|allow| allow.contains("GET") && allow.contains("POST")));
         assert_eq!(table.refusal(&Method::HEAD, "/healthz"), None);
         assert_eq!(table.refusal(&Method::POST, "/healthz"), Some("GET"));
+        // A literal segment wins over a parameter beside it.
+        assert_eq!(
+            table.refusal(&Method::PATCH, "/api/v1/renewals/totals"),
+            Some("GET")
+        );
+        assert_eq!(table.refusal(&Method::PATCH, "/api/v1/renewals/7"), None);
         // Not documented: left to the router (the SPA, or 404).
         assert_eq!(table.refusal(&Method::POST, "/accounts/17"), None);
         assert_eq!(table.refusal(&Method::DELETE, "/api/v1/nowhere"), None);

@@ -184,6 +184,9 @@ async fn period(
     p: &ReportParams,
     now: DateTime<Utc>,
 ) -> AppResult<Period> {
+    // Every report reads the same parameters; a bad one is refused even
+    // where the report does not use it.
+    currency_param(p)?;
     let tz = super::sla::time_zone(&db.read, actor.workspace_id).await?;
     let today = now.with_timezone(&tz).date_naive();
     let year = today.year();
