@@ -154,8 +154,38 @@ async fn portal_pages_never_scroll_sideways_on_desktop_or_phone() {
                 fits_the_window(h, &format!("{path} at {width}px")).await?;
             }
         }
-        // The portal's home link and the upload control's visible focus.
+        // The manual's search is kept in the URL: a link shows the results.
         h.browser.set_window_size(1280, 900).await?;
+        h.goto("/portal/kb?q=%E6%9C%88%E6%9C%AB%E7%BB%93%E8%B4%A6%E6%97%B6%E5%87%AD%E8%AF%81%E6%97%A0%E6%B3%95%E8%BF%87%E8%B4%A6")
+            .await?;
+        h.testid("kb-result")
+            .await
+            .context("a sentence in the URL finds the manual's articles")?;
+        let typed = h
+            .browser
+            .execute(
+                "return document.querySelector('[data-testid=kb-search]').value;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            typed.as_str() == Some("月末结账时凭证无法过账"),
+            "the search box shows the URL's sentence: {typed}"
+        );
+        h.fill("kb-search", "过账").await?;
+        let mut url = String::new();
+        for _ in 0..50 {
+            url = current_url(h).await?;
+            if url.ends_with("/portal/kb?q=%E8%BF%87%E8%B4%A6") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        ensure!(
+            url.ends_with("/portal/kb?q=%E8%BF%87%E8%B4%A6"),
+            "a new search goes into the URL: {url}"
+        );
+        // The portal's home link and the upload control's visible focus.
         h.goto(&format!("/portal/tickets/{id}")).await?;
         click_id(h, "nav-portal-home").await?;
         h.wait_for_path_where("the portal home", |p| p == "/portal").await?;

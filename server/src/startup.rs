@@ -140,6 +140,7 @@ impl Application {
                 )
                 .default_service(web::to(spa::serve))
                 .wrap(from_fn(api::methods::refuse_undocumented_methods))
+                .wrap(from_fn(api::body::refuse_nul_in_url))
                 .wrap(
                     DefaultHeaders::new()
                         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

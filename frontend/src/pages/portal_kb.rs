@@ -12,14 +12,22 @@ use crate::components::states::{ErrorState, SkeletonCard};
 use crate::i18n::{module_key, use_i18n, Key};
 use crate::logic::paging::{ListState, Phase};
 use crate::logic::portal::SUGGEST_DEBOUNCE;
+use crate::logic::query::QueryString;
 use crate::pages::portal_common::ArticleBody;
 use crate::pages::ticket_common::{module_choices, ChoiceSelect};
+use crate::router::{here, query_param, redirect};
 
 #[component]
 pub fn PortalKbPage() -> impl IntoView {
     let i = use_i18n();
-    let text = RwSignal::new(String::new());
-    let module = RwSignal::new(String::new());
+    // The search lives in the URL (`/portal/kb?q=…&module=finance`), so a
+    // link or a reload shows the same results.
+    let text = RwSignal::new(query_param("q").unwrap_or_default());
+    let module = RwSignal::new(
+        query_param("module")
+            .filter(|m| m.parse::<ErpModule>().is_ok())
+            .unwrap_or_default(),
+    );
     let list = RwSignal::new(ListState::<PortalKbArticle, ApiErr>::default());
     let debounce = StoredValue::new(None::<TimeoutHandle>);
     // The search the list shows (text, module).
@@ -30,10 +38,19 @@ pub fn PortalKbPage() -> impl IntoView {
         async move { api::portal_kb_search(&q, m, KB_PAGE, cursor.as_deref()).await }
     });
     let reload = move || {
-        applied.set_value((
-            text.get_untracked().trim().to_string(),
-            module.get_untracked().parse().ok(),
-        ));
+        let q = text.get_untracked().trim().to_string();
+        let m: Option<ErpModule> = module.get_untracked().parse().ok();
+        let href = format!(
+            "/portal/kb{}",
+            QueryString::new()
+                .push("q", &q)
+                .push_opt("module", m.map(|m| m.as_str()))
+                .build()
+        );
+        if here() != href {
+            redirect(&href);
+        }
+        applied.set_value((q, m));
         restart();
     };
     reload();

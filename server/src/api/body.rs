@@ -39,9 +39,33 @@ impl<T> DerefMut for Json<T> {
     }
 }
 
+/// Whether a JSON text holds an escaped NUL (`\u0000`) in a string: no
+/// text column stores one (PostgreSQL refuses it), and no user types one.
+pub fn has_escaped_nul(json: &str) -> bool {
+    let bytes = json.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes.get(i + 1) == Some(&b'u') && bytes.get(i + 2..i + 6) == Some(b"0000") {
+                return true;
+            }
+            // Skip the escaped character (`\\` included).
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
 fn parse<T: DeserializeOwned>(raw: &RawValue) -> Result<T, AppError> {
     if !raw.get().trim_start().starts_with('{') {
         return Err(AppError::bad_request("the JSON body must be an object"));
+    }
+    if has_escaped_nul(raw.get()) {
+        return Err(AppError::bad_request(
+            "text in the body must not contain NUL characters (\\u0000)",
+        ));
     }
     serde_json::from_str(raw.get())
         .map_err(|e| AppError::bad_request(format!("the JSON body is invalid: {e}")))
@@ -60,7 +84,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// A body that may be left out (no body, or an empty one); when sent, it
+/// A body that may be left out (no body); when sent, it
 /// must be a valid `T`, exactly as [`Json`].
 pub struct OptionalJson<T>(pub Option<T>);
 
@@ -78,12 +102,50 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let bytes = bytes.await?;
-            if bytes.iter().all(u8::is_ascii_whitespace) {
+            if bytes.is_empty() {
                 return Ok(OptionalJson(None));
             }
             let raw: Box<RawValue> = serde_json::from_slice(&bytes)
                 .map_err(|e| AppError::bad_request(format!("the JSON body is invalid: {e}")))?;
             Ok(OptionalJson(Some(parse(&raw)?)))
         })
+    }
+}
+
+/// The middleware that refuses a NUL (`%00`) in the query string, for the
+/// same reason as in bodies: a query parameter reaches text columns and
+/// searches. (Path parameters are ids: `/users/%00` is simply not found.)
+pub async fn refuse_nul_in_url(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    use actix_web::ResponseError;
+    let has_nul = req.query_string().contains("%00");
+    if has_nul {
+        let response =
+            AppError::bad_request("the query string must not contain NUL characters (%00)")
+                .error_response();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(actix_web::dev::ServiceResponse::map_into_left_body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_escaped_nul;
+
+    #[test]
+    fn finds_escaped_nul_only_in_strings_escapes() {
+        assert!(has_escaped_nul(r#"{"a": "x\u0000y"}"#));
+        assert!(has_escaped_nul(r#"{"a\u0000": 1}"#));
+        // An escaped backslash followed by the letters u0000 is plain text.
+        assert!(!has_escaped_nul(r#"{"a": "x\\u0000"}"#));
+        assert!(has_escaped_nul(r#"{"a": "\u00001"}"#));
+        assert!(!has_escaped_nul(r#"{"a": "\u0001 \n \" 0000"}"#));
     }
 }

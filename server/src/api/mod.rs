@@ -9,7 +9,7 @@ mod approvals;
 mod attachments;
 mod audit;
 mod auth;
-mod body;
+pub mod body;
 mod contacts;
 mod contracts;
 mod health;

@@ -361,3 +361,63 @@ async fn bodies_must_be_json_objects_even_where_optional() {
         .unwrap();
     assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
 }
+
+#[actix_web::test]
+async fn nul_characters_are_refused_in_bodies_and_urls() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "nul@x.cn").await;
+    let response = app
+        .post(
+            "/api/v1/accounts",
+            &admin.token,
+            json!({"name": "A\u{0}B", "code": "1"}),
+        )
+        .await;
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let response = app.get("/api/v1/accounts?q=%00", &admin.token).await;
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    // Signing in with one is a refusal too, never a server error.
+    let response = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "a\u{0}@x.cn", "password": "whatever-it-is"})),
+        )
+        .await;
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let list: Value = app
+        .get("/api/v1/accounts", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        list["items"].as_array().unwrap().is_empty(),
+        "nothing stored"
+    );
+    // An escaped backslash before the letters u0000 is ordinary text.
+    let response = app
+        .post(
+            "/api/v1/accounts",
+            &admin.token,
+            json!({"name": "C:\\u0000", "code": "2"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
