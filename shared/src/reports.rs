@@ -106,6 +106,10 @@ pub struct RenewalReport {
     pub by_month: Vec<RenewalMonth>,
     /// Churned renewals by reason, most frequent first.
     pub churn_reasons: Vec<ChurnReasonCount>,
+    /// When the figures were computed: a big portfolio's are served from a
+    /// snapshot up to 30 seconds old.
+    #[serde(default)]
+    pub computed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

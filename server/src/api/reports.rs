@@ -60,7 +60,7 @@ async fn renewal_report(
     let now = state.clock.now();
     match params.format()? {
         Format::Json => {
-            Ok(HttpResponse::Ok().json(domain::renewals(&state.db, &actor, &params, now).await?))
+            Ok(HttpResponse::Ok().json(domain::renewals_snapshot(&state, &actor, &params).await?))
         }
         Format::Csv => {
             let body = domain::renewals_csv(&state.db, &actor, &params, now).await?;

@@ -443,7 +443,57 @@ pub fn summarize_renewals(
             })
             .collect(),
         churn_reasons,
+        computed_at: None,
     }
+}
+
+/// Below this many contracts due in the period, the renewal report is
+/// computed for every request; from it on, served from a snapshot.
+pub const RENEWAL_REPORT_CACHE_MIN_ROWS: usize = 1000;
+
+/// (application instance, workspace, portfolio, from, to, currency).
+type RenewalReportKey = (usize, i64, Portfolio, NaiveDate, NaiveDate, String);
+
+fn renewal_report_cache() -> &'static SnapshotCache<RenewalReportKey, RenewalReport> {
+    static CACHE: std::sync::OnceLock<SnapshotCache<RenewalReportKey, RenewalReport>> =
+        std::sync::OnceLock::new();
+    CACHE.get_or_init(|| SnapshotCache::new(KPI_CACHE_TTL, 256))
+}
+
+/// `GET /reports/renewals` as the API serves it: a big portfolio's report
+/// (`RENEWAL_REPORT_CACHE_MIN_ROWS` contracts due or more) comes from a
+/// snapshot up to `KPI_CACHE_TTL` old, computed once for all the requests
+/// that ask meanwhile (`computed_at` says when); a small one's is computed
+/// for every request.
+pub async fn renewals_snapshot(
+    state: &AppState,
+    actor: &StaffActor,
+    params: &ReportParams,
+) -> AppResult<RenewalReport> {
+    let db = &state.db;
+    let now = state.clock.now();
+    let portfolio = renewal_portfolio(actor)?;
+    let currency = currency_param(params)?;
+    let p = period(db, actor, params, now).await?;
+    let key: RenewalReportKey = (
+        Arc::as_ptr(&state.config) as usize,
+        actor.workspace_id,
+        portfolio,
+        p.from,
+        p.to,
+        currency.clone(),
+    );
+    let report = renewal_report_cache()
+        .get(key, || async {
+            let rows = due_rows(db, actor, portfolio, &p, &currency).await?;
+            let big = rows.len() >= RENEWAL_REPORT_CACHE_MIN_ROWS;
+            let mut report =
+                summarize_renewals(&rows, p.from, p.to, currency.clone(), portfolio.scope());
+            report.computed_at = Some(now);
+            Ok((report, big))
+        })
+        .await?;
+    Ok((*report).clone())
 }
 
 /// `GET /reports/renewals`.

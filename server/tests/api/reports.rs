@@ -1091,3 +1091,65 @@ async fn a_big_workspaces_kpis_come_from_a_snapshot_a_small_ones_are_always_fres
         .clone();
     assert_eq!(row["accounts_owned"], 1001);
 }
+
+#[actix_web::test]
+async fn a_big_portfolios_renewal_report_comes_from_a_snapshot() {
+    let app = spawn_app_at(start()).await;
+    let clock = app.clock.clone().unwrap();
+    server::seed::bench(
+        &app.app_state.db,
+        server::seed::BenchSize {
+            accounts: 300,
+            contracts: 1500,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let admin = session_of(
+        app.login(server::seed::BENCH_ADMIN, server::seed::BENCH_PASSWORD)
+            .await,
+    )
+    .await;
+    let q = "from=2020-01-01&to=2029-12-31";
+    let read = || async {
+        let r: Value = app
+            .get(&format!("/api/v1/reports/renewals?{q}"), &admin.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        r
+    };
+    let one = read().await;
+    assert!(
+        one["due_count"].as_u64().unwrap()
+            >= server::domain::reports::RENEWAL_REPORT_CACHE_MIN_ROWS as u64,
+        "a big portfolio: {}",
+        one["due_count"]
+    );
+    assert_eq!(
+        one["computed_at"]
+            .as_str()
+            .unwrap()
+            .parse::<DateTime<Utc>>()
+            .unwrap(),
+        start()
+    );
+    clock.set(start() + Duration::minutes(1));
+    let account = app.create_account(&admin.token, "又一家", "990002").await;
+    contract(
+        &app,
+        &admin.token,
+        &account,
+        "2027-11-01",
+        "128000.00",
+        "CNY",
+    )
+    .await;
+    let two = read().await;
+    assert_eq!(
+        two, one,
+        "served from the snapshot, which says when it was computed"
+    );
+}
