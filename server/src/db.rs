@@ -215,6 +215,49 @@ where
         .map_err(|e| sea_orm::DbErr::Custom(format!("decoding an aggregated page: {e}")))
 }
 
+/// [`fetch_all_in_one_row`] for a hand-written `SELECT` (`statement`),
+/// whose result columns are `fields`, by name; `T` deserialises from an
+/// object of them. None of them may be a SQLite boolean (0/1).
+pub async fn fetch_statement_in_one_row<T, C>(
+    conn: &C,
+    statement: sea_orm::Statement,
+    fields: &[&str],
+) -> Result<Vec<T>, sea_orm::DbErr>
+where
+    T: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Sqlite => {
+            let fields = fields
+                .iter()
+                .map(|name| format!("'{name}', t.\"{name}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "SELECT json_group_array(json_object({fields})) AS page FROM ({}) AS t",
+                statement.sql
+            )
+        }
+        _ => format!(
+            "SELECT COALESCE(json_agg(t), '[]'::json)::text AS page FROM ({}) AS t",
+            statement.sql
+        ),
+    };
+    let statement = sea_orm::Statement {
+        sql,
+        values: statement.values,
+        db_backend: backend,
+    };
+    let Some(row) = conn.query_one(statement).await? else {
+        return Ok(Vec::new());
+    };
+    let page: String = row.try_get("", "page")?;
+    serde_json::from_str(&page)
+        .map_err(|e| sea_orm::DbErr::Custom(format!("decoding an aggregated page: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,8 +23,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Deserialize;
 use shared::contracts::{
@@ -417,7 +417,29 @@ fn decode_due_cursor(cursor: &str) -> AppResult<(NaiveDate, i64)> {
 
 /// A renewal as the list reads it: with its contract's value and currency
 /// and its account's name and owner, in one query.
-#[derive(Debug, FromQueryResult)]
+/// The columns `list` selects, as `ListedRow` names them.
+const LISTED_COLUMNS: &[&str] = &[
+    "id",
+    "contract_id",
+    "account_id",
+    "due_on",
+    "stage",
+    "forecast_cents",
+    "probability",
+    "upsell_cents",
+    "churn_reason",
+    "next_contract_id",
+    "closed_at",
+    "created_at",
+    "updated_at",
+    "version",
+    "account_name",
+    "owner_id",
+    "annual_value_cents",
+    "currency",
+];
+
+#[derive(Debug, Deserialize)]
 struct ListedRow {
     id: i64,
     contract_id: i64,
@@ -530,9 +552,11 @@ pub async fn list(
     }
     sql.push(" ORDER BY r.due_on, r.id LIMIT ")
         .push(&(limit + 1).to_string());
-    let mut rows = ListedRow::find_by_statement(sql.statement())
-        .all(&db.read)
-        .await?;
+    // One aggregated row per page (see `db::fetch_all_in_one_row`); the
+    // aggregation keeps no order, so the page is sorted again here.
+    let mut rows: Vec<ListedRow> =
+        crate::db::fetch_statement_in_one_row(&db.read, sql.statement(), LISTED_COLUMNS).await?;
+    rows.sort_by_key(|r| (r.due_on, r.id));
     let has_more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = has_more
