@@ -176,27 +176,40 @@ where
     use sea_orm::{ColumnTrait, ColumnType, IdenStatic, QueryTrait};
 
     let backend = conn.get_database_backend();
-    let inner = select.build(backend);
+    let fields: Vec<String> = columns
+        .map(|c| {
+            let name = c.as_str();
+            match c.def().get_column_type() {
+                // SQLite keeps booleans as 0/1; JSON wants true/false.
+                ColumnType::Boolean => {
+                    format!("'{name}', json(CASE WHEN t.\"{name}\" THEN 'true' ELSE 'false' END)")
+                }
+                _ => format!("'{name}', t.\"{name}\""),
+            }
+        })
+        .collect();
+    aggregate_page(conn, select.build(backend), &fields).await
+}
+
+/// Wraps `inner` so the database answers its rows as one JSON array
+/// (`fields`: SQLite's `json_object` arguments; PostgreSQL names them by
+/// column) and decodes it.
+async fn aggregate_page<T, C>(
+    conn: &C,
+    inner: sea_orm::Statement,
+    fields: &[String],
+) -> Result<Vec<T>, sea_orm::DbErr>
+where
+    T: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    let backend = conn.get_database_backend();
     let sql = match backend {
-        DatabaseBackend::Sqlite => {
-            let fields = columns
-                .map(|c| {
-                    let name = c.as_str();
-                    match c.def().get_column_type() {
-                        // SQLite keeps booleans as 0/1; JSON wants true/false.
-                        ColumnType::Boolean => format!(
-                            "'{name}', json(CASE WHEN t.\"{name}\" THEN 'true' ELSE 'false' END)"
-                        ),
-                        _ => format!("'{name}', t.\"{name}\""),
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!(
-                "SELECT json_group_array(json_object({fields})) AS page FROM ({}) AS t",
-                inner.sql
-            )
-        }
+        DatabaseBackend::Sqlite => format!(
+            "SELECT json_group_array(json_object({})) AS page FROM ({}) AS t",
+            fields.join(", "),
+            inner.sql
+        ),
         _ => format!(
             "SELECT COALESCE(json_agg(t), '[]'::json)::text AS page FROM ({}) AS t",
             inner.sql
@@ -227,35 +240,11 @@ where
     T: serde::de::DeserializeOwned,
     C: ConnectionTrait,
 {
-    let backend = conn.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Sqlite => {
-            let fields = fields
-                .iter()
-                .map(|name| format!("'{name}', t.\"{name}\""))
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!(
-                "SELECT json_group_array(json_object({fields})) AS page FROM ({}) AS t",
-                statement.sql
-            )
-        }
-        _ => format!(
-            "SELECT COALESCE(json_agg(t), '[]'::json)::text AS page FROM ({}) AS t",
-            statement.sql
-        ),
-    };
-    let statement = sea_orm::Statement {
-        sql,
-        values: statement.values,
-        db_backend: backend,
-    };
-    let Some(row) = conn.query_one(statement).await? else {
-        return Ok(Vec::new());
-    };
-    let page: String = row.try_get("", "page")?;
-    serde_json::from_str(&page)
-        .map_err(|e| sea_orm::DbErr::Custom(format!("decoding an aggregated page: {e}")))
+    let fields: Vec<String> = fields
+        .iter()
+        .map(|name| format!("'{name}', t.\"{name}\""))
+        .collect();
+    aggregate_page(conn, statement, &fields).await
 }
 
 #[cfg(test)]

@@ -496,26 +496,6 @@ pub async fn renewals_snapshot(
     Ok((*report).clone())
 }
 
-/// `GET /reports/renewals`.
-pub async fn renewals(
-    db: &Db,
-    actor: &StaffActor,
-    params: &ReportParams,
-    now: DateTime<Utc>,
-) -> AppResult<RenewalReport> {
-    let portfolio = renewal_portfolio(actor)?;
-    let currency = currency_param(params)?;
-    let period = period(db, actor, params, now).await?;
-    let rows = due_rows(db, actor, portfolio, &period, &currency).await?;
-    Ok(summarize_renewals(
-        &rows,
-        period.from,
-        period.to,
-        currency,
-        portfolio.scope(),
-    ))
-}
-
 /// `GET /reports/renewals?format=csv`: one line per contract due in the
 /// period.
 pub async fn renewals_csv(
