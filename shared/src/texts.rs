@@ -122,6 +122,7 @@ texts! {
     OneToChars = "field.one_to_chars" { "must be 1 to {max} characters", "必须为 1 到 {max} 个字符" }
     AtMostWords = "field.at_most_words" { "may have at most {max} words", "最多 {max} 个词" }
     AtMostEntries = "field.at_most_entries" { "may have at most {max} entries", "最多 {max} 条" }
+    IdsList = "field.ids_list" { "must be 1 to {max} comma-separated ids", "必须是 1 到 {max} 个以逗号分隔的编号" }
     PlanSort = "field.plan_sort" { "must be one of status, progress, -progress, go_live, name", "排序方式无效" }
     PeriodTooLong = "field.period_too_long" { "the period may span at most {days} days", "时间段最长 {days} 天" }
     TooManyAttendees = "field.too_many_attendees" { "at most {max} attendees", "最多 {max} 名参加者" }

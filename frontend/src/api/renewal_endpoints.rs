@@ -12,8 +12,9 @@ use super::{call, decode, exchange, json, tagged, ApiErr, Call, Tagged};
 use crate::logic::query::QueryString;
 use crate::logic::renewals::RenewalQuery;
 
-/// Renewals per page of the pipeline (the API's maximum).
-pub const RENEWALS_PAGE: u64 = super::MAX_PAGE;
+/// Renewals per page of the pipeline, as every list pages ("load more"
+/// reads the next; the totals above come from `/renewals/totals`).
+pub const RENEWALS_PAGE: u64 = 50;
 
 /// The account's contracts, newest first (up to 200).
 pub async fn list_contracts(account_id: i64) -> Result<Vec<Contract>, ApiErr> {

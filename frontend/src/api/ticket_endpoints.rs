@@ -18,11 +18,27 @@ use crate::logic::tickets::{Event, TicketQuery};
 
 pub const TICKETS_PAGE: u64 = 50;
 
-/// Up to 200 accounts, for account names and pickers on ticket pages.
+/// The newest accounts (a page), for pickers on ticket pages; a search
+/// finds the others, and [`accounts_by_ids`] names them.
 pub async fn account_options() -> Result<Vec<shared::accounts::Account>, ApiErr> {
-    let path = format!("/accounts{}", page_query(super::MAX_PAGE, None));
+    let path = format!("/accounts{}", page_query(super::ACCOUNTS_PAGE, None));
     decode::<Page<shared::accounts::Account>>(&call(Method::GET, path, None).await?)
         .map(|p| p.items)
+}
+
+/// These accounts (at most 200 ids), archived ones included: the names of
+/// the accounts a page lists that the pickers' page lacks.
+pub async fn accounts_by_ids(ids: &[i64]) -> Result<Vec<shared::accounts::Account>, ApiErr> {
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let query = QueryString::new()
+        .push("ids", ids.join(","))
+        .push("include_archived", true)
+        .push("limit", super::MAX_PAGE)
+        .build();
+    decode::<Page<shared::accounts::Account>>(
+        &call(Method::GET, format!("/accounts{query}"), None).await?,
+    )
+    .map(|p| p.items)
 }
 
 /// Accounts whose name or code matches `q` (at most 50), for pickers in

@@ -11,3 +11,4 @@ pub mod pickers;
 pub mod shell;
 pub mod states;
 pub mod toast;
+pub mod url_filter;

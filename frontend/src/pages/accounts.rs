@@ -1,8 +1,6 @@
 //! `/accounts`: the account list with search-as-you-type, owner and stage
 //! filters, "load more" paging, and the new-account form.
 
-use std::time::Duration;
-
 use leptos::prelude::*;
 use shared::accounts::Account;
 use shared::users::User;
@@ -13,14 +11,27 @@ use crate::components::fields::expanded;
 use crate::components::load::{load, Loaded};
 use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonRows};
+use crate::components::url_filter::{UrlFilter, UrlFiltered};
 use crate::i18n::{module_key, stage_key, use_i18n, Key, Lang};
 use crate::logic::paging::{ListState, Phase};
 use crate::logic::query::AccountFilter;
 use crate::pages::account_new::NewAccountForm;
-use crate::router::{navigate, redirect, use_location};
+use crate::router::navigate;
 
-/// Search waits this long after the last keystroke.
-pub const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
+impl UrlFilter for AccountFilter {
+    fn from_search(search: &str) -> Self {
+        AccountFilter::from_search(search)
+    }
+    fn href(&self) -> String {
+        AccountFilter::href(self)
+    }
+    fn text(&self) -> &str {
+        &self.q
+    }
+    fn text_mut(&mut self) -> &mut String {
+        &mut self.q
+    }
+}
 
 /// The workspace's staff, for owner pickers and owner names.
 #[derive(Clone, Copy)]
@@ -88,12 +99,10 @@ pub fn AccountsPage() -> impl IntoView {
 
     // The filters live in the URL (`?q=&owner_id=&stage=`): a reload, a
     // shared link and the back button keep them.
-    let location = use_location();
-    let filter = Memo::new(move |_| AccountFilter::from_search(&location.search.get()));
-    let search = RwSignal::new(filter.get_untracked().q);
+    let url = UrlFiltered::<AccountFilter>::new();
+    let (filter, search) = (url.filter, url.search);
     let list = RwSignal::new(ListState::<Account, ApiErr>::default());
     let creating = RwSignal::new(false);
-    let debounce = StoredValue::new(None::<TimeoutHandle>);
 
     let (reload, load_more) = pager(list, move |cursor| {
         let f = filter.get_untracked();
@@ -104,45 +113,8 @@ pub fn AccountsPage() -> impl IntoView {
         filter.track();
         reload();
     });
-    let refilter = move |next: AccountFilter| {
-        if filter.with_untracked(|f| *f != next) {
-            redirect(&next.href());
-        }
-    };
-    // Back/forward: the search box follows the URL.
-    Effect::new(move |_| {
-        let q = filter.get().q;
-        if search.get_untracked().trim() != q.trim() {
-            search.set(q);
-        }
-    });
-
-    let on_search = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        search.set(text.clone());
-        if let Some(Some(handle)) = debounce.try_get_value() {
-            handle.clear();
-        }
-        let handle = set_timeout_with_handle(
-            move || {
-                let mut next = filter.get_untracked();
-                next.q = text;
-                refilter(next);
-            },
-            SEARCH_DEBOUNCE,
-        );
-        debounce.set_value(handle.ok());
-    };
-    on_cleanup(move || {
-        if let Some(Some(handle)) = debounce.try_get_value() {
-            handle.clear();
-        }
-    });
-
-    let clear_filters = move || {
-        search.set(String::new());
-        refilter(AccountFilter::default());
-    };
+    let on_search = move |ev: leptos::ev::Event| url.on_search(ev);
+    let clear_filters = move || url.clear();
 
     let on_created = Callback::new(move |account: Account| {
         creating.set(false);
@@ -216,9 +188,7 @@ pub fn AccountsPage() -> impl IntoView {
                         data-testid="filter-owner"
                         on:change=move |ev| {
                             let owner = event_target_value(&ev).parse().ok();
-                            let mut next = filter.get_untracked();
-                            next.owner_id = owner;
-                            refilter(next);
+                            url.update(|f| f.owner_id = owner);
                         }
                     >
                         <option value="" prop:selected=move || filter.with(|f| f.owner_id.is_none())>
@@ -250,9 +220,7 @@ pub fn AccountsPage() -> impl IntoView {
                         data-testid="filter-stage"
                         on:change=move |ev| {
                             let stage = event_target_value(&ev).parse::<LifecycleStage>().ok();
-                            let mut next = filter.get_untracked();
-                            next.stage = stage;
-                            refilter(next);
+                            url.update(|f| f.stage = stage);
                         }
                     >
                         <option value="" prop:selected=move || filter.with(|f| f.stage.is_none())>

@@ -7,10 +7,10 @@ use shared::kb::KbArticleSummary;
 use crate::api::{self, ApiErr};
 use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonRows};
+use crate::components::url_filter::{Debouncer, SEARCH_DEBOUNCE};
 use crate::i18n::{module_key, use_i18n, Key};
 use crate::logic::kb::KbFilter;
 use crate::logic::paging::{ListState, Phase};
-use crate::pages::accounts::SEARCH_DEBOUNCE;
 use crate::pages::portal_common::{
     kb_status_choices, kb_status_key, visibility_choices, visibility_key,
 };
@@ -44,7 +44,7 @@ pub fn KbListPage() -> impl IntoView {
     );
     let filter = StoredValue::new(start);
     let list = RwSignal::new(ListState::<KbArticleSummary, ApiErr>::default());
-    let debounce = StoredValue::new(None::<TimeoutHandle>);
+    let debounce = Debouncer::new();
 
     let (restart, load_more) = pager(list, move |cursor| {
         let f = filter.get_value();
@@ -67,17 +67,8 @@ pub fn KbListPage() -> impl IntoView {
 
     let on_search = move |ev: leptos::ev::Event| {
         search.set(event_target_value(&ev));
-        if let Some(Some(handle)) = debounce.try_get_value() {
-            handle.clear();
-        }
-        let handle = set_timeout_with_handle(reload, SEARCH_DEBOUNCE);
-        debounce.set_value(handle.ok());
+        debounce.run(SEARCH_DEBOUNCE, reload);
     };
-    on_cleanup(move || {
-        if let Some(Some(handle)) = debounce.try_get_value() {
-            handle.clear();
-        }
-    });
     let clear_filters = move || {
         for s in [search, module, visibility, status] {
             s.set(String::new());

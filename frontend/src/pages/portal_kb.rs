@@ -9,6 +9,7 @@ use crate::api::{self, ApiErr, KB_PAGE};
 use crate::components::load::load;
 use crate::components::paged::{load_more_footer, pager};
 use crate::components::states::{ErrorState, SkeletonCard};
+use crate::components::url_filter::Debouncer;
 use crate::i18n::{module_key, use_i18n, Key};
 use crate::logic::paging::{ListState, Phase};
 use crate::logic::portal::SUGGEST_DEBOUNCE;
@@ -29,7 +30,7 @@ pub fn PortalKbPage() -> impl IntoView {
             .unwrap_or_default(),
     );
     let list = RwSignal::new(ListState::<PortalKbArticle, ApiErr>::default());
-    let debounce = StoredValue::new(None::<TimeoutHandle>);
+    let debounce = Debouncer::new();
     // The search the list shows (text, module).
     let applied = StoredValue::new((String::new(), None::<ErpModule>));
 
@@ -57,17 +58,8 @@ pub fn PortalKbPage() -> impl IntoView {
 
     let on_search = move |ev: leptos::ev::Event| {
         text.set(event_target_value(&ev));
-        if let Some(Some(handle)) = debounce.try_get_value() {
-            handle.clear();
-        }
-        let handle = set_timeout_with_handle(reload, SUGGEST_DEBOUNCE);
-        debounce.set_value(handle.ok());
+        debounce.run(SUGGEST_DEBOUNCE, reload);
     };
-    on_cleanup(move || {
-        if let Some(Some(handle)) = debounce.try_get_value() {
-            handle.clear();
-        }
-    });
 
     let phase = Memo::new(move |_| list.with(|l| l.phase()));
 

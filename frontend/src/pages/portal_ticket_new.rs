@@ -15,6 +15,7 @@ use crate::api::{self, ApiErr};
 use crate::components::fields::{clear_error, ErrorBanner, FieldError, TextField};
 use crate::components::load::load;
 use crate::components::toast::use_toasts;
+use crate::components::url_filter::Debouncer;
 use crate::i18n::{module_key, use_i18n, Key};
 use crate::logic::portal::{
     suggest_text, ticket_modules, NewTicket, SUGGEST_DEBOUNCE, SUGGEST_LIMIT,
@@ -54,7 +55,7 @@ pub fn PortalNewTicketPage() -> impl IntoView {
     let opened = RwSignal::new(None as Opened);
     // Answers to an older search are dropped.
     let generation = StoredValue::new(0u64);
-    let debounce = StoredValue::new(None::<TimeoutHandle>);
+    let debounce = Debouncer::new();
 
     let search = move || {
         // Whatever is in flight is out of date now.
@@ -81,23 +82,12 @@ pub fn PortalNewTicketPage() -> impl IntoView {
             suggestions.set(found);
         });
     };
-    let schedule = move || {
-        if let Some(Some(handle)) = debounce.try_get_value() {
-            handle.clear();
-        }
-        let handle = set_timeout_with_handle(search, SUGGEST_DEBOUNCE);
-        debounce.set_value(handle.ok());
-    };
+    let schedule = move || debounce.run(SUGGEST_DEBOUNCE, search);
     // Every change of the subject (typing) waits for a pause, then searches.
     Effect::new(move |first: Option<()>| {
         subject.track();
         if first.is_some() {
             schedule();
-        }
-    });
-    on_cleanup(move || {
-        if let Some(Some(handle)) = debounce.try_get_value() {
-            handle.clear();
         }
     });
 

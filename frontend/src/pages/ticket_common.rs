@@ -129,9 +129,10 @@ pub fn SlaCountdown(
     }
 }
 
-/// The workspace's accounts (up to a page of 200), for names and pickers;
-/// with more than that, [`AccountSearch`] narrows the picker through the
-/// server's search.
+/// The workspace's newest accounts (a page), for names and pickers; with
+/// more than that, [`AccountSearch`] narrows the picker through the
+/// server's search, and the names of the others shown are asked for by id,
+/// a batch at a time.
 #[derive(Clone, Copy)]
 pub struct Accounts {
     pub list: Loaded<Vec<Account>>,
@@ -142,6 +143,12 @@ pub struct Accounts {
     /// The latest search's matches, kept after the search is cleared so
     /// the account picked from them stays in the select (and has a name).
     seen: RwSignal<Vec<Account>>,
+    /// Accounts asked for by id because a name was wanted.
+    named: RwSignal<Vec<Account>>,
+    /// Ids asked for (or waiting to be), so each is asked once.
+    asked_ids: StoredValue<Vec<i64>>,
+    /// Ids waiting for the next batch.
+    pending: StoredValue<Vec<i64>>,
 }
 
 impl Accounts {
@@ -151,6 +158,9 @@ impl Accounts {
             search: RwSignal::new(String::new()),
             matches: RwSignal::new(None),
             seen: RwSignal::new(Vec::new()),
+            named: RwSignal::new(Vec::new()),
+            asked_ids: StoredValue::new(Vec::new()),
+            pending: StoredValue::new(Vec::new()),
         };
         // Only the answer to the latest search counts.
         let asked = StoredValue::new(0u64);
@@ -180,16 +190,65 @@ impl Accounts {
     pub fn needs_search(self) -> bool {
         self.list
             .value
-            .with(|l| matches!(l, Some(Ok(l)) if l.len() as u64 >= api::MAX_PAGE))
+            .with(|l| matches!(l, Some(Ok(l)) if l.len() as u64 >= api::ACCOUNTS_PAGE))
     }
 
+    /// The account's name; one the page of accounts lacks is asked for
+    /// (with the others wanted at the same moment) and shows as `#id`
+    /// until it comes.
     pub fn name_of(self, id: i64) -> String {
         let find = |l: &[Account]| l.iter().find(|a| a.id == id).map(|a| a.name.clone());
-        self.list
-            .value
-            .with(|l| find(l.as_ref()?.as_ref().ok()?))
-            .or_else(|| self.seen.with(|s| find(s)))
-            .unwrap_or_else(|| format!("#{id}"))
+        let listed = self.list.value.with(|l| match l {
+            Some(Ok(l)) => Some(find(l)),
+            _ => None,
+        });
+        let found = match listed {
+            Some(Some(name)) => Some(name),
+            // Still loading (or failed): the page may yet hold it.
+            None => None,
+            Some(None) => {
+                let other = self
+                    .seen
+                    .with(|s| find(s))
+                    .or_else(|| self.named.with(|n| find(n)));
+                if other.is_none() {
+                    self.ask_name(id);
+                }
+                other
+            }
+        };
+        found.unwrap_or_else(|| format!("#{id}"))
+    }
+
+    /// Queues `id` for the next batch of names (once per id).
+    fn ask_name(self, id: i64) {
+        if self
+            .asked_ids
+            .try_with_value(|a| a.contains(&id))
+            .unwrap_or(true)
+        {
+            return;
+        }
+        self.asked_ids.update_value(|a| a.push(id));
+        self.pending.update_value(|p| p.push(id));
+        if self.pending.with_value(Vec::len) == 1 {
+            // Everything rendered in this turn joins the batch.
+            set_timeout(move || self.fetch_names(), std::time::Duration::ZERO);
+        }
+    }
+
+    fn fetch_names(self) {
+        let Some(ids) = self.pending.try_update_value(std::mem::take) else {
+            return;
+        };
+        for chunk in ids.chunks(api::MAX_PAGE as usize) {
+            let chunk = chunk.to_vec();
+            crate::task::spawn(async move {
+                if let Ok(found) = api::accounts_by_ids(&chunk).await {
+                    self.named.try_update(|n| n.extend(found));
+                }
+            });
+        }
     }
 
     /// The active accounts a picker offers: the search's matches while

@@ -14,15 +14,29 @@ use crate::components::paged::{load_more_footer, pager};
 use crate::components::pickers::RoleSelect;
 use crate::components::states::{ErrorState, SkeletonRows};
 use crate::components::toast::use_toasts;
+use crate::components::url_filter::{UrlFilter, UrlFiltered};
 use crate::i18n::{role_key, use_i18n, Key};
 use crate::logic::forms;
 use crate::logic::paging::{ListState, Phase};
 use crate::logic::query::UserFilter;
-use crate::pages::accounts::SEARCH_DEBOUNCE;
-use crate::router::{redirect, use_location};
 use crate::session::use_session;
 
 const USERS_PAGE: u64 = 50;
+
+impl UrlFilter for UserFilter {
+    fn from_search(search: &str) -> Self {
+        UserFilter::from_search(search)
+    }
+    fn href(&self) -> String {
+        UserFilter::href(self)
+    }
+    fn text(&self) -> &str {
+        &self.q
+    }
+    fn text_mut(&mut self) -> &mut String {
+        &mut self.q
+    }
+}
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -36,13 +50,11 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn UsersAdmin() -> impl IntoView {
     let i = use_i18n();
-    let location = use_location();
     // The filters live in the URL (`/users?q=王&role=engineer`).
-    let filter = Memo::new(move |_| UserFilter::from_search(&location.search.get()));
+    let url = UrlFiltered::<UserFilter>::new();
+    let (filter, search) = (url.filter, url.search);
     let list = RwSignal::new(ListState::<User, ApiErr>::default());
     let inviting = RwSignal::new(false);
-    let search = RwSignal::new(filter.get_untracked().q);
-    let debounce = StoredValue::new(None::<TimeoutHandle>);
 
     let (reload, load_more) = pager(list, move |cursor| {
         let f = filter.get_untracked();
@@ -52,39 +64,7 @@ fn UsersAdmin() -> impl IntoView {
         filter.track();
         reload();
     });
-    let refilter = move |next: UserFilter| {
-        if filter.with_untracked(|f| *f != next) {
-            redirect(&next.href());
-        }
-    };
-    // Back/forward: the search box follows the URL.
-    Effect::new(move |_| {
-        let q = filter.get().q;
-        if search.get_untracked().trim() != q.trim() {
-            search.set(q);
-        }
-    });
-    let on_search = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        search.set(text.clone());
-        if let Some(Some(handle)) = debounce.try_get_value() {
-            handle.clear();
-        }
-        let handle = set_timeout_with_handle(
-            move || {
-                let mut next = filter.get_untracked();
-                next.q = text;
-                refilter(next);
-            },
-            SEARCH_DEBOUNCE,
-        );
-        debounce.set_value(handle.ok());
-    };
-    on_cleanup(move || {
-        if let Some(Some(handle)) = debounce.try_get_value() {
-            handle.clear();
-        }
-    });
+    let on_search = move |ev: leptos::ev::Event| url.on_search(ev);
     let on_updated = Callback::new(move |user: User| {
         list.update(|l| l.replace(|u| u.id == user.id, user.clone()));
     });
@@ -151,9 +131,8 @@ fn UsersAdmin() -> impl IntoView {
                         id="filter-role"
                         data-testid="filter-role"
                         on:change=move |ev| {
-                            let mut next = filter.get_untracked();
-                            next.role = event_target_value(&ev).parse().ok();
-                            refilter(next);
+                            let role = event_target_value(&ev).parse().ok();
+                            url.update(|f| f.role = role);
                         }
                     >
                         <option value="" prop:selected=move || filter.with(|f| f.role.is_none())>
@@ -182,10 +161,7 @@ fn UsersAdmin() -> impl IntoView {
                             type="button"
                             class="btn btn-ghost"
                             data-testid="users-clear-filters"
-                            on:click=move |_| {
-                                search.set(String::new());
-                                refilter(UserFilter::default());
-                            }
+                            on:click=move |_| url.clear()
                         >
                             {i.tr(Key::ClearFilters)}
                         </button>

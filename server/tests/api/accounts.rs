@@ -514,3 +514,74 @@ async fn account_search_pages_hold_what_a_scan_finds_common_or_rare() {
         assert_eq!(found, expected, "q={q} stage={stage:?}");
     }
 }
+
+#[actix_web::test]
+async fn accounts_are_named_by_id_within_the_workspace_only() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "ids@x.cn").await;
+    let other = app.signup("Other", "ids-other@x.cn").await;
+    let a = app
+        .create_account(&admin.token, "深圳市华强电子", "500")
+        .await;
+    let b = app
+        .create_account(&admin.token, "广州白云日化", "501")
+        .await;
+    app.create_account(&admin.token, "佛山顺德家电", "502")
+        .await;
+    let foreign = app.create_account(&other.token, "别家的客户", "503").await;
+    let archived = app.create_account(&admin.token, "已归档客户", "504").await;
+    app.post(
+        &format!("/api/v1/accounts/{}/archive", archived["id"]),
+        &admin.token,
+        json!({}),
+    )
+    .await;
+
+    let ids = format!(
+        "{},{},{},{}",
+        a["id"], b["id"], foreign["id"], archived["id"]
+    );
+    let page: Value = app
+        .get(
+            &format!("/api/v1/accounts?ids={ids}&include_archived=true"),
+            &admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    // Another workspace's account is not there, as if it did not exist.
+    assert_eq!(names, vec!["已归档客户", "广州白云日化", "深圳市华强电子"]);
+
+    for bad in ["", "1,,2", "x", "-1", &vec!["1"; 201].join(",")] {
+        let response = app
+            .get(&format!("/api/v1/accounts?ids={bad}"), &admin.token)
+            .await;
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+    }
+    let most: Value = app
+        .get(
+            &format!(
+                "/api/v1/accounts?ids={}",
+                vec![a["id"].to_string(); 200].join(",")
+            ),
+            &admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(most["items"].as_array().unwrap().len(), 1);
+}

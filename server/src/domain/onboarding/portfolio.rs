@@ -2,27 +2,26 @@
 //! each plan, filtered and sorted), and the customer portal's view of its
 //! own plan (titles, due dates, status: no owners, no notes).
 
-use std::collections::HashMap;
-
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use shared::onboarding::{
     OnboardingPortfolioItem, PlanStatus, PortalOnboarding, PortalOnboardingTask, TaskStatus,
 };
 use shared::Page;
 
-use super::summary::{self, rank_of, status_at, IN_PORTFOLIO, NO_DATE, NO_PROGRESS, RANK_NO_PLAN};
+use super::summary::{
+    self, rank_of, status_at, IN_PORTFOLIO, NO_DATE, NO_PROGRESS, RANK_BEHIND, RANK_NO_PLAN,
+    RANK_STUCK,
+};
 use super::{load, workspace_today};
 use crate::auth::{PortalActor, StaffActor};
 use crate::db::Db;
 use crate::domain::pagination::{decode_key_cursor, encode_key_cursor, PageQuery};
 use crate::domain::reports::Sql;
-use crate::entity::{contacts, onboarding_plans, onboarding_tasks, users};
+use crate::entity::{contacts, onboarding_plans};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -89,8 +88,10 @@ impl Order {
     }
 }
 
-/// One account of the page, with its stored summary.
-#[derive(Debug, FromQueryResult)]
+/// One account of the page, with its stored summary, its plan, its
+/// owner's name and, for a late plan, its overdue tasks: all read in one
+/// statement and one aggregated row (see [`crate::db::fetch_all_in_one_row`]).
+#[derive(Debug, Deserialize)]
 struct Row {
     id: i64,
     name: String,
@@ -104,7 +105,41 @@ struct Row {
     onboarding_active_at: Option<DateTime<Utc>>,
     onboarding_tasks_total: i32,
     onboarding_tasks_done: i32,
+    owner_name: Option<String>,
+    plan_id: Option<i64>,
+    starts_on: Option<NaiveDate>,
+    planned_go_live: Option<NaiveDate>,
+    actual_go_live: Option<NaiveDate>,
+    last_activity_at: Option<DateTime<Utc>>,
+    overdue_tasks: i64,
+    /// The row's place in the page, in the database's own order (names
+    /// compare by its collation), since the aggregation keeps no order.
+    ord: i64,
 }
+
+/// The columns of the page statement, as [`Row`] names them.
+const ROW_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "code",
+    "owner_id",
+    "onboarding_rank",
+    "onboarding_progress",
+    "onboarding_progress_desc",
+    "onboarding_go_live",
+    "onboarding_next_due",
+    "onboarding_active_at",
+    "onboarding_tasks_total",
+    "onboarding_tasks_done",
+    "owner_name",
+    "plan_id",
+    "starts_on",
+    "planned_go_live",
+    "actual_go_live",
+    "last_activity_at",
+    "overdue_tasks",
+    "ord",
+];
 
 const COLUMNS: &str = "id, name, code, owner_id, onboarding_rank, onboarding_progress, \
      onboarding_progress_desc, onboarding_go_live, onboarding_next_due, onboarding_active_at, \
@@ -169,8 +204,10 @@ fn parse_cursor(order: Order, cursor: &str) -> AppResult<After> {
 }
 
 /// The page's rows: `limit + 1` accounts of the workspace's portfolio
-/// after the cursor, in the order. Every filter and order has its index
-/// (see the migration), so this reads one index range, in order.
+/// after the cursor, in the order, with their plans, owners' names and
+/// late plans' overdue tasks. Every filter and order has its index (see
+/// the migration), so the inner `SELECT` reads one index range, in order;
+/// the rest is joined by key for those rows only.
 async fn page_rows<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
@@ -178,13 +215,29 @@ async fn page_rows<C: ConnectionTrait>(
     order: Order,
     after: Option<&After>,
     limit: u64,
+    today: NaiveDate,
 ) -> AppResult<Vec<Row>> {
     let mut key: Vec<&str> = order.key().to_vec();
     key.extend(["name", "id"]);
     let key = key.join(", ");
     let mut sql = Sql::new(conn.get_database_backend());
     sql.push(&format!(
-        "SELECT {COLUMNS} FROM accounts WHERE workspace_id = "
+        "SELECT x.*, row_number() OVER (ORDER BY {key}) AS ord FROM (\
+         SELECT a.*, u.name AS owner_name, p.id AS plan_id, p.starts_on, \
+         p.planned_go_live, p.actual_go_live, p.last_activity_at, \
+         CASE WHEN p.id IS NOT NULL AND a.onboarding_rank IN ({RANK_STUCK}, {RANK_BEHIND}) \
+         THEN (SELECT count(*) FROM onboarding_tasks k WHERE k.plan_id = p.id \
+         AND k.workspace_id = "
+    ))
+    .bind(workspace_id)
+    .push(" AND k.status NOT IN (")
+    .bind(TaskStatus::Done.as_str())
+    .push(", ")
+    .bind(TaskStatus::Skipped.as_str())
+    .push(") AND k.due_on < ")
+    .bind(today)
+    .push(&format!(
+        ") ELSE 0 END AS overdue_tasks FROM (SELECT {COLUMNS} FROM accounts WHERE workspace_id = "
     ))
     .bind(workspace_id)
     .push(&format!(" AND {IN_PORTFOLIO}"));
@@ -210,17 +263,22 @@ async fn page_rows<C: ConnectionTrait>(
             .push(")");
     }
     sql.push(&format!(" ORDER BY {key} LIMIT "))
-        .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-    let rows = conn.query_all(sql.statement()).await?;
-    rows.iter()
-        .map(|row| Row::from_query_result(row, "").map_err(AppError::from))
-        .collect()
+        .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .push(") a LEFT JOIN onboarding_plans p ON p.workspace_id = ")
+        .bind(workspace_id)
+        .push(" AND p.account_id = a.id LEFT JOIN users u ON u.workspace_id = ")
+        .bind(workspace_id)
+        .push(" AND u.id = a.owner_id) x");
+    let mut rows: Vec<Row> =
+        crate::db::fetch_statement_in_one_row(conn, sql.statement(), ROW_FIELDS).await?;
+    rows.sort_unstable_by_key(|r| r.ord);
+    Ok(rows)
 }
 
 /// Accounts in the `onboarding` stage (not archived) with their plan's
 /// progress and status, paged by a key of the order. Reads one page of
-/// accounts from an index, then the page's plans, owners and, for late
-/// plans, their overdue tasks: never the whole portfolio.
+/// accounts from an index with its plans, owners and, for late plans,
+/// their overdue tasks, in one statement: never the whole portfolio.
 pub async fn list(
     db: &Db,
     actor: &StaffActor,
@@ -242,7 +300,7 @@ pub async fn list(
     let ws = actor.workspace_id;
     let today = workspace_today(&db.read, ws, now).await?;
     summary::settle(db, ws, today, now).await?;
-    let mut rows = page_rows(&db.read, ws, &filter, order, after.as_ref(), limit).await?;
+    let mut rows = page_rows(&db.read, ws, &filter, order, after.as_ref(), limit, today).await?;
     let has_more = rows.len() as u64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let next_cursor = if has_more {
@@ -250,99 +308,32 @@ pub async fn list(
     } else {
         None
     };
-
-    // The status each row has now, from its stored inputs.
-    let statuses: Vec<Option<PlanStatus>> = rows
-        .iter()
-        .map(|r| {
-            r.onboarding_active_at
-                .map(|at| status_at(r.onboarding_next_due, at, today, now))
-        })
-        .collect();
-    let with_plan: Vec<i64> = rows
-        .iter()
-        .filter(|r| r.onboarding_active_at.is_some())
-        .map(|r| r.id)
-        .collect();
-    let plans: HashMap<i64, onboarding_plans::Model> = if with_plan.is_empty() {
-        HashMap::new()
-    } else {
-        onboarding_plans::Entity::find()
-            .filter(onboarding_plans::Column::WorkspaceId.eq(ws))
-            .filter(onboarding_plans::Column::AccountId.is_in(with_plan))
-            .all(&db.read)
-            .await?
-            .into_iter()
-            .map(|p| (p.account_id, p))
-            .collect()
-    };
-    let late: Vec<i64> = rows
-        .iter()
-        .zip(&statuses)
-        .filter(|(_, s)| matches!(s, Some(PlanStatus::Behind | PlanStatus::Stuck)))
-        .filter_map(|(r, _)| plans.get(&r.id).map(|p| p.id))
-        .collect();
-    let overdue: HashMap<i64, i64> = if late.is_empty() {
-        HashMap::new()
-    } else {
-        onboarding_tasks::Entity::find()
-            .select_only()
-            .column(onboarding_tasks::Column::PlanId)
-            .column_as(onboarding_tasks::Column::Id.count(), "n")
-            .filter(onboarding_tasks::Column::WorkspaceId.eq(ws))
-            .filter(onboarding_tasks::Column::PlanId.is_in(late))
-            .filter(
-                onboarding_tasks::Column::Status
-                    .is_not_in([TaskStatus::Done.as_str(), TaskStatus::Skipped.as_str()]),
-            )
-            .filter(onboarding_tasks::Column::DueOn.lt(today))
-            .group_by(onboarding_tasks::Column::PlanId)
-            .into_tuple::<(i64, i64)>()
-            .all(&db.read)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let mut owner_ids: Vec<i64> = rows.iter().filter_map(|r| r.owner_id).collect();
-    owner_ids.sort_unstable();
-    owner_ids.dedup();
-    let owners: HashMap<i64, String> = if owner_ids.is_empty() {
-        HashMap::new()
-    } else {
-        users::Entity::find()
-            .select_only()
-            .column(users::Column::Id)
-            .column(users::Column::Name)
-            .filter(users::Column::WorkspaceId.eq(ws))
-            .filter(users::Column::Id.is_in(owner_ids))
-            .into_tuple::<(i64, String)>()
-            .all(&db.read)
-            .await?
-            .into_iter()
-            .collect()
-    };
-
     let items = rows
         .into_iter()
-        .zip(statuses)
-        .map(|(r, status)| {
-            let plan = plans.get(&r.id);
-            let has_plan = plan.is_some();
+        .map(|r| {
+            // The status the row has now, from its stored inputs.
+            let status = r
+                .onboarding_active_at
+                .map(|at| status_at(r.onboarding_next_due, at, today, now));
+            let has_plan = r.plan_id.is_some();
+            let late = matches!(status, Some(PlanStatus::Behind | PlanStatus::Stuck));
             OnboardingPortfolioItem {
                 account_id: r.id,
                 account_name: r.name,
                 account_code: r.code,
                 owner_id: r.owner_id,
-                owner_name: r.owner_id.and_then(|id| owners.get(&id).cloned()),
-                plan_id: plan.map(|p| p.id),
-                starts_on: plan.map(|p| p.starts_on),
-                planned_go_live: plan.and_then(|p| p.planned_go_live),
-                actual_go_live: plan.and_then(|p| p.actual_go_live),
+                owner_name: r.owner_id.and(r.owner_name),
+                plan_id: r.plan_id,
+                starts_on: r.starts_on,
+                planned_go_live: r.planned_go_live,
+                actual_go_live: r.actual_go_live,
                 progress: has_plan.then_some(r.onboarding_progress),
                 status: if has_plan { status } else { None },
-                overdue_tasks: plan
-                    .and_then(|p| overdue.get(&p.id))
-                    .map_or(0, |n| i32::try_from(*n).unwrap_or(i32::MAX)),
+                overdue_tasks: if has_plan && late {
+                    i32::try_from(r.overdue_tasks).unwrap_or(i32::MAX)
+                } else {
+                    0
+                },
                 tasks_total: if has_plan {
                     r.onboarding_tasks_total
                 } else {
@@ -351,7 +342,7 @@ pub async fn list(
                 tasks_done: if has_plan { r.onboarding_tasks_done } else { 0 },
                 next_due_on: (has_plan && r.onboarding_next_due != NO_DATE)
                     .then_some(r.onboarding_next_due),
-                last_activity_at: plan.map(|p| p.last_activity_at),
+                last_activity_at: r.last_activity_at,
             }
         })
         .collect();
