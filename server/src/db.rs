@@ -247,6 +247,90 @@ where
     aggregate_page(conn, statement, &fields).await
 }
 
+/// Runs several `SELECT`s as one statement, each part answering its rows
+/// as one JSON array of arrays (its `columns`, in order), so that a reader
+/// needing a dozen small answers (one account's health inputs) pays for one
+/// round trip to the database rather than a dozen; the caller decodes each
+/// part into the tuples it would have read.
+pub async fn fetch_parts_as_json<C>(
+    conn: &C,
+    parts: Vec<(sea_orm::Statement, &[&str])>,
+) -> Result<Vec<String>, sea_orm::DbErr>
+where
+    C: ConnectionTrait,
+{
+    let backend = conn.get_database_backend();
+    let mut sql = String::from("SELECT ");
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let count = parts.len();
+    for (i, (statement, columns)) in parts.into_iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let columns: Vec<String> = columns.iter().map(|c| format!("t.\"{c}\"")).collect();
+        let columns = columns.join(", ");
+        match backend {
+            DatabaseBackend::Sqlite => sql.push_str(&format!(
+                "(SELECT json_group_array(json_array({columns})) FROM ({}) AS t) AS p{i}",
+                statement.sql
+            )),
+            _ => sql.push_str(&format!(
+                "(SELECT COALESCE(json_agg(json_build_array({columns})), '[]'::json)::text \
+                 FROM ({}) AS t) AS p{i}",
+                renumber_placeholders(&statement.sql, values.len())
+            )),
+        }
+        if let Some(v) = statement.values {
+            values.extend(v.0);
+        }
+    }
+    let statement = sea_orm::Statement::from_sql_and_values(backend, sql, values);
+    let row = conn
+        .query_one(statement)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::Custom("a SELECT of subqueries answered no row".into()))?;
+    (0..count)
+        .map(|i| row.try_get::<String>("", &format!("p{i}")))
+        .collect()
+}
+
+/// PostgreSQL's `$n` placeholders of `sql` moved up by `offset`, outside
+/// quoted strings and names, for a statement joined after others.
+fn renumber_placeholders(sql: &str, offset: usize) -> String {
+    if offset == 0 {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                if c == q {
+                    quote = None;
+                }
+                out.push(c);
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                    digits.push(d);
+                    chars.next();
+                }
+                let n: usize = digits.parse().unwrap_or(0);
+                out.push('$');
+                out.push_str(&(n + offset).to_string());
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,5 +343,14 @@ mod tests {
         );
         assert_eq!(sqlite_file_path("sqlite::memory:"), None);
         assert_eq!(sqlite_file_path("postgres://x"), None);
+    }
+
+    #[test]
+    fn placeholders_move_up_outside_quotes() {
+        assert_eq!(
+            renumber_placeholders("a = $1 AND b IN ($2, $10) AND c = '$3' AND \"$4\" = $5", 4),
+            "a = $5 AND b IN ($6, $14) AND c = '$3' AND \"$4\" = $9"
+        );
+        assert_eq!(renumber_placeholders("x = $1", 0), "x = $1");
     }
 }

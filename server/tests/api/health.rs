@@ -805,3 +805,76 @@ async fn sla_breaches_weigh_for_thirty_days() {
     let h = health(&app, &admin.token, account).await;
     assert_eq!(component(&h, "support")["raw_value"], 15.0);
 }
+
+/// The account page measures one account with one statement; the nightly
+/// job measures the whole workspace with grouped queries. Over the demo's
+/// story (licences, usage, tickets, plans, training, surveys, timelines,
+/// renewals renewed and churned) both must find the same inputs.
+#[actix_web::test]
+async fn one_accounts_health_is_measured_as_the_job_measures_every_account() {
+    use server::seed;
+    let now = Utc.with_ymd_and_hms(2027, 3, 17, 2, 0, 0).unwrap();
+    let today = "2027-03-17";
+    let app = spawn_app_at(now).await;
+    seed::demo_story(&app.app_state).await.unwrap();
+    let admin = session_of(app.login(seed::DEMO_ADMIN, seed::DEMO_PASSWORD).await).await;
+    run_job(&app, &admin.token).await;
+    let accounts: Value = app
+        .get("/api/v1/accounts?limit=200", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let accounts = accounts["items"].as_array().unwrap();
+    assert_eq!(accounts.len(), 30);
+    let key = |c: &Value| {
+        (
+            c["component"].clone(),
+            c["raw_value"].clone(),
+            c["sub_score"].clone(),
+            c["weight"].clone(),
+        )
+    };
+    let mut with_data = 0;
+    for account in accounts {
+        let a = id(account);
+        let now_health = health(&app, &admin.token, a).await;
+        let history: Value = app
+            .get(
+                &format!("/api/v1/accounts/{a}/health/history"),
+                &admin.token,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let snapshot = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["day"] == today)
+            .unwrap_or_else(|| panic!("no snapshot of today for {a}: {history}"));
+        assert_eq!(
+            now_health["computed_score"], snapshot["computed_score"],
+            "account {a}: {now_health} vs {snapshot}"
+        );
+        let ours: Vec<_> = now_health["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(key)
+            .collect();
+        let job: Vec<_> = snapshot["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(key)
+            .collect();
+        assert_eq!(ours, job, "account {a}");
+        with_data += ours.iter().filter(|c| !c.2.is_null()).count();
+    }
+    assert!(
+        with_data > 100,
+        "the demo measures most components: {with_data}"
+    );
+}

@@ -1,12 +1,23 @@
 //! Measures the health inputs of every account of a workspace (or of one
 //! account) with a fixed handful of grouped queries, never a query per
 //! account: the nightly job scores 100,000 accounts this way.
+//!
+//! Each input has its queries (`*_query`, built the same for the whole
+//! workspace and for one account) and its fold (`fold_*`, from the rows to
+//! the inputs). The workspace runs the queries one by one and streams their
+//! rows; one account — the account page asks for it on every view — runs
+//! them all as a single statement whose parts answer as JSON arrays
+//! ([`crate::db::fetch_parts_as_json`]), then folds exactly the same rows.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Condition, Expr, Func, IntoCondition, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+    Statement,
+};
+use serde::de::DeserializeOwned;
 use shared::contracts::RenewalStage;
 use shared::health::{ModuleUsage, USAGE_WINDOW_DAYS};
 use shared::onboarding::TaskStatus;
@@ -58,42 +69,58 @@ pub async fn measure<C: ConnectionTrait>(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> AppResult<BTreeMap<i64, Measured>> {
-    let mut out: BTreeMap<i64, Measured> = BTreeMap::new();
-    let account_rows: Vec<(i64, DateTime<Utc>, String)> = accounts::Entity::find()
-        .select_only()
-        .column(accounts::Column::Id)
-        .column(accounts::Column::CreatedAt)
-        .column(accounts::Column::Stage)
-        .filter(accounts::Column::WorkspaceId.eq(workspace_id))
-        .filter(accounts::Column::Archived.eq(false))
-        .apply_if(only, |q, id| q.filter(accounts::Column::Id.eq(id)))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    if account_rows.is_empty() {
-        return Ok(out);
+    if let Some(account_id) = only {
+        let (measured, _) =
+            measure_one(conn, workspace_id, account_id, today, now, Vec::new()).await?;
+        return Ok(measured);
     }
-    let mut created: HashMap<i64, DateTime<Utc>> = HashMap::new();
-    let mut churned_stage: HashSet<i64> = HashSet::new();
-    for (id, at, stage) in account_rows {
-        created.insert(id, at);
-        if stage == LifecycleStage::Churned.as_str() {
-            churned_stage.insert(id);
-        }
-        out.insert(id, Measured::default());
-    }
-
+    let q = Queries::new(workspace_id, None, now);
+    let accounts: Vec<AccountRow> = q.accounts.into_tuple().all(conn).await?;
+    let Some(mut m) = Folding::start(accounts) else {
+        return Ok(BTreeMap::new());
+    };
     let t = std::time::Instant::now();
-    usage(conn, workspace_id, only, now, &mut out).await?;
+    m.usage(
+        q.licences.into_tuple().all(conn).await?,
+        q.usage_overall.into_tuple().all(conn).await?,
+        q.usage_per_module.into_tuple().all(conn).await?,
+    );
     let usage_ms = t.elapsed().as_millis();
-    support(conn, workspace_id, only, now, &mut out).await?;
+    m.support(q.support.into_tuple().all(conn).await?);
     let support_ms = t.elapsed().as_millis();
-    onboarding(conn, workspace_id, only, today, now, &mut out).await?;
-    training(conn, workspace_id, only, &mut out).await?;
-    satisfaction(conn, workspace_id, only, now, &mut out).await?;
+    let plans: Vec<PlanRow> = q.plans.into_tuple().all(conn).await?;
+    let tasks: Vec<TaskRow> = if plans.is_empty() {
+        Vec::new()
+    } else {
+        q.tasks.into_tuple().all(conn).await?
+    };
+    m.onboarding(plans, tasks, today, now);
+    // Sessions and attendance matter only for accounts with people to train.
+    let people: Vec<PersonRow> = q.people.into_tuple().all(conn).await?;
+    let (sessions, attended) = if people.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        let sessions: Vec<SessionRow> = q.sessions.into_tuple().all(conn).await?;
+        let attended: Vec<AttendedRow> = if sessions.is_empty() {
+            Vec::new()
+        } else {
+            q.attended.into_tuple().all(conn).await?
+        };
+        (sessions, attended)
+    };
+    m.training(people, sessions, attended);
+    m.satisfaction(q.answers.into_tuple().all(conn).await?);
     let satisfaction_ms = t.elapsed().as_millis();
-    engagement(conn, workspace_id, only, now, &created, &mut out).await?;
-    renewal(conn, workspace_id, only, today, &churned_stage, &mut out).await?;
+    m.engagement(
+        q.activity.into_tuple().all(conn).await?,
+        q.held.into_tuple().all(conn).await?,
+        now,
+    );
+    m.renewal(
+        q.ends.into_tuple().all(conn).await?,
+        q.renewals.into_tuple().all(conn).await?,
+        today,
+    );
     tracing::debug!(
         usage_ms,
         support_ms,
@@ -101,446 +128,655 @@ pub async fn measure<C: ConnectionTrait>(
         total_ms = t.elapsed().as_millis(),
         "health inputs measured"
     );
-    Ok(out)
+    Ok(m.out)
 }
 
-async fn usage<C: ConnectionTrait>(
+/// One account's inputs: every query of [`measure`] in one statement,
+/// with the caller's `extra` parts (answered as JSON, in order, after the
+/// inputs).
+pub async fn measure_one<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
-    only: Option<i64>,
-    now: DateTime<Utc>,
-    out: &mut BTreeMap<i64, Measured>,
-) -> AppResult<()> {
-    let licences: Vec<(i64, String, i32)> = licenses::Entity::find()
-        .select_only()
-        .column(licenses::Column::AccountId)
-        .column(licenses::Column::Modules)
-        .column(licenses::Column::Seats)
-        .filter(licenses::Column::WorkspaceId.eq(workspace_id))
-        .apply_if(only, |q, id| q.filter(licenses::Column::AccountId.eq(id)))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut seats: HashMap<i64, i64> = HashMap::new();
-    let mut module_seats: HashMap<i64, BTreeMap<ErpModule, i64>> = HashMap::new();
-    for (account, modules, n) in licences {
-        let n = i64::from(n.max(0));
-        *seats.entry(account).or_default() += n;
-        let per = module_seats.entry(account).or_default();
-        for m in modules_from_db(&modules) {
-            *per.entry(m).or_default() += n;
-        }
-    }
-    // Per account, in one pass over its events: whether any was ever
-    // received and the distinct users of the window; then per module.
-    let since = now - Duration::days(USAGE_WINDOW_DAYS);
-    let overall: Vec<(i64, i64)> = usage_events::Entity::find()
-        .select_only()
-        .column(usage_events::Column::AccountId)
-        .column_as(
-            // CASE without ELSE: NULL outside the window, not counted.
-            SimpleExpr::from(Func::count_distinct(Expr::case(
-                Expr::col(usage_events::Column::OccurredAt)
-                    .gt(since)
-                    .and(Expr::col(usage_events::Column::OccurredAt).lte(now)),
-                Expr::col(usage_events::Column::UserRef),
-            ))),
-            "users",
-        )
-        .filter(usage_events::Column::WorkspaceId.eq(workspace_id))
-        .apply_if(only, |q, id| {
-            q.filter(usage_events::Column::AccountId.eq(id))
-        })
-        .group_by(usage_events::Column::AccountId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let per_module: Vec<(i64, String, i64)> = usage_events::Entity::find()
-        .select_only()
-        .column(usage_events::Column::AccountId)
-        .column(usage_events::Column::Module)
-        .column_as(
-            SimpleExpr::from(Func::count_distinct(Expr::col(
-                usage_events::Column::UserRef,
-            ))),
-            "users",
-        )
-        .filter(usage_events::Column::WorkspaceId.eq(workspace_id))
-        .apply_if(only, |q, id| {
-            q.filter(usage_events::Column::AccountId.eq(id))
-        })
-        .filter(usage_events::Column::OccurredAt.gt(since))
-        .filter(usage_events::Column::OccurredAt.lte(now))
-        .group_by(usage_events::Column::AccountId)
-        .group_by(usage_events::Column::Module)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut users: HashMap<i64, i64> = HashMap::new();
-    for (account, n) in overall {
-        users.insert(account, n);
-    }
-    let mut module_users: HashMap<i64, BTreeMap<ErpModule, i64>> = HashMap::new();
-    for (account, module, n) in per_module {
-        if let Ok(m) = module.parse::<ErpModule>() {
-            module_users.entry(account).or_default().insert(m, n);
-        }
-    }
-    for (id, m) in out.iter_mut() {
-        m.inputs.seats = seats.get(id).copied().unwrap_or(0);
-        m.inputs.has_usage_events = users.contains_key(id);
-        m.inputs.active_users = users.get(id).copied().unwrap_or(0);
-        let mut modules: BTreeSet<ErpModule> = BTreeSet::new();
-        let seat_map = module_seats.remove(id).unwrap_or_default();
-        let user_map = module_users.remove(id).unwrap_or_default();
-        modules.extend(seat_map.keys());
-        modules.extend(user_map.keys());
-        m.usage_by_module = modules
-            .into_iter()
-            .map(|module| ModuleUsage {
-                module,
-                active_users: user_map.get(&module).copied().unwrap_or(0),
-                seats: seat_map.get(&module).copied().unwrap_or(0),
-            })
-            .collect();
-    }
-    Ok(())
-}
-
-/// Open p1/p2 tickets, SLA breaches of 30 days and CSAT of 90 days: one
-/// grouped pass over the tickets.
-async fn support<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    only: Option<i64>,
-    now: DateTime<Utc>,
-    out: &mut BTreeMap<i64, Measured>,
-) -> AppResult<()> {
-    let since = now - Duration::days(USAGE_WINDOW_DAYS);
-    let csat_since = now - Duration::days(CSAT_WINDOW_DAYS);
-    let open = || {
-        Expr::col(tickets::Column::Status)
-            .is_not_in(["resolved", "closed"])
-            .into_condition()
-    };
-    let within = |column: tickets::Column, from: DateTime<Utc>| {
-        Expr::col(column)
-            .gt(from)
-            .and(Expr::col(column).lte(now))
-            .into_condition()
-    };
-    let rated = || {
-        within(tickets::Column::CsatAt, csat_since)
-            .add(Expr::col(tickets::Column::CsatRating).is_not_null())
-    };
-    let rows: Vec<(i64, i64, i64, i64, i64, i64, i64)> = tickets::Entity::find()
-        .select_only()
-        .column(tickets::Column::AccountId)
-        .column_as(
-            sum_if(open().add(Expr::col(tickets::Column::Priority).eq("p1")), 1),
-            "p1",
-        )
-        .column_as(
-            sum_if(open().add(Expr::col(tickets::Column::Priority).eq("p2")), 1),
-            "p2",
-        )
-        .column_as(
-            sum_if(within(tickets::Column::FirstResponseBreachedAt, since), 1),
-            "first_response_breaches",
-        )
-        .column_as(
-            sum_if(within(tickets::Column::ResolutionBreachedAt, since), 1),
-            "resolution_breaches",
-        )
-        .column_as(
-            sum_if(rated(), Expr::col(tickets::Column::CsatRating)),
-            "csat_total",
-        )
-        .column_as(sum_if(rated(), 1), "csat_n")
-        .filter(tickets::Column::WorkspaceId.eq(workspace_id))
-        .apply_if(only, |q, id| q.filter(tickets::Column::AccountId.eq(id)))
-        .group_by(tickets::Column::AccountId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    for (account, p1, p2, frb, rb, csat_total, csat_n) in rows {
-        if let Some(m) = out.get_mut(&account) {
-            m.inputs.open_p1 = p1;
-            m.inputs.open_p2 = p2;
-            m.inputs.sla_breaches = frb + rb;
-            if csat_n > 0 {
-                m.inputs.csat = Some((csat_total, csat_n));
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn onboarding<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    only: Option<i64>,
+    account_id: i64,
     today: NaiveDate,
     now: DateTime<Utc>,
-    out: &mut BTreeMap<i64, Measured>,
-) -> AppResult<()> {
-    let plans: Vec<(i64, i64, DateTime<Utc>)> = onboarding_plans::Entity::find()
-        .select_only()
-        .column(onboarding_plans::Column::Id)
-        .column(onboarding_plans::Column::AccountId)
-        .column(onboarding_plans::Column::LastActivityAt)
-        .filter(onboarding_plans::Column::WorkspaceId.eq(workspace_id))
-        .apply_if(only, |q, id| {
-            q.filter(onboarding_plans::Column::AccountId.eq(id))
-        })
-        .into_tuple()
-        .all(conn)
-        .await?;
-    if plans.is_empty() {
-        return Ok(());
-    }
-    // For one account, the tasks of its plans (by the plan index).
-    let plan_ids: Vec<i64> = plans.iter().map(|(id, _, _)| *id).collect();
-    let rows: Vec<(i64, String, NaiveDate)> = onboarding_tasks::Entity::find()
-        .select_only()
-        .column(onboarding_tasks::Column::PlanId)
-        .column(onboarding_tasks::Column::Status)
-        .column(onboarding_tasks::Column::DueOn)
-        .filter(onboarding_tasks::Column::WorkspaceId.eq(workspace_id))
-        .apply_if(only, |q, id| {
-            q.filter(onboarding_tasks::Column::AccountId.eq(id))
-                .filter(onboarding_tasks::Column::PlanId.is_in(plan_ids.clone()))
-        })
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut tasks: HashMap<i64, Vec<TaskState>> = HashMap::new();
-    for (plan, status, due_on) in rows {
-        let status = status.parse().unwrap_or(TaskStatus::Todo);
-        tasks
-            .entry(plan)
-            .or_default()
-            .push(TaskState { status, due_on });
-    }
-    // The latest plan of an account counts.
-    let mut latest: HashMap<i64, (i64, DateTime<Utc>)> = HashMap::new();
-    for (plan, account, last) in plans {
-        let e = latest.entry(account).or_insert((plan, last));
-        if plan > e.0 {
-            *e = (plan, last);
-        }
-    }
-    for (account, (plan, last)) in latest {
-        if let Some(m) = out.get_mut(&account) {
-            let s = summarize(
-                tasks.get(&plan).map_or(&[][..], |t| &t[..]),
-                today,
-                last,
-                now,
-            );
-            m.inputs.onboarding = Some((s.status, s.progress));
-        }
-    }
-    Ok(())
-}
-
-async fn training<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    only: Option<i64>,
-    out: &mut BTreeMap<i64, Measured>,
-) -> AppResult<()> {
-    let people: Vec<(i64, i64, String)> = contacts::Entity::find()
-        .select_only()
-        .column(contacts::Column::Id)
-        .column(contacts::Column::AccountId)
-        .column(contacts::Column::Modules)
-        .filter(contacts::Column::WorkspaceId.eq(workspace_id))
-        .apply_if(only, |q, id| q.filter(contacts::Column::AccountId.eq(id)))
-        .filter(contacts::Column::Archived.eq(false))
-        .filter(contacts::Column::Modules.ne(""))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    if people.is_empty() {
-        return Ok(());
-    }
-    let sessions: Vec<(i64, String)> = trainings::Entity::find()
-        .select_only()
-        .column(trainings::Column::Id)
-        .column(trainings::Column::Module)
-        .filter(trainings::Column::WorkspaceId.eq(workspace_id))
-        .apply_if(only, |q, id| q.filter(trainings::Column::AccountId.eq(id)))
-        .filter(trainings::Column::Status.ne(TrainingStatus::Cancelled.as_str()))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let module_of: HashMap<i64, ErpModule> = sessions
+    extra: Vec<(Statement, &[&str])>,
+) -> AppResult<(BTreeMap<i64, Measured>, Vec<String>)> {
+    let backend = conn.get_database_backend();
+    let q = Queries::new(workspace_id, Some(account_id), now);
+    let mut parts: Vec<(Statement, &[&str])> = vec![
+        (q.accounts.build(backend), &["id", "created_at", "stage"]),
+        (
+            q.licences.build(backend),
+            &["account_id", "modules", "seats"],
+        ),
+        (q.usage_overall.build(backend), &["account_id", "users"]),
+        (
+            q.usage_per_module.build(backend),
+            &["account_id", "module", "users"],
+        ),
+        (q.support.build(backend), SUPPORT_COLUMNS),
+        (
+            q.plans.build(backend),
+            &["id", "account_id", "last_activity_at"],
+        ),
+        (q.tasks.build(backend), &["plan_id", "status", "due_on"]),
+        (q.people.build(backend), &["id", "account_id", "modules"]),
+        (q.sessions.build(backend), &["id", "module"]),
+        (
+            q.attended.build(backend),
+            &["contact_id", "training_id", "attended", "score"],
+        ),
+        (q.answers.build(backend), &["account_id", "score", "n"]),
+        (q.activity.build(backend), &["account_id", "last"]),
+        (q.held.build(backend), &["account_id", "last"]),
+        (q.ends.build(backend), &["account_id", "ends_on"]),
+        (
+            q.renewals.build(backend),
+            &["account_id", "stage", "probability", "due_on"],
+        ),
+    ];
+    let inputs = parts.len();
+    parts.extend(extra);
+    let mut json = crate::db::fetch_parts_as_json(conn, parts).await?;
+    let extra = json.split_off(inputs.min(json.len()));
+    let mut parts = json.iter().map(String::as_str);
+    let mut next = || parts.next().unwrap_or("[]");
+    let Some(mut m) = Folding::start(decode(next())?) else {
+        return Ok((BTreeMap::new(), extra));
+    };
+    m.usage(decode(next())?, decode(next())?, decode(next())?);
+    m.support(decode(next())?);
+    m.onboarding(decode(next())?, decode(next())?, today, now);
+    let people = decode(next())?;
+    let sessions = decode(next())?;
+    let attended: Vec<(i64, i64, Option<JsonBool>, Option<i32>)> = decode(next())?;
+    let attended = attended
         .into_iter()
-        .filter_map(|(id, m)| Some((id, m.parse().ok()?)))
+        .map(|(c, t, a, s)| (c, t, a.map(|a| a.0), s))
         .collect();
-    if module_of.is_empty() {
-        // No session to have completed: nobody is trained.
-        training_counts(&people, &HashSet::new(), out);
-        return Ok(());
-    }
-    let contact_ids: Vec<i64> = people.iter().map(|(id, _, _)| *id).collect();
-    let session_ids: Vec<i64> = module_of.keys().copied().collect();
-    let attended: Vec<(i64, i64, Option<bool>, Option<i32>)> = training_attendees::Entity::find()
-        .select_only()
-        .column(training_attendees::Column::ContactId)
-        .column(training_attendees::Column::TrainingId)
-        .column(training_attendees::Column::Attended)
-        .column(training_attendees::Column::Score)
-        .filter(training_attendees::Column::WorkspaceId.eq(workspace_id))
-        // For one account, only its contacts at its sessions (the others'
-        // are not in `module_of` and would be dropped below), by the
-        // (workspace, contact) index.
-        .apply_if(only, |q, _| {
-            q.filter(training_attendees::Column::ContactId.is_in(contact_ids.clone()))
-                .filter(training_attendees::Column::TrainingId.is_in(session_ids.clone()))
-        })
-        .filter(training_attendees::Column::Attended.eq(true))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut done: HashSet<(i64, ErpModule)> = HashSet::new();
-    for (contact, training, att, score) in attended {
-        if completes(att, score) {
-            if let Some(m) = module_of.get(&training) {
-                done.insert((contact, *m));
-            }
-        }
-    }
-    training_counts(&people, &done, out);
-    Ok(())
+    m.training(people, sessions, attended);
+    m.satisfaction(decode(next())?);
+    m.engagement(decode(next())?, decode(next())?, now);
+    m.renewal(decode(next())?, decode(next())?, today);
+    Ok((m.out, extra))
 }
 
-/// Per account: its contacts with modules, and how many of them completed
-/// a session of each of their modules.
-fn training_counts(
-    people: &[(i64, i64, String)],
-    done: &HashSet<(i64, ErpModule)>,
-    out: &mut BTreeMap<i64, Measured>,
-) {
-    let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
-    for (contact, account, modules) in people {
-        let modules = modules_from_db(modules);
-        if modules.is_empty() {
-            continue;
-        }
-        let c = counts.entry(*account).or_default();
-        c.1 += 1;
-        if modules.iter().all(|m| done.contains(&(*contact, *m))) {
-            c.0 += 1;
-        }
-    }
-    for (account, c) in counts {
-        if let Some(m) = out.get_mut(&account) {
-            m.inputs.training = Some(c);
+/// Rows of one part of [`measure_one`]'s statement.
+pub fn decode<T: DeserializeOwned>(json: &str) -> AppResult<Vec<T>> {
+    serde_json::from_str(json).map_err(|e| {
+        crate::error::AppError::Internal(anyhow::anyhow!("decoding health inputs: {e}"))
+    })
+}
+
+/// A boolean as JSON holds it: `true`/`false` (PostgreSQL) or `1`/`0`
+/// (SQLite's booleans are integers).
+struct JsonBool(bool);
+
+impl<'de> serde::Deserialize<'de> for JsonBool {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Bool(b) => Ok(JsonBool(b)),
+            serde_json::Value::Number(n) => Ok(JsonBool(n.as_i64() != Some(0))),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a boolean, found {other}"
+            ))),
         }
     }
 }
 
-async fn satisfaction<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    only: Option<i64>,
-    now: DateTime<Utc>,
-    out: &mut BTreeMap<i64, Measured>,
-) -> AppResult<()> {
-    // NPS of the survey answers of a year: % promoters (9–10) − % detractors (0–6).
-    let answers: Vec<(i64, i32, i64)> = survey_recipients::Entity::find()
-        .select_only()
-        .column(survey_recipients::Column::AccountId)
-        .column(survey_recipients::Column::Score)
-        .column_as(Expr::col(survey_recipients::Column::Id).count(), "n")
-        .filter(survey_recipients::Column::WorkspaceId.eq(workspace_id))
-        .apply_if(only, |q, id| {
-            q.filter(survey_recipients::Column::AccountId.eq(id))
-        })
-        .filter(survey_recipients::Column::Score.is_not_null())
-        .filter(survey_recipients::Column::RespondedAt.gt(now - Duration::days(NPS_WINDOW_DAYS)))
-        .filter(survey_recipients::Column::RespondedAt.lte(now))
-        .group_by(survey_recipients::Column::AccountId)
-        .group_by(survey_recipients::Column::Score)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut tally: HashMap<i64, (i64, i64, i64)> = HashMap::new();
-    for (account, score, n) in answers {
-        let t = tally.entry(account).or_default();
-        t.2 += n;
-        if score >= 9 {
-            t.0 += n;
-        } else if score <= 6 {
-            t.1 += n;
-        }
-    }
-    for (account, (promoters, detractors, total)) in tally {
-        if let Some(m) = out.get_mut(&account) {
-            m.inputs.nps = nps(promoters, detractors, total).map(|v| (v, total));
-        }
-    }
-    Ok(())
+type AccountRow = (i64, DateTime<Utc>, String);
+type PlanRow = (i64, i64, DateTime<Utc>);
+type TaskRow = (i64, String, NaiveDate);
+type PersonRow = (i64, i64, String);
+type SessionRow = (i64, String);
+type AttendedRow = (i64, i64, Option<bool>, Option<i32>);
+type SupportRow = (i64, i64, i64, i64, i64, i64, i64);
+
+const SUPPORT_COLUMNS: &[&str] = &[
+    "account_id",
+    "p1",
+    "p2",
+    "first_response_breaches",
+    "resolution_breaches",
+    "csat_total",
+    "csat_n",
+];
+
+/// The queries of every input, for the workspace or for `only` one account.
+struct Queries {
+    accounts: Select<accounts::Entity>,
+    licences: Select<licenses::Entity>,
+    usage_overall: Select<usage_events::Entity>,
+    usage_per_module: Select<usage_events::Entity>,
+    support: Select<tickets::Entity>,
+    plans: Select<onboarding_plans::Entity>,
+    tasks: Select<onboarding_tasks::Entity>,
+    people: Select<contacts::Entity>,
+    sessions: Select<trainings::Entity>,
+    attended: Select<training_attendees::Entity>,
+    answers: Select<survey_recipients::Entity>,
+    activity: Select<account_events::Entity>,
+    held: Select<trainings::Entity>,
+    ends: Select<contracts::Entity>,
+    renewals: Select<renewals::Entity>,
 }
 
-async fn engagement<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    only: Option<i64>,
-    now: DateTime<Utc>,
-    created: &HashMap<i64, DateTime<Utc>>,
-    out: &mut BTreeMap<i64, Measured>,
-) -> AppResult<()> {
-    let activity: Vec<(i64, Option<DateTime<Utc>>)> = account_events::Entity::find()
-        .select_only()
-        .column(account_events::Column::AccountId)
-        .column_as(Expr::col(account_events::Column::OccurredAt).max(), "last")
-        .filter(account_events::Column::WorkspaceId.eq(workspace_id))
-        .apply_if(only, |q, id| {
-            q.filter(account_events::Column::AccountId.eq(id))
-        })
-        .filter(account_events::Column::Kind.is_in([
-            TimelineKind::Note.as_str(),
-            TimelineKind::Call.as_str(),
-            TimelineKind::Meeting.as_str(),
-        ]))
-        .filter(account_events::Column::OccurredAt.lte(now))
-        .group_by(account_events::Column::AccountId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let held: Vec<(i64, Option<DateTime<Utc>>)> = trainings::Entity::find()
-        .select_only()
-        .column(trainings::Column::AccountId)
-        .column_as(Expr::col(trainings::Column::StartsAt).max(), "last")
-        .filter(trainings::Column::WorkspaceId.eq(workspace_id))
-        .apply_if(only, |q, id| q.filter(trainings::Column::AccountId.eq(id)))
-        .filter(trainings::Column::Status.ne(TrainingStatus::Cancelled.as_str()))
-        .filter(trainings::Column::StartsAt.lte(now))
-        .group_by(trainings::Column::AccountId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut last: HashMap<i64, DateTime<Utc>> = HashMap::new();
-    for (account, at) in activity.into_iter().chain(held) {
-        if let Some(at) = at {
-            let e = last.entry(account).or_insert(at);
-            if at > *e {
-                *e = at;
-            }
-        }
-    }
-    for (id, m) in out.iter_mut() {
-        let (since, touched) = match last.get(id) {
-            Some(at) => (*at, true),
-            None => (created.get(id).copied().unwrap_or(now), false),
+impl Queries {
+    fn new(workspace_id: i64, only: Option<i64>, now: DateTime<Utc>) -> Queries {
+        let since = now - Duration::days(USAGE_WINDOW_DAYS);
+        let csat_since = now - Duration::days(CSAT_WINDOW_DAYS);
+        let accounts = accounts::Entity::find()
+            .select_only()
+            .column(accounts::Column::Id)
+            .column(accounts::Column::CreatedAt)
+            .column(accounts::Column::Stage)
+            .filter(accounts::Column::WorkspaceId.eq(workspace_id))
+            .filter(accounts::Column::Archived.eq(false))
+            .apply_if(only, |q, id| q.filter(accounts::Column::Id.eq(id)));
+
+        let licences = licenses::Entity::find()
+            .select_only()
+            .column(licenses::Column::AccountId)
+            .column(licenses::Column::Modules)
+            .column(licenses::Column::Seats)
+            .filter(licenses::Column::WorkspaceId.eq(workspace_id))
+            .apply_if(only, |q, id| q.filter(licenses::Column::AccountId.eq(id)));
+        // Per account, in one pass over its events: whether any was ever
+        // received and the distinct users of the window; then per module.
+        let usage_overall = usage_events::Entity::find()
+            .select_only()
+            .column(usage_events::Column::AccountId)
+            .column_as(
+                // CASE without ELSE: NULL outside the window, not counted.
+                SimpleExpr::from(Func::count_distinct(Expr::case(
+                    Expr::col(usage_events::Column::OccurredAt)
+                        .gt(since)
+                        .and(Expr::col(usage_events::Column::OccurredAt).lte(now)),
+                    Expr::col(usage_events::Column::UserRef),
+                ))),
+                "users",
+            )
+            .filter(usage_events::Column::WorkspaceId.eq(workspace_id))
+            .apply_if(only, |q, id| {
+                q.filter(usage_events::Column::AccountId.eq(id))
+            })
+            .group_by(usage_events::Column::AccountId);
+        let usage_per_module = usage_events::Entity::find()
+            .select_only()
+            .column(usage_events::Column::AccountId)
+            .column(usage_events::Column::Module)
+            .column_as(
+                SimpleExpr::from(Func::count_distinct(Expr::col(
+                    usage_events::Column::UserRef,
+                ))),
+                "users",
+            )
+            .filter(usage_events::Column::WorkspaceId.eq(workspace_id))
+            .apply_if(only, |q, id| {
+                q.filter(usage_events::Column::AccountId.eq(id))
+            })
+            .filter(usage_events::Column::OccurredAt.gt(since))
+            .filter(usage_events::Column::OccurredAt.lte(now))
+            .group_by(usage_events::Column::AccountId)
+            .group_by(usage_events::Column::Module);
+
+        // Open p1/p2 tickets, SLA breaches of 30 days and CSAT of 90 days:
+        // one grouped pass over the tickets.
+        let open = || {
+            Expr::col(tickets::Column::Status)
+                .is_not_in(["resolved", "closed"])
+                .into_condition()
         };
-        m.inputs.days_since_touchpoint = (now - since).num_days().max(0);
-        m.inputs.touched = touched;
+        let within = |column: tickets::Column, from: DateTime<Utc>| {
+            Expr::col(column)
+                .gt(from)
+                .and(Expr::col(column).lte(now))
+                .into_condition()
+        };
+        let rated = || {
+            within(tickets::Column::CsatAt, csat_since)
+                .add(Expr::col(tickets::Column::CsatRating).is_not_null())
+        };
+        let support = tickets::Entity::find()
+            .select_only()
+            .column(tickets::Column::AccountId)
+            .column_as(
+                sum_if(open().add(Expr::col(tickets::Column::Priority).eq("p1")), 1),
+                "p1",
+            )
+            .column_as(
+                sum_if(open().add(Expr::col(tickets::Column::Priority).eq("p2")), 1),
+                "p2",
+            )
+            .column_as(
+                sum_if(within(tickets::Column::FirstResponseBreachedAt, since), 1),
+                "first_response_breaches",
+            )
+            .column_as(
+                sum_if(within(tickets::Column::ResolutionBreachedAt, since), 1),
+                "resolution_breaches",
+            )
+            .column_as(
+                sum_if(rated(), Expr::col(tickets::Column::CsatRating)),
+                "csat_total",
+            )
+            .column_as(sum_if(rated(), 1), "csat_n")
+            .filter(tickets::Column::WorkspaceId.eq(workspace_id))
+            .apply_if(only, |q, id| q.filter(tickets::Column::AccountId.eq(id)))
+            .group_by(tickets::Column::AccountId);
+
+        let plans = onboarding_plans::Entity::find()
+            .select_only()
+            .column(onboarding_plans::Column::Id)
+            .column(onboarding_plans::Column::AccountId)
+            .column(onboarding_plans::Column::LastActivityAt)
+            .filter(onboarding_plans::Column::WorkspaceId.eq(workspace_id))
+            .apply_if(only, |q, id| {
+                q.filter(onboarding_plans::Column::AccountId.eq(id))
+            });
+        // For one account, the tasks of its plans (by the plan index).
+        let tasks = onboarding_tasks::Entity::find()
+            .select_only()
+            .column(onboarding_tasks::Column::PlanId)
+            .column(onboarding_tasks::Column::Status)
+            .column(onboarding_tasks::Column::DueOn)
+            .filter(onboarding_tasks::Column::WorkspaceId.eq(workspace_id))
+            .apply_if(only, |q, id| {
+                q.filter(onboarding_tasks::Column::AccountId.eq(id)).filter(
+                    onboarding_tasks::Column::PlanId.in_subquery(
+                        onboarding_plans::Entity::find()
+                            .select_only()
+                            .column(onboarding_plans::Column::Id)
+                            .filter(onboarding_plans::Column::WorkspaceId.eq(workspace_id))
+                            .filter(onboarding_plans::Column::AccountId.eq(id))
+                            .into_query(),
+                    ),
+                )
+            });
+
+        let people_of = |q: Select<contacts::Entity>| {
+            q.filter(contacts::Column::WorkspaceId.eq(workspace_id))
+                .apply_if(only, |q, id| q.filter(contacts::Column::AccountId.eq(id)))
+                .filter(contacts::Column::Archived.eq(false))
+                .filter(contacts::Column::Modules.ne(""))
+        };
+        let people = people_of(
+            contacts::Entity::find()
+                .select_only()
+                .column(contacts::Column::Id)
+                .column(contacts::Column::AccountId)
+                .column(contacts::Column::Modules),
+        );
+        let sessions_of = |q: Select<trainings::Entity>| {
+            q.filter(trainings::Column::WorkspaceId.eq(workspace_id))
+                .apply_if(only, |q, id| q.filter(trainings::Column::AccountId.eq(id)))
+                .filter(trainings::Column::Status.ne(TrainingStatus::Cancelled.as_str()))
+        };
+        let sessions = sessions_of(
+            trainings::Entity::find()
+                .select_only()
+                .column(trainings::Column::Id)
+                .column(trainings::Column::Module),
+        );
+        let attended = training_attendees::Entity::find()
+            .select_only()
+            .column(training_attendees::Column::ContactId)
+            .column(training_attendees::Column::TrainingId)
+            .column(training_attendees::Column::Attended)
+            .column(training_attendees::Column::Score)
+            .filter(training_attendees::Column::WorkspaceId.eq(workspace_id))
+            // For one account, only its people at its sessions (the others
+            // would be dropped by the fold), by the (workspace, contact) index.
+            .apply_if(only, |q, _| {
+                q.filter(
+                    training_attendees::Column::ContactId.in_subquery(
+                        people_of(
+                            contacts::Entity::find()
+                                .select_only()
+                                .column(contacts::Column::Id),
+                        )
+                        .into_query(),
+                    ),
+                )
+                .filter(
+                    training_attendees::Column::TrainingId.in_subquery(
+                        sessions_of(
+                            trainings::Entity::find()
+                                .select_only()
+                                .column(trainings::Column::Id),
+                        )
+                        .into_query(),
+                    ),
+                )
+            })
+            .filter(training_attendees::Column::Attended.eq(true));
+
+        // NPS of the survey answers of a year.
+        let answers = survey_recipients::Entity::find()
+            .select_only()
+            .column(survey_recipients::Column::AccountId)
+            .column(survey_recipients::Column::Score)
+            .column_as(Expr::col(survey_recipients::Column::Id).count(), "n")
+            .filter(survey_recipients::Column::WorkspaceId.eq(workspace_id))
+            .apply_if(only, |q, id| {
+                q.filter(survey_recipients::Column::AccountId.eq(id))
+            })
+            .filter(survey_recipients::Column::Score.is_not_null())
+            .filter(
+                survey_recipients::Column::RespondedAt.gt(now - Duration::days(NPS_WINDOW_DAYS)),
+            )
+            .filter(survey_recipients::Column::RespondedAt.lte(now))
+            .group_by(survey_recipients::Column::AccountId)
+            .group_by(survey_recipients::Column::Score);
+
+        let activity = account_events::Entity::find()
+            .select_only()
+            .column(account_events::Column::AccountId)
+            .column_as(Expr::col(account_events::Column::OccurredAt).max(), "last")
+            .filter(account_events::Column::WorkspaceId.eq(workspace_id))
+            .apply_if(only, |q, id| {
+                q.filter(account_events::Column::AccountId.eq(id))
+            })
+            .filter(account_events::Column::Kind.is_in([
+                TimelineKind::Note.as_str(),
+                TimelineKind::Call.as_str(),
+                TimelineKind::Meeting.as_str(),
+            ]))
+            .filter(account_events::Column::OccurredAt.lte(now))
+            .group_by(account_events::Column::AccountId);
+        let held = trainings::Entity::find()
+            .select_only()
+            .column(trainings::Column::AccountId)
+            .column_as(Expr::col(trainings::Column::StartsAt).max(), "last")
+            .filter(trainings::Column::WorkspaceId.eq(workspace_id))
+            .apply_if(only, |q, id| q.filter(trainings::Column::AccountId.eq(id)))
+            .filter(trainings::Column::Status.ne(TrainingStatus::Cancelled.as_str()))
+            .filter(trainings::Column::StartsAt.lte(now))
+            .group_by(trainings::Column::AccountId);
+
+        let ends = contracts::Entity::find()
+            .select_only()
+            .column(contracts::Column::AccountId)
+            .column_as(Expr::col(contracts::Column::EndsOn).max(), "ends_on")
+            .filter(contracts::Column::WorkspaceId.eq(workspace_id))
+            .apply_if(only, |q, id| q.filter(contracts::Column::AccountId.eq(id)))
+            .group_by(contracts::Column::AccountId);
+        let renewals = renewals::Entity::find()
+            .select_only()
+            .column(renewals::Column::AccountId)
+            .column(renewals::Column::Stage)
+            .column(renewals::Column::Probability)
+            .column(renewals::Column::DueOn)
+            .filter(renewals::Column::WorkspaceId.eq(workspace_id))
+            .apply_if(only, |q, id| q.filter(renewals::Column::AccountId.eq(id)))
+            .filter(renewals::Column::Stage.ne(RenewalStage::Renewed.as_str()));
+
+        Queries {
+            accounts,
+            licences,
+            usage_overall,
+            usage_per_module,
+            support,
+            plans,
+            tasks,
+            people,
+            sessions,
+            attended,
+            answers,
+            activity,
+            held,
+            ends,
+            renewals,
+        }
     }
-    Ok(())
+}
+
+/// The inputs being folded from the rows of the queries.
+struct Folding {
+    out: BTreeMap<i64, Measured>,
+    created: HashMap<i64, DateTime<Utc>>,
+    churned_stage: HashSet<i64>,
+}
+
+impl Folding {
+    /// `None` without any active account.
+    fn start(accounts: Vec<AccountRow>) -> Option<Folding> {
+        if accounts.is_empty() {
+            return None;
+        }
+        let mut f = Folding {
+            out: BTreeMap::new(),
+            created: HashMap::new(),
+            churned_stage: HashSet::new(),
+        };
+        for (id, at, stage) in accounts {
+            f.created.insert(id, at);
+            if stage == LifecycleStage::Churned.as_str() {
+                f.churned_stage.insert(id);
+            }
+            f.out.insert(id, Measured::default());
+        }
+        Some(f)
+    }
+
+    fn usage(
+        &mut self,
+        licences: Vec<(i64, String, i32)>,
+        overall: Vec<(i64, i64)>,
+        per_module: Vec<(i64, String, i64)>,
+    ) {
+        let mut seats: HashMap<i64, i64> = HashMap::new();
+        let mut module_seats: HashMap<i64, BTreeMap<ErpModule, i64>> = HashMap::new();
+        for (account, modules, n) in licences {
+            let n = i64::from(n.max(0));
+            *seats.entry(account).or_default() += n;
+            let per = module_seats.entry(account).or_default();
+            for m in modules_from_db(&modules) {
+                *per.entry(m).or_default() += n;
+            }
+        }
+        let users: HashMap<i64, i64> = overall.into_iter().collect();
+        let mut module_users: HashMap<i64, BTreeMap<ErpModule, i64>> = HashMap::new();
+        for (account, module, n) in per_module {
+            if let Ok(m) = module.parse::<ErpModule>() {
+                module_users.entry(account).or_default().insert(m, n);
+            }
+        }
+        for (id, m) in self.out.iter_mut() {
+            m.inputs.seats = seats.get(id).copied().unwrap_or(0);
+            m.inputs.has_usage_events = users.contains_key(id);
+            m.inputs.active_users = users.get(id).copied().unwrap_or(0);
+            let mut modules: BTreeSet<ErpModule> = BTreeSet::new();
+            let seat_map = module_seats.remove(id).unwrap_or_default();
+            let user_map = module_users.remove(id).unwrap_or_default();
+            modules.extend(seat_map.keys());
+            modules.extend(user_map.keys());
+            m.usage_by_module = modules
+                .into_iter()
+                .map(|module| ModuleUsage {
+                    module,
+                    active_users: user_map.get(&module).copied().unwrap_or(0),
+                    seats: seat_map.get(&module).copied().unwrap_or(0),
+                })
+                .collect();
+        }
+    }
+
+    fn support(&mut self, rows: Vec<SupportRow>) {
+        for (account, p1, p2, frb, rb, csat_total, csat_n) in rows {
+            if let Some(m) = self.out.get_mut(&account) {
+                m.inputs.open_p1 = p1;
+                m.inputs.open_p2 = p2;
+                m.inputs.sla_breaches = frb + rb;
+                if csat_n > 0 {
+                    m.inputs.csat = Some((csat_total, csat_n));
+                }
+            }
+        }
+    }
+
+    fn onboarding(
+        &mut self,
+        plans: Vec<PlanRow>,
+        rows: Vec<TaskRow>,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) {
+        let mut tasks: HashMap<i64, Vec<TaskState>> = HashMap::new();
+        for (plan, status, due_on) in rows {
+            let status = status.parse().unwrap_or(TaskStatus::Todo);
+            tasks
+                .entry(plan)
+                .or_default()
+                .push(TaskState { status, due_on });
+        }
+        // The latest plan of an account counts.
+        let mut latest: HashMap<i64, (i64, DateTime<Utc>)> = HashMap::new();
+        for (plan, account, last) in plans {
+            let e = latest.entry(account).or_insert((plan, last));
+            if plan > e.0 {
+                *e = (plan, last);
+            }
+        }
+        for (account, (plan, last)) in latest {
+            if let Some(m) = self.out.get_mut(&account) {
+                let s = summarize(
+                    tasks.get(&plan).map_or(&[][..], |t| &t[..]),
+                    today,
+                    last,
+                    now,
+                );
+                m.inputs.onboarding = Some((s.status, s.progress));
+            }
+        }
+    }
+
+    fn training(
+        &mut self,
+        people: Vec<PersonRow>,
+        sessions: Vec<SessionRow>,
+        attended: Vec<AttendedRow>,
+    ) {
+        if people.is_empty() {
+            return;
+        }
+        let module_of: HashMap<i64, ErpModule> = sessions
+            .into_iter()
+            .filter_map(|(id, m)| Some((id, m.parse().ok()?)))
+            .collect();
+        // No session to have completed: nobody is trained.
+        let mut done: HashSet<(i64, ErpModule)> = HashSet::new();
+        if !module_of.is_empty() {
+            for (contact, training, att, score) in attended {
+                if completes(att, score) {
+                    if let Some(m) = module_of.get(&training) {
+                        done.insert((contact, *m));
+                    }
+                }
+            }
+        }
+        // Per account: its contacts with modules, and how many of them
+        // completed a session of each of their modules.
+        let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
+        for (contact, account, modules) in &people {
+            let modules = modules_from_db(modules);
+            if modules.is_empty() {
+                continue;
+            }
+            let c = counts.entry(*account).or_default();
+            c.1 += 1;
+            if modules.iter().all(|m| done.contains(&(*contact, *m))) {
+                c.0 += 1;
+            }
+        }
+        for (account, c) in counts {
+            if let Some(m) = self.out.get_mut(&account) {
+                m.inputs.training = Some(c);
+            }
+        }
+    }
+
+    /// NPS: % promoters (9–10) − % detractors (0–6).
+    fn satisfaction(&mut self, answers: Vec<(i64, i32, i64)>) {
+        let mut tally: HashMap<i64, (i64, i64, i64)> = HashMap::new();
+        for (account, score, n) in answers {
+            let t = tally.entry(account).or_default();
+            t.2 += n;
+            if score >= 9 {
+                t.0 += n;
+            } else if score <= 6 {
+                t.1 += n;
+            }
+        }
+        for (account, (promoters, detractors, total)) in tally {
+            if let Some(m) = self.out.get_mut(&account) {
+                m.inputs.nps = nps(promoters, detractors, total).map(|v| (v, total));
+            }
+        }
+    }
+
+    fn engagement(
+        &mut self,
+        activity: Vec<(i64, Option<DateTime<Utc>>)>,
+        held: Vec<(i64, Option<DateTime<Utc>>)>,
+        now: DateTime<Utc>,
+    ) {
+        let mut last: HashMap<i64, DateTime<Utc>> = HashMap::new();
+        for (account, at) in activity.into_iter().chain(held) {
+            if let Some(at) = at {
+                let e = last.entry(account).or_insert(at);
+                if at > *e {
+                    *e = at;
+                }
+            }
+        }
+        for (id, m) in self.out.iter_mut() {
+            let (since, touched) = match last.get(id) {
+                Some(at) => (*at, true),
+                None => (self.created.get(id).copied().unwrap_or(now), false),
+            };
+            m.inputs.days_since_touchpoint = (now - since).num_days().max(0);
+            m.inputs.touched = touched;
+        }
+    }
+
+    fn renewal(
+        &mut self,
+        ends: Vec<(i64, Option<NaiveDate>)>,
+        rows: Vec<(i64, String, i32, NaiveDate)>,
+        today: NaiveDate,
+    ) {
+        let mut open: HashMap<i64, (RenewalStage, i32, NaiveDate)> = HashMap::new();
+        let mut churned: HashMap<i64, NaiveDate> = HashMap::new();
+        for (account, stage, probability, due_on) in rows {
+            let Ok(stage) = stage.parse::<RenewalStage>() else {
+                continue;
+            };
+            if stage == RenewalStage::Churned {
+                let e = churned.entry(account).or_insert(due_on);
+                *e = (*e).max(due_on);
+            } else if stage.is_open() {
+                let e = open.entry(account).or_insert((stage, probability, due_on));
+                if due_on < e.2 {
+                    *e = (stage, probability, due_on);
+                }
+            }
+        }
+        let ends: HashMap<i64, NaiveDate> = ends
+            .into_iter()
+            .filter_map(|(account, end)| Some((account, end?)))
+            .collect();
+        for (account, m) in self.out.iter_mut() {
+            m.inputs.renewal = renewal_input(
+                self.churned_stage.contains(account),
+                open.get(account).copied(),
+                ends.get(account).copied(),
+                churned.get(account).copied(),
+                today,
+            );
+        }
+    }
 }
 
 /// What the renewal component sees of one account.
@@ -575,68 +811,6 @@ pub fn renewal_input(
         Some(_) => RenewalInput::Lapsed,
         None => RenewalInput::NoContract,
     }
-}
-
-async fn renewal<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    only: Option<i64>,
-    today: NaiveDate,
-    churned_stage: &HashSet<i64>,
-    out: &mut BTreeMap<i64, Measured>,
-) -> AppResult<()> {
-    let ends: Vec<(i64, Option<NaiveDate>)> = contracts::Entity::find()
-        .select_only()
-        .column(contracts::Column::AccountId)
-        .column_as(Expr::col(contracts::Column::EndsOn).max(), "ends_on")
-        .filter(contracts::Column::WorkspaceId.eq(workspace_id))
-        .apply_if(only, |q, id| q.filter(contracts::Column::AccountId.eq(id)))
-        .group_by(contracts::Column::AccountId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let rows: Vec<(i64, String, i32, NaiveDate)> = renewals::Entity::find()
-        .select_only()
-        .column(renewals::Column::AccountId)
-        .column(renewals::Column::Stage)
-        .column(renewals::Column::Probability)
-        .column(renewals::Column::DueOn)
-        .filter(renewals::Column::WorkspaceId.eq(workspace_id))
-        .apply_if(only, |q, id| q.filter(renewals::Column::AccountId.eq(id)))
-        .filter(renewals::Column::Stage.ne(RenewalStage::Renewed.as_str()))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut open: HashMap<i64, (RenewalStage, i32, NaiveDate)> = HashMap::new();
-    let mut churned: HashMap<i64, NaiveDate> = HashMap::new();
-    for (account, stage, probability, due_on) in rows {
-        let Ok(stage) = stage.parse::<RenewalStage>() else {
-            continue;
-        };
-        if stage == RenewalStage::Churned {
-            let e = churned.entry(account).or_insert(due_on);
-            *e = (*e).max(due_on);
-        } else if stage.is_open() {
-            let e = open.entry(account).or_insert((stage, probability, due_on));
-            if due_on < e.2 {
-                *e = (stage, probability, due_on);
-            }
-        }
-    }
-    let ends: HashMap<i64, NaiveDate> = ends
-        .into_iter()
-        .filter_map(|(account, end)| Some((account, end?)))
-        .collect();
-    for (account, m) in out.iter_mut() {
-        m.inputs.renewal = renewal_input(
-            churned_stage.contains(account),
-            open.get(account).copied(),
-            ends.get(account).copied(),
-            churned.get(account).copied(),
-            today,
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ pub mod snapshots;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use shared::approvals::Approval;
@@ -217,30 +217,69 @@ pub async fn account_health(
     let conn = &db.read;
     let today = workspace_today(conn, actor.workspace_id, now).await?;
     let model = model_of(conn, actor.workspace_id).await?;
-    let mut measured = inputs::measure(conn, actor.workspace_id, Some(account_id), today, now)
-        .await?
-        .remove(&account_id)
-        .unwrap_or_default();
-    let computed = score::compute(&model, &measured.inputs);
-    let override_ = active_overrides(conn, actor.workspace_id, Some(account_id), today)
-        .await?
-        .remove(&account_id);
-    let score = override_.as_ref().map_or(computed.score, |o| o.score);
+    // The inputs, the approved overrides and the trend: one statement.
+    let backend = conn.get_database_backend();
+    let overrides = health_overrides::Entity::find()
+        .select_only()
+        .columns([
+            health_overrides::Column::Id,
+            health_overrides::Column::Score,
+            health_overrides::Column::Reason,
+            health_overrides::Column::ExpiresOn,
+            health_overrides::Column::DecidedBy,
+        ])
+        .filter(health_overrides::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(health_overrides::Column::AccountId.eq(account_id))
+        .filter(health_overrides::Column::Status.eq("approved"))
+        .filter(health_overrides::Column::ExpiresOn.gt(today));
     let history = health_snapshots::Entity::find()
+        .select_only()
+        .columns([
+            health_snapshots::Column::Day,
+            health_snapshots::Column::Score,
+        ])
         .filter(health_snapshots::Column::WorkspaceId.eq(actor.workspace_id))
         .filter(health_snapshots::Column::AccountId.eq(account_id))
         .filter(health_snapshots::Column::Day.gt(today - Duration::days(TREND_DAYS)))
-        .filter(health_snapshots::Column::Day.lte(today))
-        .order_by_asc(health_snapshots::Column::Day)
-        .all(conn)
-        .await?;
-    let trend: Vec<TrendPoint> = history
-        .iter()
-        .map(|s| TrendPoint {
-            day: s.day,
-            score: s.score,
-        })
-        .collect();
+        .filter(health_snapshots::Column::Day.lte(today));
+    let (mut measured, extra) = inputs::measure_one(
+        conn,
+        actor.workspace_id,
+        account_id,
+        today,
+        now,
+        vec![
+            (
+                overrides.build(backend),
+                &["id", "score", "reason", "expires_on", "decided_by"],
+            ),
+            (history.build(backend), &["day", "score"]),
+        ],
+    )
+    .await?;
+    let mut measured = measured.remove(&account_id).unwrap_or_default();
+    let computed = score::compute(&model, &measured.inputs);
+    let mut overrides: Vec<(i64, i32, String, NaiveDate, Option<i64>)> =
+        inputs::decode(extra.first().map_or("[]", String::as_str))?;
+    // The latest approved one applies, as in `active_overrides`.
+    overrides.sort_by_key(|o| o.0);
+    let override_ =
+        overrides.pop().map(
+            |(id, score, reason, expires_on, approved_by)| ActiveOverride {
+                id,
+                score,
+                reason,
+                expires_on,
+                approved_by,
+            },
+        );
+    let score = override_.as_ref().map_or(computed.score, |o| o.score);
+    let mut trend: Vec<TrendPoint> =
+        inputs::decode::<(NaiveDate, i32)>(extra.get(1).map_or("[]", String::as_str))?
+            .into_iter()
+            .map(|(day, score)| TrendPoint { day, score })
+            .collect();
+    trend.sort_by_key(|p| p.day);
     let trend_change = trend.first().map(|first| score - first.score);
     Ok(AccountHealth {
         account_id,
