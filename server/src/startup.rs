@@ -90,8 +90,20 @@ impl Application {
     ) -> anyhow::Result<Application> {
         let bind = config.bind.clone();
         let state = build_state(config, clock).await?;
-        // KB search's dictionary loads now, off the request path.
-        tokio::task::spawn_blocking(search_terms::warm_up);
+        // KB search's dictionary loads now, off the request path; then the
+        // busiest workspaces' KB indexes, so no first search waits for them.
+        let warm_db = state.db.clone();
+        tokio::spawn(async move {
+            if tokio::task::spawn_blocking(search_terms::warm_up)
+                .await
+                .is_ok()
+            {
+                match warm_db.kb_index.warm_recent(&warm_db.read).await {
+                    Ok(n) => tracing::debug!(workspaces = n, "KB indexes warmed"),
+                    Err(e) => tracing::warn!(error = %e, "warming the KB indexes failed"),
+                }
+            }
+        });
         state
             .mailer
             .spawn_worker(state.db.clone(), state.clock.clone());

@@ -128,6 +128,50 @@ impl KbIndexes {
         }))
     }
 
+    /// Builds (or brings up to date) `workspace_id`'s index now, so that
+    /// its first search after a start does not wait for it.
+    pub async fn warm<C: ConnectionTrait>(&self, conn: &C, workspace_id: i64) -> AppResult<()> {
+        let Some(state) = read_state(conn, workspace_id).await? else {
+            return Ok(());
+        };
+        if u64::try_from(state.total_terms).unwrap_or(0) > self.max_terms {
+            return Ok(());
+        }
+        let slot = self.slot(workspace_id);
+        let _refreshing = slot.refresh.lock().await;
+        let held = current(&slot);
+        if !held.is_some_and(|h| h.covers(state)) {
+            self.catch_up(conn, &slot, workspace_id, state, held)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Start-up: warms the indexes of the workspaces with the most recent
+    /// KB changes, as many as the memory bound holds together.
+    pub async fn warm_recent<C: ConnectionTrait>(&self, conn: &C) -> AppResult<usize> {
+        let rows = conn
+            .query_all(Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT workspace_id, total_terms FROM kb_index_state \
+                 WHERE total_terms > 0 ORDER BY generation DESC LIMIT 100",
+            ))
+            .await?;
+        let mut budget = self.max_terms;
+        let mut warmed = 0;
+        for row in rows {
+            let workspace_id: i64 = row.try_get("", "workspace_id")?;
+            let terms = u64::try_from(row.try_get::<i64>("", "total_terms")?).unwrap_or(0);
+            if terms > budget {
+                continue;
+            }
+            budget -= terms;
+            self.warm(conn, workspace_id).await?;
+            warmed += 1;
+        }
+        Ok(warmed)
+    }
+
     fn slot(&self, workspace_id: i64) -> Arc<Slot> {
         let mut workspaces = self.workspaces.lock().unwrap_or_else(|e| e.into_inner());
         workspaces.entry(workspace_id).or_default().clone()
