@@ -138,7 +138,7 @@ pub async fn seed(
         .all(&db.read)
         .await?;
     anyhow::ensure!(!account_ids.is_empty(), "seed accounts before contracts");
-    let today = crate::domain::renewals::today(&db.read, workspace_id, now).await?;
+    let today = crate::domain::settings::today(&db.read, workspace_id, now).await?;
     let settings = crate::domain::reminders::load(&db.read, workspace_id).await?;
     let horizon = i64::from(settings.renewal_horizon_days);
     let escalation = i64::from(settings.escalation_days);

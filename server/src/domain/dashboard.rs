@@ -119,7 +119,7 @@ pub async fn get(state: &AppState, actor: &StaffActor) -> AppResult<Dashboard> {
     let now = state.clock.now();
     let portfolio = Portfolio::of(actor);
     let ws = actor.workspace_id;
-    let today = super::renewals::today(&db.read, ws, now).await?;
+    let today = super::settings::today(&db.read, ws, now).await?;
     let instance = Arc::as_ptr(&state.config) as usize;
     let key: Key = (instance, ws, portfolio, today);
     let cache = cache();

@@ -182,7 +182,7 @@ pub async fn update(
     txn.commit().await?;
     // A wider horizon: the contracts it now reaches get their renewals.
     if after.renewal_horizon_days > before.renewal_horizon_days {
-        let today = super::renewals::today(&db.read, actor.workspace_id, now).await?;
+        let today = super::settings::today(&db.read, actor.workspace_id, now).await?;
         super::renewals::open_due(
             db,
             actor.workspace_id,

@@ -52,7 +52,7 @@ const DEFAULT_PROBABILITY: i32 = 50;
 const MAX_DUE_WITHIN_DAYS: i64 = 3650;
 
 /// The workspace's date today (its business calendar's time zone).
-pub(crate) use super::sla::today;
+use super::settings::today;
 
 /// The strong ETag of a renewal version.
 pub fn etag(renewal: &Renewal) -> String {

@@ -187,7 +187,7 @@ async fn period(
     // Every report reads the same parameters; a bad one is refused even
     // where the report does not use it.
     currency_param(p)?;
-    let tz = super::sla::time_zone(&db.read, actor.workspace_id).await?;
+    let tz = super::settings::time_zone(&db.read, actor.workspace_id).await?;
     let today = now.with_timezone(&tz).date_naive();
     let year = today.year();
     let from = p

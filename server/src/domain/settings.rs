@@ -1,15 +1,54 @@
 //! Workspace settings: its name and the customer coding rule (客户编码原则).
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QuerySelect, TransactionTrait,
+};
 use shared::settings::{UpdateWorkspaceSettings, WorkspaceSettings};
 use shared::validation::{self, Collector};
 use shared::Role;
 
 use super::audit::{self, Change};
+use super::business_time::BusinessCalendar;
 use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::entity::workspaces;
 use crate::error::{AppError, AppResult};
+
+/// The workspace's business calendar (the default one until it sets its own).
+pub async fn calendar<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+) -> AppResult<BusinessCalendar> {
+    let stored: Option<Option<String>> = workspaces::Entity::find_by_id(workspace_id)
+        .select_only()
+        .column(workspaces::Column::BusinessCalendar)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let stored = stored.ok_or(AppError::NotFound)?;
+    Ok(stored
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default())
+}
+
+/// The workspace's time zone (its business calendar's).
+pub async fn time_zone<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppResult<Tz> {
+    Ok(calendar(conn, workspace_id).await?.zone())
+}
+
+/// Today's date in the workspace's time zone: the one "today" of every
+/// date rule (due dates, reminders, onboarding, health windows).
+pub async fn today<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<NaiveDate> {
+    Ok(now
+        .with_timezone(&time_zone(conn, workspace_id).await?)
+        .date_naive())
+}
 
 pub async fn code_rule<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppResult<String> {
     Ok(workspaces::Entity::find_by_id(workspace_id)

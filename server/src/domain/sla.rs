@@ -4,8 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     TransactionTrait,
@@ -166,32 +165,7 @@ pub async fn put_policies(
     Ok(after)
 }
 
-pub async fn calendar<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-) -> AppResult<BusinessCalendar> {
-    let ws = workspace(conn, workspace_id).await?;
-    Ok(ws
-        .business_calendar
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default())
-}
-
-/// The workspace's time zone (its business calendar's).
-pub async fn time_zone<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppResult<Tz> {
-    Ok(calendar(conn, workspace_id).await?.zone())
-}
-
-/// Today's date in the workspace's time zone.
-pub async fn today<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    now: DateTime<Utc>,
-) -> AppResult<NaiveDate> {
-    Ok(now
-        .with_timezone(&time_zone(conn, workspace_id).await?)
-        .date_naive())
-}
+pub use super::settings::calendar;
 
 pub async fn get_calendar(db: &Db, actor: &StaffActor) -> AppResult<BusinessCalendar> {
     calendar(&db.read, actor.workspace_id).await

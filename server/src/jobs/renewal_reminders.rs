@@ -161,7 +161,7 @@ pub async fn due(
 ) -> AppResult<Vec<DueMails>> {
     let db = &state.db;
     let settings = reminders::load(&db.read, workspace_id).await?;
-    let today = renewals_domain::today(&db.read, workspace_id, now).await?;
+    let today = crate::domain::settings::today(&db.read, workspace_id, now).await?;
     report.renewals_opened +=
         renewals_domain::open_due(db, workspace_id, today, settings.renewal_horizon_days, now)
             .await?;

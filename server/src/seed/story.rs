@@ -202,8 +202,8 @@ pub(super) async fn tell(state: &AppState, cast: &Cast, now: DateTime<Utc>) -> a
         state,
         cast,
         now,
-        today: crate::domain::sla::today(&state.db.read, ws, now).await?,
-        tz: crate::domain::sla::time_zone(&state.db.read, ws).await?,
+        today: crate::domain::settings::today(&state.db.read, ws, now).await?,
+        tz: crate::domain::settings::time_zone(&state.db.read, ws).await?,
     };
     // The manual (操作手册) and tier-1 routing come first: the workspace
     // had them before its first ticket.

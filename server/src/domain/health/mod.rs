@@ -24,7 +24,7 @@ use shared::{validation, Role};
 use super::accounts;
 use super::approvals::{self, ApprovalRequest};
 use super::audit::{self, Change};
-use super::onboarding::workspace_today;
+use super::settings;
 use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::entity::{health_models, health_overrides, health_snapshots};
@@ -215,7 +215,7 @@ pub async fn account_health(
 ) -> AppResult<AccountHealth> {
     accounts::find_in_workspace(&db.read, actor.workspace_id, account_id).await?;
     let conn = &db.read;
-    let today = workspace_today(conn, actor.workspace_id, now).await?;
+    let today = settings::today(conn, actor.workspace_id, now).await?;
     let model = model_of(conn, actor.workspace_id).await?;
     // The inputs, the approved overrides and the trend: one statement.
     let backend = conn.get_database_backend();
@@ -366,7 +366,7 @@ pub async fn history(
     if !(1..=730).contains(&days) {
         return Err(AppError::field("days", "must be between 1 and 730"));
     }
-    let today = workspace_today(&db.read, actor.workspace_id, now).await?;
+    let today = settings::today(&db.read, actor.workspace_id, now).await?;
     Ok(health_snapshots::Entity::find()
         .filter(health_snapshots::Column::WorkspaceId.eq(actor.workspace_id))
         .filter(health_snapshots::Column::AccountId.eq(account_id))
@@ -398,7 +398,7 @@ pub async fn request_override(
 ) -> AppResult<Approval> {
     actor.require(&[Role::Admin, Role::Manager, Role::Csm])?;
     accounts::find_in_workspace(&db.read, actor.workspace_id, account_id).await?;
-    let today = workspace_today(&db.read, actor.workspace_id, now).await?;
+    let today = settings::today(&db.read, actor.workspace_id, now).await?;
     let mut fields = shared::FieldErrors::new();
     if !(0..=100).contains(&req.score) {
         fields.insert("score".into(), "must be between 0 and 100".into());

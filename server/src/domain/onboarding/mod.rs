@@ -31,7 +31,7 @@ use crate::error::{AppError, AppResult};
 use progress::{summarize, TaskState};
 
 /// Today's date in the workspace's time zone.
-pub(crate) use super::sla::today as workspace_today;
+use super::settings;
 
 pub fn plan_etag(plan: &OnboardingPlan) -> String {
     format!("\"p{}v{}\"", plan.id, plan.version)
@@ -104,7 +104,7 @@ pub(crate) async fn load<C: ConnectionTrait>(
     plan: &onboarding_plans::Model,
     now: DateTime<Utc>,
 ) -> AppResult<OnboardingPlan> {
-    let today = workspace_today(conn, plan.workspace_id, now).await?;
+    let today = settings::today(conn, plan.workspace_id, now).await?;
     let tasks = plan_tasks(conn, plan.id, today).await?;
     Ok(plan_of(plan, tasks, today, now))
 }
@@ -262,7 +262,7 @@ pub async fn create(
     onboarding_tasks::Entity::insert_many(rows)
         .exec_without_returning(&txn)
         .await?;
-    let today = workspace_today(&txn, actor.workspace_id, now).await?;
+    let today = settings::today(&txn, actor.workspace_id, now).await?;
     summary::store(&txn, &plan, today, now).await?;
     let created = load(&txn, &plan, now).await?;
     audit_plan(&txn, actor, "create", None, &created, now).await?;
@@ -331,7 +331,7 @@ pub async fn update(
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
     let updated = model.update(&txn).await?;
-    let today = workspace_today(&txn, actor.workspace_id, now).await?;
+    let today = settings::today(&txn, actor.workspace_id, now).await?;
     summary::store(&txn, &updated, today, now).await?;
     let after = load(&txn, &updated, now).await?;
     audit_plan(&txn, actor, "update", Some(&before), &after, now).await?;

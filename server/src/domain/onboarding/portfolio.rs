@@ -12,15 +12,16 @@ use shared::onboarding::{
 };
 use shared::Page;
 
+use super::load;
 use super::summary::{
     self, rank_of, status_at, IN_PORTFOLIO, NO_DATE, NO_PROGRESS, RANK_BEHIND, RANK_NO_PLAN,
     RANK_STUCK,
 };
-use super::{load, workspace_today};
 use crate::auth::{PortalActor, StaffActor};
 use crate::db::Db;
 use crate::domain::pagination::{decode_key_cursor, encode_key_cursor, PageQuery};
 use crate::domain::reports::Sql;
+use crate::domain::settings;
 use crate::entity::{contacts, onboarding_plans};
 use crate::error::{AppError, AppResult};
 
@@ -298,7 +299,7 @@ pub async fn list(
         None => None,
     };
     let ws = actor.workspace_id;
-    let today = workspace_today(&db.read, ws, now).await?;
+    let today = settings::today(&db.read, ws, now).await?;
     summary::settle(db, ws, today, now).await?;
     let mut rows = page_rows(&db.read, ws, &filter, order, after.as_ref(), limit, today).await?;
     let has_more = rows.len() as u64 > limit;

@@ -14,11 +14,11 @@ use shared::timeline::TimelineKind;
 use shared::{validation, LifecycleStage, Role};
 
 use super::progress::TaskState;
-use super::workspace_today;
 use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::domain::accounts;
 use crate::domain::audit::{self, Change};
+use crate::domain::settings;
 use crate::domain::timeline::{self, NewEvent};
 use crate::domain::{clean_optional, licenses};
 use crate::entity::service_agreements;
@@ -110,7 +110,7 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     actor.require(Role::STAFF)?;
-    let today = workspace_today(&txn, actor.workspace_id, now).await?;
+    let today = settings::today(&txn, actor.workspace_id, now).await?;
     let before = to_api(&existing, today);
     crate::domain::require_current(if_match, &etag(&before))?;
     let mut c = validation::Collector::default();

@@ -28,7 +28,7 @@ pub fn uid(training_id: i64, host: &str) -> String {
     format!("training-{training_id}@{host}")
 }
 
-pub(crate) use crate::domain::sla::time_zone;
+pub(crate) use crate::domain::settings::time_zone;
 
 fn when(t: &trainings::Model, tz: Tz) -> String {
     let start = t.starts_at.with_timezone(&tz);
