@@ -8,6 +8,8 @@ pub mod keys;
 pub mod score;
 pub mod snapshots;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -171,39 +173,73 @@ pub async fn put_model(
     Ok(model)
 }
 
-/// The approved overrides in force today, latest per account.
-pub(crate) async fn active_overrides<C: ConnectionTrait>(
-    conn: &C,
+/// An approved override as read: id, account, score, reason, expiry, approver.
+type OverrideRow = (i64, i64, i32, String, NaiveDate, Option<i64>);
+const OVERRIDE_COLUMNS: &[&str] = &[
+    "id",
+    "account_id",
+    "score",
+    "reason",
+    "expires_on",
+    "decided_by",
+];
+
+/// The approved overrides in force `today`, of the workspace or `only` one
+/// account (the columns of [`OverrideRow`]).
+fn approved_overrides(
     workspace_id: i64,
     only: Option<i64>,
     today: NaiveDate,
-) -> AppResult<std::collections::HashMap<i64, ActiveOverride>> {
-    use sea_orm::QueryTrait;
-    let rows = health_overrides::Entity::find()
+) -> sea_orm::Select<health_overrides::Entity> {
+    health_overrides::Entity::find()
+        .select_only()
+        .columns([
+            health_overrides::Column::Id,
+            health_overrides::Column::AccountId,
+            health_overrides::Column::Score,
+            health_overrides::Column::Reason,
+            health_overrides::Column::ExpiresOn,
+            health_overrides::Column::DecidedBy,
+        ])
         .filter(health_overrides::Column::WorkspaceId.eq(workspace_id))
         .apply_if(only, |q, id| {
             q.filter(health_overrides::Column::AccountId.eq(id))
         })
         .filter(health_overrides::Column::Status.eq("approved"))
         .filter(health_overrides::Column::ExpiresOn.gt(today))
-        .order_by_asc(health_overrides::Column::Id)
-        .all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
+}
+
+/// Per account, the latest (highest id) of its approved overrides.
+fn latest_overrides(mut rows: Vec<OverrideRow>) -> HashMap<i64, ActiveOverride> {
+    rows.sort_unstable_by_key(|r| r.0);
+    rows.into_iter()
+        .map(|(id, account_id, score, reason, expires_on, approved_by)| {
             (
-                r.account_id,
+                account_id,
                 ActiveOverride {
-                    id: r.id,
-                    score: r.score,
-                    reason: r.reason,
-                    expires_on: r.expires_on,
-                    approved_by: r.decided_by,
+                    id,
+                    score,
+                    reason,
+                    expires_on,
+                    approved_by,
                 },
             )
         })
-        .collect())
+        .collect()
+}
+
+/// The approved overrides in force today, latest per account.
+pub(crate) async fn active_overrides<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    only: Option<i64>,
+    today: NaiveDate,
+) -> AppResult<HashMap<i64, ActiveOverride>> {
+    let rows: Vec<OverrideRow> = approved_overrides(workspace_id, only, today)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(latest_overrides(rows))
 }
 
 /// An account's health now, with the trend of its snapshots.
@@ -219,19 +255,6 @@ pub async fn account_health(
     let model = model_of(conn, actor.workspace_id).await?;
     // The inputs, the approved overrides and the trend: one statement.
     let backend = conn.get_database_backend();
-    let overrides = health_overrides::Entity::find()
-        .select_only()
-        .columns([
-            health_overrides::Column::Id,
-            health_overrides::Column::Score,
-            health_overrides::Column::Reason,
-            health_overrides::Column::ExpiresOn,
-            health_overrides::Column::DecidedBy,
-        ])
-        .filter(health_overrides::Column::WorkspaceId.eq(actor.workspace_id))
-        .filter(health_overrides::Column::AccountId.eq(account_id))
-        .filter(health_overrides::Column::Status.eq("approved"))
-        .filter(health_overrides::Column::ExpiresOn.gt(today));
     let history = health_snapshots::Entity::find()
         .select_only()
         .columns([
@@ -250,8 +273,8 @@ pub async fn account_health(
         now,
         vec![
             (
-                overrides.build(backend),
-                &["id", "score", "reason", "expires_on", "decided_by"],
+                approved_overrides(actor.workspace_id, Some(account_id), today).build(backend),
+                OVERRIDE_COLUMNS,
             ),
             (history.build(backend), &["day", "score"]),
         ],
@@ -259,20 +282,8 @@ pub async fn account_health(
     .await?;
     let mut measured = measured.remove(&account_id).unwrap_or_default();
     let computed = score::compute(&model, &measured.inputs);
-    let mut overrides: Vec<(i64, i32, String, NaiveDate, Option<i64>)> =
-        inputs::decode(extra.first().map_or("[]", String::as_str))?;
-    // The latest approved one applies, as in `active_overrides`.
-    overrides.sort_by_key(|o| o.0);
-    let override_ =
-        overrides.pop().map(
-            |(id, score, reason, expires_on, approved_by)| ActiveOverride {
-                id,
-                score,
-                reason,
-                expires_on,
-                approved_by,
-            },
-        );
+    let override_ = latest_overrides(inputs::decode(extra.first().map_or("[]", String::as_str))?)
+        .remove(&account_id);
     let score = override_.as_ref().map_or(computed.score, |o| o.score);
     let mut trend: Vec<TrendPoint> =
         inputs::decode::<(NaiveDate, i32)>(extra.get(1).map_or("[]", String::as_str))?
