@@ -5,6 +5,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod columns;
+pub mod kb_reindex;
 mod m20261127_000001_foundation;
 mod m20261127_000002_tickets;
 mod m20261127_000003_approvals_blockers;
@@ -27,6 +28,7 @@ mod m20261202_000041_renewal_sums;
 mod m20261202_000050_onboarding_portfolio;
 mod m20261203_000010_kb_search_state;
 mod m20261203_000020_account_search_grams;
+mod m20261204_000010_kb_terms_dictionary;
 
 pub struct Migrator;
 
@@ -56,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000050_onboarding_portfolio::Migration),
             Box::new(m20261203_000010_kb_search_state::Migration),
             Box::new(m20261203_000020_account_search_grams::Migration),
+            Box::new(m20261204_000010_kb_terms_dictionary::Migration),
         ]
     }
 }

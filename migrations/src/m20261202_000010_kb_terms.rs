@@ -147,40 +147,6 @@ const POSTGRES_DOWN: &[&str] = &[
     "DROP TABLE IF EXISTS kb_article_terms",
 ];
 
-/// Fills the word columns of every article from its title and search text.
-async fn reindex(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let conn = manager.get_connection();
-    let backend = manager.get_database_backend();
-    let rows = conn
-        .query_all(Statement::from_string(
-            backend,
-            "SELECT id, title, search_text FROM kb_articles",
-        ))
-        .await?;
-    let sql = match backend {
-        DatabaseBackend::Postgres => {
-            "UPDATE kb_articles SET title_terms = $1, body_terms = $2 WHERE id = $3"
-        }
-        _ => "UPDATE kb_articles SET title_terms = ?, body_terms = ? WHERE id = ?",
-    };
-    for row in rows {
-        let id: i64 = row.try_get("", "id")?;
-        let title: String = row.try_get("", "title")?;
-        let text: String = row.try_get("", "search_text")?;
-        conn.execute(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [
-                search_terms::joined(&title).into(),
-                search_terms::joined(&text).into(),
-                id.into(),
-            ],
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -205,10 +171,10 @@ impl MigrationTrait for Migration {
         match backend {
             DatabaseBackend::Postgres => {
                 run_all(manager, POSTGRES_TABLES).await?;
-                reindex(manager).await
+                crate::kb_reindex::reindex(manager).await
             }
             _ => {
-                reindex(manager).await?;
+                crate::kb_reindex::reindex(manager).await?;
                 run_all(manager, SQLITE_UP).await
             }
         }

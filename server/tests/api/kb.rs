@@ -1240,3 +1240,58 @@ async fn search_follows_writes_made_outside_this_server_at_once() {
         vec!["订单变更"]
     );
 }
+
+/// When the segmenter changes (a new dictionary), a migration segments
+/// every stored article again: articles whose words were stored by the
+/// older segmenter are found by sentences segmented by the new one, through
+/// the in-memory index and the database alike.
+#[tokio::test]
+async fn the_reindex_migration_segments_stored_articles_again() {
+    use sea_orm::ConnectionTrait;
+
+    let app = spawn_app().await;
+    let admin = app.signup("Reindex", "kb-reindex@x.cn").await;
+    let mut ids = Vec::new();
+    for (title, body) in [
+        ("凭证过账指南", "月末结账前，所有凭证必须审核并过账。"),
+        ("销售订单审核", "订单审核后生成销货单。"),
+    ] {
+        let article = published(&app, &admin.token, "finance", title, body).await;
+        ids.push(article["id"].as_i64().unwrap());
+    }
+    let sentence = format!("q={}&match=any", enc("月末结账时凭证无法过账"));
+    assert_eq!(
+        staff_search(&app, &admin.token, &sentence).await,
+        vec!["凭证过账指南"]
+    );
+    // Words as another segmenter would have stored them (characters).
+    let db = &app.app_state.db;
+    db.write
+        .execute_unprepared(&format!(
+            "UPDATE kb_articles SET title_terms = '凭 证 过 账', body_terms = '凭 证' \
+             WHERE id = {}",
+            ids[0]
+        ))
+        .await
+        .unwrap();
+    assert!(staff_search(&app, &admin.token, &sentence).await.is_empty());
+
+    let manager = migrations::SchemaManager::new(&db.write);
+    migrations::kb_reindex::reindex(&manager).await.unwrap();
+    assert_eq!(
+        staff_search(&app, &admin.token, &sentence).await,
+        vec!["凭证过账指南"]
+    );
+    // The portal's sentence search (ranked the same way) agrees.
+    let (_, customer) = app.portal_user(&admin, "reindex-c@x.cn", "7001").await;
+    let portal: Value = app
+        .get(
+            &format!("/api/v1/portal/kb/search?{sentence}"),
+            &customer.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(portal["items"][0]["title"], "凭证过账指南", "{portal}");
+}
