@@ -196,6 +196,7 @@ impl KbIndexes {
             let mut index = Index::new(state);
             load(conn, workspace_id, None, |row| index.put(row)).await?;
             index.settle();
+            index.compact();
             slot.terms
                 .store(state.total_terms.max(0) as u64, Ordering::Relaxed);
             *slot.index.write().unwrap_or_else(|e| e.into_inner()) = Some(index);
@@ -545,6 +546,20 @@ impl Index {
             .iter()
             .map(|d| K1 * (1.0 - B + B * f64::from(d.length) / avgdl))
             .collect();
+    }
+
+    /// Gives back what the lists grew beyond their length while the index
+    /// was built (up to half of each; a 10,000-article manual's postings
+    /// are tens of megabytes). After a full build only: lists that catch up
+    /// grow again.
+    fn compact(&mut self) {
+        for list in self.postings.values_mut() {
+            list.shrink_to_fit();
+        }
+        self.postings.shrink_to_fit();
+        self.docs.shrink_to_fit();
+        self.live.shrink_to_fit();
+        self.by_id.shrink_to_fit();
     }
 
     fn average_length(&self) -> f64 {

@@ -61,26 +61,30 @@ pub fn to_html(markdown: &str) -> String {
     out
 }
 
+/// The pieces of text a reader sees, in order, markup dropped and block
+/// ends as line breaks.
+fn plain_pieces(markdown: &str) -> impl Iterator<Item = pulldown_cmark::CowStr<'_>> {
+    Parser::new_ext(markdown, options()).filter_map(|event| match event {
+        Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => Some(t),
+        Event::SoftBreak | Event::HardBreak => Some(" ".into()),
+        Event::End(
+            TagEnd::Paragraph
+            | TagEnd::Heading(_)
+            | TagEnd::Item
+            | TagEnd::CodeBlock
+            | TagEnd::TableCell
+            | TagEnd::BlockQuote(_),
+        ) => Some("\n".into()),
+        _ => None,
+    })
+}
+
 /// The text a reader sees, without markup: what search matches and
 /// excerpts quote.
 pub fn plain_text(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
-    for event in Parser::new_ext(markdown, options()) {
-        match event {
-            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
-                out.push_str(&t)
-            }
-            Event::SoftBreak | Event::HardBreak => out.push(' '),
-            Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Heading(_)
-                | TagEnd::Item
-                | TagEnd::CodeBlock
-                | TagEnd::TableCell
-                | TagEnd::BlockQuote(_),
-            ) => out.push('\n'),
-            _ => {}
-        }
+    for piece in plain_pieces(markdown) {
+        out.push_str(&piece);
     }
     out
 }
@@ -88,23 +92,119 @@ pub fn plain_text(markdown: &str) -> String {
 const EXCERPT_BEFORE: usize = 30;
 const EXCERPT_LEN: usize = 160;
 
+/// Text with every run of whitespace turned into one space and none at
+/// either end, kept up to `max` characters (`count` says how many).
+struct Collapsed {
+    text: String,
+    count: usize,
+    max: usize,
+    space_pending: bool,
+}
+
+impl Collapsed {
+    fn new(max: usize) -> Collapsed {
+        Collapsed {
+            text: String::new(),
+            count: 0,
+            max,
+            space_pending: false,
+        }
+    }
+
+    /// Appends `piece`; false once the text is full.
+    fn push(&mut self, piece: &str) -> bool {
+        for c in piece.chars() {
+            if self.count >= self.max {
+                return false;
+            }
+            if c.is_whitespace() {
+                self.space_pending = !self.text.is_empty();
+                continue;
+            }
+            if std::mem::take(&mut self.space_pending) {
+                self.text.push(' ');
+                self.count += 1;
+                if self.count >= self.max {
+                    return false;
+                }
+            }
+            self.text.push(c);
+            self.count += 1;
+        }
+        true
+    }
+}
+
+/// `excerpt(&plain_text(markdown), terms)`; without terms it reads only as
+/// much of the article as the excerpt shows (a list page excerpts every
+/// article it lists).
+pub fn excerpt_of(markdown: &str, terms: &[String]) -> String {
+    if !terms.is_empty() {
+        return excerpt(&plain_text(markdown), terms);
+    }
+    let mut head = Collapsed::new(EXCERPT_LEN + 1);
+    for piece in plain_pieces(markdown) {
+        if !head.push(&piece) {
+            break;
+        }
+    }
+    if head.count > EXCERPT_LEN {
+        let mut out: String = head.text.chars().take(EXCERPT_LEN).collect();
+        out.push('…');
+        out
+    } else {
+        head.text
+    }
+}
+
 /// About 160 characters of `text` around the first occurrence of any of
 /// `terms` (lower-case), or from its beginning; whitespace collapsed.
 pub fn excerpt(text: &str, terms: &[String]) -> String {
-    let chars: Vec<char> = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut all = Collapsed::new(usize::MAX);
+    all.push(text);
+    let (collapsed, len) = (all.text, all.count);
+    // Where the first term occurs, in characters of `collapsed`. Lower-casing
+    // keeps byte positions unless a character lower-cases to another length
+    // (`İ`): then positions are mapped character by character.
+    let mut lowered = String::with_capacity(collapsed.len());
+    let mut aligned = true;
+    for c in collapsed.chars() {
+        let before = lowered.len();
+        lowered.extend(c.to_lowercase());
+        aligned &= lowered.len() - before == c.len_utf8();
+    }
+    let first_hit = if aligned {
+        terms
+            .iter()
+            .filter(|t| !t.is_empty())
+            .filter_map(|t| lowered.find(t.as_str()))
+            .min()
+            .map(|byte| collapsed[..byte].chars().count())
+    } else {
+        first_hit_by_chars(&collapsed, terms)
+    };
+    let start = first_hit.map_or(0, |hit| hit.saturating_sub(EXCERPT_BEFORE));
+    let end = (start + EXCERPT_LEN).min(len);
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.extend(collapsed.chars().skip(start).take(end - start));
+    if end < len {
+        out.push('…');
+    }
+    out
+}
+
+/// The character position of the first occurrence of any of `terms` in
+/// `text`, compared lower-cased character by character.
+fn first_hit_by_chars(text: &str, terms: &[String]) -> Option<usize> {
+    let (lowered, origin): (Vec<char>, Vec<usize>) = text
         .chars()
-        .collect();
-    // Lower-casing may turn one character into several: remember where each
-    // lower-case character came from.
-    let (lowered, origin): (Vec<char>, Vec<usize>) = chars
-        .iter()
         .enumerate()
         .flat_map(|(i, c)| c.to_lowercase().map(move |l| (l, i)))
         .unzip();
-    let first_hit = terms
+    terms
         .iter()
         .filter_map(|term| {
             let needle: Vec<char> = term.chars().collect();
@@ -116,18 +216,7 @@ pub fn excerpt(text: &str, terms: &[String]) -> String {
                 .position(|w| w == needle.as_slice())
                 .map(|at| origin[at])
         })
-        .min();
-    let start = first_hit.map_or(0, |hit| hit.saturating_sub(EXCERPT_BEFORE));
-    let end = (start + EXCERPT_LEN).min(chars.len());
-    let mut out = String::new();
-    if start > 0 {
-        out.push('…');
-    }
-    out.extend(&chars[start..end]);
-    if end < chars.len() {
-        out.push('…');
-    }
-    out
+        .min()
 }
 
 /// `text` cut to at most `max` characters, marked with `…` when cut.
@@ -199,5 +288,32 @@ mod tests {
         assert_eq!(e.chars().count(), EXCERPT_LEN + 2);
         // Case-insensitive, and positions survive characters that lower-case longer.
         assert!(excerpt("İİİ Voucher posting", &["voucher".to_string()]).contains("Voucher"));
+    }
+
+    #[test]
+    fn an_excerpt_without_terms_reads_only_the_head_of_the_article() {
+        let short = "# 标题\n\n**客户订单**变更单  需要\n\n- 销售主管审核";
+        assert_eq!(excerpt_of(short, &[]), excerpt(&plain_text(short), &[]));
+        for n in [EXCERPT_LEN - 1, EXCERPT_LEN, EXCERPT_LEN + 1, 1_000] {
+            let body = format!("## 步骤\n\n{}\n\n末尾", "凭证 过账。".repeat(n / 3 + 1));
+            assert_eq!(
+                excerpt_of(&body, &[]),
+                excerpt(&plain_text(&body), &[]),
+                "{n}"
+            );
+        }
+        let exact: String = "账".repeat(EXCERPT_LEN);
+        assert_eq!(
+            excerpt_of(&exact, &[]),
+            exact,
+            "exactly the length: not cut"
+        );
+        let terms = ["过账".to_string()];
+        let body = format!("{}\n\n月末结账前过账。", "前言。".repeat(100));
+        assert_eq!(
+            excerpt_of(&body, &terms),
+            excerpt(&plain_text(&body), &terms)
+        );
+        assert!(excerpt_of(&body, &terms).contains("过账"));
     }
 }
