@@ -108,6 +108,7 @@ echo "recording the requests the web app sends (headless Chromium)…"
 VIEWS="$BENCH_DIR/views-$BACKEND.txt"
 STEWARD_LOG=warn "$CAPTURE" "$DB_URL" "$STAFF" "$PORTAL" "$PASSWORD" >"$VIEWS"
 echo "$(wc -l <"$VIEWS") distinct requests recorded in $VIEWS"
+rss_after_capture=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 
 # The ceiling: a bare actix-web + rusqlite keyset page, built apart.
 CEILING_SRC="$(cd .. && pwd)/shared/bench-ceiling"
@@ -172,4 +173,6 @@ done <"$VIEWS"
 peak=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 echo
 echo "backend: $BACKEND; data: $TICKETS tickets, $ACCOUNTS accounts, $CONTRACTS contracts, $ARTICLES articles"
-echo "server peak memory (VmHWM) through the run: $((peak / 1024)) MB"
+echo "server peak memory (VmHWM) through the run: $((peak / 1024)) MB" \
+  "(resident after the web app's first pass: $((rss_after_capture / 1024)) MB," \
+  "at the end: $(( $(awk '/VmRSS/ {print $2}' "/proc/$pid/status") / 1024 )) MB)"

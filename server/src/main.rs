@@ -59,8 +59,30 @@ enum JobsCommand {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[actix_web::main]
-async fn main() -> anyhow::Result<()> {
+/// mimalloc's `mi_option_purge_delay` (its v3 `mimalloc.h`, which
+/// libmimalloc-sys builds by default).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// Gives freed memory back to the system after 10 ms instead of mimalloc's
+/// default second, so memory freed by a burst of requests does not pile up
+/// (with arenas committed as used, `.cargo/config.toml`: about 45 MB at
+/// start instead of 115 MB). `MIMALLOC_PURGE_DELAY` in the environment still
+/// decides.
+#[allow(unsafe_code)] // the workspace's one exception: an FFI call to mimalloc
+fn tune_allocator() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: `mi_option_set` is not thread-safe; this runs first thing
+        // in `main`, before any other thread exists.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    tune_allocator();
+    actix_web::rt::System::new().block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
     telemetry::init(&config.log_format);
