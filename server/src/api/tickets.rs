@@ -47,17 +47,18 @@ async fn list_tickets(
     actor: StaffActor,
     filter: web::Query<TicketFilter>,
     page: web::Query<PageQuery>,
-) -> AppResult<web::Json<Page<Ticket>>> {
-    Ok(web::Json(
-        domain::list(
-            &state.db,
-            &actor,
-            filter.into_inner(),
-            page.into_inner(),
-            state.clock.now(),
-        )
-        .await?,
-    ))
+) -> AppResult<HttpResponse> {
+    let body = domain::list_json(
+        &state.db,
+        &actor,
+        filter.into_inner(),
+        page.into_inner(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
 }
 
 /// Opens a ticket for an account; it is routed to the module's owner (tier 1)

@@ -872,3 +872,71 @@ async fn sla_settings_are_read_by_staff_and_changed_by_admins() {
     .await;
     assert!(error["fields"].as_object().unwrap().len() >= 2, "{error}");
 }
+
+/// The queue's page (which SQLite writes itself, ticket by ticket) shows
+/// every ticket exactly as the ticket's own page does, whatever its state,
+/// across every page of the default order and of filtered tabs.
+#[actix_web::test]
+async fn the_queue_shows_each_ticket_as_its_own_page_does() {
+    use server::seed;
+    // A month after the demo was seeded: its open tickets are overdue.
+    let app = spawn_app_at(Utc::now() + Duration::days(30)).await;
+    seed::demo(&app.app_state.db).await.unwrap();
+    let admin = session_of(app.login(seed::DEMO_ADMIN, seed::DEMO_PASSWORD).await).await;
+    // The overdue tickets become breached.
+    let run = app
+        .post(
+            "/api/v1/admin/jobs/sla-monitor/run",
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(run.status(), StatusCode::OK);
+    let mut statuses = std::collections::BTreeSet::new();
+    let (mut breached, mut resolved) = (0, 0);
+    for query in [
+        "limit=7",
+        "status=resolved&limit=3",
+        "breached=true&limit=4",
+        "module=finance&limit=5",
+    ] {
+        let mut cursor: Option<String> = None;
+        let mut ids = Vec::new();
+        loop {
+            let url = match &cursor {
+                Some(c) => format!("/api/v1/tickets?{query}&cursor={c}"),
+                None => format!("/api/v1/tickets?{query}"),
+            };
+            let response = app.get(&url, &admin.token).await;
+            assert_eq!(response.status(), StatusCode::OK, "{url}");
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/json",
+                "{url}"
+            );
+            let page: Value = response.json().await.unwrap();
+            for item in page["items"].as_array().unwrap() {
+                let own: Value = app
+                    .get(&format!("/api/v1/tickets/{}", item["id"]), &admin.token)
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                assert_eq!(item, &own, "{url}");
+                statuses.insert(item["status"].as_str().unwrap().to_string());
+                breached += usize::from(!item["resolution_breached_at"].is_null());
+                resolved += usize::from(!item["resolved_at"].is_null());
+                ids.push(item["id"].as_i64().unwrap());
+            }
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => break,
+            }
+        }
+        let distinct: std::collections::HashSet<_> = ids.iter().collect();
+        assert!(!ids.is_empty(), "{query}");
+        assert_eq!(distinct.len(), ids.len(), "no ticket twice: {query}");
+    }
+    assert!(statuses.len() >= 3, "{statuses:?}");
+    assert!(breached > 0 && resolved > 0, "{breached} {resolved}");
+}

@@ -3,6 +3,7 @@
 use super::*;
 use crate::domain::pagination::{decode_key_cursor, encode_key_cursor, page_by};
 use sea_orm::sea_query::{Alias, Order};
+use sea_orm::{ConnectionTrait, QuerySelect, QueryTrait};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct TicketFilter {
@@ -108,6 +109,102 @@ impl Urgency {
     }
 }
 
+/// The staff queue's page as the API answers it (`Page<Ticket>` in JSON).
+///
+/// On SQLite the database writes each ticket's API object itself
+/// ([`SQLITE_TICKET_JSON`]) and the page is put together from them, so a
+/// 50-row page is not parsed into models (six timestamps each) and written
+/// out again: that round trip took a third of a queue request's time. On
+/// PostgreSQL the page goes through [`list`]. `tickets::the_queue_shows_each_ticket_as_its_own_page_does`
+/// checks that both paths answer what `GET /tickets/{id}` does.
+pub async fn list_json(
+    db: &Db,
+    actor: &StaffActor,
+    filter: TicketFilter,
+    page: PageQuery,
+    now: DateTime<Utc>,
+) -> AppResult<String> {
+    let (query, limit) = queue_query(actor, filter, page, now)?;
+    if db.read.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+        let page = queue_page(db, query, limit).await?;
+        return serde_json::to_string(&page).map_err(|e| AppError::Internal(e.into()));
+    }
+    let bucket = || sea_orm::sea_query::SimpleExpr::from(Expr::col(Alias::new("urgency_bucket")));
+    let due = || sea_orm::sea_query::SimpleExpr::from(Expr::col(Alias::new("urgency_due")));
+    let inner = query
+        .column_as(bucket(), "urgency_bucket")
+        .column_as(due(), "urgency_due")
+        .build(sea_orm::DatabaseBackend::Sqlite);
+    let statement = sea_orm::Statement {
+        sql: format!(
+            "SELECT json_group_array(json_array(t.urgency_bucket, t.urgency_due, t.priority, \
+             t.id, {SQLITE_TICKET_JSON})) AS page FROM ({}) AS t",
+            inner.sql
+        ),
+        values: inner.values,
+        db_backend: sea_orm::DatabaseBackend::Sqlite,
+    };
+    let Some(row) = db.read.query_one(statement).await? else {
+        return Ok(r#"{"items":[],"next_cursor":null}"#.to_string());
+    };
+    let text: String = row.try_get("", "page")?;
+    let bad = |e: serde_json::Error| AppError::Internal(anyhow::anyhow!("a queue page: {e}"));
+    let mut rows: Vec<(i32, String, String, i64, &serde_json::value::RawValue)> =
+        serde_json::from_str(&text).map_err(bad)?;
+    rows.sort_unstable_by(|a, b| (a.0, &a.1, &a.2, a.3).cmp(&(b.0, &b.1, &b.2, b.3)));
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = match rows.last().filter(|_| has_more) {
+        Some((bucket, due, priority, id, _)) => {
+            let due = DateTime::parse_from_rfc3339(due)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("a stored due time: {e}")))?
+                .with_timezone(&Utc);
+            let urgency = Urgency {
+                bucket: *bucket,
+                due,
+                priority: priority.clone(),
+                id: *id,
+            };
+            serde_json::to_string(&urgency.cursor()).map_err(bad)?
+        }
+        None => "null".to_string(),
+    };
+    let mut body = String::with_capacity(text.len() + 64);
+    body.push_str(r#"{"items":["#);
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(row.4.get());
+    }
+    body.push_str(r#"],"next_cursor":"#);
+    body.push_str(&next_cursor);
+    body.push('}');
+    Ok(body)
+}
+
+/// A ticket's API object (`to_api`), written by SQLite from a row `t` of
+/// `tickets`: booleans as JSON booleans, `sla_paused` from `paused_since`,
+/// times as chrono writes them (`…Z` where SQLite stores `…+00:00`).
+const SQLITE_TICKET_JSON: &str = "json_object(\
+    'id', t.id, 'number', t.number, 'account_id', t.account_id, \
+    'requester_user_id', t.requester_user_id, 'created_by_user_id', t.created_by_user_id, \
+    'module', t.module, 'category', t.category, 'priority', t.priority, 'status', t.status, \
+    'tier', t.tier, 'assignee_id', t.assignee_id, 'subject', t.subject, \
+    'description', t.description, 'service_level', t.service_level, \
+    'first_response_due_at', CASE WHEN t.first_response_due_at LIKE '%+00:00' THEN substr(t.first_response_due_at, 1, length(t.first_response_due_at) - 6) || 'Z' ELSE t.first_response_due_at END, \
+    'resolution_due_at', CASE WHEN t.resolution_due_at LIKE '%+00:00' THEN substr(t.resolution_due_at, 1, length(t.resolution_due_at) - 6) || 'Z' ELSE t.resolution_due_at END, \
+    'first_responded_at', CASE WHEN t.first_responded_at LIKE '%+00:00' THEN substr(t.first_responded_at, 1, length(t.first_responded_at) - 6) || 'Z' ELSE t.first_responded_at END, \
+    'resolved_at', CASE WHEN t.resolved_at LIKE '%+00:00' THEN substr(t.resolved_at, 1, length(t.resolved_at) - 6) || 'Z' ELSE t.resolved_at END, 'closed_at', CASE WHEN t.closed_at LIKE '%+00:00' THEN substr(t.closed_at, 1, length(t.closed_at) - 6) || 'Z' ELSE t.closed_at END, \
+    'sla_paused', json(CASE WHEN t.paused_since IS NULL THEN 'false' ELSE 'true' END), \
+    'first_response_breached_at', CASE WHEN t.first_response_breached_at LIKE '%+00:00' THEN substr(t.first_response_breached_at, 1, length(t.first_response_breached_at) - 6) || 'Z' ELSE t.first_response_breached_at END, \
+    'resolution_breached_at', CASE WHEN t.resolution_breached_at LIKE '%+00:00' THEN substr(t.resolution_breached_at, 1, length(t.resolution_breached_at) - 6) || 'Z' ELSE t.resolution_breached_at END, \
+    'csat_rating', t.csat_rating, 'csat_comment', t.csat_comment, \
+    'kb_suggestions_shown', json(CASE WHEN t.kb_suggestions_shown THEN 'true' ELSE 'false' END), \
+    'kb_article_opened', json(CASE WHEN t.kb_article_opened THEN 'true' ELSE 'false' END), \
+    'created_at', CASE WHEN t.created_at LIKE '%+00:00' THEN substr(t.created_at, 1, length(t.created_at) - 6) || 'Z' ELSE t.created_at END, 'updated_at', CASE WHEN t.updated_at LIKE '%+00:00' THEN substr(t.updated_at, 1, length(t.updated_at) - 6) || 'Z' ELSE t.updated_at END, \
+    'version', t.version)";
+
 pub async fn list(
     db: &Db,
     actor: &StaffActor,
@@ -115,6 +212,34 @@ pub async fn list(
     page: PageQuery,
     now: DateTime<Utc>,
 ) -> AppResult<Page<Ticket>> {
+    let (query, limit) = queue_query(actor, filter, page, now)?;
+    queue_page(db, query, limit).await
+}
+
+/// The queue's page from its query, through the models.
+async fn queue_page(
+    db: &Db,
+    query: sea_orm::Select<tickets::Entity>,
+    limit: u64,
+) -> AppResult<Page<Ticket>> {
+    let mut rows = crate::db::fetch_all_in_one_row(&db.read, query).await?;
+    rows.sort_unstable_by_key(Urgency::of);
+    Ok(page_by(
+        rows,
+        limit,
+        |t| Urgency::of(t).cursor(),
+        |t| to_api(&t),
+    ))
+}
+
+/// The queue's query (its filters, urgency order and the page's rows plus
+/// one) and the page size.
+fn queue_query(
+    actor: &StaffActor,
+    filter: TicketFilter,
+    page: PageQuery,
+    now: DateTime<Utc>,
+) -> AppResult<(sea_orm::Select<tickets::Entity>, u64)> {
     // The cursor is an urgency key, so only the limit is read the usual way.
     let limit = PageQuery {
         limit: page.limit,
@@ -187,14 +312,7 @@ pub async fn list(
             Expr::val(after.id).into(),
         ])));
     }
-    let mut rows = crate::db::fetch_all_in_one_row(&db.read, query).await?;
-    rows.sort_unstable_by_key(Urgency::of);
-    Ok(page_by(
-        rows,
-        limit,
-        |t| Urgency::of(t).cursor(),
-        |t| to_api(&t),
-    ))
+    Ok((query, limit))
 }
 
 pub(crate) async fn find<C: ConnectionTrait>(
