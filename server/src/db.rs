@@ -203,11 +203,27 @@ where
     T: serde::de::DeserializeOwned,
     C: ConnectionTrait,
 {
+    let element = format!("json_object({})", fields.join(", "));
+    let Some(page) = aggregated_text(conn, inner, &element).await? else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(&page)
+        .map_err(|e| sea_orm::DbErr::Custom(format!("decoding an aggregated page: {e}")))
+}
+
+/// The rows of `inner` as the text of one JSON array: on SQLite each row
+/// (`t`) becomes `sqlite_element` (an expression over `t`, such as
+/// `json_object(…)`), on PostgreSQL the whole row (`json_agg(t)`). The
+/// caller decodes it, or passes its elements on as they are.
+pub async fn aggregated_text<C: ConnectionTrait>(
+    conn: &C,
+    inner: sea_orm::Statement,
+    sqlite_element: &str,
+) -> Result<Option<String>, sea_orm::DbErr> {
     let backend = conn.get_database_backend();
     let sql = match backend {
         DatabaseBackend::Sqlite => format!(
-            "SELECT json_group_array(json_object({})) AS page FROM ({}) AS t",
-            fields.join(", "),
+            "SELECT json_group_array({sqlite_element}) AS page FROM ({}) AS t",
             inner.sql
         ),
         _ => format!(
@@ -220,12 +236,10 @@ where
         values: inner.values,
         db_backend: backend,
     };
-    let Some(row) = conn.query_one(statement).await? else {
-        return Ok(Vec::new());
-    };
-    let page: String = row.try_get("", "page")?;
-    serde_json::from_str(&page)
-        .map_err(|e| sea_orm::DbErr::Custom(format!("decoding an aggregated page: {e}")))
+    match conn.query_one(statement).await? {
+        Some(row) => Ok(Some(row.try_get("", "page")?)),
+        None => Ok(None),
+    }
 }
 
 /// [`fetch_all_in_one_row`] for a hand-written `SELECT` (`statement`),

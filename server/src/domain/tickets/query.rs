@@ -135,19 +135,12 @@ pub async fn list_json(
         .column_as(bucket(), "urgency_bucket")
         .column_as(due(), "urgency_due")
         .build(sea_orm::DatabaseBackend::Sqlite);
-    let statement = sea_orm::Statement {
-        sql: format!(
-            "SELECT json_group_array(json_array(t.urgency_bucket, t.urgency_due, t.priority, \
-             t.id, {SQLITE_TICKET_JSON})) AS page FROM ({}) AS t",
-            inner.sql
-        ),
-        values: inner.values,
-        db_backend: sea_orm::DatabaseBackend::Sqlite,
-    };
-    let Some(row) = db.read.query_one(statement).await? else {
-        return Ok(r#"{"items":[],"next_cursor":null}"#.to_string());
-    };
-    let text: String = row.try_get("", "page")?;
+    let element = format!(
+        "json_array(t.urgency_bucket, t.urgency_due, t.priority, t.id, {SQLITE_TICKET_JSON})"
+    );
+    let text = crate::db::aggregated_text(&db.read, inner, &element)
+        .await?
+        .unwrap_or_else(|| "[]".to_string());
     let bad = |e: serde_json::Error| AppError::Internal(anyhow::anyhow!("a queue page: {e}"));
     let mut rows: Vec<(i32, String, String, i64, &serde_json::value::RawValue)> =
         serde_json::from_str(&text).map_err(bad)?;
@@ -165,22 +158,15 @@ pub async fn list_json(
                 priority: priority.clone(),
                 id: *id,
             };
-            serde_json::to_string(&urgency.cursor()).map_err(bad)?
+            Some(urgency.cursor())
         }
-        None => "null".to_string(),
+        None => None,
     };
-    let mut body = String::with_capacity(text.len() + 64);
-    body.push_str(r#"{"items":["#);
-    for (i, row) in rows.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        body.push_str(row.4.get());
-    }
-    body.push_str(r#"],"next_cursor":"#);
-    body.push_str(&next_cursor);
-    body.push('}');
-    Ok(body)
+    let page = Page {
+        items: rows.into_iter().map(|row| row.4).collect(),
+        next_cursor,
+    };
+    serde_json::to_string(&page).map_err(bad)
 }
 
 /// A ticket's API object (`to_api`), written by SQLite from a row `t` of
