@@ -154,7 +154,7 @@ async fn seed(h: &Harness) -> anyhow::Result<Seeded> {
     let now = h.state.clock.now();
     for days_ago in [20u64, 10] {
         let then = now - Duration::from_secs(days_ago * 86_400);
-        server::domain::health::snapshots::run(&h.state, then).await?;
+        server::domain::health::snapshots::run(&h.state, then, None).await?;
     }
     let run = server::jobs::run(&h.state, "health-scores").await?;
     let count = |band: &str| run.summary[band].as_u64().unwrap_or(0);

@@ -13,11 +13,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(run_job);
 }
 
-/// Runs `renewal-reminders`, `sla-monitor` or `email-outbox` at once and
-/// reports what it did.
+/// Runs `renewal-reminders`, `health-scores`, `sla-monitor` or
+/// `email-outbox` at once over the admin's own workspace, and reports what
+/// it did there. Runs over every workspace come only from the scheduler and
+/// `steward jobs run`.
 #[utoipa::path(
     tag = "jobs",
-    params(("name" = String, Path, description = "renewal-reminders, sla-monitor or email-outbox")),
+    params(("name" = String, Path, description = "renewal-reminders, health-scores, sla-monitor or email-outbox")),
     responses(
         (status = 200, body = JobReport),
         (status = 403, body = ErrorBody),

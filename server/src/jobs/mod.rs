@@ -36,23 +36,51 @@ pub struct JobReport {
     pub summary: serde_json::Value,
 }
 
-/// Runs a job on demand (admins).
-pub async fn run_as(state: &AppState, actor: &StaffActor, name: &str) -> AppResult<JobReport> {
-    actor.require(&[Role::Admin])?;
-    run(state, name).await
+/// Whose data a run covers. Only the scheduler and the CLI (`steward jobs
+/// run`) run a job over the whole platform; a run started through the API
+/// by a workspace admin covers that workspace and reports only its figures,
+/// since anyone who signs up is the admin of a workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Platform,
+    Workspace(i64),
 }
 
+impl Scope {
+    /// The one workspace the run is limited to, if any.
+    pub fn workspace(self) -> Option<i64> {
+        match self {
+            Scope::Platform => None,
+            Scope::Workspace(id) => Some(id),
+        }
+    }
+}
+
+/// Runs a job on demand (admins), over the admin's own workspace.
+pub async fn run_as(state: &AppState, actor: &StaffActor, name: &str) -> AppResult<JobReport> {
+    actor.require(&[Role::Admin])?;
+    run_in(state, name, Scope::Workspace(actor.workspace_id)).await
+}
+
+/// Runs a job over the whole platform (the scheduler, the CLI).
 pub async fn run(state: &AppState, name: &str) -> AppResult<JobReport> {
+    run_in(state, name, Scope::Platform).await
+}
+
+pub async fn run_in(state: &AppState, name: &str, scope: Scope) -> AppResult<JobReport> {
     let started = Instant::now();
     let now = state.clock.now();
+    let workspace = scope.workspace();
     let summary = match name {
-        "sla-monitor" => to_summary(sla_monitor::run(state, now).await?)?,
-        "renewal-reminders" => to_summary(renewal_reminders::run(state, now).await?)?,
-        "health-scores" => to_summary(crate::domain::health::snapshots::run(state, now).await?)?,
+        "sla-monitor" => to_summary(sla_monitor::run(state, now, workspace).await?)?,
+        "renewal-reminders" => to_summary(renewal_reminders::run(state, now, workspace).await?)?,
+        "health-scores" => {
+            to_summary(crate::domain::health::snapshots::run(state, now, workspace).await?)?
+        }
         "email-outbox" => {
             let sent = state
                 .mailer
-                .deliver_pending(&state.db, state.clock.as_ref())
+                .deliver_pending_of(&state.db, state.clock.as_ref(), workspace)
                 .await?;
             serde_json::json!({ "sent": sent })
         }

@@ -68,15 +68,21 @@ impl Key {
     }
 }
 
-pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<RenewalRemindersReport> {
+/// Runs over every workspace with contracts, or only `workspace` when given.
+pub async fn run(
+    state: &AppState,
+    now: DateTime<Utc>,
+    workspace: Option<i64>,
+) -> AppResult<RenewalRemindersReport> {
     let mut report = RenewalRemindersReport::default();
-    let workspaces: Vec<i64> = contracts::Entity::find()
+    let mut query = contracts::Entity::find()
         .select_only()
         .column(contracts::Column::WorkspaceId)
-        .distinct()
-        .into_tuple()
-        .all(&state.db.read)
-        .await?;
+        .distinct();
+    if let Some(id) = workspace {
+        query = query.filter(contracts::Column::WorkspaceId.eq(id));
+    }
+    let workspaces: Vec<i64> = query.into_tuple().all(&state.db.read).await?;
     for workspace_id in workspaces {
         report.workspaces += 1;
         run_workspace(state, workspace_id, now, &mut report).await?;

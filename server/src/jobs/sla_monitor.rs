@@ -42,11 +42,16 @@ impl Target {
 
 const BATCH: u64 = 500;
 
-pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<SlaMonitorReport> {
+/// Runs over every workspace's tickets, or only `workspace`'s when given.
+pub async fn run(
+    state: &AppState,
+    now: DateTime<Utc>,
+    workspace: Option<i64>,
+) -> AppResult<SlaMonitorReport> {
     let mut report = SlaMonitorReport::default();
     for target in [Target::FirstResponse, Target::Resolution] {
         loop {
-            let ids = due_ids(state, target, now).await?;
+            let ids = due_ids(state, target, now, workspace).await?;
             if ids.is_empty() {
                 break;
             }
@@ -65,7 +70,12 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<SlaMonitorRe
 }
 
 /// Unbreached, running tickets past the target, oldest due first.
-async fn due_ids(state: &AppState, target: Target, now: DateTime<Utc>) -> AppResult<Vec<i64>> {
+async fn due_ids(
+    state: &AppState,
+    target: Target,
+    now: DateTime<Utc>,
+    workspace: Option<i64>,
+) -> AppResult<Vec<i64>> {
     let done = [
         TicketStatus::Resolved.as_str(),
         TicketStatus::Closed.as_str(),
@@ -76,6 +86,9 @@ async fn due_ids(state: &AppState, target: Target, now: DateTime<Utc>) -> AppRes
         .filter(tickets::Column::PausedSince.is_null())
         .filter(tickets::Column::Status.is_not_in(done))
         .limit(BATCH);
+    if let Some(id) = workspace {
+        query = query.filter(tickets::Column::WorkspaceId.eq(id));
+    }
     query = match target {
         Target::FirstResponse => query
             .filter(tickets::Column::FirstResponseBreachedAt.is_null())

@@ -218,6 +218,22 @@ impl Mailer {
         db: &Db,
         clock: &dyn crate::clock::Clock,
     ) -> anyhow::Result<usize> {
+        self.deliver_pending_of(db, clock, None).await
+    }
+
+    /// [`Mailer::deliver_pending`], limited to one workspace's messages
+    /// when `workspace` is given (a workspace admin's run of the outbox job
+    /// never touches another tenant's mail, nor the platform's own).
+    pub async fn deliver_pending_of(
+        &self,
+        db: &Db,
+        clock: &dyn crate::clock::Clock,
+        workspace: Option<i64>,
+    ) -> anyhow::Result<usize> {
+        let in_scope = || match workspace {
+            Some(id) => sea_orm::Condition::all().add(email_outbox::Column::WorkspaceId.eq(id)),
+            None => sea_orm::Condition::all(),
+        };
         // Claims abandoned too often (a message that crashes its sender)
         // stop being retried.
         let now = clock.now();
@@ -230,6 +246,7 @@ impl Mailer {
             .filter(email_outbox::Column::Status.eq("sending"))
             .filter(email_outbox::Column::ClaimedAt.lt(now - CLAIM_LEASE))
             .filter(email_outbox::Column::Attempts.gte(MAX_ATTEMPTS))
+            .filter(in_scope())
             .exec(&db.write)
             .await?;
 
@@ -238,6 +255,7 @@ impl Mailer {
             let now = clock.now();
             let batch = email_outbox::Entity::find()
                 .filter(deliverable(now))
+                .filter(in_scope())
                 .order_by_asc(email_outbox::Column::Id)
                 .limit(50)
                 .all(&db.write)

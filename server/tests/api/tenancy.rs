@@ -264,3 +264,151 @@ async fn staff_only_routes_refuse_the_wrong_roles() {
         }
     }
 }
+
+/// Anyone who signs up is the admin of a workspace, so a job an admin runs
+/// through the API covers that workspace only and reports only its
+/// figures. The platform-wide run belongs to the scheduler and the CLI
+/// (`server::jobs::run`), and it is run here at the end to show that the
+/// other workspace did have work the admin's run left alone.
+#[actix_web::test]
+async fn an_admins_job_run_covers_their_own_workspace_only() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use server::clock::Clock;
+    use server::entity::{email_outbox, health_snapshots, tickets};
+
+    // Monday 2027-01-11 09:00 in Shanghai.
+    let start = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 1, 11, 1, 0, 0).unwrap();
+    let app = spawn_app_at(start).await;
+    let clock = app.clock.clone().unwrap();
+    let mut sides = Vec::new();
+    for (name, p) in [("Alice Co", "jobs-alice"), ("Bob Co", "jobs-bob")] {
+        let admin = app.signup(name, &format!("{p}@x.cn")).await;
+        let account = app.create_account(&admin.token, "客户", "1").await;
+        let contract = app
+            .post(
+                "/api/v1/contracts",
+                &admin.token,
+                json!({"account_id": account["id"], "starts_on": "2026-03-01", "ends_on": "2027-02-28", "annual_value": "10000.00"}),
+            )
+            .await;
+        assert_eq!(contract.status(), StatusCode::CREATED);
+        let ticket = app
+            .post(
+                "/api/v1/tickets",
+                &admin.token,
+                json!({"account_id": account["id"], "module": "finance", "category": "bug", "priority": "p1", "subject": "总账无法结账"}),
+            )
+            .await;
+        assert_eq!(ticket.status(), StatusCode::CREATED);
+        let workspace = admin.user["workspace_id"].as_i64().unwrap();
+        sides.push((admin, workspace));
+    }
+    let (alice_ws, (bob, bob_ws)) = (sides[0].1, &sides[1]);
+    // Both p1 tickets are past their first-response target.
+    clock.advance(chrono::Duration::days(3));
+    let db = &app.app_state.db;
+    let run = |name: &'static str| {
+        let app = &app;
+        let token = bob.token.clone();
+        async move {
+            let response = app
+                .post(&format!("/api/v1/admin/jobs/{name}/run"), &token, json!({}))
+                .await;
+            assert_eq!(response.status(), StatusCode::OK, "{name}");
+            response.json::<Value>().await.unwrap()["summary"].clone()
+        }
+    };
+    let breached_in = |workspace: i64| async move {
+        tickets::Entity::find()
+            .filter(tickets::Column::WorkspaceId.eq(workspace))
+            .filter(tickets::Column::FirstResponseBreachedAt.is_not_null())
+            .all(&db.read)
+            .await
+            .unwrap()
+            .len()
+    };
+    let reminders_in = |workspace: i64| async move {
+        email_outbox::Entity::find()
+            .filter(email_outbox::Column::WorkspaceId.eq(workspace))
+            .filter(email_outbox::Column::DedupeKey.starts_with("renewal:"))
+            .all(&db.read)
+            .await
+            .unwrap()
+            .len()
+    };
+    let snapshots_in = |workspace: i64| async move {
+        health_snapshots::Entity::find()
+            .filter(health_snapshots::Column::WorkspaceId.eq(workspace))
+            .all(&db.read)
+            .await
+            .unwrap()
+            .len()
+    };
+
+    let report = run("sla-monitor").await;
+    assert_eq!(report["first_response_breaches"], 1, "{report}");
+    assert_eq!(
+        (breached_in(alice_ws).await, breached_in(*bob_ws).await),
+        (0, 1)
+    );
+
+    let report = run("renewal-reminders").await;
+    assert_eq!(report["workspaces"], 1, "{report}");
+    assert_eq!(reminders_in(alice_ws).await, 0);
+    assert!(reminders_in(*bob_ws).await > 0);
+
+    let report = run("health-scores").await;
+    assert_eq!(
+        (report["workspaces"].clone(), report["accounts"].clone()),
+        (json!(1), json!(1)),
+        "{report}"
+    );
+    assert_eq!(
+        (snapshots_in(alice_ws).await, snapshots_in(*bob_ws).await),
+        (0, 1)
+    );
+
+    // The outbox: once the mail above has gone, one message is queued in
+    // each workspace without waking the delivery worker, and Bob's run
+    // sends his own only.
+    crate::reminders::flush(&app).await;
+    let now = clock.now();
+    for (workspace, to) in [(alice_ws, "a@alice.cn"), (*bob_ws, "b@bob.cn")] {
+        let mail = server::mail::OutgoingMail {
+            workspace_id: Some(workspace),
+            to: to.into(),
+            subject: "s".into(),
+            body_text: "b".into(),
+            body_html: None,
+            dedupe_key: None,
+            attachment: None,
+        };
+        assert!(app
+            .app_state
+            .mailer
+            .enqueue(&db.write, mail, now)
+            .await
+            .unwrap());
+    }
+    let report = run("email-outbox").await;
+    assert_eq!(report["sent"], 1, "{report}");
+    let alice_pending = email_outbox::Entity::find()
+        .filter(email_outbox::Column::WorkspaceId.eq(alice_ws))
+        .filter(email_outbox::Column::Status.eq("pending"))
+        .all(&db.read)
+        .await
+        .unwrap();
+    assert_eq!(
+        alice_pending.len(),
+        1,
+        "Alice's mail waits for the platform's worker"
+    );
+
+    // The platform-wide run reaches Alice's workspace.
+    for job in ["sla-monitor", "renewal-reminders", "health-scores"] {
+        server::jobs::run(&app.app_state, job).await.unwrap();
+    }
+    assert_eq!(breached_in(alice_ws).await, 1);
+    assert!(reminders_in(alice_ws).await > 0);
+    assert_eq!(snapshots_in(alice_ws).await, 1);
+}

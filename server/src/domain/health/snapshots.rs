@@ -1,11 +1,14 @@
-//! The `health-scores` job: scores every account of every workspace and
+//! The `health-scores` job: scores every account of every workspace (or of
+//! one, when a workspace admin runs it) and
 //! keeps one snapshot per account and day. The unique (account, day) key and
 //! an upsert make any number of runs on the same day leave one snapshot,
 //! holding the latest score.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, EntityTrait, QuerySelect, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
 use serde::Serialize;
 
 use super::{active_overrides, inputs, model_of, score, StoredComponent};
@@ -28,13 +31,19 @@ pub struct HealthRun {
     pub overridden: usize,
 }
 
-pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<HealthRun> {
-    let ids: Vec<i64> = workspaces::Entity::find()
+/// Scores every workspace, or only `workspace` when given.
+pub async fn run(
+    state: &AppState,
+    now: DateTime<Utc>,
+    workspace: Option<i64>,
+) -> AppResult<HealthRun> {
+    let mut query = workspaces::Entity::find()
         .select_only()
-        .column(workspaces::Column::Id)
-        .into_tuple()
-        .all(&state.db.read)
-        .await?;
+        .column(workspaces::Column::Id);
+    if let Some(id) = workspace {
+        query = query.filter(workspaces::Column::Id.eq(id));
+    }
+    let ids: Vec<i64> = query.into_tuple().all(&state.db.read).await?;
     let mut report = HealthRun::default();
     for workspace_id in ids {
         report.workspaces += 1;
