@@ -56,6 +56,10 @@ pub struct Config {
     /// When `health-scores` runs (6-field cron, Asia/Shanghai time);
     /// default nightly at 02:30.
     pub health_scores_cron: String,
+    /// When set, `/metrics` answers only requests that carry
+    /// `Authorization: Bearer <this token>`; unset, it is open (bind it to a
+    /// private address, or set this).
+    pub metrics_token: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -73,6 +77,10 @@ impl std::fmt::Debug for Config {
             .field(
                 "jwt_secret",
                 &self.jwt_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
             )
             .finish_non_exhaustive()
     }
@@ -114,6 +122,7 @@ impl Default for Config {
             scheduler: true,
             renewal_reminders_cron: "0 0 8 * * *".into(),
             health_scores_cron: "0 30 2 * * *".into(),
+            metrics_token: None,
         }
     }
 }

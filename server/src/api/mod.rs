@@ -186,13 +186,21 @@ pub fn complete_document(doc: &mut utoipa::openapi::OpenApi) {
         );
     }
     doc.paths.paths.insert("/healthz".into(), health);
-    doc.paths.paths.insert(
-        "/metrics".into(),
-        plain(
-            "Request counts and latencies (Prometheus text)",
-            "text/plain",
-        ),
+    let mut metrics = plain(
+        "Request counts and latencies (Prometheus text)",
+        "text/plain",
     );
+    if let Some(get) = metrics.get.as_mut() {
+        get.responses.responses.insert(
+            "401".into(),
+            ResponseBuilder::new()
+                .description("A metrics token is configured and the request lacks it")
+                .content("application/json", ContentBuilder::new().build())
+                .build()
+                .into(),
+        );
+    }
+    doc.paths.paths.insert("/metrics".into(), metrics);
     doc.paths.paths.insert(
         "/api/openapi.json".into(),
         plain("This document", "application/json"),

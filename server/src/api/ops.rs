@@ -1,7 +1,9 @@
 //! Operations: `/healthz`, `/metrics`, and the JSON 404 of unknown API routes.
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
+use subtle::ConstantTimeEq;
 
 use crate::error::AppError;
 use crate::metrics::Metrics;
@@ -16,11 +18,30 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus text exposition of request counts and latencies.
-pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
-    HttpResponse::Ok()
+/// Prometheus text exposition of request counts and latencies. With
+/// `metrics_token` configured, only for `Authorization: Bearer <token>`.
+pub async fn metrics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(expected) = state.config.metrics_token.as_deref() {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // Compared in constant time: the token is a secret.
+        if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+            return Err(AppError::Unauthorized(
+                "send Authorization: Bearer <the metrics token>".into(),
+            ));
+        }
+    }
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render())
+        .body(metrics.render()))
 }
 
 pub async fn not_found() -> Result<HttpResponse, AppError> {

@@ -1,6 +1,8 @@
 //! Argon2id password hashing with the OWASP-recommended parameters
 //! (19 MiB, 2 iterations, 1 lane). Hashing takes tens of milliseconds of CPU,
-//! so callers run it on the blocking pool, never on the async executor.
+//! so callers run it on the blocking pool, never on the async executor, and
+//! at most one hash per core runs at a time: a flood of logins queues here
+//! (a few bytes each) instead of holding hundreds of 19 MiB hashes at once.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -31,22 +33,40 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// One permit per core for the hashing work.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs `work` on the blocking pool once a hashing permit is free.
+async fn hashing<R: Send + 'static>(work: impl FnOnce() -> R + Send + 'static) -> AppResult<R> {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(actix_web::web::block(work).await?)
+}
+
 pub async fn hash(password: String) -> AppResult<String> {
-    actix_web::web::block(move || hash_blocking(&password)).await?
+    hashing(move || hash_blocking(&password)).await?
 }
 
 /// Verifies `password` against `hash`; with no hash (unknown user, invited
 /// user) it still does the work of a verification so timing does not reveal
 /// which e-mail addresses exist.
 pub async fn verify(password: String, hash: Option<String>) -> AppResult<bool> {
-    Ok(actix_web::web::block(move || match hash {
+    hashing(move || match hash {
         Some(hash) => verify_blocking(&password, &hash),
         None => {
             let _ = hash_blocking(&password);
             false
         }
     })
-    .await?)
+    .await
 }
 
 #[cfg(test)]

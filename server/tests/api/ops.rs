@@ -23,6 +23,42 @@ async fn healthz_metrics_and_request_ids() {
     );
 }
 
+/// `/metrics` labels only the methods HTTP defines (a client inventing
+/// methods cannot add series), and with a metrics token configured answers
+/// only requests carrying it.
+#[actix_web::test]
+async fn metrics_bound_their_labels_and_can_require_a_token() {
+    let app = spawn_app_with(|c| c.metrics_token = Some("metrics-secret-42".into())).await;
+    let invented = Method::from_bytes(b"BREW").unwrap();
+    for _ in 0..3 {
+        app.request(invented.clone(), "/api/v1/accounts", None, None)
+            .await;
+    }
+    for token in [None, Some("wrong"), Some("metrics-secret-4")] {
+        let mut req = app.client.get(app.url("/metrics"));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        assert_error(
+            req.send().await.unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+    }
+    let response = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("metrics-secret-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    assert!(!text.contains("BREW"), "{text}");
+    assert!(text.contains("method=\"OTHER\""), "{text}");
+}
+
 #[actix_web::test]
 async fn security_headers_are_on_every_answer() {
     let app = spawn_app().await;
