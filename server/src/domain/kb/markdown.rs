@@ -135,12 +135,14 @@ impl Collapsed {
     }
 }
 
-/// `excerpt(&plain_text(markdown), terms)`; without terms it reads only as
-/// much of the article as the excerpt shows (a list page excerpts every
-/// article it lists).
+/// `excerpt(&plain_text(markdown), terms)`, reading only as much of the
+/// article as the excerpt needs: up to the first occurrence of a term and
+/// the excerpt's length after it, or without terms its head (a result page
+/// excerpts every article it lists, and most hits are in the first lines).
 pub fn excerpt_of(markdown: &str, terms: &[String]) -> String {
-    if !terms.is_empty() {
-        return excerpt(&plain_text(markdown), terms);
+    if terms.iter().any(|t| !t.is_empty()) {
+        return excerpt_streamed(markdown, terms)
+            .unwrap_or_else(|| excerpt(&plain_text(markdown), terms));
     }
     let mut head = Collapsed::new(EXCERPT_LEN + 1);
     for piece in plain_pieces(markdown) {
@@ -155,6 +157,73 @@ pub fn excerpt_of(markdown: &str, terms: &[String]) -> String {
     } else {
         head.text
     }
+}
+
+/// [`excerpt`] of the article's text, the text collapsed and searched piece
+/// by piece as the Markdown parser yields it, stopping once the excerpt is
+/// settled. `None` when lower-casing changes a character's length (`İ`):
+/// the caller then takes the whole text.
+fn excerpt_streamed(markdown: &str, terms: &[String]) -> Option<String> {
+    let terms: Vec<&str> = terms
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !t.is_empty())
+        .collect();
+    let longest = terms.iter().map(|t| t.len()).max().unwrap_or(1);
+    let mut all = Collapsed::new(usize::MAX);
+    let mut lowered = String::new();
+    let mut searched: usize = 0; // bytes of `lowered` searched through
+                                 // The excerpt's end, in characters, once the first hit is known.
+    let mut hit: Option<(usize, usize)> = None;
+    for piece in plain_pieces(markdown) {
+        all.push(&piece);
+        if let Some((_, end)) = hit {
+            if all.count > end {
+                break;
+            }
+            continue;
+        }
+        let before = lowered.len();
+        for c in all.text[before..].chars() {
+            let at = lowered.len();
+            lowered.extend(c.to_lowercase());
+            if lowered.len() - at != c.len_utf8() {
+                return None;
+            }
+        }
+        // From a little before the new text, for a term across the seam.
+        let mut from = searched.saturating_sub(longest - 1);
+        while !lowered.is_char_boundary(from) {
+            from -= 1;
+        }
+        searched = lowered.len();
+        if let Some(byte) = terms
+            .iter()
+            .filter_map(|t| lowered[from..].find(t).map(|b| from + b))
+            .min()
+        {
+            let start = all.text[..byte]
+                .chars()
+                .count()
+                .saturating_sub(EXCERPT_BEFORE);
+            let end = start + EXCERPT_LEN;
+            hit = Some((start, end));
+            if all.count > end {
+                break;
+            }
+        }
+    }
+    let (start, end) = hit.unwrap_or((0, EXCERPT_LEN));
+    let end = end.min(all.count);
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.extend(all.text.chars().skip(start).take(end - start));
+    if end < all.count {
+        out.push('…');
+    }
+    Some(out)
 }
 
 /// About 160 characters of `text` around the first occurrence of any of
@@ -315,5 +384,40 @@ mod tests {
             excerpt(&plain_text(&body), &terms)
         );
         assert!(excerpt_of(&body, &terms).contains("过账"));
+    }
+
+    /// Reading only up to the excerpt gives what reading it all gives: hits
+    /// at the start, the middle, the end, across pieces of markup, in
+    /// upper case, none, and after a character that lower-cases longer.
+    #[test]
+    fn a_streamed_excerpt_equals_the_excerpt_of_the_whole_text() {
+        let filler = "前言说明。".repeat(40);
+        let bodies = [
+            "过账 at the start".to_string(),
+            format!("{filler}\n\n月末**结账**前先*过*账。\n\n{filler}"),
+            format!("# 标题\n\n{filler}\n\n- 第一步\n- 最后 Voucher POSTING"),
+            format!("{filler}{filler}末尾过账"),
+            format!("`代码` {filler} 过\n账 跨行"),
+            format!("İİİ {filler} voucher"),
+            "短文".to_string(),
+            String::new(),
+        ];
+        let term_sets: [&[&str]; 5] = [
+            &["过账"],
+            &["voucher", "posting"],
+            &["结账", "过账", "月末"],
+            &["不存在"],
+            &["", "过账"],
+        ];
+        for body in &bodies {
+            for terms in term_sets {
+                let terms: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
+                assert_eq!(
+                    excerpt_of(body, &terms),
+                    excerpt(&plain_text(body), &terms),
+                    "{body:?} {terms:?}"
+                );
+            }
+        }
     }
 }
