@@ -174,33 +174,39 @@ pub fn complete_document(doc: &mut utoipa::openapi::OpenApi) {
                 ),
         )
     };
-    let mut health = plain("The server and its database answer", "application/json");
-    if let Some(get) = health.get.as_mut() {
-        get.responses.responses.insert(
-            "503".into(),
-            ResponseBuilder::new()
-                .description("The database does not answer")
-                .content("application/json", ContentBuilder::new().build())
-                .build()
-                .into(),
-        );
-    }
-    doc.paths.paths.insert("/healthz".into(), health);
-    let mut metrics = plain(
-        "Request counts and latencies (Prometheus text)",
-        "text/plain",
+    // A further JSON answer of a path's GET.
+    let or_answers = |mut item: PathItem, status: &str, description: &str| {
+        if let Some(get) = item.get.as_mut() {
+            get.responses.responses.insert(
+                status.into(),
+                ResponseBuilder::new()
+                    .description(description)
+                    .content("application/json", ContentBuilder::new().build())
+                    .build()
+                    .into(),
+            );
+        }
+        item
+    };
+    doc.paths.paths.insert(
+        "/healthz".into(),
+        or_answers(
+            plain("The server and its database answer", "application/json"),
+            "503",
+            "The database does not answer",
+        ),
     );
-    if let Some(get) = metrics.get.as_mut() {
-        get.responses.responses.insert(
-            "401".into(),
-            ResponseBuilder::new()
-                .description("A metrics token is configured and the request lacks it")
-                .content("application/json", ContentBuilder::new().build())
-                .build()
-                .into(),
-        );
-    }
-    doc.paths.paths.insert("/metrics".into(), metrics);
+    doc.paths.paths.insert(
+        "/metrics".into(),
+        or_answers(
+            plain(
+                "Request counts and latencies (Prometheus text)",
+                "text/plain",
+            ),
+            "401",
+            "A metrics token is configured and the request lacks it",
+        ),
+    );
     doc.paths.paths.insert(
         "/api/openapi.json".into(),
         plain("This document", "application/json"),

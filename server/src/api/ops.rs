@@ -1,6 +1,5 @@
 //! Operations: `/healthz`, `/metrics`, and the JSON 404 of unknown API routes.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 use subtle::ConstantTimeEq;
@@ -26,12 +25,7 @@ pub async fn metrics(
     metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(expected) = state.config.metrics_token.as_deref() {
-        let given = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
+        let given = crate::auth::extract::bearer(&req).unwrap_or_default();
         // Compared in constant time: the token is a secret.
         if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
             return Err(AppError::Unauthorized(

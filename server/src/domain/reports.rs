@@ -354,18 +354,16 @@ async fn tally_due(
     portfolio: Portfolio,
     period: &Period,
     currency: &str,
-) -> AppResult<(RenewalTally, usize)> {
+) -> AppResult<RenewalTally> {
     use futures_util::TryStreamExt;
     use sea_orm::StreamTrait;
     let statement = due_statement(db, actor, portfolio, period, currency, false);
     let mut tally = RenewalTally::new(period.from, period.to);
-    let mut rows = 0;
     let mut stream = db.read.stream(statement).await?;
     while let Some(row) = stream.try_next().await? {
         tally.add(&figures_of(&row)?);
-        rows += 1;
     }
-    Ok((tally, rows))
+    Ok(tally)
 }
 
 fn currency_param(p: &ReportParams) -> AppResult<String> {
@@ -601,8 +599,8 @@ pub async fn renewals_snapshot(
     );
     let report = renewal_report_cache()
         .get(key, || async {
-            let (tally, rows) = tally_due(db, actor, portfolio, &p, &currency).await?;
-            let big = rows >= RENEWAL_REPORT_CACHE_MIN_ROWS;
+            let tally = tally_due(db, actor, portfolio, &p, &currency).await?;
+            let big = tally.due_count >= RENEWAL_REPORT_CACHE_MIN_ROWS as u64;
             let mut report = tally.finish(p.from, p.to, currency.clone(), portfolio.scope());
             report.computed_at = Some(now);
             Ok((report, big))

@@ -213,17 +213,23 @@ fn excerpt_streamed(markdown: &str, terms: &[String]) -> Option<String> {
             }
         }
     }
-    let (start, end) = hit.unwrap_or((0, EXCERPT_LEN));
-    let end = end.min(all.count);
+    let start = hit.map_or(0, |(start, _)| start);
+    Some(cut(&all.text, all.count, start))
+}
+
+/// `EXCERPT_LEN` characters of `text` (`len` of them, or more to come) from
+/// character `start`, marked with `…` where text was left out.
+fn cut(text: &str, len: usize, start: usize) -> String {
+    let end = (start + EXCERPT_LEN).min(len);
     let mut out = String::new();
     if start > 0 {
         out.push('…');
     }
-    out.extend(all.text.chars().skip(start).take(end - start));
-    if end < all.count {
+    out.extend(text.chars().skip(start).take(end - start));
+    if end < len {
         out.push('…');
     }
-    Some(out)
+    out
 }
 
 /// About 160 characters of `text` around the first occurrence of any of
@@ -253,16 +259,7 @@ pub fn excerpt(text: &str, terms: &[String]) -> String {
         first_hit_by_chars(&collapsed, terms)
     };
     let start = first_hit.map_or(0, |hit| hit.saturating_sub(EXCERPT_BEFORE));
-    let end = (start + EXCERPT_LEN).min(len);
-    let mut out = String::new();
-    if start > 0 {
-        out.push('…');
-    }
-    out.extend(collapsed.chars().skip(start).take(end - start));
-    if end < len {
-        out.push('…');
-    }
-    out
+    cut(&collapsed, len, start)
 }
 
 /// The character position of the first occurrence of any of `terms` in
