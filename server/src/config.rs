@@ -30,16 +30,32 @@ pub struct Config {
     /// `smtp://host:port` (or `smtps://`); unset: mail goes to `data_dir/outbox` as .eml.
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// Days after which a sent (or finally failed) message's text, with the
+    /// one-time links in it, is removed from the outbox; 0 keeps it.
+    pub mail_retention_days: u32,
     /// The address users reach Steward at, for links in e-mails.
     pub public_url: String,
     pub jwt_secret: Option<String>,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_days: i64,
     pub invite_ttl_hours: i64,
-    /// Failed logins allowed per account, and per client IP, in `login_window_secs`.
+    /// Failed logins per account, and per client address, before each
+    /// further failure doubles the wait for the next attempt (1 s, 2 s, 4 s…
+    /// up to `login_backoff_max_secs`). A successful login clears the
+    /// account's count; `login_window_secs` without an attempt forgets it.
     pub login_max_failures_per_account: u32,
     pub login_max_failures_per_ip: u32,
+    pub login_backoff_max_secs: u64,
     pub login_window_secs: u64,
+    /// Sign-ups per client address and hour.
+    pub signups_per_ip_per_hour: u32,
+    /// Invitation acceptances and survey-link requests per client address
+    /// and hour.
+    pub token_links_per_ip_per_hour: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client: addresses
+    /// or networks, comma-separated (`10.0.0.0/8,127.0.0.1`). Empty: the
+    /// header is ignored and the connection's peer is the client.
+    pub trusted_proxies: String,
     /// Connections of the read pool (SQLite) or the pool (PostgreSQL).
     pub db_max_connections: u32,
     /// Knowledge-base words the server keeps in memory for ranking, all
@@ -108,6 +124,7 @@ impl Default for Config {
             static_dir: PathBuf::from("./frontend/dist"),
             smtp_url: None,
             mail_from: "Steward <steward@localhost>".into(),
+            mail_retention_days: 30,
             public_url: "http://127.0.0.1:8080".into(),
             jwt_secret: None,
             access_token_ttl_secs: 15 * 60,
@@ -115,7 +132,11 @@ impl Default for Config {
             invite_ttl_hours: 72,
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 30,
+            login_backoff_max_secs: 5 * 60,
             login_window_secs: 15 * 60,
+            signups_per_ip_per_hour: 20,
+            token_links_per_ip_per_hour: 120,
+            trusted_proxies: String::new(),
             db_max_connections: 8,
             kb_index_max_terms: crate::domain::kb::index::DEFAULT_MAX_TERMS,
             log_format: "text".into(),

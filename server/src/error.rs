@@ -94,6 +94,14 @@ impl AppError {
         }
     }
 
+    /// 429 with the wait rounded up to whole seconds (at least one).
+    pub fn rate_limited(wait: std::time::Duration) -> AppError {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        AppError::RateLimited {
+            retry_after_secs: secs.max(1),
+        }
+    }
+
     pub fn body(&self) -> ErrorBody {
         let message = match self {
             AppError::Internal(_) => "an internal error occurred; it has been logged".to_string(),

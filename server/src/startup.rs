@@ -17,7 +17,7 @@ use utoipa_actix_web::{scope, AppExt};
 
 use crate::api::{self, ApiDoc};
 use crate::auth::jwt::JwtKeys;
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::rate_limit::{self, Limits, Throttle};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db::Db;
@@ -26,6 +26,7 @@ use crate::mail::Mailer;
 use crate::metrics::{self, Metrics};
 use crate::spa;
 use crate::state::AppState;
+use crate::telemetry;
 
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
@@ -51,20 +52,33 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 
 pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let secret = config.resolve_jwt_secret()?;
+    let throttle = throttle_of(&config)?;
     let db = open_database(&config).await?;
     let mailer = Mailer::new(&config)?;
     Ok(AppState {
         jwt: JwtKeys::new(&secret, config.access_token_ttl_secs),
-        limiter: Arc::new(LoginLimiter::new(
-            config.login_max_failures_per_account,
-            config.login_max_failures_per_ip,
-            Duration::from_secs(config.login_window_secs),
-        )),
+        throttle: Arc::new(throttle),
         db,
         mailer,
         clock,
         config: Arc::new(config),
     })
+}
+
+fn throttle_of(config: &Config) -> anyhow::Result<Throttle> {
+    let proxies =
+        rate_limit::parse_trusted_proxies(&config.trusted_proxies).map_err(anyhow::Error::msg)?;
+    Ok(Throttle::new(
+        Limits {
+            free_failures_per_account: config.login_max_failures_per_account,
+            free_failures_per_ip: config.login_max_failures_per_ip,
+            max_backoff: Duration::from_secs(config.login_backoff_max_secs),
+            forget_after: Duration::from_secs(config.login_window_secs),
+            signups_per_ip_per_hour: config.signups_per_ip_per_hour,
+            token_links_per_ip_per_hour: config.token_links_per_ip_per_hour,
+        },
+        proxies,
+    ))
 }
 
 /// The OpenAPI document of every registered route.
@@ -162,7 +176,7 @@ impl Application {
                 )
                 .wrap(from_fn(metrics::track))
                 .wrap(from_fn(request_id_header))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<telemetry::RedactedRootSpan>::new())
         })
         .listen(listener)?
         .shutdown_timeout(10)

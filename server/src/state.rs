@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::auth::jwt::JwtKeys;
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::rate_limit::Throttle;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
@@ -14,7 +14,7 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub jwt: JwtKeys,
-    pub limiter: Arc<LoginLimiter>,
+    pub throttle: Arc<Throttle>,
     pub clock: Arc<dyn Clock>,
     pub mailer: Mailer,
 }

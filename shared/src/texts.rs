@@ -109,6 +109,8 @@ texts! {
     NotBeforeFrom = "field.not_before_from" { "must not be before from", "不得早于起始日期" }
     NotInFuture = "field.not_in_future" { "must not be in the future", "不能是将来的时间" }
     InFuture = "field.in_future" { "is in the future", "不能是将来的时间" }
+    TooLongAgo = "field.too_long_ago" { "is more than {days} days ago", "早于 {days} 天以前" }
+    UnknownField = "field.unknown" { "is not a field of this request; check its spelling", "不是此请求的字段，请检查拼写" }
     OneOf = "field.one_of" { "must be one of {choices}", "必须是以下之一：{choices}" }
     UnknownValue = "field.unknown_value" { "unknown value '{value}'; expected one of: {choices}", "未知的值“{value}”，应为以下之一：{choices}" }
     ListedTwice = "field.listed_twice" { "is listed twice", "重复列出" }

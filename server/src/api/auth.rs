@@ -9,9 +9,10 @@ use shared::auth::{
 use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::Actor;
+use crate::auth::rate_limit::Public;
+use crate::auth::{Actor, ClientIp};
 use crate::domain::auth::{self as domain, SignedIn};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub const REFRESH_COOKIE: &str = "steward_refresh";
@@ -62,10 +63,19 @@ fn signed_in(state: &AppState, status: actix_web::http::StatusCode, s: SignedIn)
         (status = 201, description = "Workspace and admin created", body = AuthResponse),
         (status = 409, description = "E-mail already in use", body = ErrorBody),
         (status = 422, description = "Invalid fields", body = ErrorBody),
+        (status = 429, description = "Too many sign-ups from this address; see Retry-After", body = ErrorBody),
     )
 )]
 #[post("/signup")]
-async fn signup(state: web::Data<AppState>, body: Json<SignupRequest>) -> AppResult<HttpResponse> {
+async fn signup(
+    state: web::Data<AppState>,
+    ip: ClientIp,
+    body: Json<SignupRequest>,
+) -> AppResult<HttpResponse> {
+    state
+        .throttle
+        .allow_public(Public::Signup, ip.0)
+        .map_err(AppError::rate_limited)?;
     let s = domain::signup(&state, body.into_inner()).await?;
     Ok(signed_in(&state, actix_web::http::StatusCode::CREATED, s))
 }
@@ -83,14 +93,10 @@ async fn signup(state: web::Data<AppState>, body: Json<SignupRequest>) -> AppRes
 #[post("/auth/login")]
 async fn login(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    ip: ClientIp,
     body: Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    let s = domain::login(&state, &ip, body.into_inner()).await?;
+    let s = domain::login(&state, ip.0, body.into_inner()).await?;
     Ok(signed_in(&state, actix_web::http::StatusCode::OK, s))
 }
 
@@ -143,13 +149,19 @@ async fn logout(
     responses(
         (status = 200, body = AuthResponse),
         (status = 422, description = "Invalid, used or expired token, or weak password", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
     )
 )]
 #[post("/auth/accept-invite")]
 async fn accept_invite(
     state: web::Data<AppState>,
+    ip: ClientIp,
     body: Json<AcceptInviteRequest>,
 ) -> AppResult<HttpResponse> {
+    state
+        .throttle
+        .allow_public(Public::TokenLink, ip.0)
+        .map_err(AppError::rate_limited)?;
     let s = domain::accept_invite(&state, body.into_inner()).await?;
     Ok(signed_in(&state, actix_web::http::StatusCode::OK, s))
 }

@@ -67,9 +67,25 @@ fn parse<T: DeserializeOwned>(raw: &RawValue) -> Result<T, AppError> {
             "text in the body must not contain NUL characters (\\u0000)",
         ));
     }
-    serde_json::from_str(raw.get())
-        .map_err(|e| AppError::bad_request(format!("the JSON body is invalid: {e}")))
+    // A field the type does not know is refused, not dropped: a typo
+    // (`attendee_contact_ids` for `attendee_ids`) must not quietly save a
+    // training without attendees. Nested objects included.
+    let mut unknown = Vec::new();
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    let value: T = serde_ignored::deserialize(&mut de, |path| unknown.push(path.to_string()))
+        .map_err(|e| AppError::bad_request(format!("the JSON body is invalid: {e}")))?;
+    match unknown.as_slice() {
+        [] => Ok(value),
+        [one] => Err(AppError::field(one, UNKNOWN_FIELD)),
+        many => Err(AppError::validation(
+            many.iter()
+                .map(|path| (path.clone(), UNKNOWN_FIELD.to_string()))
+                .collect(),
+        )),
+    }
 }
+
+const UNKNOWN_FIELD: &str = "is not a field of this request; check its spelling";
 
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = actix_web::Error;

@@ -4,7 +4,7 @@
 
 use super::body::Json;
 use actix_web::http::StatusCode;
-use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, put, web, FromRequest, HttpRequest, HttpResponse};
 use shared::approvals::Approval;
 use shared::health::{
     AccountHealth, ApiKey, CreateApiKey, CreatedApiKey, HealthModel, HealthSnapshot,
@@ -231,12 +231,15 @@ async fn revoke_key(
 async fn usage_events(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Json<UsageEventBatch>,
-) -> AppResult<HttpResponse> {
+    payload: web::Payload,
+) -> Result<HttpResponse, actix_web::Error> {
+    // The key first: without a valid one the body is not even read.
     let secret = req
         .headers()
         .get(API_KEY_HEADER)
         .and_then(|v| v.to_str().ok());
-    let accepted = keys::ingest(&state.db, secret, body.into_inner(), state.clock.now()).await?;
+    let key = keys::authenticate(&state.db, secret).await?;
+    let body = Json::<UsageEventBatch>::from_request(&req, &mut payload.into_inner()).await?;
+    let accepted = keys::ingest(&state.db, &key, body.into_inner(), state.clock.now()).await?;
     Ok(HttpResponse::build(StatusCode::ACCEPTED).json(accepted))
 }

@@ -13,13 +13,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(run_job);
 }
 
-/// Runs `renewal-reminders`, `health-scores`, `sla-monitor` or
-/// `email-outbox` at once over the admin's own workspace, and reports what
+/// Runs `renewal-reminders`, `health-scores`, `sla-monitor`,
+/// `email-outbox` or `mail-retention` at once over the admin's own workspace, and reports what
 /// it did there. Runs over every workspace come only from the scheduler and
 /// `steward jobs run`.
 #[utoipa::path(
     tag = "jobs",
-    params(("name" = String, Path, description = "renewal-reminders, health-scores, sla-monitor or email-outbox")),
+    params(("name" = String, Path, description = "renewal-reminders, health-scores, sla-monitor, email-outbox or mail-retention")),
     responses(
         (status = 200, body = JobReport),
         (status = 403, body = ErrorBody),

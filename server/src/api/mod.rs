@@ -159,6 +159,7 @@ pub fn complete_document(doc: &mut utoipa::openapi::OpenApi) {
             }
         }
     }
+    close_request_bodies(doc);
     let plain = |summary: &str, content_type: &str| {
         PathItem::new(
             HttpMethod::Get,
@@ -280,4 +281,78 @@ pub fn path_config() -> web::PathConfig {
 
 pub fn payload_config() -> web::PayloadConfig {
     web::PayloadConfig::default().limit(MAX_BODY_BYTES)
+}
+
+/// Marks every schema a request body uses (and the objects nested in it)
+/// `additionalProperties: false`: the server refuses a field it does not
+/// know with 422 naming it (`body::Json`), and the document says so.
+/// `allOf` members are left open: each would refuse the others' fields.
+fn close_request_bodies(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+
+    let mut pending: Vec<String> = Vec::new();
+    for item in doc.paths.paths.values_mut() {
+        for operation in [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let Some(body) = operation.request_body.as_mut() else {
+                continue;
+            };
+            for content in body.content.values_mut() {
+                if let Some(schema) = content.schema.as_mut() {
+                    close_schema(schema, &mut pending);
+                }
+            }
+        }
+    }
+    let mut closed = std::collections::HashSet::new();
+    while let Some(name) = pending.pop() {
+        if !closed.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = doc
+            .components
+            .as_mut()
+            .and_then(|c| c.schemas.get_mut(&name))
+        {
+            close_schema(schema, &mut pending);
+        }
+    }
+
+    fn close_schema(schema: &mut RefOr<utoipa::openapi::schema::Schema>, refs: &mut Vec<String>) {
+        use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Schema};
+        match schema {
+            RefOr::Ref(r) => refs.push(
+                r.ref_location
+                    .trim_start_matches("#/components/schemas/")
+                    .to_string(),
+            ),
+            RefOr::T(Schema::Object(object)) => {
+                if !object.properties.is_empty() && object.additional_properties.is_none() {
+                    object.additional_properties =
+                        Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+                for property in object.properties.values_mut() {
+                    close_schema(property, refs);
+                }
+            }
+            RefOr::T(Schema::Array(array)) => {
+                if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                    close_schema(items, refs);
+                }
+            }
+            RefOr::T(Schema::OneOf(one_of)) => {
+                for item in one_of.items.iter_mut() {
+                    close_schema(item, refs);
+                }
+            }
+            _ => {}
+        }
+    }
 }

@@ -9,10 +9,11 @@ use shared::surveys::{CreateSurveyRequest, PortalSurvey, Survey, SurveyAnswer, S
 use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::StaffActor;
+use crate::auth::rate_limit::Public;
+use crate::auth::{ClientIp, StaffActor};
 use crate::domain::pagination::PageQuery;
 use crate::domain::surveys as domain;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -95,13 +96,19 @@ async fn get_survey(
     responses(
         (status = 200, body = PortalSurvey),
         (status = 404, body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
     )
 )]
 #[get("/portal/surveys/{token}")]
 async fn portal_get_survey(
     state: web::Data<AppState>,
+    ip: ClientIp,
     token: web::Path<String>,
 ) -> AppResult<web::Json<PortalSurvey>> {
+    state
+        .throttle
+        .allow_public(Public::TokenLink, ip.0)
+        .map_err(AppError::rate_limited)?;
     Ok(web::Json(domain::portal_get(&state, &token).await?))
 }
 
@@ -116,14 +123,20 @@ async fn portal_get_survey(
         (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
     )
 )]
 #[post("/portal/surveys/{token}")]
 async fn portal_answer_survey(
     state: web::Data<AppState>,
+    ip: ClientIp,
     token: web::Path<String>,
     body: Json<SurveyAnswer>,
 ) -> AppResult<web::Json<PortalSurvey>> {
+    state
+        .throttle
+        .allow_public(Public::TokenLink, ip.0)
+        .map_err(AppError::rate_limited)?;
     Ok(web::Json(
         domain::portal_answer(&state, &token, body.into_inner()).await?,
     ))

@@ -128,3 +128,39 @@ impl FromRequest for PortalActor {
         Box::pin(async move { PortalActor::try_from_actor(actor.await?) })
     }
 }
+
+/// The client's address as the rate limits see it: the connection's peer,
+/// or behind a trusted proxy the address it forwarded for
+/// (`STEWARD_TRUSTED_PROXIES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl ClientIp {
+    pub fn of(req: &HttpRequest) -> ClientIp {
+        let peer = req.peer_addr().map(|a| a.ip());
+        let unknown = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        let Some(state) = req.app_data::<web::Data<AppState>>() else {
+            return ClientIp(peer.unwrap_or(unknown));
+        };
+        let forwarded: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        ClientIp(
+            state
+                .throttle
+                .client_ip(peer, &forwarded)
+                .unwrap_or(unknown),
+        )
+    }
+}
+
+impl FromRequest for ClientIp {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(ClientIp::of(req)))
+    }
+}

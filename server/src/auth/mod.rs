@@ -9,4 +9,4 @@ pub mod rate_limit;
 pub mod session_cache;
 pub mod tokens;
 
-pub use extract::{Actor, PortalActor, StaffActor};
+pub use extract::{Actor, ClientIp, PortalActor, StaffActor};

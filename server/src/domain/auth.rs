@@ -101,11 +101,18 @@ pub fn email_taken(err: AppError) -> AppError {
     }
 }
 
-pub async fn login(state: &AppState, client_ip: &str, req: LoginRequest) -> AppResult<SignedIn> {
+pub async fn login(
+    state: &AppState,
+    client_ip: std::net::IpAddr,
+    req: LoginRequest,
+) -> AppResult<SignedIn> {
     let email = validation::normalize_email(&req.email);
-    if let Some(retry_after_secs) = state.limiter.check(client_ip, &email) {
-        return Err(AppError::RateLimited { retry_after_secs });
-    }
+    // Counted before the password is verified: parallel guesses cannot all
+    // pass the check while the first ones are still hashing.
+    let attempt = state
+        .throttle
+        .begin_login(client_ip, &email)
+        .map_err(AppError::rate_limited)?;
     let user = if email.is_empty() || email.len() > 254 {
         None
     } else {
@@ -118,12 +125,9 @@ pub async fn login(state: &AppState, client_ip: &str, req: LoginRequest) -> AppR
     let password_ok = password::verify(req.password, hash).await?;
     let user = match user {
         Some(user) if password_ok && user.active => user,
-        _ => {
-            state.limiter.record_failure(client_ip, &email);
-            return Err(invalid_credentials());
-        }
+        _ => return Err(invalid_credentials()),
     };
-    state.limiter.record_success(&email);
+    attempt.succeeded();
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
     let signed_in = start_session(state, &txn, &user, now).await?;

@@ -25,6 +25,7 @@ pub const JOBS: &[&str] = &[
     "health-scores",
     "sla-monitor",
     "email-outbox",
+    "mail-retention",
 ];
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -84,6 +85,7 @@ pub async fn run_in(state: &AppState, name: &str, scope: Scope) -> AppResult<Job
                 .await?;
             serde_json::json!({ "sent": sent })
         }
+        "mail-retention" => to_summary(crate::mail::retention::run(state, now, workspace).await?)?,
         _ => {
             return Err(AppError::NotFound);
         }
@@ -100,12 +102,14 @@ fn to_summary<T: Serialize>(report: T) -> AppResult<serde_json::Value> {
 }
 
 /// Starts the schedule: the SLA monitor every minute, the outbox every ten
-/// seconds (the outbox is also delivered at once after each change).
+/// seconds (the outbox is also delivered at once after each change), the
+/// purge of old mail text hourly.
 pub async fn start_scheduler(state: AppState) -> anyhow::Result<JobScheduler> {
     let scheduler = JobScheduler::new().await?;
     for (name, cron) in [
         ("sla-monitor", "0 * * * * *"),
         ("email-outbox", "*/10 * * * * *"),
+        ("mail-retention", "0 17 * * * *"),
     ] {
         let state = state.clone();
         scheduler

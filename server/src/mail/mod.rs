@@ -14,6 +14,7 @@
 //! drop the duplicate.)
 
 pub mod letter;
+pub mod retention;
 pub mod templates;
 
 pub use letter::Letter;

@@ -83,10 +83,11 @@ pub(super) async fn seed(story: &Story<'_>) -> anyhow::Result<()> {
             }
         }
     }
+    let key = keys::authenticate(db, Some(&key.secret)).await?;
     for chunk in events.chunks(MAX_USAGE_EVENTS) {
         keys::ingest(
             db,
-            Some(&key.secret),
+            &key,
             UsageEventBatch {
                 events: chunk.to_vec(),
             },

@@ -573,3 +573,216 @@ async fn a_session_revoked_elsewhere_ends_within_the_cache_ttl() {
     )
     .await;
 }
+
+#[actix_web::test]
+async fn parallel_guesses_are_counted_before_the_password_is_checked() {
+    let app = spawn_app_with(|c| {
+        c.login_max_failures_per_account = 3;
+        c.login_max_failures_per_ip = 1_000;
+    })
+    .await;
+    app.signup("W", "par@x.cn").await;
+    // Twelve guesses at once: hashing takes long enough that a limiter
+    // counting afterwards lets all twelve through.
+    let guesses = (0..12).map(|_| app.login("par@x.cn", "wrong password!"));
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(guesses)
+        .await
+        .iter()
+        .map(|r| r.status())
+        .collect();
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, refused), (3, 9), "{statuses:?}");
+}
+
+#[actix_web::test]
+async fn back_off_does_not_lock_the_owner_out() {
+    let app = spawn_app_with(|c| {
+        c.login_max_failures_per_account = 2;
+        c.login_max_failures_per_ip = 1_000;
+        c.login_backoff_max_secs = 1;
+    })
+    .await;
+    app.signup("W", "owner@x.cn").await;
+    for _ in 0..2 {
+        assert_eq!(
+            app.login("owner@x.cn", "wrong password!").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Refused for the back-off, which the attacker's tries do not extend
+    // beyond its ceiling...
+    for _ in 0..3 {
+        let r = app.login("owner@x.cn", "wrong password!").await;
+        assert_eq!(
+            r.headers().get("retry-after").and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
+        assert_error(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    }
+    // ...so the owner gets in once it has passed.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    app.login_ok("owner@x.cn").await;
+}
+
+#[actix_web::test]
+async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+    async fn guess(app: &TestApp, from: &str, email: &str) -> StatusCode {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("X-Forwarded-For", from)
+            .json(&json!({"email": email, "password": "wrong password!"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+    // Not configured: the header is the client's word, and ignored. Every
+    // guess counts against the connection's address.
+    let open = spawn_app_with(|c| {
+        c.login_max_failures_per_account = 1_000;
+        c.login_max_failures_per_ip = 2;
+    })
+    .await;
+    assert_eq!(
+        guess(&open, "203.0.113.1", "a@x.cn").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        guess(&open, "203.0.113.2", "b@x.cn").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        guess(&open, "203.0.113.3", "c@x.cn").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // Behind a trusted proxy each client has its own count, and the
+    // client's own X-Forwarded-For entries cannot pick another one.
+    let proxied = spawn_app_with(|c| {
+        c.login_max_failures_per_account = 1_000;
+        c.login_max_failures_per_ip = 2;
+        c.trusted_proxies = "127.0.0.1/32, 10.0.0.0/8".into();
+    })
+    .await;
+    assert_eq!(
+        guess(&proxied, "203.0.113.1", "a@x.cn").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        guess(&proxied, "198.51.100.9, 203.0.113.1", "b@x.cn").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        guess(&proxied, "198.51.100.7, 203.0.113.1, 10.1.1.1", "c@x.cn").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        guess(&proxied, "203.0.113.2", "d@x.cn").await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[actix_web::test]
+async fn sign_ups_and_emailed_links_are_limited_per_address() {
+    let app = spawn_app_with(|c| {
+        c.signups_per_ip_per_hour = 2;
+        c.token_links_per_ip_per_hour = 3;
+    })
+    .await;
+    app.signup("W1", "s1@x.cn").await;
+    app.signup("W2", "s2@x.cn").await;
+    let r = app
+        .request(
+            Method::POST,
+            "/api/v1/signup",
+            None,
+            Some(json!({"workspace_name": "W3", "name": "第三", "email": "s3@x.cn", "password": PASSWORD})),
+        )
+        .await;
+    assert!(r.headers().get("retry-after").is_some());
+    assert_error(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // Nothing was created.
+    assert_eq!(
+        app.login("s3@x.cn", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Invitation acceptance and survey links share one count per address.
+    let r = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/accept-invite",
+            None,
+            Some(json!({"token": "not-a-token", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    for _ in 0..2 {
+        let r = app
+            .request(
+                Method::GET,
+                "/api/v1/portal/surveys/not-a-token",
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    }
+    assert_error(
+        app.request(
+            Method::GET,
+            "/api/v1/portal/surveys/not-a-token",
+            None,
+            None,
+        )
+        .await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn unknown_fields_are_refused_by_name_and_change_nothing() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "uf@x.cn").await;
+    let body = assert_error(
+        app.post(
+            "/api/v1/accounts",
+            &admin.token,
+            json!({"name": "华星电子", "code": "100", "ownr_id": admin.id()}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert!(body["fields"]["ownr_id"].is_string(), "{body}");
+    assert_eq!(
+        body["field_keys"]["ownr_id"]["key"], "field.unknown",
+        "{body}"
+    );
+    let accounts: Value = app
+        .get("/api/v1/accounts", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(accounts["items"].as_array().unwrap().len(), 0);
+    // The same body without the typo is accepted.
+    let r = app
+        .post(
+            "/api/v1/accounts",
+            &admin.token,
+            json!({"name": "华星电子", "code": "100"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+}

@@ -878,3 +878,71 @@ async fn one_accounts_health_is_measured_as_the_job_measures_every_account() {
         "the demo measures most components: {with_data}"
     );
 }
+
+#[actix_web::test]
+async fn usage_events_check_the_key_before_the_body_and_bound_the_date() {
+    let app = spawn_app_at(t0()).await;
+    let admin = app.signup("W", "hb@x.cn").await;
+    let account = id(&app.create_account(&admin.token, "华星电子", "100").await);
+    let key = new_key(&app, &admin.token).await;
+
+    // No key, or a wrong one, with a body that is not a batch at all: 401,
+    // not a 422 that tells a stranger how the body should look.
+    for key in [None, Some("stw_nope")] {
+        let mut req = app
+            .client
+            .post(app.url("/api/v1/usage-events"))
+            .header("Content-Type", "application/json")
+            .body("{\"nonsense\": [1, 2, 3]}");
+        if let Some(key) = key {
+            req = req.header("X-Api-Key", key);
+        }
+        assert_error(
+            req.send().await.unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+    }
+
+    // More than a year back is a mistake, not usage: refused by field.
+    let body = assert_error(
+        push(
+            &app,
+            Some(&key),
+            vec![event(account, "u1", "sales", t0() - Duration::days(400))],
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert!(
+        body["field_keys"]["events[0].occurred_at"]["key"] == "field.too_long_ago",
+        "{body}"
+    );
+    // A typo in an event's field names the field.
+    let body = assert_error(
+        push(
+            &app,
+            Some(&key),
+            vec![
+                json!({"account_id": account, "user_ref": "u1", "module": "sales",
+                        "occurred_at": t0(), "acount_code": "100"}),
+            ],
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert!(body.to_string().contains("acount_code"), "{body}");
+    // A year ago is still fine.
+    let r = push(
+        &app,
+        Some(&key),
+        vec![event(account, "u1", "sales", t0() - Duration::days(300))],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+}

@@ -24,6 +24,7 @@ mod reminder_crashes;
 mod reminders;
 mod renewal_totals;
 mod reports;
+mod retention;
 mod robustness;
 mod seed;
 mod sla_monitor;

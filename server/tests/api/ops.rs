@@ -469,3 +469,33 @@ async fn a_documented_path_refuses_other_methods_with_405_and_allow() {
         .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
+
+/// Request bodies are closed in the document as on the wire: a field the
+/// server does not know is refused, and a generated client learns so.
+#[actix_web::test]
+async fn openapi_request_bodies_refuse_unknown_fields() {
+    let app = spawn_app().await;
+    let doc: Value = app
+        .request(Method::GET, "/api/openapi.json", None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let schemas = &doc["components"]["schemas"];
+    for name in [
+        "CreateAccountRequest",
+        "UsageEventBatch",
+        "UsageEvent",
+        "CreateTrainingRequest",
+        "LoginRequest",
+    ] {
+        assert_eq!(
+            schemas[name]["additionalProperties"],
+            Value::Bool(false),
+            "{name}: {}",
+            schemas[name]
+        );
+    }
+    // A response-only schema stays as it was.
+    assert!(schemas["Dashboard"]["additionalProperties"].is_null());
+}

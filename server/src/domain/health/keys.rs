@@ -26,6 +26,9 @@ use crate::error::{AppError, AppResult};
 pub const SECRET_PREFIX: &str = "stw_";
 /// Longest `user_ref`.
 pub const MAX_USER_REF: usize = 200;
+/// Usage older than this says nothing of an account's health today; an
+/// event dated earlier is a mistake (a wrong year, a zero timestamp).
+pub const MAX_USAGE_EVENT_AGE_DAYS: i64 = 366;
 /// Rows per INSERT of usage events.
 const CHUNK: usize = 500;
 
@@ -137,7 +140,7 @@ pub async fn revoke(db: &Db, actor: &StaffActor, id: i64, now: DateTime<Utc>) ->
 }
 
 /// The live key a secret names; anything else is 401.
-async fn authenticate(db: &Db, secret: Option<&str>) -> AppResult<api_keys::Model> {
+pub async fn authenticate(db: &Db, secret: Option<&str>) -> AppResult<api_keys::Model> {
     let unauthorized =
         || AppError::Unauthorized("send a valid, unrevoked API key in X-Api-Key".into());
     let secret = secret
@@ -157,11 +160,10 @@ async fn authenticate(db: &Db, secret: Option<&str>) -> AppResult<api_keys::Mode
 /// workspace (or none) refuses it with 422.
 pub async fn ingest(
     db: &Db,
-    secret: Option<&str>,
+    key: &api_keys::Model,
     batch: UsageEventBatch,
     now: DateTime<Utc>,
 ) -> AppResult<UsageEventsAccepted> {
-    let key = authenticate(db, secret).await?;
     let events = batch.events;
     if events.is_empty() || events.len() > MAX_USAGE_EVENTS {
         return Err(AppError::field(
@@ -206,6 +208,7 @@ pub async fn ingest(
     let mut fields = FieldErrors::new();
     let mut rows = Vec::with_capacity(events.len());
     let latest = now + Duration::hours(1);
+    let earliest = now - Duration::days(MAX_USAGE_EVENT_AGE_DAYS);
     for (i, e) in events.into_iter().enumerate() {
         let code_id = e
             .account_code
@@ -251,6 +254,13 @@ pub async fn ingest(
             );
             continue;
         }
+        if e.occurred_at < earliest {
+            fields.insert(
+                format!("events[{i}].occurred_at"),
+                format!("is more than {MAX_USAGE_EVENT_AGE_DAYS} days ago"),
+            );
+            continue;
+        }
         rows.push(usage_events::ActiveModel {
             workspace_id: Set(key.workspace_id),
             account_id: Set(account),
@@ -275,7 +285,7 @@ pub async fn ingest(
             .await?;
         rest = tail;
     }
-    let mut m: api_keys::ActiveModel = key.into();
+    let mut m: api_keys::ActiveModel = key.clone().into();
     m.last_used_at = Set(Some(now));
     m.update(&txn).await?;
     txn.commit().await?;
