@@ -584,3 +584,64 @@ async fn a_contract_value_change_needs_a_second_person_and_its_renewal_moves_thr
     })
     .await;
 }
+
+#[actix_web::test]
+async fn a_password_is_changed_from_the_menu_and_reset_by_the_emailed_link() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    use server::entity::email_outbox;
+    const CHANGED: &str = "一个全新的口令 2027";
+    const RESET: &str = "another fresh passphrase";
+    scenario("password_reset", async |h| {
+        sign_up(h, "mima@huanan.cn").await?;
+        // Change it from the user menu: the current one is asked first.
+        h.click("user-menu").await.ok();
+        h.click("change-password").await?;
+        h.wait_for_path("/password").await?;
+        h.fill("password-current", "not my password").await?;
+        h.fill("password-new", CHANGED).await?;
+        h.click("password-submit").await?;
+        h.testid("error-current_password").await?;
+        set_input(h, "password-current", PASSWORD).await?;
+        h.click("password-submit").await?;
+        h.wait_for_path_where("back from the password page", |p| p != "/password")
+            .await?;
+        log_out(h).await?;
+
+        // Forgotten: ask for a link from the login page...
+        h.click("to-forgot").await?;
+        h.wait_for_path("/forgot-password").await?;
+        h.fill("forgot-email", "mima@huanan.cn").await?;
+        h.click("forgot-submit").await?;
+        h.testid("forgot-sent").await?;
+        // ...which the outbox holds (the e-mail's text, links included).
+        let mail = email_outbox::Entity::find()
+            .filter(email_outbox::Column::ToAddr.eq("mima@huanan.cn"))
+            .order_by_desc(email_outbox::Column::Id)
+            .one(&h.state.db.read)
+            .await?
+            .context("a reset e-mail")?;
+        let token = mail
+            .body_text
+            .split("/reset-password?token=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .context("a reset link in the e-mail")?
+            .to_string();
+        h.goto(&format!("/reset-password?token={token}")).await?;
+        h.fill("reset-password", RESET).await?;
+        h.click("reset-submit").await?;
+        h.testid("reset-done").await?;
+        // The same link a second time is refused, in words.
+        h.goto(&format!("/reset-password?token={token}")).await?;
+        h.fill("reset-password", "yet another passphrase").await?;
+        h.click("reset-submit").await?;
+        wait_for_text_in(h, "reset-error", "invalid").await?;
+
+        log_in(h, "mima@huanan.cn", CHANGED).await?;
+        h.testid("login-error").await?;
+        log_in(h, "mima@huanan.cn", RESET).await?;
+        signed_in(h).await?;
+        Ok(())
+    })
+    .await;
+}

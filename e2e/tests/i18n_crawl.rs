@@ -328,6 +328,7 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
         "/dashboard".into(),
         "/renewals".into(),
         "/surveys".into(),
+        "/password".into(),
     ]);
     pages.extend(d.survey.map(|s| format!("/surveys/{s}")));
     pages.extend(d.article.map(|a| format!("/kb/{a}")));
@@ -357,6 +358,9 @@ fn portal_pages(d: &Demo) -> Vec<String> {
         "/portal/tickets".into(),
         "/portal/tickets/new".into(),
         "/portal/kb".into(),
+        "/password".into(),
+        // A reset link opened while signed in (the page does not need a session).
+        "/reset-password?token=not-a-real-token".into(),
     ];
     pages.extend(d.portal_ticket.map(|t| format!("/portal/tickets/{t}")));
     pages.extend(d.portal_article.map(|a| format!("/portal/kb/{a}")));

@@ -15,6 +15,7 @@ use crate::pages::accounts::AccountsPage;
 use crate::pages::home::HomePage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::password::{ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage};
 use crate::pages::portal::PortalPage;
 use crate::pages::settings::SettingsPage;
 // staff tickets
@@ -62,7 +63,13 @@ pub fn App() -> impl IntoView {
             None => view! { <StaffLayout route /> }.into_any(),
             Some(Route::Home) => view! { <HomePage /> }.into_any(),
             Some(Route::Login) => view! { <LoginPage /> }.into_any(),
-            Some(r @ (Route::Signup | Route::AcceptInvite)) => lazy_view(join_pages(r)),
+            Some(
+                r @ (Route::Signup
+                | Route::AcceptInvite
+                | Route::ForgotPassword
+                | Route::ResetPassword
+                | Route::ChangePassword),
+            ) => lazy_view(join_pages(r)),
             Some(Route::PortalSurvey) => lazy_view(survey_answer_page()),
             // portal & kb
             Some(r) if r == Route::Portal || r.is_portal() => lazy_view(portal_pages(r)),
@@ -178,6 +185,9 @@ fn portal_pages(route: Route) -> AnyView {
 fn join_pages(route: Route) -> AnyView {
     match route {
         Route::AcceptInvite => view! { <AcceptInvitePage /> }.into_any(),
+        Route::ForgotPassword => view! { <ForgotPasswordPage /> }.into_any(),
+        Route::ResetPassword => view! { <ResetPasswordPage /> }.into_any(),
+        Route::ChangePassword => view! { <ChangePasswordPage /> }.into_any(),
         _ => view! { <SignupPage /> }.into_any(),
     }
 }

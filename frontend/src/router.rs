@@ -21,6 +21,10 @@ pub enum Route {
     Login,
     Signup,
     AcceptInvite,
+    ForgotPassword,
+    ResetPassword,
+    /// A signed-in user (staff or portal) changes their password.
+    ChangePassword,
     Portal,
     Accounts,
     Account(i64),
@@ -73,6 +77,9 @@ impl Route {
             ["login"] => Route::Login,
             ["signup"] => Route::Signup,
             ["accept-invite"] => Route::AcceptInvite,
+            ["forgot-password"] => Route::ForgotPassword,
+            ["reset-password"] => Route::ResetPassword,
+            ["password"] => Route::ChangePassword,
             ["portal"] => Route::Portal,
             ["accounts"] => Route::Accounts,
             ["accounts", id] => id.parse().map(Route::Account).unwrap_or(Route::NotFound),
@@ -317,6 +324,12 @@ mod tests {
         assert_eq!(Route::parse("/login"), Route::Login);
         assert_eq!(Route::parse("/login?next=%2Fusers"), Route::Login);
         assert_eq!(Route::parse("/accept-invite"), Route::AcceptInvite);
+        assert_eq!(Route::parse("/forgot-password"), Route::ForgotPassword);
+        assert_eq!(
+            Route::parse("/reset-password?token=abc"),
+            Route::ResetPassword
+        );
+        assert_eq!(Route::parse("/password"), Route::ChangePassword);
         assert_eq!(Route::parse("/accounts/"), Route::Accounts);
         assert_eq!(Route::parse("/accounts/42"), Route::Account(42));
         assert_eq!(Route::parse("/accounts/abc"), Route::NotFound);

@@ -29,6 +29,7 @@ mod m20261202_000050_onboarding_portfolio;
 mod m20261203_000010_kb_search_state;
 mod m20261203_000020_account_search_grams;
 mod m20261204_000010_kb_terms_dictionary;
+mod m20261205_000010_password_resets;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_kb_search_state::Migration),
             Box::new(m20261203_000020_account_search_grams::Migration),
             Box::new(m20261204_000010_kb_terms_dictionary::Migration),
+            Box::new(m20261205_000010_password_resets::Migration),
         ]
     }
 }

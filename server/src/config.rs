@@ -39,6 +39,11 @@ pub struct Config {
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_days: i64,
     pub invite_ttl_hours: i64,
+    /// Password reset links expire after this.
+    pub password_reset_ttl_minutes: i64,
+    /// A session ends this many days after sign-in, however active it is
+    /// (on top of `refresh_token_ttl_days` without activity).
+    pub session_max_days: i64,
     /// Failed logins per account, and per client address, before each
     /// further failure doubles the wait for the next attempt (1 s, 2 s, 4 s…
     /// up to `login_backoff_max_secs`). A successful login clears the
@@ -130,6 +135,8 @@ impl Default for Config {
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_days: 30,
             invite_ttl_hours: 72,
+            password_reset_ttl_minutes: 60,
+            session_max_days: 30,
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 30,
             login_backoff_max_secs: 5 * 60,

@@ -57,6 +57,33 @@ pub struct Workspace {
     pub name: String,
 }
 
+/// `POST /api/v1/me/password`: the signed-in user changes their password;
+/// their other sessions end.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// `POST /api/v1/auth/password-reset`: e-mails a one-time reset link if the
+/// address has a login. The answer is the same either way.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+/// `POST /api/v1/auth/password-reset/confirm`: sets a new password with the
+/// link's token; every session of the user ends.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordResetConfirm {
+    /// The one-time token from the reset link.
+    pub token: String,
+    pub password: String,
+}
+
 /// `PATCH /api/v1/me`: what signed-in users change about themselves.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

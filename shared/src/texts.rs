@@ -76,6 +76,9 @@ texts! {
     BadCursor = "error.bad_cursor" { "is not a cursor this API returned", "分页位置无效" }
     OutOfRange = "error.out_of_range" { "is out of range", "超出范围" }
     // Sign-in and sessions.
+    ResetLinkInvalid = "auth.reset_link_invalid" { "this reset link is invalid, used or expired", "重置链接无效、已使用或已过期" }
+    NotCurrentPassword = "auth.not_current_password" { "is not your current password", "当前密码不正确" }
+    SamePassword = "auth.same_password" { "must differ from the current password", "新密码不能与当前密码相同" }
     TokenInvalid = "auth.token_invalid" { "the access token is invalid or expired", "登录凭证无效或已过期" }
     SignInFirst = "auth.sign_in_first" { "sign in first: send Authorization: Bearer <token>", "请先登录" }
     WrongCredentials = "auth.wrong_credentials" { "wrong e-mail or password", "电子邮件或密码错误" }

@@ -6,6 +6,7 @@ use shared::accounts::{
     Account, Contact, CreateAccountRequest, CreateContactRequest, PortalAccessRequest,
     PortalAccount, UpdateAccountRequest,
 };
+use shared::auth::ChangePasswordRequest;
 use shared::settings::{UpdateWorkspaceSettings, WorkspaceSettings};
 use shared::users::{CreateUserRequest, UpdateUserRequest, User};
 use shared::Page;
@@ -121,6 +122,13 @@ pub async fn portal_account() -> Result<PortalAccount, ApiErr> {
 pub async fn set_locale(tag: &str) -> Result<(), ApiErr> {
     let body = serde_json::json!({ "locale": tag });
     call(Method::PATCH, "/me".into(), json(&body)?)
+        .await
+        .map(drop)
+}
+
+/// Changes the signed-in user's password; their other sessions end.
+pub async fn change_password(req: &ChangePasswordRequest) -> Result<(), ApiErr> {
+    call(Method::POST, "/me/password".into(), json(req)?)
         .await
         .map(drop)
 }

@@ -30,7 +30,10 @@ use std::task::{Context, Poll, Waker};
 use gloo_net::http::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use shared::auth::{AcceptInviteRequest, AuthResponse, LoginRequest, SignupRequest};
+use shared::auth::{
+    AcceptInviteRequest, AuthResponse, LoginRequest, PasswordResetConfirm, PasswordResetRequest,
+    SignupRequest,
+};
 use shared::{ApiError, ErrorBody, ErrorCode, FieldErrors};
 use web_sys::RequestCredentials;
 
@@ -377,6 +380,28 @@ pub async fn login(req: &LoginRequest) -> Result<AuthResponse, ApiErr> {
 
 pub async fn accept_invite(req: &AcceptInviteRequest) -> Result<AuthResponse, ApiErr> {
     sign_in_with(Call::new(Method::POST, "/auth/accept-invite").json(req)).await
+}
+
+/// Asks for a reset link; the server answers the same whether or not the
+/// address has a login.
+pub async fn request_password_reset(req: &PasswordResetRequest) -> Result<(), ApiErr> {
+    exchange(
+        Call::new(Method::POST, "/auth/password-reset").json(req)?,
+        false,
+    )
+    .await
+    .map(drop)
+}
+
+/// Sets a new password with a reset link's token (no session is started:
+/// the user signs in with the new password).
+pub async fn confirm_password_reset(req: &PasswordResetConfirm) -> Result<(), ApiErr> {
+    exchange(
+        Call::new(Method::POST, "/auth/password-reset/confirm").json(req)?,
+        false,
+    )
+    .await
+    .map(drop)
 }
 
 /// Ends the session on the server (the token stops working at once) and

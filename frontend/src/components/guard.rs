@@ -11,6 +11,8 @@ use crate::session::{use_session, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
+    /// Every signed-in user, staff or portal.
+    Anyone,
     Staff,
     Admin,
     Portal,
@@ -35,6 +37,7 @@ pub fn gate(status: &Status, audience: Audience) -> Gate {
         Status::SignedIn(user) => user.role,
     };
     match audience {
+        Audience::Anyone => Gate::Allow,
         Audience::Portal if role.is_portal() => Gate::Allow,
         Audience::Portal => Gate::ToStaffHome,
         _ if role.is_portal() => Gate::ToPortal,

@@ -78,6 +78,9 @@ fn UserMenu() -> impl IntoView {
                             }
                         })
                 }}
+                <a href="/password" class="btn btn-block" data-testid="change-password">
+                    {i.tr(Key::ChangePassword)}
+                </a>
                 <button
                     type="button"
                     class="btn btn-block"

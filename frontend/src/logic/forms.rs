@@ -142,6 +142,22 @@ pub fn login(email: &str, password: &str) -> Verdict {
     c.finish()
 }
 
+pub fn forgot_password(email: &str) -> Verdict {
+    let mut c = Collector::default();
+    c.check("email", rules::email(email));
+    c.finish()
+}
+
+pub fn change_password(current: &str, new: &str) -> Verdict {
+    let mut c = Collector::default();
+    c.check(
+        "current_password",
+        rules::required_text(current, rules::MAX_PASSWORD_LEN),
+    )
+    .check("new_password", rules::password(new));
+    c.finish()
+}
+
 pub fn new_password(password: &str) -> Verdict {
     let mut c = Collector::default();
     c.check("password", rules::password(password));

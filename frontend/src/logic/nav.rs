@@ -23,7 +23,10 @@ fn path_of(target: &str) -> &str {
 }
 
 fn is_auth_page(path: &str) -> bool {
-    matches!(path, "/login" | "/signup" | "/accept-invite" | "/")
+    matches!(
+        path,
+        "/login" | "/signup" | "/accept-invite" | "/forgot-password" | "/reset-password" | "/"
+    )
 }
 
 fn is_portal_path(path: &str) -> bool {

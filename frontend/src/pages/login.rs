@@ -111,6 +111,9 @@ pub fn LoginPage() -> impl IntoView {
                     {i.tr_when(busy, Key::SigningIn, Key::SignIn)}
                 </button>
                 <p class="auth-alt">
+                    <a href="/forgot-password" data-testid="to-forgot">{i.tr(Key::ForgotPassword)}</a>
+                </p>
+                <p class="auth-alt">
                     {i.tr(Key::NoWorkspaceYet)} " "
                     <a href="/signup" data-testid="to-signup">{i.tr(Key::CreateWorkspace)}</a>
                 </p>

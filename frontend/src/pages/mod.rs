@@ -36,6 +36,7 @@ pub mod sla_settings;
 pub mod licenses;
 pub mod onboarding;
 pub mod onboarding_portfolio;
+pub mod password;
 pub mod portal_onboarding;
 pub mod timeline;
 pub mod training;

@@ -4,7 +4,8 @@ use super::body::Json;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use shared::auth::{
-    AcceptInviteRequest, AuthResponse, LoginRequest, Me, SignupRequest, UpdateMeRequest,
+    AcceptInviteRequest, AuthResponse, ChangePasswordRequest, LoginRequest, Me,
+    PasswordResetConfirm, PasswordResetRequest, SignupRequest, UpdateMeRequest,
 };
 use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -25,7 +26,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(logout)
         .service(accept_invite)
         .service(me)
-        .service(update_me);
+        .service(update_me)
+        .service(change_password)
+        .service(request_password_reset)
+        .service(confirm_password_reset);
 }
 
 fn refresh_cookie(state: &AppState, token: String) -> Cookie<'static> {
@@ -194,4 +198,78 @@ async fn update_me(
     Ok(web::Json(
         domain::update_me(&state, &actor, body.into_inner()).await?,
     ))
+}
+
+/// Changes the signed-in user's password (the current one is required);
+/// the user's other sessions end, this one stays.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed; other sessions ended"),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "Wrong current password, or a weak new one", body = ErrorBody),
+        (status = 429, description = "Too many wrong current passwords; see Retry-After", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/me/password")]
+async fn change_password(
+    state: web::Data<AppState>,
+    actor: Actor,
+    ip: ClientIp,
+    body: Json<ChangePasswordRequest>,
+) -> AppResult<HttpResponse> {
+    domain::change_password(&state, &actor, ip.0, body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Asks for a password reset link by e-mail. The answer is 202 whether or
+/// not the address has a login, so it reveals none.
+#[utoipa::path(
+    tag = "auth",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "If the address has a login, a link is on its way"),
+        (status = 422, description = "Not an e-mail address", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
+    )
+)]
+#[post("/auth/password-reset")]
+async fn request_password_reset(
+    state: web::Data<AppState>,
+    ip: ClientIp,
+    body: Json<PasswordResetRequest>,
+) -> AppResult<HttpResponse> {
+    state
+        .throttle
+        .allow_public(Public::TokenLink, ip.0)
+        .map_err(AppError::rate_limited)?;
+    domain::request_password_reset(&state, body.into_inner()).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Sets a new password with the one-time token of a reset link; every
+/// session of the user ends. Then sign in with the new password.
+#[utoipa::path(
+    tag = "auth",
+    request_body = PasswordResetConfirm,
+    responses(
+        (status = 204, description = "Password set"),
+        (status = 422, description = "Invalid, used or expired link, or a weak password", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
+    )
+)]
+#[post("/auth/password-reset/confirm")]
+async fn confirm_password_reset(
+    state: web::Data<AppState>,
+    ip: ClientIp,
+    body: Json<PasswordResetConfirm>,
+) -> AppResult<HttpResponse> {
+    state
+        .throttle
+        .allow_public(Public::TokenLink, ip.0)
+        .map_err(AppError::rate_limited)?;
+    domain::confirm_password_reset(&state, body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -523,6 +523,10 @@ pub async fn set_archived(
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
     let after = to_api(&model.update(&txn).await?);
+    if archived {
+        // The customer's portal closes at once, not when tokens run out.
+        super::auth::revoke_portal_sessions_of_account(&txn, id, now).await?;
+    }
     audit::record(
         &txn,
         Change {
@@ -538,6 +542,9 @@ pub async fn set_archived(
     )
     .await?;
     txn.commit().await?;
+    if archived {
+        db.sessions.invalidate();
+    }
     Ok(after)
 }
 

@@ -5,10 +5,11 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 use shared::auth::{
-    AcceptInviteRequest, AuthResponse, LoginRequest, Me, SignupRequest, UpdateMeRequest, Workspace,
+    AcceptInviteRequest, AuthResponse, ChangePasswordRequest, LoginRequest, Me,
+    PasswordResetConfirm, PasswordResetRequest, SignupRequest, UpdateMeRequest, Workspace,
 };
 use shared::{validation, Role, DEFAULT_CUSTOMER_CODE_PATTERN};
 
@@ -19,7 +20,9 @@ use crate::auth::session_cache::LiveSession;
 use crate::auth::tokens::{hash_token, random_token};
 use crate::auth::{password, Actor};
 use crate::db::Db;
-use crate::entity::{contacts, refresh_tokens, sessions, users, workspaces};
+use crate::entity::{
+    accounts, contacts, password_resets, refresh_tokens, sessions, users, workspaces,
+};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -124,7 +127,7 @@ pub async fn login(
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let password_ok = password::verify(req.password, hash).await?;
     let user = match user {
-        Some(user) if password_ok && user.active => user,
+        Some(user) if password_ok && may_sign_in(&state.db.read, &user).await? => user,
         _ => return Err(invalid_credentials()),
     };
     attempt.succeeded();
@@ -145,7 +148,13 @@ async fn start_session<C: ConnectionTrait>(
         workspace_id: Set(user.workspace_id),
         user_id: Set(user.id),
         created_at: Set(now),
-        expires_at: Set(now + Duration::days(state.config.refresh_token_ttl_days)),
+        expires_at: Set(now
+            + Duration::days(
+                state
+                    .config
+                    .refresh_token_ttl_days
+                    .min(state.config.session_max_days),
+            )),
         revoked_at: Set(None),
         ..Default::default()
     }
@@ -229,7 +238,12 @@ pub async fn refresh(state: &AppState, presented: Option<String>) -> AppResult<S
         state.db.sessions.invalidate();
         return Err(session_expired());
     }
-    if session.revoked_at.is_some() || session.expires_at <= now || !user.active {
+    let too_old = session.created_at + Duration::days(state.config.session_max_days) <= now;
+    if session.revoked_at.is_some()
+        || session.expires_at <= now
+        || too_old
+        || !may_sign_in(&txn, &user).await?
+    {
         return Err(session_expired());
     }
     let marked = refresh_tokens::Entity::update_many()
@@ -241,11 +255,11 @@ pub async fn refresh(state: &AppState, presented: Option<String>) -> AppResult<S
     if marked.rows_affected != 1 {
         return Err(session_expired());
     }
+    // Activity extends the session, never past its absolute end.
+    let expires_at = (now + Duration::days(state.config.refresh_token_ttl_days))
+        .min(session.created_at + Duration::days(state.config.session_max_days));
     sessions::Entity::update_many()
-        .col_expr(
-            sessions::Column::ExpiresAt,
-            Expr::value(now + Duration::days(state.config.refresh_token_ttl_days)),
-        )
+        .col_expr(sessions::Column::ExpiresAt, Expr::value(expires_at))
         .filter(sessions::Column::Id.eq(session.id))
         .exec(&txn)
         .await?;
@@ -482,4 +496,275 @@ pub async fn me(db: &Db, actor: &Actor) -> AppResult<Me> {
         },
         account_id,
     })
+}
+
+/// Whether a user may hold a session: active, and for a portal user, their
+/// contact and its account are not archived (archiving either ends the
+/// portal's sessions at once; this keeps new ones from starting).
+async fn may_sign_in<C: ConnectionTrait>(conn: &C, user: &users::Model) -> AppResult<bool> {
+    if !user.active {
+        return Ok(false);
+    }
+    if !user.role.parse::<Role>().is_ok_and(Role::is_portal) {
+        return Ok(true);
+    }
+    let Some(contact) = contacts::Entity::find()
+        .filter(contacts::Column::PortalUserId.eq(user.id))
+        .one(conn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if contact.archived {
+        return Ok(false);
+    }
+    let account_archived = accounts::Entity::find_by_id(contact.account_id)
+        .one(conn)
+        .await?
+        .is_none_or(|account| account.archived);
+    Ok(!account_archived)
+}
+
+/// Ends the sessions of every portal login of an account's contacts (the
+/// account was archived).
+pub async fn revoke_portal_sessions_of_account<C: ConnectionTrait>(
+    conn: &C,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let users: Vec<Option<i64>> = contacts::Entity::find()
+        .select_only()
+        .column(contacts::Column::PortalUserId)
+        .filter(contacts::Column::AccountId.eq(account_id))
+        .filter(contacts::Column::PortalUserId.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let users: Vec<i64> = users.into_iter().flatten().collect();
+    if users.is_empty() {
+        return Ok(());
+    }
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(now))
+        .filter(sessions::Column::UserId.is_in(users))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+fn not_current_password() -> AppError {
+    AppError::field("current_password", "is not your current password")
+}
+
+/// Changes the signed-in user's password. The current one is checked (and
+/// counted by the login limiter, so this is no side door for guessing);
+/// every other session of the user ends.
+pub async fn change_password(
+    state: &AppState,
+    actor: &Actor,
+    client_ip: std::net::IpAddr,
+    req: ChangePasswordRequest,
+) -> AppResult<()> {
+    let user = users::Entity::find_by_id(actor.user_id)
+        .filter(users::Column::WorkspaceId.eq(actor.workspace_id))
+        .one(&state.db.read)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    validation::password(&req.new_password)
+        .map_err(|reason| AppError::field("new_password", reason.message_en()))?;
+    if req.new_password == req.current_password {
+        return Err(AppError::field(
+            "new_password",
+            "must differ from the current password",
+        ));
+    }
+    let attempt = state
+        .throttle
+        .begin_login(client_ip, &user.email)
+        .map_err(AppError::rate_limited)?;
+    if !password::verify(req.current_password, user.password_hash.clone()).await? {
+        return Err(not_current_password());
+    }
+    attempt.succeeded();
+    let hash = password::hash(req.new_password).await?;
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
+    users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(hash))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(now))
+        .filter(sessions::Column::UserId.eq(user.id))
+        .filter(sessions::Column::Id.ne(actor.session_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let api_user = to_api_user(&user);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: user.workspace_id,
+            actor_id: Some(user.id),
+            action: "change_password",
+            entity_type: "user",
+            entity_id: user.id,
+            before: None,
+            after: Some(&api_user),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    state.db.sessions.invalidate();
+    Ok(())
+}
+
+/// A new reset link is not mailed to the same user more often than this.
+const RESET_MAIL_INTERVAL_MINUTES: i64 = 2;
+
+/// Mails a one-time reset link when the address belongs to a login that
+/// may sign in. The caller answers the same whether or not it does, so the
+/// answer tells nobody which addresses have logins.
+pub async fn request_password_reset(state: &AppState, req: PasswordResetRequest) -> AppResult<()> {
+    let email = validation::normalize_email(&req.email);
+    validation::email(&email).map_err(|reason| AppError::field("email", reason.message_en()))?;
+    let Some(user) = users::Entity::find()
+        .filter(users::Column::Email.eq(&email))
+        .one(&state.db.read)
+        .await?
+    else {
+        return Ok(());
+    };
+    if !may_sign_in(&state.db.read, &user).await? {
+        return Ok(());
+    }
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
+    let recent = password_resets::Entity::find()
+        .filter(password_resets::Column::UserId.eq(user.id))
+        .filter(
+            password_resets::Column::CreatedAt
+                .gt(now - Duration::minutes(RESET_MAIL_INTERVAL_MINUTES)),
+        )
+        .one(&txn)
+        .await?;
+    if recent.is_some() {
+        return Ok(());
+    }
+    let token = random_token(32);
+    let ttl = state.config.password_reset_ttl_minutes.max(1);
+    password_resets::Entity::insert(password_resets::ActiveModel {
+        user_id: Set(user.id),
+        token_hash: Set(hash_token(&token)),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::minutes(ttl)),
+        used_at: Set(None),
+        ..Default::default()
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    let link = format!(
+        "{}/reset-password?token={}",
+        state.config.public_url.trim_end_matches('/'),
+        token
+    );
+    state
+        .mailer
+        .enqueue(
+            &txn,
+            crate::mail::templates::password_reset(
+                user.workspace_id,
+                &user.email,
+                &user.name,
+                &link,
+                ttl,
+            ),
+            now,
+        )
+        .await?;
+    txn.commit().await?;
+    state.mailer.kick();
+    Ok(())
+}
+
+/// Sets a new password with a reset link's token. The token works once;
+/// every session of the user ends (whoever knew the old password is out).
+pub async fn confirm_password_reset(state: &AppState, req: PasswordResetConfirm) -> AppResult<()> {
+    let invalid = || AppError::field("token", "this reset link is invalid, used or expired");
+    if req.token.is_empty() || req.token.len() > 200 {
+        return Err(invalid());
+    }
+    validation::password(&req.password)
+        .map_err(|reason| AppError::field("password", reason.message_en()))?;
+    let now = state.clock.now();
+    let reset = password_resets::Entity::find()
+        .filter(password_resets::Column::TokenHash.eq(hash_token(&req.token)))
+        .one(&state.db.read)
+        .await?
+        .ok_or_else(invalid)?;
+    if reset.used_at.is_some() || reset.expires_at <= now {
+        return Err(invalid());
+    }
+    let user = users::Entity::find_by_id(reset.user_id)
+        .one(&state.db.read)
+        .await?
+        .ok_or_else(invalid)?;
+    if !may_sign_in(&state.db.read, &user).await? {
+        return Err(invalid());
+    }
+    let hash = password::hash(req.password).await?;
+    let txn = state.db.write.begin().await?;
+    let used = password_resets::Entity::update_many()
+        .col_expr(password_resets::Column::UsedAt, Expr::value(now))
+        .filter(password_resets::Column::Id.eq(reset.id))
+        .filter(password_resets::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if used.rows_affected != 1 {
+        return Err(invalid());
+    }
+    users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(hash))
+        .col_expr(
+            users::Column::InviteTokenHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            users::Column::InviteExpiresAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    // Other links of the same user die with this one.
+    password_resets::Entity::update_many()
+        .col_expr(password_resets::Column::UsedAt, Expr::value(now))
+        .filter(password_resets::Column::UserId.eq(user.id))
+        .filter(password_resets::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    revoke_user_sessions(&txn, user.id, now).await?;
+    let api_user = to_api_user(&user);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: user.workspace_id,
+            actor_id: Some(user.id),
+            action: "reset_password",
+            entity_type: "user",
+            entity_id: user.id,
+            before: None,
+            after: Some(&api_user),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    state.db.sessions.invalidate();
+    Ok(())
 }

@@ -268,6 +268,7 @@ pub async fn archive(
     )
     .await?;
     txn.commit().await?;
+    db.sessions.invalidate();
     Ok(after)
 }
 
@@ -299,9 +300,10 @@ pub async fn grant_portal_access(
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound)?;
+        // The role only: a login an admin deactivated stays deactivated
+        // (reactivating it is a decision of its own, under Users).
         let mut model: users::ActiveModel = user.into();
         model.role = Set(req.role.as_str().into());
-        model.active = Set(true);
         model.updated_at = Set(now);
         model.update(&txn).await?;
         let after = to_api(&existing, Some(req.role));

@@ -16,6 +16,7 @@ pub mod licenses;
 pub mod onboarding_plans;
 pub mod onboarding_tasks;
 pub mod onboarding_templates;
+pub mod password_resets;
 pub mod refresh_tokens;
 pub mod reminder_log;
 pub mod reminder_settings;

@@ -28,3 +28,31 @@ pub fn invitation(
     }
     .into_mail(Some(workspace_id), to.to_string(), None)
 }
+
+/// A password reset link, in the user's language when they chose one
+/// (bilingual otherwise, like an invitation).
+pub fn password_reset(
+    workspace_id: i64,
+    to: &str,
+    name: &str,
+    link: &str,
+    valid_minutes: i64,
+) -> OutgoingMail {
+    Letter {
+        subject: "重置您的 Steward 密码 / Reset your Steward password".into(),
+        greeting: format!("{name}，您好 / Hello {name},"),
+        paragraphs: vec![
+            format!(
+                "有人为此邮箱申请了重置 Steward 密码。请打开下面的链接设置新密码（{valid_minutes} 分钟内有效，只能使用一次）。如果不是您本人申请，请忽略此邮件，您的密码不会改变。"
+            ),
+            format!(
+                "Someone asked to reset the Steward password of this address. Open this link to \
+                 set a new one (valid for {valid_minutes} minutes, usable once). If it was not \
+                 you, ignore this e-mail: your password stays as it is."
+            ),
+        ],
+        link: Some(("设置新密码 / Set a new password".into(), link.to_string())),
+        ..Letter::default()
+    }
+    .into_mail(Some(workspace_id), to.to_string(), None)
+}

@@ -268,6 +268,15 @@ pub async fn spawn_app_at(at: chrono::DateTime<chrono::Utc>) -> TestApp {
     start(|_| {}, Some(clock)).await
 }
 
+/// [`spawn_app_at`] with a changed configuration.
+pub async fn spawn_app_at_with(
+    at: chrono::DateTime<chrono::Utc>,
+    customize: impl FnOnce(&mut Config),
+) -> TestApp {
+    let clock = server::clock::FixedClock::new(at);
+    start(customize, Some(clock)).await
+}
+
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
     start(customize, None).await
 }
@@ -400,7 +409,11 @@ impl TestApp {
     }
 
     pub async fn login_ok(&self, email: &str) -> Session {
-        let response = self.login(email, PASSWORD).await;
+        self.login_ok_with(email, PASSWORD).await
+    }
+
+    pub async fn login_ok_with(&self, email: &str, password: &str) -> Session {
+        let response = self.login(email, password).await;
         assert_eq!(response.status(), StatusCode::OK, "login of {email}");
         session_of(response).await
     }

@@ -27,6 +27,7 @@ mod reports;
 mod retention;
 mod robustness;
 mod seed;
+mod sessions;
 mod sla_monitor;
 mod surveys;
 mod tenancy;
