@@ -30,6 +30,7 @@ mod m20261203_000010_kb_search_state;
 mod m20261203_000020_account_search_grams;
 mod m20261204_000010_kb_terms_dictionary;
 mod m20261205_000010_password_resets;
+mod m20261205_000020_attachment_internal;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_account_search_grams::Migration),
             Box::new(m20261204_000010_kb_terms_dictionary::Migration),
             Box::new(m20261205_000010_password_resets::Migration),
+            Box::new(m20261205_000020_attachment_internal::Migration),
         ]
     }
 }

@@ -39,6 +39,8 @@ pub struct Config {
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_days: i64,
     pub invite_ttl_hours: i64,
+    /// Survey links stop working this many days after they were sent.
+    pub survey_link_ttl_days: i64,
     /// Password reset links expire after this.
     pub password_reset_ttl_minutes: i64,
     /// A session ends this many days after sign-in, however active it is
@@ -61,6 +63,8 @@ pub struct Config {
     /// or networks, comma-separated (`10.0.0.0/8,127.0.0.1`). Empty: the
     /// header is ignored and the connection's peer is the client.
     pub trusted_proxies: String,
+    /// Attachments a workspace may store in all, in MiB.
+    pub attachment_quota_mb: u32,
     /// Connections of the read pool (SQLite) or the pool (PostgreSQL).
     pub db_max_connections: u32,
     /// Knowledge-base words the server keeps in memory for ranking, all
@@ -136,6 +140,7 @@ impl Default for Config {
             refresh_token_ttl_days: 30,
             invite_ttl_hours: 72,
             password_reset_ttl_minutes: 60,
+            survey_link_ttl_days: 60,
             session_max_days: 30,
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 30,
@@ -144,6 +149,7 @@ impl Default for Config {
             signups_per_ip_per_hour: 20,
             token_links_per_ip_per_hour: 120,
             trusted_proxies: String::new(),
+            attachment_quota_mb: 10 * 1024,
             db_max_connections: 8,
             kb_index_max_terms: crate::domain::kb::index::DEFAULT_MAX_TERMS,
             log_format: "text".into(),
@@ -216,6 +222,78 @@ impl Config {
     }
 }
 
+impl Config {
+    /// What production mode insists on beyond secrets: an `https://` public
+    /// URL (links in e-mail, `Secure` cookies, HSTS), and mail that is not
+    /// sent in clear unless the operator wrote `?tls=none` out.
+    pub fn check_transport(&self) -> anyhow::Result<()> {
+        if self.mode != Mode::Production {
+            return Ok(());
+        }
+        if !self.public_url.starts_with("https://") {
+            bail!(
+                "STEWARD_PUBLIC_URL must be an https:// address in production mode (it is {}): \
+                 links in e-mails and the session cookie would travel unencrypted",
+                self.public_url
+            );
+        }
+        if let Some(url) = &self.smtp_url {
+            let plain = url.starts_with("smtp://") && !url.contains("tls=");
+            if plain {
+                bail!(
+                    "STEWARD_SMTP_URL would send mail unencrypted: use smtps://…, \
+                     smtp://…?tls=required, or write smtp://…?tls=none to accept that"
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Creates `dir` (and its parents) readable by this user only (0700 on
+/// Unix); an existing directory is narrowed to that too.
+pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)) {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot make the directory private");
+        }
+    }
+    Ok(())
+}
+
+/// Makes sure the SQLite file of `database_url` exists and is readable by
+/// this user only (0600 on Unix). SQLite gives its -wal and -shm files the
+/// database file's permissions, so they follow.
+pub fn private_sqlite_file(database_url: &str) -> anyhow::Result<()> {
+    let Some(rest) = database_url.strip_prefix("sqlite://") else {
+        return Ok(());
+    };
+    let path = Path::new(rest.split('?').next().unwrap_or_default());
+    if path.as_os_str().is_empty() || rest.starts_with(":memory:") {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot restrict {}", path.display()))?;
+    }
+    Ok(())
+}
+
 fn is_weak_secret(secret: &str) -> bool {
     let distinct: std::collections::HashSet<char> = secret.chars().collect();
     distinct.len() < 10
@@ -247,6 +325,62 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn production_insists_on_https_and_encrypted_mail_unless_written_out() {
+        let strong = Config {
+            mode: Mode::Production,
+            public_url: "https://cs.example.com".into(),
+            smtp_url: Some("smtps://mail.example.com".into()),
+            ..Config::default()
+        };
+        assert!(strong.check_transport().is_ok());
+        let http = Config {
+            public_url: "http://cs.example.com".into(),
+            ..strong.clone()
+        };
+        assert!(http
+            .check_transport()
+            .unwrap_err()
+            .to_string()
+            .contains("https://"));
+        let plain = Config {
+            smtp_url: Some("smtp://mail.example.com:25".into()),
+            ..strong.clone()
+        };
+        assert!(plain.check_transport().is_err());
+        for accepted in [
+            "smtp://mail.example.com:25?tls=none",
+            "smtp://mail.example.com:587?tls=required",
+        ] {
+            let c = Config {
+                smtp_url: Some(accepted.into()),
+                ..strong.clone()
+            };
+            assert!(c.check_transport().is_ok(), "{accepted}");
+        }
+        // Local mode asks none of this.
+        assert!(Config::default().check_transport().is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_file_and_directories_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("steward-private-{}", uuid::Uuid::new_v4()));
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        private_dir(&dir.join("data")).unwrap();
+        assert_eq!(mode(&dir.join("data")), 0o700);
+        let db = dir.join("data/steward.db");
+        private_sqlite_file(&format!("sqlite://{}?mode=rwc", db.display())).unwrap();
+        assert_eq!(mode(&db), 0o600);
+        // An existing file that was too open is narrowed.
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        private_sqlite_file(&format!("sqlite://{}", db.display())).unwrap();
+        assert_eq!(mode(&db), 0o600);
+        assert!(private_sqlite_file("postgres://x@y/z").is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn production_without_secret_refuses_to_start() {

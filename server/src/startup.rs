@@ -44,6 +44,7 @@ pub struct Application {
 /// Opens the database and applies migrations; shared by `serve`, `migrate`
 /// and the seeding commands.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    crate::config::private_sqlite_file(&config.database_url())?;
     let mut db = Db::connect(&config.database_url(), config.db_max_connections).await?;
     db.kb_index = Arc::new(KbIndexes::new(config.kb_index_max_terms));
     db.migrate().await?;
@@ -51,6 +52,8 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 }
 
 pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    config.check_transport()?;
+    crate::config::private_dir(&config.data_dir)?;
     let secret = config.resolve_jwt_secret()?;
     let throttle = throttle_of(&config)?;
     let db = open_database(&config).await?;
@@ -79,6 +82,21 @@ fn throttle_of(config: &Config) -> anyhow::Result<Throttle> {
         },
         proxies,
     ))
+}
+
+/// Headers on every answer. Served behind `https://`, browsers are also
+/// told to use nothing else for a year (HSTS).
+fn default_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY));
+    if https {
+        headers.add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+    } else {
+        headers
+    }
 }
 
 /// The OpenAPI document of every registered route.
@@ -138,6 +156,7 @@ impl Application {
         );
         let metrics = web::Data::new(Metrics::default());
         let data = web::Data::new(state.clone());
+        let https = state.config.public_url.starts_with("https://");
         let server = HttpServer::new(move || {
             let openapi_json = openapi_json.clone();
             App::new()
@@ -167,13 +186,7 @@ impl Application {
                 .default_service(web::to(spa::serve))
                 .wrap(from_fn(api::methods::refuse_undocumented_methods))
                 .wrap(from_fn(api::body::refuse_nul_in_url))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                        .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
-                        .add((header::X_FRAME_OPTIONS, "DENY"))
-                        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)),
-                )
+                .wrap(default_headers(https))
                 .wrap(from_fn(metrics::track))
                 .wrap(from_fn(request_id_header))
                 .wrap(TracingLogger::<telemetry::RedactedRootSpan>::new())

@@ -170,6 +170,9 @@ pub struct Attachment {
     pub size_bytes: i64,
     pub uploaded_by: i64,
     pub created_at: DateTime<Utc>,
+    /// For the staff only (never in the portal).
+    #[serde(default)]
+    pub internal: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

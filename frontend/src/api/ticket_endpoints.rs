@@ -205,11 +205,28 @@ async fn read(response: gloo_net::http::Response) -> Result<Reply, ApiErr> {
 /// Uploads a file to `path` (e.g. `/tickets/7/attachments`): the raw body,
 /// its type in `Content-Type`, its name in `?file_name=`.
 pub async fn upload_file(path: &str, file: &web_sys::File) -> Result<Attachment, ApiErr> {
+    upload_to(format!("{path}?file_name={}", encode(&file.name())), file).await
+}
+
+/// A staff upload, for the staff only when `internal` (the portal neither
+/// lists nor serves it).
+pub async fn upload_file_as(
+    path: &str,
+    file: &web_sys::File,
+    internal: bool,
+) -> Result<Attachment, ApiErr> {
+    let path = format!(
+        "{path}?file_name={}&internal={internal}",
+        encode(&file.name())
+    );
+    upload_to(path, file).await
+}
+
+async fn upload_to(path: String, file: &web_sys::File) -> Result<Attachment, ApiErr> {
     let content_type = match file.type_() {
         t if t.is_empty() => "application/octet-stream".to_string(),
         t => t,
     };
-    let path = format!("{path}?file_name={}", encode(&file.name()));
     let response = send_raw(Method::POST, &path, Some((file, content_type))).await?;
     decode(&read(response).await?)
 }

@@ -265,6 +265,7 @@ pub fn text(key: Key) -> &'static str {
         Key::TkPublicReply => "Public reply",
         Key::TkComposerLabel => "Your reply",
         Key::TkInternalToggle => "Internal note (the customer does not see it)",
+        Key::TkAttachmentInternal => "Staff only (the customer does not see this file)",
         Key::TkSend => "Send reply",
         Key::TkAddNote => "Add note",
         Key::TkSending => "Sending…",

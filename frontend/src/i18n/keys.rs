@@ -277,6 +277,7 @@ keys! {
     TkPublicReply,
     TkComposerLabel,
     TkInternalToggle,
+    TkAttachmentInternal,
     TkSend,
     TkAddNote,
     TkSending,

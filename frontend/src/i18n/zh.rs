@@ -265,6 +265,7 @@ pub fn text(key: Key) -> &'static str {
         Key::TkPublicReply => "公开回复",
         Key::TkComposerLabel => "回复内容",
         Key::TkInternalToggle => "内部备注（客户不可见）",
+        Key::TkAttachmentInternal => "仅内部可见（客户看不到此文件）",
         Key::TkSend => "发送回复",
         Key::TkAddNote => "添加备注",
         Key::TkSending => "发送中…",

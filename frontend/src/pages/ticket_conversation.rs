@@ -167,6 +167,9 @@ pub fn AttachmentsSection(ticket_id: i64) -> impl IntoView {
     let attachments = load(move || api::ticket_attachments(ticket_id));
     let busy = RwSignal::new(false);
     let failure = RwSignal::new(None::<String>);
+    // Internal unless the agent says otherwise: a file shown to a customer
+    // by mistake cannot be taken back.
+    let internal = RwSignal::new(true);
     let on_file = move |ev: leptos::ev::Event| {
         let Some(input) = ev
             .target()
@@ -181,9 +184,10 @@ pub fn AttachmentsSection(ticket_id: i64) -> impl IntoView {
         input.set_value("");
         busy.set(true);
         failure.set(None);
+        let internal = internal.get_untracked();
         crate::task::spawn(async move {
             let path = format!("/tickets/{ticket_id}/attachments");
-            match api::upload_file(&path, &file).await {
+            match api::upload_file_as(&path, &file, internal).await {
                 Ok(a) => {
                     toasts.success(i.f(Key::TkUploaded, &[&a.file_name]));
                     attachments.value.update(|v| {
@@ -224,6 +228,16 @@ pub fn AttachmentsSection(ticket_id: i64) -> impl IntoView {
                     on:change=on_file
                 />
                 <p class="field-hint">{i.tr(Key::TkAttachmentHint)}</p>
+                <label class="check" for="attachment-internal">
+                    <input
+                        type="checkbox"
+                        id="attachment-internal"
+                        data-testid="attachment-internal"
+                        prop:checked=move || internal.get()
+                        on:change=move |ev| internal.set(event_target_checked(&ev))
+                    />
+                    {i.tr(Key::TkAttachmentInternal)}
+                </label>
             </div>
         </section>
     }
@@ -263,6 +277,12 @@ fn AttachmentItem(attachment: Attachment, failure: RwSignal<Option<String>>) -> 
             <span class="muted">
                 {file_size(attachment.size_bytes)} " · " {i.datetime_of(attachment.created_at)}
             </span>
+            {attachment.internal.then(|| view! {
+                " "
+                <span class="badge tk-internal" data-testid="attachment-internal-label">
+                    {i.tr(Key::TkInternalNote)}
+                </span>
+            })}
         </li>
     }
 }

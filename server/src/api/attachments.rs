@@ -10,7 +10,9 @@ use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{PortalActor, StaffActor};
-use crate::domain::attachments::{self as domain, too_large, Download, MAX_ATTACHMENT_BYTES};
+use crate::domain::attachments::{
+    self as domain, too_large, Download, Upload, MAX_ATTACHMENT_BYTES,
+};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -27,6 +29,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
 struct UploadQuery {
     /// The file's name, e.g. `凭证截图.png`.
     file_name: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct StaffUploadQuery {
+    /// The file's name, e.g. `凭证截图.png`.
+    file_name: String,
+    /// `true`: for the staff only (beside an internal note); the portal
+    /// neither lists nor serves it. Default `false`.
+    internal: Option<bool>,
 }
 
 fn content_type(req: &HttpRequest) -> String {
@@ -81,10 +92,13 @@ fn send(file: Download) -> HttpResponse {
         .body(file.bytes)
 }
 
-/// Attaches a file to a ticket (images, PDF, Office documents, ZIP, text; ≤ 10 MiB).
+/// Attaches a file to a ticket (images, PDF, Office documents, ZIP, text; ≤ 10 MiB;
+/// not to a closed ticket; at most 50 files and 200 MiB per ticket and
+/// `STEWARD_ATTACHMENT_QUOTA_MB` per workspace). `internal=true` keeps it
+/// from the portal.
 #[utoipa::path(
     tag = "attachments",
-    params(("id" = i64, Path, description = "Ticket id"), UploadQuery),
+    params(("id" = i64, Path, description = "Ticket id"), StaffUploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file; its type in Content-Type"),
     responses(
         (status = 201, body = Attachment),
@@ -100,19 +114,18 @@ async fn upload_attachment(
     actor: StaffActor,
     req: HttpRequest,
     id: web::Path<i64>,
-    query: web::Query<UploadQuery>,
+    query: web::Query<StaffUploadQuery>,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let bytes = read_body(&req, payload).await?;
-    let attachment = domain::upload(
-        &state,
-        &actor,
-        *id,
-        &query.file_name,
-        &content_type(&req),
+    let content_type = content_type(&req);
+    let upload = Upload {
+        file_name: &query.file_name,
+        content_type: &content_type,
         bytes,
-    )
-    .await?;
+        internal: query.internal.unwrap_or(false),
+    };
+    let attachment = domain::upload(&state, &actor, *id, upload).await?;
     Ok(HttpResponse::Created().json(attachment))
 }
 
@@ -169,15 +182,14 @@ async fn portal_upload_attachment(
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let bytes = read_body(&req, payload).await?;
-    let attachment = domain::portal_upload(
-        &state,
-        &actor,
-        *id,
-        &query.file_name,
-        &content_type(&req),
+    let content_type = content_type(&req);
+    let upload = Upload {
+        file_name: &query.file_name,
+        content_type: &content_type,
         bytes,
-    )
-    .await?;
+        internal: false,
+    };
+    let attachment = domain::portal_upload(&state, &actor, *id, upload).await?;
     Ok(HttpResponse::Created().json(attachment))
 }
 

@@ -2,15 +2,25 @@
 //! disk under the data directory. The declared type must be one we accept
 //! and must match the file's first bytes (a "PNG" that is really a script is
 //! refused). Only those who may see the ticket may list or download them.
+//!
+//! A staff upload can be `internal` (the screenshot beside an internal
+//! note): the portal neither lists nor serves it. A closed ticket takes no
+//! more files, and each ticket and each workspace has a quota
+//! ([`MAX_FILES_PER_TICKET`], [`MAX_BYTES_PER_TICKET`],
+//! `STEWARD_ATTACHMENT_QUOTA_MB`); the check is not atomic with the insert,
+//! so two uploads at the same moment can pass it by one file.
 
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use sha2::{Digest, Sha256};
 use shared::tickets::Attachment;
+use shared::tickets::TicketStatus;
 
 use super::tickets;
 use crate::auth::{Actor, PortalActor, StaffActor};
@@ -19,6 +29,8 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_FILES_PER_TICKET: i64 = 50;
+pub const MAX_BYTES_PER_TICKET: i64 = 200 * 1024 * 1024;
 
 /// The 413 of a file over [`MAX_ATTACHMENT_BYTES`].
 pub fn too_large() -> AppError {
@@ -64,7 +76,60 @@ fn to_api(m: ticket_attachments::Model) -> Attachment {
         size_bytes: m.size_bytes,
         uploaded_by: m.uploaded_by,
         created_at: m.created_at,
+        internal: m.internal,
     }
+}
+
+/// Files and bytes already attached, to one ticket or a whole workspace.
+async fn usage(
+    state: &AppState,
+    workspace_id: i64,
+    ticket_id: Option<i64>,
+) -> AppResult<(i64, i64)> {
+    let mut query = ticket_attachments::Entity::find()
+        .select_only()
+        .column_as(Expr::col(ticket_attachments::Column::Id).count(), "files")
+        .column_as(
+            Expr::expr(Expr::col(ticket_attachments::Column::SizeBytes).sum())
+                .cast_as(sea_orm::sea_query::Alias::new("BIGINT")),
+            "bytes",
+        )
+        .filter(ticket_attachments::Column::WorkspaceId.eq(workspace_id));
+    if let Some(ticket_id) = ticket_id {
+        query = query.filter(ticket_attachments::Column::TicketId.eq(ticket_id));
+    }
+    let row: Option<(i64, Option<i64>)> = query.into_tuple().one(&state.db.read).await?;
+    Ok(row.map_or((0, 0), |(files, bytes)| (files, bytes.unwrap_or(0))))
+}
+
+/// Refuses a file to a closed ticket, or beyond a quota.
+async fn may_add(
+    state: &AppState,
+    ticket: &crate::entity::tickets::Model,
+    size: usize,
+) -> AppResult<()> {
+    if tickets::status_of(ticket) == TicketStatus::Closed {
+        return Err(AppError::field(
+            "ticket_id",
+            "the ticket is closed; open a new ticket instead",
+        ));
+    }
+    let size = size as i64;
+    let (files, bytes) = usage(state, ticket.workspace_id, Some(ticket.id)).await?;
+    if files >= MAX_FILES_PER_TICKET || bytes + size > MAX_BYTES_PER_TICKET {
+        return Err(AppError::PayloadTooLarge(format!(
+            "a ticket holds at most {MAX_FILES_PER_TICKET} files and {} MiB of attachments",
+            MAX_BYTES_PER_TICKET / 1024 / 1024
+        )));
+    }
+    let quota_mb = i64::from(state.config.attachment_quota_mb);
+    let (_, used) = usage(state, ticket.workspace_id, None).await?;
+    if used + size > quota_mb * 1024 * 1024 {
+        return Err(AppError::PayloadTooLarge(format!(
+            "the workspace's attachments are limited to {quota_mb} MiB in all"
+        )));
+    }
+    Ok(())
 }
 
 /// Checks the declared type against the list and the content.
@@ -112,15 +177,28 @@ fn root(state: &AppState) -> PathBuf {
     state.config.data_dir.join("attachments")
 }
 
+/// What is uploaded, and whether it stays with the staff.
+pub struct Upload<'a> {
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub bytes: Vec<u8>,
+    pub internal: bool,
+}
+
 async fn store(
     state: &AppState,
     actor: &Actor,
-    ticket_id: i64,
-    file_name: &str,
-    content_type: &str,
-    bytes: Vec<u8>,
+    ticket: &crate::entity::tickets::Model,
+    upload: Upload<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<Attachment> {
+    let Upload {
+        file_name,
+        content_type,
+        bytes,
+        internal,
+    } = upload;
+    let ticket_id = ticket.id;
     if bytes.is_empty() {
         return Err(AppError::field("file", "the file is empty"));
     }
@@ -129,15 +207,15 @@ async fn store(
     }
     let file_name = clean_file_name(file_name)?;
     let content_type = check_type(content_type, &bytes)?;
+    may_add(state, ticket, bytes.len()).await?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let key = format!("{}/{}", actor.workspace_id, uuid::Uuid::new_v4());
     let path = root(state).join(&key);
     if let Some(parent) = path.parent() {
-        tokio::fs::create_dir_all(parent)
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+        crate::config::private_dir(&root(state))?;
+        crate::config::private_dir(parent)?;
     }
-    tokio::fs::write(&path, &bytes)
+    write_private(&path, &bytes)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let inserted = ticket_attachments::ActiveModel {
@@ -150,6 +228,7 @@ async fn store(
         storage_key: Set(key),
         sha256: Set(sha256),
         created_at: Set(now),
+        internal: Set(internal),
         ..Default::default()
     }
     .insert(&state.db.write)
@@ -163,56 +242,56 @@ async fn store(
     }
 }
 
+/// Writes a stored file readable by this user only (0600 on Unix).
+async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).await?;
+    file.write_all(bytes).await?;
+    file.flush().await
+}
+
 pub async fn upload(
     state: &AppState,
     actor: &StaffActor,
     ticket_id: i64,
-    file_name: &str,
-    content_type: &str,
-    bytes: Vec<u8>,
+    upload: Upload<'_>,
 ) -> AppResult<Attachment> {
-    tickets::find(&state.db.read, actor.workspace_id, ticket_id).await?;
-    store(
-        state,
-        actor,
-        ticket_id,
-        file_name,
-        content_type,
-        bytes,
-        state.clock.now(),
-    )
-    .await
+    let ticket = tickets::find(&state.db.read, actor.workspace_id, ticket_id).await?;
+    store(state, actor, &ticket, upload, state.clock.now()).await
 }
 
+/// A customer's file is never internal: it is theirs.
 pub async fn portal_upload(
     state: &AppState,
     actor: &PortalActor,
     ticket_id: i64,
-    file_name: &str,
-    content_type: &str,
-    bytes: Vec<u8>,
+    upload: Upload<'_>,
 ) -> AppResult<Attachment> {
-    tickets::portal_visible(&state.db.read, actor, ticket_id).await?;
-    store(
-        state,
-        actor,
-        ticket_id,
-        file_name,
-        content_type,
-        bytes,
-        state.clock.now(),
-    )
-    .await
+    let ticket = tickets::portal_visible(&state.db.read, actor, ticket_id).await?;
+    let upload = Upload {
+        internal: false,
+        ..upload
+    };
+    store(state, actor, &ticket, upload, state.clock.now()).await
 }
 
 async fn list_of(
     state: &AppState,
     workspace_id: i64,
     ticket_id: i64,
+    with_internal: bool,
 ) -> AppResult<Vec<Attachment>> {
-    Ok(ticket_attachments::Entity::find()
+    let mut query = ticket_attachments::Entity::find()
         .filter(ticket_attachments::Column::WorkspaceId.eq(workspace_id))
-        .filter(ticket_attachments::Column::TicketId.eq(ticket_id))
+        .filter(ticket_attachments::Column::TicketId.eq(ticket_id));
+    if !with_internal {
+        query = query.filter(ticket_attachments::Column::Internal.eq(false));
+    }
+    Ok(query
         .order_by_asc(ticket_attachments::Column::Id)
         .all(&state.db.read)
         .await?
@@ -227,7 +306,7 @@ pub async fn list(
     ticket_id: i64,
 ) -> AppResult<Vec<Attachment>> {
     tickets::find(&state.db.read, actor.workspace_id, ticket_id).await?;
-    list_of(state, actor.workspace_id, ticket_id).await
+    list_of(state, actor.workspace_id, ticket_id, true).await
 }
 
 pub async fn portal_list(
@@ -236,7 +315,7 @@ pub async fn portal_list(
     ticket_id: i64,
 ) -> AppResult<Vec<Attachment>> {
     tickets::portal_visible(&state.db.read, actor, ticket_id).await?;
-    list_of(state, actor.workspace_id, ticket_id).await
+    list_of(state, actor.workspace_id, ticket_id, false).await
 }
 
 /// The attachment's metadata and bytes.
@@ -280,6 +359,9 @@ pub async fn portal_download(
     id: i64,
 ) -> AppResult<Download> {
     let model = find(state, actor.workspace_id, id).await?;
+    if model.internal {
+        return Err(AppError::NotFound);
+    }
     tickets::portal_visible(&state.db.read, actor, model.ticket_id).await?;
     read(state, model).await
 }

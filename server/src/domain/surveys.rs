@@ -359,8 +359,12 @@ pub async fn get(state: &AppState, actor: &StaffActor, id: i64) -> AppResult<Sur
     })
 }
 
+/// The recipient and survey behind a link. A link dies after
+/// `survey_link_ttl_days`, and at once when its contact is archived (a
+/// forwarded link must not outlive the relationship).
 async fn by_token<C: ConnectionTrait>(
     conn: &C,
+    state: &AppState,
     token: &str,
 ) -> AppResult<(survey_recipients::Model, surveys::Model)> {
     if token.is_empty() || token.len() > 128 {
@@ -371,6 +375,17 @@ async fn by_token<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(AppError::NotFound)?;
+    let expires = recipient.created_at + chrono::Duration::days(state.config.survey_link_ttl_days);
+    if expires <= state.clock.now() {
+        return Err(AppError::NotFound);
+    }
+    let contact_archived = crate::entity::contacts::Entity::find_by_id(recipient.contact_id)
+        .one(conn)
+        .await?
+        .is_none_or(|contact| contact.archived);
+    if contact_archived {
+        return Err(AppError::NotFound);
+    }
     let survey = surveys::Entity::find_by_id(recipient.survey_id)
         .filter(surveys::Column::WorkspaceId.eq(recipient.workspace_id))
         .one(conn)
@@ -381,7 +396,7 @@ async fn by_token<C: ConnectionTrait>(
 
 /// What the link shows, without a login.
 pub async fn portal_get(state: &AppState, token: &str) -> AppResult<PortalSurvey> {
-    let (recipient, survey) = by_token(&state.db.read, token).await?;
+    let (recipient, survey) = by_token(&state.db.read, state, token).await?;
     Ok(PortalSurvey {
         question_zh: survey.question_zh,
         question_en: survey.question_en,
@@ -408,7 +423,7 @@ pub async fn portal_answer(
             );
         }
     }
-    let (recipient, survey) = by_token(&state.db.read, token).await?;
+    let (recipient, survey) = by_token(&state.db.read, state, token).await?;
     if !fields.is_empty() {
         return Err(AppError::validation(fields));
     }

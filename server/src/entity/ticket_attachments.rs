@@ -15,6 +15,8 @@ pub struct Model {
     pub storage_key: String,
     pub sha256: String,
     pub created_at: DateTimeUtc,
+    /// Staff only: never listed or served in the portal.
+    pub internal: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -119,19 +119,33 @@ fn deliverable(now: DateTime<Utc>) -> sea_orm::Condition {
         )
 }
 
+/// `?tls=none` says plain SMTP was chosen on purpose (production mode
+/// insists on it being written out); lettre knows no such value, and plain
+/// is what it does without `tls`.
+fn without_tls_none(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let rest: Vec<&str> = query.split('&').filter(|p| *p != "tls=none").collect();
+    if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    }
+}
+
 impl Mailer {
     pub fn new(config: &Config) -> anyhow::Result<Mailer> {
         let transport = match &config.smtp_url {
             Some(url) => Transport::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(&without_tls_none(url))
                     .with_context(|| "invalid STEWARD_SMTP_URL (expected smtp://host:port)")?
                     .timeout(Some(Duration::from_secs(20)))
                     .build(),
             ),
             None => {
                 let dir = config.data_dir.join("outbox");
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                crate::config::private_dir(&dir)?;
                 Transport::File(AsyncFileTransport::new(dir))
             }
         };
@@ -443,5 +457,24 @@ impl Mailer {
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_tls_none;
+
+    #[test]
+    fn tls_none_is_said_to_us_not_to_lettre() {
+        assert_eq!(without_tls_none("smtp://h:25?tls=none"), "smtp://h:25");
+        assert_eq!(
+            without_tls_none("smtp://h:25?tls=none&x=1"),
+            "smtp://h:25?x=1"
+        );
+        assert_eq!(
+            without_tls_none("smtp://h:587?tls=required"),
+            "smtp://h:587?tls=required"
+        );
+        assert_eq!(without_tls_none("smtps://h"), "smtps://h");
     }
 }

@@ -221,6 +221,9 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/surveys/{id}"),
         ("get", "/api/v1/portal/surveys/{token}"),
         ("post", "/api/v1/portal/surveys/{token}"),
+        ("post", "/api/v1/me/password"),
+        ("post", "/api/v1/auth/password-reset"),
+        ("post", "/api/v1/auth/password-reset/confirm"),
     ];
     for (method, path) in expected {
         assert!(

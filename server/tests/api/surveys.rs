@@ -333,3 +333,75 @@ async fn surveys_are_invisible_to_other_workspaces_and_the_portal() {
     let response = app.get("/api/v1/surveys/abc", &admin.token).await;
     assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
 }
+
+#[actix_web::test]
+async fn a_survey_link_dies_with_its_age_or_its_contact() {
+    let t0 = Utc.with_ymd_and_hms(2027, 10, 1, 1, 0, 0).unwrap();
+    let app = spawn_app_at(t0).await;
+    let clock = app.clock.clone().unwrap();
+    let admin = app.signup("调查", "sl-admin@x.cn").await;
+    let account = app.create_account(&admin.token, "华东制造", "1").await;
+    let account_id = account["id"].as_i64().unwrap();
+    let mut contacts = Vec::new();
+    for i in 0..2 {
+        let c = app
+            .create_contact(&admin.token, account_id, "张伟", &format!("sl-c{i}@x.cn"))
+            .await;
+        contacts.push(c["id"].as_i64().unwrap());
+    }
+    let r = app
+        .post(
+            "/api/v1/surveys",
+            &admin.token,
+            json!({"name": "NPS", "question_zh": "推荐吗？", "question_en": "Recommend us?",
+                   "contact_ids": contacts}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let first = token_in(&app.mail.wait_for("sl-c0@x.cn").await);
+    let second = token_in(&app.mail.wait_for("sl-c1@x.cn").await);
+    let app = &app;
+    let open = |token: String| async move {
+        app.request(
+            Method::GET,
+            &format!("/api/v1/portal/surveys/{token}"),
+            None,
+            None,
+        )
+        .await
+    };
+    assert_eq!(open(first.clone()).await.status(), StatusCode::OK);
+
+    // The contact is archived: their link is dead at once.
+    let r = app
+        .post(
+            &format!("/api/v1/contacts/{}/archive", contacts[0]),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_error(
+        open(first.clone()).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_error(
+        answer(app, &first, json!({"score": 10})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+
+    // The other link lives 60 days (the default), not a day more.
+    clock.set(t0 + chrono::Duration::days(59));
+    assert_eq!(open(second.clone()).await.status(), StatusCode::OK);
+    clock.set(t0 + chrono::Duration::days(61));
+    assert_error(
+        answer(app, &second, json!({"score": 9})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}
