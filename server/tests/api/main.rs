@@ -12,6 +12,7 @@ mod concurrency;
 mod contacts;
 mod contracts;
 mod dashboard;
+mod drills;
 mod health;
 mod helpers;
 mod kb;

@@ -101,10 +101,19 @@ async fn old_eml_files_are_deleted_in_local_mode() {
     assert_eq!(r.status(), StatusCode::CREATED);
     run(&app, &admin.token, "email-outbox").await;
     let dir = app.app_state.config.data_dir.join("outbox");
-    let files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    // The worker may be writing it still (it was kicked when the mail was
+    // queued): wait for it.
+    let mut files = Vec::new();
+    for _ in 0..100 {
+        files = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        if !files.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(std::fs::read_to_string(&files[0])
         .unwrap()
