@@ -156,7 +156,7 @@ async fn fifty_writers_for_thirty_seconds_lose_nothing() {
     };
     join_all((0..50).map(writer)).await;
 
-    let ack = ack.lock().unwrap();
+    let ack = std::mem::take(&mut *ack.lock().unwrap());
     assert!(
         ack.failures.is_empty(),
         "{} writes failed, e.g. {:?}",
