@@ -30,6 +30,9 @@ pub struct Config {
     /// `smtp://host:port` (or `smtps://`); unset: mail goes to `data_dir/outbox` as .eml.
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// Seconds after which a message left `sending` by a worker that died
+    /// is sent again (at least 30; the SMTP timeout is 20).
+    pub mail_claim_lease_secs: u64,
     /// Days after which a sent (or finally failed) message's text, with the
     /// one-time links in it, is removed from the outbox; 0 keeps it.
     pub mail_retention_days: u32,
@@ -134,6 +137,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Steward <steward@localhost>".into(),
             mail_retention_days: 30,
+            mail_claim_lease_secs: 600,
             public_url: "http://127.0.0.1:8080".into(),
             jwt_secret: None,
             access_token_ttl_secs: 15 * 60,
@@ -264,17 +268,24 @@ pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The file of an `sqlite://` URL (none for PostgreSQL or `:memory:`).
+pub fn sqlite_path(database_url: &str) -> Option<PathBuf> {
+    let rest = database_url.strip_prefix("sqlite://")?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(":memory:") {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}
+
 /// Makes sure the SQLite file of `database_url` exists and is readable by
 /// this user only (0600 on Unix). SQLite gives its -wal and -shm files the
 /// database file's permissions, so they follow.
 pub fn private_sqlite_file(database_url: &str) -> anyhow::Result<()> {
-    let Some(rest) = database_url.strip_prefix("sqlite://") else {
+    let Some(path) = sqlite_path(database_url) else {
         return Ok(());
     };
-    let path = Path::new(rest.split('?').next().unwrap_or_default());
-    if path.as_os_str().is_empty() || rest.starts_with(":memory:") {
-        return Ok(());
-    }
+    let path = path.as_path();
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;

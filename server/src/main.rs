@@ -29,6 +29,11 @@ enum Command {
     Migrate,
     /// Fill a demo workspace with realistic data and print how to sign in.
     SeedDemo,
+    /// Write a backup of the database to FILE while the server keeps
+    /// running (SQLite: VACUUM INTO; PostgreSQL: pg_dump, custom format).
+    Backup { file: PathBuf },
+    /// Restore a backup into the configured database, which must be empty.
+    Restore { file: PathBuf },
     /// Run a scheduled job once, now.
     Jobs {
         #[command(subcommand)]
@@ -91,6 +96,15 @@ async fn run() -> anyhow::Result<()> {
             let app = Application::build(config).await?;
             tracing::info!(port = app.port(), "Steward is listening");
             app.run_until_stopped().await?;
+        }
+        Command::Backup { file } => {
+            server::backup::backup(&config, &file).await?;
+            println!("backup written to {}", file.display());
+        }
+        Command::Restore { file } => {
+            server::backup::restore(&config, &file).await?;
+            open_database(&config).await?;
+            println!("restored {}; migrations applied", file.display());
         }
         Command::Migrate => {
             open_database(&config).await?;

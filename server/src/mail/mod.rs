@@ -72,6 +72,8 @@ pub struct Mailer {
 }
 
 struct Inner {
+    /// How long a claim holds (see [`CLAIM_LEASE`]).
+    lease: chrono::Duration,
     transport: Transport,
     from: Mailbox,
     message_id_domain: String,
@@ -87,8 +89,10 @@ pub fn retry_delay(attempts: i32) -> chrono::Duration {
 
 /// A row left `sending` this long (its worker died mid-send) may be
 /// claimed again. Far longer than a send can take (the SMTP timeout is
-/// 20 s), so a live worker never loses its claim.
+/// 20 s), so a live worker never loses its claim. The default of
+/// `STEWARD_MAIL_CLAIM_LEASE_SECS`; never less than [`MIN_CLAIM_LEASE`].
 pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);
+pub const MIN_CLAIM_LEASE: chrono::Duration = chrono::Duration::seconds(30);
 
 /// A message being sent: which row, and the attempt that fences it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +103,7 @@ pub struct Claim {
 
 /// Rows a worker may claim at `now`: `pending` and due, or `sending` under
 /// an expired lease (and attempts left).
-fn deliverable(now: DateTime<Utc>) -> sea_orm::Condition {
+fn deliverable(now: DateTime<Utc>, lease: chrono::Duration) -> sea_orm::Condition {
     use sea_orm::Condition;
     Condition::any()
         .add(
@@ -114,7 +118,7 @@ fn deliverable(now: DateTime<Utc>) -> sea_orm::Condition {
         .add(
             Condition::all()
                 .add(email_outbox::Column::Status.eq("sending"))
-                .add(email_outbox::Column::ClaimedAt.lt(now - CLAIM_LEASE))
+                .add(email_outbox::Column::ClaimedAt.lt(now - lease))
                 .add(email_outbox::Column::Attempts.lt(MAX_ATTEMPTS)),
         )
 }
@@ -163,6 +167,10 @@ impl Mailer {
             .to_string();
         Ok(Mailer {
             inner: Arc::new(Inner {
+                lease: chrono::Duration::seconds(
+                    i64::try_from(config.mail_claim_lease_secs).unwrap_or(i64::MAX / 1000),
+                )
+                .max(MIN_CLAIM_LEASE),
                 transport,
                 from,
                 message_id_domain,
@@ -259,7 +267,7 @@ impl Mailer {
                 Expr::value(format!("abandoned mid-send {MAX_ATTEMPTS} times")),
             )
             .filter(email_outbox::Column::Status.eq("sending"))
-            .filter(email_outbox::Column::ClaimedAt.lt(now - CLAIM_LEASE))
+            .filter(email_outbox::Column::ClaimedAt.lt(now - self.inner.lease))
             .filter(email_outbox::Column::Attempts.gte(MAX_ATTEMPTS))
             .filter(in_scope())
             .exec(&db.write)
@@ -269,7 +277,7 @@ impl Mailer {
         loop {
             let now = clock.now();
             let batch = email_outbox::Entity::find()
-                .filter(deliverable(now))
+                .filter(deliverable(now, self.inner.lease))
                 .filter(in_scope())
                 .order_by_asc(email_outbox::Column::Id)
                 .limit(50)
@@ -325,7 +333,7 @@ impl Mailer {
             .col_expr(email_outbox::Column::Attempts, Expr::value(attempts))
             .filter(email_outbox::Column::Id.eq(row.id))
             .filter(email_outbox::Column::Attempts.eq(row.attempts))
-            .filter(deliverable(now))
+            .filter(deliverable(now, self.inner.lease))
             .exec(conn)
             .await?;
         Ok((claimed.rows_affected == 1).then_some(Claim {

@@ -216,7 +216,7 @@ fn start_throwaway_cluster() -> String {
     format!("postgres://postgres@127.0.0.1:{port}")
 }
 
-async fn fresh_database_url() -> String {
+pub async fn fresh_database_url() -> String {
     if backend_is_postgres() {
         let admin = postgres_admin_url();
         let name = format!("steward_t_{}", uuid::Uuid::new_v4().simple());
