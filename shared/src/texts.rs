@@ -141,6 +141,8 @@ texts! {
     AccountOrCode = "account.id_or_code" { "give account_id or account_code", "请提供客户或客户编码" }
     OtherAccount = "account.other_account" { "names another account than account_id", "指向了另一个客户" }
     OwnerOnly = "account.owner_only" { "only the account's owner, a manager or an admin may change it", "只有客户负责人、经理或管理员可以修改" }
+    MoneyForbidden = "contracts.money_forbidden" { "contract values are for admins, managers and CSMs", "合同金额仅管理员、经理和客户成功经理可见" }
+    GoLiveOwnerOnly = "onboarding.go_live_owner_only" { "only the account's owner, a manager or an admin may declare go-live", "只有客户负责人、经理或管理员可以确认上线" }
     ContactArchived = "contact.archived" { "the contact is archived", "该联系人已归档" }
     ContactNeedsEmail = "contact.needs_email" { "the contact needs an e-mail address to sign in to the portal", "联系人需要电子邮件地址才能登录门户" }
     ContactMissing = "contact.missing" { "contact {id} does not exist", "联系人 {id} 不存在" }

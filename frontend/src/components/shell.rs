@@ -3,6 +3,7 @@
 //! and the user menu with sign-out.
 
 use leptos::prelude::*;
+use shared::Role;
 
 use crate::components::announce::SkipLink;
 use crate::i18n::{role_key, use_i18n, Key, Lang};
@@ -136,12 +137,18 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     // onboarding & training
                     <NavLink href="/onboarding" label=Key::NavOnboarding testid="nav-onboarding" />
                     <NavLink href="/trainings" label=Key::NavTrainings testid="nav-trainings" />
-                    // contracts & renewals
-                    <NavLink href="/renewals" label=Key::RnNav testid="nav-renewals" />
-                    // dashboard & reports
-                    <NavLink href="/reports" label=Key::RpNav testid="nav-reports" />
-                    // health settings, api keys & surveys
-                    <NavLink href="/surveys" label=Key::SvNav testid="nav-surveys" />
+                    // Renewals, reports and surveys show money and customers'
+                    // answers: not an engineer's (the server says 403 too).
+                    {move || {
+                        (session.role() != Some(Role::Engineer))
+                            .then(|| {
+                                view! {
+                                    <NavLink href="/renewals" label=Key::RnNav testid="nav-renewals" />
+                                    <NavLink href="/reports" label=Key::RpNav testid="nav-reports" />
+                                    <NavLink href="/surveys" label=Key::SvNav testid="nav-surveys" />
+                                }
+                            })
+                    }}
                     {move || {
                         session
                             .is_admin()

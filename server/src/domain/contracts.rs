@@ -17,7 +17,7 @@ use shared::contracts::{
     format_cents, parse_amount, valid_currency, Contract, CreateContractRequest,
     PendingValueChange, UpdateContractRequest, DEFAULT_CURRENCY, DEFAULT_NOTICE_DAYS,
 };
-use shared::{FieldErrors, Page};
+use shared::{FieldErrors, Page, Role};
 
 use super::accounts;
 use super::approvals::{self, ApprovalRequest, CONTRACT_VALUE_CHANGE};
@@ -109,13 +109,31 @@ pub struct ContractFilter {
     pub account_id: Option<i64>,
 }
 
-/// Every staff member reads contracts; newest first.
+/// Contract values and ARR are for admins, managers and CSMs; an engineer
+/// works the tickets and onboarding of an account, not its money.
+pub fn may_see_money(actor: &StaffActor) -> bool {
+    matches!(actor.role, Role::Admin | Role::Manager | Role::Csm)
+}
+
+pub(crate) fn require_money(actor: &StaffActor) -> AppResult<()> {
+    if may_see_money(actor) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "contract values are for admins, managers and CSMs".into(),
+        ))
+    }
+}
+
+/// Admins, managers and CSMs read contracts (see [`may_see_money`]);
+/// newest first.
 pub async fn list(
     db: &Db,
     actor: &StaffActor,
     filter: ContractFilter,
     page: PageQuery,
 ) -> AppResult<Page<Contract>> {
+    require_money(actor)?;
     let params = page.params()?;
     let mut query = contracts::Entity::find()
         .filter(contracts::Column::WorkspaceId.eq(actor.workspace_id))
@@ -155,6 +173,7 @@ pub(crate) async fn find_in_workspace<C: ConnectionTrait>(
 }
 
 pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Contract> {
+    require_money(actor)?;
     let model = find_in_workspace(&db.read, actor.workspace_id, id).await?;
     with_pending(&db.read, &model).await
 }

@@ -114,7 +114,20 @@ impl Cache {
 
 /// The caller's dashboard: from the cache for a big portfolio (see the
 /// module's documentation), computed otherwise.
+/// The dashboard as `actor` may see it: an engineer sees counts, never
+/// contract values or ARR.
 pub async fn get(state: &AppState, actor: &StaffActor) -> AppResult<Dashboard> {
+    let mut dashboard = figures(state, actor).await?;
+    if !super::contracts::may_see_money(actor) {
+        dashboard.at_risk_arr.clear();
+        for window in &mut dashboard.renewals_due {
+            window.totals.clear();
+        }
+    }
+    Ok(dashboard)
+}
+
+async fn figures(state: &AppState, actor: &StaffActor) -> AppResult<Dashboard> {
     let db = &state.db;
     let now = state.clock.now();
     let portfolio = Portfolio::of(actor);

@@ -499,6 +499,7 @@ pub async fn list(
     page: PageQuery,
     now: DateTime<Utc>,
 ) -> AppResult<Page<Renewal>> {
+    super::contracts::require_money(actor)?;
     // The size rules of every list; the cursor is this list's own.
     let limit = PageQuery {
         limit: page.limit,
@@ -578,6 +579,7 @@ pub async fn totals(
     filter: RenewalFilter,
     now: DateTime<Utc>,
 ) -> AppResult<RenewalTotals> {
+    super::contracts::require_money(actor)?;
     let until = due_until(db, actor, &filter, now).await?;
     let stage = filter.stage.map(|s| s.as_str());
     let ws = actor.workspace_id;
@@ -677,6 +679,7 @@ fn format_wide(cents: i128) -> String {
 }
 
 pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Renewal> {
+    super::contracts::require_money(actor)?;
     let row = renewals::Entity::find_by_id(id)
         .filter(renewals::Column::WorkspaceId.eq(actor.workspace_id))
         .one(&db.read)

@@ -49,16 +49,25 @@ fn to_api(m: &surveys::Model, recipients: u64, summary: NpsSummary) -> Survey {
 }
 
 /// Recipients and score counts of the given surveys.
+/// Recipients and NPS per campaign; for a CSM (`owner`), over the contacts
+/// of the accounts they own only, as in the campaign's own page.
 async fn tallies<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     ids: &[i64],
+    owner: Option<i64>,
 ) -> AppResult<HashMap<i64, (u64, NpsSummary)>> {
     let mut out: HashMap<i64, (u64, NpsSummary)> = HashMap::new();
     if ids.is_empty() {
         return Ok(out);
     }
-    let rows = survey_recipients::Entity::find()
+    let mut query = survey_recipients::Entity::find();
+    if let Some(owner) = owner {
+        query = query.filter(
+            survey_recipients::Column::AccountId.in_subquery(owned_accounts(workspace_id, owner)),
+        );
+    }
+    let rows = query
         .select_only()
         .column(survey_recipients::Column::SurveyId)
         .column(survey_recipients::Column::Score)
@@ -275,7 +284,8 @@ pub async fn list(
     }
     let rows = query.all(&state.db.read).await?;
     let ids: Vec<i64> = rows.iter().map(|s| s.id).collect();
-    let mut tallies = tallies(&state.db.read, actor.workspace_id, &ids).await?;
+    let owner = (actor.role == Role::Csm).then_some(actor.user_id);
+    let mut tallies = tallies(&state.db.read, actor.workspace_id, &ids, owner).await?;
     Ok(page_of(
         rows,
         params,

@@ -567,13 +567,36 @@ async fn contracts_renewals_and_reminder_settings_are_staff_only_and_workspace_s
         assert!(!text.contains("128000"), "{path}: {text}");
     }
 
-    // Engineers read but do not change.
-    assert_eq!(
-        app.get(&format!("/api/v1/contracts/{cid}"), &engineer.token)
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    // Engineers see no contract values or ARR (issue 13): not the
+    // contracts, not the renewals, not the dashboard's money.
+    for path in [
+        format!("/api/v1/contracts/{cid}"),
+        "/api/v1/contracts".to_string(),
+        format!("/api/v1/contracts?account_id={}", account["id"]),
+        "/api/v1/renewals".to_string(),
+        "/api/v1/renewals/totals".to_string(),
+        format!("/api/v1/renewals/{renewal_id}"),
+    ] {
+        assert_error(
+            app.get(&path, &engineer.token).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+    }
+    let dashboard: Value = app
+        .get("/api/v1/dashboard", &engineer.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(dashboard["at_risk_arr"].as_array().unwrap().is_empty());
+    assert!(dashboard["renewals_due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|w| w["totals"].as_array().unwrap().is_empty()));
+    assert!(!dashboard.to_string().contains("128000"), "{dashboard}");
     for (method, path, body) in [
         (
             Method::PATCH,

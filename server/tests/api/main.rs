@@ -27,6 +27,7 @@ mod renewal_totals;
 mod reports;
 mod retention;
 mod robustness;
+mod roles;
 mod seed;
 mod sessions;
 mod sla_monitor;

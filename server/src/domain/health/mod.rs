@@ -408,7 +408,8 @@ pub async fn request_override(
     now: DateTime<Utc>,
 ) -> AppResult<Approval> {
     actor.require(&[Role::Admin, Role::Manager, Role::Csm])?;
-    accounts::find_in_workspace(&db.read, actor.workspace_id, account_id).await?;
+    // A CSM asks only for the accounts they own (the rule for editing them).
+    accounts::editable(&db.read, actor, account_id).await?;
     let today = settings::today(&db.read, actor.workspace_id, now).await?;
     let mut fields = shared::FieldErrors::new();
     if !(0..=100).contains(&req.score) {

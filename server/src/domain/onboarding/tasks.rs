@@ -124,6 +124,19 @@ pub async fn update(
 
     let mut model: onboarding_tasks::ActiveModel = existing.clone().into();
     if let Some(status) = req.status {
+        if status != before.status && before.kind == TaskKind::GoLive {
+            // Declaring (or undoing) go-live is the account owner's call, or
+            // a manager's: every staff role works on the other tasks.
+            crate::domain::accounts::editable(&txn, actor, existing.account_id)
+                .await
+                .map_err(|e| match e {
+                    AppError::Forbidden(_) => AppError::Forbidden(
+                        "only the account's owner, a manager or an admin may declare go-live"
+                            .into(),
+                    ),
+                    other => other,
+                })?;
+        }
         if status != before.status {
             match status {
                 TaskStatus::Skipped => {
