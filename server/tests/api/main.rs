@@ -17,6 +17,7 @@ mod health;
 mod helpers;
 mod kb;
 mod kb_relevance;
+mod matrix;
 mod notifications;
 mod onboarding;
 mod ops;
