@@ -330,9 +330,13 @@ async fn the_health_model_is_edited_and_an_override_is_approved_by_another_manag
 
         // A CSM asks to override an account's score …
         log_out(h).await?;
+        // (on an account they own: their landing page lists those)
         log_in(h, "csm1@demo.steward.local", DEMO_PASSWORD).await?;
-        signed_in(h).await?;
-        h.goto("/accounts").await?;
+        let landed = signed_in(h).await?;
+        ensure!(
+            landed.starts_with("/accounts"),
+            "a CSM lands on their accounts: {landed}"
+        );
         h.click("account-link").await?;
         h.wait_for_path("/accounts/").await?;
         let account_path = h.browser.current_url().await?.path().to_string();

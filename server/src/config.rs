@@ -30,6 +30,9 @@ pub struct Config {
     /// `smtp://host:port` (or `smtps://`); unset: mail goes to `data_dir/outbox` as .eml.
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// E-mails a workspace may send in 24 hours; surveys and invitations
+    /// past it are refused (429). 0: no limit.
+    pub mail_per_workspace_per_day: u64,
     /// Seconds after which a message left `sending` by a worker that died
     /// is sent again (at least 30; the SMTP timeout is 20).
     pub mail_claim_lease_secs: u64,
@@ -138,6 +141,7 @@ impl Default for Config {
             mail_from: "Steward <steward@localhost>".into(),
             mail_retention_days: 30,
             mail_claim_lease_secs: 600,
+            mail_per_workspace_per_day: 2000,
             public_url: "http://127.0.0.1:8080".into(),
             jwt_secret: None,
             access_token_ttl_secs: 15 * 60,

@@ -37,6 +37,13 @@ pub enum AppError {
     MethodNotAllowed { allow: String },
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
+    /// A quota of the workspace is used up (429, with the quota in the
+    /// message, and `Retry-After`).
+    #[error("{message}")]
+    QuotaExceeded {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -89,7 +96,7 @@ impl AppError {
             AppError::PreconditionFailed => ErrorCode::PreconditionFailed,
             AppError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             AppError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
-            AppError::RateLimited { .. } => ErrorCode::RateLimited,
+            AppError::RateLimited { .. } | AppError::QuotaExceeded { .. } => ErrorCode::RateLimited,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -137,7 +144,11 @@ impl ResponseError for AppError {
             tracing::error!(error = ?cause, "internal error");
         }
         let mut response = HttpResponse::build(self.status_code());
-        if let AppError::RateLimited { retry_after_secs } = self {
+        if let AppError::RateLimited { retry_after_secs }
+        | AppError::QuotaExceeded {
+            retry_after_secs, ..
+        } = self
+        {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         if let AppError::MethodNotAllowed { allow } = self {

@@ -63,6 +63,7 @@ texts! {
     SomeFieldsInvalid = "error.fields_invalid" { "some fields are invalid", "部分字段填写有误" }
     NotFound = "error.not_found" { "not found", "未找到" }
     Stale = "error.stale" { "the resource changed since you read it; reload it and try again", "内容已被他人修改，请重新加载后再试" }
+    MailQuota = "error.mail_quota" { "this workspace may send {quota} e-mails a day; {left} are left today and this would send {adding}", "本工作区每天最多发送 {quota} 封邮件，今天还可发送 {left} 封，此操作需发送 {adding} 封" }
     RateLimited = "error.rate_limited" { "too many attempts; try again in {seconds} seconds", "尝试次数过多，请 {seconds} 秒后再试" }
     Internal = "error.internal" { "an internal error occurred; it has been logged", "服务器内部错误，已记录" }
     Duplicate = "error.duplicate" { "a record with these values already exists", "已存在相同的记录" }

@@ -179,6 +179,7 @@ pub async fn create(
 
     let now = state.clock.now();
     let base = state.config.public_url.trim_end_matches('/').to_string();
+    crate::mail::quota::check(&db.read, state, ws, found.len() as u64, now).await?;
     let txn = db.write.begin().await?;
     let survey = surveys::ActiveModel {
         workspace_id: Set(ws),

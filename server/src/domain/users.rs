@@ -213,6 +213,9 @@ pub(crate) async fn insert_login<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<users::Model> {
     let invite_hours = state.config.invite_ttl_hours;
+    if matches!(credential, Credential::Invitation(_)) {
+        crate::mail::quota::check(conn, state, workspace_id, 1, now).await?;
+    }
     let (invite_hash, invite_expires) = match credential {
         Credential::Password(_) => (None, None),
         Credential::Invitation(token) => (

@@ -14,6 +14,7 @@
 //! drop the duplicate.)
 
 pub mod letter;
+pub mod quota;
 pub mod retention;
 pub mod templates;
 

@@ -405,3 +405,61 @@ async fn a_survey_link_dies_with_its_age_or_its_contact() {
     )
     .await;
 }
+
+#[actix_web::test]
+async fn a_workspace_mails_no_more_than_its_daily_quota() {
+    let app = spawn_app_with(|c| c.mail_per_workspace_per_day = 3).await;
+    let admin = app.signup("调查", "mq-admin@x.cn").await;
+    let account = app.create_account(&admin.token, "华东制造", "1").await;
+    let account_id = account["id"].as_i64().unwrap();
+    let mut contacts = Vec::new();
+    for i in 0..3 {
+        let c = app
+            .create_contact(&admin.token, account_id, "张伟", &format!("mq-c{i}@x.cn"))
+            .await;
+        contacts.push(c["id"].as_i64().unwrap());
+    }
+    let survey = |ids: Vec<i64>| json!({"name": "NPS", "question_zh": "推荐吗？", "question_en": "Recommend us?", "contact_ids": ids});
+    // Two now: within the quota.
+    let r = app
+        .post(
+            "/api/v1/surveys",
+            &admin.token,
+            survey(contacts[..2].to_vec()),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    // Three more would make five of three: refused, with the quota said.
+    let r = app
+        .post("/api/v1/surveys", &admin.token, survey(contacts.clone()))
+        .await;
+    assert!(r.headers().get("retry-after").is_some());
+    let e = assert_error(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_eq!(e["message_key"], "error.mail_quota", "{e}");
+    assert_eq!(e["params"]["quota"], "3", "{e}");
+    assert_eq!(e["params"]["left"], "1", "{e}");
+    // An invitation is one more mail: the last one allowed, then no more.
+    let invite = |email: &str| json!({"name": "新同事", "email": email, "role": "csm"});
+    let r = app
+        .post("/api/v1/users", &admin.token, invite("mq-u1@x.cn"))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_error(
+        app.post("/api/v1/users", &admin.token, invite("mq-u2@x.cn"))
+            .await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    )
+    .await;
+    let surveys: Value = app
+        .get("/api/v1/surveys", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        surveys["items"].as_array().unwrap().len(),
+        1,
+        "nothing refused was queued"
+    );
+}
