@@ -142,6 +142,9 @@ texts! {
     AccountOrCode = "account.id_or_code" { "give account_id or account_code", "请提供客户或客户编码" }
     OtherAccount = "account.other_account" { "names another account than account_id", "指向了另一个客户" }
     OwnerOnly = "account.owner_only" { "only the account's owner, a manager or an admin may change it", "只有客户负责人、经理或管理员可以修改" }
+    CommentsCap = "ticket.comments_cap" { "a ticket holds at most {max} comments; open a new ticket instead", "一个工单最多 {max} 条评论，请新建工单" }
+    AttachmentsTicketCap = "attachment.ticket_cap" { "a ticket holds at most {files} files and {mib} MiB of attachments", "一个工单最多 {files} 个附件、共 {mib} MiB" }
+    AttachmentsWorkspaceCap = "attachment.workspace_cap" { "the workspace's attachments are limited to {mib} MiB in all", "本工作区附件总量上限为 {mib} MiB" }
     MoneyForbidden = "contracts.money_forbidden" { "contract values are for admins, managers and CSMs", "合同金额仅管理员、经理和客户成功经理可见" }
     GoLiveOwnerOnly = "onboarding.go_live_owner_only" { "only the account's owner, a manager or an admin may declare go-live", "只有客户负责人、经理或管理员可以确认上线" }
     ContactArchived = "contact.archived" { "the contact is archived", "该联系人已归档" }

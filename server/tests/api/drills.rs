@@ -521,3 +521,60 @@ async fn a_kill_9_mid_write_keeps_every_acknowledged_write_and_mails_each_once()
     drop(server);
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// A ticket's conversation is read whole, so it is bounded: the 1,001st
+/// comment is refused (the list can never grow past what one answer holds).
+#[actix_web::test]
+async fn a_ticket_holds_at_most_a_thousand_comments() {
+    use sea_orm::ActiveValue::Set;
+    let app = spawn_app().await;
+    let admin = app.signup("W", "cap@x.cn").await;
+    let (_, customer) = app.portal_user(&admin, "cap-c@x.cn", "1").await;
+    let t: Value = app
+        .post(
+            "/api/v1/portal/tickets",
+            &customer.token,
+            json!({"module": "finance", "category": "bug", "priority": "p3", "subject": "长对话"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = t["id"].as_i64().unwrap();
+    let ticket = tickets::Entity::find_by_id(id)
+        .one(&app.app_state.db.read)
+        .await
+        .unwrap()
+        .unwrap();
+    let rows = (0..999).map(|i| ticket_comments::ActiveModel {
+        workspace_id: Set(ticket.workspace_id),
+        ticket_id: Set(id),
+        author_user_id: Set(admin.id()),
+        body: Set(format!("第 {i} 条")),
+        internal: Set(false),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    });
+    ticket_comments::Entity::insert_many(rows)
+        .exec(&app.app_state.db.write)
+        .await
+        .unwrap();
+    let path = format!("/api/v1/tickets/{id}/comments");
+    let r = app
+        .post(&path, &admin.token, json!({"body": "第 1000 条"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let e = assert_error(
+        app.post(&path, &admin.token, json!({"body": "第 1001 条"}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert!(
+        e["fields"]["body"].as_str().unwrap().contains("1000"),
+        "{e}"
+    );
+    let list: Value = app.get(&path, &admin.token).await.json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1000);
+}

@@ -2,6 +2,7 @@
 //! the customer's satisfaction rating.
 
 use super::*;
+use sea_orm::PaginatorTrait;
 
 pub(super) fn comment_to_api(c: ticket_comments::Model, author_name: String) -> Comment {
     Comment {
@@ -27,7 +28,7 @@ pub(super) async fn list_comments_of<C: ConnectionTrait>(
     if !include_internal {
         query = query.filter(ticket_comments::Column::Internal.eq(false));
     }
-    let rows = query.all(conn).await?;
+    let rows = query.limit(MAX_COMMENTS_PER_TICKET).all(conn).await?;
     let mut ids: Vec<i64> = rows.iter().map(|c| c.author_user_id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -46,6 +47,12 @@ pub(super) async fn list_comments_of<C: ConnectionTrait>(
         })
         .collect())
 }
+
+/// A ticket's conversation is read whole, so it is bounded: a ticket that
+/// needs more is a new ticket.
+pub const MAX_COMMENTS_PER_TICKET: u64 = 1000;
+/// The ticket timeline shows at most this many events (oldest first).
+pub const MAX_EVENTS_SHOWN: u64 = 5000;
 
 pub async fn comments(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Vec<Comment>> {
     let ticket = find(&db.read, actor.workspace_id, id).await?;
@@ -87,6 +94,16 @@ pub(super) async fn add_comment(
         return Err(AppError::field(
             "body",
             "the ticket is closed; open a new ticket instead",
+        ));
+    }
+    let held = ticket_comments::Entity::find()
+        .filter(ticket_comments::Column::TicketId.eq(ticket_id))
+        .count(&txn)
+        .await?;
+    if held >= MAX_COMMENTS_PER_TICKET {
+        return Err(AppError::field(
+            "body",
+            format!("a ticket holds at most {MAX_COMMENTS_PER_TICKET} comments; open a new ticket instead"),
         ));
     }
     let mut model: tickets::ActiveModel = current.clone().into();
@@ -210,6 +227,7 @@ pub async fn timeline(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Vec<Tic
         .filter(ticket_events::Column::WorkspaceId.eq(actor.workspace_id))
         .filter(ticket_events::Column::TicketId.eq(ticket.id))
         .order_by_asc(ticket_events::Column::Id)
+        .limit(MAX_EVENTS_SHOWN)
         .all(&db.read)
         .await?;
     Ok(rows
