@@ -34,6 +34,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         (status = 201, body = Survey),
         (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody),
+        (status = 429, description = "The workspace's daily e-mail quota would be passed; see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]

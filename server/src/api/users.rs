@@ -47,6 +47,7 @@ async fn list_users(
         (status = 403, body = ErrorBody),
         (status = 409, description = "E-mail in use", body = ErrorBody),
         (status = 422, body = ErrorBody),
+        (status = 429, description = "The workspace's daily e-mail quota would be passed; see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
