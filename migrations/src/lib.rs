@@ -31,6 +31,7 @@ mod m20261203_000020_account_search_grams;
 mod m20261204_000010_kb_terms_dictionary;
 mod m20261205_000010_password_resets;
 mod m20261205_000020_attachment_internal;
+mod m20261205_000030_outbox_by_workspace;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_kb_terms_dictionary::Migration),
             Box::new(m20261205_000010_password_resets::Migration),
             Box::new(m20261205_000020_attachment_internal::Migration),
+            Box::new(m20261205_000030_outbox_by_workspace::Migration),
         ]
     }
 }

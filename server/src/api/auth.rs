@@ -13,7 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::rate_limit::Public;
 use crate::auth::{Actor, ClientIp};
 use crate::domain::auth::{self as domain, SignedIn};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 
 pub const REFRESH_COOKIE: &str = "steward_refresh";
@@ -76,10 +76,7 @@ async fn signup(
     ip: ClientIp,
     body: Json<SignupRequest>,
 ) -> AppResult<HttpResponse> {
-    state
-        .throttle
-        .allow_public(Public::Signup, ip.0)
-        .map_err(AppError::rate_limited)?;
+    state.throttle.admit(Public::Signup, ip.0)?;
     let s = domain::signup(&state, body.into_inner()).await?;
     Ok(signed_in(&state, actix_web::http::StatusCode::CREATED, s))
 }
@@ -162,10 +159,7 @@ async fn accept_invite(
     ip: ClientIp,
     body: Json<AcceptInviteRequest>,
 ) -> AppResult<HttpResponse> {
-    state
-        .throttle
-        .allow_public(Public::TokenLink, ip.0)
-        .map_err(AppError::rate_limited)?;
+    state.throttle.admit(Public::TokenLink, ip.0)?;
     let s = domain::accept_invite(&state, body.into_inner()).await?;
     Ok(signed_in(&state, actix_web::http::StatusCode::OK, s))
 }
@@ -241,10 +235,7 @@ async fn request_password_reset(
     ip: ClientIp,
     body: Json<PasswordResetRequest>,
 ) -> AppResult<HttpResponse> {
-    state
-        .throttle
-        .allow_public(Public::TokenLink, ip.0)
-        .map_err(AppError::rate_limited)?;
+    state.throttle.admit(Public::TokenLink, ip.0)?;
     domain::request_password_reset(&state, body.into_inner()).await?;
     Ok(HttpResponse::Accepted().finish())
 }
@@ -266,10 +257,7 @@ async fn confirm_password_reset(
     ip: ClientIp,
     body: Json<PasswordResetConfirm>,
 ) -> AppResult<HttpResponse> {
-    state
-        .throttle
-        .allow_public(Public::TokenLink, ip.0)
-        .map_err(AppError::rate_limited)?;
+    state.throttle.admit(Public::TokenLink, ip.0)?;
     domain::confirm_password_reset(&state, body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -13,7 +13,7 @@ use crate::auth::rate_limit::Public;
 use crate::auth::{ClientIp, StaffActor};
 use crate::domain::pagination::PageQuery;
 use crate::domain::surveys as domain;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -106,10 +106,7 @@ async fn portal_get_survey(
     ip: ClientIp,
     token: web::Path<String>,
 ) -> AppResult<web::Json<PortalSurvey>> {
-    state
-        .throttle
-        .allow_public(Public::TokenLink, ip.0)
-        .map_err(AppError::rate_limited)?;
+    state.throttle.admit(Public::TokenLink, ip.0)?;
     Ok(web::Json(domain::portal_get(&state, &token).await?))
 }
 
@@ -134,10 +131,7 @@ async fn portal_answer_survey(
     token: web::Path<String>,
     body: Json<SurveyAnswer>,
 ) -> AppResult<web::Json<PortalSurvey>> {
-    state
-        .throttle
-        .allow_public(Public::TokenLink, ip.0)
-        .map_err(AppError::rate_limited)?;
+    state.throttle.admit(Public::TokenLink, ip.0)?;
     Ok(web::Json(
         domain::portal_answer(&state, &token, body.into_inner()).await?,
     ))

@@ -222,6 +222,12 @@ impl Throttle {
         Ok(())
     }
 
+    /// [`Throttle::allow_public`] as the API answers it: 429 with the wait.
+    pub fn admit(&self, what: Public, ip: IpAddr) -> crate::error::AppResult<()> {
+        self.allow_public(what, ip)
+            .map_err(crate::error::AppError::rate_limited)
+    }
+
     /// The client's address: the peer, or behind trusted proxies the nearest
     /// address in `X-Forwarded-For` that is not one of them.
     pub fn client_ip(&self, peer: Option<IpAddr>, forwarded_for: &[&str]) -> Option<IpAddr> {

@@ -292,12 +292,27 @@ pub async fn revoke_user_sessions<C: ConnectionTrait>(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    sessions::Entity::update_many()
+    revoke_sessions_of(conn, vec![user_id], None, now).await
+}
+
+/// Ends the live sessions of `users`, all but `keep` (the caller's own).
+async fn revoke_sessions_of<C: ConnectionTrait>(
+    conn: &C,
+    users: Vec<i64>,
+    keep: Option<i64>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let mut update = sessions::Entity::update_many()
         .col_expr(sessions::Column::RevokedAt, Expr::value(now))
-        .filter(sessions::Column::UserId.eq(user_id))
-        .filter(sessions::Column::RevokedAt.is_null())
-        .exec(conn)
-        .await?;
+        .filter(sessions::Column::UserId.is_in(users))
+        .filter(sessions::Column::RevokedAt.is_null());
+    if let Some(keep) = keep {
+        update = update.filter(sessions::Column::Id.ne(keep));
+    }
+    update.exec(conn).await?;
     Ok(())
 }
 
@@ -321,13 +336,19 @@ pub async fn logout_by_refresh_token(state: &AppState, presented: &str) -> AppRe
     Ok(())
 }
 
-pub async fn accept_invite(state: &AppState, req: AcceptInviteRequest) -> AppResult<SignedIn> {
-    let invalid = || AppError::field("token", "this invitation link is invalid, used or expired");
-    if req.token.is_empty() || req.token.len() > 200 {
+/// The shared checks of a one-time link that sets a password: a token of a
+/// plausible length (else `invalid`) and a password the rules accept.
+fn check_link(token: &str, password: &str, invalid: impl Fn() -> AppError) -> AppResult<()> {
+    if token.is_empty() || token.len() > 200 {
         return Err(invalid());
     }
-    validation::password(&req.password)
-        .map_err(|reason| AppError::field("password", reason.message_en()))?;
+    validation::password(password)
+        .map_err(|reason| AppError::field("password", reason.message_en()))
+}
+
+pub async fn accept_invite(state: &AppState, req: AcceptInviteRequest) -> AppResult<SignedIn> {
+    let invalid = || AppError::field("token", "this invitation link is invalid, used or expired");
+    check_link(&req.token, &req.password, invalid)?;
     let now = state.clock.now();
     let user = users::Entity::find()
         .filter(users::Column::InviteTokenHash.eq(hash_token(&req.token)))
@@ -540,17 +561,7 @@ pub async fn revoke_portal_sessions_of_account<C: ConnectionTrait>(
         .into_tuple()
         .all(conn)
         .await?;
-    let users: Vec<i64> = users.into_iter().flatten().collect();
-    if users.is_empty() {
-        return Ok(());
-    }
-    sessions::Entity::update_many()
-        .col_expr(sessions::Column::RevokedAt, Expr::value(now))
-        .filter(sessions::Column::UserId.is_in(users))
-        .filter(sessions::Column::RevokedAt.is_null())
-        .exec(conn)
-        .await?;
-    Ok(())
+    revoke_sessions_of(conn, users.into_iter().flatten().collect(), None, now).await
 }
 
 fn not_current_password() -> AppError {
@@ -596,13 +607,7 @@ pub async fn change_password(
         .filter(users::Column::Id.eq(user.id))
         .exec(&txn)
         .await?;
-    sessions::Entity::update_many()
-        .col_expr(sessions::Column::RevokedAt, Expr::value(now))
-        .filter(sessions::Column::UserId.eq(user.id))
-        .filter(sessions::Column::Id.ne(actor.session_id))
-        .filter(sessions::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    revoke_sessions_of(&txn, vec![user.id], Some(actor.session_id), now).await?;
     let api_user = to_api_user(&user);
     audit::record(
         &txn,
@@ -695,11 +700,7 @@ pub async fn request_password_reset(state: &AppState, req: PasswordResetRequest)
 /// every session of the user ends (whoever knew the old password is out).
 pub async fn confirm_password_reset(state: &AppState, req: PasswordResetConfirm) -> AppResult<()> {
     let invalid = || AppError::field("token", "this reset link is invalid, used or expired");
-    if req.token.is_empty() || req.token.len() > 200 {
-        return Err(invalid());
-    }
-    validation::password(&req.password)
-        .map_err(|reason| AppError::field("password", reason.message_en()))?;
+    check_link(&req.token, &req.password, invalid)?;
     let now = state.clock.now();
     let reset = password_resets::Entity::find()
         .filter(password_resets::Column::TokenHash.eq(hash_token(&req.token)))
