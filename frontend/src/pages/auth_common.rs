@@ -5,6 +5,10 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
+use shared::{ErrorCode, FieldErrors};
+
+use crate::api::ApiErr;
+use crate::i18n::{I18n, Key};
 use crate::logic::nav::landing;
 use crate::router::{query_param, redirect};
 use crate::session::{use_session, Status};
@@ -71,4 +75,48 @@ impl Cooldown {
     pub fn active(self) -> bool {
         self.left.get() > 0
     }
+}
+
+/// The banner of a failed request: a rate limit with its countdown, or the
+/// error as the server's text in the user's language.
+pub fn failure_banner(
+    i: I18n,
+    failure: RwSignal<Option<ApiErr>>,
+    cooldown: Cooldown,
+) -> Signal<Option<String>> {
+    Signal::derive(move || failure.with(|f| f.as_ref().map(|e| failure_text(i, e, cooldown))))
+}
+
+/// What a failed sign-in request says: a rate limit with its countdown,
+/// else the error in the user's language.
+pub fn failure_text(i: I18n, err: &ApiErr, cooldown: Cooldown) -> String {
+    match err {
+        ApiErr::Api { error, .. } if error.code == ErrorCode::RateLimited => {
+            let left = cooldown.left.get();
+            if left > 0 {
+                i.f(Key::TooManyAttemptsWait, &[&left.to_string()])
+            } else {
+                i.t(Key::TooManyAttemptsAgain).to_string()
+            }
+        }
+        other => i.error(other),
+    }
+}
+
+/// Records a failure: its field errors, its banner, and a 429's wait.
+pub fn fail(
+    err: ApiErr,
+    errors: RwSignal<FieldErrors>,
+    failure: RwSignal<Option<ApiErr>>,
+    cooldown: Cooldown,
+) {
+    if let ApiErr::Api {
+        retry_after: Some(secs),
+        ..
+    } = &err
+    {
+        cooldown.start(*secs);
+    }
+    errors.set(err.fields());
+    failure.set(Some(err));
 }

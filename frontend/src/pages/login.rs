@@ -11,7 +11,7 @@ use crate::components::fields::{FormBanner, TextField};
 use crate::components::shell::AuthShell;
 use crate::i18n::{use_i18n, Key};
 use crate::logic::forms;
-use crate::pages::auth_common::{enter_when_signed_in, Cooldown};
+use crate::pages::auth_common::{enter_when_signed_in, fail, failure_text, Cooldown};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -25,20 +25,13 @@ pub fn LoginPage() -> impl IntoView {
     let cooldown = Cooldown::new();
 
     let banner = Signal::derive(move || {
-        let err = failure.get()?;
-        Some(match &err {
-            ApiErr::Api { error, .. } if error.code == ErrorCode::Unauthorized => {
-                i.t(Key::WrongCredentials).to_string()
-            }
-            ApiErr::Api { error, .. } if error.code == ErrorCode::RateLimited => {
-                let left = cooldown.left.get();
-                if left > 0 {
-                    i.f(Key::TooManyAttemptsWait, &[&left.to_string()])
-                } else {
-                    i.t(Key::TooManyAttemptsAgain).to_string()
+        failure.with(|f| {
+            f.as_ref().map(|err| match err {
+                ApiErr::Api { error, .. } if error.code == ErrorCode::Unauthorized => {
+                    i.t(Key::WrongCredentials).to_string()
                 }
-            }
-            other => i.error(other),
+                other => failure_text(i, other, cooldown),
+            })
         })
     });
 
@@ -63,15 +56,7 @@ pub fn LoginPage() -> impl IntoView {
             // On success the session listener signs us in and
             // `enter_when_signed_in` moves on.
             if let Err(err) = api::login(&req).await {
-                if let ApiErr::Api {
-                    retry_after: Some(secs),
-                    ..
-                } = &err
-                {
-                    cooldown.start(*secs);
-                }
-                errors.set(err.fields());
-                failure.set(Some(err));
+                fail(err, errors, failure, cooldown);
             }
             busy.set(false);
         });

@@ -5,58 +5,17 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::auth::{ChangePasswordRequest, PasswordResetConfirm, PasswordResetRequest};
-use shared::{ErrorCode, FieldErrors};
+use shared::FieldErrors;
 
 use crate::api::{self, ApiErr};
 use crate::components::fields::{FormBanner, TextField};
 use crate::components::guard::{Audience, Guard};
 use crate::components::shell::AuthShell;
 use crate::components::toast::use_toasts;
-use crate::i18n::{use_i18n, I18n, Key};
+use crate::i18n::{use_i18n, Key};
 use crate::logic::forms;
-use crate::pages::auth_common::{enter_when_signed_in, Cooldown};
+use crate::pages::auth_common::{enter_when_signed_in, fail, failure_banner, Cooldown};
 use crate::router::{navigate, query_param};
-
-/// The banner of a failed request: a rate limit with its countdown, or the
-/// error as the server's text in the user's language.
-fn failure_banner(
-    i: I18n,
-    failure: RwSignal<Option<ApiErr>>,
-    cooldown: Cooldown,
-) -> Signal<Option<String>> {
-    Signal::derive(move || {
-        let err = failure.get()?;
-        Some(match &err {
-            ApiErr::Api { error, .. } if error.code == ErrorCode::RateLimited => {
-                let left = cooldown.left.get();
-                if left > 0 {
-                    i.f(Key::TooManyAttemptsWait, &[&left.to_string()])
-                } else {
-                    i.t(Key::TooManyAttemptsAgain).to_string()
-                }
-            }
-            other => i.error(other),
-        })
-    })
-}
-
-/// Records a failure: its field errors, its banner, and a 429's wait.
-fn fail(
-    err: ApiErr,
-    errors: RwSignal<FieldErrors>,
-    failure: RwSignal<Option<ApiErr>>,
-    cooldown: Cooldown,
-) {
-    if let ApiErr::Api {
-        retry_after: Some(secs),
-        ..
-    } = &err
-    {
-        cooldown.start(*secs);
-    }
-    errors.set(err.fields());
-    failure.set(Some(err));
-}
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
