@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
@@ -180,8 +180,8 @@ pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Contract> {
 
 fn check_dates(fields: &mut FieldErrors, starts_on: NaiveDate, ends_on: NaiveDate) {
     for (name, date) in [("starts_on", starts_on), ("ends_on", ends_on)] {
-        if !(1970..=2999).contains(&date.year()) {
-            fields.insert(name.into(), "must be a date between 1970 and 2999".into());
+        if !super::plausible_date(date) {
+            fields.insert(name.into(), super::IMPLAUSIBLE_DATE.into());
         }
     }
     if ends_on <= starts_on && !fields.contains_key("ends_on") {

@@ -118,3 +118,13 @@ mod if_match_tests {
         assert!(!if_match_ok(Some("garbage"), tag));
     }
 }
+
+/// A date a contract or a plan can carry: years 1970–2999. A year such as
+/// 0479 is a typo, and dates computed from it (task due dates) would fall
+/// before year 1 and out of what clients can read.
+pub(crate) fn plausible_date(date: chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    (1970..=2999).contains(&date.year())
+}
+
+pub(crate) const IMPLAUSIBLE_DATE: &str = "must be a date between 1970 and 2999";

@@ -1320,3 +1320,42 @@ async fn the_portfolio_keeps_to_its_workspace_and_refuses_bad_input() {
         assert!(r.status().is_client_error(), "{q}: {}", r.status());
     }
 }
+
+/// Found by the API fuzzer: a plan moved to year 0479 put its tasks' due
+/// dates before year 1, which the API then wrote as "-0494-05-23".
+#[actix_web::test]
+async fn plan_dates_outside_1970_to_2999_are_refused() {
+    let app = spawn_app_at(start()).await;
+    let admin = app.signup("W", "plan-years@x.cn").await;
+    let id = app.create_account(&admin.token, "华南机械", "1009").await["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/accounts/{id}/onboarding");
+    let e = assert_error(
+        app.post(&path, &admin.token, json!({"starts_on": "0479-01-04"}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        e["field_keys"]["starts_on"]["key"], "field.date_range",
+        "{e}"
+    );
+    start_plan(&app, &admin.token, id, "2027-03-01").await;
+    for body in [
+        json!({"starts_on": "0479-01-04"}),
+        json!({"planned_go_live": "3100-01-01"}),
+    ] {
+        assert_error(
+            app.patch(&path, &admin.token, body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+    }
+    assert_eq!(
+        plan(&app, &admin.token, id).await["starts_on"],
+        "2027-03-01"
+    );
+}

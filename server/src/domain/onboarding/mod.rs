@@ -151,6 +151,15 @@ async fn audit_plan<C: ConnectionTrait>(
 }
 
 fn go_live_after_start(starts_on: NaiveDate, planned_go_live: Option<NaiveDate>) -> AppResult<()> {
+    let dates = [
+        ("starts_on", Some(starts_on)),
+        ("planned_go_live", planned_go_live),
+    ];
+    for (name, date) in dates {
+        if date.is_some_and(|d| !crate::domain::plausible_date(d)) {
+            return Err(AppError::field(name, crate::domain::IMPLAUSIBLE_DATE));
+        }
+    }
     match planned_go_live {
         Some(go_live) if go_live < starts_on => Err(AppError::field(
             "planned_go_live",
