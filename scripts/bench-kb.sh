@@ -50,15 +50,8 @@ login() {
 }
 token=$(login bench@steward.local)
 auth=(-H "Authorization: Bearer $token" -H 'content-type: application/json')
-portal_email=portal-kb-bench@steward.local
-if ! portal_token=$(login "$portal_email" 2>/dev/null); then
-  account=$(curl -fs "${auth[@]}" "$BASE/api/v1/accounts?limit=1" | json '["items"][0]["id"]')
-  contact=$(curl -fs "${auth[@]}" -X POST "$BASE/api/v1/accounts/$account/contacts" \
-    -d "{\"name\":\"王芳\",\"email\":\"$portal_email\"}" | json '["id"]')
-  curl -fs "${auth[@]}" -X POST "$BASE/api/v1/contacts/$contact/portal-access" \
-    -d '{"role":"customer","password":"steward-bench-2026"}' >/dev/null
-  portal_token=$(login "$portal_email")
-fi
+# The portal login `seed-bench` made (through the API one is only invited).
+portal_token=$(login portal-bench@steward.local)
 
 # One wrk script per request shape: every sentence in turn.
 lua() {

@@ -50,12 +50,7 @@ login() {
 token=$(login bench@steward.local)
 auth=(-H "Authorization: Bearer $token" -H 'content-type: application/json')
 
-# A portal user on the first account, for the portal search.
-account=$(curl -fs "${auth[@]}" "$BASE/api/v1/accounts?limit=1" | json '["items"][0]["id"]')
-contact=$(curl -fs "${auth[@]}" -X POST "$BASE/api/v1/accounts/$account/contacts" \
-  -d '{"name":"王芳","email":"portal-bench@steward.local"}' | json '["id"]')
-curl -fs "${auth[@]}" -X POST "$BASE/api/v1/contacts/$contact/portal-access" \
-  -d '{"role":"customer","password":"steward-bench-2026"}' >/dev/null
+# The portal login `seed-bench` made (through the API one is only invited).
 portal_token=$(login portal-bench@steward.local)
 
 run() {

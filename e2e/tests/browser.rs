@@ -645,3 +645,51 @@ async fn a_password_is_changed_from_the_menu_and_reset_by_the_emailed_link() {
     })
     .await;
 }
+
+#[actix_web::test]
+async fn a_new_workspace_confirms_its_address_from_the_emailed_link() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use server::entity::email_outbox;
+    scenario("confirm_address", async |h| {
+        sign_up(h, "queren@huanan.cn").await?;
+        // Until the address is confirmed the admin is told why no mail goes
+        // out, with the address and a way to get a new link.
+        let said = wait_for_text_in(h, "unconfirmed-address", "queren@huanan.cn").await?;
+        ensure!(
+            said.contains("邮件"),
+            "the banner says it in Chinese: {said}"
+        );
+        h.testid("resend-verification").await?;
+        let mail = email_outbox::Entity::find()
+            .filter(email_outbox::Column::ToAddr.eq("queren@huanan.cn"))
+            .filter(email_outbox::Column::BodyText.contains("/verify-email?token="))
+            .one(&h.state.db.read)
+            .await?
+            .context("a confirmation e-mail")?;
+        let token = mail
+            .body_text
+            .split("/verify-email?token=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .context("a link in the e-mail")?
+            .to_string();
+        h.goto(&format!("/verify-email?token={token}")).await?;
+        h.testid("verify-done").await?;
+        // The same link again is refused, in words.
+        h.goto(&format!("/verify-email?token={token}")).await?;
+        h.testid("verify-failed").await?;
+        // Back in the app, the banner is gone.
+        h.click("verify-continue").await?;
+        signed_in(h).await?;
+        h.goto("/accounts").await?;
+        h.testid("accounts-empty").await?;
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let banners = h
+            .browser
+            .find_all(Locator::Css("[data-testid=unconfirmed-address]"))
+            .await?;
+        ensure!(banners.is_empty(), "the banner is gone once confirmed");
+        Ok(())
+    })
+    .await;
+}

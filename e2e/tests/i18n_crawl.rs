@@ -361,6 +361,8 @@ fn portal_pages(d: &Demo) -> Vec<String> {
         "/password".into(),
         // A reset link opened while signed in (the page does not need a session).
         "/reset-password?token=not-a-real-token".into(),
+        // So is a confirmation link (used or bogus: the refusal in words).
+        "/verify-email?token=not-a-real-token".into(),
     ];
     pages.extend(d.portal_ticket.map(|t| format!("/portal/tickets/{t}")));
     pages.extend(d.portal_article.map(|a| format!("/portal/kb/{a}")));

@@ -15,7 +15,9 @@ use crate::pages::accounts::AccountsPage;
 use crate::pages::home::HomePage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
-use crate::pages::password::{ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage};
+use crate::pages::password::{
+    ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage,
+};
 use crate::pages::portal::PortalPage;
 use crate::pages::settings::SettingsPage;
 // staff tickets
@@ -68,6 +70,7 @@ pub fn App() -> impl IntoView {
                 | Route::AcceptInvite
                 | Route::ForgotPassword
                 | Route::ResetPassword
+                | Route::VerifyEmail
                 | Route::ChangePassword),
             ) => lazy_view(join_pages(r)),
             Some(Route::PortalSurvey) => lazy_view(survey_answer_page()),
@@ -187,6 +190,7 @@ fn join_pages(route: Route) -> AnyView {
         Route::AcceptInvite => view! { <AcceptInvitePage /> }.into_any(),
         Route::ForgotPassword => view! { <ForgotPasswordPage /> }.into_any(),
         Route::ResetPassword => view! { <ResetPasswordPage /> }.into_any(),
+        Route::VerifyEmail => view! { <VerifyEmailPage /> }.into_any(),
         Route::ChangePassword => view! { <ChangePasswordPage /> }.into_any(),
         _ => view! { <SignupPage /> }.into_any(),
     }

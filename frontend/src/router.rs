@@ -23,6 +23,8 @@ pub enum Route {
     AcceptInvite,
     ForgotPassword,
     ResetPassword,
+    /// Confirms a sign-up address with the e-mailed link's token.
+    VerifyEmail,
     /// A signed-in user (staff or portal) changes their password.
     ChangePassword,
     Portal,
@@ -79,6 +81,7 @@ impl Route {
             ["accept-invite"] => Route::AcceptInvite,
             ["forgot-password"] => Route::ForgotPassword,
             ["reset-password"] => Route::ResetPassword,
+            ["verify-email"] => Route::VerifyEmail,
             ["password"] => Route::ChangePassword,
             ["portal"] => Route::Portal,
             ["accounts"] => Route::Accounts,
@@ -329,6 +332,7 @@ mod tests {
             Route::parse("/reset-password?token=abc"),
             Route::ResetPassword
         );
+        assert_eq!(Route::parse("/verify-email?token=abc"), Route::VerifyEmail);
         assert_eq!(Route::parse("/password"), Route::ChangePassword);
         assert_eq!(Route::parse("/accounts/"), Route::Accounts);
         assert_eq!(Route::parse("/accounts/42"), Route::Account(42));

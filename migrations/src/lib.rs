@@ -32,6 +32,7 @@ mod m20261204_000010_kb_terms_dictionary;
 mod m20261205_000010_password_resets;
 mod m20261205_000020_attachment_internal;
 mod m20261205_000030_outbox_by_workspace;
+mod m20261206_000010_address_verification;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_password_resets::Migration),
             Box::new(m20261205_000020_attachment_internal::Migration),
             Box::new(m20261205_000030_outbox_by_workspace::Migration),
+            Box::new(m20261206_000010_address_verification::Migration),
         ]
     }
 }

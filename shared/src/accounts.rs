@@ -143,15 +143,13 @@ pub struct UpdateContactRequest {
     pub modules: Option<Vec<ErpModule>>,
 }
 
-/// `POST /api/v1/contacts/{id}/portal-access`.
+/// `POST /api/v1/contacts/{id}/portal-access`. A new login is always
+/// invited by e-mail: the contact sets their own password.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PortalAccessRequest {
     /// `customer` or `customer_admin`.
     pub role: Role,
-    /// Without a password the contact is e-mailed an invitation.
-    #[serde(default)]
-    pub password: Option<String>,
 }
 
 /// What a portal user sees of their own account: no owner, no internal data.

@@ -18,6 +18,10 @@ pub struct SignupRequest {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// An address may have a login in more than one workspace; with the
+    /// same password in several, this says which one (else the oldest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,6 +59,23 @@ pub struct Me {
 pub struct Workspace {
     pub id: i64,
     pub name: String,
+    /// Whether the address it was signed up with is confirmed. Until it
+    /// is, the workspace sends no mail (invitations and surveys are
+    /// refused; notifications wait in the outbox).
+    #[serde(default = "confirmed")]
+    pub email_verified: bool,
+}
+
+fn confirmed() -> bool {
+    true
+}
+
+/// `POST /api/v1/auth/verify-email`: confirms a sign-up address with the
+/// token from the e-mailed link.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerifyEmailRequest {
+    pub token: String,
 }
 
 /// `POST /api/v1/me/password`: the signed-in user changes their password;

@@ -84,8 +84,10 @@ texts! {
     SignInFirst = "auth.sign_in_first" { "sign in first: send Authorization: Bearer <token>", "请先登录" }
     WrongCredentials = "auth.wrong_credentials" { "wrong e-mail or password", "电子邮件或密码错误" }
     SessionEnded = "auth.session_ended" { "your session has ended; sign in again", "会话已结束，请重新登录" }
-    EmailInUse = "auth.email_in_use" { "this e-mail address is already in use", "此电子邮件地址已被使用" }
-    AccountExists = "auth.account_exists" { "an account with this e-mail already exists; sign in instead", "此电子邮件已有账号，请直接登录" }
+    EmailInUse = "auth.email_in_use" { "this workspace already has a login with this e-mail address", "本工作区已有使用此电子邮件地址的登录账号" }
+    VerifyLinkInvalid = "auth.verify_link_invalid" { "this confirmation link is invalid, used or expired", "此确认链接无效、已使用或已过期" }
+    AddressUnconfirmed = "auth.address_unconfirmed" { "confirm the e-mail address this workspace was signed up with first: open the link we sent to it, or send a new one from the banner; until then the workspace sends no mail", "请先确认本工作区注册时使用的电子邮件地址：打开我们发送的链接，或在页面顶部的提示中重新发送；确认之前本工作区不会发送任何邮件" }
+    AddressConfirmed = "auth.address_confirmed" { "this workspace's address is confirmed already", "本工作区的邮箱已经确认" }
     InvitationInvalid = "auth.invitation_invalid" { "this invitation link is invalid, used or expired", "此邀请链接无效、已使用或已过期" }
     StaffArea = "auth.staff_area" { "this area is for the vendor's staff; use the customer portal", "此区域仅供厂商员工使用，请使用客户门户" }
     PortalArea = "auth.portal_area" { "the portal is for customers' users", "客户门户仅供客户用户使用" }

@@ -29,11 +29,9 @@ pub struct User {
 pub struct CreateUserRequest {
     pub name: String,
     pub email: String,
+    /// The user is e-mailed an invitation with a one-time link and sets
+    /// their own password: nobody sets a password for someone else.
     pub role: Role,
-    /// With a password the user can sign in at once; without one an
-    /// invitation with a one-time link is e-mailed.
-    #[serde(default)]
-    pub password: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -126,6 +126,18 @@ pub async fn set_locale(tag: &str) -> Result<(), ApiErr> {
         .map(drop)
 }
 
+/// The signed-in user and their workspace.
+pub async fn me() -> Result<shared::auth::Me, ApiErr> {
+    decode(&call(Method::GET, "/me".into(), None).await?)
+}
+
+/// Mails the admin a new link confirming the workspace's sign-up address.
+pub async fn resend_verification() -> Result<(), ApiErr> {
+    call(Method::POST, "/me/email-verification".into(), None)
+        .await
+        .map(drop)
+}
+
 /// Changes the signed-in user's password; their other sessions end.
 pub async fn change_password(req: &ChangePasswordRequest) -> Result<(), ApiErr> {
     call(Method::POST, "/me/password".into(), json(req)?)

@@ -393,6 +393,16 @@ pub async fn request_password_reset(req: &PasswordResetRequest) -> Result<(), Ap
     .map(drop)
 }
 
+/// Confirms a sign-up address with the token of its e-mailed link.
+pub async fn verify_email(req: &shared::auth::VerifyEmailRequest) -> Result<(), ApiErr> {
+    exchange(
+        Call::new(Method::POST, "/auth/verify-email").json(req)?,
+        false,
+    )
+    .await
+    .map(drop)
+}
+
 /// Sets a new password with a reset link's token (no session is started:
 /// the user signs in with the new password).
 pub async fn confirm_password_reset(req: &PasswordResetConfirm) -> Result<(), ApiErr> {

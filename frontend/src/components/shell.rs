@@ -165,8 +165,56 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     <UserMenu />
                 </div>
             </header>
-            <main class="main" id="main" tabindex="-1">{children()}</main>
+            <main class="main" id="main" tabindex="-1">
+                <UnconfirmedAddress />
+                {children()}
+            </main>
         </div>
+    }
+}
+
+/// For an admin whose workspace's sign-up address is not confirmed yet:
+/// what that means (no mail goes out) and a button for a new link.
+#[component]
+fn UnconfirmedAddress() -> impl IntoView {
+    let i = use_i18n();
+    let toasts = crate::components::toast::use_toasts();
+    let session = use_session();
+    // The address to confirm, once `/me` says it is unconfirmed.
+    let unconfirmed = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    if session.is_admin() {
+        crate::task::spawn(async move {
+            if let Ok(me) = crate::api::me().await {
+                if !me.workspace.email_verified {
+                    unconfirmed.set(Some(me.user.email));
+                }
+            }
+        });
+    }
+    let resend = move |_| {
+        busy.set(true);
+        crate::task::spawn(async move {
+            match crate::api::resend_verification().await {
+                Ok(()) => toasts.success(i.t(Key::VerifyResent).to_string()),
+                // Confirmed meanwhile (in another tab): nothing to ask for.
+                Err(err) if err.is(shared::ErrorCode::Conflict) => unconfirmed.set(None),
+                Err(err) => toasts.error(i.error(&err)),
+            }
+            busy.set(false);
+        });
+    };
+    move || {
+        unconfirmed.get().map(|email| {
+            view! {
+                <div class="banner banner-warning" role="status" data-testid="unconfirmed-address">
+                    <p>{move || i.f(Key::VerifyBanner, &[&email])}</p>
+                    <button type="button" class="btn btn-secondary" data-testid="resend-verification" on:click=resend disabled=busy>
+                        {i.tr(Key::VerifyResend)}
+                    </button>
+                </div>
+            }
+        })
     }
 }
 

@@ -180,23 +180,12 @@ pub fn create_contact(req: &CreateContactRequest) -> Verdict {
 
 /// Inviting a user: the password is optional (without one, an invitation is
 /// e-mailed), but when given it must satisfy the policy.
-pub fn invite_user(name: &str, email: &str, password: &str) -> Verdict {
+/// An invitation: a name and an address (the invitee sets their own
+/// password from the e-mailed link).
+pub fn invite_user(name: &str, email: &str) -> Verdict {
     let mut c = Collector::default();
     c.check("name", rules::required_text(name, rules::MAX_NAME_LEN))
         .check("email", rules::email(email));
-    if !password.is_empty() {
-        c.check("password", rules::password(password));
-    }
-    c.finish()
-}
-
-/// Portal access: the password is optional (without one the contact is
-/// e-mailed an invitation), but when given it must satisfy the policy.
-pub fn portal_access(password: &str) -> Verdict {
-    let mut c = Collector::default();
-    if !password.is_empty() {
-        c.check("password", rules::password(password));
-    }
     c.finish()
 }
 
@@ -329,12 +318,10 @@ mod tests {
     }
 
     #[test]
-    fn invitations_need_a_password_only_when_one_is_typed() {
-        assert_eq!(invite_user("Li Lei", "li@example.cn", ""), Ok(()));
-        let errs = invite_user("Li Lei", "li@example.cn", "short").unwrap_err();
-        assert!(errs.contains_key("password"));
-        assert_eq!(portal_access(""), Ok(()));
-        assert!(portal_access("short").unwrap_err().contains_key("password"));
+    fn invitations_need_a_name_and_an_address() {
+        assert_eq!(invite_user("Li Lei", "li@example.cn"), Ok(()));
+        let errs = invite_user(" ", "nope").unwrap_err();
+        assert_eq!(errs.keys().collect::<Vec<_>>(), vec!["email", "name"]);
     }
 
     #[test]

@@ -25,7 +25,13 @@ fn path_of(target: &str) -> &str {
 fn is_auth_page(path: &str) -> bool {
     matches!(
         path,
-        "/login" | "/signup" | "/accept-invite" | "/forgot-password" | "/reset-password" | "/"
+        "/login"
+            | "/signup"
+            | "/accept-invite"
+            | "/forgot-password"
+            | "/reset-password"
+            | "/verify-email"
+            | "/"
     )
 }
 

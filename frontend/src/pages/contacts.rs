@@ -197,8 +197,6 @@ fn PortalAccessForm(
     let i = use_i18n();
     let toasts = use_toasts();
     let role = RwSignal::new(Role::Customer);
-    let password = RwSignal::new(String::new());
-    let errors = RwSignal::new(FieldErrors::new());
     let failure = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let name = StoredValue::new(contact_name);
@@ -208,38 +206,24 @@ fn PortalAccessForm(
         if busy.get_untracked() {
             return;
         }
-        let p = password.get_untracked();
-        if let Err(fields) = forms::portal_access(&p) {
-            errors.set(fields);
-            return;
-        }
-        if p.is_empty() && !has_email {
+        if !has_email {
             failure.set(Some(i.t(Key::PortalNeedsEmail).to_string()));
             return;
         }
-        errors.set(FieldErrors::new());
         failure.set(None);
         busy.set(true);
-        let invited = p.is_empty();
         // Read now: the form may be gone when the answer arrives.
         let name = name.get_value();
         let req = PortalAccessRequest {
             role: role.get_untracked(),
-            password: (!invited).then_some(p),
         };
         crate::task::spawn(async move {
             match api::grant_portal_access(contact_id, &req).await {
                 Ok(()) => {
-                    let key = if invited {
-                        Key::PortalInvited
-                    } else {
-                        Key::PortalGranted
-                    };
-                    toasts.success(i.f(key, &[&name]));
+                    toasts.success(i.f(Key::PortalInvited, &[&name]));
                     on_done.try_run(true);
                 }
                 Err(err) => {
-                    errors.set(err.fields());
                     failure.set(Some(i.error(&err)));
                 }
             }
@@ -252,18 +236,8 @@ fn PortalAccessForm(
             <FormBanner message=Signal::derive(move || failure.get()) testid="portal-form-error" />
             <div class="form-grid">
                 <RoleSelect id="portal-role-select" label=Key::PortalRole roles=Role::PORTAL value=role />
-                <TextField
-                    id="portal-password"
-                    label=Key::PasswordOptional
-                    value=password
-                    field="password"
-                    errors
-                    error_prefix="portal-"
-                    kind="password"
-                    autocomplete="new-password"
-                    hint=i.signal(Key::PortalPasswordHint)
-                />
             </div>
+            <p class="field-hint" data-testid="portal-invite-hint">{i.tr(Key::PortalInviteHint)}</p>
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" data-testid="portal-submit" disabled=busy>
                     {i.tr(Key::GivePortalAccess)}

@@ -52,6 +52,9 @@ pub fn LoginPage() -> impl IntoView {
             let req = LoginRequest {
                 email: e.trim().to_string(),
                 password: p,
+                // An address with logins in several workspaces and the same
+                // password: `/login?workspace=ID` picks one.
+                workspace_id: crate::router::query_param("workspace").and_then(|w| w.parse().ok()),
             };
             // On success the session listener signs us in and
             // `enter_when_signed_in` moves on.

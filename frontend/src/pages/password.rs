@@ -1,6 +1,7 @@
 //! Passwords: `/forgot-password` (ask for a reset link), `/reset-password
 //! ?token=…` (choose a new password with it) and `/password` (a signed-in
-//! user changes theirs; their other sessions end).
+//! user changes theirs; their other sessions end), and `/verify-email
+//! ?token=…` (the link that confirms a sign-up address).
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -290,6 +291,56 @@ fn ChangePasswordForm() -> impl IntoView {
                     <a href="/" data-testid="password-cancel">{i.tr(Key::Cancel)}</a>
                 </p>
             </form>
+        </AuthShell>
+    }
+}
+
+/// Opens the link that confirms a sign-up address: one request on arrival,
+/// then what it did, in words.
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let i = use_i18n();
+    let token = query_param("token").unwrap_or_default();
+    // None while working; then the outcome (`Err(None)`: no token).
+    let outcome = RwSignal::new(None::<Result<(), Option<ApiErr>>>);
+    if token.trim().is_empty() {
+        outcome.set(Some(Err(None)));
+    } else {
+        let req = shared::auth::VerifyEmailRequest { token };
+        crate::task::spawn(async move {
+            outcome.set(Some(api::verify_email(&req).await.map_err(Some)));
+        });
+    }
+    view! {
+        <AuthShell>
+            <div class="card auth-card" data-testid="verify-email">
+                <h1>{i.tr(Key::VerifyTitle)}</h1>
+                {move || match outcome.get() {
+                    None => view! {
+                        <p role="status" data-testid="verify-working">{i.tr(Key::VerifyWorking)}</p>
+                    }
+                        .into_any(),
+                    Some(Ok(())) => view! {
+                        <div class="banner banner-success" role="status" data-testid="verify-done">
+                            {i.tr(Key::VerifyDone)}
+                        </div>
+                    }
+                        .into_any(),
+                    Some(Err(err)) => {
+                        let text = match err {
+                            Some(err) if !err.fields().contains_key("token") => i.error(&err),
+                            _ => i.t(Key::VerifyLinkInvalid).to_string(),
+                        };
+                        view! {
+                            <div class="banner banner-error" role="alert" data-testid="verify-failed">{text}</div>
+                        }
+                            .into_any()
+                    }
+                }}
+                <a href="/" class="btn btn-primary btn-block" data-testid="verify-continue">
+                    {i.tr(Key::VerifyContinue)}
+                </a>
+            </div>
         </AuthShell>
     }
 }

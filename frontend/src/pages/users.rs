@@ -349,7 +349,6 @@ fn InviteForm(on_done: Callback<bool>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Csm);
-    let password = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
     let failure = RwSignal::new(None::<ApiErr>);
     let busy = RwSignal::new(false);
@@ -359,34 +358,26 @@ fn InviteForm(on_done: Callback<bool>) -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        let (n, e, p) = (
+        let (n, e) = (
             name.get_untracked().trim().to_string(),
             email.get_untracked().trim().to_string(),
-            password.get_untracked(),
         );
-        if let Err(fields) = forms::invite_user(&n, &e, &p) {
+        if let Err(fields) = forms::invite_user(&n, &e) {
             errors.set(fields);
             return;
         }
         errors.set(FieldErrors::new());
         failure.set(None);
         busy.set(true);
-        let invited = p.is_empty();
         let req = CreateUserRequest {
             name: n,
             email: e,
             role: role.get_untracked(),
-            password: (!invited).then_some(p),
         };
         crate::task::spawn(async move {
             match api::create_user(&req).await {
                 Ok(()) => {
-                    let key = if invited {
-                        Key::UserInvited
-                    } else {
-                        Key::UserCreated
-                    };
-                    toasts.success(i.f(key, &[&req.email]));
+                    toasts.success(i.f(Key::UserInvited, &[&req.email]));
                     on_done.try_run(true);
                 }
                 Err(err) => {
@@ -415,18 +406,8 @@ fn InviteForm(on_done: Callback<bool>) -> impl IntoView {
                     required=true
                 />
                 <RoleSelect id="user-role" label=Key::Role roles=Role::STAFF value=role />
-                <TextField
-                    id="user-password"
-                    label=Key::PasswordOptional
-                    value=password
-                    field="password"
-                    errors
-                    error_prefix="user-"
-                    kind="password"
-                    autocomplete="new-password"
-                    hint=i.signal(Key::InvitePasswordHint)
-                />
             </div>
+            <p class="field-hint" data-testid="invite-hint">{i.tr(Key::InviteByMailHint)}</p>
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" data-testid="user-submit" disabled=busy>
                     {i.tr_when(busy, Key::Saving, Key::InviteUser)}

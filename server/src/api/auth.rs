@@ -5,7 +5,7 @@ use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use shared::auth::{
     AcceptInviteRequest, AuthResponse, ChangePasswordRequest, LoginRequest, Me,
-    PasswordResetConfirm, PasswordResetRequest, SignupRequest, UpdateMeRequest,
+    PasswordResetConfirm, PasswordResetRequest, SignupRequest, UpdateMeRequest, VerifyEmailRequest,
 };
 use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -29,7 +29,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(update_me)
         .service(change_password)
         .service(request_password_reset)
-        .service(confirm_password_reset);
+        .service(confirm_password_reset)
+        .service(verify_email)
+        .service(resend_verification);
 }
 
 fn refresh_cookie(state: &AppState, token: String) -> Cookie<'static> {
@@ -59,13 +61,15 @@ fn signed_in(state: &AppState, status: actix_web::http::StatusCode, s: SignedIn)
         .json(s.response)
 }
 
-/// Creates a workspace and its first admin, and signs them in.
+/// Creates a workspace and its first admin, and signs them in. The answer
+/// is the same for any address (another workspace may use it too), and a
+/// link confirming the address is e-mailed: until it is opened the
+/// workspace sends no other mail.
 #[utoipa::path(
     tag = "auth",
     request_body = SignupRequest,
     responses(
         (status = 201, description = "Workspace and admin created", body = AuthResponse),
-        (status = 409, description = "E-mail already in use", body = ErrorBody),
         (status = 422, description = "Invalid fields", body = ErrorBody),
         (status = 429, description = "Too many sign-ups from this address; see Retry-After", body = ErrorBody),
     )
@@ -260,4 +264,45 @@ async fn confirm_password_reset(
     state.throttle.admit(Public::TokenLink, ip.0)?;
     domain::confirm_password_reset(&state, body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Confirms a sign-up address with the one-time token of the e-mailed
+/// link. The workspace may then send mail; what it queued meanwhile goes
+/// out.
+#[utoipa::path(
+    tag = "auth",
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 204, description = "Confirmed"),
+        (status = 422, description = "Invalid, used or expired link", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
+    )
+)]
+#[post("/auth/verify-email")]
+async fn verify_email(
+    state: web::Data<AppState>,
+    ip: ClientIp,
+    body: Json<VerifyEmailRequest>,
+) -> AppResult<HttpResponse> {
+    state.throttle.admit(Public::TokenLink, ip.0)?;
+    domain::verify_email(&state, body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Mails the signed-in admin a new link confirming their workspace's
+/// sign-up address (at most one every two minutes; the answer is the same).
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 202, description = "A new link is on its way"),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Only an admin confirms the workspace's address", body = ErrorBody),
+        (status = 409, description = "The address is confirmed already", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/me/email-verification")]
+async fn resend_verification(state: web::Data<AppState>, actor: Actor) -> AppResult<HttpResponse> {
+    domain::resend_verification(&state, &actor).await?;
+    Ok(HttpResponse::Accepted().finish())
 }

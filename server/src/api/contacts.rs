@@ -144,7 +144,7 @@ async fn archive_contact(
         (status = 200, body = Contact),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "E-mail already in use", body = ErrorBody),
+        (status = 409, description = "This workspace has a login with the address already", body = ErrorBody),
         (status = 422, body = ErrorBody),
         (status = 429, description = "The workspace's daily e-mail quota would be passed; see Retry-After", body = ErrorBody),
     ),

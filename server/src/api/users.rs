@@ -38,14 +38,15 @@ async fn list_users(
     ))
 }
 
-/// Creates a staff user (admin). Without a password an invitation is e-mailed.
+/// Creates a staff user (admin) and e-mails them an invitation; they set
+/// their own password with its one-time link.
 #[utoipa::path(
     tag = "users",
     request_body = CreateUserRequest,
     responses(
         (status = 201, body = User),
-        (status = 403, body = ErrorBody),
-        (status = 409, description = "E-mail in use", body = ErrorBody),
+        (status = 403, description = "Not an admin, or the workspace's sign-up address is not confirmed yet", body = ErrorBody),
+        (status = 409, description = "This workspace has a login with the address already", body = ErrorBody),
         (status = 422, body = ErrorBody),
         (status = 429, description = "The workspace's daily e-mail quota would be passed; see Retry-After", body = ErrorBody),
     ),

@@ -5,12 +5,14 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use shared::auth::{
     AcceptInviteRequest, AuthResponse, ChangePasswordRequest, LoginRequest, Me,
-    PasswordResetConfirm, PasswordResetRequest, SignupRequest, UpdateMeRequest, Workspace,
+    PasswordResetConfirm, PasswordResetRequest, SignupRequest, UpdateMeRequest, VerifyEmailRequest,
+    Workspace,
 };
+use shared::texts::T;
 use shared::{validation, Role, DEFAULT_CUSTOMER_CODE_PATTERN};
 
 use super::audit::{self, Change};
@@ -21,7 +23,8 @@ use crate::auth::tokens::{hash_token, random_token};
 use crate::auth::{password, Actor};
 use crate::db::Db;
 use crate::entity::{
-    accounts, contacts, password_resets, refresh_tokens, sessions, users, workspaces,
+    accounts, contacts, email_verifications, password_resets, refresh_tokens, sessions, users,
+    workspaces,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -36,20 +39,14 @@ fn invalid_credentials() -> AppError {
     AppError::Unauthorized("wrong e-mail or password".into())
 }
 
+/// A new workspace and its admin. The answer is the same whatever the
+/// address: addresses are unique within a workspace, not across them, so
+/// sign-up tells nobody whether another tenant uses one. The address is
+/// not trusted until the e-mailed link confirms it: until then the
+/// workspace sends no mail but that link.
 pub async fn signup(state: &AppState, req: SignupRequest) -> AppResult<SignedIn> {
     validation::signup(&req).map_err(AppError::validation)?;
     let email = validation::normalize_email(&req.email);
-    if users::Entity::find()
-        .filter(users::Column::Email.eq(&email))
-        .one(&state.db.read)
-        .await?
-        .is_some()
-    {
-        return Err(AppError::conflict_on(
-            "email",
-            "an account with this e-mail already exists; sign in instead",
-        ));
-    }
     let hash = password::hash(req.password).await?;
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
@@ -57,6 +54,7 @@ pub async fn signup(state: &AppState, req: SignupRequest) -> AppResult<SignedIn>
         name: Set(req.workspace_name.trim().to_string()),
         customer_code_pattern: Set(DEFAULT_CUSTOMER_CODE_PATTERN.to_string()),
         created_at: Set(now),
+        verified_at: Set(None),
         ..Default::default()
     }
     .insert(&txn)
@@ -70,11 +68,11 @@ pub async fn signup(state: &AppState, req: SignupRequest) -> AppResult<SignedIn>
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
+        email_verified_at: Set(None),
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(|e| email_taken(e.into()))?;
+    .await?;
     let api_user = to_api_user(&user);
     audit::record(
         &txn,
@@ -90,18 +88,196 @@ pub async fn signup(state: &AppState, req: SignupRequest) -> AppResult<SignedIn>
         now,
     )
     .await?;
+    queue_verification(state, &txn, &user, &workspace.name, now).await?;
     let signed_in = start_session(state, &txn, &user, now).await?;
     txn.commit().await?;
+    state.mailer.kick();
     Ok(signed_in)
 }
 
+/// How long a link that confirms a sign-up address works.
+const VERIFY_LINK_HOURS: i64 = 72;
+
+/// Queues the link that confirms `user`'s address.
+async fn queue_verification<C: ConnectionTrait>(
+    state: &AppState,
+    conn: &C,
+    user: &users::Model,
+    workspace_name: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let token = random_token(32);
+    email_verifications::Entity::insert(email_verifications::ActiveModel {
+        user_id: Set(user.id),
+        token_hash: Set(hash_token(&token)),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::hours(VERIFY_LINK_HOURS)),
+        used_at: Set(None),
+        ..Default::default()
+    })
+    .exec_without_returning(conn)
+    .await?;
+    let link = format!(
+        "{}/verify-email?token={}",
+        state.config.public_url.trim_end_matches('/'),
+        token
+    );
+    state
+        .mailer
+        .enqueue(
+            conn,
+            crate::mail::templates::email_verification(
+                user.workspace_id,
+                &user.email,
+                &user.name,
+                workspace_name,
+                &link,
+                VERIFY_LINK_HOURS,
+            ),
+            now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// A new confirmation link is not mailed to the same user more often.
+const VERIFY_MAIL_INTERVAL_MINUTES: i64 = 2;
+
+/// Mails the signed-in admin a new link confirming their workspace's
+/// address (the first one expired or went astray). Answers the same
+/// whether or not a mail went out (at most one per two minutes).
+pub async fn resend_verification(state: &AppState, actor: &Actor) -> AppResult<()> {
+    if actor.role != Role::Admin {
+        return Err(AppError::forbidden());
+    }
+    let workspace = workspaces::Entity::find_by_id(actor.workspace_id)
+        .one(&state.db.read)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if workspace.verified_at.is_some() {
+        return Err(AppError::conflict_on("email", T::AddressConfirmed));
+    }
+    let user = users::Entity::find_by_id(actor.user_id)
+        .one(&state.db.read)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
+    let recent = email_verifications::Entity::find()
+        .filter(email_verifications::Column::UserId.eq(user.id))
+        .filter(
+            email_verifications::Column::CreatedAt
+                .gt(now - Duration::minutes(VERIFY_MAIL_INTERVAL_MINUTES)),
+        )
+        .one(&txn)
+        .await?;
+    if recent.is_none() {
+        queue_verification(state, &txn, &user, &workspace.name, now).await?;
+    }
+    txn.commit().await?;
+    state.mailer.kick();
+    Ok(())
+}
+
+/// Confirms an address with the token of its e-mailed link: the login now
+/// counts as reading its mail, and its workspace may send mail (what it
+/// queued meanwhile goes out).
+pub async fn verify_email(state: &AppState, req: VerifyEmailRequest) -> AppResult<()> {
+    let invalid = || AppError::field("token", T::VerifyLinkInvalid);
+    if req.token.is_empty() || req.token.len() > 200 {
+        return Err(invalid());
+    }
+    let now = state.clock.now();
+    let link = email_verifications::Entity::find()
+        .filter(email_verifications::Column::TokenHash.eq(hash_token(&req.token)))
+        .one(&state.db.read)
+        .await?
+        .ok_or_else(invalid)?;
+    if link.used_at.is_some() || link.expires_at <= now {
+        return Err(invalid());
+    }
+    let user = users::Entity::find_by_id(link.user_id)
+        .one(&state.db.read)
+        .await?
+        .filter(|u| u.active)
+        .ok_or_else(invalid)?;
+    let txn = state.db.write.begin().await?;
+    let used = email_verifications::Entity::update_many()
+        .col_expr(email_verifications::Column::UsedAt, Expr::value(now))
+        .filter(email_verifications::Column::UserId.eq(user.id))
+        .filter(email_verifications::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if used.rows_affected == 0 {
+        return Err(invalid());
+    }
+    users::Entity::update_many()
+        .col_expr(users::Column::EmailVerifiedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(user.id))
+        .filter(users::Column::EmailVerifiedAt.is_null())
+        .exec(&txn)
+        .await?;
+    workspaces::Entity::update_many()
+        .col_expr(workspaces::Column::VerifiedAt, Expr::value(now))
+        .filter(workspaces::Column::Id.eq(user.workspace_id))
+        .filter(workspaces::Column::VerifiedAt.is_null())
+        .exec(&txn)
+        .await?;
+    crate::mail::release_held(&txn, user.workspace_id).await?;
+    let api_user = to_api_user(&user);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: user.workspace_id,
+            actor_id: Some(user.id),
+            action: "verify_email",
+            entity_type: "user",
+            entity_id: user.id,
+            before: None,
+            after: Some(&api_user),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    state.mailer.kick();
+    Ok(())
+}
+
+/// The answer when a workspace already has a login with the address (only
+/// its own logins count: another tenant's are none of its business).
 pub fn email_taken(err: AppError) -> AppError {
     match err {
-        AppError::Conflict { .. } => {
-            AppError::conflict_on("email", "this e-mail address is already in use")
-        }
+        AppError::Conflict { .. } => AppError::conflict_on("email", T::EmailInUse),
         other => other,
     }
+}
+
+/// The most logins one address is tried against at sign-in (an address
+/// may have one in several workspaces). Logins that proved they read the
+/// address's mail come first, so sign-ups by strangers typing someone
+/// else's address cannot crowd out the real ones.
+const LOGINS_PER_ADDRESS: u64 = 5;
+
+/// The logins of an address, confirmed ones first, then the oldest.
+async fn logins_of<C: ConnectionTrait>(
+    conn: &C,
+    email: &str,
+    workspace_id: Option<i64>,
+) -> AppResult<Vec<users::Model>> {
+    if email.is_empty() || email.len() > 254 {
+        return Ok(vec![]);
+    }
+    let mut query = users::Entity::find().filter(users::Column::Email.eq(email));
+    if let Some(ws) = workspace_id {
+        query = query.filter(users::Column::WorkspaceId.eq(ws));
+    }
+    Ok(query
+        .order_by_asc(Expr::col(users::Column::EmailVerifiedAt).is_null())
+        .order_by_asc(users::Column::Id)
+        .limit(LOGINS_PER_ADDRESS)
+        .all(conn)
+        .await?)
 }
 
 pub async fn login(
@@ -116,19 +292,23 @@ pub async fn login(
         .throttle
         .begin_login(client_ip, &email)
         .map_err(AppError::rate_limited)?;
-    let user = if email.is_empty() || email.len() > 254 {
-        None
+    let candidates = logins_of(&state.db.read, &email, req.workspace_id).await?;
+    let mut signed_in_as = None;
+    if candidates.is_empty() {
+        // The same work as for an address with a login.
+        password::verify(req.password, None).await?;
     } else {
-        users::Entity::find()
-            .filter(users::Column::Email.eq(&email))
-            .one(&state.db.read)
-            .await?
-    };
-    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let password_ok = password::verify(req.password, hash).await?;
-    let user = match user {
-        Some(user) if password_ok && may_sign_in(&state.db.read, &user).await? => user,
-        _ => return Err(invalid_credentials()),
+        for user in candidates {
+            if password::verify(req.password.clone(), user.password_hash.clone()).await?
+                && may_sign_in(&state.db.read, &user).await?
+            {
+                signed_in_as = Some(user);
+                break;
+            }
+        }
+    }
+    let Some(user) = signed_in_as else {
+        return Err(invalid_credentials());
     };
     attempt.succeeded();
     let now = state.clock.now();
@@ -360,8 +540,10 @@ pub async fn accept_invite(state: &AppState, req: AcceptInviteRequest) -> AppRes
     }
     let hash = password::hash(req.password).await?;
     let txn = state.db.write.begin().await?;
+    // The invitation reached its address: the login reads its mail.
     let accepted = users::Entity::update_many()
         .col_expr(users::Column::PasswordHash, Expr::value(hash))
+        .col_expr(users::Column::EmailVerifiedAt, Expr::value(now))
         .col_expr(
             users::Column::InviteTokenHash,
             Expr::value(Option::<String>::None),
@@ -514,6 +696,7 @@ pub async fn me(db: &Db, actor: &Actor) -> AppResult<Me> {
         workspace: Workspace {
             id: workspace.id,
             name: workspace.name,
+            email_verified: workspace.verified_at.is_some(),
         },
         account_id,
     })
@@ -637,15 +820,23 @@ const RESET_MAIL_INTERVAL_MINUTES: i64 = 2;
 pub async fn request_password_reset(state: &AppState, req: PasswordResetRequest) -> AppResult<()> {
     let email = validation::normalize_email(&req.email);
     validation::email(&email).map_err(|reason| AppError::field("email", reason.message_en()))?;
-    let Some(user) = users::Entity::find()
-        .filter(users::Column::Email.eq(&email))
-        .one(&state.db.read)
-        .await?
-    else {
-        return Ok(());
-    };
-    if !may_sign_in(&state.db.read, &user).await? {
-        return Ok(());
+    // An address may have a login in several workspaces: each gets its own
+    // link, and the mail names the workspace.
+    let mut sent = false;
+    for user in logins_of(&state.db.read, &email, None).await? {
+        sent |= mail_reset_link(state, &user).await?;
+    }
+    if sent {
+        state.mailer.kick();
+    }
+    Ok(())
+}
+
+/// Queues a reset link for `user` unless they may not sign in or were sent
+/// one in the last minutes. Returns whether a mail was queued.
+async fn mail_reset_link(state: &AppState, user: &users::Model) -> AppResult<bool> {
+    if !may_sign_in(&state.db.read, user).await? {
+        return Ok(false);
     }
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
@@ -658,8 +849,12 @@ pub async fn request_password_reset(state: &AppState, req: PasswordResetRequest)
         .one(&txn)
         .await?;
     if recent.is_some() {
-        return Ok(());
+        return Ok(false);
     }
+    let workspace = workspaces::Entity::find_by_id(user.workspace_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let token = random_token(32);
     let ttl = state.config.password_reset_ttl_minutes.max(1);
     password_resets::Entity::insert(password_resets::ActiveModel {
@@ -685,6 +880,7 @@ pub async fn request_password_reset(state: &AppState, req: PasswordResetRequest)
                 user.workspace_id,
                 &user.email,
                 &user.name,
+                &workspace.name,
                 &link,
                 ttl,
             ),
@@ -692,8 +888,7 @@ pub async fn request_password_reset(state: &AppState, req: PasswordResetRequest)
         )
         .await?;
     txn.commit().await?;
-    state.mailer.kick();
-    Ok(())
+    Ok(true)
 }
 
 /// Sets a new password with a reset link's token. The token works once;
@@ -730,6 +925,7 @@ pub async fn confirm_password_reset(state: &AppState, req: PasswordResetConfirm)
     }
     users::Entity::update_many()
         .col_expr(users::Column::PasswordHash, Expr::value(hash))
+        .col_expr(users::Column::EmailVerifiedAt, Expr::value(now))
         .col_expr(
             users::Column::InviteTokenHash,
             Expr::value(Option::<String>::None),

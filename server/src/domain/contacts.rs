@@ -11,7 +11,7 @@ use shared::{Page, Role};
 
 use super::audit::{self, Change};
 use super::pagination::{page_of, PageQuery};
-use super::users::{ensure_email_free, insert_login, prepare_credential};
+use super::users::{ensure_email_free, insert_login};
 use super::{accounts, clean_optional, modules_from_db, modules_to_db};
 use crate::auth::StaffActor;
 use crate::db::Db;
@@ -273,8 +273,8 @@ pub async fn archive(
 }
 
 /// Gives a contact a portal login (`customer` or `customer_admin`), or
-/// changes the role of the one it has. Without a password the contact is
-/// e-mailed an invitation.
+/// changes the role of the one it has. A new login is e-mailed an
+/// invitation; the contact sets their own password.
 pub async fn grant_portal_access(
     state: &AppState,
     actor: &StaffActor,
@@ -332,8 +332,7 @@ pub async fn grant_portal_access(
             "the contact needs an e-mail address to sign in to the portal",
         ));
     };
-    ensure_email_free(db, &email).await?;
-    let (credential, hash) = prepare_credential(req.password).await?;
+    ensure_email_free(db, actor.workspace_id, &email).await?;
     let txn = db.write.begin().await?;
     let user = insert_login(
         state,
@@ -342,8 +341,6 @@ pub async fn grant_portal_access(
         &existing.name,
         &email,
         req.role,
-        &credential,
-        hash,
         now,
     )
     .await?;

@@ -16,7 +16,7 @@ use super::audit::{self, Change};
 use super::auth::{email_taken, revoke_user_sessions};
 use super::pagination::{page_of, PageQuery};
 use crate::auth::tokens::{hash_token, random_token};
-use crate::auth::{password, StaffActor};
+use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::entity::{users, workspaces};
 use crate::error::{AppError, AppResult};
@@ -177,30 +177,8 @@ pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<User> {
     ))
 }
 
-/// How a new login gets its first password.
-pub enum Credential {
-    Password(String),
-    /// The one-time invitation token (only its hash is stored).
-    Invitation(String),
-}
-
-/// Prepares a credential outside any transaction (hashing is slow).
-pub async fn prepare_credential(
-    password_value: Option<String>,
-) -> AppResult<(Credential, Option<String>)> {
-    match password_value {
-        Some(p) => {
-            validation::password(&p)
-                .map_err(|reason| AppError::field("password", reason.message_en()))?;
-            let hash = password::hash(p.clone()).await?;
-            Ok((Credential::Password(p), Some(hash)))
-        }
-        None => Ok((Credential::Invitation(random_token(32)), None)),
-    }
-}
-
-/// Inserts a login and, for an invitation, queues the e-mail with its link.
-#[allow(clippy::too_many_arguments)]
+/// Inserts a login and queues the e-mail inviting it: the invitee sets
+/// their own password with the link (nobody sets one for someone else).
 pub(crate) async fn insert_login<C: ConnectionTrait>(
     state: &AppState,
     conn: &C,
@@ -208,30 +186,20 @@ pub(crate) async fn insert_login<C: ConnectionTrait>(
     name: &str,
     email: &str,
     role: Role,
-    credential: &Credential,
-    password_hash: Option<String>,
     now: DateTime<Utc>,
 ) -> AppResult<users::Model> {
     let invite_hours = state.config.invite_ttl_hours;
-    if matches!(credential, Credential::Invitation(_)) {
-        crate::mail::quota::check(conn, state, workspace_id, 1, now).await?;
-    }
-    let (invite_hash, invite_expires) = match credential {
-        Credential::Password(_) => (None, None),
-        Credential::Invitation(token) => (
-            Some(hash_token(token)),
-            Some(now + Duration::hours(invite_hours)),
-        ),
-    };
+    crate::mail::quota::check(conn, state, workspace_id, 1, now).await?;
+    let token = random_token(32);
     let user = users::ActiveModel {
         workspace_id: Set(workspace_id),
         name: Set(name.to_string()),
         email: Set(email.to_string()),
         role: Set(role.as_str().into()),
-        password_hash: Set(password_hash),
+        password_hash: Set(None),
         active: Set(true),
-        invite_token_hash: Set(invite_hash),
-        invite_expires_at: Set(invite_expires),
+        invite_token_hash: Set(Some(hash_token(&token))),
+        invite_expires_at: Set(Some(now + Duration::hours(invite_hours))),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -239,32 +207,30 @@ pub(crate) async fn insert_login<C: ConnectionTrait>(
     .insert(conn)
     .await
     .map_err(|e| email_taken(e.into()))?;
-    if let Credential::Invitation(token) = credential {
-        let workspace = workspaces::Entity::find_by_id(workspace_id)
-            .one(conn)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let link = format!(
-            "{}/accept-invite?token={}",
-            state.config.public_url.trim_end_matches('/'),
-            token
-        );
-        state
-            .mailer
-            .enqueue(
-                conn,
-                templates::invitation(
-                    workspace_id,
-                    email,
-                    name,
-                    &workspace.name,
-                    &link,
-                    invite_hours,
-                ),
-                now,
-            )
-            .await?;
-    }
+    let workspace = workspaces::Entity::find_by_id(workspace_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let link = format!(
+        "{}/accept-invite?token={}",
+        state.config.public_url.trim_end_matches('/'),
+        token
+    );
+    state
+        .mailer
+        .enqueue(
+            conn,
+            templates::invitation(
+                workspace_id,
+                email,
+                name,
+                &workspace.name,
+                &link,
+                invite_hours,
+            ),
+            now,
+        )
+        .await?;
     Ok(user)
 }
 
@@ -289,8 +255,7 @@ pub async fn create(
     }
     c.finish().map_err(AppError::validation)?;
     let email = validation::normalize_email(&req.email);
-    ensure_email_free(&state.db, &email).await?;
-    let (credential, hash) = prepare_credential(req.password).await?;
+    ensure_email_free(&state.db, actor.workspace_id, &email).await?;
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
     let user = insert_login(
@@ -300,8 +265,6 @@ pub async fn create(
         req.name.trim(),
         &email,
         req.role,
-        &credential,
-        hash,
         now,
     )
     .await?;
@@ -325,17 +288,17 @@ pub async fn create(
     Ok(api_user)
 }
 
-pub(crate) async fn ensure_email_free(db: &Db, email: &str) -> AppResult<()> {
+/// Refuses an address the workspace has a login for already. Other
+/// workspaces' logins do not count (and are never revealed).
+pub(crate) async fn ensure_email_free(db: &Db, workspace_id: i64, email: &str) -> AppResult<()> {
     let taken = users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(workspace_id))
         .filter(users::Column::Email.eq(email))
         .one(&db.read)
         .await?
         .is_some();
     if taken {
-        Err(AppError::conflict_on(
-            "email",
-            "this e-mail address is already in use",
-        ))
+        Err(email_taken(AppError::conflict_on("email", "")))
     } else {
         Ok(())
     }

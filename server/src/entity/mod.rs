@@ -8,6 +8,7 @@ pub mod audit_log;
 pub mod contacts;
 pub mod contracts;
 pub mod email_outbox;
+pub mod email_verifications;
 pub mod health_models;
 pub mod health_overrides;
 pub mod health_snapshots;

@@ -17,6 +17,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// `zh-CN` or `en`; none until the user picks a language.
     pub locale: Option<String>,
+    /// When the login proved it reads its mail (an accepted invitation, a
+    /// confirmed sign-up, a password reset).
+    pub email_verified_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,9 @@ pub struct Model {
     /// JSON `{module: user_id}` for tier-1 routing.
     pub module_owners: Option<String>,
     pub default_service_level: String,
+    /// When the sign-up address was confirmed; until then the workspace
+    /// sends no mail but the confirmation itself.
+    pub verified_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -101,6 +101,15 @@ impl Letter {
         )
     }
 
+    /// Mail about the recipient's own login, which a workspace sends even
+    /// before its address is confirmed.
+    pub fn own_address_mail(self, workspace_id: i64, to: &str) -> OutgoingMail {
+        OutgoingMail {
+            to_own_address: true,
+            ..self.into_mail(Some(workspace_id), to.to_string(), None)
+        }
+    }
+
     pub fn into_mail(
         self,
         workspace_id: Option<i64>,
@@ -115,6 +124,7 @@ impl Letter {
             subject: self.subject,
             dedupe_key,
             attachment: None,
+            to_own_address: false,
         }
     }
 }

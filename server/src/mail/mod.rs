@@ -51,6 +51,10 @@ pub struct OutgoingMail {
     pub dedupe_key: Option<String>,
     /// One attached file; with it the mail is multipart/mixed.
     pub attachment: Option<MailAttachment>,
+    /// Mail about the recipient's own login (confirming the address,
+    /// resetting the password): it goes out even from a workspace whose
+    /// sign-up address is not confirmed yet.
+    pub to_own_address: bool,
 }
 
 /// A text file sent with a mail, e.g. a training's `invite.ics`.
@@ -124,6 +128,36 @@ fn deliverable(now: DateTime<Utc>, lease: chrono::Duration) -> sea_orm::Conditio
         )
 }
 
+/// Whether a workspace may send mail: its sign-up address is confirmed.
+pub async fn workspace_may_send<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+) -> Result<bool, sea_orm::DbErr> {
+    use crate::entity::workspaces;
+    let verified: Option<Option<DateTime<Utc>>> = workspaces::Entity::find_by_id(workspace_id)
+        .select_only()
+        .column(workspaces::Column::VerifiedAt)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(matches!(verified, Some(Some(_))))
+}
+
+/// Lets the mail a workspace queued before its address was confirmed go
+/// out (call after the transaction commits: [`Mailer::kick`]).
+pub async fn release_held<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+) -> Result<u64, sea_orm::DbErr> {
+    let released = email_outbox::Entity::update_many()
+        .col_expr(email_outbox::Column::Status, Expr::value("pending"))
+        .filter(email_outbox::Column::WorkspaceId.eq(workspace_id))
+        .filter(email_outbox::Column::Status.eq("held"))
+        .exec(conn)
+        .await?;
+    Ok(released.rows_affected)
+}
+
 /// `?tls=none` says plain SMTP was chosen on purpose (production mode
 /// insists on it being written out); lettre knows no such value, and plain
 /// is what it does without `tls`.
@@ -181,13 +215,20 @@ impl Mailer {
     }
 
     /// Queues a message inside the caller's transaction. Returns `false` when
-    /// a message with the same dedupe key was queued before.
+    /// a message with the same dedupe key was queued before. A workspace
+    /// whose sign-up address is not confirmed sends only mail about the
+    /// recipient's own login; the rest is kept `held` and goes out once the
+    /// address is confirmed ([`release_held`]).
     pub async fn enqueue<C: ConnectionTrait>(
         &self,
         conn: &C,
         mail: OutgoingMail,
         now: DateTime<Utc>,
     ) -> Result<bool, sea_orm::DbErr> {
+        let held = match mail.workspace_id {
+            Some(ws) if !mail.to_own_address => !workspace_may_send(conn, ws).await?,
+            _ => false,
+        };
         let row = email_outbox::ActiveModel {
             workspace_id: Set(mail.workspace_id),
             dedupe_key: Set(mail.dedupe_key.clone()),
@@ -203,7 +244,7 @@ impl Mailer {
             attachment_name: Set(mail.attachment.as_ref().map(|a| a.name.clone())),
             attachment_type: Set(mail.attachment.as_ref().map(|a| a.content_type.clone())),
             attachment_body: Set(mail.attachment.map(|a| a.body)),
-            status: Set("pending".into()),
+            status: Set(if held { "held" } else { "pending" }.into()),
             attempts: Set(0),
             created_at: Set(now),
             ..Default::default()

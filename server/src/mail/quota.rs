@@ -5,7 +5,8 @@
 //! invitations) is refused with 429 and the quota in the message once it
 //! would pass the quota. Mail the system sends on its own (notifications,
 //! reminders) is not refused: it is counted, and what users start yields
-//! to it.
+//! to it. A workspace whose sign-up address is not confirmed sends nothing
+//! of what users start (403).
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -13,6 +14,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use crate::entity::email_outbox;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use shared::texts::T;
 
 /// Refuses `adding` more messages for `workspace_id` when they would pass
 /// the daily quota (0: no quota).
@@ -23,6 +25,9 @@ pub async fn check<C: ConnectionTrait>(
     adding: u64,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    if !super::workspace_may_send(conn, workspace_id).await? {
+        return Err(AppError::Forbidden(T::AddressUnconfirmed.into()));
+    }
     let quota = state.config.mail_per_workspace_per_day;
     if quota == 0 {
         return Ok(());

@@ -4,14 +4,14 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait as _, EntityTrait,
-    PaginatorTrait, QueryFilter, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use shared::{LifecycleStage, Role, DEFAULT_CUSTOMER_CODE_PATTERN};
 
-use super::{BENCH_ADMIN, BENCH_MANAGER, BENCH_PASSWORD};
+use super::{BENCH_ADMIN, BENCH_MANAGER, BENCH_PASSWORD, BENCH_PORTAL};
 use crate::auth::password;
 use crate::db::Db;
-use crate::entity::{accounts, users, workspaces};
+use crate::entity::{accounts, contacts, users, workspaces};
 
 /// How much `seed-bench` adds.
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,6 +45,7 @@ pub async fn bench(db: &Db, size: BenchSize) -> anyhow::Result<()> {
                 name: Set("Bench".into()),
                 customer_code_pattern: Set(DEFAULT_CUSTOMER_CODE_PATTERN.into()),
                 created_at: Set(now),
+                verified_at: Set(Some(now)),
                 ..Default::default()
             }
             .insert(&db.write)
@@ -57,6 +58,7 @@ pub async fn bench(db: &Db, size: BenchSize) -> anyhow::Result<()> {
                 password_hash: Set(Some(hash)),
                 active: Set(true),
                 created_at: Set(now),
+                email_verified_at: Set(Some(now)),
                 updated_at: Set(now),
                 ..Default::default()
             }
@@ -156,10 +158,65 @@ pub async fn bench(db: &Db, size: BenchSize) -> anyhow::Result<()> {
         println!("analysing the tables…");
         db.write.execute_unprepared("ANALYZE").await?;
     }
+    bench_portal_user(db, workspace_id).await?;
     println!(
-        "bench workspace: {} accounts in total; sign in as {BENCH_ADMIN} / {BENCH_PASSWORD}",
+        "bench workspace: {} accounts in total; sign in as {BENCH_ADMIN} / {BENCH_PASSWORD} \
+         (the portal: {BENCH_PORTAL})",
         start + count
     );
+    Ok(())
+}
+
+/// A portal login (customer_admin) for a contact of the first account,
+/// created on first use: the benchmarks replay the portal's requests with
+/// it. (Through the API a portal login is always invited by e-mail.)
+async fn bench_portal_user(db: &Db, workspace_id: i64) -> anyhow::Result<()> {
+    let exists = users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(workspace_id))
+        .filter(users::Column::Email.eq(BENCH_PORTAL))
+        .one(&db.read)
+        .await?
+        .is_some();
+    let first_account = accounts::Entity::find()
+        .filter(accounts::Column::WorkspaceId.eq(workspace_id))
+        .order_by_asc(accounts::Column::Id)
+        .one(&db.read)
+        .await?;
+    let (false, Some(account)) = (exists, first_account) else {
+        return Ok(());
+    };
+    let now = Utc::now();
+    let hash = password::hash(BENCH_PASSWORD.to_string()).await?;
+    let txn = db.write.begin().await?;
+    let user = users::ActiveModel {
+        workspace_id: Set(workspace_id),
+        name: Set("王芳".into()),
+        email: Set(BENCH_PORTAL.into()),
+        role: Set(Role::CustomerAdmin.as_str().into()),
+        password_hash: Set(Some(hash)),
+        active: Set(true),
+        created_at: Set(now),
+        email_verified_at: Set(Some(now)),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    contacts::ActiveModel {
+        workspace_id: Set(workspace_id),
+        account_id: Set(account.id),
+        name: Set("王芳".into()),
+        email: Set(Some(BENCH_PORTAL.into())),
+        modules: Set("finance".into()),
+        portal_user_id: Set(Some(user.id)),
+        archived: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -182,6 +239,7 @@ async fn bench_manager(db: &Db, workspace_id: i64) -> anyhow::Result<i64> {
         password_hash: Set(Some(hash)),
         active: Set(true),
         created_at: Set(now),
+        email_verified_at: Set(Some(now)),
         updated_at: Set(now),
         ..Default::default()
     }

@@ -30,6 +30,8 @@ pub const BENCH_ADMIN: &str = "bench@steward.local";
 /// The bench workspace's manager (created with the contracts; escalations
 /// go to managers, and the dashboard benchmark signs in as one).
 pub const BENCH_MANAGER: &str = "bench-manager@steward.local";
+/// The bench workspace's portal login (customer_admin of its first account).
+pub const BENCH_PORTAL: &str = "portal-bench@steward.local";
 pub const BENCH_PASSWORD: &str = "steward-bench-2026";
 
 const COMPANIES: &[(&str, &str, &str)] = &[
@@ -175,6 +177,7 @@ async fn demo_workspace(
         name: Set("金蝶华南授权服务中心 (Demo)".into()),
         customer_code_pattern: Set(DEFAULT_CUSTOMER_CODE_PATTERN.into()),
         created_at: Set(founded),
+        verified_at: Set(Some(founded)),
         ..Default::default()
     }
     .insert(&txn)
@@ -193,6 +196,7 @@ async fn demo_workspace(
             password_hash: Set(Some(hash.clone())),
             active: Set(true),
             created_at: Set(founded),
+            email_verified_at: Set(Some(founded)),
             updated_at: Set(founded),
             ..Default::default()
         }
@@ -291,6 +295,7 @@ async fn demo_workspace(
             password_hash: Set(Some(hash.clone())),
             active: Set(true),
             created_at: Set(now),
+            email_verified_at: Set(Some(now)),
             updated_at: Set(now),
             ..Default::default()
         }

@@ -224,7 +224,7 @@ async fn portal_access_is_validated_and_can_be_by_invitation() {
         .post(
             &format!("/api/v1/contacts/{}/portal-access", clash["id"]),
             &admin.token,
-            json!({"role": "customer", "password": PASSWORD}),
+            json!({"role": "customer"}),
         )
         .await;
     assert_error(response, StatusCode::CONFLICT, "conflict").await;

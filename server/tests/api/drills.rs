@@ -382,6 +382,16 @@ async fn a_kill_9_mid_write_keeps_every_acknowledged_write_and_mails_each_once()
         .await
         .unwrap();
     let token = signup["access_token"].as_str().unwrap().to_string();
+    {
+        let url = if backend_is_postgres() {
+            database_url.clone()
+        } else {
+            format!("sqlite://{}/steward.db?mode=rw", data_dir.display())
+        };
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        confirm_via_outbox(&db, &server.base, "crash@x.cn").await;
+        db.close().await.unwrap();
+    }
 
     let accounts: Arc<Mutex<Vec<String>>> = Arc::default();
     let invited: Arc<Mutex<Vec<String>>> = Arc::default();

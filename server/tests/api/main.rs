@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)] // tests may panic: that is how they fail
 
 mod accounts;
+mod addresses;
 mod approvals;
 mod attachments;
 mod auth;

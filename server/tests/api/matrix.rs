@@ -134,11 +134,11 @@ async fn every_route_against_every_role() {
         .post(
             &format!("/api/v1/contacts/{}/portal-access", boss["id"]),
             &admin.token,
-            json!({"role": "customer_admin", "password": PASSWORD}),
+            json!({"role": "customer_admin"}),
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
-    let customer_admin = app.login_ok("v-boss@kehu.cn").await;
+    let customer_admin = app.accept_invitation("v-boss@kehu.cn").await;
     let ticket: Value = app
         .post(
             "/api/v1/portal/tickets",

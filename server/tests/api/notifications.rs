@@ -275,6 +275,7 @@ async fn failed_deliveries_are_retried_later_and_sent_exactly_once() {
         .await
         .unwrap();
     let token = signup["access_token"].as_str().unwrap();
+    confirm_via_outbox(&state.db.write, &base, "retry@x.cn").await;
     let response = client
         .post(format!("{base}/api/v1/users"))
         .bearer_auth(token)

@@ -224,6 +224,8 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/me/password"),
         ("post", "/api/v1/auth/password-reset"),
         ("post", "/api/v1/auth/password-reset/confirm"),
+        ("post", "/api/v1/auth/verify-email"),
+        ("post", "/api/v1/me/email-verification"),
     ];
     for (method, path) in expected {
         assert!(

@@ -106,10 +106,11 @@ pub(crate) async fn world(p: &str, days_before: i64) -> World {
             .post(
                 &format!("/api/v1/contacts/{}/portal-access", contact["id"]),
                 &admin.token,
-                json!({"role": role, "password": PASSWORD}),
+                json!({ "role": role }),
             )
             .await;
         assert_eq!(response.status(), StatusCode::OK);
+        app.accept_invitation(&email).await;
     }
     World {
         app,
@@ -119,7 +120,12 @@ pub(crate) async fn world(p: &str, days_before: i64) -> World {
     }
 }
 
-async fn add_contract(app: &TestApp, token: &str, account: &Value, value: &str) -> Value {
+pub(crate) async fn add_contract(
+    app: &TestApp,
+    token: &str,
+    account: &Value,
+    value: &str,
+) -> Value {
     let response = app
         .post(
             "/api/v1/contracts",

@@ -72,11 +72,11 @@ async fn named_staff(
         .post(
             "/api/v1/users",
             &admin.token,
-            json!({"name": name, "email": email, "role": role, "password": PASSWORD}),
+            json!({"name": name, "email": email, "role": role}),
         )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    app.login_ok(email).await
+    app.accept_invitation(email).await
 }
 
 struct TicketRow {

@@ -62,7 +62,7 @@ async fn ids_of_another_workspace_answer_404_on_every_route() {
         (
             Method::POST,
             format!("/api/v1/contacts/{contact_id}/portal-access"),
-            Some(json!({"role": "customer", "password": PASSWORD})),
+            Some(json!({"role": "customer"})),
         ),
         (Method::GET, format!("/api/v1/users/{user_id}"), None),
         (
@@ -382,6 +382,7 @@ async fn an_admins_job_run_covers_their_own_workspace_only() {
             body_html: None,
             dedupe_key: None,
             attachment: None,
+            to_own_address: false,
         };
         assert!(app
             .app_state

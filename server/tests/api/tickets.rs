@@ -506,20 +506,20 @@ async fn portal_users_see_their_own_tickets_and_never_internal_notes() {
     app.post(
         &format!("/api/v1/contacts/{}/portal-access", bob_contact["id"]),
         &admin.token,
-        json!({"role": "customer", "password": PASSWORD}),
+        json!({"role": "customer"}),
     )
     .await;
-    let bob = app.login_ok("bob@kehu.cn").await;
+    let bob = app.accept_invitation("bob@kehu.cn").await;
     let boss_contact = app
         .create_contact(&admin.token, account_id, "Boss", "boss@kehu.cn")
         .await;
     app.post(
         &format!("/api/v1/contacts/{}/portal-access", boss_contact["id"]),
         &admin.token,
-        json!({"role": "customer_admin", "password": PASSWORD}),
+        json!({"role": "customer_admin"}),
     )
     .await;
-    let boss = app.login_ok("boss@kehu.cn").await;
+    let boss = app.accept_invitation("boss@kehu.cn").await;
     let (_, stranger) = app.portal_user(&admin, "stranger@other.cn", "20").await;
 
     let response = app

@@ -87,7 +87,11 @@ async fn only_admins_manage_users() {
     ] {
         let s = app.staff(&admin, role, email).await;
         let response = app
-            .post("/api/v1/users", &s.token, json!({"name": "X", "email": format!("x-{email}"), "role": "csm", "password": PASSWORD}))
+            .post(
+                "/api/v1/users",
+                &s.token,
+                json!({"name": "X", "email": format!("x-{email}"), "role": "csm"}),
+            )
             .await;
         assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
         let response = app
@@ -203,11 +207,14 @@ async fn user_changes_are_audited_with_before_and_after() {
         .await
         .unwrap();
     let items = log["items"].as_array().unwrap();
-    assert_eq!(items.len(), 2, "{log}");
+    // create, accept_invite (by the user), deactivate
+    assert_eq!(items.len(), 3, "{log}");
     assert_eq!(items[0]["action"], "deactivate");
     assert_eq!(items[0]["before"]["active"], true);
     assert_eq!(items[0]["after"]["active"], false);
     assert_eq!(items[0]["actor_id"], admin.id());
-    assert_eq!(items[1]["action"], "create");
-    assert!(items[1]["before"].is_null());
+    assert_eq!(items[1]["action"], "accept_invite");
+    assert_eq!(items[1]["actor_id"], csm.id());
+    assert_eq!(items[2]["action"], "create");
+    assert!(items[2]["before"].is_null());
 }
