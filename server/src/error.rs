@@ -161,15 +161,110 @@ impl ResponseError for AppError {
     }
 }
 
+/// A unique index a request can run into, and the request field it guards.
+struct Guard {
+    /// The index's name, as PostgreSQL reports it.
+    index: &'static str,
+    /// Its columns, as SQLite reports them (`table.column, …`).
+    columns: &'static str,
+    field: &'static str,
+    message: T,
+}
+
+/// The unique indexes behind a request's fields: a violation (two requests
+/// racing past the same check) answers 409 naming the field, as the
+/// check would have. Others answer 409 without a field.
+const GUARDS: &[Guard] = &[
+    Guard {
+        index: "ux_accounts_code",
+        columns: "accounts.workspace_id, accounts.code",
+        field: "code",
+        message: T::CodeTaken,
+    },
+    Guard {
+        index: "ux_users_workspace_email",
+        columns: "users.workspace_id, users.email",
+        field: "email",
+        message: T::EmailInUse,
+    },
+    Guard {
+        index: "ux_licenses_dongle",
+        columns: "licenses.workspace_id, licenses.dongle_serial",
+        field: "dongle_serial",
+        message: T::SerialTaken,
+    },
+    Guard {
+        index: "ux_onboarding_plans_account",
+        columns: "onboarding_plans.workspace_id, onboarding_plans.account_id",
+        field: "account_id",
+        message: T::PlanExists,
+    },
+];
+
+/// The guard behind a unique violation's text (PostgreSQL quotes the
+/// index's name; SQLite ends with the columns).
+fn guard_of(detail: &str) -> Option<&'static Guard> {
+    GUARDS.iter().find(|g| {
+        detail.contains(&format!("\"{}\"", g.index)) || detail.trim_end().ends_with(g.columns)
+    })
+}
+
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
-        if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
-            return AppError::Conflict {
-                message: "a record with these values already exists".into(),
-                fields: FieldErrors::new(),
+        if let Some(SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
+            return match guard_of(&detail) {
+                Some(guard) => AppError::conflict_on(guard.field, guard.message),
+                None => AppError::Conflict {
+                    message: T::Duplicate.into(),
+                    fields: FieldErrors::new(),
+                },
             };
         }
         AppError::Internal(anyhow::Error::new(err))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_violations_name_the_field_on_both_backends() {
+        let sqlite = "UNIQUE constraint failed: accounts.workspace_id, accounts.code";
+        let postgres =
+            "duplicate key value violates unique constraint \"ux_users_workspace_email\"";
+        assert_eq!(guard_of(sqlite).map(|g| g.field), Some("code"));
+        assert_eq!(guard_of(postgres).map(|g| g.field), Some("email"));
+        // Another index's name that contains a guarded one is not taken for it.
+        assert!(
+            guard_of("duplicate key value violates unique constraint \"ux_accounts_code_x\"")
+                .is_none()
+        );
+        assert!(guard_of("UNIQUE constraint failed: email_outbox.dedupe_key").is_none());
+    }
+
+    #[test]
+    fn every_guard_names_a_migrated_index() {
+        let migrations: String =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/src"))
+                .unwrap()
+                .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+                .collect();
+        for guard in GUARDS {
+            assert!(
+                migrations.contains(&format!("\"{}\"", guard.index)),
+                "{} is not an index of the migrations",
+                guard.index
+            );
+            let table = guard.columns.split('.').next().unwrap();
+            for column in guard.columns.split(", ") {
+                assert!(
+                    column.starts_with(&format!("{table}.")),
+                    "{}",
+                    guard.columns
+                );
+            }
+        }
     }
 }
 

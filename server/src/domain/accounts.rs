@@ -339,13 +339,6 @@ fn code_taken() -> AppError {
     AppError::conflict_on("code", T::CodeTaken)
 }
 
-fn map_unique(err: AppError) -> AppError {
-    match err {
-        AppError::Conflict { .. } => code_taken(),
-        other => other,
-    }
-}
-
 pub async fn create(
     db: &Db,
     actor: &StaffActor,
@@ -389,8 +382,7 @@ pub async fn create(
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(|e| map_unique(e.into()))?;
+    .await?;
     let account = to_api(&model);
     audit::record(
         &txn,
@@ -470,7 +462,7 @@ pub async fn update(
     model.code = Set(code);
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
-    let updated = model.update(&txn).await.map_err(|e| map_unique(e.into()))?;
+    let updated = model.update(&txn).await?;
     let after = to_api(&updated);
     audit::record(
         &txn,

@@ -244,15 +244,6 @@ pub async fn verify_email(state: &AppState, req: VerifyEmailRequest) -> AppResul
     Ok(())
 }
 
-/// The answer when a workspace already has a login with the address (only
-/// its own logins count: another tenant's are none of its business).
-pub fn email_taken(err: AppError) -> AppError {
-    match err {
-        AppError::Conflict { .. } => AppError::conflict_on("email", T::EmailInUse),
-        other => other,
-    }
-}
-
 /// The most logins one address is tried against at sign-in (an address
 /// may have one in several workspaces). Logins that proved they read the
 /// address's mail come first, so sign-ups by strangers typing someone

@@ -121,13 +121,6 @@ fn serial_taken() -> AppError {
     )
 }
 
-fn map_unique(err: sea_orm::DbErr) -> AppError {
-    match AppError::from(err) {
-        AppError::Conflict { .. } => serial_taken(),
-        other => other,
-    }
-}
-
 async fn audit_change<C: ConnectionTrait>(
     conn: &C,
     actor: &StaffActor,
@@ -190,8 +183,7 @@ pub async fn create(
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(map_unique)?;
+    .await?;
     let license = to_api(&model);
     audit_change(&txn, actor, "create", None, &license, now).await?;
     let modules: Vec<&str> = license.modules.iter().map(|m| m.as_str()).collect();
@@ -273,7 +265,7 @@ pub async fn update(
     }
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
-    let after = to_api(&model.update(&txn).await.map_err(map_unique)?);
+    let after = to_api(&model.update(&txn).await?);
     audit_change(&txn, actor, "update", Some(&before), &after, now).await?;
     txn.commit().await?;
     Ok(after)

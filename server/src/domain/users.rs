@@ -8,12 +8,13 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Deserialize;
+use shared::texts::T;
 use shared::users::{CreateUserRequest, UpdateUserRequest, User};
 use shared::validation::{self, Collector};
 use shared::{Page, Role};
 
 use super::audit::{self, Change};
-use super::auth::{email_taken, revoke_user_sessions};
+use super::auth::revoke_user_sessions;
 use super::pagination::{page_of, PageQuery};
 use crate::auth::tokens::{hash_token, random_token};
 use crate::auth::StaffActor;
@@ -205,8 +206,7 @@ pub(crate) async fn insert_login<C: ConnectionTrait>(
         ..Default::default()
     }
     .insert(conn)
-    .await
-    .map_err(|e| email_taken(e.into()))?;
+    .await?;
     let workspace = workspaces::Entity::find_by_id(workspace_id)
         .one(conn)
         .await?
@@ -298,7 +298,7 @@ pub(crate) async fn ensure_email_free(db: &Db, workspace_id: i64, email: &str) -
         .await?
         .is_some();
     if taken {
-        Err(email_taken(AppError::conflict_on("email", "")))
+        Err(AppError::conflict_on("email", T::EmailInUse))
     } else {
         Ok(())
     }

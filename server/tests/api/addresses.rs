@@ -419,3 +419,32 @@ async fn a_reset_for_an_address_in_two_workspaces_mails_a_link_for_each() {
     expected.sort_by_key(|v| v.as_i64());
     assert_eq!(workspaces, expected);
 }
+
+#[actix_web::test]
+async fn invitations_racing_for_one_address_create_one_login_and_name_the_field() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "race-admin@x.cn").await;
+    let attempts = (0..8).map(|_| {
+        app.post(
+            "/api/v1/users",
+            &admin.token,
+            json!({"name": "同一人", "email": "race@x.cn", "role": "csm"}),
+        )
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let mut created = 0;
+    for answer in answers {
+        if answer.status() == StatusCode::CREATED {
+            created += 1;
+            continue;
+        }
+        // Past the check or stopped by the unique index: the same answer.
+        let error = assert_error(answer, StatusCode::CONFLICT, "conflict").await;
+        assert!(error["fields"]["email"].is_string(), "{error}");
+        assert_eq!(
+            error["field_keys"]["email"]["key"], "auth.email_in_use",
+            "{error}"
+        );
+    }
+    assert_eq!(created, 1);
+}

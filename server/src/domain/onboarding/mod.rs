@@ -235,13 +235,7 @@ pub async fn create(
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(|e| match AppError::from(e) {
-        AppError::Conflict { .. } => {
-            AppError::conflict_on("account_id", "this account already has an onboarding plan")
-        }
-        other => other,
-    })?;
+    .await?;
     let rows: Vec<onboarding_tasks::ActiveModel> = planned
         .iter()
         .zip(1..)
