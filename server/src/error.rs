@@ -224,6 +224,21 @@ impl From<DbErr> for AppError {
     }
 }
 
+impl From<TransactionError<AppError>> for AppError {
+    fn from(err: TransactionError<AppError>) -> Self {
+        match err {
+            TransactionError::Connection(db) => db.into(),
+            TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(anyhow::anyhow!("blocking task failed: {err}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,20 +280,5 @@ mod tests {
                 );
             }
         }
-    }
-}
-
-impl From<TransactionError<AppError>> for AppError {
-    fn from(err: TransactionError<AppError>) -> Self {
-        match err {
-            TransactionError::Connection(db) => db.into(),
-            TransactionError::Transaction(app) => app,
-        }
-    }
-}
-
-impl From<actix_web::error::BlockingError> for AppError {
-    fn from(err: actix_web::error::BlockingError) -> Self {
-        AppError::Internal(anyhow::anyhow!("blocking task failed: {err}"))
     }
 }
