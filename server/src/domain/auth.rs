@@ -673,10 +673,7 @@ pub async fn me(db: &Db, actor: &Actor) -> AppResult<Me> {
         .await?
         .ok_or(AppError::NotFound)?;
     let account_id = if actor.role.is_portal() {
-        contacts::Entity::find()
-            .filter(contacts::Column::WorkspaceId.eq(actor.workspace_id))
-            .filter(contacts::Column::PortalUserId.eq(actor.user_id))
-            .one(&db.read)
+        super::portal::contact_of_login(&db.read, actor.workspace_id, actor.user_id)
             .await?
             .map(|c| c.account_id)
     } else {
@@ -703,10 +700,7 @@ async fn may_sign_in<C: ConnectionTrait>(conn: &C, user: &users::Model) -> AppRe
     if !user.role.parse::<Role>().is_ok_and(Role::is_portal) {
         return Ok(true);
     }
-    let Some(contact) = contacts::Entity::find()
-        .filter(contacts::Column::PortalUserId.eq(user.id))
-        .one(conn)
-        .await?
+    let Some(contact) = super::portal::contact_of_login(conn, user.workspace_id, user.id).await?
     else {
         return Ok(false);
     };

@@ -22,7 +22,7 @@ use crate::db::Db;
 use crate::domain::pagination::{decode_key_cursor, encode_key_cursor, PageQuery};
 use crate::domain::reports::Sql;
 use crate::domain::settings;
-use crate::entity::{contacts, onboarding_plans};
+use crate::entity::onboarding_plans;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -357,15 +357,10 @@ pub async fn portal(
     actor: &PortalActor,
     now: DateTime<Utc>,
 ) -> AppResult<PortalOnboarding> {
-    let contact = contacts::Entity::find()
-        .filter(contacts::Column::WorkspaceId.eq(actor.workspace_id))
-        .filter(contacts::Column::PortalUserId.eq(actor.user_id))
-        .one(&db.read)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let account_id = crate::domain::portal::own_account(&db.read, actor).await?;
     let plan = onboarding_plans::Entity::find()
         .filter(onboarding_plans::Column::WorkspaceId.eq(actor.workspace_id))
-        .filter(onboarding_plans::Column::AccountId.eq(contact.account_id))
+        .filter(onboarding_plans::Column::AccountId.eq(account_id))
         .one(&db.read)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -2,6 +2,7 @@
 //! master-data approval request.
 
 use super::*;
+use crate::domain::portal::{contact_of_login, own_account};
 
 pub(super) fn validate_text(c: &mut Collector, subject: &str, description: &str) {
     c.check("subject", validation::required_text(subject, MAX_SUBJECT))
@@ -218,8 +219,10 @@ pub async fn create(
         .await
         .map_err(|_| AppError::field("account_id", "no such account"))?;
     if let Some(requester) = req.requester_user_id {
-        if portal_account_of(&db.read, actor.workspace_id, requester).await? != Some(req.account_id)
-        {
+        let requester_account = contact_of_login(&db.read, actor.workspace_id, requester)
+            .await?
+            .map(|c| c.account_id);
+        if requester_account != Some(req.account_id) {
             return Err(AppError::field(
                 "requester_user_id",
                 "must be a portal user of the ticket's account",
@@ -246,26 +249,6 @@ pub async fn create(
     Ok(to_api(&model))
 }
 
-/// The account whose contact a portal user is.
-pub(super) async fn portal_account_of<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    user_id: i64,
-) -> AppResult<Option<i64>> {
-    Ok(contacts::Entity::find()
-        .filter(contacts::Column::WorkspaceId.eq(workspace_id))
-        .filter(contacts::Column::PortalUserId.eq(user_id))
-        .one(conn)
-        .await?
-        .map(|c| c.account_id))
-}
-
-pub(super) async fn own_account(db: &Db, actor: &PortalActor) -> AppResult<i64> {
-    portal_account_of(&db.read, actor.workspace_id, actor.user_id)
-        .await?
-        .ok_or_else(|| AppError::Forbidden("your login is not linked to an account".into()))
-}
-
 pub async fn portal_create(
     state: &AppState,
     actor: &PortalActor,
@@ -275,7 +258,7 @@ pub async fn portal_create(
     let mut c = Collector::default();
     validate_text(&mut c, &req.subject, &req.description);
     c.finish().map_err(AppError::validation)?;
-    let account_id = own_account(db, actor).await?;
+    let account_id = own_account(&db.read, actor).await?;
     let model = insert_ticket(
         state,
         NewTicket {

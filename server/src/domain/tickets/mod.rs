@@ -28,7 +28,7 @@ use super::pagination::{page_of, PageQuery};
 use super::{accounts, approvals, blockers, sla};
 use crate::auth::{Actor, PortalActor, StaffActor};
 use crate::db::Db;
-use crate::entity::{contacts, ticket_comments, ticket_counters, ticket_events, tickets, users};
+use crate::entity::{ticket_comments, ticket_counters, ticket_events, tickets, users};
 use crate::error::{AppError, AppResult};
 use crate::mail::Mailer;
 use crate::state::AppState;

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::pagination::{decode_key_cursor, encode_key_cursor, page_by};
+use crate::domain::portal::{contact_of_login, own_account};
 use sea_orm::sea_query::{Alias, Order};
 use sea_orm::{ConnectionTrait, QuerySelect, QueryTrait};
 
@@ -325,7 +326,9 @@ pub(crate) async fn portal_visible<C: ConnectionTrait>(
     id: i64,
 ) -> AppResult<tickets::Model> {
     let ticket = find(conn, actor.workspace_id, id).await?;
-    let account = portal_account_of(conn, actor.workspace_id, actor.user_id).await?;
+    let account = contact_of_login(conn, actor.workspace_id, actor.user_id)
+        .await?
+        .map(|c| c.account_id);
     let visible = match actor.role {
         Role::CustomerAdmin => account == Some(ticket.account_id),
         _ => ticket.requester_user_id == Some(actor.user_id) && account == Some(ticket.account_id),
@@ -343,7 +346,7 @@ pub async fn portal_list(
     page: PageQuery,
 ) -> AppResult<Page<PortalTicket>> {
     let params = page.params()?;
-    let account_id = own_account(db, actor).await?;
+    let account_id = own_account(&db.read, actor).await?;
     let mut query = tickets::Entity::find()
         .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
         .filter(tickets::Column::AccountId.eq(account_id))

@@ -246,12 +246,7 @@ pub async fn portal_upcoming(
     actor: &PortalActor,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<PortalTraining>> {
-    let contact = contacts::Entity::find()
-        .filter(contacts::Column::WorkspaceId.eq(actor.workspace_id))
-        .filter(contacts::Column::PortalUserId.eq(actor.user_id))
-        .one(&db.read)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let contact = crate::domain::portal::own_contact(&db.read, actor).await?;
     let earliest = now - Duration::minutes(i64::from(MAX_DURATION_MINUTES));
     let rows: Vec<trainings::Model> = trainings::Entity::find()
         .filter(trainings::Column::WorkspaceId.eq(actor.workspace_id))
