@@ -131,6 +131,11 @@ pub async fn me() -> Result<shared::auth::Me, ApiErr> {
     decode(&call(Method::GET, "/me".into(), None).await?)
 }
 
+/// Other workspaces where the signed-in user's address has a login.
+pub async fn other_workspaces() -> Result<Vec<shared::auth::Workspace>, ApiErr> {
+    decode(&call(Method::GET, "/me/workspaces".into(), None).await?)
+}
+
 /// Mails the admin a new link confirming the workspace's sign-up address.
 pub async fn resend_verification() -> Result<(), ApiErr> {
     call(Method::POST, "/me/email-verification".into(), None)

@@ -63,6 +63,26 @@ fn UserMenu() -> impl IntoView {
             navigate("/login");
         });
     };
+    // Other workspaces where this address has a login: switching signs out
+    // here and in there (with that login's password).
+    let others = RwSignal::new(Vec::<shared::auth::Workspace>::new());
+    crate::task::spawn(async move {
+        if let Ok(list) = crate::api::other_workspaces().await {
+            others.set(list);
+        }
+    });
+    let switch_to = move |id: i64| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let email = session.user().map(|u| u.email).unwrap_or_default();
+        crate::task::spawn(async move {
+            session.logout().await;
+            let email = js_sys::encode_uri_component(&email);
+            navigate(&format!("/login?workspace={id}&email={email}"));
+        });
+    };
     view! {
         <details class="user-menu">
             <summary data-testid="user-menu">
@@ -79,6 +99,24 @@ fn UserMenu() -> impl IntoView {
                             }
                         })
                 }}
+                <For
+                    each=move || others.get()
+                    key=|w| w.id
+                    children=move |w| {
+                        let id = w.id;
+                        view! {
+                            <button
+                                type="button"
+                                class="btn btn-block"
+                                data-testid="switch-workspace"
+                                disabled=busy
+                                on:click=move |_| switch_to(id)
+                            >
+                                {move || i.f(Key::SwitchTo, &[&w.name])}
+                            </button>
+                        }
+                    }
+                />
                 <a href="/password" class="btn btn-block" data-testid="change-password">
                     {i.tr(Key::ChangePassword)}
                 </a>

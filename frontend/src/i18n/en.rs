@@ -55,6 +55,7 @@ pub fn text(key: Key) -> &'static str {
         Key::SaveNewPassword => "Save new password",
         Key::ResetDone => "Your password has been changed and every session signed out. Sign in with the new password.",
         Key::ResetLinkInvalid => "This reset link is invalid, used or expired. Ask for a new one.",
+        Key::SwitchTo => "Switch to {0}",
         Key::VerifyBanner => "Confirm {0}: open the link we e-mailed to it. Until then this workspace sends no e-mail: invitations and surveys are refused, reminders and notifications wait.",
         Key::VerifyResend => "Send the link again",
         Key::VerifyResent => "A new link is on its way; check your inbox.",

@@ -68,6 +68,7 @@ keys! {
     ResetDone,
     ResetLinkInvalid,
     VerifyBanner,
+    SwitchTo,
     VerifyResend,
     VerifyResent,
     VerifyTitle,

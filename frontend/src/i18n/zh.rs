@@ -55,6 +55,7 @@ pub fn text(key: Key) -> &'static str {
         Key::SaveNewPassword => "保存新密码",
         Key::ResetDone => "密码已更新。所有设备上的登录均已退出，请用新密码登录。",
         Key::ResetLinkInvalid => "此重置链接无效、已使用或已过期，请重新申请。",
+        Key::SwitchTo => "切换到「{0}」",
         Key::VerifyBanner => "请确认邮箱 {0}：打开我们发送到该邮箱的链接。确认之前，本工作区不会发出任何邮件——邀请和问卷会被拒绝，提醒和通知会等待。",
         Key::VerifyResend => "重新发送确认链接",
         Key::VerifyResent => "新的确认链接已发送，请查收邮件。",

@@ -17,7 +17,8 @@ use crate::pages::auth_common::{enter_when_signed_in, fail, failure_text, Cooldo
 pub fn LoginPage() -> impl IntoView {
     let i = use_i18n();
     enter_when_signed_in();
-    let email = RwSignal::new(String::new());
+    // `?email=` comes from switching workspaces (with `?workspace=`).
+    let email = RwSignal::new(crate::router::query_param("email").unwrap_or_default());
     let password = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
     let failure = RwSignal::new(None::<ApiErr>);

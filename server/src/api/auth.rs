@@ -6,6 +6,7 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use shared::auth::{
     AcceptInviteRequest, AuthResponse, ChangePasswordRequest, LoginRequest, Me,
     PasswordResetConfirm, PasswordResetRequest, SignupRequest, UpdateMeRequest, VerifyEmailRequest,
+    Workspace,
 };
 use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -31,7 +32,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(request_password_reset)
         .service(confirm_password_reset)
         .service(verify_email)
-        .service(resend_verification);
+        .service(resend_verification)
+        .service(other_workspaces);
 }
 
 fn refresh_cookie(state: &AppState, token: String) -> Cookie<'static> {
@@ -305,4 +307,25 @@ async fn verify_email(
 async fn resend_verification(state: web::Data<AppState>, actor: Actor) -> AppResult<HttpResponse> {
     domain::resend_verification(&state, &actor).await?;
     Ok(HttpResponse::Accepted().finish())
+}
+
+/// The other workspaces where the signed-in user's address has a login to
+/// switch to (sign in there with that login's password). Only logins that
+/// confirmed the address count, on both sides.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, body = Vec<Workspace>),
+        (status = 401, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/me/workspaces")]
+async fn other_workspaces(
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> AppResult<web::Json<Vec<Workspace>>> {
+    Ok(web::Json(
+        domain::other_workspaces(&state.db, &actor).await?,
+    ))
 }

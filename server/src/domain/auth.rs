@@ -244,6 +244,45 @@ pub async fn verify_email(state: &AppState, req: VerifyEmailRequest) -> AppResul
     Ok(())
 }
 
+/// The other workspaces where the signed-in user's address has a login they
+/// may switch to (signing in there with that login's password). Both
+/// logins must have proved they read the address's mail, so a stranger who
+/// signed up with someone else's address learns no workspace's name.
+pub async fn other_workspaces(db: &Db, actor: &Actor) -> AppResult<Vec<Workspace>> {
+    let me = users::Entity::find_by_id(actor.user_id)
+        .one(&db.read)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if me.email_verified_at.is_none() {
+        return Ok(vec![]);
+    }
+    let logins = users::Entity::find()
+        .filter(users::Column::Email.eq(&me.email))
+        .filter(users::Column::Id.ne(me.id))
+        .filter(users::Column::EmailVerifiedAt.is_not_null())
+        .order_by_asc(users::Column::Id)
+        .limit(LOGINS_PER_ADDRESS)
+        .all(&db.read)
+        .await?;
+    let mut out = Vec::new();
+    for login in logins {
+        if !may_sign_in(&db.read, &login).await? {
+            continue;
+        }
+        if let Some(ws) = workspaces::Entity::find_by_id(login.workspace_id)
+            .one(&db.read)
+            .await?
+        {
+            out.push(Workspace {
+                id: ws.id,
+                name: ws.name,
+                email_verified: ws.verified_at.is_some(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The most logins one address is tried against at sign-in (an address
 /// may have one in several workspaces). Logins that proved they read the
 /// address's mail come first, so sign-ups by strangers typing someone

@@ -448,3 +448,50 @@ async fn invitations_racing_for_one_address_create_one_login_and_name_the_field(
     }
     assert_eq!(created, 1);
 }
+
+#[actix_web::test]
+async fn a_person_in_two_workspaces_sees_the_other_one_and_a_stranger_sees_none() {
+    let app = spawn_app().await;
+    let a = app.signup("甲公司", "a-boss@x.cn").await;
+    let b = app.signup("乙公司", "b-boss@x.cn").await;
+    let in_a = app.staff(&a, "csm", "consultant@x.cn").await;
+    app.staff(&b, "engineer", "consultant@x.cn").await;
+    let listed = |token: String| {
+        let app = &app;
+        async move {
+            let r = app.get("/api/v1/me/workspaces", &token).await;
+            assert_eq!(r.status(), StatusCode::OK);
+            let v: Value = r.json().await.unwrap();
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(in_a.token.clone()).await, vec!["乙公司".to_string()]);
+
+    // A stranger signs up with the same address: their (unconfirmed) login
+    // learns no workspace, and is offered to nobody.
+    let stranger = signup_with(
+        &app,
+        "冒名公司",
+        "consultant@x.cn",
+        "a stranger's passphrase",
+    )
+    .await;
+    assert!(
+        listed(stranger["access_token"].as_str().unwrap().to_string())
+            .await
+            .is_empty()
+    );
+    assert_eq!(listed(in_a.token.clone()).await, vec!["乙公司".to_string()]);
+    // Nobody else's list changes.
+    assert!(listed(a.token.clone()).await.is_empty());
+    assert_eq!(
+        app.request(Method::GET, "/api/v1/me/workspaces", None, None)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}

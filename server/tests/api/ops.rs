@@ -226,6 +226,7 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/auth/password-reset/confirm"),
         ("post", "/api/v1/auth/verify-email"),
         ("post", "/api/v1/me/email-verification"),
+        ("get", "/api/v1/me/workspaces"),
     ];
     for (method, path) in expected {
         assert!(
