@@ -2,7 +2,8 @@
 //! Migrations name tables and columns directly, never the server's entities,
 //! so old migrations keep compiling as the entities evolve.
 
-pub use sea_orm_migration::prelude::*;
+use sea_orm_migration::prelude::*;
+pub use sea_orm_migration::{MigratorTrait, SchemaManager};
 
 mod columns;
 pub mod kb_reindex;

@@ -4,16 +4,15 @@
 pub mod api;
 pub mod auth;
 pub mod backup;
-pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod db;
-pub mod demo_contracts;
-pub mod demo_tickets;
 pub mod domain;
 pub mod entity;
 pub mod error;
 pub mod jobs;
+#[cfg(test)]
+mod layout_tests;
 pub mod mail;
 pub mod metrics;
 pub mod seed;

@@ -19,6 +19,16 @@ pub const MAX_ANSWER_LEN: usize = 5_000;
 pub const MAX_QUERY_LEN: usize = 200;
 
 string_enum!(
+    /// How the words of a search combine: `all` (every word must occur)
+    /// or `any` (any word suffices; more and rarer shared words rank
+    /// higher).
+    MatchMode {
+        All => "all",
+        Any => "any",
+    }
+);
+
+string_enum!(
     /// Who may read an article: `public` reaches the portal once published.
     KbVisibility {
         Public => "public",

@@ -10,6 +10,7 @@ pub mod code_rule;
 pub mod contracts;
 pub mod enums;
 pub mod error;
+pub mod filters;
 pub mod health;
 pub mod kb;
 pub mod onboarding;

@@ -263,17 +263,106 @@ pub struct CreateCommentRequest {
     pub internal: bool,
 }
 
-/// One entry of a ticket's timeline.
+/// One entry of a ticket's timeline: who, when, and what changed
+/// ([`TicketChange`], on the wire as `kind` and `detail`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketEvent {
     pub id: i64,
     pub actor_id: Option<i64>,
-    /// `created`, `status`, `assigned`, `escalated`, `comment`, …
-    pub kind: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub detail: Option<serde_json::Value>,
+    #[serde(flatten)]
+    pub change: TicketChange,
     pub at: DateTime<Utc>,
+}
+
+/// What a timeline entry records, per `kind`, with its `detail`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum TicketChange {
+    /// Opened, routed to `assignee_id` at `tier` under the account's
+    /// service level.
+    Created {
+        assignee_id: Option<i64>,
+        tier: i32,
+        service_level: String,
+    },
+    /// A status change; `reason` when the system made it
+    /// ([`REASON_UNBLOCKED`]), `comment` when an approval decided it.
+    Status {
+        from: TicketStatus,
+        to: TicketStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
+    /// A new assignee (`None`: unassigned).
+    Assigned { from: Option<i64>, to: Option<i64> },
+    Escalated {
+        from_tier: i32,
+        to_tier: i32,
+        reason: String,
+        assignee_id: Option<i64>,
+    },
+    /// A reply or an internal note.
+    Comment { comment_id: i64, internal: bool },
+    /// The requester's satisfaction rating, 1–5.
+    Rated { rating: i32 },
+    /// An SLA target was missed.
+    SlaBreach { target: SlaTarget },
+    /// Now waits for another ticket.
+    Blocked {
+        blocked_by: i64,
+        blocked_by_number: i64,
+    },
+    /// Staff removed a blocker by hand.
+    UnblockedManually { blocked_by: i64 },
+    /// A knowledge-base draft was written from this ticket.
+    KbArticle { article_id: i64 },
+    /// A manager approved the master-data change the ticket asked for.
+    Approved {
+        from: TicketStatus,
+        to: TicketStatus,
+        comment: Option<String>,
+    },
+    /// A manager rejected it (or its maker withdrew it).
+    Rejected {
+        from: TicketStatus,
+        to: TicketStatus,
+        comment: Option<String>,
+    },
+}
+
+/// `reason` of the status change the last resolved blocker causes.
+pub const REASON_UNBLOCKED: &str = "every blocker is resolved";
+
+string_enum!(
+    /// Which SLA target a breach missed.
+    SlaTarget {
+        FirstResponse => "first_response",
+        Resolution => "resolution",
+    }
+);
+
+impl TicketChange {
+    /// The `kind` on the wire (and in storage).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TicketChange::Created { .. } => "created",
+            TicketChange::Status { .. } => "status",
+            TicketChange::Assigned { .. } => "assigned",
+            TicketChange::Escalated { .. } => "escalated",
+            TicketChange::Comment { .. } => "comment",
+            TicketChange::Rated { .. } => "rated",
+            TicketChange::SlaBreach { .. } => "sla_breach",
+            TicketChange::Blocked { .. } => "blocked",
+            TicketChange::UnblockedManually { .. } => "unblocked_manually",
+            TicketChange::KbArticle { .. } => "kb_article",
+            TicketChange::Approved { .. } => "approved",
+            TicketChange::Rejected { .. } => "rejected",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -462,5 +551,77 @@ mod tests {
                 Ok(())
             );
         }
+    }
+
+    #[test]
+    fn a_timeline_entry_travels_as_kind_and_detail() {
+        let event = TicketEvent {
+            id: 3,
+            actor_id: Some(4),
+            change: TicketChange::Status {
+                from: TicketStatus::New,
+                to: TicketStatus::Open,
+                reason: None,
+                comment: None,
+            },
+            at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+        };
+        let wire = serde_json::to_value(&event).unwrap();
+        assert_eq!(wire["kind"], "status");
+        assert_eq!(wire["detail"], serde_json::json!({"from": "new", "to": "open"}));
+        let back: TicketEvent = serde_json::from_value(wire).unwrap();
+        assert_eq!(back, event);
+    }
+
+    #[test]
+    fn each_change_names_the_kind_it_is_written_as() {
+        let changes = [
+            TicketChange::Created {
+                assignee_id: None,
+                tier: 1,
+                service_level: "gold".into(),
+            },
+            TicketChange::Assigned {
+                from: None,
+                to: Some(2),
+            },
+            TicketChange::Escalated {
+                from_tier: 1,
+                to_tier: 2,
+                reason: "急".into(),
+                assignee_id: None,
+            },
+            TicketChange::Comment {
+                comment_id: 1,
+                internal: true,
+            },
+            TicketChange::Rated { rating: 5 },
+            TicketChange::SlaBreach {
+                target: SlaTarget::Resolution,
+            },
+            TicketChange::Blocked {
+                blocked_by: 1,
+                blocked_by_number: 7,
+            },
+            TicketChange::UnblockedManually { blocked_by: 1 },
+            TicketChange::KbArticle { article_id: 9 },
+            TicketChange::Approved {
+                from: TicketStatus::AwaitingApproval,
+                to: TicketStatus::Open,
+                comment: None,
+            },
+            TicketChange::Rejected {
+                from: TicketStatus::AwaitingApproval,
+                to: TicketStatus::Open,
+                comment: Some("no".into()),
+            },
+        ];
+        for change in changes {
+            let wire = serde_json::to_value(&change).unwrap();
+            assert_eq!(wire["kind"], change.kind(), "{change:?}");
+            assert!(wire["detail"].is_object(), "{change:?}");
+        }
+        let unknown = serde_json::json!({"kind": "teleported", "detail": {}});
+        assert!(serde_json::from_value::<TicketChange>(unknown).is_err());
     }
 }

@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
 use crate::domain::accounts::{self as domain, etag, AccountFilter};
-use crate::domain::pagination::PageQuery;
+use crate::domain::common::pagination::PageQuery;
 use crate::error::AppResult;
 use crate::state::AppState;
 

@@ -7,7 +7,7 @@ use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
-use crate::domain::agreements as domain;
+use crate::domain::tickets::agreements as domain;
 use crate::error::AppResult;
 use crate::state::AppState;
 

@@ -8,7 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
 use crate::domain::approvals::{self as domain, ApprovalFilter};
-use crate::domain::pagination::PageQuery;
+use crate::domain::common::pagination::PageQuery;
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -76,7 +76,7 @@ async fn approve(
 ) -> AppResult<web::Json<Approval>> {
     let req = body.into_inner().unwrap_or_default();
     Ok(web::Json(
-        domain::decide(&state.db, &actor, *id, true, req, state.clock.now()).await?,
+        domain::decide::decide(&state.db, &actor, *id, true, req, state.clock.now()).await?,
     ))
 }
 
@@ -102,7 +102,7 @@ async fn reject(
     body: Json<DecisionRequest>,
 ) -> AppResult<web::Json<Approval>> {
     Ok(web::Json(
-        domain::decide(
+        domain::decide::decide(
             &state.db,
             &actor,
             *id,
@@ -133,6 +133,6 @@ async fn withdraw(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Approval>> {
     Ok(web::Json(
-        domain::withdraw(&state.db, &actor, *id, state.clock.now()).await?,
+        domain::decide::withdraw(&state.db, &actor, *id, state.clock.now()).await?,
     ))
 }

@@ -10,7 +10,7 @@ use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{PortalActor, StaffActor};
-use crate::domain::attachments::{
+use crate::domain::tickets::attachments::{
     self as domain, too_large, Download, Upload, MAX_ATTACHMENT_BYTES,
 };
 use crate::error::{AppError, AppResult};

@@ -6,8 +6,8 @@ use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
-use crate::domain::audit::{self as domain, AuditFilter};
-use crate::domain::pagination::PageQuery;
+use crate::domain::common::audit::{self as domain, AuditFilter};
+use crate::domain::common::pagination::PageQuery;
 use crate::error::AppResult;
 use crate::state::AppState;
 

@@ -13,7 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::rate_limit::Public;
 use crate::auth::{Actor, ClientIp};
-use crate::domain::auth::{self as domain, SignedIn};
+use crate::domain::accounts::auth::{self as domain, SignedIn};
 use crate::error::AppResult;
 use crate::state::AppState;
 

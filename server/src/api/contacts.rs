@@ -8,8 +8,8 @@ use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
-use crate::domain::contacts as domain;
-use crate::domain::pagination::PageQuery;
+use crate::domain::accounts::contacts as domain;
+use crate::domain::common::pagination::PageQuery;
 use crate::error::AppResult;
 use crate::state::AppState;
 

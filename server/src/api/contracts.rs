@@ -13,8 +13,8 @@ use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
-use crate::domain::contracts::{self as domain, etag, ContractFilter};
-use crate::domain::pagination::PageQuery;
+use crate::domain::common::pagination::PageQuery;
+use crate::domain::renewals::contracts::{self as domain, etag, ContractFilter};
 use crate::error::AppResult;
 use crate::state::AppState;
 

@@ -14,8 +14,8 @@ use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
+use crate::domain::common::pagination::PageQuery;
 use crate::domain::health::{self as domain, keys, HistoryQuery};
-use crate::domain::pagination::PageQuery;
 use crate::error::AppResult;
 use crate::state::AppState;
 

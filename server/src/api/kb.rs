@@ -13,8 +13,8 @@ use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{PortalActor, StaffActor};
+use crate::domain::common::pagination::PageQuery;
 use crate::domain::kb::{self as domain, etag, KbFilter, PortalKbFilter};
-use crate::domain::pagination::PageQuery;
 use crate::error::AppResult;
 use crate::state::AppState;
 

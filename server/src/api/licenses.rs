@@ -9,7 +9,7 @@ use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
-use crate::domain::licenses::{self as domain, etag};
+use crate::domain::accounts::licenses::{self as domain, etag};
 use crate::error::AppResult;
 use crate::state::AppState;
 

@@ -10,8 +10,8 @@ use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::PortalActor;
-use crate::domain::pagination::PageQuery;
-use crate::domain::portal as domain;
+use crate::domain::common::pagination::PageQuery;
+use crate::domain::common::portal as domain;
 use crate::domain::tickets;
 use crate::error::AppResult;
 use crate::state::AppState;

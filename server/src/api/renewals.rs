@@ -12,8 +12,8 @@ use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
-use crate::domain::pagination::PageQuery;
-use crate::domain::reminders;
+use crate::domain::common::pagination::PageQuery;
+use crate::domain::renewals::reminders;
 use crate::domain::renewals::{self as domain, etag, RenewalFilter};
 use crate::error::AppResult;
 use crate::state::AppState;

@@ -8,8 +8,8 @@ use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
-use crate::domain::dashboard;
-use crate::domain::reports::{self as domain, Format, ReportParams};
+use crate::domain::reporting::dashboard;
+use crate::domain::reporting::reports::{self as domain, Format, ReportFormat, ReportParams};
 use crate::error::AppResult;
 use crate::state::AppState;
 

@@ -7,8 +7,8 @@ use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
-use crate::domain::business_time::BusinessCalendar;
-use crate::domain::sla as domain;
+use crate::domain::common::business_time::BusinessCalendar;
+use crate::domain::tickets::sla as domain;
 use crate::error::AppResult;
 use crate::state::AppState;
 

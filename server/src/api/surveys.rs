@@ -11,7 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::rate_limit::Public;
 use crate::auth::{ClientIp, StaffActor};
-use crate::domain::pagination::PageQuery;
+use crate::domain::common::pagination::PageQuery;
 use crate::domain::surveys as domain;
 use crate::error::AppResult;
 use crate::state::AppState;

@@ -10,8 +10,8 @@ use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
-use crate::domain::blockers;
-use crate::domain::pagination::PageQuery;
+use crate::domain::common::pagination::PageQuery;
+use crate::domain::tickets::blockers;
 use crate::domain::tickets::{self as domain, etag, TicketFilter};
 use crate::error::AppResult;
 use crate::state::AppState;

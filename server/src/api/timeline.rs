@@ -8,8 +8,8 @@ use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
-use crate::domain::pagination::PageQuery;
-use crate::domain::timeline as domain;
+use crate::domain::accounts::timeline as domain;
+use crate::domain::common::pagination::PageQuery;
 use crate::error::AppResult;
 use crate::state::AppState;
 

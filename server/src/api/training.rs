@@ -13,7 +13,7 @@ use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{PortalActor, StaffActor};
-use crate::domain::pagination::PageQuery;
+use crate::domain::common::pagination::PageQuery;
 use crate::domain::training::{self as domain, attendance, etag, schedule, TrainingFilter};
 use crate::error::AppResult;
 use crate::state::AppState;

@@ -7,8 +7,8 @@ use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
-use crate::domain::pagination::PageQuery;
-use crate::domain::users::{self as domain, UserFilter};
+use crate::domain::accounts::users::{self as domain, UserFilter};
+use crate::domain::common::pagination::PageQuery;
 use crate::error::AppResult;
 use crate::state::AppState;
 

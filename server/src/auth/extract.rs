@@ -104,7 +104,8 @@ impl FromRequest for Actor {
                 AppError::Unauthorized("sign in first: send Authorization: Bearer <token>".into())
             })?;
             let claims = state.jwt.verify(&token)?;
-            crate::domain::auth::actor_from_claims(&state.db, &claims, state.clock.now()).await
+            crate::domain::accounts::auth::actor_from_claims(&state.db, &claims, state.clock.now())
+                .await
         })
     }
 }

@@ -25,14 +25,15 @@ use shared::surveys::{
 use shared::validation::{self, Collector};
 use shared::{Page, Role};
 
-use super::audit::{self, Change};
-use super::pagination::{page_of, PageQuery};
-use super::reports::owned_accounts;
 use crate::auth::tokens::{hash_token, random_token};
 use crate::auth::StaffActor;
+use crate::domain::common::audit::{self, Change};
+use crate::domain::common::pagination::Paging;
+use crate::domain::common::pagination::{page_of, PageQuery};
+use crate::domain::common::portfolio::owned_accounts;
 use crate::entity::{accounts, contacts, survey_recipients, surveys, workspaces};
 use crate::error::{AppError, AppResult};
-use crate::mail::Letter;
+use crate::mail::letters::surveys as survey_letters;
 use crate::state::AppState;
 
 fn to_api(m: &surveys::Model, recipients: u64, summary: NpsSummary) -> Survey {
@@ -210,10 +211,11 @@ pub async fn create(
         }
         .insert(&txn)
         .await?;
-        let letter = invitation(
+        let letter = survey_letters::invitation(
             &workspace.name,
             &contact.name,
-            &survey,
+            &survey.name,
+            (&survey.question_zh, &survey.question_en),
             &format!("{base}/portal/surveys/{token}"),
         );
         state
@@ -248,24 +250,6 @@ pub async fn create(
     txn.commit().await?;
     state.mailer.kick();
     Ok(api)
-}
-
-/// The e-mail with the one-time link, in Chinese and English.
-fn invitation(workspace: &str, contact: &str, survey: &surveys::Model, link: &str) -> Letter {
-    Letter {
-        subject: format!("{workspace} 邀请您参与调查 / Survey: {}", survey.name),
-        greeting: format!("{contact}，您好： / Hello {contact},"),
-        paragraphs: vec![
-            survey.question_zh.clone(),
-            survey.question_en.clone(),
-            "请用 0–10 分作答（0 = 完全不可能，10 = 非常可能），并可留下意见。 / Answer on a scale of 0–10 (0 = not at all likely, 10 = extremely likely) and leave a comment if you like.".into(),
-        ],
-        quote: None,
-        link: Some(("回答调查 / Answer the survey".into(), link.to_string())),
-        footer: Some(
-            "此链接只能使用一次，无需登录。 / The link works once and needs no login.".into(),
-        ),
-    }
 }
 
 /// Campaigns of the workspace, newest first.
@@ -425,7 +409,7 @@ pub async fn portal_answer(
     if !(0..=10).contains(&answer.score) {
         fields.insert("score".into(), "must be between 0 and 10".into());
     }
-    let comment = super::clean_optional(answer.comment);
+    let comment = crate::domain::common::clean_optional(answer.comment);
     if let Some(c) = &comment {
         if c.chars().count() > MAX_COMMENT_LEN {
             fields.insert(

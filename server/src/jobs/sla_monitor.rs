@@ -9,9 +9,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde::Serialize;
 use shared::texts::{Msg, T};
-use shared::tickets::{TicketStatus, MAX_TIER};
+use shared::tickets::{SlaTarget, TicketChange, TicketStatus, MAX_TIER};
 
-use crate::domain::notifications::{managers, notify, TicketNotice};
+use crate::domain::tickets::notify::{managers, notify, TicketNotice};
 use crate::domain::tickets::{escalate_locked, record_event};
 use crate::entity::tickets;
 use crate::error::AppResult;
@@ -32,10 +32,10 @@ enum Target {
 }
 
 impl Target {
-    fn name(self) -> &'static str {
+    fn wire(self) -> SlaTarget {
         match self {
-            Target::FirstResponse => "first_response",
-            Target::Resolution => "resolution",
+            Target::FirstResponse => SlaTarget::FirstResponse,
+            Target::Resolution => SlaTarget::Resolution,
         }
     }
 }
@@ -135,8 +135,9 @@ async fn handle(
         &txn,
         &ticket,
         None,
-        "sla_breach",
-        serde_json::json!({"target": target.name()}),
+        &TicketChange::SlaBreach {
+            target: target.wire(),
+        },
         now,
     )
     .await?;
@@ -144,7 +145,7 @@ async fn handle(
     let mut recipients = managers(&txn, ticket.workspace_id).await?;
     recipients.extend(ticket.assignee_id);
     let notice = TicketNotice::Breached {
-        target: target.name(),
+        target: target.wire().as_str(),
     };
     report.notifications += notify(&txn, &state.mailer, &ticket, &notice, &recipients, now).await?;
     if ticket.tier < MAX_TIER {

@@ -13,12 +13,11 @@
 //! SMTP has no two-phase commit. The unchanged Message-ID lets mail systems
 //! drop the duplicate.)
 
-pub mod letter;
+pub mod letters;
 pub mod quota;
 pub mod retention;
-pub mod templates;
 
-pub use letter::Letter;
+pub use letters::Letter;
 
 use std::sync::Arc;
 use std::time::Duration;

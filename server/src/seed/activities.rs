@@ -16,7 +16,9 @@ use shared::ErpModule;
 
 use super::story::{chapter, Arc, Chapter, Mood, Story};
 use crate::auth::tokens::{hash_token, random_token};
-use crate::domain::{modules_from_db, timeline, training};
+use crate::domain::accounts::timeline;
+use crate::domain::common::modules_from_db;
+use crate::domain::training;
 use crate::entity::{contacts, survey_recipients, surveys};
 
 const CALLS: &[(&str, &str)] = &[

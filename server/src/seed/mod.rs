@@ -3,7 +3,9 @@
 //! benchmark, see [`bench`]).
 
 mod activities;
-mod bench;
+pub mod bench;
+pub mod demo_contracts;
+pub mod demo_tickets;
 mod health;
 mod onboarding;
 mod story;
@@ -19,7 +21,7 @@ pub use bench::{bench, BenchSize};
 
 use crate::auth::password;
 use crate::db::Db;
-use crate::domain::modules_to_db;
+use crate::domain::common::modules_to_db;
 use crate::entity::{accounts, contacts, users, workspaces};
 use crate::state::AppState;
 
@@ -99,7 +101,7 @@ const PERSON_MODULES: &[&[ErpModule]] = &[
 pub async fn demo(db: &Db) -> anyhow::Result<()> {
     let now = Utc::now();
     if let Some(cast) = demo_workspace(db, now, Opening::Picture).await? {
-        crate::demo_tickets::seed(&db.write, &cast, now).await?;
+        demo_tickets::seed(&db.write, &cast, now).await?;
         print_logins();
     }
     Ok(())
@@ -157,7 +159,7 @@ async fn demo_workspace(
     db: &Db,
     now: DateTime<Utc>,
     opening: Opening,
-) -> anyhow::Result<Option<crate::demo_tickets::Cast>> {
+) -> anyhow::Result<Option<demo_tickets::Cast>> {
     if users::Entity::find()
         .filter(users::Column::Email.eq(DEMO_ADMIN))
         .one(&db.read)
@@ -308,7 +310,7 @@ async fn demo_workspace(
         portal_user_id = Some(user.id);
     }
     txn.commit().await?;
-    Ok(Some(crate::demo_tickets::Cast {
+    Ok(Some(demo_tickets::Cast {
         workspace_id: ws.id,
         admin_id,
         manager_id,

@@ -18,7 +18,10 @@ use shared::Role;
 use super::story::{chapter, Arc, Story};
 use super::COMPANIES;
 use crate::auth::StaffActor;
-use crate::domain::{agreements, licenses, modules_from_db, onboarding};
+use crate::domain::accounts::licenses;
+use crate::domain::common::modules_from_db;
+use crate::domain::onboarding;
+use crate::domain::tickets::agreements;
 use crate::entity::accounts;
 
 /// Licensed seats of the `i`-th demo account, by its size.

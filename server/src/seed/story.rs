@@ -16,7 +16,7 @@ use shared::contracts::RenewalStage;
 use shared::Role;
 
 use crate::auth::extract::{Actor, StaffActor};
-use crate::demo_tickets::Cast;
+use crate::seed::demo_tickets::Cast;
 use crate::state::AppState;
 
 /// How far back the story starts (the workspace's and staff's creation).
@@ -202,12 +202,13 @@ pub(super) async fn tell(state: &AppState, cast: &Cast, now: DateTime<Utc>) -> a
         state,
         cast,
         now,
-        today: crate::domain::settings::today(&state.db.read, ws, now).await?,
-        tz: crate::domain::settings::time_zone(&state.db.read, ws).await?,
+        today: crate::domain::common::calendar::today(&state.db.read, ws, now).await?,
+        tz: crate::domain::common::calendar::time_zone(&state.db.read, ws).await?,
     };
     // The manual (操作手册) and tier-1 routing come first: the workspace
     // had them before its first ticket.
-    crate::demo_tickets::setup(&state.db.write, cast, story.at(HISTORY_DAYS - 1, 10, 0)).await?;
+    crate::seed::demo_tickets::setup(&state.db.write, cast, story.at(HISTORY_DAYS - 1, 10, 0))
+        .await?;
     let mut order: Vec<usize> = (0..cast.account_ids.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(chapter(i).joined));
     for &i in &order {
@@ -215,7 +216,7 @@ pub(super) async fn tell(state: &AppState, cast: &Cast, now: DateTime<Utc>) -> a
             .await
             .with_context(|| format!("onboarding of demo account {i}"))?;
     }
-    crate::demo_contracts::seed(&story_contracts(&story)?, state, now).await?;
+    crate::seed::demo_contracts::seed(&story_contracts(&story)?, state, now).await?;
     for &i in &order {
         super::activities::live(&story, i)
             .await
@@ -229,27 +230,27 @@ pub(super) async fn tell(state: &AppState, cast: &Cast, now: DateTime<Utc>) -> a
 }
 
 /// What the contract side needs of each account's chapter.
-fn story_contracts(story: &Story<'_>) -> anyhow::Result<crate::demo_contracts::Plan> {
+fn story_contracts(story: &Story<'_>) -> anyhow::Result<crate::seed::demo_contracts::Plan> {
     let mut accounts = Vec::new();
     for i in 0..story.cast.account_ids.len() {
         let c = chapter(i);
-        accounts.push(crate::demo_contracts::AccountPlan {
+        accounts.push(crate::seed::demo_contracts::AccountPlan {
             account_id: story.account(i)?,
             owner: story.owner(i)?,
             starts_on: story.day(c.joined),
             signed_at: story.at(c.joined, 16, 30),
             outcome: match c.arc {
                 Renewing(stage, probability) => {
-                    crate::demo_contracts::Outcome::Open(stage, probability)
+                    crate::seed::demo_contracts::Outcome::Open(stage, probability)
                 }
-                Renewed(percent) => crate::demo_contracts::Outcome::Renewed(percent),
-                Churned(reason) => crate::demo_contracts::Outcome::Churned(reason),
-                _ => crate::demo_contracts::Outcome::Running,
+                Renewed(percent) => crate::seed::demo_contracts::Outcome::Renewed(percent),
+                Churned(reason) => crate::seed::demo_contracts::Outcome::Churned(reason),
+                _ => crate::seed::demo_contracts::Outcome::Running,
             },
             moved_at: story.at(c.closed, 15, 0),
         });
     }
-    Ok(crate::demo_contracts::Plan {
+    Ok(crate::seed::demo_contracts::Plan {
         workspace_id: story.cast.workspace_id,
         today: story.today,
         checkpoints: (0..=HISTORY_DAYS / 30)

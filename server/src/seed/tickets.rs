@@ -11,9 +11,10 @@ use shared::tickets::{TicketCategory, TicketPriority, TicketStatus};
 use shared::ErpModule;
 
 use super::story::{chapter, Arc, Mood, Story};
-use crate::demo_tickets::{base_tickets, insert, set_counter, Spec};
-use crate::domain::{modules_from_db, sla};
+use crate::domain::common::modules_from_db;
+use crate::domain::tickets::sla;
 use crate::entity::accounts;
+use crate::seed::demo_tickets::{base_tickets, insert, set_counter, Spec};
 
 /// Which account (index) each of the picture's tickets belongs to here.
 const HOME: [usize; 6] = [0, 2, 23, 4, 8, 9];
@@ -170,7 +171,7 @@ async fn created_for(
     let conn = &story.state.db.read;
     let ws = story.cast.workspace_id;
     let now = story.now;
-    let calendar = sla::calendar(conn, ws).await?;
+    let calendar = crate::domain::common::calendar::business_calendar(conn, ws).await?;
     let wanted = calendar.add_business_minutes(now, minutes)?;
     let targets = sla::targets_for(conn, ws, account_id, priority, now).await?;
     let target = if first_response {

@@ -11,8 +11,8 @@ use shared::health::{CreateApiKey, UsageEvent, UsageEventBatch, MAX_USAGE_EVENTS
 
 use super::onboarding::seats;
 use super::story::{chapter, Arc, Chapter, Mood, Story};
+use crate::domain::common::modules_from_db;
 use crate::domain::health::keys;
-use crate::domain::modules_from_db;
 use crate::entity::accounts;
 
 /// Days of usage history (the 30-day window of each of the last 60 days).

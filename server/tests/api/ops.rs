@@ -379,6 +379,8 @@ async fn openapi_enums_are_the_wire_values() {
         ("ActivityKind", wire(timeline::ActivityKind::ALL)),
         ("TrainingStatus", wire(training::TrainingStatus::ALL)),
         ("ErrorCode", wire(shared::ErrorCode::ALL)),
+        ("MatchMode", wire(kb::MatchMode::ALL)),
+        ("SlaTarget", wire(tickets::SlaTarget::ALL)),
     ];
     let app = spawn_app().await;
     let doc: Value = app

@@ -264,7 +264,7 @@ async fn bench_contracts_give_the_daily_jobs_their_real_work() {
     let admin = session_of(app.login(seed::BENCH_ADMIN, seed::BENCH_PASSWORD).await).await;
     let manager = app.staff(&admin, "manager", "bench-mgr@x.cn").await;
     let ws = admin.user["workspace_id"].as_i64().unwrap();
-    let s = server::bench::contracts::seed(db, ws, admin.id(), &[manager.id()], 5000, now)
+    let s = server::seed::bench::contracts::seed(db, ws, admin.id(), &[manager.id()], 5000, now)
         .await
         .unwrap();
     assert_eq!(s.contracts, 5000);

@@ -26,7 +26,7 @@ use shared::training::{completes, TrainingStatus};
 use shared::{ErpModule, LifecycleStage};
 
 use super::score::{HealthInputs, RenewalInput};
-use crate::domain::modules_from_db;
+use crate::domain::common::modules_from_db;
 use crate::domain::onboarding::progress::{summarize, TaskState};
 use crate::entity::{
     account_events, accounts, contacts, contracts, licenses, onboarding_plans, onboarding_tasks,

@@ -17,8 +17,9 @@ use shared::{validation, FieldErrors, Page, Role};
 use crate::auth::tokens::{hash_token, random_token};
 use crate::auth::StaffActor;
 use crate::db::Db;
-use crate::domain::audit::{self, Change};
-use crate::domain::pagination::{page_of, PageQuery};
+use crate::domain::common::audit::{self, Change};
+use crate::domain::common::pagination::Paging;
+use crate::domain::common::pagination::{page_of, PageQuery};
 use crate::entity::{accounts, api_keys, usage_events};
 use crate::error::{AppError, AppResult};
 

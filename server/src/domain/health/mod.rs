@@ -23,12 +23,12 @@ use shared::health::{
 };
 use shared::{validation, Role};
 
-use super::accounts;
-use super::approvals::{self, ApprovalRequest};
-use super::audit::{self, Change};
-use super::settings;
 use crate::auth::StaffActor;
 use crate::db::Db;
+use crate::domain::accounts;
+use crate::domain::approvals::{self, ApprovalRequest};
+use crate::domain::common::audit::{self, Change};
+use crate::domain::common::calendar;
 use crate::entity::{health_models, health_overrides, health_snapshots};
 use crate::error::{AppError, AppResult};
 
@@ -251,7 +251,7 @@ pub async fn account_health(
 ) -> AppResult<AccountHealth> {
     accounts::find_in_workspace(&db.read, actor.workspace_id, account_id).await?;
     let conn = &db.read;
-    let today = settings::today(conn, actor.workspace_id, now).await?;
+    let today = calendar::today(conn, actor.workspace_id, now).await?;
     let model = model_of(conn, actor.workspace_id).await?;
     // The inputs, the approved overrides and the trend: one statement.
     let backend = conn.get_database_backend();
@@ -357,12 +357,7 @@ fn snapshot_of(m: health_snapshots::Model) -> HealthSnapshot {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
-pub struct HistoryQuery {
-    /// How many days back (default 90, at most 730).
-    #[param(minimum = 1, maximum = 730)]
-    pub days: Option<i64>,
-}
+pub use shared::filters::HistoryQuery;
 
 /// Daily snapshots, oldest first.
 pub async fn history(
@@ -377,7 +372,7 @@ pub async fn history(
     if !(1..=730).contains(&days) {
         return Err(AppError::field("days", "must be between 1 and 730"));
     }
-    let today = settings::today(&db.read, actor.workspace_id, now).await?;
+    let today = calendar::today(&db.read, actor.workspace_id, now).await?;
     Ok(health_snapshots::Entity::find()
         .filter(health_snapshots::Column::WorkspaceId.eq(actor.workspace_id))
         .filter(health_snapshots::Column::AccountId.eq(account_id))
@@ -410,7 +405,7 @@ pub async fn request_override(
     actor.require(&[Role::Admin, Role::Manager, Role::Csm])?;
     // A CSM asks only for the accounts they own (the rule for editing them).
     accounts::editable(&db.read, actor, account_id).await?;
-    let today = settings::today(&db.read, actor.workspace_id, now).await?;
+    let today = calendar::today(&db.read, actor.workspace_id, now).await?;
     let mut fields = shared::FieldErrors::new();
     if !(0..=100).contains(&req.score) {
         fields.insert("score".into(), "must be between 0 and 100".into());

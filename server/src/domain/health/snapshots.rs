@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::{active_overrides, inputs, model_of, score, StoredComponent};
 use crate::db::Db;
-use crate::domain::settings;
+use crate::domain::common::calendar;
 use crate::entity::{health_snapshots, workspaces};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -62,7 +62,7 @@ pub async fn run_workspace(
 ) -> AppResult<()> {
     let read = &db.read;
     let started = std::time::Instant::now();
-    let today = settings::today(read, workspace_id, now).await?;
+    let today = calendar::today(read, workspace_id, now).await?;
     let model = model_of(read, workspace_id).await?;
     let measured = inputs::measure(read, workspace_id, None, today, now).await?;
     if measured.is_empty() {

@@ -6,18 +6,18 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use shared::kb::{KbArticle, KbStatus, KbVisibility, MAX_BODY_LEN, MAX_TITLE_LEN};
-use shared::tickets::TicketStatus;
+use shared::tickets::{TicketChange, TicketStatus};
 use shared::{ErpModule, Role};
 
 use super::markdown::truncate;
 use super::{insert, may_write, NewArticle};
 use crate::auth::StaffActor;
 use crate::db::Db;
-use crate::entity::{kb_articles, ticket_comments, ticket_events, tickets, users};
+use crate::entity::{kb_articles, ticket_comments, tickets, users};
 use crate::error::{AppError, AppResult};
 
 /// The article body: the problem, then each public staff reply.
@@ -130,18 +130,15 @@ pub async fn draft_from_ticket(
         now,
     )
     .await?;
-    ticket_events::Entity::insert(ticket_events::ActiveModel {
-        workspace_id: Set(ticket.workspace_id),
-        ticket_id: Set(ticket.id),
-        actor_id: Set(Some(actor.user_id)),
-        kind: Set("kb_article".into()),
-        detail: Set(Some(
-            serde_json::json!({"article_id": article.id}).to_string(),
-        )),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec_without_returning(&txn)
+    crate::domain::tickets::record_event(
+        &txn,
+        &ticket,
+        Some(actor.user_id),
+        &TicketChange::KbArticle {
+            article_id: article.id,
+        },
+        now,
+    )
     .await?;
     txn.commit().await?;
     Ok(article)

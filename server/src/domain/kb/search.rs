@@ -19,12 +19,14 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend};
 use shared::kb::{KbStatus, KbVisibility, MAX_QUERY_LEN};
 use shared::ErpModule;
 
+use crate::db::sql::Sql;
 use crate::db::Db;
-use crate::domain::pagination::PageQuery;
+use crate::domain::common::pagination::PageQuery;
+use crate::domain::common::pagination::Paging;
 use crate::error::{AppError, AppResult};
 
 /// A title word counts this many times more than one in the body (the body
@@ -57,15 +59,7 @@ pub fn terms(q: Option<&str>, mode: MatchMode) -> AppResult<Option<Vec<String>>>
     }))
 }
 
-/// How the words of a query combine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum MatchMode {
-    /// Every word must occur.
-    All,
-    /// Any word suffices; more and rarer shared words rank higher.
-    Any,
-}
+pub use shared::kb::MatchMode;
 
 /// Which articles a search may return, and which it prefers.
 pub struct Scope {
@@ -125,44 +119,21 @@ pub fn page_params(page: &PageQuery) -> AppResult<(u64, Option<Position>)> {
     Ok((limit, after))
 }
 
-/// Raw SQL with placeholders in the backend's style, values in order.
-struct Sql {
-    backend: DatabaseBackend,
-    text: String,
-    values: Vec<Value>,
+/// The search's own clauses on the one SQL builder.
+trait ArticleSql {
+    /// `(?, ?, …)` of the terms.
+    fn term_list(&mut self, terms: &[String]) -> &mut Self;
+    /// The scope's filters on `kb_articles a`.
+    fn scope(&mut self, scope: &Scope) -> &mut Self;
+    /// `* CASE WHEN a.module = … THEN boost ELSE 1 END`, if a module is preferred.
+    fn boost(&mut self, scope: &Scope) -> &mut Self;
 }
 
-impl Sql {
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
+impl ArticleSql for Sql {
+    fn term_list(&mut self, terms: &[String]) -> &mut Self {
+        self.push("(").bind_list(terms.iter().cloned()).push(")")
     }
 
-    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
-        self.values.push(value.into());
-        match self.backend {
-            DatabaseBackend::Postgres => {
-                let n = self.values.len();
-                self.text.push_str(&format!("${n}"));
-            }
-            _ => self.text.push('?'),
-        }
-        self
-    }
-
-    /// `(?, ?, …)` of the terms.
-    fn bind_list(&mut self, terms: &[String]) -> &mut Self {
-        self.push("(");
-        for (i, term) in terms.iter().enumerate() {
-            if i > 0 {
-                self.push(", ");
-            }
-            self.bind(term.clone());
-        }
-        self.push(")")
-    }
-
-    /// The scope's filters on `kb_articles a`.
     fn scope(&mut self, scope: &Scope) -> &mut Self {
         self.push(" AND a.workspace_id = ").bind(scope.workspace_id);
         if let Some(module) = scope.module {
@@ -179,7 +150,6 @@ impl Sql {
         }
     }
 
-    /// `* CASE WHEN a.module = … THEN boost ELSE 1 END`, if a module is preferred.
     fn boost(&mut self, scope: &Scope) -> &mut Self {
         if let Some(module) = scope.preferred_module {
             self.push(" * CASE WHEN a.module = ")
@@ -239,7 +209,7 @@ fn postgres_ranked(sql: &mut Sql, scope: &Scope, terms: &[String]) {
     )
     .bind(scope.workspace_id)
     .push(" AND t.term IN ")
-    .bind_list(terms)
+    .term_list(terms)
     .push(" GROUP BY t.term, s.n) ")
     .push(&format!(
         "SELECT a.id AS id, sum(idf.idf * {tf} * {k1p} / \
@@ -255,7 +225,7 @@ fn postgres_ranked(sql: &mut Sql, scope: &Scope, terms: &[String]) {
     )
     .bind(scope.workspace_id)
     .push(" AND t.term IN ")
-    .bind_list(terms)
+    .term_list(terms)
     .scope(scope)
     .push(" GROUP BY a.id, a.module");
     if scope.mode == MatchMode::All {
@@ -300,11 +270,7 @@ pub async fn ranked_in_sql<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let backend = conn.get_database_backend();
-    let mut sql = Sql {
-        backend,
-        text: String::new(),
-        values: Vec::new(),
-    };
+    let mut sql = Sql::new(backend);
     sql.push("SELECT id, score FROM (");
     if backend == DatabaseBackend::Postgres {
         postgres_ranked(&mut sql, scope, terms);
@@ -323,11 +289,7 @@ pub async fn ranked_in_sql<C: ConnectionTrait>(
     }
     sql.push(" ORDER BY score DESC, id DESC LIMIT ")
         .bind(i64::try_from(limit).unwrap_or(i64::MAX));
-    let rows = conn
-        .query_all(Statement::from_sql_and_values(
-            backend, sql.text, sql.values,
-        ))
-        .await?;
+    let rows = conn.query_all(sql.statement()).await?;
     rows.iter()
         .map(|row| {
             Ok(Position {

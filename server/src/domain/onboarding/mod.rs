@@ -20,18 +20,17 @@ use shared::onboarding::{
 use shared::timeline::TimelineKind;
 use shared::{ErpModule, Role};
 
-use super::accounts;
-use super::audit::{self, Change};
-use super::timeline::{self, NewEvent};
-use super::{licenses, modules_from_db};
 use crate::auth::StaffActor;
 use crate::db::Db;
+use crate::domain::accounts;
+use crate::domain::accounts::licenses;
+use crate::domain::accounts::timeline::{self, NewEvent};
+use crate::domain::common::audit::{self, Change};
+use crate::domain::common::calendar;
+use crate::domain::common::modules_from_db;
 use crate::entity::{onboarding_plans, onboarding_tasks};
 use crate::error::{AppError, AppResult};
 use progress::{summarize, TaskState};
-
-/// Today's date in the workspace's time zone.
-use super::settings;
 
 pub fn plan_etag(plan: &OnboardingPlan) -> String {
     format!("\"p{}v{}\"", plan.id, plan.version)
@@ -104,7 +103,7 @@ pub(crate) async fn load<C: ConnectionTrait>(
     plan: &onboarding_plans::Model,
     now: DateTime<Utc>,
 ) -> AppResult<OnboardingPlan> {
-    let today = settings::today(conn, plan.workspace_id, now).await?;
+    let today = calendar::today(conn, plan.workspace_id, now).await?;
     let tasks = plan_tasks(conn, plan.id, today).await?;
     Ok(plan_of(plan, tasks, today, now))
 }
@@ -156,8 +155,11 @@ fn go_live_after_start(starts_on: NaiveDate, planned_go_live: Option<NaiveDate>)
         ("planned_go_live", planned_go_live),
     ];
     for (name, date) in dates {
-        if date.is_some_and(|d| !crate::domain::plausible_date(d)) {
-            return Err(AppError::field(name, crate::domain::IMPLAUSIBLE_DATE));
+        if date.is_some_and(|d| !crate::domain::common::plausible_date(d)) {
+            return Err(AppError::field(
+                name,
+                crate::domain::common::IMPLAUSIBLE_DATE,
+            ));
         }
     }
     match planned_go_live {
@@ -265,7 +267,7 @@ pub async fn create(
     onboarding_tasks::Entity::insert_many(rows)
         .exec_without_returning(&txn)
         .await?;
-    let today = settings::today(&txn, actor.workspace_id, now).await?;
+    let today = calendar::today(&txn, actor.workspace_id, now).await?;
     summary::store(&txn, &plan, today, now).await?;
     let created = load(&txn, &plan, now).await?;
     audit_plan(&txn, actor, "create", None, &created, now).await?;
@@ -304,7 +306,7 @@ pub async fn update(
     actor.require(&[Role::Admin, Role::Manager, Role::Csm])?;
     accounts::editable(&txn, actor, account_id).await?;
     let before = load(&txn, &existing, now).await?;
-    crate::domain::require_current(if_match, &plan_etag(&before))?;
+    crate::domain::common::require_current(if_match, &plan_etag(&before))?;
     let starts_on = req.starts_on.unwrap_or(existing.starts_on);
     let shift = starts_on - existing.starts_on;
     let planned_go_live = match req.planned_go_live {
@@ -334,7 +336,7 @@ pub async fn update(
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
     let updated = model.update(&txn).await?;
-    let today = settings::today(&txn, actor.workspace_id, now).await?;
+    let today = calendar::today(&txn, actor.workspace_id, now).await?;
     summary::store(&txn, &updated, today, now).await?;
     let after = load(&txn, &updated, now).await?;
     audit_plan(&txn, actor, "update", Some(&before), &after, now).await?;

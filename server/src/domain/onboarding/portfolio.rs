@@ -18,23 +18,15 @@ use super::summary::{
     RANK_STUCK,
 };
 use crate::auth::{PortalActor, StaffActor};
+use crate::db::sql::Sql;
 use crate::db::Db;
-use crate::domain::pagination::{decode_key_cursor, encode_key_cursor, PageQuery};
-use crate::domain::reports::Sql;
-use crate::domain::settings;
+use crate::domain::common::calendar;
+use crate::domain::common::pagination::Paging;
+use crate::domain::common::pagination::{decode_key_cursor, encode_key_cursor, PageQuery};
 use crate::entity::onboarding_plans;
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
-pub struct PortfolioFilter {
-    /// `on_track`, `behind` or `stuck` (accounts without a plan never match).
-    pub status: Option<PlanStatus>,
-    pub owner_id: Option<i64>,
-    /// `status` (default: stuck, behind, on track, no plan; then least
-    /// progress), `progress`, `-progress`, `go_live` or `name`.
-    #[param(pattern = "^(status|progress|-progress|go_live|name)$")]
-    pub sort: Option<String>,
-}
+pub use shared::filters::PortfolioFilter;
 
 /// The portfolio's orders. Every one ends with the account's name, then
 /// its id, and puts accounts without a plan (or without the value sorted
@@ -299,7 +291,7 @@ pub async fn list(
         None => None,
     };
     let ws = actor.workspace_id;
-    let today = settings::today(&db.read, ws, now).await?;
+    let today = calendar::today(&db.read, ws, now).await?;
     summary::settle(db, ws, today, now).await?;
     let mut rows = page_rows(&db.read, ws, &filter, order, after.as_ref(), limit, today).await?;
     let has_more = rows.len() as u64 > limit;
@@ -357,7 +349,7 @@ pub async fn portal(
     actor: &PortalActor,
     now: DateTime<Utc>,
 ) -> AppResult<PortalOnboarding> {
-    let account_id = crate::domain::portal::own_account(&db.read, actor).await?;
+    let account_id = crate::domain::common::portal::own_account(&db.read, actor).await?;
     let plan = onboarding_plans::Entity::find()
         .filter(onboarding_plans::Column::WorkspaceId.eq(actor.workspace_id))
         .filter(onboarding_plans::Column::AccountId.eq(account_id))

@@ -26,8 +26,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use shared::onboarding::{PlanStatus, TaskStatus, STUCK_AFTER_DAYS};
 
 use super::progress::{summarize, TaskState};
+use crate::db::sql::Sql;
 use crate::db::Db;
-use crate::domain::reports::Sql;
 use crate::entity::{accounts, onboarding_plans, onboarding_tasks};
 use crate::error::AppResult;
 

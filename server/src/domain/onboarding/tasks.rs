@@ -17,10 +17,11 @@ use super::progress::TaskState;
 use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::domain::accounts;
-use crate::domain::audit::{self, Change};
-use crate::domain::settings;
-use crate::domain::timeline::{self, NewEvent};
-use crate::domain::{clean_optional, licenses};
+use crate::domain::accounts::licenses;
+use crate::domain::accounts::timeline::{self, NewEvent};
+use crate::domain::common::audit::{self, Change};
+use crate::domain::common::calendar;
+use crate::domain::common::clean_optional;
 use crate::entity::service_agreements;
 use crate::entity::{accounts as account_entity, onboarding_plans, onboarding_tasks};
 use crate::error::{AppError, AppResult};
@@ -110,9 +111,9 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     actor.require(Role::STAFF)?;
-    let today = settings::today(&txn, actor.workspace_id, now).await?;
+    let today = calendar::today(&txn, actor.workspace_id, now).await?;
     let before = to_api(&existing, today);
-    crate::domain::require_current(if_match, &etag(&before))?;
+    crate::domain::common::require_current(if_match, &etag(&before))?;
     let mut c = validation::Collector::default();
     if let Some(notes) = &req.notes {
         c.check("notes", validation::optional_text(notes, 20_000));
@@ -163,7 +164,7 @@ pub async fn update(
     }
     if let Some(owner) = req.owner_id {
         if let Some(owner_id) = owner {
-            crate::domain::users::require_active_staff(
+            crate::domain::accounts::users::require_active_staff(
                 &txn,
                 actor.workspace_id,
                 owner_id,

@@ -14,7 +14,7 @@ use shared::{ErpModule, Role};
 
 use crate::auth::StaffActor;
 use crate::db::Db;
-use crate::domain::audit::{self, Change};
+use crate::domain::common::audit::{self, Change};
 use crate::entity::onboarding_templates;
 use crate::error::{AppError, AppResult};
 

@@ -137,8 +137,12 @@ pub(super) async fn add_comment(
             &txn,
             &current,
             Some(actor.user_id),
-            "status",
-            serde_json::json!({"from": status, "to": to}),
+            &TicketChange::Status {
+                from: status,
+                to,
+                reason: None,
+                comment: None,
+            },
             now,
         )
         .await?;
@@ -161,8 +165,10 @@ pub(super) async fn add_comment(
         &txn,
         &current,
         Some(actor.user_id),
-        "comment",
-        serde_json::json!({"comment_id": comment.id, "internal": internal}),
+        &TicketChange::Comment {
+            comment_id: comment.id,
+            internal,
+        },
         now,
     )
     .await?;
@@ -230,16 +236,33 @@ pub async fn timeline(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Vec<Tic
         .limit(MAX_EVENTS_SHOWN)
         .all(&db.read)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|e| TicketEvent {
-            id: e.id,
-            actor_id: e.actor_id,
-            kind: e.kind,
-            detail: e.detail.and_then(|d| serde_json::from_str(&d).ok()),
-            at: e.created_at,
-        })
-        .collect())
+    rows.into_iter().map(event_of).collect()
+}
+
+/// A stored timeline row as the API's event; a row whose `kind` and
+/// `detail` do not make a known change is an error naming the row, never
+/// a silently emptied entry.
+fn event_of(e: ticket_events::Model) -> AppResult<TicketEvent> {
+    let bad = |why: String| {
+        AppError::Internal(anyhow::anyhow!(
+            "ticket_events row {} (kind {}): {why}",
+            e.id,
+            e.kind
+        ))
+    };
+    let detail: serde_json::Value = match &e.detail {
+        Some(text) => serde_json::from_str(text).map_err(|err| bad(err.to_string()))?,
+        None => serde_json::Value::Null,
+    };
+    let change: TicketChange =
+        serde_json::from_value(serde_json::json!({"kind": e.kind, "detail": detail}))
+            .map_err(|err| bad(err.to_string()))?;
+    Ok(TicketEvent {
+        id: e.id,
+        actor_id: e.actor_id,
+        change,
+        at: e.created_at,
+    })
 }
 
 /// The requester rates a resolved (or closed) ticket, once, 1–5.
@@ -300,8 +323,7 @@ pub async fn portal_rate(
         &txn,
         &ticket,
         Some(actor.user_id),
-        "rated",
-        serde_json::json!({"rating": req.rating}),
+        &TicketChange::Rated { rating: req.rating },
         now,
     )
     .await?;

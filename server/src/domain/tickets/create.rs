@@ -2,7 +2,7 @@
 //! master-data approval request.
 
 use super::*;
-use crate::domain::portal::{contact_of_login, own_account};
+use crate::domain::common::portal::{contact_of_login, own_account};
 
 pub(super) fn validate_text(c: &mut Collector, subject: &str, description: &str) {
     c.check("subject", validation::required_text(subject, MAX_SUBJECT))
@@ -45,16 +45,19 @@ pub(crate) async fn record_event<C: ConnectionTrait>(
     conn: &C,
     ticket: &tickets::Model,
     actor_id: Option<i64>,
-    kind: &str,
-    detail: serde_json::Value,
+    change: &TicketChange,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    let detail = match serde_json::to_value(change) {
+        Ok(serde_json::Value::Object(mut wire)) => wire.remove("detail"),
+        _ => None,
+    };
     ticket_events::Entity::insert(ticket_events::ActiveModel {
         workspace_id: Set(ticket.workspace_id),
         ticket_id: Set(ticket.id),
         actor_id: Set(actor_id),
-        kind: Set(kind.to_string()),
-        detail: Set(Some(detail.to_string())),
+        kind: Set(change.kind().to_string()),
+        detail: Set(detail.map(|d| d.to_string())),
         created_at: Set(now),
         ..Default::default()
     })
@@ -154,8 +157,11 @@ pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult
         &txn,
         &model,
         Some(new.created_by),
-        "created",
-        serde_json::json!({"assignee_id": assignee, "tier": tier, "service_level": model.service_level}),
+        &TicketChange::Created {
+            assignee_id: assignee,
+            tier,
+            service_level: model.service_level.clone(),
+        },
         now,
     )
     .await?;

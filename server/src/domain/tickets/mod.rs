@@ -7,27 +7,33 @@
 //! Staff reach every ticket of their workspace. Portal users reach their
 //! own account's tickets only — a `customer` those they asked, a
 //! `customer_admin` all of the account's — and never internal notes.
+
+pub mod agreements;
+pub mod attachments;
+pub mod blockers;
+pub mod notify;
+pub mod sla;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
 };
-use serde::Deserialize;
 use shared::tickets::{
     Comment, CreateCommentRequest, CreateTicketRequest, EscalateRequest, PortalCreateTicketRequest,
-    PortalTicket, Ticket, TicketCategory, TicketEvent, TicketPriority, TicketStatus,
+    PortalTicket, Ticket, TicketCategory, TicketChange, TicketEvent, TicketPriority, TicketStatus,
     UpdateTicketRequest, MAX_TIER,
 };
 use shared::validation::{self, Collector};
 use shared::{ErpModule, Page, Role};
 
-use super::audit::{self, Change};
-use super::notifications::{notify, TicketNotice};
-use super::pagination::{page_of, PageQuery};
-use super::{accounts, approvals, blockers, sla};
 use crate::auth::{Actor, PortalActor, StaffActor};
 use crate::db::Db;
+use crate::domain::accounts;
+use crate::domain::approvals;
+use crate::domain::common::audit::{self, Change};
+use crate::domain::common::pagination::{page_of, PageQuery};
+use crate::domain::tickets::notify::{notify, TicketNotice};
 use crate::entity::{ticket_comments, ticket_counters, ticket_events, tickets, users};
 use crate::error::{AppError, AppResult};
 use crate::mail::Mailer;
@@ -38,10 +44,19 @@ mod create;
 mod query;
 mod workflow;
 
-pub use comments::*;
-pub use create::*;
-pub use query::*;
-pub use workflow::*;
+pub use comments::{
+    comment, comments, portal_comment, portal_comments, portal_rate, timeline,
+    MAX_COMMENTS_PER_TICKET, MAX_EVENTS_SHOWN,
+};
+pub(crate) use create::record_event;
+pub use create::{create, portal_create};
+pub(crate) use query::{find, portal_visible};
+pub use query::{
+    get, list, list_json, portal_get, portal_list, TicketFilter, Urgency, MAX_DUE_WITHIN_MINUTES,
+};
+use workflow::least_loaded;
+pub(crate) use workflow::{apply_status, on_master_data_decision};
+pub use workflow::{escalate, escalate_locked, update};
 
 /// A resolved ticket reopens when the customer replies within this time.
 pub const REOPEN_WINDOW: Duration = Duration::days(7);

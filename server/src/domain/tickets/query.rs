@@ -1,30 +1,13 @@
 //! Finding tickets: the staff queue, and what a portal user may see.
 
 use super::*;
-use crate::domain::pagination::{decode_key_cursor, encode_key_cursor, page_by};
-use crate::domain::portal::{contact_of_login, own_account};
+use crate::domain::common::pagination::Paging;
+use crate::domain::common::pagination::{decode_key_cursor, encode_key_cursor, page_by};
+use crate::domain::common::portal::{contact_of_login, own_account};
 use sea_orm::sea_query::{Alias, Order};
 use sea_orm::{ConnectionTrait, QuerySelect, QueryTrait};
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
-pub struct TicketFilter {
-    pub status: Option<TicketStatus>,
-    pub module: Option<ErpModule>,
-    pub priority: Option<TicketPriority>,
-    pub assignee_id: Option<i64>,
-    pub account_id: Option<i64>,
-    /// `true`: only tickets without an assignee.
-    pub unassigned: Option<bool>,
-    /// `true`: only tickets that missed a first-response or resolution
-    /// target; `false`: only tickets that missed neither.
-    pub breached: Option<bool>,
-    /// Minutes (1 to 10080): only "breaching soon" tickets, those whose
-    /// clock runs (status new or open) and whose next target, first response
-    /// while unanswered or else resolution, falls within this many minutes
-    /// from now and has not been missed yet.
-    #[param(minimum = 1, maximum = 10080)]
-    pub due_within: Option<i64>,
-}
+pub use shared::filters::TicketFilter;
 
 /// The longest "breaching soon" window: a week.
 pub const MAX_DUE_WITHIN_MINUTES: i64 = 7 * 24 * 60;

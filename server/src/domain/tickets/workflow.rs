@@ -21,7 +21,9 @@ pub(crate) async fn apply_status<C: ConnectionTrait>(
     }
     if !to.pauses_sla() {
         if let Some(paused_since) = current.paused_since {
-            let calendar = sla::calendar(conn, current.workspace_id).await?;
+            let calendar =
+                crate::domain::common::calendar::business_calendar(conn, current.workspace_id)
+                    .await?;
             let shift = |due: DateTime<Utc>| {
                 calendar
                     .due_after_pauses(due, &[(paused_since, now)])
@@ -62,7 +64,7 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     let before = to_api(&current);
-    crate::domain::require_current(if_match, &etag(&before))?;
+    crate::domain::common::require_current(if_match, &etag(&before))?;
     if before.status == TicketStatus::Closed {
         return Err(AppError::field("status", "a closed ticket is final"));
     }
@@ -78,8 +80,12 @@ pub async fn update(
                 &txn,
                 &current,
                 Some(actor.user_id),
-                "status",
-                serde_json::json!({"from": before.status, "to": to}),
+                &TicketChange::Status {
+                    from: before.status,
+                    to,
+                    reason: None,
+                    comment: None,
+                },
                 now,
             )
             .await?;
@@ -87,7 +93,7 @@ pub async fn update(
     }
     if let Some(assignee) = req.assignee_id {
         if let Some(user_id) = assignee {
-            crate::domain::users::require_active_staff(
+            crate::domain::accounts::users::require_active_staff(
                 &txn,
                 actor.workspace_id,
                 user_id,
@@ -101,8 +107,10 @@ pub async fn update(
                 &txn,
                 &current,
                 Some(actor.user_id),
-                "assigned",
-                serde_json::json!({"from": current.assignee_id, "to": assignee}),
+                &TicketChange::Assigned {
+                    from: current.assignee_id,
+                    to: assignee,
+                },
                 now,
             )
             .await?;
@@ -271,7 +279,8 @@ pub async fn escalate_locked<C: ConnectionTrait>(
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
     let escalated = model.update(conn).await?;
-    let mut to_notify = crate::domain::notifications::managers(conn, current.workspace_id).await?;
+    let mut to_notify =
+        crate::domain::tickets::notify::managers(conn, current.workspace_id).await?;
     to_notify.extend(assignee);
     notify(
         conn,
@@ -283,8 +292,19 @@ pub async fn escalate_locked<C: ConnectionTrait>(
     )
     .await?;
     let after = to_api(&escalated);
-    record_event(conn, current, actor_id, "escalated",
-        serde_json::json!({"from_tier": current.tier, "to_tier": tier, "reason": reason, "assignee_id": assignee}), now).await?;
+    record_event(
+        conn,
+        current,
+        actor_id,
+        &TicketChange::Escalated {
+            from_tier: current.tier,
+            to_tier: tier,
+            reason: reason.to_string(),
+            assignee_id: assignee,
+        },
+        now,
+    )
+    .await?;
     audit::record(
         conn,
         Change {
@@ -334,8 +354,19 @@ pub(crate) async fn on_master_data_decision<C: ConnectionTrait>(
         conn,
         &ticket,
         Some(decider),
-        if approved { "approved" } else { "rejected" },
-        serde_json::json!({"from": "awaiting_approval", "to": to, "comment": comment}),
+        &if approved {
+            TicketChange::Approved {
+                from: TicketStatus::AwaitingApproval,
+                to,
+                comment: comment.map(str::to_string),
+            }
+        } else {
+            TicketChange::Rejected {
+                from: TicketStatus::AwaitingApproval,
+                to,
+                comment: comment.map(str::to_string),
+            }
+        },
         now,
     )
     .await?;

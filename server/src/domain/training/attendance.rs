@@ -20,9 +20,11 @@ use shared::{validation, ErpModule};
 use super::{ends_at, find, load, may_manage};
 use crate::auth::{PortalActor, StaffActor};
 use crate::db::Db;
-use crate::domain::audit::{self, Change};
-use crate::domain::timeline::{self, NewEvent};
-use crate::domain::{accounts, clean_optional, modules_from_db};
+use crate::domain::accounts;
+use crate::domain::accounts::timeline::{self, NewEvent};
+use crate::domain::common::audit::{self, Change};
+use crate::domain::common::clean_optional;
+use crate::domain::common::modules_from_db;
 use crate::entity::{contacts, training_attendees, trainings, users};
 use crate::error::{AppError, AppResult};
 
@@ -246,7 +248,7 @@ pub async fn portal_upcoming(
     actor: &PortalActor,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<PortalTraining>> {
-    let contact = crate::domain::portal::own_contact(&db.read, actor).await?;
+    let contact = crate::domain::common::portal::own_contact(&db.read, actor).await?;
     let earliest = now - Duration::minutes(i64::from(MAX_DURATION_MINUTES));
     let rows: Vec<trainings::Model> = trainings::Entity::find()
         .filter(trainings::Column::WorkspaceId.eq(actor.workspace_id))

@@ -13,22 +13,17 @@ use super::ends_at;
 use super::ics::{self, Event, Method, Person};
 use crate::entity::{accounts, contacts, trainings, users};
 use crate::error::{AppError, AppResult};
-use crate::mail::letter::greeting;
-use crate::mail::{Letter, MailAttachment, Mailer};
+use crate::mail::letters::training as training_letters;
+use crate::mail::{MailAttachment, Mailer};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Notice {
-    Invite,
-    Update,
-    Cancel,
-}
+pub use crate::mail::letters::training::Notice;
 
 /// The iCalendar UID of a session: the same for every version of it.
 pub fn uid(training_id: i64, host: &str) -> String {
     format!("training-{training_id}@{host}")
 }
 
-pub(crate) use crate::domain::settings::time_zone;
+pub(crate) use crate::domain::common::calendar::time_zone;
 
 fn when(t: &trainings::Model, tz: Tz) -> String {
     let start = t.starts_at.with_timezone(&tz);
@@ -44,77 +39,6 @@ fn when(t: &trainings::Model, tz: Tz) -> String {
         end.format(end_format),
         tz.name()
     )
-}
-
-fn letter(
-    notice: Notice,
-    t: &trainings::Model,
-    account: &str,
-    trainer: &str,
-    name: &str,
-    tz: Tz,
-    locale: Locale,
-) -> Letter {
-    let topic = &t.topic;
-    let time = when(t, tz);
-    let place = t.location.clone().or_else(|| t.online_url.clone());
-    let mut paragraphs = Vec::new();
-    let (greeting, subject) = if locale == Locale::ZhCn {
-        let (subject, lead) = match notice {
-            Notice::Invite => (format!("培训邀请：{topic}"), "诚邀您参加以下培训："),
-            Notice::Update => (format!("培训已更新：{topic}"), "以下培训的安排已更新："),
-            Notice::Cancel => (format!("培训已取消：{topic}"), "以下培训已取消："),
-        };
-        paragraphs.push(format!("{lead}{account}「{topic}」"));
-        paragraphs.push(format!("时间：{time}"));
-        if let Some(place) = &place {
-            paragraphs.push(format!("地点：{place}"));
-        }
-        paragraphs.push(format!("讲师：{trainer}"));
-        if notice == Notice::Cancel {
-            if let Some(reason) = &t.cancel_reason {
-                paragraphs.push(format!("原因：{reason}"));
-            }
-        } else {
-            paragraphs.push("附件中的日历文件（.ics）可将培训加入您的日历。".into());
-        }
-        (greeting(name, locale), subject)
-    } else {
-        let (subject, lead) = match notice {
-            Notice::Invite => (
-                format!("Training invitation: {topic}"),
-                "You are invited to this training:",
-            ),
-            Notice::Update => (
-                format!("Training updated: {topic}"),
-                "This training has changed:",
-            ),
-            Notice::Cancel => (
-                format!("Training cancelled: {topic}"),
-                "This training is cancelled:",
-            ),
-        };
-        paragraphs.push(format!("{lead} {account} \"{topic}\""));
-        paragraphs.push(format!("When: {time}"));
-        if let Some(place) = &place {
-            paragraphs.push(format!("Where: {place}"));
-        }
-        paragraphs.push(format!("Trainer: {trainer}"));
-        if notice == Notice::Cancel {
-            if let Some(reason) = &t.cancel_reason {
-                paragraphs.push(format!("Reason: {reason}"));
-            }
-        } else {
-            paragraphs.push("The attached calendar file (.ics) adds it to your calendar.".into());
-        }
-        (greeting(name, locale), subject)
-    };
-    Letter {
-        subject,
-        greeting,
-        paragraphs,
-        ..Letter::default()
-    }
 }
 
 /// Queues the notice for each of `contact_ids` with an e-mail address;
@@ -183,13 +107,17 @@ pub async fn send<C: ConnectionTrait>(
             .portal_user_id
             .and_then(|id| locales.get(&id).copied())
             .unwrap_or(Locale::DEFAULT);
-        let letter = letter(
+        let letter = training_letters::letter(
             notice,
-            t,
-            &account.name,
-            &trainer.name,
+            &training_letters::Session {
+                topic: &t.topic,
+                account: &account.name,
+                trainer: &trainer.name,
+                time: &when(t, tz),
+                place: t.location.as_deref().or(t.online_url.as_deref()),
+                cancel_reason: t.cancel_reason.as_deref(),
+            },
             &contact.name,
-            tz,
             locale,
         );
         let description = letter.paragraphs.join("\n");

@@ -17,14 +17,14 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::Deserialize;
 use shared::texts::T;
 use shared::training::{completes, TrainingAttendee, TrainingSession, TrainingStatus};
 use shared::{ErpModule, Page, Role};
 
-use super::pagination::PageQuery;
 use crate::auth::StaffActor;
 use crate::db::Db;
+use crate::domain::common::pagination::PageQuery;
+use crate::domain::common::pagination::Paging;
 use crate::entity::{accounts, contacts, training_attendees, trainings, users};
 use crate::error::{AppError, AppResult};
 
@@ -187,24 +187,14 @@ pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<TrainingSess
     load(&db.read, &row).await
 }
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
-pub struct TrainingFilter {
-    pub account_id: Option<i64>,
-    pub trainer_id: Option<i64>,
-    /// Sessions starting at or after this instant (RFC 3339).
-    pub from: Option<DateTime<Utc>>,
-    /// Sessions starting before this instant (RFC 3339).
-    pub to: Option<DateTime<Utc>>,
-    /// Include cancelled sessions (default `true`).
-    pub include_cancelled: Option<bool>,
-}
+pub use shared::filters::TrainingFilter;
 
 fn encode_cursor(at: DateTime<Utc>, id: i64) -> String {
-    crate::domain::pagination::encode_time_cursor("tr", at, id)
+    crate::domain::common::pagination::encode_time_cursor("tr", at, id)
 }
 
 fn decode_cursor(cursor: &str) -> AppResult<(DateTime<Utc>, i64)> {
-    crate::domain::pagination::decode_time_cursor(cursor, "tr")
+    crate::domain::common::pagination::decode_time_cursor(cursor, "tr")
 }
 
 /// Sessions in start order (a calendar reads forward), keyset-paginated.

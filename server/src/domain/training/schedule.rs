@@ -22,9 +22,9 @@ use super::invitations::{self, time_zone, Notice};
 use super::{find, load, may_manage};
 use crate::auth::StaffActor;
 use crate::domain::accounts;
-use crate::domain::audit::{self, Change};
-use crate::domain::clean_optional;
-use crate::domain::timeline::{self, second, NewEvent};
+use crate::domain::accounts::timeline::{self, second, NewEvent};
+use crate::domain::common::audit::{self, Change};
+use crate::domain::common::clean_optional;
 use crate::entity::{contacts, training_attendees, trainings};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -192,7 +192,7 @@ pub async fn create(
         .map_err(|_| AppError::field("account_id", "no such account"))?;
     may_manage(actor, &account, req.trainer_id)?;
     c.finish().map_err(AppError::validation)?;
-    crate::domain::users::require_active_staff(
+    crate::domain::accounts::users::require_active_staff(
         &txn,
         actor.workspace_id,
         req.trainer_id,
@@ -261,7 +261,7 @@ async fn for_change<C: ConnectionTrait>(
     let account = accounts::find_in_workspace(txn, actor.workspace_id, existing.account_id).await?;
     may_manage(actor, &account, existing.trainer_id)?;
     let current = load(txn, &existing).await?;
-    crate::domain::require_current(if_match, &super::etag(&current))?;
+    crate::domain::common::require_current(if_match, &super::etag(&current))?;
     if existing.status == TrainingStatus::Cancelled.as_str() {
         return Err(AppError::conflict_on(
             "status",
@@ -291,8 +291,13 @@ pub async fn update(
     );
     c.finish().map_err(AppError::validation)?;
     if let Some(trainer) = req.trainer_id {
-        crate::domain::users::require_active_staff(&txn, actor.workspace_id, trainer, "trainer_id")
-            .await?;
+        crate::domain::accounts::users::require_active_staff(
+            &txn,
+            actor.workspace_id,
+            trainer,
+            "trainer_id",
+        )
+        .await?;
     }
 
     let mut model: trainings::ActiveModel = existing.clone().into();

@@ -1,0 +1,384 @@
+//! Database connections. PostgreSQL: one pool for everything. SQLite: a read
+//! pool plus a single writer connection, so write transactions never race each
+//! other for the write lock (a DEFERRED transaction that reads and then writes
+//! would otherwise fail at once with SQLITE_BUSY under concurrent requests).
+
+pub mod sql;
+
+use std::sync::Arc;
+
+use crate::auth::session_cache::SessionCache;
+use crate::domain::kb::index::KbIndexes;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    SqlxSqliteConnector,
+};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// For queries that only read.
+    pub read: DatabaseConnection,
+    /// For every transaction that writes.
+    pub write: DatabaseConnection,
+    /// Sessions recently seen live (this process only; see its module).
+    pub sessions: Arc<SessionCache>,
+    /// The knowledge base's words, per workspace (this process only; see
+    /// its module).
+    pub kb_index: Arc<KbIndexes>,
+}
+
+/// The page cache of each SQLite reader connection, in KiB (SQLite's default
+/// is 2,000). The file's pages stay in the operating system's cache either
+/// way; each connection's own cache grows to its bound as the views touch
+/// different pages, so this bound times the readers is memory the server
+/// keeps. Measured on the 1M-ticket view benchmark: eight readers at the
+/// default held about 5 MB each by the end of the run.
+const SQLITE_READER_CACHE_KIB: u32 = 1024;
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url, max_connections).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut options = ConnectOptions::new(url);
+            options
+                .max_connections(max_connections.max(2))
+                .min_connections(1)
+                .connect_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            let conn = Database::connect(options)
+                .await
+                .context("cannot connect to PostgreSQL")?;
+            Ok(Db {
+                read: conn.clone(),
+                write: conn,
+                sessions: Arc::default(),
+                kb_index: Arc::default(),
+            })
+        } else {
+            anyhow::bail!(
+                "unsupported STEWARD_DATABASE_URL '{url}': use sqlite://… or postgres://…"
+            )
+        }
+    }
+
+    async fn connect_sqlite(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        if let Some(path) = sqlite_file_path(url) {
+            if let Some(parent) = std::path::Path::new(&path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("cannot create {}", parent.display()))?;
+                }
+            }
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .with_context(|| format!("invalid SQLite URL {url}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .context("cannot open the SQLite database")?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .min_connections(1)
+            .connect_with(
+                options
+                    .read_only(true)
+                    .pragma("cache_size", format!("-{SQLITE_READER_CACHE_KIB}")),
+            )
+            .await
+            .context("cannot open the SQLite database for reading")?;
+        Ok(Db {
+            read: SqlxSqliteConnector::from_sqlx_sqlite_pool(reader),
+            write: SqlxSqliteConnector::from_sqlx_sqlite_pool(writer),
+            sessions: Arc::default(),
+            kb_index: Arc::default(),
+        })
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        self.write.get_database_backend()
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        Migrator::up(&self.write, None)
+            .await
+            .context("applying migrations failed")
+    }
+
+    pub async fn ping(&self) -> bool {
+        self.read.ping().await.is_ok()
+    }
+}
+
+fn sqlite_file_path(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(path.to_string())
+    }
+}
+
+/// Runs `select` and returns its rows, which the database aggregates into a
+/// single JSON value (`json_group_array` on SQLite, `json_agg` on
+/// PostgreSQL).
+///
+/// Why: sqlx's SQLite driver hands every row from its worker thread to the
+/// async task over a channel, a thread wake-up per row; for a 50-row page
+/// that hand-off costs more than the query. One row per page keeps list
+/// endpoints fast. Row order is not guaranteed by the aggregation: callers
+/// sort.
+pub async fn fetch_all_in_one_row<E, C>(
+    conn: &C,
+    select: sea_orm::Select<E>,
+) -> Result<Vec<E::Model>, sea_orm::DbErr>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    use sea_orm::Iterable;
+
+    fetch_in_one_row(conn, select, E::Column::iter()).await
+}
+
+/// [`fetch_all_in_one_row`] of some columns only (a list that shows no
+/// long text need not read it): `T` deserialises from an object of those.
+pub async fn fetch_columns_in_one_row<E, T, C>(
+    conn: &C,
+    select: sea_orm::Select<E>,
+    columns: &[E::Column],
+) -> Result<Vec<T>, sea_orm::DbErr>
+where
+    E: sea_orm::EntityTrait,
+    T: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    use sea_orm::QuerySelect;
+
+    let select = select.select_only().columns(columns.iter().copied());
+    fetch_in_one_row(conn, select, columns.iter().copied()).await
+}
+
+async fn fetch_in_one_row<E, T, C>(
+    conn: &C,
+    select: sea_orm::Select<E>,
+    columns: impl Iterator<Item = E::Column>,
+) -> Result<Vec<T>, sea_orm::DbErr>
+where
+    E: sea_orm::EntityTrait,
+    T: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait, ColumnType, IdenStatic, QueryTrait};
+
+    let backend = conn.get_database_backend();
+    let fields: Vec<String> = columns
+        .map(|c| {
+            let name = c.as_str();
+            match c.def().get_column_type() {
+                // SQLite keeps booleans as 0/1; JSON wants true/false.
+                ColumnType::Boolean => {
+                    format!("'{name}', json(CASE WHEN t.\"{name}\" THEN 'true' ELSE 'false' END)")
+                }
+                _ => format!("'{name}', t.\"{name}\""),
+            }
+        })
+        .collect();
+    aggregate_page(conn, select.build(backend), &fields).await
+}
+
+/// Wraps `inner` so the database answers its rows as one JSON array
+/// (`fields`: SQLite's `json_object` arguments; PostgreSQL names them by
+/// column) and decodes it.
+async fn aggregate_page<T, C>(
+    conn: &C,
+    inner: sea_orm::Statement,
+    fields: &[String],
+) -> Result<Vec<T>, sea_orm::DbErr>
+where
+    T: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    let element = format!("json_object({})", fields.join(", "));
+    let Some(page) = aggregated_text(conn, inner, &element).await? else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(&page)
+        .map_err(|e| sea_orm::DbErr::Custom(format!("decoding an aggregated page: {e}")))
+}
+
+/// The rows of `inner` as the text of one JSON array: on SQLite each row
+/// (`t`) becomes `sqlite_element` (an expression over `t`, such as
+/// `json_object(…)`), on PostgreSQL the whole row (`json_agg(t)`). The
+/// caller decodes it, or passes its elements on as they are.
+pub async fn aggregated_text<C: ConnectionTrait>(
+    conn: &C,
+    inner: sea_orm::Statement,
+    sqlite_element: &str,
+) -> Result<Option<String>, sea_orm::DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Sqlite => format!(
+            "SELECT json_group_array({sqlite_element}) AS page FROM ({}) AS t",
+            inner.sql
+        ),
+        _ => format!(
+            "SELECT COALESCE(json_agg(t), '[]'::json)::text AS page FROM ({}) AS t",
+            inner.sql
+        ),
+    };
+    let statement = sea_orm::Statement {
+        sql,
+        values: inner.values,
+        db_backend: backend,
+    };
+    match conn.query_one(statement).await? {
+        Some(row) => Ok(Some(row.try_get("", "page")?)),
+        None => Ok(None),
+    }
+}
+
+/// [`fetch_all_in_one_row`] for a hand-written `SELECT` (`statement`),
+/// whose result columns are `fields`, by name; `T` deserialises from an
+/// object of them. None of them may be a SQLite boolean (0/1).
+pub async fn fetch_statement_in_one_row<T, C>(
+    conn: &C,
+    statement: sea_orm::Statement,
+    fields: &[&str],
+) -> Result<Vec<T>, sea_orm::DbErr>
+where
+    T: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    let fields: Vec<String> = fields
+        .iter()
+        .map(|name| format!("'{name}', t.\"{name}\""))
+        .collect();
+    aggregate_page(conn, statement, &fields).await
+}
+
+/// Runs several `SELECT`s as one statement, each part answering its rows
+/// as one JSON array of arrays (its `columns`, in order), so that a reader
+/// needing a dozen small answers (one account's health inputs) pays for one
+/// round trip to the database rather than a dozen; the caller decodes each
+/// part into the tuples it would have read.
+pub async fn fetch_parts_as_json<C>(
+    conn: &C,
+    parts: Vec<(sea_orm::Statement, &[&str])>,
+) -> Result<Vec<String>, sea_orm::DbErr>
+where
+    C: ConnectionTrait,
+{
+    let backend = conn.get_database_backend();
+    let mut sql = String::from("SELECT ");
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let count = parts.len();
+    for (i, (statement, columns)) in parts.into_iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let columns: Vec<String> = columns.iter().map(|c| format!("t.\"{c}\"")).collect();
+        let columns = columns.join(", ");
+        match backend {
+            DatabaseBackend::Sqlite => sql.push_str(&format!(
+                "(SELECT json_group_array(json_array({columns})) FROM ({}) AS t) AS p{i}",
+                statement.sql
+            )),
+            _ => sql.push_str(&format!(
+                "(SELECT COALESCE(json_agg(json_build_array({columns})), '[]'::json)::text \
+                 FROM ({}) AS t) AS p{i}",
+                renumber_placeholders(&statement.sql, values.len())
+            )),
+        }
+        if let Some(v) = statement.values {
+            values.extend(v.0);
+        }
+    }
+    let statement = sea_orm::Statement::from_sql_and_values(backend, sql, values);
+    let row = conn
+        .query_one(statement)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::Custom("a SELECT of subqueries answered no row".into()))?;
+    (0..count)
+        .map(|i| row.try_get::<String>("", &format!("p{i}")))
+        .collect()
+}
+
+/// PostgreSQL's `$n` placeholders of `sql` moved up by `offset`, outside
+/// quoted strings and names, for a statement joined after others.
+fn renumber_placeholders(sql: &str, offset: usize) -> String {
+    if offset == 0 {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                if c == q {
+                    quote = None;
+                }
+                out.push(c);
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                    digits.push(d);
+                    chars.next();
+                }
+                let n: usize = digits.parse().unwrap_or(0);
+                out.push('$');
+                out.push_str(&(n + offset).to_string());
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths_are_extracted() {
+        assert_eq!(
+            sqlite_file_path("sqlite://./data/steward.db?mode=rwc").as_deref(),
+            Some("./data/steward.db")
+        );
+        assert_eq!(sqlite_file_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_file_path("postgres://x"), None);
+    }
+
+    #[test]
+    fn placeholders_move_up_outside_quotes() {
+        assert_eq!(
+            renumber_placeholders("a = $1 AND b IN ($2, $10) AND c = '$3' AND \"$4\" = $5", 4),
+            "a = $5 AND b IN ($6, $14) AND c = '$3' AND \"$4\" = $9"
+        );
+        assert_eq!(renumber_placeholders("x = $1", 0), "x = $1");
+    }
+}

@@ -1,0 +1,344 @@
+//! Licences (产品授权) of an account: edition, modules, seats and the
+//! dongle (加密锁) whose remote registration (远程注册) is an onboarding step.
+//!
+//! Every staff role reads and writes licences (engineers install and
+//! register them); portal users never reach them.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use shared::onboarding::{CreateLicenseRequest, License, LicenseStatus, UpdateLicenseRequest};
+use shared::texts::{Msg, T};
+use shared::timeline::TimelineKind;
+use shared::validation::{self, Collector};
+use shared::{ErpModule, Role};
+
+use crate::auth::StaffActor;
+use crate::db::Db;
+use crate::domain::accounts;
+use crate::domain::accounts::timeline::{self, NewEvent};
+use crate::domain::common::audit::{self, Change};
+use crate::domain::common::modules_from_db;
+use crate::domain::common::modules_to_db;
+use crate::entity::licenses;
+use crate::error::{AppError, AppResult};
+
+const MAX_SEATS: i32 = 1_000_000;
+const MAX_SERIAL_LEN: usize = 64;
+
+pub fn to_api(m: &licenses::Model) -> License {
+    License {
+        id: m.id,
+        account_id: m.account_id,
+        edition: m.edition.clone(),
+        modules: modules_from_db(&m.modules),
+        seats: m.seats,
+        dongle_serial: m.dongle_serial.clone(),
+        status: m.status.parse().unwrap_or(LicenseStatus::Unregistered),
+        expires_on: m.expires_on,
+        registered_at: m.registered_at,
+        registered_by: m.registered_by,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        version: m.version,
+    }
+}
+
+pub fn etag(license: &License) -> String {
+    format!("\"l{}v{}\"", license.id, license.version)
+}
+
+fn require_writer(actor: &StaffActor) -> AppResult<()> {
+    actor.require(&[Role::Admin, Role::Manager, Role::Csm, Role::Engineer])
+}
+
+pub async fn list(db: &Db, actor: &StaffActor, account_id: i64) -> AppResult<Vec<License>> {
+    accounts::find_in_workspace(&db.read, actor.workspace_id, account_id).await?;
+    let rows = licenses::Entity::find()
+        .filter(licenses::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(licenses::Column::AccountId.eq(account_id))
+        .order_by_asc(licenses::Column::Id)
+        .all(&db.read)
+        .await?;
+    Ok(rows.iter().map(to_api).collect())
+}
+
+fn check_fields(
+    c: &mut Collector,
+    edition: Option<&str>,
+    modules: Option<&[ErpModule]>,
+    seats: Option<i32>,
+    serial: Option<&str>,
+) {
+    if let Some(edition) = edition {
+        c.check(
+            "edition",
+            validation::required_text(edition, validation::MAX_SHORT_TEXT_LEN),
+        );
+    }
+    if modules.is_some_and(<[ErpModule]>::is_empty) {
+        c.fields
+            .insert("modules".into(), "must name at least one module".into());
+    }
+    if let Some(seats) = seats {
+        if !(1..=MAX_SEATS).contains(&seats) {
+            c.fields
+                .insert("seats".into(), format!("must be between 1 and {MAX_SEATS}"));
+        }
+    }
+    if let Some(serial) = serial {
+        c.check(
+            "dongle_serial",
+            validation::required_text(serial, MAX_SERIAL_LEN),
+        );
+    }
+}
+
+async fn ensure_serial_free<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    serial: &str,
+    except_id: Option<i64>,
+) -> AppResult<()> {
+    let mut query = licenses::Entity::find()
+        .filter(licenses::Column::WorkspaceId.eq(workspace_id))
+        .filter(licenses::Column::DongleSerial.eq(serial));
+    if let Some(id) = except_id {
+        query = query.filter(licenses::Column::Id.ne(id));
+    }
+    if query.one(conn).await?.is_some() {
+        Err(serial_taken())
+    } else {
+        Ok(())
+    }
+}
+
+fn serial_taken() -> AppError {
+    AppError::conflict_on(
+        "dongle_serial",
+        "another licence of this workspace already has this dongle serial",
+    )
+}
+
+async fn audit_change<C: ConnectionTrait>(
+    conn: &C,
+    actor: &StaffActor,
+    action: &str,
+    before: Option<&License>,
+    after: &License,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    audit::record(
+        conn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action,
+            entity_type: "license",
+            entity_id: after.id,
+            before,
+            after: Some(after),
+        },
+        now,
+    )
+    .await
+}
+
+pub async fn create(
+    db: &Db,
+    actor: &StaffActor,
+    account_id: i64,
+    req: CreateLicenseRequest,
+    now: DateTime<Utc>,
+) -> AppResult<License> {
+    require_writer(actor)?;
+    let mut c = Collector::default();
+    check_fields(
+        &mut c,
+        Some(&req.edition),
+        Some(&req.modules),
+        Some(req.seats),
+        Some(&req.dongle_serial),
+    );
+    let txn = db.write.begin().await?;
+    accounts::find_in_workspace(&txn, actor.workspace_id, account_id).await?;
+    c.finish().map_err(AppError::validation)?;
+    let serial = req.dongle_serial.trim().to_string();
+    ensure_serial_free(&txn, actor.workspace_id, &serial, None).await?;
+    let model = licenses::ActiveModel {
+        workspace_id: Set(actor.workspace_id),
+        account_id: Set(account_id),
+        edition: Set(req.edition.trim().to_string()),
+        modules: Set(modules_to_db(&req.modules)),
+        seats: Set(req.seats),
+        dongle_serial: Set(serial),
+        status: Set(LicenseStatus::Unregistered.as_str().into()),
+        expires_on: Set(req.expires_on),
+        registered_at: Set(None),
+        registered_by: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let license = to_api(&model);
+    audit_change(&txn, actor, "create", None, &license, now).await?;
+    let modules: Vec<&str> = license.modules.iter().map(|m| m.as_str()).collect();
+    let event = NewEvent::new(
+        actor.workspace_id,
+        account_id,
+        TimelineKind::LicenseCreated,
+        actor.user_id,
+        format!("{} · {}", license.edition, license.dongle_serial),
+        now,
+    );
+    let body = Msg::new(T::TimelineLicense)
+        .with("modules", modules.join(", "))
+        .with("seats", license.seats)
+        .en();
+    timeline::record(&txn, event.about("license", license.id).body(body), now).await?;
+    txn.commit().await?;
+    Ok(license)
+}
+
+async fn locked<C: ConnectionTrait>(
+    conn: &C,
+    actor: &StaffActor,
+    account_id: i64,
+    id: i64,
+) -> AppResult<licenses::Model> {
+    licenses::Entity::find_by_id(id)
+        .filter(licenses::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(licenses::Column::AccountId.eq(account_id))
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn update(
+    db: &Db,
+    actor: &StaffActor,
+    account_id: i64,
+    id: i64,
+    if_match: Option<&str>,
+    req: UpdateLicenseRequest,
+    now: DateTime<Utc>,
+) -> AppResult<License> {
+    let txn = db.write.begin().await?;
+    let existing = locked(&txn, actor, account_id, id).await?;
+    require_writer(actor)?;
+    let before = to_api(&existing);
+    crate::domain::common::require_current(if_match, &etag(&before))?;
+    let mut c = Collector::default();
+    check_fields(
+        &mut c,
+        req.edition.as_deref(),
+        req.modules.as_deref(),
+        req.seats,
+        req.dongle_serial.as_deref(),
+    );
+    c.finish().map_err(AppError::validation)?;
+
+    let mut model: licenses::ActiveModel = existing.clone().into();
+    if let Some(edition) = req.edition {
+        model.edition = Set(edition.trim().to_string());
+    }
+    if let Some(modules) = req.modules {
+        model.modules = Set(modules_to_db(&modules));
+    }
+    if let Some(seats) = req.seats {
+        model.seats = Set(seats);
+    }
+    if let Some(serial) = req.dongle_serial {
+        let serial = serial.trim().to_string();
+        if serial != existing.dongle_serial {
+            ensure_serial_free(&txn, actor.workspace_id, &serial, Some(id)).await?;
+        }
+        model.dongle_serial = Set(serial);
+    }
+    if let Some(expires_on) = req.expires_on {
+        model.expires_on = Set(expires_on);
+    }
+    model.updated_at = Set(now);
+    model.version = Set(existing.version + 1);
+    let after = to_api(&model.update(&txn).await?);
+    audit_change(&txn, actor, "update", Some(&before), &after, now).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Records the remote registration of the licence: when and by whom.
+pub async fn register(
+    db: &Db,
+    actor: &StaffActor,
+    account_id: i64,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<License> {
+    let txn = db.write.begin().await?;
+    let existing = locked(&txn, actor, account_id, id).await?;
+    require_writer(actor)?;
+    let before = to_api(&existing);
+    if before.status == LicenseStatus::Registered {
+        return Err(AppError::conflict_on(
+            "status",
+            "this licence is already registered",
+        ));
+    }
+    let mut model: licenses::ActiveModel = existing.clone().into();
+    model.status = Set(LicenseStatus::Registered.as_str().into());
+    model.registered_at = Set(Some(now));
+    model.registered_by = Set(Some(actor.user_id));
+    model.updated_at = Set(now);
+    model.version = Set(existing.version + 1);
+    let after = to_api(&model.update(&txn).await?);
+    audit_change(&txn, actor, "register", Some(&before), &after, now).await?;
+    let event = NewEvent::new(
+        actor.workspace_id,
+        account_id,
+        TimelineKind::LicenseRegistered,
+        actor.user_id,
+        format!("{} · {}", after.edition, after.dongle_serial),
+        now,
+    );
+    timeline::record(&txn, event.about("license", id), now).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Whether the account has at least one registered licence.
+pub async fn has_registered<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    account_id: i64,
+) -> AppResult<bool> {
+    Ok(licenses::Entity::find()
+        .filter(licenses::Column::WorkspaceId.eq(workspace_id))
+        .filter(licenses::Column::AccountId.eq(account_id))
+        .filter(licenses::Column::Status.eq(LicenseStatus::Registered.as_str()))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// The modules of all the account's licences.
+pub async fn licensed_modules<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    account_id: i64,
+) -> AppResult<Vec<ErpModule>> {
+    let rows = licenses::Entity::find()
+        .filter(licenses::Column::WorkspaceId.eq(workspace_id))
+        .filter(licenses::Column::AccountId.eq(account_id))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .flat_map(|l| modules_from_db(&l.modules))
+        .collect())
+}

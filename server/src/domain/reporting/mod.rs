@@ -1,0 +1,4 @@
+//! Reports (KPIs, renewals, CSV) and the dashboard.
+
+pub mod dashboard;
+pub mod reports;

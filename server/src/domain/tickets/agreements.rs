@@ -1,0 +1,190 @@
+//! Service agreements (维护服务协议) of an account. The active agreement's
+//! level selects the SLA policy of the account's tickets.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use shared::tickets::{AgreementRequest, ServiceAgreement};
+use shared::validation::{self, Collector};
+
+use crate::auth::StaffActor;
+use crate::db::Db;
+use crate::domain::accounts;
+use crate::domain::common::audit::{self, Change};
+use crate::domain::tickets::sla;
+use crate::entity::service_agreements;
+use crate::error::{AppError, AppResult};
+
+fn to_api(m: &service_agreements::Model) -> ServiceAgreement {
+    ServiceAgreement {
+        id: m.id,
+        account_id: m.account_id,
+        level: m.level.clone(),
+        starts_on: m.starts_on,
+        ends_on: m.ends_on,
+        signed_on: m.signed_on,
+        service_content: m.service_content.clone(),
+        complaint_procedure: m.complaint_procedure.clone(),
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+pub async fn list(
+    db: &Db,
+    actor: &StaffActor,
+    account_id: i64,
+) -> AppResult<Vec<ServiceAgreement>> {
+    accounts::find_in_workspace(&db.read, actor.workspace_id, account_id).await?;
+    let rows = service_agreements::Entity::find()
+        .filter(service_agreements::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(service_agreements::Column::AccountId.eq(account_id))
+        .order_by_desc(service_agreements::Column::StartsOn)
+        .all(&db.read)
+        .await?;
+    Ok(rows.iter().map(to_api).collect())
+}
+
+async fn validate<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    req: &AgreementRequest,
+) -> AppResult<()> {
+    let mut c = Collector::default();
+    c.check("level", validation::required_text(&req.level, 40))
+        .check(
+            "service_content",
+            validation::optional_text(&req.service_content, 20_000),
+        )
+        .check(
+            "complaint_procedure",
+            validation::optional_text(&req.complaint_procedure, 20_000),
+        );
+    if req.ends_on < req.starts_on {
+        c.fields
+            .insert("ends_on".into(), "must not be before starts_on".into());
+    }
+    if !c.fields.contains_key("level") {
+        let levels = sla::levels(conn, workspace_id).await?;
+        if !levels.iter().any(|l| l == req.level.trim()) {
+            c.fields.insert(
+                "level".into(),
+                format!(
+                    "must be one of the workspace's levels: {}",
+                    levels.join(", ")
+                ),
+            );
+        }
+    }
+    c.finish().map_err(AppError::validation)
+}
+
+pub async fn create(
+    db: &Db,
+    actor: &StaffActor,
+    account_id: i64,
+    req: AgreementRequest,
+    now: DateTime<Utc>,
+) -> AppResult<ServiceAgreement> {
+    let txn = db.write.begin().await?;
+    accounts::editable(&txn, actor, account_id).await?;
+    validate(&txn, actor.workspace_id, &req).await?;
+    let model = service_agreements::ActiveModel {
+        workspace_id: Set(actor.workspace_id),
+        account_id: Set(account_id),
+        level: Set(req.level.trim().to_string()),
+        starts_on: Set(req.starts_on),
+        ends_on: Set(req.ends_on),
+        signed_on: Set(req.signed_on),
+        service_content: Set(req.service_content),
+        complaint_procedure: Set(req.complaint_procedure),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let agreement = to_api(&model);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action: "create",
+            entity_type: "agreement",
+            entity_id: agreement.id,
+            before: None,
+            after: Some(&agreement),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(agreement)
+}
+
+pub async fn update(
+    db: &Db,
+    actor: &StaffActor,
+    account_id: i64,
+    id: i64,
+    req: AgreementRequest,
+    now: DateTime<Utc>,
+) -> AppResult<ServiceAgreement> {
+    let txn = db.write.begin().await?;
+    accounts::editable(&txn, actor, account_id).await?;
+    let existing = service_agreements::Entity::find_by_id(id)
+        .filter(service_agreements::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(service_agreements::Column::AccountId.eq(account_id))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    validate(&txn, actor.workspace_id, &req).await?;
+    let before = to_api(&existing);
+    let mut model: service_agreements::ActiveModel = existing.into();
+    model.level = Set(req.level.trim().to_string());
+    model.starts_on = Set(req.starts_on);
+    model.ends_on = Set(req.ends_on);
+    model.signed_on = Set(req.signed_on);
+    model.service_content = Set(req.service_content);
+    model.complaint_procedure = Set(req.complaint_procedure);
+    model.updated_at = Set(now);
+    let after = to_api(&model.update(&txn).await?);
+    audit::record(
+        &txn,
+        Change {
+            workspace_id: actor.workspace_id,
+            actor_id: Some(actor.user_id),
+            action: "update",
+            entity_type: "agreement",
+            entity_id: id,
+            before: Some(&before),
+            after: Some(&after),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// The level of the account's agreement in force on `today` (the latest
+/// starting one when several overlap).
+pub async fn active_level<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    account_id: i64,
+    today: NaiveDate,
+) -> AppResult<Option<String>> {
+    Ok(service_agreements::Entity::find()
+        .filter(service_agreements::Column::WorkspaceId.eq(workspace_id))
+        .filter(service_agreements::Column::AccountId.eq(account_id))
+        .filter(service_agreements::Column::StartsOn.lte(today))
+        .filter(service_agreements::Column::EndsOn.gte(today))
+        .order_by_desc(service_agreements::Column::StartsOn)
+        .one(conn)
+        .await?
+        .map(|a| a.level))
+}

@@ -1,0 +1,65 @@
+//! The e-mails tickets cause, queued in the outbox in the same transaction
+//! as the change. Each carries a dedupe key naming its event and recipient,
+//! so an event is never announced twice. Each mail is in its recipient's
+//! language (Chinese unless they chose English), with plain-text and HTML
+//! parts.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use shared::Role;
+
+use crate::entity::{tickets, users};
+use crate::error::AppResult;
+use crate::mail::Mailer;
+
+pub use crate::mail::letters::tickets::TicketNotice;
+
+/// Queues the notice for each of `user_ids` (unknown or inactive users are
+/// skipped). Returns how many mails were queued.
+pub async fn notify<C: ConnectionTrait>(
+    conn: &C,
+    mailer: &Mailer,
+    ticket: &tickets::Model,
+    notice: &TicketNotice<'_>,
+    user_ids: &[i64],
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let mut ids: Vec<i64> = user_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let recipients = users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(ticket.workspace_id))
+        .filter(users::Column::Id.is_in(ids))
+        .filter(users::Column::Active.eq(true))
+        .all(conn)
+        .await?;
+    let mut queued = 0;
+    for user in recipients {
+        let locale = user.mail_locale();
+        let mail = notice.letter(ticket, &user.name, locale).into_mail(
+            Some(ticket.workspace_id),
+            user.email,
+            Some(format!("ticket:{}:{}:{}", ticket.id, notice.key(), user.id)),
+        );
+        if mailer.enqueue(conn, mail, now).await? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+/// Active managers of the workspace.
+pub async fn managers<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppResult<Vec<i64>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(workspace_id))
+        .filter(users::Column::Role.eq(Role::Manager.as_str()))
+        .filter(users::Column::Active.eq(true))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect())
+}

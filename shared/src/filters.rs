@@ -1,0 +1,346 @@
+//! The query strings of the lists: what each list endpoint accepts after
+//! `?`, as one type per list. The server reads them (`web::Query`), the SPA
+//! writes them with [`ToQuery::to_query`], so a key's name and a value's
+//! wire form are defined once, here.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::approvals::ApprovalStatus;
+use crate::contracts::RenewalStage;
+use crate::kb::{KbStatus, KbVisibility, MatchMode};
+use crate::onboarding::PlanStatus;
+use crate::tickets::{TicketPriority, TicketStatus};
+use crate::{ErpModule, LifecycleStage, Role};
+
+/// Writes a filter as a query string: `status=open&module=finance`, absent
+/// fields left out, values in their wire form and percent-encoded.
+pub trait ToQuery: Serialize {
+    fn to_query(&self) -> String {
+        // Every filter is a flat struct of strings, numbers, booleans, dates
+        // and vocabularies, which always serialise.
+        serde_urlencoded::to_string(self).unwrap_or_default()
+    }
+}
+
+/// `?limit=&cursor=` of every keyset-paginated list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct PageQuery {
+    /// Page size, 1–200 (default 50); anything else is refused with 422.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+impl ToQuery for PageQuery {}
+
+/// The staff ticket queue (`GET /tickets`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct TicketFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<TicketStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<ErpModule>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<TicketPriority>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<i64>,
+    /// `true`: only tickets without an assignee.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unassigned: Option<bool>,
+    /// `true`: only tickets that missed a first-response or resolution
+    /// target; `false`: only tickets that missed neither.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breached: Option<bool>,
+    /// Minutes (1 to 10080): only "breaching soon" tickets, those whose
+    /// clock runs (status new or open) and whose next target, first response
+    /// while unanswered or else resolution, falls within this many minutes
+    /// from now and has not been missed yet.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 10080))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_within: Option<i64>,
+}
+impl ToQuery for TicketFilter {}
+
+/// `GET /accounts`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct AccountFilter {
+    /// Name or customer code contains (case-insensitive; Chinese works).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<LifecycleStage>,
+    /// Include archived accounts (default `false`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub include_archived: Option<bool>,
+    /// Only these accounts: their ids, comma-separated, at most 200 (a
+    /// client naming the accounts of a page of tickets it lists).
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = "^[0-9]{1,19}(,[0-9]{1,19}){0,199}$")
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ids: Option<String>,
+}
+impl ToQuery for AccountFilter {}
+
+/// `GET /users`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct UserFilter {
+    /// Name or e-mail contains.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+impl ToQuery for UserFilter {}
+
+/// `GET /audit`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct AuditFilter {
+    /// `user`, `account`, `contact` or `workspace`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<i64>,
+}
+impl ToQuery for AuditFilter {}
+
+/// `GET /approvals`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct ApprovalFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<ApprovalStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_id: Option<i64>,
+}
+impl ToQuery for ApprovalFilter {}
+
+/// `GET /kb/articles` (staff).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct KbFilter {
+    /// Words that must all occur in the title, body or FAQ (Chinese is
+    /// segmented into words: `订单变更` finds `客户订单变更单`), best match
+    /// (BM25, title first) first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<ErpModule>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<KbVisibility>,
+    /// Default: every status but `archived`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<KbStatus>,
+    /// `all` (default): every word must occur. `any`: any word suffices.
+    #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(rename = "match"))]
+    pub match_mode: Option<MatchMode>,
+}
+impl ToQuery for KbFilter {}
+
+/// `GET /portal/kb/articles`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct PortalKbFilter {
+    /// A question or sentence as a customer types it (`月末结账时凭证无法过账`),
+    /// segmented into words; the best matches (BM25, title first) first.
+    /// Blank: the newest articles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// With `q`: articles of this module rank higher (others still come).
+    /// Without: only this module's articles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<ErpModule>,
+    /// `any` (default): articles sharing any word with `q`, those sharing
+    /// more and rarer words first. `all`: every word must occur.
+    #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(rename = "match"))]
+    pub match_mode: Option<MatchMode>,
+}
+impl ToQuery for PortalKbFilter {}
+
+/// `GET /trainings`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct TrainingFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trainer_id: Option<i64>,
+    /// Sessions starting at or after this instant (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<DateTime<Utc>>,
+    /// Sessions starting before this instant (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<DateTime<Utc>>,
+    /// Include cancelled sessions (default `true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub include_cancelled: Option<bool>,
+}
+impl ToQuery for TrainingFilter {}
+
+/// `GET /contracts`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct ContractFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<i64>,
+}
+impl ToQuery for ContractFilter {}
+
+/// `GET /renewals` and its totals.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct RenewalFilter {
+    /// Due (contract end) within this many days from today; overdue open
+    /// renewals are included.
+    #[cfg_attr(feature = "openapi", param(minimum = 0, maximum = 3650))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_within_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<RenewalStage>,
+    /// The account owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<i64>,
+}
+impl ToQuery for RenewalFilter {}
+
+/// `GET /onboarding/portfolio`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct PortfolioFilter {
+    /// `on_track`, `behind` or `stuck` (accounts without a plan never match).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<PlanStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<i64>,
+    /// `status` (default: stuck, behind, on track, no plan; then least
+    /// progress), `progress`, `-progress`, `go_live` or `name`.
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = "^(status|progress|-progress|go_live|name)$")
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+}
+impl ToQuery for PortfolioFilter {}
+
+/// `GET /accounts/{id}/health/history`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct HistoryQuery {
+    /// How many days back (default 90, at most 730).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 730))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days: Option<i64>,
+}
+impl ToQuery for HistoryQuery {}
+
+/// `GET /reports/kpi` and `/reports/renewals`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct ReportParams {
+    /// First day of the period (default: 1 January of the current year).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<NaiveDate>,
+    /// Last day of the period, inclusive (default: 31 December of the
+    /// current year).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<NaiveDate>,
+    /// Renewal report only: the contracts' currency (default `CNY`).
+    #[cfg_attr(feature = "openapi", param(pattern = "^[A-Z]{3}$"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// `json` (default) or `csv`.
+    #[cfg_attr(feature = "openapi", param(pattern = "^(json|csv)$"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+impl ToQuery for ReportParams {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filter_writes_only_what_is_set_in_wire_form() {
+        let filter = TicketFilter {
+            status: Some(TicketStatus::PendingCustomer),
+            module: Some(ErpModule::Finance),
+            breached: Some(true),
+            ..TicketFilter::default()
+        };
+        assert_eq!(
+            filter.to_query(),
+            "status=pending_customer&module=finance&breached=true"
+        );
+        assert_eq!(TicketFilter::default().to_query(), "");
+    }
+
+    #[test]
+    fn text_is_percent_encoded_and_renamed_keys_keep_their_wire_name() {
+        let filter = PortalKbFilter {
+            q: Some("月末 结账&过账".into()),
+            module: None,
+            match_mode: Some(MatchMode::Any),
+        };
+        let query = filter.to_query();
+        assert!(query.starts_with("q=%E6%9C%88%E6%9C%AB+"), "{query}");
+        assert!(query.contains("%26"), "{query}");
+        assert!(query.ends_with("&match=any"), "{query}");
+        let back: PortalKbFilter = serde_urlencoded::from_str(&query).unwrap();
+        assert_eq!(back, filter);
+    }
+
+    #[test]
+    fn every_filter_reads_back_what_it_wrote() {
+        let page = PageQuery {
+            limit: Some(20),
+            cursor: Some("u:a+b/c=".into()),
+        };
+        assert_eq!(
+            serde_urlencoded::from_str::<PageQuery>(&page.to_query()).unwrap(),
+            page
+        );
+        let renewals = RenewalFilter {
+            due_within_days: Some(90),
+            stage: Some(RenewalStage::InNegotiation),
+            owner_id: Some(3),
+            account_id: None,
+        };
+        assert_eq!(
+            serde_urlencoded::from_str::<RenewalFilter>(&renewals.to_query()).unwrap(),
+            renewals
+        );
+        let trainings = TrainingFilter {
+            from: Some(DateTime::from_timestamp(1_700_000_000, 0).unwrap()),
+            include_cancelled: Some(false),
+            ..TrainingFilter::default()
+        };
+        assert_eq!(
+            serde_urlencoded::from_str::<TrainingFilter>(&trainings.to_query()).unwrap(),
+            trainings
+        );
+    }
+}
