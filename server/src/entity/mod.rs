@@ -25,6 +25,7 @@ pub mod renewals;
 pub mod service_agreements;
 pub mod sessions;
 pub mod sla_policies;
+pub mod stored;
 pub mod survey_recipients;
 pub mod surveys;
 pub mod ticket_attachments;

@@ -421,3 +421,72 @@ async fn nul_characters_are_refused_in_bodies_and_urls() {
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }
+
+/// A stored vocabulary value Steward does not know (a row edited behind its
+/// back) is a 500 in the error shape, naming nothing internal to the client,
+/// never a silent default: the ticket does not turn into a `p3`, the
+/// timeline entry does not turn into an empty one.
+#[actix_web::test]
+async fn a_stored_value_steward_does_not_know_is_an_error_not_a_default() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use server::entity::{ticket_events, tickets};
+
+    let app = spawn_app().await;
+    let admin = app.signup("W", "stored@x.cn").await;
+    let account = app.create_account(&admin.token, "华强", "1").await;
+    let created = app
+        .post(
+            "/api/v1/tickets",
+            &admin.token,
+            json!({"account_id": account["id"], "module": "finance", "category": "how_to",
+                   "priority": "p2", "subject": "月末结账报错"}),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/tickets/{id}");
+    assert_eq!(app.get(&path, &admin.token).await.status(), StatusCode::OK);
+    let timeline = format!("{path}/timeline");
+    assert_eq!(
+        app.get(&timeline, &admin.token).await.status(),
+        StatusCode::OK
+    );
+
+    tickets::Entity::update_many()
+        .col_expr(
+            tickets::Column::Priority,
+            sea_orm::sea_query::Expr::value("p9"),
+        )
+        .filter(tickets::Column::Id.eq(id))
+        .exec(&app.app_state.db.write)
+        .await
+        .unwrap();
+    let body = assert_error(
+        app.get(&path, &admin.token).await,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+    )
+    .await;
+    assert!(
+        !body.to_string().contains("p9"),
+        "the client learns nothing of the row: {body}"
+    );
+
+    ticket_events::Entity::update_many()
+        .col_expr(
+            ticket_events::Column::Kind,
+            sea_orm::sea_query::Expr::value("teleported"),
+        )
+        .filter(ticket_events::Column::TicketId.eq(id))
+        .exec(&app.app_state.db.write)
+        .await
+        .unwrap();
+    assert_error(
+        app.get(&timeline, &admin.token).await,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+    )
+    .await;
+}

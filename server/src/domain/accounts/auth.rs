@@ -73,7 +73,7 @@ pub async fn signup(state: &AppState, req: SignupRequest) -> AppResult<SignedIn>
     }
     .insert(&txn)
     .await?;
-    let api_user = to_api_user(&user);
+    let api_user = to_api_user(&user)?;
     audit::record(
         &txn,
         Change {
@@ -224,7 +224,7 @@ pub async fn verify_email(state: &AppState, req: VerifyEmailRequest) -> AppResul
         .exec(&txn)
         .await?;
     crate::mail::release_held(&txn, user.workspace_id).await?;
-    let api_user = to_api_user(&user);
+    let api_user = to_api_user(&user)?;
     audit::record(
         &txn,
         Change {
@@ -401,7 +401,7 @@ fn auth_response(
     session_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<AuthResponse> {
-    let api_user = to_api_user(user);
+    let api_user = to_api_user(user)?;
     let access_token =
         state
             .jwt
@@ -594,7 +594,7 @@ pub async fn accept_invite(state: &AppState, req: AcceptInviteRequest) -> AppRes
         .one(&txn)
         .await?
         .ok_or_else(invalid)?;
-    let api_user = to_api_user(&user);
+    let api_user = to_api_user(&user)?;
     audit::record(
         &txn,
         Change {
@@ -674,14 +674,14 @@ pub async fn update_me(state: &AppState, actor: &Actor, req: UpdateMeRequest) ->
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let before = to_api_user(&existing);
+    let before = to_api_user(&existing)?;
     let mut model: users::ActiveModel = existing.into();
     if let Some(locale) = req.locale {
         model.locale = Set(Some(locale.as_str().to_string()));
     }
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
-    let after = to_api_user(&updated);
+    let after = to_api_user(&updated)?;
     if after != before {
         audit::record(
             &txn,
@@ -719,7 +719,7 @@ pub async fn me(db: &Db, actor: &Actor) -> AppResult<Me> {
         None
     };
     Ok(Me {
-        user: to_api_user(&user),
+        user: to_api_user(&user)?,
         workspace: Workspace {
             id: workspace.id,
             name: workspace.name,
@@ -816,7 +816,7 @@ pub async fn change_password(
         .exec(&txn)
         .await?;
     revoke_sessions_of(&txn, vec![user.id], Some(actor.session_id), now).await?;
-    let api_user = to_api_user(&user);
+    let api_user = to_api_user(&user)?;
     audit::record(
         &txn,
         Change {
@@ -971,7 +971,7 @@ pub async fn confirm_password_reset(state: &AppState, req: PasswordResetConfirm)
         .exec(&txn)
         .await?;
     revoke_user_sessions(&txn, user.id, now).await?;
-    let api_user = to_api_user(&user);
+    let api_user = to_api_user(&user)?;
     audit::record(
         &txn,
         Change {

@@ -23,27 +23,28 @@ use crate::domain::common::audit::{self, Change};
 use crate::domain::common::modules_from_db;
 use crate::domain::common::modules_to_db;
 use crate::entity::licenses;
+use crate::entity::stored::stored;
 use crate::error::{AppError, AppResult};
 
 const MAX_SEATS: i32 = 1_000_000;
 const MAX_SERIAL_LEN: usize = 64;
 
-pub fn to_api(m: &licenses::Model) -> License {
-    License {
+pub fn to_api(m: &licenses::Model) -> AppResult<License> {
+    Ok(License {
         id: m.id,
         account_id: m.account_id,
         edition: m.edition.clone(),
         modules: modules_from_db(&m.modules),
         seats: m.seats,
         dongle_serial: m.dongle_serial.clone(),
-        status: m.status.parse().unwrap_or(LicenseStatus::Unregistered),
+        status: stored("licenses", m.id, "status", &m.status)?,
         expires_on: m.expires_on,
         registered_at: m.registered_at,
         registered_by: m.registered_by,
         created_at: m.created_at,
         updated_at: m.updated_at,
         version: m.version,
-    }
+    })
 }
 
 pub fn etag(license: &License) -> String {
@@ -62,7 +63,7 @@ pub async fn list(db: &Db, actor: &StaffActor, account_id: i64) -> AppResult<Vec
         .order_by_asc(licenses::Column::Id)
         .all(&db.read)
         .await?;
-    Ok(rows.iter().map(to_api).collect())
+    rows.iter().map(to_api).collect()
 }
 
 fn check_fields(
@@ -185,7 +186,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    let license = to_api(&model);
+    let license = to_api(&model)?;
     audit_change(&txn, actor, "create", None, &license, now).await?;
     let modules: Vec<&str> = license.modules.iter().map(|m| m.as_str()).collect();
     let event = NewEvent::new(
@@ -232,7 +233,7 @@ pub async fn update(
     let txn = db.write.begin().await?;
     let existing = locked(&txn, actor, account_id, id).await?;
     require_writer(actor)?;
-    let before = to_api(&existing);
+    let before = to_api(&existing)?;
     crate::domain::common::require_current(if_match, &etag(&before))?;
     let mut c = Collector::default();
     check_fields(
@@ -266,7 +267,7 @@ pub async fn update(
     }
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
-    let after = to_api(&model.update(&txn).await?);
+    let after = to_api(&model.update(&txn).await?)?;
     audit_change(&txn, actor, "update", Some(&before), &after, now).await?;
     txn.commit().await?;
     Ok(after)
@@ -283,7 +284,7 @@ pub async fn register(
     let txn = db.write.begin().await?;
     let existing = locked(&txn, actor, account_id, id).await?;
     require_writer(actor)?;
-    let before = to_api(&existing);
+    let before = to_api(&existing)?;
     if before.status == LicenseStatus::Registered {
         return Err(AppError::conflict_on(
             "status",
@@ -296,7 +297,7 @@ pub async fn register(
     model.registered_by = Set(Some(actor.user_id));
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
-    let after = to_api(&model.update(&txn).await?);
+    let after = to_api(&model.update(&txn).await?)?;
     audit_change(&txn, actor, "register", Some(&before), &after, now).await?;
     let event = NewEvent::new(
         actor.workspace_id,

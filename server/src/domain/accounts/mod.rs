@@ -28,27 +28,29 @@ use crate::domain::common::audit::{self, Change};
 use crate::domain::common::clean_optional;
 use crate::domain::common::modules_from_db;
 use crate::domain::common::modules_to_db;
+use crate::domain::common::pagination::try_page;
 use crate::domain::common::pagination::Paging;
 use crate::domain::common::pagination::{page_of, PageParams, PageQuery};
+use crate::entity::stored::stored;
 use crate::entity::{accounts, users as user_rows};
 use crate::error::{AppError, AppResult};
 
-pub fn to_api(model: &accounts::Model) -> Account {
-    Account {
+pub fn to_api(model: &accounts::Model) -> AppResult<Account> {
+    Ok(Account {
         id: model.id,
         name: model.name.clone(),
         code: model.code.clone(),
         industry: model.industry.clone(),
         segment: model.segment.clone(),
         owner_id: model.owner_id,
-        stage: model.stage.parse().unwrap_or(LifecycleStage::Onboarding),
+        stage: stored("accounts", model.id, "stage", &model.stage)?,
         stage_entered_at: model.stage_entered_at,
         modules: modules_from_db(&model.modules),
         archived: model.archived,
         created_at: model.created_at,
         updated_at: model.updated_at,
         version: model.version,
-    }
+    })
 }
 
 /// The strong ETag of an account version.
@@ -112,7 +114,7 @@ pub async fn list(
         // Among given ids, the plain `LIKE` below is the quicker.
         if db.backend() == DatabaseBackend::Postgres && ids.is_none() {
             let rows = search_postgres(&db.read, actor.workspace_id, &filter, q, params).await?;
-            return Ok(page_of(rows, params, |a| a.id, |a| to_api(&a)));
+            return try_page(page_of(rows, params, |a| a.id, |a| to_api(&a)));
         }
     }
     // Given ids are read by primary key (at most 200 rows, sorted below):
@@ -153,7 +155,7 @@ pub async fn list(
     let mut rows = crate::db::fetch_all_in_one_row(&db.read, query).await?;
     rows.sort_unstable_by_key(|a| std::cmp::Reverse(a.id));
     rows.truncate(usize::try_from(params.limit + 1).unwrap_or(usize::MAX));
-    Ok(page_of(rows, params, |a| a.id, |a| to_api(&a)))
+    try_page(page_of(rows, params, |a| a.id, |a| to_api(&a)))
 }
 
 /// How many of the newest accounts (after the filters) a PostgreSQL search
@@ -280,9 +282,7 @@ pub(crate) async fn find_in_workspace<C: ConnectionTrait>(
 }
 
 pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Account> {
-    Ok(to_api(
-        &find_in_workspace(&db.read, actor.workspace_id, id).await?,
-    ))
+    to_api(&find_in_workspace(&db.read, actor.workspace_id, id).await?)
 }
 
 /// An owner must be an active staff member of the workspace who can own
@@ -380,7 +380,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    let account = to_api(&model);
+    let account = to_api(&model)?;
     audit::record(
         &txn,
         Change {
@@ -416,7 +416,7 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     may_edit(actor, &existing)?;
-    let before = to_api(&existing);
+    let before = to_api(&existing)?;
     crate::domain::common::require_current(if_match, &etag(&before))?;
     validation::update_account(&req, &rule).map_err(AppError::validation)?;
 
@@ -460,7 +460,7 @@ pub async fn update(
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
     let updated = model.update(&txn).await?;
-    let after = to_api(&updated);
+    let after = to_api(&updated)?;
     audit::record(
         &txn,
         Change {
@@ -503,7 +503,7 @@ pub async fn set_archived(
         .await?
         .ok_or(AppError::NotFound)?;
     may_edit(actor, &existing)?;
-    let before = to_api(&existing);
+    let before = to_api(&existing)?;
     if existing.archived == archived {
         return Ok(before);
     }
@@ -511,7 +511,7 @@ pub async fn set_archived(
     model.archived = Set(archived);
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
-    let after = to_api(&model.update(&txn).await?);
+    let after = to_api(&model.update(&txn).await?)?;
     if archived {
         // The customer's portal closes at once, not when tokens run out.
         crate::domain::accounts::auth::revoke_portal_sessions_of_account(&txn, id, now).await?;

@@ -20,6 +20,7 @@ use crate::domain::accounts;
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::pagination::PageQuery;
 use crate::domain::common::pagination::Paging;
+use crate::entity::stored::stored;
 use crate::entity::{account_events, trainings, users};
 use crate::error::{AppError, AppResult};
 
@@ -129,10 +130,10 @@ pub async fn record<C: ConnectionTrait>(
     .await?)
 }
 
-fn to_api(m: &account_events::Model, actor_name: Option<String>) -> TimelineEvent {
-    let kind: TimelineKind = m.kind.parse().unwrap_or(TimelineKind::Note);
+fn to_api(m: &account_events::Model, actor_name: Option<String>) -> AppResult<TimelineEvent> {
+    let kind: TimelineKind = stored("account_events", m.id, "kind", &m.kind)?;
     let (summary_key, body_key) = kind.keys(&m.summary, m.body.as_deref());
-    TimelineEvent {
+    Ok(TimelineEvent {
         summary_key,
         body_key,
         id: m.id,
@@ -145,7 +146,7 @@ fn to_api(m: &account_events::Model, actor_name: Option<String>) -> TimelineEven
         body: m.body.clone(),
         entity_type: m.entity_type.clone(),
         entity_id: m.entity_id,
-    }
+    })
 }
 
 async fn with_names<C: ConnectionTrait>(
@@ -168,10 +169,9 @@ async fn with_names<C: ConnectionTrait>(
             .map(|u| (u.id, u.name))
             .collect()
     };
-    Ok(rows
-        .iter()
+    rows.iter()
         .map(|r| to_api(r, r.actor_id.and_then(|id| names.get(&id).cloned())))
-        .collect())
+        .collect()
 }
 
 /// Logs a note, call or meeting. Every staff role may.

@@ -18,25 +18,27 @@ use crate::db::sql::escape_like;
 use crate::db::Db;
 use crate::domain::accounts::auth::revoke_user_sessions;
 use crate::domain::common::audit::{self, Change};
+use crate::domain::common::pagination::try_page;
 use crate::domain::common::pagination::Paging;
 use crate::domain::common::pagination::{page_of, PageQuery};
+use crate::entity::stored::stored;
 use crate::entity::{users, workspaces};
 use crate::error::{AppError, AppResult};
 use crate::mail::letters::accounts as account_letters;
 use crate::state::AppState;
 
-pub fn to_api_user(user: &users::Model) -> User {
-    User {
+pub fn to_api_user(user: &users::Model) -> AppResult<User> {
+    Ok(User {
         id: user.id,
         workspace_id: user.workspace_id,
         name: user.name.clone(),
         email: user.email.clone(),
-        role: user.role.parse().unwrap_or(Role::Customer),
+        role: stored("users", user.id, "role", &user.role)?,
         active: user.active,
         invited: user.password_hash.is_none() && user.invite_token_hash.is_some(),
         locale: user.locale.as_deref().and_then(|l| l.parse().ok()),
         created_at: user.created_at,
-    }
+    })
 }
 
 pub use shared::filters::UserFilter;
@@ -76,7 +78,7 @@ pub async fn list(
         query = query.filter(users::Column::Id.lt(before));
     }
     let rows = query.all(&db.read).await?;
-    Ok(page_of(rows, params, |u| u.id, |u| to_api_user(&u)))
+    try_page(page_of(rows, params, |u| u.id, |u| to_api_user(&u)))
 }
 
 /// Whether a user may be given work, and if not why.
@@ -156,9 +158,7 @@ pub(crate) async fn find_in_workspace<C: ConnectionTrait>(
 }
 
 pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<User> {
-    Ok(to_api_user(
-        &find_in_workspace(&db.read, actor.workspace_id, id).await?,
-    ))
+    to_api_user(&find_in_workspace(&db.read, actor.workspace_id, id).await?)
 }
 
 /// Inserts a login and queues the e-mail inviting it: the invitee sets
@@ -251,7 +251,7 @@ pub async fn create(
         now,
     )
     .await?;
-    let api_user = to_api_user(&user);
+    let api_user = to_api_user(&user)?;
     audit::record(
         &txn,
         Change {
@@ -297,7 +297,7 @@ pub async fn update(
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
     let existing = find_in_workspace(&txn, actor.workspace_id, id).await?;
-    let before = to_api_user(&existing);
+    let before = to_api_user(&existing)?;
 
     let mut c = Collector::default();
     if let Some(name) = &req.name {
@@ -339,7 +339,7 @@ pub async fn update(
     if deactivates && existing.active {
         revoke_user_sessions(&txn, id, now).await?;
     }
-    let after = to_api_user(&updated);
+    let after = to_api_user(&updated)?;
     let action = match (existing.active, updated.active) {
         (true, false) => "deactivate",
         (false, true) => "reactivate",

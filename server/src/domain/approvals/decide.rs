@@ -59,7 +59,7 @@ pub async fn decide(
             fields: Default::default(),
         });
     }
-    let before = to_api(&current);
+    let before = to_api(&current)?;
     let status = if approve {
         ApprovalStatus::Approved
     } else {
@@ -80,7 +80,7 @@ pub async fn decide(
         now,
     )
     .await?;
-    let after = to_api(&decided);
+    let after = to_api(&decided)?;
     audit::record(
         &txn,
         Change {
@@ -181,14 +181,14 @@ pub async fn withdraw(
             fields: Default::default(),
         });
     }
-    let before = to_api(&current);
+    let before = to_api(&current)?;
     let mut model: approvals::ActiveModel = current.clone().into();
     model.status = Set(ApprovalStatus::Withdrawn.as_str().into());
     model.decided_by = Set(Some(actor.user_id));
     model.decided_at = Set(Some(now));
     let withdrawn = model.update(&txn).await?;
     apply_outcome(&txn, &current, actor.user_id, false, Some("withdrawn"), now).await?;
-    let after = to_api(&withdrawn);
+    let after = to_api(&withdrawn)?;
     audit::record(
         &txn,
         Change {

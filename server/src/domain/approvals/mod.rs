@@ -16,9 +16,11 @@ use shared::Page;
 
 use crate::auth::StaffActor;
 use crate::db::Db;
+use crate::domain::common::pagination::try_page;
 use crate::domain::common::pagination::Paging;
 use crate::domain::common::pagination::{page_of, PageQuery};
 use crate::entity::approvals;
+use crate::entity::stored::stored;
 use crate::error::{AppError, AppResult};
 
 /// A master-data change requested by a ticket (`master_data_change`).
@@ -28,20 +30,20 @@ pub const CONTRACT_VALUE_CHANGE: &str = "contract_value_change";
 /// An override of an account's health score (payload: the override).
 pub const HEALTH_OVERRIDE: &str = "health_override";
 
-pub(crate) fn to_api(m: &approvals::Model) -> Approval {
-    Approval {
+pub(crate) fn to_api(m: &approvals::Model) -> AppResult<Approval> {
+    Ok(Approval {
         id: m.id,
         kind: m.kind.clone(),
         subject_type: m.subject_type.clone(),
         subject_id: m.subject_id,
         maker_id: m.maker_id,
         summary: m.summary.clone(),
-        status: m.status.parse().unwrap_or(ApprovalStatus::Pending),
+        status: stored("approvals", m.id, "status", &m.status)?,
         decided_by: m.decided_by,
         decided_at: m.decided_at,
         comment: m.comment.clone(),
         created_at: m.created_at,
-    }
+    })
 }
 
 pub struct ApprovalRequest<'a> {
@@ -74,7 +76,7 @@ pub async fn request<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    Ok(to_api(&model))
+    to_api(&model)
 }
 
 pub use shared::filters::ApprovalFilter;
@@ -105,7 +107,7 @@ pub async fn list(
         query = query.filter(approvals::Column::Id.lt(before));
     }
     let rows = query.all(&db.read).await?;
-    Ok(page_of(rows, params, |a| a.id, |a| to_api(&a)))
+    try_page(page_of(rows, params, |a| a.id, |a| to_api(&a)))
 }
 
 pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Approval> {
@@ -114,5 +116,5 @@ pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Approval> {
         .one(&db.read)
         .await?
         .map(|a| to_api(&a))
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?
 }

@@ -123,6 +123,15 @@ pub fn page_of<M, T>(
     page_by(rows, params.limit, |m| encode_cursor(id_of(m)), convert)
 }
 
+/// A page whose rows each converted fallibly (a stored value read back, see
+/// `crate::entity::stored`): the first row that fails fails the page.
+pub fn try_page<T>(page: Page<AppResult<T>>) -> AppResult<Page<T>> {
+    Ok(Page {
+        items: page.items.into_iter().collect::<AppResult<Vec<T>>>()?,
+        next_cursor: page.next_cursor,
+    })
+}
+
 /// Turns `limit + 1` fetched rows, in page order, into a page whose cursor
 /// is `cursor_of` the last row shown.
 pub fn page_by<M, T>(

@@ -20,7 +20,6 @@ use sea_orm::{
 use serde::de::DeserializeOwned;
 use shared::contracts::RenewalStage;
 use shared::health::{ModuleUsage, USAGE_WINDOW_DAYS};
-use shared::onboarding::TaskStatus;
 use shared::timeline::TimelineKind;
 use shared::training::{completes, TrainingStatus};
 use shared::{ErpModule, LifecycleStage};
@@ -28,6 +27,7 @@ use shared::{ErpModule, LifecycleStage};
 use super::score::{HealthInputs, RenewalInput};
 use crate::domain::common::modules_from_db;
 use crate::domain::onboarding::progress::{summarize, TaskState};
+use crate::entity::stored::stored;
 use crate::entity::{
     account_events, accounts, contacts, contracts, licenses, onboarding_plans, onboarding_tasks,
     renewals, survey_recipients, tickets, training_attendees, trainings, usage_events,
@@ -94,7 +94,7 @@ pub async fn measure<C: ConnectionTrait>(
     } else {
         q.tasks.into_tuple().all(conn).await?
     };
-    m.onboarding(plans, tasks, today, now);
+    m.onboarding(plans, tasks, today, now)?;
     // Sessions and attendance matter only for accounts with people to train.
     let people: Vec<PersonRow> = q.people.into_tuple().all(conn).await?;
     let (sessions, attended) = if people.is_empty() {
@@ -187,7 +187,7 @@ pub async fn measure_one<C: ConnectionTrait>(
     };
     m.usage(decode(next())?, decode(next())?, decode(next())?);
     m.support(decode(next())?);
-    m.onboarding(decode(next())?, decode(next())?, today, now);
+    m.onboarding(decode(next())?, decode(next())?, today, now)?;
     let people = decode(next())?;
     let sessions = decode(next())?;
     let attended: Vec<(i64, i64, Option<JsonBool>, Option<i32>)> = decode(next())?;
@@ -622,10 +622,10 @@ impl Folding {
         rows: Vec<TaskRow>,
         today: NaiveDate,
         now: DateTime<Utc>,
-    ) {
+    ) -> AppResult<()> {
         let mut tasks: HashMap<i64, Vec<TaskState>> = HashMap::new();
         for (plan, status, due_on) in rows {
-            let status = status.parse().unwrap_or(TaskStatus::Todo);
+            let status = stored("onboarding_tasks of plan", plan, "status", &status)?;
             tasks
                 .entry(plan)
                 .or_default()
@@ -650,6 +650,7 @@ impl Folding {
                 m.inputs.onboarding = Some((s.status, s.progress));
             }
         }
+        Ok(())
     }
 
     fn training(

@@ -29,6 +29,7 @@ use crate::domain::accounts;
 use crate::domain::approvals::{self, ApprovalRequest};
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::calendar;
+use crate::entity::stored::stored;
 use crate::entity::{health_models, health_overrides, health_snapshots};
 use crate::error::{AppError, AppResult};
 
@@ -332,16 +333,16 @@ impl From<&ComponentScore> for StoredComponent {
     }
 }
 
-fn snapshot_of(m: health_snapshots::Model) -> HealthSnapshot {
-    let stored: Vec<StoredComponent> = serde_json::from_str(&m.components).unwrap_or_default();
-    HealthSnapshot {
+fn snapshot_of(m: health_snapshots::Model) -> AppResult<HealthSnapshot> {
+    let components: Vec<StoredComponent> = serde_json::from_str(&m.components).unwrap_or_default();
+    Ok(HealthSnapshot {
         day: m.day,
         score: m.score,
-        band: m.band.parse().unwrap_or(shared::health::HealthBand::Red),
+        band: stored("health_snapshots", m.id, "band", &m.band)?,
         computed_score: m.computed_score,
         overridden: m.overridden,
         weakest: m.weakest.and_then(|w| w.parse().ok()),
-        components: stored
+        components: components
             .into_iter()
             .map(|s| ComponentScore {
                 component: s.c,
@@ -354,7 +355,7 @@ fn snapshot_of(m: health_snapshots::Model) -> HealthSnapshot {
                 explanation_key: None,
             })
             .collect(),
-    }
+    })
 }
 
 pub use shared::filters::HistoryQuery;
@@ -373,7 +374,7 @@ pub async fn history(
         return Err(AppError::field("days", "must be between 1 and 730"));
     }
     let today = calendar::today(&db.read, actor.workspace_id, now).await?;
-    Ok(health_snapshots::Entity::find()
+    health_snapshots::Entity::find()
         .filter(health_snapshots::Column::WorkspaceId.eq(actor.workspace_id))
         .filter(health_snapshots::Column::AccountId.eq(account_id))
         .filter(health_snapshots::Column::Day.gt(today - Duration::days(days)))
@@ -382,7 +383,7 @@ pub async fn history(
         .await?
         .into_iter()
         .map(snapshot_of)
-        .collect())
+        .collect()
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -11,12 +11,13 @@ use sea_orm::{
 };
 use shared::kb::{KbArticle, KbStatus, KbVisibility, MAX_BODY_LEN, MAX_TITLE_LEN};
 use shared::tickets::{TicketChange, TicketStatus};
-use shared::{ErpModule, Role};
+use shared::Role;
 
 use super::markdown::truncate;
 use super::{insert, may_write, NewArticle};
 use crate::auth::StaffActor;
 use crate::db::Db;
+use crate::entity::stored::stored;
 use crate::entity::{kb_articles, ticket_comments, tickets, users};
 use crate::error::{AppError, AppResult};
 
@@ -92,7 +93,7 @@ pub async fn draft_from_ticket(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let status: TicketStatus = ticket.status.parse().unwrap_or(TicketStatus::Open);
+    let status: TicketStatus = stored("tickets", ticket.id, "status", &ticket.status)?;
     if !matches!(status, TicketStatus::Resolved | TicketStatus::Closed) {
         return Err(AppError::field(
             "status",
@@ -119,7 +120,7 @@ pub async fn draft_from_ticket(
         &txn,
         actor,
         NewArticle {
-            module: ticket.module.parse().unwrap_or(ErpModule::System),
+            module: stored("tickets", ticket.id, "module", &ticket.module)?,
             title: truncate(ticket.subject.trim(), MAX_TITLE_LEN),
             body: compose_body(&ticket.description, &replies),
             visibility: KbVisibility::Internal,

@@ -34,6 +34,7 @@ use shared::kb::{KbStatus, KbVisibility};
 use shared::ErpModule;
 
 use super::search::{MatchMode, Position, Scope, B, K1, MODULE_BOOST, TITLE_WEIGHT};
+use crate::entity::stored::stored;
 use crate::error::AppResult;
 
 /// Articles read per query while (re)building an index.
@@ -204,13 +205,14 @@ impl KbIndexes {
         };
         let mut rows = Vec::new();
         load(conn, workspace_id, Some(since.generation), |row| {
-            rows.push(row)
+            rows.push(row);
+            Ok(())
         })
         .await?;
         let mut guard = slot.index.write().unwrap_or_else(|e| e.into_inner());
         if let Some(index) = guard.as_mut() {
             for row in rows {
-                index.put(row);
+                index.put(row)?;
             }
             index.settle();
             index.generation = index.generation.max(state.generation);
@@ -331,7 +333,7 @@ async fn load<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     since: Option<i64>,
-    mut each: impl FnMut(Row),
+    mut each: impl FnMut(Row) -> AppResult<()>,
 ) -> AppResult<()> {
     let backend = conn.get_database_backend();
     let p = |n: usize| match backend {
@@ -368,7 +370,7 @@ async fn load<C: ConnectionTrait>(
                 body_terms: row.try_get("", "body_terms")?,
             };
             after_id = row.id;
-            each(row);
+            each(row)?;
         }
         if done {
             return Ok(());
@@ -489,7 +491,11 @@ impl Index {
 
     /// Indexes an article, replacing its earlier entry. [`Index::settle`]
     /// before searching.
-    fn put(&mut self, row: Row) {
+    fn put(&mut self, row: Row) -> AppResult<()> {
+        // Read first: a row that does not read leaves the index as it was.
+        let module = stored("kb_articles", row.id, "module", &row.module)?;
+        let visibility = stored("kb_articles", row.id, "visibility", &row.visibility)?;
+        let status = stored("kb_articles", row.id, "status", &row.status)?;
         if let Some(old) = self.by_id.remove(&row.id) {
             self.live[old as usize] = false;
             self.live_count -= 1;
@@ -497,7 +503,7 @@ impl Index {
             self.dead += 1;
         }
         let Ok(slot) = u32::try_from(self.docs.len()) else {
-            return;
+            return Ok(());
         };
         let mut counts: HashMap<&str, (u16, u16), std::hash::BuildHasherDefault<WordHasher>> =
             HashMap::default();
@@ -528,14 +534,15 @@ impl Index {
         self.docs.push(Doc {
             id: row.id,
             length,
-            module: row.module.parse().unwrap_or(ErpModule::System),
-            visibility: row.visibility.parse().unwrap_or(KbVisibility::Internal),
-            status: row.status.parse().unwrap_or(KbStatus::Draft),
+            module,
+            visibility,
+            status,
         });
         self.live.push(true);
         self.by_id.insert(row.id, slot);
         self.live_count += 1;
         self.total_length += u64::from(length);
+        Ok(())
     }
 
     /// Recomputes what depends on the whole collection (the average length).
@@ -699,16 +706,24 @@ mod tests {
             removals: 0,
             total_terms: 0,
         });
-        index.put(row(1, "finance", "published", "凭证 过账", "结账 凭证"));
-        index.put(row(
-            2,
-            "finance",
-            "published",
-            "期末 结账",
-            "凭证 过账 结账",
-        ));
-        index.put(row(3, "sales", "published", "销售 订单", "审核 订单"));
-        index.put(row(4, "sales", "archived", "凭证 归档", "凭证"));
+        index
+            .put(row(1, "finance", "published", "凭证 过账", "结账 凭证"))
+            .unwrap();
+        index
+            .put(row(
+                2,
+                "finance",
+                "published",
+                "期末 结账",
+                "凭证 过账 结账",
+            ))
+            .unwrap();
+        index
+            .put(row(3, "sales", "published", "销售 订单", "审核 订单"))
+            .unwrap();
+        index
+            .put(row(4, "sales", "archived", "凭证 归档", "凭证"))
+            .unwrap();
         index.settle();
         index
     }
@@ -760,12 +775,16 @@ mod tests {
     #[test]
     fn a_changed_article_replaces_its_entry() {
         let mut index = index();
-        index.put(row(1, "finance", "archived", "凭证 过账", "结账 凭证"));
+        index
+            .put(row(1, "finance", "archived", "凭证 过账", "结账 凭证"))
+            .unwrap();
         index.settle();
         let hits = index.search(&scope(MatchMode::Any), &terms("过账"), None, 10);
         assert_eq!(ids(&hits), vec![2]);
         assert_eq!((index.live_count, index.dead), (4, 1));
-        index.put(row(3, "sales", "published", "采购 订单", "过账"));
+        index
+            .put(row(3, "sales", "published", "采购 订单", "过账"))
+            .unwrap();
         index.settle();
         let hits = index.search(&scope(MatchMode::Any), &terms("销售"), None, 10);
         assert!(hits.is_empty(), "{hits:?}");

@@ -30,35 +30,36 @@ use crate::db::Db;
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::pagination::PageQuery;
 use crate::entity::kb_articles;
+use crate::entity::stored::stored;
 use crate::error::{AppError, AppResult};
 
 pub use from_ticket::draft_from_ticket;
 use search::{Position, Scope};
 
-pub fn to_api(m: &kb_articles::Model) -> KbArticle {
-    KbArticle {
+pub fn to_api(m: &kb_articles::Model) -> AppResult<KbArticle> {
+    Ok(KbArticle {
         id: m.id,
-        module: m.module.parse().unwrap_or(ErpModule::System),
+        module: stored("kb_articles", m.id, "module", &m.module)?,
         title: m.title.clone(),
         body: m.body.clone(),
         body_html: markdown::to_html(&m.body),
-        visibility: visibility_of(m),
+        visibility: visibility_of(m)?,
         faq: faq_of(m),
-        status: status_of(m),
+        status: status_of(m)?,
         source_ticket_id: m.source_ticket_id,
         author_id: m.author_id,
         created_at: m.created_at,
         updated_at: m.updated_at,
         version: m.version,
-    }
+    })
 }
 
-fn visibility_of(m: &kb_articles::Model) -> KbVisibility {
-    m.visibility.parse().unwrap_or(KbVisibility::Internal)
+fn visibility_of(m: &kb_articles::Model) -> AppResult<KbVisibility> {
+    stored("kb_articles", m.id, "visibility", &m.visibility)
 }
 
-fn status_of(m: &kb_articles::Model) -> KbStatus {
-    m.status.parse().unwrap_or(KbStatus::Draft)
+fn status_of(m: &kb_articles::Model) -> AppResult<KbStatus> {
+    stored("kb_articles", m.id, "status", &m.status)
 }
 
 fn faq_of(m: &kb_articles::Model) -> Vec<FaqEntry> {
@@ -93,44 +94,44 @@ const LISTED: &[kb_articles::Column] = &[
     kb_articles::Column::Version,
 ];
 
-fn summary(m: &Listed, terms: &[String]) -> KbArticleSummary {
-    KbArticleSummary {
+fn summary(m: &Listed, terms: &[String]) -> AppResult<KbArticleSummary> {
+    Ok(KbArticleSummary {
         id: m.id,
-        module: m.module.parse().unwrap_or(ErpModule::System),
+        module: stored("kb_articles", m.id, "module", &m.module)?,
         title: m.title.clone(),
         excerpt: markdown::excerpt_of(&m.body, terms),
-        visibility: m.visibility.parse().unwrap_or(KbVisibility::Internal),
-        status: m.status.parse().unwrap_or(KbStatus::Draft),
+        visibility: stored("kb_articles", m.id, "visibility", &m.visibility)?,
+        status: stored("kb_articles", m.id, "status", &m.status)?,
         source_ticket_id: m.source_ticket_id,
         author_id: m.author_id,
         updated_at: m.updated_at,
         version: m.version,
-    }
+    })
 }
 
-fn to_portal(m: &kb_articles::Model, terms: &[String]) -> PortalKbArticle {
-    PortalKbArticle {
+fn to_portal(m: &kb_articles::Model, terms: &[String]) -> AppResult<PortalKbArticle> {
+    Ok(PortalKbArticle {
         id: m.id,
-        module: m.module.parse().unwrap_or(ErpModule::System),
+        module: stored("kb_articles", m.id, "module", &m.module)?,
         title: m.title.clone(),
         excerpt: markdown::excerpt_of(&m.body, terms),
         body_html: markdown::to_html(&m.body),
         faq: faq_of(m),
         updated_at: m.updated_at,
-    }
+    })
 }
 
 /// A search result: the article without its body (see [`PortalKbArticle`]).
-fn portal_hit(m: &Listed, terms: &[String]) -> PortalKbArticle {
-    PortalKbArticle {
+fn portal_hit(m: &Listed, terms: &[String]) -> AppResult<PortalKbArticle> {
+    Ok(PortalKbArticle {
         id: m.id,
-        module: m.module.parse().unwrap_or(ErpModule::System),
+        module: stored("kb_articles", m.id, "module", &m.module)?,
         title: m.title.clone(),
         excerpt: markdown::excerpt_of(&m.body, terms),
         body_html: String::new(),
         faq: Vec::new(),
         updated_at: m.updated_at,
-    }
+    })
 }
 
 /// The strong ETag of an article version.
@@ -284,7 +285,10 @@ pub async fn list(
     let (rows, next_cursor) = search_page(db, scope, terms.as_deref(), &page).await?;
     let terms = terms.unwrap_or_default();
     Ok(Page {
-        items: rows.iter().map(|m| summary(m, &terms)).collect(),
+        items: rows
+            .iter()
+            .map(|m| summary(m, &terms))
+            .collect::<AppResult<Vec<_>>>()?,
         next_cursor,
     })
 }
@@ -302,7 +306,7 @@ async fn find<C: ConnectionTrait>(
 }
 
 pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<KbArticle> {
-    Ok(to_api(&find(&db.read, actor.workspace_id, id).await?))
+    to_api(&find(&db.read, actor.workspace_id, id).await?)
 }
 
 /// A new article's content, already validated.
@@ -340,7 +344,7 @@ async fn insert<C: ConnectionTrait>(
     };
     set_search_columns(&mut model, &new.title, &new.body, &new.faq);
     let model = model.insert(txn).await?;
-    let article = to_api(&model);
+    let article = to_api(&model)?;
     audit::record(
         txn,
         Change {
@@ -403,7 +407,7 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let before = to_api(&existing);
+    let before = to_api(&existing)?;
     crate::domain::common::require_current(if_match, &etag(&before))?;
     rules::validate_update(&req).map_err(AppError::validation)?;
 
@@ -429,7 +433,7 @@ pub async fn update(
     model.body = Set(body);
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
-    let after = to_api(&model.update(&txn).await?);
+    let after = to_api(&model.update(&txn).await?)?;
     audit::record(
         &txn,
         Change {
@@ -493,7 +497,10 @@ pub async fn portal_search(
     let (rows, next_cursor) = search_page(db, scope, terms.as_deref(), &page).await?;
     let terms = terms.unwrap_or_default();
     Ok(Page {
-        items: rows.iter().map(|m| portal_hit(m, &terms)).collect(),
+        items: rows
+            .iter()
+            .map(|m| portal_hit(m, &terms))
+            .collect::<AppResult<Vec<_>>>()?,
         next_cursor,
     })
 }
@@ -501,10 +508,10 @@ pub async fn portal_search(
 /// A published public article; anything else answers 404.
 pub async fn portal_get(db: &Db, actor: &PortalActor, id: i64) -> AppResult<PortalKbArticle> {
     let model = find(&db.read, actor.workspace_id, id).await?;
-    if visibility_of(&model) != KbVisibility::Public || status_of(&model) != KbStatus::Published {
+    if visibility_of(&model)? != KbVisibility::Public || status_of(&model)? != KbStatus::Published {
         return Err(AppError::NotFound);
     }
-    Ok(to_portal(&model, &[]))
+    to_portal(&model, &[])
 }
 
 #[cfg(test)]

@@ -79,7 +79,7 @@ async fn plan_tasks<C: ConnectionTrait>(
         .order_by_asc(onboarding_tasks::Column::Id)
         .all(conn)
         .await?;
-    Ok(rows.iter().map(|t| tasks::to_api(t, today)).collect())
+    rows.iter().map(|t| tasks::to_api(t, today)).collect()
 }
 
 async fn find_plan<C: ConnectionTrait>(

@@ -28,6 +28,7 @@ use shared::onboarding::{PlanStatus, TaskStatus, STUCK_AFTER_DAYS};
 use super::progress::{summarize, TaskState};
 use crate::db::sql::Sql;
 use crate::db::Db;
+use crate::entity::stored::stored;
 use crate::entity::{accounts, onboarding_plans, onboarding_tasks};
 use crate::error::AppResult;
 
@@ -102,18 +103,21 @@ pub(crate) async fn store<C: ConnectionTrait>(
 ) -> AppResult<()> {
     let tasks: Vec<TaskState> = onboarding_tasks::Entity::find()
         .select_only()
+        .column(onboarding_tasks::Column::Id)
         .column(onboarding_tasks::Column::Status)
         .column(onboarding_tasks::Column::DueOn)
         .filter(onboarding_tasks::Column::PlanId.eq(plan.id))
-        .into_tuple::<(String, NaiveDate)>()
+        .into_tuple::<(i64, String, NaiveDate)>()
         .all(conn)
         .await?
         .into_iter()
-        .map(|(status, due_on)| TaskState {
-            status: status.parse().unwrap_or(TaskStatus::Todo),
-            due_on,
+        .map(|(id, status, due_on)| {
+            Ok(TaskState {
+                status: stored("onboarding_tasks", id, "status", &status)?,
+                due_on,
+            })
         })
-        .collect();
+        .collect::<AppResult<Vec<_>>>()?;
     let summary = summarize(&tasks, today, plan.last_activity_at, now);
     let next_due = tasks
         .iter()

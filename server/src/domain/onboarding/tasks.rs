@@ -23,12 +23,13 @@ use crate::domain::common::audit::{self, Change};
 use crate::domain::common::calendar;
 use crate::domain::common::clean_optional;
 use crate::entity::service_agreements;
+use crate::entity::stored::stored;
 use crate::entity::{accounts as account_entity, onboarding_plans, onboarding_tasks};
 use crate::error::{AppError, AppResult};
 
-pub fn to_api(m: &onboarding_tasks::Model, today: NaiveDate) -> OnboardingTask {
-    let status = m.status.parse().unwrap_or(TaskStatus::Todo);
-    OnboardingTask {
+pub fn to_api(m: &onboarding_tasks::Model, today: NaiveDate) -> AppResult<OnboardingTask> {
+    let status = stored("onboarding_tasks", m.id, "status", &m.status)?;
+    Ok(OnboardingTask {
         id: m.id,
         plan_id: m.plan_id,
         account_id: m.account_id,
@@ -36,9 +37,9 @@ pub fn to_api(m: &onboarding_tasks::Model, today: NaiveDate) -> OnboardingTask {
         stage: m.stage.clone(),
         title_zh: m.title_zh.clone(),
         title_en: m.title_en.clone(),
-        kind: m.kind.parse().unwrap_or(TaskKind::General),
+        kind: stored("onboarding_tasks", m.id, "kind", &m.kind)?,
         module: m.module.as_deref().and_then(|s| s.parse().ok()),
-        owner_role: m.owner_role.parse().unwrap_or(Role::Csm),
+        owner_role: stored("onboarding_tasks", m.id, "owner_role", &m.owner_role)?,
         owner_id: m.owner_id,
         due_on: m.due_on,
         status,
@@ -53,7 +54,7 @@ pub fn to_api(m: &onboarding_tasks::Model, today: NaiveDate) -> OnboardingTask {
         completed_by: m.completed_by,
         updated_at: m.updated_at,
         version: m.version,
-    }
+    })
 }
 
 pub fn etag(task: &OnboardingTask) -> String {
@@ -112,7 +113,7 @@ pub async fn update(
         .ok_or(AppError::NotFound)?;
     actor.require(Role::STAFF)?;
     let today = calendar::today(&txn, actor.workspace_id, now).await?;
-    let before = to_api(&existing, today);
+    let before = to_api(&existing, today)?;
     crate::domain::common::require_current(if_match, &etag(&before))?;
     let mut c = validation::Collector::default();
     if let Some(notes) = &req.notes {
@@ -182,7 +183,7 @@ pub async fn update(
     }
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
-    let after = to_api(&model.update(&txn).await?, today);
+    let after = to_api(&model.update(&txn).await?, today)?;
     audit::record(
         &txn,
         Change {
@@ -253,8 +254,8 @@ async fn touch_plan<C: ConnectionTrait>(
         .all(conn)
         .await?
         .iter()
-        .map(|t| t.status.parse().unwrap_or(TaskStatus::Todo))
-        .collect();
+        .map(|t| stored("onboarding_tasks", t.id, "status", &t.status))
+        .collect::<AppResult<Vec<_>>>()?;
     let live = go_live.iter().all(|s| s.is_finished()) && go_live.contains(&TaskStatus::Done);
     let mut model: onboarding_plans::ActiveModel = plan.clone().into();
     model.last_activity_at = Set(now);
@@ -295,13 +296,13 @@ async fn advance_to_adoption<C: ConnectionTrait>(
     if account.stage != LifecycleStage::Onboarding.as_str() {
         return Ok(());
     }
-    let before = accounts::to_api(&account);
+    let before = accounts::to_api(&account)?;
     let mut model: account_entity::ActiveModel = account.clone().into();
     model.stage = Set(LifecycleStage::Adoption.as_str().into());
     model.stage_entered_at = Set(now);
     model.updated_at = Set(now);
     model.version = Set(account.version + 1);
-    let after = accounts::to_api(&model.update(conn).await?);
+    let after = accounts::to_api(&model.update(conn).await?)?;
     timeline::stage_changed(
         conn,
         actor.workspace_id,

@@ -46,6 +46,7 @@ use crate::domain::common::pagination::Paging;
 use crate::domain::common::pagination::{decode_key_cursor, encode_key_cursor, PageQuery};
 use crate::domain::renewals::contracts::{self as contracts_domain, amount_field, NewContract};
 use crate::domain::renewals::sums::Share;
+use crate::entity::stored::stored;
 use crate::entity::{accounts as account_rows, contracts as contract_rows, renewals};
 use crate::error::{AppError, AppResult};
 
@@ -233,13 +234,13 @@ async fn set_account_stage<C: ConnectionTrait>(
     if existing.stage == stage.as_str() {
         return Ok(());
     }
-    let before = accounts::to_api(&existing);
+    let before = accounts::to_api(&existing)?;
     let mut model: account_rows::ActiveModel = existing.clone().into();
     model.stage = Set(stage.as_str().into());
     model.stage_entered_at = Set(now);
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
-    let after = accounts::to_api(&model.update(conn).await?);
+    let after = accounts::to_api(&model.update(conn).await?)?;
     audit::record(
         conn,
         Change {
@@ -283,7 +284,7 @@ pub(crate) async fn contract_changed<C: ConnectionTrait>(
         .await?;
     for row in rows {
         let old_share = Share::of(&row, before);
-        let stage: RenewalStage = row.stage.parse().unwrap_or(RenewalStage::Upcoming);
+        let stage: RenewalStage = stored("renewals", row.id, "stage", &row.stage)?;
         let current = if moved && stage.is_open() {
             let mut model: renewals::ActiveModel = row.clone().into();
             model.due_on = Set(after.ends_on);
@@ -332,29 +333,28 @@ async fn hydrate<C: ConnectionTrait>(
             accounts_by_id.insert(a.id, a);
         }
     }
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
             let contract = contracts_by_id.get(&r.contract_id);
             let account = accounts_by_id.get(&r.account_id);
             to_api(&r, contract, account)
         })
-        .collect())
+        .collect()
 }
 
 fn to_api(
     r: &renewals::Model,
     contract: Option<&contract_rows::Model>,
     account: Option<&account_rows::Model>,
-) -> Renewal {
-    Renewal {
+) -> AppResult<Renewal> {
+    Ok(Renewal {
         id: r.id,
         contract_id: r.contract_id,
         account_id: r.account_id,
         account_name: account.map(|a| a.name.clone()).unwrap_or_default(),
         owner_id: account.and_then(|a| a.owner_id),
         due_on: r.due_on,
-        stage: r.stage.parse().unwrap_or(RenewalStage::Upcoming),
+        stage: stored("renewals", r.id, "stage", &r.stage)?,
         annual_value: format_cents(contract.map(|c| c.annual_value_cents).unwrap_or_default()),
         currency: contract.map(|c| c.currency.clone()).unwrap_or_default(),
         forecast_amount: format_cents(r.forecast_cents),
@@ -366,7 +366,7 @@ fn to_api(
         created_at: r.created_at,
         updated_at: r.updated_at,
         version: r.version,
-    }
+    })
 }
 
 async fn one<C: ConnectionTrait>(conn: &C, r: renewals::Model) -> AppResult<Renewal> {
@@ -459,15 +459,15 @@ struct ListedRow {
 }
 
 impl ListedRow {
-    fn into_api(self) -> Renewal {
-        Renewal {
+    fn into_api(self) -> AppResult<Renewal> {
+        Ok(Renewal {
             id: self.id,
             contract_id: self.contract_id,
             account_id: self.account_id,
             account_name: self.account_name.unwrap_or_default(),
             owner_id: self.owner_id,
             due_on: self.due_on,
-            stage: self.stage.parse().unwrap_or(RenewalStage::Upcoming),
+            stage: stored("renewals", self.id, "stage", &self.stage)?,
             annual_value: format_cents(self.annual_value_cents.unwrap_or_default()),
             currency: self.currency.unwrap_or_default(),
             forecast_amount: format_cents(self.forecast_cents),
@@ -479,7 +479,7 @@ impl ListedRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
-        }
+        })
     }
 }
 
@@ -561,7 +561,10 @@ pub async fn list(
         .then(|| rows.last().map(|r| encode_due_cursor(r.due_on, r.id)))
         .flatten();
     Ok(Page {
-        items: rows.into_iter().map(ListedRow::into_api).collect(),
+        items: rows
+            .into_iter()
+            .map(ListedRow::into_api)
+            .collect::<AppResult<Vec<_>>>()?,
         next_cursor,
     })
 }
@@ -640,7 +643,11 @@ pub async fn totals(
         sum.value += s.value;
         sum.forecast += s.forecast;
         sum.upsell += s.upsell;
-        let stage = stage.parse().unwrap_or(RenewalStage::Upcoming);
+        let stage: RenewalStage = stage.parse().map_err(|_| {
+            AppError::Internal(anyhow::anyhow!(
+                "renewals: a stage total holds stage {stage:?}, which is not one of its values"
+            ))
+        })?;
         let entry = sum.stages.entry(stage).or_default();
         entry.0 += count;
         entry.1 += s.forecast;

@@ -41,6 +41,7 @@ use crate::db::sql::Sql;
 use crate::db::Db;
 use crate::domain::common::portfolio::{owned_accounts, wide, Portfolio};
 use crate::domain::health::TREND_DAYS;
+use crate::entity::stored::stored;
 use crate::entity::{accounts, health_snapshots, tickets};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -575,11 +576,12 @@ async fn lowest_scoring<C: ConnectionTrait>(
     for row in conn.query_all(sql.statement()).await? {
         let band: String = row.try_get("", "band")?;
         let weakest: Option<String> = row.try_get("", "weakest")?;
+        let account_id: i64 = row.try_get("", "account_id")?;
         listed.push(AtRiskAccount {
-            account_id: row.try_get("", "account_id")?,
+            account_id,
             account_name: row.try_get("", "name")?,
             score: row.try_get("", "score")?,
-            band: band.parse().unwrap_or(HealthBand::Red),
+            band: stored("health_snapshots of account", account_id, "band", &band)?,
             weakest: weakest.and_then(|w| w.parse::<HealthComponent>().ok()),
             trend: Vec::new(),
         });

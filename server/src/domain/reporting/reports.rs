@@ -29,6 +29,7 @@ use crate::db::sql::Sql;
 use crate::db::Db;
 use crate::domain::common::portfolio::{wide, Portfolio};
 use crate::domain::common::snapshot_cache::SnapshotCache;
+use crate::entity::stored::stored;
 use crate::entity::users;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -786,10 +787,10 @@ pub async fn kpi(
             let (tickets_resolved, within) = resolved.get(&u.id).copied().unwrap_or_default();
             let minutes = responses.remove(&u.id).unwrap_or_default();
             let first_responses = minutes.iter().map(|(_, n)| n).sum();
-            KpiRow {
+            Ok(KpiRow {
                 user_id: u.id,
                 name: u.name,
-                role: u.role.parse().unwrap_or(Role::Engineer),
+                role: stored("users", u.id, "role", &u.role)?,
                 accounts_owned: owned
                     .get(&u.id)
                     .copied()
@@ -806,9 +807,9 @@ pub async fn kpi(
                 sla_compliance: percent(i128::from(within), i128::from(tickets_resolved)),
                 first_responses,
                 median_first_response_minutes: median_of_counts(minutes),
-            }
+            })
         })
-        .collect();
+        .collect::<AppResult<Vec<_>>>()?;
     Ok(KpiReport {
         from: period.from,
         to: period.to,

@@ -108,7 +108,7 @@ async fn may_add(
     ticket: &crate::entity::tickets::Model,
     size: usize,
 ) -> AppResult<()> {
-    if tickets::status_of(ticket) == TicketStatus::Closed {
+    if tickets::status_of(ticket)? == TicketStatus::Closed {
         return Err(AppError::field(
             "ticket_id",
             "the ticket is closed; open a new ticket instead",

@@ -51,11 +51,11 @@ async fn blockers_of<C: ConnectionTrait>(
 
 pub async fn list(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Vec<Ticket>> {
     tickets::find(&db.read, actor.workspace_id, id).await?;
-    Ok(blockers_of(&db.read, actor.workspace_id, id)
+    blockers_of(&db.read, actor.workspace_id, id)
         .await?
         .iter()
         .map(to_api)
-        .collect())
+        .collect()
 }
 
 /// Would `ticket` → `blocker` close a cycle? True when `ticket` is already
@@ -113,13 +113,13 @@ pub async fn add(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::field("blocked_by", "no such ticket"))?;
-    if is_done(status_of(&blocker)) {
+    if is_done(status_of(&blocker)?) {
         return Err(AppError::field(
             "blocked_by",
             "that ticket is already resolved",
         ));
     }
-    let status = status_of(&ticket);
+    let status = status_of(&ticket)?;
     if is_done(status) || status == TicketStatus::AwaitingApproval {
         return Err(AppError::field(
             "status",
@@ -169,7 +169,7 @@ pub async fn add(
     )
     .await?;
     txn.commit().await?;
-    Ok(to_api(&updated))
+    to_api(&updated)
 }
 
 pub async fn remove(
@@ -205,9 +205,7 @@ pub async fn remove(
     if reopened {
         state.mailer.kick();
     }
-    Ok(to_api(
-        &tickets::find(&state.db.read, actor.workspace_id, id).await?,
-    ))
+    to_api(&tickets::find(&state.db.read, actor.workspace_id, id).await?)
 }
 
 /// Called when `resolved` is resolved or closed: each ticket it blocked
@@ -241,14 +239,15 @@ async fn reopen_if_free<C: ConnectionTrait>(
     ticket: &ticket_entity::Model,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
-    if status_of(ticket) != TicketStatus::Blocked {
+    if status_of(ticket)? != TicketStatus::Blocked {
         return Ok(false);
     }
-    let open_blockers = blockers_of(conn, ticket.workspace_id, ticket.id)
-        .await?
-        .into_iter()
-        .filter(|b| !is_done(status_of(b)))
-        .count();
+    let mut open_blockers = 0;
+    for blocker in blockers_of(conn, ticket.workspace_id, ticket.id).await? {
+        if !is_done(status_of(&blocker)?) {
+            open_blockers += 1;
+        }
+    }
     if open_blockers > 0 {
         return Ok(false);
     }

@@ -89,7 +89,7 @@ pub(super) async fn add_comment(
     if !staff && !visible_to_portal_user {
         return Err(AppError::NotFound);
     }
-    let status = status_of(&current);
+    let status = status_of(&current)?;
     if status == TicketStatus::Closed {
         return Err(AppError::field(
             "body",
@@ -290,7 +290,7 @@ pub async fn portal_rate(
         ));
     }
     if !matches!(
-        status_of(&ticket),
+        status_of(&ticket)?,
         TicketStatus::Resolved | TicketStatus::Closed
     ) {
         return Err(AppError::field(
@@ -329,5 +329,5 @@ pub async fn portal_rate(
     .await?;
     let updated = find(&txn, actor.workspace_id, id).await?;
     txn.commit().await?;
-    Ok(to_portal(&updated))
+    to_portal(&updated)
 }

@@ -192,7 +192,7 @@ pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult
         )
         .await?;
     }
-    let after = to_api(&model);
+    let after = to_api(&model)?;
     audit::record(
         &txn,
         Change {
@@ -252,7 +252,7 @@ pub async fn create(
         },
     )
     .await?;
-    Ok(to_api(&model))
+    to_api(&model)
 }
 
 pub async fn portal_create(
@@ -282,5 +282,5 @@ pub async fn portal_create(
         },
     )
     .await?;
-    Ok(to_portal(&model))
+    to_portal(&model)
 }

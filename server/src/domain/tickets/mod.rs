@@ -34,6 +34,7 @@ use crate::domain::approvals;
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::pagination::{page_of, PageQuery};
 use crate::domain::tickets::notify::{notify, TicketNotice};
+use crate::entity::stored::stored;
 use crate::entity::{ticket_comments, ticket_counters, ticket_events, tickets, users};
 use crate::error::{AppError, AppResult};
 use crate::mail::Mailer;
@@ -63,17 +64,17 @@ pub const REOPEN_WINDOW: Duration = Duration::days(7);
 const MAX_SUBJECT: usize = 200;
 const MAX_BODY: usize = 20_000;
 
-pub fn to_api(m: &tickets::Model) -> Ticket {
-    Ticket {
+pub fn to_api(m: &tickets::Model) -> AppResult<Ticket> {
+    Ok(Ticket {
         id: m.id,
         number: m.number,
         account_id: m.account_id,
         requester_user_id: m.requester_user_id,
         created_by_user_id: m.created_by_user_id,
-        module: m.module.parse().unwrap_or(ErpModule::System),
-        category: m.category.parse().unwrap_or(TicketCategory::Question),
-        priority: m.priority.parse().unwrap_or(TicketPriority::P3),
-        status: status_of(m),
+        module: stored("tickets", m.id, "module", &m.module)?,
+        category: stored("tickets", m.id, "category", &m.category)?,
+        priority: stored("tickets", m.id, "priority", &m.priority)?,
+        status: status_of(m)?,
         tier: m.tier,
         assignee_id: m.assignee_id,
         subject: m.subject.clone(),
@@ -94,12 +95,12 @@ pub fn to_api(m: &tickets::Model) -> Ticket {
         created_at: m.created_at,
         updated_at: m.updated_at,
         version: m.version,
-    }
+    })
 }
 
-fn to_portal(m: &tickets::Model) -> PortalTicket {
-    let t = to_api(m);
-    PortalTicket {
+fn to_portal(m: &tickets::Model) -> AppResult<PortalTicket> {
+    let t = to_api(m)?;
+    Ok(PortalTicket {
         id: t.id,
         number: t.number,
         requester_user_id: t.requester_user_id,
@@ -113,11 +114,11 @@ fn to_portal(m: &tickets::Model) -> PortalTicket {
         updated_at: t.updated_at,
         resolved_at: t.resolved_at,
         csat_rating: t.csat_rating,
-    }
+    })
 }
 
-pub(crate) fn status_of(m: &tickets::Model) -> TicketStatus {
-    m.status.parse().unwrap_or(TicketStatus::Open)
+pub(crate) fn status_of(m: &tickets::Model) -> AppResult<TicketStatus> {
+    stored("tickets", m.id, "status", &m.status)
 }
 
 pub fn etag(ticket: &Ticket) -> String {

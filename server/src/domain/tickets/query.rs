@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::common::pagination::Paging;
-use crate::domain::common::pagination::{decode_key_cursor, encode_key_cursor, page_by};
+use crate::domain::common::pagination::{decode_key_cursor, encode_key_cursor, page_by, try_page};
 use crate::domain::common::portal::{contact_of_login, own_account};
 use sea_orm::sea_query::{Alias, Order};
 use sea_orm::{ConnectionTrait, QuerySelect, QueryTrait};
@@ -194,7 +194,7 @@ async fn queue_page(
 ) -> AppResult<Page<Ticket>> {
     let mut rows = crate::db::fetch_all_in_one_row(&db.read, query).await?;
     rows.sort_unstable_by_key(Urgency::of);
-    Ok(page_by(
+    try_page(page_by(
         rows,
         limit,
         |t| Urgency::of(t).cursor(),
@@ -298,7 +298,7 @@ pub(crate) async fn find<C: ConnectionTrait>(
 }
 
 pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Ticket> {
-    Ok(to_api(&find(&db.read, actor.workspace_id, id).await?))
+    to_api(&find(&db.read, actor.workspace_id, id).await?)
 }
 
 /// The ticket if this portal user may see it; 404 otherwise, as if it did
@@ -342,9 +342,9 @@ pub async fn portal_list(
         query = query.filter(tickets::Column::Id.lt(before));
     }
     let rows = query.all(&db.read).await?;
-    Ok(page_of(rows, params, |t| t.id, |t| to_portal(&t)))
+    try_page(page_of(rows, params, |t| t.id, |t| to_portal(&t)))
 }
 
 pub async fn portal_get(db: &Db, actor: &PortalActor, id: i64) -> AppResult<PortalTicket> {
-    Ok(to_portal(&portal_visible(&db.read, actor, id).await?))
+    to_portal(&portal_visible(&db.read, actor, id).await?)
 }

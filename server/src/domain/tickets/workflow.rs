@@ -11,7 +11,7 @@ pub(crate) async fn apply_status<C: ConnectionTrait>(
     to: TicketStatus,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let from = status_of(current);
+    let from = status_of(current)?;
     if from == to {
         return Ok(());
     }
@@ -63,7 +63,7 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let before = to_api(&current);
+    let before = to_api(&current)?;
     crate::domain::common::require_current(if_match, &etag(&before))?;
     if before.status == TicketStatus::Closed {
         return Err(AppError::field("status", "a closed ticket is final"));
@@ -147,7 +147,7 @@ pub async fn update(
     if let (Some(notice), Some(requester)) = (notice, updated.requester_user_id) {
         mailed |= notify(&txn, &state.mailer, &updated, &notice, &[requester], now).await? > 0;
     }
-    let after = to_api(&updated);
+    let after = to_api(&updated)?;
     audit::record(
         &txn,
         Change {
@@ -252,7 +252,7 @@ pub async fn escalate_locked<C: ConnectionTrait>(
     reason: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Ticket> {
-    let status = status_of(current);
+    let status = status_of(current)?;
     if matches!(status, TicketStatus::Resolved | TicketStatus::Closed) {
         return Err(AppError::field(
             "status",
@@ -272,7 +272,7 @@ pub async fn escalate_locked<C: ConnectionTrait>(
         Role::Manager
     };
     let assignee = least_loaded(conn, current.workspace_id, role).await?;
-    let before = to_api(current);
+    let before = to_api(current)?;
     let mut model: tickets::ActiveModel = current.clone().into();
     model.tier = Set(tier);
     model.assignee_id = Set(assignee);
@@ -291,7 +291,7 @@ pub async fn escalate_locked<C: ConnectionTrait>(
         now,
     )
     .await?;
-    let after = to_api(&escalated);
+    let after = to_api(&escalated)?;
     record_event(
         conn,
         current,
@@ -334,7 +334,7 @@ pub(crate) async fn on_master_data_decision<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let ticket = find(conn, workspace_id, ticket_id).await?;
-    if status_of(&ticket) != TicketStatus::AwaitingApproval {
+    if status_of(&ticket)? != TicketStatus::AwaitingApproval {
         return Err(AppError::Conflict {
             message: "the ticket no longer awaits approval".into(),
             fields: Default::default(),

@@ -25,6 +25,7 @@ use crate::domain::accounts::timeline::{self, NewEvent};
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::clean_optional;
 use crate::domain::common::modules_from_db;
+use crate::entity::stored::stored;
 use crate::entity::{contacts, training_attendees, trainings, users};
 use crate::error::{AppError, AppResult};
 
@@ -285,19 +286,20 @@ pub async fn portal_upcoming(
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect();
-    Ok(rows
-        .iter()
-        .map(|t| PortalTraining {
-            id: t.id,
-            module: t.module.parse().unwrap_or(ErpModule::System),
-            topic: t.topic.clone(),
-            trainer_name: trainers.get(&t.trainer_id).cloned().unwrap_or_default(),
-            starts_at: t.starts_at,
-            ends_at: ends_at(t),
-            duration_minutes: t.duration_minutes,
-            location: t.location.clone(),
-            online_url: t.online_url.clone(),
-            invited: invited.contains(&t.id),
+    rows.iter()
+        .map(|t| {
+            Ok(PortalTraining {
+                id: t.id,
+                module: stored("trainings", t.id, "module", &t.module)?,
+                topic: t.topic.clone(),
+                trainer_name: trainers.get(&t.trainer_id).cloned().unwrap_or_default(),
+                starts_at: t.starts_at,
+                ends_at: ends_at(t),
+                duration_minutes: t.duration_minutes,
+                location: t.location.clone(),
+                online_url: t.online_url.clone(),
+                invited: invited.contains(&t.id),
+            })
         })
-        .collect())
+        .collect()
 }

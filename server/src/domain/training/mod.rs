@@ -19,12 +19,13 @@ use sea_orm::{
 };
 use shared::texts::T;
 use shared::training::{completes, TrainingAttendee, TrainingSession, TrainingStatus};
-use shared::{ErpModule, Page, Role};
+use shared::{Page, Role};
 
 use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::domain::common::pagination::PageQuery;
 use crate::domain::common::pagination::Paging;
+use crate::entity::stored::stored;
 use crate::entity::{accounts, contacts, training_attendees, trainings, users};
 use crate::error::{AppError, AppResult};
 
@@ -125,37 +126,38 @@ pub(crate) async fn load_many<C: ConnectionTrait>(
                 completed: completes(a.attended, a.score),
             });
     }
-    Ok(rows
-        .iter()
-        .map(|m| TrainingSession {
-            id: m.id,
-            account_id: m.account_id,
-            account_name: account_names
-                .get(&m.account_id)
-                .cloned()
-                .unwrap_or_default(),
-            module: m.module.parse().unwrap_or(ErpModule::System),
-            topic: m.topic.clone(),
-            trainer_id: m.trainer_id,
-            trainer_name: trainers
-                .get(&m.trainer_id)
-                .map(|u| u.name.clone())
-                .unwrap_or_default(),
-            starts_at: m.starts_at,
-            ends_at: ends_at(m),
-            duration_minutes: m.duration_minutes,
-            location: m.location.clone(),
-            online_url: m.online_url.clone(),
-            status: m.status.parse().unwrap_or(TrainingStatus::Scheduled),
-            sequence: m.sequence,
-            cancel_reason: m.cancel_reason.clone(),
-            cancelled_at: m.cancelled_at,
-            attendees: by_training.remove(&m.id).unwrap_or_default(),
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-            version: m.version,
+    rows.iter()
+        .map(|m| {
+            Ok(TrainingSession {
+                id: m.id,
+                account_id: m.account_id,
+                account_name: account_names
+                    .get(&m.account_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                module: stored("trainings", m.id, "module", &m.module)?,
+                topic: m.topic.clone(),
+                trainer_id: m.trainer_id,
+                trainer_name: trainers
+                    .get(&m.trainer_id)
+                    .map(|u| u.name.clone())
+                    .unwrap_or_default(),
+                starts_at: m.starts_at,
+                ends_at: ends_at(m),
+                duration_minutes: m.duration_minutes,
+                location: m.location.clone(),
+                online_url: m.online_url.clone(),
+                status: stored("trainings", m.id, "status", &m.status)?,
+                sequence: m.sequence,
+                cancel_reason: m.cancel_reason.clone(),
+                cancelled_at: m.cancelled_at,
+                attendees: by_training.remove(&m.id).unwrap_or_default(),
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+                version: m.version,
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub(crate) async fn load<C: ConnectionTrait>(
