@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod code_rule;
 pub mod contracts;
 pub mod enums;

@@ -92,6 +92,10 @@ impl TicketStatus {
 
 /// Tier 1: the module owner; tier 2: ERP system engineers; tier 3: the manager.
 pub const MAX_TIER: i32 = 3;
+/// Longest ticket subject, in characters.
+pub const MAX_SUBJECT: usize = 200;
+/// Longest ticket description or comment body, in characters.
+pub const MAX_BODY: usize = 20_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -568,7 +572,10 @@ mod tests {
         };
         let wire = serde_json::to_value(&event).unwrap();
         assert_eq!(wire["kind"], "status");
-        assert_eq!(wire["detail"], serde_json::json!({"from": "new", "to": "open"}));
+        assert_eq!(
+            wire["detail"],
+            serde_json::json!({"from": "new", "to": "open"})
+        );
         let back: TicketEvent = serde_json::from_value(wire).unwrap();
         assert_eq!(back, event);
     }

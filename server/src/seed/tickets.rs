@@ -11,6 +11,7 @@ use shared::tickets::{TicketCategory, TicketPriority, TicketStatus};
 use shared::ErpModule;
 
 use super::story::{chapter, Arc, Mood, Story};
+use crate::domain::common::business_time::BusinessTime;
 use crate::domain::common::modules_from_db;
 use crate::domain::tickets::sla;
 use crate::entity::accounts;

@@ -9,12 +9,12 @@
 //! always passed in (nothing here reads the clock) and are kept at full
 //! precision; only the public amounts are whole minutes.
 
-use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime};
-use chrono::{TimeDelta, TimeZone, Timelike, Utc, Weekday};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
-use shared::texts::{Msg, T};
 use shared::FieldErrors;
+
+pub use shared::calendar::{BusinessCalendar, WeeklyHours, WorkInterval, WEEK};
 
 /// How many calendar days ahead counting looks for working time before it
 /// gives up with [`BusinessTimeError::NoWorkingTime`] (about ten years). This
@@ -29,204 +29,46 @@ pub enum BusinessTimeError {
     NoWorkingTime,
 }
 
-/// One working interval of a day in local time, `[start, end)`. An `end` of
-/// `00:00` means midnight at the end of the day, so `00:00–00:00` is a whole
-/// day. Times (de)serialize as `"09:00:00"`; `"09:00"` is accepted too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct WorkInterval {
-    pub start: NaiveTime,
-    pub end: NaiveTime,
-}
-
-impl WorkInterval {
-    pub fn new(start: NaiveTime, end: NaiveTime) -> Self {
-        WorkInterval { start, end }
-    }
-
-    fn start_secs(&self) -> u32 {
-        self.start.num_seconds_from_midnight()
-    }
-
-    fn end_secs(&self) -> u32 {
-        match self.end.num_seconds_from_midnight() {
-            0 => 24 * 3600,
-            secs => secs,
-        }
-    }
-}
-
-/// Working intervals per weekday; a missing day has none.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
-pub struct WeeklyHours {
-    pub mon: Vec<WorkInterval>,
-    pub tue: Vec<WorkInterval>,
-    pub wed: Vec<WorkInterval>,
-    pub thu: Vec<WorkInterval>,
-    pub fri: Vec<WorkInterval>,
-    pub sat: Vec<WorkInterval>,
-    pub sun: Vec<WorkInterval>,
-}
-
-const WEEK: [Weekday; 7] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-    Weekday::Sat,
-    Weekday::Sun,
-];
-
-impl WeeklyHours {
-    /// The same intervals Monday to Friday, nothing at the weekend.
-    pub fn monday_to_friday(intervals: Vec<WorkInterval>) -> Self {
-        WeeklyHours {
-            mon: intervals.clone(),
-            tue: intervals.clone(),
-            wed: intervals.clone(),
-            thu: intervals.clone(),
-            fri: intervals,
-            sat: Vec::new(),
-            sun: Vec::new(),
-        }
-    }
-
-    pub fn day(&self, weekday: Weekday) -> &[WorkInterval] {
-        match weekday {
-            Weekday::Mon => &self.mon,
-            Weekday::Tue => &self.tue,
-            Weekday::Wed => &self.wed,
-            Weekday::Thu => &self.thu,
-            Weekday::Fri => &self.fri,
-            Weekday::Sat => &self.sat,
-            Weekday::Sun => &self.sun,
-        }
-    }
-
-    pub fn day_mut(&mut self, weekday: Weekday) -> &mut Vec<WorkInterval> {
-        match weekday {
-            Weekday::Mon => &mut self.mon,
-            Weekday::Tue => &mut self.tue,
-            Weekday::Wed => &mut self.wed,
-            Weekday::Thu => &mut self.thu,
-            Weekday::Fri => &mut self.fri,
-            Weekday::Sat => &mut self.sat,
-            Weekday::Sun => &mut self.sun,
-        }
-    }
-}
-
-/// A workspace's working calendar, stored as JSON. Missing fields take the
-/// default's values, so `{}` is the default calendar.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
-pub struct BusinessCalendar {
-    /// IANA name, e.g. `Asia/Shanghai`.
-    pub time_zone: String,
-    pub weekly_hours: WeeklyHours,
-    /// Dates not worked even if their weekday is.
-    pub holidays: Vec<NaiveDate>,
-    /// Make-up working days (调休): worked whatever their weekday.
-    pub working_days: Vec<NaiveDate>,
-    /// Hours of a make-up working day; `None` means Monday's hours.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub working_day_hours: Option<Vec<WorkInterval>>,
-}
-
-const fn hm(hour: u32, minute: u32) -> NaiveTime {
-    match NaiveTime::from_hms_opt(hour, minute, 0) {
-        Some(time) => time,
-        None => panic!("not a time of day"),
-    }
-}
-
-const OFFICE_OPENS: NaiveTime = hm(9, 0);
-const OFFICE_CLOSES: NaiveTime = hm(18, 0);
-
-impl Default for BusinessCalendar {
-    /// Monday to Friday 09:00–18:00 Asia/Shanghai, no holidays.
-    fn default() -> Self {
-        BusinessCalendar {
-            time_zone: "Asia/Shanghai".to_string(),
-            weekly_hours: WeeklyHours::monday_to_friday(vec![WorkInterval::new(
-                OFFICE_OPENS,
-                OFFICE_CLOSES,
-            )]),
-            holidays: Vec::new(),
-            working_days: Vec::new(),
-            working_day_hours: None,
-        }
-    }
-}
-
 /// A working interval of one concrete day, as instants.
 type Span = (DateTime<Utc>, DateTime<Utc>);
 
-impl BusinessCalendar {
-    /// Per-field messages, keyed `time_zone`, `weekly_hours`,
-    /// `weekly_hours.mon` … `weekly_hours.sun`, `working_day_hours` and
-    /// `working_days`.
-    pub fn validate(&self) -> Result<(), FieldErrors> {
-        let mut errors = FieldErrors::new();
-        if self.tz().is_err() {
-            errors.insert(
-                "time_zone".into(),
-                Msg::new(T::UnknownTimeZone)
-                    .with("zone", &self.time_zone)
-                    .into(),
-            );
-        }
-        for weekday in WEEK {
-            if let Err(message) = check_intervals(self.weekly_hours.day(weekday)) {
-                let key = weekday.to_string().to_lowercase();
-                errors.insert(format!("weekly_hours.{key}"), message);
-            }
-        }
-        if WEEK.iter().all(|&d| self.weekly_hours.day(d).is_empty()) {
-            errors.insert(
-                "weekly_hours".into(),
-                "at least one weekday needs working hours".into(),
-            );
-        }
-        if let Some(hours) = &self.working_day_hours {
-            if let Err(message) = check_intervals(hours) {
-                errors.insert("working_day_hours".into(), message);
-            }
-        }
-        if !self.working_days.is_empty() && self.make_up_day_hours().is_empty() {
-            errors.insert(
-                "working_day_hours".into(),
-                "make-up working days need hours (Monday has none to copy)".into(),
-            );
-        }
-        let mut clashes: Vec<NaiveDate> = (self.working_days.iter())
-            .filter(|d| self.holidays.contains(d))
-            .copied()
-            .collect();
-        clashes.sort();
-        clashes.dedup();
-        if !clashes.is_empty() {
-            let dates: Vec<String> = clashes.iter().map(|d| d.to_string()).collect();
-            errors.insert(
-                "working_days".into(),
-                format!("also listed as holidays: {}", dates.join(", ")),
-            );
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+/// Business-time arithmetic over a workspace's calendar (the type is the
+/// wire contract's, in `shared`).
+pub trait BusinessTime {
+    /// The per-field messages of an invalid calendar (the shared rules,
+    /// with the time zone checked against every IANA zone).
+    fn validate(&self) -> Result<(), FieldErrors>;
+    fn zone(&self) -> Tz;
+    fn tz(&self) -> Result<Tz, BusinessTimeError>;
+    fn add_business_minutes(
+        &self,
+        start: DateTime<Utc>,
+        minutes: i64,
+    ) -> Result<DateTime<Utc>, BusinessTimeError>;
+    fn business_minutes_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<i64, BusinessTimeError>;
+    fn due_after_pauses(
+        &self,
+        due: DateTime<Utc>,
+        pauses: &[(DateTime<Utc>, DateTime<Utc>)],
+    ) -> Result<DateTime<Utc>, BusinessTimeError>;
+}
+
+impl BusinessTime for BusinessCalendar {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        self.check(|zone| zone.parse::<Tz>().is_ok())
     }
 
     /// The zone dates are read in: the calendar's, or Asia/Shanghai should
     /// a stored name ever fail to parse (saving validates it).
-    pub fn zone(&self) -> Tz {
+    fn zone(&self) -> Tz {
         self.tz().unwrap_or(chrono_tz::Asia::Shanghai)
     }
 
-    pub fn tz(&self) -> Result<Tz, BusinessTimeError> {
+    fn tz(&self) -> Result<Tz, BusinessTimeError> {
         self.time_zone
             .parse()
             .map_err(|_| BusinessTimeError::InvalidTimeZone(self.time_zone.clone()))
@@ -242,7 +84,7 @@ impl BusinessCalendar {
     /// Errors when the time zone is unknown, or when the calendar has no
     /// working time to count within [`HORIZON_DAYS`] days (an empty calendar,
     /// or an absurd amount) — never loops unbounded.
-    pub fn add_business_minutes(
+    fn add_business_minutes(
         &self,
         start: DateTime<Utc>,
         minutes: i64,
@@ -257,7 +99,7 @@ impl BusinessCalendar {
 
     /// Whole business minutes in `[from, to)`, rounded down; `0` when
     /// `to <= from`. Takes time linear in the calendar days spanned.
-    pub fn business_minutes_between(
+    fn business_minutes_between(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
@@ -271,7 +113,7 @@ impl BusinessCalendar {
     /// (overlaps count once); for a pause still running pass `now` as its end.
     /// A pause that starts at or after the (already shifted) due time does not
     /// move it: the target was missed before the clock stopped.
-    pub fn due_after_pauses(
+    fn due_after_pauses(
         &self,
         due: DateTime<Utc>,
         pauses: &[(DateTime<Utc>, DateTime<Utc>)],
@@ -299,30 +141,21 @@ impl BusinessCalendar {
         }
         Ok(due)
     }
+}
 
-    fn make_up_day_hours(&self) -> &[WorkInterval] {
-        match &self.working_day_hours {
-            Some(hours) => hours,
-            None => &self.weekly_hours.mon,
-        }
-    }
+/// The arithmetic's own steps.
+trait Spans {
+    fn day_spans(&self, tz: Tz, date: NaiveDate) -> Vec<Span>;
+    fn advance(
+        &self,
+        tz: Tz,
+        start: DateTime<Utc>,
+        remaining: TimeDelta,
+    ) -> Result<DateTime<Utc>, BusinessTimeError>;
+    fn business_time_between(&self, tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> TimeDelta;
+}
 
-    /// Holidays win over make-up days (a date in both fails validation).
-    fn intervals_on(&self, date: NaiveDate) -> &[WorkInterval] {
-        if self.holidays.contains(&date) {
-            &[]
-        } else if self.working_days.contains(&date) {
-            self.make_up_day_hours()
-        } else {
-            self.weekly_hours.day(date.weekday())
-        }
-    }
-
-    fn has_any_hours(&self) -> bool {
-        WEEK.iter().any(|&d| !self.weekly_hours.day(d).is_empty())
-            || (!self.working_days.is_empty() && !self.make_up_day_hours().is_empty())
-    }
-
+impl Spans for BusinessCalendar {
     /// The working spans of one local date, sorted and merged, so even an
     /// unvalidated calendar with overlaps never counts a moment twice.
     fn day_spans(&self, tz: Tz, date: NaiveDate) -> Vec<Span> {
@@ -409,34 +242,6 @@ impl BusinessCalendar {
     }
 }
 
-/// Rejects an interval that does not start before it ends, and overlaps.
-fn check_intervals(intervals: &[WorkInterval]) -> Result<(), String> {
-    let show = |t: NaiveTime| t.format("%H:%M").to_string();
-    for i in intervals {
-        if i.start_secs() >= i.end_secs() {
-            return Err(format!(
-                "{}–{}: the start must be before the end",
-                show(i.start),
-                show(i.end)
-            ));
-        }
-    }
-    let mut sorted = intervals.to_vec();
-    sorted.sort_by_key(WorkInterval::start_secs);
-    for pair in sorted.windows(2) {
-        if pair[1].start_secs() < pair[0].end_secs() {
-            return Err(format!(
-                "{}–{} overlaps {}–{}",
-                show(pair[0].start),
-                show(pair[0].end),
-                show(pair[1].start),
-                show(pair[1].end)
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// Local wall time to an instant. An ambiguous time (clocks went back) is its
 /// first occurrence; a time that does not exist (clocks jumped forward) is the
 /// moment of the jump, so an interval reaching into the gap simply starts or
@@ -474,6 +279,7 @@ fn moment_of_jump(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{Datelike, Weekday};
 
     fn time(s: &str) -> NaiveTime {
         s.parse().unwrap()

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
 
 use crate::domain::common::business_time::BusinessCalendar;
+use crate::domain::common::business_time::BusinessTime;
 use crate::entity::workspaces;
 use crate::error::{AppError, AppResult};
 

@@ -61,8 +61,7 @@ pub use workflow::{escalate, escalate_locked, update};
 
 /// A resolved ticket reopens when the customer replies within this time.
 pub const REOPEN_WINDOW: Duration = Duration::days(7);
-const MAX_SUBJECT: usize = 200;
-const MAX_BODY: usize = 20_000;
+use shared::tickets::{MAX_BODY, MAX_SUBJECT};
 
 pub fn to_api(m: &tickets::Model) -> AppResult<Ticket> {
     Ok(Ticket {

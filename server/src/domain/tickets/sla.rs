@@ -19,6 +19,7 @@ use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::business_time::BusinessCalendar;
+use crate::domain::common::business_time::BusinessTime;
 use crate::entity::{sla_policies, workspaces};
 use crate::error::{AppError, AppResult};
 

@@ -2,6 +2,7 @@
 //! escalation, and approval decisions.
 
 use super::*;
+use crate::domain::common::business_time::BusinessTime;
 
 /// Applies a status change to the model: SLA pause/resume and timestamps.
 pub(crate) async fn apply_status<C: ConnectionTrait>(
