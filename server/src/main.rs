@@ -132,7 +132,7 @@ async fn run() -> anyhow::Result<()> {
                 Ok(report) => println!("{}", serde_json::to_string_pretty(&report)?),
                 Err(server::error::AppError::NotFound) => anyhow::bail!(
                     "no job named {name}; jobs: {}",
-                    server::jobs::JOBS.join(", ")
+                    server::jobs::names().join(", ")
                 ),
                 Err(e) => anyhow::bail!("{name} failed: {e}"),
             }

@@ -5,9 +5,6 @@
 //! when to trigger; its own stores do not prevent duplicate runs across
 //! replicas, and nothing here relies on them.
 
-pub mod renewal_reminders;
-pub mod sla_monitor;
-
 use std::time::Instant;
 
 use serde::Serialize;
@@ -16,17 +13,86 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use shared::Role;
 
 use crate::auth::StaffActor;
+use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-/// The jobs that can run, by name.
-pub const JOBS: &[&str] = &[
-    "renewal-reminders",
-    "health-scores",
-    "sla-monitor",
-    "email-outbox",
-    "mail-retention",
+/// When a job runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Schedule {
+    /// A fixed cron (with seconds), in UTC.
+    Every(&'static str),
+    /// A cron from the configuration, in Asia/Shanghai.
+    Configured(fn(&Config) -> &str),
+}
+
+/// One scheduled job: its name (for `steward jobs run` and
+/// `POST /api/v1/jobs/{name}/run`), when it runs, and what it does.
+pub struct JobSpec {
+    pub name: &'static str,
+    pub schedule: Schedule,
+    /// Also run once when the server starts (work missed while it was down).
+    pub at_start: bool,
+    /// Whether an admin may run it on demand over their workspace; a job
+    /// that cannot be limited to one workspace runs on its schedule only.
+    pub on_demand: bool,
+    pub what: &'static str,
+}
+
+/// Every job, in one place: the scheduler starts these, `run_in` runs them.
+pub const REGISTRY: &[JobSpec] = &[
+    JobSpec {
+        name: "renewal-reminders",
+        schedule: Schedule::Configured(|c| &c.renewal_reminders_cron),
+        at_start: true,
+        on_demand: true,
+        what: "renewal reminders and escalations, each exactly once",
+    },
+    JobSpec {
+        name: "health-scores",
+        schedule: Schedule::Configured(|c| &c.health_scores_cron),
+        at_start: false,
+        on_demand: true,
+        what: "each account's health score of the day",
+    },
+    JobSpec {
+        name: "sla-monitor",
+        schedule: Schedule::Every("0 * * * * *"),
+        at_start: false,
+        on_demand: true,
+        what: "marks missed SLA targets, escalates and notifies",
+    },
+    JobSpec {
+        name: "email-outbox",
+        schedule: Schedule::Every("*/10 * * * * *"),
+        at_start: false,
+        on_demand: true,
+        what: "delivers queued mail (also woken at once after each change)",
+    },
+    JobSpec {
+        name: "mail-retention",
+        schedule: Schedule::Every("0 17 * * * *"),
+        at_start: false,
+        on_demand: true,
+        what: "purges the text of old delivered mail",
+    },
+    JobSpec {
+        name: "renewals-open",
+        schedule: Schedule::Every("0 5 * * * *"),
+        at_start: false,
+        on_demand: false,
+        what: "opens the renewal of each contract time brings into the horizon",
+    },
 ];
+
+/// The names of the jobs an admin (or the CLI) may run on demand.
+pub fn names() -> Vec<&'static str> {
+    REGISTRY
+        .iter()
+        .filter(|j| j.on_demand)
+        .map(|j| j.name)
+        .collect()
+}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct JobReport {
@@ -69,12 +135,24 @@ pub async fn run(state: &AppState, name: &str) -> AppResult<JobReport> {
 }
 
 pub async fn run_in(state: &AppState, name: &str, scope: Scope) -> AppResult<JobReport> {
+    if !names().contains(&name) {
+        return Err(AppError::NotFound);
+    }
+    run_spec(state, name, scope).await
+}
+
+/// Runs a registered job (on demand or not) over `scope`.
+async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobReport> {
     let started = Instant::now();
     let now = state.clock.now();
     let workspace = scope.workspace();
     let summary = match name {
-        "sla-monitor" => to_summary(sla_monitor::run(state, now, workspace).await?)?,
-        "renewal-reminders" => to_summary(renewal_reminders::run(state, now, workspace).await?)?,
+        "sla-monitor" => {
+            to_summary(crate::domain::tickets::sla_monitor::run(state, now, workspace).await?)?
+        }
+        "renewal-reminders" => {
+            to_summary(crate::domain::renewals::reminder_run::run(state, now, workspace).await?)?
+        }
         "health-scores" => {
             to_summary(crate::domain::health::snapshots::run(state, now, workspace).await?)?
         }
@@ -86,6 +164,10 @@ pub async fn run_in(state: &AppState, name: &str, scope: Scope) -> AppResult<Job
             serde_json::json!({ "sent": sent })
         }
         "mail-retention" => to_summary(crate::mail::retention::run(state, now, workspace).await?)?,
+        "renewals-open" if workspace.is_none() => {
+            let opened = crate::domain::renewals::open_all_due(&state.db, now).await?;
+            serde_json::json!({ "opened": opened })
+        }
         _ => {
             return Err(AppError::NotFound);
         }
@@ -101,71 +183,36 @@ fn to_summary<T: Serialize>(report: T) -> AppResult<serde_json::Value> {
     serde_json::to_value(report).map_err(|e| AppError::Internal(e.into()))
 }
 
-/// Starts the schedule: the SLA monitor every minute, the outbox every ten
-/// seconds (the outbox is also delivered at once after each change), the
-/// purge of old mail text hourly.
+/// Starts the schedule of every job in [`REGISTRY`]; the jobs marked
+/// `at_start` also run once now.
 pub async fn start_scheduler(state: AppState) -> anyhow::Result<JobScheduler> {
     let scheduler = JobScheduler::new().await?;
-    for (name, cron) in [
-        ("sla-monitor", "0 * * * * *"),
-        ("email-outbox", "*/10 * * * * *"),
-        ("mail-retention", "0 17 * * * *"),
-    ] {
-        let state = state.clone();
-        scheduler
-            .add(Job::new_async(cron, move |_id, _scheduler| {
-                let state = state.clone();
-                Box::pin(async move {
-                    match run(&state, name).await {
-                        Ok(report) => tracing::debug!(job = name, ?report.summary, "job ran"),
-                        Err(e) => tracing::warn!(job = name, error = %e, "job failed"),
-                    }
-                })
-            })?)
-            .await?;
+    for spec in REGISTRY {
+        let name = spec.name;
+        let job_state = state.clone();
+        let run = move |_id, _scheduler| {
+            let state = job_state.clone();
+            Box::pin(async move { run_logged(&state, name).await })
+                as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+        };
+        let job = match spec.schedule {
+            Schedule::Every(cron) => Job::new_async(cron, run)?,
+            Schedule::Configured(cron_of) => {
+                Job::new_async_tz(cron_of(&state.config), chrono_tz::Asia::Shanghai, run)?
+            }
+        };
+        scheduler.add(job).await?;
+        if spec.at_start {
+            let start_state = state.clone();
+            tokio::spawn(async move { run_logged(&start_state, name).await });
+        }
     }
-    // Renewal reminders (daily) and health scores (nightly), on their
-    // configured crons in Asia/Shanghai; the reminders also run once at
-    // start, so a server that was down sends what it missed.
-    for (name, cron) in [
-        ("renewal-reminders", &state.config.renewal_reminders_cron),
-        ("health-scores", &state.config.health_scores_cron),
-    ] {
-        let state = state.clone();
-        scheduler
-            .add(Job::new_async_tz(
-                cron.as_str(),
-                chrono_tz::Asia::Shanghai,
-                move |_id, _scheduler| {
-                    let state = state.clone();
-                    Box::pin(async move { run_logged(&state, name).await })
-                },
-            )?)
-            .await?;
-    }
-    // Contracts that time brings into the renewal horizon get their renewal
-    // within the hour (reads never open one; the daily job does too).
-    let hourly = state.clone();
-    scheduler
-        .add(Job::new_async("0 5 * * * *", move |_id, _scheduler| {
-            let state = hourly.clone();
-            Box::pin(async move {
-                let now = state.clock.now();
-                match crate::domain::renewals::open_all_due(&state.db, now).await {
-                    Ok(opened) => tracing::debug!(opened, "due renewals opened"),
-                    Err(e) => tracing::warn!(error = %e, "opening due renewals failed"),
-                }
-            })
-        })?)
-        .await?;
-    let start_state = state.clone();
-    tokio::spawn(async move { run_logged(&start_state, "renewal-reminders").await });
     scheduler.start().await?;
     Ok(scheduler)
 }
 
 async fn run_logged(state: &AppState, name: &str) {
-    match run(state, name).await {
+    match run_spec(state, name, Scope::Platform).await {
         Ok(report) => tracing::info!(job = name, ?report.summary, "job ran"),
         Err(e) => tracing::warn!(job = name, error = %e, "job failed"),
     }

@@ -31,7 +31,7 @@ pub(super) async fn settle(story: &Story<'_>) -> anyhow::Result<()> {
         .filter(email_outbox::Column::CreatedAt.lt(story.now - Duration::hours(1)))
         .exec(&db.write)
         .await?;
-    crate::jobs::sla_monitor::run(story.state, story.now, None).await?;
+    crate::domain::tickets::sla_monitor::run(story.state, story.now, None).await?;
     let mut report = HealthRun::default();
     // Daily over the trend's 30 days, every third day before that.
     let days = (1..=SNAPSHOT_DAYS).filter(|d| *d <= 30 || d % 3 == 0);

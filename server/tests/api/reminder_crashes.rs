@@ -11,8 +11,8 @@ use chrono::Duration;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
+use server::domain::renewals::reminder_run::{self as renewal_reminders, RenewalRemindersReport};
 use server::entity::{email_outbox, reminder_log};
-use server::jobs::renewal_reminders::{self, RenewalRemindersReport};
 
 use crate::helpers::*;
 use crate::reminders::{count, flush, renewal_mails, run_job, set_day, world};

@@ -523,5 +523,5 @@ async fn reminder_settings_have_defaults_and_are_validated() {
     assert_eq!(response.status(), StatusCode::OK);
     let report: Value = response.json().await.unwrap();
     assert_eq!(report["job"], "renewal-reminders");
-    assert!(server::jobs::JOBS.contains(&"renewal-reminders"));
+    assert!(server::jobs::names().contains(&"renewal-reminders"));
 }

@@ -19,6 +19,7 @@
 //! moves `renewal_sums` in the same transaction.
 
 pub mod contracts;
+pub mod reminder_run;
 pub mod reminders;
 pub mod sums;
 

@@ -13,6 +13,7 @@ pub mod attachments;
 pub mod blockers;
 pub mod notify;
 pub mod sla;
+pub mod sla_monitor;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{

@@ -24,8 +24,8 @@ use sea_orm::{
 use shared::contracts::{RenewalStage, DEFAULT_CHURN_REASONS};
 
 use crate::db::Db;
+use crate::domain::renewals::reminder_run::{ESCALATION, REMINDER};
 use crate::entity::{accounts, contracts, reminder_log, renewals};
-use crate::jobs::renewal_reminders::{ESCALATION, REMINDER};
 
 /// Contracts per transaction (14 columns each).
 const BATCH: usize = 500;
