@@ -9,7 +9,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
 use crate::domain::reporting::dashboard;
-use crate::domain::reporting::reports::{self as domain, Format, ReportFormat, ReportParams};
+use crate::domain::reporting::kpi::{kpi_csv, kpi_snapshot};
+use crate::domain::reporting::period::{Format, ReportFormat, ReportParams};
+use crate::domain::reporting::renewal_report::{renewals_csv, renewals_snapshot};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -60,10 +62,10 @@ async fn renewal_report(
     let now = state.clock.now();
     match params.format()? {
         Format::Json => {
-            Ok(HttpResponse::Ok().json(domain::renewals_snapshot(&state, &actor, &params).await?))
+            Ok(HttpResponse::Ok().json(renewals_snapshot(&state, &actor, &params).await?))
         }
         Format::Csv => {
-            let body = domain::renewals_csv(&state.db, &actor, &params, now).await?;
+            let body = renewals_csv(&state.db, &actor, &params, now).await?;
             Ok(csv_response("renewals.csv", body))
         }
     }
@@ -94,10 +96,10 @@ async fn kpi_report(
     params: web::Query<ReportParams>,
 ) -> AppResult<HttpResponse> {
     let format = params.format()?;
-    let report = domain::kpi_snapshot(&state, &actor, &params).await?;
+    let report = kpi_snapshot(&state, &actor, &params).await?;
     Ok(match format {
         Format::Json => HttpResponse::Ok().json(report),
-        Format::Csv => csv_response("kpi.csv", domain::kpi_csv(&report)),
+        Format::Csv => csv_response("kpi.csv", kpi_csv(&report)),
     })
 }
 

@@ -1124,7 +1124,7 @@ async fn a_big_portfolios_renewal_report_comes_from_a_snapshot() {
     let one = read().await;
     assert!(
         one["due_count"].as_u64().unwrap()
-            >= server::domain::reporting::reports::RENEWAL_REPORT_CACHE_MIN_ROWS as u64,
+            >= server::domain::reporting::renewal_report::RENEWAL_REPORT_CACHE_MIN_ROWS as u64,
         "a big portfolio: {}",
         one["due_count"]
     );
