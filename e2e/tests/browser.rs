@@ -3,8 +3,8 @@
 
 use anyhow::{ensure, Context};
 use e2e::steps::{
-    click_el, click_id, log_in, log_out, select_value, set_input, signed_in, wait_for_attr,
-    wait_for_text_in,
+    click_el, click_id, log_in, log_out, page_api, select_value, set_input, signed_in,
+    wait_for_attr, wait_for_text_in,
 };
 use e2e::{scenario, Harness, PASSWORD};
 use fantoccini::Locator;
@@ -691,6 +691,67 @@ async fn a_new_workspace_confirms_its_address_from_the_emailed_link() {
             .find_all(Locator::Css("[data-testid=unconfirmed-address]"))
             .await?;
         ensure!(banners.is_empty(), "the banner is gone once confirmed");
+        Ok(())
+    })
+    .await;
+}
+
+/// A person with a login in two workspaces (both confirmed the address)
+/// switches from the user menu: it names the other workspace, signs out,
+/// and the login page, prefilled with the address, signs in there.
+#[actix_web::test]
+async fn a_login_in_two_workspaces_switches_between_them_from_the_user_menu() {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use server::entity::{users, workspaces};
+    scenario("switch_workspace", async |h| {
+        let email = "liang@huanan.cn";
+        sign_up(h, email).await?;
+        let (status, body) = page_api(
+            h,
+            None,
+            "POST",
+            "/signup",
+            serde_json::json!({"workspace_name": "华北服务中心", "name": "周建国",
+                               "email": email, "password": PASSWORD}),
+            false,
+        )
+        .await?;
+        ensure!(status == 201, "a second workspace: {status} {body}");
+        // What following each mailed confirmation link does.
+        let now = chrono::Utc::now();
+        users::Entity::update_many()
+            .col_expr(users::Column::EmailVerifiedAt, Expr::value(now))
+            .filter(users::Column::Email.eq(email))
+            .exec(&h.state.db.write)
+            .await?;
+        workspaces::Entity::update_many()
+            .col_expr(workspaces::Column::VerifiedAt, Expr::value(now))
+            .exec(&h.state.db.write)
+            .await?;
+        h.goto("/accounts").await?;
+        h.click("user-menu").await?;
+        wait_for_text_in(h, "switch-workspace", "华北服务中心").await?;
+        h.click("switch-workspace").await?;
+        h.wait_for_path("/login").await?;
+        let mut prefilled = None;
+        for _ in 0..50 {
+            prefilled = h.testid("login-email").await?.prop("value").await?;
+            if prefilled.as_deref() == Some(email) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        ensure!(
+            prefilled.as_deref() == Some(email),
+            "the login page names the address: {prefilled:?}"
+        );
+        h.fill("login-password", PASSWORD).await?;
+        h.click("login-submit").await?;
+        signed_in(h).await?;
+        // Signed in to the other workspace: the menu now offers the first.
+        h.click("user-menu").await?;
+        wait_for_text_in(h, "switch-workspace", "华南授权服务中心").await?;
         Ok(())
     })
     .await;

@@ -9,44 +9,45 @@ use crate::components::lazy::lazy_view;
 use crate::components::shell::StaffShell;
 use crate::components::toast::{provide_toasts, ToastRegion};
 use crate::i18n::provide_i18n;
-use crate::pages::accept_invite::AcceptInvitePage;
-use crate::pages::account_detail::AccountPage;
-use crate::pages::accounts::AccountsPage;
 use crate::pages::home::HomePage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
-use crate::pages::password::{
+// account_pages
+use crate::pages::accounts::detail::AccountPage;
+use crate::pages::accounts::list::AccountsPage;
+use crate::pages::accounts::settings::SettingsPage;
+use crate::pages::accounts::users::UsersPage;
+// join_pages
+use crate::pages::join::accept_invite::AcceptInvitePage;
+use crate::pages::join::password::{
     ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage,
 };
-use crate::pages::portal::PortalPage;
-use crate::pages::settings::SettingsPage;
-// staff tickets
-use crate::pages::approvals::ApprovalsPage;
-use crate::pages::ticket_detail::TicketPage;
-use crate::pages::ticket_new::NewTicketPage;
-use crate::pages::tickets::TicketsPage;
-// portal & kb
-use crate::pages::kb::KbListPage;
-use crate::pages::kb_editor::{KbArticlePage, KbNewPage};
-use crate::pages::portal_common::PortalLayout;
-use crate::pages::signup::SignupPage;
-use crate::pages::sla_settings::SlaSettingsPage;
-use crate::pages::users::UsersPage;
-// onboarding & training
-use crate::pages::onboarding_portfolio::OnboardingPortfolioPage;
-use crate::pages::training::TrainingPage;
-use crate::pages::trainings::TrainingsPage;
-// contracts & renewals
-use crate::pages::reminder_settings::ReminderSettingsPage;
-use crate::pages::renewals::RenewalsPage;
-// dashboard & reports
-use crate::pages::dashboard::DashboardPage;
-use crate::pages::reports::ReportsPage;
-// health settings, api keys & surveys
-use crate::pages::api_keys::ApiKeysPage;
-use crate::pages::health_settings::HealthSettingsPage;
+use crate::pages::join::signup::SignupPage;
+// portal_pages
+use crate::pages::portal::common::PortalLayout;
+use crate::pages::portal::home::PortalPage;
+// ticket_pages
+use crate::pages::tickets::approvals::ApprovalsPage;
+use crate::pages::tickets::detail::TicketPage;
+use crate::pages::tickets::kb::KbListPage;
+use crate::pages::tickets::kb_editor::{KbArticlePage, KbNewPage};
+use crate::pages::tickets::list::TicketsPage;
+use crate::pages::tickets::new::NewTicketPage;
+use crate::pages::tickets::sla_settings::SlaSettingsPage;
+// onboarding_pages
+use crate::pages::onboarding::portfolio::OnboardingPortfolioPage;
+use crate::pages::onboarding::training::TrainingPage;
+use crate::pages::onboarding::trainings::TrainingsPage;
+// renewal_pages
+use crate::pages::renewals::api_keys::ApiKeysPage;
+use crate::pages::renewals::dashboard::DashboardPage;
+use crate::pages::renewals::health_settings::HealthSettingsPage;
+use crate::pages::renewals::list::RenewalsPage;
+use crate::pages::renewals::reminder_settings::ReminderSettingsPage;
+use crate::pages::renewals::reports::ReportsPage;
+use crate::pages::renewals::surveys::{SurveyPage, SurveysPage};
+// survey_answer_page
 use crate::pages::survey_answer::SurveyAnswerPage;
-use crate::pages::surveys::{SurveyPage, SurveysPage};
 use crate::router::{provide_router, Route};
 use crate::session::provide_session;
 

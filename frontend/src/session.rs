@@ -97,7 +97,7 @@ impl Session {
     /// Signs out here and on the server.
     pub async fn logout(self) {
         cancel_timer();
-        api::logout().await;
+        api::auth::logout().await;
     }
 }
 

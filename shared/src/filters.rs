@@ -23,6 +23,24 @@ pub trait ToQuery: Serialize {
     }
 }
 
+/// A list request's whole query string, `?` included (empty when nothing
+/// is set): the filter's fields, then the page's `limit` and `cursor`.
+pub fn list_query(filter: &impl ToQuery, limit: Option<u64>, cursor: Option<&str>) -> String {
+    let page = PageQuery {
+        limit,
+        cursor: cursor.map(str::to_string),
+    };
+    let parts: Vec<String> = [filter.to_query(), page.to_query()]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
 /// `?limit=&cursor=` of every keyset-paginated list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
@@ -311,6 +329,23 @@ mod tests {
         assert!(query.ends_with("&match=any"), "{query}");
         let back: PortalKbFilter = serde_urlencoded::from_str(&query).unwrap();
         assert_eq!(back, filter);
+    }
+
+    #[test]
+    fn a_list_query_puts_the_filter_before_the_page() {
+        let filter = UserFilter {
+            role: Some(Role::Engineer),
+            ..UserFilter::default()
+        };
+        assert_eq!(
+            list_query(&filter, Some(50), Some("c=")),
+            "?role=engineer&limit=50&cursor=c%3D"
+        );
+        assert_eq!(list_query(&UserFilter::default(), None, None), "");
+        assert_eq!(
+            list_query(&PageQuery::default(), Some(200), None),
+            "?limit=200"
+        );
     }
 
     #[test]

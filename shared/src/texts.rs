@@ -188,6 +188,7 @@ texts! {
     CannotEscalate = "ticket.cannot_escalate" { "a {status} ticket cannot be escalated", "“{status}”状态的工单不能升级" }
     CannotBlock = "ticket.cannot_block" { "a {status} ticket cannot be blocked", "“{status}”状态的工单不能被阻塞" }
     AtTier3 = "ticket.at_tier3" { "the ticket is already with the manager (tier 3)", "工单已在经理处（第三级）" }
+    AllBlockersResolved = "ticket.all_blockers_resolved" { "every blocker is resolved", "阻塞工单已全部解决" }
     BlockSelf = "ticket.block_self" { "a ticket cannot block itself", "工单不能阻塞自己" }
     BlockCycle = "ticket.block_cycle" { "that ticket is (indirectly) waiting for this one: blocking would be a cycle", "该工单（间接）在等待本工单，不能形成循环阻塞" }
     BlockerResolved = "ticket.blocker_resolved" { "that ticket is already resolved", "该工单已解决" }

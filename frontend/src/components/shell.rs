@@ -26,7 +26,7 @@ pub fn LangSwitch() -> impl IntoView {
                     // Signed in: e-mail follows the choice too.
                     if session.status.with_untracked(|s| matches!(s, Status::SignedIn(_))) {
                         crate::task::spawn(async move {
-                            let _ = crate::api::set_locale(lang.tag()).await;
+                            let _ = crate::api::auth::set_locale(lang.tag()).await;
                         });
                     }
                 }
@@ -67,7 +67,7 @@ fn UserMenu() -> impl IntoView {
     // here and in there (with that login's password).
     let others = RwSignal::new(Vec::<shared::auth::Workspace>::new());
     crate::task::spawn(async move {
-        if let Ok(list) = crate::api::other_workspaces().await {
+        if let Ok(list) = crate::api::auth::other_workspaces().await {
             others.set(list);
         }
     });
@@ -80,7 +80,13 @@ fn UserMenu() -> impl IntoView {
         crate::task::spawn(async move {
             session.logout().await;
             let email = js_sys::encode_uri_component(&email);
-            navigate(&format!("/login?workspace={id}&email={email}"));
+            // A page load, not an in-app navigation: signing out sends the
+            // staff pages' guard to `/login` as well, and that replaces the
+            // address of an in-app navigation; a fresh load of the login page
+            // also leaves nothing of the other workspace behind.
+            let _ = window()
+                .location()
+                .set_href(&format!("/login?workspace={id}&email={email}"));
         });
     };
     view! {
@@ -223,7 +229,7 @@ fn UnconfirmedAddress() -> impl IntoView {
     let busy = RwSignal::new(false);
     if session.is_admin() {
         crate::task::spawn(async move {
-            if let Ok(me) = crate::api::me().await {
+            if let Ok(me) = crate::api::auth::me().await {
                 if !me.workspace.email_verified {
                     unconfirmed.set(Some(me.user.email));
                 }
@@ -233,7 +239,7 @@ fn UnconfirmedAddress() -> impl IntoView {
     let resend = move |_| {
         busy.set(true);
         crate::task::spawn(async move {
-            match crate::api::resend_verification().await {
+            match crate::api::auth::resend_verification().await {
                 Ok(()) => toasts.success(i.t(Key::VerifyResent).to_string()),
                 // Confirmed meanwhile (in another tab): nothing to ask for.
                 Err(err) if err.is(shared::ErrorCode::Conflict) => unconfirmed.set(None),

@@ -51,14 +51,14 @@ impl KbFilter {
 
     pub fn query(&self, limit: u64, cursor: Option<&str>) -> String {
         let q: String = self.q.trim().chars().take(rules::MAX_QUERY_LEN).collect();
-        QueryString::new()
-            .push("limit", limit)
-            .push("q", q)
-            .push_opt("module", self.module.map(|m| m.as_str()))
-            .push_opt("visibility", self.visibility.map(|v| v.as_str()))
-            .push_opt("status", self.status.map(|s| s.as_str()))
-            .push_opt("cursor", cursor)
-            .build()
+        let filter = shared::filters::KbFilter {
+            q: super::query::non_blank(&q),
+            module: self.module,
+            visibility: self.visibility,
+            status: self.status,
+            match_mode: None,
+        };
+        shared::filters::list_query(&filter, Some(limit), cursor)
     }
 }
 
@@ -165,7 +165,7 @@ mod tests {
         assert!(!f.is_unfiltered());
         assert_eq!(
             f.query(50, Some("x")),
-            "?limit=50&q=%E7%9B%98%E7%82%B9&module=inventory&visibility=public&status=archived&cursor=x"
+            "?q=%E7%9B%98%E7%82%B9&module=inventory&visibility=public&status=archived&limit=50&cursor=x"
         );
     }
 

@@ -12,7 +12,6 @@ use shared::validation::{self as rules, Collector};
 use shared::ErpModule;
 
 use super::forms::Verdict;
-use super::query::QueryString;
 
 /// Suggestions wait this long after the last keystroke of the subject.
 pub const SUGGEST_DEBOUNCE: Duration = Duration::from_millis(300);
@@ -20,9 +19,9 @@ pub const SUGGEST_DEBOUNCE: Duration = Duration::from_millis(300);
 pub const SUGGEST_MIN_CHARS: usize = 2;
 /// How many suggestions the form shows.
 pub const SUGGEST_LIMIT: u64 = 5;
+pub use shared::tickets::MAX_BODY as MAX_TICKET_BODY;
 /// The server's limits (`server/src/domain/tickets`).
-pub const MAX_SUBJECT: usize = 200;
-pub const MAX_TICKET_BODY: usize = 20_000;
+pub use shared::tickets::MAX_SUBJECT;
 pub const MAX_RATING_COMMENT: usize = 2_000;
 
 /// The search text to suggest articles for, or `None` when the subject is
@@ -42,12 +41,12 @@ pub fn kb_search_query(
     limit: u64,
     cursor: Option<&str>,
 ) -> String {
-    QueryString::new()
-        .push("limit", limit)
-        .push("q", q.trim())
-        .push_opt("module", module.map(|m| m.as_str()))
-        .push_opt("cursor", cursor)
-        .build()
+    let filter = shared::filters::PortalKbFilter {
+        q: super::query::non_blank(q),
+        module,
+        match_mode: None,
+    };
+    shared::filters::list_query(&filter, Some(limit), cursor)
 }
 
 /// The modules a customer may raise a ticket for: those their account
@@ -216,7 +215,7 @@ mod tests {
         assert_eq!(kb_search_query(" ", None, 5, None), "?limit=5");
         assert_eq!(
             kb_search_query("订单 审核", Some(ErpModule::Sales), 20, Some("c")),
-            "?limit=20&q=%E8%AE%A2%E5%8D%95%20%E5%AE%A1%E6%A0%B8&module=sales&cursor=c"
+            "?q=%E8%AE%A2%E5%8D%95+%E5%AE%A1%E6%A0%B8&module=sales&limit=20&cursor=c"
         );
     }
 

@@ -94,14 +94,18 @@ impl AccountFilter {
         format!("/accounts{q}")
     }
 
+    /// The API's filter (the wire contract's type).
+    pub fn filter(&self) -> shared::filters::AccountFilter {
+        shared::filters::AccountFilter {
+            q: non_blank(&self.q),
+            owner_id: self.owner_id,
+            stage: self.stage,
+            ..Default::default()
+        }
+    }
+
     pub fn query(&self, limit: u64, cursor: Option<&str>) -> String {
-        QueryString::new()
-            .push("limit", limit)
-            .push("q", self.q.trim())
-            .push_opt("owner_id", self.owner_id)
-            .push_opt("stage", self.stage.map(|s| s.as_str()))
-            .push_opt("cursor", cursor)
-            .build()
+        shared::filters::list_query(&self.filter(), Some(limit), cursor)
     }
 }
 
@@ -136,19 +140,23 @@ impl UserFilter {
     }
 
     pub fn query(&self, limit: u64, cursor: Option<&str>) -> String {
-        self.filters()
-            .push("limit", limit)
-            .push_opt("cursor", cursor)
-            .build()
+        let filter = shared::filters::UserFilter {
+            q: non_blank(&self.q),
+            role: self.role,
+            active: None,
+        };
+        shared::filters::list_query(&filter, Some(limit), cursor)
     }
 }
 
 /// `?limit=N&cursor=C` for lists without filters.
 pub fn page_query(limit: u64, cursor: Option<&str>) -> String {
-    QueryString::new()
-        .push("limit", limit)
-        .push_opt("cursor", cursor)
-        .build()
+    shared::filters::list_query(&shared::filters::PageQuery::default(), Some(limit), cursor)
+}
+
+/// A text filter as the API takes it: trimmed, and absent when blank.
+pub fn non_blank(text: &str) -> Option<String> {
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
 /// Reads one parameter of a `?a=b&c=d` string (with or without the `?`).
@@ -221,7 +229,7 @@ mod tests {
         assert!(!f.is_unfiltered());
         assert_eq!(
             f.query(50, Some("abc=")),
-            "?limit=50&q=%E5%8D%8E%E5%BC%BA%20%26%20co&owner_id=7&stage=renewal&cursor=abc%3D"
+            "?q=%E5%8D%8E%E5%BC%BA+%26+co&owner_id=7&stage=renewal&limit=50&cursor=abc%3D"
         );
     }
 

@@ -47,17 +47,24 @@ impl RenewalQuery {
         format!("/renewals{}", q.build())
     }
 
+    /// The API's filter (the wire contract's type).
+    pub fn filter(&self) -> shared::filters::RenewalFilter {
+        shared::filters::RenewalFilter {
+            due_within_days: self.due_within_days,
+            stage: self.stage,
+            owner_id: self.owner_id,
+            account_id: None,
+        }
+    }
+
     /// The list's query (filters, page size, cursor).
     pub fn api_query(&self, limit: u64, cursor: Option<&str>) -> String {
-        self.filters()
-            .push("limit", limit)
-            .push_opt("cursor", cursor)
-            .build()
+        shared::filters::list_query(&self.filter(), Some(limit), cursor)
     }
 
     /// The totals' query: the same filters.
     pub fn totals_query(&self) -> String {
-        self.filters().build()
+        shared::filters::list_query(&self.filter(), None, None)
     }
 
     pub fn is_unfiltered(&self) -> bool {

@@ -9,69 +9,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
+use chrono::{Datelike, NaiveDate, NaiveTime};
 use shared::tickets::{
     check_sla_targets, SlaPolicies, SlaPolicy, SlaTargetError, TicketPriority, MAX_SLA_MINUTES,
 };
 
-/// One working interval of a day, `[start, end)`, as `"HH:MM:SS"`; an `end`
-/// of `00:00:00` is midnight at the end of the day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Interval {
-    pub start: String,
-    pub end: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct WeeklyHours {
-    pub mon: Vec<Interval>,
-    pub tue: Vec<Interval>,
-    pub wed: Vec<Interval>,
-    pub thu: Vec<Interval>,
-    pub fri: Vec<Interval>,
-    pub sat: Vec<Interval>,
-    pub sun: Vec<Interval>,
-}
-
-impl WeeklyHours {
-    /// Monday (0) to Sunday (6).
-    pub fn days(&self) -> [&Vec<Interval>; 7] {
-        [
-            &self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun,
-        ]
-    }
-
-    pub fn from_days(days: [Vec<Interval>; 7]) -> Self {
-        let [mon, tue, wed, thu, fri, sat, sun] = days;
-        WeeklyHours {
-            mon,
-            tue,
-            wed,
-            thu,
-            fri,
-            sat,
-            sun,
-        }
-    }
-}
-
-/// `GET/PUT /api/v1/calendar` (the server's `BusinessCalendar`, which is not
-/// in `shared`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Calendar {
-    /// IANA name, e.g. `Asia/Shanghai`.
-    pub time_zone: String,
-    pub weekly_hours: WeeklyHours,
-    /// `YYYY-MM-DD`.
-    pub holidays: Vec<String>,
-    /// Make-up working days (调休), `YYYY-MM-DD`.
-    pub working_days: Vec<String>,
-    /// Hours of a make-up working day; `None`: Monday's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub working_day_hours: Option<Vec<Interval>>,
-}
+/// The calendar as the API carries it (`GET/PUT /api/v1/calendar`): the
+/// wire contract's type, with its working intervals and dates.
+pub use shared::calendar::{BusinessCalendar as Calendar, WeeklyHours, WorkInterval, WEEK};
 
 /// Why a calendar field could not be read; the text in question comes along.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,18 +42,14 @@ fn parse_time(text: &str) -> Option<u32> {
     (m < 60 && (h < 24 || (h, m) == (24, 0))).then_some(h * 60 + m)
 }
 
-fn time_string(minutes: u32) -> String {
-    format!("{:02}:{:02}:00", (minutes / 60) % 24, minutes % 60)
-}
-
-/// `"09:00:00"` → `"09:00"`.
-fn short_time(time: &str) -> &str {
-    time.get(..5).unwrap_or(time)
+/// Minutes after midnight as a time of day (`24:00` is midnight, `00:00`).
+fn time_of(minutes: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt((minutes / 60) % 24, minutes % 60, 0).unwrap_or(NaiveTime::MIN)
 }
 
 /// `09:00-12:00, 13:00-18:00` (also with `–`, `~`, full-width punctuation);
 /// blank is a day off. `24:00` or `00:00` as an end means midnight.
-pub fn parse_intervals(text: &str) -> Result<Vec<Interval>, CalError> {
+pub fn parse_intervals(text: &str) -> Result<Vec<WorkInterval>, CalError> {
     let mut out = Vec::new();
     for piece in text
         .split(is_separator)
@@ -133,17 +74,14 @@ pub fn parse_intervals(text: &str) -> Result<Vec<Interval>, CalError> {
     out.sort();
     Ok(out
         .into_iter()
-        .map(|(start, end)| Interval {
-            start: time_string(start),
-            end: time_string(end),
-        })
+        .map(|(start, end)| WorkInterval::new(time_of(start), time_of(end)))
         .collect())
 }
 
-pub fn format_intervals(intervals: &[Interval]) -> String {
+pub fn format_intervals(intervals: &[WorkInterval]) -> String {
     intervals
         .iter()
-        .map(|i| format!("{}-{}", short_time(&i.start), short_time(&i.end)))
+        .map(|i| format!("{}-{}", i.start.format("%H:%M"), i.end.format("%H:%M")))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -161,7 +99,7 @@ fn date_string(d: NaiveDate) -> String {
 
 /// Dates separated by commas, spaces or lines; `a~b` (or `a..b`) is every
 /// day from `a` to `b`. Sorted, without repeats, as `YYYY-MM-DD`.
-pub fn parse_dates(text: &str) -> Result<Vec<String>, CalError> {
+pub fn parse_dates(text: &str) -> Result<Vec<NaiveDate>, CalError> {
     let mut out = Vec::new();
     for piece in text
         .split(|c: char| is_separator(c) || c.is_whitespace())
@@ -193,12 +131,12 @@ pub fn parse_dates(text: &str) -> Result<Vec<String>, CalError> {
     }
     out.sort();
     out.dedup();
-    Ok(out.into_iter().map(date_string).collect())
+    Ok(out)
 }
 
 /// One date or `first~last` per line, consecutive days folded into ranges.
-pub fn format_dates(dates: &[String]) -> String {
-    let mut sorted: Vec<NaiveDate> = dates.iter().filter_map(|d| parse_date(d)).collect();
+pub fn format_dates(dates: &[NaiveDate]) -> String {
+    let mut sorted: Vec<NaiveDate> = dates.to_vec();
     sorted.sort();
     sorted.dedup();
     let mut lines: Vec<String> = Vec::new();
@@ -234,7 +172,7 @@ impl CalendarForm {
     pub fn from_calendar(c: &Calendar) -> Self {
         CalendarForm {
             time_zone: c.time_zone.clone(),
-            days: c.weekly_hours.days().map(|d| format_intervals(d)),
+            days: WEEK.map(|d| format_intervals(c.weekly_hours.day(d))),
             holidays: format_dates(&c.holidays),
             working_days: format_dates(&c.working_days),
             working_day_hours: c
@@ -249,14 +187,15 @@ impl CalendarForm {
     /// the form: `time_zone`, `day-0`…`day-6`, `holidays`, `working_days`,
     /// `working_day_hours`) and why.
     pub fn to_calendar(&self) -> Result<Calendar, (String, CalError)> {
-        let mut days: [Vec<Interval>; 7] = Default::default();
+        let mut weekly_hours = WeeklyHours::default();
         for (i, text) in self.days.iter().enumerate() {
-            days[i] = parse_intervals(text).map_err(|e| (format!("day-{i}"), e))?;
+            *weekly_hours.day_mut(WEEK[i]) =
+                parse_intervals(text).map_err(|e| (format!("day-{i}"), e))?;
         }
         let hours = self.working_day_hours.trim();
         Ok(Calendar {
             time_zone: self.time_zone.trim().to_string(),
-            weekly_hours: WeeklyHours::from_days(days),
+            weekly_hours,
             holidays: parse_dates(&self.holidays).map_err(|e| ("holidays".into(), e))?,
             working_days: parse_dates(&self.working_days)
                 .map_err(|e| ("working_days".into(), e))?,
@@ -421,15 +360,13 @@ mod tests {
     use super::*;
     use shared::tickets::default_sla_policies;
 
-    fn iv(start: &str, end: &str) -> Interval {
-        Interval {
-            start: start.into(),
-            end: end.into(),
-        }
+    fn iv(start: &str, end: &str) -> WorkInterval {
+        let t = |s: &str| NaiveTime::parse_from_str(s, "%H:%M:%S").unwrap();
+        WorkInterval::new(t(start), t(end))
     }
 
-    fn d(s: &str) -> String {
-        s.to_string()
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! staff may make, and reading a blocker reference.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use shared::tickets::{Ticket, TicketPriority, TicketStatus};
 use shared::validation::{self as rules, Collector, Invalid};
 use shared::{ErpModule, FieldErrors};
@@ -67,12 +66,23 @@ impl TicketQuery {
         format!("/tickets{}", self.pairs().build())
     }
 
+    /// The API's filter (the wire contract's type).
+    pub fn filter(&self) -> shared::filters::TicketFilter {
+        shared::filters::TicketFilter {
+            status: self.status,
+            module: self.module,
+            priority: self.priority,
+            assignee_id: self.assignee_id,
+            account_id: self.account_id,
+            unassigned: self.unassigned.then_some(true),
+            breached: self.breached,
+            due_within: self.due_within,
+        }
+    }
+
     /// The API's query string (filters, page size, cursor).
     pub fn api_query(&self, limit: u64, cursor: Option<&str>) -> String {
-        self.pairs()
-            .push("limit", limit)
-            .push_opt("cursor", cursor)
-            .build()
+        shared::filters::list_query(&self.filter(), Some(limit), cursor)
     }
 
     pub fn is_unfiltered(&self) -> bool {
@@ -254,104 +264,8 @@ pub fn next_statuses(from: TicketStatus) -> Vec<TicketStatus> {
         .collect()
 }
 
-/// One entry of a ticket's history, as `GET /tickets/{id}/timeline` answers
-/// it. The API types `detail` as free JSON; reading only the fields the page
-/// shows into a struct keeps `serde_json::Value` (and its code) out of the
-/// WASM. Fields the page does not know are skipped.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Event {
-    pub actor_id: Option<i64>,
-    pub kind: String,
-    #[serde(default)]
-    pub detail: Option<EventDetail>,
-    pub at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct EventDetail {
-    /// A status (`status`) or a user id (`assigned`).
-    pub from: Option<Scalar>,
-    pub to: Option<Scalar>,
-    pub tier: Option<i64>,
-    pub to_tier: Option<i64>,
-    pub reason: Option<String>,
-    pub comment: Option<String>,
-    pub blocked_by: Option<i64>,
-    pub blocked_by_number: Option<i64>,
-    pub internal: Option<bool>,
-    pub rating: Option<i64>,
-}
-
-/// A JSON scalar: text, an integer, or anything else (ignored).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Scalar {
-    Text(String),
-    Int(i64),
-    Other,
-}
-
-impl Scalar {
-    pub fn text(&self) -> Option<&str> {
-        match self {
-            Scalar::Text(t) => Some(t),
-            _ => None,
-        }
-    }
-
-    pub fn int(&self) -> Option<i64> {
-        match self {
-            Scalar::Int(n) => Some(*n),
-            _ => None,
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'a> serde::de::Visitor<'a> for V {
-            type Value = Scalar;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a scalar")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar::Text(v.to_string()))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
-                Ok(Scalar::Int(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
-                Ok(i64::try_from(v).map_or(Scalar::Other, Scalar::Int))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Scalar, E> {
-                Ok(Scalar::Other)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Scalar, E> {
-                Ok(Scalar::Other)
-            }
-            fn visit_unit<E>(self) -> Result<Scalar, E> {
-                Ok(Scalar::Other)
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'a>>(self, mut a: A) -> Result<Scalar, A::Error> {
-                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(Scalar::Other)
-            }
-            fn visit_map<A: serde::de::MapAccess<'a>>(self, mut a: A) -> Result<Scalar, A::Error> {
-                while a
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(Scalar::Other)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 /// The server's limits (subject; description and comment bodies).
-pub const MAX_SUBJECT: usize = 200;
-pub const MAX_BODY: usize = 20_000;
+pub use shared::tickets::{MAX_BODY, MAX_SUBJECT};
 
 /// The staff new-ticket form's rules (the server's, checked early).
 pub fn check_new_ticket(
@@ -603,27 +517,40 @@ mod tests {
     }
 
     #[test]
-    fn history_details_are_read_without_free_json() {
+    fn history_entries_read_as_the_shared_typed_changes() {
+        use shared::tickets::{TicketChange, TicketEvent};
         let body = r#"[
             {"id":1,"actor_id":null,"kind":"created","detail":{"assignee_id":4,"tier":1,"service_level":"gold"},"at":"2024-03-05T01:00:00Z"},
             {"id":2,"actor_id":4,"kind":"status","detail":{"from":"new","to":"open"},"at":"2024-03-05T02:00:00Z"},
             {"id":3,"actor_id":4,"kind":"assigned","detail":{"from":null,"to":7},"at":"2024-03-05T03:00:00Z"},
             {"id":4,"actor_id":4,"kind":"escalated","detail":{"from_tier":1,"to_tier":2,"reason":"急","assignee_id":null},"at":"2024-03-05T04:00:00Z"},
-            {"id":5,"actor_id":4,"kind":"comment","detail":{"comment_id":9,"internal":true},"at":"2024-03-05T05:00:00Z"},
-            {"id":6,"actor_id":4,"kind":"odd","detail":{"from":[1],"to":{"x":1.5}},"at":"2024-03-05T06:00:00Z"},
-            {"id":7,"actor_id":4,"kind":"bare","at":"2024-03-05T07:00:00Z"}
+            {"id":5,"actor_id":4,"kind":"comment","detail":{"comment_id":9,"internal":true},"at":"2024-03-05T05:00:00Z"}
         ]"#;
-        let events: Vec<Event> = serde_json::from_str(body).unwrap();
-        assert_eq!(events.len(), 7);
-        let d = |n: usize| events[n].detail.clone().unwrap_or_default();
-        assert_eq!(d(0).tier, Some(1));
-        assert_eq!(d(1).from.as_ref().and_then(Scalar::text), Some("new"));
-        assert_eq!(d(2).from, None);
-        assert_eq!(d(2).to.as_ref().and_then(Scalar::int), Some(7));
-        assert_eq!(d(3).to_tier, Some(2));
-        assert_eq!(d(3).reason.as_deref(), Some("急"));
-        assert_eq!(d(4).internal, Some(true));
-        assert_eq!(events[6].detail, None);
+        let events: Vec<TicketEvent> = serde_json::from_str(body).unwrap();
+        assert_eq!(events.len(), 5);
+        assert!(matches!(
+            events[0].change,
+            TicketChange::Created { tier: 1, .. }
+        ));
+        assert!(matches!(
+            events[1].change,
+            TicketChange::Status {
+                from: TicketStatus::New,
+                to: TicketStatus::Open,
+                ..
+            }
+        ));
+        assert!(matches!(
+            events[2].change,
+            TicketChange::Assigned {
+                from: None,
+                to: Some(7)
+            }
+        ));
+        assert!(matches!(
+            events[4].change,
+            TicketChange::Comment { internal: true, .. }
+        ));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use shared::{ErrorCode, FieldErrors};
 use crate::api::{self, ApiErr};
 use crate::components::fields::{FormBanner, TextField};
 use crate::components::shell::AuthShell;
+use crate::components::submit::Submit;
 use crate::i18n::{use_i18n, Key};
 use crate::logic::forms;
 use crate::pages::auth_common::{enter_when_signed_in, fail, failure_text, Cooldown};
@@ -19,6 +20,15 @@ pub fn LoginPage() -> impl IntoView {
     enter_when_signed_in();
     // `?email=` comes from switching workspaces (with `?workspace=`).
     let email = RwSignal::new(crate::router::query_param("email").unwrap_or_default());
+    // Switching signs out first, which may already have opened this page
+    // (without the query); the address then arrives with the next URL.
+    let location = crate::router::use_location();
+    Effect::new(move |_| {
+        let search = location.search.get();
+        if let Some(address) = crate::logic::query::get_param(&search, "email") {
+            email.set(address);
+        }
+    });
     let password = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
     let failure = RwSignal::new(None::<ApiErr>);
@@ -48,22 +58,20 @@ pub fn LoginPage() -> impl IntoView {
         }
         errors.set(FieldErrors::new());
         failure.set(None);
-        busy.set(true);
-        crate::task::spawn(async move {
-            let req = LoginRequest {
-                email: e.trim().to_string(),
-                password: p,
-                // An address with logins in several workspaces and the same
-                // password: `/login?workspace=ID` picks one.
-                workspace_id: crate::router::query_param("workspace").and_then(|w| w.parse().ok()),
-            };
-            // On success the session listener signs us in and
-            // `enter_when_signed_in` moves on.
-            if let Err(err) = api::login(&req).await {
-                fail(err, errors, failure, cooldown);
-            }
-            busy.set(false);
-        });
+        let req = LoginRequest {
+            email: e.trim().to_string(),
+            password: p,
+            // An address with logins in several workspaces and the same
+            // password: `/login?workspace=ID` picks one.
+            workspace_id: crate::router::query_param("workspace").and_then(|w| w.parse().ok()),
+        };
+        // On success the session listener signs us in and
+        // `enter_when_signed_in` moves on.
+        Submit::new(busy, errors, failure).send_or(
+            async move { api::auth::login(&req).await },
+            |_| {},
+            move |err| fail(err, errors, failure, cooldown),
+        );
     };
 
     view! {

@@ -1,0 +1,29 @@
+//! `/accounts/{id}/contacts` and `/contacts/{id}`: an account's contacts
+//! and their portal logins.
+
+use gloo_net::http::Method;
+use shared::accounts::{Contact, CreateContactRequest, PortalAccessRequest};
+use shared::Page;
+
+use super::client::{call, decode, json, ApiErr};
+use crate::logic::query::page_query;
+
+pub async fn list(account_id: i64, cursor: Option<&str>) -> Result<Page<Contact>, ApiErr> {
+    let path = format!(
+        "/accounts/{account_id}/contacts{}",
+        page_query(super::MAX_PAGE, cursor)
+    );
+    decode(&call(Method::GET, path, None).await?)
+}
+
+/// Adds a contact (the page reloads the list rather than reading the body).
+pub async fn create(account_id: i64, req: &CreateContactRequest) -> Result<(), ApiErr> {
+    let path = format!("/accounts/{account_id}/contacts");
+    call(Method::POST, path, json(req)?).await.map(drop)
+}
+
+/// Gives a contact a portal login (the page reloads the contacts after).
+pub async fn grant_portal_access(contact_id: i64, req: &PortalAccessRequest) -> Result<(), ApiErr> {
+    let path = format!("/contacts/{contact_id}/portal-access");
+    call(Method::POST, path, json(req)?).await.map(drop)
+}

@@ -1,0 +1,36 @@
+//! `/accounts/{id}/licenses`: an account's licences.
+
+use gloo_net::http::Method;
+use shared::onboarding::{CreateLicenseRequest, License, UpdateLicenseRequest};
+
+use super::client::{call, decode, json, ApiErr};
+
+pub async fn list(account_id: i64) -> Result<Vec<License>, ApiErr> {
+    decode(
+        &call(
+            Method::GET,
+            format!("/accounts/{account_id}/licenses"),
+            None,
+        )
+        .await?,
+    )
+}
+
+pub async fn create(account_id: i64, req: &CreateLicenseRequest) -> Result<License, ApiErr> {
+    let path = format!("/accounts/{account_id}/licenses");
+    decode(&call(Method::POST, path, json(req)?).await?)
+}
+
+pub async fn update(
+    account_id: i64,
+    id: i64,
+    req: &UpdateLicenseRequest,
+) -> Result<License, ApiErr> {
+    let path = format!("/accounts/{account_id}/licenses/{id}");
+    decode(&call(Method::PATCH, path, json(req)?).await?)
+}
+
+pub async fn register(account_id: i64, id: i64) -> Result<License, ApiErr> {
+    let path = format!("/accounts/{account_id}/licenses/{id}/register");
+    decode(&call(Method::POST, path, None).await?)
+}

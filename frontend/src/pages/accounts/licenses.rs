@@ -1,0 +1,258 @@
+//! The licence panel of an account (on `/accounts/:id`): its licences
+//! (产品授权), adding and editing one, and the remote registration
+//! (远程注册) of its dongle.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared::onboarding::{License, LicenseStatus, UpdateLicenseRequest};
+use shared::{ErpModule, FieldErrors};
+
+use crate::api::{self, ApiErr};
+use crate::components::fields::{AddToggle, ErrorBanner, FieldError, ModulesPicker, TextField};
+use crate::components::list_view::{loaded_phase, ListView};
+use crate::components::load::load;
+use crate::components::toast::use_toasts;
+use crate::i18n::{use_i18n, Key};
+use crate::logic::forms::answer_fields;
+use crate::logic::onboarding::{date_value, license_request};
+use crate::pages::accounts::list::module_list;
+use crate::pages::tickets::common::action_error;
+
+#[component]
+pub fn LicensesSection(account_id: i64) -> impl IntoView {
+    let i = use_i18n();
+    let list = load(move || api::licenses::list(account_id));
+    // `Some(None)`: the add form; `Some(Some(id))`: editing that licence.
+    let editing = RwSignal::new(None::<Option<i64>>);
+    let done = Callback::new(move |changed: bool| {
+        editing.set(None);
+        if changed {
+            list.refresh.run(());
+        }
+    });
+    let header = move || {
+        view! {
+            <thead>
+                <tr>
+                    <th scope="col">{i.tr(Key::LcEdition)}</th>
+                    <th scope="col">{i.tr(Key::Modules)}</th>
+                    <th scope="col">{i.tr(Key::LcSeats)}</th>
+                    <th scope="col">{i.tr(Key::LcDongle)}</th>
+                    <th scope="col">{i.tr(Key::Status)}</th>
+                    <th scope="col">{i.tr(Key::LcExpires)}</th>
+                    <th scope="col"></th>
+                </tr>
+            </thead>
+        }
+    };
+    let phase = loaded_phase(list);
+    view! {
+        <section class="card" aria-labelledby="licenses-title" data-testid="licenses">
+            <header class="section-header">
+                <h2 id="licenses-title">{i.tr(Key::LcTitle)}</h2>
+                <AddToggle editing testid="license-add" label=Key::LcAdd />
+            </header>
+            {move || (editing.get() == Some(None)).then(|| view! { <LicenseForm account_id license=None done /> })}
+            <ListView
+                phase
+                on_retry=list.reload
+                header
+                skeleton=(2, 7)
+                testid="licenses-table"
+                busy=false
+                rows=move || {
+                    move || {
+                        list.ok()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|license| view! { <LicenseRow account_id license editing done /> })
+                            .collect_view()
+                    }
+                }
+                empty=move || view! { <p class="muted" data-testid="licenses-empty">{i.tr(Key::LcNone)}</p> }
+            />
+        </section>
+    }
+}
+
+#[component]
+fn LicenseRow(
+    account_id: i64,
+    license: License,
+    editing: RwSignal<Option<Option<i64>>>,
+    done: Callback<bool>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
+    let id = license.id;
+    let busy = RwSignal::new(false);
+    let status = license.status;
+    let register = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        crate::task::spawn(async move {
+            match api::licenses::register(account_id, id).await {
+                Ok(_) => {
+                    toasts.success(i.t(Key::LcRegistered));
+                    done.run(true);
+                }
+                Err(e) => toasts.error(action_error(i, &e)),
+            }
+            busy.set(false);
+        });
+    };
+    let modules = license.modules.clone();
+    let status_key = match status {
+        LicenseStatus::Registered => Key::LcStatusRegistered,
+        LicenseStatus::Unregistered => Key::LcStatusUnregistered,
+    };
+    let expires = license
+        .expires_on
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "—".into());
+    let registered_at = license.registered_at;
+    let for_form = license.clone();
+    view! {
+        <tr data-testid="license-row" data-license-id=id.to_string() data-status=status.as_str()>
+            <td data-label=i.tr(Key::LcEdition)>{license.edition}</td>
+            <td data-label=i.tr(Key::Modules)>{move || module_list(&modules, i.lang())}</td>
+            <td data-label=i.tr(Key::LcSeats)>{license.seats}</td>
+            <td data-label=i.tr(Key::LcDongle)><code>{license.dongle_serial}</code></td>
+            <td data-label=i.tr(Key::Status)>
+                <span
+                    class=if registered_at.is_some() { "badge badge-ok" } else { "badge badge-muted" }
+                    data-testid="license-status"
+                    data-status=status.as_str()
+                >
+                    {i.tr(status_key)}
+                </span>
+                {registered_at.map(|at| view! { " " <span class="muted">{i.date_of(at)}</span> })}
+            </td>
+            <td data-label=i.tr(Key::LcExpires)>{expires}</td>
+            <td>
+                <div class="actions">
+                    {(status == LicenseStatus::Unregistered)
+                        .then(|| {
+                            view! {
+                                <button type="button" class="btn btn-small btn-primary" data-testid="license-register" disabled=busy on:click=register>
+                                    {i.tr(Key::LcRegister)}
+                                </button>
+                            }
+                        })}
+                    <button
+                        type="button"
+                        class="btn btn-small btn-ghost"
+                        data-testid="license-edit"
+                        on:click=move |_| editing.set(Some(Some(id)))
+                    >
+                        {i.tr(Key::Edit)}
+                    </button>
+                </div>
+            </td>
+        </tr>
+        {move || {
+            (editing.get() == Some(Some(id)))
+                .then(|| {
+                    view! {
+                        <tr class="subrow">
+                            <td colspan="7">
+                                <LicenseForm account_id license=Some(for_form.clone()) done />
+                            </td>
+                        </tr>
+                    }
+                })
+        }}
+    }
+}
+
+/// Adds a licence (`license: None`) or edits one.
+#[component]
+fn LicenseForm(account_id: i64, license: Option<License>, done: Callback<bool>) -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
+    let l = license.as_ref();
+    let edition = RwSignal::new(l.map(|l| l.edition.clone()).unwrap_or_default());
+    let modules = RwSignal::new(l.map(|l| l.modules.clone()).unwrap_or_default());
+    let seats = RwSignal::new(l.map(|l| l.seats.to_string()).unwrap_or_default());
+    let dongle = RwSignal::new(l.map(|l| l.dongle_serial.clone()).unwrap_or_default());
+    let expires = RwSignal::new(date_value(l.and_then(|l| l.expires_on)));
+    let editing = l.map(|l| l.id);
+    let errors = RwSignal::new(FieldErrors::new());
+    let failure = RwSignal::new(None::<ApiErr>);
+    let busy = RwSignal::new(false);
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let mods: Vec<ErpModule> = modules.get_untracked();
+        let req = match license_request(
+            &edition.get_untracked(),
+            &mods,
+            &seats.get_untracked(),
+            &dongle.get_untracked(),
+            &expires.get_untracked(),
+        ) {
+            Ok(req) => req,
+            Err(f) => {
+                errors.set(f);
+                return;
+            }
+        };
+        errors.set(FieldErrors::new());
+        failure.set(None);
+        busy.set(true);
+        crate::task::spawn(async move {
+            let result = match editing {
+                None => api::licenses::create(account_id, &req).await,
+                Some(id) => {
+                    let update = UpdateLicenseRequest {
+                        edition: Some(req.edition),
+                        modules: Some(req.modules),
+                        seats: Some(req.seats),
+                        dongle_serial: Some(req.dongle_serial),
+                        expires_on: Some(req.expires_on),
+                    };
+                    api::licenses::update(account_id, id, &update).await
+                }
+            };
+            match result {
+                Ok(_) => {
+                    toasts.success(i.t(Key::LcSaved));
+                    done.run(true);
+                }
+                Err(err) => {
+                    // A duplicate dongle serial is a 409 on `dongle_serial`.
+                    errors.set(answer_fields(&err, "dongle_serial"));
+                    failure.set(Some(err));
+                }
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <form class="inline-form" on:submit=submit novalidate=true data-testid="license-form">
+            <ErrorBanner failure testid="license-form-error" />
+            <div class="form-grid">
+                <TextField id="license-edition" label=Key::LcEdition value=edition field="edition" errors error_prefix="license-" required=true />
+                <TextField id="license-seats" label=Key::LcSeats value=seats field="seats" errors error_prefix="license-" kind="number" required=true />
+                <TextField id="license-dongle" label=Key::LcDongle value=dongle field="dongle_serial" errors error_prefix="license-" required=true />
+                <TextField id="license-expires" label=Key::LcExpires value=expires field="expires_on" errors error_prefix="license-" kind="date" />
+            </div>
+            <ModulesPicker prefix="license" selected=modules />
+            <FieldError errors field="modules" id="license-modules-error".to_string() prefix="license-" />
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" data-testid="license-submit" disabled=busy>
+                    {i.tr_when(busy, Key::Saving, Key::Save)}
+                </button>
+                <button type="button" class="btn btn-ghost" data-testid="license-cancel" on:click=move |_| done.run(false)>
+                    {i.tr(Key::Cancel)}
+                </button>
+            </div>
+        </form>
+    }
+}

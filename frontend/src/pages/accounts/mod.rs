@@ -1,0 +1,18 @@
+//! The `account_pages` chunk: the account directory, an account and its
+//! tabs (overview, contacts, contracts, licences, onboarding, health,
+//! timeline), users and the workspace settings.
+
+pub mod contacts;
+pub mod contracts;
+pub mod detail;
+pub mod edit;
+pub mod fields;
+pub mod health;
+pub mod licenses;
+pub mod list;
+pub mod new;
+pub mod onboarding;
+pub mod overview;
+pub mod settings;
+pub mod timeline;
+pub mod users;

@@ -1,0 +1,6 @@
+//! The `onboarding_pages` chunk: the onboarding portfolio and training
+//! sessions.
+
+pub mod portfolio;
+pub mod training;
+pub mod trainings;

@@ -1,0 +1,10 @@
+//! The `renewal_pages` chunk: the renewal pipeline and reminder settings,
+//! the dashboard and reports, the health model, API keys and surveys.
+
+pub mod api_keys;
+pub mod dashboard;
+pub mod health_settings;
+pub mod list;
+pub mod reminder_settings;
+pub mod reports;
+pub mod surveys;

@@ -1,0 +1,12 @@
+//! The `ticket_pages` chunk: the staff ticket queue, a ticket, approvals,
+//! the knowledge base and the SLA settings.
+
+pub mod approvals;
+pub mod common;
+pub mod conversation;
+pub mod detail;
+pub mod kb;
+pub mod kb_editor;
+pub mod list;
+pub mod new;
+pub mod sla_settings;
