@@ -20,15 +20,6 @@ pub fn LoginPage() -> impl IntoView {
     enter_when_signed_in();
     // `?email=` comes from switching workspaces (with `?workspace=`).
     let email = RwSignal::new(crate::router::query_param("email").unwrap_or_default());
-    // Switching signs out first, which may already have opened this page
-    // (without the query); the address then arrives with the next URL.
-    let location = crate::router::use_location();
-    Effect::new(move |_| {
-        let search = location.search.get();
-        if let Some(address) = crate::logic::query::get_param(&search, "email") {
-            email.set(address);
-        }
-    });
     let password = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
     let failure = RwSignal::new(None::<ApiErr>);

@@ -4,15 +4,22 @@
 //! migration: that is an error naming the row, never a silent default that
 //! would show a ticket as `open` or a user as a `customer`.
 
+use std::fmt::Display;
 use std::str::FromStr;
 
 use crate::error::{AppError, AppResult};
 
-/// `value`, read from `column` of row `id` of `table`, as a `T`.
-pub fn stored<T: FromStr>(table: &str, id: i64, column: &str, value: &str) -> AppResult<T> {
+/// `value`, read from `column` of row `row` of `table` (its id, or what
+/// the row stands for in an aggregate), as a `T`.
+pub fn stored<T: FromStr>(
+    table: &str,
+    row: impl Display,
+    column: &str,
+    value: &str,
+) -> AppResult<T> {
     value.parse().map_err(|_| {
         AppError::Internal(anyhow::anyhow!(
-            "{table} row {id}: {column} holds {value:?}, which is not one of its values"
+            "{table} row {row}: {column} holds {value:?}, which is not one of its values"
         ))
     })
 }

@@ -625,7 +625,12 @@ impl Folding {
     ) -> AppResult<()> {
         let mut tasks: HashMap<i64, Vec<TaskState>> = HashMap::new();
         for (plan, status, due_on) in rows {
-            let status = stored("onboarding_tasks of plan", plan, "status", &status)?;
+            let status = stored(
+                "onboarding_tasks",
+                format!("of plan {plan}"),
+                "status",
+                &status,
+            )?;
             tasks
                 .entry(plan)
                 .or_default()

@@ -644,11 +644,7 @@ pub async fn totals(
         sum.value += s.value;
         sum.forecast += s.forecast;
         sum.upsell += s.upsell;
-        let stage: RenewalStage = stage.parse().map_err(|_| {
-            AppError::Internal(anyhow::anyhow!(
-                "renewals: a stage total holds stage {stage:?}, which is not one of its values"
-            ))
-        })?;
+        let stage: RenewalStage = stored("renewals", "(a stage total)", "stage", &stage)?;
         let entry = sum.stages.entry(stage).or_default();
         entry.0 += count;
         entry.1 += s.forecast;

@@ -581,7 +581,12 @@ async fn lowest_scoring<C: ConnectionTrait>(
             account_id,
             account_name: row.try_get("", "name")?,
             score: row.try_get("", "score")?,
-            band: stored("health_snapshots of account", account_id, "band", &band)?,
+            band: stored(
+                "health_snapshots",
+                format!("of account {account_id}"),
+                "band",
+                &band,
+            )?,
             weakest: weakest.and_then(|w| w.parse::<HealthComponent>().ok()),
             trend: Vec::new(),
         });
