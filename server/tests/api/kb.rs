@@ -1295,3 +1295,63 @@ async fn the_reindex_migration_segments_stored_articles_again() {
         .unwrap();
     assert_eq!(portal["items"][0]["title"], "凭证过账指南", "{portal}");
 }
+
+/// Each process keeps the manual's words in memory and answers from them
+/// without asking the database first: the statement that reads the hits
+/// also reads the index's state, and an index behind it catches up. So a
+/// search on one replica sees an edit committed on another before it began.
+#[tokio::test]
+async fn a_search_on_one_replica_sees_an_edit_made_on_another_at_once() {
+    let a = spawn_app().await;
+    let url = a.app_state.config.database_url.clone();
+    let b = spawn_app_with(move |c| c.database_url = url).await;
+    let admin = a.signup("Replicas", "admin@replicas.test").await;
+    let q = |word: &str| format!("q={}", enc(word));
+    let first = published(
+        &a,
+        &admin.token,
+        "finance",
+        "凭证过账",
+        "月末结账前先过账所有凭证。",
+    )
+    .await;
+    // The second replica builds its index with the first article.
+    assert_eq!(
+        staff_search(&b, &admin.token, &q("过账")).await,
+        vec!["凭证过账"]
+    );
+
+    let path = format!("/api/v1/kb/articles/{}", first["id"]);
+    let response = a
+        .client
+        .patch(a.url(&path))
+        .bearer_auth(&admin.token)
+        .header("If-Match", format!("\"k{}v1\"", first["id"]))
+        .json(&json!({"title": "凭证审核", "body": "审核凭证的步骤。"}))
+        .send()
+        .await
+        .unwrap();
+    json_ok(response).await;
+    published(
+        &a,
+        &admin.token,
+        "inventory",
+        "仓存盘点过账",
+        "盘点完成后过账。",
+    )
+    .await;
+
+    assert_eq!(
+        staff_search(&b, &admin.token, &q("过账")).await,
+        vec!["仓存盘点过账"]
+    );
+    assert_eq!(
+        staff_search(&b, &admin.token, &q("审核")).await,
+        vec!["凭证审核"]
+    );
+    // And the replica that wrote answers the same.
+    assert_eq!(
+        staff_search(&a, &admin.token, &q("过账")).await,
+        vec!["仓存盘点过账"]
+    );
+}

@@ -21,10 +21,20 @@ pub async fn business_calendar<C: ConnectionTrait>(
         .into_tuple()
         .one(conn)
         .await?;
-    let stored = stored.ok_or(AppError::NotFound)?;
-    Ok(stored
+    Ok(from_stored(stored.ok_or(AppError::NotFound)?))
+}
+
+/// The calendar a workspace row stores (`None`, or a value that does not
+/// read, is the default calendar).
+pub fn from_stored(stored: Option<String>) -> BusinessCalendar {
+    stored
         .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default())
+        .unwrap_or_default()
+}
+
+/// Today's date in `calendar`'s time zone (see [`today`]).
+pub fn today_in(calendar: &BusinessCalendar, now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&calendar.zone()).date_naive()
 }
 
 /// The workspace's time zone (its business calendar's).

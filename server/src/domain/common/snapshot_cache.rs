@@ -1,8 +1,9 @@
 //! A per-process cache of computed figures (a report over a big workspace)
 //! served for up to a time-to-live, refreshed stale-while-revalidate: when
-//! an entry expires, one request recomputes it while the concurrent ones
-//! keep getting the previous figures; a missing entry is computed once
-//! while the others wait for it. The computation says whether its result
+//! an entry expires, the request that finds it so starts one recomputation
+//! in the background, and it and every request meanwhile get the previous
+//! figures, so no request waits for a refresh; a missing entry is computed
+//! once while the others wait for it. The computation says whether its result
 //! is worth keeping (small workspaces are cheap to compute and always
 //! fresh). The number of entries is bounded: the oldest go first.
 
@@ -81,22 +82,29 @@ impl<K: Eq + Hash + Clone, V> SnapshotCache<K, V> {
         entries.remove(key);
     }
 
-    /// The value of `key`: cached while fresh, else computed by `compute`,
-    /// which answers the value and whether to keep it.
-    pub async fn get<F, Fut>(&self, key: K, compute: F) -> AppResult<Arc<V>>
+    /// The value of `key`: cached while fresh; once stale, still the
+    /// cached one while `compute` (which answers the value and whether to
+    /// keep it) runs in the background; computed now when missing.
+    pub async fn get<F, Fut>(&'static self, key: K, compute: F) -> AppResult<Arc<V>>
     where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = AppResult<(V, bool)>>,
+        K: Send + Sync + 'static,
+        V: Send + Sync + 'static,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = AppResult<(V, bool)>> + Send + 'static,
     {
         match self.lookup(&key) {
             Some((cached, true)) => Ok(cached),
             Some((stale, false)) => {
-                // Someone is recomputing: serve the previous value meanwhile.
-                let lock = self.lock_of(&key);
-                let Ok(_guard) = lock.try_lock() else {
-                    return Ok(stale);
-                };
-                self.refresh(key, compute).await
+                // One refresh at a time, off the request's path.
+                if let Ok(guard) = self.lock_of(&key).try_lock_owned() {
+                    tokio::spawn(async move {
+                        let _guard = guard;
+                        if let Err(e) = self.refresh(key, compute).await {
+                            tracing::warn!(error = %e, "refreshing a snapshot failed; the previous one stays");
+                        }
+                    });
+                }
+                Ok(stale)
             }
             None => {
                 // One computation per key at a time; the others wait for it.
@@ -132,27 +140,57 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    fn leaked<V>(ttl: Duration, max_entries: usize) -> &'static SnapshotCache<u32, V> {
+        Box::leak(Box::new(SnapshotCache::new(ttl, max_entries)))
+    }
+
     #[tokio::test]
-    async fn a_kept_value_is_served_until_it_expires_and_an_unkept_one_never() {
-        let cache: SnapshotCache<u32, usize> = SnapshotCache::new(Duration::from_millis(50), 8);
-        let runs = AtomicUsize::new(0);
+    async fn a_kept_value_is_served_until_it_expires_then_refreshed_behind_the_stale_one() {
+        let cache = leaked::<usize>(Duration::from_millis(50), 8);
+        let runs = Arc::new(AtomicUsize::new(0));
         let compute = |keep: bool| {
-            let n = runs.fetch_add(1, Ordering::SeqCst);
-            async move { Ok((n, keep)) }
+            let runs = runs.clone();
+            move || async move { Ok((runs.fetch_add(1, Ordering::SeqCst), keep)) }
         };
-        assert_eq!(*cache.get(1, || compute(true)).await.unwrap(), 0);
-        assert_eq!(*cache.get(1, || compute(true)).await.unwrap(), 0);
+        assert_eq!(*cache.get(1, compute(true)).await.unwrap(), 0);
+        assert_eq!(*cache.get(1, compute(true)).await.unwrap(), 0);
         tokio::time::sleep(Duration::from_millis(60)).await;
-        assert_eq!(*cache.get(1, || compute(true)).await.unwrap(), 1);
-        assert_eq!(*cache.get(2, || compute(false)).await.unwrap(), 2);
-        assert_eq!(*cache.get(2, || compute(false)).await.unwrap(), 3);
+        // Expired: the stale value at once, the new one once computed.
+        assert_eq!(*cache.get(1, compute(true)).await.unwrap(), 0);
+        let mut waited = 0;
+        while *cache.get(1, compute(true)).await.unwrap() == 0 {
+            assert!(waited < 100, "the background refresh never landed");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            waited += 1;
+        }
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            2,
+            "one refresh, not one per request"
+        );
+        assert_eq!(*cache.get(2, compute(false)).await.unwrap(), 2);
+        assert_eq!(*cache.get(2, compute(false)).await.unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failed_refresh_keeps_the_previous_value() {
+        let cache = leaked::<u32>(Duration::from_millis(20), 8);
+        cache.get(1, || async { Ok((7, true)) }).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let failing = || async { Err(crate::error::AppError::NotFound) };
+        assert_eq!(*cache.get(1, failing).await.unwrap(), 7);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(*cache.get(1, || async { Ok((8, true)) }).await.unwrap(), 7);
     }
 
     #[tokio::test]
     async fn the_oldest_entries_make_room() {
-        let cache: SnapshotCache<u32, u32> = SnapshotCache::new(Duration::from_secs(60), 2);
+        let cache = leaked::<u32>(Duration::from_secs(60), 2);
         for k in 0..5 {
-            cache.get(k, || async move { Ok((k, true)) }).await.unwrap();
+            cache
+                .get(k, move || async move { Ok((k, true)) })
+                .await
+                .unwrap();
         }
         assert_eq!(cache.entries.lock().unwrap().len(), 2);
         assert!(cache.lookup(&4).is_some() && cache.lookup(&0).is_none());

@@ -44,16 +44,69 @@ pub async fn model_of<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppRes
         .filter(health_models::Column::WorkspaceId.eq(workspace_id))
         .one(conn)
         .await?;
-    Ok(match row {
-        Some(r) => {
-            let mut model: HealthModel = serde_json::from_str(&r.model)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("stored health model: {e}")))?;
-            model.updated_at = Some(r.updated_at);
-            normalise(&mut model);
-            model
-        }
+    match row {
+        Some(r) => model_from(&r.model, r.updated_at),
+        None => Ok(HealthModel::default()),
+    }
+}
+
+/// The model a `health_models` row stores.
+fn model_from(json: &str, updated_at: DateTime<Utc>) -> AppResult<HealthModel> {
+    let mut model: HealthModel = serde_json::from_str(json)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored health model: {e}")))?;
+    model.updated_at = Some(updated_at);
+    normalise(&mut model);
+    Ok(model)
+}
+
+/// What an account's health answer needs before it can ask for the inputs,
+/// read in one round trip: that the account is the workspace's, the
+/// workspace's calendar (its today) and its health model.
+async fn prelude<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<(NaiveDate, HealthModel)> {
+    use crate::entity::{accounts as account_rows, workspaces};
+    let backend = conn.get_database_backend();
+    let account = account_rows::Entity::find()
+        .select_only()
+        .column(account_rows::Column::Id)
+        .filter(account_rows::Column::WorkspaceId.eq(workspace_id))
+        .filter(account_rows::Column::Id.eq(account_id));
+    let workspace = workspaces::Entity::find_by_id(workspace_id)
+        .select_only()
+        .column(workspaces::Column::BusinessCalendar);
+    let model = health_models::Entity::find()
+        .select_only()
+        .columns([
+            health_models::Column::Model,
+            health_models::Column::UpdatedAt,
+        ])
+        .filter(health_models::Column::WorkspaceId.eq(workspace_id));
+    let parts = crate::db::fetch_parts_as_json(
+        conn,
+        vec![
+            (account.build(backend), &["id"]),
+            (workspace.build(backend), &["business_calendar"]),
+            (model.build(backend), &["model", "updated_at"]),
+        ],
+    )
+    .await?;
+    let part = |i: usize| parts.get(i).map_or("[]", String::as_str);
+    if inputs::decode::<(i64,)>(part(0))?.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let Some((stored_calendar,)) = inputs::decode::<(Option<String>,)>(part(1))?.pop() else {
+        return Err(AppError::NotFound);
+    };
+    let today = calendar::today_in(&calendar::from_stored(stored_calendar), now);
+    let model = match inputs::decode::<(String, DateTime<Utc>)>(part(2))?.pop() {
+        Some((json, updated_at)) => model_from(&json, updated_at)?,
         None => HealthModel::default(),
-    })
+    };
+    Ok((today, model))
 }
 
 /// Every component once, in the SPEC's order (a stored model lacking one
@@ -250,10 +303,8 @@ pub async fn account_health(
     account_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<AccountHealth> {
-    accounts::find_in_workspace(&db.read, actor.workspace_id, account_id).await?;
     let conn = &db.read;
-    let today = calendar::today(conn, actor.workspace_id, now).await?;
-    let model = model_of(conn, actor.workspace_id).await?;
+    let (today, model) = prelude(conn, actor.workspace_id, account_id, now).await?;
     // The inputs, the approved overrides and the trend: one statement.
     let backend = conn.get_database_backend();
     let history = health_snapshots::Entity::find()

@@ -129,6 +129,53 @@ impl KbIndexes {
         }))
     }
 
+    /// The articles the index held for `scope`'s workspace ranks, without
+    /// asking the database whether it is current, and what it reflects;
+    /// `None` when no index is held. The caller reads [`state_statement`]
+    /// in the statement that reads the hits' rows and keeps the answer only
+    /// if [`KbIndexes::confirms`] it: one round trip instead of two, and the
+    /// same guarantee, since that statement runs after the search began.
+    pub fn ranked_held(
+        &self,
+        scope: &Scope,
+        terms: &[String],
+        after: Option<Position>,
+        limit: usize,
+    ) -> Option<(Vec<Position>, Reflected)> {
+        let slot = self
+            .workspaces
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&scope.workspace_id)
+            .cloned()?;
+        let guard = slot.index.read().unwrap_or_else(|e| e.into_inner());
+        let index = guard.as_ref()?;
+        slot.last_used.store(
+            self.clock.fetch_add(1, Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
+        let reflected = Reflected(Held {
+            generation: index.generation,
+            removals: index.removals,
+            worn: false,
+        });
+        Some((index.search(scope, terms, after, limit), reflected))
+    }
+
+    /// Whether an answer of [`KbIndexes::ranked_held`] is current: `state`
+    /// is the row of [`state_statement`] (generation, removals, words) read
+    /// after it.
+    pub fn confirms(&self, reflected: Reflected, state: Option<(i64, i64, i64)>) -> bool {
+        state.is_some_and(|(generation, removals, total_terms)| {
+            u64::try_from(total_terms).unwrap_or(u64::MAX) <= self.max_terms
+                && reflected.0.covers(State {
+                    generation,
+                    removals,
+                    total_terms,
+                })
+        })
+    }
+
     /// Builds (or brings up to date) `workspace_id`'s index now, so that
     /// its first search after a start does not wait for it.
     pub async fn warm<C: ConnectionTrait>(&self, conn: &C, workspace_id: i64) -> AppResult<()> {
@@ -249,6 +296,24 @@ impl KbIndexes {
     }
 }
 
+/// What an answer of [`KbIndexes::ranked_held`] reflects.
+#[derive(Debug, Clone, Copy)]
+pub struct Reflected(Held);
+
+/// The columns of [`state_statement`].
+pub const STATE_COLUMNS: &[&str] = &["generation", "removals", "total_terms"];
+
+/// `kb_index_state`'s row of `workspace_id`: what an index must reflect.
+pub fn state_statement(backend: DatabaseBackend, workspace_id: i64) -> Statement {
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "SELECT generation, removals, total_terms FROM kb_index_state WHERE workspace_id = $1"
+        }
+        _ => "SELECT generation, removals, total_terms FROM kb_index_state WHERE workspace_id = ?",
+    };
+    Statement::from_sql_and_values(backend, sql, [workspace_id.into()])
+}
+
 /// What an index holds, read under its lock.
 #[derive(Debug, Clone, Copy)]
 struct Held {
@@ -293,19 +358,8 @@ fn search_if_current(
 }
 
 async fn read_state<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppResult<Option<State>> {
-    let backend = conn.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Postgres => {
-            "SELECT generation, removals, total_terms FROM kb_index_state WHERE workspace_id = $1"
-        }
-        _ => "SELECT generation, removals, total_terms FROM kb_index_state WHERE workspace_id = ?",
-    };
     let row = conn
-        .query_one(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [workspace_id.into()],
-        ))
+        .query_one(state_statement(conn.get_database_backend(), workspace_id))
         .await?;
     Ok(match row {
         Some(row) => Some(State {

@@ -198,14 +198,22 @@ async fn search_page(
     let Some(terms) = terms else {
         return newest_page(db, &scope, after, limit).await;
     };
-    let mut hits = search::ranked_ids(db, &scope, terms, after, limit + 1).await?;
-    let has_more = hits.len() as u64 > limit;
-    hits.truncate(limit as usize);
-    let next_cursor = if has_more {
-        hits.last().copied().map(search::encode_cursor)
-    } else {
-        None
-    };
+    if terms.is_empty() {
+        return Ok((Vec::new(), None));
+    }
+    // The index in memory, confirmed by the statement that reads the rows.
+    if let Some((hits, reflected)) =
+        db.kb_index
+            .ranked_held(&scope, terms, after, limit as usize + 1)
+    {
+        let (hits, next_cursor) = cut_page(hits, limit);
+        let (rows, state) = rows_with_index_state(db, scope.workspace_id, &hits).await?;
+        if db.kb_index.confirms(reflected, state) {
+            return Ok((in_hit_order(rows, &hits), next_cursor));
+        }
+    }
+    let hits = search::ranked_ids(db, &scope, terms, after, limit + 1).await?;
+    let (hits, next_cursor) = cut_page(hits, limit);
     if hits.is_empty() {
         return Ok((Vec::new(), next_cursor));
     }
@@ -213,13 +221,62 @@ async fn search_page(
         .filter(kb_articles::Column::WorkspaceId.eq(scope.workspace_id))
         .filter(kb_articles::Column::Id.is_in(hits.iter().map(|h| h.id)));
     let rows: Vec<Listed> = crate::db::fetch_columns_in_one_row(&db.read, query, LISTED).await?;
+    Ok((in_hit_order(rows, &hits), next_cursor))
+}
+
+/// A page of `limit` hits out of `limit + 1`, and the next page's cursor.
+fn cut_page(mut hits: Vec<Position>, limit: u64) -> (Vec<Position>, Option<String>) {
+    let has_more = hits.len() as u64 > limit;
+    hits.truncate(limit as usize);
+    let next_cursor = if has_more {
+        hits.last().copied().map(search::encode_cursor)
+    } else {
+        None
+    };
+    (hits, next_cursor)
+}
+
+/// `rows` in the order of `hits`.
+fn in_hit_order(rows: Vec<Listed>, hits: &[Position]) -> Vec<Listed> {
     let mut by_id: std::collections::HashMap<i64, Listed> =
         rows.into_iter().map(|m| (m.id, m)).collect();
-    let ordered = hits
-        .iter()
+    hits.iter()
         .filter_map(|Position { id, .. }| by_id.remove(id))
-        .collect();
-    Ok((ordered, next_cursor))
+        .collect()
+}
+
+/// The listed columns of the articles `hits` names, and the workspace's
+/// `kb_index_state` row, in one statement.
+async fn rows_with_index_state(
+    db: &Db,
+    workspace_id: i64,
+    hits: &[Position],
+) -> AppResult<(Vec<Listed>, Option<(i64, i64, i64)>)> {
+    use sea_orm::{IdenStatic, QuerySelect, QueryTrait};
+    let backend = db.read.get_database_backend();
+    let rows = kb_articles::Entity::find()
+        .select_only()
+        .columns(LISTED.iter().copied())
+        .filter(kb_articles::Column::WorkspaceId.eq(workspace_id))
+        .filter(kb_articles::Column::Id.is_in(hits.iter().map(|h| h.id)));
+    // `Listed` reads a row's array: its fields are in `LISTED`'s order.
+    let names: Vec<&str> = LISTED.iter().map(|c| c.as_str()).collect();
+    let parts = crate::db::fetch_parts_as_json(
+        &db.read,
+        vec![
+            (rows.build(backend), &names),
+            (
+                index::state_statement(backend, workspace_id),
+                index::STATE_COLUMNS,
+            ),
+        ],
+    )
+    .await?;
+    let bad = |e: serde_json::Error| AppError::Internal(anyhow::anyhow!("articles read: {e}"));
+    let part = |i: usize| parts.get(i).map_or("[]", String::as_str);
+    let rows: Vec<Listed> = serde_json::from_str(part(0)).map_err(bad)?;
+    let state: Vec<(i64, i64, i64)> = serde_json::from_str(part(1)).map_err(bad)?;
+    Ok((rows, state.into_iter().next()))
 }
 
 /// The newest articles of `scope` after `after`'s id, read in id order

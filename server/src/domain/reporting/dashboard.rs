@@ -14,14 +14,14 @@
 //! A big portfolio (at least `CACHE_MIN_ACCOUNTS` accounts) is served from
 //! a per-process cache for up to `CACHE_TTL`: the grouped queries scan
 //! hundreds of thousands of index entries, too much to run for every page
-//! view of every manager. When an entry expires, one request recomputes it
-//! while concurrent ones keep getting the previous figures
-//! (stale-while-revalidate). `computed_at` says how old the figures are.
+//! view of every manager. When an entry expires, it is recomputed in the
+//! background while requests keep getting the previous figures
+//! (stale-while-revalidate, [`SnapshotCache`]). `computed_at` says how old the figures are.
 //! Small portfolios are always computed fresh.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration as StdDuration, Instant};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
@@ -40,6 +40,7 @@ use crate::auth::StaffActor;
 use crate::db::sql::Sql;
 use crate::db::Db;
 use crate::domain::common::portfolio::{owned_accounts, wide, Portfolio};
+use crate::domain::common::snapshot_cache::SnapshotCache;
 use crate::domain::health::TREND_DAYS;
 use crate::entity::stored::stored;
 use crate::entity::{accounts, health_snapshots, tickets};
@@ -65,53 +66,9 @@ pub const CACHE_TTL: StdDuration = StdDuration::from_secs(30);
 /// two applications in one process (tests) from sharing figures.
 type Key = (usize, i64, Portfolio, NaiveDate);
 
-struct Entry {
-    at: Instant,
-    dashboard: Arc<Dashboard>,
-}
-
-#[derive(Default)]
-struct Cache {
-    entries: Mutex<HashMap<Key, Entry>>,
-    locks: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
-}
-
-fn cache() -> &'static Cache {
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    CACHE.get_or_init(Cache::default)
-}
-
-impl Cache {
-    /// The cached figures, if any, and whether they are still fresh.
-    fn lookup(&self, key: &Key) -> Option<(Arc<Dashboard>, bool)> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(key)
-            .map(|e| (e.dashboard.clone(), e.at.elapsed() < CACHE_TTL))
-    }
-
-    fn lock_of(&self, key: &Key) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
-        locks.entry(*key).or_default().clone()
-    }
-
-    fn store(&self, key: Key, dashboard: Arc<Dashboard>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget what nobody asked for in a while (old days, idle users).
-        entries.retain(|_, e| e.at.elapsed() < CACHE_TTL * 10);
-        entries.insert(
-            key,
-            Entry {
-                at: Instant::now(),
-                dashboard,
-            },
-        );
-    }
-
-    fn forget(&self, key: &Key) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.remove(key);
-    }
+fn cache() -> &'static SnapshotCache<Key, Dashboard> {
+    static CACHE: OnceLock<SnapshotCache<Key, Dashboard>> = OnceLock::new();
+    CACHE.get_or_init(|| SnapshotCache::new(CACHE_TTL, 1024))
 }
 
 /// The caller's dashboard: from the cache for a big portfolio (see the
@@ -137,47 +94,15 @@ async fn figures(state: &AppState, actor: &StaffActor) -> AppResult<Dashboard> {
     let today = crate::domain::common::calendar::today(&db.read, ws, now).await?;
     let instance = Arc::as_ptr(&state.config) as usize;
     let key: Key = (instance, ws, portfolio, today);
-    let cache = cache();
-    match cache.lookup(&key) {
-        Some((cached, true)) => Ok((*cached).clone()),
-        Some((stale, false)) => {
-            // Someone is recomputing: serve the previous figures meanwhile.
-            let lock = cache.lock_of(&key);
-            let Ok(_guard) = lock.try_lock() else {
-                return Ok((*stale).clone());
-            };
-            if let Some((cached, true)) = cache.lookup(&key) {
-                return Ok((*cached).clone());
-            }
-            refresh(db, ws, portfolio, today, now, key).await
-        }
-        None => {
-            // One computation per key at a time; the others wait for it.
-            let lock = cache.lock_of(&key);
-            let _guard = lock.lock().await;
-            if let Some((cached, true)) = cache.lookup(&key) {
-                return Ok((*cached).clone());
-            }
-            refresh(db, ws, portfolio, today, now, key).await
-        }
-    }
-}
-
-async fn refresh(
-    db: &Db,
-    ws: i64,
-    portfolio: Portfolio,
-    today: NaiveDate,
-    now: DateTime<Utc>,
-    key: Key,
-) -> AppResult<Dashboard> {
-    let dashboard = compute(db, ws, portfolio, today, now).await?;
-    if dashboard.accounts_total >= CACHE_MIN_ACCOUNTS {
-        cache().store(key, Arc::new(dashboard.clone()));
-    } else {
-        cache().forget(&key);
-    }
-    Ok(dashboard)
+    let db = db.clone();
+    let dashboard = cache()
+        .get(key, move || async move {
+            let dashboard = compute(&db, ws, portfolio, today, now).await?;
+            let big = dashboard.accounts_total >= CACHE_MIN_ACCOUNTS;
+            Ok((dashboard, big))
+        })
+        .await?;
+    Ok((*dashboard).clone())
 }
 
 /// Computes the figures: one grouped query per block.

@@ -335,9 +335,10 @@ pub async fn kpi_snapshot(
         p.from,
         p.to,
     );
+    let (db, actor, params) = (db.clone(), *actor, params.clone());
     let report = kpi_cache()
-        .get(key, || async {
-            let report = kpi(db, actor, params, now).await?;
+        .get(key, move || async move {
+            let report = kpi(&db, &actor, &params, now).await?;
             let size: u64 = report
                 .rows
                 .iter()

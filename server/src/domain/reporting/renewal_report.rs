@@ -160,8 +160,15 @@ async fn tally_due(
     let statement = due_statement(db, actor, portfolio, period, currency, false);
     let mut tally = RenewalTally::new(period.from, period.to);
     let mut stream = db.read.stream(statement).await?;
+    let mut rows: u32 = 0;
     while let Some(row) = stream.try_next().await? {
         tally.add(&figures_of(&row)?);
+        rows = rows.wrapping_add(1);
+        // A snapshot refresh runs on a worker thread that also serves
+        // requests: let them in between batches of rows.
+        if rows % 256 == 0 {
+            tokio::task::yield_now().await;
+        }
     }
     Ok(tally)
 }
@@ -362,9 +369,9 @@ fn renewal_report_cache() -> &'static SnapshotCache<RenewalReportKey, RenewalRep
 
 /// `GET /reports/renewals` as the API serves it: a big portfolio's report
 /// (`RENEWAL_REPORT_CACHE_MIN_ROWS` contracts due or more) comes from a
-/// snapshot up to `SNAPSHOT_TTL` old, computed once for all the requests
-/// that ask meanwhile (`computed_at` says when); a small one's is computed
-/// for every request.
+/// snapshot up to `SNAPSHOT_TTL` old, refreshed in the background once
+/// stale (`computed_at` says when); a small one's is computed for every
+/// request.
 pub async fn renewals_snapshot(
     state: &AppState,
     actor: &StaffActor,
@@ -383,9 +390,10 @@ pub async fn renewals_snapshot(
         p.to,
         currency.clone(),
     );
+    let (db, actor) = (db.clone(), *actor);
     let report = renewal_report_cache()
-        .get(key, || async {
-            let tally = tally_due(db, actor, portfolio, &p, &currency).await?;
+        .get(key, move || async move {
+            let tally = tally_due(&db, &actor, portfolio, &p, &currency).await?;
             let big = tally.due_count >= RENEWAL_REPORT_CACHE_MIN_ROWS as u64;
             let mut report = tally.finish(p.from, p.to, currency.clone(), portfolio.scope());
             report.computed_at = Some(now);
