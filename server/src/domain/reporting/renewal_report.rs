@@ -166,7 +166,7 @@ async fn tally_due(
         rows = rows.wrapping_add(1);
         // A snapshot refresh runs on a worker thread that also serves
         // requests: let them in between batches of rows.
-        if rows % 256 == 0 {
+        if rows.is_multiple_of(256) {
             tokio::task::yield_now().await;
         }
     }
