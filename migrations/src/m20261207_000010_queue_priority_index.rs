@@ -15,29 +15,31 @@ pub struct Migration;
 
 const NAME: &str = "ix_tickets_urgency_priority";
 
+/// Replaces the index with one over `columns`.
+async fn rebuild(manager: &SchemaManager<'_>, columns: &str) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    db.execute_unprepared(&format!("DROP INDEX IF EXISTS {NAME}"))
+        .await?;
+    db.execute_unprepared(&format!("CREATE INDEX {NAME} ON tickets ({columns})"))
+        .await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        db.execute_unprepared(&format!("DROP INDEX IF EXISTS {NAME}"))
-            .await?;
-        db.execute_unprepared(&format!(
-            "CREATE INDEX {NAME} ON tickets \
-             (workspace_id, priority, urgency_bucket, urgency_due, id)"
-        ))
-        .await?;
-        Ok(())
+        rebuild(
+            manager,
+            "workspace_id, priority, urgency_bucket, urgency_due, id",
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        db.execute_unprepared(&format!("DROP INDEX IF EXISTS {NAME}"))
-            .await?;
-        db.execute_unprepared(&format!(
-            "CREATE INDEX {NAME} ON tickets \
-             (workspace_id, priority, urgency_bucket, urgency_due, priority, id)"
-        ))
-        .await?;
-        Ok(())
+        rebuild(
+            manager,
+            "workspace_id, priority, urgency_bucket, urgency_due, priority, id",
+        )
+        .await
     }
 }

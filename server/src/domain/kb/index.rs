@@ -106,10 +106,7 @@ impl KbIndexes {
             return Ok(None);
         }
         let slot = self.slot(scope.workspace_id);
-        slot.last_used.store(
-            self.clock.fetch_add(1, Ordering::Relaxed),
-            Ordering::Relaxed,
-        );
+        self.touch(&slot);
         if let Some(hits) = search_if_current(&slot, state, scope, terms, after, limit) {
             return Ok(Some(hits));
         }
@@ -150,16 +147,11 @@ impl KbIndexes {
             .cloned()?;
         let guard = slot.index.read().unwrap_or_else(|e| e.into_inner());
         let index = guard.as_ref()?;
-        slot.last_used.store(
-            self.clock.fetch_add(1, Ordering::Relaxed),
-            Ordering::Relaxed,
-        );
-        let reflected = Reflected(Held {
-            generation: index.generation,
-            removals: index.removals,
-            worn: false,
-        });
-        Some((index.search(scope, terms, after, limit), reflected))
+        self.touch(&slot);
+        Some((
+            index.search(scope, terms, after, limit),
+            Reflected(Held::of(index)),
+        ))
     }
 
     /// Whether an answer of [`KbIndexes::ranked_held`] is current: `state`
@@ -218,6 +210,15 @@ impl KbIndexes {
             warmed += 1;
         }
         Ok(warmed)
+    }
+
+    /// Marks `slot` as searched now (the memory bound drops the least
+    /// recently searched index first).
+    fn touch(&self, slot: &Slot) {
+        slot.last_used.store(
+            self.clock.fetch_add(1, Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
     }
 
     fn slot(&self, workspace_id: i64) -> Arc<Slot> {
@@ -324,6 +325,14 @@ struct Held {
 }
 
 impl Held {
+    fn of(index: &Index) -> Held {
+        Held {
+            generation: index.generation,
+            removals: index.removals,
+            worn: index.dead > 64 && index.dead > index.live_count / 4,
+        }
+    }
+
     fn covers(self, state: State) -> bool {
         self.generation >= state.generation && self.removals == state.removals
     }
@@ -331,11 +340,7 @@ impl Held {
 
 fn current(slot: &Slot) -> Option<Held> {
     let guard = slot.index.read().unwrap_or_else(|e| e.into_inner());
-    guard.as_ref().map(|index| Held {
-        generation: index.generation,
-        removals: index.removals,
-        worn: index.dead > 64 && index.dead > index.live_count / 4,
-    })
+    guard.as_ref().map(Held::of)
 }
 
 fn search_if_current(
@@ -348,12 +353,8 @@ fn search_if_current(
 ) -> Option<Vec<Position>> {
     let guard = slot.index.read().unwrap_or_else(|e| e.into_inner());
     let index = guard.as_ref()?;
-    let held = Held {
-        generation: index.generation,
-        removals: index.removals,
-        worn: false,
-    };
-    held.covers(state)
+    Held::of(index)
+        .covers(state)
         .then(|| index.search(scope, terms, after, limit))
 }
 

@@ -60,7 +60,7 @@ pub const AT_RISK_LIMIT: u64 = 10;
 /// Portfolios with at least this many accounts are cached.
 pub const CACHE_MIN_ACCOUNTS: u64 = 1000;
 /// How long cached figures are served.
-pub const CACHE_TTL: StdDuration = StdDuration::from_secs(30);
+pub const CACHE_TTL: StdDuration = super::SNAPSHOT_TTL;
 
 /// (application instance, workspace, portfolio, day). The instance keeps
 /// two applications in one process (tests) from sharing figures.
