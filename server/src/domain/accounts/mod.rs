@@ -113,7 +113,7 @@ pub async fn list(
         }
         // Among given ids, the plain `LIKE` below is the quicker.
         if db.backend() == DatabaseBackend::Postgres && ids.is_none() {
-            let rows = search_postgres(&db.read, actor.workspace_id, &filter, q, params).await?;
+            let rows = search_postgres(&db.generic, actor.workspace_id, &filter, q, params).await?;
             return try_page(page_of(rows, params, |a| a.id, |a| to_api(&a)));
         }
     }
@@ -152,7 +152,8 @@ pub async fn list(
     if let Some(before) = params.before_id {
         query = query.filter(accounts::Column::Id.lt(before));
     }
-    let mut rows = crate::db::fetch_all_in_one_row(&db.read, query).await?;
+    // Planned once (see `Db::generic`): every filter reads the same index.
+    let mut rows = crate::db::fetch_all_in_one_row(&db.generic, query).await?;
     rows.sort_unstable_by_key(|a| std::cmp::Reverse(a.id));
     rows.truncate(usize::try_from(params.limit + 1).unwrap_or(usize::MAX));
     try_page(page_of(rows, params, |a| a.id, |a| to_api(&a)))

@@ -303,7 +303,8 @@ pub async fn account_health(
     account_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<AccountHealth> {
-    let conn = &db.read;
+    // Planned once (see `Db::generic`): the values never change the plan.
+    let conn = &db.generic;
     let (today, model) = prelude(conn, actor.workspace_id, account_id, now).await?;
     // The inputs, the approved overrides and the trend: one statement.
     let backend = conn.get_database_backend();

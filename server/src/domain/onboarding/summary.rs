@@ -202,8 +202,9 @@ pub(crate) async fn settle(
             }
         }
         probe.push(&format!(" LIMIT {SETTLE_BATCH}"));
+        // Planned once (see `Db::generic`): each arm reads its index.
         let ids: Vec<i64> = db
-            .read
+            .generic
             .query_all(probe.statement())
             .await?
             .iter()
