@@ -174,6 +174,27 @@ fn sqlite_file_path(url: &str) -> Option<String> {
     }
 }
 
+/// `statement` with its `LIMIT` written as a number instead of bound as
+/// its last value (how sea-query writes `.limit(n)`), for a statement run
+/// on [`Db::generic`]: a generic plan cannot see a bound limit and plans
+/// for a tenth of the rows instead of a page. Unchanged when it does not
+/// end so.
+pub fn with_literal_limit(mut statement: sea_orm::Statement) -> sea_orm::Statement {
+    let Some(values) = statement.values.as_mut() else {
+        return statement;
+    };
+    let placeholder = format!(" LIMIT ${}", values.0.len());
+    if let Some(sea_orm::Value::BigUnsigned(Some(limit))) = values.0.last() {
+        if statement.sql.ends_with(&placeholder) {
+            let limit = *limit;
+            values.0.pop();
+            statement.sql.truncate(statement.sql.len() - placeholder.len());
+            statement.sql.push_str(&format!(" LIMIT {limit}"));
+        }
+    }
+    statement
+}
+
 /// Runs `select` and returns its rows, which the database aggregates into a
 /// single JSON value (`json_group_array` on SQLite, `json_agg` on
 /// PostgreSQL).
@@ -183,6 +204,11 @@ fn sqlite_file_path(url: &str) -> Option<String> {
 /// that hand-off costs more than the query. One row per page keeps list
 /// endpoints fast. Row order is not guaranteed by the aggregation: callers
 /// sort.
+///
+/// PostgreSQL sends rows over one socket in one reply, so there the rows
+/// are read as rows: writing every value as JSON text (and the server
+/// parsing it back) cost PostgreSQL 0.77 ms per queue page against 0.28
+/// ms for the same rows in its binary format (1,005 → 1,233 req/s).
 pub async fn fetch_all_in_one_row<E, C>(
     conn: &C,
     select: sea_orm::Select<E>,
@@ -194,11 +220,15 @@ where
 {
     use sea_orm::Iterable;
 
+    if conn.get_database_backend() == DatabaseBackend::Postgres {
+        return select.all(conn).await;
+    }
     fetch_in_one_row(conn, select, E::Column::iter()).await
 }
 
 /// [`fetch_all_in_one_row`] of some columns only (a list that shows no
-/// long text need not read it): `T` deserialises from an object of those.
+/// long text need not read it): `T` deserialises from an object of those
+/// (SQLite) or reads them from a row (PostgreSQL).
 pub async fn fetch_columns_in_one_row<E, T, C>(
     conn: &C,
     select: sea_orm::Select<E>,
@@ -206,12 +236,15 @@ pub async fn fetch_columns_in_one_row<E, T, C>(
 ) -> Result<Vec<T>, sea_orm::DbErr>
 where
     E: sea_orm::EntityTrait,
-    T: serde::de::DeserializeOwned,
+    T: serde::de::DeserializeOwned + sea_orm::FromQueryResult,
     C: ConnectionTrait,
 {
     use sea_orm::QuerySelect;
 
     let select = select.select_only().columns(columns.iter().copied());
+    if conn.get_database_backend() == DatabaseBackend::Postgres {
+        return select.into_model::<T>().all(conn).await;
+    }
     fetch_in_one_row(conn, select, columns.iter().copied()).await
 }
 
@@ -296,16 +329,20 @@ pub async fn aggregated_text<C: ConnectionTrait>(
 
 /// [`fetch_all_in_one_row`] for a hand-written `SELECT` (`statement`),
 /// whose result columns are `fields`, by name; `T` deserialises from an
-/// object of them. None of them may be a SQLite boolean (0/1).
+/// object of them (SQLite) or reads them from a row (PostgreSQL). None of
+/// them may be a SQLite boolean (0/1).
 pub async fn fetch_statement_in_one_row<T, C>(
     conn: &C,
     statement: sea_orm::Statement,
     fields: &[&str],
 ) -> Result<Vec<T>, sea_orm::DbErr>
 where
-    T: serde::de::DeserializeOwned,
+    T: serde::de::DeserializeOwned + sea_orm::FromQueryResult,
     C: ConnectionTrait,
 {
+    if conn.get_database_backend() == DatabaseBackend::Postgres {
+        return T::find_by_statement(statement).all(conn).await;
+    }
     let fields: Vec<String> = fields
         .iter()
         .map(|name| format!("'{name}', t.\"{name}\""))

@@ -67,7 +67,7 @@ fn faq_of(m: &kb_articles::Model) -> Vec<FaqEntry> {
 }
 
 /// The columns a list shows (no FAQ, no search columns).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, sea_orm::FromQueryResult)]
 struct Listed {
     id: i64,
     module: String,

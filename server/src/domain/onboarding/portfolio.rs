@@ -84,7 +84,7 @@ impl Order {
 /// One account of the page, with its stored summary, its plan, its
 /// owner's name and, for a late plan, its overdue tasks: all read in one
 /// statement and one aggregated row (see [`crate::db::fetch_all_in_one_row`]).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, sea_orm::FromQueryResult)]
 struct Row {
     id: i64,
     name: String,

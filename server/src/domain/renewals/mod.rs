@@ -437,7 +437,7 @@ const LISTED_COLUMNS: &[&str] = &[
     "currency",
 ];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, sea_orm::FromQueryResult)]
 struct ListedRow {
     id: i64,
     contract_id: i64,
@@ -552,9 +552,11 @@ pub async fn list(
     sql.push(" ORDER BY r.due_on, r.id LIMIT ")
         .push(&(limit + 1).to_string());
     // One aggregated row per page (see `db::fetch_all_in_one_row`); the
-    // aggregation keeps no order, so the page is sorted again here.
+    // aggregation keeps no order, so the page is sorted again here. Planned
+    // once (see `Db::generic`): the limit is written in, and each filter
+    // has its (…, due date, id) index whatever its value.
     let mut rows: Vec<ListedRow> =
-        crate::db::fetch_statement_in_one_row(&db.read, sql.statement(), LISTED_COLUMNS).await?;
+        crate::db::fetch_statement_in_one_row(&db.generic, sql.statement(), LISTED_COLUMNS).await?;
     rows.sort_by_key(|r| (r.due_on, r.id));
     let has_more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
