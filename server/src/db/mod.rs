@@ -188,7 +188,9 @@ pub fn with_literal_limit(mut statement: sea_orm::Statement) -> sea_orm::Stateme
         if statement.sql.ends_with(&placeholder) {
             let limit = *limit;
             values.0.pop();
-            statement.sql.truncate(statement.sql.len() - placeholder.len());
+            statement
+                .sql
+                .truncate(statement.sql.len() - placeholder.len());
             statement.sql.push_str(&format!(" LIMIT {limit}"));
         }
     }
@@ -437,6 +439,33 @@ fn renumber_placeholders(sql: &str, offset: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bound_limit_is_written_into_the_statement() {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+
+        use crate::entity::tickets;
+
+        let query = tickets::Entity::find()
+            .filter(tickets::Column::WorkspaceId.eq(7))
+            .limit(51);
+        let statement = with_literal_limit(query.build(DatabaseBackend::Postgres));
+        assert!(statement.sql.ends_with(" LIMIT 51"), "{}", statement.sql);
+        let values = statement.values.expect("the workspace stays bound").0;
+        assert_eq!(values, vec![sea_orm::Value::BigInt(Some(7))]);
+
+        // No limit, or one that is not the last thing: unchanged.
+        let plain = tickets::Entity::find()
+            .filter(tickets::Column::WorkspaceId.eq(7))
+            .build(DatabaseBackend::Postgres);
+        assert_eq!(with_literal_limit(plain.clone()).sql, plain.sql);
+        let paged = tickets::Entity::find()
+            .limit(5)
+            .offset(10)
+            .build(DatabaseBackend::Postgres);
+        let kept = with_literal_limit(paged.clone());
+        assert_eq!((kept.sql, kept.values), (paged.sql, paged.values));
+    }
 
     #[test]
     fn sqlite_paths_are_extracted() {

@@ -294,7 +294,16 @@ pub async fn list(
     let today = calendar::today(&db.read, ws, now).await?;
     summary::settle(db, ws, today, now).await?;
     // Planned once (see `Db::generic`): each sort reads its own index.
-    let mut rows = page_rows(&db.generic, ws, &filter, order, after.as_ref(), limit, today).await?;
+    let mut rows = page_rows(
+        &db.generic,
+        ws,
+        &filter,
+        order,
+        after.as_ref(),
+        limit,
+        today,
+    )
+    .await?;
     let has_more = rows.len() as u64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let next_cursor = if has_more {
