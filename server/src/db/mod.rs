@@ -447,12 +447,13 @@ mod tests {
         use crate::entity::tickets;
 
         let query = tickets::Entity::find()
-            .filter(tickets::Column::WorkspaceId.eq(7))
+            .filter(tickets::Column::WorkspaceId.eq(7_i64))
             .limit(51);
         let statement = with_literal_limit(query.build(DatabaseBackend::Postgres));
         assert!(statement.sql.ends_with(" LIMIT 51"), "{}", statement.sql);
         let values = statement.values.expect("the workspace stays bound").0;
         assert_eq!(values, vec![sea_orm::Value::BigInt(Some(7))]);
+        assert_eq!(statement.sql.matches('$').count(), 1);
 
         // No limit, or one that is not the last thing: unchanged.
         let plain = tickets::Entity::find()
