@@ -18,8 +18,8 @@ use std::time::Duration;
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, SqlxPostgresConnector,
-    SqlxSqliteConnector,
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, QueryTrait,
+    SqlxPostgresConnector, SqlxSqliteConnector,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -30,15 +30,17 @@ pub struct Db {
     /// For every transaction that writes.
     pub write: DatabaseConnection,
     /// For the reads whose best plan does not depend on their values
-    /// (account health's one statement, the accounts list, the onboarding
-    /// portfolio). PostgreSQL: a small pool whose sessions plan a
-    /// prepared statement once (`plan_cache_mode = force_generic_plan`),
-    /// where by default it plans it anew for each set of values whenever
-    /// its generic plan's estimate is worse, which for account health's
-    /// seventeen parts took 5.5 ms against 0.2 ms to run it. Not for every
-    /// statement: a generic plan cannot see a `LIMIT` or the status a
-    /// filter excludes (the KB's first page then scans and sorts every
-    /// article). SQLite plans every statement anew anyway: the read pool.
+    /// (account health, the accounts list, the queue, the renewals list,
+    /// the onboarding portfolio). PostgreSQL: a small pool whose sessions
+    /// plan a prepared statement once (`plan_cache_mode =
+    /// force_generic_plan`), where by default it plans it anew for each
+    /// set of values whenever its generic plan's estimate is worse, which
+    /// for account health's seventeen parts took 5.5 ms against 0.2 ms to
+    /// run it. A generic plan cannot see a bound `LIMIT` (the list readers
+    /// below write it in, [`with_literal_limit`]) nor the status a filter
+    /// excludes (the KB's first page then scans and sorts every article:
+    /// it stays on `read`). SQLite plans every statement anew anyway: the
+    /// read pool.
     pub generic: DatabaseConnection,
     /// Sessions recently seen live (this process only; see its module).
     pub sessions: Arc<SessionCache>,
@@ -210,7 +212,9 @@ pub fn with_literal_limit(mut statement: sea_orm::Statement) -> sea_orm::Stateme
 /// PostgreSQL sends rows over one socket in one reply, so there the rows
 /// are read as rows: writing every value as JSON text (and the server
 /// parsing it back) cost PostgreSQL 0.77 ms per queue page against 0.28
-/// ms for the same rows in its binary format (1,005 → 1,233 req/s).
+/// ms for the same rows in its binary format (1,005 → 1,233 req/s). The
+/// page size is written into the statement ([`with_literal_limit`]), so a
+/// caller may pass [`Db::generic`].
 pub async fn fetch_all_in_one_row<E, C>(
     conn: &C,
     select: sea_orm::Select<E>,
@@ -223,7 +227,8 @@ where
     use sea_orm::Iterable;
 
     if conn.get_database_backend() == DatabaseBackend::Postgres {
-        return select.all(conn).await;
+        let statement = with_literal_limit(select.build(DatabaseBackend::Postgres));
+        return E::Model::find_by_statement(statement).all(conn).await;
     }
     fetch_in_one_row(conn, select, E::Column::iter()).await
 }
@@ -245,7 +250,8 @@ where
 
     let select = select.select_only().columns(columns.iter().copied());
     if conn.get_database_backend() == DatabaseBackend::Postgres {
-        return select.into_model::<T>().all(conn).await;
+        let statement = with_literal_limit(select.build(DatabaseBackend::Postgres));
+        return T::find_by_statement(statement).all(conn).await;
     }
     fetch_in_one_row(conn, select, columns.iter().copied()).await
 }

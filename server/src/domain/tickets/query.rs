@@ -5,7 +5,7 @@ use crate::domain::common::pagination::Paging;
 use crate::domain::common::pagination::{decode_key_cursor, encode_key_cursor, page_by, try_page};
 use crate::domain::common::portal::{contact_of_login, own_account};
 use sea_orm::sea_query::{Alias, Order};
-use sea_orm::{ConnectionTrait, FromQueryResult, QuerySelect, QueryTrait};
+use sea_orm::{ConnectionTrait, QuerySelect, QueryTrait};
 
 pub use shared::filters::TicketFilter;
 
@@ -194,16 +194,9 @@ async fn queue_page(
     query: sea_orm::Select<tickets::Entity>,
     limit: u64,
 ) -> AppResult<Page<Ticket>> {
-    let mut rows = if db.backend() == sea_orm::DatabaseBackend::Postgres {
-        // Planned once (see `Db::generic`): each filter has its urgency
-        // index, whatever its value; the page size is written in.
-        let statement = crate::db::with_literal_limit(query.build(db.backend()));
-        tickets::Model::find_by_statement(statement)
-            .all(&db.generic)
-            .await?
-    } else {
-        crate::db::fetch_all_in_one_row(&db.read, query).await?
-    };
+    // Planned once on PostgreSQL (see `Db::generic`): each filter has its
+    // urgency index, whatever its value.
+    let mut rows = crate::db::fetch_all_in_one_row(&db.generic, query).await?;
     rows.sort_unstable_by_key(Urgency::of);
     try_page(page_by(
         rows,
