@@ -83,20 +83,25 @@ const PORTAL_PAGES: &[&str] = &[
     "/portal/kb?q=%E6%9C%88%E6%9C%AB%E7%BB%93%E8%B4%A6%E6%97%B6%E5%87%AD%E8%AF%81%E6%97%A0%E6%B3%95%E8%BF%87%E8%B4%A6",
 ];
 
-/// The API requests the page sent since the last call, once the network
-/// has been quiet for half a second.
+/// The API requests the page sent since the last call, once none is under
+/// way (the app counts them in `window.stewardInFlight`; the browser's
+/// network log lists only finished ones) and the network has been quiet
+/// for half a second. A first, uncached computation (the dashboard over
+/// 100,000 accounts) may take seconds: up to a minute is waited.
 async fn sent_requests(h: &Harness) -> anyhow::Result<Vec<String>> {
     let script = r#"
         const names = performance.getEntriesByType('resource').map(e => e.name);
         performance.clearResourceTimings();
-        return names;
+        return { names, in_flight: window.stewardInFlight || 0 };
     "#;
     let mut seen = Vec::new();
     let mut quiet = 0;
-    for _ in 0..60 {
+    for _ in 0..240 {
         tokio::time::sleep(Duration::from_millis(250)).await;
-        let names: Vec<String> = serde_json::from_value(h.browser.execute(script, vec![]).await?)?;
-        if names.is_empty() {
+        let now = h.browser.execute(script, vec![]).await?;
+        let names: Vec<String> = serde_json::from_value(now["names"].clone())?;
+        let in_flight = now["in_flight"].as_f64().unwrap_or(0.0);
+        if names.is_empty() && in_flight == 0.0 {
             quiet += 1;
             if quiet >= 2 && !seen.is_empty() {
                 break;

@@ -208,7 +208,40 @@ pub(super) struct Reply {
     pub(super) retry_after: Option<u64>,
 }
 
+/// Counts the API requests under way in `window.stewardInFlight`, from
+/// before sending until the answer is read (or the request is dropped):
+/// what a browser test or the view recorder waits on to know the page's
+/// requests have all come back, which the browser's own network log (only
+/// finished requests) cannot tell.
+struct InFlight;
+
+impl InFlight {
+    fn add(delta: f64) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let key = wasm_bindgen::JsValue::from_str("stewardInFlight");
+        let now = js_sys::Reflect::get(&window, &key)
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0);
+        let _ = js_sys::Reflect::set(&window, &key, &(now + delta).max(0.0).into());
+    }
+
+    fn start() -> InFlight {
+        InFlight::add(1.0);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        InFlight::add(-1.0);
+    }
+}
+
 async fn send_once(call: &Call) -> Result<Reply, ApiErr> {
+    let _in_flight = InFlight::start();
     let url = format!("{BASE}{}", call.path);
     let mut builder = RequestBuilder::new(&url)
         .method(call.method.clone())
@@ -388,7 +421,9 @@ pub(super) async fn send_raw(
             None => builder.build(),
         }
         .map_err(|_| ApiErr::Unexpected)?;
+        let in_flight = InFlight::start();
         let response = request.send().await.map_err(|_| ApiErr::Network)?;
+        drop(in_flight);
         if response.status() != 401 {
             return Ok(response);
         }

@@ -291,6 +291,26 @@ async fn failed_deliveries_are_retried_later_and_sent_exactly_once() {
         .await
         .unwrap();
     assert_eq!(sent, 0);
+    // The mail worker, kicked by the invitation, may be trying the same
+    // message at this moment: wait until one attempt (ours or its) has
+    // failed and been recorded, so no connection is still in flight when
+    // the SMTP server comes up.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut settled = false;
+    for _ in 0..200 {
+        let row = server::entity::email_outbox::Entity::find()
+            .filter(server::entity::email_outbox::Column::ToAddr.eq("later@x.cn"))
+            .one(&state.db.write)
+            .await
+            .unwrap()
+            .expect("the invitation in the outbox");
+        if row.status == "pending" && row.attempts == 1 {
+            settled = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(settled, "the first, failed attempt was never recorded");
 
     // The SMTP server comes up; before the back-off nothing is retried.
     let (_, sink) = start_smtp_on(port);

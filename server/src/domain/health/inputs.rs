@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Condition, Expr, Func, IntoCondition, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
-    Statement,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect,
+    QueryTrait, Select, Statement, Value,
 };
 use serde::de::DeserializeOwned;
 use shared::contracts::RenewalStage;
@@ -134,17 +134,34 @@ pub async fn measure<C: ConnectionTrait>(
 /// One account's inputs: every query of [`measure`] in one statement,
 /// with the caller's `extra` parts (answered as JSON, in order, after the
 /// inputs).
-pub async fn measure_one<C: ConnectionTrait>(
+pub async fn measure_one<'a, C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     account_id: i64,
     today: NaiveDate,
     now: DateTime<Utc>,
-    extra: Vec<(Statement, &[&str])>,
+    extra: Vec<(Statement, &'a [&'a str])>,
 ) -> AppResult<(BTreeMap<i64, Measured>, Vec<String>)> {
-    let backend = conn.get_database_backend();
+    let mut parts = one_account_parts(conn.get_database_backend(), workspace_id, account_id, now);
+    parts.extend(extra);
+    let mut json = crate::db::fetch_parts_as_json(conn, parts).await?;
+    let extra = json.split_off(ONE_ACCOUNT_PARTS.min(json.len()));
+    Ok((fold_one(&json, today, now)?, extra))
+}
+
+/// How many parts [`one_account_parts`] makes.
+pub const ONE_ACCOUNT_PARTS: usize = 15;
+
+/// The queries of one account's inputs as parts of a
+/// [`crate::db::parts_statement`], in the order [`fold_one`] reads them.
+pub fn one_account_parts<'a>(
+    backend: DatabaseBackend,
+    workspace_id: i64,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Vec<(Statement, &'a [&'a str])> {
     let q = Queries::new(workspace_id, Some(account_id), now);
-    let mut parts: Vec<(Statement, &[&str])> = vec![
+    let parts: Vec<(Statement, &[&str])> = vec![
         (q.accounts.build(backend), &["id", "created_at", "stage"]),
         (
             q.licences.build(backend),
@@ -176,14 +193,34 @@ pub async fn measure_one<C: ConnectionTrait>(
             &["account_id", "stage", "probability", "due_on"],
         ),
     ];
-    let inputs = parts.len();
-    parts.extend(extra);
-    let mut json = crate::db::fetch_parts_as_json(conn, parts).await?;
-    let extra = json.split_off(inputs.min(json.len()));
+    debug_assert_eq!(parts.len(), ONE_ACCOUNT_PARTS);
+    parts
+}
+
+/// The values [`one_account_parts`] varies by, in a fixed order, for a
+/// [`crate::db::Template`]: the workspace, the account, now and the
+/// windows reckoned back from it.
+pub fn one_account_params(workspace_id: i64, account_id: i64, now: DateTime<Utc>) -> Vec<Value> {
+    vec![
+        workspace_id.into(),
+        account_id.into(),
+        now.into(),
+        (now - Duration::days(USAGE_WINDOW_DAYS)).into(),
+        (now - Duration::days(CSAT_WINDOW_DAYS)).into(),
+        (now - Duration::days(NPS_WINDOW_DAYS)).into(),
+    ]
+}
+
+/// One account's inputs from the JSON of its [`one_account_parts`].
+pub fn fold_one(
+    json: &[String],
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<BTreeMap<i64, Measured>> {
     let mut parts = json.iter().map(String::as_str);
     let mut next = || parts.next().unwrap_or("[]");
     let Some(mut m) = Folding::start(decode(next())?) else {
-        return Ok((BTreeMap::new(), extra));
+        return Ok(BTreeMap::new());
     };
     m.usage(decode(next())?, decode(next())?, decode(next())?);
     m.support(decode(next())?);
@@ -199,7 +236,7 @@ pub async fn measure_one<C: ConnectionTrait>(
     m.satisfaction(decode(next())?);
     m.engagement(decode(next())?, decode(next())?, now);
     m.renewal(decode(next())?, decode(next())?, today);
-    Ok((m.out, extra))
+    Ok(m.out)
 }
 
 /// Rows of one part of [`measure_one`]'s statement.

@@ -9,11 +9,12 @@ pub mod score;
 pub mod snapshots;
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use shared::approvals::Approval;
@@ -24,7 +25,7 @@ use shared::health::{
 use shared::{validation, Role};
 
 use crate::auth::StaffActor;
-use crate::db::Db;
+use crate::db::{Db, Template};
 use crate::domain::accounts;
 use crate::domain::approvals::{self, ApprovalRequest};
 use crate::domain::common::audit::{self, Change};
@@ -59,17 +60,15 @@ fn model_from(json: &str, updated_at: DateTime<Utc>) -> AppResult<HealthModel> {
     Ok(model)
 }
 
-/// What an account's health answer needs before it can ask for the inputs,
-/// read in one round trip: that the account is the workspace's, the
-/// workspace's calendar (its today) and its health model.
-async fn prelude<C: ConnectionTrait>(
-    conn: &C,
+/// The parts of an account's health answer that come before its inputs:
+/// that the account is the workspace's, the workspace's calendar (its
+/// today) and its health model.
+fn prelude_parts<'a>(
+    backend: DatabaseBackend,
     workspace_id: i64,
     account_id: i64,
-    now: DateTime<Utc>,
-) -> AppResult<(NaiveDate, HealthModel)> {
+) -> Vec<(Statement, &'a [&'a str])> {
     use crate::entity::{accounts as account_rows, workspaces};
-    let backend = conn.get_database_backend();
     let account = account_rows::Entity::find()
         .select_only()
         .column(account_rows::Column::Id)
@@ -85,28 +84,100 @@ async fn prelude<C: ConnectionTrait>(
             health_models::Column::UpdatedAt,
         ])
         .filter(health_models::Column::WorkspaceId.eq(workspace_id));
-    let parts = crate::db::fetch_parts_as_json(
-        conn,
-        vec![
-            (account.build(backend), &["id"]),
-            (workspace.build(backend), &["business_calendar"]),
-            (model.build(backend), &["model", "updated_at"]),
-        ],
-    )
-    .await?;
-    let part = |i: usize| parts.get(i).map_or("[]", String::as_str);
-    if inputs::decode::<(i64,)>(part(0))?.is_empty() {
-        return Err(AppError::NotFound);
-    }
-    let Some((stored_calendar,)) = inputs::decode::<(Option<String>,)>(part(1))?.pop() else {
-        return Err(AppError::NotFound);
+    vec![
+        (account.build(backend), &["id"]),
+        (workspace.build(backend), &["business_calendar"]),
+        (model.build(backend), &["model", "updated_at"]),
+    ]
+}
+
+/// How many parts [`prelude_parts`] makes.
+const PRELUDE_PARTS: usize = 3;
+
+/// An account's health answer as one statement: the prelude, the inputs,
+/// the approved overrides and the trend. The workspace's today is not
+/// known before its calendar is read, so the overrides and the trend are
+/// read for every today a time zone can have at `now` (the UTC day ± 1)
+/// and narrowed afterwards.
+fn health_statement_built(
+    backend: DatabaseBackend,
+    workspace_id: i64,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Statement {
+    let (earliest, latest) = todays_at(now);
+    let history = health_snapshots::Entity::find()
+        .select_only()
+        .columns([
+            health_snapshots::Column::Day,
+            health_snapshots::Column::Score,
+        ])
+        .filter(health_snapshots::Column::WorkspaceId.eq(workspace_id))
+        .filter(health_snapshots::Column::AccountId.eq(account_id))
+        .filter(health_snapshots::Column::Day.gt(earliest - Duration::days(TREND_DAYS)))
+        .filter(health_snapshots::Column::Day.lte(latest));
+    let mut parts = prelude_parts(backend, workspace_id, account_id);
+    parts.extend(inputs::one_account_parts(
+        backend,
+        workspace_id,
+        account_id,
+        now,
+    ));
+    parts.push((
+        approved_overrides(workspace_id, Some(account_id), earliest).build(backend),
+        OVERRIDE_COLUMNS,
+    ));
+    parts.push((history.build(backend), &["day", "score"]));
+    crate::db::parts_statement(backend, parts)
+}
+
+/// The earliest and the latest date it is somewhere at `now`.
+fn todays_at(now: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
+    let day = now.date_naive();
+    (day - Duration::days(1), day + Duration::days(1))
+}
+
+/// The values [`health_statement_built`] varies by, in a fixed order.
+fn health_params(workspace_id: i64, account_id: i64, now: DateTime<Utc>) -> Vec<sea_orm::Value> {
+    let (earliest, latest) = todays_at(now);
+    let mut params = inputs::one_account_params(workspace_id, account_id, now);
+    params.extend([
+        earliest.into(),
+        latest.into(),
+        (earliest - Duration::days(TREND_DAYS)).into(),
+    ]);
+    params
+}
+
+/// [`health_statement_built`], its text built once per backend (see
+/// [`crate::db::Template`]).
+fn health_statement(
+    backend: DatabaseBackend,
+    workspace_id: i64,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Statement {
+    static SQLITE: OnceLock<Template> = OnceLock::new();
+    static POSTGRES: OnceLock<Template> = OnceLock::new();
+    let cell = match backend {
+        DatabaseBackend::Postgres => &POSTGRES,
+        _ => &SQLITE,
     };
-    let today = calendar::today_in(&calendar::from_stored(stored_calendar), now);
-    let model = match inputs::decode::<(String, DateTime<Utc>)>(part(2))?.pop() {
-        Some((json, updated_at)) => model_from(&json, updated_at)?,
-        None => HealthModel::default(),
-    };
-    Ok((today, model))
+    let template = cell.get_or_init(|| {
+        // Values nothing stored or computed can equal.
+        let (workspace, account) = (-1_000_000_001, -1_000_000_002);
+        let now = DateTime::<Utc>::from_timestamp(-30_000_000_000, 0).unwrap_or_default();
+        Template::new(
+            health_statement_built(backend, workspace, account, now),
+            &health_params(workspace, account, now),
+        )
+    });
+    let statement = template.statement(&health_params(workspace_id, account_id, now));
+    debug_assert_eq!(
+        statement,
+        health_statement_built(backend, workspace_id, account_id, now)
+    );
+    statement
 }
 
 /// Every component once, in the SPEC's order (a stored model lacking one
@@ -296,53 +367,53 @@ pub(crate) async fn active_overrides<C: ConnectionTrait>(
     Ok(latest_overrides(rows))
 }
 
-/// An account's health now, with the trend of its snapshots.
+/// An account's health now, with the trend of its snapshots: one
+/// statement, planned once (see `Db::generic`; the values never change
+/// the plan), its text built once ([`health_statement`]).
 pub async fn account_health(
     db: &Db,
     actor: &StaffActor,
     account_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<AccountHealth> {
-    // Planned once (see `Db::generic`): the values never change the plan.
     let conn = &db.generic;
-    let (today, model) = prelude(conn, actor.workspace_id, account_id, now).await?;
-    // The inputs, the approved overrides and the trend: one statement.
     let backend = conn.get_database_backend();
-    let history = health_snapshots::Entity::find()
-        .select_only()
-        .columns([
-            health_snapshots::Column::Day,
-            health_snapshots::Column::Score,
-        ])
-        .filter(health_snapshots::Column::WorkspaceId.eq(actor.workspace_id))
-        .filter(health_snapshots::Column::AccountId.eq(account_id))
-        .filter(health_snapshots::Column::Day.gt(today - Duration::days(TREND_DAYS)))
-        .filter(health_snapshots::Column::Day.lte(today));
-    let (mut measured, extra) = inputs::measure_one(
+    let statement = health_statement(backend, actor.workspace_id, account_id, now);
+    let parts = crate::db::read_parts(
         conn,
-        actor.workspace_id,
-        account_id,
-        today,
-        now,
-        vec![
-            (
-                approved_overrides(actor.workspace_id, Some(account_id), today).build(backend),
-                OVERRIDE_COLUMNS,
-            ),
-            (history.build(backend), &["day", "score"]),
-        ],
+        statement,
+        PRELUDE_PARTS + inputs::ONE_ACCOUNT_PARTS + 2,
     )
     .await?;
+    let part = |i: usize| parts.get(i).map_or("[]", String::as_str);
+    if inputs::decode::<(i64,)>(part(0))?.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let Some((stored_calendar,)) = inputs::decode::<(Option<String>,)>(part(1))?.pop() else {
+        return Err(AppError::NotFound);
+    };
+    let today = calendar::today_in(&calendar::from_stored(stored_calendar), now);
+    let model = match inputs::decode::<(String, DateTime<Utc>)>(part(2))?.pop() {
+        Some((json, updated_at)) => model_from(&json, updated_at)?,
+        None => HealthModel::default(),
+    };
+    let after_inputs = PRELUDE_PARTS + inputs::ONE_ACCOUNT_PARTS;
+    let mut measured = inputs::fold_one(
+        parts.get(PRELUDE_PARTS..after_inputs).unwrap_or_default(),
+        today,
+        now,
+    )?;
     let mut measured = measured.remove(&account_id).unwrap_or_default();
     let computed = score::compute(&model, &measured.inputs);
-    let override_ = latest_overrides(inputs::decode(extra.first().map_or("[]", String::as_str))?)
+    let overrides: Vec<OverrideRow> = inputs::decode(part(after_inputs))?;
+    let override_ = latest_overrides(overrides.into_iter().filter(|row| row.4 > today).collect())
         .remove(&account_id);
     let score = override_.as_ref().map_or(computed.score, |o| o.score);
-    let mut trend: Vec<TrendPoint> =
-        inputs::decode::<(NaiveDate, i32)>(extra.get(1).map_or("[]", String::as_str))?
-            .into_iter()
-            .map(|(day, score)| TrendPoint { day, score })
-            .collect();
+    let mut trend: Vec<TrendPoint> = inputs::decode::<(NaiveDate, i32)>(part(after_inputs + 1))?
+        .into_iter()
+        .filter(|(day, _)| *day > today - Duration::days(TREND_DAYS) && *day <= today)
+        .map(|(day, score)| TrendPoint { day, score })
+        .collect();
     trend.sort_by_key(|p| p.day);
     let trend_change = trend.first().map(|first| score - first.score);
     Ok(AccountHealth {
