@@ -35,6 +35,7 @@ mod m20261205_000020_attachment_internal;
 mod m20261205_000030_outbox_by_workspace;
 mod m20261206_000010_address_verification;
 mod m20261207_000010_queue_priority_index;
+mod m20261208_000010_report_snapshots;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000030_outbox_by_workspace::Migration),
             Box::new(m20261206_000010_address_verification::Migration),
             Box::new(m20261207_000010_queue_priority_index::Migration),
+            Box::new(m20261208_000010_report_snapshots::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ pub mod refresh_tokens;
 pub mod reminder_log;
 pub mod reminder_settings;
 pub mod renewals;
+pub mod report_snapshots;
 pub mod service_agreements;
 pub mod sessions;
 pub mod sla_policies;

@@ -1090,6 +1090,38 @@ async fn a_big_workspaces_kpis_come_from_a_snapshot_a_small_ones_are_always_fres
         .unwrap()
         .clone();
     assert_eq!(row["accounts_owned"], 1001);
+
+    // The snapshot is kept in the database: a second server on the same
+    // database (another replica, or this one restarted) serves it rather
+    // than computing the figures while its first requests wait.
+    let url = app.app_state.config.database_url.clone();
+    let replica = spawn_app_at_with(at + Duration::minutes(1), |c| c.database_url = url).await;
+    let from_replica: Value = replica
+        .get(&format!("/api/v1/reports/kpi?{q}"), &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(from_replica, one, "the stored snapshot, not figures of now");
+    let stored = server::entity::report_snapshots::Entity::find()
+        .filter(server::entity::report_snapshots::Column::WorkspaceId.eq(ws))
+        .filter(server::entity::report_snapshots::Column::Kind.eq("kpi"))
+        .all(&db.read)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.len(),
+        3,
+        "the workspace's two periods and the CSM's own report"
+    );
+    // Another workspace's server reads none of them: the small one's
+    // figures were never kept.
+    let none = server::entity::report_snapshots::Entity::find()
+        .filter(server::entity::report_snapshots::Column::WorkspaceId.ne(ws))
+        .all(&db.read)
+        .await
+        .unwrap();
+    assert!(none.is_empty());
 }
 
 #[actix_web::test]

@@ -45,6 +45,14 @@ pub enum Portfolio {
 }
 
 impl Portfolio {
+    /// The portfolio in a stored snapshot's key: `workspace` or `owner:<id>`.
+    pub fn key(self) -> String {
+        match self {
+            Portfolio::Workspace => "workspace".into(),
+            Portfolio::Owner(id) => format!("owner:{id}"),
+        }
+    }
+
     pub fn scope(self) -> ReportScope {
         match self {
             Portfolio::Workspace => ReportScope::Workspace,

@@ -6,6 +6,13 @@
 //! once while the others wait for it. The computation says whether its result
 //! is worth keeping (small workspaces are cheap to compute and always
 //! fresh). The number of entries is bounded: the oldest go first.
+//!
+//! [`SnapshotCache::get_stored`] also keeps what it computes in the
+//! database (`report_snapshots`): a server that has just started, or
+//! another replica, that lacks an entry serves the stored one if it is at
+//! most `STORED_SERVE_TTLS` time-to-lives old (refreshing it behind, as
+//! above) instead of computing while its requests wait, and N replicas
+//! share the work of refreshing instead of each doing it.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,7 +20,27 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::entity::report_snapshots;
 use crate::error::AppResult;
+
+/// A stored snapshot is served (and refreshed behind) up to this many
+/// time-to-lives old; an older one is computed again first.
+pub const STORED_SERVE_TTLS: u32 = 10;
+
+/// Where a cache entry is kept in the database: the workspace, the kind of
+/// figures and the rest of the key (portfolio, period, currency) as text.
+pub struct Stored {
+    pub workspace_id: i64,
+    pub kind: &'static str,
+    pub key: String,
+}
 
 struct Entry<V> {
     at: Instant,
@@ -51,6 +78,10 @@ impl<K: Eq + Hash + Clone, V> SnapshotCache<K, V> {
     }
 
     fn store(&self, key: K, value: Arc<V>) {
+        self.store_at(key, value, Instant::now());
+    }
+
+    fn store_at(&self, key: K, value: Arc<V>, at: Instant) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         // Forget what nobody asked for in a while, then the oldest.
         let ttl = self.ttl;
@@ -65,13 +96,7 @@ impl<K: Eq + Hash + Clone, V> SnapshotCache<K, V> {
             };
             entries.remove(&oldest);
         }
-        entries.insert(
-            key,
-            Entry {
-                at: Instant::now(),
-                value,
-            },
-        );
+        entries.insert(key, Entry { at, value });
         let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
         // A lock nobody holds or waits for belongs to no live entry.
         locks.retain(|k, l| entries.contains_key(k) || Arc::strong_count(l) > 1);
@@ -115,6 +140,42 @@ impl<K: Eq + Hash + Clone, V> SnapshotCache<K, V> {
         }
     }
 
+    /// [`SnapshotCache::get`], with what is kept also stored in the
+    /// database under `stored`; a key this process lacks is first looked
+    /// for there (see the module's documentation).
+    pub async fn get_stored<F, Fut>(
+        &'static self,
+        db: &Db,
+        stored: Stored,
+        key: K,
+        compute: F,
+    ) -> AppResult<Arc<V>>
+    where
+        K: Send + Sync + 'static,
+        V: Serialize + DeserializeOwned + Send + Sync + 'static,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = AppResult<(V, bool)>> + Send + 'static,
+    {
+        if self.lookup(&key).is_none() {
+            if let Some((value, age)) = load::<V>(db, &stored).await {
+                if age < self.ttl * STORED_SERVE_TTLS {
+                    if let Some(at) = Instant::now().checked_sub(age) {
+                        self.store_at(key.clone(), Arc::new(value), at);
+                    }
+                }
+            }
+        }
+        let db = db.clone();
+        self.get(key, move || async move {
+            let (value, keep) = compute().await?;
+            if keep {
+                save(&db, &stored, &value).await;
+            }
+            Ok((value, keep))
+        })
+        .await
+    }
+
     /// Computes and keeps the value, unless another request just did.
     async fn refresh<F, Fut>(&self, key: K, compute: F) -> AppResult<Arc<V>>
     where
@@ -132,6 +193,61 @@ impl<K: Eq + Hash + Clone, V> SnapshotCache<K, V> {
             self.forget(&key);
         }
         Ok(value)
+    }
+}
+
+/// The stored snapshot and its age, if there is one that reads.
+async fn load<V: DeserializeOwned>(db: &Db, stored: &Stored) -> Option<(V, Duration)> {
+    let row = report_snapshots::Entity::find()
+        .filter(report_snapshots::Column::WorkspaceId.eq(stored.workspace_id))
+        .filter(report_snapshots::Column::Kind.eq(stored.kind))
+        .filter(report_snapshots::Column::SnapshotKey.eq(stored.key.as_str()))
+        .one(&db.read)
+        .await
+        .map_err(|e| tracing::warn!(error = %e, "reading a stored snapshot failed"))
+        .ok()??;
+    // A clock behind the writer's (another replica's) reads as age 0.
+    let age = (Utc::now() - row.stored_at).to_std().unwrap_or_default();
+    let value = serde_json::from_str(&row.body)
+        .map_err(|e| tracing::warn!(error = %e, "a stored snapshot does not read; recomputing"))
+        .ok()?;
+    Some((value, age))
+}
+
+/// Stores (or replaces) the snapshot; a failure only costs the next
+/// server a computation, so it is logged, not answered.
+async fn save<V: Serialize>(db: &Db, stored: &Stored, value: &V) {
+    let body = match serde_json::to_string(value) {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::warn!(error = %e, "a snapshot does not serialise");
+            return;
+        }
+    };
+    let row = report_snapshots::ActiveModel {
+        workspace_id: Set(stored.workspace_id),
+        kind: Set(stored.kind.to_string()),
+        snapshot_key: Set(stored.key.clone()),
+        stored_at: Set(Utc::now()),
+        body: Set(body),
+        ..Default::default()
+    };
+    let upsert = OnConflict::columns([
+        report_snapshots::Column::WorkspaceId,
+        report_snapshots::Column::Kind,
+        report_snapshots::Column::SnapshotKey,
+    ])
+    .update_columns([
+        report_snapshots::Column::StoredAt,
+        report_snapshots::Column::Body,
+    ])
+    .to_owned();
+    if let Err(e) = report_snapshots::Entity::insert(row)
+        .on_conflict(upsert)
+        .exec_without_returning(&db.write)
+        .await
+    {
+        tracing::warn!(error = %e, "storing a snapshot failed");
     }
 }
 

@@ -40,7 +40,7 @@ use crate::auth::StaffActor;
 use crate::db::sql::Sql;
 use crate::db::Db;
 use crate::domain::common::portfolio::{owned_accounts, wide, Portfolio};
-use crate::domain::common::snapshot_cache::SnapshotCache;
+use crate::domain::common::snapshot_cache::{SnapshotCache, Stored};
 use crate::domain::health::TREND_DAYS;
 use crate::entity::stored::stored;
 use crate::entity::{accounts, health_snapshots, tickets};
@@ -94,9 +94,14 @@ async fn figures(state: &AppState, actor: &StaffActor) -> AppResult<Dashboard> {
     let today = crate::domain::common::calendar::today(&db.read, ws, now).await?;
     let instance = Arc::as_ptr(&state.config) as usize;
     let key: Key = (instance, ws, portfolio, today);
+    let stored = Stored {
+        workspace_id: ws,
+        kind: "dashboard",
+        key: format!("{}:{today}", portfolio.key()),
+    };
     let db = db.clone();
     let dashboard = cache()
-        .get(key, move || async move {
+        .get_stored(&state.db, stored, key, move || async move {
             let dashboard = compute(&db, ws, portfolio, today, now).await?;
             let big = dashboard.accounts_total >= CACHE_MIN_ACCOUNTS;
             Ok((dashboard, big))

@@ -21,7 +21,7 @@ use crate::auth::StaffActor;
 use crate::db::sql::Sql;
 use crate::db::Db;
 use crate::domain::common::portfolio::wide;
-use crate::domain::common::snapshot_cache::SnapshotCache;
+use crate::domain::common::snapshot_cache::{SnapshotCache, Stored};
 use crate::entity::stored::stored;
 use crate::entity::users;
 use crate::error::AppResult;
@@ -335,9 +335,17 @@ pub async fn kpi_snapshot(
         p.from,
         p.to,
     );
+    let stored = Stored {
+        workspace_id: actor.workspace_id,
+        kind: "kpi",
+        key: match own {
+            true => format!("user:{}:{}:{}", actor.user_id, p.from, p.to),
+            false => format!("workspace:{}:{}", p.from, p.to),
+        },
+    };
     let (db, actor, params) = (db.clone(), *actor, params.clone());
     let report = kpi_cache()
-        .get(key, move || async move {
+        .get_stored(&state.db, stored, key, move || async move {
             let report = kpi(&db, &actor, &params, now).await?;
             let size: u64 = report
                 .rows

@@ -22,7 +22,7 @@ use crate::auth::StaffActor;
 use crate::db::sql::Sql;
 use crate::db::Db;
 use crate::domain::common::portfolio::{wide, Portfolio};
-use crate::domain::common::snapshot_cache::SnapshotCache;
+use crate::domain::common::snapshot_cache::{SnapshotCache, Stored};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -479,9 +479,14 @@ pub async fn renewals_snapshot(
         p.to,
         currency.clone(),
     );
+    let stored = Stored {
+        workspace_id: actor.workspace_id,
+        kind: "renewals",
+        key: format!("{}:{}:{}:{currency}", portfolio.key(), p.from, p.to),
+    };
     let (db, actor) = (db.clone(), *actor);
     let report = renewal_report_cache()
-        .get(key, move || async move {
+        .get_stored(&state.db, stored, key, move || async move {
             let tally = tally_due(&db, &actor, portfolio, &p, &currency).await?;
             let big = tally.due_count >= RENEWAL_REPORT_CACHE_MIN_ROWS as u64;
             let mut report = tally.finish(p.from, p.to, currency.clone(), portfolio.scope());
