@@ -70,9 +70,7 @@ pub async fn measure<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<BTreeMap<i64, Measured>> {
     if let Some(account_id) = only {
-        let (measured, _) =
-            measure_one(conn, workspace_id, account_id, today, now, Vec::new()).await?;
-        return Ok(measured);
+        return measure_one(conn, workspace_id, account_id, today, now).await;
     }
     let q = Queries::new(workspace_id, None, now);
     let accounts: Vec<AccountRow> = q.accounts.into_tuple().all(conn).await?;
@@ -131,22 +129,17 @@ pub async fn measure<C: ConnectionTrait>(
     Ok(m.out)
 }
 
-/// One account's inputs: every query of [`measure`] in one statement,
-/// with the caller's `extra` parts (answered as JSON, in order, after the
-/// inputs).
-pub async fn measure_one<'a, C: ConnectionTrait>(
+/// One account's inputs: every query of [`measure`] in one statement.
+async fn measure_one<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     account_id: i64,
     today: NaiveDate,
     now: DateTime<Utc>,
-    extra: Vec<(Statement, &'a [&'a str])>,
-) -> AppResult<(BTreeMap<i64, Measured>, Vec<String>)> {
-    let mut parts = one_account_parts(conn.get_database_backend(), workspace_id, account_id, now);
-    parts.extend(extra);
-    let mut json = crate::db::fetch_parts_as_json(conn, parts).await?;
-    let extra = json.split_off(ONE_ACCOUNT_PARTS.min(json.len()));
-    Ok((fold_one(&json, today, now)?, extra))
+) -> AppResult<BTreeMap<i64, Measured>> {
+    let parts = one_account_parts(conn.get_database_backend(), workspace_id, account_id, now);
+    let json = crate::db::fetch_parts_as_json(conn, parts).await?;
+    fold_one(&json, today, now)
 }
 
 /// How many parts [`one_account_parts`] makes.
@@ -201,14 +194,33 @@ pub fn one_account_parts<'a>(
 /// [`crate::db::Template`]: the workspace, the account, now and the
 /// windows reckoned back from it.
 pub fn one_account_params(workspace_id: i64, account_id: i64, now: DateTime<Utc>) -> Vec<Value> {
+    let w = Windows::at(now);
     vec![
         workspace_id.into(),
         account_id.into(),
         now.into(),
-        (now - Duration::days(USAGE_WINDOW_DAYS)).into(),
-        (now - Duration::days(CSAT_WINDOW_DAYS)).into(),
-        (now - Duration::days(NPS_WINDOW_DAYS)).into(),
+        w.usage_since.into(),
+        w.csat_since.into(),
+        w.nps_since.into(),
     ]
+}
+
+/// Where the inputs' windows start, reckoned back from now: the one
+/// arithmetic of [`Queries::new`] and [`one_account_params`].
+struct Windows {
+    usage_since: DateTime<Utc>,
+    csat_since: DateTime<Utc>,
+    nps_since: DateTime<Utc>,
+}
+
+impl Windows {
+    fn at(now: DateTime<Utc>) -> Windows {
+        Windows {
+            usage_since: now - Duration::days(USAGE_WINDOW_DAYS),
+            csat_since: now - Duration::days(CSAT_WINDOW_DAYS),
+            nps_since: now - Duration::days(NPS_WINDOW_DAYS),
+        }
+    }
 }
 
 /// One account's inputs from the JSON of its [`one_account_parts`].
@@ -301,8 +313,11 @@ struct Queries {
 
 impl Queries {
     fn new(workspace_id: i64, only: Option<i64>, now: DateTime<Utc>) -> Queries {
-        let since = now - Duration::days(USAGE_WINDOW_DAYS);
-        let csat_since = now - Duration::days(CSAT_WINDOW_DAYS);
+        let Windows {
+            usage_since: since,
+            csat_since,
+            nps_since,
+        } = Windows::at(now);
         let accounts = accounts::Entity::find()
             .select_only()
             .column(accounts::Column::Id)
@@ -500,9 +515,7 @@ impl Queries {
                 q.filter(survey_recipients::Column::AccountId.eq(id))
             })
             .filter(survey_recipients::Column::Score.is_not_null())
-            .filter(
-                survey_recipients::Column::RespondedAt.gt(now - Duration::days(NPS_WINDOW_DAYS)),
-            )
+            .filter(survey_recipients::Column::RespondedAt.gt(nps_since))
             .filter(survey_recipients::Column::RespondedAt.lte(now))
             .group_by(survey_recipients::Column::AccountId)
             .group_by(survey_recipients::Column::Score);
