@@ -52,6 +52,10 @@ pub struct SnapshotCache<K, V> {
     max_entries: usize,
     entries: Mutex<HashMap<K, Entry<V>>>,
     locks: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
+    /// Keys whose last computation was not worth keeping (a small
+    /// portfolio), and when: [`SnapshotCache::get_stored`] does not look
+    /// for them in the database, where they never are.
+    small: Mutex<HashMap<K, Instant>>,
 }
 
 impl<K: Eq + Hash + Clone, V> SnapshotCache<K, V> {
@@ -61,6 +65,7 @@ impl<K: Eq + Hash + Clone, V> SnapshotCache<K, V> {
             max_entries,
             entries: Mutex::new(HashMap::new()),
             locks: Mutex::new(HashMap::new()),
+            small: Mutex::new(HashMap::new()),
         }
     }
 
@@ -102,9 +107,29 @@ impl<K: Eq + Hash + Clone, V> SnapshotCache<K, V> {
         locks.retain(|k, l| entries.contains_key(k) || Arc::strong_count(l) > 1);
     }
 
+    /// Drops the entry of a value not worth keeping, and remembers the
+    /// key as small for a while.
     fn forget(&self, key: &K) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.remove(key);
+        drop(entries);
+        let mut small = self.small.lock().unwrap_or_else(|e| e.into_inner());
+        if small.len() >= self.max_entries {
+            let horizon = self.ttl * STORED_SERVE_TTLS;
+            small.retain(|_, at| at.elapsed() < horizon);
+            if small.len() >= self.max_entries {
+                small.clear();
+            }
+        }
+        small.insert(key.clone(), Instant::now());
+    }
+
+    /// Whether `key`'s last computation, lately, was not worth keeping.
+    fn known_small(&self, key: &K) -> bool {
+        let small = self.small.lock().unwrap_or_else(|e| e.into_inner());
+        small
+            .get(key)
+            .is_some_and(|at| at.elapsed() < self.ttl * STORED_SERVE_TTLS)
     }
 
     /// The value of `key`: cached while fresh; once stale, still the
@@ -156,7 +181,7 @@ impl<K: Eq + Hash + Clone, V> SnapshotCache<K, V> {
         F: FnOnce() -> Fut + Send + 'static,
         Fut: Future<Output = AppResult<(V, bool)>> + Send + 'static,
     {
-        if self.lookup(&key).is_none() {
+        if self.lookup(&key).is_none() && !self.known_small(&key) {
             if let Some((value, age)) = load::<V>(db, &stored).await {
                 if age < self.ttl * STORED_SERVE_TTLS {
                     if let Some(at) = Instant::now().checked_sub(age) {
@@ -188,6 +213,10 @@ impl<K: Eq + Hash + Clone, V> SnapshotCache<K, V> {
         let (value, keep) = compute().await?;
         let value = Arc::new(value);
         if keep {
+            self.small
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&key);
             self.store(key, value.clone());
         } else {
             self.forget(&key);
@@ -286,6 +315,7 @@ mod tests {
         );
         assert_eq!(*cache.get(2, compute(false)).await.unwrap(), 2);
         assert_eq!(*cache.get(2, compute(false)).await.unwrap(), 3);
+        assert!(cache.known_small(&2) && !cache.known_small(&1));
     }
 
     #[tokio::test]
