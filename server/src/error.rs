@@ -194,6 +194,12 @@ const GUARDS: &[Guard] = &[
         message: T::SerialTaken,
     },
     Guard {
+        index: "ux_contracts_number",
+        columns: "contracts.workspace_id, contracts.number",
+        field: "number",
+        message: T::Duplicate,
+    },
+    Guard {
         index: "ux_onboarding_plans_account",
         columns: "onboarding_plans.workspace_id, onboarding_plans.account_id",
         field: "account_id",

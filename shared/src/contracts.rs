@@ -101,6 +101,9 @@ pub struct Contract {
     pub notice_days: i32,
     /// The contract this one renews.
     pub previous_contract_id: Option<i64>,
+    /// The vendor's contract number (合同编号), set by imports.
+    #[serde(default)]
+    pub number: Option<String>,
     /// A value change waiting for a manager's approval.
     pub pending_approval: Option<PendingValueChange>,
     pub created_at: DateTime<Utc>,
@@ -136,6 +139,9 @@ pub struct CreateContractRequest {
     /// Notice period in days (default 30).
     #[serde(default)]
     pub notice_days: Option<i32>,
+    /// The vendor's contract number (合同编号), unique in the workspace.
+    #[serde(default)]
+    pub number: Option<String>,
 }
 
 /// A partial update. A new `annual_value` does not change the contract: it

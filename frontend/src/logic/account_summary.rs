@@ -94,6 +94,7 @@ mod tests {
             auto_renew: false,
             notice_days: 30,
             previous_contract_id: None,
+            number: None,
             pending_approval: None,
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),

@@ -172,6 +172,7 @@ impl ContractForm {
             currency: Some(c.currency),
             auto_renew: self.auto_renew,
             notice_days: Some(c.notice_days),
+            number: None,
         })
     }
 
@@ -323,6 +324,7 @@ mod tests {
             auto_renew: false,
             notice_days: 30,
             previous_contract_id: None,
+            number: None,
             pending_approval: None,
             created_at: at,
             updated_at: at,

@@ -19,6 +19,7 @@ pub mod accounts;
 pub mod approvals;
 pub mod common;
 pub mod health;
+pub mod imports;
 pub mod kb;
 pub mod onboarding;
 pub mod renewals;

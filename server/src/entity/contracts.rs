@@ -15,6 +15,9 @@ pub struct Model {
     pub auto_renew: bool,
     pub notice_days: i32,
     pub previous_contract_id: Option<i64>,
+    /// The vendor's contract number (合同编号), unique in the workspace;
+    /// imports match contracts by it.
+    pub number: Option<String>,
     pub created_by: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -12,6 +12,8 @@ pub mod email_verifications;
 pub mod health_models;
 pub mod health_overrides;
 pub mod health_snapshots;
+pub mod import_errors;
+pub mod imports;
 pub mod kb_articles;
 pub mod licenses;
 pub mod onboarding_plans;

@@ -84,6 +84,7 @@ pub async fn seed(plan: &Plan, state: &AppState, now: DateTime<Utc>) -> anyhow::
                 currency: None,
                 auto_renew: i % 3 == 0,
                 notice_days: Some(if i % 2 == 0 { 30 } else { 60 }),
+                number: Some(format!("HT-{}-{:04}", a.starts_on.format("%Y"), i + 1)),
             },
             a.signed_at.min(now),
         )

@@ -16,6 +16,7 @@ mod dashboard;
 mod drills;
 mod health;
 mod helpers;
+mod imports;
 mod kb;
 mod kb_relevance;
 mod matrix;

@@ -115,7 +115,7 @@ pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Contact> {
     Ok(to_api(&model, role))
 }
 
-fn clean_email(value: Option<String>) -> Option<String> {
+pub(crate) fn clean_email(value: Option<String>) -> Option<String> {
     clean_optional(value).map(|e| validation::normalize_email(&e))
 }
 

@@ -66,7 +66,7 @@ pub async fn list(db: &Db, actor: &StaffActor, account_id: i64) -> AppResult<Vec
     rows.iter().map(to_api).collect()
 }
 
-fn check_fields(
+pub(crate) fn check_fields(
     c: &mut Collector,
     edition: Option<&str>,
     modules: Option<&[ErpModule]>,
@@ -123,7 +123,7 @@ fn serial_taken() -> AppError {
     )
 }
 
-async fn audit_change<C: ConnectionTrait>(
+pub(crate) async fn audit_change<C: ConnectionTrait>(
     conn: &C,
     actor: &StaffActor,
     action: &str,
@@ -166,8 +166,22 @@ pub async fn create(
     let txn = db.write.begin().await?;
     accounts::find_in_workspace(&txn, actor.workspace_id, account_id).await?;
     c.finish().map_err(AppError::validation)?;
+    let license = insert(&txn, actor, account_id, req, now).await?;
+    txn.commit().await?;
+    Ok(license)
+}
+
+/// Inserts a checked licence with its audit entry and timeline event, in
+/// the caller's transaction (the API and imports).
+pub(crate) async fn insert<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    account_id: i64,
+    req: CreateLicenseRequest,
+    now: DateTime<Utc>,
+) -> AppResult<License> {
     let serial = req.dongle_serial.trim().to_string();
-    ensure_serial_free(&txn, actor.workspace_id, &serial, None).await?;
+    ensure_serial_free(txn, actor.workspace_id, &serial, None).await?;
     let model = licenses::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         account_id: Set(account_id),
@@ -184,10 +198,10 @@ pub async fn create(
         version: Set(1),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let license = to_api(&model)?;
-    audit_change(&txn, actor, "create", None, &license, now).await?;
+    audit_change(txn, actor, "create", None, &license, now).await?;
     let modules: Vec<&str> = license.modules.iter().map(|m| m.as_str()).collect();
     let event = NewEvent::new(
         actor.workspace_id,
@@ -201,8 +215,7 @@ pub async fn create(
         .with("modules", modules.join(", "))
         .with("seats", license.seats)
         .en();
-    timeline::record(&txn, event.about("license", license.id).body(body), now).await?;
-    txn.commit().await?;
+    timeline::record(txn, event.about("license", license.id).body(body), now).await?;
     Ok(license)
 }
 

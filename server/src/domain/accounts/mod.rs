@@ -58,7 +58,7 @@ pub fn etag(account: &Account) -> String {
     format!("\"a{}v{}\"", account.id, account.version)
 }
 
-fn search_key(name: &str, code: &str) -> String {
+pub(crate) fn search_key(name: &str, code: &str) -> String {
     format!("{} {}", name.to_lowercase(), code.to_lowercase())
 }
 
@@ -288,7 +288,7 @@ pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Account> {
 
 /// An owner must be an active staff member of the workspace who can own
 /// accounts (CSM, manager or admin).
-async fn check_owner<C: ConnectionTrait>(
+pub(crate) async fn check_owner<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     owner_id: i64,

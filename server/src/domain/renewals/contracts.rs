@@ -17,7 +17,7 @@ use shared::contracts::{
     format_cents, parse_amount, valid_currency, Contract, CreateContractRequest,
     PendingValueChange, UpdateContractRequest, DEFAULT_CURRENCY, DEFAULT_NOTICE_DAYS,
 };
-use shared::{FieldErrors, Page, Role};
+use shared::{validation, FieldErrors, Page, Role};
 
 use crate::auth::StaffActor;
 use crate::db::Db;
@@ -51,6 +51,7 @@ pub fn to_api(m: &contracts::Model, pending: Option<PendingValueChange>) -> Cont
         auto_renew: m.auto_renew,
         notice_days: m.notice_days,
         previous_contract_id: m.previous_contract_id,
+        number: m.number.clone(),
         pending_approval: pending,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -176,7 +177,7 @@ pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Contract> {
     with_pending(&db.read, &model).await
 }
 
-fn check_dates(fields: &mut FieldErrors, starts_on: NaiveDate, ends_on: NaiveDate) {
+pub(crate) fn check_dates(fields: &mut FieldErrors, starts_on: NaiveDate, ends_on: NaiveDate) {
     for (name, date) in [("starts_on", starts_on), ("ends_on", ends_on)] {
         if !crate::domain::common::plausible_date(date) {
             fields.insert(name.into(), crate::domain::common::IMPLAUSIBLE_DATE.into());
@@ -187,7 +188,7 @@ fn check_dates(fields: &mut FieldErrors, starts_on: NaiveDate, ends_on: NaiveDat
     }
 }
 
-fn check_notice(fields: &mut FieldErrors, notice_days: i32) {
+pub(crate) fn check_notice(fields: &mut FieldErrors, notice_days: i32) {
     if !(0..=MAX_NOTICE_DAYS).contains(&notice_days) {
         fields.insert(
             "notice_days".into(),
@@ -196,7 +197,7 @@ fn check_notice(fields: &mut FieldErrors, notice_days: i32) {
     }
 }
 
-fn check_currency(fields: &mut FieldErrors, currency: &str) {
+pub(crate) fn check_currency(fields: &mut FieldErrors, currency: &str) {
     if !valid_currency(currency) {
         fields.insert(
             "currency".into(),
@@ -239,6 +240,12 @@ pub async fn create(
     check_currency(&mut fields, &currency);
     let notice_days = req.notice_days.unwrap_or(DEFAULT_NOTICE_DAYS);
     check_notice(&mut fields, notice_days);
+    let number = crate::domain::common::clean_optional(req.number);
+    if let Some(n) = &number {
+        if let Err(reason) = validation::required_text(n, validation::MAX_CODE_LEN) {
+            fields.insert("number".into(), reason.message_en());
+        }
+    }
     finish(fields)?;
     let model = insert(
         &txn,
@@ -253,6 +260,7 @@ pub async fn create(
             notice_days,
             previous_contract_id: None,
             created_by: actor.user_id,
+            number,
         },
         now,
     )
@@ -275,6 +283,7 @@ pub(crate) struct NewContract {
     pub notice_days: i32,
     pub previous_contract_id: Option<i64>,
     pub created_by: i64,
+    pub number: Option<String>,
 }
 
 /// Inserts and audits a contract, in the caller's transaction.
@@ -293,6 +302,7 @@ pub(crate) async fn insert<C: ConnectionTrait>(
         auto_renew: Set(new.auto_renew),
         notice_days: Set(new.notice_days),
         previous_contract_id: Set(new.previous_contract_id),
+        number: Set(new.number),
         created_by: Set(new.created_by),
         created_at: Set(now),
         updated_at: Set(now),

@@ -916,6 +916,7 @@ pub async fn renew(
             notice_days: old.notice_days,
             previous_contract_id: Some(old.id),
             created_by: actor.user_id,
+            number: None,
         },
         now,
     )

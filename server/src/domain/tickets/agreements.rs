@@ -47,7 +47,7 @@ pub async fn list(
     Ok(rows.iter().map(to_api).collect())
 }
 
-async fn validate<C: ConnectionTrait>(
+pub(crate) async fn validate<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     req: &AgreementRequest,

@@ -313,6 +313,7 @@ pub async fn seed(
                 auto_renew: Set(p.auto_renew),
                 notice_days: Set(p.notice_days),
                 previous_contract_id: Set(p.previous),
+                number: Set(None),
                 created_by: Set(owner_id),
                 created_at: Set(now),
                 updated_at: Set(now),
