@@ -756,3 +756,71 @@ async fn a_login_in_two_workspaces_switches_between_them_from_the_user_menu() {
     })
     .await;
 }
+
+#[actix_web::test]
+async fn an_admin_imports_accounts_from_a_csv_checking_it_first() {
+    scenario("import_wizard", async |h| {
+        sign_up(h, "chen@huanan.cn").await?;
+        let dir = std::env::temp_dir().join(format!("steward-e2e-import-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let file = dir.join("客户清单.csv");
+        std::fs::write(
+            &file,
+            "\u{feff}客户编码,客户名称,行业,模块\n\
+             300101,东莞市恒通五金制品有限公司,五金,\"财务、仓存\"\n\
+             300102,佛山市美的达家具有限公司,家具,销售\n\
+             ABC,编码不对的客户,,\n",
+        )?;
+        h.click("accounts-import").await?;
+        h.wait_for_path("/accounts/import").await?;
+        h.testid("import-recent-empty").await?;
+        // Nothing chosen: said so at the field.
+        h.click("import-check").await?;
+        h.testid("import-no-file").await?;
+        h.testid("import-file")
+            .await?
+            .send_keys(&file.display().to_string())
+            .await?;
+        h.click("import-check").await?;
+        h.testid("import-done")
+            .await
+            .context("the check finishes")?;
+        let created = h.testid("import-created").await?.text().await?;
+        ensure!(created == "2", "two rows would be new: {created}");
+        let failed = h.testid("import-failed-rows").await?.text().await?;
+        ensure!(failed == "1", "one row has a problem: {failed}");
+        let errors = h.testid("import-errors").await?.text().await?;
+        ensure!(
+            errors.contains('4'),
+            "the problem row is named by its line: {errors}"
+        );
+        let columns = h.testid("import-columns").await?.text().await?;
+        ensure!(
+            columns.contains("客户编码"),
+            "the mapping shows the file's headers: {columns}"
+        );
+        h.goto("/accounts").await?;
+        h.testid("accounts-empty")
+            .await
+            .context("a check writes nothing")?;
+
+        h.goto("/accounts/import").await?;
+        h.testid("import-recent-row").await?;
+        h.testid("import-file")
+            .await?
+            .send_keys(&file.display().to_string())
+            .await?;
+        h.click("import-check").await?;
+        h.testid("import-done").await?;
+        h.click("import-commit").await?;
+        h.testid("import-to-accounts")
+            .await
+            .context("the import finishes")?;
+        h.click("import-to-accounts").await?;
+        h.wait_for_text("东莞市恒通五金制品有限公司").await?;
+        h.wait_for_text("佛山市美的达家具有限公司").await?;
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    })
+    .await;
+}

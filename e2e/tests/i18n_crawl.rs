@@ -32,6 +32,8 @@ const LATIN_ALLOWED: &[&str] = &[
     "Steward", "ERP", "BOM", "CSV", "NPS", "CSAT", "SLA", "KPI", "API", "CNY", "English", "GRR",
     "NRR", "URL", "ID", // file formats the upload and editor hints name
     "PDF", "ZIP", "MB", "Office", "Markdown", "https",
+    // the import wizard's file types and character sets
+    "Excel", "csv", "xlsx", "UTF", "GBK", "GB18030", "Big5",
 ];
 
 /// Chinese text the English interface may show: the language switch
@@ -335,6 +337,7 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
     pages.extend(d.training.map(|t| format!("/trainings/{t}")));
     if matches!(role, "admin" | "manager") {
         pages.push("/reports".into());
+        pages.push("/accounts/import".into());
     }
     if role == "admin" {
         for p in [

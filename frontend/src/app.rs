@@ -14,6 +14,7 @@ use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
 // account_pages
 use crate::pages::accounts::detail::AccountPage;
+use crate::pages::accounts::import::ImportPage;
 use crate::pages::accounts::list::AccountsPage;
 use crate::pages::accounts::settings::SettingsPage;
 use crate::pages::accounts::users::UsersPage;
@@ -93,7 +94,11 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                 {move || {
                     let route = route.get();
                     match route {
-                        Route::Accounts | Route::Account(_) | Route::Users | Route::Settings => {
+                        Route::Accounts
+                        | Route::AccountImport
+                        | Route::Account(_)
+                        | Route::Users
+                        | Route::Settings => {
                             lazy_view(account_pages(route))
                         }
                         // staff tickets, kb
@@ -134,6 +139,7 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
 fn account_pages(route: Route) -> AnyView {
     match route {
         Route::Account(id) => view! { <AccountPage id /> }.into_any(),
+        Route::AccountImport => view! { <ImportPage /> }.into_any(),
         Route::Users => view! { <UsersPage /> }.into_any(),
         Route::Settings => view! { <SettingsPage /> }.into_any(),
         _ => view! { <AccountsPage /> }.into_any(),

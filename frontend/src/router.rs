@@ -29,6 +29,8 @@ pub enum Route {
     ChangePassword,
     Portal,
     Accounts,
+    /// The import wizard (admins and managers).
+    AccountImport,
     Account(i64),
     Users,
     Settings,
@@ -85,6 +87,7 @@ impl Route {
             ["password"] => Route::ChangePassword,
             ["portal"] => Route::Portal,
             ["accounts"] => Route::Accounts,
+            ["accounts", "import"] => Route::AccountImport,
             ["accounts", id] => id.parse().map(Route::Account).unwrap_or(Route::NotFound),
             ["users"] => Route::Users,
             ["settings"] => Route::Settings,
@@ -137,6 +140,7 @@ impl Route {
         matches!(
             self,
             Route::Accounts
+                | Route::AccountImport
                 | Route::Account(_)
                 | Route::Users
                 | Route::Settings
@@ -335,6 +339,7 @@ mod tests {
         assert_eq!(Route::parse("/verify-email?token=abc"), Route::VerifyEmail);
         assert_eq!(Route::parse("/password"), Route::ChangePassword);
         assert_eq!(Route::parse("/accounts/"), Route::Accounts);
+        assert_eq!(Route::parse("/accounts/import"), Route::AccountImport);
         assert_eq!(Route::parse("/accounts/42"), Route::Account(42));
         assert_eq!(Route::parse("/accounts/abc"), Route::NotFound);
         assert_eq!(Route::parse("/accounts/1/2"), Route::NotFound);

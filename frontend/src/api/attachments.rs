@@ -38,7 +38,12 @@ async fn upload_to(path: String, file: &web_sys::File) -> Result<Attachment, Api
         t if t.is_empty() => "application/octet-stream".to_string(),
         t => t,
     };
-    let response = send_raw(Method::POST, &path, Some((file, content_type))).await?;
+    let response = send_raw(
+        Method::POST,
+        &path,
+        Some((file.as_ref(), Some(content_type))),
+    )
+    .await?;
     decode(&read(response).await?)
 }
 

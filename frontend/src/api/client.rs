@@ -400,12 +400,13 @@ pub(super) fn json(body: &impl Serialize) -> Result<Option<String>, ApiErr> {
 /// The most a list answers at once; used for pick lists (owners) and contacts.
 pub const MAX_PAGE: u64 = 200;
 
-/// Sends a raw body (a file), renewing the session once on 401 like every
-/// other call. `path` is under `/api/v1`.
+/// Sends a raw body (a file as a `Blob`, or a `FormData`), renewing the
+/// session once on 401 like every other call. `path` is under `/api/v1`.
+/// Without a content type the browser sets one (a form's boundary).
 pub(super) async fn send_raw(
     method: Method,
     path: &str,
-    body: Option<(&web_sys::Blob, String)>,
+    body: Option<(&wasm_bindgen::JsValue, Option<String>)>,
 ) -> Result<gloo_net::http::Response, ApiErr> {
     for attempt in 0..2 {
         let mut builder = RequestBuilder::new(&format!("{BASE}{path}"))
@@ -415,9 +416,10 @@ pub(super) async fn send_raw(
             builder = builder.header("Authorization", &format!("Bearer {token}"));
         }
         let request = match &body {
-            Some((blob, content_type)) => builder
+            Some((value, Some(content_type))) => builder
                 .header("Content-Type", content_type)
-                .body((*blob).clone()),
+                .body((*value).clone()),
+            Some((value, None)) => builder.body((*value).clone()),
             None => builder.build(),
         }
         .map_err(|_| ApiErr::Unexpected)?;

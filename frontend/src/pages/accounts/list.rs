@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use shared::accounts::Account;
 use shared::users::User;
-use shared::LifecycleStage;
+use shared::{LifecycleStage, Role};
 
 use crate::api::{self, ApiErr, MAX_PAGE};
 use crate::components::fields::expanded;
@@ -17,6 +17,7 @@ use crate::logic::paging::ListState;
 use crate::logic::query::AccountFilter;
 use crate::pages::accounts::new::NewAccountForm;
 use crate::router::navigate;
+use crate::session::use_session;
 
 impl UrlFilter for AccountFilter {
     fn from_search(search: &str) -> Self {
@@ -98,6 +99,7 @@ pub fn module_list(modules: &[shared::ErpModule], lang: Lang) -> String {
 #[component]
 pub fn AccountsPage() -> impl IntoView {
     let i = use_i18n();
+    let session = use_session();
     let directory = Directory::load();
     let code_rule = load_code_rule();
 
@@ -146,6 +148,9 @@ pub fn AccountsPage() -> impl IntoView {
         <div class="page">
             <header class="page-header">
                 <h1 data-testid="accounts-heading">{i.tr(Key::NavAccounts)}</h1>
+                {move || matches!(session.role(), Some(Role::Admin | Role::Manager)).then(|| view! {
+                    <a class="btn" href="/accounts/import" data-testid="accounts-import">{i.tr(Key::ImOpen)}</a>
+                })}
                 <button
                     type="button"
                     class="btn btn-primary"

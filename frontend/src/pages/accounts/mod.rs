@@ -8,6 +8,7 @@ pub mod detail;
 pub mod edit;
 pub mod fields;
 pub mod health;
+pub mod import;
 pub mod licenses;
 pub mod list;
 pub mod new;
