@@ -2,8 +2,8 @@
 //! follows the account's rule (owner CSM, manager, admin).
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use shared::accounts::{Contact, CreateContactRequest, PortalAccessRequest, UpdateContactRequest};
 use shared::validation::{self, Collector};
@@ -126,9 +126,22 @@ pub async fn create(
     req: CreateContactRequest,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Contact> {
-    validation::create_contact(&req).map_err(AppError::validation)?;
     let txn = db.write.begin().await?;
-    accounts::editable(&txn, actor, account_id).await?;
+    let result = create_in(&txn, actor, account_id, req, now).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// [`create`] in the caller's transaction (imports run many in one).
+pub(crate) async fn create_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    account_id: i64,
+    req: CreateContactRequest,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Contact> {
+    validation::create_contact(&req).map_err(AppError::validation)?;
+    accounts::editable(txn, actor, account_id).await?;
     let model = contacts::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         account_id: Set(account_id),
@@ -143,11 +156,11 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let contact = to_api(&model, None);
     audit::record(
-        &txn,
+        txn,
         Change {
             workspace_id: actor.workspace_id,
             actor_id: Some(actor.user_id),
@@ -160,12 +173,25 @@ pub async fn create(
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(contact)
 }
 
 pub async fn update(
     db: &Db,
+    actor: &StaffActor,
+    id: i64,
+    req: UpdateContactRequest,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Contact> {
+    let txn = db.write.begin().await?;
+    let result = update_in(&txn, actor, id, req, now).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// [`update`] in the caller's transaction (imports run many in one).
+pub(crate) async fn update_in<C: ConnectionTrait>(
+    txn: &C,
     actor: &StaffActor,
     id: i64,
     req: UpdateContactRequest,
@@ -185,10 +211,9 @@ pub async fn update(
         req.title.as_ref().and_then(|t| t.as_deref()),
     );
     c.finish().map_err(AppError::validation)?;
-    let txn = db.write.begin().await?;
-    let existing = find_in_workspace(&txn, actor.workspace_id, id).await?;
-    accounts::editable(&txn, actor, existing.account_id).await?;
-    let role = portal_role_of(&txn, &existing).await?;
+    let existing = find_in_workspace(txn, actor.workspace_id, id).await?;
+    accounts::editable(txn, actor, existing.account_id).await?;
+    let role = portal_role_of(txn, &existing).await?;
     let before = to_api(&existing, role);
     let mut model: contacts::ActiveModel = existing.into();
     if let Some(name) = req.name {
@@ -207,9 +232,9 @@ pub async fn update(
         model.modules = Set(modules_to_db(&modules));
     }
     model.updated_at = Set(now);
-    let after = to_api(&model.update(&txn).await?, role);
+    let after = to_api(&model.update(txn).await?, role);
     audit::record(
-        &txn,
+        txn,
         Change {
             workspace_id: actor.workspace_id,
             actor_id: Some(actor.user_id),
@@ -222,7 +247,6 @@ pub async fn update(
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(after)
 }
 

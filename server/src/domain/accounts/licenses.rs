@@ -154,6 +154,20 @@ pub async fn create(
     req: CreateLicenseRequest,
     now: DateTime<Utc>,
 ) -> AppResult<License> {
+    let txn = db.write.begin().await?;
+    let result = create_in(&txn, actor, account_id, req, now).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// [`create`] in the caller's transaction (imports run many in one).
+pub(crate) async fn create_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    account_id: i64,
+    req: CreateLicenseRequest,
+    now: DateTime<Utc>,
+) -> AppResult<License> {
     require_writer(actor)?;
     let mut c = Collector::default();
     check_fields(
@@ -163,11 +177,9 @@ pub async fn create(
         Some(req.seats),
         Some(&req.dongle_serial),
     );
-    let txn = db.write.begin().await?;
-    accounts::find_in_workspace(&txn, actor.workspace_id, account_id).await?;
+    accounts::find_in_workspace(txn, actor.workspace_id, account_id).await?;
     c.finish().map_err(AppError::validation)?;
-    let license = insert(&txn, actor, account_id, req, now).await?;
-    txn.commit().await?;
+    let license = insert(txn, actor, account_id, req, now).await?;
     Ok(license)
 }
 
@@ -244,7 +256,22 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> AppResult<License> {
     let txn = db.write.begin().await?;
-    let existing = locked(&txn, actor, account_id, id).await?;
+    let result = update_in(&txn, actor, account_id, id, if_match, req, now).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// [`update`] in the caller's transaction (imports run many in one).
+pub(crate) async fn update_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    account_id: i64,
+    id: i64,
+    if_match: Option<&str>,
+    req: UpdateLicenseRequest,
+    now: DateTime<Utc>,
+) -> AppResult<License> {
+    let existing = locked(txn, actor, account_id, id).await?;
     require_writer(actor)?;
     let before = to_api(&existing)?;
     crate::domain::common::require_current(if_match, &etag(&before))?;
@@ -271,7 +298,7 @@ pub async fn update(
     if let Some(serial) = req.dongle_serial {
         let serial = serial.trim().to_string();
         if serial != existing.dongle_serial {
-            ensure_serial_free(&txn, actor.workspace_id, &serial, Some(id)).await?;
+            ensure_serial_free(txn, actor.workspace_id, &serial, Some(id)).await?;
         }
         model.dongle_serial = Set(serial);
     }
@@ -280,9 +307,8 @@ pub async fn update(
     }
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
-    let after = to_api(&model.update(&txn).await?)?;
-    audit_change(&txn, actor, "update", Some(&before), &after, now).await?;
-    txn.commit().await?;
+    let after = to_api(&model.update(txn).await?)?;
+    audit_change(txn, actor, "update", Some(&before), &after, now).await?;
     Ok(after)
 }
 

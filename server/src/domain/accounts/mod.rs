@@ -343,8 +343,22 @@ pub async fn create(
     req: CreateAccountRequest,
     now: DateTime<Utc>,
 ) -> AppResult<Account> {
-    actor.require(&[Role::Admin, Role::Manager, Role::Csm])?;
     let rule = settings::code_rule(&db.read, actor.workspace_id).await?;
+    let txn = db.write.begin().await?;
+    let result = create_in(&txn, actor, req, now, &rule).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// [`create`] in the caller's transaction (imports run many in one).
+pub(crate) async fn create_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    req: CreateAccountRequest,
+    now: DateTime<Utc>,
+    rule: &str,
+) -> AppResult<Account> {
+    actor.require(&[Role::Admin, Role::Manager, Role::Csm])?;
     validation::create_account(&req, &rule).map_err(AppError::validation)?;
     let name = req.name.trim().to_string();
     let code = req.code.trim().to_string();
@@ -353,11 +367,10 @@ pub async fn create(
         None if actor.role == Role::Csm => Some(actor.user_id),
         None => None,
     };
-    let txn = db.write.begin().await?;
     if let Some(owner) = owner_id {
-        check_owner(&txn, actor.workspace_id, owner).await?;
+        check_owner(txn, actor.workspace_id, owner).await?;
     }
-    ensure_code_free(&txn, actor.workspace_id, &code, None).await?;
+    ensure_code_free(txn, actor.workspace_id, &code, None).await?;
     let model = accounts::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         search_key: Set(search_key(&name, &code)),
@@ -379,11 +392,11 @@ pub async fn create(
         version: Set(1),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let account = to_api(&model)?;
     audit::record(
-        &txn,
+        txn,
         Change {
             workspace_id: actor.workspace_id,
             actor_id: Some(actor.user_id),
@@ -396,7 +409,6 @@ pub async fn create(
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(account)
 }
 
@@ -410,10 +422,25 @@ pub async fn update(
 ) -> AppResult<Account> {
     let rule = settings::code_rule(&db.read, actor.workspace_id).await?;
     let txn = db.write.begin().await?;
+    let result = update_in(&txn, actor, id, if_match, req, now, &rule).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// [`update`] in the caller's transaction (imports run many in one).
+pub(crate) async fn update_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    id: i64,
+    if_match: Option<&str>,
+    req: UpdateAccountRequest,
+    now: DateTime<Utc>,
+    rule: &str,
+) -> AppResult<Account> {
     let existing = accounts::Entity::find_by_id(id)
         .filter(accounts::Column::WorkspaceId.eq(actor.workspace_id))
         .lock_exclusive()
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
     may_edit(actor, &existing)?;
@@ -430,7 +457,7 @@ pub async fn update(
     if let Some(c) = req.code {
         code = c.trim().to_string();
         if code != existing.code {
-            ensure_code_free(&txn, actor.workspace_id, &code, Some(id)).await?;
+            ensure_code_free(txn, actor.workspace_id, &code, Some(id)).await?;
         }
     }
     if let Some(industry) = req.industry {
@@ -441,7 +468,7 @@ pub async fn update(
     }
     if let Some(owner) = req.owner_id {
         if let Some(owner_id) = owner {
-            check_owner(&txn, actor.workspace_id, owner_id).await?;
+            check_owner(txn, actor.workspace_id, owner_id).await?;
         }
         // A CSM may hand an account over, but cannot take someone else's.
         model.owner_id = Set(owner);
@@ -460,10 +487,10 @@ pub async fn update(
     model.code = Set(code);
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
-    let updated = model.update(&txn).await?;
+    let updated = model.update(txn).await?;
     let after = to_api(&updated)?;
     audit::record(
-        &txn,
+        txn,
         Change {
             workspace_id: actor.workspace_id,
             actor_id: Some(actor.user_id),
@@ -477,7 +504,7 @@ pub async fn update(
     )
     .await?;
     crate::domain::accounts::timeline::stage_changed(
-        &txn,
+        txn,
         actor.workspace_id,
         &before,
         &after,
@@ -485,7 +512,6 @@ pub async fn update(
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(after)
 }
 

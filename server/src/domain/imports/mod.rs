@@ -5,12 +5,12 @@
 //! written) or for real.
 //!
 //! - **Resumable.** A worker claims an import with a lease (a conditional
-//!   update on `attempt`), renews it with each batch and records the
-//!   progress of each batch in one statement. A worker that dies leaves the
-//!   lease to run out; the `imports` job (and the start of every server)
-//!   claims it again and goes on after the last recorded row. Rows are
-//!   upserts by natural key, so the few rows of a batch done twice change
-//!   nothing the second time (they count as unchanged).
+//!   update on `attempt`), renews it with each batch, and writes each batch
+//!   of a commit in one transaction together with its progress (each row in
+//!   a savepoint, so a bad row rolls back alone). A worker that dies leaves
+//!   the lease to run out; the `imports` job (and the start of every
+//!   server) claims it again and goes on after the last recorded row: every
+//!   row is done exactly once.
 //! - **Validated as the API validates.** A commit writes each row through
 //!   the same domain function the API calls; a dry run applies the same
 //!   checks without writing. A bad row fails alone, with its line, column
@@ -687,6 +687,10 @@ async fn run_one(state: &AppState, import: imports::Model) -> AppResult<()> {
                 }
             }
             Event::Rows(lines) => {
+                // A commit writes a batch in one transaction, each row in a
+                // savepoint of its own (a bad row rolls back alone), with
+                // the batch's progress: done exactly once, or not at all.
+                let txn = state.db.write.begin().await?;
                 let mut tally = Tally::default();
                 let mut errors = Vec::new();
                 for line in &lines {
@@ -698,7 +702,19 @@ async fn run_one(state: &AppState, import: imports::Model) -> AppResult<()> {
                             .filter_map(|(field, cell)| field.map(|f| (f, cell.as_str())))
                             .collect(),
                     };
-                    match rows::apply(&state.db, &mut ctx, kind, &row).await? {
+                    let result = if ctx.dry_run {
+                        rows::apply(&state.db.read, &mut ctx, kind, &row).await?
+                    } else {
+                        let savepoint = txn.begin().await?;
+                        let result = rows::apply(&savepoint, &mut ctx, kind, &row).await?;
+                        if result.is_ok() {
+                            savepoint.commit().await?;
+                        } else {
+                            savepoint.rollback().await?;
+                        }
+                        result
+                    };
+                    match result {
                         Ok(Outcome::Created) => tally.created += 1,
                         Ok(Outcome::Updated) => tally.updated += 1,
                         Ok(Outcome::Unchanged) => tally.unchanged += 1,
@@ -717,10 +733,12 @@ async fn run_one(state: &AppState, import: imports::Model) -> AppResult<()> {
                     }
                 }
                 tally.done = lines.len() as i32;
-                if !record(state, &import, tally, errors).await? {
+                if !record(&txn, state, &import, tally, errors).await? {
                     // The lease went to another worker: it goes on.
+                    txn.rollback().await?;
                     return Ok(());
                 }
+                txn.commit().await?;
             }
         }
     }
@@ -817,15 +835,15 @@ struct Tally {
     failed: i32,
 }
 
-/// A batch's progress and failed lines, in one transaction, fenced by the
-/// claim; false if the claim was lost (nothing is recorded then).
+/// A batch's progress and failed lines, in the batch's transaction, fenced
+/// by the claim; false if the claim was lost (the caller rolls back).
 async fn record(
+    txn: &sea_orm::DatabaseTransaction,
     state: &AppState,
     import: &imports::Model,
     tally: Tally,
     errors: Vec<import_errors::ActiveModel>,
 ) -> AppResult<bool> {
-    let txn = state.db.write.begin().await?;
     let add = |column: imports::Column, n: i32| Expr::col(column).add(n);
     let done = imports::Entity::update_many()
         .col_expr(
@@ -854,18 +872,16 @@ async fn record(
         )
         .filter(imports::Column::Id.eq(import.id))
         .filter(imports::Column::Attempt.eq(import.attempt))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if done.rows_affected != 1 {
-        txn.rollback().await?;
         return Ok(false);
     }
     if !errors.is_empty() {
         import_errors::Entity::insert_many(errors)
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
     }
-    txn.commit().await?;
     Ok(true)
 }
 

@@ -21,7 +21,6 @@ use shared::tickets::AgreementRequest;
 use shared::{validation, ErpModule, FieldErrors, LifecycleStage, Locale};
 
 use crate::auth::StaffActor;
-use crate::db::Db;
 use crate::domain::accounts::{self, contacts, licenses};
 use crate::domain::common::modules_to_db;
 use crate::domain::renewals::contracts;
@@ -308,22 +307,26 @@ async fn account_of<C: ConnectionTrait>(
 }
 
 /// Applies one row of `kind`.
-pub async fn apply(
-    db: &Db,
+pub async fn apply<C: ConnectionTrait>(
+    conn: &C,
     ctx: &mut Ctx,
     kind: ImportKind,
     row: &Row<'_>,
 ) -> AppResult<RowResult> {
     match kind {
-        ImportKind::Accounts => account(db, ctx, row).await,
-        ImportKind::Contacts => contact(db, ctx, row).await,
-        ImportKind::Contracts => contract(db, ctx, row).await,
-        ImportKind::Licenses => license(db, ctx, row).await,
-        ImportKind::Agreements => agreement(db, ctx, row).await,
+        ImportKind::Accounts => account(conn, ctx, row).await,
+        ImportKind::Contacts => contact(conn, ctx, row).await,
+        ImportKind::Contracts => contract(conn, ctx, row).await,
+        ImportKind::Licenses => license(conn, ctx, row).await,
+        ImportKind::Agreements => agreement(conn, ctx, row).await,
     }
 }
 
-async fn account(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> {
+async fn account<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &mut Ctx,
+    row: &Row<'_>,
+) -> AppResult<RowResult> {
     let mut p = Problems::default();
     let owner_id = match row.get("owner_email") {
         Some(email) => match ctx.owners.get(&validation::normalize_email(email)) {
@@ -358,20 +361,22 @@ async fn account(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> 
     let existing = entity::accounts::Entity::find()
         .filter(entity::accounts::Column::WorkspaceId.eq(ctx.actor.workspace_id))
         .filter(entity::accounts::Column::Code.eq(code.as_str()))
-        .one(&db.read)
+        .one(conn)
         .await?;
     let Some(existing) = existing else {
         if ctx.dry_run {
             ctx.accounts.insert(code, 0);
             return Ok(Ok(Outcome::Created));
         }
-        return Ok(match accounts::create(db, &ctx.actor, req, ctx.now).await {
-            Ok(a) => {
-                ctx.accounts.insert(code, a.id);
-                Ok(Outcome::Created)
-            }
-            Err(e) => Err(row_error(e, "code")?),
-        });
+        return Ok(
+            match accounts::create_in(conn, &ctx.actor, req, ctx.now, &ctx.code_rule).await {
+                Ok(a) => {
+                    ctx.accounts.insert(code, a.id);
+                    Ok(Outcome::Created)
+                }
+                Err(e) => Err(row_error(e, "code")?),
+            },
+        );
     };
     ctx.accounts.insert(code, existing.id);
     let name = req.name.trim().to_string();
@@ -403,16 +408,30 @@ async fn account(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> 
         return Ok(Ok(Outcome::Updated));
     }
     Ok(
-        match accounts::update(db, &ctx.actor, existing.id, None, change, ctx.now).await {
+        match accounts::update_in(
+            conn,
+            &ctx.actor,
+            existing.id,
+            None,
+            change,
+            ctx.now,
+            &ctx.code_rule,
+        )
+        .await
+        {
             Ok(_) => Ok(Outcome::Updated),
             Err(e) => Err(row_error(e, "code")?),
         },
     )
 }
 
-async fn contact(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> {
+async fn contact<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &mut Ctx,
+    row: &Row<'_>,
+) -> AppResult<RowResult> {
     let mut p = Problems::default();
-    let account_id = account_of(&db.read, ctx, &mut p, row).await?;
+    let account_id = account_of(conn, ctx, &mut p, row).await?;
     let req = CreateContactRequest {
         name: row.text("name"),
         email: row.opt("email"),
@@ -442,7 +461,7 @@ async fn contact(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> 
             .filter(entity::contacts::Column::WorkspaceId.eq(ctx.actor.workspace_id))
             .filter(entity::contacts::Column::Email.eq(email.as_str()))
             .filter(entity::contacts::Column::Archived.eq(false))
-            .one(&db.read)
+            .one(conn)
             .await?
     };
     let Some(existing) = existing else {
@@ -450,7 +469,7 @@ async fn contact(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> 
             return Ok(Ok(Outcome::Created));
         }
         return Ok(
-            match contacts::create(db, &ctx.actor, account_id, req, ctx.now).await {
+            match contacts::create_in(conn, &ctx.actor, account_id, req, ctx.now).await {
                 Ok(_) => Ok(Outcome::Created),
                 Err(e) => Err(row_error(e, "account_code")?),
             },
@@ -485,16 +504,20 @@ async fn contact(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> 
         return Ok(Ok(Outcome::Updated));
     }
     Ok(
-        match contacts::update(db, &ctx.actor, existing.id, change, ctx.now).await {
+        match contacts::update_in(conn, &ctx.actor, existing.id, change, ctx.now).await {
             Ok(_) => Ok(Outcome::Updated),
             Err(e) => Err(row_error(e, "email")?),
         },
     )
 }
 
-async fn contract(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> {
+async fn contract<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &mut Ctx,
+    row: &Row<'_>,
+) -> AppResult<RowResult> {
     let mut p = Problems::default();
-    let account_id = account_of(&db.read, ctx, &mut p, row).await?;
+    let account_id = account_of(conn, ctx, &mut p, row).await?;
     let number = row.text("number");
     if let Err(reason) = validation::required_text(&number, validation::MAX_CODE_LEN) {
         p.add("number", reason.message_en());
@@ -529,7 +552,7 @@ async fn contract(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult>
     let existing = entity::contracts::Entity::find()
         .filter(entity::contracts::Column::WorkspaceId.eq(ctx.actor.workspace_id))
         .filter(entity::contracts::Column::Number.eq(number.as_str()))
-        .one(&db.read)
+        .one(conn)
         .await?;
     let Some(existing) = existing else {
         if ctx.dry_run {
@@ -546,7 +569,7 @@ async fn contract(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult>
             number: Some(number),
         };
         return Ok(
-            match contracts::create(db, &ctx.actor, req, ctx.now).await {
+            match contracts::create_in(conn, &ctx.actor, req, ctx.now).await {
                 Ok(_) => Ok(Outcome::Created),
                 Err(e) => Err(row_error(e, "account_code")?),
             },
@@ -585,16 +608,20 @@ async fn contract(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult>
         return Ok(Ok(Outcome::Updated));
     }
     Ok(
-        match contracts::update(db, &ctx.actor, existing.id, None, change, ctx.now).await {
+        match contracts::update_in(conn, &ctx.actor, existing.id, None, change, ctx.now).await {
             Ok(_) => Ok(Outcome::Updated),
             Err(e) => Err(row_error(e, "number")?),
         },
     )
 }
 
-async fn license(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> {
+async fn license<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &mut Ctx,
+    row: &Row<'_>,
+) -> AppResult<RowResult> {
     let mut p = Problems::default();
-    let account_id = account_of(&db.read, ctx, &mut p, row).await?;
+    let account_id = account_of(conn, ctx, &mut p, row).await?;
     let modules = modules(&mut p, row, "modules");
     let seats = whole(&mut p, row, "seats", 1, i64::from(i32::MAX));
     if row.get("seats").is_none() {
@@ -623,7 +650,7 @@ async fn license(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> 
     let existing = entity::licenses::Entity::find()
         .filter(entity::licenses::Column::WorkspaceId.eq(ctx.actor.workspace_id))
         .filter(entity::licenses::Column::DongleSerial.eq(serial.as_str()))
-        .one(&db.read)
+        .one(conn)
         .await?;
     let Some(existing) = existing else {
         if ctx.dry_run {
@@ -637,7 +664,7 @@ async fn license(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> 
             expires_on,
         };
         return Ok(
-            match licenses::create(db, &ctx.actor, account_id, req, ctx.now).await {
+            match licenses::create_in(conn, &ctx.actor, account_id, req, ctx.now).await {
                 Ok(_) => Ok(Outcome::Created),
                 Err(e) => Err(row_error(e, "account_code")?),
             },
@@ -669,8 +696,8 @@ async fn license(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> 
         return Ok(Ok(Outcome::Updated));
     }
     Ok(
-        match licenses::update(
-            db,
+        match licenses::update_in(
+            conn,
             &ctx.actor,
             account_id,
             existing.id,
@@ -686,9 +713,13 @@ async fn license(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> 
     )
 }
 
-async fn agreement(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult> {
+async fn agreement<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &mut Ctx,
+    row: &Row<'_>,
+) -> AppResult<RowResult> {
     let mut p = Problems::default();
-    let account_id = account_of(&db.read, ctx, &mut p, row).await?;
+    let account_id = account_of(conn, ctx, &mut p, row).await?;
     let starts_on = required_date(&mut p, row, "starts_on");
     let ends_on = required_date(&mut p, row, "ends_on");
     let signed_on = date(&mut p, row, "signed_on");
@@ -706,7 +737,7 @@ async fn agreement(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult
         service_content: row.text("service_content"),
         complaint_procedure: row.text("complaint_procedure"),
     };
-    if let Err(e) = agreements::validate(&db.read, ctx.actor.workspace_id, &req).await {
+    if let Err(e) = agreements::validate(conn, ctx.actor.workspace_id, &req).await {
         return Ok(Err(row_error(e, "level")?));
     }
     let code = row.text("account_code");
@@ -726,7 +757,7 @@ async fn agreement(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult
             .filter(entity::service_agreements::Column::AccountId.eq(account_id))
             .filter(entity::service_agreements::Column::Level.eq(req.level.as_str()))
             .filter(entity::service_agreements::Column::StartsOn.eq(starts_on))
-            .one(&db.read)
+            .one(conn)
             .await?
     };
     let Some(existing) = existing else {
@@ -734,7 +765,7 @@ async fn agreement(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult
             return Ok(Ok(Outcome::Created));
         }
         return Ok(
-            match agreements::create(db, &ctx.actor, account_id, req, ctx.now).await {
+            match agreements::create_in(conn, &ctx.actor, account_id, req, ctx.now).await {
                 Ok(_) => Ok(Outcome::Created),
                 Err(e) => Err(row_error(e, "account_code")?),
             },
@@ -766,7 +797,7 @@ async fn agreement(db: &Db, ctx: &mut Ctx, row: &Row<'_>) -> AppResult<RowResult
         return Ok(Ok(Outcome::Updated));
     }
     Ok(
-        match agreements::update(db, &ctx.actor, account_id, existing.id, req, ctx.now).await {
+        match agreements::update_in(conn, &ctx.actor, account_id, existing.id, req, ctx.now).await {
             Ok(_) => Ok(Outcome::Updated),
             Err(e) => Err(row_error(e, "level")?),
         },

@@ -232,7 +232,19 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> AppResult<Contract> {
     let txn = db.write.begin().await?;
-    let account = accounts::editable(&txn, actor, req.account_id).await?;
+    let result = create_in(&txn, actor, req, now).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// [`create`] in the caller's transaction (imports run many in one).
+pub(crate) async fn create_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    req: CreateContractRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Contract> {
+    let account = accounts::editable(txn, actor, req.account_id).await?;
     let mut fields = FieldErrors::new();
     check_dates(&mut fields, req.starts_on, req.ends_on);
     let cents = amount_field(&mut fields, "annual_value", &req.annual_value);
@@ -248,7 +260,7 @@ pub async fn create(
     }
     finish(fields)?;
     let model = insert(
-        &txn,
+        txn,
         NewContract {
             workspace_id: actor.workspace_id,
             account_id: account.id,
@@ -266,9 +278,8 @@ pub async fn create(
     )
     .await?;
     // A contract ending within the horizon has its renewal from the start.
-    crate::domain::renewals::open_if_due(&txn, &model, now).await?;
+    crate::domain::renewals::open_if_due(txn, &model, now).await?;
     let contract = to_api(&model, None);
-    txn.commit().await?;
     Ok(contract)
 }
 
@@ -345,14 +356,28 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> AppResult<Updated> {
     let txn = db.write.begin().await?;
+    let result = update_in(&txn, actor, id, if_match, req, now).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// [`update`] in the caller's transaction (imports run many in one).
+pub(crate) async fn update_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    id: i64,
+    if_match: Option<&str>,
+    req: UpdateContractRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Updated> {
     let existing = contracts::Entity::find_by_id(id)
         .filter(contracts::Column::WorkspaceId.eq(actor.workspace_id))
         .lock_exclusive()
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    accounts::editable(&txn, actor, existing.account_id).await?;
-    let before = with_pending(&txn, &existing).await?;
+    accounts::editable(txn, actor, existing.account_id).await?;
+    let before = with_pending(txn, &existing).await?;
     crate::domain::common::require_current(if_match, &etag(&before))?;
     let mut fields = FieldErrors::new();
     let starts_on = req.starts_on.unwrap_or(existing.starts_on);
@@ -392,10 +417,10 @@ pub async fn update(
         model.auto_renew = Set(auto_renew);
         model.updated_at = Set(now);
         model.version = Set(existing.version + 1);
-        current = model.update(&txn).await?;
+        current = model.update(txn).await?;
         // Its renewals follow the contract's end and currency (and one is
         // opened if the end moved into the horizon).
-        crate::domain::renewals::contract_changed(&txn, &existing, &current, now).await?;
+        crate::domain::renewals::contract_changed(txn, &existing, &current, now).await?;
     }
     let mut pending = before.pending_approval.clone();
     if let Some(cents) = value_change {
@@ -405,7 +430,7 @@ pub async fn update(
             currency: currency.clone(),
         };
         let approval = approvals::request(
-            &txn,
+            txn,
             ApprovalRequest {
                 workspace_id: actor.workspace_id,
                 kind: CONTRACT_VALUE_CHANGE,
@@ -433,7 +458,7 @@ pub async fn update(
     let after = to_api(&current, pending);
     if changed || value_change.is_some() {
         audit::record(
-            &txn,
+            txn,
             Change {
                 workspace_id: actor.workspace_id,
                 actor_id: Some(actor.user_id),
@@ -451,7 +476,6 @@ pub async fn update(
         )
         .await?;
     }
-    txn.commit().await?;
     Ok(Updated {
         contract: after,
         value_change_requested: value_change.is_some(),

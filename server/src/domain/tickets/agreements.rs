@@ -89,8 +89,21 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> AppResult<ServiceAgreement> {
     let txn = db.write.begin().await?;
-    accounts::editable(&txn, actor, account_id).await?;
-    validate(&txn, actor.workspace_id, &req).await?;
+    let result = create_in(&txn, actor, account_id, req, now).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// [`create`] in the caller's transaction (imports run many in one).
+pub(crate) async fn create_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    account_id: i64,
+    req: AgreementRequest,
+    now: DateTime<Utc>,
+) -> AppResult<ServiceAgreement> {
+    accounts::editable(txn, actor, account_id).await?;
+    validate(txn, actor.workspace_id, &req).await?;
     let model = service_agreements::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         account_id: Set(account_id),
@@ -104,11 +117,11 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let agreement = to_api(&model);
     audit::record(
-        &txn,
+        txn,
         Change {
             workspace_id: actor.workspace_id,
             actor_id: Some(actor.user_id),
@@ -121,7 +134,6 @@ pub async fn create(
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(agreement)
 }
 
@@ -134,14 +146,28 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> AppResult<ServiceAgreement> {
     let txn = db.write.begin().await?;
-    accounts::editable(&txn, actor, account_id).await?;
+    let result = update_in(&txn, actor, account_id, id, req, now).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// [`update`] in the caller's transaction (imports run many in one).
+pub(crate) async fn update_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    account_id: i64,
+    id: i64,
+    req: AgreementRequest,
+    now: DateTime<Utc>,
+) -> AppResult<ServiceAgreement> {
+    accounts::editable(txn, actor, account_id).await?;
     let existing = service_agreements::Entity::find_by_id(id)
         .filter(service_agreements::Column::WorkspaceId.eq(actor.workspace_id))
         .filter(service_agreements::Column::AccountId.eq(account_id))
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    validate(&txn, actor.workspace_id, &req).await?;
+    validate(txn, actor.workspace_id, &req).await?;
     let before = to_api(&existing);
     let mut model: service_agreements::ActiveModel = existing.into();
     model.level = Set(req.level.trim().to_string());
@@ -151,9 +177,9 @@ pub async fn update(
     model.service_content = Set(req.service_content);
     model.complaint_procedure = Set(req.complaint_procedure);
     model.updated_at = Set(now);
-    let after = to_api(&model.update(&txn).await?);
+    let after = to_api(&model.update(txn).await?);
     audit::record(
-        &txn,
+        txn,
         Change {
             workspace_id: actor.workspace_id,
             actor_id: Some(actor.user_id),
@@ -166,7 +192,6 @@ pub async fn update(
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(after)
 }
 
