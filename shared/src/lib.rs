@@ -13,6 +13,7 @@ pub mod enums;
 pub mod error;
 pub mod filters;
 pub mod health;
+pub mod integrations;
 pub mod kb;
 pub mod onboarding;
 pub mod page;

@@ -13,6 +13,7 @@ pub mod body;
 mod contacts;
 mod contracts;
 mod health;
+mod integrations;
 mod jobs;
 mod kb;
 mod licenses;
@@ -241,6 +242,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     reports::routes(cfg);
     surveys::routes(cfg);
     health::routes(cfg);
+    integrations::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

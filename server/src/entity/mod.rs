@@ -40,3 +40,4 @@ pub mod trainings;
 pub mod usage_events;
 pub mod users;
 pub mod workspaces;
+pub mod integrations;
