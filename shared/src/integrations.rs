@@ -237,11 +237,9 @@ pub fn validate_rules(rules: &[ChatRule], errors: &mut FieldErrors) {
                 format!("at most {MAX_MOBILES} numbers"),
             );
         }
-        if rule
-            .mention_mobiles
-            .iter()
-            .any(|m| m.is_empty() || m.len() > 20 || !m.chars().all(|c| c.is_ascii_digit() || c == '+'))
-        {
+        if rule.mention_mobiles.iter().any(|m| {
+            m.is_empty() || m.len() > 20 || !m.chars().all(|c| c.is_ascii_digit() || c == '+')
+        }) {
             errors.insert(
                 format!("rules[{i}].mention_mobiles"),
                 "each must be a mobile number (digits, optionally a leading +)".into(),

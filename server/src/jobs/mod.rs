@@ -170,9 +170,9 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
                 .await?;
             serde_json::json!({ "sent": sent })
         }
-        "integrations-outbox" => to_summary(
-            crate::domain::integrations::outbox::run(state, workspace).await?,
-        )?,
+        "integrations-outbox" => {
+            to_summary(crate::domain::integrations::outbox::run(state, workspace).await?)?
+        }
         "mail-retention" => to_summary(crate::mail::retention::run(state, now, workspace).await?)?,
         "renewals-open" if workspace.is_none() => {
             let opened = crate::domain::renewals::open_all_due(&state.db, now).await?;

@@ -396,6 +396,14 @@ pub async fn create(
         now,
     )
     .await?;
+    crate::domain::integrations::events::emit(
+        &txn,
+        actor.workspace_id,
+        shared::integrations::EventType::AccountCreated,
+        serde_json::json!({ "account": crate::domain::integrations::events::account_json(&model) }),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(account)
 }
@@ -485,6 +493,19 @@ pub async fn update(
         now,
     )
     .await?;
+    if updated.stage != existing.stage {
+        crate::domain::integrations::events::emit(
+            &txn,
+            actor.workspace_id,
+            shared::integrations::EventType::AccountStageChanged,
+            serde_json::json!({
+                "account": crate::domain::integrations::events::account_json(&updated),
+                "changes": { "stage": { "from": existing.stage, "to": updated.stage } },
+            }),
+            now,
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(after)
 }

@@ -29,7 +29,11 @@ pub struct Message {
 
 fn module_name(module: &str, locale: Locale) -> String {
     match module.parse::<ErpModule>() {
-        Ok(m) => pick(locale, format!("{}模块", m.zh_name()), format!("{} module", m.as_str())),
+        Ok(m) => pick(
+            locale,
+            format!("{}模块", m.zh_name()),
+            format!("{} module", m.as_str()),
+        ),
         Err(_) => module.to_string(),
     }
 }

@@ -8,8 +8,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use shared::integrations::{
-    validate_name, validate_rules, ChatBot, CreateChatBot, Delivery, UpdateChatBot,
-    MAX_TARGETS,
+    validate_name, validate_rules, ChatBot, CreateChatBot, Delivery, UpdateChatBot, MAX_TARGETS,
 };
 use shared::{FieldErrors, Locale, Role};
 
@@ -51,7 +50,10 @@ fn to_api(model: &chat_bots::Model) -> ChatBot {
     ChatBot {
         id: model.id,
         name: model.name.clone(),
-        kind: model.kind.parse().unwrap_or(shared::integrations::ChatBotKind::Wecom),
+        kind: model
+            .kind
+            .parse()
+            .unwrap_or(shared::integrations::ChatBotKind::Wecom),
         webhook_url: masked(&model.webhook_url),
         has_secret: model.secret.is_some(),
         locale: model.locale.parse().unwrap_or(Locale::DEFAULT),
@@ -88,7 +90,11 @@ fn check_secret(secret: &Option<String>, errors: &mut FieldErrors) {
     }
 }
 
-pub async fn create(state: &AppState, actor: &StaffActor, new: CreateChatBot) -> AppResult<ChatBot> {
+pub async fn create(
+    state: &AppState,
+    actor: &StaffActor,
+    new: CreateChatBot,
+) -> AppResult<ChatBot> {
     actor.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     validate_name(&new.name, &mut errors);
@@ -278,7 +284,14 @@ pub async fn redeliver(
 ) -> AppResult<Delivery> {
     actor.require(&[Role::Admin])?;
     let bot = find(&state.db.read, actor, id).await?;
-    let old = delivery_of(&state.db.read, actor.workspace_id, TARGET_CHAT_BOT, id, delivery_id).await?;
+    let old = delivery_of(
+        &state.db.read,
+        actor.workspace_id,
+        TARGET_CHAT_BOT,
+        id,
+        delivery_id,
+    )
+    .await?;
     require_enabled(bot.enabled)?;
     send_again(state, actor.workspace_id, old.event_id, TARGET_CHAT_BOT, id).await
 }

@@ -78,6 +78,41 @@ pub async fn emit<C: ConnectionTrait>(
     Ok(targets.len())
 }
 
+/// Whether any enabled webhook or chat-bot rule of the workspace takes
+/// `event_type`: lets a caller skip work whose only use is an event.
+pub async fn listens<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    event_type: EventType,
+) -> Result<bool, DbErr> {
+    let hooks: Vec<String> = webhooks::Entity::find()
+        .select_only()
+        .column(webhooks::Column::Events)
+        .filter(webhooks::Column::WorkspaceId.eq(workspace_id))
+        .filter(webhooks::Column::Enabled.eq(true))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if hooks
+        .iter()
+        .any(|e| serde_json::from_str::<Vec<EventType>>(e).is_ok_and(|e| e.contains(&event_type)))
+    {
+        return Ok(true);
+    }
+    let bots: Vec<String> = chat_bots::Entity::find()
+        .select_only()
+        .column(chat_bots::Column::Rules)
+        .filter(chat_bots::Column::WorkspaceId.eq(workspace_id))
+        .filter(chat_bots::Column::Enabled.eq(true))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(bots.iter().any(|r| {
+        serde_json::from_str::<Vec<ChatRule>>(r)
+            .is_ok_and(|rules| rules.iter().any(|rule| rule.events.contains(&event_type)))
+    }))
+}
+
 /// Stores one event; returns its row id.
 pub(crate) async fn insert_event<C: ConnectionTrait>(
     conn: &C,
@@ -209,15 +244,58 @@ pub async fn ticket_payload<C: ConnectionTrait>(
     }))
 }
 
+/// Emits a ticket event: the ticket and its account, and the `extra`
+/// keys (`changes`, `comment`, `sla`).
+pub async fn emit_ticket<C: ConnectionTrait>(
+    conn: &C,
+    event_type: EventType,
+    ticket: &tickets::Model,
+    extra: Value,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let mut data = ticket_payload(conn, ticket).await?;
+    if let (Value::Object(data), Value::Object(extra)) = (&mut data, extra) {
+        data.extend(extra);
+    }
+    emit(conn, ticket.workspace_id, event_type, data, now).await
+}
+
+/// `ticket.updated` when the status, priority or assignee changed
+/// between `before` and `after`; nothing otherwise.
+pub async fn emit_ticket_updated<C: ConnectionTrait>(
+    conn: &C,
+    before: &tickets::Model,
+    after: &tickets::Model,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let changes = changes(&[
+        ("status", json!(before.status), json!(after.status)),
+        ("priority", json!(before.priority), json!(after.priority)),
+        (
+            "assignee_id",
+            json!(before.assignee_id),
+            json!(after.assignee_id),
+        ),
+    ]);
+    if changes.as_object().is_some_and(|c| c.is_empty()) {
+        return Ok(0);
+    }
+    emit_ticket(
+        conn,
+        EventType::TicketUpdated,
+        after,
+        json!({ "changes": changes }),
+        now,
+    )
+    .await
+}
+
 /// `{field: {"from": before, "to": after}}` of the fields that changed.
 pub fn changes(pairs: &[(&str, Value, Value)]) -> Value {
     let mut out = serde_json::Map::new();
     for (field, from, to) in pairs {
         if from != to {
-            out.insert(
-                (*field).to_string(),
-                json!({ "from": from, "to": to }),
-            );
+            out.insert((*field).to_string(), json!({ "from": from, "to": to }));
         }
     }
     Value::Object(out)

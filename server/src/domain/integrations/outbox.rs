@@ -255,10 +255,7 @@ async fn prepare(
             if let Err(why) = net::check_target(&bot.webhook_url, allow_private).await {
                 return Ok(Err(Outcome::Failed(format!("the URL {why}"))));
             }
-            let kind: ChatBotKind = bot
-                .kind
-                .parse()
-                .map_err(|e: String| anyhow::anyhow!(e))?;
+            let kind: ChatBotKind = bot.kind.parse().map_err(|e: String| anyhow::anyhow!(e))?;
             let locale: Locale = bot.locale.parse().unwrap_or(Locale::DEFAULT);
             let rules: Vec<ChatRule> = serde_json::from_str(&bot.rules).unwrap_or_default();
             let mobiles = event
@@ -284,7 +281,9 @@ async fn prepare(
                 chat: Some(kind),
             }))
         }
-        other => Ok(Err(Outcome::Dropped(format!("unknown target kind {other}")))),
+        other => Ok(Err(Outcome::Dropped(format!(
+            "unknown target kind {other}"
+        )))),
     }
 }
 
@@ -365,8 +364,14 @@ async fn finish(
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
     let mut update = deliveries::Entity::update_many()
-        .col_expr(deliveries::Column::HttpStatus, Expr::value(result.http_status))
-        .col_expr(deliveries::Column::LatencyMs, Expr::value(result.latency_ms))
+        .col_expr(
+            deliveries::Column::HttpStatus,
+            Expr::value(result.http_status),
+        )
+        .col_expr(
+            deliveries::Column::LatencyMs,
+            Expr::value(result.latency_ms),
+        )
         .col_expr(
             deliveries::Column::ResponseExcerpt,
             Expr::value(result.excerpt.clone()),

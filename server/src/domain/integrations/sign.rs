@@ -56,7 +56,10 @@ mod tests {
         let sig = webhook_signature("whsec_test", 1_700_000_000, r#"{"a":1}"#);
         assert!(sig.starts_with("t=1700000000,v1="));
         assert_eq!(sig.len(), "t=1700000000,v1=".len() + 64);
-        assert_ne!(sig, webhook_signature("whsec_other", 1_700_000_000, r#"{"a":1}"#));
+        assert_ne!(
+            sig,
+            webhook_signature("whsec_other", 1_700_000_000, r#"{"a":1}"#)
+        );
     }
 
     #[test]

@@ -331,7 +331,14 @@ pub(crate) async fn send_again(
         tracing::warn!(error = %e, delivery_id, "immediate delivery failed");
         state.integrations.kick();
     }
-    let row = delivery_of(&state.db.write, workspace_id, target_kind, target_id, delivery_id).await?;
+    let row = delivery_of(
+        &state.db.write,
+        workspace_id,
+        target_kind,
+        target_id,
+        delivery_id,
+    )
+    .await?;
     Ok(deliveries_api(&state.db.write, vec![row])
         .await?
         .into_iter()
@@ -358,7 +365,14 @@ pub async fn redeliver(
 ) -> AppResult<Delivery> {
     actor.require(&[Role::Admin])?;
     let hook = find(&state.db.read, actor, id).await?;
-    let old = delivery_of(&state.db.read, actor.workspace_id, TARGET_WEBHOOK, id, delivery_id).await?;
+    let old = delivery_of(
+        &state.db.read,
+        actor.workspace_id,
+        TARGET_WEBHOOK,
+        id,
+        delivery_id,
+    )
+    .await?;
     require_enabled(hook.enabled)?;
     send_again(state, actor.workspace_id, old.event_id, TARGET_WEBHOOK, id).await
 }
