@@ -339,11 +339,11 @@ pub(crate) async fn send_again(
         delivery_id,
     )
     .await?;
-    Ok(deliveries_api(&state.db.write, vec![row])
+    deliveries_api(&state.db.write, vec![row])
         .await?
         .into_iter()
         .next()
-        .ok_or(AppError::NotFound)?)
+        .ok_or(AppError::NotFound)
 }
 
 pub(crate) fn require_enabled(enabled: bool) -> AppResult<()> {
