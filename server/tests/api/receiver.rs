@@ -17,6 +17,7 @@ pub struct Request {
     /// Header names in lower case.
     pub headers: HashMap<String, String>,
     pub body: String,
+    pub received_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Request {
@@ -148,6 +149,7 @@ async fn serve(mut stream: tokio::net::TcpStream, inner: Arc<Mutex<Inner>>) -> s
             target,
             headers,
             body: String::from_utf8_lossy(&body).to_string(),
+            received_at: chrono::Utc::now(),
         });
         let default = inner.default.clone();
         inner.script.pop_front().unwrap_or(default)

@@ -475,3 +475,202 @@ async fn webhooks_are_for_admins_and_stay_in_their_workspace() {
         .await;
     assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
 }
+
+#[actix_web::test]
+async fn each_area_sends_its_events_and_internal_comments_stay_inside() {
+    // 2027-10-01: a contract ending 2027-12-31 opens its renewal at once.
+    let start = Utc.with_ymd_and_hms(2027, 10, 1, 1, 0, 0).unwrap();
+    let app = spawn_app_at_with(start, |c| c.webhooks_allow_private = true).await;
+    let clock = app.clock.clone().unwrap();
+    let admin = app.signup("Events", "events@x.cn").await;
+    let receiver = Receiver::start(200, "").await;
+    let every = json!([
+        "ticket.created",
+        "ticket.updated",
+        "ticket.commented",
+        "ticket.sla_breached",
+        "account.created",
+        "account.stage_changed",
+        "account.health_band_changed",
+        "renewal.stage_changed",
+        "contract.created",
+        "survey.answered",
+        "import.finished"
+    ]);
+    create_hook(&app, &admin, &receiver.url, every).await;
+
+    let account = app.create_account(&admin.token, "全事件客户", "8001").await;
+    let account_id = account["id"].as_i64().unwrap();
+    let response = app
+        .post(
+            "/api/v1/contracts",
+            &admin.token,
+            json!({"account_id": account_id, "starts_on": "2027-01-01", "ends_on": "2027-12-31",
+                   "annual_value": "120000"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let response = app
+        .patch(
+            &format!("/api/v1/accounts/{account_id}"),
+            &admin.token,
+            json!({"stage": "adoption"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let renewals: Value = app
+        .get("/api/v1/renewals", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let renewal = renewals["items"][0]["id"].as_i64().unwrap();
+    let response = app
+        .patch(
+            &format!("/api/v1/renewals/{renewal}"),
+            &admin.token,
+            json!({"stage": "in_negotiation"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let response = app
+        .post(
+            "/api/v1/tickets",
+            &admin.token,
+            json!({"account_id": account_id, "module": "finance", "category": "bug",
+                   "priority": "p1", "subject": "总账结账失败", "description": "月末无法结账"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let ticket: Value = response.json().await.unwrap();
+    let path = format!("/api/v1/tickets/{}", ticket["id"]);
+    let response = app
+        .patch(&path, &admin.token, json!({"priority": "p2"}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = app
+        .patch(&path, &admin.token, json!({"subject": "只改标题"}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    for internal in [true, false] {
+        let response = app
+            .post(
+                &format!("{path}/comments"),
+                &admin.token,
+                json!({"body": if internal { "内部备注" } else { "请检查凭证" }, "internal": internal}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    clock.advance(chrono::Duration::days(10));
+    let response = app
+        .post(
+            "/api/v1/admin/jobs/sla-monitor/run",
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let expected = [
+        "account.created",
+        "contract.created",
+        "account.stage_changed",
+        "renewal.stage_changed",
+        "ticket.created",
+        "ticket.updated",
+        "ticket.commented",
+        "ticket.sla_breached",
+    ];
+    let mut seen: Vec<Value> = Vec::new();
+    for _ in 0..600 {
+        seen = receiver.requests().iter().map(|r| r.json()).collect();
+        if expected
+            .iter()
+            .all(|t| seen.iter().any(|e| e["type"] == *t))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let of = |t: &str| -> Vec<&Value> { seen.iter().filter(|e| e["type"] == t).collect() };
+    for t in expected {
+        assert!(!of(t).is_empty(), "no {t} among {seen:?}");
+    }
+    let stage = of("account.stage_changed");
+    // The renewal opening moves the account to `renewal`; then the CSM's change.
+    let moves: Vec<&Value> = stage
+        .iter()
+        .map(|e| &e["data"]["changes"]["stage"])
+        .collect();
+    assert!(
+        moves.contains(&&json!({"from": "onboarding", "to": "renewal"})),
+        "{moves:?}"
+    );
+    assert!(
+        moves.contains(&&json!({"from": "renewal", "to": "adoption"})),
+        "{moves:?}"
+    );
+    let renewal_stage = of("renewal.stage_changed");
+    assert_eq!(
+        renewal_stage[0]["data"]["changes"]["stage"]["to"],
+        "in_negotiation"
+    );
+    assert_eq!(
+        of("contract.created")[0]["data"]["contract"]["annual_value"],
+        "120000.00"
+    );
+    let updated = of("ticket.updated");
+    assert_eq!(
+        updated[0]["data"]["changes"]["priority"],
+        json!({"from": "p1", "to": "p2"})
+    );
+    // The subject-only change is no ticket.updated of its own.
+    assert!(updated
+        .iter()
+        .all(|e| !e["data"]["changes"].as_object().unwrap().is_empty()));
+    let commented = of("ticket.commented");
+    assert_eq!(commented.len(), 1, "public comments only: {commented:?}");
+    assert_eq!(commented[0]["data"]["comment"]["excerpt"], "请检查凭证");
+    assert!(!seen.iter().any(|e| e.to_string().contains("内部备注")));
+    let breach = of("ticket.sla_breached");
+    assert_eq!(breach[0]["data"]["ticket"]["number"], ticket["number"]);
+    assert!(breach[0]["data"]["sla"]["target"].is_string());
+}
+
+/// A measurement, not a check (`cargo test -p server --test api --
+/// --ignored webhook_latency --nocapture`): 200 events, one every 20 ms,
+/// with the delivery worker running; prints the time from each event to
+/// its arrival at the receiver (p50, p95, max).
+#[actix_web::test]
+#[ignore]
+async fn webhook_latency() {
+    let app = app().await;
+    let admin = app.signup("Latency", "latency@x.cn").await;
+    let receiver = Receiver::start(200, "").await;
+    create_hook(&app, &admin, &receiver.url, json!(["account.created"])).await;
+    for i in 0..200 {
+        app.create_account(&admin.token, &format!("客户{i}"), &format!("9{i:04}"))
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let got = receiver.wait_for(200).await;
+    let mut ms: Vec<i64> = got
+        .iter()
+        .map(|r| {
+            let created: chrono::DateTime<Utc> =
+                r.json()["created_at"].as_str().unwrap().parse().unwrap();
+            (r.received_at - created).num_milliseconds()
+        })
+        .collect();
+    ms.sort();
+    let at = |q: f64| ms[((ms.len() as f64 * q).ceil() as usize).min(ms.len()) - 1];
+    println!(
+        "webhook latency over {} events: p50 {} ms, p95 {} ms, max {} ms",
+        ms.len(),
+        at(0.50),
+        at(0.95),
+        ms[ms.len() - 1]
+    );
+}
