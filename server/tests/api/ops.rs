@@ -227,6 +227,22 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/auth/verify-email"),
         ("post", "/api/v1/me/email-verification"),
         ("get", "/api/v1/me/workspaces"),
+        ("post", "/api/v1/webhooks"),
+        ("get", "/api/v1/webhooks"),
+        ("get", "/api/v1/webhooks/{id}"),
+        ("patch", "/api/v1/webhooks/{id}"),
+        ("delete", "/api/v1/webhooks/{id}"),
+        ("get", "/api/v1/webhooks/{id}/deliveries"),
+        ("post", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver"),
+        ("post", "/api/v1/webhooks/{id}/test"),
+        ("post", "/api/v1/settings/chat-bots"),
+        ("get", "/api/v1/settings/chat-bots"),
+        ("get", "/api/v1/settings/chat-bots/{id}"),
+        ("patch", "/api/v1/settings/chat-bots/{id}"),
+        ("delete", "/api/v1/settings/chat-bots/{id}"),
+        ("get", "/api/v1/settings/chat-bots/{id}/deliveries"),
+        ("post", "/api/v1/settings/chat-bots/{id}/deliveries/{delivery_id}/redeliver"),
+        ("post", "/api/v1/settings/chat-bots/{id}/test"),
     ];
     for (method, path) in expected {
         assert!(

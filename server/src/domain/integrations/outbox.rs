@@ -75,6 +75,26 @@ pub struct RunReport {
 /// Delivers every due row (of one workspace when given).
 pub async fn run(state: &AppState, workspace: Option<i64>) -> anyhow::Result<RunReport> {
     let mut report = RunReport::default();
+    // A row whose workers keep dying mid-send stops being retried when its
+    // 24 hours are up, as a failing one does.
+    let now = state.clock.now();
+    let mut abandoned = deliveries::Entity::update_many()
+        .col_expr(deliveries::Column::Status, Expr::value("failed"))
+        .col_expr(
+            deliveries::Column::LastError,
+            Expr::value("abandoned mid-send until its 24 hours were up"),
+        )
+        .col_expr(
+            deliveries::Column::NextAttemptAt,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .filter(deliveries::Column::Status.eq("sending"))
+        .filter(deliveries::Column::ClaimedAt.lt(now - lease()))
+        .filter(deliveries::Column::CreatedAt.lt(now - give_up_after()));
+    if let Some(ws) = workspace {
+        abandoned = abandoned.filter(deliveries::Column::WorkspaceId.eq(ws));
+    }
+    abandoned.exec(&state.db.write).await?;
     loop {
         let mut query = deliveries::Entity::find()
             .filter(deliverable(state.clock.now()))
