@@ -62,6 +62,8 @@ pub enum Route {
     // health settings, api keys & surveys
     HealthSettings,
     ApiKeys,
+    Webhooks,
+    ChatBots,
     Surveys,
     Survey(i64),
     /// The survey e-mail's one-time link; public (no login). The token is
@@ -125,6 +127,8 @@ impl Route {
             // health settings, api keys & surveys
             ["settings", "health"] => Route::HealthSettings,
             ["settings", "api-keys"] => Route::ApiKeys,
+            ["settings", "webhooks"] => Route::Webhooks,
+            ["settings", "chat-bots"] => Route::ChatBots,
             ["surveys"] => Route::Surveys,
             ["surveys", id] => id.parse().map(Route::Survey).unwrap_or(Route::NotFound),
             ["portal", "surveys", token] if !token.is_empty() => Route::PortalSurvey,
@@ -161,6 +165,8 @@ impl Route {
                 | Route::Reports
                 | Route::HealthSettings
                 | Route::ApiKeys
+                | Route::Webhooks
+                | Route::ChatBots
                 | Route::Surveys
                 | Route::Survey(_)
         )

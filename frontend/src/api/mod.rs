@@ -15,6 +15,7 @@ pub mod auth;
 pub mod contacts;
 pub mod contracts;
 pub mod health;
+pub mod integrations;
 pub mod kb;
 pub mod licenses;
 pub mod onboarding;

@@ -233,7 +233,10 @@ async fn openapi_documents_every_route() {
         ("patch", "/api/v1/webhooks/{id}"),
         ("delete", "/api/v1/webhooks/{id}"),
         ("get", "/api/v1/webhooks/{id}/deliveries"),
-        ("post", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver"),
+        (
+            "post",
+            "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+        ),
         ("post", "/api/v1/webhooks/{id}/test"),
         ("post", "/api/v1/settings/chat-bots"),
         ("get", "/api/v1/settings/chat-bots"),
@@ -241,7 +244,10 @@ async fn openapi_documents_every_route() {
         ("patch", "/api/v1/settings/chat-bots/{id}"),
         ("delete", "/api/v1/settings/chat-bots/{id}"),
         ("get", "/api/v1/settings/chat-bots/{id}/deliveries"),
-        ("post", "/api/v1/settings/chat-bots/{id}/deliveries/{delivery_id}/redeliver"),
+        (
+            "post",
+            "/api/v1/settings/chat-bots/{id}/deliveries/{delivery_id}/redeliver",
+        ),
         ("post", "/api/v1/settings/chat-bots/{id}/test"),
     ];
     for (method, path) in expected {
