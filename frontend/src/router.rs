@@ -383,6 +383,9 @@ mod tests {
         // contracts & renewals
         assert_eq!(Route::parse("/renewals?view=table"), Route::Renewals);
         assert_eq!(Route::parse("/settings/reminders"), Route::ReminderSettings);
+        assert_eq!(Route::parse("/settings/webhooks"), Route::Webhooks);
+        assert_eq!(Route::parse("/settings/chat-bots"), Route::ChatBots);
+        assert!(Route::Webhooks.is_staff() && Route::ChatBots.is_staff());
         assert!(Route::Renewals.is_staff() && Route::ReminderSettings.is_staff());
     }
 

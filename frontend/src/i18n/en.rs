@@ -942,7 +942,7 @@ pub fn text(key: Key) -> &'static str {
         Key::CbName => "Name",
         Key::CbKind => "Platform",
         Key::CbUrl => "Webhook address",
-        Key::CbSecret => "Signing secret (DingTalk 加签 / Feishu 签名校验)",
+        Key::CbSecret => "Signing secret (DingTalk signing, Feishu signature check)",
         Key::CbRule => "Rule",
         Key::CbModule => "Only module",
         Key::CbMinPriority => "At least priority",

@@ -98,7 +98,7 @@ fn EventChoice(prefix: &'static str, chosen: RwSignal<Vec<EventType>>) -> impl I
 fn status_badge(i: I18n, status: DeliveryStatus) -> impl IntoView {
     let (class, key) = match status {
         DeliveryStatus::Delivered => ("badge badge-ok", Key::IgDelivered),
-        DeliveryStatus::Failed => ("badge badge-danger", Key::IgFailed),
+        DeliveryStatus::Failed => ("badge badge-overdue", Key::IgFailed),
         DeliveryStatus::Pending => ("badge badge-warning", Key::IgPending),
         DeliveryStatus::Sending => ("badge badge-muted", Key::IgSending),
     };
