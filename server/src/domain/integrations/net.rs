@@ -12,6 +12,9 @@ use std::time::Duration;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
+/// How long checking a target's host name may take.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// How long one delivery attempt may take.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -100,8 +103,13 @@ pub async fn check_target(url: &str, allow_private: bool) -> Result<(), String> 
         None => return Err("must name a host".into()),
     };
     let port = parsed.port_or_known_default().unwrap_or(443);
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+    let lookup = tokio::time::timeout(
+        RESOLVE_TIMEOUT,
+        tokio::net::lookup_host((host.as_str(), port)),
+    );
+    let addrs: Vec<SocketAddr> = lookup
         .await
+        .map_err(|_| format!("the host {host} did not resolve in time"))?
         .map_err(|_| format!("the host {host} cannot be resolved"))?
         .collect();
     if addrs.is_empty() {
