@@ -674,3 +674,81 @@ async fn webhook_latency() {
         ms[ms.len() - 1]
     );
 }
+
+#[actix_web::test]
+async fn a_health_band_change_is_sent_once() {
+    let app = app().await;
+    let admin = app.signup("Bands", "bands@x.cn").await;
+    let receiver = Receiver::start(200, "").await;
+    let created = create_hook(
+        &app,
+        &admin,
+        &receiver.url,
+        json!(["account.health_band_changed"]),
+    )
+    .await;
+    let hook = created["id"].as_i64().unwrap();
+    let account = app.create_account(&admin.token, "健康客户", "6001").await;
+    let id = account["id"].as_i64().unwrap();
+    // Open P1 tickets pull the support component below full marks.
+    for _ in 0..2 {
+        let response = app
+            .post(
+                "/api/v1/tickets",
+                &admin.token,
+                json!({"account_id": id, "module": "finance", "category": "bug",
+                       "priority": "p1", "subject": "结账失败", "description": "月末"}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let run = || async {
+        let response = app
+            .post(
+                "/api/v1/admin/jobs/health-scores/run",
+                &admin.token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json::<Value>().await.unwrap()
+    };
+    // The first snapshot has nothing to differ from.
+    assert_eq!(run().await["summary"]["band_changes"], 0);
+    let health: Value = app
+        .get(&format!("/api/v1/accounts/{id}/health"), &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let score = health["score"].as_i64().unwrap();
+    assert!(score <= 97, "{health}");
+    let before = health["band"].as_str().unwrap().to_string();
+    assert_ne!(before, "red");
+
+    // Thresholds above the score turn the account red.
+    let mut model: Value = app
+        .get("/api/v1/health-model", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    model["yellow_min"] = json!(score + 1);
+    model["green_min"] = json!(score + 2);
+    let model = json!({"components": model["components"], "green_min": model["green_min"],
+                       "yellow_min": model["yellow_min"]});
+    let response = app.put("/api/v1/health-model", &admin.token, model).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(run().await["summary"]["band_changes"], 1);
+    let got = receiver.wait_for(1).await;
+    let event = got[0].json();
+    assert_eq!(event["type"], "account.health_band_changed");
+    assert_eq!(event["data"]["account"]["id"], id);
+    assert_eq!(event["data"]["health"]["band"], "red");
+    assert_eq!(event["data"]["health"]["previous_band"], before.as_str());
+    assert_eq!(event["data"]["health"]["score"], score);
+
+    // Run again the same day: the band stays red, nothing more is sent.
+    assert_eq!(run().await["summary"]["band_changes"], 0);
+    assert_eq!(deliveries(&app, &admin, hook).await.len(), 1);
+}
