@@ -43,6 +43,7 @@ use crate::pages::onboarding::trainings::TrainingsPage;
 use crate::pages::renewals::api_keys::ApiKeysPage;
 use crate::pages::renewals::dashboard::DashboardPage;
 use crate::pages::renewals::health_settings::HealthSettingsPage;
+use crate::pages::renewals::integrations::{ChatBotsPage, WebhooksPage};
 use crate::pages::renewals::list::RenewalsPage;
 use crate::pages::renewals::reminder_settings::ReminderSettingsPage;
 use crate::pages::renewals::reports::ReportsPage;
@@ -121,6 +122,8 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                         | Route::Reports
                         | Route::HealthSettings
                         | Route::ApiKeys
+                        | Route::Webhooks
+                        | Route::ChatBots
                         | Route::Surveys
                         | Route::Survey(_) => lazy_view(renewal_pages(route)),
                         _ => view! { <NotFoundPage /> }.into_any(),
@@ -177,6 +180,8 @@ fn renewal_pages(route: Route) -> AnyView {
         Route::Reports => view! { <ReportsPage /> }.into_any(),
         Route::HealthSettings => view! { <HealthSettingsPage /> }.into_any(),
         Route::ApiKeys => view! { <ApiKeysPage /> }.into_any(),
+        Route::Webhooks => view! { <WebhooksPage /> }.into_any(),
+        Route::ChatBots => view! { <ChatBotsPage /> }.into_any(),
         Route::Surveys => view! { <SurveysPage /> }.into_any(),
         Route::Survey(id) => view! { <SurveyPage id /> }.into_any(),
         _ => view! { <RenewalsPage /> }.into_any(),

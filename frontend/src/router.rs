@@ -64,6 +64,8 @@ pub enum Route {
     // health settings, api keys & surveys
     HealthSettings,
     ApiKeys,
+    Webhooks,
+    ChatBots,
     Surveys,
     Survey(i64),
     /// The survey e-mail's one-time link; public (no login). The token is
@@ -128,6 +130,8 @@ impl Route {
             // health settings, api keys & surveys
             ["settings", "health"] => Route::HealthSettings,
             ["settings", "api-keys"] => Route::ApiKeys,
+            ["settings", "webhooks"] => Route::Webhooks,
+            ["settings", "chat-bots"] => Route::ChatBots,
             ["surveys"] => Route::Surveys,
             ["surveys", id] => id.parse().map(Route::Survey).unwrap_or(Route::NotFound),
             ["portal", "surveys", token] if !token.is_empty() => Route::PortalSurvey,
@@ -165,6 +169,8 @@ impl Route {
                 | Route::Reports
                 | Route::HealthSettings
                 | Route::ApiKeys
+                | Route::Webhooks
+                | Route::ChatBots
                 | Route::Surveys
                 | Route::Survey(_)
         )
@@ -382,6 +388,9 @@ mod tests {
         // contracts & renewals
         assert_eq!(Route::parse("/renewals?view=table"), Route::Renewals);
         assert_eq!(Route::parse("/settings/reminders"), Route::ReminderSettings);
+        assert_eq!(Route::parse("/settings/webhooks"), Route::Webhooks);
+        assert_eq!(Route::parse("/settings/chat-bots"), Route::ChatBots);
+        assert!(Route::Webhooks.is_staff() && Route::ChatBots.is_staff());
         assert!(Route::Renewals.is_staff() && Route::ReminderSettings.is_staff());
     }
 

@@ -91,6 +91,10 @@ pub struct Config {
     /// `Authorization: Bearer <this token>`; unset, it is open (bind it to a
     /// private address, or set this).
     pub metrics_token: Option<String>,
+    /// Let webhooks and chat bots reach private, loopback and link-local
+    /// addresses (refused by default against SSRF; tests and on-premises
+    /// receivers set it).
+    pub webhooks_allow_private: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -165,6 +169,7 @@ impl Default for Config {
             renewal_reminders_cron: "0 0 8 * * *".into(),
             health_scores_cron: "0 30 2 * * *".into(),
             metrics_token: None,
+            webhooks_allow_private: false,
         }
     }
 }

@@ -58,7 +58,9 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Resul
     let throttle = throttle_of(&config)?;
     let db = open_database(&config).await?;
     let mailer = Mailer::new(&config)?;
+    let integrations = crate::domain::integrations::Dispatcher::new(&config)?;
     Ok(AppState {
+        integrations,
         jwt: JwtKeys::new(&secret, config.access_token_ttl_secs),
         throttle: Arc::new(throttle),
         db,
@@ -139,6 +141,7 @@ impl Application {
         state
             .mailer
             .spawn_worker(state.db.clone(), state.clock.clone());
+        state.integrations.spawn_worker(state.clone());
         let scheduler = if state.config.scheduler {
             Some(crate::jobs::start_scheduler(state.clone()).await?)
         } else {

@@ -17,4 +17,5 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     pub clock: Arc<dyn Clock>,
     pub mailer: Mailer,
+    pub integrations: crate::domain::integrations::Dispatcher,
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod filters;
 pub mod health;
 pub mod imports;
+pub mod integrations;
 pub mod kb;
 pub mod onboarding;
 pub mod page;

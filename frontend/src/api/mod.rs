@@ -16,6 +16,7 @@ pub mod contacts;
 pub mod contracts;
 pub mod health;
 pub mod imports;
+pub mod integrations;
 pub mod kb;
 pub mod licenses;
 pub mod onboarding;

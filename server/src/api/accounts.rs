@@ -65,6 +65,7 @@ async fn create_account(
     body: Json<CreateAccountRequest>,
 ) -> AppResult<HttpResponse> {
     let account = domain::create(&state.db, &actor, body.into_inner(), state.clock.now()).await?;
+    state.integrations.kick();
     Ok(with_etag(actix_web::http::StatusCode::CREATED, account))
 }
 
@@ -121,6 +122,7 @@ async fn update_account(
         state.clock.now(),
     )
     .await?;
+    state.integrations.kick();
     Ok(with_etag(actix_web::http::StatusCode::OK, account))
 }
 

@@ -73,6 +73,7 @@ async fn create_contract(
     body: Json<CreateContractRequest>,
 ) -> AppResult<HttpResponse> {
     let contract = domain::create(&state.db, &actor, body.into_inner(), state.clock.now()).await?;
+    state.integrations.kick();
     Ok(with_etag(StatusCode::CREATED, contract))
 }
 

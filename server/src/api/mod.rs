@@ -14,6 +14,7 @@ mod contacts;
 mod contracts;
 mod health;
 mod imports;
+mod integrations;
 mod jobs;
 mod kb;
 mod licenses;
@@ -243,6 +244,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     surveys::routes(cfg);
     health::routes(cfg);
     imports::routes(cfg);
+    integrations::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

@@ -139,6 +139,7 @@ async fn update_renewal(
         state.clock.now(),
     )
     .await?;
+    state.integrations.kick();
     Ok(super::tagged(StatusCode::OK, etag(&renewal), &renewal))
 }
 
@@ -167,6 +168,7 @@ async fn renew(
 ) -> AppResult<HttpResponse> {
     let outcome =
         domain::renew(&state.db, &actor, *id, body.into_inner(), state.clock.now()).await?;
+    state.integrations.kick();
     Ok(HttpResponse::Created().json(outcome))
 }
 

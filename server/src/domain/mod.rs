@@ -6,6 +6,8 @@
 //! Areas, lowest first (an area imports only areas below it; the layout
 //! test in `crate::layout_tests` fails on a cycle):
 //! - `common`: calendar, business time, pagination, audit, the portal user's account
+//! - `integrations`: webhooks, chat bots and their outbox; every area that
+//!   emits an event sits above it
 //! - `accounts`: accounts, contacts, users, sign-in, settings, timeline, licences
 //! - `approvals`: recording a request (the subjects call it); `approvals::decide`
 //!   sits above the subjects and dispatches each decision to its subject
@@ -20,6 +22,7 @@ pub mod approvals;
 pub mod common;
 pub mod health;
 pub mod imports;
+pub mod integrations;
 pub mod kb;
 pub mod onboarding;
 pub mod renewals;

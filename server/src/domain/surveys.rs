@@ -441,6 +441,28 @@ pub async fn portal_answer(
             fields: Default::default(),
         });
     }
+    crate::domain::integrations::events::emit(
+        &txn,
+        recipient.workspace_id,
+        shared::integrations::EventType::SurveyAnswered,
+        serde_json::json!({
+            "survey": { "id": survey.id, "name": survey.name },
+            "response": {
+                "id": recipient.id,
+                "contact_id": recipient.contact_id,
+                "score": answer.score,
+                "comment": comment,
+            },
+            "account": crate::domain::integrations::events::account_of(
+                &txn,
+                recipient.workspace_id,
+                recipient.account_id,
+            )
+            .await?,
+        }),
+        now,
+    )
+    .await?;
     #[derive(serde::Serialize)]
     struct Answered {
         survey_id: i64,
@@ -470,6 +492,7 @@ pub async fn portal_answer(
     )
     .await?;
     txn.commit().await?;
+    state.integrations.kick();
     Ok(PortalSurvey {
         question_zh: survey.question_zh,
         question_en: survey.question_en,

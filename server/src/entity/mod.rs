@@ -14,6 +14,7 @@ pub mod health_overrides;
 pub mod health_snapshots;
 pub mod import_errors;
 pub mod imports;
+pub mod integrations;
 pub mod kb_articles;
 pub mod licenses;
 pub mod onboarding_plans;

@@ -70,6 +70,13 @@ pub const REGISTRY: &[JobSpec] = &[
         what: "delivers queued mail (also woken at once after each change)",
     },
     JobSpec {
+        name: "integrations-outbox",
+        schedule: Schedule::Every("*/10 * * * * *"),
+        at_start: false,
+        on_demand: true,
+        what: "delivers webhook and chat-bot events (also woken at once after each event)",
+    },
+    JobSpec {
         name: "mail-retention",
         schedule: Schedule::Every("0 17 * * * *"),
         at_start: false,
@@ -171,6 +178,9 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
             serde_json::json!({ "sent": sent })
         }
         "imports" => to_summary(crate::domain::imports::run_pending(state, workspace).await?)?,
+        "integrations-outbox" => {
+            to_summary(crate::domain::integrations::outbox::run(state, workspace).await?)?
+        }
         "mail-retention" => to_summary(crate::mail::retention::run(state, now, workspace).await?)?,
         "renewals-open" if workspace.is_none() => {
             let opened = crate::domain::renewals::open_all_due(&state.db, now).await?;

@@ -40,6 +40,9 @@ fn WorkspaceSettingsPage() -> impl IntoView {
                 // health settings, api keys & surveys
                 <a class="btn" href="/settings/health" data-testid="settings-health-link">{i.tr(Key::HmTitle)}</a>
                 <a class="btn" href="/settings/api-keys" data-testid="settings-api-keys-link">{i.tr(Key::AkTitle)}</a>
+                // webhooks & chat bots
+                <a class="btn" href="/settings/webhooks" data-testid="settings-webhooks-link">{i.tr(Key::WhTitle)}</a>
+                <a class="btn" href="/settings/chat-bots" data-testid="settings-chat-bots-link">{i.tr(Key::CbTitle)}</a>
             </header>
             {move || match settings.value.get() {
                 None => view! { <SkeletonCard /> }.into_any(),

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod dashboard;
 pub mod health_settings;
+pub mod integrations;
 pub mod list;
 pub mod reminder_settings;
 pub mod reports;

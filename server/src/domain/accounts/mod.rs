@@ -409,6 +409,14 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         now,
     )
     .await?;
+    crate::domain::integrations::events::emit(
+        txn,
+        actor.workspace_id,
+        shared::integrations::EventType::AccountCreated,
+        serde_json::json!({ "account": crate::domain::integrations::events::account_json(&model) }),
+        now,
+    )
+    .await?;
     Ok(account)
 }
 
@@ -512,6 +520,19 @@ pub(crate) async fn update_in<C: ConnectionTrait>(
         now,
     )
     .await?;
+    if updated.stage != existing.stage {
+        crate::domain::integrations::events::emit(
+            txn,
+            actor.workspace_id,
+            shared::integrations::EventType::AccountStageChanged,
+            serde_json::json!({
+                "account": crate::domain::integrations::events::account_json(&updated),
+                "changes": { "stage": { "from": existing.stage, "to": updated.stage } },
+            }),
+            now,
+        )
+        .await?;
+    }
     Ok(after)
 }
 

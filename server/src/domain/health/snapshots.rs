@@ -29,6 +29,9 @@ pub struct HealthRun {
     pub yellow: usize,
     pub red: usize,
     pub overridden: usize,
+    /// Accounts whose band differs from their last snapshot (sent as
+    /// `account.health_band_changed` when anyone listens).
+    pub band_changes: usize,
 }
 
 /// Scores every workspace, or only `workspace` when given.
@@ -48,6 +51,9 @@ pub async fn run(
     for workspace_id in ids {
         report.workspaces += 1;
         run_workspace(&state.db, workspace_id, now, &mut report).await?;
+    }
+    if report.band_changes > 0 {
+        state.integrations.kick();
     }
     Ok(report)
 }
@@ -107,6 +113,7 @@ pub async fn run_workspace(
         });
     }
     let computed_ms = started.elapsed().as_millis();
+    let band_changes = band_changes(read, workspace_id, today, &rows).await?;
     let txn = db.write.begin().await?;
     let mut rest = rows;
     while !rest.is_empty() {
@@ -132,6 +139,10 @@ pub async fn run_workspace(
             .await?;
         rest = tail;
     }
+    for change in &band_changes {
+        report.band_changes += 1;
+        emit_band_change(&txn, workspace_id, change, now).await?;
+    }
     txn.commit().await?;
     tracing::info!(
         workspace_id,
@@ -141,5 +152,90 @@ pub async fn run_workspace(
         written_ms = started.elapsed().as_millis(),
         "health scores"
     );
+    Ok(())
+}
+
+/// An account whose band moved: from, to, and the new score.
+struct BandChange {
+    account_id: i64,
+    from: String,
+    to: String,
+    score: i32,
+}
+
+/// The accounts of `rows` whose band differs from their latest stored
+/// snapshot (today's, when the job ran before today, else the last of the
+/// week before), read only when someone listens for the event.
+async fn band_changes<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    today: chrono::NaiveDate,
+    rows: &[health_snapshots::ActiveModel],
+) -> AppResult<Vec<BandChange>> {
+    use crate::domain::integrations::events::listens;
+    use sea_orm::QueryOrder;
+    use shared::integrations::EventType;
+
+    if rows.is_empty() || !listens(conn, workspace_id, EventType::AccountHealthBandChanged).await? {
+        return Ok(Vec::new());
+    }
+    let previous: std::collections::HashMap<i64, String> = health_snapshots::Entity::find()
+        .select_only()
+        .column(health_snapshots::Column::AccountId)
+        .column(health_snapshots::Column::Band)
+        .filter(health_snapshots::Column::WorkspaceId.eq(workspace_id))
+        .filter(health_snapshots::Column::Day.lte(today))
+        .filter(health_snapshots::Column::Day.gte(today - chrono::Duration::days(7)))
+        .order_by_asc(health_snapshots::Column::Day)
+        .into_tuple::<(i64, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut out = Vec::new();
+    for row in rows {
+        let (
+            sea_orm::ActiveValue::Set(account_id),
+            sea_orm::ActiveValue::Set(band),
+            sea_orm::ActiveValue::Set(score),
+        ) = (&row.account_id, &row.band, &row.score)
+        else {
+            continue;
+        };
+        if let Some(from) = previous.get(account_id).filter(|from| *from != band) {
+            out.push(BandChange {
+                account_id: *account_id,
+                from: from.clone(),
+                to: band.clone(),
+                score: *score,
+            });
+        }
+    }
+    Ok(out)
+}
+
+async fn emit_band_change<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    change: &BandChange,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use crate::domain::integrations::events::{account_of, emit};
+    let account = account_of(conn, workspace_id, change.account_id).await?;
+    emit(
+        conn,
+        workspace_id,
+        shared::integrations::EventType::AccountHealthBandChanged,
+        serde_json::json!({
+            "account": account,
+            "health": {
+                "score": change.score,
+                "band": change.to,
+                "previous_band": change.from,
+            },
+        }),
+        now,
+    )
+    .await?;
     Ok(())
 }

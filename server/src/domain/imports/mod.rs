@@ -582,25 +582,47 @@ async fn claim(state: &AppState, workspace: Option<i64>) -> AppResult<Option<imp
     }
 }
 
-/// Ends an import (fenced by the claim's attempt).
+/// Ends an import (fenced by the claim's attempt) and tells integrations
+/// (`import.finished`) in the same transaction.
 async fn finish(
     state: &AppState,
     import: &imports::Model,
     status: ImportStatus,
     failure: Option<String>,
 ) -> AppResult<()> {
-    imports::Entity::update_many()
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
+    let ended = imports::Entity::update_many()
         .col_expr(imports::Column::Status, Expr::value(status.as_str()))
         .col_expr(imports::Column::Failure, Expr::value(failure))
         .col_expr(
             imports::Column::LeaseUntil,
             Expr::value(None::<DateTime<Utc>>),
         )
-        .col_expr(imports::Column::FinishedAt, Expr::value(state.clock.now()))
+        .col_expr(imports::Column::FinishedAt, Expr::value(now))
         .filter(imports::Column::Id.eq(import.id))
         .filter(imports::Column::Attempt.eq(import.attempt))
-        .exec(&state.db.write)
+        .exec(&txn)
         .await?;
+    if ended.rows_affected != 1 {
+        // Another worker holds it now.
+        txn.rollback().await?;
+        return Ok(());
+    }
+    if let Some(model) = imports::Entity::find_by_id(import.id).one(&txn).await? {
+        let body = to_api(&model, Vec::new())?;
+        let data = serde_json::json!({ "import": body });
+        crate::domain::integrations::events::emit(
+            &txn,
+            import.workspace_id,
+            shared::integrations::EventType::ImportFinished,
+            data,
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    state.integrations.kick();
     Ok(())
 }
 
@@ -739,6 +761,9 @@ async fn run_one(state: &AppState, import: imports::Model) -> AppResult<()> {
                     return Ok(());
                 }
                 txn.commit().await?;
+                if !ctx.dry_run {
+                    state.integrations.kick();
+                }
             }
         }
     }

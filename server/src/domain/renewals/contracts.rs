@@ -337,6 +337,31 @@ pub(crate) async fn insert<C: ConnectionTrait>(
         now,
     )
     .await?;
+    crate::domain::integrations::events::emit(
+        conn,
+        model.workspace_id,
+        shared::integrations::EventType::ContractCreated,
+        serde_json::json!({
+            "contract": {
+                "id": model.id,
+                "account_id": model.account_id,
+                "starts_on": model.starts_on,
+                "ends_on": model.ends_on,
+                "annual_value": shared::contracts::format_cents(model.annual_value_cents),
+                "currency": model.currency,
+                "auto_renew": model.auto_renew,
+                "previous_contract_id": model.previous_contract_id,
+            },
+            "account": crate::domain::integrations::events::account_of(
+                conn,
+                model.workspace_id,
+                model.account_id,
+            )
+            .await?,
+        }),
+        now,
+    )
+    .await?;
     Ok(model)
 }
 

@@ -217,6 +217,41 @@ async fn open_one<C: ConnectionTrait>(
     Ok(inserted)
 }
 
+/// `renewal.stage_changed` when the stage moved.
+async fn emit_stage_change<C: ConnectionTrait>(
+    conn: &C,
+    before: &renewals::Model,
+    after: &renewals::Model,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use crate::domain::integrations::events::{account_of, emit};
+    if before.stage == after.stage {
+        return Ok(());
+    }
+    let account = account_of(conn, after.workspace_id, after.account_id).await?;
+    emit(
+        conn,
+        after.workspace_id,
+        shared::integrations::EventType::RenewalStageChanged,
+        serde_json::json!({
+            "renewal": {
+                "id": after.id,
+                "contract_id": after.contract_id,
+                "account_id": after.account_id,
+                "due_on": after.due_on,
+                "stage": after.stage,
+                "probability": after.probability,
+                "churn_reason": after.churn_reason,
+            },
+            "account": account,
+            "changes": { "stage": { "from": before.stage, "to": after.stage } },
+        }),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Moves the account to `stage` (audited), unless it is there already.
 async fn set_account_stage<C: ConnectionTrait>(
     conn: &C,
@@ -241,7 +276,19 @@ async fn set_account_stage<C: ConnectionTrait>(
     model.stage_entered_at = Set(now);
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
-    let after = accounts::to_api(&model.update(conn).await?)?;
+    let updated = model.update(conn).await?;
+    crate::domain::integrations::events::emit(
+        conn,
+        workspace_id,
+        shared::integrations::EventType::AccountStageChanged,
+        serde_json::json!({
+            "account": crate::domain::integrations::events::account_json(&updated),
+            "changes": { "stage": { "from": existing.stage, "to": updated.stage } },
+        }),
+        now,
+    )
+    .await?;
+    let after = accounts::to_api(&updated)?;
     audit::record(
         conn,
         Change {
@@ -803,6 +850,7 @@ pub async fn update(
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
     let updated = model.update(&txn).await?;
+    emit_stage_change(&txn, &existing, &updated, now).await?;
     let contract =
         contracts_domain::find_in_workspace(&txn, actor.workspace_id, existing.contract_id).await?;
     sums::change(
@@ -929,6 +977,7 @@ pub async fn renew(
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
     let updated = model.update(&txn).await?;
+    emit_stage_change(&txn, &existing, &updated, now).await?;
     sums::change(
         &txn,
         actor.workspace_id,

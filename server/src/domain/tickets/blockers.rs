@@ -157,6 +157,7 @@ pub async fn add(
     model.updated_at = Set(now);
     model.version = Set(ticket.version + 1);
     let updated = model.update(&txn).await?;
+    crate::domain::integrations::events::emit_ticket_updated(&txn, &ticket, &updated, now).await?;
     record_event(
         &txn,
         &ticket,
@@ -204,6 +205,7 @@ pub async fn remove(
     txn.commit().await?;
     if reopened {
         state.mailer.kick();
+        state.integrations.kick();
     }
     to_api(&tickets::find(&state.db.read, actor.workspace_id, id).await?)
 }
@@ -255,7 +257,8 @@ async fn reopen_if_free<C: ConnectionTrait>(
     apply_status(conn, &mut model, ticket, TicketStatus::Open, now).await?;
     model.updated_at = Set(now);
     model.version = Set(ticket.version + 1);
-    model.update(conn).await?;
+    let reopened = model.update(conn).await?;
+    crate::domain::integrations::events::emit_ticket_updated(conn, ticket, &reopened, now).await?;
     record_event(
         conn,
         ticket,

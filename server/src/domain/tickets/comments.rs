@@ -149,7 +149,7 @@ pub(super) async fn add_comment(
     }
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
-    model.update(&txn).await?;
+    let updated = model.update(&txn).await?;
     let comment = ticket_comments::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         ticket_id: Set(ticket_id),
@@ -194,6 +194,24 @@ pub(super) async fn add_comment(
         )
         .await?;
     }
+    let mut emitted =
+        crate::domain::integrations::events::emit_ticket_updated(&txn, &current, &updated, now)
+            .await?;
+    if !internal {
+        emitted += crate::domain::integrations::events::emit_ticket(
+            &txn,
+            shared::integrations::EventType::TicketCommented,
+            &updated,
+            serde_json::json!({ "comment": {
+                "id": comment.id,
+                "author_id": actor.user_id,
+                "from": if staff { "staff" } else { "customer" },
+                "excerpt": comment.body.chars().take(200).collect::<String>(),
+            }}),
+            now,
+        )
+        .await?;
+    }
     let author = users::Entity::find_by_id(actor.user_id)
         .one(&txn)
         .await?
@@ -201,6 +219,9 @@ pub(super) async fn add_comment(
         .unwrap_or_default();
     txn.commit().await?;
     state.mailer.kick();
+    if emitted > 0 {
+        state.integrations.kick();
+    }
     Ok(comment_to_api(comment, author))
 }
 

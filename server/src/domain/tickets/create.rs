@@ -207,8 +207,17 @@ pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult
         now,
     )
     .await?;
+    crate::domain::integrations::events::emit_ticket(
+        &txn,
+        shared::integrations::EventType::TicketCreated,
+        &model,
+        serde_json::json!({}),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     state.mailer.kick();
+    state.integrations.kick();
     Ok(model)
 }
 

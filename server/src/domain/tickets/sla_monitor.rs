@@ -66,6 +66,9 @@ pub async fn run(
     if report.notifications > 0 {
         state.mailer.kick();
     }
+    if report.first_response_breaches + report.resolution_breaches > 0 {
+        state.integrations.kick();
+    }
     Ok(report)
 }
 
@@ -148,6 +151,20 @@ async fn handle(
         target: target.wire().as_str(),
     };
     report.notifications += notify(&txn, &state.mailer, &ticket, &notice, &recipients, now).await?;
+    crate::domain::integrations::events::emit_ticket(
+        &txn,
+        shared::integrations::EventType::TicketSlaBreached,
+        &ticket,
+        serde_json::json!({ "sla": {
+            "target": target.wire().as_str(),
+            "due_at": match target {
+                Target::FirstResponse => ticket.first_response_due_at,
+                Target::Resolution => ticket.resolution_due_at,
+            },
+        }}),
+        now,
+    )
+    .await?;
     if ticket.tier < MAX_TIER {
         let reason = match target {
             Target::FirstResponse => T::SlaFirstResponseMissed,

@@ -148,6 +148,9 @@ pub async fn update(
     if let (Some(notice), Some(requester)) = (notice, updated.requester_user_id) {
         mailed |= notify(&txn, &state.mailer, &updated, &notice, &[requester], now).await? > 0;
     }
+    let emitted =
+        crate::domain::integrations::events::emit_ticket_updated(&txn, &current, &updated, now)
+            .await?;
     let after = to_api(&updated)?;
     audit::record(
         &txn,
@@ -166,6 +169,9 @@ pub async fn update(
     txn.commit().await?;
     if mailed {
         state.mailer.kick();
+    }
+    if emitted > 0 {
+        state.integrations.kick();
     }
     Ok(after)
 }
@@ -240,6 +246,7 @@ pub async fn escalate(
     .await?;
     txn.commit().await?;
     state.mailer.kick();
+    state.integrations.kick();
     Ok(ticket)
 }
 
@@ -292,6 +299,8 @@ pub async fn escalate_locked<C: ConnectionTrait>(
         now,
     )
     .await?;
+    crate::domain::integrations::events::emit_ticket_updated(conn, current, &escalated, now)
+        .await?;
     let after = to_api(&escalated)?;
     record_event(
         conn,

@@ -1,0 +1,333 @@
+//! Events for the outside world: [`emit`], which every area calls inside
+//! the transaction of the change, and the payload pieces they share so a
+//! ticket or an account reads the same in every event.
+//!
+//! Payloads (`data` of the envelope): ticket events carry `ticket` and
+//! `account`, plus `changes` (`{field: {from, to}}`, ticket.updated),
+//! `comment` (ticket.commented) or `sla` (ticket.sla_breached); account
+//! events carry `account` and `changes` or `health`; `renewal.stage_changed`
+//! carries `renewal`, `account` and `changes`; `contract.created` carries
+//! `contract` and `account`; `survey.answered` carries `survey`, `response`
+//! and `account`.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
+use serde_json::{json, Value};
+use shared::integrations::{ChatRule, EventType};
+use shared::tickets::TicketPriority;
+
+use crate::entity::integrations::{chat_bots, deliveries, events, webhooks};
+use crate::entity::{accounts, tickets};
+
+pub const TARGET_WEBHOOK: &str = "webhook";
+pub const TARGET_CHAT_BOT: &str = "chat_bot";
+
+/// Records that `event_type` happened in the workspace, inside the
+/// caller's transaction: one event row and one pending delivery per
+/// enabled webhook subscribed to it and per enabled chat bot with a rule
+/// that matches. Nothing is written when nobody listens. Returns the
+/// number of deliveries queued; wake the worker after the commit
+/// (`state.integrations.kick()`).
+pub async fn emit<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    event_type: EventType,
+    data: Value,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let mut targets: Vec<(&'static str, i64)> = Vec::new();
+    let hooks: Vec<(i64, String)> = webhooks::Entity::find()
+        .select_only()
+        .column(webhooks::Column::Id)
+        .column(webhooks::Column::Events)
+        .filter(webhooks::Column::WorkspaceId.eq(workspace_id))
+        .filter(webhooks::Column::Enabled.eq(true))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (id, subscribed) in hooks {
+        let subscribed: Vec<EventType> = serde_json::from_str(&subscribed).unwrap_or_default();
+        if subscribed.contains(&event_type) {
+            targets.push((TARGET_WEBHOOK, id));
+        }
+    }
+    let bots: Vec<(i64, String)> = chat_bots::Entity::find()
+        .select_only()
+        .column(chat_bots::Column::Id)
+        .column(chat_bots::Column::Rules)
+        .filter(chat_bots::Column::WorkspaceId.eq(workspace_id))
+        .filter(chat_bots::Column::Enabled.eq(true))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (id, rules) in bots {
+        let rules: Vec<ChatRule> = serde_json::from_str(&rules).unwrap_or_default();
+        if matching_rule(&rules, event_type, &data).is_some() {
+            targets.push((TARGET_CHAT_BOT, id));
+        }
+    }
+    if targets.is_empty() {
+        return Ok(0);
+    }
+    let event_id = insert_event(conn, workspace_id, event_type.as_str(), &data, now).await?;
+    for (kind, target_id) in &targets {
+        queue(conn, workspace_id, event_id, kind, *target_id, now).await?;
+    }
+    Ok(targets.len())
+}
+
+/// Whether any enabled webhook or chat-bot rule of the workspace takes
+/// `event_type`: lets a caller skip work whose only use is an event.
+pub async fn listens<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    event_type: EventType,
+) -> Result<bool, DbErr> {
+    let hooks: Vec<String> = webhooks::Entity::find()
+        .select_only()
+        .column(webhooks::Column::Events)
+        .filter(webhooks::Column::WorkspaceId.eq(workspace_id))
+        .filter(webhooks::Column::Enabled.eq(true))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if hooks
+        .iter()
+        .any(|e| serde_json::from_str::<Vec<EventType>>(e).is_ok_and(|e| e.contains(&event_type)))
+    {
+        return Ok(true);
+    }
+    let bots: Vec<String> = chat_bots::Entity::find()
+        .select_only()
+        .column(chat_bots::Column::Rules)
+        .filter(chat_bots::Column::WorkspaceId.eq(workspace_id))
+        .filter(chat_bots::Column::Enabled.eq(true))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(bots.iter().any(|r| {
+        serde_json::from_str::<Vec<ChatRule>>(r)
+            .is_ok_and(|rules| rules.iter().any(|rule| rule.events.contains(&event_type)))
+    }))
+}
+
+/// Stores one event; returns its row id.
+pub(crate) async fn insert_event<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    event_type: &str,
+    data: &Value,
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let row = events::ActiveModel {
+        workspace_id: Set(workspace_id),
+        uid: Set(format!("evt_{}", uuid::Uuid::now_v7().simple())),
+        event_type: Set(event_type.to_string()),
+        data: Set(data.to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    Ok(events::Entity::insert(row).exec(conn).await?.last_insert_id)
+}
+
+/// Queues one delivery of an event to a target, due now.
+pub(crate) async fn queue<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    event_id: i64,
+    target_kind: &str,
+    target_id: i64,
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let row = deliveries::ActiveModel {
+        workspace_id: Set(workspace_id),
+        event_id: Set(event_id),
+        target_kind: Set(target_kind.to_string()),
+        target_id: Set(target_id),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(Some(now)),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    Ok(deliveries::Entity::insert(row)
+        .exec(conn)
+        .await?
+        .last_insert_id)
+}
+
+/// The ERP module, priority and account owner an event is about, as its
+/// payload says (for chat-bot rules).
+fn module_of(data: &Value) -> Option<&str> {
+    data["ticket"]["module"].as_str()
+}
+
+fn priority_of(data: &Value) -> Option<TicketPriority> {
+    data["ticket"]["priority"].as_str()?.parse().ok()
+}
+
+fn owner_of(data: &Value) -> Option<i64> {
+    data["account"]["owner_id"].as_i64()
+}
+
+/// The first rule that lets the event through, if any.
+pub fn matching_rule<'a>(
+    rules: &'a [ChatRule],
+    event_type: EventType,
+    data: &Value,
+) -> Option<&'a ChatRule> {
+    rules.iter().find(|rule| {
+        rule.events.contains(&event_type)
+            && rule
+                .module
+                .is_none_or(|m| module_of(data) == Some(m.as_str()))
+            && rule
+                .min_priority
+                .is_none_or(|min| priority_of(data).is_some_and(|p| p <= min))
+            && rule.owner_id.is_none_or(|o| owner_of(data) == Some(o))
+    })
+}
+
+/// An account as events show it.
+pub fn account_json(account: &accounts::Model) -> Value {
+    json!({
+        "id": account.id,
+        "code": account.code,
+        "name": account.name,
+        "stage": account.stage,
+        "owner_id": account.owner_id,
+    })
+}
+
+/// An account as events show it, read by id (`null` if it is gone).
+pub async fn account_of<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    account_id: i64,
+) -> Result<Value, DbErr> {
+    Ok(accounts::Entity::find_by_id(account_id)
+        .filter(accounts::Column::WorkspaceId.eq(workspace_id))
+        .one(conn)
+        .await?
+        .map(|a| account_json(&a))
+        .unwrap_or(Value::Null))
+}
+
+/// A ticket as events show it (never its internal comments).
+pub fn ticket_json(ticket: &tickets::Model) -> Value {
+    json!({
+        "id": ticket.id,
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "module": ticket.module,
+        "category": ticket.category,
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "tier": ticket.tier,
+        "assignee_id": ticket.assignee_id,
+        "account_id": ticket.account_id,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+    })
+}
+
+/// `{"ticket": …, "account": …}`, the base of every ticket event.
+pub async fn ticket_payload<C: ConnectionTrait>(
+    conn: &C,
+    ticket: &tickets::Model,
+) -> Result<Value, DbErr> {
+    Ok(json!({
+        "ticket": ticket_json(ticket),
+        "account": account_of(conn, ticket.workspace_id, ticket.account_id).await?,
+    }))
+}
+
+/// Emits a ticket event: the ticket and its account, and the `extra`
+/// keys (`changes`, `comment`, `sla`).
+pub async fn emit_ticket<C: ConnectionTrait>(
+    conn: &C,
+    event_type: EventType,
+    ticket: &tickets::Model,
+    extra: Value,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let mut data = ticket_payload(conn, ticket).await?;
+    if let (Value::Object(data), Value::Object(extra)) = (&mut data, extra) {
+        data.extend(extra);
+    }
+    emit(conn, ticket.workspace_id, event_type, data, now).await
+}
+
+/// `ticket.updated` when the status, priority or assignee changed
+/// between `before` and `after`; nothing otherwise.
+pub async fn emit_ticket_updated<C: ConnectionTrait>(
+    conn: &C,
+    before: &tickets::Model,
+    after: &tickets::Model,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let changes = changes(&[
+        ("status", json!(before.status), json!(after.status)),
+        ("priority", json!(before.priority), json!(after.priority)),
+        (
+            "assignee_id",
+            json!(before.assignee_id),
+            json!(after.assignee_id),
+        ),
+    ]);
+    if changes.as_object().is_some_and(|c| c.is_empty()) {
+        return Ok(0);
+    }
+    emit_ticket(
+        conn,
+        EventType::TicketUpdated,
+        after,
+        json!({ "changes": changes }),
+        now,
+    )
+    .await
+}
+
+/// `{field: {"from": before, "to": after}}` of the fields that changed.
+pub fn changes(pairs: &[(&str, Value, Value)]) -> Value {
+    let mut out = serde_json::Map::new();
+    for (field, from, to) in pairs {
+        if from != to {
+            out.insert((*field).to_string(), json!({ "from": from, "to": to }));
+        }
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::ErpModule;
+
+    fn rule(module: Option<ErpModule>, min: Option<TicketPriority>) -> ChatRule {
+        ChatRule {
+            events: vec![EventType::TicketCreated],
+            module,
+            min_priority: min,
+            owner_id: None,
+            mention_mobiles: vec![],
+        }
+    }
+
+    #[test]
+    fn rules_filter_on_module_and_priority() {
+        let p1_finance = json!({"ticket": {"module": "finance", "priority": "p1"}});
+        let p2_finance = json!({"ticket": {"module": "finance", "priority": "p2"}});
+        let p1_sales = json!({"ticket": {"module": "sales", "priority": "p1"}});
+        let rules = [rule(Some(ErpModule::Finance), Some(TicketPriority::P1))];
+        assert!(matching_rule(&rules, EventType::TicketCreated, &p1_finance).is_some());
+        assert!(matching_rule(&rules, EventType::TicketCreated, &p2_finance).is_none());
+        assert!(matching_rule(&rules, EventType::TicketCreated, &p1_sales).is_none());
+        assert!(matching_rule(&rules, EventType::TicketUpdated, &p1_finance).is_none());
+        let p2_or_more = [rule(None, Some(TicketPriority::P2))];
+        assert!(matching_rule(&p2_or_more, EventType::TicketCreated, &p1_sales).is_some());
+        assert!(matching_rule(&p2_or_more, EventType::TicketCreated, &p2_finance).is_some());
+    }
+}
