@@ -36,6 +36,7 @@ mod m20261205_000030_outbox_by_workspace;
 mod m20261206_000010_address_verification;
 mod m20261207_000010_queue_priority_index;
 mod m20261208_000010_report_snapshots;
+mod m20261209_000110_mail_in;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_address_verification::Migration),
             Box::new(m20261207_000010_queue_priority_index::Migration),
             Box::new(m20261208_000010_report_snapshots::Migration),
+            Box::new(m20261209_000110_mail_in::Migration),
         ]
     }
 }

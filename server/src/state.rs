@@ -17,4 +17,6 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     pub clock: Arc<dyn Clock>,
     pub mailer: Mailer,
+    /// Seals stored credentials (`STEWARD_SECRET_KEY`).
+    pub secrets: crate::secret_box::SecretBox,
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod filters;
 pub mod health;
 pub mod kb;
+pub mod mail_in;
 pub mod onboarding;
 pub mod page;
 pub mod reports;
