@@ -14,12 +14,14 @@
 //! - `kb`, `training`, `onboarding`, `surveys`, `health`
 //! - `renewals`: contracts, renewals, reminders, renewal sums
 //! - `reporting`: reports and the dashboard
+//! - `mail_in`: mail channels; received mail becomes tickets and comments
 
 pub mod accounts;
 pub mod approvals;
 pub mod common;
 pub mod health;
 pub mod kb;
+pub mod mail_in;
 pub mod onboarding;
 pub mod renewals;
 pub mod reporting;

@@ -77,6 +77,13 @@ pub const REGISTRY: &[JobSpec] = &[
         what: "purges the text of old delivered mail",
     },
     JobSpec {
+        name: "mail-fetch",
+        schedule: Schedule::Every("30 * * * * *"),
+        at_start: false,
+        on_demand: true,
+        what: "fetches unseen mail of each IMAP mail channel into tickets and comments",
+    },
+    JobSpec {
         name: "renewals-open",
         schedule: Schedule::Every("0 5 * * * *"),
         at_start: false,
@@ -163,6 +170,7 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
                 .await?;
             serde_json::json!({ "sent": sent })
         }
+        "mail-fetch" => to_summary(crate::domain::mail_in::imap_fetch::run(state, workspace).await?)?,
         "mail-retention" => to_summary(crate::mail::retention::run(state, now, workspace).await?)?,
         "renewals-open" if workspace.is_none() => {
             let opened = crate::domain::renewals::open_all_due(&state.db, now).await?;
