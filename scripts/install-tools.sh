@@ -54,6 +54,8 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v wrk >/dev/null || missing+=(wrk)
+# Dovecot: the e-mail-in tests start a throwaway IMAP server.
+[ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 # CJK fonts, so headless screenshots show Chinese instead of empty boxes:
 # WenQuanYi Zen Hei, and Noto Sans/Serif CJK (the face Chromium prefers for
 # zh-CN, with every weight). Each only when it is not installed yet.

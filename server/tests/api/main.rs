@@ -18,6 +18,7 @@ mod health;
 mod helpers;
 mod kb;
 mod kb_relevance;
+mod mail_in;
 mod matrix;
 mod notifications;
 mod onboarding;

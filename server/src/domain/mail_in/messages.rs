@@ -106,6 +106,7 @@ pub async fn attach(
     id: i64,
     contact_id: i64,
 ) -> AppResult<InboundMessage> {
+    find(state, actor.workspace_id, id).await?;
     let contact = contacts::Entity::find_by_id(contact_id)
         .filter(contacts::Column::WorkspaceId.eq(actor.workspace_id))
         .one(&state.db.read)
