@@ -63,6 +63,7 @@ impl MigrationTrait for Migration {
                     .col(text_null("from_name"))
                     .col(long_text("subject"))
                     .col(col("raw").blob().not_null())
+                    .col(col("size_bytes").big_integer().not_null())
                     .col(text("status"))
                     .col(long_text_null("detail"))
                     .col(fk_null("contact_id"))
@@ -70,7 +71,11 @@ impl MigrationTrait for Migration {
                     .col(fk_null("comment_id"))
                     .col(ts("received_at"))
                     .col(ts_null("processed_at"))
-                    .foreign_key(&mut foreign("inbound_messages", "channel_id", "mail_channels"))
+                    .foreign_key(&mut foreign(
+                        "inbound_messages",
+                        "channel_id",
+                        "mail_channels",
+                    ))
                     .to_owned(),
             )
             .await?;

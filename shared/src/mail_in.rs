@@ -268,10 +268,17 @@ fn check_imap(
     password: Option<&str>,
 ) {
     if let Some(host) = host {
-        let bad = host.trim().chars().any(|ch| ch.is_whitespace() || ch == '/');
+        let bad = host
+            .trim()
+            .chars()
+            .any(|ch| ch.is_whitespace() || ch == '/');
         c.check(
             "imap_host",
-            required_text(host, MAX_HOST_LEN).and(if bad { Err(Invalid::Required) } else { Ok(()) }),
+            required_text(host, MAX_HOST_LEN).and(if bad {
+                Err(Invalid::Required)
+            } else {
+                Ok(())
+            }),
         );
     }
     if let Some(port) = port {

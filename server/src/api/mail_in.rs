@@ -334,6 +334,9 @@ async fn get_inbound_message(
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "message/rfc822"))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::CONTENT_DISPOSITION, "inline; filename=\"message.eml\""))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "inline; filename=\"message.eml\"",
+        ))
         .body(raw))
 }

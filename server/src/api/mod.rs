@@ -94,7 +94,9 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("The inbound token of a mail channel (shown once, when it is created)"))
+                    .description(Some(
+                        "The inbound token of a mail channel (shown once, when it is created)",
+                    ))
                     .build(),
             ),
         );

@@ -14,6 +14,8 @@ pub struct Model {
     pub from_name: Option<String>,
     pub subject: String,
     pub raw: Vec<u8>,
+    /// The length of `raw` (lists show it without reading the message).
+    pub size_bytes: i64,
     /// See `shared::mail_in::InboundStatus`.
     pub status: String,
     pub detail: Option<String>,

@@ -170,7 +170,9 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
                 .await?;
             serde_json::json!({ "sent": sent })
         }
-        "mail-fetch" => to_summary(crate::domain::mail_in::imap_fetch::run(state, workspace).await?)?,
+        "mail-fetch" => {
+            to_summary(crate::domain::mail_in::imap_fetch::run(state, workspace).await?)?
+        }
         "mail-retention" => to_summary(crate::mail::retention::run(state, now, workspace).await?)?,
         "renewals-open" if workspace.is_none() => {
             let opened = crate::domain::renewals::open_all_due(&state.db, now).await?;

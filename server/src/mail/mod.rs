@@ -476,7 +476,11 @@ impl Mailer {
             let root = ticket_thread_root(ticket_id, &self.inner.message_id_domain);
             builder = builder.in_reply_to(root.clone()).references(root);
         }
-        if let Some(reply_to) = row.reply_to.as_deref().and_then(|a| a.parse::<Mailbox>().ok()) {
+        if let Some(reply_to) = row
+            .reply_to
+            .as_deref()
+            .and_then(|a| a.parse::<Mailbox>().ok())
+        {
             builder = builder.reply_to(reply_to);
         }
         let attachment = match (

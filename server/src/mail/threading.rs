@@ -36,7 +36,10 @@ pub fn subject_tags(subject: &str) -> Vec<i64> {
 
 /// The ticket id of a thread root `<ticket-ID@host>` made for `host`.
 pub fn ticket_of_root(message_id: &str, host: &str) -> Option<i64> {
-    let inner = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+    let inner = message_id
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>');
     let (local, domain) = inner.split_once('@')?;
     if !domain.eq_ignore_ascii_case(host) {
         return None;
@@ -66,7 +69,10 @@ mod tests {
 
     #[test]
     fn subjects_are_tagged_once_and_tags_are_read_back() {
-        assert_eq!(tagged_subject("工单 #12 已创建", 12), "工单 #12 已创建 [#12]");
+        assert_eq!(
+            tagged_subject("工单 #12 已创建", 12),
+            "工单 #12 已创建 [#12]"
+        );
         assert_eq!(tagged_subject("Re: x [#12]", 12), "Re: x [#12]");
         assert_eq!(subject_tags("回复：工单 #12 已创建 [#12]"), vec![12]);
         assert_eq!(subject_tags("RE: [#7] and [#x] [#] [#9"), vec![7]);
@@ -75,8 +81,17 @@ mod tests {
 
     #[test]
     fn thread_roots_name_our_host_only() {
-        assert_eq!(ticket_of_root("<ticket-42@cs.example.com>", "cs.example.com"), Some(42));
-        assert_eq!(ticket_of_root("<ticket-42@evil.example>", "cs.example.com"), None);
-        assert_eq!(ticket_of_root("<abc@cs.example.com>", "cs.example.com"), None);
+        assert_eq!(
+            ticket_of_root("<ticket-42@cs.example.com>", "cs.example.com"),
+            Some(42)
+        );
+        assert_eq!(
+            ticket_of_root("<ticket-42@evil.example>", "cs.example.com"),
+            None
+        );
+        assert_eq!(
+            ticket_of_root("<abc@cs.example.com>", "cs.example.com"),
+            None
+        );
     }
 }

@@ -79,12 +79,19 @@ fn mail(from: &str, message_id: &str, subject: &str, body: &str, headers: &[&str
         m.push_str(h);
         m.push_str("\r\n");
     }
-    m.push_str("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
+    m.push_str(
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+    );
     m.push_str(&body.replace('\n', "\r\n"));
     m.into_bytes()
 }
 
-async fn post_raw(app: &TestApp, channel: i64, token: Option<&str>, raw: Vec<u8>) -> reqwest::Response {
+async fn post_raw(
+    app: &TestApp,
+    channel: i64,
+    token: Option<&str>,
+    raw: Vec<u8>,
+) -> reqwest::Response {
     let mut req = app
         .client
         .post(app.url(&format!("/api/v1/inbound/email/{channel}")))
@@ -192,7 +199,10 @@ async fn a_contacts_mail_opens_a_routed_ticket_and_replies_thread_onto_it() {
     // The original is kept and shown to staff as received.
     let raw = w
         .app
-        .get(&format!("/api/v1/inbound-messages/{inbound_id}"), &w.admin.token)
+        .get(
+            &format!("/api/v1/inbound-messages/{inbound_id}"),
+            &w.admin.token,
+        )
         .await;
     assert_eq!(raw.status(), StatusCode::OK);
     assert!(raw.text().await.unwrap().contains("写道"));
@@ -228,7 +238,13 @@ async fn a_contacts_mail_opens_a_routed_ticket_and_replies_thread_onto_it() {
     assert_eq!(w.tickets().await.len(), 1);
 
     // Posted at the same moment, a message is processed once.
-    let raw = mail(CONTACT, "race@kehu.cn", &format!("Re: [#{number}]"), "并发", &[]);
+    let raw = mail(
+        CONTACT,
+        "race@kehu.cn",
+        &format!("Re: [#{number}]"),
+        "并发",
+        &[],
+    );
     let (a, b) = tokio::join!(w.post(raw.clone()), w.post(raw));
     assert_eq!(
         [a["duplicate"].as_bool(), b["duplicate"].as_bool()]
@@ -250,7 +266,13 @@ async fn a_reply_to_a_long_closed_ticket_opens_a_follow_up() {
     let clock = app.clock.clone().unwrap();
     let w = world(app).await;
     let first = w
-        .post(mail(CONTACT, "old@kehu.cn", "仓存盘点差异", "盘点后数量不对", &[]))
+        .post(mail(
+            CONTACT,
+            "old@kehu.cn",
+            "仓存盘点差异",
+            "盘点后数量不对",
+            &[],
+        ))
         .await;
     let old = first["ticket_id"].as_i64().unwrap();
     let number = w.get(&format!("/api/v1/tickets/{old}")).await["number"]
@@ -275,10 +297,19 @@ async fn a_reply_to_a_long_closed_ticket_opens_a_follow_up() {
     // Within the 14 days: the reply reopens the ticket.
     clock.advance(chrono::Duration::days(3));
     let soon = w
-        .post(mail(CONTACT, "soon@kehu.cn", &format!("Re: [#{number}]"), "还是不对", &[]))
+        .post(mail(
+            CONTACT,
+            "soon@kehu.cn",
+            &format!("Re: [#{number}]"),
+            "还是不对",
+            &[],
+        ))
         .await;
     assert_eq!(soon["status"], "commented", "{soon}");
-    assert_eq!(w.get(&format!("/api/v1/tickets/{old}")).await["status"], "open");
+    assert_eq!(
+        w.get(&format!("/api/v1/tickets/{old}")).await["status"],
+        "open"
+    );
     close(old).await;
 
     // After them: a follow-up ticket, linked to the old one.
@@ -299,7 +330,10 @@ async fn a_reply_to_a_long_closed_ticket_opens_a_follow_up() {
     assert_eq!(follow["follow_up_of"], old);
     assert_eq!(follow["description"], "又出现了同样的问题。");
     assert_eq!(follow["account_id"], w.account_id);
-    assert_eq!(w.get(&format!("/api/v1/tickets/{old}")).await["status"], "closed");
+    assert_eq!(
+        w.get(&format!("/api/v1/tickets/{old}")).await["status"],
+        "closed"
+    );
     assert_eq!(w.comments(old).await.len(), 1);
 }
 
@@ -318,14 +352,26 @@ async fn automatic_mail_and_bounces_open_nothing_and_send_nothing() {
     .enumerate()
     {
         let r = w
-            .post(mail(CONTACT, &format!("auto-{i}@kehu.cn"), "自动回复：休假中", "我正在休假", &[header]))
+            .post(mail(
+                CONTACT,
+                &format!("auto-{i}@kehu.cn"),
+                "自动回复：休假中",
+                "我正在休假",
+                &[header],
+            ))
             .await;
         assert_eq!(r["status"], "ignored", "{header}: {r}");
         assert!(r["ticket_id"].is_null());
     }
     // `Auto-Submitted: no` is a person's mail.
     let person = w
-        .post(mail(CONTACT, "person@kehu.cn", "销售订单", "请看", &["Auto-Submitted: no"]))
+        .post(mail(
+            CONTACT,
+            "person@kehu.cn",
+            "销售订单",
+            "请看",
+            &["Auto-Submitted: no"],
+        ))
         .await;
     assert_eq!(person["status"], "ticket_created", "{person}");
     let after_person = outbox_count(&w.app).await;
@@ -398,11 +444,23 @@ async fn chinese_charsets_are_decoded() {
 async fn unknown_senders_are_held_then_attached_or_refused() {
     let w = world(spawn_app().await).await;
     let held = w
-        .post(mail("boss@kehu-group.cn", "u-1@kehu-group.cn", "采购订单审批", "审批流卡住了", &[]))
+        .post(mail(
+            "boss@kehu-group.cn",
+            "u-1@kehu-group.cn",
+            "采购订单审批",
+            "审批流卡住了",
+            &[],
+        ))
         .await;
     assert_eq!(held["status"], "held", "{held}");
     let other = w
-        .post(mail("spam@example.com", "u-2@example.com", "促销", "广告", &[]))
+        .post(mail(
+            "spam@example.com",
+            "u-2@example.com",
+            "促销",
+            "广告",
+            &[],
+        ))
         .await;
     assert_eq!(other["status"], "held");
     assert!(w.tickets().await.is_empty());
@@ -425,7 +483,9 @@ async fn unknown_senders_are_held_then_attached_or_refused() {
     let attached: Value = r.json().await.unwrap();
     assert_eq!(attached["status"], "ticket_created", "{attached}");
     assert_eq!(attached["contact_id"], w.contact_id);
-    let t = w.get(&format!("/api/v1/tickets/{}", attached["ticket_id"])).await;
+    let t = w
+        .get(&format!("/api/v1/tickets/{}", attached["ticket_id"]))
+        .await;
     assert_eq!(t["account_id"], w.account_id);
     assert_eq!(t["subject"], "采购订单审批");
     // Decided once.
@@ -513,9 +573,15 @@ async fn channels_are_the_admins_and_tokens_guard_the_hook() {
     assert_eq!(created["channel"]["imap_password_set"], true);
     assert_eq!(created["channel"]["imap_port"], 993);
     assert_eq!(created["channel"]["imap_folder"], "INBOX");
-    let listed = w.app.get("/api/v1/settings/mail-channels", &w.admin.token).await;
+    let listed = w
+        .app
+        .get("/api/v1/settings/mail-channels", &w.admin.token)
+        .await;
     let text = listed.text().await.unwrap();
-    assert!(!text.contains("p-secret-123") && !text.contains(&w.token), "{text}");
+    assert!(
+        !text.contains("p-secret-123") && !text.contains(&w.token),
+        "{text}"
+    );
     // Bad settings change nothing.
     let r = w
         .app
@@ -526,18 +592,33 @@ async fn channels_are_the_admins_and_tokens_guard_the_hook() {
         )
         .await;
     let e = assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    for field in ["name", "address", "imap_host", "imap_password", "follow_up_after_days"] {
+    for field in [
+        "name",
+        "address",
+        "imap_host",
+        "imap_password",
+        "follow_up_after_days",
+    ] {
         assert!(e["fields"][field].is_string(), "{field}: {e}");
     }
 
     // Staff who are not admins may not manage channels.
     let csm = w.app.staff(&w.admin, "csm", "csm@vendor.cn").await;
-    let r = w.app.get("/api/v1/settings/mail-channels", &csm.token).await;
+    let r = w
+        .app
+        .get("/api/v1/settings/mail-channels", &csm.token)
+        .await;
     assert_error(r, StatusCode::FORBIDDEN, "forbidden").await;
 
     // Another workspace sees none of it.
     let held = w
-        .post(mail("stranger@example.com", "t-2@example.com", "?", "?", &[]))
+        .post(mail(
+            "stranger@example.com",
+            "t-2@example.com",
+            "?",
+            "?",
+            &[],
+        ))
         .await;
     let held_id = held["inbound_message_id"].as_i64().unwrap();
     let intruder = w.app.signup("Intruder", "intruder@x.cn").await;
@@ -575,7 +656,10 @@ async fn channels_are_the_admins_and_tokens_guard_the_hook() {
         )
         .await;
     assert_error(r, StatusCode::NOT_FOUND, "not_found").await;
-    let theirs = w.app.get("/api/v1/inbound/unknown-senders", &intruder.token).await;
+    let theirs = w
+        .app
+        .get("/api/v1/inbound/unknown-senders", &intruder.token)
+        .await;
     assert!(theirs.json::<Value>().await.unwrap()["items"]
         .as_array()
         .unwrap()
@@ -654,20 +738,38 @@ async fn imap_channels_are_polled_through_dovecot() {
     let r = w
         .app
         .post(
-            &format!("/api/v1/settings/mail-channels/{}/test", wrong["channel"]["id"]),
+            &format!(
+                "/api/v1/settings/mail-channels/{}/test",
+                wrong["channel"]["id"]
+            ),
             &w.admin.token,
             json!({}),
         )
         .await;
     let test: Value = r.json().await.unwrap();
     assert_eq!(test["ok"], false, "{test}");
-    assert!(test["message"].as_str().unwrap().contains("login"), "{test}");
+    assert!(
+        test["message"].as_str().unwrap().contains("login"),
+        "{test}"
+    );
 
     // Two copies of one message (a resend) and one more.
-    let first = mail(CONTACT, "imap-1@kehu.cn", "销售订单无法保存", "保存时报错", &[]);
+    let first = mail(
+        CONTACT,
+        "imap-1@kehu.cn",
+        "销售订单无法保存",
+        "保存时报错",
+        &[],
+    );
     imap.deliver(&first);
     imap.deliver(&first);
-    imap.deliver(&mail(CONTACT, "imap-2@kehu.cn", "另一个问题", "库存不对", &[]));
+    imap.deliver(&mail(
+        CONTACT,
+        "imap-2@kehu.cn",
+        "另一个问题",
+        "库存不对",
+        &[],
+    ));
     let report = fetch_mail(&w).await;
     assert_eq!(report["fetched"], 3, "{report}");
     assert_eq!(report["duplicates"], 1, "{report}");
@@ -705,8 +807,61 @@ async fn imap_channels_are_polled_through_dovecot() {
 async fn fetch_mail(w: &World) -> Value {
     let r = w
         .app
-        .post("/api/v1/admin/jobs/mail-fetch/run", &w.admin.token, json!({}))
+        .post(
+            "/api/v1/admin/jobs/mail-fetch/run",
+            &w.admin.token,
+            json!({}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     r.json::<Value>().await.unwrap()["summary"].clone()
+}
+
+/// The figure: 1,000 inbound messages (100 new tickets, 900
+/// replies threaded by their tag) posted to the hook, four at a time.
+/// `cargo test -p server --test api mail_in::thousand -- --ignored --nocapture`
+#[actix_web::test]
+#[ignore = "benchmark; run by hand"]
+async fn thousand_inbound_messages() {
+    use futures_util::StreamExt;
+    let w = world(spawn_app().await).await;
+    let started = std::time::Instant::now();
+    let mut numbers = Vec::new();
+    for i in 0..100 {
+        let r = w
+            .post(mail(
+                CONTACT,
+                &format!("bench-new-{i}@kehu.cn"),
+                &format!("凭证问题 {i}"),
+                "过账报错",
+                &[],
+            ))
+            .await;
+        assert_eq!(r["status"], "ticket_created");
+        let t = w.get(&format!("/api/v1/tickets/{}", r["ticket_id"])).await;
+        numbers.push(t["number"].as_i64().unwrap());
+    }
+    let replies: Vec<Vec<u8>> = (0..900)
+        .map(|i| {
+            mail(
+                CONTACT,
+                &format!("bench-reply-{i}@kehu.cn"),
+                &format!("Re: 凭证问题 [#{}]", numbers[i % 100]),
+                "补充信息\n\nOn Mon, 7 Dec 2026, Support wrote:\n> 旧内容",
+                &[],
+            )
+        })
+        .collect();
+    let statuses: Vec<Value> = futures_util::stream::iter(replies)
+        .map(|raw| w.post(raw))
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    assert!(statuses.iter().all(|s| s["status"] == "commented"));
+    println!(
+        "1,000 inbound messages (100 new tickets, 900 replies) in {:.1} s ({:.1} ms each)",
+        elapsed.as_secs_f64(),
+        elapsed.as_secs_f64()
+    );
 }

@@ -8,9 +8,9 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use shared::mail_in::{
-    self, CreateMailChannelRequest, CreatedMailChannel, KeywordRule, MailChannel,
-    MailChannelKind, MailChannelTestResult, UnknownSenderPolicy, UpdateMailChannelRequest,
-    DEFAULT_FOLDER, DEFAULT_FOLLOW_UP_AFTER_DAYS,
+    self, CreateMailChannelRequest, CreatedMailChannel, KeywordRule, MailChannel, MailChannelKind,
+    MailChannelTestResult, UnknownSenderPolicy, UpdateMailChannelRequest, DEFAULT_FOLDER,
+    DEFAULT_FOLLOW_UP_AFTER_DAYS,
 };
 use shared::{Page, Role};
 use subtle::ConstantTimeEq;

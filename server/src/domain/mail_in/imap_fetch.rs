@@ -101,7 +101,10 @@ async fn open(state: &AppState, channel: &mail_channels::Model) -> anyhow::Resul
 }
 
 /// The connection test: log in and select the folder.
-pub(super) async fn check(state: &AppState, channel: &mail_channels::Model) -> anyhow::Result<String> {
+pub(super) async fn check(
+    state: &AppState,
+    channel: &mail_channels::Model,
+) -> anyhow::Result<String> {
     let (mut session, exists) = open(state, channel).await?;
     let _ = timed("logging out", session.logout()).await;
     Ok(format!(
@@ -141,7 +144,8 @@ async fn fetch_channel(
             .join(",");
         let mut messages: Vec<(u32, Vec<u8>)> = Vec::new();
         {
-            let mut stream = timed("fetching", session.uid_fetch(&set, "(UID BODY.PEEK[])")).await??;
+            let mut stream =
+                timed("fetching", session.uid_fetch(&set, "(UID BODY.PEEK[])")).await??;
             while let Some(item) = timed("fetching", stream.next()).await? {
                 let fetch = item?;
                 if let (Some(uid), Some(body)) = (fetch.uid, fetch.body()) {
@@ -152,7 +156,11 @@ async fn fetch_channel(
         let mut done = Vec::new();
         for (uid, raw) in messages {
             if raw.len() > MAX_RAW_MESSAGE_BYTES {
-                tracing::warn!(channel = channel.id, uid, "a mail over the size limit is left unread");
+                tracing::warn!(
+                    channel = channel.id,
+                    uid,
+                    "a mail over the size limit is left unread"
+                );
                 continue;
             }
             match process::receive(state, channel, raw).await {
@@ -171,8 +179,16 @@ async fn fetch_channel(
             }
         }
         if !done.is_empty() {
-            let set = done.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-            let stream = timed("flagging", session.uid_store(&set, "+FLAGS.SILENT (\\Seen)")).await??;
+            let set = done
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let stream = timed(
+                "flagging",
+                session.uid_store(&set, "+FLAGS.SILENT (\\Seen)"),
+            )
+            .await??;
             let _: Vec<_> = timed("flagging", stream.collect::<Vec<_>>()).await?;
         }
     }
@@ -209,7 +225,10 @@ pub async fn run(state: &AppState, workspace: Option<i64>) -> AppResult<FetchRep
             }
         };
         mail_channels::Entity::update_many()
-            .col_expr(mail_channels::Column::LastFetchAt, Expr::value(state.clock.now()))
+            .col_expr(
+                mail_channels::Column::LastFetchAt,
+                Expr::value(state.clock.now()),
+            )
             .col_expr(mail_channels::Column::LastFetchError, Expr::value(error))
             .filter(mail_channels::Column::Id.eq(channel.id))
             .exec(&state.db.write)

@@ -4,7 +4,10 @@
 //! processed as theirs) or refuse it.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DerivePartialModel, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use shared::mail_in::{InboundMessage, InboundStatus};
 use shared::Page;
 
@@ -15,6 +18,45 @@ use crate::entity::stored::stored;
 use crate::entity::{contacts, inbound_messages};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+
+/// A message without its raw text, for lists.
+#[derive(Debug, DerivePartialModel, FromQueryResult)]
+#[sea_orm(entity = "inbound_messages::Entity")]
+struct Listed {
+    id: i64,
+    channel_id: i64,
+    message_id: String,
+    from_addr: String,
+    from_name: Option<String>,
+    subject: String,
+    status: String,
+    detail: Option<String>,
+    contact_id: Option<i64>,
+    ticket_id: Option<i64>,
+    comment_id: Option<i64>,
+    size_bytes: i64,
+    received_at: chrono::DateTime<chrono::Utc>,
+    processed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn listed_to_api(m: Listed) -> AppResult<InboundMessage> {
+    Ok(InboundMessage {
+        status: stored("inbound_messages", m.id, "status", &m.status)?,
+        id: m.id,
+        channel_id: m.channel_id,
+        message_id: m.message_id,
+        from_addr: m.from_addr,
+        from_name: m.from_name,
+        subject: m.subject,
+        detail: m.detail,
+        contact_id: m.contact_id,
+        ticket_id: m.ticket_id,
+        comment_id: m.comment_id,
+        size_bytes: m.size_bytes,
+        received_at: m.received_at,
+        processed_at: m.processed_at,
+    })
+}
 
 fn to_api(m: &inbound_messages::Model) -> AppResult<InboundMessage> {
     Ok(InboundMessage {
@@ -29,7 +71,7 @@ fn to_api(m: &inbound_messages::Model) -> AppResult<InboundMessage> {
         contact_id: m.contact_id,
         ticket_id: m.ticket_id,
         comment_id: m.comment_id,
-        size_bytes: m.raw.len() as i64,
+        size_bytes: m.size_bytes,
         received_at: m.received_at,
         processed_at: m.processed_at,
     })
@@ -65,8 +107,11 @@ pub async fn list(
     if let Some(before) = params.before_id {
         query = query.filter(inbound_messages::Column::Id.lt(before));
     }
-    let rows = query.all(&state.db.read).await?;
-    try_page(page_of(rows, params, |m| m.id, |m| to_api(&m)))
+    let rows = query
+        .into_partial_model::<Listed>()
+        .all(&state.db.read)
+        .await?;
+    try_page(page_of(rows, params, |m| m.id, listed_to_api))
 }
 
 /// The message as received (RFC 822 bytes).

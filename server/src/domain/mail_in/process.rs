@@ -36,7 +36,9 @@ use super::text;
 use crate::auth::Actor;
 use crate::domain::common::modules_from_db;
 use crate::domain::tickets::{self, attachments};
-use crate::entity::{contacts, email_outbox, inbound_messages, mail_channels, tickets as ticket_rows, users};
+use crate::entity::{
+    contacts, email_outbox, inbound_messages, mail_channels, tickets as ticket_rows, users,
+};
 use crate::error::{AppError, AppResult};
 use crate::mail::threading;
 use crate::state::AppState;
@@ -76,7 +78,10 @@ fn message_id_of(msg: &Message<'_>, raw: &[u8]) -> String {
     let id = msg.message_id().map(text::bare_id).unwrap_or_default();
     if id.is_empty() || id.len() > MAX_MESSAGE_ID_LEN {
         // No usable Message-ID: the content names the message.
-        format!("sha256-{}@steward.invalid", hex::encode(Sha256::digest(raw)))
+        format!(
+            "sha256-{}@steward.invalid",
+            hex::encode(Sha256::digest(raw))
+        )
     } else {
         id
     }
@@ -103,6 +108,7 @@ pub async fn receive(
         from_name: Set(from_name.flatten()),
         subject: Set(msg.subject().unwrap_or_default().to_string()),
         raw: Set(raw.clone()),
+        size_bytes: Set(raw.len() as i64),
         status: Set(InboundStatus::Processing.as_str().into()),
         received_at: Set(now),
         ..Default::default()
@@ -127,7 +133,9 @@ pub async fn receive(
         .filter(inbound_messages::Column::MessageId.eq(&message_id))
         .one(&state.db.write)
         .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("inbound message {message_id} vanished")))?;
+        .ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("inbound message {message_id} vanished"))
+        })?;
     if !fresh {
         return result_of(&row, true);
     }
@@ -153,7 +161,10 @@ fn failed(row: &inbound_messages::Model, e: AppError) -> Outcome {
     Outcome::of(InboundStatus::Failed, e.to_string())
 }
 
-pub(super) fn result_of(row: &inbound_messages::Model, duplicate: bool) -> AppResult<InboundResult> {
+pub(super) fn result_of(
+    row: &inbound_messages::Model,
+    duplicate: bool,
+) -> AppResult<InboundResult> {
     Ok(InboundResult {
         inbound_message_id: row.id,
         status: crate::entity::stored::stored("inbound_messages", row.id, "status", &row.status)?,
@@ -206,10 +217,16 @@ async fn handle(
         Some(contact) => contact,
         None => {
             let Some(from) = from else {
-                return Ok(Outcome::of(InboundStatus::Refused, "the mail names no sender"));
+                return Ok(Outcome::of(
+                    InboundStatus::Refused,
+                    "the mail names no sender",
+                ));
             };
             if from == channel.address || state.config.mail_from.to_lowercase().contains(&from) {
-                return Ok(Outcome::of(InboundStatus::Ignored, "sent by Steward itself"));
+                return Ok(Outcome::of(
+                    InboundStatus::Ignored,
+                    "sent by Steward itself",
+                ));
             }
             match contact_by_email(state, ws, &from).await? {
                 Some(contact) => contact,
@@ -243,7 +260,10 @@ async fn handle(
     };
     let now = state.clock.now();
     if let Some(ticket) = thread_of(state, ws, contact.account_id, msg, &subject).await? {
-        if ended_before(&ticket, now - Duration::days(i64::from(channel.follow_up_after_days)))? {
+        if ended_before(
+            &ticket,
+            now - Duration::days(i64::from(channel.follow_up_after_days)),
+        )? {
             let created = tickets::mail_create(
                 state,
                 tickets::MailTicket {
@@ -252,7 +272,11 @@ async fn handle(
                     requester_user_id: login.id,
                     module: ticket.module.parse().unwrap_or(ErpModule::System),
                     priority: ticket.priority.parse().unwrap_or(TicketPriority::P3),
-                    subject: if subject.is_empty() { ticket.subject.clone() } else { subject },
+                    subject: if subject.is_empty() {
+                        ticket.subject.clone()
+                    } else {
+                        subject
+                    },
                     description: reply_body(&body),
                     follow_up_of: Some(ticket.id),
                 },
@@ -397,7 +421,9 @@ async fn login_of(state: &AppState, contact: &contacts::Model) -> AppResult<user
             .filter(users::Column::WorkspaceId.eq(contact.workspace_id))
             .one(&state.db.read)
             .await?
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("contact {} has a lost login", contact.id)));
+            .ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("contact {} has a lost login", contact.id))
+            });
     }
     let Some(email) = contact.email.clone() else {
         return Err(AppError::field(

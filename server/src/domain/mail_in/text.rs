@@ -36,7 +36,9 @@ fn local_part(address: &str) -> &str {
 pub(super) fn is_bounce(msg: &Message<'_>, from: Option<&str>) -> bool {
     let report = msg.root_part().content_type().is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case("multipart")
-            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
             && ct
                 .attribute("report-type")
                 .is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
@@ -148,7 +150,11 @@ pub(super) fn referenced_ids(msg: &Message<'_>) -> Vec<String> {
 
 /// A Message-ID without its angle brackets and blanks.
 pub(super) fn bare_id(id: &str) -> String {
-    id.trim().trim_start_matches('<').trim_end_matches('>').trim().to_string()
+    id.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim()
+        .to_string()
 }
 
 /// The text of the mail (the HTML part made text when there is no plain one).
@@ -169,7 +175,11 @@ fn is_attribution(line: &str, next: Option<&str>) -> bool {
 fn is_original_marker(line: &str) -> bool {
     let t = line.trim().trim_matches('-').trim().to_lowercase();
     let dashed = line.trim().starts_with("---");
-    (dashed && (t == "original message" || t == "原始邮件" || t == "原始郵件" || t == "forwarded message"))
+    (dashed
+        && (t == "original message"
+            || t == "原始邮件"
+            || t == "原始郵件"
+            || t == "forwarded message"))
         || (line.trim().len() >= 20 && line.trim().chars().all(|c| c == '_'))
 }
 
@@ -247,9 +257,11 @@ mod tests {
         assert_eq!(reply_text(mail), "Thanks, it works now.");
         let wrapped = "OK\nOn Mon, 1 Dec 2026 at 10:00, Support\n<s@x.cn> wrote:\n> old";
         assert_eq!(reply_text(wrapped), "OK");
-        let zh = "好的，已经可以过账了。\n\n在 2026年12月1日 10:00，客服 <s@x.cn> 写道：\n> 请重试\n";
+        let zh =
+            "好的，已经可以过账了。\n\n在 2026年12月1日 10:00，客服 <s@x.cn> 写道：\n> 请重试\n";
         assert_eq!(reply_text(zh), "好的，已经可以过账了。");
-        let outlook = "见附件\r\n\r\n-----原始邮件-----\r\n发件人: 客服\r\n发送时间: 2026年12月1日\r\n";
+        let outlook =
+            "见附件\r\n\r\n-----原始邮件-----\r\n发件人: 客服\r\n发送时间: 2026年12月1日\r\n";
         assert_eq!(reply_text(outlook), "见附件");
         let en = "Done\n-----Original Message-----\nFrom: a\nSent: b\n";
         assert_eq!(reply_text(en), "Done");
@@ -257,7 +269,10 @@ mod tests {
         assert_eq!(reply_text(block), "Fine");
         let sig = "Line one\n> quoted inline\nLine two\n-- \n张三\n财务部";
         assert_eq!(reply_text(sig), "Line one\nLine two");
-        assert_eq!(reply_text("From: here we go\nno header block"), "From: here we go\nno header block");
+        assert_eq!(
+            reply_text("From: here we go\nno header block"),
+            "From: here we go\nno header block"
+        );
     }
 
     #[test]

@@ -113,7 +113,10 @@ impl Dovecot {
                     .set_read_timeout(Some(Duration::from_secs(2)))
                     .unwrap();
                 let mut buf = [0u8; 64];
-                if stream.read(&mut buf).is_ok_and(|n| buf[..n].starts_with(b"* OK")) {
+                if stream
+                    .read(&mut buf)
+                    .is_ok_and(|n| buf[..n].starts_with(b"* OK"))
+                {
                     return dovecot;
                 }
             }
@@ -148,7 +151,8 @@ impl Dovecot {
                 d.filter_map(Result::ok)
                     .filter(|e| {
                         let name = e.file_name().to_string_lossy().to_string();
-                        name.rsplit_once(":2,").is_some_and(|(_, flags)| flags.contains('S'))
+                        name.rsplit_once(":2,")
+                            .is_some_and(|(_, flags)| flags.contains('S'))
                     })
                     .count()
             })
