@@ -222,7 +222,7 @@ async fn handle(
                     "the mail names no sender",
                 ));
             };
-            if from == channel.address || state.config.mail_from.to_lowercase().contains(&from) {
+            if from == channel.address || own_address(&state.config.mail_from) == from {
                 return Ok(Outcome::of(
                     InboundStatus::Ignored,
                     "sent by Steward itself",
@@ -319,6 +319,15 @@ async fn handle(
     outcome.ticket_id = Some(created.id);
     outcome.detail = attach_files(state, &actor, &created, msg).await;
     Ok(outcome)
+}
+
+/// The address of `Name <address>` (or of a bare address), lower-cased.
+fn own_address(mailbox: &str) -> String {
+    let inner = match (mailbox.rfind('<'), mailbox.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &mailbox[open + 1..close],
+        _ => mailbox,
+    };
+    inner.trim().to_lowercase()
 }
 
 /// The sender's words, or a note that the mail had none (a comment needs text).
