@@ -15,6 +15,7 @@ use crate::pages::not_found::NotFoundPage;
 // account_pages
 use crate::pages::accounts::detail::AccountPage;
 use crate::pages::accounts::list::AccountsPage;
+use crate::pages::accounts::mail_channels::MailChannelsPage;
 use crate::pages::accounts::settings::SettingsPage;
 use crate::pages::accounts::users::UsersPage;
 // join_pages
@@ -93,7 +94,11 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                 {move || {
                     let route = route.get();
                     match route {
-                        Route::Accounts | Route::Account(_) | Route::Users | Route::Settings => {
+                        Route::Accounts
+                        | Route::Account(_)
+                        | Route::Users
+                        | Route::Settings
+                        | Route::MailChannels => {
                             lazy_view(account_pages(route))
                         }
                         // staff tickets, kb
@@ -136,6 +141,7 @@ fn account_pages(route: Route) -> AnyView {
         Route::Account(id) => view! { <AccountPage id /> }.into_any(),
         Route::Users => view! { <UsersPage /> }.into_any(),
         Route::Settings => view! { <SettingsPage /> }.into_any(),
+        Route::MailChannels => view! { <MailChannelsPage /> }.into_any(),
         _ => view! { <AccountsPage /> }.into_any(),
     }
 }

@@ -62,6 +62,7 @@ pub enum Route {
     // health settings, api keys & surveys
     HealthSettings,
     ApiKeys,
+    MailChannels,
     Surveys,
     Survey(i64),
     /// The survey e-mail's one-time link; public (no login). The token is
@@ -125,6 +126,7 @@ impl Route {
             // health settings, api keys & surveys
             ["settings", "health"] => Route::HealthSettings,
             ["settings", "api-keys"] => Route::ApiKeys,
+            ["settings", "mail-channels"] => Route::MailChannels,
             ["surveys"] => Route::Surveys,
             ["surveys", id] => id.parse().map(Route::Survey).unwrap_or(Route::NotFound),
             ["portal", "surveys", token] if !token.is_empty() => Route::PortalSurvey,
@@ -161,6 +163,7 @@ impl Route {
                 | Route::Reports
                 | Route::HealthSettings
                 | Route::ApiKeys
+                | Route::MailChannels
                 | Route::Surveys
                 | Route::Survey(_)
         )

@@ -17,6 +17,7 @@ pub mod contracts;
 pub mod health;
 pub mod kb;
 pub mod licenses;
+pub mod mail_in;
 pub mod onboarding;
 pub mod onboarding_portfolio;
 pub mod portal;

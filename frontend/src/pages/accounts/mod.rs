@@ -10,6 +10,7 @@ pub mod fields;
 pub mod health;
 pub mod licenses;
 pub mod list;
+pub mod mail_channels;
 pub mod new;
 pub mod onboarding;
 pub mod overview;

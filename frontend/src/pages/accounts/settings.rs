@@ -40,6 +40,7 @@ fn WorkspaceSettingsPage() -> impl IntoView {
                 // health settings, api keys & surveys
                 <a class="btn" href="/settings/health" data-testid="settings-health-link">{i.tr(Key::HmTitle)}</a>
                 <a class="btn" href="/settings/api-keys" data-testid="settings-api-keys-link">{i.tr(Key::AkTitle)}</a>
+                <a class="btn" href="/settings/mail-channels" data-testid="settings-mail-channels-link">{i.tr(Key::McTitle)}</a>
             </header>
             {move || match settings.value.get() {
                 None => view! { <SkeletonCard /> }.into_any(),
