@@ -258,6 +258,38 @@ async fn a_contacts_mail_opens_a_routed_ticket_and_replies_thread_onto_it() {
 }
 
 #[actix_web::test]
+async fn a_contacts_first_mails_at_once_make_one_login() {
+    let w = world(spawn_app().await).await;
+    let raws: Vec<Vec<u8>> = (0..4)
+        .map(|n| {
+            mail(
+                CONTACT,
+                &format!("burst-{n}@kehu.cn"),
+                &format!("问题 {n}"),
+                "请看",
+                &[],
+            )
+        })
+        .collect();
+    let (a, b, c, d) = tokio::join!(
+        w.post(raws[0].clone()),
+        w.post(raws[1].clone()),
+        w.post(raws[2].clone()),
+        w.post(raws[3].clone())
+    );
+    let mut requesters = Vec::new();
+    for r in [a, b, c, d] {
+        assert_eq!(r["status"], "ticket_created", "{r}");
+        let t = w.get(&format!("/api/v1/tickets/{}", r["ticket_id"])).await;
+        requesters.push(t["requester_user_id"].as_i64().unwrap());
+    }
+    requesters.dedup();
+    assert_eq!(requesters.len(), 1, "{requesters:?}");
+    let contact = w.get(&format!("/api/v1/contacts/{}", w.contact_id)).await;
+    assert_eq!(contact["portal_user_id"], requesters[0]);
+}
+
+#[actix_web::test]
 async fn a_reply_to_a_long_closed_ticket_opens_a_follow_up() {
     let start = chrono::DateTime::parse_from_rfc3339("2031-03-02T02:00:00Z")
         .unwrap()

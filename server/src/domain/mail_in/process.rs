@@ -423,8 +423,30 @@ async fn contact_by_email(
 
 /// The contact's portal login; a contact without one gets a `customer`
 /// login without a password (it cannot sign in until they reset it), so
-/// the ticket's replies are mailed to them like to any requester.
+/// the ticket's replies are mailed to them like to any requester. Two
+/// mails of theirs processed at once make one login: the second insert
+/// meets the unique address and takes the login the first one linked.
 async fn login_of(state: &AppState, contact: &contacts::Model) -> AppResult<users::Model> {
+    match make_login(state, contact).await {
+        Ok(user) => Ok(user),
+        Err(e) => {
+            let now_linked = contacts::Entity::find_by_id(contact.id)
+                .one(&state.db.write)
+                .await?
+                .and_then(|c| c.portal_user_id);
+            match now_linked {
+                Some(id) if contact.portal_user_id.is_none() => users::Entity::find_by_id(id)
+                    .filter(users::Column::WorkspaceId.eq(contact.workspace_id))
+                    .one(&state.db.write)
+                    .await?
+                    .ok_or(e),
+                _ => Err(e),
+            }
+        }
+    }
+}
+
+async fn make_login(state: &AppState, contact: &contacts::Model) -> AppResult<users::Model> {
     if let Some(id) = contact.portal_user_id {
         return users::Entity::find_by_id(id)
             .filter(users::Column::WorkspaceId.eq(contact.workspace_id))
