@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::enums::string_enum;
 use crate::error::FieldErrors;
 use crate::tickets::TicketPriority;
-use crate::validation::{email, in_range, optional_text, required_text, Collector, Invalid};
+use crate::validation::{email, in_range, required_text, Collector, Invalid};
 use crate::ErpModule;
 
 pub const MAX_CHANNEL_NAME_LEN: usize = 100;
@@ -344,6 +344,5 @@ pub fn validate_update(req: &UpdateMailChannelRequest) -> Result<(), FieldErrors
         req.imap_username.as_deref(),
         req.imap_password.as_deref(),
     );
-    let _ = optional_text;
     c.finish()
 }

@@ -12,6 +12,8 @@ pub mod channels;
 pub mod imap_fetch;
 pub mod messages;
 pub mod process;
+mod senders;
 mod text;
+mod threads;
 
 pub use text::reply_text;

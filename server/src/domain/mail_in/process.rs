@@ -22,25 +22,21 @@
 use chrono::{DateTime, Duration, Utc};
 use mail_parser::{Message, MessageParser, MimeHeaders};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use shared::mail_in::{InboundResult, InboundStatus, MAX_RAW_MESSAGE_BYTES};
 use shared::tickets::{TicketPriority, TicketStatus, MAX_BODY};
 use shared::{ErpModule, Role};
 
 use super::channels::keywords_of;
+use super::senders::{contact_by_email, login_of};
 use super::text;
+use super::threads::thread_of;
 use crate::auth::Actor;
 use crate::domain::common::modules_from_db;
 use crate::domain::tickets::{self, attachments};
-use crate::entity::{
-    contacts, email_outbox, inbound_messages, mail_channels, tickets as ticket_rows, users,
-};
+use crate::entity::{contacts, inbound_messages, mail_channels, tickets as ticket_rows};
 use crate::error::{AppError, AppResult};
-use crate::mail::threading;
 use crate::state::AppState;
 
 /// Message-IDs longer than this are stored as their hash (index limits).
@@ -405,166 +401,6 @@ async fn mark_failing(state: &AppState, ws: i64, msg: &Message<'_>) -> AppResult
             marked.rows_affected
         ),
     ))
-}
-
-async fn contact_by_email(
-    state: &AppState,
-    ws: i64,
-    email: &str,
-) -> AppResult<Option<contacts::Model>> {
-    Ok(contacts::Entity::find()
-        .filter(contacts::Column::WorkspaceId.eq(ws))
-        .filter(contacts::Column::Email.eq(email))
-        .filter(contacts::Column::Archived.eq(false))
-        .order_by_asc(contacts::Column::Id)
-        .one(&state.db.read)
-        .await?)
-}
-
-/// The contact's portal login; a contact without one gets a `customer`
-/// login without a password (it cannot sign in until they reset it), so
-/// the ticket's replies are mailed to them like to any requester. Two
-/// mails of theirs processed at once make one login: the second insert
-/// meets the unique address and takes the login the first one linked.
-async fn login_of(state: &AppState, contact: &contacts::Model) -> AppResult<users::Model> {
-    match make_login(state, contact).await {
-        Ok(user) => Ok(user),
-        Err(e) => {
-            let now_linked = contacts::Entity::find_by_id(contact.id)
-                .one(&state.db.write)
-                .await?
-                .and_then(|c| c.portal_user_id);
-            match now_linked {
-                Some(id) if contact.portal_user_id.is_none() => users::Entity::find_by_id(id)
-                    .filter(users::Column::WorkspaceId.eq(contact.workspace_id))
-                    .one(&state.db.write)
-                    .await?
-                    .ok_or(e),
-                _ => Err(e),
-            }
-        }
-    }
-}
-
-async fn make_login(state: &AppState, contact: &contacts::Model) -> AppResult<users::Model> {
-    if let Some(id) = contact.portal_user_id {
-        return users::Entity::find_by_id(id)
-            .filter(users::Column::WorkspaceId.eq(contact.workspace_id))
-            .one(&state.db.read)
-            .await?
-            .ok_or_else(|| {
-                AppError::Internal(anyhow::anyhow!("contact {} has a lost login", contact.id))
-            });
-    }
-    let Some(email) = contact.email.clone() else {
-        return Err(AppError::field(
-            "contact_id",
-            "the contact has no e-mail address for replies",
-        ));
-    };
-    let now = state.clock.now();
-    let txn = state.db.write.begin().await?;
-    if let Some(existing) = users::Entity::find()
-        .filter(users::Column::Email.eq(&email))
-        .one(&txn)
-        .await?
-    {
-        let linked = contacts::Entity::find()
-            .filter(contacts::Column::PortalUserId.eq(existing.id))
-            .one(&txn)
-            .await?;
-        let portal = existing.role.parse::<Role>().is_ok_and(Role::is_portal);
-        if existing.workspace_id != contact.workspace_id || !portal || linked.is_some() {
-            return Err(AppError::Conflict {
-                message: format!(
-                    "{email} is already the login of someone else; give the contact portal access by hand"
-                ),
-                fields: Default::default(),
-            });
-        }
-        link(&txn, contact, existing.id, now).await?;
-        txn.commit().await?;
-        return Ok(existing);
-    }
-    let user = users::ActiveModel {
-        workspace_id: Set(contact.workspace_id),
-        name: Set(contact.name.clone()),
-        email: Set(email),
-        role: Set(Role::Customer.as_str().into()),
-        password_hash: Set(None),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    link(&txn, contact, user.id, now).await?;
-    txn.commit().await?;
-    Ok(user)
-}
-
-async fn link<C: sea_orm::ConnectionTrait>(
-    conn: &C,
-    contact: &contacts::Model,
-    user_id: i64,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    contacts::Entity::update_many()
-        .col_expr(contacts::Column::PortalUserId, Expr::value(user_id))
-        .col_expr(contacts::Column::UpdatedAt, Expr::value(now))
-        .filter(contacts::Column::Id.eq(contact.id))
-        .filter(contacts::Column::PortalUserId.is_null())
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
-/// The ticket of the sender's account a mail replies to: by the
-/// Message-IDs it names (our thread roots, or mail we sent about a
-/// ticket), then by a `[#n]` subject tag.
-async fn thread_of(
-    state: &AppState,
-    ws: i64,
-    account_id: i64,
-    msg: &Message<'_>,
-    subject: &str,
-) -> AppResult<Option<ticket_rows::Model>> {
-    let host = state.mailer.host();
-    let of_account = |t: &ticket_rows::Model| t.workspace_id == ws && t.account_id == account_id;
-    for id in text::referenced_ids(msg) {
-        let ticket_id = match threading::ticket_of_root(&id, host) {
-            Some(ticket_id) => Some(ticket_id),
-            None => email_outbox::Entity::find()
-                .filter(email_outbox::Column::WorkspaceId.eq(ws))
-                .filter(email_outbox::Column::MessageId.eq(format!("<{id}>")))
-                .filter(email_outbox::Column::TicketId.is_not_null())
-                .one(&state.db.read)
-                .await?
-                .and_then(|m| m.ticket_id),
-        };
-        let Some(ticket_id) = ticket_id else { continue };
-        if let Some(ticket) = ticket_rows::Entity::find_by_id(ticket_id)
-            .filter(ticket_rows::Column::WorkspaceId.eq(ws))
-            .one(&state.db.read)
-            .await?
-            .filter(of_account)
-        {
-            return Ok(Some(ticket));
-        }
-    }
-    for number in threading::subject_tags(subject) {
-        if let Some(ticket) = ticket_rows::Entity::find()
-            .filter(ticket_rows::Column::WorkspaceId.eq(ws))
-            .filter(ticket_rows::Column::Number.eq(number))
-            .one(&state.db.read)
-            .await?
-            .filter(of_account)
-        {
-            return Ok(Some(ticket));
-        }
-    }
-    Ok(None)
 }
 
 /// Processes a held message as mail from `contact` (staff attached it).

@@ -64,13 +64,8 @@ pub(super) fn automatic(msg: &Message<'_>) -> Option<String> {
             return Some(format!("Precedence: {v}"));
         }
     }
-    for name in ["X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"] {
+    for name in ["X-Autoreply", "X-Autorespond"] {
         if let Some(v) = header_text(msg, name) {
-            // Outlook puts X-Auto-Response-Suppress on ordinary mail too;
-            // only "All" or "OOF" on it says the mail is automatic itself.
-            if name == "X-Auto-Response-Suppress" {
-                continue;
-            }
             return Some(format!("{name}: {}", v.trim()));
         }
     }
