@@ -3,7 +3,8 @@
 # cargo: the wasm32 target, the wasm-bindgen CLI matching Cargo.lock,
 # wasm-split-cli (cuts the web app into lazily loaded chunks),
 # wasm-opt (binaryen from npm; Debian's is too old), Chromium and
-# ChromeDriver and axe-core for the browser tests, and wrk for the benchmark.
+# ChromeDriver and axe-core for the browser tests, wrk for the benchmark, and
+# Dovecot for the e-mail-in tests (started by the tests themselves).
 #   scripts/install-tools.sh          everything
 #   scripts/install-tools.sh build    only what building the app needs
 set -euo pipefail
