@@ -3,7 +3,8 @@
 # cargo: the wasm32 target, the wasm-bindgen CLI matching Cargo.lock,
 # wasm-split-cli (cuts the web app into lazily loaded chunks),
 # wasm-opt (binaryen from npm; Debian's is too old), Chromium and
-# ChromeDriver and axe-core for the browser tests, and wrk for the benchmark.
+# ChromeDriver and axe-core for the browser tests, wrk for the benchmark, and
+# Dovecot for the e-mail-in tests (started by the tests themselves).
 #   scripts/install-tools.sh          everything
 #   scripts/install-tools.sh build    only what building the app needs
 set -euo pipefail
@@ -54,6 +55,8 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v wrk >/dev/null || missing+=(wrk)
+# Dovecot: the e-mail-in tests start a throwaway IMAP server.
+[ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 # CJK fonts, so headless screenshots show Chinese instead of empty boxes:
 # WenQuanYi Zen Hei, and Noto Sans/Serif CJK (the face Chromium prefers for
 # zh-CN, with every weight). Each only when it is not installed yet.

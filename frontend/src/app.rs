@@ -16,6 +16,7 @@ use crate::pages::not_found::NotFoundPage;
 use crate::pages::accounts::detail::AccountPage;
 use crate::pages::accounts::import::ImportPage;
 use crate::pages::accounts::list::AccountsPage;
+use crate::pages::accounts::mail_channels::MailChannelsPage;
 use crate::pages::accounts::settings::SettingsPage;
 use crate::pages::accounts::users::UsersPage;
 // join_pages
@@ -99,7 +100,8 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                         | Route::AccountImport
                         | Route::Account(_)
                         | Route::Users
-                        | Route::Settings => {
+                        | Route::Settings
+                        | Route::MailChannels => {
                             lazy_view(account_pages(route))
                         }
                         // staff tickets, kb
@@ -145,6 +147,7 @@ fn account_pages(route: Route) -> AnyView {
         Route::AccountImport => view! { <ImportPage /> }.into_any(),
         Route::Users => view! { <UsersPage /> }.into_any(),
         Route::Settings => view! { <SettingsPage /> }.into_any(),
+        Route::MailChannels => view! { <MailChannelsPage /> }.into_any(),
         _ => view! { <AccountsPage /> }.into_any(),
     }
 }

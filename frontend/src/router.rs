@@ -66,6 +66,7 @@ pub enum Route {
     ApiKeys,
     Webhooks,
     ChatBots,
+    MailChannels,
     Surveys,
     Survey(i64),
     /// The survey e-mail's one-time link; public (no login). The token is
@@ -132,6 +133,7 @@ impl Route {
             ["settings", "api-keys"] => Route::ApiKeys,
             ["settings", "webhooks"] => Route::Webhooks,
             ["settings", "chat-bots"] => Route::ChatBots,
+            ["settings", "mail-channels"] => Route::MailChannels,
             ["surveys"] => Route::Surveys,
             ["surveys", id] => id.parse().map(Route::Survey).unwrap_or(Route::NotFound),
             ["portal", "surveys", token] if !token.is_empty() => Route::PortalSurvey,
@@ -171,6 +173,7 @@ impl Route {
                 | Route::ApiKeys
                 | Route::Webhooks
                 | Route::ChatBots
+                | Route::MailChannels
                 | Route::Surveys
                 | Route::Survey(_)
         )

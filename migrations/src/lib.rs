@@ -37,6 +37,7 @@ mod m20261206_000010_address_verification;
 mod m20261207_000010_queue_priority_index;
 mod m20261208_000010_report_snapshots;
 mod m20261209_000010_integrations;
+mod m20261209_000110_mail_in;
 mod m20261209_000200_imports;
 
 pub struct Migrator;
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000010_report_snapshots::Migration),
             Box::new(m20261209_000200_imports::Migration),
             Box::new(m20261209_000010_integrations::Migration),
+            Box::new(m20261209_000110_mail_in::Migration),
         ]
     }
 }

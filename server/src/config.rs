@@ -42,6 +42,9 @@ pub struct Config {
     /// The address users reach Steward at, for links in e-mails.
     pub public_url: String,
     pub jwt_secret: Option<String>,
+    /// Seals stored credentials (mail channels' IMAP passwords);
+    /// generated and kept under `data_dir` when unset, like the JWT secret.
+    pub secret_key: Option<String>,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_days: i64,
     pub invite_ttl_hours: i64,
@@ -114,6 +117,10 @@ impl std::fmt::Debug for Config {
                 &self.jwt_secret.as_ref().map(|_| "<redacted>"),
             )
             .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
             )
@@ -148,6 +155,7 @@ impl Default for Config {
             mail_per_workspace_per_day: 2000,
             public_url: "http://127.0.0.1:8080".into(),
             jwt_secret: None,
+            secret_key: None,
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_days: 30,
             invite_ttl_hours: 72,
@@ -236,6 +244,42 @@ impl Config {
 }
 
 impl Config {
+    /// The key that seals stored credentials. In production it must be
+    /// configured (`STEWARD_SECRET_KEY`); locally it is generated once and
+    /// kept in `data_dir`. Changing it makes stored IMAP passwords
+    /// unreadable (they must be entered again).
+    pub fn resolve_secret_key(&self) -> anyhow::Result<String> {
+        if let Some(secret) = &self.secret_key {
+            if secret.len() < MIN_SECRET_LEN || is_weak_secret(secret) {
+                bail!(
+                    "STEWARD_SECRET_KEY is too weak: use at least {MIN_SECRET_LEN} random characters \
+                     (e.g. `openssl rand -base64 48`)"
+                );
+            }
+            return Ok(secret.clone());
+        }
+        if self.mode == Mode::Production {
+            bail!(
+                "STEWARD_SECRET_KEY is not set. In production mode Steward needs a key of at least \
+                 {MIN_SECRET_LEN} random characters to seal stored credentials: set \
+                 STEWARD_SECRET_KEY (e.g. `openssl rand -base64 48`), or secret_key in the config file"
+            );
+        }
+        let path = self.data_dir.join("secret_key");
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            let existing = existing.trim().to_string();
+            if existing.len() >= MIN_SECRET_LEN {
+                return Ok(existing);
+            }
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
+        let secret = crate::auth::tokens::random_token(48);
+        write_private(&path, &secret)?;
+        tracing::info!(path = %path.display(), "generated a secret key for local mode");
+        Ok(secret)
+    }
+
     /// What production mode insists on beyond secrets: an `https://` public
     /// URL (links in e-mail, `Secure` cookies, HSTS), and mail that is not
     /// sent in clear unless the operator wrote `?tls=none` out.

@@ -55,6 +55,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Resul
     config.check_transport()?;
     crate::config::private_dir(&config.data_dir)?;
     let secret = config.resolve_jwt_secret()?;
+    let secrets = crate::secret_box::SecretBox::new(&config.resolve_secret_key()?);
     let throttle = throttle_of(&config)?;
     let db = open_database(&config).await?;
     let mailer = Mailer::new(&config)?;
@@ -65,6 +66,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Resul
         throttle: Arc::new(throttle),
         db,
         mailer,
+        secrets,
         clock,
         config: Arc::new(config),
     })

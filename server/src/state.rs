@@ -18,4 +18,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub mailer: Mailer,
     pub integrations: crate::domain::integrations::Dispatcher,
+    /// Seals stored credentials (`STEWARD_SECRET_KEY`).
+    pub secrets: crate::secret_box::SecretBox,
 }

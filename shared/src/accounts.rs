@@ -97,6 +97,9 @@ pub struct Contact {
     pub archived: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When mail to `email` last bounced; none: no known delivery failure.
+    #[serde(default)]
+    pub email_failing_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

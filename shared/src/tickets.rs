@@ -132,6 +132,9 @@ pub struct Ticket {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The closed ticket this one follows up (a late reply by mail).
+    #[serde(default)]
+    pub follow_up_of: Option<i64>,
 }
 
 /// What the portal shows of a ticket: no tier, assignee or service level.
@@ -256,6 +259,16 @@ pub struct Comment {
     /// Internal notes are for staff only.
     pub internal: bool,
     pub created_at: DateTime<Utc>,
+    /// `email` when it came by mail, `web` when written in Steward.
+    #[serde(default = "web")]
+    pub via: String,
+    /// The received mail it came from (staff: `/inbound-messages/{id}`).
+    #[serde(default)]
+    pub inbound_message_id: Option<i64>,
+}
+
+fn web() -> String {
+    "web".into()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -352,6 +352,7 @@ mod tests {
             created_at: at(0),
             updated_at: at(0),
             version: 1,
+            follow_up_of: None,
         }
     }
 

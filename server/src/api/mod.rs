@@ -18,6 +18,7 @@ mod integrations;
 mod jobs;
 mod kb;
 mod licenses;
+mod mail_in;
 pub mod methods;
 mod onboarding;
 mod onboarding_portfolio;
@@ -86,6 +87,18 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        // Raw mail is posted by an MTA or a provider with a channel's token.
+        components.add_security_scheme(
+            "channel_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The inbound token of a mail channel (shown once, when it is created)",
+                    ))
                     .build(),
             ),
         );
@@ -245,6 +258,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     health::routes(cfg);
     imports::routes(cfg);
     integrations::routes(cfg);
+    mail_in::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

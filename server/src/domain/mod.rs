@@ -16,6 +16,7 @@
 //! - `kb`, `training`, `onboarding`, `surveys`, `health`
 //! - `renewals`: contracts, renewals, reminders, renewal sums
 //! - `reporting`: reports and the dashboard
+//! - `mail_in`: mail channels; received mail becomes tickets and comments
 
 pub mod accounts;
 pub mod approvals;
@@ -24,6 +25,7 @@ pub mod health;
 pub mod imports;
 pub mod integrations;
 pub mod kb;
+pub mod mail_in;
 pub mod onboarding;
 pub mod renewals;
 pub mod reporting;

@@ -17,6 +17,8 @@ pub struct Model {
     pub archived: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When mail to `email` last bounced (a delivery-status report).
+    pub email_failing_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

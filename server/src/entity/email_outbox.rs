@@ -25,6 +25,11 @@ pub struct Model {
     pub attachment_name: Option<String>,
     pub attachment_type: Option<String>,
     pub attachment_body: Option<String>,
+    /// The ticket the mail is about: it threads under `<ticket-ID@host>`
+    /// and a reply naming its Message-ID comes back to that ticket.
+    pub ticket_id: Option<i64>,
+    /// The channel address replies should go to.
+    pub reply_to: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

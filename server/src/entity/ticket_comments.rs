@@ -11,6 +11,10 @@ pub struct Model {
     pub body: String,
     pub internal: bool,
     pub created_at: DateTimeUtc,
+    /// `email` when the comment came by mail; none: written in Steward.
+    pub via: Option<String>,
+    /// The received mail it came from (its raw original is kept).
+    pub inbound_message_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

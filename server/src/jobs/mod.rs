@@ -91,6 +91,13 @@ pub const REGISTRY: &[JobSpec] = &[
         what: "goes on with imports a stopped server or replica left unfinished",
     },
     JobSpec {
+        name: "mail-fetch",
+        schedule: Schedule::Every("30 * * * * *"),
+        at_start: false,
+        on_demand: true,
+        what: "fetches unseen mail of each IMAP mail channel into tickets and comments",
+    },
+    JobSpec {
         name: "renewals-open",
         schedule: Schedule::Every("0 5 * * * *"),
         at_start: false,
@@ -180,6 +187,9 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
         "imports" => to_summary(crate::domain::imports::run_pending(state, workspace).await?)?,
         "integrations-outbox" => {
             to_summary(crate::domain::integrations::outbox::run(state, workspace).await?)?
+        }
+        "mail-fetch" => {
+            to_summary(crate::domain::mail_in::imap_fetch::run(state, workspace).await?)?
         }
         "mail-retention" => to_summary(crate::mail::retention::run(state, now, workspace).await?)?,
         "renewals-open" if workspace.is_none() => {

@@ -16,6 +16,7 @@
 pub mod letters;
 pub mod quota;
 pub mod retention;
+pub mod threading;
 
 pub use letters::Letter;
 
@@ -63,6 +64,21 @@ pub struct MailAttachment {
     /// The full MIME type, e.g. `text/calendar; method=REQUEST; charset=UTF-8`.
     pub content_type: String,
     pub body: String,
+}
+
+/// What ties a mail to a ticket's thread: replies to it come back to the
+/// ticket (its Message-ID is kept with the ticket id, and it names
+/// [`ticket_thread_root`] in `In-Reply-To`/`References`), and they go to
+/// the workspace's support address when it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketThread {
+    pub ticket_id: i64,
+    pub reply_to: Option<String>,
+}
+
+/// The Message-ID every mail about a ticket refers to: `<ticket-ID@host>`.
+pub fn ticket_thread_root(ticket_id: i64, host: &str) -> String {
+    format!("<ticket-{ticket_id}@{host}>")
 }
 
 enum Transport {
@@ -224,6 +240,17 @@ impl Mailer {
         mail: OutgoingMail,
         now: DateTime<Utc>,
     ) -> Result<bool, sea_orm::DbErr> {
+        self.enqueue_in_thread(conn, mail, None, now).await
+    }
+
+    /// [`Mailer::enqueue`] of a mail about a ticket (see [`TicketThread`]).
+    pub async fn enqueue_in_thread<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        mail: OutgoingMail,
+        thread: Option<&TicketThread>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, sea_orm::DbErr> {
         let held = match mail.workspace_id {
             Some(ws) if !mail.to_own_address => !workspace_may_send(conn, ws).await?,
             _ => false,
@@ -244,6 +271,8 @@ impl Mailer {
             attachment_type: Set(mail.attachment.as_ref().map(|a| a.content_type.clone())),
             attachment_body: Set(mail.attachment.map(|a| a.body)),
             status: Set(if held { "held" } else { "pending" }.into()),
+            ticket_id: Set(thread.map(|t| t.ticket_id)),
+            reply_to: Set(thread.and_then(|t| t.reply_to.clone())),
             attempts: Set(0),
             created_at: Set(now),
             ..Default::default()
@@ -438,11 +467,22 @@ impl Mailer {
             .to_addr
             .parse()
             .with_context(|| format!("invalid recipient {}", row.to_addr))?;
-        let builder = Message::builder()
+        let mut builder = Message::builder()
             .from(self.inner.from.clone())
             .to(to)
             .subject(row.subject.clone())
             .message_id(Some(row.message_id.clone()));
+        if let Some(ticket_id) = row.ticket_id {
+            let root = ticket_thread_root(ticket_id, &self.inner.message_id_domain);
+            builder = builder.in_reply_to(root.clone()).references(root);
+        }
+        if let Some(reply_to) = row
+            .reply_to
+            .as_deref()
+            .and_then(|a| a.parse::<Mailbox>().ok())
+        {
+            builder = builder.reply_to(reply_to);
+        }
         let attachment = match (
             &row.attachment_name,
             &row.attachment_type,

@@ -255,6 +255,18 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/imports/{id}/errors.csv"),
         ("post", "/api/v1/imports/{id}/commit"),
         ("get", "/api/v1/imports/templates/{kind}"),
+        ("get", "/api/v1/settings/mail-channels"),
+        ("post", "/api/v1/settings/mail-channels"),
+        ("get", "/api/v1/settings/mail-channels/{id}"),
+        ("patch", "/api/v1/settings/mail-channels/{id}"),
+        ("delete", "/api/v1/settings/mail-channels/{id}"),
+        ("post", "/api/v1/settings/mail-channels/{id}/test"),
+        ("post", "/api/v1/inbound/email/{channel}"),
+        ("get", "/api/v1/inbound/unknown-senders"),
+        ("post", "/api/v1/inbound/unknown-senders/{id}/attach"),
+        ("post", "/api/v1/inbound/unknown-senders/{id}/refuse"),
+        ("get", "/api/v1/inbound-messages"),
+        ("get", "/api/v1/inbound-messages/{id}"),
     ];
     for (method, path) in expected {
         assert!(

@@ -11,6 +11,7 @@ pub mod health;
 pub mod import;
 pub mod licenses;
 pub mod list;
+pub mod mail_channels;
 pub mod new;
 pub mod onboarding;
 pub mod overview;

@@ -43,6 +43,7 @@ fn WorkspaceSettingsPage() -> impl IntoView {
                 // webhooks & chat bots
                 <a class="btn" href="/settings/webhooks" data-testid="settings-webhooks-link">{i.tr(Key::WhTitle)}</a>
                 <a class="btn" href="/settings/chat-bots" data-testid="settings-chat-bots-link">{i.tr(Key::CbTitle)}</a>
+                <a class="btn" href="/settings/mail-channels" data-testid="settings-mail-channels-link">{i.tr(Key::McTitle)}</a>
             </header>
             {move || match settings.value.get() {
                 None => view! { <SkeletonCard /> }.into_any(),

@@ -54,6 +54,10 @@ pub fn ConversationSection(cur: Current) -> impl IntoView {
 fn CommentItem(comment: Comment) -> impl IntoView {
     let i = use_i18n();
     let internal = comment.internal;
+    let by_mail = comment.via == "email";
+    // Staff may open the mail as it arrived (the portal's comments carry
+    // the id too, but only staff are served the original).
+    let original = comment.inbound_message_id.filter(|_| by_mail);
     view! {
         <li
             class="comment"
@@ -72,9 +76,30 @@ fn CommentItem(comment: Comment) -> impl IntoView {
                     view! { <span class="badge badge-muted" data-testid="public-label">{i.tr(Key::TkPublicReply)}</span> }
                         .into_any()
                 }}
+                {by_mail.then(|| view! { <span class="badge" data-testid="email-label">"✉ "{i.tr(Key::TkViaEmail)}</span> })}
+                {original.map(|id| view! { <OriginalMailButton id /> })}
             </header>
             <p class="comment-body pre-wrap" data-testid="comment-body-text">{comment.body}</p>
         </li>
+    }
+}
+
+/// Saves the comment's original mail (`.eml`), fetched with the session.
+#[component]
+fn OriginalMailButton(id: i64) -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
+    let open = move |_| {
+        crate::task::spawn(async move {
+            if let Err(e) = api::mail_in::download_original(id).await {
+                toasts.error(action_error(i, &e));
+            }
+        });
+    };
+    view! {
+        <button type="button" class="btn btn-link" data-testid="original-mail" on:click=open>
+            {i.tr(Key::TkOriginalMail)}
+        </button>
     }
 }
 

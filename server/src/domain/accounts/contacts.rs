@@ -37,6 +37,7 @@ fn to_api(model: &contacts::Model, portal_role: Option<Role>) -> Contact {
         archived: model.archived,
         created_at: model.created_at,
         updated_at: model.updated_at,
+        email_failing_at: model.email_failing_at,
     }
 }
 

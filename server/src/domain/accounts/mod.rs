@@ -359,7 +359,7 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
     rule: &str,
 ) -> AppResult<Account> {
     actor.require(&[Role::Admin, Role::Manager, Role::Csm])?;
-    validation::create_account(&req, &rule).map_err(AppError::validation)?;
+    validation::create_account(&req, rule).map_err(AppError::validation)?;
     let name = req.name.trim().to_string();
     let code = req.code.trim().to_string();
     let owner_id = match req.owner_id {
@@ -454,7 +454,7 @@ pub(crate) async fn update_in<C: ConnectionTrait>(
     may_edit(actor, &existing)?;
     let before = to_api(&existing)?;
     crate::domain::common::require_current(if_match, &etag(&before))?;
-    validation::update_account(&req, &rule).map_err(AppError::validation)?;
+    validation::update_account(&req, rule).map_err(AppError::validation)?;
 
     let mut model: accounts::ActiveModel = existing.clone().into();
     let mut name = existing.name.clone();

@@ -242,6 +242,21 @@ async fn store(
     }
 }
 
+/// A file that came with a customer's mail, attached as theirs (`actor` is
+/// the sender's portal login) under the upload's limits and types.
+pub(crate) async fn attach_from_mail(
+    state: &AppState,
+    actor: &Actor,
+    ticket: &crate::entity::tickets::Model,
+    upload: Upload<'_>,
+) -> AppResult<Attachment> {
+    let upload = Upload {
+        internal: false,
+        ..upload
+    };
+    store(state, actor, ticket, upload, state.clock.now()).await
+}
+
 /// Writes a stored file readable by this user only (0600 on Unix).
 async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use tokio::io::AsyncWriteExt;

@@ -13,6 +13,8 @@ pub(super) fn comment_to_api(c: ticket_comments::Model, author_name: String) -> 
         body: c.body,
         internal: c.internal,
         created_at: c.created_at,
+        via: c.via.unwrap_or_else(|| "web".into()),
+        inbound_message_id: c.inbound_message_id,
     }
 }
 
@@ -67,12 +69,16 @@ pub async fn portal_comments(db: &Db, actor: &PortalActor, id: i64) -> AppResult
 /// Adds a comment and moves the ticket along: a staff member's first public
 /// reply is the first response and opens a new ticket; a customer's reply
 /// reopens a ticket pending on them, or a resolved one within 7 days.
+/// A customer's reply by mail (`by_mail`: the inbound message's id) also
+/// reopens a resolved or closed ticket: the mail channel decided it is
+/// recent enough (older ones open a follow-up ticket instead).
 pub(super) async fn add_comment(
     state: &AppState,
     actor: &Actor,
     ticket_id: i64,
     visible_to_portal_user: bool,
     req: CreateCommentRequest,
+    by_mail: Option<i64>,
 ) -> AppResult<Comment> {
     validation::required_text(&req.body, MAX_BODY)
         .map_err(|r| AppError::field("body", r.message_en()))?;
@@ -90,7 +96,7 @@ pub(super) async fn add_comment(
         return Err(AppError::NotFound);
     }
     let status = status_of(&current)?;
-    if status == TicketStatus::Closed {
+    if status == TicketStatus::Closed && (staff || by_mail.is_none()) {
         return Err(AppError::field(
             "body",
             "the ticket is closed; open a new ticket instead",
@@ -118,6 +124,9 @@ pub(super) async fn add_comment(
     } else if !staff {
         match status {
             TicketStatus::PendingCustomer => next = Some(TicketStatus::Open),
+            TicketStatus::Resolved | TicketStatus::Closed if by_mail.is_some() => {
+                next = Some(TicketStatus::Open)
+            }
             TicketStatus::Resolved => {
                 let resolved_at = current.resolved_at.unwrap_or(current.updated_at);
                 if now - resolved_at > REOPEN_WINDOW {
@@ -157,6 +166,8 @@ pub(super) async fn add_comment(
         body: Set(req.body),
         internal: Set(internal),
         created_at: Set(now),
+        via: Set(by_mail.map(|_| "email".to_string())),
+        inbound_message_id: Set(by_mail),
         ..Default::default()
     }
     .insert(&txn)
@@ -231,7 +242,7 @@ pub async fn comment(
     id: i64,
     req: CreateCommentRequest,
 ) -> AppResult<Comment> {
-    add_comment(state, actor, id, false, req).await
+    add_comment(state, actor, id, false, req, None).await
 }
 
 pub async fn portal_comment(
@@ -245,7 +256,23 @@ pub async fn portal_comment(
         internal: false,
         ..req
     };
-    add_comment(state, actor, id, true, req).await
+    add_comment(state, actor, id, true, req, None).await
+}
+
+/// A customer's reply that came by mail, as a public comment of theirs
+/// (`actor` is the sender's portal login); see [`add_comment`].
+pub(crate) async fn mail_comment(
+    state: &AppState,
+    actor: &Actor,
+    ticket_id: i64,
+    body: String,
+    inbound_message_id: i64,
+) -> AppResult<Comment> {
+    let req = CreateCommentRequest {
+        body,
+        internal: false,
+    };
+    add_comment(state, actor, ticket_id, true, req, Some(inbound_message_id)).await
 }
 
 pub async fn timeline(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Vec<TicketEvent>> {

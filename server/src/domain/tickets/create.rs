@@ -96,6 +96,7 @@ pub(super) struct NewTicket {
     description: String,
     kb_suggestions_shown: bool,
     kb_article_opened: bool,
+    follow_up_of: Option<i64>,
 }
 
 pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult<tickets::Model> {
@@ -146,6 +147,7 @@ pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult
         resolution_due_at: Set(targets.resolution_due_at),
         kb_suggestions_shown: Set(new.kb_suggestions_shown),
         kb_article_opened: Set(new.kb_article_opened),
+        follow_up_of: Set(new.follow_up_of),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
@@ -258,6 +260,7 @@ pub async fn create(
             description: req.description,
             kb_suggestions_shown: false,
             kb_article_opened: false,
+            follow_up_of: None,
         },
     )
     .await?;
@@ -288,8 +291,51 @@ pub async fn portal_create(
             description: req.description,
             kb_suggestions_shown: req.kb_suggestions_shown,
             kb_article_opened: req.kb_article_opened,
+            follow_up_of: None,
         },
     )
     .await?;
     to_portal(&model)
+}
+
+/// A ticket a customer opened by mail (see `domain::mail_in`): their login
+/// is the requester and the creator; routed and timed like any other.
+pub(crate) struct MailTicket {
+    pub workspace_id: i64,
+    pub account_id: i64,
+    pub requester_user_id: i64,
+    pub module: ErpModule,
+    pub priority: TicketPriority,
+    pub subject: String,
+    pub description: String,
+    pub follow_up_of: Option<i64>,
+}
+
+/// Opens a [`MailTicket`]; the subject and text are cut to the ticket's
+/// limits (a mail has none) and an empty subject gets a placeholder.
+pub(crate) async fn mail_create(state: &AppState, mail: MailTicket) -> AppResult<tickets::Model> {
+    let subject: String = mail.subject.trim().chars().take(MAX_SUBJECT).collect();
+    let subject = if subject.is_empty() {
+        "（无主题）(no subject)".to_string()
+    } else {
+        subject
+    };
+    insert_ticket(
+        state,
+        NewTicket {
+            workspace_id: mail.workspace_id,
+            account_id: mail.account_id,
+            requester_user_id: Some(mail.requester_user_id),
+            created_by: mail.requester_user_id,
+            module: mail.module,
+            category: TicketCategory::Question,
+            priority: mail.priority,
+            subject,
+            description: mail.description.chars().take(MAX_BODY).collect(),
+            kb_suggestions_shown: false,
+            kb_article_opened: false,
+            follow_up_of: mail.follow_up_of,
+        },
+    )
+    .await
 }

@@ -46,12 +46,14 @@ mod create;
 mod query;
 mod workflow;
 
+pub(crate) use comments::mail_comment;
 pub use comments::{
     comment, comments, portal_comment, portal_comments, portal_rate, timeline,
     MAX_COMMENTS_PER_TICKET, MAX_EVENTS_SHOWN,
 };
 pub(crate) use create::record_event;
 pub use create::{create, portal_create};
+pub(crate) use create::{mail_create, MailTicket};
 pub(crate) use query::{find, portal_visible};
 pub use query::{
     get, list, list_json, portal_get, portal_list, TicketFilter, Urgency, MAX_DUE_WITHIN_MINUTES,
@@ -95,6 +97,7 @@ pub fn to_api(m: &tickets::Model) -> AppResult<Ticket> {
         created_at: m.created_at,
         updated_at: m.updated_at,
         version: m.version,
+        follow_up_of: m.follow_up_of,
     })
 }
 

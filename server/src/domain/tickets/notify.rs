@@ -37,14 +37,24 @@ pub async fn notify<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let mut queued = 0;
+    // Replies thread back onto the ticket (see `mail::threading`).
+    let thread = crate::mail::TicketThread {
+        ticket_id: ticket.id,
+        reply_to: crate::mail::threading::reply_address(conn, ticket.workspace_id).await?,
+    };
     for user in recipients {
         let locale = user.mail_locale();
-        let mail = notice.letter(ticket, &user.name, locale).into_mail(
+        let mut letter = notice.letter(ticket, &user.name, locale);
+        letter.subject = crate::mail::threading::tagged_subject(&letter.subject, ticket.number);
+        let mail = letter.into_mail(
             Some(ticket.workspace_id),
             user.email,
             Some(format!("ticket:{}:{}:{}", ticket.id, notice.key(), user.id)),
         );
-        if mailer.enqueue(conn, mail, now).await? {
+        if mailer
+            .enqueue_in_thread(conn, mail, Some(&thread), now)
+            .await?
+        {
             queued += 1;
         }
     }

@@ -175,7 +175,7 @@ const SQLITE_TICKET_JSON: &str = "json_object(\
     'kb_suggestions_shown', json(CASE WHEN t.kb_suggestions_shown THEN 'true' ELSE 'false' END), \
     'kb_article_opened', json(CASE WHEN t.kb_article_opened THEN 'true' ELSE 'false' END), \
     'created_at', replace(t.created_at, '+00:00', 'Z'), 'updated_at', replace(t.updated_at, '+00:00', 'Z'), \
-    'version', t.version)";
+    'version', t.version, 'follow_up_of', t.follow_up_of)";
 
 pub async fn list(
     db: &Db,

@@ -1,0 +1,59 @@
+//! Mail channels (`/settings/mail-channels`, admins) and the originals of
+//! comments that came by e-mail (`/inbound-messages/{id}`).
+
+use gloo_net::http::Method;
+use shared::mail_in::{
+    CreateMailChannelRequest, CreatedMailChannel, MailChannel, MailChannelTestResult,
+    UpdateMailChannelRequest,
+};
+use shared::Page;
+
+use super::client::{call, decode, json, ApiErr, MAX_PAGE};
+use crate::logic::query::page_query;
+
+/// The workspace's channels (a workspace has a handful: one page holds them).
+pub async fn list_channels() -> Result<Vec<MailChannel>, ApiErr> {
+    let path = format!("/settings/mail-channels{}", page_query(MAX_PAGE, None));
+    let page: Page<MailChannel> = decode(&call(Method::GET, path, None).await?)?;
+    Ok(page.items)
+}
+
+/// Creates a channel; the answer holds the inbound token, shown only once.
+pub async fn create_channel(req: &CreateMailChannelRequest) -> Result<CreatedMailChannel, ApiErr> {
+    decode(&call(Method::POST, "/settings/mail-channels".into(), json(req)?).await?)
+}
+
+pub async fn update_channel(
+    id: i64,
+    req: &UpdateMailChannelRequest,
+) -> Result<MailChannel, ApiErr> {
+    decode(
+        &call(
+            Method::PATCH,
+            format!("/settings/mail-channels/{id}"),
+            json(req)?,
+        )
+        .await?,
+    )
+}
+
+/// Logs in to the channel's IMAP server; a failure is an answer (`ok: false`).
+pub async fn test_channel(id: i64) -> Result<MailChannelTestResult, ApiErr> {
+    decode(
+        &call(
+            Method::POST,
+            format!("/settings/mail-channels/{id}/test"),
+            None,
+        )
+        .await?,
+    )
+}
+
+/// Saves the original of a mail (the comment's `inbound_message_id`).
+pub async fn download_original(id: i64) -> Result<(), ApiErr> {
+    super::attachments::download_file(
+        &format!("/inbound-messages/{id}"),
+        &format!("mail-{id}.eml"),
+    )
+    .await
+}
