@@ -22,6 +22,12 @@ pub async fn create(account_id: i64, req: &CreateContactRequest) -> Result<(), A
     call(Method::POST, path, json(req)?).await.map(drop)
 }
 
+/// Adds a contact and answers it (its id is needed next).
+pub async fn add(account_id: i64, req: &CreateContactRequest) -> Result<Contact, ApiErr> {
+    let path = format!("/accounts/{account_id}/contacts");
+    decode(&call(Method::POST, path, json(req)?).await?)
+}
+
 /// Gives a contact a portal login (the page reloads the contacts after).
 pub async fn grant_portal_access(contact_id: i64, req: &PortalAccessRequest) -> Result<(), ApiErr> {
     let path = format!("/contacts/{contact_id}/portal-access");

@@ -3,8 +3,8 @@
 
 use gloo_net::http::Method;
 use shared::mail_in::{
-    CreateMailChannelRequest, CreatedMailChannel, MailChannel, MailChannelTestResult,
-    UpdateMailChannelRequest,
+    AttachSenderRequest, CreateMailChannelRequest, CreatedMailChannel, InboundMessage, MailChannel,
+    MailChannelTestResult, UpdateMailChannelRequest,
 };
 use shared::Page;
 
@@ -56,4 +56,35 @@ pub async fn download_original(id: i64) -> Result<(), ApiErr> {
         &format!("mail-{id}.eml"),
     )
     .await
+}
+
+/// Mail held because its sender is no contact (the first page, newest first).
+pub async fn unknown_senders() -> Result<Vec<InboundMessage>, ApiErr> {
+    let path = format!("/inbound/unknown-senders{}", page_query(MAX_PAGE, None));
+    let page: Page<InboundMessage> = decode(&call(Method::GET, path, None).await?)?;
+    Ok(page.items)
+}
+
+/// Processes a held mail as the contact's.
+pub async fn attach_sender(id: i64, contact_id: i64) -> Result<InboundMessage, ApiErr> {
+    let body = AttachSenderRequest { contact_id };
+    decode(
+        &call(
+            Method::POST,
+            format!("/inbound/unknown-senders/{id}/attach"),
+            json(&body)?,
+        )
+        .await?,
+    )
+}
+
+pub async fn refuse_sender(id: i64) -> Result<InboundMessage, ApiErr> {
+    decode(
+        &call(
+            Method::POST,
+            format!("/inbound/unknown-senders/{id}/refuse"),
+            None,
+        )
+        .await?,
+    )
 }

@@ -1047,4 +1047,11 @@ keys! {
     McNever,
     TkViaEmail,
     TkOriginalMail,
+    McUnknownTitle,
+    McUnknownIntro,
+    McUnknownEmpty,
+    McFindAccount,
+    McSearchAccount,
+    McAddAsContact,
+    McRefuse,
 }

@@ -5,8 +5,9 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared::accounts::{Account, CreateContactRequest};
 use shared::mail_in::{
-    CreateMailChannelRequest, CreatedMailChannel, MailChannel, MailChannelKind,
+    CreateMailChannelRequest, CreatedMailChannel, InboundMessage, MailChannel, MailChannelKind,
     UnknownSenderPolicy, UpdateMailChannelRequest, DEFAULT_FOLLOW_UP_AFTER_DAYS,
 };
 use shared::FieldErrors;
@@ -67,6 +68,7 @@ fn MailChannelsAdmin() -> impl IntoView {
                 .into_any(),
             }}
             <CreateChannelForm created />
+            <UnknownSenders />
         </div>
     }
 }
@@ -320,5 +322,178 @@ fn CreateChannelForm(created: Callback<CreatedMailChannel>) -> impl IntoView {
                 </button>
             </div>
         </form>
+    }
+}
+
+/// Mail from addresses that are no contact, held for review: add the
+/// sender as a contact of an account (the mail is then processed as
+/// theirs: a reply, a follow-up or a new ticket), or refuse it.
+#[component]
+fn UnknownSenders() -> impl IntoView {
+    let i = use_i18n();
+    let held = load(api::mail_in::unknown_senders);
+    view! {
+        <section class="card" aria-labelledby="unknown-senders-title" data-testid="unknown-senders">
+            <h2 id="unknown-senders-title">{i.tr(Key::McUnknownTitle)}</h2>
+            <p class="muted">{i.tr(Key::McUnknownIntro)}</p>
+            {move || match held.value.get() {
+                None => view! { <SkeletonCard /> }.into_any(),
+                Some(Err(e)) => view! { <ErrorState error=e on_retry=held.reload /> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! {
+                    <p class="muted" data-testid="unknown-senders-empty">{i.tr(Key::McUnknownEmpty)}</p>
+                }
+                .into_any(),
+                Some(Ok(list)) => view! {
+                    <ul class="plain-list">
+                        {list
+                            .into_iter()
+                            .map(|m| view! { <HeldMail message=m changed=held.refresh /> })
+                            .collect_view()}
+                    </ul>
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn HeldMail(message: InboundMessage, changed: Callback<()>) -> impl IntoView {
+    let i = use_i18n();
+    let id = message.id;
+    let query = RwSignal::new(String::new());
+    let matches = RwSignal::new(Vec::<Account>::new());
+    let failure = RwSignal::new(None::<ApiErr>);
+    let busy = RwSignal::new(false);
+    let sender = message
+        .from_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| {
+            message
+                .from_addr
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        });
+    let address = message.from_addr.clone();
+    let search = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let q = query.get_untracked();
+        if q.trim().is_empty() {
+            return;
+        }
+        crate::task::spawn(async move {
+            match api::accounts::matching(q).await {
+                Ok(found) => {
+                    matches.try_set(found.into_iter().take(8).collect());
+                }
+                Err(e) => {
+                    failure.try_set(Some(e));
+                }
+            }
+        });
+    };
+    let attach = Callback::new(move |account_id: i64| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        failure.set(None);
+        let req = CreateContactRequest {
+            name: sender.clone(),
+            email: Some(address.clone()),
+            phone: None,
+            title: None,
+            modules: Vec::new(),
+        };
+        crate::task::spawn(async move {
+            let done = match api::contacts::add(account_id, &req).await {
+                Ok(contact) => api::mail_in::attach_sender(id, contact.id).await.map(drop),
+                Err(e) => Err(e),
+            };
+            busy.try_set(false);
+            match done {
+                Ok(()) => changed.run(()),
+                Err(e) => {
+                    failure.try_set(Some(e));
+                }
+            }
+        });
+    });
+    let refuse = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        crate::task::spawn(async move {
+            let done = api::mail_in::refuse_sender(id).await;
+            busy.try_set(false);
+            match done {
+                Ok(_) => changed.run(()),
+                Err(e) => {
+                    failure.try_set(Some(e));
+                }
+            }
+        });
+    };
+    let original = move |_| {
+        crate::task::spawn(async move {
+            if let Err(e) = api::mail_in::download_original(id).await {
+                failure.try_set(Some(e));
+            }
+        });
+    };
+    let who = match &message.from_name {
+        Some(name) if !name.trim().is_empty() => format!("{name} <{}>", message.from_addr),
+        _ => message.from_addr.clone(),
+    };
+    let search_id = format!("held-{id}-account");
+    view! {
+        <li class="held-mail" data-testid="held-mail">
+            <p><strong>{who}</strong> " · " {message.subject.clone()} " · " {i.date_of(message.received_at)}</p>
+            <ErrorBanner failure testid="held-mail-error" />
+            <form class="toolbar" on:submit=search novalidate=true>
+                <label class="visually-hidden" for=search_id.clone()>{i.tr(Key::McFindAccount)}</label>
+                <input
+                    type="search"
+                    id=search_id
+                    data-testid="held-mail-account"
+                    placeholder=i.tr(Key::McFindAccount)
+                    on:input=move |ev| query.set(event_target_value(&ev))
+                />
+                <button type="submit" class="btn">{i.tr(Key::McSearchAccount)}</button>
+                <button type="button" class="btn-link" data-testid="held-mail-original" on:click=original>{i.tr(Key::TkOriginalMail)}</button>
+                <button type="button" class="btn btn-danger" data-testid="held-mail-refuse" disabled=busy on:click=refuse>{i.tr(Key::McRefuse)}</button>
+            </form>
+            {move || {
+                let found = matches.get();
+                (!found.is_empty()).then(|| view! {
+                    <ul class="plain-list">
+                        {found
+                            .into_iter()
+                            .map(|a| {
+                                let account_id = a.id;
+                                let label = format!("{} ({})", a.name, a.code);
+                                view! {
+                                    <li>
+                                        <button
+                                            type="button"
+                                            class="btn-link"
+                                            data-testid="held-mail-attach"
+                                            disabled=busy
+                                            on:click=move |_| attach.run(account_id)
+                                        >
+                                            {move || i.f(Key::McAddAsContact, &[&label])}
+                                        </button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                })
+            }}
+        </li>
     }
 }
