@@ -34,6 +34,8 @@ const LATIN_ALLOWED: &[&str] = &[
     "PDF", "ZIP", "MB", "Office", "Markdown", "https",
     // the import wizard's file types and character sets
     "Excel", "csv", "xlsx", "UTF", "GBK", "GB18030", "Big5",
+    // integration terms Chinese admins use as such
+    "Webhook", "IMAP", "TLS", "HTTP", "POST", "MTA",
 ];
 
 /// Chinese text the English interface may show: the language switch
@@ -347,6 +349,9 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
             "/settings/reminders",
             "/settings/health",
             "/settings/api-keys",
+            "/settings/webhooks",
+            "/settings/chat-bots",
+            "/settings/mail-channels",
             "/kb/new",
         ] {
             pages.push(p.into());

@@ -961,7 +961,7 @@ pub fn text(key: Key) -> &'static str {
         Key::UsNoMatch => "没有符合筛选条件的用户。",
         // webhooks & chat bots
         Key::WhTitle => "Webhook 推送",
-        Key::WhIntro => "Steward 会把所选事件以 POST 发送到这些地址，并用 Webhook 密钥签名（Steward-Signature），失败后重试 24 小时。",
+        Key::WhIntro => "Steward 会把所选事件以 POST 发送到这些地址，并用 Webhook 密钥签名（见请求头），失败后重试 24 小时。",
         Key::WhNew => "新建 Webhook",
         Key::WhUrl => "接收地址",
         Key::WhCreate => "创建 Webhook",

@@ -16,7 +16,7 @@ use shared::{ErpModule, Locale};
 use crate::api::{self, ApiErr};
 use crate::components::guard::{Audience, Guard};
 use crate::components::toast::use_toasts;
-use crate::i18n::{use_i18n, I18n, Key};
+use crate::i18n::{module_key, use_i18n, I18n, Key, Lang};
 use crate::pages::tickets::common::{action_error, ActionError};
 
 #[component]
@@ -381,11 +381,15 @@ fn WebhookCard(
     }
 }
 
-fn kind_label(kind: ChatBotKind) -> &'static str {
-    match kind {
-        ChatBotKind::Wecom => "企业微信 WeCom",
-        ChatBotKind::Dingtalk => "钉钉 DingTalk",
-        ChatBotKind::Feishu => "飞书 Feishu",
+/// The platform's name as its users in each language know it.
+fn kind_label(kind: ChatBotKind, lang: Lang) -> &'static str {
+    match (kind, lang) {
+        (ChatBotKind::Wecom, Lang::Zh) => "企业微信",
+        (ChatBotKind::Dingtalk, Lang::Zh) => "钉钉",
+        (ChatBotKind::Feishu, Lang::Zh) => "飞书",
+        (ChatBotKind::Wecom, Lang::En) => "WeCom",
+        (ChatBotKind::Dingtalk, Lang::En) => "DingTalk",
+        (ChatBotKind::Feishu, Lang::En) => "Feishu",
     }
 }
 
@@ -490,7 +494,7 @@ fn ChatBotsAdmin() -> impl IntoView {
                     <label for="chat-bot-kind">{i.tr(Key::CbKind)}</label>
                     <select id="chat-bot-kind" data-testid="chat-bot-kind"
                         on:change=move |ev| if let Ok(k) = event_target_value(&ev).parse() { kind.set(k) }>
-                        {ChatBotKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{kind_label(*k)}</option> }).collect_view()}
+                        {ChatBotKind::ALL.iter().map(|k| { let k = *k; view! { <option value=k.as_str()>{move || kind_label(k, i.lang())}</option> } }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
@@ -509,7 +513,7 @@ fn ChatBotsAdmin() -> impl IntoView {
                         on:change=move |ev| if let Ok(l) = event_target_value(&ev).parse() { locale.set(l) }>
                         {Locale::ALL.iter().map(|l| {
                             let l = *l;
-                            view! { <option value=l.as_str() selected=move || locale.get() == l>{l.as_str()}</option> }
+                            view! { <option value=l.as_str() selected=move || locale.get() == l>{match l { Locale::ZhCn => "中文", Locale::En => "English" }}</option> }
                         }).collect_view()}
                     </select>
                 </div>
@@ -520,7 +524,7 @@ fn ChatBotsAdmin() -> impl IntoView {
                     <select id="chat-bot-module" data-testid="chat-bot-module"
                         on:change=move |ev| module.set(event_target_value(&ev).parse().ok())>
                         <option value="">{i.tr(Key::CbAny)}</option>
-                        {ErpModule::ALL.iter().map(|m| view! { <option value=m.as_str()>{m.as_str()}</option> }).collect_view()}
+                        {ErpModule::ALL.iter().map(|m| view! { <option value=m.as_str()>{i.tr(module_key(*m))}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
@@ -578,7 +582,7 @@ fn ChatBotCard(
     let id = bot.id;
     view! {
         <section class="card" data-testid="chat-bot-row">
-            <h2>{bot.name} " " <span class="badge badge-muted">{kind_label(bot.kind)}</span></h2>
+            <h2>{bot.name} " " <span class="badge badge-muted">{move || kind_label(bot.kind, i.lang())}</span></h2>
             <p class="mono muted">{bot.webhook_url}</p>
             <p>
                 {if bot.enabled {
