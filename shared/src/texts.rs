@@ -285,7 +285,7 @@ texts! {
     ImportNoAccount = "import.no_account" { "no account of this workspace has this customer code", "本工作区没有此客户编码的客户" }
     ImportOwnerUnknown = "import.owner_unknown" { "is not the e-mail of an active CSM, manager or admin of this workspace", "不是本工作区在职的客户成功经理、经理或管理员的邮箱" }
     ImportNotDate = "import.not_date" { "must be a date such as 2026-12-31", "必须是日期，例如 2026-12-31" }
-    ImportNotYesNo = "import.not_yes_no" { "must be yes or no (是/否)", "必须是“是”或“否”" }
+    ImportNotYesNo = "import.not_yes_no" { "must be yes or no", "必须是“是”或“否”" }
     ImportUnknownValue = "import.unknown_value" { "'{value}' is not one of: {expected}", "“{value}”不在可选值中：{expected}" }
     ImportMissingColumns = "import.missing_columns" { "the file lacks required columns: {columns}", "文件缺少必填列：{columns}" }
     ImportNoHeader = "import.no_header" { "no column of the first row is one this import knows; is it a {kind} file?", "第一行没有可识别的列名，请确认是否为正确的导入模板" }
