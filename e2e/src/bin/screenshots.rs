@@ -55,6 +55,14 @@ async fn main() -> anyhow::Result<()> {
         ("surveys", "/surveys", "surveys-heading"),
         ("health-model", "/settings/health", "hm-total"),
         ("api-keys", "/settings/api-keys", "api-keys-heading"),
+        ("import", "/accounts/import", "import-heading"),
+        ("webhooks", "/settings/webhooks", "webhooks-heading"),
+        ("chat-bots", "/settings/chat-bots", "chat-bots-heading"),
+        (
+            "mail-channels",
+            "/settings/mail-channels",
+            "mail-channels-heading",
+        ),
     ] {
         h.goto(path).await?;
         h.testid(ready).await?;
