@@ -148,6 +148,15 @@ fn row_error(e: AppError, not_found_field: &str) -> AppResult<Vec<RowError>> {
     Ok(p.0)
 }
 
+/// What a domain write made of a row: `outcome`, or the row's problem
+/// (a server-side failure stops the import).
+fn written<T>(result: AppResult<T>, outcome: Outcome, field: &str) -> AppResult<RowResult> {
+    match result {
+        Ok(_) => Ok(Ok(outcome)),
+        Err(e) => Ok(Err(row_error(e, field)?)),
+    }
+}
+
 /// A value of a vocabulary, given by its wire name or its English or
 /// Chinese word (`finance`, `Finance`, `财务`).
 fn vocabulary<'v>(text: &str, values: &[&'v str]) -> Option<&'v str> {
@@ -368,15 +377,11 @@ async fn account<C: ConnectionTrait>(
             ctx.accounts.insert(code, 0);
             return Ok(Ok(Outcome::Created));
         }
-        return Ok(
-            match accounts::create_in(conn, &ctx.actor, req, ctx.now, &ctx.code_rule).await {
-                Ok(a) => {
-                    ctx.accounts.insert(code, a.id);
-                    Ok(Outcome::Created)
-                }
-                Err(e) => Err(row_error(e, "code")?),
-            },
-        );
+        let created = accounts::create_in(conn, &ctx.actor, req, ctx.now, &ctx.code_rule).await;
+        if let Ok(a) = &created {
+            ctx.accounts.insert(code, a.id);
+        }
+        return written(created, Outcome::Created, "code");
     };
     ctx.accounts.insert(code, existing.id);
     let name = req.name.trim().to_string();
@@ -407,22 +412,17 @@ async fn account<C: ConnectionTrait>(
     if ctx.dry_run {
         return Ok(Ok(Outcome::Updated));
     }
-    Ok(
-        match accounts::update_in(
-            conn,
-            &ctx.actor,
-            existing.id,
-            None,
-            change,
-            ctx.now,
-            &ctx.code_rule,
-        )
-        .await
-        {
-            Ok(_) => Ok(Outcome::Updated),
-            Err(e) => Err(row_error(e, "code")?),
-        },
+    let updated = accounts::update_in(
+        conn,
+        &ctx.actor,
+        existing.id,
+        None,
+        change,
+        ctx.now,
+        &ctx.code_rule,
     )
+    .await;
+    written(updated, Outcome::Updated, "code")
 }
 
 async fn contact<C: ConnectionTrait>(
@@ -468,11 +468,10 @@ async fn contact<C: ConnectionTrait>(
         if ctx.dry_run {
             return Ok(Ok(Outcome::Created));
         }
-        return Ok(
-            match contacts::create_in(conn, &ctx.actor, account_id, req, ctx.now).await {
-                Ok(_) => Ok(Outcome::Created),
-                Err(e) => Err(row_error(e, "account_code")?),
-            },
+        return written(
+            contacts::create_in(conn, &ctx.actor, account_id, req, ctx.now).await,
+            Outcome::Created,
+            "account_code",
         );
     };
     if existing.account_id != account_id {
@@ -503,11 +502,10 @@ async fn contact<C: ConnectionTrait>(
     if ctx.dry_run {
         return Ok(Ok(Outcome::Updated));
     }
-    Ok(
-        match contacts::update_in(conn, &ctx.actor, existing.id, change, ctx.now).await {
-            Ok(_) => Ok(Outcome::Updated),
-            Err(e) => Err(row_error(e, "email")?),
-        },
+    written(
+        contacts::update_in(conn, &ctx.actor, existing.id, change, ctx.now).await,
+        Outcome::Updated,
+        "email",
     )
 }
 
@@ -568,11 +566,10 @@ async fn contract<C: ConnectionTrait>(
             notice_days: Some(notice_days.unwrap_or(DEFAULT_NOTICE_DAYS)),
             number: Some(number),
         };
-        return Ok(
-            match contracts::create_in(conn, &ctx.actor, req, ctx.now).await {
-                Ok(_) => Ok(Outcome::Created),
-                Err(e) => Err(row_error(e, "account_code")?),
-            },
+        return written(
+            contracts::create_in(conn, &ctx.actor, req, ctx.now).await,
+            Outcome::Created,
+            "account_code",
         );
     };
     if existing.account_id != account_id {
@@ -607,11 +604,10 @@ async fn contract<C: ConnectionTrait>(
     if ctx.dry_run {
         return Ok(Ok(Outcome::Updated));
     }
-    Ok(
-        match contracts::update_in(conn, &ctx.actor, existing.id, None, change, ctx.now).await {
-            Ok(_) => Ok(Outcome::Updated),
-            Err(e) => Err(row_error(e, "number")?),
-        },
+    written(
+        contracts::update_in(conn, &ctx.actor, existing.id, None, change, ctx.now).await,
+        Outcome::Updated,
+        "number",
     )
 }
 
@@ -663,11 +659,10 @@ async fn license<C: ConnectionTrait>(
             dongle_serial: serial,
             expires_on,
         };
-        return Ok(
-            match licenses::create_in(conn, &ctx.actor, account_id, req, ctx.now).await {
-                Ok(_) => Ok(Outcome::Created),
-                Err(e) => Err(row_error(e, "account_code")?),
-            },
+        return written(
+            licenses::create_in(conn, &ctx.actor, account_id, req, ctx.now).await,
+            Outcome::Created,
+            "account_code",
         );
     };
     if existing.account_id != account_id {
@@ -695,8 +690,8 @@ async fn license<C: ConnectionTrait>(
     if ctx.dry_run {
         return Ok(Ok(Outcome::Updated));
     }
-    Ok(
-        match licenses::update_in(
+    written(
+        licenses::update_in(
             conn,
             &ctx.actor,
             account_id,
@@ -705,11 +700,9 @@ async fn license<C: ConnectionTrait>(
             change,
             ctx.now,
         )
-        .await
-        {
-            Ok(_) => Ok(Outcome::Updated),
-            Err(e) => Err(row_error(e, "dongle_serial")?),
-        },
+        .await,
+        Outcome::Updated,
+        "dongle_serial",
     )
 }
 
@@ -764,11 +757,10 @@ async fn agreement<C: ConnectionTrait>(
         if ctx.dry_run {
             return Ok(Ok(Outcome::Created));
         }
-        return Ok(
-            match agreements::create_in(conn, &ctx.actor, account_id, req, ctx.now).await {
-                Ok(_) => Ok(Outcome::Created),
-                Err(e) => Err(row_error(e, "account_code")?),
-            },
+        return written(
+            agreements::create_in(conn, &ctx.actor, account_id, req, ctx.now).await,
+            Outcome::Created,
+            "account_code",
         );
     };
     // Absent optional columns keep what the agreement says.
@@ -796,11 +788,10 @@ async fn agreement<C: ConnectionTrait>(
     if ctx.dry_run {
         return Ok(Ok(Outcome::Updated));
     }
-    Ok(
-        match agreements::update_in(conn, &ctx.actor, account_id, existing.id, req, ctx.now).await {
-            Ok(_) => Ok(Outcome::Updated),
-            Err(e) => Err(row_error(e, "level")?),
-        },
+    written(
+        agreements::update_in(conn, &ctx.actor, account_id, existing.id, req, ctx.now).await,
+        Outcome::Updated,
+        "level",
     )
 }
 
