@@ -37,35 +37,16 @@ pub async fn emit<C: ConnectionTrait>(
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
+    let listeners = Listeners::of(conn, workspace_id).await?;
     let mut targets: Vec<(&'static str, i64)> = Vec::new();
-    let hooks: Vec<(i64, String)> = webhooks::Entity::find()
-        .select_only()
-        .column(webhooks::Column::Id)
-        .column(webhooks::Column::Events)
-        .filter(webhooks::Column::WorkspaceId.eq(workspace_id))
-        .filter(webhooks::Column::Enabled.eq(true))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    for (id, subscribed) in hooks {
-        let subscribed: Vec<EventType> = serde_json::from_str(&subscribed).unwrap_or_default();
+    for (id, subscribed) in &listeners.webhooks {
         if subscribed.contains(&event_type) {
-            targets.push((TARGET_WEBHOOK, id));
+            targets.push((TARGET_WEBHOOK, *id));
         }
     }
-    let bots: Vec<(i64, String)> = chat_bots::Entity::find()
-        .select_only()
-        .column(chat_bots::Column::Id)
-        .column(chat_bots::Column::Rules)
-        .filter(chat_bots::Column::WorkspaceId.eq(workspace_id))
-        .filter(chat_bots::Column::Enabled.eq(true))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    for (id, rules) in bots {
-        let rules: Vec<ChatRule> = serde_json::from_str(&rules).unwrap_or_default();
-        if matching_rule(&rules, event_type, &data).is_some() {
-            targets.push((TARGET_CHAT_BOT, id));
+    for (id, rules) in &listeners.chat_bots {
+        if matching_rule(rules, event_type, &data).is_some() {
+            targets.push((TARGET_CHAT_BOT, *id));
         }
     }
     if targets.is_empty() {
@@ -78,6 +59,46 @@ pub async fn emit<C: ConnectionTrait>(
     Ok(targets.len())
 }
 
+/// The workspace's enabled webhooks (with the events they take) and chat
+/// bots (with their rules): whom an event may go to.
+struct Listeners {
+    webhooks: Vec<(i64, Vec<EventType>)>,
+    chat_bots: Vec<(i64, Vec<ChatRule>)>,
+}
+
+impl Listeners {
+    async fn of<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> Result<Listeners, DbErr> {
+        let hooks: Vec<(i64, String)> = webhooks::Entity::find()
+            .select_only()
+            .column(webhooks::Column::Id)
+            .column(webhooks::Column::Events)
+            .filter(webhooks::Column::WorkspaceId.eq(workspace_id))
+            .filter(webhooks::Column::Enabled.eq(true))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let bots: Vec<(i64, String)> = chat_bots::Entity::find()
+            .select_only()
+            .column(chat_bots::Column::Id)
+            .column(chat_bots::Column::Rules)
+            .filter(chat_bots::Column::WorkspaceId.eq(workspace_id))
+            .filter(chat_bots::Column::Enabled.eq(true))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        Ok(Listeners {
+            webhooks: hooks
+                .into_iter()
+                .map(|(id, e)| (id, serde_json::from_str(&e).unwrap_or_default()))
+                .collect(),
+            chat_bots: bots
+                .into_iter()
+                .map(|(id, r)| (id, serde_json::from_str(&r).unwrap_or_default()))
+                .collect(),
+        })
+    }
+}
+
 /// Whether any enabled webhook or chat-bot rule of the workspace takes
 /// `event_type`: lets a caller skip work whose only use is an event.
 pub async fn listens<C: ConnectionTrait>(
@@ -85,32 +106,15 @@ pub async fn listens<C: ConnectionTrait>(
     workspace_id: i64,
     event_type: EventType,
 ) -> Result<bool, DbErr> {
-    let hooks: Vec<String> = webhooks::Entity::find()
-        .select_only()
-        .column(webhooks::Column::Events)
-        .filter(webhooks::Column::WorkspaceId.eq(workspace_id))
-        .filter(webhooks::Column::Enabled.eq(true))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    if hooks
+    let listeners = Listeners::of(conn, workspace_id).await?;
+    Ok(listeners
+        .webhooks
         .iter()
-        .any(|e| serde_json::from_str::<Vec<EventType>>(e).is_ok_and(|e| e.contains(&event_type)))
-    {
-        return Ok(true);
-    }
-    let bots: Vec<String> = chat_bots::Entity::find()
-        .select_only()
-        .column(chat_bots::Column::Rules)
-        .filter(chat_bots::Column::WorkspaceId.eq(workspace_id))
-        .filter(chat_bots::Column::Enabled.eq(true))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(bots.iter().any(|r| {
-        serde_json::from_str::<Vec<ChatRule>>(r)
-            .is_ok_and(|rules| rules.iter().any(|rule| rule.events.contains(&event_type)))
-    }))
+        .any(|(_, e)| e.contains(&event_type))
+        || listeners
+            .chat_bots
+            .iter()
+            .any(|(_, rules)| rules.iter().any(|rule| rule.events.contains(&event_type))))
 }
 
 /// Stores one event; returns its row id.
