@@ -62,6 +62,27 @@ const fn field(
     }
 }
 
+/// The columns several kinds share: the customer code a row belongs to,
+/// and a term's start and end.
+const ACCOUNT_CODE: ImportField = field(
+    "account_code",
+    "客户编码",
+    &["customer code", "code", "编码"],
+    true,
+);
+const STARTS_ON: ImportField = field(
+    "starts_on",
+    "开始日期",
+    &["start", "start date", "起始日期", "生效日期"],
+    true,
+);
+const ENDS_ON: ImportField = field(
+    "ends_on",
+    "结束日期",
+    &["end", "end date", "到期日期", "截止日期"],
+    true,
+);
+
 const ACCOUNTS_FIELDS: &[ImportField] = &[
     field(
         "code",
@@ -99,12 +120,7 @@ const CONTACTS_FIELDS: &[ImportField] = &[
         &["email address", "电子邮件", "联系人邮箱"],
         true,
     ),
-    field(
-        "account_code",
-        "客户编码",
-        &["customer code", "code", "编码"],
-        true,
-    ),
+    ACCOUNT_CODE,
     field(
         "name",
         "姓名",
@@ -128,24 +144,9 @@ const CONTRACTS_FIELDS: &[ImportField] = &[
         &["contract number", "contract no", "合同号"],
         true,
     ),
-    field(
-        "account_code",
-        "客户编码",
-        &["customer code", "code", "编码"],
-        true,
-    ),
-    field(
-        "starts_on",
-        "开始日期",
-        &["start", "start date", "起始日期", "生效日期"],
-        true,
-    ),
-    field(
-        "ends_on",
-        "结束日期",
-        &["end", "end date", "到期日期", "截止日期"],
-        true,
-    ),
+    ACCOUNT_CODE,
+    STARTS_ON,
+    ENDS_ON,
     field(
         "annual_value",
         "年度金额",
@@ -164,12 +165,7 @@ const LICENSES_FIELDS: &[ImportField] = &[
         &["serial", "加密狗序列号", "序列号", "加密锁号"],
         true,
     ),
-    field(
-        "account_code",
-        "客户编码",
-        &["customer code", "code", "编码"],
-        true,
-    ),
+    ACCOUNT_CODE,
     field("edition", "版本", &["产品版本"], true),
     field("modules", "模块", &["erp modules", "授权模块"], true),
     field("seats", "用户数", &["users", "站点数", "许可数"], true),
@@ -182,25 +178,10 @@ const LICENSES_FIELDS: &[ImportField] = &[
 ];
 
 const AGREEMENTS_FIELDS: &[ImportField] = &[
-    field(
-        "account_code",
-        "客户编码",
-        &["customer code", "code", "编码"],
-        true,
-    ),
+    ACCOUNT_CODE,
     field("level", "服务级别", &["service level", "级别"], true),
-    field(
-        "starts_on",
-        "开始日期",
-        &["start", "start date", "起始日期"],
-        true,
-    ),
-    field(
-        "ends_on",
-        "结束日期",
-        &["end", "end date", "到期日期"],
-        true,
-    ),
+    STARTS_ON,
+    ENDS_ON,
     field(
         "signed_on",
         "签订日期",
