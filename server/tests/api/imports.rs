@@ -657,7 +657,7 @@ async fn an_import_whose_worker_stopped_is_taken_up_again_after_its_last_recorde
         &app,
         &admin.token,
         "big.csv",
-        text.into_bytes(),
+        text.clone().into_bytes(),
         "accounts",
         "commit",
     )
@@ -666,7 +666,10 @@ async fn an_import_whose_worker_stopped_is_taken_up_again_after_its_last_recorde
     let id = done["id"].as_i64().unwrap();
 
     // As if the worker had died after its first batch: running, its lease
-    // run out, 500 rows recorded.
+    // run out, 500 rows recorded, and its file still there (a finished
+    // commit's file is removed).
+    let file = server::domain::imports::folder(&app.app_state).join(format!("{id}.csv"));
+    std::fs::write(&file, text).unwrap();
     let db = &app.app_state.db.write;
     let backend = db.get_database_backend();
     db.execute(Statement::from_string(
@@ -700,4 +703,232 @@ async fn an_import_whose_worker_stopped_is_taken_up_again_after_its_last_recorde
         .unwrap();
     let n: i64 = row.try_get("", "n").unwrap();
     assert_eq!(n, 1_200);
+}
+
+#[tokio::test]
+async fn files_are_kept_only_while_an_import_needs_them() {
+    let start = chrono::Utc::now() + chrono::Duration::days(1);
+    let app = spawn_app_at(start).await;
+    let admin = app.signup("导入保留", "admin@keep.test").await;
+    let folder = server::domain::imports::folder(&app.app_state);
+    let file = |id: &Value| folder.join(format!("{}.csv", id.as_i64().unwrap()));
+
+    let dry = import(
+        &app,
+        &admin.token,
+        "客户.csv",
+        with_bom(ACCOUNTS),
+        "accounts",
+        "dry_run",
+    )
+    .await;
+    assert!(
+        file(&dry["id"]).exists(),
+        "a dry run's file waits for its commit"
+    );
+    let response = app
+        .post(
+            &format!("/api/v1/imports/{}/commit", dry["id"]),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let queued: Value = response.json().await.unwrap();
+    let commit = finished(&app, &admin.token, queued["id"].as_i64().unwrap()).await;
+    assert_eq!(commit["status"], "done", "{commit}");
+    assert!(
+        !file(&commit["id"]).exists(),
+        "a finished commit's file is removed"
+    );
+    assert!(file(&dry["id"]).exists());
+
+    // Stray uploads: one from two days ago goes, one being received stays.
+    let old = folder.join("upload-old.part");
+    let fresh = folder.join("upload-fresh.part");
+    std::fs::write(&old, b"half").unwrap();
+    std::fs::write(&fresh, b"half").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(2 * 86_400))
+        .unwrap();
+
+    let report = server::domain::imports::run_pending(&app.app_state, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.files_removed, 1,
+        "only the stray upload is old enough"
+    );
+    assert!(!old.exists() && fresh.exists());
+    assert!(file(&dry["id"]).exists(), "a week has not passed");
+
+    app.clock.as_ref().unwrap().advance(chrono::Duration::days(
+        server::domain::imports::DRY_RUN_FILE_DAYS + 1,
+    ));
+    let report = server::domain::imports::run_pending(&app.app_state, None)
+        .await
+        .unwrap();
+    assert_eq!(report.files_removed, 1);
+    assert!(
+        !file(&dry["id"]).exists(),
+        "the dry run's file is gone after a week"
+    );
+    let admin = app.login_ok("admin@keep.test").await;
+    let again = app
+        .post(
+            &format!("/api/v1/imports/{}/commit", dry["id"]),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let body: Value = again.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("upload it again"),
+        "{body}"
+    );
+    // What the imports did is still there to read.
+    let listed: Value = app
+        .get("/api/v1/imports", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+}
+
+/// New accounts are written a batch at a time; one that collides with
+/// another writer at the last moment (here a trigger stands in for the
+/// other writer) fails alone, and the batch's other rows still go in,
+/// each audited once.
+#[tokio::test]
+async fn a_new_row_that_collides_at_the_last_moment_fails_alone() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let admin = app.signup("导入冲突", "admin@collide.test").await;
+    let db = &app.app_state.db.write;
+    let statements: &[&str] = if backend_is_postgres() {
+        &[
+            "CREATE FUNCTION steal_code() RETURNS trigger AS $$ BEGIN \
+             IF NEW.code = '000202' THEN RAISE unique_violation USING MESSAGE = 'taken meanwhile'; END IF; \
+             RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER steal BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION steal_code()",
+        ]
+    } else {
+        &[
+            "CREATE TABLE taken (k TEXT UNIQUE)",
+            "INSERT INTO taken VALUES ('x')",
+            "CREATE TRIGGER steal AFTER INSERT ON accounts WHEN NEW.code = '000202' \
+             BEGIN INSERT INTO taken VALUES ('x'); END",
+        ]
+    };
+    for sql in statements {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    let file = "客户编码,客户名称\n000201,甲公司\n000202,乙公司\n000203,丙公司\n";
+    let done = import(
+        &app,
+        &admin.token,
+        "a.csv",
+        with_bom(file),
+        "accounts",
+        "commit",
+    )
+    .await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(counts(&done), (2, 0, 0, 1), "{done}");
+    assert_eq!(done["errors"][0]["row"], 3, "{done}");
+    let mut codes: Vec<String> = accounts(&app, &admin.token)
+        .await
+        .iter()
+        .map(|a| a["code"].as_str().unwrap().to_string())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, ["000201", "000203"]);
+    let audit: Value = app
+        .get("/api/v1/audit?entity_type=account", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let created = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "create")
+        .count();
+    assert_eq!(created, 2, "{audit}");
+}
+
+/// A workbook often holds customers and contacts side by side: each kind
+/// reads the worksheet whose headers are its own.
+#[tokio::test]
+async fn a_workbook_with_several_sheets_is_read_from_the_sheet_of_the_kind() {
+    let app = spawn_app().await;
+    let admin = app.signup("多表导入", "admin@sheets.test").await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let notes = book.add_worksheet().set_name("说明").unwrap();
+    notes
+        .write_string(0, 0, "请在后面两张表中填写客户和联系人")
+        .unwrap();
+    let customers = book.add_worksheet().set_name("客户").unwrap();
+    for (c, h) in ["客户编码", "客户名称"].iter().enumerate() {
+        customers.write_string(0, c as u16, *h).unwrap();
+    }
+    customers.write_string(1, 0, "000401").unwrap();
+    customers.write_string(1, 1, "无锡精工有限公司").unwrap();
+    let people = book.add_worksheet().set_name("联系人").unwrap();
+    for (c, h) in ["客户编码", "姓名", "邮箱"].iter().enumerate() {
+        people.write_string(0, c as u16, *h).unwrap();
+    }
+    people.write_string(1, 0, "000401").unwrap();
+    people.write_string(1, 1, "王会计").unwrap();
+    people.write_string(1, 2, "wang@wuxi.example.cn").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+
+    let accounts_done = import(
+        &app,
+        &admin.token,
+        "客户资料.xlsx",
+        bytes.clone(),
+        "accounts",
+        "commit",
+    )
+    .await;
+    assert_eq!(counts(&accounts_done), (1, 0, 0, 0), "{accounts_done}");
+    let contacts_done = import(
+        &app,
+        &admin.token,
+        "客户资料.xlsx",
+        bytes,
+        "contacts",
+        "commit",
+    )
+    .await;
+    assert_eq!(counts(&contacts_done), (1, 0, 0, 0), "{contacts_done}");
+    assert_eq!(
+        contacts_done["columns"][1]["header"], "姓名",
+        "{contacts_done}"
+    );
+    let account = accounts(&app, &admin.token).await;
+    assert_eq!(account.len(), 1);
+    let contacts: Value = app
+        .get(
+            &format!("/api/v1/accounts/{}/contacts", account[0]["id"]),
+            &admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        contacts["items"][0]["email"], "wang@wuxi.example.cn",
+        "{contacts}"
+    );
 }

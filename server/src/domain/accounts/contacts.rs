@@ -133,7 +133,7 @@ pub async fn create(
     Ok(result)
 }
 
-/// [`create`] in the caller's transaction (imports run many in one).
+/// [`create`] in the caller's transaction.
 pub(crate) async fn create_in<C: ConnectionTrait>(
     txn: &C,
     actor: &StaffActor,
@@ -141,40 +141,67 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
     req: CreateContactRequest,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Contact> {
-    validation::create_contact(&req).map_err(AppError::validation)?;
-    accounts::editable(txn, actor, account_id).await?;
-    let model = contacts::ActiveModel {
-        workspace_id: Set(actor.workspace_id),
-        account_id: Set(account_id),
-        name: Set(req.name.trim().to_string()),
-        email: Set(clean_email(req.email)),
-        phone: Set(clean_optional(req.phone)),
-        title: Set(clean_optional(req.title)),
-        modules: Set(modules_to_db(&req.modules)),
-        portal_user_id: Set(None),
-        archived: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+    let mut created = create_many_in(txn, actor, vec![(account_id, req)], now).await?;
+    created
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("an insert returned no row").into())
+}
+
+/// Creates every contact of `new` (account id, request) or none (an
+/// import's batch): each is checked as [`create`] checks one; they are
+/// written and audited a statement for all at a time.
+pub(crate) async fn create_many_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    new: Vec<(i64, CreateContactRequest)>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Vec<Contact>> {
+    if new.is_empty() {
+        return Ok(Vec::new());
     }
-    .insert(txn)
-    .await?;
-    let contact = to_api(&model, None);
-    audit::record(
+    for (_, req) in &new {
+        validation::create_contact(req).map_err(AppError::validation)?;
+    }
+    let account_ids: Vec<i64> = new.iter().map(|(id, _)| *id).collect();
+    accounts::all_editable(txn, actor, &account_ids).await?;
+    let rows = new
+        .into_iter()
+        .map(|(account_id, req)| contacts::ActiveModel {
+            workspace_id: Set(actor.workspace_id),
+            account_id: Set(account_id),
+            name: Set(req.name.trim().to_string()),
+            email: Set(clean_email(req.email)),
+            phone: Set(clean_optional(req.phone)),
+            title: Set(clean_optional(req.title)),
+            modules: Set(modules_to_db(&req.modules)),
+            portal_user_id: Set(None),
+            archived: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+    let models = contacts::Entity::insert_many(rows)
+        .exec_with_returning_many(txn)
+        .await?;
+    let created: Vec<Contact> = models.iter().map(|m| to_api(m, None)).collect();
+    audit::record_many(
         txn,
-        Change {
-            workspace_id: actor.workspace_id,
-            actor_id: Some(actor.user_id),
-            action: "create",
-            entity_type: "contact",
-            entity_id: contact.id,
-            before: None,
-            after: Some(&contact),
-        },
+        created
+            .iter()
+            .map(|contact| Change {
+                workspace_id: actor.workspace_id,
+                actor_id: Some(actor.user_id),
+                action: "create",
+                entity_type: "contact",
+                entity_id: contact.id,
+                before: None,
+                after: Some(contact),
+            })
+            .collect(),
         now,
     )
     .await?;
-    Ok(contact)
+    Ok(created)
 }
 
 pub async fn update(

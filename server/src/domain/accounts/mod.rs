@@ -293,24 +293,41 @@ pub(crate) async fn check_owner<C: ConnectionTrait>(
     workspace_id: i64,
     owner_id: i64,
 ) -> AppResult<()> {
-    let owner = user_rows::Entity::find_by_id(owner_id)
+    check_owners(conn, workspace_id, &[owner_id]).await
+}
+
+/// Every one of `owner_ids` is an active CSM, manager or admin of the
+/// workspace (one query, however many).
+async fn check_owners<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    owner_ids: &[i64],
+) -> AppResult<()> {
+    if owner_ids.is_empty() {
+        return Ok(());
+    }
+    let owners = user_rows::Entity::find()
+        .filter(user_rows::Column::Id.is_in(owner_ids.iter().copied()))
         .filter(user_rows::Column::WorkspaceId.eq(workspace_id))
-        .one(conn)
+        .all(conn)
         .await?;
-    match owner {
-        Some(u)
-            if u.active
+    let may_own = |id: &i64| {
+        owners.iter().any(|u| {
+            u.id == *id
+                && u.active
                 && matches!(
                     u.role.parse::<Role>(),
                     Ok(Role::Csm | Role::Manager | Role::Admin)
-                ) =>
-        {
-            Ok(())
-        }
-        _ => Err(AppError::field(
+                )
+        })
+    };
+    if owner_ids.iter().all(may_own) {
+        Ok(())
+    } else {
+        Err(AppError::field(
             "owner_id",
             "must be an active CSM, manager or admin of this workspace",
-        )),
+        ))
     }
 }
 
@@ -320,9 +337,23 @@ async fn ensure_code_free<C: ConnectionTrait>(
     code: &str,
     except_id: Option<i64>,
 ) -> AppResult<()> {
+    ensure_codes_free(conn, workspace_id, &[code], except_id).await
+}
+
+/// None of `codes` is another account's, nor given twice (one query).
+async fn ensure_codes_free<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    codes: &[&str],
+    except_id: Option<i64>,
+) -> AppResult<()> {
+    let distinct: std::collections::HashSet<&str> = codes.iter().copied().collect();
+    if distinct.len() != codes.len() {
+        return Err(code_taken());
+    }
     let mut query = accounts::Entity::find()
         .filter(accounts::Column::WorkspaceId.eq(workspace_id))
-        .filter(accounts::Column::Code.eq(code));
+        .filter(accounts::Column::Code.is_in(codes.iter().copied()));
     if let Some(id) = except_id {
         query = query.filter(accounts::Column::Id.ne(id));
     }
@@ -350,7 +381,7 @@ pub async fn create(
     Ok(result)
 }
 
-/// [`create`] in the caller's transaction (imports run many in one).
+/// [`create`] in the caller's transaction.
 pub(crate) async fn create_in<C: ConnectionTrait>(
     txn: &C,
     actor: &StaffActor,
@@ -358,66 +389,103 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
     now: DateTime<Utc>,
     rule: &str,
 ) -> AppResult<Account> {
+    let mut created = create_many_in(txn, actor, vec![req], now, rule).await?;
+    created
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("an insert returned no row").into())
+}
+
+/// Creates every account of `reqs` or none (an import's batch): each is
+/// checked as [`create`] checks one; they are written, audited and
+/// announced a statement for all at a time.
+pub(crate) async fn create_many_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    reqs: Vec<CreateAccountRequest>,
+    now: DateTime<Utc>,
+    rule: &str,
+) -> AppResult<Vec<Account>> {
     actor.require(&[Role::Admin, Role::Manager, Role::Csm])?;
-    validation::create_account(&req, rule).map_err(AppError::validation)?;
-    let name = req.name.trim().to_string();
-    let code = req.code.trim().to_string();
-    let owner_id = match req.owner_id {
-        Some(id) => Some(id),
-        None if actor.role == Role::Csm => Some(actor.user_id),
-        None => None,
-    };
-    if let Some(owner) = owner_id {
-        check_owner(txn, actor.workspace_id, owner).await?;
+    if reqs.is_empty() {
+        return Ok(Vec::new());
     }
-    ensure_code_free(txn, actor.workspace_id, &code, None).await?;
-    let model = accounts::ActiveModel {
-        workspace_id: Set(actor.workspace_id),
-        search_key: Set(search_key(&name, &code)),
-        name: Set(name),
-        code: Set(code),
-        industry: Set(clean_optional(req.industry)),
-        segment: Set(clean_optional(req.segment)),
-        owner_id: Set(owner_id),
-        stage: Set(req
-            .stage
-            .unwrap_or(LifecycleStage::Onboarding)
-            .as_str()
-            .into()),
-        stage_entered_at: Set(now),
-        modules: Set(modules_to_db(&req.modules)),
-        archived: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-        ..Default::default()
+    let mut owners = Vec::new();
+    for req in &reqs {
+        validation::create_account(req, rule).map_err(AppError::validation)?;
+        if let Some(owner) = req.owner_id {
+            if !owners.contains(&owner) {
+                owners.push(owner);
+            }
+        }
     }
-    .insert(txn)
-    .await?;
-    let account = to_api(&model)?;
-    audit::record(
+    check_owners(txn, actor.workspace_id, &owners).await?;
+    let codes: Vec<String> = reqs.iter().map(|r| r.code.trim().to_string()).collect();
+    let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+    ensure_codes_free(txn, actor.workspace_id, &code_refs, None).await?;
+    let rows = reqs.into_iter().map(|req| {
+        let name = req.name.trim().to_string();
+        let code = req.code.trim().to_string();
+        let owner_id = match req.owner_id {
+            Some(id) => Some(id),
+            None if actor.role == Role::Csm => Some(actor.user_id),
+            None => None,
+        };
+        accounts::ActiveModel {
+            workspace_id: Set(actor.workspace_id),
+            search_key: Set(search_key(&name, &code)),
+            name: Set(name),
+            code: Set(code),
+            industry: Set(clean_optional(req.industry)),
+            segment: Set(clean_optional(req.segment)),
+            owner_id: Set(owner_id),
+            stage: Set(req
+                .stage
+                .unwrap_or(LifecycleStage::Onboarding)
+                .as_str()
+                .into()),
+            stage_entered_at: Set(now),
+            modules: Set(modules_to_db(&req.modules)),
+            archived: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            ..Default::default()
+        }
+    });
+    let models = accounts::Entity::insert_many(rows)
+        .exec_with_returning_many(txn)
+        .await?;
+    let created = models.iter().map(to_api).collect::<AppResult<Vec<_>>>()?;
+    audit::record_many(
         txn,
-        Change {
-            workspace_id: actor.workspace_id,
-            actor_id: Some(actor.user_id),
-            action: "create",
-            entity_type: "account",
-            entity_id: account.id,
-            before: None,
-            after: Some(&account),
-        },
+        created
+            .iter()
+            .map(|account| Change {
+                workspace_id: actor.workspace_id,
+                actor_id: Some(actor.user_id),
+                action: "create",
+                entity_type: "account",
+                entity_id: account.id,
+                before: None,
+                after: Some(account),
+            })
+            .collect(),
         now,
     )
     .await?;
-    crate::domain::integrations::events::emit(
+    use crate::domain::integrations::events;
+    events::emit_many(
         txn,
         actor.workspace_id,
         shared::integrations::EventType::AccountCreated,
-        serde_json::json!({ "account": crate::domain::integrations::events::account_json(&model) }),
+        models
+            .iter()
+            .map(|m| serde_json::json!({ "account": events::account_json(m) }))
+            .collect(),
         now,
     )
     .await?;
-    Ok(account)
+    Ok(created)
 }
 
 pub async fn update(
@@ -587,6 +655,29 @@ pub async fn set_archived(
 
 /// Accounts a CSM owns may have contacts changed by that CSM; the same rule
 /// as changing the account itself.
+/// [`editable`] for many accounts at once (one query): each exists in
+/// the actor's workspace and the actor may change it.
+pub(crate) async fn all_editable<C: ConnectionTrait>(
+    conn: &C,
+    actor: &StaffActor,
+    account_ids: &[i64],
+) -> AppResult<()> {
+    let mut ids = account_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let found = accounts::Entity::find()
+        .filter(accounts::Column::Id.is_in(ids.iter().copied()))
+        .filter(accounts::Column::WorkspaceId.eq(actor.workspace_id))
+        .all(conn)
+        .await?;
+    if found.len() != ids.len() {
+        return Err(AppError::NotFound);
+    }
+    found
+        .iter()
+        .try_for_each(|account| may_edit(actor, account))
+}
+
 pub(crate) async fn editable<C: ConnectionTrait>(
     conn: &C,
     actor: &StaffActor,

@@ -32,24 +32,40 @@ pub async fn record<C: ConnectionTrait, T: Serialize>(
     change: Change<'_, T>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    record_many(conn, vec![change], now).await
+}
+
+/// [`record`] for many changes in one statement (an import's batch).
+pub async fn record_many<C: ConnectionTrait, T: Serialize>(
+    conn: &C,
+    changes: Vec<Change<'_, T>>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
     let to_json = |v: Option<&T>| -> AppResult<Option<String>> {
         v.map(serde_json::to_string)
             .transpose()
             .map_err(|e| anyhow::Error::new(e).into())
     };
-    audit_log::Entity::insert(audit_log::ActiveModel {
-        workspace_id: Set(change.workspace_id),
-        actor_id: Set(change.actor_id),
-        action: Set(change.action.to_string()),
-        entity_type: Set(change.entity_type.to_string()),
-        entity_id: Set(change.entity_id),
-        before: Set(to_json(change.before)?),
-        after: Set(to_json(change.after)?),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec_without_returning(conn)
-    .await?;
+    let mut rows = Vec::with_capacity(changes.len());
+    for change in changes {
+        rows.push(audit_log::ActiveModel {
+            workspace_id: Set(change.workspace_id),
+            actor_id: Set(change.actor_id),
+            action: Set(change.action.to_string()),
+            entity_type: Set(change.entity_type.to_string()),
+            entity_id: Set(change.entity_id),
+            before: Set(to_json(change.before)?),
+            after: Set(to_json(change.after)?),
+            created_at: Set(now),
+            ..Default::default()
+        });
+    }
+    audit_log::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 

@@ -62,6 +62,71 @@ fn file_of(state: &AppState, id: i64, format: &str) -> PathBuf {
     folder(state).join(format!("{id}.{format}"))
 }
 
+/// How long a finished dry run's file is kept for its commit.
+pub const DRY_RUN_FILE_DAYS: i64 = 7;
+/// How long an upload that never became an import (the server stopped
+/// while receiving it) may lie in the folder.
+const STRAY_UPLOAD_HOURS: u64 = 24;
+
+/// Removes the files imports no longer need — customers' data is not kept
+/// longer than its use: a commit's file once it has ended, a dry run's
+/// [`DRY_RUN_FILE_DAYS`] after it ended (its commit then asks for the file
+/// again), a file whose import is gone, and stray uploads. Returns how many
+/// files were removed.
+pub async fn sweep_files(state: &AppState) -> AppResult<u64> {
+    let Ok(entries) = std::fs::read_dir(folder(state)) else {
+        return Ok(0);
+    };
+    let mut files: Vec<(i64, PathBuf)> = Vec::new();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with("upload-") && name.ends_with(".part") {
+            let stray = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > STRAY_UPLOAD_HOURS * 3600);
+            if stray && std::fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+            continue;
+        }
+        if let Some(id) = name
+            .split_once('.')
+            .and_then(|(id, _)| id.parse::<i64>().ok())
+        {
+            files.push((id, path));
+        }
+    }
+    let cutoff = state.clock.now() - Duration::days(DRY_RUN_FILE_DAYS);
+    for chunk in files.chunks(500) {
+        let known: HashMap<i64, imports::Model> = imports::Entity::find()
+            .filter(imports::Column::Id.is_in(chunk.iter().map(|(id, _)| *id)))
+            .all(&state.db.read)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        for (id, path) in chunk {
+            let needless = match known.get(id) {
+                None => true,
+                Some(import) => match import.finished_at {
+                    None => false,
+                    Some(_) if import.mode == ImportMode::Commit.as_str() => true,
+                    Some(at) => at < cutoff,
+                },
+            };
+            if needless && std::fs::remove_file(path).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// A file received, in the imports folder under a temporary name.
 pub struct Upload {
     pub path: PathBuf,
@@ -518,15 +583,20 @@ pub fn kick(state: &AppState) {
 #[derive(Debug, Default, serde::Serialize)]
 pub struct RunReport {
     pub imports: usize,
+    /// Files no import needs any more, removed (platform runs only).
+    pub files_removed: u64,
 }
 
 /// Claims and runs imports until none is waiting (or all are held by
-/// other workers).
+/// other workers), then removes the files no import needs.
 pub async fn run_pending(state: &AppState, workspace: Option<i64>) -> AppResult<RunReport> {
     let mut report = RunReport::default();
     while let Some(claimed) = claim(state, workspace).await? {
         run_one(state, claimed).await?;
         report.imports += 1;
+    }
+    if workspace.is_none() {
+        report.files_removed = sweep_files(state).await?;
     }
     Ok(report)
 }
@@ -623,6 +693,11 @@ async fn finish(
     }
     txn.commit().await?;
     state.integrations.kick();
+    if import.mode == ImportMode::Commit.as_str() {
+        // A commit's file has served its use; a dry run's waits for its
+        // commit (see sweep_files).
+        let _ = tokio::fs::remove_file(file_of(state, import.id, &import.format)).await;
+    }
     Ok(())
 }
 
@@ -666,25 +741,17 @@ async fn run_one(state: &AppState, import: imports::Model) -> AppResult<()> {
         .into_iter()
         .map(|u| (shared::validation::normalize_email(&u.email), u.id))
         .collect();
-    let mut ctx = Ctx {
-        actor,
-        dry_run: import.mode == ImportMode::DryRun.as_str(),
-        code_rule: crate::domain::accounts::settings::code_rule(
-            &state.db.read,
-            import.workspace_id,
-        )
-        .await?,
-        owners,
-        accounts: HashMap::new(),
-        seen: HashMap::new(),
-        now: state.clock.now(),
-    };
+    let code_rule =
+        crate::domain::accounts::settings::code_rule(&state.db.read, import.workspace_id).await?;
+    let dry_run = import.mode == ImportMode::DryRun.as_str();
+    let mut ctx = Ctx::new(actor, dry_run, code_rule, owners, state.clock.now());
     let encoding = source::encoding_for_label(&import.encoding);
     let mut events = source::spawn(
         file_of(state, import.id, &import.format),
         format,
         encoding,
         import.rows_done.max(0) as usize,
+        move |headers| map_columns(kind, headers).iter().flatten().count(),
     );
     let mut mapping: Vec<Option<&'static str>> = Vec::new();
     let mut headers: Vec<String> = Vec::new();
@@ -709,32 +776,46 @@ async fn run_one(state: &AppState, import: imports::Model) -> AppResult<()> {
                 }
             }
             Event::Rows(lines) => {
-                // A commit writes a batch in one transaction, each row in a
-                // savepoint of its own (a bad row rolls back alone), with
-                // the batch's progress: done exactly once, or not at all.
+                // A commit writes a batch in one transaction, each row's
+                // write in a savepoint of its own (a bad row rolls back
+                // alone) and new accounts and contacts together at the
+                // end, with the batch's progress: done exactly once, or
+                // not at all.
                 let txn = state.db.write.begin().await?;
                 let mut tally = Tally::default();
                 let mut errors = Vec::new();
-                for line in &lines {
-                    let row = Row {
+                let mut problem = |line: i32, problems: Vec<rows::RowError>| {
+                    for p in problems {
+                        errors.push(import_errors::ActiveModel {
+                            import_id: Set(import.id),
+                            row_number: Set(line),
+                            column_name: Set(header_of(&p.field, &headers, &mapping)),
+                            message: Set(p.message),
+                            ..Default::default()
+                        });
+                    }
+                };
+                let batch: Vec<Row<'_>> = lines
+                    .iter()
+                    .map(|line| Row {
                         number: line.number,
                         values: mapping
                             .iter()
                             .zip(line.cells.iter())
                             .filter_map(|(field, cell)| field.map(|f| (f, cell.as_str())))
                             .collect(),
-                    };
+                    })
+                    .collect();
+                if ctx.dry_run {
+                    rows::preload(&state.db.read, &mut ctx, kind, &batch).await?;
+                } else {
+                    rows::preload(&txn, &mut ctx, kind, &batch).await?;
+                }
+                for row in &batch {
                     let result = if ctx.dry_run {
-                        rows::apply(&state.db.read, &mut ctx, kind, &row).await?
+                        rows::apply(&state.db.read, &mut ctx, kind, row).await?
                     } else {
-                        let savepoint = txn.begin().await?;
-                        let result = rows::apply(&savepoint, &mut ctx, kind, &row).await?;
-                        if result.is_ok() {
-                            savepoint.commit().await?;
-                        } else {
-                            savepoint.rollback().await?;
-                        }
-                        result
+                        rows::apply(&txn, &mut ctx, kind, row).await?
                     };
                     match result {
                         Ok(Outcome::Created) => tally.created += 1,
@@ -742,17 +823,14 @@ async fn run_one(state: &AppState, import: imports::Model) -> AppResult<()> {
                         Ok(Outcome::Unchanged) => tally.unchanged += 1,
                         Err(problems) => {
                             tally.failed += 1;
-                            for p in problems {
-                                errors.push(import_errors::ActiveModel {
-                                    import_id: Set(import.id),
-                                    row_number: Set(line.number),
-                                    column_name: Set(header_of(&p.field, &headers, &mapping)),
-                                    message: Set(p.message),
-                                    ..Default::default()
-                                });
-                            }
+                            problem(row.number, problems);
                         }
                     }
+                }
+                for (line, problems) in rows::flush(&txn, &mut ctx).await? {
+                    tally.created -= 1;
+                    tally.failed += 1;
+                    problem(line, problems);
                 }
                 tally.done = lines.len() as i32;
                 if !record(&txn, state, &import, tally, errors).await? {

@@ -7,7 +7,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
 use shared::accounts::{
     CreateAccountRequest, CreateContactRequest, UpdateAccountRequest, UpdateContactRequest,
 };
@@ -41,6 +44,38 @@ pub struct Ctx {
     /// Each natural key of this file and the line it first appeared on.
     pub seen: HashMap<String, i32>,
     pub now: DateTime<Utc>,
+    /// The batch's accounts and contacts that exist, by customer code and
+    /// e-mail, read in one query per batch ([`preload`]).
+    pub known_accounts: HashMap<String, entity::accounts::Model>,
+    pub known_contacts: HashMap<String, entity::contacts::Model>,
+    /// New accounts and contacts of the batch (line, account, request),
+    /// written together when the batch ends ([`flush`]).
+    pub new_accounts: Vec<(i32, CreateAccountRequest)>,
+    pub new_contacts: Vec<(i32, i64, CreateContactRequest)>,
+}
+
+impl Ctx {
+    pub fn new(
+        actor: StaffActor,
+        dry_run: bool,
+        code_rule: String,
+        owners: HashMap<String, i64>,
+        now: DateTime<Utc>,
+    ) -> Ctx {
+        Ctx {
+            actor,
+            dry_run,
+            code_rule,
+            owners,
+            accounts: HashMap::new(),
+            seen: HashMap::new(),
+            now,
+            known_accounts: HashMap::new(),
+            known_contacts: HashMap::new(),
+            new_accounts: Vec::new(),
+            new_contacts: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,12 +183,24 @@ fn row_error(e: AppError, not_found_field: &str) -> AppResult<Vec<RowError>> {
     Ok(p.0)
 }
 
-/// What a domain write made of a row: `outcome`, or the row's problem
-/// (a server-side failure stops the import).
-fn written<T>(result: AppResult<T>, outcome: Outcome, field: &str) -> AppResult<RowResult> {
+/// What a domain write in `savepoint` made of a row: `outcome`, kept,
+/// or the row's problem, rolled back alone (a server-side failure stops
+/// the import).
+async fn written<T>(
+    savepoint: DatabaseTransaction,
+    result: AppResult<T>,
+    outcome: Outcome,
+    field: &str,
+) -> AppResult<RowResult> {
     match result {
-        Ok(_) => Ok(Ok(outcome)),
-        Err(e) => Ok(Err(row_error(e, field)?)),
+        Ok(_) => {
+            savepoint.commit().await?;
+            Ok(Ok(outcome))
+        }
+        Err(e) => {
+            savepoint.rollback().await?;
+            Ok(Err(row_error(e, field)?))
+        }
     }
 }
 
@@ -285,7 +332,7 @@ fn twice(ctx: &mut Ctx, field: &str, key: String, line: i32) -> Result<(), Vec<R
 
 /// The account a row names by `account_code`: known to the workspace or,
 /// in a dry run, created by an earlier row of the file (`Some(0)`).
-async fn account_of<C: ConnectionTrait>(
+async fn account_of<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     ctx: &mut Ctx,
     p: &mut Problems,
@@ -315,8 +362,162 @@ async fn account_of<C: ConnectionTrait>(
     }
 }
 
+/// Reads, in one query each, what the batch's rows name by natural key:
+/// the accounts of an accounts batch by code; the accounts a contacts
+/// batch belongs to and the contacts it may update, by e-mail. (The other
+/// kinds come in smaller files and look each row up.)
+pub async fn preload<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &mut Ctx,
+    kind: ImportKind,
+    rows: &[Row<'_>],
+) -> AppResult<()> {
+    let workspace = ctx.actor.workspace_id;
+    ctx.known_accounts.clear();
+    ctx.known_contacts.clear();
+    let codes_of = |key: &str| -> Vec<String> {
+        let mut codes: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.get(key))
+            .map(str::to_string)
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    };
+    match kind {
+        ImportKind::Accounts => {
+            let codes = codes_of("code");
+            if codes.is_empty() {
+                return Ok(());
+            }
+            for account in entity::accounts::Entity::find()
+                .filter(entity::accounts::Column::WorkspaceId.eq(workspace))
+                .filter(entity::accounts::Column::Code.is_in(codes))
+                .all(conn)
+                .await?
+            {
+                ctx.known_accounts.insert(account.code.clone(), account);
+            }
+        }
+        ImportKind::Contacts => {
+            let codes: Vec<String> = codes_of("account_code")
+                .into_iter()
+                .filter(|c| !ctx.accounts.contains_key(c))
+                .collect();
+            if !codes.is_empty() {
+                let found: Vec<(i64, String)> = entity::accounts::Entity::find()
+                    .select_only()
+                    .column(entity::accounts::Column::Id)
+                    .column(entity::accounts::Column::Code)
+                    .filter(entity::accounts::Column::WorkspaceId.eq(workspace))
+                    .filter(entity::accounts::Column::Code.is_in(codes))
+                    .into_tuple()
+                    .all(conn)
+                    .await?;
+                for (id, code) in found {
+                    ctx.accounts.insert(code, id);
+                }
+            }
+            let mut emails: Vec<String> = rows
+                .iter()
+                .filter_map(|r| r.get("email"))
+                .map(validation::normalize_email)
+                .collect();
+            emails.sort_unstable();
+            emails.dedup();
+            if emails.is_empty() {
+                return Ok(());
+            }
+            for contact in entity::contacts::Entity::find()
+                .filter(entity::contacts::Column::WorkspaceId.eq(workspace))
+                .filter(entity::contacts::Column::Email.is_in(emails))
+                .filter(entity::contacts::Column::Archived.eq(false))
+                .order_by_asc(entity::contacts::Column::Id)
+                .all(conn)
+                .await?
+            {
+                if let Some(email) = contact.email.clone() {
+                    ctx.known_contacts.entry(email).or_insert(contact);
+                }
+            }
+        }
+        ImportKind::Contracts | ImportKind::Licenses | ImportKind::Agreements => {}
+    }
+    Ok(())
+}
+
+/// Writes the batch's new accounts and contacts, a statement for all at a
+/// time. Should one of them fail (another writer took a code meanwhile),
+/// they are written again one by one, each in a savepoint of its own, and
+/// the lines that fail are returned with their problems.
+pub async fn flush(
+    txn: &DatabaseTransaction,
+    ctx: &mut Ctx,
+) -> AppResult<Vec<(i32, Vec<RowError>)>> {
+    let mut failed = Vec::new();
+    let new_accounts = std::mem::take(&mut ctx.new_accounts);
+    if !new_accounts.is_empty() {
+        let reqs = new_accounts.iter().map(|(_, req)| req.clone()).collect();
+        let savepoint = txn.begin().await?;
+        match accounts::create_many_in(&savepoint, &ctx.actor, reqs, ctx.now, &ctx.code_rule).await
+        {
+            Ok(created) => {
+                savepoint.commit().await?;
+                for account in created {
+                    ctx.accounts.insert(account.code, account.id);
+                }
+            }
+            Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
+            Err(_) => {
+                savepoint.rollback().await?;
+                for (line, req) in new_accounts {
+                    let savepoint = txn.begin().await?;
+                    let created =
+                        accounts::create_in(&savepoint, &ctx.actor, req, ctx.now, &ctx.code_rule)
+                            .await;
+                    if let Ok(account) = &created {
+                        ctx.accounts.insert(account.code.clone(), account.id);
+                    }
+                    if let Err(problems) =
+                        written(savepoint, created, Outcome::Created, "code").await?
+                    {
+                        failed.push((line, problems));
+                    }
+                }
+            }
+        }
+    }
+    let new_contacts = std::mem::take(&mut ctx.new_contacts);
+    if !new_contacts.is_empty() {
+        let items = new_contacts
+            .iter()
+            .map(|(_, account, req)| (*account, req.clone()))
+            .collect();
+        let savepoint = txn.begin().await?;
+        match contacts::create_many_in(&savepoint, &ctx.actor, items, ctx.now).await {
+            Ok(_) => savepoint.commit().await?,
+            Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
+            Err(_) => {
+                savepoint.rollback().await?;
+                for (line, account, req) in new_contacts {
+                    let savepoint = txn.begin().await?;
+                    let created =
+                        contacts::create_in(&savepoint, &ctx.actor, account, req, ctx.now).await;
+                    if let Err(problems) =
+                        written(savepoint, created, Outcome::Created, "account_code").await?
+                    {
+                        failed.push((line, problems));
+                    }
+                }
+            }
+        }
+    }
+    Ok(failed)
+}
+
 /// Applies one row of `kind`.
-pub async fn apply<C: ConnectionTrait>(
+pub async fn apply<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     ctx: &mut Ctx,
     kind: ImportKind,
@@ -331,7 +532,7 @@ pub async fn apply<C: ConnectionTrait>(
     }
 }
 
-async fn account<C: ConnectionTrait>(
+async fn account<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     ctx: &mut Ctx,
     row: &Row<'_>,
@@ -367,21 +568,13 @@ async fn account<C: ConnectionTrait>(
     if let Err(e) = twice(ctx, "code", format!("code:{code}"), row.number) {
         return Ok(Err(e));
     }
-    let existing = entity::accounts::Entity::find()
-        .filter(entity::accounts::Column::WorkspaceId.eq(ctx.actor.workspace_id))
-        .filter(entity::accounts::Column::Code.eq(code.as_str()))
-        .one(conn)
-        .await?;
-    let Some(existing) = existing else {
+    let Some(existing) = ctx.known_accounts.remove(&code) else {
         if ctx.dry_run {
             ctx.accounts.insert(code, 0);
-            return Ok(Ok(Outcome::Created));
+        } else {
+            ctx.new_accounts.push((row.number, req));
         }
-        let created = accounts::create_in(conn, &ctx.actor, req, ctx.now, &ctx.code_rule).await;
-        if let Ok(a) = &created {
-            ctx.accounts.insert(code, a.id);
-        }
-        return written(created, Outcome::Created, "code");
+        return Ok(Ok(Outcome::Created));
     };
     ctx.accounts.insert(code, existing.id);
     let name = req.name.trim().to_string();
@@ -412,8 +605,9 @@ async fn account<C: ConnectionTrait>(
     if ctx.dry_run {
         return Ok(Ok(Outcome::Updated));
     }
+    let savepoint = conn.begin().await?;
     let updated = accounts::update_in(
-        conn,
+        &savepoint,
         &ctx.actor,
         existing.id,
         None,
@@ -422,10 +616,10 @@ async fn account<C: ConnectionTrait>(
         &ctx.code_rule,
     )
     .await;
-    written(updated, Outcome::Updated, "code")
+    written(savepoint, updated, Outcome::Updated, "code").await
 }
 
-async fn contact<C: ConnectionTrait>(
+async fn contact<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     ctx: &mut Ctx,
     row: &Row<'_>,
@@ -457,22 +651,13 @@ async fn contact<C: ConnectionTrait>(
     let existing = if account_id == 0 {
         None
     } else {
-        entity::contacts::Entity::find()
-            .filter(entity::contacts::Column::WorkspaceId.eq(ctx.actor.workspace_id))
-            .filter(entity::contacts::Column::Email.eq(email.as_str()))
-            .filter(entity::contacts::Column::Archived.eq(false))
-            .one(conn)
-            .await?
+        ctx.known_contacts.remove(&email)
     };
     let Some(existing) = existing else {
-        if ctx.dry_run {
-            return Ok(Ok(Outcome::Created));
+        if !ctx.dry_run {
+            ctx.new_contacts.push((row.number, account_id, req));
         }
-        return written(
-            contacts::create_in(conn, &ctx.actor, account_id, req, ctx.now).await,
-            Outcome::Created,
-            "account_code",
-        );
+        return Ok(Ok(Outcome::Created));
     };
     if existing.account_id != account_id {
         // One address is one person at one customer: a contact does not
@@ -502,14 +687,12 @@ async fn contact<C: ConnectionTrait>(
     if ctx.dry_run {
         return Ok(Ok(Outcome::Updated));
     }
-    written(
-        contacts::update_in(conn, &ctx.actor, existing.id, change, ctx.now).await,
-        Outcome::Updated,
-        "email",
-    )
+    let savepoint = conn.begin().await?;
+    let updated = contacts::update_in(&savepoint, &ctx.actor, existing.id, change, ctx.now).await;
+    written(savepoint, updated, Outcome::Updated, "email").await
 }
 
-async fn contract<C: ConnectionTrait>(
+async fn contract<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     ctx: &mut Ctx,
     row: &Row<'_>,
@@ -566,11 +749,9 @@ async fn contract<C: ConnectionTrait>(
             notice_days: Some(notice_days.unwrap_or(DEFAULT_NOTICE_DAYS)),
             number: Some(number),
         };
-        return written(
-            contracts::create_in(conn, &ctx.actor, req, ctx.now).await,
-            Outcome::Created,
-            "account_code",
-        );
+        let savepoint = conn.begin().await?;
+        let created = contracts::create_in(&savepoint, &ctx.actor, req, ctx.now).await;
+        return written(savepoint, created, Outcome::Created, "account_code").await;
     };
     if existing.account_id != account_id {
         return Ok(Err(fail(
@@ -604,14 +785,13 @@ async fn contract<C: ConnectionTrait>(
     if ctx.dry_run {
         return Ok(Ok(Outcome::Updated));
     }
-    written(
-        contracts::update_in(conn, &ctx.actor, existing.id, None, change, ctx.now).await,
-        Outcome::Updated,
-        "number",
-    )
+    let savepoint = conn.begin().await?;
+    let updated =
+        contracts::update_in(&savepoint, &ctx.actor, existing.id, None, change, ctx.now).await;
+    written(savepoint, updated, Outcome::Updated, "number").await
 }
 
-async fn license<C: ConnectionTrait>(
+async fn license<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     ctx: &mut Ctx,
     row: &Row<'_>,
@@ -659,11 +839,9 @@ async fn license<C: ConnectionTrait>(
             dongle_serial: serial,
             expires_on,
         };
-        return written(
-            licenses::create_in(conn, &ctx.actor, account_id, req, ctx.now).await,
-            Outcome::Created,
-            "account_code",
-        );
+        let savepoint = conn.begin().await?;
+        let created = licenses::create_in(&savepoint, &ctx.actor, account_id, req, ctx.now).await;
+        return written(savepoint, created, Outcome::Created, "account_code").await;
     };
     if existing.account_id != account_id {
         return Ok(Err(fail(
@@ -690,23 +868,21 @@ async fn license<C: ConnectionTrait>(
     if ctx.dry_run {
         return Ok(Ok(Outcome::Updated));
     }
-    written(
-        licenses::update_in(
-            conn,
-            &ctx.actor,
-            account_id,
-            existing.id,
-            None,
-            change,
-            ctx.now,
-        )
-        .await,
-        Outcome::Updated,
-        "dongle_serial",
+    let savepoint = conn.begin().await?;
+    let updated = licenses::update_in(
+        &savepoint,
+        &ctx.actor,
+        account_id,
+        existing.id,
+        None,
+        change,
+        ctx.now,
     )
+    .await;
+    written(savepoint, updated, Outcome::Updated, "dongle_serial").await
 }
 
-async fn agreement<C: ConnectionTrait>(
+async fn agreement<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     ctx: &mut Ctx,
     row: &Row<'_>,
@@ -757,11 +933,9 @@ async fn agreement<C: ConnectionTrait>(
         if ctx.dry_run {
             return Ok(Ok(Outcome::Created));
         }
-        return written(
-            agreements::create_in(conn, &ctx.actor, account_id, req, ctx.now).await,
-            Outcome::Created,
-            "account_code",
-        );
+        let savepoint = conn.begin().await?;
+        let created = agreements::create_in(&savepoint, &ctx.actor, account_id, req, ctx.now).await;
+        return written(savepoint, created, Outcome::Created, "account_code").await;
     };
     // Absent optional columns keep what the agreement says.
     let req = AgreementRequest {
@@ -788,11 +962,17 @@ async fn agreement<C: ConnectionTrait>(
     if ctx.dry_run {
         return Ok(Ok(Outcome::Updated));
     }
-    written(
-        agreements::update_in(conn, &ctx.actor, account_id, existing.id, req, ctx.now).await,
-        Outcome::Updated,
-        "level",
+    let savepoint = conn.begin().await?;
+    let updated = agreements::update_in(
+        &savepoint,
+        &ctx.actor,
+        account_id,
+        existing.id,
+        req,
+        ctx.now,
     )
+    .await;
+    written(savepoint, updated, Outcome::Updated, "level").await
 }
 
 #[cfg(test)]

@@ -124,17 +124,21 @@ pub enum Event {
 
 /// Starts reading `path` on a blocking thread: a `Start`, then the rows
 /// after the first `skip` data rows in batches, or `Failed`.
+/// `fit` scores a header row (how many of the import's columns it names):
+/// of a workbook's worksheets, the one whose header row fits best is read
+/// (a workbook often holds 客户 and 联系人 side by side), the first on a tie.
 pub fn spawn(
     path: PathBuf,
     format: Format,
     encoding: Option<&'static Encoding>,
     skip: usize,
+    fit: impl Fn(&[String]) -> usize + Send + 'static,
 ) -> mpsc::Receiver<Event> {
     let (tx, rx) = mpsc::channel(4);
     tokio::task::spawn_blocking(move || {
         let result = match format {
             Format::Csv => read_csv(&path, encoding.unwrap_or(encoding_rs::UTF_8), skip, &tx),
-            Format::Xlsx => read_xlsx(&path, skip, &tx),
+            Format::Xlsx => read_xlsx(&path, skip, &fit, &tx),
         };
         if let Err(reason) = result {
             let _ = tx.blocking_send(Event::Failed(reason));
@@ -260,20 +264,41 @@ fn xlsx_problem(e: impl std::fmt::Display) -> String {
     format!("the file is not a readable Excel workbook (.xlsx): {e}")
 }
 
-/// Streams the first worksheet row by row.
+fn open_xlsx(path: &Path) -> Result<Xlsx<BufReader<File>>, String> {
+    let file = File::open(path).map_err(|e| format!("the uploaded file is gone: {e}"))?;
+    Xlsx::new(BufReader::new(file)).map_err(xlsx_problem)
+}
+
+/// The worksheet whose first non-blank row `fit`s best; the first on a tie.
+fn pick_sheet(path: &Path, fit: &dyn Fn(&[String]) -> usize) -> Result<String, String> {
+    let names = open_xlsx(path)?.sheet_names();
+    let mut best: Option<(usize, &String)> = None;
+    for name in &names {
+        let mut score = 0;
+        each_xlsx_row(path, name, |_, values| {
+            if is_blank(&values) {
+                return true;
+            }
+            score = fit(&values);
+            false
+        })?;
+        if best.is_none_or(|(top, _)| score > top) {
+            best = Some((score, name));
+        }
+    }
+    best.map(|(_, name)| name.clone())
+        .ok_or_else(|| "the workbook has no worksheet".to_string())
+}
+
+/// Streams one worksheet row by row, while `each` asks for more.
 fn each_xlsx_row(
     path: &Path,
+    sheet: &str,
     mut each: impl FnMut(u32, Vec<String>) -> bool,
 ) -> Result<(), String> {
-    let file = File::open(path).map_err(|e| format!("the uploaded file is gone: {e}"))?;
-    let mut workbook: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(xlsx_problem)?;
-    let sheet = workbook
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| "the workbook has no worksheet".to_string())?;
+    let mut workbook = open_xlsx(path)?;
     let mut cells = workbook
-        .worksheet_cells_reader(&sheet)
+        .worksheet_cells_reader(sheet)
         .map_err(xlsx_problem)?;
     let mut row: Option<(u32, Vec<String>)> = None;
     while let Some(cell) = cells.next_cell().map_err(xlsx_problem)? {
@@ -298,10 +323,16 @@ fn each_xlsx_row(
     Ok(())
 }
 
-fn read_xlsx(path: &Path, skip: usize, tx: &mpsc::Sender<Event>) -> Result<(), String> {
+fn read_xlsx(
+    path: &Path,
+    skip: usize,
+    fit: &dyn Fn(&[String]) -> usize,
+    tx: &mpsc::Sender<Event>,
+) -> Result<(), String> {
+    let sheet = pick_sheet(path, fit)?;
     let mut rows_total = 0usize;
     let mut header_row: Option<u32> = None;
-    each_xlsx_row(path, |r, values| {
+    each_xlsx_row(path, &sheet, |r, values| {
         if header_row.is_none() {
             if !is_blank(&values) {
                 header_row = Some(r);
@@ -315,7 +346,7 @@ fn read_xlsx(path: &Path, skip: usize, tx: &mpsc::Sender<Event>) -> Result<(), S
     let mut batch = Vec::with_capacity(BATCH);
     let mut seen = 0usize;
     let mut open = true;
-    each_xlsx_row(path, |r, values| {
+    each_xlsx_row(path, &sheet, |r, values| {
         if is_blank(&values) {
             return true;
         }

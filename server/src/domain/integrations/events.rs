@@ -37,26 +37,42 @@ pub async fn emit<C: ConnectionTrait>(
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
+    emit_many(conn, workspace_id, event_type, vec![data], now).await
+}
+
+/// [`emit`] for many events of one type (an import's batch): the
+/// workspace's listeners are read once.
+pub async fn emit_many<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    event_type: EventType,
+    events: Vec<Value>,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
     let listeners = Listeners::of(conn, workspace_id).await?;
-    let mut targets: Vec<(&'static str, i64)> = Vec::new();
-    for (id, subscribed) in &listeners.webhooks {
-        if subscribed.contains(&event_type) {
-            targets.push((TARGET_WEBHOOK, *id));
+    let mut queued = 0;
+    for data in events {
+        let mut targets: Vec<(&'static str, i64)> = Vec::new();
+        for (id, subscribed) in &listeners.webhooks {
+            if subscribed.contains(&event_type) {
+                targets.push((TARGET_WEBHOOK, *id));
+            }
         }
-    }
-    for (id, rules) in &listeners.chat_bots {
-        if matching_rule(rules, event_type, &data).is_some() {
-            targets.push((TARGET_CHAT_BOT, *id));
+        for (id, rules) in &listeners.chat_bots {
+            if matching_rule(rules, event_type, &data).is_some() {
+                targets.push((TARGET_CHAT_BOT, *id));
+            }
         }
+        if targets.is_empty() {
+            continue;
+        }
+        let event_id = insert_event(conn, workspace_id, event_type.as_str(), &data, now).await?;
+        for (kind, target_id) in &targets {
+            queue(conn, workspace_id, event_id, kind, *target_id, now).await?;
+        }
+        queued += targets.len();
     }
-    if targets.is_empty() {
-        return Ok(0);
-    }
-    let event_id = insert_event(conn, workspace_id, event_type.as_str(), &data, now).await?;
-    for (kind, target_id) in &targets {
-        queue(conn, workspace_id, event_id, kind, *target_id, now).await?;
-    }
-    Ok(targets.len())
+    Ok(queued)
 }
 
 /// The workspace's enabled webhooks (with the events they take) and chat
