@@ -38,11 +38,12 @@ pub struct Ctx {
     pub code_rule: String,
     /// Staff who may own accounts, by lower-cased e-mail.
     pub owners: HashMap<String, i64>,
-    /// Customer codes met so far and their account ids; in a dry run, the
-    /// codes the file would create (id 0), so later rows may refer to them.
+    /// Customer codes rows refer to and their accounts' ids (a contacts
+    /// import's are read per batch, see [`preload`]).
     pub accounts: HashMap<String, i64>,
-    /// Each natural key of this file and the line it first appeared on.
-    pub seen: HashMap<String, i32>,
+    /// Each natural key of this file (as a 128-bit digest, so a file of
+    /// 300,000 rows holds a few MB here) and the line it first appeared on.
+    pub seen: HashMap<[u8; 16], i32>,
     pub now: DateTime<Utc>,
     /// The batch's accounts and contacts that exist, by customer code and
     /// e-mail, read in one query per batch ([`preload`]).
@@ -318,6 +319,10 @@ fn whole(p: &mut Problems, row: &Row<'_>, key: &str, min: i64, max: i64) -> Opti
 
 /// A natural key met for the second time in the same file.
 fn twice(ctx: &mut Ctx, field: &str, key: String, line: i32) -> Result<(), Vec<RowError>> {
+    use sha2::Digest;
+    let mut digest = [0u8; 16];
+    digest.copy_from_slice(&sha2::Sha256::digest(key.as_bytes())[..16]);
+    let key = digest;
     match ctx.seen.get(&key) {
         Some(first) if *first != line => Err(fail(
             field,
@@ -330,8 +335,7 @@ fn twice(ctx: &mut Ctx, field: &str, key: String, line: i32) -> Result<(), Vec<R
     }
 }
 
-/// The account a row names by `account_code`: known to the workspace or,
-/// in a dry run, created by an earlier row of the file (`Some(0)`).
+/// The account a row names by `account_code`, of the workspace.
 async fn account_of<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     ctx: &mut Ctx,
@@ -401,10 +405,8 @@ pub async fn preload<C: ConnectionTrait>(
             }
         }
         ImportKind::Contacts => {
-            let codes: Vec<String> = codes_of("account_code")
-                .into_iter()
-                .filter(|c| !ctx.accounts.contains_key(c))
-                .collect();
+            ctx.accounts.clear();
+            let codes = codes_of("account_code");
             if !codes.is_empty() {
                 let found: Vec<(i64, String)> = entity::accounts::Entity::find()
                     .select_only()
@@ -462,12 +464,7 @@ pub async fn flush(
         let savepoint = txn.begin().await?;
         match accounts::create_many_in(&savepoint, &ctx.actor, reqs, ctx.now, &ctx.code_rule).await
         {
-            Ok(created) => {
-                savepoint.commit().await?;
-                for account in created {
-                    ctx.accounts.insert(account.code, account.id);
-                }
-            }
+            Ok(_) => savepoint.commit().await?,
             Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
             Err(_) => {
                 savepoint.rollback().await?;
@@ -476,9 +473,6 @@ pub async fn flush(
                     let created =
                         accounts::create_in(&savepoint, &ctx.actor, req, ctx.now, &ctx.code_rule)
                             .await;
-                    if let Ok(account) = &created {
-                        ctx.accounts.insert(account.code.clone(), account.id);
-                    }
                     if let Err(problems) =
                         written(savepoint, created, Outcome::Created, "code").await?
                     {
@@ -569,14 +563,11 @@ async fn account<C: ConnectionTrait + TransactionTrait>(
         return Ok(Err(e));
     }
     let Some(existing) = ctx.known_accounts.remove(&code) else {
-        if ctx.dry_run {
-            ctx.accounts.insert(code, 0);
-        } else {
+        if !ctx.dry_run {
             ctx.new_accounts.push((row.number, req));
         }
         return Ok(Ok(Outcome::Created));
     };
-    ctx.accounts.insert(code, existing.id);
     let name = req.name.trim().to_string();
     let mut change = UpdateAccountRequest::default();
     if name != existing.name {
@@ -648,12 +639,7 @@ async fn contact<C: ConnectionTrait + TransactionTrait>(
     if let Err(e) = twice(ctx, "email", format!("email:{email}"), row.number) {
         return Ok(Err(e));
     }
-    let existing = if account_id == 0 {
-        None
-    } else {
-        ctx.known_contacts.remove(&email)
-    };
-    let Some(existing) = existing else {
+    let Some(existing) = ctx.known_contacts.remove(&email) else {
         if !ctx.dry_run {
             ctx.new_contacts.push((row.number, account_id, req));
         }
@@ -918,17 +904,13 @@ async fn agreement<C: ConnectionTrait + TransactionTrait>(
     ) {
         return Ok(Err(e));
     }
-    let existing = if account_id == 0 {
-        None
-    } else {
-        entity::service_agreements::Entity::find()
-            .filter(entity::service_agreements::Column::WorkspaceId.eq(ctx.actor.workspace_id))
-            .filter(entity::service_agreements::Column::AccountId.eq(account_id))
-            .filter(entity::service_agreements::Column::Level.eq(req.level.as_str()))
-            .filter(entity::service_agreements::Column::StartsOn.eq(starts_on))
-            .one(conn)
-            .await?
-    };
+    let existing = entity::service_agreements::Entity::find()
+        .filter(entity::service_agreements::Column::WorkspaceId.eq(ctx.actor.workspace_id))
+        .filter(entity::service_agreements::Column::AccountId.eq(account_id))
+        .filter(entity::service_agreements::Column::Level.eq(req.level.as_str()))
+        .filter(entity::service_agreements::Column::StartsOn.eq(starts_on))
+        .one(conn)
+        .await?;
     let Some(existing) = existing else {
         if ctx.dry_run {
             return Ok(Ok(Outcome::Created));
