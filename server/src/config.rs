@@ -98,6 +98,10 @@ pub struct Config {
     /// addresses (refused by default against SSRF; tests and on-premises
     /// receivers set it).
     pub webhooks_allow_private: bool,
+    /// A PEM file of CA certificates that IMAP over TLS trusts besides the
+    /// Mozilla roots: the company CA that signed a mail server's
+    /// certificate. Read at start-up; unset: the Mozilla roots only.
+    pub imap_extra_ca_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -112,6 +116,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("public_url", &self.public_url)
+            .field("imap_extra_ca_file", &self.imap_extra_ca_file)
             .field(
                 "jwt_secret",
                 &self.jwt_secret.as_ref().map(|_| "<redacted>"),
@@ -178,6 +183,7 @@ impl Default for Config {
             health_scores_cron: "0 30 2 * * *".into(),
             metrics_token: None,
             webhooks_allow_private: false,
+            imap_extra_ca_file: None,
         }
     }
 }

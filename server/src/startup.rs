@@ -60,8 +60,10 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Resul
     let db = open_database(&config).await?;
     let mailer = Mailer::new(&config)?;
     let integrations = crate::domain::integrations::Dispatcher::new(&config)?;
+    let imap_tls = crate::domain::mail_in::imap_tls::ImapTls::new(&config)?;
     Ok(AppState {
         integrations,
+        imap_tls,
         jwt: JwtKeys::new(&secret, config.access_token_ttl_secs),
         throttle: Arc::new(throttle),
         db,

@@ -20,4 +20,6 @@ pub struct AppState {
     pub integrations: crate::domain::integrations::Dispatcher,
     /// Seals stored credentials (`STEWARD_SECRET_KEY`).
     pub secrets: crate::secret_box::SecretBox,
+    /// TLS of mail channels' IMAP connections (`STEWARD_IMAP_EXTRA_CA_FILE`).
+    pub imap_tls: crate::domain::mail_in::imap_tls::ImapTls,
 }

@@ -5,10 +5,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::double_option;
 use crate::enums::string_enum;
 use crate::error::FieldErrors;
+use crate::texts::T;
 use crate::tickets::TicketPriority;
-use crate::validation::{email, in_range, required_text, Collector, Invalid};
+use crate::validation::{
+    email, in_range, no_control_chars, optional_text, required_text, Collector, Invalid,
+};
 use crate::ErpModule;
 
 pub const MAX_CHANNEL_NAME_LEN: usize = 100;
@@ -88,6 +92,9 @@ pub struct MailChannel {
     pub imap_port: Option<i32>,
     pub imap_tls: bool,
     pub imap_folder: Option<String>,
+    /// Where fetched mail is moved once processed (the folder is created
+    /// when missing); `null`: it stays in `imap_folder`, flagged read.
+    pub processed_folder: Option<String>,
     pub imap_username: Option<String>,
     /// Whether an IMAP password is stored (it is never returned).
     pub imap_password_set: bool,
@@ -128,6 +135,10 @@ pub struct CreateMailChannelRequest {
     /// Default `INBOX`.
     #[serde(default)]
     pub imap_folder: Option<String>,
+    /// Where fetched mail is moved once processed (created when missing),
+    /// e.g. `已处理`; default none: it stays in `imap_folder`, flagged read.
+    #[serde(default)]
+    pub processed_folder: Option<String>,
     #[serde(default)]
     pub imap_username: Option<String>,
     #[serde(default)]
@@ -161,6 +172,14 @@ pub struct UpdateMailChannelRequest {
     pub imap_tls: Option<bool>,
     #[serde(default)]
     pub imap_folder: Option<String>,
+    /// `null` (or blank): processed mail stays in `imap_folder`, flagged read.
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub processed_folder: Option<Option<String>>,
     #[serde(default)]
     pub imap_username: Option<String>,
     #[serde(default)]
@@ -259,11 +278,36 @@ fn check_common(
     }
 }
 
+/// Whether two folder names name one folder (`INBOX` in any case is INBOX).
+pub fn same_folder(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    if a.eq_ignore_ascii_case(DEFAULT_FOLDER) || b.eq_ignore_ascii_case(DEFAULT_FOLDER) {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a == b
+    }
+}
+
+/// The processed folder, when one is set: blank sets none.
+pub fn processed_folder_of(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A processed folder must not be the folder mail is fetched from.
+pub fn check_processed_folder(c: &mut Collector, processed: Option<&str>, fetched_from: &str) {
+    if processed_folder_of(processed).is_some_and(|p| same_folder(p, fetched_from)) {
+        c.fields
+            .entry("processed_folder".into())
+            .or_insert_with(|| T::ProcessedFolderIsSource.into());
+    }
+}
+
 fn check_imap(
     c: &mut Collector,
     host: Option<&str>,
     port: Option<i32>,
     folder: Option<&str>,
+    processed_folder: Option<&str>,
     username: Option<&str>,
     password: Option<&str>,
 ) {
@@ -285,7 +329,16 @@ fn check_imap(
         c.check("imap_port", in_range(i64::from(port), 1, 65535));
     }
     if let Some(folder) = folder {
-        c.check("imap_folder", required_text(folder, MAX_FOLDER_LEN));
+        c.check(
+            "imap_folder",
+            required_text(folder, MAX_FOLDER_LEN).and(no_control_chars(folder)),
+        );
+    }
+    if let Some(folder) = processed_folder {
+        c.check(
+            "processed_folder",
+            optional_text(folder.trim(), MAX_FOLDER_LEN).and(no_control_chars(folder)),
+        );
     }
     if let Some(username) = username {
         c.check("imap_username", required_text(username, MAX_USERNAME_LEN));
@@ -310,8 +363,14 @@ pub fn validate_create(req: &CreateMailChannelRequest) -> Result<(), FieldErrors
         req.imap_host.as_deref(),
         req.imap_port,
         req.imap_folder.as_deref(),
+        req.processed_folder.as_deref(),
         req.imap_username.as_deref(),
         req.imap_password.as_deref(),
+    );
+    check_processed_folder(
+        &mut c,
+        req.processed_folder.as_deref(),
+        req.imap_folder.as_deref().unwrap_or(DEFAULT_FOLDER),
     );
     if req.kind == MailChannelKind::Imap {
         for (field, given) in [
@@ -341,8 +400,97 @@ pub fn validate_update(req: &UpdateMailChannelRequest) -> Result<(), FieldErrors
         req.imap_host.as_deref(),
         req.imap_port,
         req.imap_folder.as_deref(),
+        req.processed_folder.as_ref().and_then(Option::as_deref),
         req.imap_username.as_deref(),
         req.imap_password.as_deref(),
     );
+    // Given both; against a stored folder it is checked once merged.
+    if let (Some(Some(processed)), Some(folder)) = (&req.processed_folder, &req.imap_folder) {
+        check_processed_folder(&mut c, Some(processed), folder);
+    }
     c.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn imap(processed: Option<&str>, folder: Option<&str>) -> CreateMailChannelRequest {
+        CreateMailChannelRequest {
+            name: "客服".into(),
+            address: "support@vendor.cn".into(),
+            kind: MailChannelKind::Imap,
+            imap_host: Some("imap.vendor.cn".into()),
+            imap_port: None,
+            imap_tls: None,
+            imap_folder: folder.map(Into::into),
+            processed_folder: processed.map(Into::into),
+            imap_username: Some("support".into()),
+            imap_password: Some("secret".into()),
+            unknown_sender_policy: None,
+            follow_up_after_days: None,
+            keywords: None,
+            enabled: None,
+        }
+    }
+
+    fn processed_error(req: &CreateMailChannelRequest) -> Option<String> {
+        validate_create(req)
+            .err()
+            .and_then(|f| f.get("processed_folder").cloned())
+    }
+
+    #[test]
+    fn a_processed_folder_is_a_short_single_line_other_than_the_source() {
+        for fine in [
+            None,
+            Some(""),
+            Some("已处理"),
+            Some("Archive/Steward"),
+            Some("inbox-done"),
+        ] {
+            assert_eq!(processed_error(&imap(fine, None)), None, "{fine:?}");
+        }
+        let long = "文".repeat(MAX_FOLDER_LEN + 1);
+        assert!(processed_error(&imap(Some(&long), None)).is_some());
+        for control in ["已处理\n", "a\tb", "x\u{7f}"] {
+            assert_eq!(
+                processed_error(&imap(Some(control), None)).as_deref(),
+                Some(T::NoControlChars.en()),
+                "{control:?}"
+            );
+        }
+        for same in [
+            (Some("inbox"), None),
+            (Some("客服"), Some("客服")),
+            (Some(" INBOX "), Some("Inbox")),
+        ] {
+            assert_eq!(
+                processed_error(&imap(same.0, same.1)).as_deref(),
+                Some(T::ProcessedFolderIsSource.en()),
+                "{same:?}"
+            );
+        }
+        // A changed folder is checked against the processed folder given with it.
+        let update = UpdateMailChannelRequest {
+            imap_folder: Some("已处理".into()),
+            processed_folder: Some(Some("已处理".into())),
+            ..UpdateMailChannelRequest::default()
+        };
+        assert!(validate_update(&update)
+            .unwrap_err()
+            .contains_key("processed_folder"));
+        let cleared: UpdateMailChannelRequest =
+            serde_json::from_str(r#"{"processed_folder": null}"#).unwrap();
+        assert_eq!(cleared.processed_folder, Some(None));
+        assert!(validate_update(&cleared).is_ok());
+    }
+
+    #[test]
+    fn folder_names_compare_as_imap_does() {
+        assert!(same_folder("INBOX", "inbox"));
+        assert!(same_folder(" 已处理", "已处理 "));
+        assert!(!same_folder("Done", "done"));
+        assert!(!same_folder("INBOX", "INBOX.Done"));
+    }
 }

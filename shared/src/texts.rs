@@ -101,6 +101,7 @@ texts! {
     PasswordCommon = "field.password_common" { "is one of the most common passwords; choose another", "这是最常见的密码之一，请换一个" }
     CodeRule = "field.code_rule" { "does not match the workspace's coding rule: {rule}", "不符合本工作区的编码原则：{rule}" }
     BadPattern = "field.bad_pattern" { "is not a valid regular expression", "不是有效的正则表达式" }
+    NoControlChars = "field.no_control_chars" { "must not contain control characters (line breaks, tabs)", "不能包含换行、制表符等控制字符" }
     Phone = "field.phone" { "may contain only digits, spaces and + - ( )", "只能包含数字、空格和 + - ( )" }
     WholeNumber = "field.whole_number" { "must be a whole number", "请输入整数" }
     Between = "field.between" { "must be between {min} and {max}", "必须在 {min} 到 {max} 之间" }
@@ -292,6 +293,8 @@ texts! {
     ImportSerialElsewhere = "import.serial_elsewhere" { "this dongle serial is registered to another account; a dongle stays with its account", "此加密锁序列号已属于其他客户，加密锁不能转移" }
     ImportTwiceInFile = "import.twice_in_file" { "appears earlier in this file (line {line})", "与本文件第 {line} 行重复" }
     ImportUnreadable = "import.unreadable" { "the file could not be read: {detail}", "无法读取文件：{detail}" }
+    // E-mail in.
+    ProcessedFolderIsSource = "mail_in.processed_folder_is_source" { "must differ from the folder mail is fetched from", "不能与收取邮件的文件夹相同" }
 }
 
 /// A text with its parameters, as it travels on the wire:

@@ -31,6 +31,8 @@ pub enum Invalid {
         pattern: String,
     },
     BadPattern,
+    /// Holds a control character (a line break, a tab …).
+    ControlChars,
     Phone,
     /// Not a whole number (digits, optionally grouped with commas).
     NotWholeNumber,
@@ -55,6 +57,7 @@ impl Invalid {
             Invalid::PasswordCommon => Msg::new(T::PasswordCommon),
             Invalid::CodeRule { pattern } => Msg::new(T::CodeRule).with("rule", pattern),
             Invalid::BadPattern => Msg::new(T::BadPattern),
+            Invalid::ControlChars => Msg::new(T::NoControlChars),
             Invalid::Phone => Msg::new(T::Phone),
             Invalid::NotWholeNumber => Msg::new(T::WholeNumber),
             Invalid::OutOfRange { min, max } => {
@@ -112,6 +115,15 @@ pub fn in_range(value: i64, min: i64, max: i64) -> Check {
         Ok(())
     } else {
         Err(Invalid::OutOfRange { min, max })
+    }
+}
+
+/// A single-line name (a mail folder): no control characters.
+pub fn no_control_chars(value: &str) -> Check {
+    if value.chars().any(char::is_control) {
+        Err(Invalid::ControlChars)
+    } else {
+        Ok(())
     }
 }
 

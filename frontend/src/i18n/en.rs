@@ -1020,6 +1020,8 @@ pub fn text(key: Key) -> &'static str {
         Key::McPortHint => "Default 993 with TLS, 143 without",
         Key::McTls => "Use TLS",
         Key::McFolder => "Folder",
+        Key::McProcessedFolder => "Move processed mail to folder",
+        Key::McProcessedFolderHint => "Optional, e.g. Processed; created if missing. Empty: mail stays in its folder, marked read.",
         Key::McUsername => "User name",
         Key::McPassword => "Password",
         Key::McPasswordHint => "Stored encrypted; never shown again.",

@@ -1025,6 +1025,8 @@ keys! {
     McPortHint,
     McTls,
     McFolder,
+    McProcessedFolder,
+    McProcessedFolderHint,
     McUsername,
     McPassword,
     McPasswordHint,

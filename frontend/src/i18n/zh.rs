@@ -1020,6 +1020,8 @@ pub fn text(key: Key) -> &'static str {
         Key::McPortHint => "默认：TLS 为 993，不加密为 143",
         Key::McTls => "使用 TLS 加密",
         Key::McFolder => "文件夹",
+        Key::McProcessedFolder => "处理后移至文件夹",
+        Key::McProcessedFolderHint => "可选，例如“已处理”，不存在时自动创建；留空则邮件留在原文件夹并标为已读。",
         Key::McUsername => "用户名",
         Key::McPassword => "密码",
         Key::McPasswordHint => "加密保存，之后不再显示。",

@@ -39,6 +39,7 @@ pub fn reason_from_en(message: &str) -> Option<Invalid> {
         Invalid::PasswordTooLong,
         Invalid::PasswordCommon,
         Invalid::BadPattern,
+        Invalid::ControlChars,
         Invalid::Phone,
         Invalid::NotWholeNumber,
     ];
@@ -214,6 +215,7 @@ mod tests {
                 pattern: "^KD-[0-9]{4}$".into(),
             },
             Invalid::BadPattern,
+            Invalid::ControlChars,
             Invalid::Phone,
             Invalid::NotWholeNumber,
             Invalid::OutOfRange { min: 1, max: 1440 },

@@ -16,6 +16,8 @@ pub struct Model {
     pub imap_port: Option<i32>,
     pub imap_tls: bool,
     pub imap_folder: Option<String>,
+    /// Where processed mail is moved; none: it is flagged `\Seen` instead.
+    pub processed_folder: Option<String>,
     pub imap_username: Option<String>,
     /// The IMAP password sealed with the configured secret key (base64 of
     /// nonce and ciphertext); never returned.

@@ -836,6 +836,284 @@ async fn imap_channels_are_polled_through_dovecot() {
     assert!(channel["last_fetch_error"].is_null(), "{channel}");
 }
 
+/// An IMAP channel on the test Dovecot; `settings` adds to or overrides
+/// the connection (port, TLS, processed folder …).
+async fn dovecot_channel(w: &World, name: &str, settings: Value) -> i64 {
+    let mut body = json!({"name": name, "address": format!("{name}@vendor.cn"), "kind": "imap",
+        "imap_host": "127.0.0.1", "imap_username": dovecot::USER,
+        "imap_password": dovecot::PASSWORD});
+    for (key, value) in settings.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    create_channel(&w.app, &w.admin, body).await["channel"]["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn test_connection(w: &World, channel: i64) -> Value {
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/settings/mail-channels/{channel}/test"),
+            &w.admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
+#[actix_web::test]
+async fn imap_over_tls_trusts_the_configured_extra_ca() {
+    let imap = dovecot::Dovecot::start();
+    let ca = imap.ca_file();
+    let w = world(spawn_app_with(move |c| c.imap_extra_ca_file = Some(ca)).await).await;
+    let channel = dovecot_channel(
+        &w,
+        "tls",
+        json!({"imap_port": imap.tls_port, "imap_tls": true}),
+    )
+    .await;
+    let test = test_connection(&w, channel).await;
+    assert_eq!(test["ok"], true, "{test}");
+
+    imap.deliver(&mail(
+        CONTACT,
+        "imap-tls-1@kehu.cn",
+        "凭证过账失败",
+        "通过加密连接收取",
+        &[],
+    ));
+    let report = fetch_mail(&w).await;
+    assert_eq!(report["fetched"], 1, "{report}");
+    assert_eq!(report["failed_channels"], 0, "{report}");
+    let tickets = w.tickets().await;
+    assert_eq!(tickets.len(), 1);
+    assert_eq!(tickets[0]["subject"], "凭证过账失败");
+    assert_eq!(tickets[0]["account_id"], w.account_id);
+    assert_eq!(imap.seen(), 1);
+    let channel = w
+        .get(&format!("/api/v1/settings/mail-channels/{channel}"))
+        .await;
+    assert!(channel["last_fetch_error"].is_null(), "{channel}");
+}
+
+#[actix_web::test]
+async fn an_untrusted_imap_certificate_fails_the_channel_with_a_clear_error() {
+    let imap = dovecot::Dovecot::start();
+    // Steward trusts another CA than the one that signed Dovecot's certificate.
+    let other = dovecot::make_ca(&imap.dir.join("other"), "other-ca");
+    let w = world(spawn_app_with(move |c| c.imap_extra_ca_file = Some(other)).await).await;
+    let channel = dovecot_channel(
+        &w,
+        "untrusted",
+        json!({"imap_port": imap.tls_port, "imap_tls": true}),
+    )
+    .await;
+    let test = test_connection(&w, channel).await;
+    assert_eq!(test["ok"], false, "{test}");
+    let message = test["message"].as_str().unwrap();
+    assert!(
+        message.contains("certificate is not trusted")
+            && message.contains("STEWARD_IMAP_EXTRA_CA_FILE"),
+        "{test}"
+    );
+
+    imap.deliver(&mail(CONTACT, "imap-untrusted@kehu.cn", "?", "?", &[]));
+    let report = fetch_mail(&w).await;
+    assert_eq!(report["failed_channels"], 1, "{report}");
+    assert_eq!(report["fetched"], 0, "{report}");
+    let channel = w
+        .get(&format!("/api/v1/settings/mail-channels/{channel}"))
+        .await;
+    let error = channel["last_fetch_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("certificate is not trusted") && error.contains("UnknownIssuer"),
+        "{channel}"
+    );
+    assert!(channel["last_fetch_at"].is_string(), "{channel}");
+    // Nothing was read: the mail waits, unread, for a fixed configuration.
+    assert!(w.tickets().await.is_empty());
+    assert_eq!((imap.in_inbox(), imap.seen()), (1, 0));
+}
+
+/// `已处理` in modified UTF-7, as Dovecot names its Maildir++ folder.
+const PROCESSED_ON_DISK: &str = "&XfJZBHQG-";
+
+#[actix_web::test]
+async fn processed_mail_is_moved_to_the_processed_folder() {
+    let imap = dovecot::Dovecot::start();
+    let w = world(spawn_app().await).await;
+    let channel = dovecot_channel(
+        &w,
+        "moves",
+        json!({"imap_port": imap.port, "imap_tls": false, "processed_folder": " 已处理 "}),
+    )
+    .await;
+    let shown = w
+        .get(&format!("/api/v1/settings/mail-channels/{channel}"))
+        .await;
+    assert_eq!(shown["processed_folder"], "已处理");
+
+    let first = mail(
+        CONTACT,
+        "imap-move-1@kehu.cn",
+        "凭证无法删除",
+        "删除时报错",
+        &[],
+    );
+    imap.deliver(&first);
+    let report = fetch_mail(&w).await;
+    let shown = w
+        .get(&format!("/api/v1/settings/mail-channels/{channel}"))
+        .await;
+    assert_eq!(report["fetched"], 1, "{report}");
+    assert_eq!(report["failed_channels"], 0, "{report} {shown}");
+    assert_eq!(w.tickets().await.len(), 1);
+    // Moved (the folder created on first use), and read there.
+    assert_eq!(imap.in_inbox(), 0);
+    assert_eq!(imap.in_folder(PROCESSED_ON_DISK), 1);
+    assert_eq!(imap.seen_in(PROCESSED_ON_DISK), 1);
+
+    // Fetching again finds nothing; a resent copy is a duplicate, moved too.
+    let report = fetch_mail(&w).await;
+    assert_eq!(report["fetched"], 0, "{report}");
+    imap.deliver(&first);
+    let report = fetch_mail(&w).await;
+    assert_eq!(report["fetched"], 1, "{report}");
+    assert_eq!(report["duplicates"], 1, "{report}");
+    assert_eq!(w.tickets().await.len(), 1);
+    assert_eq!(imap.in_inbox(), 0);
+    assert_eq!(imap.in_folder(PROCESSED_ON_DISK), 2);
+    let shown = w
+        .get(&format!("/api/v1/settings/mail-channels/{channel}"))
+        .await;
+    assert!(shown["last_fetch_error"].is_null(), "{shown}");
+
+    // The processed folder is a single line, other than the folder read from.
+    for (bad, message) in [
+        (
+            json!("inbox"),
+            "must differ from the folder mail is fetched from",
+        ),
+        (
+            json!("已处理\r\nA LOGOUT"),
+            "must not contain control characters",
+        ),
+        (json!("文".repeat(201)), "must be at most 200 characters"),
+    ] {
+        let r = w
+            .app
+            .patch(
+                &format!("/api/v1/settings/mail-channels/{channel}"),
+                &w.admin.token,
+                json!({"processed_folder": bad}),
+            )
+            .await;
+        let e = assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let field = e["fields"]["processed_folder"].as_str().unwrap_or_default();
+        assert!(field.starts_with(message), "{bad}: {e}");
+    }
+    // Changing the folder read from to the processed one is refused too.
+    let r = w
+        .app
+        .patch(
+            &format!("/api/v1/settings/mail-channels/{channel}"),
+            &w.admin.token,
+            json!({"imap_folder": "已处理"}),
+        )
+        .await;
+    let e = assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert!(e["fields"]["processed_folder"].is_string(), "{e}");
+
+    // Cleared, mail stays where it is, flagged read.
+    let r = w
+        .app
+        .patch(
+            &format!("/api/v1/settings/mail-channels/{channel}"),
+            &w.admin.token,
+            json!({"processed_folder": null}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.json::<Value>().await.unwrap()["processed_folder"].is_null());
+    imap.deliver(&mail(
+        CONTACT,
+        "imap-move-2@kehu.cn",
+        "库存不对",
+        "盘点差异",
+        &[],
+    ));
+    let report = fetch_mail(&w).await;
+    assert_eq!(report["fetched"], 1, "{report}");
+    assert_eq!(w.tickets().await.len(), 2);
+    assert_eq!((imap.in_inbox(), imap.seen()), (1, 1));
+    assert_eq!(imap.in_folder(PROCESSED_ON_DISK), 2);
+
+    // A folder the server will not create is reported on the channel, and
+    // the mail still becomes a ticket, flagged read where it is.
+    let r = w
+        .app
+        .patch(
+            &format!("/api/v1/settings/mail-channels/{channel}"),
+            &w.admin.token,
+            json!({"processed_folder": "~steward"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    imap.deliver(&mail(
+        CONTACT,
+        "imap-move-3@kehu.cn",
+        "报表打不开",
+        "报错",
+        &[],
+    ));
+    let report = fetch_mail(&w).await;
+    assert_eq!(report["fetched"], 1, "{report}");
+    assert_eq!(report["failed_channels"], 1, "{report}");
+    assert_eq!(w.tickets().await.len(), 3);
+    assert_eq!((imap.in_inbox(), imap.seen()), (2, 2));
+    let shown = w
+        .get(&format!("/api/v1/settings/mail-channels/{channel}"))
+        .await;
+    let error = shown["last_fetch_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("cannot create the folder ~steward")
+            && error.contains("flagged read instead of moved"),
+        "{shown}"
+    );
+}
+
+#[actix_web::test]
+async fn without_move_processed_mail_is_copied_and_expunged() {
+    // A server that offers neither MOVE nor UIDPLUS.
+    let imap = dovecot::Dovecot::start_with("imap_capability = IMAP4rev1 LITERAL+ IDLE\n");
+    let offered = imap.capabilities();
+    assert!(
+        offered.contains("IMAP4rev1") && !offered.contains("MOVE") && !offered.contains("UIDPLUS"),
+        "{offered}"
+    );
+    let w = world(spawn_app().await).await;
+    dovecot_channel(
+        &w,
+        "copies",
+        json!({"imap_port": imap.port, "imap_tls": false, "processed_folder": "Processed"}),
+    )
+    .await;
+    imap.deliver(&mail(CONTACT, "imap-copy-1@kehu.cn", "凭证", "一", &[]));
+    imap.deliver(&mail(CONTACT, "imap-copy-2@kehu.cn", "报表", "二", &[]));
+    let report = fetch_mail(&w).await;
+    assert_eq!(report["fetched"], 2, "{report}");
+    assert_eq!(report["failed_channels"], 0, "{report}");
+    assert_eq!(w.tickets().await.len(), 2);
+    assert_eq!(imap.in_inbox(), 0);
+    assert_eq!(imap.in_folder("Processed"), 2);
+    assert_eq!(imap.seen_in("Processed"), 2);
+    let report = fetch_mail(&w).await;
+    assert_eq!(report["fetched"], 0, "{report}");
+    assert_eq!(w.tickets().await.len(), 2);
+}
+
 async fn fetch_mail(w: &World) -> Value {
     let r = w
         .app

@@ -151,12 +151,17 @@ fn ChannelCard(channel: MailChannel, changed: Callback<()>) -> impl IntoView {
                 </span>
             </header>
             {imap.then(|| view! {
-                <p class="muted">
+                <p class="muted" data-testid="mail-channel-imap">
                     {format!(
-                        "{}:{} · {}",
+                        "{}:{} · {}{}",
                         channel.imap_host.clone().unwrap_or_default(),
                         channel.imap_port.unwrap_or_default(),
                         channel.imap_folder.clone().unwrap_or_default(),
+                        channel
+                            .processed_folder
+                            .as_deref()
+                            .map(|f| format!(" → {f}"))
+                            .unwrap_or_default(),
                     )}
                 </p>
                 <p class="muted">
@@ -206,6 +211,7 @@ fn CreateChannelForm(created: Callback<CreatedMailChannel>) -> impl IntoView {
     let port = RwSignal::new(String::new());
     let tls = RwSignal::new(true);
     let folder = RwSignal::new("INBOX".to_string());
+    let processed_folder = RwSignal::new(String::new());
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let refuse = RwSignal::new(false);
@@ -249,6 +255,7 @@ fn CreateChannelForm(created: Callback<CreatedMailChannel>) -> impl IntoView {
             imap_port: port_value.filter(|_| is_imap),
             imap_tls: is_imap.then(|| tls.get_untracked()),
             imap_folder: optional(folder.get_untracked()).filter(|_| is_imap),
+            processed_folder: optional(processed_folder.get_untracked()).filter(|_| is_imap),
             imap_username: optional(username.get_untracked()).filter(|_| is_imap),
             imap_password: Some(password.get_untracked()).filter(|p| is_imap && !p.is_empty()),
             unknown_sender_policy: Some(if refuse.get_untracked() {
@@ -301,6 +308,14 @@ fn CreateChannelForm(created: Callback<CreatedMailChannel>) -> impl IntoView {
                 <TextField id="mc-port" label=Key::McPort value=port field="imap_port" errors kind="number" hint=i.signal(Key::McPortHint) />
                 <CheckField id="mc-tls" label=Key::McTls value=tls />
                 <TextField id="mc-folder" label=Key::McFolder value=folder field="imap_folder" errors />
+                <TextField
+                    id="mc-processed-folder"
+                    label=Key::McProcessedFolder
+                    value=processed_folder
+                    field="processed_folder"
+                    errors
+                    hint=i.signal(Key::McProcessedFolderHint)
+                />
                 <TextField id="mc-username" label=Key::McUsername value=username field="imap_username" errors required=true autocomplete="off" />
                 <TextField
                     id="mc-password"

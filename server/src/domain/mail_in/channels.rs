@@ -18,6 +18,7 @@ use subtle::ConstantTimeEq;
 use crate::auth::tokens::{hash_token, random_token};
 use crate::auth::StaffActor;
 use crate::domain::common::audit::{self, Change};
+use crate::domain::common::clean_optional;
 use crate::domain::common::pagination::{page_of, PageQuery, Paging};
 use crate::entity::stored::stored;
 use crate::entity::{inbound_messages, mail_channels};
@@ -43,6 +44,7 @@ pub(super) fn to_api(m: &mail_channels::Model) -> AppResult<MailChannel> {
         imap_port: m.imap_port,
         imap_tls: m.imap_tls,
         imap_folder: m.imap_folder.clone(),
+        processed_folder: m.processed_folder.clone(),
         imap_username: m.imap_username.clone(),
         imap_password_set: m.imap_password_enc.is_some(),
         unknown_sender_policy: stored(
@@ -146,6 +148,7 @@ pub async fn create(
                 .map(|f| f.trim().to_string())
                 .unwrap_or_else(|| DEFAULT_FOLDER.into())
         })),
+        processed_folder: Set(clean_optional(req.processed_folder.filter(|_| imap))),
         imap_username: Set(req.imap_username.filter(|_| imap)),
         imap_password_enc: Set(sealed),
         token_hash: Set(hash_token(&token)),
@@ -220,6 +223,9 @@ pub async fn update(
         if let Some(folder) = req.imap_folder {
             model.imap_folder = Set(Some(folder.trim().to_string()));
         }
+        if let Some(processed) = req.processed_folder {
+            model.processed_folder = Set(clean_optional(processed));
+        }
         if let Some(username) = req.imap_username {
             model.imap_username = Set(Some(username));
         }
@@ -230,6 +236,7 @@ pub async fn update(
         || req.imap_port.is_some()
         || req.imap_tls.is_some()
         || req.imap_folder.is_some()
+        || req.processed_folder.is_some()
         || req.imap_username.is_some()
         || req.imap_password.is_some()
     {
@@ -237,6 +244,18 @@ pub async fn update(
             "kind",
             "an inbound channel has no IMAP settings",
         ));
+    }
+    if imap {
+        // A processed folder and the folder read from, as they will be.
+        let stored = |v: &sea_orm::ActiveValue<Option<String>>| v.try_as_ref().cloned().flatten();
+        let folder = stored(&model.imap_folder).unwrap_or_else(|| DEFAULT_FOLDER.into());
+        let mut c = shared::validation::Collector::default();
+        mail_in::check_processed_folder(
+            &mut c,
+            stored(&model.processed_folder).as_deref(),
+            &folder,
+        );
+        c.finish().map_err(AppError::validation)?;
     }
     if let Some(policy) = req.unknown_sender_policy {
         model.unknown_sender_policy = Set(policy.as_str().into());

@@ -1,14 +1,13 @@
 //! The `mail-fetch` job: every minute each enabled IMAP channel is polled
 //! for unseen mail, each message goes through [`process::receive`] and is
-//! then flagged `\Seen`. A message whose processing failed on our side
+//! then flagged `\Seen`, or moved to the channel's processed folder
+//! ([`imap_folders`]). A message whose processing failed on our side
 //! (the database was away) stays unseen and is fetched again next time;
 //! fetching one twice (two replicas, a crash before the flag) does no
 //! harm, since each Message-ID is processed once.
 //!
-//! TLS goes through rustls with the Mozilla roots (webpki-roots); no
-//! OpenSSL.
+//! TLS goes through rustls ([`super::imap_tls`]); no OpenSSL.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -20,7 +19,8 @@ use shared::mail_in::{MailChannelKind, DEFAULT_FOLDER, MAX_RAW_MESSAGE_BYTES};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use super::process;
+use super::imap_folders::{self, mailbox_name, ProcessedFolder};
+use super::{imap_tls, process};
 use crate::entity::mail_channels;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -31,12 +31,15 @@ const MAX_PER_RUN: usize = 500;
 const BATCH: usize = 50;
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-trait Stream: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+pub(super) trait Stream: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Stream for T {}
 
-type Session = async_imap::Session<Box<dyn Stream>>;
+pub(super) type Session = async_imap::Session<Box<dyn Stream>>;
 
-async fn timed<T>(what: &str, f: impl std::future::Future<Output = T>) -> anyhow::Result<T> {
+pub(super) async fn timed<T>(
+    what: &str,
+    f: impl std::future::Future<Output = T>,
+) -> anyhow::Result<T> {
     tokio::time::timeout(TIMEOUT, f)
         .await
         .map_err(|_| anyhow::anyhow!("{what} timed out after {} s", TIMEOUT.as_secs()))
@@ -64,23 +67,14 @@ async fn open(state: &AppState, channel: &mail_channels::Model) -> anyhow::Resul
         .await?
         .with_context(|| format!("cannot connect to {host}:{port}"))?;
     let stream: Box<dyn Stream> = if channel.imap_tls {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .context("TLS set-up failed")?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
         let name = rustls::pki_types::ServerName::try_from(host.clone())
             .with_context(|| format!("{host} is not a valid TLS server name"))?;
         let tls = timed(
             "the TLS handshake",
-            tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp),
+            state.imap_tls.connector().connect(name, tcp),
         )
         .await?
-        .with_context(|| format!("TLS with {host}:{port} failed"))?;
+        .map_err(|e| imap_tls::handshake_failed(e, &host, port))?;
         Box::new(tls)
     } else {
         Box::new(tcp)
@@ -94,7 +88,7 @@ async fn open(state: &AppState, channel: &mail_channels::Model) -> anyhow::Resul
         .await?
         .map_err(|(e, _)| anyhow::anyhow!("login as {user} refused: {e}"))?;
     let folder = channel.imap_folder.as_deref().unwrap_or(DEFAULT_FOLDER);
-    let mailbox = timed("selecting the folder", session.select(folder))
+    let mailbox = timed("selecting the folder", session.select(mailbox_name(folder)))
         .await?
         .with_context(|| format!("cannot open the folder {folder}"))?;
     Ok((session, mailbox.exists))
@@ -123,11 +117,13 @@ pub struct FetchReport {
     pub failed_channels: usize,
 }
 
-/// Polls one channel; returns (fetched, duplicates).
+/// Polls one channel, counting into `report` as it goes (what was
+/// processed counts even when the channel fails later).
 async fn fetch_channel(
     state: &AppState,
     channel: &mail_channels::Model,
-) -> anyhow::Result<(usize, usize)> {
+    report: &mut FetchReport,
+) -> anyhow::Result<()> {
     let (mut session, _) = open(state, channel).await?;
     let mut uids: Vec<u32> = timed("searching unseen mail", session.uid_search("UNSEEN"))
         .await??
@@ -135,7 +131,23 @@ async fn fetch_channel(
         .collect();
     uids.sort_unstable();
     uids.truncate(MAX_PER_RUN);
-    let (mut fetched, mut duplicates) = (0, 0);
+    // A processed folder that cannot be made is reported, and the mail
+    // is flagged read instead: customers' mail still becomes tickets.
+    let mut problem = None;
+    let processed = match channel.processed_folder.as_deref() {
+        Some(folder) if !uids.is_empty() => {
+            match ProcessedFolder::open(&mut session, folder).await {
+                Ok(processed) => Some(processed),
+                Err(e) => {
+                    problem = Some(
+                        e.context(format!("mail is flagged read instead of moved to {folder}")),
+                    );
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     for chunk in uids.chunks(BATCH) {
         let set = chunk
             .iter()
@@ -165,9 +177,9 @@ async fn fetch_channel(
             }
             match process::receive(state, channel, raw).await {
                 Ok(result) => {
-                    fetched += 1;
+                    report.fetched += 1;
                     if result.duplicate {
-                        duplicates += 1;
+                        report.duplicates += 1;
                     }
                     done.push(uid);
                 }
@@ -178,22 +190,21 @@ async fn fetch_channel(
                 }
             }
         }
-        if !done.is_empty() {
-            let set = done
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            let stream = timed(
-                "flagging",
-                session.uid_store(&set, "+FLAGS.SILENT (\\Seen)"),
-            )
-            .await??;
-            let _: Vec<_> = timed("flagging", stream.collect::<Vec<_>>()).await?;
+        if done.is_empty() {
+            continue;
+        }
+        let set = done
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        match &processed {
+            Some(folder) => folder.take(&mut session, &set).await?,
+            None => imap_folders::flag_seen(&mut session, &set).await?,
         }
     }
     let _ = timed("logging out", session.logout()).await;
-    Ok((fetched, duplicates))
+    problem.map_or(Ok(()), Err)
 }
 
 /// The job: every enabled IMAP channel (of one workspace, when given).
@@ -211,13 +222,9 @@ pub async fn run(state: &AppState, workspace: Option<i64>) -> AppResult<FetchRep
         ..FetchReport::default()
     };
     for channel in channels {
-        let outcome = fetch_channel(state, &channel).await;
+        let outcome = fetch_channel(state, &channel, &mut report).await;
         let error = match outcome {
-            Ok((fetched, duplicates)) => {
-                report.fetched += fetched;
-                report.duplicates += duplicates;
-                None
-            }
+            Ok(()) => None,
             Err(e) => {
                 report.failed_channels += 1;
                 tracing::warn!(channel = channel.id, error = %format!("{e:#}"), "fetching mail failed");

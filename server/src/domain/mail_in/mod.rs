@@ -10,6 +10,8 @@
 
 pub mod channels;
 pub mod imap_fetch;
+mod imap_folders;
+pub mod imap_tls;
 pub mod messages;
 pub mod process;
 mod senders;

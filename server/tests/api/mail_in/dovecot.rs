@@ -1,7 +1,9 @@
 //! A throwaway Dovecot IMAP server for the tests: its own config, mail and
-//! state in a temp folder, plain IMAP on a free loopback port, one user
-//! (`support` / `secret`). Mail is delivered as Maildir files. Stopped
-//! (killed) when dropped.
+//! state in a temp folder, plain IMAP and IMAP over TLS (imaps) on free
+//! loopback ports, one user (`support` / `secret`). The TLS certificate is
+//! made at start by a test CA of its own (`ca_file`), with the `openssl`
+//! command (Dovecot's packages depend on it). Mail is delivered as Maildir
+//! files. Stopped (killed) when dropped.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -14,7 +16,10 @@ pub const PASSWORD: &str = "secret-imap-password";
 pub struct Dovecot {
     child: Child,
     pub dir: PathBuf,
+    /// Plain IMAP.
     pub port: u16,
+    /// IMAP over TLS, with a certificate for 127.0.0.1 signed by `ca_file`.
+    pub tls_port: u16,
 }
 
 fn free_port() -> u16 {
@@ -38,8 +43,113 @@ fn id_of(flag: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the openssl command (installed with Dovecot)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A new CA in `dir` (`{name}.pem`, `{name}.key`), trusted by nobody yet.
+pub fn make_ca(dir: &Path, name: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let (pem, key) = (format!("{name}.pem"), format!("{name}.key"));
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &pem,
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN=Steward test {name}"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    dir.join(pem)
+}
+
+/// The server's key and certificate (`server.key`, `server.pem`) for
+/// 127.0.0.1 and localhost, signed by the CA `ca` made by [`make_ca`].
+fn make_server_certificate(dir: &Path, ca: &str) {
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\n\
+         keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    let serial = format!("0x{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            &format!("{ca}.pem"),
+            "-CAkey",
+            &format!("{ca}.key"),
+            "-set_serial",
+            &serial,
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ],
+    );
+}
+
 impl Dovecot {
     pub fn start() -> Dovecot {
+        Dovecot::start_with("")
+    }
+
+    /// The CA (PEM) that signed the TLS port's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("tls").join("ca.pem")
+    }
+
+    /// Started with `extra` lines appended to its configuration.
+    pub fn start_with(extra: &str) -> Dovecot {
         let binary = Path::new("/usr/sbin/dovecot");
         assert!(
             binary.exists(),
@@ -50,6 +160,9 @@ impl Dovecot {
         let dir = PathBuf::from(format!("/tmp/sd-{}", &short[..12]));
         std::fs::create_dir_all(dir.join("mail")).unwrap();
         let port = free_port();
+        let tls_port = free_port();
+        make_ca(&dir.join("tls"), "ca");
+        make_server_certificate(&dir.join("tls"), "ca");
         let d = dir.display();
         std::fs::write(
             dir.join("passwd"),
@@ -73,13 +186,15 @@ impl Dovecot {
         };
         let config = format!(
             "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {d}/run\nstate_dir = {d}/state\n\
-             instance_name = dovecot-test-{port}\nlog_path = {d}/dovecot.log\nssl = no\n\
+             instance_name = dovecot-test-{port}\nlog_path = {d}/dovecot.log\n\
+             ssl = yes\nssl_cert = <{d}/tls/server.pem\nssl_key = <{d}/tls/server.key\n\
+             ssl_min_protocol = TLSv1.2\n\
              disable_plaintext_auth = no\nauth_mechanisms = plain login\n{users}\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = {mail_owner} home={d}/mail/%u\n}}\n\
              mail_location = maildir:~/Maildir\nservice anvil {{\n  chroot =\n}}\n\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n\
-             inet_listener imaps {{\n    port = 0\n  }}\n}}\n"
+             inet_listener imaps {{\n    address = 127.0.0.1\n    port = {tls_port}\n    ssl = yes\n  }}\n}}\n{extra}"
         );
         std::fs::write(dir.join("dovecot.conf"), config).unwrap();
         let maildir = dir.join("mail").join(USER).join("Maildir");
@@ -103,7 +218,12 @@ impl Dovecot {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let dovecot = Dovecot { child, dir, port };
+        let dovecot = Dovecot {
+            child,
+            dir,
+            port,
+            tls_port,
+        };
         // Ready once it greets (a readiness wait, not a timed assertion).
         for _ in 0..200 {
             if let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
@@ -116,6 +236,7 @@ impl Dovecot {
                 if stream
                     .read(&mut buf)
                     .is_ok_and(|n| buf[..n].starts_with(b"* OK"))
+                    && std::net::TcpStream::connect(("127.0.0.1", tls_port)).is_ok()
                 {
                     return dovecot;
                 }
@@ -143,21 +264,90 @@ impl Dovecot {
         std::fs::rename(&tmp, maildir.join("new").join(&name)).unwrap();
     }
 
-    /// Messages Dovecot holds flagged \Seen (Maildir `cur` files with `S`).
-    pub fn seen(&self) -> usize {
-        let cur = self.dir.join("mail").join(USER).join("Maildir").join("cur");
-        std::fs::read_dir(cur)
-            .map(|d| {
-                d.filter_map(Result::ok)
-                    .filter(|e| {
-                        let name = e.file_name().to_string_lossy().to_string();
-                        name.rsplit_once(":2,")
-                            .is_some_and(|(_, flags)| flags.contains('S'))
-                    })
-                    .count()
-            })
-            .unwrap_or(0)
+    fn maildir(&self) -> PathBuf {
+        self.dir.join("mail").join(USER).join("Maildir")
     }
+
+    /// Messages in INBOX, read or not.
+    pub fn in_inbox(&self) -> usize {
+        count_messages(&self.maildir())
+    }
+
+    /// Messages in a folder, by its name on disk (Maildir++: the IMAP name,
+    /// modified UTF-7 for other than ASCII, behind a dot).
+    pub fn in_folder(&self, on_disk: &str) -> usize {
+        count_messages(&self.maildir().join(format!(".{on_disk}")))
+    }
+
+    /// Messages Dovecot holds flagged \Seen in INBOX (Maildir `cur` files
+    /// with `S`).
+    pub fn seen(&self) -> usize {
+        count_seen(&self.maildir())
+    }
+
+    /// Messages flagged \Seen in a folder, by its name on disk.
+    pub fn seen_in(&self, on_disk: &str) -> usize {
+        count_seen(&self.maildir().join(format!(".{on_disk}")))
+    }
+
+    /// What the server offers once logged in (its CAPABILITY answer).
+    pub fn capabilities(&self) -> String {
+        use std::io::{BufRead, BufReader, Write};
+        let stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut writer = stream;
+        let mut answer = String::new();
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        for (tag, command) in [
+            ("a", format!("LOGIN {USER} {PASSWORD}")),
+            ("b", "CAPABILITY".to_string()),
+            ("c", "LOGOUT".to_string()),
+        ] {
+            write!(writer, "{tag} {command}\r\n").unwrap();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap() == 0 {
+                    return answer;
+                }
+                if tag == "b" && line.starts_with("* CAPABILITY") {
+                    answer = line.trim().to_string();
+                }
+                if line.starts_with(&format!("{tag} ")) {
+                    break;
+                }
+            }
+        }
+        answer
+    }
+}
+
+fn count_messages(maildir: &Path) -> usize {
+    ["new", "cur"]
+        .iter()
+        .map(|sub| {
+            std::fs::read_dir(maildir.join(sub))
+                .map(|d| d.filter_map(Result::ok).count())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+fn count_seen(maildir: &Path) -> usize {
+    std::fs::read_dir(maildir.join("cur"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| {
+                    let name = e.file_name().to_string_lossy().to_string();
+                    name.rsplit_once(":2,")
+                        .is_some_and(|(_, flags)| flags.contains('S'))
+                })
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 impl Drop for Dovecot {
