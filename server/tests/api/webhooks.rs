@@ -866,3 +866,76 @@ async fn a_renewal_reaching_each_reminder_offset_is_sent_once_per_offset() {
     }
     assert!(others.requests().is_empty());
 }
+
+#[actix_web::test]
+async fn an_answered_survey_is_sent_once_with_its_score_and_no_secret() {
+    let app = app().await;
+    let admin = app.signup("Survey", "sa-admin@x.cn").await;
+    let receiver = Receiver::start(200, "").await;
+    let created = create_hook(&app, &admin, &receiver.url, json!(["survey.answered"])).await;
+    let hook = created["id"].as_i64().unwrap();
+    let account = app.create_account(&admin.token, "调查客户", "7201").await;
+    let account_id = account["id"].as_i64().unwrap();
+    let contact = app
+        .create_contact(&admin.token, account_id, "张伟", "sa-c@x.cn")
+        .await;
+    let response = app
+        .post(
+            "/api/v1/surveys",
+            &admin.token,
+            json!({"name": "年度 NPS", "question_zh": "推荐吗？", "question_en": "Recommend?",
+                   "contact_ids": [contact["id"]]}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let survey: Value = response.json().await.unwrap();
+    let token = crate::surveys::token_in(&app.mail.wait_for("sa-c@x.cn").await);
+    // Nothing is sent for the campaign itself.
+    assert!(deliveries(&app, &admin, hook).await.is_empty());
+
+    let response =
+        crate::surveys::answer(&app, &token, json!({"score": 9, "comment": "响应很快"})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // The customer's answer tells them nothing about the workspace.
+    let answered: Value = response.json().await.unwrap();
+    let mut keys: Vec<&String> = answered.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["answered", "question_en", "question_zh"],
+        "{answered}"
+    );
+    // A second answer is refused and sends nothing.
+    let again = crate::surveys::answer(&app, &token, json!({"score": 0})).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+
+    let got = receiver.wait_for(1).await;
+    let event = got[0].json();
+    assert_eq!(event["type"], "survey.answered");
+    let data = &event["data"];
+    assert_eq!(data["survey"]["id"], survey["id"]);
+    assert_eq!(data["survey"]["name"], "年度 NPS");
+    assert_eq!(data["response"]["score"], 9);
+    assert_eq!(data["response"]["comment"], "响应很快");
+    assert_eq!(data["response"]["contact_id"], contact["id"]);
+    assert_eq!(data["account"]["id"], account_id);
+    assert_eq!(data["account"]["code"], "7201");
+    // The one-time link (and its stored hash) stay inside: whoever holds
+    // the event cannot answer in the customer's name.
+    let row = {
+        use sea_orm::EntityTrait;
+        server::entity::survey_recipients::Entity::find()
+            .all(&app.app_state.db.read)
+            .await
+            .unwrap()
+            .remove(0)
+    };
+    let body = &got[0].body;
+    assert!(!body.contains(&token), "{body}");
+    assert!(!body.contains(&row.token_hash), "{body}");
+    assert!(!body.contains("token"), "{body}");
+    wait_delivery(&app, &admin, hook, |d| d["status"] == "delivered").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(receiver.requests().len(), 1);
+    assert_eq!(deliveries(&app, &admin, hook).await.len(), 1);
+}
