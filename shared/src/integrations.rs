@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::enums::{string_enum, ErpModule, Locale};
 use crate::error::FieldErrors;
+use crate::texts::T;
 use crate::tickets::TicketPriority;
 
 string_enum!(
@@ -18,6 +19,7 @@ string_enum!(
         AccountStageChanged => "account.stage_changed",
         AccountHealthBandChanged => "account.health_band_changed",
         RenewalStageChanged => "renewal.stage_changed",
+        RenewalDueSoon => "renewal.due_soon",
         ContractCreated => "contract.created",
         SurveyAnswered => "survey.answered",
         ImportFinished => "import.finished",
@@ -52,6 +54,8 @@ pub const MAX_TARGETS: u64 = 50;
 pub const MAX_RULES: usize = 20;
 pub const MAX_MOBILES: usize = 20;
 pub const MAX_NAME_LEN: usize = 100;
+/// The largest `renewal_days` of a chat rule: the longest reminder offset.
+pub const MAX_RENEWAL_DAYS: i32 = 365;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -143,6 +147,11 @@ pub struct ChatRule {
     /// Only events of accounts this staff user owns (their CSM's group).
     #[serde(default)]
     pub owner_id: Option<i64>,
+    /// Only `renewal.due_soon` of this reminder offset: `30` is the
+    /// reminder 30 days before the renewal is due (sent late if the server
+    /// was down, it still counts as the 30-day one).
+    #[serde(default)]
+    pub renewal_days: Option<i32>,
     /// Mobile numbers to @mention (WeCom and DingTalk).
     #[serde(default)]
     pub mention_mobiles: Vec<String>,
@@ -231,6 +240,14 @@ pub fn validate_rules(rules: &[ChatRule], errors: &mut FieldErrors) {
     }
     for (i, rule) in rules.iter().enumerate() {
         validate_events(&format!("rules[{i}].events"), &rule.events, errors);
+        if let Some(days) = rule.renewal_days {
+            let field = format!("rules[{i}].renewal_days");
+            if !(1..=MAX_RENEWAL_DAYS).contains(&days) {
+                errors.insert(field, format!("must be between 1 and {MAX_RENEWAL_DAYS}"));
+            } else if !rule.events.contains(&EventType::RenewalDueSoon) {
+                errors.insert(field, T::RenewalDaysEvent.en().into());
+            }
+        }
         if rule.mention_mobiles.len() > MAX_MOBILES {
             errors.insert(
                 format!("rules[{i}].mention_mobiles"),

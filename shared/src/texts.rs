@@ -282,6 +282,8 @@ texts! {
     TimelineAttendance = "timeline.attendance" { "{attended}/{total} attended, {completed}/{total} completed", "{attended}/{total} 人出席，{completed}/{total} 人完成" }
     TimelineTraining = "timeline.training" { "{module} · {topic}", "{module} · {topic}" }
     TimelineStage = "timeline.stage" { "{from} → {to}", "{from} → {to}" }
+    // Integrations.
+    RenewalDaysEvent = "integration.renewal_days_event" { "applies only to renewal.due_soon; choose that event", "仅适用于“续约即将到期”事件，请勾选该事件" }
     // Imports.
     ImportNoAccount = "import.no_account" { "no account of this workspace has this customer code", "本工作区没有此客户编码的客户" }
     ImportOwnerUnknown = "import.owner_unknown" { "is not the e-mail of an active CSM, manager or admin of this workspace", "不是本工作区在职的客户成功经理、经理或管理员的邮箱" }

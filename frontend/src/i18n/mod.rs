@@ -16,6 +16,7 @@ mod zh;
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
+use shared::integrations::EventType;
 use shared::texts::T;
 use shared::{ErpModule, ErrorCode, LifecycleStage, Locale, Msg, Role};
 
@@ -96,6 +97,25 @@ pub fn module_key(module: ErpModule) -> Key {
         ErpModule::Production => Key::ModuleProduction,
         ErpModule::Planning => Key::ModulePlanning,
         ErpModule::Finance => Key::ModuleFinance,
+    }
+}
+
+/// The words for an event type (the code `ticket.created` stays beside
+/// them, as code).
+pub fn event_key(event: EventType) -> Key {
+    match event {
+        EventType::TicketCreated => Key::EvTicketCreated,
+        EventType::TicketUpdated => Key::EvTicketUpdated,
+        EventType::TicketCommented => Key::EvTicketCommented,
+        EventType::TicketSlaBreached => Key::EvTicketSlaBreached,
+        EventType::AccountCreated => Key::EvAccountCreated,
+        EventType::AccountStageChanged => Key::EvAccountStageChanged,
+        EventType::AccountHealthBandChanged => Key::EvAccountHealthBandChanged,
+        EventType::RenewalStageChanged => Key::EvRenewalStageChanged,
+        EventType::RenewalDueSoon => Key::EvRenewalDueSoon,
+        EventType::ContractCreated => Key::EvContractCreated,
+        EventType::SurveyAnswered => Key::EvSurveyAnswered,
+        EventType::ImportFinished => Key::EvImportFinished,
     }
 }
 

@@ -1,7 +1,8 @@
 use sea_orm::entity::prelude::*;
 
-/// One renewal reminder or escalation queued for one recipient; the unique
-/// key (contract, kind, offset, recipient) makes it happen once.
+/// One renewal reminder or escalation queued for one recipient, or one
+/// `renewal.due_soon` event emitted (kind `due_soon`, recipient 0); the
+/// unique key (contract, kind, offset, recipient) makes it happen once.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "reminder_log")]
 pub struct Model {
@@ -9,7 +10,7 @@ pub struct Model {
     pub id: i64,
     pub workspace_id: i64,
     pub contract_id: i64,
-    /// `reminder` or `escalation`.
+    /// `reminder`, `escalation` or `due_soon`.
     pub kind: String,
     pub offset_days: i32,
     pub recipient_id: i64,

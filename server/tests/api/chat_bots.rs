@@ -397,3 +397,94 @@ async fn chat_bots_are_for_admins_and_stay_in_their_workspace() {
     assert_eq!(changed["locale"], "en");
     assert_eq!(changed["name"], "组");
 }
+
+#[actix_web::test]
+async fn a_30_day_rule_posts_the_30_day_renewal_reminder_only() {
+    let (app, admin, _) = crate::webhooks::due_soon_world("cbds", "7301").await;
+    let errcode_ok = r#"{"errcode":0,"errmsg":"ok"}"#;
+    let sales = Receiver::start(200, errcode_ok).await;
+    let every = Receiver::start(200, errcode_ok).await;
+    let sales_bot = create_bot(
+        &app,
+        &admin,
+        json!({"name": "销售组", "kind": "wecom", "webhook_url": sales.url,
+               "rules": [{"events": ["renewal.due_soon"], "renewal_days": 30}]}),
+    )
+    .await;
+    assert_eq!(sales_bot["rules"][0]["renewal_days"], 30);
+    let every_bot = create_bot(
+        &app,
+        &admin,
+        json!({"name": "All renewals", "kind": "dingtalk", "locale": "en", "webhook_url": every.url,
+               "rules": [{"events": ["renewal.due_soon"]}]}),
+    )
+    .await;
+    // The condition is checked: a day count in range, on the event it is for.
+    // (A wording of the server's, so the SPA shows it in either language.)
+    for (rule, key) in [
+        (
+            json!({"events": ["renewal.due_soon"], "renewal_days": 0}),
+            "field.between",
+        ),
+        (
+            json!({"events": ["renewal.due_soon"], "renewal_days": 366}),
+            "field.between",
+        ),
+        (
+            json!({"events": ["ticket.created"], "renewal_days": 30}),
+            "integration.renewal_days_event",
+        ),
+    ] {
+        let response = app
+            .post(
+                "/api/v1/settings/chat-bots",
+                &admin.token,
+                json!({"name": "x", "kind": "wecom", "webhook_url": sales.url, "rules": [rule]}),
+            )
+            .await;
+        let error = assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        let field = "rules[0].renewal_days";
+        assert!(error["fields"][field].is_string(), "{rule}: {error}");
+        assert_eq!(error["field_keys"][field]["key"], key, "{rule}: {error}");
+    }
+
+    for days_before in [100, 90, 60, 31, 30, 29, 7, 1] {
+        assert_eq!(
+            crate::webhooks::remind_twice(&app, days_before).await,
+            u64::from([90, 60, 30, 7].contains(&days_before)),
+            "day -{days_before}"
+        );
+    }
+    // Every offset was an event: the bot without a condition posted four.
+    let all = every.wait_for(4).await;
+    let titles: Vec<String> = all
+        .iter()
+        .map(|r| r.json()["markdown"]["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        titles,
+        [90, 60, 30, 7].map(|d| format!("[Renewal due soon] 续约客户 — {d} days left"))
+    );
+    // The 30-day rule posted the 30-day one, once.
+    let got = sales.requests();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let body = got[0].json();
+    assert_eq!(body["msgtype"], "markdown");
+    let content = body["markdown"]["content"].as_str().unwrap();
+    assert!(
+        content.contains("【续约提醒】续约客户 — 剩 30 天"),
+        "{content}"
+    );
+    assert!(
+        content.contains("2027-06-30") && content.contains("128000.00 CNY"),
+        "{content}"
+    );
+    let admin = app.login_ok("cbds-admin@x.cn").await;
+    assert_eq!(deliveries(&app, &admin, &sales_bot).await.len(), 1);
+    assert_eq!(deliveries(&app, &admin, &every_bot).await.len(), 4);
+}

@@ -11,6 +11,7 @@ use chrono::Duration;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
+use serde_json::json;
 use server::domain::renewals::reminder_run::{self as renewal_reminders, RenewalRemindersReport};
 use server::entity::{email_outbox, reminder_log};
 
@@ -21,7 +22,8 @@ fn workspace_of(admin: &Session) -> i64 {
     admin.user["workspace_id"].as_i64().unwrap()
 }
 
-/// Reminder-log rows and renewal outbox rows, as `conn` sees them.
+/// Reminder-log rows (the mails' claims and the renewal.due_soon claim)
+/// and renewal outbox rows, as `conn` sees them.
 async fn recorded<C: ConnectionTrait>(conn: &C) -> (u64, u64) {
     let log = reminder_log::Entity::find().count(conn).await.unwrap();
     let outbox = email_outbox::Entity::find()
@@ -47,9 +49,11 @@ async fn claim_and_crash(app: &TestApp, workspace_id: i64) {
     renewal_reminders::queue(state, &txn, &due[0], now, &mut report)
         .await
         .unwrap();
-    // The claim and its mail exist inside the transaction …
-    assert_eq!(recorded(&txn).await, (1, 1));
+    // The claims (mail and renewal.due_soon) and the mail exist inside the
+    // transaction …
+    assert_eq!(recorded(&txn).await, (2, 1));
     assert_eq!(report.reminders, 1);
+    assert_eq!(report.due_soon, 1);
     drop(txn);
 }
 
@@ -68,13 +72,18 @@ async fn a_crash_inside_the_reminder_transaction_records_nothing_and_the_next_ru
     // The server comes back: the next run sends it, once.
     let report = run_job(app).await;
     assert_eq!(report["reminders"], 1, "{report}");
+    assert_eq!(report["due_soon"], 1, "{report}");
     flush(app).await;
-    assert_eq!(run_job(app).await["reminders"], 0);
+    let again = run_job(app).await;
+    assert_eq!(
+        (&again["reminders"], &again["due_soon"]),
+        (&json!(0), &json!(0))
+    );
     flush(app).await;
     let mails = renewal_mails(app);
     assert_eq!(count(&mails, "crash-csm@x.cn", "剩 60 天"), 1, "{mails:?}");
     assert_eq!(mails.len(), 1, "{mails:?}");
-    assert_eq!(recorded(&app.app_state.db.read).await, (1, 1));
+    assert_eq!(recorded(&app.app_state.db.read).await, (2, 1));
 }
 
 #[actix_web::test]

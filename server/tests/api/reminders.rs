@@ -235,6 +235,9 @@ async fn a_server_back_after_a_gap_sends_only_the_latest_missed_reminder_once() 
     assert_eq!(
         offsets,
         vec![
+            // The renewal.due_soon claims: one per offset reached.
+            ("due_soon".to_string(), 30),
+            ("due_soon".to_string(), 90),
             ("escalation".to_string(), 30),
             ("reminder".to_string(), 30),
             ("reminder".to_string(), 90)
@@ -385,7 +388,7 @@ async fn three_concurrent_runs_over_many_days_send_each_reminder_exactly_once() 
             .await;
         add_contract(app, &w.csm.token, &account, "10.00").await;
     }
-    let mut totals = (0u64, 0u64);
+    let mut totals = (0u64, 0u64, 0u64);
     for days_before in (-1..=95).rev() {
         set_day(app, days_before);
         let runs: Vec<_> = (0..3)
@@ -403,12 +406,13 @@ async fn three_concurrent_runs_over_many_days_send_each_reminder_exactly_once() 
             let report = run.await.unwrap();
             totals.0 += report["reminders"].as_u64().unwrap();
             totals.1 += report["escalations"].as_u64().unwrap();
+            totals.2 += report["due_soon"].as_u64().unwrap();
         }
         flush(app).await;
     }
     // 5 contracts × 4 offsets to the CSM, 1 × 4 to the customer admin;
-    // 5 escalations to the manager.
-    assert_eq!(totals, (24, 5));
+    // 5 escalations to the manager; 5 × 4 renewal.due_soon claims.
+    assert_eq!(totals, (24, 5, 20));
     flush(app).await;
     let mails = renewal_mails(app);
     assert_eq!(mails.len(), 29, "{mails:?}");
@@ -430,7 +434,7 @@ async fn three_concurrent_runs_over_many_days_send_each_reminder_exactly_once() 
         .all(&app.app_state.db.read)
         .await
         .unwrap();
-    assert_eq!(log.len(), 29);
+    assert_eq!(log.len(), 29 + 20);
     // One renewal per contract, however many runs opened them.
     let renewals = server::entity::renewals::Entity::find()
         .all(&app.app_state.db.read)

@@ -332,6 +332,8 @@ async fn bench_contracts_give_the_daily_jobs_their_real_work() {
         report["escalations"], s.escalations_due_today as u64,
         "{report}"
     );
+    // One renewal.due_soon per renewal reminded today (one owner each).
+    assert_eq!(report["due_soon"], s.reminders_due_today as u64, "{report}");
     let again = server::jobs::run(&app.app_state, "renewal-reminders")
         .await
         .unwrap()
@@ -340,9 +342,10 @@ async fn bench_contracts_give_the_daily_jobs_their_real_work() {
         (
             again["renewals_opened"].as_u64(),
             again["reminders"].as_u64(),
-            again["escalations"].as_u64()
+            again["escalations"].as_u64(),
+            again["due_soon"].as_u64()
         ),
-        (Some(0), Some(0), Some(0))
+        (Some(0), Some(0), Some(0), Some(0))
     );
 
     // The dashboard and the renewal report see the book.

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 /// The token of the link in a survey mail.
-fn token_in(mail: &Mail) -> String {
+pub(crate) fn token_in(mail: &Mail) -> String {
     let body = mail.body();
     let start = body
         .find("http://steward.test/portal/surveys/")
@@ -22,7 +22,7 @@ fn token_in(mail: &Mail) -> String {
         .collect()
 }
 
-async fn answer(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+pub(crate) async fn answer(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
     app.request(
         Method::POST,
         &format!("/api/v1/portal/surveys/{token}"),

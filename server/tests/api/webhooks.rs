@@ -493,6 +493,7 @@ async fn each_area_sends_its_events_and_internal_comments_stay_inside() {
         "account.stage_changed",
         "account.health_band_changed",
         "renewal.stage_changed",
+        "renewal.due_soon",
         "contract.created",
         "survey.answered",
         "import.finished"
@@ -750,5 +751,191 @@ async fn a_health_band_change_is_sent_once() {
 
     // Run again the same day: the band stays red, nothing more is sent.
     assert_eq!(run().await["summary"]["band_changes"], 0);
+    assert_eq!(deliveries(&app, &admin, hook).await.len(), 1);
+}
+
+/// A workspace (admin `{p}-admin@x.cn`) whose account `续约客户` (code
+/// `code`) has a contract ending on the reminder
+/// tests' `end()`, the clock 100 days before it: `renewal.due_soon` comes
+/// at the default offsets 90, 60, 30 and 7.
+pub(crate) async fn due_soon_world(p: &str, code: &str) -> (TestApp, Session, Value) {
+    let app = spawn_app_at_with(Utc.with_ymd_and_hms(2027, 1, 1, 1, 0, 0).unwrap(), |c| {
+        c.webhooks_allow_private = true
+    })
+    .await;
+    crate::reminders::set_day(&app, 100);
+    let admin = app.signup("Due soon", &format!("{p}-admin@x.cn")).await;
+    let account = app.create_account(&admin.token, "续约客户", code).await;
+    crate::reminders::add_contract(&app, &admin.token, &account, "128000.00").await;
+    (app, admin, account)
+}
+
+/// Runs the reminder job twice at once, `days_before` the contract's end
+/// (as two replicas would), then waits until every delivery queued is
+/// delivered, so that moving the clock never meets a send in flight.
+/// Returns how many `renewal.due_soon` the two runs emitted together.
+pub(crate) async fn remind_twice(app: &TestApp, days_before: i64) -> u64 {
+    use sea_orm::EntityTrait;
+    use server::entity::integrations::deliveries;
+    crate::reminders::set_day(app, days_before);
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let state = app.app_state.clone();
+            tokio::spawn(async move {
+                server::jobs::run(&state, "renewal-reminders")
+                    .await
+                    .expect("the job runs")
+                    .summary
+            })
+        })
+        .collect();
+    let mut emitted = 0;
+    for run in runs {
+        emitted += run.await.unwrap()["due_soon"].as_u64().unwrap();
+    }
+    for _ in 0..600 {
+        let rows = deliveries::Entity::find()
+            .all(&app.app_state.db.read)
+            .await
+            .unwrap();
+        if rows.iter().all(|d| d.status == "delivered") {
+            return emitted;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the deliveries of day -{days_before} were not delivered");
+}
+
+#[actix_web::test]
+async fn a_renewal_reaching_each_reminder_offset_is_sent_once_per_offset() {
+    let (app, admin, account) = due_soon_world("ds", "7101").await;
+    let receiver = Receiver::start(200, "").await;
+    let created = create_hook(&app, &admin, &receiver.url, json!(["renewal.due_soon"])).await;
+    let secret = created["secret"].as_str().unwrap().to_string();
+    // A hook for other events hears nothing of it.
+    let others = Receiver::start(200, "").await;
+    create_hook(&app, &admin, &others.url, json!(["renewal.stage_changed"])).await;
+
+    // Two runs at once each day; 7 days before the end the server was
+    // down, so the 7-day offset is reached late, 5 days before.
+    let mut reached = Vec::new();
+    for days_before in [100, 91, 90, 89, 61, 60, 31, 30, 29, 8, 5, 4, 0] {
+        match remind_twice(&app, days_before).await {
+            0 => {}
+            1 => reached.push(days_before),
+            n => panic!("{n} events on day -{days_before}"),
+        }
+    }
+    assert_eq!(reached, [90, 60, 30, 5]);
+
+    let got = receiver.wait_for(4).await;
+    assert_eq!(got.len(), 4, "one delivery per offset");
+    let events: Vec<Value> = got.iter().map(|r| r.json()).collect();
+    let of = |e: &Value| {
+        (
+            e["data"]["offset_days"].clone(),
+            e["data"]["days_left"].clone(),
+        )
+    };
+    assert_eq!(
+        events.iter().map(of).collect::<Vec<_>>(),
+        [
+            (json!(90), json!(90)),
+            (json!(60), json!(60)),
+            (json!(30), json!(30)),
+            (json!(7), json!(5)),
+        ]
+    );
+    let ids: std::collections::HashSet<&str> =
+        events.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 4, "four events, not one sent four times");
+    for (request, event) in got.iter().zip(&events) {
+        assert_signed(request, &secret);
+        assert_eq!(event["type"], "renewal.due_soon");
+        assert_eq!(request.headers["steward-event"], "renewal.due_soon");
+        let data = &event["data"];
+        assert_eq!(data["due_on"], "2027-06-30");
+        assert_eq!(data["account"]["id"], account["id"]);
+        assert_eq!(data["account"]["code"], "7101");
+        assert_eq!(data["renewal"]["account_id"], account["id"]);
+        assert_eq!(data["renewal"]["due_on"], "2027-06-30");
+        assert_eq!(data["renewal"]["stage"], "upcoming");
+        assert_eq!(data["contract"]["id"], data["renewal"]["contract_id"]);
+        assert_eq!(data["contract"]["annual_value"], "128000.00");
+        assert_eq!(data["contract"]["ends_on"], "2027-06-30");
+    }
+    assert!(others.requests().is_empty());
+}
+
+#[actix_web::test]
+async fn an_answered_survey_is_sent_once_with_its_score_and_no_secret() {
+    let app = app().await;
+    let admin = app.signup("Survey", "sa-admin@x.cn").await;
+    let receiver = Receiver::start(200, "").await;
+    let created = create_hook(&app, &admin, &receiver.url, json!(["survey.answered"])).await;
+    let hook = created["id"].as_i64().unwrap();
+    let account = app.create_account(&admin.token, "调查客户", "7201").await;
+    let account_id = account["id"].as_i64().unwrap();
+    let contact = app
+        .create_contact(&admin.token, account_id, "张伟", "sa-c@x.cn")
+        .await;
+    let response = app
+        .post(
+            "/api/v1/surveys",
+            &admin.token,
+            json!({"name": "年度 NPS", "question_zh": "推荐吗？", "question_en": "Recommend?",
+                   "contact_ids": [contact["id"]]}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let survey: Value = response.json().await.unwrap();
+    let token = crate::surveys::token_in(&app.mail.wait_for("sa-c@x.cn").await);
+    // Nothing is sent for the campaign itself.
+    assert!(deliveries(&app, &admin, hook).await.is_empty());
+
+    let response =
+        crate::surveys::answer(&app, &token, json!({"score": 9, "comment": "响应很快"})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // The customer's answer tells them nothing about the workspace.
+    let answered: Value = response.json().await.unwrap();
+    let mut keys: Vec<&String> = answered.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["answered", "question_en", "question_zh"],
+        "{answered}"
+    );
+    // A second answer is refused and sends nothing.
+    let again = crate::surveys::answer(&app, &token, json!({"score": 0})).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+
+    let got = receiver.wait_for(1).await;
+    let event = got[0].json();
+    assert_eq!(event["type"], "survey.answered");
+    let data = &event["data"];
+    assert_eq!(data["survey"]["id"], survey["id"]);
+    assert_eq!(data["survey"]["name"], "年度 NPS");
+    assert_eq!(data["response"]["score"], 9);
+    assert_eq!(data["response"]["comment"], "响应很快");
+    assert_eq!(data["response"]["contact_id"], contact["id"]);
+    assert_eq!(data["account"]["id"], account_id);
+    assert_eq!(data["account"]["code"], "7201");
+    // The one-time link (and its stored hash) stay inside: whoever holds
+    // the event cannot answer in the customer's name.
+    let row = {
+        use sea_orm::EntityTrait;
+        server::entity::survey_recipients::Entity::find()
+            .all(&app.app_state.db.read)
+            .await
+            .unwrap()
+            .remove(0)
+    };
+    let body = &got[0].body;
+    assert!(!body.contains(&token), "{body}");
+    assert!(!body.contains(&row.token_hash), "{body}");
+    assert!(!body.contains("token"), "{body}");
+    wait_delivery(&app, &admin, hook, |d| d["status"] == "delivered").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(receiver.requests().len(), 1);
     assert_eq!(deliveries(&app, &admin, hook).await.len(), 1);
 }

@@ -16,7 +16,7 @@ use shared::{ErpModule, Locale};
 use crate::api::{self, ApiErr};
 use crate::components::guard::{Audience, Guard};
 use crate::components::toast::use_toasts;
-use crate::i18n::{module_key, use_i18n, I18n, Key, Lang};
+use crate::i18n::{event_key, module_key, use_i18n, I18n, Key, Lang};
 use crate::pages::tickets::common::{action_error, ActionError};
 
 #[component]
@@ -58,9 +58,11 @@ where
     (list, reload)
 }
 
-/// Checkboxes of every event type; the chosen ones in `chosen`.
+/// Checkboxes of every event type, each named in words with its code
+/// beside; the chosen ones in `chosen`.
 #[component]
 fn EventChoice(prefix: &'static str, chosen: RwSignal<Vec<EventType>>) -> impl IntoView {
+    let i = use_i18n();
     view! {
         <fieldset class="field ig-events">
             {EventType::ALL
@@ -86,7 +88,8 @@ fn EventChoice(prefix: &'static str, chosen: RwSignal<Vec<EventType>>) -> impl I
                                     });
                                 }
                             />
-                            <code>{t.as_str()}</code>
+                            <span>{i.tr(event_key(t))}</span>
+                            <code class="ig-code">{t.as_str()}</code>
                         </label>
                     }
                 })
@@ -408,6 +411,7 @@ fn ChatBotsAdmin() -> impl IntoView {
     let events = RwSignal::new(Vec::<EventType>::new());
     let module = RwSignal::new(None::<ErpModule>);
     let priority = RwSignal::new(None::<TicketPriority>);
+    let renewal_days = RwSignal::new(String::new());
     let mobiles = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -416,13 +420,27 @@ fn ChatBotsAdmin() -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        busy.set(true);
         failure.set(None);
+        let chosen = events.get_untracked();
+        // The day count is the due-soon event's condition: sent with it only.
+        let days = renewal_days.get_untracked();
+        let days = days.trim();
+        let renewal_days_value = if days.is_empty() || !chosen.contains(&EventType::RenewalDueSoon)
+        {
+            None
+        } else if let Ok(n) = days.parse::<i32>() {
+            Some(n)
+        } else {
+            failure.set(Some(i.t(Key::McBadNumber).into()));
+            return;
+        };
+        busy.set(true);
         let rule = ChatRule {
-            events: events.get_untracked(),
+            events: chosen,
             module: module.get_untracked(),
             min_priority: priority.get_untracked(),
             owner_id: None,
+            renewal_days: renewal_days_value,
             mention_mobiles: mobiles
                 .get_untracked()
                 .split([',', ' ', '，'])
@@ -452,6 +470,7 @@ fn ChatBotsAdmin() -> impl IntoView {
                     url.set(String::new());
                     secret.set(String::new());
                     mobiles.set(String::new());
+                    renewal_days.set(String::new());
                     events.set(Vec::new());
                     reload();
                 }
@@ -535,6 +554,13 @@ fn ChatBotsAdmin() -> impl IntoView {
                         {TicketPriority::ALL.iter().map(|p| view! { <option value=p.as_str()>{p.as_str().to_uppercase()}</option> }).collect_view()}
                     </select>
                 </div>
+                {move || events.with(|e| e.contains(&EventType::RenewalDueSoon)).then(|| view! {
+                    <div class="field">
+                        <label for="chat-bot-renewal-days">{i.tr(Key::CbRenewalDays)}</label>
+                        <input id="chat-bot-renewal-days" data-testid="chat-bot-renewal-days" inputmode="numeric"
+                            prop:value=move || renewal_days.get() on:input=move |ev| renewal_days.set(event_target_value(&ev)) />
+                    </div>
+                })}
                 <div class="field">
                     <label for="chat-bot-mobiles">{i.tr(Key::CbMobiles)}</label>
                     <input id="chat-bot-mobiles" data-testid="chat-bot-mobiles"
@@ -566,6 +592,9 @@ fn rule_text(rule: &ChatRule) -> String {
     }
     if let Some(p) = rule.min_priority {
         parts.push(format!("≥{}", p.as_str().to_uppercase()));
+    }
+    if let Some(days) = rule.renewal_days {
+        parts.push(format!("renewal_days={days}"));
     }
     if !rule.mention_mobiles.is_empty() {
         parts.push(format!("@{}", rule.mention_mobiles.join(" @")));

@@ -154,6 +154,31 @@ pub fn render(event_type: &str, data: &Value, locale: Locale) -> Message {
                 .into_iter()
                 .collect(),
         ),
+        Ok(EventType::RenewalDueSoon) => {
+            let contract = &data["contract"];
+            let days = data["days_left"].as_i64().unwrap_or_default();
+            (
+                format!(
+                    "{}{} — {}",
+                    pick(locale, "【续约提醒】", "[Renewal due soon] "),
+                    s(account, "name"),
+                    pick(locale, format!("剩 {days} 天"), format!("{days} days left"))
+                ),
+                vec![
+                    format!(
+                        "{}: {}",
+                        pick(locale, "到期日", "Due on"),
+                        s(data, "due_on")
+                    ),
+                    format!(
+                        "{}: {} {}",
+                        pick(locale, "年度金额", "Annual value"),
+                        s(contract, "annual_value"),
+                        s(contract, "currency")
+                    ),
+                ],
+            )
+        }
         Ok(EventType::ContractCreated) => {
             let contract = &data["contract"];
             (
@@ -328,5 +353,19 @@ mod tests {
         assert_eq!(zh.title, "【P1 工单】#1234 总账结账失败 — 财务模块");
         let en = render("ticket.created", &data, Locale::En);
         assert_eq!(en.title, "[P1 ticket] #1234 总账结账失败 — finance module");
+    }
+
+    #[test]
+    fn a_renewal_due_soon_names_the_account_and_the_days_left() {
+        let data = json!({
+            "account": {"name": "华东机械", "code": "1001"},
+            "contract": {"annual_value": "128000.00", "currency": "CNY"},
+            "due_on": "2027-06-30", "days_left": 30, "offset_days": 30,
+        });
+        let zh = render("renewal.due_soon", &data, Locale::ZhCn);
+        assert_eq!(zh.title, "【续约提醒】华东机械 — 剩 30 天");
+        assert_eq!(zh.lines, ["到期日: 2027-06-30", "年度金额: 128000.00 CNY"]);
+        let en = render("renewal.due_soon", &data, Locale::En);
+        assert_eq!(en.title, "[Renewal due soon] 华东机械 — 30 days left");
     }
 }

@@ -6,9 +6,13 @@
 //! `account`, plus `changes` (`{field: {from, to}}`, ticket.updated),
 //! `comment` (ticket.commented) or `sla` (ticket.sla_breached); account
 //! events carry `account` and `changes` or `health`; `renewal.stage_changed`
-//! carries `renewal`, `account` and `changes`; `contract.created` carries
-//! `contract` and `account`; `survey.answered` carries `survey`, `response`
-//! and `account`.
+//! carries `renewal`, `account` and `changes`; `renewal.due_soon` (once
+//! per renewal and reminder offset, from the `renewal-reminders` job)
+//! carries `renewal`, `account`, `contract`, `due_on`, `days_left` and
+//! `offset_days` (the reminder offset reached: 30 for the 30-day one, even
+//! when the job ran late and `days_left` is smaller); `contract.created`
+//! carries `contract` and `account`; `survey.answered` carries `survey`,
+//! `response` and `account`.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -178,8 +182,8 @@ pub(crate) async fn queue<C: ConnectionTrait>(
         .last_insert_id)
 }
 
-/// The ERP module, priority and account owner an event is about, as its
-/// payload says (for chat-bot rules).
+/// The ERP module, priority, account owner and reminder offset an event is
+/// about, as its payload says (for chat-bot rules).
 fn module_of(data: &Value) -> Option<&str> {
     data["ticket"]["module"].as_str()
 }
@@ -190,6 +194,10 @@ fn priority_of(data: &Value) -> Option<TicketPriority> {
 
 fn owner_of(data: &Value) -> Option<i64> {
     data["account"]["owner_id"].as_i64()
+}
+
+fn offset_of(data: &Value) -> Option<i64> {
+    data["offset_days"].as_i64()
 }
 
 /// The first rule that lets the event through, if any.
@@ -207,6 +215,9 @@ pub fn matching_rule<'a>(
                 .min_priority
                 .is_none_or(|min| priority_of(data).is_some_and(|p| p <= min))
             && rule.owner_id.is_none_or(|o| owner_of(data) == Some(o))
+            && rule
+                .renewal_days
+                .is_none_or(|d| offset_of(data) == Some(i64::from(d)))
     })
 }
 
@@ -332,6 +343,7 @@ mod tests {
             module,
             min_priority: min,
             owner_id: None,
+            renewal_days: None,
             mention_mobiles: vec![],
         }
     }
@@ -349,5 +361,27 @@ mod tests {
         let p2_or_more = [rule(None, Some(TicketPriority::P2))];
         assert!(matching_rule(&p2_or_more, EventType::TicketCreated, &p1_sales).is_some());
         assert!(matching_rule(&p2_or_more, EventType::TicketCreated, &p2_finance).is_some());
+    }
+
+    #[test]
+    fn a_renewal_days_rule_takes_its_offset_only() {
+        let due = |offset: i64, days_left: i64| json!({"renewal": {"id": 1}, "offset_days": offset, "days_left": days_left});
+        let rules = [ChatRule {
+            events: vec![EventType::RenewalDueSoon],
+            renewal_days: Some(30),
+            ..rule(None, None)
+        }];
+        let t = EventType::RenewalDueSoon;
+        assert!(matching_rule(&rules, t, &due(30, 30)).is_some());
+        // Sent late after a gap, it is still the 30-day reminder.
+        assert!(matching_rule(&rules, t, &due(30, 20)).is_some());
+        assert!(matching_rule(&rules, t, &due(60, 60)).is_none());
+        assert!(matching_rule(&rules, t, &due(7, 7)).is_none());
+        assert!(matching_rule(&rules, t, &json!({"renewal": {"id": 1}})).is_none());
+        let any_offset = [ChatRule {
+            renewal_days: None,
+            ..rules[0].clone()
+        }];
+        assert!(matching_rule(&any_offset, t, &due(60, 60)).is_some());
     }
 }

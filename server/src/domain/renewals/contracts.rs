@@ -59,6 +59,21 @@ pub fn to_api(m: &contracts::Model, pending: Option<PendingValueChange>) -> Cont
     }
 }
 
+/// A contract as integration events show it (`contract.created`,
+/// `renewal.due_soon`).
+pub(crate) fn event_json(m: &contracts::Model) -> serde_json::Value {
+    serde_json::json!({
+        "id": m.id,
+        "account_id": m.account_id,
+        "starts_on": m.starts_on,
+        "ends_on": m.ends_on,
+        "annual_value": shared::contracts::format_cents(m.annual_value_cents),
+        "currency": m.currency,
+        "auto_renew": m.auto_renew,
+        "previous_contract_id": m.previous_contract_id,
+    })
+}
+
 /// The strong ETag of a contract version.
 pub fn etag(contract: &Contract) -> String {
     format!("\"c{}v{}\"", contract.id, contract.version)
@@ -342,16 +357,7 @@ pub(crate) async fn insert<C: ConnectionTrait>(
         model.workspace_id,
         shared::integrations::EventType::ContractCreated,
         serde_json::json!({
-            "contract": {
-                "id": model.id,
-                "account_id": model.account_id,
-                "starts_on": model.starts_on,
-                "ends_on": model.ends_on,
-                "annual_value": shared::contracts::format_cents(model.annual_value_cents),
-                "currency": model.currency,
-                "auto_renew": model.auto_renew,
-                "previous_contract_id": model.previous_contract_id,
-            },
+            "contract": event_json(&model),
             "account": crate::domain::integrations::events::account_of(
                 conn,
                 model.workspace_id,

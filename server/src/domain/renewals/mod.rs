@@ -217,6 +217,20 @@ async fn open_one<C: ConnectionTrait>(
     Ok(inserted)
 }
 
+/// A renewal as integration events show it (`renewal.stage_changed`,
+/// `renewal.due_soon`).
+pub(crate) fn event_json(r: &renewals::Model) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.id,
+        "contract_id": r.contract_id,
+        "account_id": r.account_id,
+        "due_on": r.due_on,
+        "stage": r.stage,
+        "probability": r.probability,
+        "churn_reason": r.churn_reason,
+    })
+}
+
 /// `renewal.stage_changed` when the stage moved.
 async fn emit_stage_change<C: ConnectionTrait>(
     conn: &C,
@@ -234,15 +248,7 @@ async fn emit_stage_change<C: ConnectionTrait>(
         after.workspace_id,
         shared::integrations::EventType::RenewalStageChanged,
         serde_json::json!({
-            "renewal": {
-                "id": after.id,
-                "contract_id": after.contract_id,
-                "account_id": after.account_id,
-                "due_on": after.due_on,
-                "stage": after.stage,
-                "probability": after.probability,
-                "churn_reason": after.churn_reason,
-            },
+            "renewal": event_json(after),
             "account": account,
             "changes": { "stage": { "from": before.stage, "to": after.stage } },
         }),

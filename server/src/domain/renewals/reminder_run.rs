@@ -17,6 +17,14 @@
 //! queue each mail once; a crash before commit leaves nothing behind, and
 //! the next run sends it. The outbox gives each mail its Message-ID when it
 //! is queued, so retries keep it.
+//!
+//! Reaching an offset is also an integration event, `renewal.due_soon`,
+//! once per renewal and offset whoever is mailed: its claim is a
+//! `reminder_log` row of kind `due_soon` for nobody (recipient 0), written
+//! under the same lock, index and transaction as the mails' claims, with
+//! the event and its deliveries ([`events::emit`]). The claim is written
+//! even when no webhook or chat bot listens, so one subscribed later hears
+//! of the next offset, not of one reached before.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -30,6 +38,7 @@ use serde::Serialize;
 use shared::contracts::RenewalStage;
 use shared::Role;
 
+use crate::domain::integrations::events;
 use crate::domain::renewals::reminders;
 
 use crate::domain::renewals as renewals_domain;
@@ -40,6 +49,9 @@ use crate::state::AppState;
 
 pub const REMINDER: &str = "reminder";
 pub const ESCALATION: &str = "escalation";
+/// The claim of a `renewal.due_soon` event; its recipient is [`NOBODY`].
+pub const DUE_SOON: &str = "due_soon";
+pub const NOBODY: i64 = 0;
 
 #[derive(Debug, Default, Serialize)]
 pub struct RenewalRemindersReport {
@@ -49,6 +61,9 @@ pub struct RenewalRemindersReport {
     pub reminders: u64,
     /// Escalation mails queued by this run (managers).
     pub escalations: u64,
+    /// Renewals that reached a reminder offset in this run: one
+    /// `renewal.due_soon` event each (for whoever listens).
+    pub due_soon: u64,
 }
 
 /// One mail to queue: what, for which contract, to whom.
@@ -90,6 +105,9 @@ pub async fn run(
     }
     if report.reminders + report.escalations > 0 {
         state.mailer.kick();
+    }
+    if report.due_soon > 0 {
+        state.integrations.kick();
     }
     Ok(report)
 }
@@ -137,8 +155,8 @@ async fn run_workspace(
     Ok(())
 }
 
-/// The mails one renewal is due today, found by [`due`]; [`queue`] claims
-/// and queues them.
+/// The mails (and the `renewal.due_soon` event) one renewal is due today,
+/// found by [`due`]; [`queue`] claims and queues them.
 #[derive(Debug, Clone)]
 pub struct DueMails {
     renewal: renewals::Model,
@@ -147,13 +165,13 @@ pub struct DueMails {
 }
 
 impl DueMails {
-    /// How many mails (recipients × kinds).
+    /// How many mails (recipients × kinds; the event is none).
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.keys.iter().filter(|k| k.kind != DUE_SOON).count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.len() == 0
     }
 }
 
@@ -273,6 +291,12 @@ pub async fn due(
     for renewal in candidates {
         let mut keys = Vec::new();
         if let Some(offset) = due_offset(&settings.offsets_days, renewal.due_on, today) {
+            keys.push(Key {
+                contract_id: renewal.contract_id,
+                kind: DUE_SOON,
+                offset,
+                recipient: NOBODY,
+            });
             let owner = owners
                 .get(&renewal.account_id)
                 .copied()
@@ -321,10 +345,10 @@ pub async fn due(
             .all(&db.read)
             .await?
         {
-            let kind = if row.kind == ESCALATION {
-                ESCALATION
-            } else {
-                REMINDER
+            let kind = match row.kind.as_str() {
+                ESCALATION => ESCALATION,
+                DUE_SOON => DUE_SOON,
+                _ => REMINDER,
             };
             done.insert(Key {
                 contract_id: row.contract_id,
@@ -348,9 +372,10 @@ pub async fn due(
 }
 
 /// Claims and queues the mails of one renewal inside the caller's
-/// transaction: each claim (a `reminder_log` row) and its outbox row are
-/// written on `txn`, so they commit together or not at all. The job runs
-/// each renewal in a transaction of its own.
+/// transaction: each claim (a `reminder_log` row) and its outbox row (or,
+/// for `renewal.due_soon`, the event and its deliveries) are written on
+/// `txn`, so they commit together or not at all. The job runs each renewal
+/// in a transaction of its own.
 pub async fn queue<C: ConnectionTrait>(
     state: &AppState,
     txn: &C,
@@ -405,39 +430,34 @@ pub async fn queue<C: ConnectionTrait>(
         .collect();
     let days_left = (renewal.due_on - today).num_days();
     for key in keys {
+        if key.kind == DUE_SOON {
+            if claim(txn, renewal.workspace_id, key, now).await? {
+                events::emit(
+                    txn,
+                    renewal.workspace_id,
+                    shared::integrations::EventType::RenewalDueSoon,
+                    serde_json::json!({
+                        "renewal": renewals_domain::event_json(&renewal),
+                        "account": events::account_json(&account),
+                        "contract": renewals_domain::contracts::event_json(&contract),
+                        "due_on": renewal.due_on,
+                        "days_left": days_left,
+                        "offset_days": key.offset,
+                    }),
+                    now,
+                )
+                .await?;
+                report.due_soon += 1;
+            }
+            continue;
+        }
         if key.kind == ESCALATION && !upcoming {
             continue;
         }
         let Some(user) = recipients.get(&key.recipient) else {
             continue;
         };
-        let claimed = match reminder_log::Entity::insert(reminder_log::ActiveModel {
-            workspace_id: Set(renewal.workspace_id),
-            contract_id: Set(key.contract_id),
-            kind: Set(key.kind.to_string()),
-            offset_days: Set(key.offset),
-            recipient_id: Set(key.recipient),
-            created_at: Set(now),
-            ..Default::default()
-        })
-        .on_conflict(
-            OnConflict::columns([
-                reminder_log::Column::ContractId,
-                reminder_log::Column::Kind,
-                reminder_log::Column::OffsetDays,
-                reminder_log::Column::RecipientId,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await
-        {
-            Ok(rows) => rows > 0,
-            Err(sea_orm::DbErr::RecordNotInserted) => false,
-            Err(e) => return Err(e.into()),
-        };
-        if !claimed {
+        if !claim(txn, renewal.workspace_id, key, now).await? {
             continue;
         }
         let locale = user.mail_locale();
@@ -477,6 +497,42 @@ pub async fn queue<C: ConnectionTrait>(
         }
     }
     Ok(())
+}
+
+/// Writes the `reminder_log` row of `key` unless it exists: whether this
+/// call claimed it (and so queues its mail or event).
+async fn claim<C: ConnectionTrait>(
+    txn: &C,
+    workspace_id: i64,
+    key: &Key,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    match reminder_log::Entity::insert(reminder_log::ActiveModel {
+        workspace_id: Set(workspace_id),
+        contract_id: Set(key.contract_id),
+        kind: Set(key.kind.to_string()),
+        offset_days: Set(key.offset),
+        recipient_id: Set(key.recipient),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            reminder_log::Column::ContractId,
+            reminder_log::Column::Kind,
+            reminder_log::Column::OffsetDays,
+            reminder_log::Column::RecipientId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await
+    {
+        Ok(rows) => Ok(rows > 0),
+        Err(sea_orm::DbErr::RecordNotInserted) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

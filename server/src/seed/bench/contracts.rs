@@ -24,7 +24,7 @@ use sea_orm::{
 use shared::contracts::{RenewalStage, DEFAULT_CHURN_REASONS};
 
 use crate::db::Db;
-use crate::domain::renewals::reminder_run::{ESCALATION, REMINDER};
+use crate::domain::renewals::reminder_run::{DUE_SOON, ESCALATION, NOBODY, REMINDER};
 use crate::entity::{accounts, contracts, reminder_log, renewals};
 
 /// Contracts per transaction (14 columns each).
@@ -285,6 +285,7 @@ pub async fn seed(
                 let o = i64::from(*offset);
                 if o > ends_in {
                     log(REMINDER, *offset, owner_id);
+                    log(DUE_SOON, *offset, NOBODY);
                 } else if o == ends_in {
                     seeded.reminders_due_today += 1;
                 }
