@@ -309,11 +309,9 @@ fn check_actions(c: &mut Collector, actions: &MacroActions) {
         let settable = settable_statuses();
         if !settable.contains(&status) {
             let choices: Vec<&str> = settable.iter().map(|s| s.as_str()).collect();
-            c.fields.entry("actions.status".into()).or_insert_with(|| {
-                Msg::new(T::OneOf)
-                    .with("choices", choices.join(", "))
-                    .en()
-            });
+            c.fields
+                .entry("actions.status".into())
+                .or_insert_with(|| Msg::new(T::OneOf).with("choices", choices.join(", ")).en());
         }
     }
     if let Some(tier) = actions.tier {
@@ -406,8 +404,14 @@ mod tests {
 
     #[test]
     fn the_requesters_language_is_picked_and_falls_back_to_the_other() {
-        assert_eq!(pick_body("您好", "Hello", Locale::En), ("Hello", Locale::En));
-        assert_eq!(pick_body("您好", "Hello", Locale::ZhCn), ("您好", Locale::ZhCn));
+        assert_eq!(
+            pick_body("您好", "Hello", Locale::En),
+            ("Hello", Locale::En)
+        );
+        assert_eq!(
+            pick_body("您好", "Hello", Locale::ZhCn),
+            ("您好", Locale::ZhCn)
+        );
         assert_eq!(pick_body("您好", "  ", Locale::En), ("您好", Locale::ZhCn));
         assert_eq!(pick_body("", "Hello", Locale::ZhCn), ("Hello", Locale::En));
     }
@@ -428,7 +432,10 @@ mod tests {
         let keyed = Msg::parse_en(message).unwrap();
         assert_eq!(keyed.key, T::MacroPlaceholder.key());
         let zh = keyed.render(Locale::ZhCn).unwrap();
-        assert!(zh.contains("{{agent.name}}") && zh.contains("占位符"), "{zh}");
+        assert!(
+            zh.contains("{{agent.name}}") && zh.contains("占位符"),
+            "{zh}"
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@ use super::body::Json;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use shared::filters::MacroFilter;
-use shared::macros::{AppliedMacro, ApplyMacroRequest, CreateMacroRequest, Macro, UpdateMacroRequest};
+use shared::macros::{
+    AppliedMacro, ApplyMacroRequest, CreateMacroRequest, Macro, UpdateMacroRequest,
+};
 use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -22,7 +22,12 @@ async fn create_macro(app: &TestApp, token: &str, macro_: Value) -> Value {
     response.json().await.unwrap()
 }
 
-async fn apply(app: &TestApp, token: &str, macro_id: &Value, ticket_id: &Value) -> reqwest::Response {
+async fn apply(
+    app: &TestApp,
+    token: &str,
+    macro_id: &Value,
+    ticket_id: &Value,
+) -> reqwest::Response {
     app.post(
         &format!("/api/v1/macros/{macro_id}/apply"),
         token,
@@ -227,7 +232,11 @@ async fn unknown_placeholders_are_refused_at_save_naming_the_allowed_ones() {
         .as_str()
         .unwrap()
         .contains("{{agent.name}}"));
-    let now = body(app.get(&format!("/api/v1/macros/{}", m["id"]), &admin.token).await).await;
+    let now = body(
+        app.get(&format!("/api/v1/macros/{}", m["id"]), &admin.token)
+            .await,
+    )
+    .await;
     assert_eq!(now["body_zh"], "");
     assert_eq!(now["version"], m["version"]);
 }
@@ -283,8 +292,11 @@ async fn actions_run_through_the_ticket_workflow() {
 
     // The internal note, filled in, for staff only.
     let comments = body(
-        app.get(&format!("/api/v1/tickets/{}/comments", t["id"]), &engineer.token)
-            .await,
+        app.get(
+            &format!("/api/v1/tickets/{}/comments", t["id"]),
+            &engineer.token,
+        )
+        .await,
     )
     .await;
     let note = &comments.as_array().unwrap()[0];
@@ -306,8 +318,11 @@ async fn actions_run_through_the_ticket_workflow() {
 
     // The timeline names each step, the escalation with the macro's name.
     let timeline = body(
-        app.get(&format!("/api/v1/tickets/{}/timeline", t["id"]), &engineer.token)
-            .await,
+        app.get(
+            &format!("/api/v1/tickets/{}/timeline", t["id"]),
+            &engineer.token,
+        )
+        .await,
     )
     .await;
     let kinds: Vec<&str> = timeline
@@ -354,7 +369,10 @@ async fn actions_run_through_the_ticket_workflow() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert!(actions.contains(&"escalate") && actions.contains(&"update"), "{actions:?}");
+    assert!(
+        actions.contains(&"escalate") && actions.contains(&"update"),
+        "{actions:?}"
+    );
 
     // Applied again, what already holds is left alone: only a new note.
     let again = body(apply(&app, &engineer.token, &m["id"], &t["id"]).await).await;
@@ -411,20 +429,29 @@ async fn an_action_the_ticket_refuses_changes_nothing() {
     let after = ticket(&app, &engineer.token, &t["id"]).await;
     assert_eq!(after, t, "the ticket is as it was");
     let comments = body(
-        app.get(&format!("/api/v1/tickets/{}/comments", t["id"]), &engineer.token)
-            .await,
+        app.get(
+            &format!("/api/v1/tickets/{}/comments", t["id"]),
+            &engineer.token,
+        )
+        .await,
     )
     .await;
     assert_eq!(comments, json!([]), "the note was not kept");
     let timeline = body(
-        app.get(&format!("/api/v1/tickets/{}/timeline", t["id"]), &engineer.token)
-            .await,
+        app.get(
+            &format!("/api/v1/tickets/{}/timeline", t["id"]),
+            &engineer.token,
+        )
+        .await,
     )
     .await;
     assert_eq!(timeline.as_array().unwrap().len(), 1);
     let unused = body(
-        app.get(&format!("/api/v1/macros/{}", resolve["id"]), &engineer.token)
-            .await,
+        app.get(
+            &format!("/api/v1/macros/{}", resolve["id"]),
+            &engineer.token,
+        )
+        .await,
     )
     .await;
     assert_eq!(unused["usage_count"], 0);
@@ -482,8 +509,11 @@ async fn an_action_the_ticket_refuses_changes_nothing() {
     .await;
     assert_eq!(ticket(&app, &engineer.token, &open["id"]).await, closed);
     let unused = body(
-        app.get(&format!("/api/v1/macros/{}", resolve["id"]), &engineer.token)
-            .await,
+        app.get(
+            &format!("/api/v1/macros/{}", resolve["id"]),
+            &engineer.token,
+        )
+        .await,
     )
     .await;
     assert_eq!(unused["usage_count"], 0);
@@ -580,7 +610,8 @@ async fn personal_macros_are_their_owners_and_shared_ones_are_kept_by_managers()
     }
     for who in [&engineer, &csm] {
         assert_error(
-            app.patch(&shared_path, &who.token, json!({"name": "改"})).await,
+            app.patch(&shared_path, &who.token, json!({"name": "改"}))
+                .await,
             StatusCode::FORBIDDEN,
             "forbidden",
         )
@@ -700,7 +731,8 @@ async fn portal_users_never_see_macros() {
         )
         .await,
         app.get(&path, &customer.token).await,
-        app.patch(&path, &customer.token, json!({"name": "x"})).await,
+        app.patch(&path, &customer.token, json!({"name": "x"}))
+            .await,
         app.request(Method::DELETE, &path, Some(&customer.token), None)
             .await,
         apply(&app, &customer.token, &m["id"], &t["id"]).await,
@@ -738,7 +770,8 @@ async fn another_workspaces_macro_answers_404() {
     let path = format!("/api/v1/macros/{}", m["id"]);
     for response in [
         app.get(&path, &intruder.token).await,
-        app.patch(&path, &intruder.token, json!({"name": "x"})).await,
+        app.patch(&path, &intruder.token, json!({"name": "x"}))
+            .await,
         app.request(Method::DELETE, &path, Some(&intruder.token), None)
             .await,
         apply(&app, &intruder.token, &m["id"], &victim_ticket["id"]).await,
@@ -805,8 +838,11 @@ async fn lists_search_and_page() {
     let second = ids_listed(&app, &admin.token, &format!("?limit=2&cursor={cursor}")).await;
     assert_eq!(second, vec![ids[0]]);
     let last = body(
-        app.get(&format!("/api/v1/macros?limit=2&cursor={cursor}"), &admin.token)
-            .await,
+        app.get(
+            &format!("/api/v1/macros?limit=2&cursor={cursor}"),
+            &admin.token,
+        )
+        .await,
     )
     .await;
     assert_eq!(last["next_cursor"], Value::Null);
@@ -817,7 +853,10 @@ async fn lists_search_and_page() {
         ids_listed(&app, &admin.token, "?q=%E8%BF%87%E8%B4%A6").await,
         vec![ids[1]]
     );
-    assert_eq!(ids_listed(&app, &admin.token, "?q=HELLO").await, vec![ids[2]]);
+    assert_eq!(
+        ids_listed(&app, &admin.token, "?q=HELLO").await,
+        vec![ids[2]]
+    );
     // `%` is a character, not a wildcard.
     assert!(ids_listed(&app, &admin.token, "?q=%25").await.is_empty());
 }
@@ -840,13 +879,31 @@ async fn bad_input_answers_in_the_error_shape() {
     for (bad, field) in [
         (json!({"name": "", "body_zh": "x"}), "name"),
         (json!({"name": "x"}), "body_zh"),
-        (json!({"name": "x", "body_zh": "  ", "body_en": ""}), "body_en"),
-        (json!({"name": "x", "body_zh": "y", "actions": {"tier": 4}}), "actions.tier"),
-        (json!({"name": "x", "body_zh": "y", "actions": {"status": "blocked"}}), "actions.status"),
-        (json!({"name": "x", "body_zh": "y", "actions": {"status": "new"}}), "actions.status"),
-        (json!({"name": "x", "body_zh": "y", "actions": {"internal_note": " "}}), "actions.internal_note"),
+        (
+            json!({"name": "x", "body_zh": "  ", "body_en": ""}),
+            "body_en",
+        ),
+        (
+            json!({"name": "x", "body_zh": "y", "actions": {"tier": 4}}),
+            "actions.tier",
+        ),
+        (
+            json!({"name": "x", "body_zh": "y", "actions": {"status": "blocked"}}),
+            "actions.status",
+        ),
+        (
+            json!({"name": "x", "body_zh": "y", "actions": {"status": "new"}}),
+            "actions.status",
+        ),
+        (
+            json!({"name": "x", "body_zh": "y", "actions": {"internal_note": " "}}),
+            "actions.internal_note",
+        ),
         (json!({"name": "x".repeat(201), "body_zh": "y"}), "name"),
-        (json!({"name": "x", "body_zh": "y".repeat(20_001)}), "body_zh"),
+        (
+            json!({"name": "x", "body_zh": "y".repeat(20_001)}),
+            "body_zh",
+        ),
     ] {
         let error = assert_error(
             app.post("/api/v1/macros", &admin.token, bad.clone()).await,
@@ -878,7 +935,8 @@ async fn bad_input_answers_in_the_error_shape() {
         &format!("?q={}", "x".repeat(201)),
     ] {
         assert_error(
-            app.get(&format!("/api/v1/macros{query}"), &admin.token).await,
+            app.get(&format!("/api/v1/macros{query}"), &admin.token)
+                .await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
         )
@@ -942,7 +1000,12 @@ async fn bad_input_answers_in_the_error_shape() {
         .send()
         .await
         .unwrap();
-    assert_error(stale, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
+    assert_error(
+        stale,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
     let now = body(app.get(&path, &admin.token).await).await;
     assert_eq!(now["name"], "first");
 }

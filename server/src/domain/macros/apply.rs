@@ -8,7 +8,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
 use serde::Serialize;
 use shared::macros::{pick_body, render, AppliedAction, AppliedMacro, ApplyMacroRequest};
 use shared::texts::{Msg, T};
@@ -158,7 +160,8 @@ pub async fn apply(
         ..UpdateTicketRequest::default()
     };
     if change != UpdateTicketRequest::default() {
-        let (_, q) = tickets::update_locked(&txn, state, actor, &latest, change.clone(), now).await?;
+        let (_, q) =
+            tickets::update_locked(&txn, state, actor, &latest, change.clone(), now).await?;
         queued.mail |= q.mail;
         queued.events |= q.events;
         if let Some(to) = change.status {
@@ -231,7 +234,14 @@ async fn escalate_to<C: ConnectionTrait>(
                 Msg::new(T::MacroTierOnlyRises).with("tier", ticket.tier),
             ));
         }
-        tickets::escalate_locked(conn, &state.mailer, &ticket, Some(actor.user_id), reason, now)
-            .await?;
+        tickets::escalate_locked(
+            conn,
+            &state.mailer,
+            &ticket,
+            Some(actor.user_id),
+            reason,
+            now,
+        )
+        .await?;
     }
 }

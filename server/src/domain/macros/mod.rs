@@ -210,7 +210,11 @@ fn set_actions(model: &mut macros::ActiveModel, actions: &MacroActions) {
 
 /// Any staff member makes personal macros; shared ones are made by admins
 /// and managers.
-pub async fn create(state: &AppState, actor: &StaffActor, req: CreateMacroRequest) -> AppResult<Macro> {
+pub async fn create(
+    state: &AppState,
+    actor: &StaffActor,
+    req: CreateMacroRequest,
+) -> AppResult<Macro> {
     let scope = req.scope.unwrap_or(MacroScope::Personal);
     if scope == MacroScope::Shared {
         require_keeper(actor)?;
