@@ -1089,6 +1089,6 @@ pub fn text(key: Key) -> &'static str {
         Key::MoActTier => "escalated to tier {0}",
         Key::MoActNote => "internal note added",
         Key::MoUnresolved => "Nothing to fill in for:",
-        Key::MoTimesUsed => "{0} times",
+        Key::MoTimesUsed => "{0}",
     }
 }
