@@ -7,6 +7,7 @@
 use anyhow::{ensure, Context};
 use e2e::steps::{click_id, log_in, page_api, select_value, signed_in, wait_for_text_in};
 use e2e::{scenario, Harness};
+use fantoccini::Locator;
 use serde_json::{json, Value};
 use server::seed::DEMO_PASSWORD;
 
@@ -157,14 +158,20 @@ async fn an_engineer_inserts_a_macro_into_a_reply() {
         h.css("[data-testid=\"ticket-status\"] [data-status=\"pending_customer\"]")
             .await
             .context("the ticket shows its new status")?;
-        let note = h
-            .css("[data-testid=\"comment\"][data-internal=\"true\"]")
+        wait_for_text_in(h, "comments", "已请客户导出日志")
             .await
             .context("the macro's internal note is in the conversation")?;
-        ensure!(
-            note.text().await?.contains("已请客户导出日志"),
-            "the note carries its text"
-        );
+        let mut marked = false;
+        for note in h
+            .browser
+            .find_all(Locator::Css(
+                "[data-testid=\"comment\"][data-internal=\"true\"]",
+            ))
+            .await?
+        {
+            marked |= note.text().await?.contains("已请客户导出日志");
+        }
+        ensure!(marked, "the note is marked as internal");
 
         // The agent sends the reply as inserted.
         h.click("comment-submit").await?;

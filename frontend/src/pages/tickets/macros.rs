@@ -74,6 +74,16 @@ pub fn describe_applied(i: I18n, applied: &[AppliedAction]) -> String {
     join(i, parts)
 }
 
+/// `text` with its first letter in upper case (a list cell starts a
+/// sentence; Chinese is unchanged).
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 fn join(i: I18n, parts: Vec<String>) -> String {
     let sep = if i.lang() == Lang::Zh { "；" } else { "; " };
     parts.join(sep)
@@ -300,7 +310,7 @@ fn MacroRow(
             <td data-label=i.tr(Key::MoActionsCol) data-testid="macro-actions">
                 {move || {
                     let text = describe_actions(i, &actions);
-                    if text.is_empty() { i.t(Key::MoNone).to_string() } else { text }
+                    if text.is_empty() { i.t(Key::MoNone).to_string() } else { capitalized(&text) }
                 }}
             </td>
             <td data-label=i.tr(Key::MoUsed) data-testid="macro-used">
