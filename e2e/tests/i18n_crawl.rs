@@ -239,6 +239,24 @@ async fn seed(h: &Harness) -> anyhow::Result<Demo> {
         &["title_zh", "title_en", "title"],
         &mut data,
     );
+    // A shared macro with actions: the macros page lists it with its
+    // scope and what it does (words of the interface), its name and texts
+    // are what staff typed.
+    let shared_macro = json!({
+        "name": "索要日志 / Ask for the log",
+        "scope": "shared",
+        "body_zh": "{{contact.name}}您好，请导出系统日志。",
+        "body_en": "Dear {{contact.name}}, please send the system log.",
+        "actions": {"status": "pending_customer", "priority": "p2", "tier": 2,
+                    "internal_note": "已请客户导出日志"},
+    });
+    ok(h, t, "POST", "/macros", shared_macro).await?;
+    let macros = ok(h, t, "GET", "/macros?limit=200", Value::Null).await?;
+    strings(
+        &macros["items"],
+        &["name", "body_zh", "body_en", "owner_name"],
+        &mut data,
+    );
     // Today's scores: the health panel explains each component.
     server::jobs::run(&h.state, "health-scores").await?;
     // What staff typed on the account: licence editions, and the notes,
@@ -333,6 +351,7 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
         "/renewals".into(),
         "/surveys".into(),
         "/password".into(),
+        "/settings/macros".into(),
     ]);
     pages.extend(d.survey.map(|s| format!("/surveys/{s}")));
     pages.extend(d.article.map(|a| format!("/kb/{a}")));

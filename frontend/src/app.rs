@@ -34,6 +34,7 @@ use crate::pages::tickets::detail::TicketPage;
 use crate::pages::tickets::kb::KbListPage;
 use crate::pages::tickets::kb_editor::{KbArticlePage, KbNewPage};
 use crate::pages::tickets::list::TicketsPage;
+use crate::pages::tickets::macros::MacrosPage;
 use crate::pages::tickets::new::NewTicketPage;
 use crate::pages::tickets::sla_settings::SlaSettingsPage;
 // onboarding_pages
@@ -112,7 +113,8 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                         | Route::Kb
                         | Route::KbNew
                         | Route::KbArticle(_)
-                        | Route::SlaSettings => lazy_view(ticket_pages(route)),
+                        | Route::SlaSettings
+                        | Route::Macros => lazy_view(ticket_pages(route)),
                         // onboarding & training
                         Route::OnboardingPortfolio | Route::Trainings | Route::Training(_) => {
                             lazy_view(onboarding_pages(route))
@@ -162,6 +164,7 @@ fn ticket_pages(route: Route) -> AnyView {
         Route::KbNew => view! { <KbNewPage /> }.into_any(),
         Route::KbArticle(id) => view! { <KbArticlePage id /> }.into_any(),
         Route::SlaSettings => view! { <SlaSettingsPage /> }.into_any(),
+        Route::Macros => view! { <MacrosPage /> }.into_any(),
         _ => view! { <TicketsPage /> }.into_any(),
     }
 }

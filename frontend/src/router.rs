@@ -51,6 +51,8 @@ pub enum Route {
     KbNew,
     KbArticle(i64),
     SlaSettings,
+    /// Canned replies (every staff member: their own and the shared ones).
+    Macros,
     // onboarding & training
     OnboardingPortfolio,
     Trainings,
@@ -118,6 +120,7 @@ impl Route {
             ["kb", "new"] => Route::KbNew,
             ["kb", id] => id.parse().map(Route::KbArticle).unwrap_or(Route::NotFound),
             ["settings", "sla"] => Route::SlaSettings,
+            ["settings", "macros"] => Route::Macros,
             // onboarding & training
             ["onboarding"] => Route::OnboardingPortfolio,
             ["trainings"] => Route::Trainings,
@@ -160,6 +163,7 @@ impl Route {
                 | Route::KbNew
                 | Route::KbArticle(_)
                 | Route::SlaSettings
+                | Route::Macros
                 // onboarding & training
                 | Route::OnboardingPortfolio
                 | Route::Trainings
@@ -377,6 +381,8 @@ mod tests {
         assert_eq!(Route::parse("/kb/12"), Route::KbArticle(12));
         assert_eq!(Route::parse("/settings/sla"), Route::SlaSettings);
         assert!(Route::KbArticle(1).is_staff() && Route::SlaSettings.is_staff());
+        assert_eq!(Route::parse("/settings/macros"), Route::Macros);
+        assert!(Route::Macros.is_staff());
         assert!(Route::PortalRate(1).is_portal() && !Route::PortalRate(1).is_staff());
         assert!(!Route::Portal.is_portal() && !Route::Kb.is_portal());
         // onboarding & training

@@ -40,6 +40,7 @@ mod m20261209_000010_integrations;
 mod m20261209_000110_mail_in;
 mod m20261209_000200_imports;
 mod m20261210_000100_mail_channel_processed_folder;
+mod m20261210_000300_macros;
 
 pub struct Migrator;
 
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000010_integrations::Migration),
             Box::new(m20261209_000110_mail_in::Migration),
             Box::new(m20261210_000100_mail_channel_processed_folder::Migration),
+            Box::new(m20261210_000300_macros::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::approvals::ApprovalStatus;
 use crate::contracts::RenewalStage;
 use crate::kb::{KbStatus, KbVisibility, MatchMode};
+use crate::macros::MacroScope;
 use crate::onboarding::PlanStatus;
 use crate::tickets::{TicketPriority, TicketStatus};
 use crate::{ErpModule, LifecycleStage, Role};
@@ -124,6 +125,21 @@ pub struct UserFilter {
     pub active: Option<bool>,
 }
 impl ToQuery for UserFilter {}
+
+/// `GET /macros`: the reader's personal macros and the workspace's shared
+/// ones, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct MacroFilter {
+    /// Name or reply text contains (case-insensitive; Chinese works), at
+    /// most 200 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Only `personal` or only `shared` macros.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<MacroScope>,
+}
+impl ToQuery for MacroFilter {}
 
 /// `GET /audit`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

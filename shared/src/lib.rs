@@ -16,6 +16,7 @@ pub mod health;
 pub mod imports;
 pub mod integrations;
 pub mod kb;
+pub mod macros;
 pub mod mail_in;
 pub mod onboarding;
 pub mod page;

@@ -204,6 +204,11 @@ texts! {
     RatingRange = "ticket.rating_range" { "must be a whole number from 1 to 5", "必须是 1 到 5 的整数" }
     ArticleFromTicket = "ticket.article_status" { "only a resolved or closed ticket can become an article; this one is {status}", "只有已解决或已关闭的工单可以转为知识库文章，此工单为“{status}”" }
     ArticleDrafted = "ticket.article_drafted" { "article {id} was already drafted from this ticket", "已从此工单起草过文章 {id}" }
+    // Macros.
+    MacroPlaceholder = "macro.placeholder" { "unknown placeholder {placeholder}; use one of {allowed}", "未知的占位符 {placeholder}，可用的占位符：{allowed}" }
+    MacroNeedsBody = "macro.needs_body" { "a macro needs a reply text in Chinese or English", "宏需要中文或英文的回复内容" }
+    MacroSharedByManagers = "macro.shared_by_managers" { "only admins and managers make or change shared macros", "只有管理员和经理可以创建或修改共享宏" }
+    MacroTierOnlyRises = "macro.tier_only_rises" { "a ticket's tier only rises, by escalation; this ticket is at tier {tier}", "工单级别只能通过升级提高，此工单已在第 {tier} 级" }
     // Attachments.
     AttachmentTooLarge = "attachment.too_large" { "attachments are limited to {mib} MiB", "附件不能超过 {mib} MiB" }
     FileName = "attachment.file_name" { "give the file a name (?file_name=…)", "请为文件命名" }

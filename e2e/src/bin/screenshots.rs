@@ -69,6 +69,49 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(500)).await;
         println!("{:?}", h.screenshot(name).await?);
     }
+    // The macros page with a shared macro, and the reply box's picker.
+    let (_, renewed) = e2e::steps::page_api(
+        &h,
+        None,
+        "POST",
+        "/auth/refresh",
+        serde_json::Value::Null,
+        true,
+    )
+    .await?;
+    let token = renewed["access_token"].as_str().unwrap_or_default();
+    e2e::steps::page_api(
+        &h,
+        Some(token),
+        "POST",
+        "/macros",
+        serde_json::json!({
+            "name": "索要日志 / Ask for the log",
+            "scope": "shared",
+            "body_zh": "{{contact.name}}您好，请导出系统日志后回复（工单 #{{ticket.number}}）。",
+            "body_en": "Dear {{contact.name}}, please send us the system log (ticket #{{ticket.number}}).",
+            "actions": {"status": "pending_customer", "internal_note": "已请客户导出日志"}
+        }),
+        false,
+    )
+    .await?;
+    h.browser.set_window_size(1280, 900).await?;
+    h.goto("/settings/macros").await?;
+    h.testid("macros-table").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    println!("{:?}", h.screenshot("macros").await?);
+    h.browser.set_window_size(1280, 1500).await?;
+    h.click("macro-edit").await?;
+    h.testid("macro-form").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    println!("{:?}", h.screenshot("macro-form").await?);
+    h.browser.set_window_size(1280, 900).await?;
+    h.goto("/tickets/1").await?;
+    h.testid("macro-picker-toggle").await?;
+    e2e::steps::click_id(&h, "macro-picker-toggle").await?;
+    h.testid("macro-option").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    println!("{:?}", h.screenshot("ticket-macro-picker").await?);
     h.browser.set_window_size(390, 844).await?;
     h.goto("/accounts").await?;
     h.testid("account-row").await?;
@@ -107,6 +150,11 @@ async fn main() -> anyhow::Result<()> {
                 "approvals-zh",
                 "/approvals".to_string(),
                 "approvals-heading",
+            ),
+            (
+                "macros-zh",
+                "/settings/macros".to_string(),
+                "macros-heading",
             ),
         ] {
             h.goto(&path).await?;

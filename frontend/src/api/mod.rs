@@ -19,6 +19,7 @@ pub mod imports;
 pub mod integrations;
 pub mod kb;
 pub mod licenses;
+pub mod macros;
 pub mod mail_in;
 pub mod onboarding;
 pub mod onboarding_portfolio;

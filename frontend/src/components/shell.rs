@@ -126,6 +126,12 @@ fn UserMenu() -> impl IntoView {
                 <a href="/password" class="btn btn-block" data-testid="change-password">
                     {i.tr(Key::ChangePassword)}
                 </a>
+                // Every staff member keeps their own macros (canned replies).
+                {move || session.role().is_some_and(Role::is_staff).then(|| view! {
+                    <a href="/settings/macros" class="btn btn-block" data-testid="my-macros">
+                        {i.tr(Key::MoTitle)}
+                    </a>
+                })}
                 <button
                     type="button"
                     class="btn btn-block"

@@ -18,6 +18,7 @@ mod integrations;
 mod jobs;
 mod kb;
 mod licenses;
+mod macros;
 mod mail_in;
 pub mod methods;
 mod onboarding;
@@ -259,6 +260,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     imports::routes(cfg);
     integrations::routes(cfg);
     mail_in::routes(cfg);
+    macros::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

@@ -17,6 +17,7 @@
 //! - `renewals`: contracts, renewals, reminders, renewal sums
 //! - `reporting`: reports and the dashboard
 //! - `mail_in`: mail channels; received mail becomes tickets and comments
+//! - `macros`: canned replies whose actions run the tickets' workflow
 
 pub mod accounts;
 pub mod approvals;
@@ -25,6 +26,7 @@ pub mod health;
 pub mod imports;
 pub mod integrations;
 pub mod kb;
+pub mod macros;
 pub mod mail_in;
 pub mod onboarding;
 pub mod renewals;

@@ -18,6 +18,7 @@ pub mod inbound_messages;
 pub mod integrations;
 pub mod kb_articles;
 pub mod licenses;
+pub mod macros;
 pub mod mail_channels;
 pub mod onboarding_plans;
 pub mod onboarding_tasks;

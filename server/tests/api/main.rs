@@ -20,6 +20,7 @@ mod helpers;
 mod imports;
 mod kb;
 mod kb_relevance;
+mod macros;
 mod mail_in;
 mod matrix;
 mod notifications;

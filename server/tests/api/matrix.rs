@@ -195,6 +195,11 @@ async fn every_route_against_every_role() {
         ),
         ("/api/v1/api-keys".to_string(), json!({"name": "ERP"})),
         (
+            "/api/v1/macros".to_string(),
+            json!({"name": "VICTIM-SECRET 宏", "scope": "shared", "body_zh": "VICTIM-SECRET",
+                   "actions": {"internal_note": "VICTIM-SECRET"}}),
+        ),
+        (
             "/api/v1/surveys".to_string(),
             json!({"name": "NPS", "question_zh": "推荐吗？", "question_en": "Recommend?",
                    "contact_ids": [1]}),

@@ -267,6 +267,12 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/inbound/unknown-senders/{id}/refuse"),
         ("get", "/api/v1/inbound-messages"),
         ("get", "/api/v1/inbound-messages/{id}"),
+        ("get", "/api/v1/macros"),
+        ("post", "/api/v1/macros"),
+        ("get", "/api/v1/macros/{id}"),
+        ("patch", "/api/v1/macros/{id}"),
+        ("delete", "/api/v1/macros/{id}"),
+        ("post", "/api/v1/macros/{id}/apply"),
     ];
     for (method, path) in expected {
         assert!(

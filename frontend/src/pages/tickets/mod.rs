@@ -1,5 +1,5 @@
 //! The `ticket_pages` chunk: the staff ticket queue, a ticket, approvals,
-//! the knowledge base and the SLA settings.
+//! the knowledge base, the SLA settings and the macros.
 
 pub mod approvals;
 pub mod common;
@@ -8,5 +8,6 @@ pub mod detail;
 pub mod kb;
 pub mod kb_editor;
 pub mod list;
+pub mod macros;
 pub mod new;
 pub mod sla_settings;
