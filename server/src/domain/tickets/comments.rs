@@ -80,10 +80,7 @@ pub(super) async fn add_comment(
     req: CreateCommentRequest,
     by_mail: Option<i64>,
 ) -> AppResult<Comment> {
-    validation::required_text(&req.body, MAX_BODY)
-        .map_err(|r| AppError::field("body", r.message_en()))?;
-    let staff = actor.role.is_staff();
-    let internal = staff && req.internal;
+    check_body(&req.body)?;
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
     let current = tickets::Entity::find_by_id(ticket_id)
@@ -92,10 +89,52 @@ pub(super) async fn add_comment(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !staff && !visible_to_portal_user {
+    if !actor.role.is_staff() && !visible_to_portal_user {
         return Err(AppError::NotFound);
     }
-    let status = status_of(&current)?;
+    let (comment, queued) =
+        comment_locked(&txn, state, actor, &current, req, by_mail, now).await?;
+    txn.commit().await?;
+    queued.kick(state);
+    Ok(comment)
+}
+
+fn check_body(body: &str) -> AppResult<()> {
+    validation::required_text(body, MAX_BODY).map_err(|r| AppError::field("body", r.message_en()))
+}
+
+/// A staff member's internal note on a ticket locked in `conn`'s
+/// transaction (a macro's note action), under the rules of every comment.
+pub(crate) async fn note_locked<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    actor: &StaffActor,
+    current: &tickets::Model,
+    body: String,
+    now: DateTime<Utc>,
+) -> AppResult<(Comment, Queued)> {
+    let req = CreateCommentRequest {
+        body,
+        internal: true,
+    };
+    comment_locked(conn, state, actor, current, req, None, now).await
+}
+
+/// [`add_comment`] on a ticket already locked in `conn`'s transaction.
+async fn comment_locked<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    actor: &Actor,
+    current: &tickets::Model,
+    req: CreateCommentRequest,
+    by_mail: Option<i64>,
+    now: DateTime<Utc>,
+) -> AppResult<(Comment, Queued)> {
+    check_body(&req.body)?;
+    let ticket_id = current.id;
+    let staff = actor.role.is_staff();
+    let internal = staff && req.internal;
+    let status = status_of(current)?;
     if status == TicketStatus::Closed && (staff || by_mail.is_none()) {
         return Err(AppError::field(
             "body",
@@ -104,7 +143,7 @@ pub(super) async fn add_comment(
     }
     let held = ticket_comments::Entity::find()
         .filter(ticket_comments::Column::TicketId.eq(ticket_id))
-        .count(&txn)
+        .count(conn)
         .await?;
     if held >= MAX_COMMENTS_PER_TICKET {
         return Err(AppError::field(
@@ -141,10 +180,10 @@ pub(super) async fn add_comment(
         }
     }
     if let Some(to) = next {
-        apply_status(&txn, &mut model, &current, to, now).await?;
+        apply_status(conn, &mut model, current, to, now).await?;
         record_event(
-            &txn,
-            &current,
+            conn,
+            current,
             Some(actor.user_id),
             &TicketChange::Status {
                 from: status,
@@ -158,7 +197,7 @@ pub(super) async fn add_comment(
     }
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
-    let updated = model.update(&txn).await?;
+    let updated = model.update(conn).await?;
     let comment = ticket_comments::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         ticket_id: Set(ticket_id),
@@ -170,11 +209,11 @@ pub(super) async fn add_comment(
         inbound_message_id: Set(by_mail),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(conn)
     .await?;
     record_event(
-        &txn,
-        &current,
+        conn,
+        current,
         Some(actor.user_id),
         &TicketChange::Comment {
             comment_id: comment.id,
@@ -196,9 +235,9 @@ pub(super) async fn add_comment(
             body: &comment.body,
         };
         notify(
-            &txn,
+            conn,
             &state.mailer,
-            &current,
+            current,
             &notice,
             &other_side.into_iter().collect::<Vec<_>>(),
             now,
@@ -206,11 +245,11 @@ pub(super) async fn add_comment(
         .await?;
     }
     let mut emitted =
-        crate::domain::integrations::events::emit_ticket_updated(&txn, &current, &updated, now)
+        crate::domain::integrations::events::emit_ticket_updated(conn, current, &updated, now)
             .await?;
     if !internal {
         emitted += crate::domain::integrations::events::emit_ticket(
-            &txn,
+            conn,
             shared::integrations::EventType::TicketCommented,
             &updated,
             serde_json::json!({ "comment": {
@@ -224,16 +263,16 @@ pub(super) async fn add_comment(
         .await?;
     }
     let author = users::Entity::find_by_id(actor.user_id)
-        .one(&txn)
+        .one(conn)
         .await?
         .map(|u| u.name)
         .unwrap_or_default();
-    txn.commit().await?;
-    state.mailer.kick();
-    if emitted > 0 {
-        state.integrations.kick();
-    }
-    Ok(comment_to_api(comment, author))
+    // The mailer was always woken after a comment (a reply queues mail).
+    let queued = Queued {
+        mail: true,
+        events: emitted > 0,
+    };
+    Ok((comment_to_api(comment, author), queued))
 }
 
 pub async fn comment(

@@ -46,7 +46,7 @@ mod create;
 mod query;
 mod workflow;
 
-pub(crate) use comments::mail_comment;
+pub(crate) use comments::{mail_comment, note_locked};
 pub use comments::{
     comment, comments, portal_comment, portal_comments, portal_rate, timeline,
     MAX_COMMENTS_PER_TICKET, MAX_EVENTS_SHOWN,
@@ -59,7 +59,7 @@ pub use query::{
     get, list, list_json, portal_get, portal_list, TicketFilter, Urgency, MAX_DUE_WITHIN_MINUTES,
 };
 use workflow::least_loaded;
-pub(crate) use workflow::{apply_status, on_master_data_decision};
+pub(crate) use workflow::{apply_status, on_master_data_decision, update_locked, Queued};
 pub use workflow::{escalate, escalate_locked, update};
 
 /// A resolved ticket reopens when the customer replies within this time.

@@ -45,6 +45,34 @@ pub(crate) async fn apply_status<C: ConnectionTrait>(
     }
     Ok(())
 }
+/// What a change queued for after its commit: mail to send, events to
+/// deliver.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Queued {
+    pub mail: bool,
+    pub events: bool,
+}
+
+impl Queued {
+    /// Wakes the senders of what was queued (after the commit).
+    pub(crate) fn kick(self, state: &AppState) {
+        if self.mail {
+            state.mailer.kick();
+        }
+        if self.events {
+            state.integrations.kick();
+        }
+    }
+}
+
+fn check_update(req: &UpdateTicketRequest) -> AppResult<()> {
+    if let Some(subject) = &req.subject {
+        validation::required_text(subject, MAX_SUBJECT)
+            .map_err(|r| AppError::field("subject", r.message_en()))?;
+    }
+    Ok(())
+}
+
 pub async fn update(
     state: &AppState,
     actor: &StaffActor,
@@ -53,10 +81,7 @@ pub async fn update(
     req: UpdateTicketRequest,
 ) -> AppResult<Ticket> {
     let (db, now) = (&state.db, state.clock.now());
-    if let Some(subject) = &req.subject {
-        validation::required_text(subject, MAX_SUBJECT)
-            .map_err(|r| AppError::field("subject", r.message_en()))?;
-    }
+    check_update(&req)?;
     let txn = db.write.begin().await?;
     let current = tickets::Entity::find_by_id(id)
         .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
@@ -64,8 +89,28 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let before = to_api(&current)?;
-    crate::domain::common::require_current(if_match, &etag(&before))?;
+    crate::domain::common::require_current(if_match, &etag(&to_api(&current)?))?;
+    let (updated, queued) = update_locked(&txn, state, actor, &current, req, now).await?;
+    txn.commit().await?;
+    queued.kick(state);
+    to_api(&updated)
+}
+
+/// Applies a staff update to a ticket locked in `conn`'s transaction: the
+/// transition rules, SLA pause and resume, assignment, the timeline, the
+/// requester's mail, released dependents, events and the audit entry.
+/// Shared by the ticket's own update and by the actions of a macro.
+pub(crate) async fn update_locked<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    actor: &StaffActor,
+    current: &tickets::Model,
+    req: UpdateTicketRequest,
+    now: DateTime<Utc>,
+) -> AppResult<(tickets::Model, Queued)> {
+    check_update(&req)?;
+    let id = current.id;
+    let before = to_api(current)?;
     if before.status == TicketStatus::Closed {
         return Err(AppError::field("status", "a closed ticket is final"));
     }
@@ -75,11 +120,11 @@ pub async fn update(
             .status
             .transition(to)
             .map_err(|reason| AppError::field("status", reason))?;
-        apply_status(&txn, &mut model, &current, to, now).await?;
+        apply_status(conn, &mut model, current, to, now).await?;
         if to != before.status {
             record_event(
-                &txn,
-                &current,
+                conn,
+                current,
                 Some(actor.user_id),
                 &TicketChange::Status {
                     from: before.status,
@@ -95,7 +140,7 @@ pub async fn update(
     if let Some(assignee) = req.assignee_id {
         if let Some(user_id) = assignee {
             crate::domain::accounts::users::require_active_staff(
-                &txn,
+                conn,
                 actor.workspace_id,
                 user_id,
                 "assignee_id",
@@ -105,8 +150,8 @@ pub async fn update(
         if assignee != current.assignee_id {
             model.assignee_id = Set(assignee);
             record_event(
-                &txn,
-                &current,
+                conn,
+                current,
                 Some(actor.user_id),
                 &TicketChange::Assigned {
                     from: current.assignee_id,
@@ -128,11 +173,11 @@ pub async fn update(
     }
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
-    let updated = model.update(&txn).await?;
+    let updated = model.update(conn).await?;
     let mut mailed = false;
     let changed_to = req.status.filter(|to| *to != before.status);
     if changed_to.is_some_and(|to| matches!(to, TicketStatus::Resolved | TicketStatus::Closed)) {
-        mailed |= blockers::release_dependents(&txn, &state.mailer, &updated, now).await?;
+        mailed |= blockers::release_dependents(conn, &state.mailer, &updated, now).await?;
     }
     let notice = match changed_to {
         Some(TicketStatus::PendingCustomer) => Some(TicketNotice::PendingCustomer),
@@ -146,14 +191,14 @@ pub async fn update(
         _ => None,
     };
     if let (Some(notice), Some(requester)) = (notice, updated.requester_user_id) {
-        mailed |= notify(&txn, &state.mailer, &updated, &notice, &[requester], now).await? > 0;
+        mailed |= notify(conn, &state.mailer, &updated, &notice, &[requester], now).await? > 0;
     }
     let emitted =
-        crate::domain::integrations::events::emit_ticket_updated(&txn, &current, &updated, now)
+        crate::domain::integrations::events::emit_ticket_updated(conn, current, &updated, now)
             .await?;
     let after = to_api(&updated)?;
     audit::record(
-        &txn,
+        conn,
         Change {
             workspace_id: actor.workspace_id,
             actor_id: Some(actor.user_id),
@@ -166,14 +211,13 @@ pub async fn update(
         now,
     )
     .await?;
-    txn.commit().await?;
-    if mailed {
-        state.mailer.kick();
-    }
-    if emitted > 0 {
-        state.integrations.kick();
-    }
-    Ok(after)
+    Ok((
+        updated,
+        Queued {
+            mail: mailed,
+            events: emitted > 0,
+        },
+    ))
 }
 
 /// The least-loaded active user of `role` (open tickets assigned).
