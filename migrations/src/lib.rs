@@ -39,6 +39,7 @@ mod m20261208_000010_report_snapshots;
 mod m20261209_000010_integrations;
 mod m20261209_000110_mail_in;
 mod m20261209_000200_imports;
+mod m20261210_000400_ticket_links;
 
 pub struct Migrator;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000200_imports::Migration),
             Box::new(m20261209_000010_integrations::Migration),
             Box::new(m20261209_000110_mail_in::Migration),
+            Box::new(m20261210_000400_ticket_links::Migration),
         ]
     }
 }
