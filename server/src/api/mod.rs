@@ -29,6 +29,7 @@ mod reports;
 mod settings;
 mod sla;
 mod surveys;
+mod ticket_links;
 mod tickets;
 mod timeline;
 mod training;
@@ -244,6 +245,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     attachments::routes(cfg);
     sla::routes(cfg);
     tickets::routes(cfg);
+    ticket_links::routes(cfg);
     jobs::routes(cfg);
     kb::routes(cfg);
     licenses::routes(cfg);
