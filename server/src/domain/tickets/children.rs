@@ -8,9 +8,7 @@
 
 use super::*;
 use shared::texts::{Msg, T};
-use shared::ticket_links::{
-    is_done, ChildOutcome, ResolveChildrenOutcome, ResolveChildrenRequest,
-};
+use shared::ticket_links::{is_done, ChildOutcome, ResolveChildrenOutcome, ResolveChildrenRequest};
 
 use super::merge::{locale_of, worded};
 

@@ -95,8 +95,7 @@ pub(super) async fn add_comment(
     if !actor.role.is_staff() && !visible_to_portal_user {
         return Err(AppError::NotFound);
     }
-    let (comment, queued) =
-        comment_locked(&txn, state, actor, &current, req, by_mail, now).await?;
+    let (comment, queued) = comment_locked(&txn, state, actor, &current, req, by_mail, now).await?;
     txn.commit().await?;
     queued.kick(state);
     Ok(comment)

@@ -170,7 +170,11 @@ async fn is_ancestor_or_self<C: ConnectionTrait>(
     Ok(true)
 }
 
-fn link_of(row: &ticket_links::Model, kind: LinkKind, other: &tickets::Model) -> AppResult<TicketLink> {
+fn link_of(
+    row: &ticket_links::Model,
+    kind: LinkKind,
+    other: &tickets::Model,
+) -> AppResult<TicketLink> {
     Ok(TicketLink {
         kind,
         ticket: ticket_ref(other)?,
@@ -255,8 +259,16 @@ pub async fn add(
         ));
     }
     if stored == PARENT {
-        let child_number = if child == id { this.number } else { other.number };
-        let parent_number = if parent == id { this.number } else { other.number };
+        let child_number = if child == id {
+            this.number
+        } else {
+            other.number
+        };
+        let parent_number = if parent == id {
+            this.number
+        } else {
+            other.number
+        };
         if let Some(current) = parent_of(&txn, ws, child).await? {
             let current_number = find(&txn, ws, current).await?.number;
             return Err(AppError::conflict_on(
@@ -286,7 +298,10 @@ pub async fn add(
     }
     .insert(&txn)
     .await?;
-    for (at, to, kind) in [(&this, &other, req.kind), (&other, &this, req.kind.reversed())] {
+    for (at, to, kind) in [
+        (&this, &other, req.kind),
+        (&other, &this, req.kind.reversed()),
+    ] {
         record_event(
             &txn,
             at,
@@ -349,7 +364,9 @@ pub async fn remove(state: &AppState, actor: &StaffActor, id: i64, other_id: i64
         .ok_or(AppError::NotFound)?;
     let other = find(&txn, ws, other_id).await?;
     let (_, kind) = seen_from(&row, id)?;
-    ticket_links::Entity::delete_by_id(row.id).exec(&txn).await?;
+    ticket_links::Entity::delete_by_id(row.id)
+        .exec(&txn)
+        .await?;
     for (at, to, kind) in [(&this, &other, kind), (&other, &this, kind.reversed())] {
         record_event(
             &txn,
@@ -418,7 +435,8 @@ pub async fn candidates(
         .await?
         .iter()
         .filter(|t| {
-            purpose == CandidatePurpose::Link || super::merge::same_group(ticket.account_id, t.account_id)
+            purpose == CandidatePurpose::Link
+                || super::merge::same_group(ticket.account_id, t.account_id)
         })
         .map(ticket_ref)
         .collect()

@@ -49,12 +49,12 @@ mod create;
 mod query;
 mod workflow;
 
-pub(crate) use comments::{mail_comment, note_locked};
+pub(crate) use comments::reply_locked;
 pub use comments::{
     comment, comments, portal_comment, portal_comments, portal_rate, timeline,
     MAX_COMMENTS_PER_TICKET, MAX_EVENTS_SHOWN,
 };
-pub(crate) use comments::reply_locked;
+pub(crate) use comments::{mail_comment, note_locked};
 pub(crate) use create::record_event;
 pub use create::{create, portal_create};
 pub(crate) use create::{mail_create, MailTicket};

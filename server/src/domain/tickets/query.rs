@@ -430,8 +430,5 @@ pub async fn portal_list(
 pub async fn portal_get(db: &Db, actor: &PortalActor, id: i64) -> AppResult<PortalTicket> {
     let ticket = portal_visible(&db.read, actor, id).await?;
     let mut views = portal_views(&db.read, actor.workspace_id, vec![ticket]).await?;
-    views
-        .pop()
-        .map(|(_, view)| view)
-        .ok_or(AppError::NotFound)
+    views.pop().map(|(_, view)| view).ok_or(AppError::NotFound)
 }
