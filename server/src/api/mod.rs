@@ -73,7 +73,11 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
         description = "Customer success for ERP software vendors: accounts, contacts, users, the customer portal.",
     ),
     modifiers(&BearerAuth),
-    components(schemas(shared::ErrorBody, crate::domain::kb::search::MatchMode))
+    components(schemas(
+        shared::ErrorBody,
+        crate::domain::kb::search::MatchMode,
+        shared::ticket_links::CandidatePurpose
+    ))
 )]
 pub struct ApiDoc;
 
