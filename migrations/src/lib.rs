@@ -41,6 +41,7 @@ mod m20261209_000110_mail_in;
 mod m20261209_000200_imports;
 mod m20261210_000100_mail_channel_processed_folder;
 mod m20261210_000300_macros;
+mod m20261210_000400_ticket_links;
 
 pub struct Migrator;
 
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000110_mail_in::Migration),
             Box::new(m20261210_000100_mail_channel_processed_folder::Migration),
             Box::new(m20261210_000300_macros::Migration),
+            Box::new(m20261210_000400_ticket_links::Migration),
         ]
     }
 }

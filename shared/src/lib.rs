@@ -24,6 +24,7 @@ pub mod reports;
 pub mod settings;
 pub mod surveys;
 pub mod texts;
+pub mod ticket_links;
 pub mod tickets;
 pub mod timeline;
 pub mod training;

@@ -196,6 +196,24 @@ texts! {
     TicketClosedNew = "ticket.closed_new" { "the ticket is closed; open a new ticket instead", "工单已关闭，请新建工单" }
     ResolvedLongAgo = "ticket.resolved_long_ago" { "the ticket was resolved more than 7 days ago; open a new ticket", "工单解决已超过 7 天，请新建工单" }
     NoLongerAwaits = "ticket.no_longer_awaits" { "the ticket no longer awaits approval", "工单已不在等待审核" }
+    // Merging and linking tickets.
+    MergeSelf = "ticket.merge_self" { "a ticket cannot be merged into itself", "工单不能合并到自身" }
+    MergedAlready = "ticket.merged_already" { "this ticket was already merged into #{number}", "此工单已合并到 #{number}" }
+    MergeTargetMerged = "ticket.merge_target_merged" { "ticket #{number} was itself merged into #{into}; merge into #{into} instead", "工单 #{number} 已合并到 #{into}，请改为合并到 #{into}" }
+    MergeTargetClosed = "ticket.merge_target_closed" { "ticket #{number} is closed; merge into a ticket that is not closed", "工单 #{number} 已关闭，请合并到未关闭的工单" }
+    MergeOtherAccount = "ticket.merge_other_account" { "ticket #{number} belongs to another account; only tickets of the same account are merged", "工单 #{number} 属于其他客户，只能合并同一客户的工单" }
+    MergeTooManyComments = "ticket.merge_too_many_comments" { "together the tickets hold {count} comments; a ticket holds at most {max}", "两个工单共有 {count} 条评论，一个工单最多 {max} 条" }
+    ReasonMerged = "ticket.reason_merged" { "merged into another ticket", "已合并到其他工单" }
+    MergedIntoNote = "ticket.merged_into_note" { "This ticket was merged into #{number}; the conversation continues there.", "本工单已合并到 #{number}，后续沟通请在该工单中进行。" }
+    MergedHereNote = "ticket.merged_here_note" { "Ticket #{number} \"{subject}\" was merged into this one: {comments} comments and {attachments} attachments moved here.", "工单 #{number}「{subject}」已合并到本工单：{comments} 条评论和 {attachments} 个附件已移到这里。" }
+    LinkSelf = "ticket.link_self" { "a ticket cannot be linked to itself", "工单不能关联自身" }
+    LinkExists = "ticket.link_exists" { "ticket #{number} is linked to this one already ({kind}); remove that link first", "工单 #{number} 已与本工单关联（{kind}），请先移除该关联" }
+    LinkOneParent = "ticket.link_one_parent" { "ticket #{number} already has a parent ticket (#{parent}); a ticket has at most one", "工单 #{number} 已有上级工单 #{parent}，一个工单只能有一个上级" }
+    LinkCycle = "ticket.link_cycle" { "ticket #{number} is already below ticket #{child}: a ticket cannot become its own ancestor", "工单 #{number} 已在工单 #{child} 之下，工单不能成为自己的上级" }
+    LinkMerged = "ticket.link_merged" { "ticket #{number} was merged into #{into}; link that one instead", "工单 #{number} 已合并到 #{into}，请关联该工单" }
+    ResolveParentFirst = "ticket.resolve_parent_first" { "resolve this ticket first; its children are resolved after it", "请先解决本工单，再解决其下级工单" }
+    ChildrenResolvedNote = "ticket.children_resolved_note" { "Resolved {count} child tickets with one reply: {numbers}", "已用同一条回复解决 {count} 个下级工单：{numbers}" }
+    ChildrenSkippedNote = "ticket.children_skipped_note" { "Not resolved, their state does not allow it: {numbers}", "以下下级工单的状态不允许解决，未处理：{numbers}" }
     RatedOnceResolved = "ticket.rated_once_resolved" { "a ticket is rated once it is resolved", "工单解决后才能评价" }
     RatedAlready = "ticket.rated_already" { "this ticket has been rated already", "此工单已评价过" }
     RaiserRates = "ticket.raiser_rates" { "only the person who raised the ticket rates it", "只有提交工单的人可以评价" }
@@ -566,6 +584,10 @@ pub fn word(value: &str, lang: Locale) -> Option<&'static str> {
         "poor_adoption" => ("使用率低", "Poor adoption"),
         "business_closed" => ("客户停业", "Business closed"),
         "other" => ("其他", "Other"),
+        // ticket links
+        "related" => ("相关", "related"),
+        "parent" => ("上级", "parent"),
+        "child" => ("下级", "child"),
         // roles
         "customer" => ("客户用户", "customer"),
         "customer_admin" => ("客户管理员", "customer admin"),

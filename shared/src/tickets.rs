@@ -135,6 +135,9 @@ pub struct Ticket {
     /// The closed ticket this one follows up (a late reply by mail).
     #[serde(default)]
     pub follow_up_of: Option<i64>,
+    /// The ticket this duplicate was merged into (it is closed).
+    #[serde(default)]
+    pub merged_into_id: Option<i64>,
 }
 
 /// What the portal shows of a ticket: no tier, assignee or service level.
@@ -155,6 +158,12 @@ pub struct PortalTicket {
     pub resolved_at: Option<DateTime<Utc>>,
     /// The rating the requester gave, once resolved.
     pub csat_rating: Option<i32>,
+    /// The ticket of the same account this one was merged into.
+    #[serde(default)]
+    pub merged_into_id: Option<i64>,
+    /// That ticket's number (`#N`).
+    #[serde(default)]
+    pub merged_into_number: Option<i64>,
 }
 
 /// `POST /api/v1/portal/tickets/{id}/satisfaction`.
@@ -349,10 +358,39 @@ pub enum TicketChange {
         to: TicketStatus,
         comment: Option<String>,
     },
+    /// This duplicate was merged into `into` (and closed); its comments
+    /// and attachments moved there.
+    Merged {
+        into: i64,
+        into_number: i64,
+        comments: i64,
+        attachments: i64,
+    },
+    /// The duplicate `from` was merged into this ticket.
+    MergedIn {
+        from: i64,
+        from_number: i64,
+        comments: i64,
+        attachments: i64,
+    },
+    /// A link to another ticket; `kind` is what that ticket is to this one.
+    Linked {
+        ticket_id: i64,
+        number: i64,
+        kind: crate::ticket_links::LinkKind,
+    },
+    /// A link to another ticket was removed.
+    Unlinked {
+        ticket_id: i64,
+        number: i64,
+        kind: crate::ticket_links::LinkKind,
+    },
 }
 
 /// `reason` of the status change the last resolved blocker causes.
 pub const REASON_UNBLOCKED: &str = "every blocker is resolved";
+/// `reason` of the status change that closes a merged duplicate.
+pub const REASON_MERGED: &str = "merged into another ticket";
 
 string_enum!(
     /// Which SLA target a breach missed.
@@ -378,6 +416,10 @@ impl TicketChange {
             TicketChange::KbArticle { .. } => "kb_article",
             TicketChange::Approved { .. } => "approved",
             TicketChange::Rejected { .. } => "rejected",
+            TicketChange::Merged { .. } => "merged",
+            TicketChange::MergedIn { .. } => "merged_in",
+            TicketChange::Linked { .. } => "linked",
+            TicketChange::Unlinked { .. } => "unlinked",
         }
     }
 }
@@ -634,6 +676,28 @@ mod tests {
                 from: TicketStatus::AwaitingApproval,
                 to: TicketStatus::Open,
                 comment: Some("no".into()),
+            },
+            TicketChange::Merged {
+                into: 2,
+                into_number: 5,
+                comments: 3,
+                attachments: 1,
+            },
+            TicketChange::MergedIn {
+                from: 1,
+                from_number: 4,
+                comments: 3,
+                attachments: 1,
+            },
+            TicketChange::Linked {
+                ticket_id: 2,
+                number: 5,
+                kind: crate::ticket_links::LinkKind::Parent,
+            },
+            TicketChange::Unlinked {
+                ticket_id: 2,
+                number: 5,
+                kind: crate::ticket_links::LinkKind::Related,
             },
         ];
         for change in changes {

@@ -194,6 +194,8 @@ mod tests {
             updated_at: chrono::DateTime::default(),
             resolved_at: None,
             csat_rating: rating,
+            merged_into_id: None,
+            merged_into_number: None,
         }
     }
 

@@ -353,6 +353,7 @@ mod tests {
             updated_at: at(0),
             version: 1,
             follow_up_of: None,
+            merged_into_id: None,
         }
     }
 

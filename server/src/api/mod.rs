@@ -30,6 +30,7 @@ mod reports;
 mod settings;
 mod sla;
 mod surveys;
+mod ticket_links;
 mod tickets;
 mod timeline;
 mod training;
@@ -73,7 +74,11 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
         description = "Customer success for ERP software vendors: accounts, contacts, users, the customer portal.",
     ),
     modifiers(&BearerAuth),
-    components(schemas(shared::ErrorBody, crate::domain::kb::search::MatchMode))
+    components(schemas(
+        shared::ErrorBody,
+        crate::domain::kb::search::MatchMode,
+        shared::ticket_links::CandidatePurpose
+    ))
 )]
 pub struct ApiDoc;
 
@@ -245,6 +250,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     attachments::routes(cfg);
     sla::routes(cfg);
     tickets::routes(cfg);
+    ticket_links::routes(cfg);
     jobs::routes(cfg);
     kb::routes(cfg);
     licenses::routes(cfg);

@@ -40,6 +40,7 @@ pub mod ticket_blockers;
 pub mod ticket_comments;
 pub mod ticket_counters;
 pub mod ticket_events;
+pub mod ticket_links;
 pub mod tickets;
 pub mod training_attendees;
 pub mod trainings;

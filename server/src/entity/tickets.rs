@@ -40,6 +40,8 @@ pub struct Model {
     pub version: i64,
     /// The closed ticket this one follows up (a late reply by mail).
     pub follow_up_of: Option<i64>,
+    /// The ticket this duplicate was merged into (it is closed).
+    pub merged_into_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -41,6 +41,7 @@ mod sla_monitor;
 mod surveys;
 mod tenancy;
 mod texts;
+mod ticket_links;
 mod tickets;
 mod timeline;
 mod training;

@@ -146,6 +146,12 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/tickets/{id}/blockers"),
         ("post", "/api/v1/tickets/{id}/blockers"),
         ("delete", "/api/v1/tickets/{id}/blockers/{blocker_id}"),
+        ("post", "/api/v1/tickets/{id}/merge"),
+        ("get", "/api/v1/tickets/{id}/links"),
+        ("post", "/api/v1/tickets/{id}/links"),
+        ("delete", "/api/v1/tickets/{id}/links/{other}"),
+        ("get", "/api/v1/tickets/{id}/link-candidates"),
+        ("post", "/api/v1/tickets/{id}/resolve-children"),
         ("get", "/api/v1/approvals"),
         ("get", "/api/v1/approvals/{id}"),
         ("post", "/api/v1/approvals/{id}/approve"),
@@ -427,6 +433,11 @@ async fn openapi_enums_are_the_wire_values() {
         ("ErrorCode", wire(shared::ErrorCode::ALL)),
         ("MatchMode", wire(kb::MatchMode::ALL)),
         ("SlaTarget", wire(tickets::SlaTarget::ALL)),
+        ("LinkKind", wire(shared::ticket_links::LinkKind::ALL)),
+        (
+            "CandidatePurpose",
+            wire(shared::ticket_links::CandidatePurpose::ALL),
+        ),
     ];
     let app = spawn_app().await;
     let doc: Value = app

@@ -80,6 +80,17 @@ fn TicketView(id: i64, ticket: TicketSlot, rate: bool) -> impl IntoView {
                 {move || status.get().map(|s| view! { <StatusBadge status=s /> })}
             </span>
         </header>
+        {t.merged_into_id.zip(t.merged_into_number).map(|(into, number)| {
+            let number = number.to_string();
+            view! {
+                <div class="banner banner-warning" role="status" data-testid="portal-ticket-merged">
+                    <p>{i.f(Key::PtMergedInto, &[&number])}</p>
+                    <a class="btn" href=format!("/portal/tickets/{into}") data-testid="portal-ticket-merged-into">
+                        {i.f(Key::PtOpenMerged, &[&number])}
+                    </a>
+                </div>
+            }
+        })}
         <div class="ticket-layout">
             <div class="stack">
                 <section class="card" data-testid="portal-ticket-details">

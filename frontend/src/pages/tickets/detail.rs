@@ -26,6 +26,7 @@ use crate::pages::tickets::common::{
     SlaCountdown, StatusBadge,
 };
 use crate::pages::tickets::conversation::{AttachmentsSection, ConversationSection};
+use crate::pages::tickets::links::{link_kind_key, LinksSection, MergeAction, MergedBanner};
 use crate::session::use_session;
 
 #[component]
@@ -186,6 +187,7 @@ fn TicketView(initial: Tagged<Ticket>) -> impl IntoView {
                     }
                 })
         }}
+        <MergedBanner cur />
         <div class="ticket-layout">
             <div class="ticket-main">
                 <TicketDetails cur directory accounts now />
@@ -198,6 +200,8 @@ fn TicketView(initial: Tagged<Ticket>) -> impl IntoView {
                 <AssignAction cur directory />
                 <EscalateAction cur />
                 <BlockersSection cur />
+                <LinksSection cur />
+                <MergeAction cur />
                 {master_data.then(|| view! { <ApprovalSection ticket_id=id /> })}
             </aside>
         </div>
@@ -752,6 +756,10 @@ fn event_key(change: &TicketChange) -> Key {
         TicketChange::Rejected { .. } => Key::TkEvRejected,
         TicketChange::SlaBreach { .. } => Key::TkEvSlaBreach,
         TicketChange::KbArticle { .. } => Key::TkEvKbArticle,
+        TicketChange::Merged { .. } => Key::TkEvMerged,
+        TicketChange::MergedIn { .. } => Key::TkEvMergedIn,
+        TicketChange::Linked { .. } => Key::TkEvLinked,
+        TicketChange::Unlinked { .. } => Key::TkEvUnlinked,
     }
 }
 
@@ -771,6 +779,12 @@ fn event_detail(ev: &TicketEvent, lang: Lang, directory: Directory) -> String {
         Msg::parse_en(r)
             .and_then(|m| crate::i18n::server_text(&m, lang))
             .unwrap_or_else(|| r.to_string())
+    };
+    let merged_counts = |comments: i64, files: i64| {
+        crate::i18n::fill(
+            crate::i18n::text(lang, Key::TkMergedCounts),
+            &[&comments.to_string(), &files.to_string()],
+        )
     };
     let mut parts = Vec::new();
     match &ev.change {
@@ -810,6 +824,28 @@ fn event_detail(ev: &TicketEvent, lang: Lang, directory: Directory) -> String {
             parts.extend(comment.clone());
         }
         TicketChange::SlaBreach { .. } | TicketChange::KbArticle { .. } => {}
+        TicketChange::Merged {
+            into_number,
+            comments,
+            attachments,
+            ..
+        } => {
+            parts.push(format!("#{into_number}"));
+            parts.push(merged_counts(*comments, *attachments));
+        }
+        TicketChange::MergedIn {
+            from_number,
+            comments,
+            attachments,
+            ..
+        } => {
+            parts.push(format!("#{from_number}"));
+            parts.push(merged_counts(*comments, *attachments));
+        }
+        TicketChange::Linked { number, kind, .. } | TicketChange::Unlinked { number, kind, .. } => {
+            parts.push(format!("#{number}"));
+            parts.push(crate::i18n::text(lang, link_kind_key(*kind)).to_string());
+        }
     }
     parts.retain(|p| !p.is_empty());
     parts.join(" · ")

@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod detail;
 pub mod kb;
 pub mod kb_editor;
+pub mod links;
 pub mod list;
 pub mod macros;
 pub mod new;

@@ -11,7 +11,8 @@ use crate::state::AppState;
 
 /// The ticket of the sender's account a mail replies to: by the
 /// Message-IDs it names (our thread roots, or mail we sent about a
-/// ticket), then by a `[#n]` subject tag.
+/// ticket), then by a `[#n]` subject tag. A reply about a merged ticket
+/// goes to the ticket it was merged into.
 pub(super) async fn thread_of(
     state: &AppState,
     ws: i64,
@@ -39,7 +40,7 @@ pub(super) async fn thread_of(
             .await?
             .filter(of_account)
         {
-            return Ok(Some(ticket));
+            return merged_target(state, ticket, of_account).await;
         }
     }
     for number in threading::subject_tags(subject) {
@@ -50,8 +51,26 @@ pub(super) async fn thread_of(
             .await?
             .filter(of_account)
         {
-            return Ok(Some(ticket));
+            return merged_target(state, ticket, of_account).await;
         }
     }
     Ok(None)
+}
+
+/// The ticket a merged one went into (when the sender's account may see
+/// it), else the ticket itself. Merges point at the final target.
+async fn merged_target(
+    state: &AppState,
+    ticket: ticket_rows::Model,
+    of_account: impl Fn(&ticket_rows::Model) -> bool,
+) -> AppResult<Option<ticket_rows::Model>> {
+    let Some(into) = ticket.merged_into_id else {
+        return Ok(Some(ticket));
+    };
+    let target = ticket_rows::Entity::find_by_id(into)
+        .filter(ticket_rows::Column::WorkspaceId.eq(ticket.workspace_id))
+        .one(&state.db.read)
+        .await?
+        .filter(|t| of_account(t));
+    Ok(Some(target.unwrap_or(ticket)))
 }

@@ -26,6 +26,9 @@ pub(super) async fn list_comments_of<C: ConnectionTrait>(
     let mut query = ticket_comments::Entity::find()
         .filter(ticket_comments::Column::WorkspaceId.eq(ticket.workspace_id))
         .filter(ticket_comments::Column::TicketId.eq(ticket.id))
+        // By time: a merged duplicate's comments keep theirs among the
+        // target's.
+        .order_by_asc(ticket_comments::Column::CreatedAt)
         .order_by_asc(ticket_comments::Column::Id);
     if !include_internal {
         query = query.filter(ticket_comments::Column::Internal.eq(false));
@@ -115,6 +118,24 @@ pub(crate) async fn note_locked<C: ConnectionTrait>(
     let req = CreateCommentRequest {
         body,
         internal: true,
+    };
+    comment_locked(conn, state, actor, current, req, None, now).await
+}
+
+/// A staff member's public reply on a ticket locked in `conn`'s
+/// transaction (the one reply to a parent's children), under the rules of
+/// every comment: the requester is mailed.
+pub(crate) async fn reply_locked<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    actor: &StaffActor,
+    current: &tickets::Model,
+    body: String,
+    now: DateTime<Utc>,
+) -> AppResult<(Comment, Queued)> {
+    let req = CreateCommentRequest {
+        body,
+        internal: false,
     };
     comment_locked(conn, state, actor, current, req, None, now).await
 }

@@ -11,6 +11,9 @@
 pub mod agreements;
 pub mod attachments;
 pub mod blockers;
+pub mod children;
+pub mod links;
+pub mod merge;
 pub mod notify;
 pub mod sla;
 pub mod sla_monitor;
@@ -46,6 +49,7 @@ mod create;
 mod query;
 mod workflow;
 
+pub(crate) use comments::reply_locked;
 pub use comments::{
     comment, comments, portal_comment, portal_comments, portal_rate, timeline,
     MAX_COMMENTS_PER_TICKET, MAX_EVENTS_SHOWN,
@@ -98,6 +102,7 @@ pub fn to_api(m: &tickets::Model) -> AppResult<Ticket> {
         updated_at: m.updated_at,
         version: m.version,
         follow_up_of: m.follow_up_of,
+        merged_into_id: m.merged_into_id,
     })
 }
 
@@ -117,6 +122,9 @@ fn to_portal(m: &tickets::Model) -> AppResult<PortalTicket> {
         updated_at: t.updated_at,
         resolved_at: t.resolved_at,
         csat_rating: t.csat_rating,
+        // Filled where the target's account is known (`query::portal_views`).
+        merged_into_id: None,
+        merged_into_number: None,
     })
 }
 

@@ -175,7 +175,7 @@ const SQLITE_TICKET_JSON: &str = "json_object(\
     'kb_suggestions_shown', json(CASE WHEN t.kb_suggestions_shown THEN 'true' ELSE 'false' END), \
     'kb_article_opened', json(CASE WHEN t.kb_article_opened THEN 'true' ELSE 'false' END), \
     'created_at', replace(t.created_at, '+00:00', 'Z'), 'updated_at', replace(t.updated_at, '+00:00', 'Z'), \
-    'version', t.version, 'follow_up_of', t.follow_up_of)";
+    'version', t.version, 'follow_up_of', t.follow_up_of, 'merged_into_id', t.merged_into_id)";
 
 pub async fn list(
     db: &Db,
@@ -316,15 +316,92 @@ pub(crate) async fn portal_visible<C: ConnectionTrait>(
     let account = contact_of_login(conn, actor.workspace_id, actor.user_id)
         .await?
         .map(|c| c.account_id);
-    let visible = match actor.role {
-        Role::CustomerAdmin => account == Some(ticket.account_id),
-        _ => ticket.requester_user_id == Some(actor.user_id) && account == Some(ticket.account_id),
-    };
+    let visible = account == Some(ticket.account_id)
+        && match actor.role {
+            Role::CustomerAdmin => true,
+            _ => {
+                ticket.requester_user_id == Some(actor.user_id)
+                    || merged_from_own(conn, actor, ticket.id).await?
+            }
+        };
     if visible {
         Ok(ticket)
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// Whether one of this portal user's own tickets was merged into ticket
+/// `id`: their conversation continues there, so they follow it there.
+async fn merged_from_own<C: ConnectionTrait>(
+    conn: &C,
+    actor: &PortalActor,
+    id: i64,
+) -> AppResult<bool> {
+    Ok(tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::Id)
+        .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(tickets::Column::MergedIntoId.eq(id))
+        .filter(tickets::Column::RequesterUserId.eq(actor.user_id))
+        .into_tuple::<i64>()
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// The numbers of the tickets `rows` were merged into, for those whose
+/// target is of their own account (the portal never names another
+/// account's ticket).
+async fn merge_targets<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    rows: &[tickets::Model],
+) -> AppResult<std::collections::HashMap<i64, i64>> {
+    let targets: Vec<i64> = rows.iter().filter_map(|t| t.merged_into_id).collect();
+    if targets.is_empty() {
+        return Ok(Default::default());
+    }
+    let found: std::collections::HashMap<i64, (i64, i64)> = tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::Id)
+        .column(tickets::Column::AccountId)
+        .column(tickets::Column::Number)
+        .filter(tickets::Column::WorkspaceId.eq(workspace_id))
+        .filter(tickets::Column::Id.is_in(targets))
+        .into_tuple::<(i64, i64, i64)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|(id, account, number)| (id, (account, number)))
+        .collect();
+    Ok(rows
+        .iter()
+        .filter_map(|t| {
+            let into = t.merged_into_id?;
+            let (account, number) = found.get(&into)?;
+            (*account == t.account_id).then_some((t.id, *number))
+        })
+        .collect())
+}
+
+/// The portal's view of `rows`, with their merge pointers.
+async fn portal_views<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    rows: Vec<tickets::Model>,
+) -> AppResult<Vec<(tickets::Model, PortalTicket)>> {
+    let targets = merge_targets(conn, workspace_id, &rows).await?;
+    rows.into_iter()
+        .map(|t| {
+            let mut view = to_portal(&t)?;
+            if let Some(number) = targets.get(&t.id) {
+                view.merged_into_id = t.merged_into_id;
+                view.merged_into_number = Some(*number);
+            }
+            Ok((t, view))
+        })
+        .collect()
 }
 
 pub async fn portal_list(
@@ -346,9 +423,12 @@ pub async fn portal_list(
         query = query.filter(tickets::Column::Id.lt(before));
     }
     let rows = query.all(&db.read).await?;
-    try_page(page_of(rows, params, |t| t.id, |t| to_portal(&t)))
+    let views = portal_views(&db.read, actor.workspace_id, rows).await?;
+    Ok(page_of(views, params, |(t, _)| t.id, |(_, view)| view))
 }
 
 pub async fn portal_get(db: &Db, actor: &PortalActor, id: i64) -> AppResult<PortalTicket> {
-    to_portal(&portal_visible(&db.read, actor, id).await?)
+    let ticket = portal_visible(&db.read, actor, id).await?;
+    let mut views = portal_views(&db.read, actor.workspace_id, vec![ticket]).await?;
+    views.pop().map(|(_, view)| view).ok_or(AppError::NotFound)
 }

@@ -28,6 +28,11 @@ pub enum TicketNotice<'a> {
     Unblocked {
         version: i64,
     },
+    /// The ticket was merged into another; `into_number` names it when the
+    /// recipient's account may see it.
+    Merged {
+        into_number: Option<i64>,
+    },
 }
 
 impl TicketNotice<'_> {
@@ -41,6 +46,8 @@ impl TicketNotice<'_> {
             TicketNotice::Escalated { tier, .. } => format!("escalated:{tier}"),
             TicketNotice::Breached { target } => format!("breach:{target}"),
             TicketNotice::Unblocked { version } => format!("unblocked:{version}"),
+            // A ticket is merged once: it is closed and never merged again.
+            TicketNotice::Merged { .. } => "merged".into(),
         }
     }
 
@@ -158,6 +165,46 @@ impl TicketNotice<'_> {
                     ),
                 ),
             ),
+            TicketNotice::Merged { into_number } => {
+                letter.footer = Some(
+                    pick(
+                        locale,
+                        "您之前的回复和附件都已一并转入，无需重新提交。",
+                        "Your earlier replies and attachments moved with it; there is nothing to send again.",
+                    )
+                    .into(),
+                );
+                match into_number {
+                    Some(into) => pick(
+                        locale,
+                        (
+                            format!("工单 #{n} 已合并到 #{into}"),
+                            format!(
+                                "您的工单 #{n}「{s}」与工单 #{into} 是同一问题，已合并到 #{into}，后续处理和沟通都在 #{into} 中进行。"
+                            ),
+                        ),
+                        (
+                            format!("Ticket #{n} was merged into #{into}"),
+                            format!(
+                                "Your ticket #{n} \"{s}\" is about the same problem as ticket #{into} and was merged into it; we continue there."
+                            ),
+                        ),
+                    ),
+                    None => pick(
+                        locale,
+                        (
+                            format!("工单 #{n} 已合并"),
+                            format!("您的工单 #{n}「{s}」与另一个工单是同一问题，已合并处理。"),
+                        ),
+                        (
+                            format!("Ticket #{n} was merged"),
+                            format!(
+                                "Your ticket #{n} \"{s}\" is about the same problem as another ticket and was merged into it."
+                            ),
+                        ),
+                    ),
+                }
+            }
         };
         letter.subject = subject;
         letter.paragraphs.push(paragraph);
