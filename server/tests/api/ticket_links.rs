@@ -679,6 +679,39 @@ async fn refused_merges_change_nothing() {
         3,
         "the reply of `d`, the note of the first merge, the note of this one"
     );
+
+    // A merged ticket is not linked: its conversation went elsewhere.
+    let response = app
+        .post(
+            &format!("/api/v1/tickets/{third}/links"),
+            &csm.token,
+            json!({"ticket_id": d, "kind": "related"}),
+        )
+        .await;
+    let e = assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let third_number = get(&app, &csm.token, &format!("/api/v1/tickets/{third}")).await["number"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        e["fields"]["ticket_id"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("was merged into #{third_number}")),
+        "{e}"
+    );
+    let response = app
+        .post(
+            &format!("/api/v1/tickets/{d}/links"),
+            &csm.token,
+            json!({"ticket_id": third, "kind": "related"}),
+        )
+        .await;
+    assert_error(response, StatusCode::CONFLICT, "conflict").await;
 }
 
 #[actix_web::test]

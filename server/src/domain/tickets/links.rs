@@ -239,11 +239,20 @@ pub async fn add(
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
     let (this, other) = super::merge::lock_pair(&txn, ws, id, other_id).await?;
-    for (t, field) in [(&other, "ticket_id"), (&this, "id")] {
-        if let Some(into) = t.merged_into_id {
-            let into_number = find(&txn, ws, into).await?.number;
-            return Err(AppError::field(field, merged_away(t, into_number)));
-        }
+    // A merged ticket's conversation lives on where it went: link that.
+    if let Some(into) = other.merged_into_id {
+        let into_number = find(&txn, ws, into).await?.number;
+        return Err(AppError::field(
+            "ticket_id",
+            merged_away(&other, into_number),
+        ));
+    }
+    if let Some(into) = this.merged_into_id {
+        let into_number = find(&txn, ws, into).await?.number;
+        return Err(AppError::Conflict {
+            message: merged_away(&this, into_number).into(),
+            fields: Default::default(),
+        });
     }
     let (child, parent, stored) = row_of(id, other_id, req.kind);
     if let Some(existing) = between(&txn, ws, id, other_id).await? {
