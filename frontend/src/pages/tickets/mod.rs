@@ -9,5 +9,6 @@ pub mod kb;
 pub mod kb_editor;
 pub mod links;
 pub mod list;
+pub mod merge;
 pub mod new;
 pub mod sla_settings;
