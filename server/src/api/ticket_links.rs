@@ -12,7 +12,7 @@ use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
-use crate::domain::tickets::{children, links, merge};
+use crate::domain::tickets::{candidates, children, links, merge};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -147,7 +147,7 @@ async fn link_candidates(
     query: web::Query<CandidateQuery>,
 ) -> AppResult<web::Json<Vec<TicketRef>>> {
     Ok(web::Json(
-        links::candidates(&state.db, &actor, *id, query.into_inner()).await?,
+        candidates::candidates(&state.db, &actor, *id, query.into_inner()).await?,
     ))
 }
 

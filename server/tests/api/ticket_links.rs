@@ -679,6 +679,39 @@ async fn refused_merges_change_nothing() {
         3,
         "the reply of `d`, the note of the first merge, the note of this one"
     );
+
+    // A merged ticket is not linked: its conversation went elsewhere.
+    let response = app
+        .post(
+            &format!("/api/v1/tickets/{third}/links"),
+            &csm.token,
+            json!({"ticket_id": d, "kind": "related"}),
+        )
+        .await;
+    let e = assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let third_number = get(&app, &csm.token, &format!("/api/v1/tickets/{third}")).await["number"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        e["fields"]["ticket_id"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("was merged into #{third_number}")),
+        "{e}"
+    );
+    let response = app
+        .post(
+            &format!("/api/v1/tickets/{d}/links"),
+            &csm.token,
+            json!({"ticket_id": third, "kind": "related"}),
+        )
+        .await;
+    assert_error(response, StatusCode::CONFLICT, "conflict").await;
 }
 
 #[actix_web::test]
@@ -1301,4 +1334,79 @@ async fn portal_users_reach_none_of_it() {
         get(&app, &admin.token, &format!("/api/v1/tickets/{one}")).await["status"],
         "new"
     );
+}
+
+#[actix_web::test]
+async fn a_mailed_reply_about_a_merged_ticket_lands_on_its_target() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "merge-mail@vendor.cn").await;
+    let a = id_of(&app.create_account(&admin.token, "客户公司", "1001").await);
+    app.create_contact(&admin.token, a, "李娜", "li.na@kehu.cn")
+        .await;
+    let response = app
+        .post(
+            "/api/v1/settings/mail-channels",
+            &admin.token,
+            json!({"name": "客服邮箱", "address": "support@vendor.cn", "kind": "inbound"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let channel: Value = response.json().await.unwrap();
+    let channel_id = channel["channel"]["id"].as_i64().unwrap();
+    let token = channel["inbound_token"].as_str().unwrap().to_string();
+    let post = |message_id: &str, subject: &str, body: &str| {
+        let raw = format!(
+            "From: li.na@kehu.cn\r\nTo: support@vendor.cn\r\nSubject: {subject}\r\n\
+             Message-ID: <{message_id}>\r\nDate: Mon, 7 Dec 2026 10:00:00 +0800\r\n\
+             MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+             Content-Transfer-Encoding: 8bit\r\n\r\n{body}"
+        );
+        let request = app
+            .client
+            .post(app.url(&format!("/api/v1/inbound/email/{channel_id}")))
+            .header("Content-Type", "message/rfc822")
+            .bearer_auth(&token)
+            .body(raw.into_bytes());
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let first = post("first@kehu.cn", "凭证无法过账", "过账时报错").await;
+    let dup = first["ticket_id"].as_i64().unwrap();
+    let dup_number = get(&app, &admin.token, &format!("/api/v1/tickets/{dup}")).await["number"]
+        .as_i64()
+        .unwrap();
+    let target = id_of(&ticket(&app, &admin.token, a, None, "过账失败").await);
+    let response = app
+        .post(
+            &format!("/api/v1/tickets/{dup}/merge"),
+            &admin.token,
+            json!({"into_ticket_id": target}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let reply = post(
+        "reply@kehu.cn",
+        &format!("Re: [#{dup_number}]"),
+        "补充：凭证号 0042",
+    )
+    .await;
+    assert_eq!(reply["status"], "commented", "{reply}");
+    assert_eq!(reply["ticket_id"], target);
+    let comments = get(
+        &app,
+        &admin.token,
+        &format!("/api/v1/tickets/{target}/comments"),
+    )
+    .await;
+    assert!(comments
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["body"] == "补充：凭证号 0042" && c["via"] == "email"));
+    let merged = get(&app, &admin.token, &format!("/api/v1/tickets/{dup}")).await;
+    assert_eq!(merged["status"], "closed", "the merged ticket stays closed");
 }

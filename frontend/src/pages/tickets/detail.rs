@@ -26,7 +26,8 @@ use crate::pages::tickets::common::{
     SlaCountdown, StatusBadge,
 };
 use crate::pages::tickets::conversation::{AttachmentsSection, ConversationSection};
-use crate::pages::tickets::links::{link_kind_key, LinksSection, MergeAction, MergedBanner};
+use crate::pages::tickets::links::{link_kind_key, LinksSection};
+use crate::pages::tickets::merge::{MergeAction, MergedBanner};
 use crate::session::use_session;
 
 #[component]

@@ -10,5 +10,6 @@ pub mod kb_editor;
 pub mod links;
 pub mod list;
 pub mod macros;
+pub mod merge;
 pub mod new;
 pub mod sla_settings;

@@ -11,6 +11,7 @@
 pub mod agreements;
 pub mod attachments;
 pub mod blockers;
+pub mod candidates;
 pub mod children;
 pub mod links;
 pub mod merge;
