@@ -49,10 +49,9 @@ pub struct Ctx {
     /// e-mail, read in one query per batch ([`preload`]).
     pub known_accounts: HashMap<String, entity::accounts::Model>,
     pub known_contacts: HashMap<String, entity::contacts::Model>,
-    /// New accounts and contacts of the batch (line, account, request),
-    /// written together when the batch ends ([`flush`]).
-    pub new_accounts: Vec<(i32, CreateAccountRequest)>,
-    pub new_contacts: Vec<(i32, i64, CreateContactRequest)>,
+    /// New accounts or contacts of the batch, by line, written together
+    /// when the batch ends ([`flush`]).
+    pub new: Vec<(i32, NewRow)>,
 }
 
 impl Ctx {
@@ -73,8 +72,7 @@ impl Ctx {
             now,
             known_accounts: HashMap::new(),
             known_contacts: HashMap::new(),
-            new_accounts: Vec::new(),
-            new_contacts: Vec::new(),
+            new: Vec::new(),
         }
     }
 }
@@ -457,57 +455,74 @@ pub async fn flush(
     txn: &DatabaseTransaction,
     ctx: &mut Ctx,
 ) -> AppResult<Vec<(i32, Vec<RowError>)>> {
+    let new = std::mem::take(&mut ctx.new);
     let mut failed = Vec::new();
-    let new_accounts = std::mem::take(&mut ctx.new_accounts);
-    if !new_accounts.is_empty() {
-        let reqs = new_accounts.iter().map(|(_, req)| req.clone()).collect();
-        let savepoint = txn.begin().await?;
-        match accounts::create_many_in(&savepoint, &ctx.actor, reqs, ctx.now, &ctx.code_rule).await
-        {
-            Ok(_) => savepoint.commit().await?,
-            Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
-            Err(_) => {
-                savepoint.rollback().await?;
-                for (line, req) in new_accounts {
-                    let savepoint = txn.begin().await?;
-                    let created =
-                        accounts::create_in(&savepoint, &ctx.actor, req, ctx.now, &ctx.code_rule)
-                            .await;
-                    if let Err(problems) =
-                        written(savepoint, created, Outcome::Created, "code").await?
-                    {
-                        failed.push((line, problems));
-                    }
-                }
-            }
-        }
+    if new.is_empty() {
+        return Ok(failed);
     }
-    let new_contacts = std::mem::take(&mut ctx.new_contacts);
-    if !new_contacts.is_empty() {
-        let items = new_contacts
-            .iter()
-            .map(|(_, account, req)| (*account, req.clone()))
-            .collect();
-        let savepoint = txn.begin().await?;
-        match contacts::create_many_in(&savepoint, &ctx.actor, items, ctx.now).await {
-            Ok(_) => savepoint.commit().await?,
-            Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
-            Err(_) => {
-                savepoint.rollback().await?;
-                for (line, account, req) in new_contacts {
-                    let savepoint = txn.begin().await?;
-                    let created =
-                        contacts::create_in(&savepoint, &ctx.actor, account, req, ctx.now).await;
-                    if let Err(problems) =
-                        written(savepoint, created, Outcome::Created, "account_code").await?
-                    {
-                        failed.push((line, problems));
-                    }
+    let savepoint = txn.begin().await?;
+    let rows = new.iter().map(|(_, row)| row.clone()).collect();
+    match NewRow::create_all(&savepoint, ctx, rows).await {
+        Ok(()) => savepoint.commit().await?,
+        Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
+        Err(_) => {
+            savepoint.rollback().await?;
+            for (line, row) in new {
+                let field = row.field();
+                let savepoint = txn.begin().await?;
+                let created = row.create(&savepoint, ctx).await;
+                if let Err(problems) = written(savepoint, created, Outcome::Created, field).await? {
+                    failed.push((line, problems));
                 }
             }
         }
     }
     Ok(failed)
+}
+
+/// A new record a row makes, kept for the batch's end ([`flush`]).
+#[derive(Clone)]
+pub enum NewRow {
+    Account(CreateAccountRequest),
+    /// A contact of the account with this id.
+    Contact(i64, CreateContactRequest),
+}
+
+impl NewRow {
+    /// The column a refusal without a field of its own is shown on.
+    fn field(&self) -> &'static str {
+        match self {
+            NewRow::Account(_) => "code",
+            NewRow::Contact(..) => "account_code",
+        }
+    }
+
+    /// Writes all of `rows` or none, a statement for all at a time.
+    async fn create_all(txn: &DatabaseTransaction, ctx: &Ctx, rows: Vec<NewRow>) -> AppResult<()> {
+        let (mut new_accounts, mut new_contacts) = (Vec::new(), Vec::new());
+        for row in rows {
+            match row {
+                NewRow::Account(req) => new_accounts.push(req),
+                NewRow::Contact(account, req) => new_contacts.push((account, req)),
+            }
+        }
+        accounts::create_many_in(txn, &ctx.actor, new_accounts, ctx.now, &ctx.code_rule).await?;
+        contacts::create_many_in(txn, &ctx.actor, new_contacts, ctx.now).await?;
+        Ok(())
+    }
+
+    /// Writes this one row.
+    async fn create(self, txn: &DatabaseTransaction, ctx: &Ctx) -> AppResult<()> {
+        match self {
+            NewRow::Account(req) => {
+                accounts::create_in(txn, &ctx.actor, req, ctx.now, &ctx.code_rule).await?;
+            }
+            NewRow::Contact(account, req) => {
+                contacts::create_in(txn, &ctx.actor, account, req, ctx.now).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Applies one row of `kind`.
@@ -564,7 +579,7 @@ async fn account<C: ConnectionTrait + TransactionTrait>(
     }
     let Some(existing) = ctx.known_accounts.remove(&code) else {
         if !ctx.dry_run {
-            ctx.new_accounts.push((row.number, req));
+            ctx.new.push((row.number, NewRow::Account(req)));
         }
         return Ok(Ok(Outcome::Created));
     };
@@ -641,7 +656,7 @@ async fn contact<C: ConnectionTrait + TransactionTrait>(
     }
     let Some(existing) = ctx.known_contacts.remove(&email) else {
         if !ctx.dry_run {
-            ctx.new_contacts.push((row.number, account_id, req));
+            ctx.new.push((row.number, NewRow::Contact(account_id, req)));
         }
         return Ok(Ok(Outcome::Created));
     };
