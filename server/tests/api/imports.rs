@@ -70,6 +70,24 @@ async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
     panic!("import {id} did not finish");
 }
 
+/// Asks to commit what the dry run `dry` checked.
+async fn commit(app: &TestApp, token: &str, dry: &Value) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/imports/{}/commit", dry["id"]),
+        token,
+        json!({}),
+    )
+    .await
+}
+
+/// Commits the dry run `dry` and waits until the commit has ended.
+async fn committed(app: &TestApp, token: &str, dry: &Value) -> Value {
+    let response = commit(app, token, dry).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let queued: Value = response.json().await.unwrap();
+    finished(app, token, queued["id"].as_i64().unwrap()).await
+}
+
 fn counts(import: &Value) -> (i64, i64, i64, i64) {
     (
         import["created"].as_i64().unwrap(),
@@ -150,16 +168,7 @@ async fn a_dry_run_writes_nothing_a_commit_writes_good_rows_and_a_second_import_
     );
 
     // Commit what the dry run checked.
-    let response = app
-        .post(
-            &format!("/api/v1/imports/{}/commit", dry["id"]),
-            &admin.token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let committed: Value = response.json().await.unwrap();
-    let committed = finished(&app, &admin.token, committed["id"].as_i64().unwrap()).await;
+    let committed = committed(&app, &admin.token, &dry).await;
     assert_eq!(committed["mode"], "commit");
     assert_eq!(counts(&committed), (2, 0, 0, 3), "{committed}");
     let mut imported = accounts(&app, &admin.token).await;
@@ -625,13 +634,7 @@ async fn only_admins_and_managers_import_and_no_workspace_sees_anothers_imports(
         let response = app.get(&path, &other.token).await;
         assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
     }
-    let response = app
-        .post(
-            &format!("/api/v1/imports/{id}/commit"),
-            &other.token,
-            json!({}),
-        )
-        .await;
+    let response = commit(&app, &other.token, &done).await;
     assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
     let list: Value = app
         .get("/api/v1/imports", &other.token)
@@ -726,19 +729,10 @@ async fn files_are_kept_only_while_an_import_needs_them() {
         file(&dry["id"]).exists(),
         "a dry run's file waits for its commit"
     );
-    let response = app
-        .post(
-            &format!("/api/v1/imports/{}/commit", dry["id"]),
-            &admin.token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let queued: Value = response.json().await.unwrap();
-    let commit = finished(&app, &admin.token, queued["id"].as_i64().unwrap()).await;
-    assert_eq!(commit["status"], "done", "{commit}");
+    let done = committed(&app, &admin.token, &dry).await;
+    assert_eq!(done["status"], "done", "{done}");
     assert!(
-        !file(&commit["id"]).exists(),
+        !file(&done["id"]).exists(),
         "a finished commit's file is removed"
     );
     assert!(file(&dry["id"]).exists());
@@ -777,13 +771,7 @@ async fn files_are_kept_only_while_an_import_needs_them() {
         "the dry run's file is gone after a week"
     );
     let admin = app.login_ok("admin@keep.test").await;
-    let again = app
-        .post(
-            &format!("/api/v1/imports/{}/commit", dry["id"]),
-            &admin.token,
-            json!({}),
-        )
-        .await;
+    let again = commit(&app, &admin.token, &dry).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
     let body: Value = again.json().await.unwrap();
     assert!(
