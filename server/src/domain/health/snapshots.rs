@@ -10,9 +10,14 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
+use shared::integrations::EventType;
+use shared::texts::{Msg, T};
+use shared::timeline::TimelineKind;
 
 use super::{active_overrides, inputs, model_of, score, StoredComponent};
 use crate::db::Db;
+use crate::domain::accounts::timeline::{self, NewEvent};
+use crate::domain::integrations::events::listens;
 use crate::domain::common::calendar;
 use crate::entity::{health_snapshots, workspaces};
 use crate::error::{AppError, AppResult};
@@ -29,8 +34,9 @@ pub struct HealthRun {
     pub yellow: usize,
     pub red: usize,
     pub overridden: usize,
-    /// Accounts whose band differs from their last snapshot (sent as
-    /// `account.health_band_changed` when anyone listens).
+    /// Accounts whose band differs from their last snapshot: each is on
+    /// its timeline, and sent as `account.health_band_changed` when anyone
+    /// listens.
     pub band_changes: usize,
 }
 
@@ -139,9 +145,24 @@ pub async fn run_workspace(
             .await?;
         rest = tail;
     }
-    for change in &band_changes {
-        report.band_changes += 1;
-        emit_band_change(&txn, workspace_id, change, now).await?;
+    // Each account whose band moved gets a timeline entry, all in one
+    // INSERT per 500; integrations hear of it when someone listens.
+    report.band_changes += band_changes.len();
+    timeline::record_many(
+        &txn,
+        band_changes
+            .iter()
+            .map(|c| c.timeline_event(workspace_id, now))
+            .collect(),
+        now,
+    )
+    .await?;
+    if !band_changes.is_empty()
+        && listens(&txn, workspace_id, EventType::AccountHealthBandChanged).await?
+    {
+        for change in &band_changes {
+            emit_band_change(&txn, workspace_id, change, now).await?;
+        }
     }
     txn.commit().await?;
     tracing::info!(
@@ -163,29 +184,65 @@ struct BandChange {
     score: i32,
 }
 
+impl BandChange {
+    /// `yellow → red, score 35` on the account's timeline, by no one.
+    fn timeline_event(&self, workspace_id: i64, now: DateTime<Utc>) -> NewEvent {
+        let summary = Msg::new(T::TimelineHealthBand)
+            .with("from", &self.from)
+            .with("to", &self.to)
+            .with("score", self.score)
+            .en();
+        NewEvent {
+            workspace_id,
+            account_id: self.account_id,
+            kind: TimelineKind::HealthBandChanged,
+            occurred_at: now,
+            actor_id: None,
+            summary,
+            body: None,
+            entity: Some(("account", self.account_id)),
+        }
+    }
+}
+
 /// The accounts of `rows` whose band differs from their latest stored
-/// snapshot (today's, when the job ran before today, else the last of the
-/// week before), read only when someone listens for the event.
+/// snapshot: today's when the job ran today already (so a run that finds
+/// the same band again reports nothing), else the one of the latest day
+/// with snapshots in the week before. Reads that day's and today's bands
+/// (two rows per account at most) through `(workspace_id, day, …, band,
+/// account_id)`. An account with no snapshot in the week has no change.
 async fn band_changes<C: sea_orm::ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     today: chrono::NaiveDate,
     rows: &[health_snapshots::ActiveModel],
 ) -> AppResult<Vec<BandChange>> {
-    use crate::domain::integrations::events::listens;
+    use sea_orm::sea_query::Expr;
     use sea_orm::QueryOrder;
-    use shared::integrations::EventType;
 
-    if rows.is_empty() || !listens(conn, workspace_id, EventType::AccountHealthBandChanged).await? {
+    if rows.is_empty() {
         return Ok(Vec::new());
     }
+    let week_ago = today - chrono::Duration::days(7);
+    let latest_before: Option<chrono::NaiveDate> = health_snapshots::Entity::find()
+        .select_only()
+        .column_as(Expr::col(health_snapshots::Column::Day).max(), "day")
+        .filter(health_snapshots::Column::WorkspaceId.eq(workspace_id))
+        .filter(health_snapshots::Column::Day.lt(today))
+        .filter(health_snapshots::Column::Day.gte(week_ago))
+        .into_tuple::<Option<chrono::NaiveDate>>()
+        .one(conn)
+        .await?
+        .flatten();
+    // Oldest first, so today's band (when there is one) wins.
     let previous: std::collections::HashMap<i64, String> = health_snapshots::Entity::find()
         .select_only()
         .column(health_snapshots::Column::AccountId)
         .column(health_snapshots::Column::Band)
         .filter(health_snapshots::Column::WorkspaceId.eq(workspace_id))
-        .filter(health_snapshots::Column::Day.lte(today))
-        .filter(health_snapshots::Column::Day.gte(today - chrono::Duration::days(7)))
+        .filter(health_snapshots::Column::Day.is_in(
+            [Some(today), latest_before].into_iter().flatten(),
+        ))
         .order_by_asc(health_snapshots::Column::Day)
         .into_tuple::<(i64, String)>()
         .all(conn)
