@@ -115,7 +115,7 @@ async fn activities_are_logged_validated_and_read_newest_first_in_pages() {
             &app,
             &admin.token,
             account,
-            json!({"kind": "email", "summary": "x"})
+            json!({"kind": "fax", "summary": "x"})
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY
