@@ -7,7 +7,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 use serde::Serialize;
 use shared::integrations::EventType;
@@ -119,8 +120,21 @@ pub async fn run_workspace(
         });
     }
     let computed_ms = started.elapsed().as_millis();
-    let band_changes = band_changes(read, workspace_id, today, &rows).await?;
     let txn = db.write.begin().await?;
+    // Band changes are read in the writing transaction, after any other
+    // run of this workspace has committed (SQLite has one writer; on
+    // PostgreSQL a transaction lock per workspace orders the runs), so two
+    // replicas running at once record a change once: the second finds
+    // today's snapshot with the new band already.
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        txn.execute(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            [HEALTH_RUN_LOCK.into(), workspace_lock_key(workspace_id).into()],
+        ))
+        .await?;
+    }
+    let band_changes = band_changes(&txn, workspace_id, today, &rows).await?;
     let mut rest = rows;
     while !rest.is_empty() {
         let tail = rest.split_off(rest.len().min(CHUNK));
@@ -174,6 +188,16 @@ pub async fn run_workspace(
         "health scores"
     );
     Ok(())
+}
+
+/// The first key of the health run's transaction lock (the second is the
+/// workspace): "HEAL".
+const HEALTH_RUN_LOCK: i32 = 0x4845_414c;
+
+/// A workspace id as the lock's second key (ids beyond `i32` wrap, which
+/// at worst makes two workspaces' runs wait for each other).
+fn workspace_lock_key(workspace_id: i64) -> i32 {
+    (workspace_id & 0xffff_ffff) as u32 as i32
 }
 
 /// An account whose band moved: from, to, and the new score.
