@@ -97,7 +97,8 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                 {move || {
                     let route = route.get();
                     match route {
-                        Route::Accounts
+                        Route::MyWork
+                        | Route::Accounts
                         | Route::AccountImport
                         | Route::Account(_)
                         | Route::Users
@@ -150,6 +151,7 @@ fn account_pages(route: Route) -> AnyView {
         Route::Users => view! { <UsersPage /> }.into_any(),
         Route::Settings => view! { <SettingsPage /> }.into_any(),
         Route::MailChannels => view! { <MailChannelsPage /> }.into_any(),
+        Route::MyWork => view! { <MyWorkPage /> }.into_any(),
         _ => view! { <AccountsPage /> }.into_any(),
     }
 }
