@@ -550,6 +550,7 @@ pub fn text(key: Key) -> &'static str {
         Key::TlGroupAgreements => "Service agreements",
         Key::TlGroupHealth => "Health",
         Key::TlGroupSurveys => "Surveys",
+        Key::TlGroupTasks => "Tasks",
         Key::TlGroupOnboarding => "Onboarding",
         Key::TlGroupLicences => "Licences",
         Key::TlGroupTraining => "Training",

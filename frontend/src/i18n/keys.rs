@@ -562,6 +562,7 @@ keys! {
     TlGroupAgreements,
     TlGroupHealth,
     TlGroupSurveys,
+    TlGroupTasks,
     TlGroupOnboarding,
     TlGroupLicences,
     TlGroupTraining,

@@ -550,6 +550,7 @@ pub fn text(key: Key) -> &'static str {
         Key::TlGroupAgreements => "服务协议",
         Key::TlGroupHealth => "健康度",
         Key::TlGroupSurveys => "满意度调查",
+        Key::TlGroupTasks => "任务",
         Key::TlGroupOnboarding => "实施上线",
         Key::TlGroupLicences => "产品授权",
         Key::TlGroupTraining => "培训",

@@ -456,7 +456,14 @@ async fn rows_sharing_a_second_are_paged_each_exactly_once_in_order() {
             .await;
         assert_eq!(r.status(), StatusCode::CREATED);
         let event: Value = r.json().await.unwrap();
-        assert_eq!(event["occurred_at"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(), t0());
+        assert_eq!(
+            event["occurred_at"]
+                .as_str()
+                .unwrap()
+                .parse::<DateTime<Utc>>()
+                .unwrap(),
+            t0()
+        );
         logged.push(id(&event));
     }
     let mut walked = Vec::new();

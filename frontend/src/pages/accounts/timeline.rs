@@ -62,13 +62,14 @@ enum KindGroup {
     Agreements,
     Health,
     Surveys,
+    Tasks,
     Onboarding,
     Licences,
     Training,
 }
 
 impl KindGroup {
-    const ALL: [KindGroup; 10] = [
+    const ALL: [KindGroup; 11] = [
         KindGroup::Activities,
         KindGroup::Emails,
         KindGroup::Tickets,
@@ -76,6 +77,7 @@ impl KindGroup {
         KindGroup::Agreements,
         KindGroup::Health,
         KindGroup::Surveys,
+        KindGroup::Tasks,
         KindGroup::Onboarding,
         KindGroup::Licences,
         KindGroup::Training,
@@ -91,6 +93,7 @@ impl KindGroup {
             KindGroup::Agreements => "agreements",
             KindGroup::Health => "health",
             KindGroup::Surveys => "surveys",
+            KindGroup::Tasks => "tasks",
             KindGroup::Onboarding => "onboarding",
             KindGroup::Licences => "licences",
             KindGroup::Training => "training",
@@ -110,6 +113,7 @@ impl KindGroup {
             KindGroup::Agreements => Key::TlGroupAgreements,
             KindGroup::Health => Key::TlGroupHealth,
             KindGroup::Surveys => Key::TlGroupSurveys,
+            KindGroup::Tasks => Key::TlGroupTasks,
             KindGroup::Onboarding => Key::TlGroupOnboarding,
             KindGroup::Licences => Key::TlGroupLicences,
             KindGroup::Training => Key::TlGroupTraining,
@@ -126,6 +130,7 @@ impl KindGroup {
             KindGroup::Agreements => "✍",
             KindGroup::Health => "♥",
             KindGroup::Surveys => "★",
+            KindGroup::Tasks => "☑",
             KindGroup::Onboarding => "✔",
             KindGroup::Licences => "⚿",
             KindGroup::Training => "☷",
@@ -153,7 +158,9 @@ fn group(k: TimelineKind) -> KindGroup {
         }
         HealthBandChanged => KindGroup::Health,
         SurveyAnswered => KindGroup::Surveys,
-        OnboardingStarted | TaskCompleted | TaskSkipped | GoLive => KindGroup::Onboarding,
+        // Tasks of onboarding plans and the CSM's own tasks alike.
+        TaskCompleted | TaskSkipped => KindGroup::Tasks,
+        OnboardingStarted | GoLive => KindGroup::Onboarding,
         LicenseCreated | LicenseRegistered => KindGroup::Licences,
         TrainingScheduled | TrainingRescheduled | TrainingCancelled | TrainingAttendance => {
             KindGroup::Training

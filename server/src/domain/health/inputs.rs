@@ -527,9 +527,10 @@ impl Queries {
             .apply_if(only, |q, id| {
                 q.filter(account_events::Column::AccountId.eq(id))
             })
-            .filter(account_events::Column::Kind.is_in(
-                crate::domain::accounts::timeline::touchpoint_kinds(),
-            ))
+            .filter(
+                account_events::Column::Kind
+                    .is_in(crate::domain::accounts::timeline::touchpoint_kinds()),
+            )
             .filter(account_events::Column::OccurredAt.lte(now))
             .group_by(account_events::Column::AccountId);
         let held = trainings::Entity::find()

@@ -18,8 +18,8 @@ use shared::timeline::TimelineKind;
 use super::{active_overrides, inputs, model_of, score, StoredComponent};
 use crate::db::Db;
 use crate::domain::accounts::timeline::{self, NewEvent};
-use crate::domain::integrations::events::listens;
 use crate::domain::common::calendar;
+use crate::domain::integrations::events::listens;
 use crate::entity::{health_snapshots, workspaces};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -130,7 +130,10 @@ pub async fn run_workspace(
         txn.execute(sea_orm::Statement::from_sql_and_values(
             sea_orm::DatabaseBackend::Postgres,
             "SELECT pg_advisory_xact_lock($1, $2)",
-            [HEALTH_RUN_LOCK.into(), workspace_lock_key(workspace_id).into()],
+            [
+                HEALTH_RUN_LOCK.into(),
+                workspace_lock_key(workspace_id).into(),
+            ],
         ))
         .await?;
     }
@@ -264,9 +267,9 @@ async fn band_changes<C: sea_orm::ConnectionTrait>(
         .column(health_snapshots::Column::AccountId)
         .column(health_snapshots::Column::Band)
         .filter(health_snapshots::Column::WorkspaceId.eq(workspace_id))
-        .filter(health_snapshots::Column::Day.is_in(
-            [Some(today), latest_before].into_iter().flatten(),
-        ))
+        .filter(
+            health_snapshots::Column::Day.is_in([Some(today), latest_before].into_iter().flatten()),
+        )
         .order_by_asc(health_snapshots::Column::Day)
         .into_tuple::<(i64, String)>()
         .all(conn)

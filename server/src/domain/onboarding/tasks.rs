@@ -17,13 +17,13 @@ use super::progress::TaskState;
 use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::domain::accounts::licenses;
+use crate::domain::accounts::stages::set_lifecycle_stage;
 use crate::domain::accounts::timeline::{self, NewEvent};
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::calendar;
 use crate::domain::common::clean_optional;
 use crate::entity::service_agreements;
 use crate::entity::stored::stored;
-use crate::domain::accounts::stages::set_lifecycle_stage;
 use crate::entity::{onboarding_plans, onboarding_tasks};
 use crate::error::{AppError, AppResult};
 
