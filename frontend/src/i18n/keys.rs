@@ -1191,4 +1191,5 @@ keys! {
     MwScore,
     MwDueOn,
     MwChoose,
+    MwAccountTasks,
 }
