@@ -19,6 +19,7 @@ use crate::pages::accounts::list::AccountsPage;
 use crate::pages::accounts::mail_channels::MailChannelsPage;
 use crate::pages::accounts::settings::SettingsPage;
 use crate::pages::accounts::users::UsersPage;
+use crate::pages::my_work::MyWorkPage;
 // join_pages
 use crate::pages::join::accept_invite::AcceptInvitePage;
 use crate::pages::join::password::{

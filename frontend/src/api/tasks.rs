@@ -22,7 +22,11 @@ pub async fn book() -> Result<MyBook, ApiErr> {
     decode(&call(Method::GET, "/my-work/book".into(), None).await?)
 }
 
-pub async fn list(filter: &TaskFilter, limit: u64, cursor: Option<&str>) -> Result<Page<Task>, ApiErr> {
+pub async fn list(
+    filter: &TaskFilter,
+    limit: u64,
+    cursor: Option<&str>,
+) -> Result<Page<Task>, ApiErr> {
     let path = format!("/tasks{}", list_query(filter, Some(limit), cursor));
     decode(&call(Method::GET, path, None).await?)
 }

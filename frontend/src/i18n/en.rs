@@ -1204,5 +1204,6 @@ pub fn text(key: Key) -> &'static str {
         Key::MwScore => "Health {0}",
         Key::MwDueOn => "Due {0}",
         Key::MwChoose => "Choose",
+        Key::MwAccountTasks => "Open tasks",
     }
 }

@@ -1216,4 +1216,5 @@ keys! {
     MwScore,
     MwDueOn,
     MwChoose,
+    MwAccountTasks,
 }

@@ -1204,5 +1204,6 @@ pub fn text(key: Key) -> &'static str {
         Key::MwScore => "健康度 {0}",
         Key::MwDueOn => "{0} 到期",
         Key::MwChoose => "请选择",
+        Key::MwAccountTasks => "待办任务",
     }
 }

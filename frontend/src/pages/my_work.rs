@@ -8,9 +8,10 @@
 use chrono::{Duration, Utc};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared::filters::TaskFilter;
 use shared::tasks::{
     BookItem, BookSection, CompleteTaskRequest, CreateTaskRequest, MyBook, MyWork, SkipTaskRequest,
-    SnoozeTaskRequest, Task, TaskActivity, TaskPriority, TaskType,
+    SnoozeTaskRequest, Task, TaskActivity, TaskPriority, TaskState, TaskType,
 };
 use shared::FieldErrors;
 
@@ -43,6 +44,9 @@ fn priority_key(p: TaskPriority) -> Key {
         TaskPriority::High => Key::MwPrioHigh,
     }
 }
+
+/// How many open tasks an account's page lists.
+const ACCOUNT_TASKS: u64 = 20;
 
 #[component]
 pub fn MyWorkPage() -> impl IntoView {
@@ -154,7 +158,7 @@ enum Pending {
 }
 
 #[component]
-fn TaskRow(task: Task, changed: Callback<()>) -> impl IntoView {
+pub fn TaskRow(task: Task, changed: Callback<()>) -> impl IntoView {
     let i = use_i18n();
     let toasts = use_toasts();
     let id = task.id;
@@ -181,7 +185,7 @@ fn TaskRow(task: Task, changed: Callback<()>) -> impl IntoView {
         match pending.get_untracked() {
             Pending::Complete => {
                 let req = CompleteTaskRequest {
-                    activity: (!value.is_empty()).then(|| TaskActivity {
+                    activity: (!value.is_empty()).then_some(TaskActivity {
                         kind: None,
                         summary: value,
                         body: None,
@@ -263,12 +267,18 @@ fn TaskRow(task: Task, changed: Callback<()>) -> impl IntoView {
     }
 }
 
+/// A new task, for the account picked here or (on an account's page) for
+/// `account`.
 #[component]
-fn NewTaskForm(on_done: Callback<()>, on_cancel: Callback<()>) -> impl IntoView {
+pub fn NewTaskForm(
+    on_done: Callback<()>,
+    on_cancel: Callback<()>,
+    #[prop(optional)] account_id: Option<i64>,
+) -> impl IntoView {
     let i = use_i18n();
     let toasts = use_toasts();
     let accounts = Accounts::load();
-    let account = RwSignal::new(String::new());
+    let account = RwSignal::new(account_id.map(|id| id.to_string()).unwrap_or_default());
     let title = RwSignal::new(String::new());
     let kind = RwSignal::new(TaskType::Call.as_str().to_string());
     let priority = RwSignal::new(TaskPriority::Normal.as_str().to_string());
@@ -325,6 +335,7 @@ fn NewTaskForm(on_done: Callback<()>, on_cancel: Callback<()>) -> impl IntoView 
             <h2>{i.tr(Key::MwNew)}</h2>
             <ErrorBanner failure testid="task-form-error" />
             <div class="form-grid">
+                {account_id.is_none().then(|| view! {
                 <div class="field">
                     <label for="task-account">{i.tr(Key::AccountName)}</label>
                     <AccountSearch accounts testid="task-account-search" />
@@ -336,6 +347,7 @@ fn NewTaskForm(on_done: Callback<()>, on_cancel: Callback<()>) -> impl IntoView 
                     </select>
                     <FieldError errors field="account_id" id="task-account-error".to_string() />
                 </div>
+                })}
                 <TextField id="task-title" label=Key::MwTaskTitle value=title field="title" errors required=true />
                 <ChoiceSelect id="task-type" label=Key::MwType choices=types
                     value=Signal::derive(move || kind.get()) on_pick=Callback::new(move |v| kind.set(v)) />
@@ -479,5 +491,54 @@ fn BookLine(item: BookItem, kind: BookKind) -> impl IntoView {
             <a href=href>{label}</a>
             <span class="muted">" " {detail} {due.map(|d| format!(" · {d}"))}</span>
         </li>
+    }
+}
+
+/// An account's open tasks (its overview tab), soonest first, with the
+/// same quick actions as "my work" and a form for a new one.
+#[component]
+pub fn AccountTasks(account_id: i64) -> impl IntoView {
+    let i = use_i18n();
+    let tasks = load(move || async move {
+        let filter = TaskFilter {
+            account_id: Some(account_id),
+            status: Some(TaskState::Open),
+            ..Default::default()
+        };
+        api::tasks::list(&filter, ACCOUNT_TASKS, None).await
+    });
+    let counts = use_context::<WorkCounts>();
+    let adding = RwSignal::new(false);
+    let changed = Callback::new(move |_: ()| {
+        tasks.refresh.run(());
+        if let Some(c) = counts {
+            c.refresh();
+        }
+    });
+    view! {
+        <section class="card" data-testid="account-tasks" aria-labelledby="account-tasks-title">
+            <div class="section-header">
+                <h2 id="account-tasks-title">{i.tr(Key::MwAccountTasks)}</h2>
+                <button type="button" class="btn btn-small" data-testid="account-task-new"
+                    on:click=move |_| adding.update(|a| *a = !*a)>{i.tr(Key::MwNew)}</button>
+            </div>
+            {move || adding.get().then(|| view! {
+                <NewTaskForm account_id
+                    on_done=Callback::new(move |_| { adding.set(false); changed.run(()); })
+                    on_cancel=Callback::new(move |_| adding.set(false)) />
+            })}
+            {move || match tasks.value.get() {
+                None => view! { <SkeletonCard /> }.into_any(),
+                Some(Err(e)) => view! { <ErrorState error=e on_retry=tasks.reload /> }.into_any(),
+                Some(Ok(page)) if page.items.is_empty() => view! {
+                    <p class="muted">{i.tr(Key::MwSectionEmpty)}</p>
+                }.into_any(),
+                Some(Ok(page)) => view! {
+                    <ul class="mw-list">
+                        {page.items.into_iter().map(|t| view! { <TaskRow task=t changed /> }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </section>
     }
 }

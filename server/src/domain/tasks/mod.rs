@@ -600,31 +600,3 @@ pub async fn snooze(
     txn.commit().await?;
     Ok(task)
 }
-
-/// Closes a playbook run's open tasks as skipped, with `reason` (the run
-/// was cancelled). Returns how many were closed.
-pub(crate) async fn skip_open_of_run<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    run_id: i64,
-    reason: &str,
-    actor_id: Option<i64>,
-    now: DateTime<Utc>,
-) -> AppResult<u64> {
-    let result = tasks::Entity::update_many()
-        .col_expr(tasks::Column::Status, TaskState::Skipped.as_str().into())
-        .col_expr(tasks::Column::SkipReason, Some(reason.to_string()).into())
-        .col_expr(tasks::Column::CompletedAt, Some(now).into())
-        .col_expr(tasks::Column::CompletedBy, actor_id.into())
-        .col_expr(tasks::Column::UpdatedAt, now.into())
-        .col_expr(
-            tasks::Column::Version,
-            sea_orm::sea_query::Expr::col(tasks::Column::Version).add(1),
-        )
-        .filter(tasks::Column::WorkspaceId.eq(workspace_id))
-        .filter(tasks::Column::PlaybookRunId.eq(run_id))
-        .filter(tasks::Column::Status.eq(TaskState::Open.as_str()))
-        .exec(conn)
-        .await?;
-    Ok(result.rows_affected)
-}
