@@ -9,26 +9,10 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::timeline::{id, timeline, walk};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 10, 1, 1, 0, 0).unwrap()
-}
-
-fn id(v: &Value) -> i64 {
-    v["id"].as_i64().unwrap()
-}
-
-async fn timeline(app: &TestApp, token: &str, account: i64, query: &str) -> Value {
-    let r = app
-        .get(
-            &format!("/api/v1/accounts/{account}/timeline{query}"),
-            token,
-        )
-        .await;
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "{text}");
-    serde_json::from_str(&text).unwrap()
 }
 
 /// The account's entries of `kind`, newest first.
@@ -466,33 +450,13 @@ async fn rows_sharing_a_second_are_paged_each_exactly_once_in_order() {
         );
         logged.push(id(&event));
     }
-    let mut walked = Vec::new();
-    let mut pages = 0;
-    let mut query = "?limit=50".to_string();
-    loop {
-        let page = timeline(&app, &admin.token, account, &query).await;
-        pages += 1;
-        walked.extend(page["items"].as_array().unwrap().iter().map(id));
-        match page["next_cursor"].as_str() {
-            Some(cursor) => query = format!("?limit=50&cursor={cursor}"),
-            None => break,
-        }
-    }
+    let (walked, pages) = walk(&app, &admin.token, account, "limit=50").await;
     assert_eq!(pages, 3);
     // Newest first: same second, so by id, descending; each exactly once.
     logged.reverse();
     assert_eq!(walked, logged);
     // The same through the kind filter.
-    let mut walked = Vec::new();
-    let mut query = "?kind=note&limit=50".to_string();
-    loop {
-        let page = timeline(&app, &admin.token, account, &query).await;
-        walked.extend(page["items"].as_array().unwrap().iter().map(id));
-        match page["next_cursor"].as_str() {
-            Some(cursor) => query = format!("?kind=note&limit=50&cursor={cursor}"),
-            None => break,
-        }
-    }
+    let (walked, _) = walk(&app, &admin.token, account, "kind=note&limit=50").await;
     assert_eq!(walked, logged);
 }
 
