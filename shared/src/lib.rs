@@ -20,6 +20,7 @@ pub mod macros;
 pub mod mail_in;
 pub mod onboarding;
 pub mod page;
+pub mod playbooks;
 pub mod reports;
 pub mod settings;
 pub mod surveys;

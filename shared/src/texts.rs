@@ -306,6 +306,11 @@ texts! {
     TaskSnoozePast = "task.snooze_past" { "snooze to a time later than now", "请推迟到晚于现在的时间" }
     TaskNotYours = "task.not_yours" { "only the assignee, the one who made it, an admin or a manager may change this task", "只有负责人、创建人、管理员或经理可以修改此任务" }
     DigestStaffOnly = "digest.staff_only" { "the daily digest is for staff", "每日摘要仅供员工使用" }
+    // Playbooks.
+    PlaybookSteps = "playbook.steps" { "a playbook has between 1 and {max} steps", "剧本需要 1 到 {max} 个步骤" }
+    PlaybookModuleOwner = "playbook.module_owner" { "name the module whose owner gets this task", "请指定由哪个模块的负责人处理此任务" }
+    PlaybookValueRange = "playbook.value_range" { "the highest annual value is below the lowest", "年度金额上限低于下限" }
+    PlaybookRunEnded = "playbook.run_ended" { "this run has already ended", "此剧本执行已结束" }
     // Timeline details.
     TimelineLicense = "timeline.license" { "{modules} · {seats} seats", "{modules} · {seats} 个用户" }
     TimelineLicenseEdition = "timeline.license_edition" { "{edition}: {modules} · {seats} seats", "{edition}：{modules} · {seats} 个用户" }

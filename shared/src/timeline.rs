@@ -44,6 +44,7 @@ string_enum!(
         SurveyAnswered => "survey_answered",
         HealthBandChanged => "health_band_changed",
         EmailSent => "email_sent",
+        PlaybookRun => "playbook_run",
     }
 );
 

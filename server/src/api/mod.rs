@@ -24,6 +24,7 @@ pub mod methods;
 mod onboarding;
 mod onboarding_portfolio;
 mod ops;
+mod playbooks;
 mod portal;
 mod renewals;
 mod reports;
@@ -266,6 +267,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     health::routes(cfg);
     imports::routes(cfg);
     tasks::routes(cfg);
+    playbooks::routes(cfg);
     integrations::routes(cfg);
     mail_in::routes(cfg);
     macros::routes(cfg);

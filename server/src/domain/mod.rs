@@ -20,6 +20,7 @@
 //! - `macros`: canned replies whose actions run the tickets' workflow
 //! - `tasks`: what staff are to do next for an account, "my work" and the
 //!   daily digest
+//! - `playbooks`: triggers that make tasks, their runs and their effect
 
 pub mod accounts;
 pub mod approvals;
@@ -31,6 +32,7 @@ pub mod kb;
 pub mod macros;
 pub mod mail_in;
 pub mod onboarding;
+pub mod playbooks;
 pub mod renewals;
 pub mod reporting;
 pub mod surveys;

@@ -25,6 +25,8 @@ pub mod onboarding_plans;
 pub mod onboarding_tasks;
 pub mod onboarding_templates;
 pub mod password_resets;
+pub mod playbook_runs;
+pub mod playbooks;
 pub mod refresh_tokens;
 pub mod reminder_log;
 pub mod reminder_settings;

@@ -26,6 +26,7 @@ mod matrix;
 mod notifications;
 mod onboarding;
 mod ops;
+mod playbooks;
 mod queue;
 mod receiver;
 mod reminder_crashes;

@@ -47,6 +47,7 @@ fn kind_key(k: TimelineKind) -> Key {
         TimelineKind::SurveyAnswered => Key::TlSurveyAnswered,
         TimelineKind::HealthBandChanged => Key::TlHealthBandChanged,
         TimelineKind::EmailSent => Key::TlEmailSent,
+        TimelineKind::PlaybookRun => Key::TlPlaybookRun,
     }
 }
 
@@ -63,13 +64,14 @@ enum KindGroup {
     Health,
     Surveys,
     Tasks,
+    Playbooks,
     Onboarding,
     Licences,
     Training,
 }
 
 impl KindGroup {
-    const ALL: [KindGroup; 11] = [
+    const ALL: [KindGroup; 12] = [
         KindGroup::Activities,
         KindGroup::Emails,
         KindGroup::Tickets,
@@ -78,6 +80,7 @@ impl KindGroup {
         KindGroup::Health,
         KindGroup::Surveys,
         KindGroup::Tasks,
+        KindGroup::Playbooks,
         KindGroup::Onboarding,
         KindGroup::Licences,
         KindGroup::Training,
@@ -94,6 +97,7 @@ impl KindGroup {
             KindGroup::Health => "health",
             KindGroup::Surveys => "surveys",
             KindGroup::Tasks => "tasks",
+            KindGroup::Playbooks => "playbooks",
             KindGroup::Onboarding => "onboarding",
             KindGroup::Licences => "licences",
             KindGroup::Training => "training",
@@ -114,6 +118,7 @@ impl KindGroup {
             KindGroup::Health => Key::TlGroupHealth,
             KindGroup::Surveys => Key::TlGroupSurveys,
             KindGroup::Tasks => Key::TlGroupTasks,
+            KindGroup::Playbooks => Key::TlGroupPlaybooks,
             KindGroup::Onboarding => Key::TlGroupOnboarding,
             KindGroup::Licences => Key::TlGroupLicences,
             KindGroup::Training => Key::TlGroupTraining,
@@ -131,6 +136,7 @@ impl KindGroup {
             KindGroup::Health => "♥",
             KindGroup::Surveys => "★",
             KindGroup::Tasks => "☑",
+            KindGroup::Playbooks => "⚙",
             KindGroup::Onboarding => "✔",
             KindGroup::Licences => "⚿",
             KindGroup::Training => "☷",
@@ -160,6 +166,7 @@ fn group(k: TimelineKind) -> KindGroup {
         SurveyAnswered => KindGroup::Surveys,
         // Tasks of onboarding plans and the CSM's own tasks alike.
         TaskCompleted | TaskSkipped => KindGroup::Tasks,
+        PlaybookRun => KindGroup::Playbooks,
         OnboardingStarted | GoLive => KindGroup::Onboarding,
         LicenseCreated | LicenseRegistered => KindGroup::Licences,
         TrainingScheduled | TrainingRescheduled | TrainingCancelled | TrainingAttendance => {

@@ -73,3 +73,29 @@ pub fn digest(
         ..Letter::default()
     }
 }
+
+/// To the account's owner: a playbook fired for their account.
+pub fn playbook_fired(
+    name: &str,
+    locale: Locale,
+    playbook: &str,
+    account: &str,
+    tasks: u64,
+    link: String,
+) -> Letter {
+    Letter {
+        subject: pick(
+            locale,
+            format!("剧本「{playbook}」已为 {account} 启动"),
+            format!("Playbook \"{playbook}\" started for {account}"),
+        ),
+        greeting: greeting(name, locale),
+        paragraphs: vec![pick(
+            locale,
+            format!("客户「{account}」触发了剧本「{playbook}」，已创建 {tasks} 项任务。"),
+            format!("The account \"{account}\" triggered the playbook \"{playbook}\"; {tasks} tasks were made."),
+        )],
+        link: Some((pick(locale, "查看客户", "Open the account").to_string(), link)),
+        ..Letter::default()
+    }
+}
