@@ -22,6 +22,7 @@ use crate::pages::accounts::licenses::LicensesSection;
 use crate::pages::accounts::onboarding::OnboardingSection;
 use crate::pages::accounts::timeline::TimelineSection;
 use crate::pages::my_work::AccountTasks;
+use crate::pages::playbooks::AccountPlaybookRuns;
 // contracts & renewals
 use crate::pages::accounts::contracts::ContractsSection;
 use crate::pages::accounts::health::HealthSection;
@@ -85,6 +86,7 @@ pub fn AccountPage(id: i64) -> impl IntoView {
                 AccountTab::Overview => view! {
                     <HealthSection account_id=id />
                     <AccountTasks account_id=id />
+                    <AccountPlaybookRuns account_id=id />
                     <ContactsSection account_id=id />
                 }
                 .into_any(),
