@@ -164,6 +164,12 @@ pub struct PortalTicket {
     /// That ticket's number (`#N`).
     #[serde(default)]
     pub merged_into_number: Option<i64>,
+    /// The company (account) the ticket is of; the portal shows it when a
+    /// `customer_admin` sees the tickets of their whole group.
+    #[serde(default)]
+    pub account_id: i64,
+    #[serde(default)]
+    pub account_name: String,
 }
 
 /// `POST /api/v1/portal/tickets/{id}/satisfaction`.
