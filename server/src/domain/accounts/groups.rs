@@ -159,8 +159,7 @@ pub async fn subtree<C: ConnectionTrait>(
     .bind(MAX_GROUP_DEPTH)
     .push(
         ") SELECT tree.id AS id, tree.parent_id AS parent_id, tree.depth AS depth, \
-           a.name AS name FROM tree JOIN accounts a ON a.id = tree.id \
-           ORDER BY tree.depth, a.name, tree.id",
+           a.name AS name FROM tree JOIN accounts a ON a.id = tree.id",
     );
     let mut nodes = Vec::new();
     for row in conn.query_all(sql.statement()).await? {
@@ -175,6 +174,9 @@ pub async fn subtree<C: ConnectionTrait>(
             nodes.push(node);
         }
     }
+    // Sorted here: the database's collation would order names differently
+    // on each backend.
+    nodes.sort_by(|a, b| (a.depth, &a.name, a.id).cmp(&(b.depth, &b.name, b.id)));
     Ok(nodes)
 }
 
@@ -255,7 +257,6 @@ pub(crate) async fn with_relatives<C: ConnectionTrait>(
     mut account: Account,
 ) -> AppResult<Account> {
     use sea_orm::sea_query::Condition;
-    use sea_orm::QueryOrder;
     let mut related = Condition::any().add(
         Condition::all()
             .add(accounts::Column::ParentId.eq(account.id))
@@ -264,13 +265,13 @@ pub(crate) async fn with_relatives<C: ConnectionTrait>(
     if let Some(parent) = account.parent_id {
         related = related.add(accounts::Column::Id.eq(parent));
     }
-    let rows = accounts::Entity::find()
+    let mut rows = accounts::Entity::find()
         .filter(accounts::Column::WorkspaceId.eq(workspace_id))
         .filter(related)
-        .order_by_asc(accounts::Column::Name)
-        .order_by_asc(accounts::Column::Id)
         .all(conn)
         .await?;
+    // By name, the same on both backends (not the database's collation).
+    rows.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
     account.parent = None;
     account.subsidiaries = Vec::new();
     for row in rows {
