@@ -26,7 +26,12 @@ async fn get(app: &TestApp, token: &str, path: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-async fn set_parent(app: &TestApp, token: &str, account: i64, parent: Option<i64>) -> reqwest::Response {
+async fn set_parent(
+    app: &TestApp,
+    token: &str,
+    account: i64,
+    parent: Option<i64>,
+) -> reqwest::Response {
     app.patch(
         &format!("/api/v1/accounts/{account}"),
         token,
@@ -52,12 +57,23 @@ async fn child(app: &TestApp, token: &str, name: &str, code: &str, parent: i64) 
 
 /// Refused with 422 on `parent_id`, with the text key `key`.
 async fn refused(response: reqwest::Response, key: &str) -> Value {
-    let e = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let e = assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(e["field_keys"]["parent_id"]["key"], key, "{e}");
     e
 }
 
-async fn ticket(app: &TestApp, token: &str, account: i64, requester: Option<i64>, subject: &str) -> Value {
+async fn ticket(
+    app: &TestApp,
+    token: &str,
+    account: i64,
+    requester: Option<i64>,
+    subject: &str,
+) -> Value {
     let response = app
         .post(
             "/api/v1/tickets",
@@ -86,7 +102,13 @@ async fn contract(app: &TestApp, token: &str, account: i64, value: &str, ends_on
 
 /// A health override of `score` for `account`, asked by `maker` and
 /// approved by `checker`.
-async fn override_health(app: &TestApp, maker: &Session, checker: &Session, account: i64, score: i32) {
+async fn override_health(
+    app: &TestApp,
+    maker: &Session,
+    checker: &Session,
+    account: i64,
+    score: i32,
+) {
     let response = app
         .post(
             &format!("/api/v1/accounts/{account}/health/override"),
@@ -107,8 +129,16 @@ async fn override_health(app: &TestApp, maker: &Session, checker: &Session, acco
 }
 
 /// A portal login of `role` for a new contact of `account`.
-async fn portal_login(app: &TestApp, admin: &Session, account: i64, email: &str, role: &str) -> Session {
-    let contact = app.create_contact(&admin.token, account, "联系人", email).await;
+async fn portal_login(
+    app: &TestApp,
+    admin: &Session,
+    account: i64,
+    email: &str,
+    role: &str,
+) -> Session {
+    let contact = app
+        .create_contact(&admin.token, account, "联系人", email)
+        .await;
     let response = app
         .post(
             &format!("/api/v1/contacts/{}/portal-access", contact["id"]),
@@ -135,24 +165,52 @@ async fn parents_never_make_a_cycle_nor_cross_workspaces() {
     // The account shows its parent; the parent its subsidiaries.
     let got = get(&app, &admin.token, &format!("/api/v1/accounts/{a}")).await;
     assert_eq!(got["parent"], json!({"id": p, "name": "华强集团"}));
-    assert_eq!(got["subsidiaries"], json!([{"id": g, "name": "华强电子深圳"}]));
+    assert_eq!(
+        got["subsidiaries"],
+        json!([{"id": g, "name": "华强电子深圳"}])
+    );
     let top = get(&app, &admin.token, &format!("/api/v1/accounts/{p}")).await;
     assert_eq!(top["parent"], Value::Null);
     assert_eq!(top["subsidiaries"], json!([{"id": a, "name": "华强电子"}]));
     let list = get(&app, &admin.token, "/api/v1/accounts").await;
-    let listed = list["items"].as_array().unwrap().iter().find(|x| id(x) == g).unwrap().clone();
+    let listed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| id(x) == g)
+        .unwrap()
+        .clone();
     assert_eq!(listed["parent"]["name"], "华强电子");
 
     // Itself, one level (P under A), two levels (P under G): refused, and
     // nothing changes.
     let before = get(&app, &admin.token, &format!("/api/v1/accounts/{p}")).await;
-    let e = refused(set_parent(&app, &admin.token, p, Some(p)).await, "account.parent_self").await;
-    assert_eq!(e["fields"]["parent_id"], "an account cannot be its own parent");
-    let e = refused(set_parent(&app, &admin.token, p, Some(a)).await, "account.parent_cycle").await;
+    let e = refused(
+        set_parent(&app, &admin.token, p, Some(p)).await,
+        "account.parent_self",
+    )
+    .await;
+    assert_eq!(
+        e["fields"]["parent_id"],
+        "an account cannot be its own parent"
+    );
+    let e = refused(
+        set_parent(&app, &admin.token, p, Some(a)).await,
+        "account.parent_cycle",
+    )
+    .await;
     assert_eq!(e["field_keys"]["parent_id"]["params"]["name"], "华强电子");
-    refused(set_parent(&app, &admin.token, p, Some(g)).await, "account.parent_cycle").await;
+    refused(
+        set_parent(&app, &admin.token, p, Some(g)).await,
+        "account.parent_cycle",
+    )
+    .await;
     // A under its own child.
-    refused(set_parent(&app, &admin.token, a, Some(g)).await, "account.parent_cycle").await;
+    refused(
+        set_parent(&app, &admin.token, a, Some(g)).await,
+        "account.parent_cycle",
+    )
+    .await;
     let after = get(&app, &admin.token, &format!("/api/v1/accounts/{p}")).await;
     assert_eq!(before, after);
     let a_now = get(&app, &admin.token, &format!("/api/v1/accounts/{a}")).await;
@@ -162,8 +220,16 @@ async fn parents_never_make_a_cycle_nor_cross_workspaces() {
     // on create (which then creates nothing).
     let other = app.signup("Other", "groups-other@x.cn").await;
     let foreign = id(&app.create_account(&other.token, "外部集团", "9").await);
-    refused(set_parent(&app, &admin.token, g, Some(foreign)).await, "account.no_such_here").await;
-    refused(set_parent(&app, &admin.token, g, Some(999_999)).await, "account.no_such_here").await;
+    refused(
+        set_parent(&app, &admin.token, g, Some(foreign)).await,
+        "account.no_such_here",
+    )
+    .await;
+    refused(
+        set_parent(&app, &admin.token, g, Some(999_999)).await,
+        "account.no_such_here",
+    )
+    .await;
     let response = app
         .post(
             "/api/v1/accounts",
@@ -175,7 +241,11 @@ async fn parents_never_make_a_cycle_nor_cross_workspaces() {
     let all = get(&app, &admin.token, "/api/v1/accounts?q=新公司").await;
     assert!(all["items"].as_array().unwrap().is_empty());
     // Nor does the other workspace reach ours.
-    refused(set_parent(&app, &other.token, foreign, Some(p)).await, "account.no_such_here").await;
+    refused(
+        set_parent(&app, &other.token, foreign, Some(p)).await,
+        "account.no_such_here",
+    )
+    .await;
 
     // Moving and clearing a parent work; the old parent loses the child.
     let response = set_parent(&app, &admin.token, g, Some(p)).await;
@@ -195,7 +265,16 @@ async fn parents_never_make_a_cycle_nor_cross_workspaces() {
     let mut chain = vec![p, a];
     for n in 0..6 {
         let last = *chain.last().unwrap();
-        chain.push(child(&app, &admin.token, &format!("层级{n}"), &format!("4{n}"), last).await);
+        chain.push(
+            child(
+                &app,
+                &admin.token,
+                &format!("层级{n}"),
+                &format!("4{n}"),
+                last,
+            )
+            .await,
+        );
     }
     let last = *chain.last().unwrap();
     let response = app
@@ -207,7 +286,11 @@ async fn parents_never_make_a_cycle_nor_cross_workspaces() {
         .await;
     refused(response, "account.group_too_deep").await;
     let loose = id(&app.create_account(&admin.token, "独立公司", "51").await);
-    refused(set_parent(&app, &admin.token, p, Some(loose)).await, "account.group_too_deep").await;
+    refused(
+        set_parent(&app, &admin.token, p, Some(loose)).await,
+        "account.group_too_deep",
+    )
+    .await;
 }
 
 #[actix_web::test]
@@ -232,7 +315,11 @@ async fn the_portal_setting_is_for_managers_and_admins() {
     assert_eq!(got["portal_group_tickets"], true);
     // Unchanged, it is no change (the CSM's other edits go through).
     let response = app
-        .patch(&path, &csm.token, json!({"portal_group_tickets": true, "industry": "电子"}))
+        .patch(
+            &path,
+            &csm.token,
+            json!({"portal_group_tickets": true, "industry": "电子"}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
 }
@@ -261,18 +348,30 @@ async fn the_group_rolls_up_health_by_value_tickets_and_renewals() {
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let response = app
-        .post(&format!("/api/v1/accounts/{gone}/archive"), &admin.token, json!({}))
+        .post(
+            &format!("/api/v1/accounts/{gone}/archive"),
+            &admin.token,
+            json!({}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
 
     override_health(&app, &manager, &admin, p, 80).await;
     override_health(&app, &manager, &admin, a, 40).await;
     let response = app
-        .post("/api/v1/admin/jobs/health-scores/run", &admin.token, json!({}))
+        .post(
+            "/api/v1/admin/jobs/health-scores/run",
+            &admin.token,
+            json!({}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let d_score = get(&app, &admin.token, &format!("/api/v1/accounts/{d}/health/history")).await[0]
-        ["score"]
+    let d_score = get(
+        &app,
+        &admin.token,
+        &format!("/api/v1/accounts/{d}/health/history"),
+    )
+    .await[0]["score"]
         .as_i64()
         .unwrap();
     // Created after the snapshots: no score yet.
@@ -299,7 +398,10 @@ async fn the_group_rolls_up_health_by_value_tickets_and_renewals() {
     assert_eq!(r["health_band"], "green");
     assert_eq!(r["weighted_by"], "CNY");
     assert_eq!(r["scored_members"], 3);
-    assert_eq!(r["annual_value"], json!([{"currency": "CNY", "amount": "400000.00"}]));
+    assert_eq!(
+        r["annual_value"],
+        json!([{"currency": "CNY", "amount": "400000.00"}])
+    );
     assert_eq!(r["open_tickets"], 3);
     assert_eq!(r["open_renewals"], 2);
     assert_eq!(r["next_renewal_due"], "2027-11-30");
@@ -321,10 +423,22 @@ async fn the_group_rolls_up_health_by_value_tickets_and_renewals() {
     assert_eq!(
         members,
         vec![
-            (p, 0, json!(80), json!([{"currency": "CNY", "amount": "300000.00"}]), 0),
+            (
+                p,
+                0,
+                json!(80),
+                json!([{"currency": "CNY", "amount": "300000.00"}]),
+                0
+            ),
             // By name (华强物流 sorts before 华强电子).
             (d, 1, json!(d_score), json!([]), 0),
-            (a, 1, json!(40), json!([{"currency": "CNY", "amount": "100000.00"}]), 2),
+            (
+                a,
+                1,
+                json!(40),
+                json!([{"currency": "CNY", "amount": "100000.00"}]),
+                2
+            ),
             (g, 2, Value::Null, json!([]), 1),
         ]
     );
@@ -345,7 +459,12 @@ async fn the_group_rolls_up_health_by_value_tickets_and_renewals() {
     assert_eq!(r["weighted_by"], Value::Null);
 
     // Engineers read the group, without amounts.
-    let r = get(&app, &engineer.token, &format!("/api/v1/accounts/{p}/group")).await;
+    let r = get(
+        &app,
+        &engineer.token,
+        &format!("/api/v1/accounts/{p}/group"),
+    )
+    .await;
     assert_eq!(r["health_score"], 70);
     assert_eq!(r["annual_value"], json!([]));
     assert_eq!(r["members"][0]["annual_value"], json!([]));
@@ -359,7 +478,12 @@ async fn the_group_route_is_for_staff_of_the_workspace() {
     let p = id(&app.create_account(&alice.token, "集团", "1").await);
     child(&app, &alice.token, "子公司", "2", p).await;
     let path = format!("/api/v1/accounts/{p}/group");
-    assert_error(app.get(&path, &bob.token).await, StatusCode::NOT_FOUND, "not_found").await;
+    assert_error(
+        app.get(&path, &bob.token).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
     assert_error(
         app.get("/api/v1/accounts/999999/group", &bob.token).await,
         StatusCode::NOT_FOUND,
@@ -369,9 +493,7 @@ async fn the_group_route_is_for_staff_of_the_workspace() {
     let customer = portal_login(&app, &alice, p, "groups-ten-c@x.cn", "customer_admin").await;
     let response = app.get(&path, &customer.token).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let response = app
-        .request(reqwest::Method::GET, &path, None, None)
-        .await;
+    let response = app.request(reqwest::Method::GET, &path, None, None).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     // Bob's own account with Alice's as parent: refused (see above), and
     // Bob's group route never names Alice's accounts.
@@ -419,7 +541,11 @@ async fn a_parents_customer_admin_sees_the_group_tickets_when_allowed() {
     let me = get(&app, &parent_admin.token, "/api/v1/portal/account").await;
     assert_eq!(me["group_tickets"], false);
     assert_error(
-        app.get(&format!("/api/v1/portal/tickets/{sub}"), &parent_admin.token).await,
+        app.get(
+            &format!("/api/v1/portal/tickets/{sub}"),
+            &parent_admin.token,
+        )
+        .await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
@@ -442,7 +568,12 @@ async fn a_parents_customer_admin_sees_the_group_tickets_when_allowed() {
     assert_eq!(ids_of(&list), [sub, own]);
     assert_eq!(list["items"][0]["account_name"], "华强电子");
     assert_eq!(list["items"][0]["account_id"], s);
-    let detail = get(&app, &parent_admin.token, &format!("/api/v1/portal/tickets/{sub}")).await;
+    let detail = get(
+        &app,
+        &parent_admin.token,
+        &format!("/api/v1/portal/tickets/{sub}"),
+    )
+    .await;
     assert_eq!(detail["subject"], "子公司的工单");
     assert!(detail.get("assignee_id").is_none(), "{detail}");
     let comments = get(
@@ -470,7 +601,11 @@ async fn a_parents_customer_admin_sees_the_group_tickets_when_allowed() {
     assert_eq!(e["message_key"], "portal.group_ticket_read_only");
     // Unrelated accounts stay unseen.
     assert_error(
-        app.get(&format!("/api/v1/portal/tickets/{unrelated}"), &parent_admin.token).await,
+        app.get(
+            &format!("/api/v1/portal/tickets/{unrelated}"),
+            &parent_admin.token,
+        )
+        .await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
@@ -482,7 +617,8 @@ async fn a_parents_customer_admin_sees_the_group_tickets_when_allowed() {
     let me = get(&app, &parent_user.token, "/api/v1/portal/account").await;
     assert_eq!(me["group_tickets"], false);
     assert_error(
-        app.get(&format!("/api/v1/portal/tickets/{sub}"), &parent_user.token).await,
+        app.get(&format!("/api/v1/portal/tickets/{sub}"), &parent_user.token)
+            .await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
@@ -491,7 +627,8 @@ async fn a_parents_customer_admin_sees_the_group_tickets_when_allowed() {
     let list = get(&app, &sub_admin.token, "/api/v1/portal/tickets").await;
     assert_eq!(ids_of(&list), [sub]);
     assert_error(
-        app.get(&format!("/api/v1/portal/tickets/{own}"), &sub_admin.token).await,
+        app.get(&format!("/api/v1/portal/tickets/{own}"), &sub_admin.token)
+            .await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
@@ -540,8 +677,16 @@ async fn merges_cross_accounts_within_a_group_only() {
             json!({"into_ticket_id": unrelated}),
         )
         .await;
-    let e = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    assert_eq!(e["field_keys"]["into_ticket_id"]["key"], "ticket.merge_other_account");
+    let e = assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        e["field_keys"]["into_ticket_id"]["key"],
+        "ticket.merge_other_account"
+    );
     let still = get(&app, &admin.token, &format!("/api/v1/tickets/{dup}")).await;
     assert_eq!(still["merged_into_id"], Value::Null);
 
@@ -571,5 +716,10 @@ async fn merges_cross_accounts_within_a_group_only() {
             json!({"into_ticket_id": cousin}),
         )
         .await;
-    assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
 }

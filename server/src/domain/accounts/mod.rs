@@ -167,7 +167,11 @@ pub async fn list(
 }
 
 /// A page of accounts with their parents' names.
-async fn with_parents(db: &Db, actor: &StaffActor, mut page: Page<Account>) -> AppResult<Page<Account>> {
+async fn with_parents(
+    db: &Db,
+    actor: &StaffActor,
+    mut page: Page<Account>,
+) -> AppResult<Page<Account>> {
     groups::fill_parents(&db.read, actor.workspace_id, &mut page.items).await?;
     Ok(page)
 }

@@ -127,7 +127,11 @@ pub async fn rollup(
                 id: n.id,
                 name: n.name.clone(),
             },
-            parent_id: if n.id == account_id { None } else { n.parent_id },
+            parent_id: if n.id == account_id {
+                None
+            } else {
+                n.parent_id
+            },
             depth: n.depth,
             health_score: health.get(&n.id).map(|(s, _)| *s),
             health_band: health.get(&n.id).map(|(_, b)| *b),

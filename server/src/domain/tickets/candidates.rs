@@ -41,7 +41,8 @@ pub async fn candidates(
     let purpose = query.purpose.unwrap_or(CandidatePurpose::Link);
     if purpose == CandidatePurpose::Merge {
         // The tickets of the account's group (its own among them).
-        let group = crate::domain::accounts::groups::group_of(&db.read, ws, ticket.account_id).await?;
+        let group =
+            crate::domain::accounts::groups::group_of(&db.read, ws, ticket.account_id).await?;
         select = select
             .filter(tickets::Column::AccountId.is_in(group))
             .filter(tickets::Column::Status.ne(TicketStatus::Closed.as_str()))

@@ -387,11 +387,12 @@ pub(crate) async fn portal_accounts<C: ConnectionTrait>(
     if !shows_group {
         return Ok(vec![account_id]);
     }
-    let mut ids: Vec<i64> = crate::domain::accounts::groups::subtree(conn, actor.workspace_id, account_id)
-        .await?
-        .into_iter()
-        .map(|n| n.id)
-        .collect();
+    let mut ids: Vec<i64> =
+        crate::domain::accounts::groups::subtree(conn, actor.workspace_id, account_id)
+            .await?
+            .into_iter()
+            .map(|n| n.id)
+            .collect();
     if !ids.contains(&account_id) {
         ids.push(account_id);
     }
