@@ -1137,7 +1137,7 @@ pub fn text(key: Key) -> &'static str {
         Key::MoTimesUsed => "{0}",
         Key::GrParent => "Parent company",
         Key::GrNoParent => "None (not part of a group)",
-        Key::GrParentHint => "Choose the group (集团) this company belongs to.",
+        Key::GrParentHint => "Choose the group this company belongs to.",
         Key::GrTitle => "Group",
         Key::GrIntro => "This account and every company below it.",
         Key::GrHealth => "Group health",
