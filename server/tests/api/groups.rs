@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::ticket_links::ticket;
 
 /// 2027-10-01 10:00 in Shanghai: contracts of 2027 are running, and those
 /// ending this year are within the renewal horizon.
@@ -67,31 +68,23 @@ async fn refused(response: reqwest::Response, key: &str) -> Value {
     e
 }
 
-async fn ticket(
+async fn contract(app: &TestApp, token: &str, account: i64, value: &str, ends_on: &str) {
+    contract_from(app, token, account, value, "2027-01-01", ends_on).await;
+}
+
+async fn contract_from(
     app: &TestApp,
     token: &str,
     account: i64,
-    requester: Option<i64>,
-    subject: &str,
-) -> Value {
-    let response = app
-        .post(
-            "/api/v1/tickets",
-            token,
-            json!({"account_id": account, "module": "finance", "category": "question",
-                   "priority": "p3", "subject": subject, "requester_user_id": requester}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED, "create ticket");
-    response.json().await.unwrap()
-}
-
-async fn contract(app: &TestApp, token: &str, account: i64, value: &str, ends_on: &str) {
+    value: &str,
+    starts_on: &str,
+    ends_on: &str,
+) {
     let response = app
         .post(
             "/api/v1/contracts",
             token,
-            json!({"account_id": account, "starts_on": "2027-01-01", "ends_on": ends_on,
+            json!({"account_id": account, "starts_on": starts_on, "ends_on": ends_on,
                    "annual_value": value}),
         )
         .await;
@@ -148,6 +141,26 @@ async fn portal_login(
         .await;
     assert_eq!(response.status(), StatusCode::OK, "portal access");
     app.accept_invitation(email).await
+}
+
+/// The portal user cannot see ticket `ticket` (404, as if it did not exist).
+async fn unseen(app: &TestApp, user: &Session, ticket: i64) {
+    let response = app
+        .get(&format!("/api/v1/portal/tickets/{ticket}"), &user.token)
+        .await;
+    assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+/// Lets `account`'s customer admins see its group's tickets.
+async fn show_group_tickets(app: &TestApp, admin: &Session, account: i64) {
+    let response = app
+        .patch(
+            &format!("/api/v1/accounts/{account}"),
+            &admin.token,
+            json!({"portal_group_tickets": true}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
 }
 
 fn ids_of(page: &Value) -> Vec<i64> {
@@ -338,15 +351,7 @@ async fn the_group_rolls_up_health_by_value_tickets_and_renewals() {
     contract(&app, &admin.token, a, "100000", "2027-11-30").await;
     contract(&app, &admin.token, gone, "999999", "2027-12-31").await;
     // An ended contract counts for nothing.
-    let response = app
-        .post(
-            "/api/v1/contracts",
-            &admin.token,
-            json!({"account_id": d, "starts_on": "2026-01-01", "ends_on": "2026-12-31",
-                   "annual_value": "555555"}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
+    contract_from(&app, &admin.token, d, "555555", "2026-01-01", "2026-12-31").await;
     let response = app
         .post(
             &format!("/api/v1/accounts/{gone}/archive"),
@@ -540,25 +545,9 @@ async fn a_parents_customer_admin_sees_the_group_tickets_when_allowed() {
     assert_eq!(list["items"][0]["account_name"], "华强集团");
     let me = get(&app, &parent_admin.token, "/api/v1/portal/account").await;
     assert_eq!(me["group_tickets"], false);
-    assert_error(
-        app.get(
-            &format!("/api/v1/portal/tickets/{sub}"),
-            &parent_admin.token,
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    )
-    .await;
+    unseen(&app, &parent_admin, sub).await;
 
-    let response = app
-        .patch(
-            &format!("/api/v1/accounts/{p}"),
-            &admin.token,
-            json!({"portal_group_tickets": true}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    show_group_tickets(&app, &admin, p).await;
 
     // Setting on: the parent's admin reads the subsidiary's tickets, each
     // naming its company, and nothing internal.
@@ -600,48 +589,20 @@ async fn a_parents_customer_admin_sees_the_group_tickets_when_allowed() {
     let e = assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
     assert_eq!(e["message_key"], "portal.group_ticket_read_only");
     // Unrelated accounts stay unseen.
-    assert_error(
-        app.get(
-            &format!("/api/v1/portal/tickets/{unrelated}"),
-            &parent_admin.token,
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    )
-    .await;
+    unseen(&app, &parent_admin, unrelated).await;
 
     // A plain customer of the parent sees their own tickets only.
     let list = get(&app, &parent_user.token, "/api/v1/portal/tickets").await;
     assert_eq!(ids_of(&list), [own]);
     let me = get(&app, &parent_user.token, "/api/v1/portal/account").await;
     assert_eq!(me["group_tickets"], false);
-    assert_error(
-        app.get(&format!("/api/v1/portal/tickets/{sub}"), &parent_user.token)
-            .await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    )
-    .await;
+    unseen(&app, &parent_user, sub).await;
     // The subsidiary's admin never looks up.
     let list = get(&app, &sub_admin.token, "/api/v1/portal/tickets").await;
     assert_eq!(ids_of(&list), [sub]);
-    assert_error(
-        app.get(&format!("/api/v1/portal/tickets/{own}"), &sub_admin.token)
-            .await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    )
-    .await;
+    unseen(&app, &sub_admin, own).await;
     // Even with the setting on the subsidiary itself (it has no children).
-    let response = app
-        .patch(
-            &format!("/api/v1/accounts/{s}"),
-            &admin.token,
-            json!({"portal_group_tickets": true}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    show_group_tickets(&app, &admin, s).await;
     let list = get(&app, &sub_admin.token, "/api/v1/portal/tickets").await;
     assert_eq!(ids_of(&list), [sub]);
 }

@@ -288,26 +288,39 @@ pub(crate) async fn with_relatives<C: ConnectionTrait>(
     Ok(account)
 }
 
+/// The names of the accounts `ids` of the workspace (one query).
+pub(crate) async fn names_of<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    mut ids: Vec<i64>,
+) -> AppResult<HashMap<i64, String>> {
+    use sea_orm::QuerySelect;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(accounts::Entity::find()
+        .select_only()
+        .column(accounts::Column::Id)
+        .column(accounts::Column::Name)
+        .filter(accounts::Column::WorkspaceId.eq(workspace_id))
+        .filter(accounts::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// Fills the parent of each of `accounts` (a page of a list), one query.
 pub(crate) async fn fill_parents<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     accounts_page: &mut [Account],
 ) -> AppResult<()> {
-    let mut ids: Vec<i64> = accounts_page.iter().filter_map(|a| a.parent_id).collect();
+    let ids: Vec<i64> = accounts_page.iter().filter_map(|a| a.parent_id).collect();
     if ids.is_empty() {
         return Ok(());
     }
-    ids.sort_unstable();
-    ids.dedup();
-    let names: HashMap<i64, String> = accounts::Entity::find()
-        .filter(accounts::Column::WorkspaceId.eq(workspace_id))
-        .filter(accounts::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.name))
-        .collect();
+    let names = names_of(conn, workspace_id, ids).await?;
     for account in accounts_page {
         account.parent = account.parent_id.and_then(|id| {
             names.get(&id).map(|name| AccountRef {

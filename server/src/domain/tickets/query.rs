@@ -461,20 +461,12 @@ async fn portal_views<C: ConnectionTrait>(
     rows: Vec<tickets::Model>,
 ) -> AppResult<Vec<(tickets::Model, PortalTicket)>> {
     let targets = merge_targets(conn, workspace_id, &rows).await?;
-    let mut account_ids: Vec<i64> = rows.iter().map(|t| t.account_id).collect();
-    account_ids.sort_unstable();
-    account_ids.dedup();
-    let names: std::collections::HashMap<i64, String> = account_rows::Entity::find()
-        .select_only()
-        .column(account_rows::Column::Id)
-        .column(account_rows::Column::Name)
-        .filter(account_rows::Column::WorkspaceId.eq(workspace_id))
-        .filter(account_rows::Column::Id.is_in(account_ids))
-        .into_tuple::<(i64, String)>()
-        .all(conn)
-        .await?
-        .into_iter()
-        .collect();
+    let names = crate::domain::accounts::groups::names_of(
+        conn,
+        workspace_id,
+        rows.iter().map(|t| t.account_id).collect(),
+    )
+    .await?;
     rows.into_iter()
         .map(|t| {
             let mut view = to_portal(&t)?;
