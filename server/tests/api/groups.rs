@@ -684,3 +684,33 @@ async fn merges_cross_accounts_within_a_group_only() {
     )
     .await;
 }
+
+#[actix_web::test]
+async fn two_requests_at_once_cannot_close_a_circle() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "groups-race@x.cn").await;
+    for round in 0..5 {
+        let a = id(&app
+            .create_account(&admin.token, "甲", &format!("{round}1"))
+            .await);
+        let b = id(&app
+            .create_account(&admin.token, "乙", &format!("{round}2"))
+            .await);
+        // A under B and B under A, sent together: one of them at most.
+        let (first, second) = tokio::join!(
+            set_parent(&app, &admin.token, a, Some(b)),
+            set_parent(&app, &admin.token, b, Some(a)),
+        );
+        let ok = [first.status(), second.status()]
+            .iter()
+            .filter(|s| **s == StatusCode::OK)
+            .count();
+        assert!(ok <= 1, "round {round}: both parents were set");
+        let a_now = get(&app, &admin.token, &format!("/api/v1/accounts/{a}")).await;
+        let b_now = get(&app, &admin.token, &format!("/api/v1/accounts/{b}")).await;
+        assert!(
+            !(a_now["parent_id"] == b && b_now["parent_id"] == a),
+            "round {round}: a circle"
+        );
+    }
+}
