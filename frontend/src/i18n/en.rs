@@ -305,7 +305,7 @@ pub fn text(key: Key) -> &'static str {
         Key::TkChooseModule => "Choose a module",
         Key::TkMergeTitle => "Merge",
         Key::TkMergeOpen => "Merge into…",
-        Key::TkMergeHint => "Moves this ticket's replies and files to the chosen ticket of the same account and closes this one; its requester is told by e-mail.",
+        Key::TkMergeHint => "Moves this ticket's replies and files to the chosen ticket of the same account or group and closes this one; its requester is told by e-mail.",
         Key::TkMergeConfirm => "Merge into #{0}",
         Key::TkMergedToast => "Merged into #{0}",
         Key::TkMergedBanner => "This ticket was merged into",

@@ -305,7 +305,7 @@ pub fn text(key: Key) -> &'static str {
         Key::TkChooseModule => "请选择模块",
         Key::TkMergeTitle => "合并工单",
         Key::TkMergeOpen => "合并到…",
-        Key::TkMergeHint => "将本工单的回复和附件移到同一客户的所选工单，并关闭本工单；提交人会收到邮件通知。",
+        Key::TkMergeHint => "将本工单的回复和附件移到同一客户或同一集团的所选工单，并关闭本工单；提交人会收到邮件通知。",
         Key::TkMergeConfirm => "合并到 #{0}",
         Key::TkMergedToast => "已合并到 #{0}",
         Key::TkMergedBanner => "本工单已合并到",

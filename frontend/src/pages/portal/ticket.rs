@@ -95,6 +95,8 @@ fn TicketView(id: i64, ticket: TicketSlot, rate: bool) -> impl IntoView {
             <div class="stack">
                 <section class="card" data-testid="portal-ticket-details">
                     <dl class="details">
+                        <dt>{i.tr(Key::PtCompany)}</dt>
+                        <dd data-testid="portal-ticket-company">{t.account_name.clone()}</dd>
                         <dt>{i.tr(Key::TkModule)}</dt>
                         <dd>{i.tr(module_key(t.module))}</dd>
                         <dt>{i.tr(Key::TkCategory)}</dt>
