@@ -170,6 +170,10 @@ pub struct PortalTicket {
     pub account_id: i64,
     #[serde(default)]
     pub account_name: String,
+    /// True for a ticket of another company of the user's group: it is
+    /// read, and its own company's users reply, rate and attach.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// `POST /api/v1/portal/tickets/{id}/satisfaction`.

@@ -1159,6 +1159,7 @@ pub fn text(key: Key) -> &'static str {
         Key::GrPortalOn => "Customer admins now see the group's tickets.",
         Key::GrPortalOff => "Customer admins now see only their own company's tickets.",
         Key::PtCompany => "Company",
+        Key::PtGroupReadOnly => "This ticket is of another company of your group: you can read it, and that company's users reply.",
         Key::PtGroupTickets => "Your group's tickets",
     }
 }

@@ -1172,4 +1172,5 @@ keys! {
     GrPortalOff,
     PtCompany,
     PtGroupTickets,
+    PtGroupReadOnly,
 }

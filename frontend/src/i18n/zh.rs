@@ -1159,6 +1159,7 @@ pub fn text(key: Key) -> &'static str {
         Key::GrPortalOn => "客户管理员现在可以查看集团的工单。",
         Key::GrPortalOff => "客户管理员现在只能查看本公司的工单。",
         Key::PtCompany => "公司",
+        Key::PtGroupReadOnly => "此工单属于集团内的其他公司：您可以查看，回复请由该公司的用户进行。",
         Key::PtGroupTickets => "集团的工单",
     }
 }

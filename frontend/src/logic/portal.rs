@@ -198,6 +198,7 @@ mod tests {
             merged_into_number: None,
             account_id: 1,
             account_name: "华强电子".into(),
+            read_only: false,
         }
     }
 

@@ -564,6 +564,16 @@ async fn a_parents_customer_admin_sees_the_group_tickets_when_allowed() {
     )
     .await;
     assert_eq!(detail["subject"], "子公司的工单");
+    assert_eq!(detail["read_only"], true);
+    assert_eq!(list["items"][0]["read_only"], true);
+    assert_eq!(list["items"][1]["read_only"], false);
+    let own_detail = get(
+        &app,
+        &parent_admin.token,
+        &format!("/api/v1/portal/tickets/{own}"),
+    )
+    .await;
+    assert_eq!(own_detail["read_only"], false);
     assert!(detail.get("assignee_id").is_none(), "{detail}");
     let comments = get(
         &app,

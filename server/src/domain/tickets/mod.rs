@@ -129,6 +129,7 @@ fn to_portal(m: &tickets::Model) -> AppResult<PortalTicket> {
         account_id: m.account_id,
         // Filled with the others' names (`query::portal_views`).
         account_name: String::new(),
+        read_only: false,
     })
 }
 

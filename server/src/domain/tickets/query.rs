@@ -510,11 +510,17 @@ pub async fn portal_list(
         query = query.filter(tickets::Column::Id.lt(before));
     }
     let rows = query.all(&db.read).await?;
-    let views = portal_views(&db.read, actor.workspace_id, rows).await?;
+    let mut views = portal_views(&db.read, actor.workspace_id, rows).await?;
+    for (t, view) in &mut views {
+        view.read_only = t.account_id != account_id;
+    }
     Ok(page_of(views, params, |(t, _)| t.id, |(_, view)| view))
 }
 
 pub async fn portal_get(db: &Db, actor: &PortalActor, id: i64) -> AppResult<PortalTicket> {
     let ticket = portal_readable(&db.read, actor, id).await?;
-    portal_view(&db.read, actor.workspace_id, ticket).await
+    let own = own_account(&db.read, actor).await?;
+    let mut view = portal_view(&db.read, actor.workspace_id, ticket).await?;
+    view.read_only = view.account_id != own;
+    Ok(view)
 }
