@@ -28,6 +28,8 @@ pub enum Route {
     /// A signed-in user (staff or portal) changes their password.
     ChangePassword,
     Portal,
+    /// The caller's tasks and book: the home of CSMs and engineers.
+    MyWork,
     Accounts,
     /// The import wizard (admins and managers).
     AccountImport,
@@ -130,6 +132,7 @@ impl Route {
             ["settings", "reminders"] => Route::ReminderSettings,
             // dashboard & reports
             ["dashboard"] => Route::Dashboard,
+            ["my-work"] => Route::MyWork,
             ["reports"] => Route::Reports,
             // health settings, api keys & surveys
             ["settings", "health"] => Route::HealthSettings,
@@ -148,7 +151,8 @@ impl Route {
     pub fn is_staff(self) -> bool {
         matches!(
             self,
-            Route::Accounts
+            Route::MyWork
+                | Route::Accounts
                 | Route::AccountImport
                 | Route::Account(_)
                 | Route::Users

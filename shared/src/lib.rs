@@ -24,6 +24,7 @@ pub mod page;
 pub mod reports;
 pub mod settings;
 pub mod surveys;
+pub mod tasks;
 pub mod texts;
 pub mod ticket_links;
 pub mod tickets;

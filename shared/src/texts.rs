@@ -304,6 +304,13 @@ texts! {
     HealthRenewalDue = "health.renewal.due" { "renewal probability {probability} %, due in {days} days", "续约可能性 {probability}%，{days} 天后到期" }
     HealthChurned = "health.renewal.churned" { "the renewal churned", "续约已流失" }
     HealthLapsed = "health.renewal.lapsed" { "the contract ended without a renewal", "合同已到期且未续约" }
+    // Tasks.
+    TaskNotOpen = "task.not_open" { "this task is already {status}", "此任务已{status}" }
+    TaskAssigneeStaff = "task.assignee_staff" { "the assignee must be an active staff member of this workspace", "负责人必须是本工作区的在职员工" }
+    TaskLinkElsewhere = "task.link_elsewhere" { "the linked {kind} was not found on this account", "在此客户下找不到所关联的{kind}" }
+    TaskSnoozePast = "task.snooze_past" { "snooze to a time later than now", "请推迟到晚于现在的时间" }
+    TaskNotYours = "task.not_yours" { "only the assignee, the one who made it, an admin or a manager may change this task", "只有负责人、创建人、管理员或经理可以修改此任务" }
+    DigestStaffOnly = "digest.staff_only" { "the daily digest is for staff", "每日摘要仅供员工使用" }
     // Timeline details.
     TimelineLicense = "timeline.license" { "{modules} · {seats} seats", "{modules} · {seats} 个用户" }
     TimelineLicenseEdition = "timeline.license_edition" { "{edition}: {modules} · {seats} seats", "{edition}：{modules} · {seats} 个用户" }
@@ -593,6 +600,12 @@ pub fn word(value: &str, lang: Locale) -> Option<&'static str> {
         "related" => ("相关", "related"),
         "parent" => ("上级", "parent"),
         "child" => ("下级", "child"),
+        // tasks
+        "done" => ("完成", "done"),
+        "skipped" => ("跳过", "skipped"),
+        "ticket" => ("工单", "ticket"),
+        "onboarding_plan" => ("上线计划", "onboarding plan"),
+        "success_plan" => ("成功计划", "success plan"),
         // roles
         "customer" => ("客户用户", "customer"),
         "customer_admin" => ("客户管理员", "customer admin"),

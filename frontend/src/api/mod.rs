@@ -29,6 +29,7 @@ pub mod reports;
 pub mod settings;
 pub mod sla;
 pub mod surveys;
+pub mod tasks;
 pub mod ticket_links;
 pub mod tickets;
 pub mod timeline;

@@ -9,6 +9,7 @@ pub mod not_found;
 
 pub mod accounts;
 pub mod join;
+pub mod my_work;
 pub mod onboarding;
 pub mod portal;
 pub mod renewals;

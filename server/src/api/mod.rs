@@ -30,6 +30,7 @@ mod reports;
 mod settings;
 mod sla;
 mod surveys;
+mod tasks;
 mod ticket_links;
 mod tickets;
 mod timeline;
@@ -264,6 +265,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     surveys::routes(cfg);
     health::routes(cfg);
     imports::routes(cfg);
+    tasks::routes(cfg);
     integrations::routes(cfg);
     mail_in::routes(cfg);
     macros::routes(cfg);

@@ -18,6 +18,8 @@
 //! - `reporting`: reports and the dashboard
 //! - `mail_in`: mail channels; received mail becomes tickets and comments
 //! - `macros`: canned replies whose actions run the tickets' workflow
+//! - `tasks`: what staff are to do next for an account, "my work" and the
+//!   daily digest
 
 pub mod accounts;
 pub mod approvals;
@@ -32,5 +34,6 @@ pub mod onboarding;
 pub mod renewals;
 pub mod reporting;
 pub mod surveys;
+pub mod tasks;
 pub mod tickets;
 pub mod training;

@@ -98,6 +98,13 @@ pub const REGISTRY: &[JobSpec] = &[
         what: "fetches unseen mail of each IMAP mail channel into tickets and comments",
     },
     JobSpec {
+        name: "daily-digest",
+        schedule: Schedule::Every("0 */5 * * * *"),
+        at_start: true,
+        on_demand: true,
+        what: "e-mails each opted-in staff member their due tasks at 08:30 in the workspace's time zone, once a day",
+    },
+    JobSpec {
         name: "renewals-open",
         schedule: Schedule::Every("0 5 * * * *"),
         at_start: false,
@@ -190,6 +197,9 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
         }
         "mail-fetch" => {
             to_summary(crate::domain::mail_in::imap_fetch::run(state, workspace).await?)?
+        }
+        "daily-digest" => {
+            to_summary(crate::domain::tasks::digest::run(state, now, workspace).await?)?
         }
         "mail-retention" => to_summary(crate::mail::retention::run(state, now, workspace).await?)?,
         "renewals-open" if workspace.is_none() => {

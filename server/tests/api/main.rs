@@ -40,6 +40,7 @@ mod seed;
 mod sessions;
 mod sla_monitor;
 mod surveys;
+mod tasks;
 mod tenancy;
 mod texts;
 mod ticket_links;

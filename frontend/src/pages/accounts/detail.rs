@@ -22,6 +22,7 @@ use crate::router::{navigate, use_location};
 use crate::pages::accounts::licenses::LicensesSection;
 use crate::pages::accounts::onboarding::OnboardingSection;
 use crate::pages::accounts::timeline::TimelineSection;
+use crate::pages::my_work::AccountTasks;
 // contracts & renewals
 use crate::pages::accounts::contracts::ContractsSection;
 use crate::pages::accounts::health::HealthSection;
@@ -84,6 +85,7 @@ pub fn AccountPage(id: i64) -> impl IntoView {
             {move || match tab.get() {
                 AccountTab::Overview => view! {
                     <HealthSection account_id=id />
+                    <AccountTasks account_id=id />
                     <ContactsSection account_id=id />
                 }
                 .into_any(),
