@@ -20,6 +20,7 @@ use crate::pages::accounts::mail_channels::MailChannelsPage;
 use crate::pages::accounts::settings::SettingsPage;
 use crate::pages::accounts::users::UsersPage;
 use crate::pages::my_work::MyWorkPage;
+use crate::pages::playbooks::PlaybooksPage;
 // join_pages
 use crate::pages::join::accept_invite::AcceptInvitePage;
 use crate::pages::join::password::{
@@ -99,6 +100,7 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                     let route = route.get();
                     match route {
                         Route::MyWork
+                        | Route::Playbooks
                         | Route::Accounts
                         | Route::AccountImport
                         | Route::Account(_)
@@ -153,6 +155,7 @@ fn account_pages(route: Route) -> AnyView {
         Route::Settings => view! { <SettingsPage /> }.into_any(),
         Route::MailChannels => view! { <MailChannelsPage /> }.into_any(),
         Route::MyWork => view! { <MyWorkPage /> }.into_any(),
+        Route::Playbooks => view! { <PlaybooksPage /> }.into_any(),
         _ => view! { <AccountsPage /> }.into_any(),
     }
 }

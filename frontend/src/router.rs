@@ -30,6 +30,8 @@ pub enum Route {
     Portal,
     /// The caller's tasks and book: the home of CSMs and engineers.
     MyWork,
+    /// Playbooks and their effect (admins and managers).
+    Playbooks,
     Accounts,
     /// The import wizard (admins and managers).
     AccountImport,
@@ -133,6 +135,7 @@ impl Route {
             // dashboard & reports
             ["dashboard"] => Route::Dashboard,
             ["my-work"] => Route::MyWork,
+            ["settings", "playbooks"] => Route::Playbooks,
             ["reports"] => Route::Reports,
             // health settings, api keys & surveys
             ["settings", "health"] => Route::HealthSettings,
@@ -152,6 +155,7 @@ impl Route {
         matches!(
             self,
             Route::MyWork
+                | Route::Playbooks
                 | Route::Accounts
                 | Route::AccountImport
                 | Route::Account(_)

@@ -2,6 +2,7 @@
 //! both the server and the SPA apply, so a bad value is refused with the same
 //! message in a form and in the API.
 
+pub mod account_groups;
 pub mod accounts;
 pub mod approvals;
 pub mod audit;

@@ -144,6 +144,11 @@ texts! {
     NoSuchAccountHere = "account.no_such_here" { "no such account in this workspace", "本工作区没有此客户" }
     AccountOrCode = "account.id_or_code" { "give account_id or account_code", "请提供客户或客户编码" }
     OtherAccount = "account.other_account" { "names another account than account_id", "指向了另一个客户" }
+    ParentSelf = "account.parent_self" { "an account cannot be its own parent", "客户不能是自己的上级公司" }
+    ParentCycle = "account.parent_cycle" { "{name} is already below this account in its group; a group cannot go round in a circle", "{name} 已是本客户的下级公司，集团关系不能形成循环" }
+    GroupTooDeep = "account.group_too_deep" { "a group may have at most {max} levels", "集团最多 {max} 级" }
+    GroupSettingRoles = "account.group_setting_roles" { "only a manager or an admin may change who sees the group's tickets", "只有经理或管理员可以修改集团工单的可见范围" }
+    GroupTicketReadOnly = "portal.group_ticket_read_only" { "this ticket is of another company of your group: you may read it, and its own company's users reply", "此工单属于集团内的其他公司：您可以查看，回复请由该公司的用户进行" }
     OwnerOnly = "account.owner_only" { "only the account's owner, a manager or an admin may change it", "只有客户负责人、经理或管理员可以修改" }
     CommentsCap = "ticket.comments_cap" { "a ticket holds at most {max} comments; open a new ticket instead", "一个工单最多 {max} 条评论，请新建工单" }
     AttachmentsTicketCap = "attachment.ticket_cap" { "a ticket holds at most {files} files and {mib} MiB of attachments", "一个工单最多 {files} 个附件、共 {mib} MiB" }
@@ -201,7 +206,7 @@ texts! {
     MergedAlready = "ticket.merged_already" { "this ticket was already merged into #{number}", "此工单已合并到 #{number}" }
     MergeTargetMerged = "ticket.merge_target_merged" { "ticket #{number} was itself merged into #{into}; merge into #{into} instead", "工单 #{number} 已合并到 #{into}，请改为合并到 #{into}" }
     MergeTargetClosed = "ticket.merge_target_closed" { "ticket #{number} is closed; merge into a ticket that is not closed", "工单 #{number} 已关闭，请合并到未关闭的工单" }
-    MergeOtherAccount = "ticket.merge_other_account" { "ticket #{number} belongs to another account; only tickets of the same account are merged", "工单 #{number} 属于其他客户，只能合并同一客户的工单" }
+    MergeOtherAccount = "ticket.merge_other_account" { "ticket #{number} belongs to another account outside this one's group; only tickets of the same account or group are merged", "工单 #{number} 属于本集团以外的其他客户，只能合并同一客户或同一集团的工单" }
     MergeTooManyComments = "ticket.merge_too_many_comments" { "together the tickets hold {count} comments; a ticket holds at most {max}", "两个工单共有 {count} 条评论，一个工单最多 {max} 条" }
     ReasonMerged = "ticket.reason_merged" { "merged into another ticket", "已合并到其他工单" }
     MergedIntoNote = "ticket.merged_into_note" { "This ticket was merged into #{number}; the conversation continues there.", "本工单已合并到 #{number}，后续沟通请在该工单中进行。" }

@@ -52,3 +52,61 @@ pub async fn set_digest(on: bool) -> Result<shared::auth::Me, ApiErr> {
     let body = serde_json::json!({ "digest_opt_in": on });
     decode(&call(Method::PATCH, "/me".into(), json(&body)?).await?)
 }
+
+/// The workspace's playbooks (admins and managers).
+pub async fn playbooks() -> Result<shared::Page<shared::playbooks::Playbook>, ApiErr> {
+    decode(&call(Method::GET, "/playbooks?limit=200".into(), None).await?)
+}
+
+/// Installs the built-in playbooks the workspace lacks.
+pub async fn install_library() -> Result<Vec<shared::playbooks::Playbook>, ApiErr> {
+    decode(
+        &call(
+            Method::POST,
+            "/playbooks/library".into(),
+            json(&serde_json::json!({}))?,
+        )
+        .await?,
+    )
+}
+
+pub async fn set_playbook_active(
+    id: i64,
+    active: bool,
+) -> Result<shared::playbooks::Playbook, ApiErr> {
+    let body = shared::playbooks::UpdatePlaybookRequest {
+        active: Some(active),
+        ..Default::default()
+    };
+    decode(&call(Method::PATCH, format!("/playbooks/{id}"), json(&body)?).await?)
+}
+
+pub async fn playbook_report() -> Result<Vec<shared::playbooks::PlaybookEffect>, ApiErr> {
+    decode(&call(Method::GET, "/playbooks/report".into(), None).await?)
+}
+
+/// An account's playbook history, newest first.
+pub async fn runs_of_account(
+    account_id: i64,
+) -> Result<shared::Page<shared::playbooks::PlaybookRun>, ApiErr> {
+    decode(
+        &call(
+            Method::GET,
+            format!("/playbook-runs?account_id={account_id}&limit=20"),
+            None,
+        )
+        .await?,
+    )
+}
+
+pub async fn cancel_run(id: i64, reason: String) -> Result<shared::playbooks::PlaybookRun, ApiErr> {
+    let body = shared::playbooks::CancelRunRequest { reason };
+    decode(
+        &call(
+            Method::POST,
+            format!("/playbook-runs/{id}/cancel"),
+            json(&body)?,
+        )
+        .await?,
+    )
+}

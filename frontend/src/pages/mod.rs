@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod join;
 pub mod my_work;
 pub mod onboarding;
+pub mod playbooks;
 pub mod portal;
 pub mod renewals;
 pub mod survey_answer;

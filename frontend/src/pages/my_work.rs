@@ -13,7 +13,7 @@ use shared::tasks::{
     BookItem, BookSection, CompleteTaskRequest, CreateTaskRequest, MyBook, MyWork, SkipTaskRequest,
     SnoozeTaskRequest, Task, TaskActivity, TaskPriority, TaskState, TaskType,
 };
-use shared::FieldErrors;
+use shared::{FieldErrors, Role};
 
 use crate::api::{self, ApiErr};
 use crate::components::fields::{ErrorBanner, FieldError, TextField};
@@ -25,6 +25,7 @@ use crate::components::toast::use_toasts;
 use crate::i18n::{dates, use_i18n, word, Key};
 use crate::logic::training::parse_local;
 use crate::pages::tickets::common::{AccountSearch, Accounts, ChoiceSelect};
+use crate::session::use_session;
 
 pub fn type_key(t: TaskType) -> Key {
     match t {
@@ -51,6 +52,7 @@ const ACCOUNT_TASKS: u64 = 20;
 #[component]
 pub fn MyWorkPage() -> impl IntoView {
     let i = use_i18n();
+    let session = use_session();
     let work = load(api::tasks::my_work);
     let book = load(api::tasks::book);
     let counts = use_context::<WorkCounts>();
@@ -72,6 +74,9 @@ pub fn MyWorkPage() -> impl IntoView {
                 </div>
                 <div class="page-actions">
                     <DigestSwitch />
+                    {move || matches!(session.role(), Some(Role::Admin | Role::Manager)).then(|| view! {
+                        <a class="btn" href="/settings/playbooks" data-testid="my-work-playbooks">{i.tr(Key::PbTitle)}</a>
+                    })}
                     <button type="button" class="btn btn-primary" data-testid="task-new"
                         on:click=move |_| adding.update(|a| *a = !*a)>
                         {i.tr(Key::MwNew)}

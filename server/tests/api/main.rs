@@ -15,6 +15,7 @@ mod contacts;
 mod contracts;
 mod dashboard;
 mod drills;
+mod groups;
 mod health;
 mod helpers;
 mod imports;

@@ -110,6 +110,7 @@ async fn openapi_documents_every_route() {
         ("patch", "/api/v1/accounts/{id}"),
         ("post", "/api/v1/accounts/{id}/archive"),
         ("post", "/api/v1/accounts/{id}/restore"),
+        ("get", "/api/v1/accounts/{id}/group"),
         ("get", "/api/v1/accounts/{id}/contacts"),
         ("post", "/api/v1/accounts/{id}/contacts"),
         ("get", "/api/v1/contacts/{id}"),

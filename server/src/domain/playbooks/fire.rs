@@ -405,7 +405,7 @@ async fn fire(
             occurred_at: now,
             actor_id: None,
             summary: book.name.clone(),
-            body: Some(hit.occurrence.clone()),
+            body: None,
             entity: Some(("playbook_run", run.id)),
         },
         now,
