@@ -11,6 +11,10 @@
 #   env: CONNECTIONS=32  DURATION=10s  DEEP=20 (pages followed for the deep page)
 #        STEWARD_DATABASE_URL=postgres://postgres@127.0.0.1:5432/steward_bench_views  (PostgreSQL)
 #        ONLY=tickets   (only requests whose path contains this)
+#        WORK=2000:10000  (also `steward seed-work`: a CSM owning 2,000 accounts
+#                          with 10,000 open tasks, who then is the staff user
+#                          replayed; e.g. ONLY=my-work CONNECTIONS=16 WORK=2000:10000
+#                          scripts/bench-views.sh 0 100000 0 0 for "my work")
 #
 # Seeds once (SQLite under ~/.cache/steward/bench; PostgreSQL into the named
 # database) and reuses the data.
@@ -24,6 +28,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 DURATION=${DURATION:-10s}
 DEEP=${DEEP:-20}
 ONLY=${ONLY:-}
+WORK=${WORK:-}
 PORT=${BENCH_PORT:-18091}
 CEILING_PORT=${CEILING_PORT:-18092}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/steward/target}
@@ -40,7 +45,8 @@ cargo build --release -p server --bin steward -p e2e --bin capture-views
 STEWARD="$CARGO_TARGET_DIR/release/steward"
 CAPTURE="$CARGO_TARGET_DIR/release/capture-views"
 BASE="http://127.0.0.1:$PORT"
-SIZES="$TICKETS-$ACCOUNTS-$CONTRACTS-$ARTICLES"
+SIZES="$TICKETS-$ACCOUNTS-$CONTRACTS-$ARTICLES${WORK:+-work-${WORK/:/-}}"
+if [ -n "$WORK" ]; then STAFF=csm-bench@steward.local; fi
 
 json() { python3 -c "import sys,json;d=json.load(sys.stdin);print($1)"; }
 wait_up() { until curl -fs "$1/healthz" >/dev/null 2>&1; do sleep 0.1; done; }
@@ -49,6 +55,9 @@ seed() {
   local start; start=$(date +%s)
   STEWARD_LOG=warn "$STEWARD" seed-bench --accounts "$ACCOUNTS" --tickets "$TICKETS" \
     --contracts "$CONTRACTS" --articles "$ARTICLES"
+  if [ -n "$WORK" ]; then
+    STEWARD_LOG=warn "$STEWARD" seed-work --accounts "${WORK%%:*}" --tasks "${WORK##*:}"
+  fi
   echo "seeded in $(( $(date +%s) - start )) s"
 }
 

@@ -53,6 +53,15 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         contracts: usize,
     },
+    /// Add to the benchmark workspace a CSM owning ACCOUNTS accounts with
+    /// TASKS open tasks, and two days of health snapshots of every account
+    /// (for the "my work" and playbook benchmarks).
+    SeedWork {
+        #[arg(long, default_value_t = 2_000)]
+        accounts: usize,
+        #[arg(long, default_value_t = 10_000)]
+        tasks: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -154,6 +163,10 @@ async fn run() -> anyhow::Result<()> {
                 },
             )
             .await?;
+        }
+        Command::SeedWork { accounts, tasks } => {
+            let db = open_database(&config).await?;
+            seed::bench::work::work(&db, accounts, tasks).await?;
         }
     }
     Ok(())

@@ -35,6 +35,8 @@ pub const BENCH_MANAGER: &str = "bench-manager@steward.local";
 /// The bench workspace's portal login (customer_admin of its first account).
 pub const BENCH_PORTAL: &str = "portal-bench@steward.local";
 pub const BENCH_PASSWORD: &str = "steward-bench-2026";
+/// The CSM of the "my work" benchmark (`steward seed-work`).
+pub const BENCH_CSM: &str = "csm-bench@steward.local";
 
 const COMPANIES: &[(&str, &str, &str)] = &[
     ("深圳市华强电子有限公司", "电子制造", "大型"),

@@ -3,6 +3,7 @@
 
 pub mod contracts;
 pub mod history;
+pub mod work;
 
 use chrono::Utc;
 use sea_orm::{

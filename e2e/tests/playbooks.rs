@@ -1,0 +1,155 @@
+//! The CSM's loop in the browser (issue 15): an account's health falls to
+//! red, a playbook fires, the CSM lands on "my work", finds the task it
+//! made and completes it logging what happened, and the account's
+//! timeline shows the playbook, the call and the completed task. The
+//! manager sees the playbook and what it did on the playbooks page.
+
+use anyhow::{ensure, Context};
+use chrono::{Duration, Utc};
+use e2e::steps::{click_id, log_in, log_out, page_api, signed_in, wait_for_text_in};
+use e2e::{scenario, Harness};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+use server::entity::health_snapshots;
+use server::seed::DEMO_PASSWORD;
+
+const CSM: &str = "csm1@demo.steward.local";
+const MANAGER: &str = "manager@demo.steward.local";
+const TASK: &str = "电话了解客户遇到的问题";
+
+async fn token_of(h: &Harness, email: &str) -> anyhow::Result<String> {
+    let (status, login) = page_api(
+        h,
+        None,
+        "POST",
+        "/auth/login",
+        json!({"email": email, "password": DEMO_PASSWORD}),
+        false,
+    )
+    .await?;
+    ensure!(status == 200, "login of {email}: {status} {login}");
+    Ok(login["access_token"].as_str().context("a token")?.to_string())
+}
+
+/// Yesterday green, today red: the account's health fell.
+async fn health_falls(h: &Harness, account_id: i64) -> anyhow::Result<()> {
+    let today = (Utc::now() + Duration::hours(8)).date_naive();
+    let account = server::entity::accounts::Entity::find_by_id(account_id)
+        .one(&h.state.db.write)
+        .await?
+        .context("the account")?;
+    health_snapshots::Entity::delete_many()
+        .filter(health_snapshots::Column::AccountId.eq(account_id))
+        .filter(health_snapshots::Column::Day.gte(today - Duration::days(1)))
+        .exec(&h.state.db.write)
+        .await?;
+    for (day, score, band) in [(today - Duration::days(1), 82, "green"), (today, 31, "red")] {
+        health_snapshots::ActiveModel {
+            workspace_id: Set(account.workspace_id),
+            account_id: Set(account_id),
+            day: Set(day),
+            score: Set(score),
+            band: Set(band.into()),
+            computed_score: Set(score),
+            overridden: Set(false),
+            weakest: Set(None),
+            components: Set("[]".into()),
+            computed_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&h.state.db.write)
+        .await?;
+    }
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_health_drop_fires_a_playbook_whose_task_the_csm_completes_from_my_work() {
+    scenario("playbook_my_work", async |h: &Harness| {
+        server::seed::demo(&h.state.db).await?;
+        h.goto("/login").await?;
+        let manager = token_of(h, MANAGER).await?;
+        let csm = token_of(h, CSM).await?;
+        let (_, me) = page_api(h, Some(&csm), "GET", "/me", Value::Null, false).await?;
+        let csm_id = me["user"]["id"].as_i64().context("the CSM's id")?;
+        let (_, owned) = page_api(
+            h,
+            Some(&csm),
+            "GET",
+            &format!("/accounts?owner_id={csm_id}&limit=1"),
+            Value::Null,
+            false,
+        )
+        .await?;
+        let account = &owned["items"][0];
+        let account_id = account["id"].as_i64().context("an account of the CSM")?;
+        let (status, book) = page_api(
+            h,
+            Some(&manager),
+            "POST",
+            "/playbooks",
+            json!({"name": "健康度转红", "trigger": "health_band_drop",
+                   "steps": [{"title_zh": TASK, "title_en": "Call to learn what troubles the customer",
+                              "task_type": "call", "priority": "high", "day_offset": 0,
+                              "assignee": "account_owner"}]}),
+            false,
+        )
+        .await?;
+        ensure!(status == 201, "the playbook is made: {status} {book}");
+
+        health_falls(h, account_id).await?;
+        let report = server::jobs::run(&h.state, "playbooks").await?;
+        ensure!(
+            report.summary["fired"].as_u64() >= Some(1),
+            "the playbook fires: {}",
+            report.summary
+        );
+        let (_, made) = page_api(
+            h,
+            Some(&csm),
+            "GET",
+            &format!("/tasks?account_id={account_id}&source=playbook&status=open"),
+            Value::Null,
+            false,
+        )
+        .await?;
+        let task_id = made["items"][0]["id"].as_i64().context("the playbook's task")?;
+
+        // The CSM signs in and lands on "my work", where the task waits.
+        log_in(h, CSM, DEMO_PASSWORD).await?;
+        signed_in(h).await?;
+        h.wait_for_path("/my-work").await?;
+        let row = format!("task-{task_id}");
+        wait_for_text_in(h, &row, TASK).await?;
+        wait_for_text_in(h, "nav-my-work-count", "")
+            .await
+            .context("the navigation counts what is due")?;
+        click_id(h, &format!("task-{task_id}-done")).await?;
+        h.fill("task-inline-text", "客户反馈月结报表慢，已约工程师周五上门")
+            .await?;
+        click_id(h, &format!("task-{task_id}-confirm")).await?;
+        h.wait_for_text("任务已完成").await?;
+
+        // The timeline shows the playbook, the call and the completed task.
+        h.goto(&format!("/accounts/{account_id}?tab=timeline")).await?;
+        let timeline = wait_for_text_in(h, "timeline", "客户反馈月结报表慢").await?;
+        ensure!(timeline.contains(TASK), "the completed task: {timeline}");
+        ensure!(timeline.contains("健康度转红"), "the playbook: {timeline}");
+        h.css("[data-testid=\"timeline-item\"][data-kind=\"playbook_run\"]")
+            .await
+            .context("the playbook's entry")?;
+        h.css("[data-testid=\"timeline-item\"][data-kind=\"task_completed\"]")
+            .await
+            .context("the task's entry")?;
+
+        // The manager sees the playbook and what it did.
+        log_out(h).await?;
+        log_in(h, MANAGER, DEMO_PASSWORD).await?;
+        signed_in(h).await?;
+        h.goto("/settings/playbooks").await?;
+        let table = wait_for_text_in(h, "playbooks-table", "健康度转红").await?;
+        ensure!(table.contains("健康度转黄或转红"), "the trigger in words: {table}");
+        Ok(())
+    })
+    .await;
+}
