@@ -113,6 +113,24 @@ pub struct AccountFilter {
 }
 impl ToQuery for AccountFilter {}
 
+/// `GET /accounts/{id}/timeline`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct TimelineFilter {
+    /// Only entries of these kinds, comma-separated (e.g.
+    /// `call,meeting,email_sent`); an unknown kind is refused with 422.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+impl ToQuery for TimelineFilter {}
+
+impl TimelineFilter {
+    /// The kinds asked for (none: every kind), or the field error.
+    pub fn kinds(&self) -> Result<Vec<crate::timeline::TimelineKind>, String> {
+        crate::timeline::parse_kinds(self.kind.as_deref().unwrap_or(""))
+    }
+}
+
 /// `GET /users`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]

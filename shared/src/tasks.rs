@@ -80,7 +80,8 @@ impl TaskType {
         match self {
             TaskType::Call => ActivityKind::Call,
             TaskType::Meeting | TaskType::Onsite => ActivityKind::Meeting,
-            TaskType::Email | TaskType::Review | TaskType::Other => ActivityKind::Note,
+            TaskType::Email => ActivityKind::Email,
+            TaskType::Review | TaskType::Other => ActivityKind::Note,
         }
     }
 }
@@ -171,7 +172,8 @@ pub struct UpdateTaskRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskActivity {
     /// Defaults to the task type's kind (a call logs a call, a meeting or
-    /// an on-site visit a meeting, anything else a note).
+    /// an on-site visit a meeting, an e-mail an e-mail, anything else a
+    /// note).
     #[serde(default)]
     pub kind: Option<ActivityKind>,
     pub summary: String,

@@ -322,6 +322,12 @@ texts! {
     TimelineAttendance = "timeline.attendance" { "{attended}/{total} attended, {completed}/{total} completed", "{attended}/{total} 人出席，{completed}/{total} 人完成" }
     TimelineTraining = "timeline.training" { "{module} · {topic}", "{module} · {topic}" }
     TimelineStage = "timeline.stage" { "{from} → {to}", "{from} → {to}" }
+    TimelineTicket = "timeline.ticket" { "#{number} {subject}", "#{number} {subject}" }
+    TimelineAgreement = "timeline.agreement" { "{level}, {starts_on} to {ends_on}", "{level}，{starts_on} 至 {ends_on}" }
+    TimelineSurvey = "timeline.survey" { "NPS {score} · {survey}", "NPS {score} · {survey}" }
+    TimelineHealthBand = "timeline.health_band" { "{from} → {to}, score {score}", "{from} → {to}，得分 {score}" }
+    TimelineMailTo = "timeline.mail_to" { "to {to}", "发送至 {to}" }
+    TimelineUnknownKind = "timeline.unknown_kind" { "'{kind}' is not a timeline kind", "“{kind}”不是动态类型" }
     // Integrations.
     RenewalDaysEvent = "integration.renewal_days_event" { "applies only to renewal.due_soon; choose that event", "仅适用于“续约即将到期”事件，请勾选该事件" }
     // Imports.
@@ -589,6 +595,10 @@ pub fn word(value: &str, lang: Locale) -> Option<&'static str> {
         "onboarding" => ("实施", "onboarding"),
         "adoption" => ("应用", "adoption"),
         "renewal" => ("续约", "renewal"),
+        // health bands
+        "green" => ("绿色", "green"),
+        "yellow" => ("黄色", "yellow"),
+        "red" => ("红色", "red"),
         // service levels
         "gold" => ("金牌", "Gold"),
         "silver" => ("银牌", "Silver"),

@@ -1,5 +1,12 @@
 //! An account's timeline: what happened to it (onboarding, licences,
-//! training, stage changes) and the notes, calls and meetings staff log.
+//! training, stage moves, tickets, agreements, survey answers, health band
+//! changes, e-mail sent to the customer) and the notes, calls, meetings and
+//! e-mails staff log.
+//!
+//! Adding a kind: a variant of [`TimelineKind`] (its wire name), its texts
+//! in [`TimelineKind::texts`] when the server words its summary, whether it
+//! is a touchpoint ([`TimelineKind::TOUCHPOINTS`]), and its label and group
+//! in the SPA (`frontend/src/pages/accounts/timeline.rs`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,12 +15,14 @@ use crate::enums::string_enum;
 use crate::texts::{Msg, T};
 
 string_enum!(
-    /// What a timeline entry records. `note`, `call` and `meeting` are logged
-    /// by staff; the others are written by the change they describe.
+    /// What a timeline entry records. `note`, `call`, `meeting` and `email`
+    /// are logged by staff; the others are written by the change they
+    /// describe, in its transaction.
     TimelineKind {
         Note => "note",
         Call => "call",
         Meeting => "meeting",
+        Email => "email",
         OnboardingStarted => "onboarding_started",
         TaskCompleted => "task_completed",
         TaskSkipped => "task_skipped",
@@ -25,6 +34,16 @@ string_enum!(
         TrainingCancelled => "training_cancelled",
         TrainingAttendance => "training_attendance",
         StageChanged => "stage_changed",
+        RenewalStageChanged => "renewal_stage_changed",
+        TicketOpened => "ticket_opened",
+        TicketResolved => "ticket_resolved",
+        AgreementCreated => "agreement_created",
+        AgreementRenewed => "agreement_renewed",
+        AgreementEnded => "agreement_ended",
+        AgreementLevelChanged => "agreement_level_changed",
+        SurveyAnswered => "survey_answered",
+        HealthBandChanged => "health_band_changed",
+        EmailSent => "email_sent",
         PlaybookRun => "playbook_run",
     }
 );
@@ -35,6 +54,7 @@ string_enum!(
         Note => "note",
         Call => "call",
         Meeting => "meeting",
+        Email => "email",
     }
 );
 
@@ -44,6 +64,7 @@ impl ActivityKind {
             ActivityKind::Note => TimelineKind::Note,
             ActivityKind::Call => TimelineKind::Call,
             ActivityKind::Meeting => TimelineKind::Meeting,
+            ActivityKind::Email => TimelineKind::Email,
         }
     }
 }
@@ -76,12 +97,44 @@ pub struct TimelineEvent {
 }
 
 impl TimelineKind {
+    /// The kinds that count as a touchpoint: the vendor in contact with a
+    /// person at the customer. That is every activity staff log (a note
+    /// records a conversation as much as a call does), and every e-mail
+    /// queued to a customer's login (ticket replies and resolutions, survey
+    /// and training invitations, renewal notices). Not touchpoints: what
+    /// the system records about the account (stages, licences, agreements,
+    /// health bands, onboarding tasks), tickets opened (the customer asking,
+    /// not us reaching out), survey answers (they answer our mail, which
+    /// counted already), and the automatic receipt of a new ticket, which is
+    /// not recorded as an e-mail at all. A held training counts too; it is
+    /// read from the trainings themselves.
+    pub const TOUCHPOINTS: &'static [TimelineKind] = &[
+        TimelineKind::Note,
+        TimelineKind::Call,
+        TimelineKind::Meeting,
+        TimelineKind::Email,
+        TimelineKind::EmailSent,
+    ];
+
+    pub fn is_touchpoint(self) -> bool {
+        Self::TOUCHPOINTS.contains(&self)
+    }
+
     /// The texts the server words the summary and the body of an entry of
     /// this kind from (staff-typed text is never read as one).
     pub fn texts(self) -> (Option<T>, Option<T>) {
         use TimelineKind::*;
         match self {
-            StageChanged => (Some(T::TimelineStage), None),
+            StageChanged | RenewalStageChanged | AgreementLevelChanged => {
+                (Some(T::TimelineStage), None)
+            }
+            TicketOpened | TicketResolved => (Some(T::TimelineTicket), None),
+            AgreementCreated | AgreementRenewed | AgreementEnded => {
+                (Some(T::TimelineAgreement), None)
+            }
+            SurveyAnswered => (Some(T::TimelineSurvey), None),
+            HealthBandChanged => (Some(T::TimelineHealthBand), None),
+            EmailSent => (None, Some(T::TimelineMailTo)),
             LicenseCreated => (None, Some(T::TimelineLicense)),
             TrainingScheduled | TrainingRescheduled | TrainingCancelled => {
                 (Some(T::TimelineTraining), None)
@@ -101,13 +154,29 @@ impl TimelineKind {
     }
 }
 
+/// The `kind` filter of the timeline: a comma-separated list of kinds
+/// (blank: every kind). An unknown kind is an error naming it.
+pub fn parse_kinds(text: &str) -> Result<Vec<TimelineKind>, String> {
+    let mut kinds = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let kind: TimelineKind = part
+            .parse()
+            .map_err(|_| Msg::new(T::TimelineUnknownKind).with("kind", part).en())?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    Ok(kinds)
+}
+
 /// `GET /api/v1/accounts/{id}/timeline`: newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Timeline {
     pub items: Vec<TimelineEvent>,
     pub next_cursor: Option<String>,
-    /// The latest note, call, meeting or held training.
+    /// The latest touchpoint ([`TimelineKind::TOUCHPOINTS`] or a held
+    /// training), whatever the kind filter.
     pub last_touchpoint_at: Option<DateTime<Utc>>,
 }
 
@@ -122,4 +191,34 @@ pub struct CreateActivityRequest {
     pub summary: String,
     #[serde(default)]
     pub body: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_parse_from_a_list_and_unknown_ones_are_named() {
+        assert_eq!(parse_kinds(""), Ok(vec![]));
+        assert_eq!(
+            parse_kinds("call, email_sent,call"),
+            Ok(vec![TimelineKind::Call, TimelineKind::EmailSent])
+        );
+        assert_eq!(
+            parse_kinds("call,bogus"),
+            Err("'bogus' is not a timeline kind".into())
+        );
+    }
+
+    #[test]
+    fn touchpoints_are_contact_with_the_customer() {
+        assert!(TimelineKind::Call.is_touchpoint());
+        assert!(TimelineKind::EmailSent.is_touchpoint());
+        assert!(!TimelineKind::TicketOpened.is_touchpoint());
+        assert!(!TimelineKind::HealthBandChanged.is_touchpoint());
+        assert!(!TimelineKind::SurveyAnswered.is_touchpoint());
+        for kind in ActivityKind::ALL {
+            assert!(kind.timeline_kind().is_touchpoint(), "{kind:?}");
+        }
+    }
 }

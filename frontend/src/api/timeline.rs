@@ -2,17 +2,31 @@
 //! timeline and logging an activity on it.
 
 use gloo_net::http::Method;
-use shared::timeline::{CreateActivityRequest, Timeline, TimelineEvent};
+use shared::filters::{list_query, TimelineFilter};
+use shared::timeline::{CreateActivityRequest, Timeline, TimelineEvent, TimelineKind};
 
 use super::client::{call, decode, json, ApiErr};
-use crate::logic::query::page_query;
 
 pub const PAGE: u64 = 20;
 
-pub async fn of_account(account_id: i64, cursor: Option<&str>) -> Result<Timeline, ApiErr> {
+/// A page of the account's timeline, of `kinds` only unless empty.
+pub async fn of_account(
+    account_id: i64,
+    kinds: &[TimelineKind],
+    cursor: Option<&str>,
+) -> Result<Timeline, ApiErr> {
+    let filter = TimelineFilter {
+        kind: (!kinds.is_empty()).then(|| {
+            kinds
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        }),
+    };
     let path = format!(
         "/accounts/{account_id}/timeline{}",
-        page_query(PAGE, cursor)
+        list_query(&filter, Some(PAGE), cursor)
     );
     decode(&call(Method::GET, path, None).await?)
 }

@@ -3,6 +3,7 @@
 
 use super::body::Json;
 use actix_web::{get, post, web, HttpResponse};
+use shared::filters::TimelineFilter;
 use shared::timeline::{CreateActivityRequest, Timeline, TimelineEvent};
 use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -10,18 +11,20 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::StaffActor;
 use crate::domain::accounts::timeline as domain;
 use crate::domain::common::pagination::PageQuery;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(get_timeline).service(log_activity);
 }
 
-/// Onboarding, licence, training and stage events and logged activities,
-/// newest first, with the date of the last touchpoint.
+/// What happened to the account (onboarding, licences, training, stage
+/// moves, tickets, agreements, survey answers, health bands, e-mail to the
+/// customer) and logged activities, newest first, optionally of some kinds
+/// only, with the date of the last touchpoint.
 #[utoipa::path(
     tag = "timeline",
-    params(("id" = i64, Path, description = "Account id"), PageQuery),
+    params(("id" = i64, Path, description = "Account id"), TimelineFilter, PageQuery),
     responses(
         (status = 200, body = Timeline),
         (status = 404, body = ErrorBody),
@@ -34,10 +37,20 @@ async fn get_timeline(
     state: web::Data<AppState>,
     actor: StaffActor,
     id: web::Path<i64>,
+    filter: web::Query<TimelineFilter>,
     page: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Timeline>> {
+    let kinds = filter.kinds().map_err(|e| AppError::field("kind", e))?;
     Ok(web::Json(
-        domain::list(&state.db, &actor, *id, page.into_inner(), state.clock.now()).await?,
+        domain::list(
+            &state.db,
+            &actor,
+            *id,
+            &kinds,
+            page.into_inner(),
+            state.clock.now(),
+        )
+        .await?,
     ))
 }
 

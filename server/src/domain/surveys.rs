@@ -22,11 +22,14 @@ use shared::surveys::{
     CreateSurveyRequest, NpsSummary, PortalSurvey, Survey, SurveyAnswer, SurveyDetail,
     SurveyResponse, MAX_COMMENT_LEN, MAX_QUESTION_LEN, MAX_SURVEY_CONTACTS,
 };
+use shared::texts::{Msg, T};
+use shared::timeline::TimelineKind;
 use shared::validation::{self, Collector};
 use shared::{Page, Role};
 
 use crate::auth::tokens::{hash_token, random_token};
 use crate::auth::StaffActor;
+use crate::domain::accounts::timeline::{self, mail_customer, CustomerMail, NewEvent};
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::pagination::Paging;
 use crate::domain::common::pagination::{page_of, PageQuery};
@@ -218,18 +221,17 @@ pub async fn create(
             (&survey.question_zh, &survey.question_en),
             &format!("{base}/portal/surveys/{token}"),
         );
-        state
-            .mailer
-            .enqueue(
-                &txn,
-                letter.into_mail(
-                    Some(ws),
-                    email,
-                    Some(format!("survey:{}:contact:{}", survey.id, contact.id)),
-                ),
-                now,
-            )
-            .await?;
+        let mail = letter.into_mail(
+            Some(ws),
+            email,
+            Some(format!("survey:{}:contact:{}", survey.id, contact.id)),
+        );
+        let to = CustomerMail {
+            account_id: contact.account_id,
+            actor_id: Some(actor.user_id),
+            about: Some(("survey", survey.id)),
+        };
+        mail_customer(&txn, &state.mailer, mail, None, to, now).await?;
     }
     let recipients = found.len() as u64;
     let api = to_api(&survey, recipients, NpsSummary::default());
@@ -485,12 +487,28 @@ pub async fn portal_answer(
                 contact_id: recipient.contact_id,
                 account_id: recipient.account_id,
                 score: answer.score,
-                comment,
+                comment: comment.clone(),
             }),
         },
         now,
     )
     .await?;
+    let summary = Msg::new(T::TimelineSurvey)
+        .with("score", answer.score)
+        .with("survey", &survey.name)
+        .en();
+    // Answered through the mailed link: no login acts.
+    let event = NewEvent {
+        workspace_id: recipient.workspace_id,
+        account_id: recipient.account_id,
+        kind: TimelineKind::SurveyAnswered,
+        occurred_at: now,
+        actor_id: None,
+        summary,
+        body: comment,
+        entity: Some(("survey_response", recipient.id)),
+    };
+    timeline::record(&txn, event, now).await?;
     txn.commit().await?;
     state.integrations.kick();
     Ok(PortalSurvey {

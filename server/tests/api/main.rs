@@ -47,6 +47,7 @@ mod texts;
 mod ticket_links;
 mod tickets;
 mod timeline;
+mod timeline_kinds;
 mod training;
 mod users;
 mod ux;

@@ -13,11 +13,11 @@ fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2031, 5, 12, 2, 0, 0).unwrap()
 }
 
-fn id(v: &Value) -> i64 {
+pub(crate) fn id(v: &Value) -> i64 {
     v["id"].as_i64().unwrap()
 }
 
-async fn timeline(app: &TestApp, token: &str, account: i64, query: &str) -> Value {
+pub(crate) async fn timeline(app: &TestApp, token: &str, account: i64, query: &str) -> Value {
     let r = app
         .get(
             &format!("/api/v1/accounts/{account}/timeline{query}"),
@@ -28,6 +28,28 @@ async fn timeline(app: &TestApp, token: &str, account: i64, query: &str) -> Valu
     let text = r.text().await.unwrap();
     assert_eq!(status, StatusCode::OK, "{text}");
     serde_json::from_str(&text).unwrap()
+}
+
+/// The ids of every page of the timeline under `query` (`limit=…` and
+/// filters), following `next_cursor`; and how many pages there were.
+pub(crate) async fn walk(
+    app: &TestApp,
+    token: &str,
+    account: i64,
+    query: &str,
+) -> (Vec<i64>, usize) {
+    let mut walked = Vec::new();
+    let mut pages = 0;
+    let mut next = format!("?{query}");
+    loop {
+        let page = timeline(app, token, account, &next).await;
+        pages += 1;
+        walked.extend(page["items"].as_array().unwrap().iter().map(id));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => next = format!("?{query}&cursor={cursor}"),
+            None => return (walked, pages),
+        }
+    }
 }
 
 fn kinds(page: &Value) -> Vec<String> {
@@ -115,7 +137,7 @@ async fn activities_are_logged_validated_and_read_newest_first_in_pages() {
             &app,
             &admin.token,
             account,
-            json!({"kind": "email", "summary": "x"})
+            json!({"kind": "fax", "summary": "x"})
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY
@@ -138,16 +160,7 @@ async fn activities_are_logged_validated_and_read_newest_first_in_pages() {
     assert_eq!(all.len(), 8);
     // Same instant: the later entry first.
     assert!(all[0] > all[1]);
-    let mut walked = Vec::new();
-    let mut query = "?limit=2".to_string();
-    loop {
-        let page = timeline(&app, &admin.token, account, &query).await;
-        walked.extend(page["items"].as_array().unwrap().iter().map(id));
-        match page["next_cursor"].as_str() {
-            Some(cursor) => query = format!("?limit=2&cursor={cursor}"),
-            None => break,
-        }
-    }
+    let (walked, _) = walk(&app, &admin.token, account, "limit=2").await;
     assert_eq!(walked, all);
     let bad = app
         .get(

@@ -1,5 +1,6 @@
 //! An account's timeline (on `/accounts/:id`): what happened, newest first,
-//! with "load more", and the form to add a note or log a call or meeting.
+//! with "load more" and a kind filter, and the form to add a note or log a
+//! call, meeting or e-mail.
 
 use chrono::{DateTime, Utc};
 use leptos::ev::SubmitEvent;
@@ -24,6 +25,7 @@ fn kind_key(k: TimelineKind) -> Key {
         TimelineKind::Note => Key::TlNote,
         TimelineKind::Call => Key::TlCall,
         TimelineKind::Meeting => Key::TlMeeting,
+        TimelineKind::Email => Key::TlEmail,
         TimelineKind::OnboardingStarted => Key::TlOnboardingStarted,
         TimelineKind::TaskCompleted => Key::TlTaskCompleted,
         TimelineKind::TaskSkipped => Key::TlTaskSkipped,
@@ -35,8 +37,147 @@ fn kind_key(k: TimelineKind) -> Key {
         TimelineKind::TrainingCancelled => Key::TlTrainingCancelled,
         TimelineKind::TrainingAttendance => Key::TlTrainingAttendance,
         TimelineKind::StageChanged => Key::TlStageChanged,
+        TimelineKind::RenewalStageChanged => Key::TlRenewalStageChanged,
+        TimelineKind::TicketOpened => Key::TlTicketOpened,
+        TimelineKind::TicketResolved => Key::TlTicketResolved,
+        TimelineKind::AgreementCreated => Key::TlAgreementCreated,
+        TimelineKind::AgreementRenewed => Key::TlAgreementRenewed,
+        TimelineKind::AgreementEnded => Key::TlAgreementEnded,
+        TimelineKind::AgreementLevelChanged => Key::TlAgreementLevelChanged,
+        TimelineKind::SurveyAnswered => Key::TlSurveyAnswered,
+        TimelineKind::HealthBandChanged => Key::TlHealthBandChanged,
+        TimelineKind::EmailSent => Key::TlEmailSent,
         TimelineKind::PlaybookRun => Key::TlPlaybookRun,
     }
+}
+
+/// What the kind filter offers: kinds in groups, each with a label and an
+/// icon. A new kind joins a group in [`group`] (the match is exhaustive,
+/// so a kind cannot be forgotten); a new group is a variant here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KindGroup {
+    Activities,
+    Emails,
+    Tickets,
+    Stages,
+    Agreements,
+    Health,
+    Surveys,
+    Tasks,
+    Playbooks,
+    Onboarding,
+    Licences,
+    Training,
+}
+
+impl KindGroup {
+    const ALL: [KindGroup; 12] = [
+        KindGroup::Activities,
+        KindGroup::Emails,
+        KindGroup::Tickets,
+        KindGroup::Stages,
+        KindGroup::Agreements,
+        KindGroup::Health,
+        KindGroup::Surveys,
+        KindGroup::Tasks,
+        KindGroup::Playbooks,
+        KindGroup::Onboarding,
+        KindGroup::Licences,
+        KindGroup::Training,
+    ];
+
+    /// The filter select's value.
+    fn value(self) -> &'static str {
+        match self {
+            KindGroup::Activities => "activities",
+            KindGroup::Emails => "emails",
+            KindGroup::Tickets => "tickets",
+            KindGroup::Stages => "stages",
+            KindGroup::Agreements => "agreements",
+            KindGroup::Health => "health",
+            KindGroup::Surveys => "surveys",
+            KindGroup::Tasks => "tasks",
+            KindGroup::Playbooks => "playbooks",
+            KindGroup::Onboarding => "onboarding",
+            KindGroup::Licences => "licences",
+            KindGroup::Training => "training",
+        }
+    }
+
+    fn from_value(value: &str) -> Option<KindGroup> {
+        KindGroup::ALL.into_iter().find(|g| g.value() == value)
+    }
+
+    fn key(self) -> Key {
+        match self {
+            KindGroup::Activities => Key::TlGroupActivities,
+            KindGroup::Emails => Key::TlGroupEmails,
+            KindGroup::Tickets => Key::TlGroupTickets,
+            KindGroup::Stages => Key::TlGroupStages,
+            KindGroup::Agreements => Key::TlGroupAgreements,
+            KindGroup::Health => Key::TlGroupHealth,
+            KindGroup::Surveys => Key::TlGroupSurveys,
+            KindGroup::Tasks => Key::TlGroupTasks,
+            KindGroup::Playbooks => Key::TlGroupPlaybooks,
+            KindGroup::Onboarding => Key::TlGroupOnboarding,
+            KindGroup::Licences => Key::TlGroupLicences,
+            KindGroup::Training => Key::TlGroupTraining,
+        }
+    }
+
+    /// The entry's icon (decorative: the label says it in words).
+    fn icon(self) -> &'static str {
+        match self {
+            KindGroup::Activities => "✎",
+            KindGroup::Emails => "✉",
+            KindGroup::Tickets => "⚑",
+            KindGroup::Stages => "➜",
+            KindGroup::Agreements => "✍",
+            KindGroup::Health => "♥",
+            KindGroup::Surveys => "★",
+            KindGroup::Tasks => "☑",
+            KindGroup::Playbooks => "⚙",
+            KindGroup::Onboarding => "✔",
+            KindGroup::Licences => "⚿",
+            KindGroup::Training => "☷",
+        }
+    }
+
+    fn kinds(self) -> Vec<TimelineKind> {
+        TimelineKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| group(*k) == self)
+            .collect()
+    }
+}
+
+fn group(k: TimelineKind) -> KindGroup {
+    use TimelineKind::*;
+    match k {
+        Note | Call | Meeting | Email => KindGroup::Activities,
+        EmailSent => KindGroup::Emails,
+        TicketOpened | TicketResolved => KindGroup::Tickets,
+        StageChanged | RenewalStageChanged => KindGroup::Stages,
+        AgreementCreated | AgreementRenewed | AgreementEnded | AgreementLevelChanged => {
+            KindGroup::Agreements
+        }
+        HealthBandChanged => KindGroup::Health,
+        SurveyAnswered => KindGroup::Surveys,
+        // Tasks of onboarding plans and the CSM's own tasks alike.
+        TaskCompleted | TaskSkipped => KindGroup::Tasks,
+        PlaybookRun => KindGroup::Playbooks,
+        OnboardingStarted | GoLive => KindGroup::Onboarding,
+        LicenseCreated | LicenseRegistered => KindGroup::Licences,
+        TrainingScheduled | TrainingRescheduled | TrainingCancelled | TrainingAttendance => {
+            KindGroup::Training
+        }
+    }
+}
+
+/// The kinds the filter's value asks for (none: every kind).
+fn kinds_of_filter(value: &str) -> Vec<TimelineKind> {
+    KindGroup::from_value(value).map_or_else(Vec::new, KindGroup::kinds)
 }
 
 #[component]
@@ -45,8 +186,11 @@ pub fn TimelineSection(account_id: i64) -> impl IntoView {
     let list = RwSignal::new(ListState::<TimelineEvent, ApiErr>::default());
     let touchpoint = RwSignal::new(None::<DateTime<Utc>>);
     let adding = RwSignal::new(false);
+    // The kind filter: a group's value, `""` for every kind.
+    let filter = RwSignal::new(String::new());
     let (reload, load_more) = pager(list, move |cursor| async move {
-        api::timeline::of_account(account_id, cursor.as_deref())
+        let kinds = kinds_of_filter(&filter.get_untracked());
+        api::timeline::of_account(account_id, &kinds, cursor.as_deref())
             .await
             .map(|t| {
                 touchpoint.set(t.last_touchpoint_at);
@@ -62,7 +206,10 @@ pub fn TimelineSection(account_id: i64) -> impl IntoView {
         match phase.get() {
         Phase::Loading => view! { <SkeletonCard /> }.into_any(),
         Phase::Failed(e) => view! { <ErrorState error=e on_retry=Callback::new(move |_| reload()) /> }.into_any(),
-        Phase::Empty => view! { <p class="muted" data-testid="timeline-empty">{i.tr(Key::TlEmpty)}</p> }.into_any(),
+        Phase::Empty => {
+            let key = if filter.with(String::is_empty) { Key::TlEmpty } else { Key::TlFilterEmpty };
+            view! { <p class="muted" data-testid="timeline-empty">{i.tr(key)}</p> }.into_any()
+        }
         Phase::Rows => view! {
             <ol class="timeline" data-testid="timeline">
                 <For each=move || list.with(|l| l.items.clone()) key=|e| e.id children=move |e| view! { <TimelineItem event=e /> } />
@@ -108,6 +255,17 @@ pub fn TimelineSection(account_id: i64) -> impl IntoView {
                         }
                     })
             }}
+            <ChoiceSelect
+                id="timeline-kind"
+                label=Key::TlFilter
+                choices=KindGroup::ALL.iter().map(|g| (g.value(), g.key())).collect()
+                value=Signal::derive(move || filter.get())
+                on_pick=Callback::new(move |v| {
+                    filter.set(v);
+                    reload();
+                })
+                any=Key::TlFilterAll
+            />
             {body}
             {load_more_footer(list, load_more, "timeline-load-more")}
         </section>
@@ -134,7 +292,10 @@ fn TimelineItem(event: TimelineEvent) -> impl IntoView {
     let body_key = event.body_key;
     view! {
         <li class="timeline-item" data-testid="timeline-item" data-kind=event.kind.as_str()>
-            <span class="badge badge-muted">{i.tr(kind_key(event.kind))}</span>
+            <span class="badge badge-muted" data-group=group(event.kind).value()>
+                <span class="timeline-icon" aria-hidden="true">{group(event.kind).icon()}</span>
+                {i.tr(kind_key(event.kind))}
+            </span>
             <span>{summary}</span>
             {event.actor_name.map(|n| view! { <span class="timeline-actor">{n}</span> })}
             <span class="muted">{i.datetime_of(event.occurred_at)}</span>
@@ -181,6 +342,7 @@ fn ActivityForm(account_id: i64, on_done: Callback<bool>) -> impl IntoView {
         (ActivityKind::Note.as_str(), Key::TlNote),
         (ActivityKind::Call.as_str(), Key::TlCall),
         (ActivityKind::Meeting.as_str(), Key::TlMeeting),
+        (ActivityKind::Email.as_str(), Key::TlEmail),
     ];
     view! {
         <form class="inline-form" on:submit=submit novalidate=true data-testid="activity-form">
@@ -205,5 +367,25 @@ fn ActivityForm(account_id: i64, on_done: Callback<bool>) -> impl IntoView {
                 </button>
             </div>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_in_exactly_one_group_and_groups_are_not_empty() {
+        for g in KindGroup::ALL {
+            assert!(!g.kinds().is_empty(), "{g:?}");
+            assert_eq!(KindGroup::from_value(g.value()), Some(g));
+        }
+        let total: usize = KindGroup::ALL.iter().map(|g| g.kinds().len()).sum();
+        assert_eq!(total, TimelineKind::ALL.len());
+        assert!(kinds_of_filter("").is_empty());
+        assert_eq!(
+            kinds_of_filter("tickets"),
+            vec![TimelineKind::TicketOpened, TimelineKind::TicketResolved]
+        );
     }
 }

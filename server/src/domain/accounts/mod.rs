@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod groups;
 pub mod licenses;
 pub mod settings;
+pub mod stages;
 pub mod timeline;
 pub mod users;
 
@@ -609,42 +610,23 @@ pub(crate) async fn update_in<C: ConnectionTrait>(
     model.version = Set(existing.version + 1);
     let updated = model.update(txn).await?;
     let after = to_api(&updated)?;
-    audit::record(
+    stages::move_stage(
         txn,
-        Change {
+        stages::StageMove {
             workspace_id: actor.workspace_id,
+            account_id: id,
             actor_id: Some(actor.user_id),
+            subject: stages::Subject::Account,
             action: "update",
-            entity_type: "account",
-            entity_id: id,
-            before: Some(&before),
-            after: Some(&after),
+            from: &existing.stage,
+            to: &updated.stage,
+            before: &before,
+            after: &after,
         },
         now,
     )
     .await?;
-    crate::domain::accounts::timeline::stage_changed(
-        txn,
-        actor.workspace_id,
-        &before,
-        &after,
-        actor.user_id,
-        now,
-    )
-    .await?;
-    if updated.stage != existing.stage {
-        crate::domain::integrations::events::emit(
-            txn,
-            actor.workspace_id,
-            shared::integrations::EventType::AccountStageChanged,
-            serde_json::json!({
-                "account": crate::domain::integrations::events::account_json(&updated),
-                "changes": { "stage": { "from": existing.stage, "to": updated.stage } },
-            }),
-            now,
-        )
-        .await?;
-    }
+    stages::emit_account_stage(txn, &existing, &updated, now).await?;
     Ok(after)
 }
 

@@ -1,8 +1,12 @@
 //! The account timeline: one `account_events` row per thing that happened to
 //! an account, written in the same transaction as the change itself
-//! (onboarding, licences, training, stage changes) or logged by staff
-//! (notes, calls, meetings). Read newest first, keyset-paginated on
-//! `(occurred_at, id)`, with the date of the last touchpoint.
+//! (onboarding, licences, training, stage moves through
+//! `accounts::stages::move_stage`, tickets opened and resolved, agreement
+//! changes, survey answers, health band changes, e-mail queued to the
+//! customer) or logged by staff (notes, calls, meetings, e-mails). Read
+//! newest first, optionally of some kinds only, keyset-paginated on
+//! `(occurred_at, id)`, with the date of the last touchpoint (see
+//! [`TimelineKind::TOUCHPOINTS`]).
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sea_orm::{
@@ -23,6 +27,7 @@ use crate::domain::common::pagination::Paging;
 use crate::entity::stored::stored;
 use crate::entity::{account_events, trainings, users};
 use crate::error::{AppError, AppResult};
+use crate::mail::{Mailer, OutgoingMail, TicketThread};
 
 const MAX_SUMMARY_LEN: usize = 500;
 const MAX_BODY_LEN: usize = 20_000;
@@ -72,34 +77,33 @@ impl NewEvent {
         self.body = Some(body.into());
         self
     }
+
+    /// An entry the system writes on no one's behalf (a job).
+    pub fn by_system(mut self) -> Self {
+        self.actor_id = None;
+        self
+    }
+
+    fn into_row(self, now: DateTime<Utc>) -> account_events::ActiveModel {
+        account_events::ActiveModel {
+            workspace_id: Set(self.workspace_id),
+            account_id: Set(self.account_id),
+            kind: Set(self.kind.as_str().into()),
+            occurred_at: Set(second(self.occurred_at)),
+            actor_id: Set(self.actor_id),
+            summary: Set(self.summary),
+            body: Set(self.body),
+            entity_type: Set(self.entity.map(|(t, _)| t.to_string())),
+            entity_id: Set(self.entity.map(|(_, id)| id)),
+            created_at: Set(now),
+            ..Default::default()
+        }
+    }
 }
 
-/// Records an account's move from one lifecycle stage to another.
-pub async fn stage_changed<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    before: &shared::accounts::Account,
-    after: &shared::accounts::Account,
-    actor_id: i64,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    if before.stage != after.stage {
-        let summary = Msg::new(T::TimelineStage)
-            .with("from", before.stage)
-            .with("to", after.stage)
-            .en();
-        let event = NewEvent::new(
-            workspace_id,
-            after.id,
-            TimelineKind::StageChanged,
-            actor_id,
-            summary,
-            now,
-        );
-        record(conn, event.about("account", after.id), now).await?;
-    }
-    Ok(())
-}
+/// Rows per INSERT of [`record_many`] (11 columns each: well under
+/// SQLite's parameter limit).
+const CHUNK: usize = 500;
 
 /// Whole seconds: the timeline's cursor compares times exactly, and SQLite
 /// and PostgreSQL keep sub-second digits differently.
@@ -113,21 +117,77 @@ pub async fn record<C: ConnectionTrait>(
     event: NewEvent,
     now: DateTime<Utc>,
 ) -> AppResult<account_events::Model> {
-    Ok(account_events::ActiveModel {
-        workspace_id: Set(event.workspace_id),
-        account_id: Set(event.account_id),
-        kind: Set(event.kind.as_str().into()),
-        occurred_at: Set(second(event.occurred_at)),
-        actor_id: Set(event.actor_id),
-        summary: Set(event.summary),
-        body: Set(event.body),
-        entity_type: Set(event.entity.map(|(t, _)| t.to_string())),
-        entity_id: Set(event.entity.map(|(_, id)| id)),
-        created_at: Set(now),
-        ..Default::default()
+    Ok(event.into_row(now).insert(conn).await?)
+}
+
+/// Adds many entries with one INSERT per 500 (a job's batch, such as the
+/// health bands that changed); call inside the change's transaction.
+pub async fn record_many<C: ConnectionTrait>(
+    conn: &C,
+    events: Vec<NewEvent>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut rows: Vec<account_events::ActiveModel> =
+        events.into_iter().map(|e| e.into_row(now)).collect();
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(CHUNK));
+        account_events::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+        rows = rest;
     }
-    .insert(conn)
-    .await?)
+    Ok(())
+}
+
+/// Who at the customer a mail goes to, for its timeline entry.
+pub struct CustomerMail {
+    pub account_id: i64,
+    /// The staff member whose action sends it (none for jobs).
+    pub actor_id: Option<i64>,
+    /// What the mail is about (`ticket`, `survey`, `training`, `renewal`).
+    pub about: Option<(&'static str, i64)>,
+}
+
+/// Queues `mail` to a person at the customer and, when it was queued (not
+/// refused as a duplicate of its dedupe key), puts `email_sent` on the
+/// account's timeline, in the caller's transaction.
+///
+/// The entry is written when the mail is queued, not when the worker hands
+/// it to SMTP: queueing happens exactly once, inside the transaction of
+/// the change that causes the mail (the dedupe key turns a retry or a
+/// second replica into no row, and a rollback takes mail and entry away
+/// together), while delivery is at least once (a crash after the SMTP
+/// server accepted a message and before `sent` was recorded sends it
+/// again) and runs in the outbox worker, far from the account. The entry's
+/// time is the time it was queued; the worker delivers within seconds.
+pub async fn mail_customer<C: ConnectionTrait>(
+    conn: &C,
+    mailer: &Mailer,
+    mail: OutgoingMail,
+    thread: Option<&TicketThread>,
+    to: CustomerMail,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let Some(workspace_id) = mail.workspace_id else {
+        return Ok(mailer.enqueue_in_thread(conn, mail, thread, now).await?);
+    };
+    let body = Msg::new(T::TimelineMailTo).with("to", &mail.to).en();
+    let summary = mail.subject.clone();
+    if !mailer.enqueue_in_thread(conn, mail, thread, now).await? {
+        return Ok(false);
+    }
+    let event = NewEvent {
+        workspace_id,
+        account_id: to.account_id,
+        kind: TimelineKind::EmailSent,
+        occurred_at: now,
+        actor_id: to.actor_id,
+        summary,
+        body: Some(body),
+        entity: to.about,
+    };
+    record(conn, event, now).await?;
+    Ok(true)
 }
 
 fn to_api(m: &account_events::Model, actor_name: Option<String>) -> AppResult<TimelineEvent> {
@@ -256,11 +316,20 @@ fn decode_cursor(cursor: &str) -> AppResult<(DateTime<Utc>, i64)> {
     crate::domain::common::pagination::decode_time_cursor(cursor, "ev")
 }
 
-/// The account's timeline, newest first.
+/// The account's timeline, newest first; of `kinds` only unless empty.
+///
+/// The keyset is `(occurred_at, id)`: rows that share a second are ordered
+/// by id, and the next page starts strictly after the last row's pair, so
+/// none is skipped or repeated. The `(workspace, account, occurred_at, id)`
+/// index serves every page, with or without kinds: it is walked backwards
+/// from the cursor and the kind is checked on the way, which stops after
+/// `limit + 1` matches (an account's timeline is thousands of rows at most,
+/// so even a rare kind reads one account's slice of the index).
 pub async fn list(
     db: &Db,
     actor: &StaffActor,
     account_id: i64,
+    kinds: &[TimelineKind],
     page: PageQuery,
     now: DateTime<Utc>,
 ) -> AppResult<Timeline> {
@@ -281,6 +350,9 @@ pub async fn list(
         .order_by_desc(account_events::Column::OccurredAt)
         .order_by_desc(account_events::Column::Id)
         .limit(params.limit + 1);
+    if !kinds.is_empty() {
+        query = query.filter(account_events::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())));
+    }
     if let Some((at, id)) = after {
         query = query.filter(
             Condition::any()
@@ -307,8 +379,10 @@ pub async fn list(
     })
 }
 
-/// The latest note, call or meeting, or the start of the latest training
-/// held (not cancelled, already begun).
+/// The latest touchpoint: an entry of a [`TimelineKind::TOUCHPOINTS`] kind
+/// (a logged note, call, meeting or e-mail, or an e-mail queued to the
+/// customer), or the start of the latest training held (not cancelled,
+/// already begun).
 pub async fn last_touchpoint<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
@@ -318,11 +392,7 @@ pub async fn last_touchpoint<C: ConnectionTrait>(
     let activity = account_events::Entity::find()
         .filter(account_events::Column::WorkspaceId.eq(workspace_id))
         .filter(account_events::Column::AccountId.eq(account_id))
-        .filter(account_events::Column::Kind.is_in([
-            TimelineKind::Note.as_str(),
-            TimelineKind::Call.as_str(),
-            TimelineKind::Meeting.as_str(),
-        ]))
+        .filter(account_events::Column::Kind.is_in(touchpoint_kinds()))
         .order_by_desc(account_events::Column::OccurredAt)
         .one(conn)
         .await?
@@ -337,6 +407,11 @@ pub async fn last_touchpoint<C: ConnectionTrait>(
         .await?
         .map(|t| t.starts_at);
     Ok(activity.max(training))
+}
+
+/// The stored names of the touchpoint kinds.
+pub fn touchpoint_kinds() -> impl Iterator<Item = &'static str> {
+    TimelineKind::TOUCHPOINTS.iter().map(|k| k.as_str())
 }
 
 #[cfg(test)]

@@ -20,7 +20,6 @@ use sea_orm::{
 use serde::de::DeserializeOwned;
 use shared::contracts::RenewalStage;
 use shared::health::{ModuleUsage, USAGE_WINDOW_DAYS};
-use shared::timeline::TimelineKind;
 use shared::training::{completes, TrainingStatus};
 use shared::{ErpModule, LifecycleStage};
 
@@ -528,11 +527,10 @@ impl Queries {
             .apply_if(only, |q, id| {
                 q.filter(account_events::Column::AccountId.eq(id))
             })
-            .filter(account_events::Column::Kind.is_in([
-                TimelineKind::Note.as_str(),
-                TimelineKind::Call.as_str(),
-                TimelineKind::Meeting.as_str(),
-            ]))
+            .filter(
+                account_events::Column::Kind
+                    .is_in(crate::domain::accounts::timeline::touchpoint_kinds()),
+            )
             .filter(account_events::Column::OccurredAt.lte(now))
             .group_by(account_events::Column::AccountId);
         let held = trainings::Entity::find()

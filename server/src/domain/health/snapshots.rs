@@ -7,13 +7,19 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 use serde::Serialize;
+use shared::integrations::EventType;
+use shared::texts::{Msg, T};
+use shared::timeline::TimelineKind;
 
 use super::{active_overrides, inputs, model_of, score, StoredComponent};
 use crate::db::Db;
+use crate::domain::accounts::timeline::{self, NewEvent};
 use crate::domain::common::calendar;
+use crate::domain::integrations::events::listens;
 use crate::entity::{health_snapshots, workspaces};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -29,8 +35,9 @@ pub struct HealthRun {
     pub yellow: usize,
     pub red: usize,
     pub overridden: usize,
-    /// Accounts whose band differs from their last snapshot (sent as
-    /// `account.health_band_changed` when anyone listens).
+    /// Accounts whose band differs from their last snapshot: each is on
+    /// its timeline, and sent as `account.health_band_changed` when anyone
+    /// listens.
     pub band_changes: usize,
 }
 
@@ -113,8 +120,24 @@ pub async fn run_workspace(
         });
     }
     let computed_ms = started.elapsed().as_millis();
-    let band_changes = band_changes(read, workspace_id, today, &rows).await?;
     let txn = db.write.begin().await?;
+    // Band changes are read in the writing transaction, after any other
+    // run of this workspace has committed (SQLite has one writer; on
+    // PostgreSQL a transaction lock per workspace orders the runs), so two
+    // replicas running at once record a change once: the second finds
+    // today's snapshot with the new band already.
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        txn.execute(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            [
+                HEALTH_RUN_LOCK.into(),
+                workspace_lock_key(workspace_id).into(),
+            ],
+        ))
+        .await?;
+    }
+    let band_changes = band_changes(&txn, workspace_id, today, &rows).await?;
     let mut rest = rows;
     while !rest.is_empty() {
         let tail = rest.split_off(rest.len().min(CHUNK));
@@ -139,9 +162,24 @@ pub async fn run_workspace(
             .await?;
         rest = tail;
     }
-    for change in &band_changes {
-        report.band_changes += 1;
-        emit_band_change(&txn, workspace_id, change, now).await?;
+    // Each account whose band moved gets a timeline entry, all in one
+    // INSERT per 500; integrations hear of it when someone listens.
+    report.band_changes += band_changes.len();
+    timeline::record_many(
+        &txn,
+        band_changes
+            .iter()
+            .map(|c| c.timeline_event(workspace_id, now))
+            .collect(),
+        now,
+    )
+    .await?;
+    if !band_changes.is_empty()
+        && listens(&txn, workspace_id, EventType::AccountHealthBandChanged).await?
+    {
+        for change in &band_changes {
+            emit_band_change(&txn, workspace_id, change, now).await?;
+        }
     }
     txn.commit().await?;
     tracing::info!(
@@ -155,6 +193,16 @@ pub async fn run_workspace(
     Ok(())
 }
 
+/// The first key of the health run's transaction lock (the second is the
+/// workspace): "HEAL".
+const HEALTH_RUN_LOCK: i32 = 0x4845_414c;
+
+/// A workspace id as the lock's second key (ids beyond `i32` wrap, which
+/// at worst makes two workspaces' runs wait for each other).
+fn workspace_lock_key(workspace_id: i64) -> i32 {
+    (workspace_id & 0xffff_ffff) as u32 as i32
+}
+
 /// An account whose band moved: from, to, and the new score.
 struct BandChange {
     account_id: i64,
@@ -163,29 +211,65 @@ struct BandChange {
     score: i32,
 }
 
+impl BandChange {
+    /// `yellow → red, score 35` on the account's timeline, by no one.
+    fn timeline_event(&self, workspace_id: i64, now: DateTime<Utc>) -> NewEvent {
+        let summary = Msg::new(T::TimelineHealthBand)
+            .with("from", &self.from)
+            .with("to", &self.to)
+            .with("score", self.score)
+            .en();
+        NewEvent {
+            workspace_id,
+            account_id: self.account_id,
+            kind: TimelineKind::HealthBandChanged,
+            occurred_at: now,
+            actor_id: None,
+            summary,
+            body: None,
+            entity: Some(("account", self.account_id)),
+        }
+    }
+}
+
 /// The accounts of `rows` whose band differs from their latest stored
-/// snapshot (today's, when the job ran before today, else the last of the
-/// week before), read only when someone listens for the event.
+/// snapshot: today's when the job ran today already (so a run that finds
+/// the same band again reports nothing), else the one of the latest day
+/// with snapshots in the week before. Reads that day's and today's bands
+/// (two rows per account at most) through `(workspace_id, day, …, band,
+/// account_id)`. An account with no snapshot in the week has no change.
 async fn band_changes<C: sea_orm::ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     today: chrono::NaiveDate,
     rows: &[health_snapshots::ActiveModel],
 ) -> AppResult<Vec<BandChange>> {
-    use crate::domain::integrations::events::listens;
+    use sea_orm::sea_query::Expr;
     use sea_orm::QueryOrder;
-    use shared::integrations::EventType;
 
-    if rows.is_empty() || !listens(conn, workspace_id, EventType::AccountHealthBandChanged).await? {
+    if rows.is_empty() {
         return Ok(Vec::new());
     }
+    let week_ago = today - chrono::Duration::days(7);
+    let latest_before: Option<chrono::NaiveDate> = health_snapshots::Entity::find()
+        .select_only()
+        .column_as(Expr::col(health_snapshots::Column::Day).max(), "day")
+        .filter(health_snapshots::Column::WorkspaceId.eq(workspace_id))
+        .filter(health_snapshots::Column::Day.lt(today))
+        .filter(health_snapshots::Column::Day.gte(week_ago))
+        .into_tuple::<Option<chrono::NaiveDate>>()
+        .one(conn)
+        .await?
+        .flatten();
+    // Oldest first, so today's band (when there is one) wins.
     let previous: std::collections::HashMap<i64, String> = health_snapshots::Entity::find()
         .select_only()
         .column(health_snapshots::Column::AccountId)
         .column(health_snapshots::Column::Band)
         .filter(health_snapshots::Column::WorkspaceId.eq(workspace_id))
-        .filter(health_snapshots::Column::Day.lte(today))
-        .filter(health_snapshots::Column::Day.gte(today - chrono::Duration::days(7)))
+        .filter(
+            health_snapshots::Column::Day.is_in([Some(today), latest_before].into_iter().flatten()),
+        )
         .order_by_asc(health_snapshots::Column::Day)
         .into_tuple::<(i64, String)>()
         .all(conn)

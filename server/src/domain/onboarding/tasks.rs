@@ -16,15 +16,15 @@ use shared::{validation, LifecycleStage, Role};
 use super::progress::TaskState;
 use crate::auth::StaffActor;
 use crate::db::Db;
-use crate::domain::accounts;
 use crate::domain::accounts::licenses;
+use crate::domain::accounts::stages::set_lifecycle_stage;
 use crate::domain::accounts::timeline::{self, NewEvent};
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::calendar;
 use crate::domain::common::clean_optional;
 use crate::entity::service_agreements;
 use crate::entity::stored::stored;
-use crate::entity::{accounts as account_entity, onboarding_plans, onboarding_tasks};
+use crate::entity::{onboarding_plans, onboarding_tasks};
 use crate::error::{AppError, AppResult};
 
 pub fn to_api(m: &onboarding_tasks::Model, today: NaiveDate) -> AppResult<OnboardingTask> {
@@ -281,49 +281,17 @@ async fn touch_plan<C: ConnectionTrait>(
             now,
         );
         timeline::record(conn, event.about("onboarding_plan", plan_id), now).await?;
-        advance_to_adoption(conn, actor, plan.account_id, now).await?;
+        // The first go-live moves the account on from `onboarding`.
+        set_lifecycle_stage(
+            conn,
+            actor.workspace_id,
+            plan.account_id,
+            Some(LifecycleStage::Onboarding),
+            LifecycleStage::Adoption,
+            Some(actor.user_id),
+            now,
+        )
+        .await?;
     }
     Ok(())
-}
-
-async fn advance_to_adoption<C: ConnectionTrait>(
-    conn: &C,
-    actor: &StaffActor,
-    account_id: i64,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let account = accounts::find_in_workspace(conn, actor.workspace_id, account_id).await?;
-    if account.stage != LifecycleStage::Onboarding.as_str() {
-        return Ok(());
-    }
-    let before = accounts::to_api(&account)?;
-    let mut model: account_entity::ActiveModel = account.clone().into();
-    model.stage = Set(LifecycleStage::Adoption.as_str().into());
-    model.stage_entered_at = Set(now);
-    model.updated_at = Set(now);
-    model.version = Set(account.version + 1);
-    let after = accounts::to_api(&model.update(conn).await?)?;
-    timeline::stage_changed(
-        conn,
-        actor.workspace_id,
-        &before,
-        &after,
-        actor.user_id,
-        now,
-    )
-    .await?;
-    audit::record(
-        conn,
-        Change {
-            workspace_id: actor.workspace_id,
-            actor_id: Some(actor.user_id),
-            action: "stage_change",
-            entity_type: "account",
-            entity_id: account_id,
-            before: Some(&before),
-            after: Some(&after),
-        },
-        now,
-    )
-    .await
 }

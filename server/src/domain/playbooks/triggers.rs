@@ -201,15 +201,8 @@ pub async fn hits(
                  (SELECT MAX(e.occurred_at) FROM account_events e WHERE e.account_id = a.id \
                  AND e.kind IN (",
             )
-            .bind_list(
-                [
-                    TimelineKind::Note,
-                    TimelineKind::Call,
-                    TimelineKind::Meeting,
-                ]
-                .iter()
-                .map(|k| k.as_str()),
-            )
+            // The timeline's touchpoint rule (`TimelineKind::TOUCHPOINTS`).
+            .bind_list(TimelineKind::TOUCHPOINTS.iter().map(|k| k.as_str()))
             .push(")) AS last_at FROM accounts a WHERE a.workspace_id = ")
             .bind(ws)
             .push(" AND a.archived = ")

@@ -42,7 +42,7 @@ use crate::auth::StaffActor;
 use crate::db::sql::Sql;
 use crate::db::Db;
 use crate::domain::accounts;
-use crate::domain::common::audit::{self, Change};
+use crate::domain::accounts::stages::{move_stage, set_lifecycle_stage, StageMove, Subject};
 use crate::domain::common::pagination::Paging;
 use crate::domain::common::pagination::{decode_key_cursor, encode_key_cursor, PageQuery};
 use crate::domain::renewals::contracts::{self as contracts_domain, amount_field, NewContract};
@@ -204,10 +204,11 @@ async fn open_one<C: ConnectionTrait>(
             upsell: 0,
         };
         sums::change(conn, contract.workspace_id, None, Some(&share)).await?;
-        set_account_stage(
+        set_lifecycle_stage(
             conn,
             contract.workspace_id,
             contract.account_id,
+            None,
             LifecycleStage::Renewal,
             None,
             now,
@@ -252,60 +253,6 @@ async fn emit_stage_change<C: ConnectionTrait>(
             "account": account,
             "changes": { "stage": { "from": before.stage, "to": after.stage } },
         }),
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
-/// Moves the account to `stage` (audited), unless it is there already.
-async fn set_account_stage<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    account_id: i64,
-    stage: LifecycleStage,
-    actor_id: Option<i64>,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let existing = account_rows::Entity::find_by_id(account_id)
-        .filter(account_rows::Column::WorkspaceId.eq(workspace_id))
-        .lock_exclusive()
-        .one(conn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if existing.stage == stage.as_str() {
-        return Ok(());
-    }
-    let before = accounts::to_api(&existing)?;
-    let mut model: account_rows::ActiveModel = existing.clone().into();
-    model.stage = Set(stage.as_str().into());
-    model.stage_entered_at = Set(now);
-    model.updated_at = Set(now);
-    model.version = Set(existing.version + 1);
-    let updated = model.update(conn).await?;
-    crate::domain::integrations::events::emit(
-        conn,
-        workspace_id,
-        shared::integrations::EventType::AccountStageChanged,
-        serde_json::json!({
-            "account": crate::domain::integrations::events::account_json(&updated),
-            "changes": { "stage": { "from": existing.stage, "to": updated.stage } },
-        }),
-        now,
-    )
-    .await?;
-    let after = accounts::to_api(&updated)?;
-    audit::record(
-        conn,
-        Change {
-            workspace_id,
-            actor_id,
-            action: "update",
-            entity_type: "account",
-            entity_id: account_id,
-            before: Some(&before),
-            after: Some(&after),
-        },
         now,
     )
     .await?;
@@ -866,30 +813,33 @@ pub async fn update(
         Some(&Share::of(&updated, &contract)),
     )
     .await?;
-    let after = one(&txn, updated).await?;
-    audit::record(
+    let after = one(&txn, updated.clone()).await?;
+    move_stage(
         &txn,
-        Change {
+        StageMove {
             workspace_id: actor.workspace_id,
+            account_id: existing.account_id,
             actor_id: Some(actor.user_id),
+            subject: Subject::Renewal(id),
             action: if stage == RenewalStage::Churned {
                 "churn"
             } else {
                 "update"
             },
-            entity_type: "renewal",
-            entity_id: id,
-            before: Some(&before),
-            after: Some(&after),
+            from: &existing.stage,
+            to: &updated.stage,
+            before: &before,
+            after: &after,
         },
         now,
     )
     .await?;
     if stage == RenewalStage::Churned {
-        set_account_stage(
+        set_lifecycle_stage(
             &txn,
             actor.workspace_id,
             existing.account_id,
+            None,
             LifecycleStage::Churned,
             Some(actor.user_id),
             now,
@@ -991,25 +941,28 @@ pub async fn renew(
         Some(&Share::of(&updated, &old)),
     )
     .await?;
-    let after = one(&txn, updated).await?;
-    audit::record(
+    let after = one(&txn, updated.clone()).await?;
+    move_stage(
         &txn,
-        Change {
+        StageMove {
             workspace_id: actor.workspace_id,
+            account_id: existing.account_id,
             actor_id: Some(actor.user_id),
+            subject: Subject::Renewal(id),
             action: "renew",
-            entity_type: "renewal",
-            entity_id: id,
-            before: Some(&before),
-            after: Some(&after),
+            from: &existing.stage,
+            to: &updated.stage,
+            before: &before,
+            after: &after,
         },
         now,
     )
     .await?;
-    set_account_stage(
+    set_lifecycle_stage(
         &txn,
         actor.workspace_id,
         old.account_id,
+        None,
         LifecycleStage::Renewed,
         Some(actor.user_id),
         now,

@@ -38,6 +38,7 @@ use serde::Serialize;
 use shared::contracts::RenewalStage;
 use shared::Role;
 
+use crate::domain::accounts::timeline::{mail_customer, CustomerMail};
 use crate::domain::integrations::events;
 use crate::domain::renewals::reminders;
 
@@ -488,7 +489,17 @@ pub async fn queue<C: ConnectionTrait>(
             user.email.clone(),
             Some(key.dedupe_key()),
         );
-        if state.mailer.enqueue(txn, mail, now).await? {
+        let queued = if is_customer {
+            let to = CustomerMail {
+                account_id: renewal.account_id,
+                actor_id: None,
+                about: Some(("renewal", renewal.id)),
+            };
+            mail_customer(txn, &state.mailer, mail, None, to, now).await?
+        } else {
+            state.mailer.enqueue(txn, mail, now).await?
+        };
+        if queued {
             if key.kind == ESCALATION {
                 report.escalations += 1;
             } else {

@@ -6,12 +6,15 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, TransactionTrait,
 };
+use shared::texts::{Msg, T};
 use shared::tickets::{AgreementRequest, ServiceAgreement};
+use shared::timeline::TimelineKind;
 use shared::validation::{self, Collector};
 
 use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::domain::accounts;
+use crate::domain::accounts::timeline::{self, NewEvent};
 use crate::domain::common::audit::{self, Change};
 use crate::domain::tickets::sla;
 use crate::entity::service_agreements;
@@ -134,6 +137,8 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         now,
     )
     .await?;
+    let event = agreement_event(actor, &agreement, TimelineKind::AgreementCreated, now);
+    timeline::record(txn, event, now).await?;
     Ok(agreement)
 }
 
@@ -192,7 +197,68 @@ pub(crate) async fn update_in<C: ConnectionTrait>(
         now,
     )
     .await?;
+    let events = agreement_changes(actor, &before, &after, now);
+    timeline::record_many(txn, events, now).await?;
     Ok(after)
+}
+
+/// A timeline entry about `agreement`: its level and term.
+fn agreement_event(
+    actor: &StaffActor,
+    agreement: &ServiceAgreement,
+    kind: TimelineKind,
+    now: DateTime<Utc>,
+) -> NewEvent {
+    let summary = Msg::new(T::TimelineAgreement)
+        .with("level", &agreement.level)
+        .with("starts_on", agreement.starts_on)
+        .with("ends_on", agreement.ends_on)
+        .en();
+    NewEvent::new(
+        actor.workspace_id,
+        agreement.account_id,
+        kind,
+        actor.user_id,
+        summary,
+        now,
+    )
+    .about("agreement", agreement.id)
+}
+
+/// What an agreement's update puts on the timeline: a level change
+/// (`gold → silver`), and a term that now ends later (renewed) or earlier
+/// (ended early). Other edits (content, signing date) are only audited.
+fn agreement_changes(
+    actor: &StaffActor,
+    before: &ServiceAgreement,
+    after: &ServiceAgreement,
+    now: DateTime<Utc>,
+) -> Vec<NewEvent> {
+    let mut events = Vec::new();
+    if before.level != after.level {
+        let summary = Msg::new(T::TimelineStage)
+            .with("from", &before.level)
+            .with("to", &after.level)
+            .en();
+        events.push(
+            NewEvent::new(
+                actor.workspace_id,
+                after.account_id,
+                TimelineKind::AgreementLevelChanged,
+                actor.user_id,
+                summary,
+                now,
+            )
+            .about("agreement", after.id),
+        );
+    }
+    let term = match after.ends_on.cmp(&before.ends_on) {
+        std::cmp::Ordering::Greater => Some(TimelineKind::AgreementRenewed),
+        std::cmp::Ordering::Less => Some(TimelineKind::AgreementEnded),
+        std::cmp::Ordering::Equal => None,
+    };
+    events.extend(term.map(|kind| agreement_event(actor, after, kind, now)));
+    events
 }
 
 /// The level of the account's agreement in force on `today` (the latest

@@ -63,6 +63,46 @@ pub(crate) async fn record_event<C: ConnectionTrait>(
     })
     .exec_without_returning(conn)
     .await?;
+    account_event(conn, ticket, actor_id, change, now).await
+}
+
+/// A ticket opened or resolved is on its account's timeline too: every
+/// path that opens or resolves one records the ticket's own event through
+/// [`record_event`], so this is the one place that writes it (one insert
+/// more per ticket opened).
+async fn account_event<C: ConnectionTrait>(
+    conn: &C,
+    ticket: &tickets::Model,
+    actor_id: Option<i64>,
+    change: &TicketChange,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use crate::domain::accounts::timeline::{self, NewEvent};
+    use shared::texts::{Msg, T};
+    use shared::timeline::TimelineKind;
+    let kind = match change {
+        TicketChange::Created { .. } => TimelineKind::TicketOpened,
+        TicketChange::Status {
+            to: TicketStatus::Resolved,
+            ..
+        } => TimelineKind::TicketResolved,
+        _ => return Ok(()),
+    };
+    let summary = Msg::new(T::TimelineTicket)
+        .with("number", ticket.number)
+        .with("subject", &ticket.subject)
+        .en();
+    let event = NewEvent {
+        workspace_id: ticket.workspace_id,
+        account_id: ticket.account_id,
+        kind,
+        occurred_at: now,
+        actor_id,
+        summary,
+        body: None,
+        entity: Some(("ticket", ticket.id)),
+    };
+    timeline::record(conn, event, now).await?;
     Ok(())
 }
 

@@ -2,12 +2,14 @@
 //! as the change. Each carries a dedupe key naming its event and recipient,
 //! so an event is never announced twice. Each mail is in its recipient's
 //! language (Chinese unless they chose English), with plain-text and HTML
-//! parts.
+//! parts. Mail to the customer's logins (replies, resolution, …) is on the
+//! account's timeline as `email_sent`.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use shared::Role;
 
+use crate::domain::accounts::timeline::{mail_customer, CustomerMail};
 use crate::entity::{tickets, users};
 use crate::error::AppResult;
 use crate::mail::Mailer;
@@ -43,6 +45,10 @@ pub async fn notify<C: ConnectionTrait>(
         reply_to: crate::mail::threading::reply_address(conn, ticket.workspace_id).await?,
     };
     for user in recipients {
+        // Mail to the customer is on the account's timeline, except the
+        // automatic receipt of the ticket they opened themselves.
+        let to_customer = user.role.parse::<Role>().is_ok_and(|r| r.is_portal())
+            && !matches!(notice, TicketNotice::Created);
         let locale = user.mail_locale();
         let mut letter = notice.letter(ticket, &user.name, locale);
         letter.subject = crate::mail::threading::tagged_subject(&letter.subject, ticket.number);
@@ -51,10 +57,19 @@ pub async fn notify<C: ConnectionTrait>(
             user.email,
             Some(format!("ticket:{}:{}:{}", ticket.id, notice.key(), user.id)),
         );
-        if mailer
-            .enqueue_in_thread(conn, mail, Some(&thread), now)
-            .await?
-        {
+        let sent = if to_customer {
+            let to = CustomerMail {
+                account_id: ticket.account_id,
+                actor_id: None,
+                about: Some(("ticket", ticket.id)),
+            };
+            mail_customer(conn, mailer, mail, Some(&thread), to, now).await?
+        } else {
+            mailer
+                .enqueue_in_thread(conn, mail, Some(&thread), now)
+                .await?
+        };
+        if sent {
             queued += 1;
         }
     }

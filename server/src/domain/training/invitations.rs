@@ -11,6 +11,7 @@ use shared::Locale;
 
 use super::ends_at;
 use super::ics::{self, Event, Method, Person};
+use crate::domain::accounts::timeline::{mail_customer, CustomerMail};
 use crate::entity::{accounts, contacts, trainings, users};
 use crate::error::{AppError, AppResult};
 use crate::mail::letters::training as training_letters;
@@ -160,7 +161,12 @@ pub async fn send<C: ConnectionTrait>(
             content_type: method.content_type(),
             body: calendar,
         });
-        if mailer.enqueue(conn, mail, now).await? {
+        let to = CustomerMail {
+            account_id: t.account_id,
+            actor_id: None,
+            about: Some(("training", t.id)),
+        };
+        if mail_customer(conn, mailer, mail, None, to, now).await? {
             queued += 1;
         }
     }
