@@ -28,7 +28,10 @@ async fn token_of(h: &Harness, email: &str) -> anyhow::Result<String> {
     )
     .await?;
     ensure!(status == 200, "login of {email}: {status} {login}");
-    Ok(login["access_token"].as_str().context("a token")?.to_string())
+    Ok(login["access_token"]
+        .as_str()
+        .context("a token")?
+        .to_string())
 }
 
 /// Yesterday green, today red: the account's health fell.

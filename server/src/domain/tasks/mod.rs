@@ -9,9 +9,12 @@
 //! (a task may name a record of those) and below `playbooks`, whose runs
 //! make tasks through [`create_in`].
 
+mod close;
 pub mod digest;
 mod links;
 pub mod my_work;
+
+pub use close::{complete, skip, snooze};
 
 use std::collections::HashMap;
 
@@ -22,16 +25,14 @@ use sea_orm::{
 };
 use shared::filters::TaskFilter;
 use shared::tasks::{
-    CompleteTaskRequest, CreateTaskRequest, SkipTaskRequest, SnoozeTaskRequest, Task, TaskLink,
-    TaskPriority, TaskSource, TaskState, TaskType, UpdateTaskRequest,
+    CreateTaskRequest, Task, TaskLink, TaskPriority, TaskSource, TaskState, TaskType,
+    UpdateTaskRequest,
 };
 use shared::texts::{Msg, T};
-use shared::timeline::{CreateActivityRequest, TimelineKind};
 use shared::{Page, Role};
 
 use crate::auth::StaffActor;
 use crate::db::Db;
-use crate::domain::accounts::timeline::{self, NewEvent};
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::clean_optional;
 use crate::domain::common::pagination::{
@@ -470,132 +471,6 @@ pub async fn update(
     model.version = Set(current.version + 1);
     let updated = model.update(&txn).await?;
     audit_change(&txn, actor, "update", &current, &updated, now).await?;
-    let task = one(&txn, updated).await?;
-    txn.commit().await?;
-    Ok(task)
-}
-
-/// Marks an open task done; with `activity`, logs it on the account's
-/// timeline first. Either way the timeline gets a "task completed" entry.
-pub async fn complete(
-    state: &AppState,
-    actor: &StaffActor,
-    id: i64,
-    req: CompleteTaskRequest,
-) -> AppResult<Task> {
-    shared::tasks::validate_complete(&req).map_err(AppError::validation)?;
-    let now = state.clock.now();
-    let txn = state.db.write.begin().await?;
-    let current = find_open_to_change(&txn, actor, id).await?;
-    let task_type: TaskType = stored("tasks", current.id, "task_type", &current.task_type)?;
-    let activity_event_id = match req.activity {
-        Some(activity) => {
-            let kind = activity.kind.unwrap_or(task_type.activity_kind());
-            let event = timeline::log_activity_in(
-                &txn,
-                actor,
-                current.account_id,
-                CreateActivityRequest {
-                    kind,
-                    occurred_at: None,
-                    summary: activity.summary,
-                    body: activity.body,
-                },
-                now,
-            )
-            .await?;
-            Some(event.id)
-        }
-        None => None,
-    };
-    let mut model: tasks::ActiveModel = current.clone().into();
-    model.status = Set(TaskState::Done.as_str().into());
-    model.completed_at = Set(Some(now));
-    model.completed_by = Set(Some(actor.user_id));
-    model.activity_event_id = Set(activity_event_id);
-    model.updated_at = Set(now);
-    model.version = Set(current.version + 1);
-    let updated = model.update(&txn).await?;
-    timeline::record(
-        &txn,
-        NewEvent::new(
-            actor.workspace_id,
-            current.account_id,
-            TimelineKind::TaskCompleted,
-            actor.user_id,
-            current.title.clone(),
-            now,
-        )
-        .about("task", current.id),
-        now,
-    )
-    .await?;
-    audit_change(&txn, actor, "complete", &current, &updated, now).await?;
-    let task = one(&txn, updated).await?;
-    txn.commit().await?;
-    Ok(task)
-}
-
-/// Skips an open task, with its reason (kept on the task and the timeline).
-pub async fn skip(
-    state: &AppState,
-    actor: &StaffActor,
-    id: i64,
-    req: SkipTaskRequest,
-) -> AppResult<Task> {
-    shared::tasks::validate_skip(&req).map_err(AppError::validation)?;
-    let now = state.clock.now();
-    let txn = state.db.write.begin().await?;
-    let current = find_open_to_change(&txn, actor, id).await?;
-    let reason = req.reason.trim().to_string();
-    let mut model: tasks::ActiveModel = current.clone().into();
-    model.status = Set(TaskState::Skipped.as_str().into());
-    model.skip_reason = Set(Some(reason.clone()));
-    model.completed_at = Set(Some(now));
-    model.completed_by = Set(Some(actor.user_id));
-    model.updated_at = Set(now);
-    model.version = Set(current.version + 1);
-    let updated = model.update(&txn).await?;
-    timeline::record(
-        &txn,
-        NewEvent::new(
-            actor.workspace_id,
-            current.account_id,
-            TimelineKind::TaskSkipped,
-            actor.user_id,
-            current.title.clone(),
-            now,
-        )
-        .about("task", current.id)
-        .body(reason),
-        now,
-    )
-    .await?;
-    audit_change(&txn, actor, "skip", &current, &updated, now).await?;
-    let task = one(&txn, updated).await?;
-    txn.commit().await?;
-    Ok(task)
-}
-
-/// Moves an open task's due time to later than now.
-pub async fn snooze(
-    state: &AppState,
-    actor: &StaffActor,
-    id: i64,
-    req: SnoozeTaskRequest,
-) -> AppResult<Task> {
-    let now = state.clock.now();
-    if req.until <= now {
-        return Err(AppError::field("until", Msg::new(T::TaskSnoozePast)));
-    }
-    let txn = state.db.write.begin().await?;
-    let current = find_open_to_change(&txn, actor, id).await?;
-    let mut model: tasks::ActiveModel = current.clone().into();
-    model.due_at = Set(req.until);
-    model.updated_at = Set(now);
-    model.version = Set(current.version + 1);
-    let updated = model.update(&txn).await?;
-    audit_change(&txn, actor, "snooze", &current, &updated, now).await?;
     let task = one(&txn, updated).await?;
     txn.commit().await?;
     Ok(task)
