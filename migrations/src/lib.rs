@@ -42,6 +42,7 @@ mod m20261209_000200_imports;
 mod m20261210_000100_mail_channel_processed_folder;
 mod m20261210_000300_macros;
 mod m20261210_000400_ticket_links;
+mod m20261211_000300_success_plans;
 
 pub struct Migrator;
 
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000100_mail_channel_processed_folder::Migration),
             Box::new(m20261210_000300_macros::Migration),
             Box::new(m20261210_000400_ticket_links::Migration),
+            Box::new(m20261211_000300_success_plans::Migration),
         ]
     }
 }

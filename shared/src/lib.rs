@@ -22,6 +22,7 @@ pub mod onboarding;
 pub mod page;
 pub mod reports;
 pub mod settings;
+pub mod success_plans;
 pub mod surveys;
 pub mod texts;
 pub mod ticket_links;

@@ -18,6 +18,8 @@
 //! - `reporting`: reports and the dashboard
 //! - `mail_in`: mail channels; received mail becomes tickets and comments
 //! - `macros`: canned replies whose actions run the tickets' workflow
+//! - `success_plans`: plans shared with the customer (objectives, milestones,
+//!   comments); writes the timeline, read by health through its tables
 
 pub mod accounts;
 pub mod approvals;
@@ -31,6 +33,7 @@ pub mod mail_in;
 pub mod onboarding;
 pub mod renewals;
 pub mod reporting;
+pub mod success_plans;
 pub mod surveys;
 pub mod tickets;
 pub mod training;
