@@ -38,6 +38,7 @@ mod roles;
 mod seed;
 mod sessions;
 mod sla_monitor;
+mod success_plans;
 mod surveys;
 mod tenancy;
 mod texts;
