@@ -25,7 +25,13 @@ struct World {
     clerk_contact: i64,
 }
 
-async fn portal_login(app: &TestApp, admin: &Session, contact: i64, role: &str, email: &str) -> Session {
+async fn portal_login(
+    app: &TestApp,
+    admin: &Session,
+    contact: i64,
+    role: &str,
+    email: &str,
+) -> Session {
     let r = app
         .post(
             &format!("/api/v1/contacts/{contact}/portal-access"),
@@ -125,7 +131,11 @@ async fn plan(w: &World) -> Plan {
                    "shared_with_customer": shared}),
         )
     };
-    let shared = ok(objective("月末结账从5天缩短到2天", true).await, StatusCode::CREATED).await["id"]
+    let shared = ok(
+        objective("月末结账从5天缩短到2天", true).await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
         .as_i64()
         .unwrap();
     let unshared = ok(
@@ -267,7 +277,10 @@ async fn plans_objectives_and_milestones_are_made_changed_and_refused_when_inval
         "validation_failed",
     )
     .await;
-    assert_eq!(e["field_keys"]["owner_contact_id"]["key"], "field.contact_of_account");
+    assert_eq!(
+        e["field_keys"]["owner_contact_id"]["key"],
+        "field.contact_of_account"
+    );
     let after = ok(app.get(&plan_path, token).await, StatusCode::OK).await;
     assert_eq!(after, before, "refused changes changed nothing");
 
@@ -323,7 +336,12 @@ async fn plans_objectives_and_milestones_are_made_changed_and_refused_when_inval
 
     // Removing an objective removes its milestones.
     ok(
-        delete(app, &format!("/api/v1/success-objectives/{}", p.unshared), token).await,
+        delete(
+            app,
+            &format!("/api/v1/success-objectives/{}", p.unshared),
+            token,
+        )
+        .await,
         StatusCode::NO_CONTENT,
     )
     .await;
@@ -331,7 +349,12 @@ async fn plans_objectives_and_milestones_are_made_changed_and_refused_when_inval
     assert_eq!(now["objectives"].as_array().unwrap().len(), 1);
     assert_eq!(now["progress"]["total"], 2);
     ok(
-        delete(app, &format!("/api/v1/success-milestones/{}", p.staff_milestone), token).await,
+        delete(
+            app,
+            &format!("/api/v1/success-milestones/{}", p.staff_milestone),
+            token,
+        )
+        .await,
         StatusCode::NO_CONTENT,
     )
     .await;
@@ -363,7 +386,10 @@ async fn plans_objectives_and_milestones_are_made_changed_and_refused_when_inval
     }
     let audit = ok(
         app.get(
-            &format!("/api/v1/audit?entity_type=success_objective&entity_id={}", p.unshared),
+            &format!(
+                "/api/v1/audit?entity_type=success_objective&entity_id={}",
+                p.unshared
+            ),
             &w.admin.token,
         )
         .await,
@@ -422,8 +448,11 @@ async fn the_portal_shows_shared_objectives_and_public_comments_only() {
         assert!(text.contains("王总您好，计划已更新"), "{text}");
     }
     let one = ok(
-        app.get(&format!("/api/v1/portal/success-plans/{}", p.id), &w.boss.token)
-            .await,
+        app.get(
+            &format!("/api/v1/portal/success-plans/{}", p.id),
+            &w.boss.token,
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -479,16 +508,27 @@ async fn the_portal_shows_shared_objectives_and_public_comments_only() {
     )
     .await;
     let text = app
-        .get(&format!("/api/v1/portal/success-plans/{}", p.id), &w.boss.token)
+        .get(
+            &format!("/api/v1/portal/success-plans/{}", p.id),
+            &w.boss.token,
+        )
         .await
         .text()
         .await
         .unwrap();
     assert!(text.contains("UNSHARED-SECRET"));
-    delete(app, &format!("/api/v1/success-plans/{}", p.id), &w.csm.token).await;
+    delete(
+        app,
+        &format!("/api/v1/success-plans/{}", p.id),
+        &w.csm.token,
+    )
+    .await;
     assert_error(
-        app.get(&format!("/api/v1/portal/success-plans/{}", p.id), &w.boss.token)
-            .await,
+        app.get(
+            &format!("/api/v1/portal/success-plans/{}", p.id),
+            &w.boss.token,
+        )
+        .await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
@@ -516,9 +556,13 @@ async fn the_customer_admin_marks_customer_milestones_done_and_nothing_else() {
     };
     // A plain portal user does not see plans at all.
     for r in [
-        app.get("/api/v1/portal/success-plans", &w.clerk.token).await,
-        app.get(&format!("/api/v1/portal/success-plans/{}", p.id), &w.clerk.token)
+        app.get("/api/v1/portal/success-plans", &w.clerk.token)
             .await,
+        app.get(
+            &format!("/api/v1/portal/success-plans/{}", p.id),
+            &w.clerk.token,
+        )
+        .await,
         app.post(
             &format!("/api/v1/portal/success-plans/{}/comments", p.id),
             &w.clerk.token,
@@ -544,12 +588,23 @@ async fn the_customer_admin_marks_customer_milestones_done_and_nothing_else() {
     )
     .await;
     // A milestone a contact of the account owns (not the admin themselves).
-    let plan = ok(done(p.customer_milestone, w.boss.token.clone()).await, StatusCode::OK).await;
+    let plan = ok(
+        done(p.customer_milestone, w.boss.token.clone()).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(plan["objectives"][0]["milestones"][0]["status"], "done");
-    assert_eq!(plan["objectives"][0]["milestones"][0]["can_mark_done"], false);
+    assert_eq!(
+        plan["objectives"][0]["milestones"][0]["can_mark_done"],
+        false
+    );
     assert_eq!(plan["progress"]["done"], 1);
     // Again: nothing more happens.
-    ok(done(p.customer_milestone, w.boss.token.clone()).await, StatusCode::OK).await;
+    ok(
+        done(p.customer_milestone, w.boss.token.clone()).await,
+        StatusCode::OK,
+    )
+    .await;
 
     // Staff see who and when, and the timeline says so once.
     let staff = ok(
@@ -618,9 +673,13 @@ async fn staff_roles_read_all_and_change_only_their_accounts_plans() {
     let plans_path = format!("/api/v1/accounts/{}/success-plans", w.account);
     let plan_path = format!("/api/v1/success-plans/{}", p.id);
     for token in [&w.other_csm.token, &w.engineer.token] {
-        let r = app.post(&plans_path, token, json!({"title": "不是我的"})).await;
+        let r = app
+            .post(&plans_path, token, json!({"title": "不是我的"}))
+            .await;
         assert_error(r, StatusCode::FORBIDDEN, "forbidden").await;
-        let r = app.patch(&plan_path, token, json!({"title": "不是我的"})).await;
+        let r = app
+            .patch(&plan_path, token, json!({"title": "不是我的"}))
+            .await;
         assert_error(r, StatusCode::FORBIDDEN, "forbidden").await;
         let r = app
             .post(
@@ -630,14 +689,23 @@ async fn staff_roles_read_all_and_change_only_their_accounts_plans() {
             )
             .await;
         assert_error(r, StatusCode::FORBIDDEN, "forbidden").await;
-        let r = delete(app, &format!("/api/v1/success-milestones/{}", p.customer_milestone), token).await;
+        let r = delete(
+            app,
+            &format!("/api/v1/success-milestones/{}", p.customer_milestone),
+            token,
+        )
+        .await;
         assert_error(r, StatusCode::FORBIDDEN, "forbidden").await;
         // Reading and commenting are for every staff member.
         let read = ok(app.get(&plan_path, token).await, StatusCode::OK).await;
         assert_eq!(read["can_edit"], false);
         ok(
-            app.post(&format!("{plan_path}/comments"), token, json!({"body": "已阅"}))
-                .await,
+            app.post(
+                &format!("{plan_path}/comments"),
+                token,
+                json!({"body": "已阅"}),
+            )
+            .await,
             StatusCode::CREATED,
         )
         .await;
@@ -655,13 +723,15 @@ async fn staff_roles_read_all_and_change_only_their_accounts_plans() {
     .await;
     let path = format!("/api/v1/success-milestones/{}", m["id"]);
     assert_error(
-        app.patch(&path, &w.engineer.token, json!({"title": "改名"})).await,
+        app.patch(&path, &w.engineer.token, json!({"title": "改名"}))
+            .await,
         StatusCode::FORBIDDEN,
         "forbidden",
     )
     .await;
     let marked = ok(
-        app.patch(&path, &w.engineer.token, json!({"status": "done"})).await,
+        app.patch(&path, &w.engineer.token, json!({"status": "done"}))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -670,7 +740,8 @@ async fn staff_roles_read_all_and_change_only_their_accounts_plans() {
     let manager = app.staff(&w.admin, "manager", "roles-m@x.cn").await;
     for token in [&manager.token, &w.admin.token] {
         ok(
-            app.patch(&plan_path, token, json!({"staff_note": "复核"})).await,
+            app.patch(&plan_path, token, json!({"staff_note": "复核"}))
+                .await,
             StatusCode::OK,
         )
         .await;
@@ -691,7 +762,9 @@ async fn another_workspace_finds_none_of_the_plans() {
     let p = plan(&w).await;
     let intruder = app.signup("Intruder", "ten-intruder@x.cn").await;
     // The intruder's own customer admin.
-    let their_account = app.create_account(&intruder.token, "入侵者客户", "901").await["id"]
+    let their_account = app
+        .create_account(&intruder.token, "入侵者客户", "901")
+        .await["id"]
         .as_i64()
         .unwrap();
     let their_contact = app
@@ -699,11 +772,21 @@ async fn another_workspace_finds_none_of_the_plans() {
         .await["id"]
         .as_i64()
         .unwrap();
-    let their_admin =
-        portal_login(app, &intruder, their_contact, "customer_admin", "ten-ia@kehu.cn").await;
+    let their_admin = portal_login(
+        app,
+        &intruder,
+        their_contact,
+        "customer_admin",
+        "ten-ia@kehu.cn",
+    )
+    .await;
 
     let staff_calls: Vec<(Method, String, Option<Value>)> = vec![
-        (Method::GET, format!("/api/v1/accounts/{}/success-plans", w.account), None),
+        (
+            Method::GET,
+            format!("/api/v1/accounts/{}/success-plans", w.account),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/accounts/{}/success-plans", w.account),
@@ -715,7 +798,11 @@ async fn another_workspace_finds_none_of_the_plans() {
             format!("/api/v1/success-plans/{}", p.id),
             Some(json!({"title": "x"})),
         ),
-        (Method::DELETE, format!("/api/v1/success-plans/{}", p.id), None),
+        (
+            Method::DELETE,
+            format!("/api/v1/success-plans/{}", p.id),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/success-plans/{}/objectives", p.id),
@@ -726,7 +813,11 @@ async fn another_workspace_finds_none_of_the_plans() {
             format!("/api/v1/success-objectives/{}", p.shared),
             Some(json!({"title": "x"})),
         ),
-        (Method::DELETE, format!("/api/v1/success-objectives/{}", p.shared), None),
+        (
+            Method::DELETE,
+            format!("/api/v1/success-objectives/{}", p.shared),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/success-objectives/{}/milestones", p.shared),
@@ -755,7 +846,11 @@ async fn another_workspace_finds_none_of_the_plans() {
         assert_error(r, StatusCode::NOT_FOUND, "not_found").await;
     }
     let portal_calls: Vec<(Method, String, Option<Value>)> = vec![
-        (Method::GET, format!("/api/v1/portal/success-plans/{}", p.id), None),
+        (
+            Method::GET,
+            format!("/api/v1/portal/success-plans/{}", p.id),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/portal/success-plans/{}/comments", p.id),
@@ -763,7 +858,10 @@ async fn another_workspace_finds_none_of_the_plans() {
         ),
         (
             Method::POST,
-            format!("/api/v1/portal/success-milestones/{}/done", p.customer_milestone),
+            format!(
+                "/api/v1/portal/success-milestones/{}/done",
+                p.customer_milestone
+            ),
             Some(json!({})),
         ),
     ];
@@ -774,7 +872,8 @@ async fn another_workspace_finds_none_of_the_plans() {
         assert_error(r, StatusCode::NOT_FOUND, "not_found").await;
     }
     let theirs = ok(
-        app.get("/api/v1/portal/success-plans", &their_admin.token).await,
+        app.get("/api/v1/portal/success-plans", &their_admin.token)
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -813,8 +912,14 @@ async fn progress_counts_done_of_all_milestones_and_the_portal_the_shared_ones()
         StatusCode::OK,
     )
     .await;
-    assert_eq!(staff["progress"], json!({"done": 2, "total": 3, "percent": 66}));
-    assert_eq!(staff["shared_progress"], json!({"done": 1, "total": 2, "percent": 50}));
+    assert_eq!(
+        staff["progress"],
+        json!({"done": 2, "total": 3, "percent": 66})
+    );
+    assert_eq!(
+        staff["shared_progress"],
+        json!({"done": 1, "total": 2, "percent": 50})
+    );
     assert_eq!(
         staff["objectives"][1]["progress"],
         json!({"done": 1, "total": 1, "percent": 100})
@@ -831,12 +936,18 @@ async fn progress_counts_done_of_all_milestones_and_the_portal_the_shared_ones()
     assert_eq!(list["items"][0]["progress"]["percent"], 66);
     assert_eq!(list["items"][0]["objective_count"], 2);
     let portal = ok(
-        app.get(&format!("/api/v1/portal/success-plans/{}", p.id), &w.boss.token)
-            .await,
+        app.get(
+            &format!("/api/v1/portal/success-plans/{}", p.id),
+            &w.boss.token,
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
-    assert_eq!(portal["progress"], json!({"done": 1, "total": 2, "percent": 50}));
+    assert_eq!(
+        portal["progress"],
+        json!({"done": 1, "total": 2, "percent": 50})
+    );
     // Reopening clears who and when.
     let reopened = ok(
         app.patch(
@@ -860,7 +971,10 @@ async fn progress_counts_done_of_all_milestones_and_the_portal_the_shared_ones()
         StatusCode::CREATED,
     )
     .await;
-    assert_eq!(empty["progress"], json!({"done": 0, "total": 0, "percent": null}));
+    assert_eq!(
+        empty["progress"],
+        json!({"done": 0, "total": 0, "percent": null})
+    );
 }
 
 async fn health(app: &TestApp, token: &str, account: i64) -> Value {
@@ -886,7 +1000,9 @@ async fn plan_progress_is_an_optional_health_component_off_by_default() {
     let w = world("hl").await;
     let app = &w.app;
     let token = &w.admin.token;
-    let bare = app.create_account(&w.csm.token, "无计划客户", "100400").await["id"]
+    let bare = app
+        .create_account(&w.csm.token, "无计划客户", "100400")
+        .await["id"]
         .as_i64()
         .unwrap();
     let before = health(app, token, w.account).await;
@@ -919,10 +1035,18 @@ async fn plan_progress_is_an_optional_health_component_off_by_default() {
     assert_eq!(c["explanation_key"]["key"], "health.plan_progress.done");
 
     // On, and the only component: the score is the plan's progress.
-    let mut components: Vec<Value> = ["usage", "support", "onboarding", "training", "satisfaction", "engagement", "renewal"]
-        .iter()
-        .map(|c| json!({"component": c, "weight": 0}))
-        .collect();
+    let mut components: Vec<Value> = [
+        "usage",
+        "support",
+        "onboarding",
+        "training",
+        "satisfaction",
+        "engagement",
+        "renewal",
+    ]
+    .iter()
+    .map(|c| json!({"component": c, "weight": 0}))
+    .collect();
     components.push(json!({"component": "plan_progress", "weight": 100}));
     ok(
         app.put(
@@ -963,7 +1087,12 @@ async fn plan_progress_is_an_optional_health_component_off_by_default() {
         .expect("a snapshot");
     assert_eq!(latest["computed_score"], 33, "{history}");
     // An archived plan no longer counts.
-    delete(app, &format!("/api/v1/success-plans/{}", p.id), &w.csm.token).await;
+    delete(
+        app,
+        &format!("/api/v1/success-plans/{}", p.id),
+        &w.csm.token,
+    )
+    .await;
     let archived = health(app, token, w.account).await;
     assert!(component(&archived, "plan_progress")["sub_score"].is_null());
 }

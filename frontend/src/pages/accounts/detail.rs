@@ -24,6 +24,8 @@ use crate::pages::accounts::timeline::TimelineSection;
 // contracts & renewals
 use crate::pages::accounts::contracts::ContractsSection;
 use crate::pages::accounts::health::HealthSection;
+// success plans
+use crate::pages::accounts::success_plans::SuccessPlansSection;
 
 type Loaded = Option<Result<Tagged<Account>, ApiErr>>;
 
@@ -83,6 +85,7 @@ pub fn AccountPage(id: i64) -> impl IntoView {
             {move || match tab.get() {
                 AccountTab::Overview => view! {
                     <HealthSection account_id=id />
+                    <SuccessPlansSection account_id=id directory />
                     <ContactsSection account_id=id />
                 }
                 .into_any(),

@@ -188,7 +188,10 @@ pub fn one_account_parts<'a>(
             q.renewals.build(backend),
             &["account_id", "stage", "probability", "due_on"],
         ),
-        (q.milestones.build(backend), &["account_id", "done", "total"]),
+        (
+            q.milestones.build(backend),
+            &["account_id", "done", "total"],
+        ),
     ];
     debug_assert_eq!(parts.len(), ONE_ACCOUNT_PARTS);
     parts

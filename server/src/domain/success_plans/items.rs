@@ -166,7 +166,16 @@ pub async fn update_objective(
     let after = objective_view(&txn, &plan, &saved).await?;
     bump(&txn, &plan, now).await?;
     let entity = ("success_objective", id);
-    record(&txn, actor, "update", entity, Some(&before), Some(&after), now).await?;
+    record(
+        &txn,
+        actor,
+        "update",
+        entity,
+        Some(&before),
+        Some(&after),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -324,10 +333,11 @@ pub async fn update_milestone(
     let plan = find_plan(&txn, actor.workspace_id, current.plan_id).await?;
     let account = account_of(&txn, actor.workspace_id, plan.account_id).await?;
     if !can_edit(actor, &account) {
-        let status_only = req == UpdateMilestoneRequest {
-            status: req.status,
-            ..Default::default()
-        };
+        let status_only = req
+            == UpdateMilestoneRequest {
+                status: req.status,
+                ..Default::default()
+            };
         if !(status_only && current.owner_user_id == Some(actor.user_id)) {
             return Err(AppError::Forbidden(T::PlanMilestoneEditors.into()));
         }
@@ -340,11 +350,8 @@ pub async fn update_milestone(
         current.owner_contact_id,
     )
     .map_err(AppError::validation)?;
-    let (user, contact) = shared::success_plans::owners_after(
-        &req,
-        current.owner_user_id,
-        current.owner_contact_id,
-    );
+    let (user, contact) =
+        shared::success_plans::owners_after(&req, current.owner_user_id, current.owner_contact_id);
     if (user, contact) != (current.owner_user_id, current.owner_contact_id) {
         check_owners(&txn, &plan, user, contact).await?;
     }
@@ -366,7 +373,16 @@ pub async fn update_milestone(
     let after = milestone_view(&txn, &plan, &saved).await?;
     bump(&txn, &plan, now).await?;
     let entity = ("success_milestone", id);
-    record(&txn, actor, "update", entity, Some(&before), Some(&after), now).await?;
+    record(
+        &txn,
+        actor,
+        "update",
+        entity,
+        Some(&before),
+        Some(&after),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }

@@ -173,7 +173,9 @@ pub(crate) async fn load<C: ConnectionTrait>(
 }
 
 /// Done and all of `milestones`.
-fn progress_of<'a>(milestones: impl Iterator<Item = &'a success_milestones::Model>) -> PlanProgress {
+fn progress_of<'a>(
+    milestones: impl Iterator<Item = &'a success_milestones::Model>,
+) -> PlanProgress {
     let (done, total) = milestones.fold((0, 0), |(d, t), m| {
         (
             d + i64::from(m.status == MilestoneStatus::Done.as_str()),
@@ -216,7 +218,11 @@ impl Loaded {
     pub fn comment(&self, c: &success_plan_comments::Model) -> AppResult<PlanComment> {
         Ok(PlanComment {
             id: c.id,
-            author_name: self.user_names.get(&c.author_id).cloned().unwrap_or_default(),
+            author_name: self
+                .user_names
+                .get(&c.author_id)
+                .cloned()
+                .unwrap_or_default(),
             author_side: stored("success_plan_comments", c.id, "author_side", &c.author_side)?,
             body: c.body.clone(),
             internal: c.internal,
@@ -238,7 +244,9 @@ impl Loaded {
             status: stored("success_milestones", m.id, "status", &m.status)?,
             done_at: m.done_at,
             done_by_id: m.done_by_id,
-            done_by_name: m.done_by_id.and_then(|id| self.user_names.get(&id).cloned()),
+            done_by_name: m
+                .done_by_id
+                .and_then(|id| self.user_names.get(&id).cloned()),
             version: m.version,
         })
     }
@@ -274,7 +282,11 @@ impl Loaded {
     }
 
     /// The staff view of the plan `plan`.
-    pub fn staff_view(&self, plan: &success_plans::Model, can_edit: bool) -> AppResult<SuccessPlan> {
+    pub fn staff_view(
+        &self,
+        plan: &success_plans::Model,
+        can_edit: bool,
+    ) -> AppResult<SuccessPlan> {
         let (progress, shared_progress) = self.progresses(plan.id);
         Ok(SuccessPlan {
             id: plan.id,

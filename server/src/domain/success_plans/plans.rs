@@ -68,7 +68,8 @@ pub async fn create(
     let txn = state.db.write.begin().await?;
     let account = account_of(&txn, actor.workspace_id, account_id).await?;
     may_edit(actor, &account)?;
-    shared::success_plans::validate_create_plan(&req).map_err(crate::error::AppError::validation)?;
+    shared::success_plans::validate_create_plan(&req)
+        .map_err(crate::error::AppError::validation)?;
     let created = success_plans::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         account_id: Set(account_id),
@@ -84,7 +85,16 @@ pub async fn create(
     .insert(&txn)
     .await?;
     let after = view(&txn, actor, created).await?;
-    record(&txn, actor, "create", ("success_plan", after.id), None, Some(&after), now).await?;
+    record(
+        &txn,
+        actor,
+        "create",
+        ("success_plan", after.id),
+        None,
+        Some(&after),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -103,7 +113,8 @@ pub async fn update(
     may_edit(actor, &account)?;
     let before = view(&txn, actor, current.clone()).await?;
     crate::domain::common::require_current(if_match, &plan_etag(&before))?;
-    shared::success_plans::validate_update_plan(&req).map_err(crate::error::AppError::validation)?;
+    shared::success_plans::validate_update_plan(&req)
+        .map_err(crate::error::AppError::validation)?;
     let mut model: success_plans::ActiveModel = current.clone().into();
     if let Some(title) = req.title {
         model.title = Set(title.trim().to_string());
@@ -115,7 +126,16 @@ pub async fn update(
         model.status = Set(status.as_str().to_string());
     }
     let after = touch(&txn, actor, model, current.version, now).await?;
-    record(&txn, actor, "update", ("success_plan", id), Some(&before), Some(&after), now).await?;
+    record(
+        &txn,
+        actor,
+        "update",
+        ("success_plan", id),
+        Some(&before),
+        Some(&after),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -134,7 +154,16 @@ pub async fn archive(state: &AppState, actor: &StaffActor, id: i64) -> AppResult
     let mut model: success_plans::ActiveModel = current.clone().into();
     model.status = Set(SuccessPlanStatus::Archived.as_str().to_string());
     let after = touch(&txn, actor, model, current.version, now).await?;
-    record(&txn, actor, "archive", ("success_plan", id), Some(&before), Some(&after), now).await?;
+    record(
+        &txn,
+        actor,
+        "archive",
+        ("success_plan", id),
+        Some(&before),
+        Some(&after),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }

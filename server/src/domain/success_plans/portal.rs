@@ -7,7 +7,9 @@
 //! milestones the vendor's staff own answer 403, and anything of an
 //! unshared objective or an archived plan 404.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 use shared::success_plans::{
     CreatePlanCommentRequest, MilestoneStatus, PlanComment, PlanSide, PortalSuccessPlan,
     SuccessPlanStatus,
@@ -52,7 +54,9 @@ async fn view<C: ConnectionTrait>(
     conn: &C,
     plan: success_plans::Model,
 ) -> AppResult<PortalSuccessPlan> {
-    load(conn, vec![plan.clone()], true).await?.portal_view(&plan)
+    load(conn, vec![plan.clone()], true)
+        .await?
+        .portal_view(&plan)
 }
 
 /// The account's active plans, newest first.
@@ -123,15 +127,31 @@ pub async fn mark_done(
     if milestone.status != MilestoneStatus::Done.as_str() {
         let before = loaded.milestone(&milestone)?;
         let mut model: success_milestones::ActiveModel = milestone.clone().into();
-        set_status(&txn, actor, &milestone, &mut model, MilestoneStatus::Done, now).await?;
+        set_status(
+            &txn,
+            actor,
+            &milestone,
+            &mut model,
+            MilestoneStatus::Done,
+            now,
+        )
+        .await?;
         model.version = sea_orm::ActiveValue::Set(milestone.version + 1);
         model.updated_at = sea_orm::ActiveValue::Set(now);
         let saved = sea_orm::ActiveModelTrait::update(model, &txn).await?;
         let after = loaded.milestone(&saved)?;
         super::plans::bump(&txn, &plan, now).await?;
         let entity = ("success_milestone", milestone_id);
-        super::plans::record(&txn, actor, "update", entity, Some(&before), Some(&after), now)
-            .await?;
+        super::plans::record(
+            &txn,
+            actor,
+            "update",
+            entity,
+            Some(&before),
+            Some(&after),
+            now,
+        )
+        .await?;
     }
     let plan = shown_plan(&txn, actor, account_id, plan.id).await?;
     let answer = view(&txn, plan).await?;
