@@ -17,7 +17,6 @@ use crate::components::states::{ErrorState, SkeletonCard};
 use crate::components::toast::use_toasts;
 use crate::i18n::{use_i18n, Key};
 use crate::pages::accounts::list::Directory;
-use crate::pages::accounts::onboarding::ProgressBar;
 use crate::pages::accounts::success_plan_items::{AddObjectiveForm, ObjectiveCard, Owners};
 use crate::pages::portal::common::TextArea;
 use crate::pages::tickets::common::action_error;
@@ -167,7 +166,10 @@ pub fn PlanProgressView(progress: PlanProgress, testid: &'static str) -> impl In
     let (done_attr, total_attr) = (done.clone(), total.clone());
     view! {
         <div class="sp-progress" data-testid=testid data-done=done_attr data-total=total_attr>
-            <ProgressBar value=Signal::stored(percent) />
+            <span class="ob-progress">
+                <progress max="100" prop:value=percent></progress>
+                <span class="ob-progress-text">{format!("{percent}%")}</span>
+            </span>
             <span class="muted">{move || i.f(Key::SpProgressOf, &[&done, &total])}</span>
         </div>
     }
