@@ -348,6 +348,7 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
         "/onboarding".into(),
         "/approvals".into(),
         "/dashboard".into(),
+        "/my-work".into(),
         "/renewals".into(),
         "/surveys".into(),
         "/password".into(),

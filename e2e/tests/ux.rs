@@ -65,8 +65,8 @@ async fn each_role_lands_where_its_work_is() {
         server::seed::demo(&h.state.db).await?;
         h.goto("/login").await?;
         for (email, want) in [
-            ("engineer1@demo.steward.local", "/tickets?assignee_id="),
-            ("csm1@demo.steward.local", "/accounts?owner_id="),
+            ("engineer1@demo.steward.local", "/my-work"),
+            ("csm1@demo.steward.local", "/my-work"),
             ("manager@demo.steward.local", "/dashboard"),
             (DEMO_ADMIN, "/dashboard"),
             (PORTAL, "/portal"),

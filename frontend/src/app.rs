@@ -19,6 +19,8 @@ use crate::pages::accounts::list::AccountsPage;
 use crate::pages::accounts::mail_channels::MailChannelsPage;
 use crate::pages::accounts::settings::SettingsPage;
 use crate::pages::accounts::users::UsersPage;
+use crate::pages::my_work::MyWorkPage;
+use crate::pages::playbooks::PlaybooksPage;
 // join_pages
 use crate::pages::join::accept_invite::AcceptInvitePage;
 use crate::pages::join::password::{
@@ -97,7 +99,9 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                 {move || {
                     let route = route.get();
                     match route {
-                        Route::Accounts
+                        Route::MyWork
+                        | Route::Playbooks
+                        | Route::Accounts
                         | Route::AccountImport
                         | Route::Account(_)
                         | Route::Users
@@ -150,6 +154,8 @@ fn account_pages(route: Route) -> AnyView {
         Route::Users => view! { <UsersPage /> }.into_any(),
         Route::Settings => view! { <SettingsPage /> }.into_any(),
         Route::MailChannels => view! { <MailChannelsPage /> }.into_any(),
+        Route::MyWork => view! { <MyWorkPage /> }.into_any(),
+        Route::Playbooks => view! { <PlaybooksPage /> }.into_any(),
         _ => view! { <AccountsPage /> }.into_any(),
     }
 }

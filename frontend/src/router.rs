@@ -28,6 +28,10 @@ pub enum Route {
     /// A signed-in user (staff or portal) changes their password.
     ChangePassword,
     Portal,
+    /// The caller's tasks and book: the home of CSMs and engineers.
+    MyWork,
+    /// Playbooks and their effect (admins and managers).
+    Playbooks,
     Accounts,
     /// The import wizard (admins and managers).
     AccountImport,
@@ -133,6 +137,8 @@ impl Route {
             ["settings", "reminders"] => Route::ReminderSettings,
             // dashboard & reports
             ["dashboard"] => Route::Dashboard,
+            ["my-work"] => Route::MyWork,
+            ["settings", "playbooks"] => Route::Playbooks,
             ["reports"] => Route::Reports,
             // health settings, api keys & surveys
             ["settings", "health"] => Route::HealthSettings,
@@ -151,7 +157,9 @@ impl Route {
     pub fn is_staff(self) -> bool {
         matches!(
             self,
-            Route::Accounts
+            Route::MyWork
+                | Route::Playbooks
+                | Route::Accounts
                 | Route::AccountImport
                 | Route::Account(_)
                 | Route::Users

@@ -23,6 +23,29 @@ pub struct Account {
     pub updated_at: DateTime<Utc>,
     /// Increases with every change; the `ETag` is derived from it.
     pub version: i64,
+    /// The parent company (集团) of this account, in the same workspace.
+    #[serde(default)]
+    pub parent_id: Option<i64>,
+    /// The parent's id and name (whenever `parent_id` is set).
+    #[serde(default)]
+    pub parent: Option<AccountRef>,
+    /// The direct subsidiaries (子公司) that are not archived, by name.
+    /// Filled by `GET /accounts/{id}` and the answers of create and
+    /// update; lists leave it empty.
+    #[serde(default)]
+    pub subsidiaries: Vec<AccountRef>,
+    /// Whether this account's `customer_admin` contacts see the tickets of
+    /// its whole group (it and all its subsidiaries) in the portal.
+    #[serde(default)]
+    pub portal_group_tickets: bool,
+}
+
+/// An account named in another's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountRef {
+    pub id: i64,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,10 +65,14 @@ pub struct CreateAccountRequest {
     pub stage: Option<LifecycleStage>,
     #[serde(default)]
     pub modules: Vec<ErpModule>,
+    /// The parent company (集团): an account of the same workspace.
+    #[serde(default)]
+    pub parent_id: Option<i64>,
 }
 
-/// A partial update: absent fields stay as they are. `owner_id`, `industry`
-/// and `segment` may be set to `null` to clear them.
+/// A partial update: absent fields stay as they are. `owner_id`,
+/// `industry`, `segment` and `parent_id` may be set to `null` to clear
+/// them. `portal_group_tickets` is for admins and managers only.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateAccountRequest {
@@ -78,6 +105,15 @@ pub struct UpdateAccountRequest {
     pub stage: Option<LifecycleStage>,
     #[serde(default)]
     pub modules: Option<Vec<ErpModule>>,
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub parent_id: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal_group_tickets: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,6 +202,10 @@ pub struct PortalAccount {
     pub contact_name: String,
     pub csm_name: Option<String>,
     pub csm_email: Option<String>,
+    /// Whether this user's ticket list holds the tickets of the account's
+    /// subsidiaries too (a `customer_admin` of a parent that allows it).
+    #[serde(default)]
+    pub group_tickets: bool,
 }
 
 /// `null` → `Some(None)`, absent → `None`, value → `Some(Some(v))`.

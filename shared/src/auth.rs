@@ -112,4 +112,8 @@ pub struct PasswordResetConfirm {
 pub struct UpdateMeRequest {
     /// The language of the app and of the e-mails sent to this user.
     pub locale: Option<crate::Locale>,
+    /// Staff: receive the daily digest of due tasks at 08:30 in the
+    /// workspace's time zone.
+    #[serde(default)]
+    pub digest_opt_in: Option<bool>,
 }

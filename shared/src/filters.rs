@@ -11,6 +11,7 @@ use crate::contracts::RenewalStage;
 use crate::kb::{KbStatus, KbVisibility, MatchMode};
 use crate::macros::MacroScope;
 use crate::onboarding::PlanStatus;
+use crate::tasks::{TaskSource, TaskState};
 use crate::tickets::{TicketPriority, TicketStatus};
 use crate::{ErpModule, LifecycleStage, Role};
 
@@ -140,6 +141,29 @@ pub struct MacroFilter {
     pub scope: Option<MacroScope>,
 }
 impl ToQuery for MacroFilter {}
+
+/// `GET /tasks`: soonest due first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct TaskFilter {
+    /// Only this staff member's tasks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<i64>,
+    /// Defaults to every status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<TaskState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<TaskSource>,
+    /// Only the tasks of this playbook run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub playbook_run_id: Option<i64>,
+    /// Only tasks due before this time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_before: Option<DateTime<Utc>>,
+}
+impl ToQuery for TaskFilter {}
 
 /// `GET /audit`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

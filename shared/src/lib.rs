@@ -2,6 +2,7 @@
 //! both the server and the SPA apply, so a bad value is refused with the same
 //! message in a form and in the API.
 
+pub mod account_groups;
 pub mod accounts;
 pub mod approvals;
 pub mod audit;
@@ -20,10 +21,12 @@ pub mod macros;
 pub mod mail_in;
 pub mod onboarding;
 pub mod page;
+pub mod playbooks;
 pub mod reports;
 pub mod settings;
 pub mod success_plans;
 pub mod surveys;
+pub mod tasks;
 pub mod texts;
 pub mod ticket_links;
 pub mod tickets;

@@ -144,6 +144,11 @@ texts! {
     NoSuchAccountHere = "account.no_such_here" { "no such account in this workspace", "本工作区没有此客户" }
     AccountOrCode = "account.id_or_code" { "give account_id or account_code", "请提供客户或客户编码" }
     OtherAccount = "account.other_account" { "names another account than account_id", "指向了另一个客户" }
+    ParentSelf = "account.parent_self" { "an account cannot be its own parent", "客户不能是自己的上级公司" }
+    ParentCycle = "account.parent_cycle" { "{name} is already below this account in its group; a group cannot go round in a circle", "{name} 已是本客户的下级公司，集团关系不能形成循环" }
+    GroupTooDeep = "account.group_too_deep" { "a group may have at most {max} levels", "集团最多 {max} 级" }
+    GroupSettingRoles = "account.group_setting_roles" { "only a manager or an admin may change who sees the group's tickets", "只有经理或管理员可以修改集团工单的可见范围" }
+    GroupTicketReadOnly = "portal.group_ticket_read_only" { "this ticket is of another company of your group: you may read it, and its own company's users reply", "此工单属于集团内的其他公司：您可以查看，回复请由该公司的用户进行" }
     OwnerOnly = "account.owner_only" { "only the account's owner, a manager or an admin may change it", "只有客户负责人、经理或管理员可以修改" }
     CommentsCap = "ticket.comments_cap" { "a ticket holds at most {max} comments; open a new ticket instead", "一个工单最多 {max} 条评论，请新建工单" }
     AttachmentsTicketCap = "attachment.ticket_cap" { "a ticket holds at most {files} files and {mib} MiB of attachments", "一个工单最多 {files} 个附件、共 {mib} MiB" }
@@ -201,7 +206,7 @@ texts! {
     MergedAlready = "ticket.merged_already" { "this ticket was already merged into #{number}", "此工单已合并到 #{number}" }
     MergeTargetMerged = "ticket.merge_target_merged" { "ticket #{number} was itself merged into #{into}; merge into #{into} instead", "工单 #{number} 已合并到 #{into}，请改为合并到 #{into}" }
     MergeTargetClosed = "ticket.merge_target_closed" { "ticket #{number} is closed; merge into a ticket that is not closed", "工单 #{number} 已关闭，请合并到未关闭的工单" }
-    MergeOtherAccount = "ticket.merge_other_account" { "ticket #{number} belongs to another account; only tickets of the same account are merged", "工单 #{number} 属于其他客户，只能合并同一客户的工单" }
+    MergeOtherAccount = "ticket.merge_other_account" { "ticket #{number} belongs to another account outside this one's group; only tickets of the same account or group are merged", "工单 #{number} 属于本集团以外的其他客户，只能合并同一客户或同一集团的工单" }
     MergeTooManyComments = "ticket.merge_too_many_comments" { "together the tickets hold {count} comments; a ticket holds at most {max}", "两个工单共有 {count} 条评论，一个工单最多 {max} 条" }
     ReasonMerged = "ticket.reason_merged" { "merged into another ticket", "已合并到其他工单" }
     MergedIntoNote = "ticket.merged_into_note" { "This ticket was merged into #{number}; the conversation continues there.", "本工单已合并到 #{number}，后续沟通请在该工单中进行。" }
@@ -307,6 +312,18 @@ texts! {
     HealthRenewalDue = "health.renewal.due" { "renewal probability {probability} %, due in {days} days", "续约可能性 {probability}%，{days} 天后到期" }
     HealthChurned = "health.renewal.churned" { "the renewal churned", "续约已流失" }
     HealthLapsed = "health.renewal.lapsed" { "the contract ended without a renewal", "合同已到期且未续约" }
+    // Tasks.
+    TaskNotOpen = "task.not_open" { "this task is already {status}", "此任务已{status}" }
+    TaskAssigneeStaff = "task.assignee_staff" { "the assignee must be an active staff member of this workspace", "负责人必须是本工作区的在职员工" }
+    TaskLinkElsewhere = "task.link_elsewhere" { "the linked {kind} was not found on this account", "在此客户下找不到所关联的{kind}" }
+    TaskSnoozePast = "task.snooze_past" { "snooze to a time later than now", "请推迟到晚于现在的时间" }
+    TaskNotYours = "task.not_yours" { "only the assignee, the one who made it, an admin or a manager may change this task", "只有负责人、创建人、管理员或经理可以修改此任务" }
+    DigestStaffOnly = "digest.staff_only" { "the daily digest is for staff", "每日摘要仅供员工使用" }
+    // Playbooks.
+    PlaybookSteps = "playbook.steps" { "a playbook has between 1 and {max} steps", "剧本需要 1 到 {max} 个步骤" }
+    PlaybookModuleOwner = "playbook.module_owner" { "name the module whose owner gets this task", "请指定由哪个模块的负责人处理此任务" }
+    PlaybookValueRange = "playbook.value_range" { "the highest annual value is below the lowest", "年度金额上限低于下限" }
+    PlaybookRunEnded = "playbook.run_ended" { "this run has already ended", "此剧本执行已结束" }
     HealthNoSuccessPlan = "health.plan_progress.none" { "no active success plan with milestones", "没有含里程碑的进行中成功计划" }
     HealthPlanProgress = "health.plan_progress.done" { "{done} of {total} success-plan milestones done", "成功计划里程碑已完成 {done} / {total}" }
     // Timeline details.
@@ -598,6 +615,12 @@ pub fn word(value: &str, lang: Locale) -> Option<&'static str> {
         "related" => ("相关", "related"),
         "parent" => ("上级", "parent"),
         "child" => ("下级", "child"),
+        // tasks
+        "done" => ("完成", "done"),
+        "skipped" => ("跳过", "skipped"),
+        "ticket" => ("工单", "ticket"),
+        "onboarding_plan" => ("上线计划", "onboarding plan"),
+        "success_plan" => ("成功计划", "success plan"),
         // roles
         "customer" => ("客户用户", "customer"),
         "customer_admin" => ("客户管理员", "customer admin"),

@@ -164,6 +164,16 @@ pub struct PortalTicket {
     /// That ticket's number (`#N`).
     #[serde(default)]
     pub merged_into_number: Option<i64>,
+    /// The company (account) the ticket is of; the portal shows it when a
+    /// `customer_admin` sees the tickets of their whole group.
+    #[serde(default)]
+    pub account_id: i64,
+    #[serde(default)]
+    pub account_name: String,
+    /// True for a ticket of another company of the user's group: it is
+    /// read, and its own company's users reply, rate and attach.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// `POST /api/v1/portal/tickets/{id}/satisfaction`.

@@ -25,6 +25,7 @@ string_enum!(
         TrainingCancelled => "training_cancelled",
         TrainingAttendance => "training_attendance",
         StageChanged => "stage_changed",
+        PlaybookRun => "playbook_run",
         MilestoneDone => "milestone_done",
     }
 );

@@ -21,6 +21,9 @@ pub struct User {
     /// means Chinese.
     #[serde(default)]
     pub locale: Option<Locale>,
+    /// Whether they get the daily e-mail digest of their tasks (staff).
+    #[serde(default)]
+    pub digest_opt_in: bool,
     pub created_at: DateTime<Utc>,
 }
 

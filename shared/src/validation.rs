@@ -477,6 +477,7 @@ mod tests {
             owner_id: None,
             stage: None,
             modules: vec![],
+            parent_id: None,
         };
         let fields = create_account(&req, DIGITS).unwrap_err();
         assert_eq!(

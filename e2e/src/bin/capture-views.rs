@@ -48,6 +48,7 @@ fn staff_pages(me: i64, account: i64, ticket: i64) -> Vec<String> {
     .iter()
     .map(|p| p.to_string())
     .collect();
+    pages.push("/my-work".to_string());
     pages.push(format!("/tickets?assignee_id={me}"));
     pages.push(format!("/tickets?account_id={account}"));
     for status in ["new", "open", "pending_customer", "resolved", "closed"] {

@@ -14,6 +14,11 @@ pub async fn list(filter: &AccountFilter, cursor: Option<&str>) -> Result<Page<A
     decode(&call(Method::GET, path, None).await?)
 }
 
+/// The roll-up of a group account (it and every company below it).
+pub async fn group(id: i64) -> Result<shared::account_groups::GroupRollup, ApiErr> {
+    decode(&call(Method::GET, format!("/accounts/{id}/group"), None).await?)
+}
+
 pub async fn get(id: i64) -> Result<Tagged<Account>, ApiErr> {
     tagged(call(Method::GET, format!("/accounts/{id}"), None).await?)
 }

@@ -30,6 +30,7 @@ pub mod settings;
 pub mod sla;
 pub mod success_plans;
 pub mod surveys;
+pub mod tasks;
 pub mod ticket_links;
 pub mod tickets;
 pub mod timeline;

@@ -83,6 +83,7 @@ mod tests {
             active: true,
             invited: false,
             locale: None,
+            digest_opt_in: false,
             created_at: chrono::DateTime::default(),
         })
     }

@@ -162,10 +162,53 @@ fn NavLink(href: &'static str, label: Key, testid: &'static str) -> impl IntoVie
     }
 }
 
+/// The caller's open-task counts the navigation shows beside "my work";
+/// the shell loads them, and "my work" refreshes them after each change.
+#[derive(Clone, Copy)]
+pub struct WorkCounts(pub RwSignal<Option<shared::tasks::TaskCounts>>);
+
+impl WorkCounts {
+    pub fn refresh(self) {
+        crate::task::spawn(async move {
+            if let Ok(c) = crate::api::tasks::counts().await {
+                self.0.try_set(Some(c));
+            }
+        });
+    }
+}
+
+/// "My work" in the navigation, with the number of tasks overdue or due
+/// today.
+#[component]
+fn MyWorkLink(counts: WorkCounts) -> impl IntoView {
+    let i = use_i18n();
+    let location = use_location();
+    let current = move || (location.path.get() == crate::logic::nav::MY_WORK).then_some("page");
+    let due = move || {
+        counts
+            .0
+            .get()
+            .map(|c| c.overdue + c.today)
+            .filter(|n| *n > 0)
+    };
+    view! {
+        <a href=crate::logic::nav::MY_WORK data-testid="nav-my-work" aria-current=current>
+            {i.tr(Key::MwNav)}
+            {move || due().map(|n| view! {
+                " " <span class="nav-count" data-testid="nav-my-work-count"
+                    title=move || i.f(Key::MwBadge, &[&n.to_string()])>{n}</span>
+            })}
+        </a>
+    }
+}
+
 #[component]
 pub fn StaffShell(children: Children) -> impl IntoView {
     let i = use_i18n();
     let session = use_session();
+    let counts = WorkCounts(RwSignal::new(None));
+    provide_context(counts);
+    counts.refresh();
     view! {
         <div class="app">
             <SkipLink />
@@ -175,6 +218,7 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     {i.tr(Key::ProductName)}
                 </a>
                 <nav class="nav" aria-label=i.tr(Key::MainNav)>
+                    <MyWorkLink counts />
                     // dashboard & reports
                     <NavLink href="/dashboard" label=Key::DbNav testid="nav-dashboard" />
                     <NavLink href="/accounts" label=Key::NavAccounts testid="nav-accounts" />

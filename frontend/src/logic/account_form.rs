@@ -14,6 +14,8 @@ pub struct AccountForm {
     pub owner_id: Option<i64>,
     pub stage: LifecycleStage,
     pub modules: Vec<ErpModule>,
+    /// The parent company (集团), if any.
+    pub parent_id: Option<i64>,
 }
 
 impl Default for AccountForm {
@@ -26,6 +28,7 @@ impl Default for AccountForm {
             owner_id: None,
             stage: LifecycleStage::Onboarding,
             modules: Vec::new(),
+            parent_id: None,
         }
     }
 }
@@ -66,6 +69,7 @@ impl AccountForm {
             owner_id: account.owner_id,
             stage: account.stage,
             modules: normalize_modules(&account.modules),
+            parent_id: account.parent_id,
         }
     }
 
@@ -78,6 +82,7 @@ impl AccountForm {
             owner_id: self.owner_id,
             stage: Some(self.stage),
             modules: normalize_modules(&self.modules),
+            parent_id: self.parent_id,
         }
     }
 
@@ -110,6 +115,9 @@ impl AccountForm {
         if modules != normalize_modules(&original.modules) {
             req.modules = Some(modules);
         }
+        if self.parent_id != original.parent_id {
+            req.parent_id = Some(self.parent_id);
+        }
         req
     }
 }
@@ -135,6 +143,10 @@ mod tests {
             created_at: at,
             updated_at: at,
             version: 1,
+            parent_id: Some(9),
+            parent: None,
+            subsidiaries: Vec::new(),
+            portal_group_tickets: false,
         }
     }
 
@@ -157,7 +169,9 @@ mod tests {
         form.owner_id = None;
         form.stage = LifecycleStage::Adoption;
         form.modules = vec![ErpModule::System, ErpModule::Sales, ErpModule::Finance];
+        form.parent_id = None;
         let req = form.diff(&a);
+        assert_eq!(req.parent_id, Some(None));
         assert_eq!(req.name, None);
         assert_eq!(req.industry, Some(None));
         assert_eq!(req.owner_id, Some(None));
@@ -186,8 +200,10 @@ mod tests {
             owner_id: Some(2),
             stage: LifecycleStage::Onboarding,
             modules: vec![ErpModule::Finance, ErpModule::Sales, ErpModule::Finance],
+            parent_id: Some(4),
         };
         let req = form.to_create();
+        assert_eq!(req.parent_id, Some(4));
         assert_eq!(req.name, "华强");
         assert_eq!(req.code, "000777");
         assert_eq!(req.industry, None);

@@ -243,6 +243,7 @@ mod tests {
             owner_id: None,
             stage: None,
             modules: vec![],
+            parent_id: None,
         };
         let errs = create_account(&req, Some(DIGITS)).unwrap_err();
         assert_eq!(errs, rules::create_account(&req, DIGITS).unwrap_err());
@@ -269,6 +270,7 @@ mod tests {
             owner_id: None,
             stage: None,
             modules: vec![],
+            parent_id: None,
         };
         assert_eq!(create_account(&req, None), Ok(()));
         req.code = "".into();

@@ -6,6 +6,7 @@ use super::query::encode;
 
 pub const STAFF_HOME: &str = "/accounts";
 pub const PORTAL_HOME: &str = "/portal";
+pub const MY_WORK: &str = "/my-work";
 
 /// Accepts only same-origin absolute paths, so `?next=` cannot send a user
 /// to another site (`//evil.example`, `https://…`, `/\evil`).
@@ -39,13 +40,12 @@ fn is_portal_path(path: &str) -> bool {
     path == PORTAL_HOME || path.starts_with("/portal/")
 }
 
-/// Where a role starts its day: an engineer on the tickets assigned to them,
-/// a CSM on the accounts they own, managers and admins on the dashboard,
-/// customers in the portal.
-pub fn home_of(role: Role, user_id: i64) -> String {
+/// Where a role starts its day: CSMs and engineers on their work (tasks
+/// and book), managers and admins on the dashboard, customers in the
+/// portal.
+pub fn home_of(role: Role, _user_id: i64) -> String {
     match role {
-        Role::Engineer => format!("/tickets?assignee_id={user_id}"),
-        Role::Csm => format!("/accounts?owner_id={user_id}"),
+        Role::Engineer | Role::Csm => MY_WORK.to_string(),
         Role::Manager | Role::Admin => "/dashboard".to_string(),
         Role::Customer | Role::CustomerAdmin => PORTAL_HOME.to_string(),
     }
@@ -98,8 +98,8 @@ mod tests {
 
     #[test]
     fn staff_and_portal_users_land_on_their_home() {
-        assert_eq!(landing(Role::Csm, 4, None), "/accounts?owner_id=4");
-        assert_eq!(landing(Role::Engineer, 9, None), "/tickets?assignee_id=9");
+        assert_eq!(landing(Role::Csm, 4, None), "/my-work");
+        assert_eq!(landing(Role::Engineer, 9, None), "/my-work");
         assert_eq!(landing(Role::Manager, 2, None), "/dashboard");
         assert_eq!(landing(Role::Admin, 1, None), "/dashboard");
         assert_eq!(landing(Role::Admin, 1, Some("/users")), "/users");
@@ -114,10 +114,7 @@ mod tests {
         );
         assert_eq!(landing(Role::Manager, 2, Some("/portal")), "/dashboard");
         assert_eq!(landing(Role::Manager, 2, Some("/login")), "/dashboard");
-        assert_eq!(
-            landing(Role::Engineer, 9, Some("/")),
-            "/tickets?assignee_id=9"
-        );
+        assert_eq!(landing(Role::Engineer, 9, Some("/")), "/my-work");
         assert_eq!(landing(Role::Customer, 5, Some("/portal")), "/portal");
     }
 

@@ -196,6 +196,9 @@ mod tests {
             csat_rating: rating,
             merged_into_id: None,
             merged_into_number: None,
+            account_id: 1,
+            account_name: "华强电子".into(),
+            read_only: false,
         }
     }
 

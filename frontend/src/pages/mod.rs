@@ -9,7 +9,9 @@ pub mod not_found;
 
 pub mod accounts;
 pub mod join;
+pub mod my_work;
 pub mod onboarding;
+pub mod playbooks;
 pub mod portal;
 pub mod renewals;
 pub mod survey_answer;

@@ -3,6 +3,7 @@
 
 use super::body::Json;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use shared::account_groups::GroupRollup;
 use shared::accounts::{Account, CreateAccountRequest, UpdateAccountRequest};
 use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -19,7 +20,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_account)
         .service(update_account)
         .service(archive_account)
-        .service(restore_account);
+        .service(restore_account)
+        .service(account_group);
 }
 
 fn with_etag(status: actix_web::http::StatusCode, account: Account) -> HttpResponse {
@@ -158,4 +160,31 @@ async fn restore_account(
 ) -> AppResult<HttpResponse> {
     let account = domain::set_archived(&state.db, &actor, *id, false, state.clock.now()).await?;
     Ok(with_etag(actix_web::http::StatusCode::OK, account))
+}
+
+/// The roll-up of a group account (集团): the account and every account
+/// below it that is not archived. Health is the members' latest snapshots
+/// weighted by annual value in the group's main currency (the currency
+/// with the largest total): a member without a snapshot is left out, a
+/// member without a running contract in that currency weighs nothing
+/// (unless none has one: then the scores are averaged, and `weighted_by`
+/// is null). Annual values are of contracts running today, per currency
+/// (engineers get none, as with contracts); open tickets are neither
+/// resolved nor closed; open renewals neither renewed nor churned.
+#[utoipa::path(
+    tag = "accounts",
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = GroupRollup), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/accounts/{id}/group")]
+async fn account_group(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<GroupRollup>> {
+    Ok(web::Json(
+        crate::domain::reporting::group_rollup::rollup(&state.db, &actor, *id, state.clock.now())
+            .await?,
+    ))
 }

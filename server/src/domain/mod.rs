@@ -18,6 +18,9 @@
 //! - `reporting`: reports and the dashboard
 //! - `mail_in`: mail channels; received mail becomes tickets and comments
 //! - `macros`: canned replies whose actions run the tickets' workflow
+//! - `tasks`: what staff are to do next for an account, "my work" and the
+//!   daily digest
+//! - `playbooks`: triggers that make tasks, their runs and their effect
 //! - `success_plans`: plans shared with the customer (objectives, milestones,
 //!   comments); writes the timeline, read by health through its tables
 
@@ -31,9 +34,11 @@ pub mod kb;
 pub mod macros;
 pub mod mail_in;
 pub mod onboarding;
+pub mod playbooks;
 pub mod renewals;
 pub mod reporting;
 pub mod success_plans;
 pub mod surveys;
+pub mod tasks;
 pub mod tickets;
 pub mod training;

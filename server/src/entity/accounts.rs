@@ -20,6 +20,11 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,
+    /// The parent company (集团) in the same workspace, if any.
+    pub parent_id: Option<i64>,
+    /// Whether this account's `customer_admin` contacts see the tickets of
+    /// its subsidiaries in the portal.
+    pub portal_group_tickets: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

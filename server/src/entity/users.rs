@@ -20,6 +20,8 @@ pub struct Model {
     /// When the login proved it reads its mail (an accepted invitation, a
     /// confirmed sign-up, a password reset).
     pub email_verified_at: Option<DateTimeUtc>,
+    /// Whether a staff member gets the daily digest of their tasks.
+    pub digest_opt_in: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -98,6 +98,20 @@ pub const REGISTRY: &[JobSpec] = &[
         what: "fetches unseen mail of each IMAP mail channel into tickets and comments",
     },
     JobSpec {
+        name: "playbooks",
+        schedule: Schedule::Every("15 * * * * *"),
+        at_start: false,
+        on_demand: true,
+        what: "fires each active playbook once per account and occurrence of its trigger, and ends runs whose tasks are closed",
+    },
+    JobSpec {
+        name: "daily-digest",
+        schedule: Schedule::Every("0 */5 * * * *"),
+        at_start: true,
+        on_demand: true,
+        what: "e-mails each opted-in staff member their due tasks at 08:30 in the workspace's time zone, once a day",
+    },
+    JobSpec {
         name: "renewals-open",
         schedule: Schedule::Every("0 5 * * * *"),
         at_start: false,
@@ -175,7 +189,14 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
             to_summary(crate::domain::renewals::reminder_run::run(state, now, workspace).await?)?
         }
         "health-scores" => {
-            to_summary(crate::domain::health::snapshots::run(state, now, workspace).await?)?
+            let scores = crate::domain::health::snapshots::run(state, now, workspace).await?;
+            // A band that fell fires its playbooks now, not at the next sweep.
+            let playbooks = crate::domain::playbooks::sweep(state, now, workspace).await?;
+            let mut summary = to_summary(scores)?;
+            if let Some(fields) = summary.as_object_mut() {
+                fields.insert("playbooks".into(), to_summary(playbooks)?);
+            }
+            summary
         }
         "email-outbox" => {
             let sent = state
@@ -190,6 +211,10 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
         }
         "mail-fetch" => {
             to_summary(crate::domain::mail_in::imap_fetch::run(state, workspace).await?)?
+        }
+        "playbooks" => to_summary(crate::domain::playbooks::sweep(state, now, workspace).await?)?,
+        "daily-digest" => {
+            to_summary(crate::domain::tasks::digest::run(state, now, workspace).await?)?
         }
         "mail-retention" => to_summary(crate::mail::retention::run(state, now, workspace).await?)?,
         "renewals-open" if workspace.is_none() => {

@@ -37,7 +37,7 @@ async fn requester(app: &TestApp, admin: &Session, account_id: i64, email: &str)
 }
 
 /// A staff ticket of `account_id` asked by `requester`.
-async fn ticket(
+pub(crate) async fn ticket(
     app: &TestApp,
     token: &str,
     account_id: i64,

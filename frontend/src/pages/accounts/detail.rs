@@ -10,10 +10,11 @@ use crate::api::{self, ApiErr, Tagged};
 use crate::components::fields::ModuleChips;
 use crate::components::states::{ErrorState, SkeletonCard};
 use crate::components::toast::use_toasts;
-use crate::i18n::{dates, stage_key, use_i18n, Key};
+use crate::i18n::{dates, stage_key, use_i18n, Key, Lang};
 use crate::logic::account_summary::AccountTab;
 use crate::pages::accounts::contacts::ContactsSection;
 use crate::pages::accounts::edit::EditAccountForm;
+use crate::pages::accounts::group::GroupSection;
 use crate::pages::accounts::list::{load_code_rule, Directory};
 use crate::pages::accounts::overview::{AccountSummary, AccountTabs, AccountTickets};
 use crate::router::{navigate, use_location};
@@ -21,6 +22,8 @@ use crate::router::{navigate, use_location};
 use crate::pages::accounts::licenses::LicensesSection;
 use crate::pages::accounts::onboarding::OnboardingSection;
 use crate::pages::accounts::timeline::TimelineSection;
+use crate::pages::my_work::AccountTasks;
+use crate::pages::playbooks::AccountPlaybookRuns;
 // contracts & renewals
 use crate::pages::accounts::contracts::ContractsSection;
 use crate::pages::accounts::health::HealthSection;
@@ -85,6 +88,8 @@ pub fn AccountPage(id: i64) -> impl IntoView {
             {move || match tab.get() {
                 AccountTab::Overview => view! {
                     <HealthSection account_id=id />
+                    <AccountTasks account_id=id />
+                    <AccountPlaybookRuns account_id=id />
                     <SuccessPlansSection account_id=id directory />
                     <ContactsSection account_id=id />
                 }
@@ -134,6 +139,9 @@ fn AccountView(
     let stage = a.stage;
     let archived = a.archived;
     let name_for_toast = a.name.clone();
+    let parent = a.parent.clone();
+    let subsidiaries = a.subsidiaries.clone();
+    let group = (!a.subsidiaries.is_empty()).then(|| tagged.clone());
 
     let archive = move |_| {
         if archiving.get_untracked() {
@@ -295,11 +303,44 @@ fn AccountView(
                         )
                     }}
                 </dd>
+                <dt>{i.tr(Key::GrParent)}</dt>
+                <dd data-testid="detail-parent">
+                    {match parent {
+                        Some(p) => view! { <a href=format!("/accounts/{}", p.id)>{p.name}</a> }.into_any(),
+                        None => view! { "—" }.into_any(),
+                    }}
+                </dd>
+                {(!subsidiaries.is_empty())
+                    .then(|| {
+                        view! {
+                            <dt>{i.tr(Key::GrSubsidiaries)}</dt>
+                            <dd data-testid="detail-subsidiaries">
+                                {subsidiaries
+                                    .into_iter()
+                                    .enumerate()
+                                    .map(|(n, s)| {
+                                        view! {
+                                            {(n > 0).then(|| if i.lang() == Lang::Zh { "、" } else { ", " })}
+                                            <a href=format!("/accounts/{}", s.id)>{s.name}</a>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </dd>
+                        }
+                    })}
                 <dt>{i.tr(Key::Modules)}</dt>
                 <dd data-testid="detail-modules"><ModuleChips modules=a.modules.clone() /></dd>
                 <dt>{i.tr(Key::Updated)}</dt>
                 <dd>{i.datetime_of(a.updated_at)}</dd>
             </dl>
         </section>
+        {group
+            .map(|tagged| {
+                view! {
+                    <div hidden=move || tab.get() != AccountTab::Overview>
+                        <GroupSection tagged on_change />
+                    </div>
+                }
+            })}
     }
 }

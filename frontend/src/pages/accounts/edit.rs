@@ -34,6 +34,7 @@ pub fn EditAccountForm(
         etag,
     } = account;
     let values = AccountSignals::new(AccountForm::from_account(&original));
+    let editing = (original.id, original.parent.clone());
     let errors = RwSignal::new(FieldErrors::new());
     let failure = RwSignal::new(None::<ApiErr>);
     let busy = RwSignal::new(false);
@@ -97,7 +98,7 @@ pub fn EditAccountForm(
                     })
             }}
             <ErrorBanner failure testid="account-form-error" hide=ErrorCode::PreconditionFailed />
-            <AccountFields ids=&EDIT_ACCOUNT_IDS values errors owners code_rule no_owner=Key::Unassigned />
+            <AccountFields ids=&EDIT_ACCOUNT_IDS values errors owners code_rule no_owner=Key::Unassigned editing />
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" data-testid="edit-save" disabled=move || busy.get() || stale()>
                     {i.tr_when(busy, Key::Saving, Key::Save)}

@@ -1,8 +1,9 @@
 //! The fields of an account (name, code, industry, segment, owner, stage,
-//! modules), shared by the new-account and edit-account forms so the
-//! markup exists once.
+//! parent company, modules), shared by the new-account and edit-account
+//! forms so the markup exists once.
 
 use leptos::prelude::*;
+use shared::accounts::AccountRef;
 use shared::users::User;
 use shared::{ErpModule, FieldErrors, LifecycleStage};
 
@@ -10,6 +11,7 @@ use crate::components::fields::{ModulesPicker, TextField};
 use crate::components::pickers::{OwnerSelect, StageSelect};
 use crate::i18n::{use_i18n, Key, Lang};
 use crate::logic::account_form::AccountForm;
+use crate::pages::tickets::common::{AccountSearch, Accounts};
 
 /// The form's values as signals.
 #[derive(Clone, Copy)]
@@ -21,6 +23,7 @@ pub struct AccountSignals {
     pub owner: RwSignal<Option<i64>>,
     pub stage: RwSignal<LifecycleStage>,
     pub modules: RwSignal<Vec<ErpModule>>,
+    pub parent: RwSignal<Option<i64>>,
 }
 
 impl AccountSignals {
@@ -33,6 +36,7 @@ impl AccountSignals {
             owner: RwSignal::new(start.owner_id),
             stage: RwSignal::new(start.stage),
             modules: RwSignal::new(start.modules),
+            parent: RwSignal::new(start.parent_id),
         }
     }
 
@@ -46,6 +50,7 @@ impl AccountSignals {
             owner_id: self.owner.get_untracked(),
             stage: self.stage.get_untracked(),
             modules: self.modules.get_untracked(),
+            parent_id: self.parent.get_untracked(),
         }
     }
 }
@@ -58,6 +63,7 @@ pub struct FieldIds {
     pub segment: &'static str,
     pub owner: &'static str,
     pub stage: &'static str,
+    pub parent: &'static str,
     /// Prefix of the module checkboxes: `{prefix}-module-{module}`.
     pub modules: &'static str,
 }
@@ -69,6 +75,7 @@ pub const NEW_ACCOUNT_IDS: FieldIds = FieldIds {
     segment: "account-segment",
     owner: "account-owner",
     stage: "account-stage",
+    parent: "account-parent",
     modules: "account",
 };
 
@@ -79,6 +86,7 @@ pub const EDIT_ACCOUNT_IDS: FieldIds = FieldIds {
     segment: "edit-segment",
     owner: "edit-owner",
     stage: "edit-stage",
+    parent: "edit-parent",
     modules: "edit",
 };
 
@@ -110,6 +118,9 @@ pub fn AccountFields(
     /// Runs when the code field loses focus.
     #[prop(optional)]
     on_code_blur: Option<Callback<()>>,
+    /// The account being edited (never its own parent) and its parent now.
+    #[prop(optional)]
+    editing: Option<(i64, Option<AccountRef>)>,
 ) -> impl IntoView {
     view! {
         <div class="form-grid">
@@ -129,7 +140,73 @@ pub fn AccountFields(
             <TextField id=ids.segment label=Key::Segment value=values.segment field="segment" errors />
             <OwnerSelect id=ids.owner label=Key::Owner owners value=values.owner none_label=no_owner />
             <StageSelect id=ids.stage value=values.stage />
+            <ParentPicker id=ids.parent value=values.parent errors editing />
         </div>
         <ModulesPicker prefix=ids.modules selected=values.modules />
+    }
+}
+
+/// The parent company: a searchable select of the workspace's accounts
+/// (the search box appears when there are more than one page holds).
+#[component]
+fn ParentPicker(
+    id: &'static str,
+    value: RwSignal<Option<i64>>,
+    errors: RwSignal<FieldErrors>,
+    editing: Option<(i64, Option<AccountRef>)>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let accounts = Accounts::load();
+    let (own_id, current) = match editing {
+        Some((own, current)) => (Some(own), current),
+        None => (None, None),
+    };
+    let current = StoredValue::new(current);
+    let options = move || {
+        let mut options: Vec<(i64, String)> = accounts
+            .options()
+            .into_iter()
+            .filter(|(aid, _)| Some(*aid) != own_id)
+            .collect();
+        // The parent now stays choosable though the page may lack it.
+        if let Some(c) = current.get_value() {
+            if !options.iter().any(|(aid, _)| *aid == c.id) {
+                options.insert(0, (c.id, c.name));
+            }
+        }
+        options
+    };
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field" class:has-error=move || errors.with(|e| e.contains_key("parent_id"))>
+            <label for=id>{i.tr(Key::GrParent)}</label>
+            <AccountSearch accounts testid="parent-account-search" />
+            <select
+                id=id
+                data-testid=id
+                on:change=move |ev| {
+                    value.set(event_target_value(&ev).parse().ok());
+                    crate::components::fields::clear_error(errors, "parent_id");
+                }
+            >
+                <option value="" prop:selected=move || value.get().is_none()>
+                    {i.tr(Key::GrNoParent)}
+                </option>
+                {move || {
+                    options()
+                        .into_iter()
+                        .map(|(aid, name)| {
+                            view! {
+                                <option value=aid.to_string() prop:selected=move || value.get() == Some(aid)>
+                                    {name}
+                                </option>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </select>
+            <p class="hint">{i.tr(Key::GrParentHint)}</p>
+            <crate::components::fields::FieldError errors field="parent_id" id=error_id />
+        </div>
     }
 }

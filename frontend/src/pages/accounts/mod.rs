@@ -7,6 +7,7 @@ pub mod contracts;
 pub mod detail;
 pub mod edit;
 pub mod fields;
+pub mod group;
 pub mod health;
 pub mod import;
 pub mod licenses;

@@ -45,6 +45,7 @@ fn WorkspaceSettingsPage() -> impl IntoView {
                 <a class="btn" href="/settings/chat-bots" data-testid="settings-chat-bots-link">{i.tr(Key::CbTitle)}</a>
                 <a class="btn" href="/settings/mail-channels" data-testid="settings-mail-channels-link">{i.tr(Key::McTitle)}</a>
                 <a class="btn" href="/settings/macros" data-testid="settings-macros-link">{i.tr(Key::MoTitle)}</a>
+                <a class="btn" href="/settings/playbooks" data-testid="settings-playbooks-link">{i.tr(Key::PbTitle)}</a>
             </header>
             {move || match settings.value.get() {
                 None => view! { <SkeletonCard /> }.into_any(),

@@ -35,6 +35,7 @@ fn kind_key(k: TimelineKind) -> Key {
         TimelineKind::TrainingCancelled => Key::TlTrainingCancelled,
         TimelineKind::TrainingAttendance => Key::TlTrainingAttendance,
         TimelineKind::StageChanged => Key::TlStageChanged,
+        TimelineKind::PlaybookRun => Key::TlPlaybookRun,
         TimelineKind::MilestoneDone => Key::TlMilestoneDone,
     }
 }

@@ -95,6 +95,8 @@ fn TicketView(id: i64, ticket: TicketSlot, rate: bool) -> impl IntoView {
             <div class="stack">
                 <section class="card" data-testid="portal-ticket-details">
                     <dl class="details">
+                        <dt>{i.tr(Key::PtCompany)}</dt>
+                        <dd data-testid="portal-ticket-company">{t.account_name.clone()}</dd>
                         <dt>{i.tr(Key::TkModule)}</dt>
                         <dd>{i.tr(module_key(t.module))}</dd>
                         <dt>{i.tr(Key::TkCategory)}</dt>
@@ -115,9 +117,9 @@ fn TicketView(id: i64, ticket: TicketSlot, rate: bool) -> impl IntoView {
                         })}
                 </section>
                 <Rating current set_ticket rate />
-                <Conversation id status set_ticket />
+                <Conversation id status set_ticket read_only=t.read_only />
             </div>
-            <Attachments id />
+            <Attachments id read_only=t.read_only />
         </div>
     }
     .into_any()
@@ -298,6 +300,8 @@ fn Conversation(
     id: i64,
     status: Memo<Option<TicketStatus>>,
     set_ticket: Callback<PortalTicket>,
+    /// Another company's ticket of the user's group: read, not answered.
+    read_only: bool,
 ) -> impl IntoView {
     let i = use_i18n();
     let comments = load(move || api::portal::comments(id));
@@ -364,6 +368,12 @@ fn Conversation(
                 .into_any(),
             }}
             {move || {
+                if read_only {
+                    return view! {
+                        <p class="muted" data-testid="reply-group-read-only">{i.tr(Key::PtGroupReadOnly)}</p>
+                    }
+                    .into_any();
+                }
                 if closed() {
                     return view! {
                         <p class="muted" data-testid="reply-closed">
@@ -411,7 +421,7 @@ fn CommentItem(comment: Comment) -> impl IntoView {
 
 /// The ticket's files: list, download, upload.
 #[component]
-fn Attachments(id: i64) -> impl IntoView {
+fn Attachments(id: i64, read_only: bool) -> impl IntoView {
     let i = use_i18n();
     let toasts = use_toasts();
     let files = load(move || api::attachments::of_portal_ticket(id));
@@ -466,7 +476,7 @@ fn Attachments(id: i64) -> impl IntoView {
             <ErrorBanner failure testid="attachment-error" />
             // The input comes first so the label (the visible button) can
             // show its keyboard focus (`.upload` in style.css).
-            <div class="field upload">
+            <div class="field upload" hidden=read_only>
                 <input
                     type="file"
                     id="attachment-upload"

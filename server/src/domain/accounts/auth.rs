@@ -12,7 +12,7 @@ use shared::auth::{
     PasswordResetConfirm, PasswordResetRequest, SignupRequest, UpdateMeRequest, VerifyEmailRequest,
     Workspace,
 };
-use shared::texts::T;
+use shared::texts::{Msg, T};
 use shared::{validation, Role, DEFAULT_CUSTOMER_CODE_PATTERN};
 
 use crate::auth::jwt::Claims;
@@ -678,6 +678,15 @@ pub async fn update_me(state: &AppState, actor: &Actor, req: UpdateMeRequest) ->
     let mut model: users::ActiveModel = existing.into();
     if let Some(locale) = req.locale {
         model.locale = Set(Some(locale.as_str().to_string()));
+    }
+    if let Some(opt_in) = req.digest_opt_in {
+        if !actor.role.is_staff() {
+            return Err(AppError::field(
+                "digest_opt_in",
+                Msg::new(T::DigestStaffOnly),
+            ));
+        }
+        model.digest_opt_in = Set(opt_in);
     }
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod contacts;
+pub mod groups;
 pub mod licenses;
 pub mod settings;
 pub mod timeline;
@@ -50,6 +51,10 @@ pub fn to_api(model: &accounts::Model) -> AppResult<Account> {
         created_at: model.created_at,
         updated_at: model.updated_at,
         version: model.version,
+        parent_id: model.parent_id,
+        parent: None,
+        subsidiaries: Vec::new(),
+        portal_group_tickets: model.portal_group_tickets,
     })
 }
 
@@ -114,7 +119,8 @@ pub async fn list(
         // Among given ids, the plain `LIKE` below is the quicker.
         if db.backend() == DatabaseBackend::Postgres && ids.is_none() {
             let rows = search_postgres(&db.generic, actor.workspace_id, &filter, q, params).await?;
-            return try_page(page_of(rows, params, |a| a.id, |a| to_api(&a)));
+            let page = try_page(page_of(rows, params, |a| a.id, |a| to_api(&a)))?;
+            return with_parents(db, actor, page).await;
         }
     }
     // Given ids are read by primary key (at most 200 rows, sorted below):
@@ -156,7 +162,18 @@ pub async fn list(
     let mut rows = crate::db::fetch_all_in_one_row(&db.generic, query).await?;
     rows.sort_unstable_by_key(|a| std::cmp::Reverse(a.id));
     rows.truncate(usize::try_from(params.limit + 1).unwrap_or(usize::MAX));
-    try_page(page_of(rows, params, |a| a.id, |a| to_api(&a)))
+    let page = try_page(page_of(rows, params, |a| a.id, |a| to_api(&a)))?;
+    with_parents(db, actor, page).await
+}
+
+/// A page of accounts with their parents' names.
+async fn with_parents(
+    db: &Db,
+    actor: &StaffActor,
+    mut page: Page<Account>,
+) -> AppResult<Page<Account>> {
+    groups::fill_parents(&db.read, actor.workspace_id, &mut page.items).await?;
+    Ok(page)
 }
 
 /// How many of the newest accounts (after the filters) a PostgreSQL search
@@ -283,7 +300,8 @@ pub(crate) async fn find_in_workspace<C: ConnectionTrait>(
 }
 
 pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Account> {
-    to_api(&find_in_workspace(&db.read, actor.workspace_id, id).await?)
+    let account = to_api(&find_in_workspace(&db.read, actor.workspace_id, id).await?)?;
+    groups::with_relatives(&db.read, actor.workspace_id, account).await
 }
 
 /// An owner must be an active staff member of the workspace who can own
@@ -377,6 +395,7 @@ pub async fn create(
     let rule = settings::code_rule(&db.read, actor.workspace_id).await?;
     let txn = db.write.begin().await?;
     let result = create_in(&txn, actor, req, now, &rule).await?;
+    let result = groups::with_relatives(&txn, actor.workspace_id, result).await?;
     txn.commit().await?;
     Ok(result)
 }
@@ -419,6 +438,11 @@ pub(crate) async fn create_many_in<C: ConnectionTrait>(
         }
     }
     check_owners(txn, actor.workspace_id, &owners).await?;
+    for req in &reqs {
+        if let Some(parent) = req.parent_id {
+            groups::check_parent(txn, actor.workspace_id, None, parent).await?;
+        }
+    }
     let codes: Vec<String> = reqs.iter().map(|r| r.code.trim().to_string()).collect();
     let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
     ensure_codes_free(txn, actor.workspace_id, &code_refs, None).await?;
@@ -445,6 +469,8 @@ pub(crate) async fn create_many_in<C: ConnectionTrait>(
                 .into()),
             stage_entered_at: Set(now),
             modules: Set(modules_to_db(&req.modules)),
+            parent_id: Set(req.parent_id),
+            portal_group_tickets: Set(false),
             archived: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
@@ -499,6 +525,7 @@ pub async fn update(
     let rule = settings::code_rule(&db.read, actor.workspace_id).await?;
     let txn = db.write.begin().await?;
     let result = update_in(&txn, actor, id, if_match, req, now, &rule).await?;
+    let result = groups::with_relatives(&txn, actor.workspace_id, result).await?;
     txn.commit().await?;
     Ok(result)
 }
@@ -557,6 +584,23 @@ pub(crate) async fn update_in<C: ConnectionTrait>(
     }
     if let Some(modules) = req.modules {
         model.modules = Set(modules_to_db(&modules));
+    }
+    if let Some(parent) = req.parent_id {
+        if parent != existing.parent_id {
+            if let Some(parent_id) = parent {
+                groups::check_parent(txn, actor.workspace_id, Some(id), parent_id).await?;
+            }
+            model.parent_id = Set(parent);
+        }
+    }
+    if let Some(on) = req.portal_group_tickets {
+        if on != existing.portal_group_tickets {
+            // What customers see of other companies is a manager's call.
+            if !matches!(actor.role, Role::Admin | Role::Manager) {
+                return Err(AppError::Forbidden(T::GroupSettingRoles.into()));
+            }
+            model.portal_group_tickets = Set(on);
+        }
     }
     model.search_key = Set(search_key(&name, &code));
     model.name = Set(name);

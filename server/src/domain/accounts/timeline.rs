@@ -182,6 +182,21 @@ pub async fn log_activity(
     req: CreateActivityRequest,
     now: DateTime<Utc>,
 ) -> AppResult<TimelineEvent> {
+    let txn = db.write.begin().await?;
+    let event = log_activity_in(&txn, actor, account_id, req, now).await?;
+    txn.commit().await?;
+    Ok(event)
+}
+
+/// [`log_activity`] inside the caller's transaction (completing a task
+/// logs its activity this way).
+pub async fn log_activity_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    account_id: i64,
+    req: CreateActivityRequest,
+    now: DateTime<Utc>,
+) -> AppResult<TimelineEvent> {
     actor.require(Role::STAFF)?;
     let mut c = validation::Collector::default();
     c.check(
@@ -196,11 +211,10 @@ pub async fn log_activity(
         c.fields
             .insert("occurred_at".into(), "must not be in the future".into());
     }
-    let txn = db.write.begin().await?;
-    accounts::find_in_workspace(&txn, actor.workspace_id, account_id).await?;
+    accounts::find_in_workspace(txn, actor.workspace_id, account_id).await?;
     c.finish().map_err(AppError::validation)?;
     let row = record(
-        &txn,
+        txn,
         NewEvent {
             workspace_id: actor.workspace_id,
             account_id,
@@ -214,11 +228,11 @@ pub async fn log_activity(
         now,
     )
     .await?;
-    let event = with_names(&txn, actor.workspace_id, std::slice::from_ref(&row))
+    let event = with_names(txn, actor.workspace_id, std::slice::from_ref(&row))
         .await?
         .remove(0);
     audit::record(
-        &txn,
+        txn,
         Change {
             workspace_id: actor.workspace_id,
             actor_id: Some(actor.user_id),
@@ -231,7 +245,6 @@ pub async fn log_activity(
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(event)
 }
 

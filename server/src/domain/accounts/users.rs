@@ -37,6 +37,7 @@ pub fn to_api_user(user: &users::Model) -> AppResult<User> {
         active: user.active,
         invited: user.password_hash.is_none() && user.invite_token_hash.is_some(),
         locale: user.locale.as_deref().and_then(|l| l.parse().ok()),
+        digest_opt_in: user.digest_opt_in,
         created_at: user.created_at,
     })
 }

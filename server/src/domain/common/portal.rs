@@ -4,6 +4,7 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use shared::accounts::PortalAccount;
 use shared::texts::T;
+use shared::Role;
 
 use crate::auth::PortalActor;
 use crate::db::Db;
@@ -47,6 +48,17 @@ pub async fn account(db: &Db, actor: &PortalActor) -> AppResult<PortalAccount> {
         .one(&db.read)
         .await?
         .ok_or(AppError::NotFound)?;
+    // The list shows the group's tickets (see `tickets::portal_accounts`)
+    // when this admin's account allows it and has a subsidiary.
+    let group_tickets = actor.role == Role::CustomerAdmin
+        && account.portal_group_tickets
+        && accounts::Entity::find()
+            .filter(accounts::Column::WorkspaceId.eq(actor.workspace_id))
+            .filter(accounts::Column::ParentId.eq(account.id))
+            .filter(accounts::Column::Archived.eq(false))
+            .one(&db.read)
+            .await?
+            .is_some();
     let csm = match account.owner_id {
         Some(id) => users::Entity::find_by_id(id).one(&db.read).await?,
         None => None,
@@ -59,5 +71,6 @@ pub async fn account(db: &Db, actor: &PortalActor) -> AppResult<PortalAccount> {
         contact_name: contact.name,
         csm_name: csm.as_ref().map(|u| u.name.clone()),
         csm_email: csm.map(|u| u.email),
+        group_tickets,
     })
 }

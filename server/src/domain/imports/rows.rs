@@ -565,6 +565,7 @@ async fn account<C: ConnectionTrait + TransactionTrait>(
         owner_id,
         stage: stage(&mut p, row),
         modules: modules(&mut p, row, "modules").unwrap_or_default(),
+        parent_id: None,
     };
     if let Err(fields) = validation::create_account(&req, &ctx.code_rule) {
         p.fields(&fields);

@@ -9,6 +9,10 @@ mod summary;
 pub mod tasks;
 pub mod templates;
 
+/// Settling the plans' status ranks, and the ranks of late plans (the
+/// playbooks' onboarding trigger reads them).
+pub(crate) use summary::{settle, RANK_BEHIND, RANK_STUCK};
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,

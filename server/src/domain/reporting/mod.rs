@@ -12,6 +12,7 @@
 
 pub mod csv;
 pub mod dashboard;
+pub mod group_rollup;
 pub mod kpi;
 pub mod period;
 pub mod renewal_report;

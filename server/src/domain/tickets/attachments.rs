@@ -329,7 +329,7 @@ pub async fn portal_list(
     actor: &PortalActor,
     ticket_id: i64,
 ) -> AppResult<Vec<Attachment>> {
-    tickets::portal_visible(&state.db.read, actor, ticket_id).await?;
+    tickets::portal_readable(&state.db.read, actor, ticket_id).await?;
     list_of(state, actor.workspace_id, ticket_id, false).await
 }
 
@@ -377,7 +377,7 @@ pub async fn portal_download(
     if model.internal {
         return Err(AppError::NotFound);
     }
-    tickets::portal_visible(&state.db.read, actor, model.ticket_id).await?;
+    tickets::portal_readable(&state.db.read, actor, model.ticket_id).await?;
     read(state, model).await
 }
 

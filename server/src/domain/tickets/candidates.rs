@@ -40,10 +40,11 @@ pub async fn candidates(
         .limit(MAX_CANDIDATES);
     let purpose = query.purpose.unwrap_or(CandidatePurpose::Link);
     if purpose == CandidatePurpose::Merge {
-        // The account's own tickets; `same_group` below has the last word
-        // (widen this filter with it when groups exist).
+        // The tickets of the account's group (its own among them).
+        let group =
+            crate::domain::accounts::groups::group_of(&db.read, ws, ticket.account_id).await?;
         select = select
-            .filter(tickets::Column::AccountId.eq(ticket.account_id))
+            .filter(tickets::Column::AccountId.is_in(group))
             .filter(tickets::Column::Status.ne(TicketStatus::Closed.as_str()))
             .filter(tickets::Column::MergedIntoId.is_null());
     }
@@ -57,14 +58,5 @@ pub async fn candidates(
         }
         select = select.filter(matches);
     }
-    select
-        .all(&db.read)
-        .await?
-        .iter()
-        .filter(|t| {
-            purpose == CandidatePurpose::Link
-                || super::merge::same_group(ticket.account_id, t.account_id)
-        })
-        .map(ticket_ref)
-        .collect()
+    select.all(&db.read).await?.iter().map(ticket_ref).collect()
 }

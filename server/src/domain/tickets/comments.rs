@@ -65,7 +65,7 @@ pub async fn comments(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Vec<Com
 }
 
 pub async fn portal_comments(db: &Db, actor: &PortalActor, id: i64) -> AppResult<Vec<Comment>> {
-    let ticket = portal_visible(&db.read, actor, id).await?;
+    let ticket = portal_readable(&db.read, actor, id).await?;
     list_comments_of(&db.read, &ticket, false).await
 }
 
@@ -436,5 +436,5 @@ pub async fn portal_rate(
     .await?;
     let updated = find(&txn, actor.workspace_id, id).await?;
     txn.commit().await?;
-    to_portal(&updated)
+    portal_view(&state.db.read, actor.workspace_id, updated).await
 }

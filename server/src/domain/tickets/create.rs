@@ -295,7 +295,7 @@ pub async fn portal_create(
         },
     )
     .await?;
-    to_portal(&model)
+    portal_view(&db.read, actor.workspace_id, model).await
 }
 
 /// A ticket a customer opened by mail (see `domain::mail_in`): their login

@@ -1,4 +1,5 @@
-//! Merging a duplicate into another ticket of the same account: the
+//! Merging a duplicate into another ticket of the same account or of
+//! another account of its group (集团 and 子公司): the
 //! duplicate's comments and attachments move to the target (authors, times
 //! and visibility kept), the duplicate is closed pointing at the target, a
 //! system comment on each says what happened, and the duplicate's requester
@@ -19,11 +20,15 @@ use shared::Locale;
 use crate::domain::tickets::blockers;
 use crate::entity::ticket_attachments;
 
-/// Whether tickets of accounts `a` and `b` may be merged into each other.
-/// Accounts of one group (a customer's companies) will qualify once group
-/// accounts exist; today only an account with itself.
-pub fn same_group(a: i64, b: i64) -> bool {
-    a == b
+/// Whether tickets of accounts `a` and `b` may be merged into each other:
+/// the same account, or two of one group (they share the top account).
+pub async fn same_group<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    a: i64,
+    b: i64,
+) -> AppResult<bool> {
+    crate::domain::accounts::groups::same_group(conn, workspace_id, a, b).await
 }
 
 const FIELD: &str = "into_ticket_id";
@@ -155,7 +160,7 @@ async fn check<C: ConnectionTrait>(
             Msg::new(T::MergeTargetClosed).with("number", target.number),
         ));
     }
-    if !same_group(dup.account_id, target.account_id) {
+    if !same_group(conn, ws, dup.account_id, target.account_id).await? {
         return Err(AppError::field(
             FIELD,
             Msg::new(T::MergeOtherAccount).with("number", target.number),

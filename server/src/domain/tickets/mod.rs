@@ -59,7 +59,7 @@ pub(crate) use comments::{mail_comment, note_locked};
 pub(crate) use create::record_event;
 pub use create::{create, portal_create};
 pub(crate) use create::{mail_create, MailTicket};
-pub(crate) use query::{find, portal_visible};
+pub(crate) use query::{find, portal_readable, portal_view, portal_visible};
 pub use query::{
     get, list, list_json, portal_get, portal_list, TicketFilter, Urgency, MAX_DUE_WITHIN_MINUTES,
 };
@@ -126,6 +126,10 @@ fn to_portal(m: &tickets::Model) -> AppResult<PortalTicket> {
         // Filled where the target's account is known (`query::portal_views`).
         merged_into_id: None,
         merged_into_number: None,
+        account_id: m.account_id,
+        // Filled with the others' names (`query::portal_views`).
+        account_name: String::new(),
+        read_only: false,
     })
 }
 

@@ -7,6 +7,8 @@ use crate::domain::common::portal::{contact_of_login, own_account};
 use sea_orm::sea_query::{Alias, Order};
 use sea_orm::{ConnectionTrait, QuerySelect, QueryTrait};
 
+use crate::entity::accounts as account_rows;
+
 pub use shared::filters::TicketFilter;
 
 /// The longest "breaching soon" window: a week.
@@ -305,30 +307,96 @@ pub async fn get(db: &Db, actor: &StaffActor, id: i64) -> AppResult<Ticket> {
     to_api(&find(&db.read, actor.workspace_id, id).await?)
 }
 
-/// The ticket if this portal user may see it; 404 otherwise, as if it did
-/// not exist.
+/// The ticket if this portal user may act on it (reply, rate, attach);
+/// 404 otherwise, as if it did not exist. A ticket of another company of
+/// the user's group, which they may only read, answers 403.
 pub(crate) async fn portal_visible<C: ConnectionTrait>(
     conn: &C,
     actor: &PortalActor,
     id: i64,
 ) -> AppResult<tickets::Model> {
+    portal_reach(conn, actor, id, false).await
+}
+
+/// The ticket if this portal user may read it: [`portal_visible`]'s, and
+/// for a `customer_admin` whose account shows its group's tickets, those
+/// of the accounts below it.
+pub(crate) async fn portal_readable<C: ConnectionTrait>(
+    conn: &C,
+    actor: &PortalActor,
+    id: i64,
+) -> AppResult<tickets::Model> {
+    portal_reach(conn, actor, id, true).await
+}
+
+async fn portal_reach<C: ConnectionTrait>(
+    conn: &C,
+    actor: &PortalActor,
+    id: i64,
+    reading: bool,
+) -> AppResult<tickets::Model> {
     let ticket = find(conn, actor.workspace_id, id).await?;
-    let account = contact_of_login(conn, actor.workspace_id, actor.user_id)
-        .await?
-        .map(|c| c.account_id);
-    let visible = account == Some(ticket.account_id)
-        && match actor.role {
+    let Some(contact) = contact_of_login(conn, actor.workspace_id, actor.user_id).await? else {
+        return Err(AppError::NotFound);
+    };
+    let visible = if contact.account_id == ticket.account_id {
+        match actor.role {
             Role::CustomerAdmin => true,
             _ => {
                 ticket.requester_user_id == Some(actor.user_id)
                     || merged_from_own(conn, actor, ticket.id).await?
             }
-        };
+        }
+    } else if portal_accounts(conn, actor, contact.account_id)
+        .await?
+        .contains(&ticket.account_id)
+    {
+        if !reading {
+            return Err(AppError::Forbidden(
+                shared::texts::T::GroupTicketReadOnly.into(),
+            ));
+        }
+        true
+    } else {
+        false
+    };
     if visible {
         Ok(ticket)
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// The accounts whose tickets a portal user's list holds: their own; for a
+/// `customer_admin` of an account that shows its group's tickets
+/// (`portal_group_tickets`), also every account below it (not above: a
+/// subsidiary's users never see the parent's).
+pub(crate) async fn portal_accounts<C: ConnectionTrait>(
+    conn: &C,
+    actor: &PortalActor,
+    account_id: i64,
+) -> AppResult<Vec<i64>> {
+    if actor.role != Role::CustomerAdmin {
+        return Ok(vec![account_id]);
+    }
+    let shows_group = account_rows::Entity::find_by_id(account_id)
+        .filter(account_rows::Column::WorkspaceId.eq(actor.workspace_id))
+        .one(conn)
+        .await?
+        .is_some_and(|a| a.portal_group_tickets);
+    if !shows_group {
+        return Ok(vec![account_id]);
+    }
+    let mut ids: Vec<i64> =
+        crate::domain::accounts::groups::subtree(conn, actor.workspace_id, account_id)
+            .await?
+            .into_iter()
+            .map(|n| n.id)
+            .collect();
+    if !ids.contains(&account_id) {
+        ids.push(account_id);
+    }
+    Ok(ids)
 }
 
 /// Whether one of this portal user's own tickets was merged into ticket
@@ -385,13 +453,20 @@ async fn merge_targets<C: ConnectionTrait>(
         .collect())
 }
 
-/// The portal's view of `rows`, with their merge pointers.
+/// The portal's view of `rows`, with their merge pointers and their
+/// companies' names.
 async fn portal_views<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     rows: Vec<tickets::Model>,
 ) -> AppResult<Vec<(tickets::Model, PortalTicket)>> {
     let targets = merge_targets(conn, workspace_id, &rows).await?;
+    let names = crate::domain::accounts::groups::names_of(
+        conn,
+        workspace_id,
+        rows.iter().map(|t| t.account_id).collect(),
+    )
+    .await?;
     rows.into_iter()
         .map(|t| {
             let mut view = to_portal(&t)?;
@@ -399,9 +474,20 @@ async fn portal_views<C: ConnectionTrait>(
                 view.merged_into_id = t.merged_into_id;
                 view.merged_into_number = Some(*number);
             }
+            view.account_name = names.get(&t.account_id).cloned().unwrap_or_default();
             Ok((t, view))
         })
         .collect()
+}
+
+/// The portal's view of one ticket (see [`portal_views`]).
+pub(crate) async fn portal_view<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    ticket: tickets::Model,
+) -> AppResult<PortalTicket> {
+    let mut views = portal_views(conn, workspace_id, vec![ticket]).await?;
+    views.pop().map(|(_, view)| view).ok_or(AppError::NotFound)
 }
 
 pub async fn portal_list(
@@ -411,9 +497,10 @@ pub async fn portal_list(
 ) -> AppResult<Page<PortalTicket>> {
     let params = page.params()?;
     let account_id = own_account(&db.read, actor).await?;
+    let accounts_shown = portal_accounts(&db.read, actor, account_id).await?;
     let mut query = tickets::Entity::find()
         .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
-        .filter(tickets::Column::AccountId.eq(account_id))
+        .filter(tickets::Column::AccountId.is_in(accounts_shown))
         .order_by_desc(tickets::Column::Id)
         .limit(params.limit + 1);
     if actor.role != Role::CustomerAdmin {
@@ -423,12 +510,17 @@ pub async fn portal_list(
         query = query.filter(tickets::Column::Id.lt(before));
     }
     let rows = query.all(&db.read).await?;
-    let views = portal_views(&db.read, actor.workspace_id, rows).await?;
+    let mut views = portal_views(&db.read, actor.workspace_id, rows).await?;
+    for (t, view) in &mut views {
+        view.read_only = t.account_id != account_id;
+    }
     Ok(page_of(views, params, |(t, _)| t.id, |(_, view)| view))
 }
 
 pub async fn portal_get(db: &Db, actor: &PortalActor, id: i64) -> AppResult<PortalTicket> {
-    let ticket = portal_visible(&db.read, actor, id).await?;
-    let mut views = portal_views(&db.read, actor.workspace_id, vec![ticket]).await?;
-    views.pop().map(|(_, view)| view).ok_or(AppError::NotFound)
+    let ticket = portal_readable(&db.read, actor, id).await?;
+    let own = own_account(&db.read, actor).await?;
+    let mut view = portal_view(&db.read, actor.workspace_id, ticket).await?;
+    view.read_only = view.account_id != own;
+    Ok(view)
 }

@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod integrations;
 pub mod renewals;
 pub mod surveys;
+pub mod tasks;
 pub mod tickets;
 pub mod training;
 

@@ -1,0 +1,518 @@
+//! Playbooks (issue 15): triggers firing once per account and occurrence
+//! and not twice (the clock injected), the cooldown, conditions,
+//! cancellation closing the run's tasks, the built-in library, the report,
+//! two sweeps at once firing once, the role rules and workspaces kept
+//! apart.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use reqwest::StatusCode;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+use server::entity::{health_snapshots, playbook_runs, tasks};
+
+use crate::helpers::*;
+
+/// 10:00 in Shanghai on 10 March 2027.
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2027, 3, 10, 2, 0, 0).unwrap()
+}
+
+async fn body(response: reqwest::Response) -> Value {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+fn step(zh: &str, en: &str, assignee: &str, offset: i64) -> Value {
+    json!({"title_zh": zh, "title_en": en, "task_type": "call", "priority": "high",
+           "day_offset": offset, "assignee": assignee})
+}
+
+async fn new_playbook(app: &TestApp, token: &str, playbook: Value) -> Value {
+    let response = app.post("/api/v1/playbooks", token, playbook).await;
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn sweep(app: &TestApp) -> Value {
+    server::jobs::run(&app.app_state, "playbooks")
+        .await
+        .unwrap()
+        .summary
+}
+
+async fn runs_of(app: &TestApp, account: &Value) -> Vec<playbook_runs::Model> {
+    playbook_runs::Entity::find()
+        .filter(playbook_runs::Column::AccountId.eq(account["id"].as_i64().unwrap()))
+        .all(&app.app_state.db.write)
+        .await
+        .unwrap()
+}
+
+async fn tasks_of(app: &TestApp, account: &Value) -> Vec<tasks::Model> {
+    tasks::Entity::find()
+        .filter(tasks::Column::AccountId.eq(account["id"].as_i64().unwrap()))
+        .all(&app.app_state.db.write)
+        .await
+        .unwrap()
+}
+
+async fn snapshot(app: &TestApp, account: &Value, day: NaiveDate, score: i32, band: &str) {
+    let stored = server::entity::accounts::Entity::find_by_id(account["id"].as_i64().unwrap())
+        .one(&app.app_state.db.write)
+        .await
+        .unwrap()
+        .unwrap();
+    health_snapshots::ActiveModel {
+        workspace_id: Set(stored.workspace_id),
+        account_id: Set(account["id"].as_i64().unwrap()),
+        day: Set(day),
+        score: Set(score),
+        band: Set(band.into()),
+        computed_score: Set(score),
+        overridden: Set(false),
+        weakest: Set(None),
+        components: Set("[]".into()),
+        computed_at: Set(t0()),
+        ..Default::default()
+    }
+    .insert(&app.app_state.db.write)
+    .await
+    .unwrap();
+}
+
+async fn owned_account(
+    app: &TestApp,
+    admin: &Session,
+    owner: &Session,
+    name: &str,
+    code: &str,
+) -> Value {
+    let account = app.create_account(&admin.token, name, code).await;
+    body(
+        app.patch(
+            &format!("/api/v1/accounts/{}", account["id"]),
+            &admin.token,
+            json!({"owner_id": owner.id()}),
+        )
+        .await,
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn a_health_drop_fires_once_per_occurrence_and_the_owner_gets_the_tasks() {
+    let app = spawn_app_at(t0()).await;
+    let admin = app.signup("W", "pb-admin@x.cn").await;
+    let manager = app.staff(&admin, "manager", "pb-mgr@x.cn").await;
+    let csm = app.staff(&admin, "csm", "pb-csm@x.cn").await;
+    let falling = owned_account(&app, &admin, &csm, "转红客户", "100301").await;
+    let steady = owned_account(&app, &admin, &csm, "一直红的客户", "100302").await;
+    new_playbook(
+        &app,
+        &manager.token,
+        json!({"name": "健康度转红", "trigger": "health_band_drop", "notify_owner": true,
+               "steps": [step("电话了解问题", "Call", "account_owner", 0),
+                         step("复核挽回计划", "Review", "manager", 7)]}),
+    )
+    .await;
+    let today = NaiveDate::from_ymd_opt(2027, 3, 10).unwrap();
+    let yesterday = today.pred_opt().unwrap();
+    snapshot(&app, &falling, yesterday, 80, "green").await;
+    snapshot(&app, &falling, today, 35, "red").await;
+    snapshot(&app, &steady, yesterday, 30, "red").await;
+    snapshot(&app, &steady, today, 28, "red").await;
+
+    let first = sweep(&app).await;
+    assert_eq!(first["fired"], 1, "{first}");
+    assert_eq!(first["tasks"], 2);
+    let runs = runs_of(&app, &falling).await;
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].occurrence, "band:red:2027-03-10");
+    assert!(
+        runs_of(&app, &steady).await.is_empty(),
+        "red before is no drop"
+    );
+    let made = tasks_of(&app, &falling).await;
+    let by = |who: &Session| made.iter().filter(|t| t.assignee_id == who.id()).count();
+    assert_eq!((by(&csm), by(&manager)), (1, 1));
+    assert!(made
+        .iter()
+        .all(|t| t.source == "playbook" && t.playbook_run_id == Some(runs[0].id)));
+    assert_eq!(
+        made.iter()
+            .find(|t| t.assignee_id == csm.id())
+            .unwrap()
+            .title,
+        "电话了解问题"
+    );
+    // The owner is told once; the timeline says what fired.
+    let mail = app.mail.wait_for("pb-csm@x.cn").await;
+    let subject = mail.header("Subject").unwrap_or_default();
+    assert!(subject.contains("健康度转红"), "{subject}");
+    let timeline = body(
+        app.get(
+            &format!("/api/v1/accounts/{}/timeline", falling["id"]),
+            &csm.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(timeline["items"][0]["kind"], "playbook_run");
+
+    // Again the same day, and the next day with the band still red: nothing.
+    assert_eq!(sweep(&app).await["fired"], 0);
+    app.clock.as_ref().unwrap().set(t0() + Duration::days(1));
+    snapshot(&app, &falling, today.succ_opt().unwrap(), 33, "red").await;
+    assert_eq!(sweep(&app).await["fired"], 0);
+    assert_eq!(runs_of(&app, &falling).await.len(), 1);
+    assert_eq!(tasks_of(&app, &falling).await.len(), 2);
+
+    // The CSM sees it on "my work" and completes it; the run ends when
+    // its tasks are closed.
+    let mine = body(app.get("/api/v1/my-work", &csm.token).await).await;
+    let task = &mine["overdue"][0];
+    assert_eq!(task["source"], "playbook", "{mine}");
+    body(
+        app.post(
+            &format!("/api/v1/tasks/{}/complete", task["id"]),
+            &csm.token,
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    let manager_task = made.iter().find(|t| t.assignee_id == manager.id()).unwrap();
+    body(
+        app.post(
+            &format!("/api/v1/tasks/{}/skip", manager_task.id),
+            &manager.token,
+            json!({"reason": "客户已恢复"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(sweep(&app).await["completed"], 1);
+    let history = body(
+        app.get(
+            &format!("/api/v1/playbook-runs?account_id={}", falling["id"]),
+            &csm.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(history["items"][0]["status"], "completed");
+    assert_eq!(history["items"][0]["tasks_open"], 0);
+}
+
+#[actix_web::test]
+async fn the_cooldown_holds_back_a_new_occurrence_and_conditions_choose_accounts() {
+    let app = spawn_app_at(t0()).await;
+    let admin = app.signup("W", "cool-admin@x.cn").await;
+    let csm = app.staff(&admin, "csm", "cool-csm@x.cn").await;
+    let finance = owned_account(&app, &admin, &csm, "财务客户", "100303").await;
+    body(
+        app.patch(
+            &format!("/api/v1/accounts/{}", finance["id"]),
+            &admin.token,
+            json!({"modules": ["finance", "sales"]}),
+        )
+        .await,
+    )
+    .await;
+    let other = owned_account(&app, &admin, &csm, "仓存客户", "100304").await;
+    body(
+        app.patch(
+            &format!("/api/v1/accounts/{}", other["id"]),
+            &admin.token,
+            json!({"modules": ["inventory"]}),
+        )
+        .await,
+    )
+    .await;
+    let book = new_playbook(
+        &app,
+        &admin.token,
+        json!({"name": "月末结账前支持", "trigger": "p1_ticket", "cooldown_days": 5,
+               "conditions": {"modules": ["finance"]},
+               "steps": [step("处理结账问题", "Fix the close", "account_owner", 0)]}),
+    )
+    .await;
+    let p1 = |account: &Value, subject: &str| {
+        json!({"account_id": account["id"], "module": "finance", "category": "bug",
+               "priority": "p1", "subject": subject})
+    };
+    for account in [&finance, &other] {
+        body(
+            app.post("/api/v1/tickets", &admin.token, p1(account, "结账报错"))
+                .await,
+        )
+        .await;
+    }
+    assert_eq!(sweep(&app).await["fired"], 1, "only the finance account");
+    assert!(runs_of(&app, &other).await.is_empty());
+
+    // A second P1 two days later: within the cooldown.
+    app.clock.as_ref().unwrap().set(t0() + Duration::days(2));
+    body(
+        app.post("/api/v1/tickets", &admin.token, p1(&finance, "又一个 P1"))
+            .await,
+    )
+    .await;
+    assert_eq!(sweep(&app).await["fired"], 0);
+    // After the cooldown, the waiting occurrence fires.
+    app.clock.as_ref().unwrap().set(t0() + Duration::days(6));
+    assert_eq!(sweep(&app).await["fired"], 1);
+    assert_eq!(runs_of(&app, &finance).await.len(), 2);
+    // Switched off, it fires no more.
+    let current = body(
+        app.get(&format!("/api/v1/playbooks/{}", book["id"]), &admin.token)
+            .await,
+    )
+    .await;
+    assert_eq!(current["version"], 1);
+    body(
+        app.patch(
+            &format!("/api/v1/playbooks/{}", book["id"]),
+            &admin.token,
+            json!({"active": false}),
+        )
+        .await,
+    )
+    .await;
+    app.clock.as_ref().unwrap().set(t0() + Duration::days(12));
+    body(
+        app.post("/api/v1/tickets", &admin.token, p1(&finance, "第三个 P1"))
+            .await,
+    )
+    .await;
+    assert_eq!(sweep(&app).await["fired"], 0);
+}
+
+#[actix_web::test]
+async fn a_cancelled_run_closes_its_open_tasks_and_the_report_counts_runs() {
+    let app = spawn_app_at(t0()).await;
+    let admin = app.signup("W", "cancel-admin@x.cn").await;
+    let csm = app.staff(&admin, "csm", "cancel-csm@x.cn").await;
+    let stranger = app.staff(&admin, "csm", "cancel-other@x.cn").await;
+    let account = owned_account(&app, &admin, &csm, "续约客户", "100305").await;
+    let response = app
+        .post(
+            "/api/v1/contracts",
+            &admin.token,
+            json!({"account_id": account["id"], "starts_on": "2026-05-01",
+                   "ends_on": "2027-04-30", "annual_value": "12000.00"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    new_playbook(
+        &app,
+        &admin.token,
+        json!({"name": "续费前90天", "trigger": "renewal_due", "threshold": 90,
+               "steps": [step("回顾使用情况", "Review usage", "account_owner", 0),
+                         step("约续约会议", "Book the meeting", "account_owner", 7)]}),
+    )
+    .await;
+    assert_eq!(sweep(&app).await["fired"], 1);
+    let run = &runs_of(&app, &account).await[0];
+    assert!(run.occurrence.starts_with("renewal:"), "{}", run.occurrence);
+
+    let path = format!("/api/v1/playbook-runs/{}/cancel", run.id);
+    let response = app
+        .post(&path, &stranger.token, json!({"reason": "不相关"}))
+        .await;
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+    let response = app.post(&path, &csm.token, json!({"reason": " "})).await;
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let cancelled = body(
+        app.post(&path, &csm.token, json!({"reason": "客户已提前续约"}))
+            .await,
+    )
+    .await;
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["tasks_open"], 0);
+    let closed = tasks_of(&app, &account).await;
+    assert!(closed
+        .iter()
+        .all(|t| t.status == "skipped" && t.skip_reason.as_deref() == Some("客户已提前续约")));
+    let again = app
+        .post(&path, &csm.token, json!({"reason": "再取消"}))
+        .await;
+    assert_error(again, StatusCode::CONFLICT, "conflict").await;
+    // The same renewal does not fire it again.
+    assert_eq!(sweep(&app).await["fired"], 0);
+
+    let report = body(app.get("/api/v1/playbooks/report", &admin.token).await).await;
+    assert_eq!(report[0]["fired"], 1, "{report}");
+    assert_eq!(report[0]["cancelled"], 1);
+    assert_eq!(report[0]["renewed"], 0);
+}
+
+#[actix_web::test]
+async fn two_sweeps_at_once_fire_once() {
+    let app = spawn_app_at(t0()).await;
+    let admin = app.signup("W", "race-admin@x.cn").await;
+    let mut accounts = Vec::new();
+    for n in 0..5 {
+        accounts.push(
+            app.create_account(&admin.token, &format!("客户{n}"), &format!("10031{n}"))
+                .await,
+        );
+    }
+    new_playbook(
+        &app,
+        &admin.token,
+        json!({"name": "P1", "trigger": "p1_ticket",
+               "steps": [step("处理", "Handle", "account_owner", 0)]}),
+    )
+    .await;
+    for account in &accounts {
+        body(
+            app.post(
+                "/api/v1/tickets",
+                &admin.token,
+                json!({"account_id": account["id"], "module": "finance", "category": "bug",
+                       "priority": "p1", "subject": "系统无法登录"}),
+            )
+            .await,
+        )
+        .await;
+    }
+    let url = app.app_state.config.database_url();
+    let second = spawn_app_at_with(t0(), |c| c.database_url = Some(url)).await;
+    let (a, b) = tokio::join!(
+        server::jobs::run(&app.app_state, "playbooks"),
+        server::jobs::run(&second.app_state, "playbooks"),
+    );
+    let fired = a.unwrap().summary["fired"].as_u64().unwrap()
+        + b.unwrap().summary["fired"].as_u64().unwrap();
+    assert_eq!(fired, 5);
+    for account in &accounts {
+        assert_eq!(runs_of(&app, account).await.len(), 1);
+        assert_eq!(tasks_of(&app, account).await.len(), 1);
+    }
+}
+
+#[actix_web::test]
+async fn admins_and_managers_keep_playbooks_and_the_library_installs_once() {
+    let app = spawn_app_at(t0()).await;
+    let admin = app.signup("W", "lib-admin@x.cn").await;
+    let csm = app.staff(&admin, "csm", "lib-csm@x.cn").await;
+    let engineer = app.staff(&admin, "engineer", "lib-eng@x.cn").await;
+    let installed = body(
+        app.post("/api/v1/playbooks/library", &admin.token, json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(installed.as_array().unwrap().len(), 7);
+    let names: Vec<&str> = installed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("培训覆盖不足")),
+        "{names:?}"
+    );
+    let again = body(
+        app.post("/api/v1/playbooks/library", &admin.token, json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(again, installed, "installing twice adds nothing");
+
+    let first = installed[0]["id"].clone();
+    for who in [&csm, &engineer] {
+        for response in [
+            app.get("/api/v1/playbooks", &who.token).await,
+            app.get(&format!("/api/v1/playbooks/{first}"), &who.token)
+                .await,
+            app.post("/api/v1/playbooks/library", &who.token, json!({}))
+                .await,
+            app.patch(
+                &format!("/api/v1/playbooks/{first}"),
+                &who.token,
+                json!({"active": false}),
+            )
+            .await,
+            app.get("/api/v1/playbooks/report", &who.token).await,
+        ] {
+            assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+        }
+    }
+    // Bad playbooks are refused and change nothing.
+    for (playbook, field) in [
+        (
+            json!({"name": "x", "trigger": "renewal_due", "steps": [step("a", "b", "account_owner", 0)]}),
+            "threshold",
+        ),
+        (
+            json!({"name": "x", "trigger": "p1_ticket", "steps": []}),
+            "steps",
+        ),
+        (
+            json!({"name": "x", "trigger": "p1_ticket", "steps": [step("a", "b", "module_owner", 0)]}),
+            "steps[0].module",
+        ),
+        (
+            json!({"name": " ", "trigger": "p1_ticket", "steps": [step("a", "b", "account_owner", 0)]}),
+            "name",
+        ),
+    ] {
+        let response = app.post("/api/v1/playbooks", &admin.token, playbook).await;
+        let error = assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert!(error["fields"][field].is_string(), "{error}");
+    }
+    let response = app
+        .post(
+            "/api/v1/playbooks",
+            &admin.token,
+            json!({"name": "x", "trigger": "moon_phase", "steps": []}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let list = body(app.get("/api/v1/playbooks?limit=200", &admin.token).await).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 7);
+
+    // Another workspace sees none of it.
+    let other = app.signup("Other", "lib-other@x.cn").await;
+    assert_error(
+        app.get(&format!("/api/v1/playbooks/{first}"), &other.token)
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let response = app
+        .patch(
+            &format!("/api/v1/playbooks/{first}"),
+            &other.token,
+            json!({"active": false}),
+        )
+        .await;
+    assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    let theirs = body(app.get("/api/v1/playbooks", &other.token).await).await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
+    let response = app
+        .post(
+            "/api/v1/playbook-runs/1/cancel",
+            &other.token,
+            json!({"reason": "x"}),
+        )
+        .await;
+    assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+}

@@ -1,0 +1,400 @@
+//! Playbooks: when something happens to an account (its health falls, a
+//! renewal nears, a P1 ticket opens, nobody has talked to it for weeks),
+//! a playbook makes the tasks that answer it, assigned by role, due some
+//! days after it fires. A playbook fires at most once per account and
+//! occurrence of its trigger, and not again within its cooldown.
+//!
+//! The vocabularies, limits and checks live here, so the server refuses
+//! what the SPA's form refuses, with the same words.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::enums::string_enum;
+use crate::error::FieldErrors;
+use crate::tasks::{TaskPriority, TaskType};
+use crate::texts::{Msg, T};
+use crate::validation::{in_range, optional_text, required_text, Collector};
+use crate::{ErpModule, LifecycleStage};
+
+pub const MAX_NAME: usize = 200;
+pub const MAX_TEXT: usize = 5_000;
+pub const MAX_STEPS: usize = 20;
+/// Day offsets and `N` of a trigger are at most this.
+pub const MAX_DAYS: i64 = 730;
+pub const DEFAULT_COOLDOWN_DAYS: i32 = 30;
+
+string_enum!(
+    /// What makes a playbook fire for an account (`threshold` is the `N`
+    /// of the triggers that have one): the latest health band is yellow or
+    /// red and the one before was better; the score fell by at least N
+    /// points within 30 days; a renewal is due within N days and still
+    /// `upcoming`; the onboarding plan is behind or stuck; a P1 ticket was
+    /// opened; a ticket missed an SLA target; a survey answer of 0–6; no
+    /// touchpoint for N days; a licence expires within N days; a module the
+    /// account bought has no training held for it.
+    PlaybookTrigger {
+        HealthBandDrop => "health_band_drop",
+        HealthScoreDrop => "health_score_drop",
+        RenewalDue => "renewal_due",
+        OnboardingBehind => "onboarding_behind",
+        P1Ticket => "p1_ticket",
+        SlaBreach => "sla_breach",
+        NpsDetractor => "nps_detractor",
+        NoTouchpoint => "no_touchpoint",
+        LicenseExpiring => "license_expiring",
+        TrainingGap => "training_gap",
+    }
+);
+
+impl PlaybookTrigger {
+    /// Whether the trigger needs `threshold` (and its allowed range).
+    pub fn threshold_range(self) -> Option<(i64, i64)> {
+        match self {
+            PlaybookTrigger::HealthScoreDrop => Some((1, 100)),
+            PlaybookTrigger::RenewalDue
+            | PlaybookTrigger::NoTouchpoint
+            | PlaybookTrigger::LicenseExpiring => Some((1, MAX_DAYS)),
+            _ => None,
+        }
+    }
+}
+
+string_enum!(
+    /// Who a step's task goes to: the account's owner (else the
+    /// workspace's first manager); the first active manager (else an
+    /// admin); the engineer who owns the step's module (Settings → module
+    /// owners), else the account's owner.
+    AssigneeRole {
+        AccountOwner => "account_owner",
+        Manager => "manager",
+        ModuleOwner => "module_owner",
+    }
+);
+
+string_enum!(
+    /// A run is `active` while it has open tasks, then `completed`; a
+    /// cancelled run closes its open tasks.
+    RunStatus {
+        Active => "active",
+        Completed => "completed",
+        Cancelled => "cancelled",
+    }
+);
+
+/// Which accounts a playbook applies to; every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlaybookConditions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<LifecycleStage>,
+    /// Annual value of the contracts running today, in cents, at least.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_annual_value_cents: Option<i64>,
+    /// … and at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_annual_value_cents: Option<i64>,
+    /// The account uses every one of these modules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modules: Vec<ErpModule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<i64>,
+}
+
+/// A task a playbook makes when it fires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlaybookStep {
+    pub title_zh: String,
+    pub title_en: String,
+    #[serde(default)]
+    pub note_zh: String,
+    #[serde(default)]
+    pub note_en: String,
+    pub task_type: TaskType,
+    #[serde(default = "normal")]
+    pub priority: TaskPriority,
+    /// Due this many days after the playbook fires (0: the same day).
+    pub day_offset: i64,
+    pub assignee: AssigneeRole,
+    /// The module whose owner gets it (`module_owner`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<ErpModule>,
+}
+
+fn normal() -> TaskPriority {
+    TaskPriority::Normal
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Playbook {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub trigger: PlaybookTrigger,
+    pub threshold: Option<i64>,
+    pub conditions: PlaybookConditions,
+    pub steps: Vec<PlaybookStep>,
+    /// E-mail the account's owner when it fires.
+    pub notify_owner: bool,
+    /// Days after a run for an account before the playbook may fire for
+    /// that account again.
+    pub cooldown_days: i32,
+    pub active: bool,
+    /// The built-in playbook it was installed from, if any.
+    pub library_key: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatePlaybookRequest {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub trigger: PlaybookTrigger,
+    #[serde(default)]
+    pub threshold: Option<i64>,
+    #[serde(default)]
+    pub conditions: PlaybookConditions,
+    pub steps: Vec<PlaybookStep>,
+    #[serde(default)]
+    pub notify_owner: bool,
+    #[serde(default)]
+    pub cooldown_days: Option<i32>,
+    /// Defaults to `true`.
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+/// A partial update; `steps` and `conditions`, when given, replace the old.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdatePlaybookRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<PlaybookConditions>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<Vec<PlaybookStep>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_owner: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown_days: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+/// One firing of a playbook for an account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlaybookRun {
+    pub id: i64,
+    pub playbook_id: i64,
+    pub playbook_name: String,
+    pub account_id: i64,
+    pub account_name: String,
+    pub trigger: PlaybookTrigger,
+    /// What fired it, e.g. `band:2027-03-10` or `renewal:42`.
+    pub occurrence: String,
+    pub status: RunStatus,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
+    pub tasks_total: i64,
+    pub tasks_open: i64,
+}
+
+/// `POST /api/v1/playbook-runs/{id}/cancel`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CancelRunRequest {
+    pub reason: String,
+}
+
+/// A playbook's effect, over all its runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlaybookEffect {
+    pub playbook_id: i64,
+    pub name: String,
+    pub trigger: PlaybookTrigger,
+    pub fired: i64,
+    pub completed: i64,
+    pub cancelled: i64,
+    /// Runs with an open task past its due time.
+    pub overdue: i64,
+    /// Health-triggered runs whose account was green again within 60 days.
+    pub recovered: i64,
+    /// Renewal-triggered runs whose renewal closed renewed.
+    pub renewed: i64,
+}
+
+/// The result of a sweep (the `playbooks` job).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SweepReport {
+    pub playbooks: u64,
+    pub fired: u64,
+    pub tasks: u64,
+    pub completed: u64,
+}
+
+fn check_steps(c: &mut Collector, steps: &[PlaybookStep]) {
+    if steps.is_empty() || steps.len() > MAX_STEPS {
+        c.fields.insert(
+            "steps".into(),
+            Msg::new(T::PlaybookSteps).with("max", MAX_STEPS).en(),
+        );
+    }
+    for (n, s) in steps.iter().enumerate() {
+        let f = |name: &str| format!("steps[{n}].{name}");
+        c.check(
+            &f("title_zh"),
+            required_text(&s.title_zh, crate::tasks::MAX_TITLE),
+        );
+        c.check(
+            &f("title_en"),
+            required_text(&s.title_en, crate::tasks::MAX_TITLE),
+        );
+        c.check(&f("note_zh"), optional_text(&s.note_zh, MAX_TEXT));
+        c.check(&f("note_en"), optional_text(&s.note_en, MAX_TEXT));
+        c.check(&f("day_offset"), in_range(s.day_offset, 0, MAX_DAYS));
+        if s.assignee == AssigneeRole::ModuleOwner && s.module.is_none() {
+            c.fields
+                .insert(f("module"), Msg::new(T::PlaybookModuleOwner).en());
+        }
+    }
+}
+
+fn check_threshold(c: &mut Collector, trigger: PlaybookTrigger, threshold: Option<i64>) {
+    match (trigger.threshold_range(), threshold) {
+        (Some((min, max)), Some(n)) => c.check("threshold", in_range(n, min, max)),
+        (Some(_), None) => c.check("threshold", required_text("", 1)),
+        (None, _) => c,
+    };
+}
+
+fn check_conditions(c: &mut Collector, cond: &PlaybookConditions) {
+    if let (Some(min), Some(max)) = (cond.min_annual_value_cents, cond.max_annual_value_cents) {
+        if min > max {
+            c.fields.insert(
+                "conditions.max_annual_value_cents".into(),
+                Msg::new(T::PlaybookValueRange).en(),
+            );
+        }
+    }
+    if let Some(segment) = &cond.segment {
+        c.check("conditions.segment", required_text(segment, MAX_NAME));
+    }
+}
+
+fn check_cooldown(c: &mut Collector, cooldown: Option<i32>) {
+    if let Some(days) = cooldown {
+        c.check("cooldown_days", in_range(i64::from(days), 0, MAX_DAYS));
+    }
+}
+
+pub fn validate_create(req: &CreatePlaybookRequest) -> Result<(), FieldErrors> {
+    let mut c = Collector::default();
+    c.check("name", required_text(&req.name, MAX_NAME));
+    c.check("description", optional_text(&req.description, MAX_TEXT));
+    check_threshold(&mut c, req.trigger, req.threshold);
+    check_conditions(&mut c, &req.conditions);
+    check_steps(&mut c, &req.steps);
+    check_cooldown(&mut c, req.cooldown_days);
+    c.finish()
+}
+
+/// Checks an update of a playbook with `trigger`.
+pub fn validate_update(
+    req: &UpdatePlaybookRequest,
+    trigger: PlaybookTrigger,
+    threshold: Option<i64>,
+) -> Result<(), FieldErrors> {
+    let mut c = Collector::default();
+    if let Some(name) = &req.name {
+        c.check("name", required_text(name, MAX_NAME));
+    }
+    if let Some(d) = &req.description {
+        c.check("description", optional_text(d, MAX_TEXT));
+    }
+    check_threshold(&mut c, trigger, req.threshold.or(threshold));
+    if let Some(cond) = &req.conditions {
+        check_conditions(&mut c, cond);
+    }
+    if let Some(steps) = &req.steps {
+        check_steps(&mut c, steps);
+    }
+    check_cooldown(&mut c, req.cooldown_days);
+    c.finish()
+}
+
+pub fn validate_cancel(req: &CancelRunRequest) -> Result<(), FieldErrors> {
+    let mut c = Collector::default();
+    c.check("reason", required_text(&req.reason, MAX_TEXT));
+    c.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step() -> PlaybookStep {
+        PlaybookStep {
+            title_zh: "电话回访".into(),
+            title_en: "Call the customer".into(),
+            note_zh: String::new(),
+            note_en: String::new(),
+            task_type: TaskType::Call,
+            priority: TaskPriority::High,
+            day_offset: 1,
+            assignee: AssigneeRole::AccountOwner,
+            module: None,
+        }
+    }
+
+    fn request(trigger: PlaybookTrigger, threshold: Option<i64>) -> CreatePlaybookRequest {
+        CreatePlaybookRequest {
+            name: "健康度转红".into(),
+            description: String::new(),
+            trigger,
+            threshold,
+            conditions: PlaybookConditions::default(),
+            steps: vec![step()],
+            notify_owner: false,
+            cooldown_days: None,
+            active: None,
+        }
+    }
+
+    #[test]
+    fn triggers_with_an_n_need_one_in_range() {
+        assert!(validate_create(&request(PlaybookTrigger::HealthBandDrop, None)).is_ok());
+        let missing = validate_create(&request(PlaybookTrigger::RenewalDue, None)).unwrap_err();
+        assert!(missing.contains_key("threshold"));
+        assert!(validate_create(&request(PlaybookTrigger::RenewalDue, Some(90))).is_ok());
+        assert!(validate_create(&request(PlaybookTrigger::HealthScoreDrop, Some(101))).is_err());
+    }
+
+    #[test]
+    fn steps_are_checked_one_by_one() {
+        let mut req = request(PlaybookTrigger::P1Ticket, None);
+        req.steps[0].assignee = AssigneeRole::ModuleOwner;
+        req.steps[0].day_offset = -1;
+        let errors = validate_create(&req).unwrap_err();
+        assert!(errors.contains_key("steps[0].module"));
+        assert!(errors.contains_key("steps[0].day_offset"));
+        req.steps.clear();
+        assert!(validate_create(&req).unwrap_err().contains_key("steps"));
+    }
+}
