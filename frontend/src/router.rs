@@ -51,6 +51,8 @@ pub enum Route {
     PortalRate(i64),
     PortalKb,
     PortalKbArticle(i64),
+    /// The success plans shared with a `customer_admin`.
+    PortalPlans,
     Kb,
     KbNew,
     KbArticle(i64),
@@ -116,6 +118,7 @@ impl Route {
                 id.parse().map(Route::PortalRate).unwrap_or(Route::NotFound)
             }
             ["portal", "kb"] => Route::PortalKb,
+            ["portal", "plans"] => Route::PortalPlans,
             ["portal", "kb", id] => id
                 .parse()
                 .map(Route::PortalKbArticle)
@@ -201,6 +204,7 @@ impl Route {
                 | Route::PortalRate(_)
                 | Route::PortalKb
                 | Route::PortalKbArticle(_)
+                | Route::PortalPlans
         )
     }
 }
@@ -383,6 +387,8 @@ mod tests {
         );
         assert_eq!(Route::parse("/portal/tickets/abc"), Route::NotFound);
         assert_eq!(Route::parse("/portal/kb"), Route::PortalKb);
+        assert_eq!(Route::parse("/portal/plans"), Route::PortalPlans);
+        assert!(Route::PortalPlans.is_portal());
         assert_eq!(Route::parse("/portal/kb/3"), Route::PortalKbArticle(3));
         assert_eq!(Route::parse("/kb"), Route::Kb);
         assert_eq!(Route::parse("/kb/new"), Route::KbNew);

@@ -43,6 +43,7 @@ mod m20261210_000100_mail_channel_processed_folder;
 mod m20261210_000300_macros;
 mod m20261210_000400_ticket_links;
 mod m20261211_000100_account_groups;
+mod m20261211_000300_success_plans;
 mod m20261211_000400_tasks;
 mod m20261211_000500_playbooks;
 
@@ -88,6 +89,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000300_macros::Migration),
             Box::new(m20261210_000400_ticket_links::Migration),
             Box::new(m20261211_000100_account_groups::Migration),
+            Box::new(m20261211_000300_success_plans::Migration),
             Box::new(m20261211_000400_tasks::Migration),
             Box::new(m20261211_000500_playbooks::Migration),
         ]

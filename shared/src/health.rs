@@ -10,7 +10,9 @@ use crate::enums::string_enum;
 use crate::ErpModule;
 
 string_enum!(
-    /// The components of the health score, in the SPEC's order.
+    /// The components of the health score, in the SPEC's order, then
+    /// `plan_progress` (done milestones of the account's active success
+    /// plans), off (weight 0) unless the workspace turns it on.
     HealthComponent {
         Usage => "usage",
         Support => "support",
@@ -19,6 +21,7 @@ string_enum!(
         Satisfaction => "satisfaction",
         Engagement => "engagement",
         Renewal => "renewal",
+        PlanProgress => "plan_progress",
     }
 );
 
@@ -79,7 +82,7 @@ impl HealthModel {
 
 impl Default for HealthModel {
     fn default() -> Self {
-        let weights = [20, 20, 10, 10, 15, 15, 10];
+        let weights = [20, 20, 10, 10, 15, 15, 10, 0];
         HealthModel {
             components: HealthComponent::ALL
                 .iter()

@@ -24,6 +24,7 @@ pub mod page;
 pub mod playbooks;
 pub mod reports;
 pub mod settings;
+pub mod success_plans;
 pub mod surveys;
 pub mod tasks;
 pub mod texts;

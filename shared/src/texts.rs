@@ -232,6 +232,14 @@ texts! {
     MacroNeedsBody = "macro.needs_body" { "a macro needs a reply text in Chinese or English", "宏需要中文或英文的回复内容" }
     MacroSharedByManagers = "macro.shared_by_managers" { "only admins and managers make or change shared macros", "只有管理员和经理可以创建或修改共享宏" }
     MacroTierOnlyRises = "macro.tier_only_rises" { "a ticket's tier only rises, by escalation; this ticket is at tier {tier}", "工单级别只能通过升级提高，此工单已在第 {tier} 级" }
+    // Success plans.
+    PlanOneOwner = "success_plan.one_owner" { "give a staff owner or a contact owner, not both", "负责人只能是一位员工或一位联系人" }
+    PlanEditors = "success_plan.editors" { "only the account's owner, a manager or an admin may change its success plans", "只有客户负责人、经理或管理员可以修改成功计划" }
+    PlanMilestoneEditors = "success_plan.milestone_editors" { "only the milestone's owner, the account's owner, a manager or an admin may mark it", "只有里程碑负责人、客户负责人、经理或管理员可以标记它" }
+    PlanAdminOnly = "success_plan.admin_only" { "success plans are shared with the customer's administrator", "成功计划仅向客户管理员共享" }
+    PlanStaffMilestone = "success_plan.staff_milestone" { "this milestone is the vendor's to complete; only milestones a contact of your company owns can be marked here", "此里程碑由服务方负责完成；这里只能标记由贵公司联系人负责的里程碑" }
+    PlanNoInternal = "success_plan.no_internal" { "customers cannot write internal comments", "客户不能发表内部备注" }
+    PlanContactOfAccount = "field.contact_of_account" { "must be a contact of this account", "必须是该客户的联系人" }
     // Attachments.
     AttachmentTooLarge = "attachment.too_large" { "attachments are limited to {mib} MiB", "附件不能超过 {mib} MiB" }
     FileName = "attachment.file_name" { "give the file a name (?file_name=…)", "请为文件命名" }
@@ -316,6 +324,8 @@ texts! {
     PlaybookModuleOwner = "playbook.module_owner" { "name the module whose owner gets this task", "请指定由哪个模块的负责人处理此任务" }
     PlaybookValueRange = "playbook.value_range" { "the highest annual value is below the lowest", "年度金额上限低于下限" }
     PlaybookRunEnded = "playbook.run_ended" { "this run has already ended", "此剧本执行已结束" }
+    HealthNoSuccessPlan = "health.plan_progress.none" { "no active success plan with milestones", "没有含里程碑的进行中成功计划" }
+    HealthPlanProgress = "health.plan_progress.done" { "{done} of {total} success-plan milestones done", "成功计划里程碑已完成 {done} / {total}" }
     // Timeline details.
     TimelineLicense = "timeline.license" { "{modules} · {seats} seats", "{modules} · {seats} 个用户" }
     TimelineLicenseEdition = "timeline.license_edition" { "{edition}: {modules} · {seats} seats", "{edition}：{modules} · {seats} 个用户" }

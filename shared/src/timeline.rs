@@ -45,6 +45,7 @@ string_enum!(
         HealthBandChanged => "health_band_changed",
         EmailSent => "email_sent",
         PlaybookRun => "playbook_run",
+        MilestoneDone => "milestone_done",
     }
 );
 

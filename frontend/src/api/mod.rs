@@ -28,6 +28,7 @@ pub mod renewals;
 pub mod reports;
 pub mod settings;
 pub mod sla;
+pub mod success_plans;
 pub mod surveys;
 pub mod tasks;
 pub mod ticket_links;

@@ -317,6 +317,9 @@ fn UnconfirmedAddress() -> impl IntoView {
 pub fn PortalShell(children: Children) -> impl IntoView {
     let i = use_i18n();
     let location = use_location();
+    let session = use_session();
+    // Success plans are shared with the customer's administrator only.
+    let plans = move || session.role() == Some(Role::CustomerAdmin);
     view! {
         <div class="app portal">
             <SkipLink />
@@ -332,6 +335,7 @@ pub fn PortalShell(children: Children) -> impl IntoView {
                     </a>
                     <NavLink href="/portal/tickets" label=Key::PtNavTickets testid="nav-portal-tickets" />
                     <NavLink href="/portal/kb" label=Key::PtManual testid="nav-portal-kb" />
+                    {move || plans().then(|| view! { <NavLink href="/portal/plans" label=Key::PtNavPlans testid="nav-portal-plans" /> })}
                 </nav>
                 <div class="topbar-end">
                     <LangSwitch />

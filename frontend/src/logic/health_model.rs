@@ -422,14 +422,14 @@ mod tests {
     #[test]
     fn a_valid_model_is_sent_in_the_models_order() {
         let req = model_request(
-            &weights(&["20", "20", "10", "0", "15", "15", "10"]),
+            &weights(&["20", "20", "10", "0", "15", "15", "10", "0"]),
             "70",
             "40",
         )
         .unwrap();
         assert_eq!(req.green_min, 70);
         assert_eq!(req.yellow_min, 40);
-        assert_eq!(req.components.len(), 7);
+        assert_eq!(req.components.len(), 8);
         assert_eq!(req.components[3].component, HealthComponent::Training);
         assert_eq!(req.components[3].weight, 0, "0 switches a component off");
     }
@@ -437,7 +437,7 @@ mod tests {
     #[test]
     fn bad_weights_are_named_like_the_server_names_them() {
         let err = model_request(
-            &weights(&["20", "x", "10", "101", "15", "15", "10"]),
+            &weights(&["20", "x", "10", "101", "15", "15", "10", "0"]),
             "70",
             "40",
         )
@@ -453,13 +453,13 @@ mod tests {
 
     #[test]
     fn all_weights_zero_is_refused() {
-        let err = model_request(&weights(&["0"; 7]), "70", "40").unwrap_err();
+        let err = model_request(&weights(&["0"; 8]), "70", "40").unwrap_err();
         assert_eq!(fields(&err), vec![("components", Problem::AllZero)]);
     }
 
     #[test]
     fn yellow_must_be_below_green_and_both_in_range() {
-        let w = weights(&["1"; 7]);
+        let w = weights(&["1"; 8]);
         let err = model_request(&w, "60", "60").unwrap_err();
         assert_eq!(
             fields(&err),

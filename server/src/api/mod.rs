@@ -30,6 +30,7 @@ mod renewals;
 mod reports;
 mod settings;
 mod sla;
+mod success_plans;
 mod surveys;
 mod tasks;
 mod ticket_links;
@@ -271,6 +272,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     integrations::routes(cfg);
     mail_in::routes(cfg);
     macros::routes(cfg);
+    success_plans::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

@@ -21,6 +21,8 @@
 //! - `tasks`: what staff are to do next for an account, "my work" and the
 //!   daily digest
 //! - `playbooks`: triggers that make tasks, their runs and their effect
+//! - `success_plans`: plans shared with the customer (objectives, milestones,
+//!   comments); writes the timeline, read by health through its tables
 
 pub mod accounts;
 pub mod approvals;
@@ -35,6 +37,7 @@ pub mod onboarding;
 pub mod playbooks;
 pub mod renewals;
 pub mod reporting;
+pub mod success_plans;
 pub mod surveys;
 pub mod tasks;
 pub mod tickets;

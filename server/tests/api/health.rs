@@ -145,7 +145,8 @@ async fn the_model_is_read_by_staff_and_changed_by_admins() {
             "training",
             "satisfaction",
             "engagement",
-            "renewal"
+            "renewal",
+            "plan_progress"
         ]
     );
     let body = json!({"components": [{"component": "usage", "weight": 40}], "green_min": 75, "yellow_min": 45});

@@ -40,6 +40,7 @@ mod roles;
 mod seed;
 mod sessions;
 mod sla_monitor;
+mod success_plans;
 mod surveys;
 mod tasks;
 mod tenancy;

@@ -200,6 +200,18 @@ async fn every_route_against_every_role() {
                    "actions": {"internal_note": "VICTIM-SECRET"}}),
         ),
         (
+            format!("/api/v1/accounts/{account_id}/success-plans"),
+            json!({"title": "VICTIM-SECRET 成功计划", "staff_note": "VICTIM-SECRET"}),
+        ),
+        (
+            "/api/v1/success-plans/1/objectives".to_string(),
+            json!({"title": "VICTIM-SECRET 目标", "shared_with_customer": true}),
+        ),
+        (
+            "/api/v1/success-objectives/1/milestones".to_string(),
+            json!({"title": "VICTIM-SECRET 里程碑", "owner_contact_id": 1}),
+        ),
+        (
             "/api/v1/surveys".to_string(),
             json!({"name": "NPS", "question_zh": "推荐吗？", "question_en": "Recommend?",
                    "contact_ids": [1]}),

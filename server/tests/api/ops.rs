@@ -298,6 +298,22 @@ async fn openapi_documents_every_route() {
         ("patch", "/api/v1/macros/{id}"),
         ("delete", "/api/v1/macros/{id}"),
         ("post", "/api/v1/macros/{id}/apply"),
+        ("get", "/api/v1/accounts/{id}/success-plans"),
+        ("post", "/api/v1/accounts/{id}/success-plans"),
+        ("get", "/api/v1/success-plans/{id}"),
+        ("patch", "/api/v1/success-plans/{id}"),
+        ("delete", "/api/v1/success-plans/{id}"),
+        ("post", "/api/v1/success-plans/{id}/objectives"),
+        ("patch", "/api/v1/success-objectives/{id}"),
+        ("delete", "/api/v1/success-objectives/{id}"),
+        ("post", "/api/v1/success-objectives/{id}/milestones"),
+        ("patch", "/api/v1/success-milestones/{id}"),
+        ("delete", "/api/v1/success-milestones/{id}"),
+        ("post", "/api/v1/success-plans/{id}/comments"),
+        ("get", "/api/v1/portal/success-plans"),
+        ("get", "/api/v1/portal/success-plans/{id}"),
+        ("post", "/api/v1/portal/success-plans/{id}/comments"),
+        ("post", "/api/v1/portal/success-milestones/{id}/done"),
     ];
     for (method, path) in expected {
         assert!(

@@ -129,7 +129,7 @@ async fn health_explanations_and_timeline_details_are_keyed() {
         .await
         .unwrap();
     let components = health["components"].as_array().unwrap();
-    assert_eq!(components.len(), 7);
+    assert_eq!(components.len(), 8);
     for c in components {
         let m = msg(&c["explanation_key"]);
         assert!(m.text().is_some(), "{c}");

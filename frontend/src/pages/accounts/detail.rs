@@ -27,6 +27,8 @@ use crate::pages::playbooks::AccountPlaybookRuns;
 // contracts & renewals
 use crate::pages::accounts::contracts::ContractsSection;
 use crate::pages::accounts::health::HealthSection;
+// success plans
+use crate::pages::accounts::success_plans::SuccessPlansSection;
 
 type Loaded = Option<Result<Tagged<Account>, ApiErr>>;
 
@@ -88,6 +90,7 @@ pub fn AccountPage(id: i64) -> impl IntoView {
                     <HealthSection account_id=id />
                     <AccountTasks account_id=id />
                     <AccountPlaybookRuns account_id=id />
+                    <SuccessPlansSection account_id=id directory />
                     <ContactsSection account_id=id />
                 }
                 .into_any(),

@@ -43,6 +43,7 @@ pub fn component_key(c: HealthComponent) -> Key {
         HealthComponent::Satisfaction => Key::HlSatisfaction,
         HealthComponent::Engagement => Key::HlEngagement,
         HealthComponent::Renewal => Key::HlRenewal,
+        HealthComponent::PlanProgress => Key::HlPlanProgress,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The `account_pages` chunk: the account directory, an account and its
-//! tabs (overview, contacts, contracts, licences, onboarding, health,
-//! timeline), users and the workspace settings.
+//! tabs (overview, contacts, success plans, contracts, licences,
+//! onboarding, health, timeline), users and the workspace settings.
 
 pub mod contacts;
 pub mod contracts;
@@ -17,5 +17,7 @@ pub mod new;
 pub mod onboarding;
 pub mod overview;
 pub mod settings;
+pub mod success_plan_items;
+pub mod success_plans;
 pub mod timeline;
 pub mod users;

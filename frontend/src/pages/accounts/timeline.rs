@@ -48,6 +48,7 @@ fn kind_key(k: TimelineKind) -> Key {
         TimelineKind::HealthBandChanged => Key::TlHealthBandChanged,
         TimelineKind::EmailSent => Key::TlEmailSent,
         TimelineKind::PlaybookRun => Key::TlPlaybookRun,
+        TimelineKind::MilestoneDone => Key::TlMilestoneDone,
     }
 }
 
@@ -65,13 +66,14 @@ enum KindGroup {
     Surveys,
     Tasks,
     Playbooks,
+    SuccessPlans,
     Onboarding,
     Licences,
     Training,
 }
 
 impl KindGroup {
-    const ALL: [KindGroup; 12] = [
+    const ALL: [KindGroup; 13] = [
         KindGroup::Activities,
         KindGroup::Emails,
         KindGroup::Tickets,
@@ -81,6 +83,7 @@ impl KindGroup {
         KindGroup::Surveys,
         KindGroup::Tasks,
         KindGroup::Playbooks,
+        KindGroup::SuccessPlans,
         KindGroup::Onboarding,
         KindGroup::Licences,
         KindGroup::Training,
@@ -98,6 +101,7 @@ impl KindGroup {
             KindGroup::Surveys => "surveys",
             KindGroup::Tasks => "tasks",
             KindGroup::Playbooks => "playbooks",
+            KindGroup::SuccessPlans => "success_plans",
             KindGroup::Onboarding => "onboarding",
             KindGroup::Licences => "licences",
             KindGroup::Training => "training",
@@ -119,6 +123,7 @@ impl KindGroup {
             KindGroup::Surveys => Key::TlGroupSurveys,
             KindGroup::Tasks => Key::TlGroupTasks,
             KindGroup::Playbooks => Key::TlGroupPlaybooks,
+            KindGroup::SuccessPlans => Key::TlGroupSuccessPlans,
             KindGroup::Onboarding => Key::TlGroupOnboarding,
             KindGroup::Licences => Key::TlGroupLicences,
             KindGroup::Training => Key::TlGroupTraining,
@@ -137,6 +142,7 @@ impl KindGroup {
             KindGroup::Surveys => "★",
             KindGroup::Tasks => "☑",
             KindGroup::Playbooks => "⚙",
+            KindGroup::SuccessPlans => "◎",
             KindGroup::Onboarding => "✔",
             KindGroup::Licences => "⚿",
             KindGroup::Training => "☷",
@@ -167,6 +173,7 @@ fn group(k: TimelineKind) -> KindGroup {
         // Tasks of onboarding plans and the CSM's own tasks alike.
         TaskCompleted | TaskSkipped => KindGroup::Tasks,
         PlaybookRun => KindGroup::Playbooks,
+        MilestoneDone => KindGroup::SuccessPlans,
         OnboardingStarted | GoLive => KindGroup::Onboarding,
         LicenseCreated | LicenseRegistered => KindGroup::Licences,
         TrainingScheduled | TrainingRescheduled | TrainingCancelled | TrainingAttendance => {

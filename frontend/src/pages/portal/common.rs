@@ -14,6 +14,7 @@ use crate::components::shell::PortalShell;
 use crate::i18n::{use_i18n, Key};
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::portal::kb::{PortalArticlePage, PortalKbPage};
+use crate::pages::portal::success_plans::PortalPlansPage;
 use crate::pages::portal::ticket::PortalTicketPage;
 use crate::pages::portal::ticket_new::PortalNewTicketPage;
 use crate::pages::portal::tickets::PortalTicketsPage;
@@ -32,6 +33,7 @@ pub fn PortalLayout(route: Route) -> impl IntoView {
                     Route::PortalRate(id) => view! { <PortalTicketPage id rate=true /> }.into_any(),
                     Route::PortalKb => view! { <PortalKbPage /> }.into_any(),
                     Route::PortalKbArticle(id) => view! { <PortalArticlePage id /> }.into_any(),
+                    Route::PortalPlans => view! { <PortalPlansPage /> }.into_any(),
                     _ => view! { <NotFoundPage /> }.into_any(),
                 }}
             </PortalShell>

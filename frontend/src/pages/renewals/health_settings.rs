@@ -56,6 +56,7 @@ fn component_help(c: HealthComponent) -> Key {
         HealthComponent::Satisfaction => Key::HmSatisfactionHelp,
         HealthComponent::Engagement => Key::HmEngagementHelp,
         HealthComponent::Renewal => Key::HmRenewalHelp,
+        HealthComponent::PlanProgress => Key::HmPlanProgressHelp,
     }
 }
 

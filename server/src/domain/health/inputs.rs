@@ -20,6 +20,7 @@ use sea_orm::{
 use serde::de::DeserializeOwned;
 use shared::contracts::RenewalStage;
 use shared::health::{ModuleUsage, USAGE_WINDOW_DAYS};
+use shared::success_plans::{MilestoneStatus, SuccessPlanStatus};
 use shared::training::{completes, TrainingStatus};
 use shared::{ErpModule, LifecycleStage};
 
@@ -29,7 +30,8 @@ use crate::domain::onboarding::progress::{summarize, TaskState};
 use crate::entity::stored::stored;
 use crate::entity::{
     account_events, accounts, contacts, contracts, licenses, onboarding_plans, onboarding_tasks,
-    renewals, survey_recipients, tickets, training_attendees, trainings, usage_events,
+    renewals, success_milestones, success_plans, survey_recipients, tickets, training_attendees,
+    trainings, usage_events,
 };
 use crate::error::AppResult;
 
@@ -118,6 +120,7 @@ pub async fn measure<C: ConnectionTrait>(
         q.renewals.into_tuple().all(conn).await?,
         today,
     );
+    m.plan_progress(q.milestones.into_tuple().all(conn).await?);
     tracing::debug!(
         usage_ms,
         support_ms,
@@ -142,7 +145,7 @@ async fn measure_one<C: ConnectionTrait>(
 }
 
 /// How many parts [`one_account_parts`] makes.
-pub const ONE_ACCOUNT_PARTS: usize = 15;
+pub const ONE_ACCOUNT_PARTS: usize = 16;
 
 /// The queries of one account's inputs as parts of a
 /// [`crate::db::parts_statement`], in the order [`fold_one`] reads them.
@@ -183,6 +186,10 @@ pub fn one_account_parts<'a>(
         (
             q.renewals.build(backend),
             &["account_id", "stage", "probability", "due_on"],
+        ),
+        (
+            q.milestones.build(backend),
+            &["account_id", "done", "total"],
         ),
     ];
     debug_assert_eq!(parts.len(), ONE_ACCOUNT_PARTS);
@@ -247,6 +254,7 @@ pub fn fold_one(
     m.satisfaction(decode(next())?);
     m.engagement(decode(next())?, decode(next())?, now);
     m.renewal(decode(next())?, decode(next())?, today);
+    m.plan_progress(decode(next())?);
     Ok(m.out)
 }
 
@@ -308,6 +316,7 @@ struct Queries {
     held: Select<trainings::Entity>,
     ends: Select<contracts::Entity>,
     renewals: Select<renewals::Entity>,
+    milestones: Select<success_milestones::Entity>,
 }
 
 impl Queries {
@@ -560,6 +569,41 @@ impl Queries {
             .apply_if(only, |q, id| q.filter(renewals::Column::AccountId.eq(id)))
             .filter(renewals::Column::Stage.ne(RenewalStage::Renewed.as_str()));
 
+        // Done and all milestones of the active success plans, per account.
+        let active_plans = success_plans::Entity::find()
+            .select_only()
+            .column(success_plans::Column::Id)
+            .filter(success_plans::Column::WorkspaceId.eq(workspace_id))
+            .apply_if(only, |q, id| {
+                q.filter(success_plans::Column::AccountId.eq(id))
+            })
+            .filter(success_plans::Column::Status.eq(SuccessPlanStatus::Active.as_str()));
+        let milestones = success_milestones::Entity::find()
+            .select_only()
+            .column(success_milestones::Column::AccountId)
+            .column_as(
+                sum_if(
+                    Expr::col(success_milestones::Column::Status)
+                        .eq(MilestoneStatus::Done.as_str())
+                        .into_condition(),
+                    1,
+                ),
+                "done",
+            )
+            .column_as(
+                SimpleExpr::from(Func::cast_as(
+                    Func::count(Expr::col(success_milestones::Column::Id)),
+                    Alias::new("BIGINT"),
+                )),
+                "total",
+            )
+            .filter(success_milestones::Column::WorkspaceId.eq(workspace_id))
+            .apply_if(only, |q, id| {
+                q.filter(success_milestones::Column::AccountId.eq(id))
+            })
+            .filter(success_milestones::Column::PlanId.in_subquery(active_plans.into_query()))
+            .group_by(success_milestones::Column::AccountId);
+
         Queries {
             accounts,
             licences,
@@ -576,6 +620,7 @@ impl Queries {
             held,
             ends,
             renewals,
+            milestones,
         }
     }
 }
@@ -829,6 +874,17 @@ impl Folding {
                 churned.get(account).copied(),
                 today,
             );
+        }
+    }
+}
+
+impl Folding {
+    /// Done and all milestones of each account's active success plans.
+    fn plan_progress(&mut self, rows: Vec<(i64, i64, i64)>) {
+        for (account, done, total) in rows {
+            if let Some(m) = self.out.get_mut(&account) {
+                m.inputs.plan_progress = (total > 0).then_some((done, total));
+            }
         }
     }
 }

@@ -21,7 +21,10 @@
 //!   renewal its probability (committed: at least 90; still `upcoming` 30
 //!   days or fewer before the end: halved); churned (the account is marked
 //!   churned, or its latest contract's renewal churned, even while that
-//!   contract runs out its term) or lapsed 0 (no data without any contract).
+//!   contract runs out its term) or lapsed 0 (no data without any contract);
+//! - plan progress (optional, weight 0 by default): the share of the
+//!   milestones of the account's active success plans that are done (no
+//!   data without such a milestone).
 //!
 //! The score is Σ sub-score × weight / Σ weight over the components with
 //! data: a missing component's weight spreads proportionally over the rest.
@@ -83,6 +86,9 @@ pub struct HealthInputs {
     pub days_since_touchpoint: i64,
     pub touched: bool,
     pub renewal: RenewalInput,
+    /// (done, all) milestones of the account's active success plans, if
+    /// they have any.
+    pub plan_progress: Option<(i64, i64)>,
 }
 
 impl Default for HealthInputs {
@@ -101,6 +107,7 @@ impl Default for HealthInputs {
             days_since_touchpoint: 0,
             touched: false,
             renewal: RenewalInput::NoContract,
+            plan_progress: None,
         }
     }
 }
@@ -274,6 +281,19 @@ fn measure(component: HealthComponent, i: &HealthInputs) -> (Option<f64>, Option
             }
             RenewalInput::Churned => (Some(0.0), Some(0.0), Msg::new(T::HealthChurned)),
             RenewalInput::Lapsed => (Some(0.0), Some(0.0), Msg::new(T::HealthLapsed)),
+        },
+        HealthComponent::PlanProgress => match i.plan_progress {
+            Some((done, total)) if total > 0 => {
+                let pct = done as f64 * 100.0 / total as f64;
+                (
+                    Some(round2(pct)),
+                    Some(round2(clamp(pct))),
+                    Msg::new(T::HealthPlanProgress)
+                        .with("done", done)
+                        .with("total", total),
+                )
+            }
+            _ => (None, None, Msg::new(T::HealthNoSuccessPlan)),
         },
     }
 }
