@@ -11,6 +11,7 @@
 #
 #   scripts/bench-playbooks.sh [ACCOUNTS=100000] [OWNED=2000] [TASKS=10000]
 #   env: STEWARD_DATABASE_URL=postgres://…/steward_bench_playbooks (PostgreSQL)
+#        STEWARD_BIN=path/to/steward (a release build made already)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ACCOUNTS=${1:-100000}
@@ -21,8 +22,9 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/steward/target}
 BENCH_DIR=${BENCH_DIR:-$HOME/.cache/steward/bench}
 PASSWORD=steward-bench-2026
 mkdir -p "$BENCH_DIR"
-cargo build --release -p server --bin steward
-STEWARD="$CARGO_TARGET_DIR/release/steward"
+# STEWARD_BIN: a steward binary already built (skips the release build).
+if [ -z "${STEWARD_BIN:-}" ]; then cargo build --release -p server --bin steward; fi
+STEWARD="${STEWARD_BIN:-$CARGO_TARGET_DIR/release/steward}"
 BASE="http://127.0.0.1:$PORT"
 
 if [[ "${STEWARD_DATABASE_URL:-}" == postgres* ]]; then

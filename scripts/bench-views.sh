@@ -11,6 +11,7 @@
 #   env: CONNECTIONS=32  DURATION=10s  DEEP=20 (pages followed for the deep page)
 #        STEWARD_DATABASE_URL=postgres://postgres@127.0.0.1:5432/steward_bench_views  (PostgreSQL)
 #        ONLY=tickets   (only requests whose path contains this)
+#        SKIP_BUILD=1   (use the release binaries already built)
 #        WORK=2000:10000  (also `steward seed-work`: a CSM owning 2,000 accounts
 #                          with 10,000 open tasks, who then is the staff user
 #                          replayed; e.g. ONLY=my-work CONNECTIONS=16 WORK=2000:10000
@@ -41,7 +42,8 @@ mkdir -p "$BENCH_DIR"
 
 command -v wrk >/dev/null || scripts/install-tools.sh
 [ -f frontend/dist/index.html ] || scripts/build-frontend.sh
-cargo build --release -p server --bin steward -p e2e --bin capture-views
+# SKIP_BUILD=1: use the release binaries already built.
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release -p server --bin steward -p e2e --bin capture-views
 STEWARD="$CARGO_TARGET_DIR/release/steward"
 CAPTURE="$CARGO_TARGET_DIR/release/capture-views"
 BASE="http://127.0.0.1:$PORT"

@@ -22,7 +22,7 @@ pub const MAX_NOTE: usize = 5_000;
 pub const MAX_ACTIVITY_SUMMARY: usize = 500;
 /// How many tasks each "my work" section lists (its count tells how many
 /// there are in all).
-pub const MY_WORK_LIMIT: usize = 50;
+pub const MY_WORK_LIMIT: usize = 20;
 /// "Upcoming" on "my work": due within this many days after today.
 pub const UPCOMING_DAYS: i64 = 7;
 
