@@ -163,6 +163,50 @@ async fn main() -> anyhow::Result<()> {
             println!("{:?}", h.screenshot(&format!("{name}{suffix}")).await?);
         }
     }
+    // A CSM's day: the built-in playbooks fired over the demo, "my work"
+    // and the playbooks page, in Chinese and in English.
+    e2e::steps::log_out(&h).await?;
+    e2e::steps::log_in(
+        &h,
+        "manager@demo.steward.local",
+        server::seed::DEMO_PASSWORD,
+    )
+    .await?;
+    e2e::steps::signed_in(&h).await?;
+    h.goto("/settings/playbooks").await?;
+    h.click("playbooks-install").await?;
+    h.testid("playbooks-table").await?;
+    server::jobs::run(&h.state, "playbooks").await?;
+    e2e::steps::log_out(&h).await?;
+    e2e::steps::log_in(&h, "csm1@demo.steward.local", server::seed::DEMO_PASSWORD).await?;
+    h.wait_for_path("/my-work").await?;
+    for lang in ["zh-CN", "en"] {
+        e2e::steps::select_value(&h, "lang-switch", lang).await.ok();
+        for (width, height, suffix) in [(1280, 900, ""), (375, 812, "-phone")] {
+            h.browser.set_window_size(width, height).await?;
+            h.goto("/my-work").await?;
+            h.testid("my-work-heading").await?;
+            h.testid("book-renewals").await?;
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            println!(
+                "{:?}",
+                h.screenshot(&format!("my-work-{lang}{suffix}")).await?
+            );
+        }
+    }
+    e2e::steps::log_out(&h).await?;
+    e2e::steps::log_in(
+        &h,
+        "manager@demo.steward.local",
+        server::seed::DEMO_PASSWORD,
+    )
+    .await?;
+    e2e::steps::signed_in(&h).await?;
+    h.browser.set_window_size(1280, 900).await?;
+    h.goto("/settings/playbooks").await?;
+    h.testid("playbooks-table").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    println!("{:?}", h.screenshot("playbooks").await?);
     // The portal, as its customer sees it.
     h.browser.set_window_size(1280, 900).await?;
     e2e::steps::log_out(&h).await?;

@@ -516,3 +516,143 @@ async fn admins_and_managers_keep_playbooks_and_the_library_installs_once() {
         .await;
     assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
 }
+
+/// Each playbook's occurrences for `account`.
+async fn occurrences(app: &TestApp, account: &Value) -> Vec<String> {
+    let mut found: Vec<String> = runs_of(app, account)
+        .await
+        .into_iter()
+        .map(|r| r.occurrence)
+        .collect();
+    found.sort();
+    found
+}
+
+#[actix_web::test]
+async fn score_drops_breaches_silences_expiring_licences_and_training_gaps_fire_once() {
+    let app = spawn_app_at(t0()).await;
+    let admin = app.signup("W", "more-admin@x.cn").await;
+    let csm = app.staff(&admin, "csm", "more-csm@x.cn").await;
+    let clock = app.clock.as_ref().unwrap();
+    let account = owned_account(&app, &admin, &csm, "各种触发的客户", "100320").await;
+    body(
+        app.patch(
+            &format!("/api/v1/accounts/{}", account["id"]),
+            &admin.token,
+            json!({"modules": ["finance"]}),
+        )
+        .await,
+    )
+    .await;
+    for (trigger, threshold) in [
+        ("health_score_drop", Some(20)),
+        ("sla_breach", None),
+        ("no_touchpoint", Some(10)),
+        ("license_expiring", Some(30)),
+        ("training_gap", None),
+    ] {
+        new_playbook(
+            &app,
+            &admin.token,
+            json!({"name": trigger, "trigger": trigger, "threshold": threshold,
+                   "cooldown_days": 0,
+                   "steps": [step("跟进", "Follow up", "account_owner", 0)]}),
+        )
+        .await;
+    }
+    // Nothing holds on day one: the account is new, healthy and licensed
+    // for a year.
+    let response = app
+        .post(
+            &format!("/api/v1/accounts/{}/licenses", account["id"]),
+            &admin.token,
+            json!({"edition": "K/3 WISE", "modules": ["finance"], "seats": 10,
+                   "dongle_serial": "DG-0001", "expires_on": "2027-05-01"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let ticket = body(
+        app.post(
+            "/api/v1/tickets",
+            &admin.token,
+            json!({"account_id": account["id"], "module": "finance", "category": "bug",
+                   "priority": "p3", "subject": "凭证打印格式"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(sweep(&app).await["fired"], 0);
+
+    // 35 days on: a silence of 35 days, a module never trained, the
+    // licence within 30 days of its end, a missed SLA, a score 25 down.
+    let later = t0() + Duration::days(35);
+    clock.set(later);
+    let csm = app.login_ok("more-csm@x.cn").await;
+    server::entity::tickets::Entity::update_many()
+        .col_expr(
+            server::entity::tickets::Column::ResolutionBreachedAt,
+            sea_orm::sea_query::Expr::value(Some(later - Duration::hours(1))),
+        )
+        .filter(server::entity::tickets::Column::Id.eq(ticket["id"].as_i64().unwrap()))
+        .exec(&app.app_state.db.write)
+        .await
+        .unwrap();
+    let day = NaiveDate::from_ymd_opt(2027, 4, 14).unwrap();
+    snapshot(&app, &account, day - Duration::days(10), 90, "green").await;
+    snapshot(&app, &account, day, 65, "yellow").await;
+    let first = sweep(&app).await;
+    assert_eq!(
+        first["fired"],
+        5,
+        "{first}: {:?}",
+        occurrences(&app, &account).await
+    );
+    let ticket_id = ticket["id"].as_i64().unwrap();
+    let created = t0().date_naive();
+    let license_id = runs_of(&app, &account)
+        .await
+        .iter()
+        .find(|r| r.trigger == "license_expiring")
+        .and_then(|r| r.subject_id)
+        .unwrap();
+    assert_eq!(
+        occurrences(&app, &account).await,
+        [
+            format!("breach:{ticket_id}"),
+            format!("drop:{day}"),
+            format!("license:{license_id}:2027-05-01"),
+            format!("quiet:{created}"),
+            "training:finance".to_string(),
+        ]
+    );
+    // Held again, nothing fires again.
+    assert_eq!(sweep(&app).await["fired"], 0);
+    assert_eq!(tasks_of(&app, &account).await.len(), 5);
+
+    // A call ends the silence; a new silence is a new occurrence.
+    body(
+        app.post(
+            &format!("/api/v1/accounts/{}/activities", account["id"]),
+            &csm.token,
+            json!({"kind": "call", "summary": "电话回访"}),
+        )
+        .await,
+    )
+    .await;
+    clock.set(later + Duration::days(5));
+    assert_eq!(sweep(&app).await["fired"], 0, "five days is no silence");
+    clock.set(later + Duration::days(11));
+    assert_eq!(sweep(&app).await["fired"], 1);
+    let quiet: Vec<String> = occurrences(&app, &account)
+        .await
+        .into_iter()
+        .filter(|o| o.starts_with("quiet:"))
+        .collect();
+    assert_eq!(
+        quiet,
+        [
+            format!("quiet:{created}"),
+            format!("quiet:{}", later.date_naive())
+        ]
+    );
+}
