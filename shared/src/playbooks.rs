@@ -31,8 +31,10 @@ string_enum!(
     /// points within 30 days; a renewal is due within N days and still
     /// `upcoming`; the onboarding plan is behind or stuck; a P1 ticket was
     /// opened; a ticket missed an SLA target; a survey answer of 0–6; no
-    /// touchpoint for N days; a licence expires within N days; a module the
-    /// account bought has no training held for it.
+    /// touchpoint for N days; a licence or a service agreement expires
+    /// within N days; usage (events received) fell by at least N% from the
+    /// week before to the last seven days; a module the account bought has
+    /// no training held for it.
     PlaybookTrigger {
         HealthBandDrop => "health_band_drop",
         HealthScoreDrop => "health_score_drop",
@@ -43,6 +45,8 @@ string_enum!(
         NpsDetractor => "nps_detractor",
         NoTouchpoint => "no_touchpoint",
         LicenseExpiring => "license_expiring",
+        AgreementExpiring => "agreement_expiring",
+        UsageDrop => "usage_drop",
         TrainingGap => "training_gap",
     }
 );
@@ -51,10 +55,11 @@ impl PlaybookTrigger {
     /// Whether the trigger needs `threshold` (and its allowed range).
     pub fn threshold_range(self) -> Option<(i64, i64)> {
         match self {
-            PlaybookTrigger::HealthScoreDrop => Some((1, 100)),
+            PlaybookTrigger::HealthScoreDrop | PlaybookTrigger::UsageDrop => Some((1, 100)),
             PlaybookTrigger::RenewalDue
             | PlaybookTrigger::NoTouchpoint
-            | PlaybookTrigger::LicenseExpiring => Some((1, MAX_DAYS)),
+            | PlaybookTrigger::LicenseExpiring
+            | PlaybookTrigger::AgreementExpiring => Some((1, MAX_DAYS)),
             _ => None,
         }
     }

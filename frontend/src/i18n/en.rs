@@ -1323,5 +1323,7 @@ pub fn text(key: Key) -> &'static str {
         Key::HmPlanProgressHelp => "The share of done milestones in the account's active success plans (weight 0 by default: not counted).",
         Key::PtNavPlans => "Success plans",
         Key::TlGroupSuccessPlans => "Success plans",
+        Key::PbTrAgreement => "Service agreement expires within N days",
+        Key::PbTrUsage => "Usage down N% on the week before",
     }
 }

@@ -1335,4 +1335,6 @@ keys! {
     HmPlanProgressHelp,
     PtNavPlans,
     TlGroupSuccessPlans,
+    PbTrAgreement,
+    PbTrUsage,
 }

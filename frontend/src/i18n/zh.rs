@@ -1323,5 +1323,7 @@ pub fn text(key: Key) -> &'static str {
         Key::HmPlanProgressHelp => "客户进行中的成功计划里已完成里程碑的比例（默认权重为 0，即不计入）。",
         Key::PtNavPlans => "成功计划",
         Key::TlGroupSuccessPlans => "成功计划",
+        Key::PbTrAgreement => "服务协议 N 天内到期",
+        Key::PbTrUsage => "使用量比上周下降 N%",
     }
 }

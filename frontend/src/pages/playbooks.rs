@@ -28,6 +28,8 @@ pub fn trigger_key(t: PlaybookTrigger) -> Key {
         PlaybookTrigger::NpsDetractor => Key::PbTrNps,
         PlaybookTrigger::NoTouchpoint => Key::PbTrQuiet,
         PlaybookTrigger::LicenseExpiring => Key::PbTrLicense,
+        PlaybookTrigger::AgreementExpiring => Key::PbTrAgreement,
+        PlaybookTrigger::UsageDrop => Key::PbTrUsage,
         PlaybookTrigger::TrainingGap => Key::PbTrTraining,
     }
 }

@@ -656,3 +656,72 @@ async fn score_drops_breaches_silences_expiring_licences_and_training_gaps_fire_
         ]
     );
 }
+
+#[actix_web::test]
+async fn usage_slumps_and_expiring_agreements_fire_once() {
+    let app = spawn_app_at(t0()).await;
+    let admin = app.signup("W", "usage-admin@x.cn").await;
+    let busy = app.create_account(&admin.token, "用得少了", "100330").await;
+    let steady = app.create_account(&admin.token, "一直在用", "100331").await;
+    for (trigger, threshold) in [("usage_drop", 50), ("agreement_expiring", 30)] {
+        new_playbook(
+            &app,
+            &admin.token,
+            json!({"name": trigger, "trigger": trigger, "threshold": threshold,
+                   "steps": [step("跟进", "Follow up", "account_owner", 0)]}),
+        )
+        .await;
+    }
+    let response = app
+        .post(
+            &format!("/api/v1/accounts/{}/agreements", steady["id"]),
+            &admin.token,
+            json!({"level": "gold", "starts_on": "2026-04-01", "ends_on": "2027-03-31"}),
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let key = body(
+        app.post("/api/v1/api-keys", &admin.token, json!({"name": "ERP"}))
+            .await,
+    )
+    .await;
+    let secret = key["secret"].as_str().unwrap().to_string();
+    // The week before: ten events each; the last week: two for one, nine
+    // for the other.
+    let mut events = Vec::new();
+    for (account, recent) in [(&busy, 2), (&steady, 9)] {
+        for n in 0..10 {
+            events.push(json!({"account_id": account["id"], "user_ref": format!("u{n}"),
+                               "module": "finance", "occurred_at": t0() - Duration::days(10) + Duration::hours(n)}));
+        }
+        for n in 0..recent {
+            events.push(json!({"account_id": account["id"], "user_ref": format!("u{n}"),
+                               "module": "finance", "occurred_at": t0() - Duration::days(2) + Duration::hours(n)}));
+        }
+    }
+    let response = app
+        .client
+        .post(app.url("/api/v1/usage-events"))
+        .header("X-Api-Key", &secret)
+        .json(&json!({ "events": events }))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap()
+    );
+
+    assert_eq!(sweep(&app).await["fired"], 2);
+    assert_eq!(occurrences(&app, &busy).await, ["usage:2027-W10"]);
+    let agreement = occurrences(&app, &steady).await;
+    assert_eq!(agreement.len(), 1, "no usage slump, an expiring agreement");
+    assert!(agreement[0].starts_with("agreement:") && agreement[0].ends_with(":2027-03-31"));
+    assert_eq!(sweep(&app).await["fired"], 0);
+}

@@ -9,7 +9,7 @@
 //! statements. Event-like triggers (tickets, breaches, answers) look back
 //! a bounded window, so an old event does not fire a new playbook.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, Value};
 use shared::health::HealthBand;
 use shared::playbooks::PlaybookTrigger;
@@ -244,6 +244,24 @@ pub async fn hits(
             })
             .await
         }
+        PlaybookTrigger::AgreementExpiring => {
+            sql.push(
+                "SELECT g.id AS id, g.account_id AS account_id, g.ends_on AS ends_on \
+                 FROM service_agreements g WHERE g.workspace_id = ",
+            )
+            .bind(ws)
+            .push(" AND g.ends_on >= ")
+            .bind(today)
+            .push(" AND g.ends_on <= ")
+            .bind(today + Duration::days(n));
+            rows(conn, sql, |r| {
+                let id: i64 = r.try_get("", "id")?;
+                let on: NaiveDate = r.try_get("", "ends_on")?;
+                Ok(format!("agreement:{id}:{on}"))
+            })
+            .await
+        }
+        PlaybookTrigger::UsageDrop => usage_drops(conn, ws, n, now).await,
         PlaybookTrigger::TrainingGap => training_gaps(conn, ws, now).await,
     }
 }
@@ -292,6 +310,48 @@ async fn training_gaps<C: ConnectionTrait>(
                     subject_id: None,
                 });
             }
+        }
+    }
+    Ok(hits)
+}
+
+/// Accounts whose usage events of the last seven days are at least `n`%
+/// fewer than those of the seven days before (which had some). One
+/// occurrence per ISO week, so a slump that lasts fires once a week at most
+/// (and the cooldown spaces them further).
+async fn usage_drops<C: ConnectionTrait>(
+    conn: &C,
+    ws: i64,
+    n: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Hit>> {
+    let week_ago = now - Duration::days(7);
+    let mut sql = Sql::new(conn.get_database_backend());
+    sql.push(
+        "SELECT account_id, \
+         COALESCE(SUM(CASE WHEN occurred_at >= ",
+    )
+    .bind(week_ago)
+    .push(" THEN 1 ELSE 0 END), 0) AS recent, COALESCE(SUM(CASE WHEN occurred_at < ")
+    .bind(week_ago)
+    .push(" THEN 1 ELSE 0 END), 0) AS before FROM usage_events WHERE workspace_id = ")
+    .bind(ws)
+    .push(" AND occurred_at >= ")
+    .bind(now - Duration::days(14))
+    .push(" AND occurred_at < ")
+    .bind(now)
+    .push(" GROUP BY account_id");
+    let week = now.date_naive().iso_week();
+    let mut hits = Vec::new();
+    for row in conn.query_all(sql.statement()).await? {
+        let recent: i64 = row.try_get("", "recent")?;
+        let before: i64 = row.try_get("", "before")?;
+        if before > 0 && recent * 100 <= before * (100 - n) {
+            hits.push(Hit {
+                account_id: row.try_get("", "account_id")?,
+                occurrence: format!("usage:{}-W{:02}", week.year(), week.week()),
+                subject_id: None,
+            });
         }
     }
     Ok(hits)
