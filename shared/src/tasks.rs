@@ -270,6 +270,26 @@ pub struct MyBook {
     pub onboarding: BookSection,
 }
 
+/// A due time a person could mean: years 1970–2999 (beyond, a typo, and
+/// out of what the databases store).
+fn check_due(c: &mut Collector, field: &str, at: DateTime<Utc>) {
+    use chrono::Datelike;
+    if !(1970..=2999).contains(&at.year()) {
+        c.fields.insert(
+            field.into(),
+            crate::texts::Msg::new(crate::texts::T::DateRange).en(),
+        );
+    }
+}
+
+/// Checks a snooze's new due time (that it is later than now is the
+/// server's check).
+pub fn validate_snooze(req: &SnoozeTaskRequest) -> Result<(), FieldErrors> {
+    let mut c = Collector::default();
+    check_due(&mut c, "until", req.until);
+    c.finish()
+}
+
 fn check_note(c: &mut Collector, note: Option<&str>) {
     if let Some(note) = note {
         c.check("note", optional_text(note, MAX_NOTE));
@@ -280,6 +300,7 @@ pub fn validate_create(req: &CreateTaskRequest) -> Result<(), FieldErrors> {
     let mut c = Collector::default();
     c.check("title", required_text(&req.title, MAX_TITLE));
     check_note(&mut c, req.note.as_deref());
+    check_due(&mut c, "due_at", req.due_at);
     c.finish()
 }
 
@@ -289,6 +310,9 @@ pub fn validate_update(req: &UpdateTaskRequest) -> Result<(), FieldErrors> {
         c.check("title", required_text(title, MAX_TITLE));
     }
     check_note(&mut c, req.note.as_deref());
+    if let Some(due) = req.due_at {
+        check_due(&mut c, "due_at", due);
+    }
     c.finish()
 }
 

@@ -273,6 +273,14 @@ async fn bad_tasks_are_refused_and_change_nothing() {
                 "link": {"kind": "renewal", "id": 999_999}}),
             "link",
         ),
+        (
+            json!({"account_id": account["id"], "title": "任务", "due_at": "+20000-01-01T00:00:00Z"}),
+            "due_at",
+        ),
+        (
+            json!({"account_id": account["id"], "title": "任务", "due_at": "0479-03-01T00:00:00Z"}),
+            "due_at",
+        ),
     ];
     for (request, field) in cases {
         let response = app
@@ -305,6 +313,13 @@ async fn bad_tasks_are_refused_and_change_nothing() {
 
     let bad_filter = app.get("/api/v1/tasks?status=later", &admin.token).await;
     assert_eq!(bad_filter.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let far = app
+        .get(
+            "/api/v1/tasks?due_before=%2B20000-01-01T00:00:00Z",
+            &admin.token,
+        )
+        .await;
+    assert_error(far, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     let bad_cursor = app.get("/api/v1/tasks?cursor=xyz", &admin.token).await;
     assert_eq!(bad_cursor.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

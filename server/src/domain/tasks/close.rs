@@ -138,6 +138,7 @@ pub async fn snooze(
     id: i64,
     req: SnoozeTaskRequest,
 ) -> AppResult<Task> {
+    shared::tasks::validate_snooze(&req).map_err(AppError::validation)?;
     let now = state.clock.now();
     if req.until <= now {
         return Err(AppError::field("until", Msg::new(T::TaskSnoozePast)));

@@ -412,6 +412,9 @@ pub async fn list(
         query = query.filter(tasks::Column::PlaybookRunId.eq(run));
     }
     if let Some(before) = filter.due_before {
+        if !crate::domain::common::plausible_date(before.date_naive()) {
+            return Err(AppError::field("due_before", Msg::new(T::DateRange)));
+        }
         query = query.filter(tasks::Column::DueAt.lt(before));
     }
     if let Some((at, id)) = after {
