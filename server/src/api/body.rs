@@ -13,7 +13,9 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::value::RawValue;
+use serde_json::Value;
 
 use crate::error::AppError;
 
@@ -58,7 +60,31 @@ pub fn has_escaped_nul(json: &str) -> bool {
     false
 }
 
-fn parse<T: DeserializeOwned>(raw: &RawValue) -> Result<T, AppError> {
+/// The path of the first place where `sent` has an array that `read` has
+/// as an object: serde fills a struct from an array (`"conditions":
+/// [null, null]`), which the document calls invalid.
+fn array_for_object(sent: &Value, read: &Value, path: &str) -> Option<String> {
+    match (sent, read) {
+        (Value::Array(_), Value::Object(_)) => Some(path.to_string()),
+        (Value::Object(a), Value::Object(b)) => a.iter().find_map(|(key, value)| {
+            let inner = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            b.get(key)
+                .and_then(|read| array_for_object(value, read, &inner))
+        }),
+        (Value::Array(a), Value::Array(b)) => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(n, (x, y))| array_for_object(x, y, &format!("{path}[{n}]"))),
+        _ => None,
+    }
+}
+
+fn parse<T: DeserializeOwned + Serialize>(raw: &RawValue) -> Result<T, AppError> {
     if !raw.get().trim_start().starts_with('{') {
         return Err(AppError::bad_request("the JSON body must be an object"));
     }
@@ -74,6 +100,12 @@ fn parse<T: DeserializeOwned>(raw: &RawValue) -> Result<T, AppError> {
     let mut de = serde_json::Deserializer::from_str(raw.get());
     let value: T = serde_ignored::deserialize(&mut de, |path| unknown.push(path.to_string()))
         .map_err(|e| AppError::bad_request(format!("the JSON body is invalid: {e}")))?;
+    let sent: Value = serde_json::from_str(raw.get())
+        .map_err(|e| AppError::bad_request(format!("the JSON body is invalid: {e}")))?;
+    let read = serde_json::to_value(&value).map_err(|e| AppError::Internal(e.into()))?;
+    if let Some(path) = array_for_object(&sent, &read, "") {
+        return Err(AppError::field(&path, "must be an object, not an array"));
+    }
     match unknown.as_slice() {
         [] => Ok(value),
         [one] => Err(AppError::field(one, UNKNOWN_FIELD)),
@@ -87,7 +119,7 @@ fn parse<T: DeserializeOwned>(raw: &RawValue) -> Result<T, AppError> {
 
 const UNKNOWN_FIELD: &str = "is not a field of this request; check its spelling";
 
-impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+impl<T: DeserializeOwned + Serialize + 'static> FromRequest for Json<T> {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
@@ -110,7 +142,7 @@ impl<T> OptionalJson<T> {
     }
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+impl<T: DeserializeOwned + Serialize + 'static> FromRequest for OptionalJson<T> {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
@@ -153,7 +185,25 @@ pub async fn refuse_nul_in_url(
 
 #[cfg(test)]
 mod tests {
-    use super::has_escaped_nul;
+    use super::{array_for_object, has_escaped_nul};
+    use serde_json::json;
+
+    #[test]
+    fn an_array_read_as_an_object_is_found_where_it_is() {
+        let read = json!({"a": {"x": null}, "steps": [{"t": 1}]});
+        assert_eq!(
+            array_for_object(&json!({"a": [null], "steps": []}), &read, ""),
+            Some("a".into())
+        );
+        assert_eq!(
+            array_for_object(&json!({"a": {}, "steps": [[1]]}), &read, ""),
+            Some("steps[0]".into())
+        );
+        assert_eq!(
+            array_for_object(&json!({"a": {"x": null}, "steps": [{"t": 1}]}), &read, ""),
+            None
+        );
+    }
 
     #[test]
     fn finds_escaped_nul_only_in_strings_escapes() {
