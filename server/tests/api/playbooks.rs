@@ -725,3 +725,88 @@ async fn usage_slumps_and_expiring_agreements_fire_once() {
     assert!(agreement[0].starts_with("agreement:") && agreement[0].ends_with(":2027-03-31"));
     assert_eq!(sweep(&app).await["fired"], 0);
 }
+
+#[actix_web::test]
+async fn onboarding_falling_behind_and_a_detractor_fire_once() {
+    // 10:00 in Shanghai on 1 March 2027, the day the plan starts.
+    let start = Utc.with_ymd_and_hms(2027, 3, 1, 2, 0, 0).unwrap();
+    let app = spawn_app_at(start).await;
+    let admin = app.signup("W", "late-admin@x.cn").await;
+    let late = app
+        .create_account(&admin.token, "上线落后的客户", "100340")
+        .await;
+    let unhappy = app
+        .create_account(&admin.token, "不满意的客户", "100341")
+        .await;
+    for trigger in ["onboarding_behind", "nps_detractor"] {
+        new_playbook(
+            &app,
+            &admin.token,
+            json!({"name": trigger, "trigger": trigger,
+                   "steps": [step("跟进", "Follow up", "account_owner", 0)]}),
+        )
+        .await;
+    }
+    let response = app
+        .post(
+            &format!("/api/v1/accounts/{}/onboarding", late["id"]),
+            &admin.token,
+            json!({"starts_on": "2027-03-01"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let plan = body(
+        app.get(
+            &format!("/api/v1/accounts/{}/onboarding", late["id"]),
+            &admin.token,
+        )
+        .await,
+    )
+    .await;
+    let mut contacts = Vec::new();
+    for (n, name) in ["张伟", "王芳"].iter().enumerate() {
+        let c = app
+            .create_contact(
+                &admin.token,
+                unhappy["id"].as_i64().unwrap(),
+                name,
+                &format!("late-c{n}@x.cn"),
+            )
+            .await;
+        contacts.push(c["id"].as_i64().unwrap());
+    }
+    // On track, nobody answered: nothing.
+    assert_eq!(sweep(&app).await["fired"], 0);
+
+    // One contact says 3, the other 9.
+    body(
+        app.post(
+            "/api/v1/surveys",
+            &admin.token,
+            json!({"name": "NPS", "question_zh": "您有多大可能推荐我们？",
+                   "question_en": "How likely are you to recommend us?", "contact_ids": contacts}),
+        )
+        .await,
+    )
+    .await;
+    for (n, score) in [(0, 3), (1, 9)] {
+        let mail = app.mail.wait_for(&format!("late-c{n}@x.cn")).await;
+        let token = crate::surveys::token_in(&mail);
+        let response = crate::surveys::answer(&app, &token, json!({"score": score})).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    // Four days on, the plan's first tasks are late: behind.
+    app.clock
+        .as_ref()
+        .unwrap()
+        .set(Utc.with_ymd_and_hms(2027, 3, 5, 2, 0, 0).unwrap());
+    assert_eq!(sweep(&app).await["fired"], 2);
+    assert_eq!(
+        occurrences(&app, &late).await,
+        [format!("onboarding:{}:behind", plan["id"])]
+    );
+    let detractor = occurrences(&app, &unhappy).await;
+    assert_eq!(detractor.len(), 1, "one answer of 0–6: {detractor:?}");
+    assert!(detractor[0].starts_with("nps:"));
+    assert_eq!(sweep(&app).await["fired"], 0);
+}
