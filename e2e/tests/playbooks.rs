@@ -131,7 +131,20 @@ async fn a_health_drop_fires_a_playbook_whose_task_the_csm_completes_from_my_wor
         h.fill("task-inline-text", "客户反馈月结报表慢，已约工程师周五上门")
             .await?;
         click_id(h, &format!("task-{task_id}-confirm")).await?;
-        h.wait_for_text("任务已完成").await?;
+        // Done: the row leaves "my work" (the toast says so in either language).
+        let mut gone = false;
+        for _ in 0..100 {
+            let left = h
+                .browser
+                .find_all(fantoccini::Locator::Css(&format!("[data-testid=\"{row}\"]")))
+                .await?;
+            if left.is_empty() {
+                gone = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        ensure!(gone, "the completed task leaves my work");
 
         // The timeline shows the playbook, the call and the completed task.
         h.goto(&format!("/accounts/{account_id}?tab=timeline")).await?;
@@ -151,7 +164,10 @@ async fn a_health_drop_fires_a_playbook_whose_task_the_csm_completes_from_my_wor
         signed_in(h).await?;
         h.goto("/settings/playbooks").await?;
         let table = wait_for_text_in(h, "playbooks-table", "健康度转红").await?;
-        ensure!(table.contains("健康度转黄或转红"), "the trigger in words: {table}");
+        ensure!(
+            table.contains("健康度转黄或转红") || table.contains("Health fell to yellow or red"),
+            "the trigger in words: {table}"
+        );
         Ok(())
     })
     .await;

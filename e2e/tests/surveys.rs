@@ -330,13 +330,21 @@ async fn the_health_model_is_edited_and_an_override_is_approved_by_another_manag
 
         // A CSM asks to override an account's score …
         log_out(h).await?;
-        // (on an account they own: their landing page lists those)
+        // (on an account they own: their accounts list shows those)
         log_in(h, "csm1@demo.steward.local", DEMO_PASSWORD).await?;
         let landed = signed_in(h).await?;
-        ensure!(
-            landed.starts_with("/accounts"),
-            "a CSM lands on their accounts: {landed}"
-        );
+        ensure!(landed == "/my-work", "a CSM lands on their work: {landed}");
+        let (_, login) = e2e::steps::page_api(
+            h,
+            None,
+            "POST",
+            "/auth/login",
+            serde_json::json!({"email": "csm1@demo.steward.local", "password": DEMO_PASSWORD}),
+            false,
+        )
+        .await?;
+        let csm_id = login["user"]["id"].as_i64().context("the CSM's id")?;
+        h.goto(&format!("/accounts?owner_id={csm_id}")).await?;
         h.click("account-link").await?;
         h.wait_for_path("/accounts/").await?;
         let account_path = h.browser.current_url().await?.path().to_string();

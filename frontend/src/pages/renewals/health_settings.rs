@@ -61,7 +61,9 @@ fn component_help(c: HealthComponent) -> Key {
 }
 
 /// The API's names of the weights, in the model's order (the form's rows).
-const WEIGHT_FIELDS: [&str; 7] = [
+// One per component: a component added without its field does not compile
+// (a missing one made the page panic when plan progress came).
+const WEIGHT_FIELDS: [&str; HealthComponent::ALL.len()] = [
     "components[0].weight",
     "components[1].weight",
     "components[2].weight",
@@ -69,6 +71,7 @@ const WEIGHT_FIELDS: [&str; 7] = [
     "components[4].weight",
     "components[5].weight",
     "components[6].weight",
+    "components[7].weight",
 ];
 
 #[component]
