@@ -595,6 +595,15 @@ pub async fn session_of(response: Response) -> Session {
     }
 }
 
+/// The JSON of a successful answer (the test fails with the status and
+/// the text otherwise).
+pub async fn body(response: Response) -> Value {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
 /// Asserts the SPEC's error shape and code; returns the error object.
 pub async fn assert_error(response: Response, status: StatusCode, code: &str) -> Value {
     let actual = response.status();

@@ -9,13 +9,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-async fn body(response: reqwest::Response) -> Value {
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
 async fn create_macro(app: &TestApp, token: &str, macro_: Value) -> Value {
     let response = app.post("/api/v1/macros", token, macro_).await;
     assert_eq!(response.status(), StatusCode::CREATED);

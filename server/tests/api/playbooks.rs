@@ -17,13 +17,6 @@ fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 3, 10, 2, 0, 0).unwrap()
 }
 
-async fn body(response: reqwest::Response) -> Value {
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
 fn step(zh: &str, en: &str, assignee: &str, offset: i64) -> Value {
     json!({"title_zh": zh, "title_en": en, "task_type": "call", "priority": "high",
            "day_offset": offset, "assignee": assignee})

@@ -18,13 +18,6 @@ fn ten_am() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 3, 10, 2, 0, 0).unwrap()
 }
 
-async fn body(response: reqwest::Response) -> Value {
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
 async fn new_task(app: &TestApp, token: &str, task: Value) -> Value {
     let response = app.post("/api/v1/tasks", token, task).await;
     let status = response.status();

@@ -35,7 +35,7 @@ use crate::db::Db;
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::pagination::{page_of, try_page, PageQuery, Paging};
 use crate::entity::stored::stored;
-use crate::entity::{accounts, playbook_runs, playbooks, tasks};
+use crate::entity::{playbook_runs, playbooks, tasks};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -279,9 +279,7 @@ async fn runs_to_api<C: ConnectionTrait>(
     let mut book_ids: Vec<i64> = rows.iter().map(|r| r.playbook_id).collect();
     book_ids.sort_unstable();
     book_ids.dedup();
-    let mut account_ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
-    account_ids.sort_unstable();
-    account_ids.dedup();
+    let account_ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
     let names: HashMap<i64, String> = playbooks::Entity::find()
         .select_only()
         .column(playbooks::Column::Id)
@@ -292,16 +290,9 @@ async fn runs_to_api<C: ConnectionTrait>(
         .await?
         .into_iter()
         .collect();
-    let account_names: HashMap<i64, String> = accounts::Entity::find()
-        .select_only()
-        .column(accounts::Column::Id)
-        .column(accounts::Column::Name)
-        .filter(accounts::Column::Id.is_in(account_ids))
-        .into_tuple::<(i64, String)>()
-        .all(conn)
-        .await?
-        .into_iter()
-        .collect();
+    let workspace_id = rows.first().map_or(0, |r| r.workspace_id);
+    let account_names =
+        crate::domain::accounts::groups::names_of(conn, workspace_id, account_ids).await?;
     let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
     for (run, status) in tasks::Entity::find()
         .select_only()

@@ -39,7 +39,7 @@ use crate::domain::common::pagination::{
     decode_time_cursor, encode_time_cursor, page_by, try_page, PageQuery, Paging,
 };
 use crate::entity::stored::stored;
-use crate::entity::{accounts, tasks, users};
+use crate::entity::{tasks, users};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -99,25 +99,16 @@ impl Names {
         conn: &C,
         rows: &[tasks::Model],
     ) -> AppResult<Names> {
-        let mut account_ids: Vec<i64> = rows.iter().map(|t| t.account_id).collect();
-        account_ids.sort_unstable();
-        account_ids.dedup();
+        let account_ids: Vec<i64> = rows.iter().map(|t| t.account_id).collect();
         let mut user_ids: Vec<i64> = rows.iter().map(|t| t.assignee_id).collect();
         user_ids.sort_unstable();
         user_ids.dedup();
-        let accounts = if account_ids.is_empty() {
-            HashMap::new()
-        } else {
-            accounts::Entity::find()
-                .select_only()
-                .column(accounts::Column::Id)
-                .column(accounts::Column::Name)
-                .filter(accounts::Column::Id.is_in(account_ids))
-                .into_tuple::<(i64, String)>()
-                .all(conn)
-                .await?
-                .into_iter()
-                .collect()
+        let accounts = match rows.first() {
+            Some(first) => {
+                crate::domain::accounts::groups::names_of(conn, first.workspace_id, account_ids)
+                    .await?
+            }
+            None => HashMap::new(),
         };
         let users = if user_ids.is_empty() {
             HashMap::new()
