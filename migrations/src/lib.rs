@@ -47,6 +47,7 @@ mod m20261211_000300_success_plans;
 mod m20261211_000400_tasks;
 mod m20261211_000500_playbooks;
 mod m20261212_000500_playbook_customer_email;
+mod m20261212_000600_license_registrations;
 
 pub struct Migrator;
 
@@ -94,6 +95,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000400_tasks::Migration),
             Box::new(m20261211_000500_playbooks::Migration),
             Box::new(m20261212_000500_playbook_customer_email::Migration),
+            Box::new(m20261212_000600_license_registrations::Migration),
         ]
     }
 }

@@ -16,6 +16,53 @@ string_enum!(
 );
 
 string_enum!(
+    /// A registration of a licence with its dongle: the first (`initial`),
+    /// or a later one on the same licence and dongle — an `upgrade`
+    /// (edition, modules or seats) or an `extension` (a later expiry).
+    RegistrationKind {
+        Initial => "initial",
+        Upgrade => "upgrade",
+        Extension => "extension",
+    }
+);
+
+/// One registration event of a licence, as it left the licence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LicenseRegistration {
+    pub id: i64,
+    pub license_id: i64,
+    pub kind: RegistrationKind,
+    pub edition: String,
+    pub modules: Vec<ErpModule>,
+    pub seats: i32,
+    pub expires_on: Option<NaiveDate>,
+    pub note: Option<String>,
+    pub registered_at: DateTime<Utc>,
+    pub registered_by: Option<i64>,
+}
+
+/// `POST /accounts/{id}/licenses/{license_id}/registrations`: registers a
+/// registered licence again, on the same dongle, for an upgrade (a new
+/// edition, modules or seats: at least one changed) or an extension (a
+/// later expiry).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReRegisterLicenseRequest {
+    pub kind: RegistrationKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modules: Option<Vec<ErpModule>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seats: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+string_enum!(
     /// Where an onboarding task stands; `done` and `skipped` are finished.
     TaskStatus {
         Todo => "todo",

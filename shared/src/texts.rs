@@ -164,7 +164,12 @@ texts! {
     NotYourself = "user.not_yourself" { "you cannot deactivate or demote yourself; ask another admin", "不能停用或降级自己，请联系其他管理员" }
     // Licences, agreements, onboarding.
     SerialTaken = "license.serial_taken" { "another licence of this workspace already has this dongle serial", "本工作区已有授权使用此加密锁序列号" }
-    LicenseRegistered = "license.already_registered" { "this licence is already registered", "此授权已注册" }
+    LicenseRegistered = "license.already_registered" { "this licence is already registered: an upgrade or an extension is a new registration of it (registrations)", "此授权已注册：升级或延期请对其重新注册" }
+    LicenseSerialForLife = "license.serial_for_life" { "the dongle serial of a registered licence cannot change: the dongle is registered for life", "已注册授权的加密锁序列号不能更改：加密锁一经注册终身有效" }
+    LicenseNotRegistered = "license.not_registered" { "register this licence first: only a registered licence is upgraded or extended", "请先注册此授权：只有已注册的授权才能升级或延期" }
+    LicenseUpgradeNoChange = "license.upgrade_no_change" { "an upgrade changes the edition, the modules or the seats", "升级需要更改版本、模块或用户数" }
+    LicenseExtensionLater = "license.extension_later" { "an extension needs an expiry date later than the current one", "延期需要晚于当前到期日的新到期日" }
+    LicenseKindInitial = "license.kind_initial" { "the first registration is made by registering the licence; choose upgrade or extension", "首次注册请使用“注册”；此处请选择升级或延期" }
     NeedsModule = "license.needs_module" { "must name at least one module", "至少选择一个模块" }
     WorkspaceLevels = "agreement.workspace_levels" { "must be one of the workspace's levels: {levels}", "必须是本工作区的服务级别之一：{levels}" }
     PlanExists = "onboarding.plan_exists" { "this account already has an onboarding plan", "该客户已有实施计划" }

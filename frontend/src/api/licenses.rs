@@ -34,3 +34,22 @@ pub async fn register(account_id: i64, id: i64) -> Result<License, ApiErr> {
     let path = format!("/accounts/{account_id}/licenses/{id}/register");
     decode(&call(Method::POST, path, None).await?)
 }
+
+/// A registered licence's registrations, first to last.
+pub async fn registrations(
+    account_id: i64,
+    id: i64,
+) -> Result<Vec<shared::onboarding::LicenseRegistration>, ApiErr> {
+    let path = format!("/accounts/{account_id}/licenses/{id}/registrations");
+    decode(&call(Method::GET, path, None).await?)
+}
+
+/// Registers a registered licence again: an upgrade or an extension.
+pub async fn re_register(
+    account_id: i64,
+    id: i64,
+    req: &shared::onboarding::ReRegisterLicenseRequest,
+) -> Result<shared::onboarding::LicenseRegistration, ApiErr> {
+    let path = format!("/accounts/{account_id}/licenses/{id}/registrations");
+    decode(&call(Method::POST, path, json(req)?).await?)
+}

@@ -4,7 +4,10 @@
 use super::body::Json;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use shared::onboarding::{CreateLicenseRequest, License, UpdateLicenseRequest};
+use shared::onboarding::{
+    CreateLicenseRequest, License, LicenseRegistration, ReRegisterLicenseRequest,
+    UpdateLicenseRequest,
+};
 use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -17,7 +20,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_licenses)
         .service(create_license)
         .service(update_license)
-        .service(register_license);
+        .service(register_license)
+        .service(re_register_license)
+        .service(license_registrations);
 }
 
 fn with_etag(status: StatusCode, license: License) -> HttpResponse {
@@ -131,4 +136,68 @@ async fn register_license(
     let license =
         domain::register(&state.db, &actor, account_id, license_id, state.clock.now()).await?;
     Ok(with_etag(StatusCode::OK, license))
+}
+
+/// Registers a registered licence again on its dongle (the dongle is for
+/// life): an `upgrade` (a new edition, modules or seats) or an `extension`
+/// (a later expiry). The licence takes the new terms and the event joins
+/// its history and the account's timeline.
+#[utoipa::path(
+    tag = "licenses",
+    params(
+        ("id" = i64, Path, description = "Account id"),
+        ("license_id" = i64, Path, description = "Licence id"),
+    ),
+    request_body = ReRegisterLicenseRequest,
+    responses(
+        (status = 201, body = LicenseRegistration),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not registered yet", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/accounts/{id}/licenses/{license_id}/registrations")]
+async fn re_register_license(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    path: web::Path<(i64, i64)>,
+    body: Json<ReRegisterLicenseRequest>,
+) -> AppResult<HttpResponse> {
+    let (account_id, license_id) = path.into_inner();
+    let made = domain::re_register(
+        &state.db,
+        &actor,
+        account_id,
+        license_id,
+        body.into_inner(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(made))
+}
+
+/// A licence's registrations, first to last.
+#[utoipa::path(
+    tag = "licenses",
+    params(
+        ("id" = i64, Path, description = "Account id"),
+        ("license_id" = i64, Path, description = "Licence id"),
+    ),
+    responses(
+        (status = 200, body = Vec<LicenseRegistration>),
+        (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/accounts/{id}/licenses/{license_id}/registrations")]
+async fn license_registrations(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let (account_id, license_id) = path.into_inner();
+    let list = domain::registrations(&state.db, &actor, account_id, license_id).await?;
+    Ok(HttpResponse::Ok().json(list))
 }

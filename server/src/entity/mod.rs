@@ -18,6 +18,7 @@ pub mod imports;
 pub mod inbound_messages;
 pub mod integrations;
 pub mod kb_articles;
+pub mod license_registrations;
 pub mod licenses;
 pub mod macros;
 pub mod mail_channels;

@@ -1359,3 +1359,152 @@ async fn plan_dates_outside_1970_to_2999_are_refused() {
         "2027-03-01"
     );
 }
+
+/// The dongle is registered for life (一锁终身): a registered licence keeps
+/// its serial; an upgrade or an extension is a new registration of the same
+/// licence, kept as its history and on the timeline; bad requests change
+/// nothing; other workspaces and customers see none of it.
+#[actix_web::test]
+async fn a_registered_licence_keeps_its_dongle_and_is_upgraded_or_extended_by_registering_again() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "lic-admin@x.cn").await;
+    let engineer = app.staff(&admin, "engineer", "lic-eng@x.cn").await;
+    let account = app.create_account(&admin.token, "终身锁客户", "1201").await;
+    let id = account["id"].as_i64().unwrap();
+    let license = add_license(&app, &admin.token, id, license_body("KD-LIFE")).await;
+    let path = format!("/api/v1/accounts/{id}/licenses/{}", license["id"]);
+    let history = format!("{path}/registrations");
+
+    // Not registered yet: nothing to upgrade; the serial may still change.
+    let r = app
+        .post(
+            &history,
+            &engineer.token,
+            json!({"kind": "extension", "expires_on": "2029-02-28"}),
+        )
+        .await;
+    assert_error(r, StatusCode::CONFLICT, "conflict").await;
+    let r = app
+        .patch(
+            &path,
+            &engineer.token,
+            json!({"dongle_serial": "KD-LIFE-1"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let registered = json_of(
+        app.post(&format!("{path}/register"), &engineer.token, json!({}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(registered["status"], "registered");
+
+    // Registered: the serial is for life; a second "register" says how to
+    // upgrade or extend.
+    let r = app
+        .patch(&path, &admin.token, json!({"dongle_serial": "KD-OTHER"}))
+        .await;
+    let err = assert_error(r, StatusCode::CONFLICT, "conflict").await;
+    assert!(err["fields"]["dongle_serial"].is_string(), "{err}");
+    let r = app
+        .post(&format!("{path}/register"), &engineer.token, json!({}))
+        .await;
+    assert_error(r, StatusCode::CONFLICT, "conflict").await;
+
+    // Bad requests: 422, and nothing changes.
+    for bad in [
+        json!({"kind": "initial"}),
+        json!({"kind": "upgrade"}),
+        json!({"kind": "upgrade", "edition": "K/3 WISE 标准版", "seats": 10}),
+        json!({"kind": "upgrade", "seats": 0}),
+        json!({"kind": "extension"}),
+        json!({"kind": "extension", "expires_on": "2028-01-01"}),
+        json!({"kind": "renewal"}),
+    ] {
+        let r = app.post(&history, &engineer.token, bad.clone()).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let list = json_of(app.get(&history, &engineer.token).await, StatusCode::OK).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["kind"], "initial");
+
+    // An upgrade to the flagship edition with production, then an extension.
+    let up = json_of(
+        app.post(
+            &history,
+            &engineer.token,
+            json!({"kind": "upgrade", "edition": "K/3 WISE 旗舰版",
+                   "modules": ["sales", "finance", "production"], "seats": 25,
+                   "note": "增购生产模块"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(up["kind"], "upgrade");
+    assert_eq!(up["seats"], 25);
+    let ext = json_of(
+        app.post(
+            &history,
+            &admin.token,
+            json!({"kind": "extension", "expires_on": "2029-02-28"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(ext["expires_on"], "2029-02-28");
+    let now = json_of(
+        app.get(&format!("/api/v1/accounts/{id}/licenses"), &admin.token)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(now[0]["edition"], "K/3 WISE 旗舰版");
+    assert_eq!(now[0]["seats"], 25);
+    assert_eq!(now[0]["expires_on"], "2029-02-28");
+    assert_eq!(now[0]["dongle_serial"], "KD-LIFE-1", "the same dongle");
+    let list = json_of(app.get(&history, &engineer.token).await, StatusCode::OK).await;
+    let kinds: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["initial", "upgrade", "extension"]);
+    assert_eq!(
+        list[0]["edition"], "K/3 WISE 标准版",
+        "each as it left the licence"
+    );
+    assert_eq!(list[1]["note"], "增购生产模块");
+    // Each registration is on the account's timeline.
+    let timeline = json_of(
+        app.get(
+            &format!("/api/v1/accounts/{id}/timeline?kind=license_registered"),
+            &admin.token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(timeline["items"].as_array().unwrap().len(), 3, "{timeline}");
+
+    // Another workspace and a customer see nothing.
+    let stranger = app.signup("Other", "lic-stranger@x.cn").await;
+    let r = app.get(&history, &stranger.token).await;
+    assert_error(r, StatusCode::NOT_FOUND, "not_found").await;
+    let r = app
+        .post(
+            &history,
+            &stranger.token,
+            json!({"kind": "extension", "expires_on": "2030-01-01"}),
+        )
+        .await;
+    assert_error(r, StatusCode::NOT_FOUND, "not_found").await;
+    let (_, customer) = app.portal_user(&admin, "lic-customer@x.cn", "1202").await;
+    let r = app.get(&history, &customer.token).await;
+    assert!(r.status().is_client_error(), "{}", r.status());
+    let list = json_of(app.get(&history, &admin.token).await, StatusCode::OK).await;
+    assert_eq!(list.as_array().unwrap().len(), 3);
+}

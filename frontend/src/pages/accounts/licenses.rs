@@ -4,7 +4,9 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use shared::onboarding::{License, LicenseStatus, UpdateLicenseRequest};
+use shared::onboarding::{
+    License, LicenseStatus, ReRegisterLicenseRequest, RegistrationKind, UpdateLicenseRequest,
+};
 use shared::{ErpModule, FieldErrors};
 
 use crate::api::{self, ApiErr};
@@ -114,6 +116,8 @@ fn LicenseRow(
         .unwrap_or_else(|| "—".into());
     let registered_at = license.registered_at;
     let for_form = license.clone();
+    let for_registrations = license.clone();
+    let reregistering = RwSignal::new(false);
     view! {
         <tr data-testid="license-row" data-license-id=id.to_string() data-status=status.as_str()>
             <td data-label=i.tr(Key::LcEdition)>{license.edition}</td>
@@ -141,6 +145,15 @@ fn LicenseRow(
                                 </button>
                             }
                         })}
+                    {(status == LicenseStatus::Registered)
+                        .then(|| {
+                            view! {
+                                <button type="button" class="btn btn-small" data-testid="license-reregister"
+                                    on:click=move |_| reregistering.update(|o| *o = !*o)>
+                                    {i.tr(Key::LcReRegister)}
+                                </button>
+                            }
+                        })}
                     <button
                         type="button"
                         class="btn btn-small btn-ghost"
@@ -164,6 +177,27 @@ fn LicenseRow(
                     }
                 })
         }}
+        {move || {
+            reregistering
+                .get()
+                .then(|| {
+                    view! {
+                        <tr class="subrow">
+                            <td colspan="7">
+                                <Registrations account_id license=for_registrations.clone()
+                                    done=Callback::new(move |changed: bool| {
+                                        if changed {
+                                            reregistering.set(false);
+                                            done.run(true);
+                                        } else {
+                                            reregistering.set(false);
+                                        }
+                                    }) />
+                            </td>
+                        </tr>
+                    }
+                })
+        }}
     }
 }
 
@@ -179,6 +213,8 @@ fn LicenseForm(account_id: i64, license: Option<License>, done: Callback<bool>) 
     let dongle = RwSignal::new(l.map(|l| l.dongle_serial.clone()).unwrap_or_default());
     let expires = RwSignal::new(date_value(l.and_then(|l| l.expires_on)));
     let editing = l.map(|l| l.id);
+    // The dongle is registered for life: its serial is fixed from then on.
+    let serial_fixed = l.is_some_and(|l| l.status == LicenseStatus::Registered);
     let errors = RwSignal::new(FieldErrors::new());
     let failure = RwSignal::new(None::<ApiErr>);
     let busy = RwSignal::new(false);
@@ -240,7 +276,9 @@ fn LicenseForm(account_id: i64, license: Option<License>, done: Callback<bool>) 
             <div class="form-grid">
                 <TextField id="license-edition" label=Key::LcEdition value=edition field="edition" errors error_prefix="license-" required=true />
                 <TextField id="license-seats" label=Key::LcSeats value=seats field="seats" errors error_prefix="license-" kind="number" required=true />
-                <TextField id="license-dongle" label=Key::LcDongle value=dongle field="dongle_serial" errors error_prefix="license-" required=true />
+                <TextField id="license-dongle" label=Key::LcDongle value=dongle field="dongle_serial" errors error_prefix="license-" required=true
+                    disabled=Signal::derive(move || serial_fixed)
+                    hint=Signal::derive(move || if serial_fixed { i.t(Key::LcSerialForLife).to_string() } else { String::new() }) />
                 <TextField id="license-expires" label=Key::LcExpires value=expires field="expires_on" errors error_prefix="license-" kind="date" />
             </div>
             <ModulesPicker prefix="license" selected=modules />
@@ -254,5 +292,148 @@ fn LicenseForm(account_id: i64, license: Option<License>, done: Callback<bool>) 
                 </button>
             </div>
         </form>
+    }
+}
+
+fn kind_key(kind: RegistrationKind) -> Key {
+    match kind {
+        RegistrationKind::Initial => Key::LcKindInitial,
+        RegistrationKind::Upgrade => Key::LcKindUpgrade,
+        RegistrationKind::Extension => Key::LcKindExtension,
+    }
+}
+
+/// A registered licence's registrations (first to last) and the form to
+/// register it again on the same dongle: an upgrade (edition, modules,
+/// seats) or an extension (a later expiry).
+#[component]
+fn Registrations(account_id: i64, license: License, done: Callback<bool>) -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
+    let id = license.id;
+    let history = load(move || api::licenses::registrations(account_id, id));
+    let kind = RwSignal::new(RegistrationKind::Upgrade);
+    let edition = RwSignal::new(license.edition.clone());
+    let modules = RwSignal::new(license.modules.clone());
+    let seats = RwSignal::new(license.seats.to_string());
+    let expires = RwSignal::new(date_value(license.expires_on));
+    let note = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let failure = RwSignal::new(None::<ApiErr>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let mut bad = FieldErrors::new();
+        let seats_value = seats.get_untracked().trim().parse::<i32>();
+        if kind.get_untracked() == RegistrationKind::Upgrade && seats_value.is_err() {
+            bad.insert("seats".into(), i.t(Key::McBadNumber).to_string());
+        }
+        let expires_on =
+            chrono::NaiveDate::parse_from_str(expires.get_untracked().trim(), "%Y-%m-%d").ok();
+        if !bad.is_empty() {
+            errors.set(bad);
+            return;
+        }
+        let note_text = note.get_untracked().trim().to_string();
+        let req = match kind.get_untracked() {
+            RegistrationKind::Upgrade => ReRegisterLicenseRequest {
+                kind: RegistrationKind::Upgrade,
+                edition: Some(edition.get_untracked()),
+                modules: Some(modules.get_untracked()),
+                seats: seats_value.ok(),
+                expires_on,
+                note: (!note_text.is_empty()).then_some(note_text),
+            },
+            _ => ReRegisterLicenseRequest {
+                kind: RegistrationKind::Extension,
+                edition: None,
+                modules: None,
+                seats: None,
+                expires_on,
+                note: (!note_text.is_empty()).then_some(note_text),
+            },
+        };
+        errors.set(FieldErrors::new());
+        failure.set(None);
+        busy.set(true);
+        crate::task::spawn(async move {
+            match api::licenses::re_register(account_id, id, &req).await {
+                Ok(_) => {
+                    toasts.success(i.t(Key::LcReRegistered));
+                    done.run(true);
+                }
+                Err(err) => {
+                    errors.set(answer_fields(&err, "status"));
+                    failure.set(Some(err));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let upgrade = move || kind.get() == RegistrationKind::Upgrade;
+    view! {
+        <div class="license-registrations" data-testid="license-registrations">
+            <h3>{i.tr(Key::LcHistory)}</h3>
+            {move || match history.ok() {
+                None => view! { <p class="muted">{i.tr(Key::Loading)}</p> }.into_any(),
+                Some(list) => view! {
+                    <ol class="plain-list" data-testid="license-history">
+                        {list.into_iter().map(|r| {
+                            let mods = r.modules.clone();
+                            view! {
+                                <li data-testid="license-history-item" data-kind=r.kind.as_str()>
+                                    <strong>{i.tr(kind_key(r.kind))}</strong>
+                                    " · " {i.date_of(r.registered_at)}
+                                    " · " {r.edition.clone()}
+                                    " · " {move || module_list(&mods, i.lang())}
+                                    " · " {r.seats} " " {i.tr(Key::LcSeats)}
+                                    {r.expires_on.map(|d| view! { " · " {i.tr(Key::LcExpires)} " " {d.to_string()} })}
+                                    {r.note.clone().map(|n| view! { <span class="muted">" — " {n}</span> })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                }.into_any(),
+            }}
+            <form class="inline-form" on:submit=submit novalidate=true data-testid="license-reregister-form">
+                <ErrorBanner failure testid="license-reregister-error" />
+                <p class="field-hint">{i.tr(Key::LcReRegisterHint)}</p>
+                <div class="field">
+                    <label for="reregister-kind">{i.tr(Key::LcReRegisterKind)}</label>
+                    <select id="reregister-kind" data-testid="reregister-kind"
+                        prop:value=move || kind.get().as_str()
+                        on:change=move |ev| {
+                            if let Ok(k) = event_target_value(&ev).parse::<RegistrationKind>() {
+                                kind.set(k);
+                            }
+                        }>
+                        <option value="upgrade">{i.tr(Key::LcKindUpgrade)}</option>
+                        <option value="extension">{i.tr(Key::LcKindExtension)}</option>
+                    </select>
+                    <FieldError errors field="kind" id="reregister-kind-error".to_string() prefix="reregister-" />
+                </div>
+                {move || upgrade().then(|| view! {
+                    <div class="form-grid">
+                        <TextField id="reregister-edition" label=Key::LcEdition value=edition field="edition" errors error_prefix="reregister-" required=true />
+                        <TextField id="reregister-seats" label=Key::LcSeats value=seats field="seats" errors error_prefix="reregister-" kind="number" required=true />
+                    </div>
+                    <ModulesPicker prefix="reregister" selected=modules />
+                    <FieldError errors field="modules" id="reregister-modules-error".to_string() prefix="reregister-" />
+                })}
+                <TextField id="reregister-expires" label=Key::LcExpires value=expires field="expires_on" errors error_prefix="reregister-" kind="date" />
+                <TextField id="reregister-note" label=Key::LcNote value=note field="note" errors error_prefix="reregister-" />
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-primary" data-testid="reregister-submit" disabled=busy>
+                        {i.tr(Key::LcReRegister)}
+                    </button>
+                    <button type="button" class="btn btn-ghost" on:click=move |_| done.run(false)>
+                        {i.tr(Key::Cancel)}
+                    </button>
+                </div>
+            </form>
+        </div>
     }
 }

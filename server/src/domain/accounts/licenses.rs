@@ -9,7 +9,10 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
 };
-use shared::onboarding::{CreateLicenseRequest, License, LicenseStatus, UpdateLicenseRequest};
+use shared::onboarding::{
+    CreateLicenseRequest, License, LicenseRegistration, LicenseStatus, ReRegisterLicenseRequest,
+    RegistrationKind, UpdateLicenseRequest,
+};
 use shared::texts::{Msg, T};
 use shared::timeline::TimelineKind;
 use shared::validation::{self, Collector};
@@ -22,12 +25,13 @@ use crate::domain::accounts::timeline::{self, NewEvent};
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::modules_from_db;
 use crate::domain::common::modules_to_db;
-use crate::entity::licenses;
 use crate::entity::stored::stored;
+use crate::entity::{license_registrations, licenses};
 use crate::error::{AppError, AppResult};
 
 const MAX_SEATS: i32 = 1_000_000;
 const MAX_SERIAL_LEN: usize = 64;
+const MAX_NOTE_LEN: usize = 2_000;
 
 pub fn to_api(m: &licenses::Model) -> AppResult<License> {
     Ok(License {
@@ -298,6 +302,13 @@ pub(crate) async fn update_in<C: ConnectionTrait>(
     if let Some(serial) = req.dongle_serial {
         let serial = serial.trim().to_string();
         if serial != existing.dongle_serial {
+            // The dongle is registered for life (一锁终身).
+            if before.status == LicenseStatus::Registered {
+                return Err(AppError::conflict_on(
+                    "dongle_serial",
+                    Msg::new(T::LicenseSerialForLife),
+                ));
+            }
             ensure_serial_free(txn, actor.workspace_id, &serial, Some(id)).await?;
         }
         model.dongle_serial = Set(serial);
@@ -327,7 +338,7 @@ pub async fn register(
     if before.status == LicenseStatus::Registered {
         return Err(AppError::conflict_on(
             "status",
-            "this licence is already registered",
+            Msg::new(T::LicenseRegistered),
         ));
     }
     let mut model: licenses::ActiveModel = existing.clone().into();
@@ -338,6 +349,7 @@ pub async fn register(
     model.version = Set(existing.version + 1);
     let after = to_api(&model.update(&txn).await?)?;
     audit_change(&txn, actor, "register", Some(&before), &after, now).await?;
+    record_registration(&txn, actor, &after, RegistrationKind::Initial, None, now).await?;
     let event = NewEvent::new(
         actor.workspace_id,
         account_id,
@@ -349,6 +361,180 @@ pub async fn register(
     timeline::record(&txn, event.about("license", id), now).await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// Keeps a registration event: the licence as the registration left it.
+async fn record_registration<C: ConnectionTrait>(
+    conn: &C,
+    actor: &StaffActor,
+    license: &License,
+    kind: RegistrationKind,
+    note: Option<String>,
+    now: DateTime<Utc>,
+) -> AppResult<license_registrations::Model> {
+    Ok(license_registrations::ActiveModel {
+        workspace_id: Set(actor.workspace_id),
+        account_id: Set(license.account_id),
+        license_id: Set(license.id),
+        kind: Set(kind.as_str().into()),
+        edition: Set(license.edition.clone()),
+        modules: Set(modules_to_db(&license.modules)),
+        seats: Set(license.seats),
+        expires_on: Set(license.expires_on),
+        note: Set(note),
+        registered_at: Set(now),
+        registered_by: Set(Some(actor.user_id)),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?)
+}
+
+fn registration_to_api(m: license_registrations::Model) -> AppResult<LicenseRegistration> {
+    Ok(LicenseRegistration {
+        id: m.id,
+        license_id: m.license_id,
+        kind: stored("license_registrations", m.id, "kind", &m.kind)?,
+        modules: modules_from_db(&m.modules),
+        edition: m.edition,
+        seats: m.seats,
+        expires_on: m.expires_on,
+        note: m.note,
+        registered_at: m.registered_at,
+        registered_by: m.registered_by,
+    })
+}
+
+/// A registered licence registered again on its dongle: an upgrade
+/// (edition, modules or seats changed) or an extension (a later expiry).
+/// The licence takes the new terms; the event joins its history and the
+/// account's timeline, in one transaction.
+pub async fn re_register(
+    db: &Db,
+    actor: &StaffActor,
+    account_id: i64,
+    id: i64,
+    req: ReRegisterLicenseRequest,
+    now: DateTime<Utc>,
+) -> AppResult<LicenseRegistration> {
+    let mut c = Collector::default();
+    check_fields(
+        &mut c,
+        req.edition.as_deref(),
+        req.modules.as_deref(),
+        req.seats,
+        None,
+    );
+    if let Some(note) = &req.note {
+        c.check("note", validation::optional_text(note, MAX_NOTE_LEN));
+    }
+    if req.kind == RegistrationKind::Initial {
+        c.fields
+            .insert("kind".into(), Msg::new(T::LicenseKindInitial).en());
+    }
+    c.finish().map_err(AppError::validation)?;
+    let txn = db.write.begin().await?;
+    let existing = locked(&txn, actor, account_id, id).await?;
+    require_writer(actor)?;
+    let before = to_api(&existing)?;
+    if before.status != LicenseStatus::Registered {
+        return Err(AppError::conflict_on(
+            "status",
+            Msg::new(T::LicenseNotRegistered),
+        ));
+    }
+    let mut model: licenses::ActiveModel = existing.clone().into();
+    match req.kind {
+        RegistrationKind::Upgrade => {
+            let edition = req.edition.as_deref().map(str::trim);
+            let changed = edition.is_some_and(|e| e != before.edition)
+                || req.modules.as_ref().is_some_and(|m| {
+                    let mut a = m.clone();
+                    let mut b = before.modules.clone();
+                    a.sort();
+                    a.dedup();
+                    b.sort();
+                    b.dedup();
+                    a != b
+                })
+                || req.seats.is_some_and(|s| s != before.seats);
+            if !changed {
+                return Err(AppError::field("kind", Msg::new(T::LicenseUpgradeNoChange)));
+            }
+            if let Some(e) = edition {
+                model.edition = Set(e.to_string());
+            }
+            if let Some(m) = &req.modules {
+                model.modules = Set(modules_to_db(m));
+            }
+            if let Some(s) = req.seats {
+                model.seats = Set(s);
+            }
+            if let Some(on) = req.expires_on {
+                model.expires_on = Set(Some(on));
+            }
+        }
+        RegistrationKind::Extension | RegistrationKind::Initial => {
+            let later = match (req.expires_on, before.expires_on) {
+                (Some(new), Some(old)) => new > old,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            if !later {
+                return Err(AppError::field(
+                    "expires_on",
+                    Msg::new(T::LicenseExtensionLater),
+                ));
+            }
+            model.expires_on = Set(req.expires_on);
+        }
+    }
+    model.updated_at = Set(now);
+    model.version = Set(existing.version + 1);
+    let after = to_api(&model.update(&txn).await?)?;
+    let action = match req.kind {
+        RegistrationKind::Upgrade => "upgrade",
+        _ => "extend",
+    };
+    audit_change(&txn, actor, action, Some(&before), &after, now).await?;
+    let note = crate::domain::common::clean_optional(req.note);
+    let made = record_registration(&txn, actor, &after, req.kind, note, now).await?;
+    let event = NewEvent::new(
+        actor.workspace_id,
+        account_id,
+        TimelineKind::LicenseRegistered,
+        actor.user_id,
+        format!("{} · {}", after.edition, after.dongle_serial),
+        now,
+    );
+    timeline::record(&txn, event.about("license", id), now).await?;
+    txn.commit().await?;
+    registration_to_api(made)
+}
+
+/// A licence's registrations, first to last.
+pub async fn registrations(
+    db: &Db,
+    actor: &StaffActor,
+    account_id: i64,
+    id: i64,
+) -> AppResult<Vec<LicenseRegistration>> {
+    accounts::find_in_workspace(&db.read, actor.workspace_id, account_id).await?;
+    licenses::Entity::find_by_id(id)
+        .filter(licenses::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(licenses::Column::AccountId.eq(account_id))
+        .one(&db.read)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    license_registrations::Entity::find()
+        .filter(license_registrations::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(license_registrations::Column::LicenseId.eq(id))
+        .order_by_asc(license_registrations::Column::Id)
+        .all(&db.read)
+        .await?
+        .into_iter()
+        .map(registration_to_api)
+        .collect()
 }
 
 /// Whether the account has at least one registered licence.
