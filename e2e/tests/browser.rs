@@ -406,6 +406,27 @@ async fn a_csm_runs_onboarding_registers_a_licence_and_records_a_training() {
         .context("registration task done once the licence is registered")?;
         wait_for_progress_above(h, after_one).await?;
 
+        // The customer buys 10 more seats: the licence is registered again on
+        // the same dongle (an upgrade), and its history shows both.
+        click_id(h, "license-reregister").await?;
+        select_value(h, "reregister-kind", "upgrade").await?;
+        h.fill("reregister-seats", "30").await?;
+        h.fill("reregister-note", "增购 10 个用户").await?;
+        click_id(h, "reregister-submit").await?;
+        wait_for_text_in(h, "licenses-table", "30")
+            .await
+            .context("the licence shows 30 seats")?;
+        click_id(h, "license-reregister").await?;
+        let history = wait_for_text_in(h, "license-history", "增购 10 个用户").await?;
+        ensure!(
+            h.browser
+                .find_all(Locator::Css("[data-testid=\"license-history-item\"]"))
+                .await?
+                .len()
+                == 2,
+            "the first registration and the upgrade: {history}"
+        );
+
         // Schedule a training for the account and record attendance.
         h.goto("/trainings").await?;
         click_id(h, "training-new").await?;
