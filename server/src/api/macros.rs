@@ -152,7 +152,10 @@ async fn apply_macro(
     id: web::Path<i64>,
     body: Json<ApplyMacroRequest>,
 ) -> AppResult<web::Json<AppliedMacro>> {
-    Ok(web::Json(
-        domain::apply(&state, &actor, *id, body.into_inner()).await?,
-    ))
+    let req = body.into_inner();
+    let ticket_id = req.ticket_id;
+    let applied = domain::apply(&state, &actor, *id, req).await?;
+    // A macro may have raised the ticket to P1.
+    super::playbook_events::after_ticket_write(&state, actor.workspace_id, ticket_id).await;
+    Ok(web::Json(applied))
 }

@@ -24,6 +24,7 @@ pub mod methods;
 mod onboarding;
 mod onboarding_portfolio;
 mod ops;
+mod playbook_events;
 mod playbooks;
 mod portal;
 mod renewals;

@@ -72,6 +72,9 @@ async fn create_portal_ticket(
     body: Json<PortalCreateTicketRequest>,
 ) -> AppResult<HttpResponse> {
     let ticket = tickets::portal_create(&state, &actor, body.into_inner()).await?;
+    if ticket.priority == shared::tickets::TicketPriority::P1 {
+        super::playbook_events::after_ticket_write(&state, actor.workspace_id, ticket.id).await;
+    }
     Ok(HttpResponse::Created().json(ticket))
 }
 

@@ -132,7 +132,11 @@ async fn portal_answer_survey(
     body: Json<SurveyAnswer>,
 ) -> AppResult<web::Json<PortalSurvey>> {
     state.throttle.admit(Public::TokenLink, ip.0)?;
-    Ok(web::Json(
-        domain::portal_answer(&state, &token, body.into_inner()).await?,
-    ))
+    let answer = body.into_inner();
+    let detractor = answer.score <= 6;
+    let answered = domain::portal_answer(&state, &token, answer).await?;
+    if detractor {
+        super::playbook_events::after_detractor(&state, &token).await;
+    }
+    Ok(web::Json(answered))
 }

@@ -76,6 +76,7 @@ async fn create_ticket(
     body: Json<CreateTicketRequest>,
 ) -> AppResult<HttpResponse> {
     let ticket = domain::create(&state, &actor, body.into_inner()).await?;
+    super::playbook_events::after_ticket_write(&state, actor.workspace_id, ticket.id).await;
     Ok(with_etag(actix_web::http::StatusCode::CREATED, ticket))
 }
 
@@ -121,7 +122,12 @@ async fn update_ticket(
     body: Json<UpdateTicketRequest>,
 ) -> AppResult<HttpResponse> {
     let if_match = super::if_match(&req);
-    let ticket = domain::update(&state, &actor, *id, if_match, body.into_inner()).await?;
+    let req = body.into_inner();
+    let to_p1 = req.priority == Some(shared::tickets::TicketPriority::P1);
+    let ticket = domain::update(&state, &actor, *id, if_match, req).await?;
+    if to_p1 {
+        super::playbook_events::after_ticket_write(&state, actor.workspace_id, ticket.id).await;
+    }
     Ok(with_etag(actix_web::http::StatusCode::OK, ticket))
 }
 

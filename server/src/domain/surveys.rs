@@ -401,6 +401,12 @@ pub async fn portal_get(state: &AppState, token: &str) -> AppResult<PortalSurvey
     })
 }
 
+/// The (workspace, account) of the contact a survey link was sent to.
+pub async fn account_of_token(state: &AppState, token: &str) -> AppResult<(i64, i64)> {
+    let (recipient, _) = by_token(&state.db.write, state, token).await?;
+    Ok((recipient.workspace_id, recipient.account_id))
+}
+
 /// Records the answer once; a second answer is a 409.
 pub async fn portal_answer(
     state: &AppState,
@@ -511,15 +517,6 @@ pub async fn portal_answer(
     timeline::record(&txn, event, now).await?;
     txn.commit().await?;
     state.integrations.kick();
-    if answer.score <= 6 {
-        crate::domain::playbooks::on_event(
-            state,
-            recipient.workspace_id,
-            recipient.account_id,
-            shared::playbooks::PlaybookTrigger::NpsDetractor,
-        )
-        .await;
-    }
     Ok(PortalSurvey {
         question_zh: survey.question_zh,
         question_en: survey.question_en,

@@ -158,6 +158,7 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/tasks/{id}"),
         ("patch", "/api/v1/tasks/{id}"),
         ("post", "/api/v1/tasks/{id}/complete"),
+        ("post", "/api/v1/tasks/{id}/send-email"),
         ("post", "/api/v1/tasks/{id}/skip"),
         ("post", "/api/v1/tasks/{id}/snooze"),
         ("get", "/api/v1/my-work"),
@@ -197,6 +198,14 @@ async fn openapi_documents_every_route() {
         (
             "post",
             "/api/v1/accounts/{id}/licenses/{license_id}/register",
+        ),
+        (
+            "get",
+            "/api/v1/accounts/{id}/licenses/{license_id}/registrations",
+        ),
+        (
+            "post",
+            "/api/v1/accounts/{id}/licenses/{license_id}/registrations",
         ),
         ("get", "/api/v1/onboarding-templates"),
         ("post", "/api/v1/onboarding-templates"),
