@@ -302,6 +302,24 @@ async fn an_admin_makes_a_playbook_in_the_form_and_changes_a_step() {
         click_id(h, "playbook-stale-reload").await?;
         value_of(h, "pb-cooldown", "45").await?;
         value_of(h, "pb-name", "续费前两个月跟进").await?;
+
+        // On a phone the form is one column that never scrolls sideways.
+        h.browser.set_window_size(390, 844).await?;
+        h.goto(&format!("/settings/playbooks/{id}")).await?;
+        value_of(h, "pb-step-1-module", "finance").await?;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let sizes = h
+            .browser
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            sizes[0].as_i64() <= sizes[1].as_i64(),
+            "the form fits a phone: {sizes}"
+        );
+        h.screenshot("playbook-editor-390").await?;
         Ok(())
     })
     .await;

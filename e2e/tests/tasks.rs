@@ -58,6 +58,8 @@ async fn shown(h: &Harness, id: i64) -> anyhow::Result<bool> {
 
 /// Waits until the page's API requests are answered and the list is drawn.
 async fn wait_settled(h: &Harness) -> anyhow::Result<()> {
+    // The list starts over a moment after a filter changes the URL.
+    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     for _ in 0..100 {
         let state = h
             .browser
@@ -173,6 +175,23 @@ async fn the_task_list_filters_by_assignee_account_status_and_source() {
         ensure!(gone, "the completed task leaves the open list");
         let task = ok(h, &csm, "GET", &format!("/tasks/{mine}"), Value::Null).await?;
         ensure!(task["status"] == "done", "completed: {task}");
+
+        // On a phone the filters stack and nothing scrolls sideways.
+        h.browser.set_window_size(390, 844).await?;
+        h.goto("/tasks?assignee=anyone&status=any").await?;
+        wait_settled(h).await?;
+        let sizes = h
+            .browser
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            sizes[0].as_i64() <= sizes[1].as_i64(),
+            "the task list fits a phone: {sizes}"
+        );
+        h.screenshot("tasks-390").await?;
         Ok(())
     })
     .await;

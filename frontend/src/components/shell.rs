@@ -312,11 +312,11 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     })}
                     // onboarding & training
                     <NavLink href="/onboarding" label=Key::NavOnboarding testid="nav-onboarding" />
+                    // portal & kb
+                    <NavLink href="/kb" label=Key::KbNav testid="nav-kb" />
                     <NavMenu label=Key::NavMore testid="nav-more"
-                        sections=vec!["/tasks", "/kb", "/trainings", "/reports", "/surveys"]>
+                        sections=vec!["/tasks", "/trainings", "/reports", "/surveys"]>
                         <NavLink href="/tasks" label=Key::TaAll testid="nav-tasks" />
-                        // portal & kb
-                        <NavLink href="/kb" label=Key::KbNav testid="nav-kb" />
                         <NavLink href="/trainings" label=Key::NavTrainings testid="nav-trainings" />
                         {move || (!engineer()).then(|| view! {
                             <NavLink href="/reports" label=Key::RpNav testid="nav-reports" />
