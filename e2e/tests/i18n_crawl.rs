@@ -264,6 +264,14 @@ async fn seed(h: &Harness) -> anyhow::Result<Demo> {
     ok(h, t, "POST", "/playbooks/library", json!({})).await?;
     let books = ok(h, t, "GET", "/playbooks?limit=200", Value::Null).await?;
     strings(&books["items"], &["name", "description"], &mut data);
+    // Their steps' titles become the titles of the tasks they make.
+    for book in books["items"].as_array().into_iter().flatten() {
+        strings(
+            &book["steps"],
+            &["title_zh", "title_en", "note_zh", "note_en"],
+            &mut data,
+        );
+    }
     let playbook = books["items"][0]["id"].as_i64();
     let task = json!({"account_id": account, "title": "回访客户：确认月结进度",
                       "task_type": "call", "due_at": "2030-01-07T02:00:00Z"});
