@@ -10,12 +10,12 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::playbooks::{AssigneeRole, Playbook, PlaybookTrigger, MAX_STEPS};
 use shared::tasks::{TaskPriority, TaskType};
-use shared::{ErpModule, ErrorCode, FieldErrors, LifecycleStage};
+use shared::{ErpModule, ErrorCode, FieldErrors, LifecycleStage, Role};
 
 use crate::api::{self, ApiErr, Tagged};
 use crate::components::fields::{clear_error, ErrorBanner, FieldError, ModulesPicker, TextField};
 use crate::components::pickers::OwnerSelect;
-use crate::components::states::{ErrorState, SkeletonCard};
+use crate::components::states::{ErrorState, Forbidden, SkeletonCard};
 use crate::components::submit::Submit;
 use crate::components::toast::use_toasts;
 use crate::i18n::{module_key, stage_key, use_i18n, Key};
@@ -27,6 +27,7 @@ use crate::pages::accounts::list::Directory;
 use crate::pages::my_work::{priority_key, type_key};
 use crate::pages::playbooks::trigger_key;
 use crate::router::redirect;
+use crate::session::use_session;
 
 pub const LIST: &str = "/settings/playbooks";
 
@@ -38,15 +39,32 @@ fn role_key(r: AssigneeRole) -> Key {
     }
 }
 
+/// Whether the signed-in user keeps the playbooks (the API's rule).
+fn keeper() -> bool {
+    matches!(use_session().role(), Some(Role::Admin | Role::Manager))
+}
+
 /// `/settings/playbooks/new`.
 #[component]
 pub fn PlaybookNewPage() -> impl IntoView {
-    view! { <PlaybookEditor existing=None on_reload=Callback::new(|_| ()) /> }
+    if !keeper() {
+        return view! { <div class="page"><Forbidden /></div> }.into_any();
+    }
+    view! { <PlaybookEditor existing=None on_reload=Callback::new(|_| ()) /> }.into_any()
 }
 
 /// `/settings/playbooks/{id}`.
 #[component]
 pub fn PlaybookEditPage(id: i64) -> impl IntoView {
+    if !keeper() {
+        return view! { <div class="page"><Forbidden /></div> }.into_any();
+    }
+    view! { <PlaybookLoader id /> }.into_any()
+}
+
+/// Reads the playbook (with its `ETag`), then shows the form.
+#[component]
+fn PlaybookLoader(id: i64) -> impl IntoView {
     let i = use_i18n();
     let state = RwSignal::new(None::<Result<Tagged<Playbook>, ApiErr>>);
     let load = move || {
