@@ -245,6 +245,8 @@ impl PlaybookDraft {
             notify_owner: self.notify_owner,
             cooldown_days: self.cooldown(&mut errors),
             active: Some(self.active),
+            // Not in this form yet.
+            customer_email: None,
         };
         let mut found = validate_create(&req).err().unwrap_or_default();
         // A value that did not parse keeps its own message.
@@ -269,6 +271,8 @@ impl PlaybookDraft {
             notify_owner: Some(self.notify_owner),
             cooldown_days: self.cooldown(&mut errors),
             active: Some(self.active),
+            // Not in this form yet: the saved mail stays as it is.
+            customer_email: None,
         };
         let mut found = validate_update(&req, self.trigger, None)
             .err()
@@ -430,6 +434,7 @@ mod tests {
             notify_owner: true,
             cooldown_days: 14,
             active: false,
+            customer_email: None,
             library_key: None,
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),

@@ -16,5 +16,6 @@ pub mod playbooks;
 pub mod portal;
 pub mod renewals;
 pub mod survey_answer;
+pub mod task_email;
 pub mod tasks;
 pub mod tickets;
