@@ -57,6 +57,21 @@ pub async fn click_id(h: &Harness, testid: &str) -> anyhow::Result<()> {
     click_el(h, &element).await
 }
 
+/// Follows a link of the staff navigation, opening its menu ("More",
+/// "Admin") first when the link is in one.
+pub async fn click_nav(h: &Harness, testid: &str) -> anyhow::Result<()> {
+    h.testid(testid).await?;
+    h.browser
+        .execute(
+            "const el = document.querySelector(`[data-testid=\"${arguments[0]}\"]`); \
+             const menu = el && el.closest('details'); \
+             if (menu && !menu.open) menu.querySelector('summary').click();",
+            vec![serde_json::json!(testid)],
+        )
+        .await?;
+    h.click(testid).await
+}
+
 /// Sets an input's value the way typing would (for date and time inputs,
 /// whose keyboard entry depends on the browser's locale).
 pub async fn set_input(h: &Harness, testid: &str, value: &str) -> anyhow::Result<()> {

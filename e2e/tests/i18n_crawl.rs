@@ -92,6 +92,7 @@ struct Demo {
     training: Option<i64>,
     survey: Option<i64>,
     portal_article: Option<i64>,
+    playbook: Option<i64>,
     user_data: Vec<String>,
 }
 
@@ -257,6 +258,25 @@ async fn seed(h: &Harness) -> anyhow::Result<Demo> {
         &["name", "body_zh", "body_en", "owner_name"],
         &mut data,
     );
+    // The built-in playbooks (names and descriptions are the workspace's
+    // own once installed) and an open task, for the playbook pages, the
+    // playbook form and the task list.
+    ok(h, t, "POST", "/playbooks/library", json!({})).await?;
+    let books = ok(h, t, "GET", "/playbooks?limit=200", Value::Null).await?;
+    strings(&books["items"], &["name", "description"], &mut data);
+    // Their steps' titles become the titles of the tasks they make.
+    for book in books["items"].as_array().into_iter().flatten() {
+        strings(
+            &book["steps"],
+            &["title_zh", "title_en", "note_zh", "note_en"],
+            &mut data,
+        );
+    }
+    let playbook = books["items"][0]["id"].as_i64();
+    let task = json!({"account_id": account, "title": "回访客户：确认月结进度",
+                      "task_type": "call", "due_at": "2030-01-07T02:00:00Z"});
+    let task = ok(h, t, "POST", "/tasks", task).await?;
+    strings(&json!([task]), &["title"], &mut data);
     // Today's scores: the health panel explains each component.
     server::jobs::run(&h.state, "health-scores").await?;
     // What staff typed on the account: licence editions, and the notes,
@@ -328,6 +348,7 @@ async fn seed(h: &Harness) -> anyhow::Result<Demo> {
         training,
         survey,
         portal_article,
+        playbook,
         user_data,
     })
 }
@@ -353,6 +374,8 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
         "/surveys".into(),
         "/password".into(),
         "/settings/macros".into(),
+        "/tasks".into(),
+        "/tasks?assignee=anyone&status=any".into(),
     ]);
     pages.extend(d.survey.map(|s| format!("/surveys/{s}")));
     pages.extend(d.article.map(|a| format!("/kb/{a}")));
@@ -360,6 +383,9 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
     if matches!(role, "admin" | "manager") {
         pages.push("/reports".into());
         pages.push("/accounts/import".into());
+        pages.push("/settings/playbooks".into());
+        pages.push("/settings/playbooks/new".into());
+        pages.extend(d.playbook.map(|p| format!("/settings/playbooks/{p}")));
     }
     if role == "admin" {
         for p in [

@@ -6,7 +6,9 @@
 
 use anyhow::{ensure, Context};
 use chrono::{Duration, Utc};
-use e2e::steps::{click_id, log_in, log_out, page_api, signed_in, wait_for_text_in};
+use e2e::steps::{
+    click_id, click_nav, log_in, log_out, page_api, select_value, signed_in, wait_for_text_in,
+};
 use e2e::{scenario, Harness};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
@@ -168,6 +170,156 @@ async fn a_health_drop_fires_a_playbook_whose_task_the_csm_completes_from_my_wor
             table.contains("健康度转黄或转红") || table.contains("Health fell to yellow or red"),
             "the trigger in words: {table}"
         );
+        Ok(())
+    })
+    .await;
+}
+
+/// The value of the input or select with this `data-testid`, once it has one.
+async fn value_of(h: &Harness, testid: &str, wanted: &str) -> anyhow::Result<String> {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(el) = h.testid(testid).await {
+            last = el.prop("value").await?.unwrap_or_default();
+            if last == wanted {
+                return Ok(last);
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("{testid} never held {wanted:?}; it holds {last:?}")
+}
+
+#[actix_web::test]
+async fn an_admin_makes_a_playbook_in_the_form_and_changes_a_step() {
+    scenario("playbook_editor", async |h: &Harness| {
+        server::seed::demo(&h.state.db).await?;
+        log_in(h, server::seed::DEMO_ADMIN, DEMO_PASSWORD).await?;
+        signed_in(h).await?;
+        click_nav(h, "nav-playbooks").await?;
+        h.wait_for_path("/settings/playbooks").await?;
+        click_id(h, "playbook-new").await?;
+        h.wait_for_path("/settings/playbooks/new").await?;
+
+        // The renewal trigger asks for its N; a trigger without one does not.
+        select_value(h, "pb-trigger", "p1_ticket").await?;
+        ensure!(
+            h.browser
+                .find_all(fantoccini::Locator::Css("[data-testid=\"pb-threshold\"]"))
+                .await?
+                .is_empty(),
+            "a P1 ticket has no N"
+        );
+        select_value(h, "pb-trigger", "renewal_due").await?;
+        h.fill("pb-threshold", "60").await?;
+        h.fill("pb-name", "续费前两个月跟进").await?;
+        h.fill("pb-min-value", "100000").await?;
+
+        // The shared rules speak before the server does.
+        click_id(h, "pb-submit").await?;
+        h.testid("error-steps-0-title_zh")
+            .await
+            .context("an empty step is refused in the form")?;
+
+        h.fill("pb-step-0-title-zh", "电话确认续约意向").await?;
+        h.fill("pb-step-0-title-en", "Call about the renewal")
+            .await?;
+        click_id(h, "pb-add-step").await?;
+        h.fill("pb-step-1-title-zh", "核对财务模块使用情况").await?;
+        h.fill("pb-step-1-title-en", "Review the finance module's use")
+            .await?;
+        h.fill("pb-step-1-day-offset", "7").await?;
+        select_value(h, "pb-step-1-assignee", "module_owner").await?;
+        click_id(h, "pb-submit").await?;
+        h.testid("error-steps-1-module")
+            .await
+            .context("a module owner's step names its module")?;
+        select_value(h, "pb-step-1-module", "finance").await?;
+        click_id(h, "pb-submit").await?;
+
+        // Listed, with both steps and the value in cents.
+        h.wait_for_path_where("the list", |p| p == "/settings/playbooks")
+            .await?;
+        wait_for_text_in(h, "playbooks-table", "续费前两个月跟进").await?;
+        let admin = token_of(h, server::seed::DEMO_ADMIN).await?;
+        let (_, list) = page_api(h, Some(&admin), "GET", "/playbooks", Value::Null, false).await?;
+        let made = list["items"]
+            .as_array()
+            .context("playbooks")?
+            .iter()
+            .find(|p| p["name"] == "续费前两个月跟进")
+            .context("the new playbook")?
+            .clone();
+        let id = made["id"].as_i64().context("its id")?;
+        ensure!(made["threshold"] == 60, "N: {made}");
+        ensure!(
+            made["conditions"]["min_annual_value_cents"] == 10_000_000,
+            "yuan sent as cents: {made}"
+        );
+        let steps = made["steps"].as_array().context("steps")?;
+        ensure!(steps.len() == 2, "two steps: {made}");
+        ensure!(
+            steps[1]["module"] == "finance" && steps[1]["day_offset"] == 7,
+            "the second step: {made}"
+        );
+
+        // Edit the first step's title; it sticks after a reload.
+        click_id(h, &format!("playbook-{id}-edit")).await?;
+        h.wait_for_path(&format!("/settings/playbooks/{id}"))
+            .await?;
+        value_of(h, "pb-step-0-title-en", "Call about the renewal").await?;
+        h.fill("pb-step-0-title-en", "Call the customer about the renewal")
+            .await?;
+        click_id(h, "pb-submit").await?;
+        h.wait_for_path_where("the list", |p| p == "/settings/playbooks")
+            .await?;
+        h.goto(&format!("/settings/playbooks/{id}")).await?;
+        value_of(
+            h,
+            "pb-step-0-title-en",
+            "Call the customer about the renewal",
+        )
+        .await?;
+        value_of(h, "pb-step-1-module", "finance").await?;
+        value_of(h, "pb-min-value", "100000").await?;
+
+        // Someone else saves meanwhile: the form says so instead of overwriting.
+        let (status, _) = page_api(
+            h,
+            Some(&admin),
+            "PATCH",
+            &format!("/playbooks/{id}"),
+            json!({"cooldown_days": 45}),
+            false,
+        )
+        .await?;
+        ensure!(status == 200, "the other save: {status}");
+        h.fill("pb-name", "续费前两个月跟进（改）").await?;
+        click_id(h, "pb-submit").await?;
+        h.testid("playbook-stale")
+            .await
+            .context("a stale save is refused with a clear message")?;
+        click_id(h, "playbook-stale-reload").await?;
+        value_of(h, "pb-cooldown", "45").await?;
+        value_of(h, "pb-name", "续费前两个月跟进").await?;
+
+        // On a phone the form is one column that never scrolls sideways.
+        h.browser.set_window_size(390, 844).await?;
+        h.goto(&format!("/settings/playbooks/{id}")).await?;
+        value_of(h, "pb-step-1-module", "finance").await?;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let sizes = h
+            .browser
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            sizes[0].as_i64() <= sizes[1].as_i64(),
+            "the form fits a phone: {sizes}"
+        );
+        h.screenshot("playbook-editor-390").await?;
         Ok(())
     })
     .await;

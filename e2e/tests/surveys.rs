@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{bail, ensure, Context};
-use e2e::steps::{click_id, log_in, log_out, set_input, signed_in, wait_for_text_in};
+use e2e::steps::{click_id, click_nav, log_in, log_out, set_input, signed_in, wait_for_text_in};
 use e2e::{scenario, Harness};
 use fantoccini::Locator;
 use server::seed::{DEMO_ADMIN, DEMO_PASSWORD};
@@ -146,7 +146,7 @@ async fn an_nps_campaign_is_answered_once_through_its_link_and_feeds_the_account
         log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
         signed_in(h).await?;
 
-        h.click("nav-surveys").await?;
+        click_nav(h, "nav-surveys").await?;
         h.testid("surveys-empty").await.context("no campaign yet")?;
         click_id(h, "survey-new").await?;
         h.fill("survey-name", "2026 Q1 NPS").await?;
@@ -215,7 +215,7 @@ async fn an_nps_campaign_is_answered_once_through_its_link_and_feeds_the_account
         // Back as staff: the campaign counts the answer.
         log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
         signed_in(h).await?;
-        h.click("nav-surveys").await?;
+        click_nav(h, "nav-surveys").await?;
         wait_for_text_in(h, "survey-row-nps", "+100").await?;
         h.click("survey-link").await?;
         h.wait_for_path(&survey_path).await?;
@@ -244,7 +244,7 @@ async fn an_api_key_is_shown_once_works_and_stops_working_when_revoked() {
         server::seed::demo(&h.state.db).await?;
         log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
         signed_in(h).await?;
-        h.click("nav-settings").await?;
+        click_nav(h, "nav-settings").await?;
         h.click("settings-api-keys-link").await?;
         h.wait_for_path("/settings/api-keys").await?;
         h.testid("api-keys-empty").await?;
@@ -302,7 +302,7 @@ async fn the_health_model_is_edited_and_an_override_is_approved_by_another_manag
         server::seed::demo(&h.state.db).await?;
         log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
         signed_in(h).await?;
-        h.click("nav-settings").await?;
+        click_nav(h, "nav-settings").await?;
         h.click("settings-health-link").await?;
         h.wait_for_path("/settings/health").await?;
 

@@ -444,3 +444,91 @@ async fn user_filters_live_in_the_url() {
     })
     .await;
 }
+
+/// The staff bar at a 1280 × 800 laptop, in English and in Chinese: no
+/// part of it (nor the page) wider than the window, its menus' panels
+/// inside the window when open; and at phone width the page still fits.
+#[actix_web::test]
+async fn the_staff_navigation_fits_a_laptop_in_both_languages() {
+    scenario("ux_staff_nav", async |h| {
+        server::seed::demo(&h.state.db).await?;
+        log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
+        signed_in(h).await?;
+        for (tag, width, height) in [("en", 1280, 800), ("zh-CN", 1280, 800), ("en", 390, 844)] {
+            h.browser.set_window_size(width, height).await?;
+            h.browser
+                .execute(
+                    "localStorage.setItem('steward.lang', arguments[0]);",
+                    vec![json!(tag)],
+                )
+                .await?;
+            h.goto("/accounts").await?;
+            wait_ready(h, "accounts-heading").await?;
+            h.testid("nav-admin").await?;
+            let what = format!("the staff bar in {tag} at {width}px");
+            fits_the_window(h, &what).await?;
+            let edges = h
+                .browser
+                .execute(
+                    "const nav = document.querySelector('nav.nav');
+                     // A closed menu's panel is laid out but not shown.
+                     const shown = [...document.querySelectorAll('.topbar *')].filter(e => {
+                         const menu = e.closest('details');
+                         return !menu || menu.open || e.closest('summary');
+                     });
+                     const right = Math.max(...shown.map(e => e.getBoundingClientRect().right));
+                     const out = shown
+                        .filter(e => e.getBoundingClientRect().right > window.innerWidth)
+                        .map(e => e.tagName + '.' + e.className + ':' + (e.getAttribute('data-testid') || ''));
+                     return [nav.scrollWidth, nav.clientWidth, Math.ceil(right), window.innerWidth,
+                             nav.getBoundingClientRect().height, out];",
+                    vec![],
+                )
+                .await?;
+            let n = |k: usize| edges[k].as_f64().unwrap_or(f64::MAX);
+            // A phone scrolls the row of sections by itself (the page does not).
+            if width == 1280 {
+                ensure!(n(0) <= n(1), "{what}: the nav scrolls sideways: {edges}");
+                ensure!(n(2) <= n(3), "{what}: something sticks out: {edges}");
+                // One row of sections (a link is about 36 px high).
+                ensure!(n(4) < 60.0, "{what}: the sections wrap: {edges}");
+            }
+            for menu in ["nav-more", "nav-admin"] {
+                click_id(h, menu).await?;
+                let right = h
+                    .browser
+                    .execute(
+                        "const panel = document.querySelector(`[data-testid=\"${arguments[0]}\"]`)
+                            .parentElement.querySelector('.nav-menu-panel');
+                         const r = panel.getBoundingClientRect();
+                         return [r.left, r.right, r.width, window.innerWidth];",
+                        vec![json!(menu)],
+                    )
+                    .await?;
+                let r = |k: usize| right[k].as_f64().unwrap_or(f64::MAX);
+                ensure!(
+                    r(0) >= 0.0 && r(1) <= r(3) && r(2) > 0.0,
+                    "{what}: {menu} opens inside the window: {right}"
+                );
+                fits_the_window(h, &format!("{what} with {menu} open")).await?;
+                h.screenshot(&format!("staff-nav-{tag}-{width}-{menu}")).await?;
+                click_id(h, menu).await?;
+            }
+            h.screenshot(&format!("staff-nav-{tag}-{width}")).await?;
+        }
+        // A link in a menu closes it once followed.
+        h.browser.set_window_size(1280, 800).await?;
+        e2e::steps::click_nav(h, "nav-tasks").await?;
+        h.wait_for_path("/tasks").await?;
+        let open = h
+            .browser
+            .execute(
+                "return [...document.querySelectorAll('details.nav-menu')].some(d => d.open);",
+                vec![],
+            )
+            .await?;
+        ensure!(open == json!(false), "the menu closed after the link");
+        Ok(())
+    })
+    .await;
+}

@@ -20,7 +20,9 @@ use crate::pages::accounts::mail_channels::MailChannelsPage;
 use crate::pages::accounts::settings::SettingsPage;
 use crate::pages::accounts::users::UsersPage;
 use crate::pages::my_work::MyWorkPage;
+use crate::pages::playbook_editor::{PlaybookEditPage, PlaybookNewPage};
 use crate::pages::playbooks::PlaybooksPage;
+use crate::pages::tasks::TasksPage;
 // join_pages
 use crate::pages::join::accept_invite::AcceptInvitePage;
 use crate::pages::join::password::{
@@ -101,6 +103,9 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                     match route {
                         Route::MyWork
                         | Route::Playbooks
+                        | Route::PlaybookNew
+                        | Route::PlaybookEdit(_)
+                        | Route::Tasks
                         | Route::Accounts
                         | Route::AccountImport
                         | Route::Account(_)
@@ -156,6 +161,9 @@ fn account_pages(route: Route) -> AnyView {
         Route::MailChannels => view! { <MailChannelsPage /> }.into_any(),
         Route::MyWork => view! { <MyWorkPage /> }.into_any(),
         Route::Playbooks => view! { <PlaybooksPage /> }.into_any(),
+        Route::PlaybookNew => view! { <PlaybookNewPage /> }.into_any(),
+        Route::PlaybookEdit(id) => view! { <PlaybookEditPage id /> }.into_any(),
+        Route::Tasks => view! { <TasksPage /> }.into_any(),
         _ => view! { <AccountsPage /> }.into_any(),
     }
 }

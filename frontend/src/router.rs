@@ -32,6 +32,11 @@ pub enum Route {
     MyWork,
     /// Playbooks and their effect (admins and managers).
     Playbooks,
+    /// The playbook form: a new one, or one to change.
+    PlaybookNew,
+    PlaybookEdit(i64),
+    /// Every task of the workspace, filtered (staff).
+    Tasks,
     Accounts,
     /// The import wizard (admins and managers).
     AccountImport,
@@ -139,6 +144,12 @@ impl Route {
             ["dashboard"] => Route::Dashboard,
             ["my-work"] => Route::MyWork,
             ["settings", "playbooks"] => Route::Playbooks,
+            ["settings", "playbooks", "new"] => Route::PlaybookNew,
+            ["settings", "playbooks", id] => id
+                .parse()
+                .map(Route::PlaybookEdit)
+                .unwrap_or(Route::NotFound),
+            ["tasks"] => Route::Tasks,
             ["reports"] => Route::Reports,
             // health settings, api keys & surveys
             ["settings", "health"] => Route::HealthSettings,
@@ -159,6 +170,9 @@ impl Route {
             self,
             Route::MyWork
                 | Route::Playbooks
+                | Route::PlaybookNew
+                | Route::PlaybookEdit(_)
+                | Route::Tasks
                 | Route::Accounts
                 | Route::AccountImport
                 | Route::Account(_)
@@ -397,6 +411,14 @@ mod tests {
         assert!(Route::KbArticle(1).is_staff() && Route::SlaSettings.is_staff());
         assert_eq!(Route::parse("/settings/macros"), Route::Macros);
         assert!(Route::Macros.is_staff());
+        assert_eq!(Route::parse("/settings/playbooks/new"), Route::PlaybookNew);
+        assert_eq!(
+            Route::parse("/settings/playbooks/4"),
+            Route::PlaybookEdit(4)
+        );
+        assert_eq!(Route::parse("/settings/playbooks/x"), Route::NotFound);
+        assert_eq!(Route::parse("/tasks?status=open"), Route::Tasks);
+        assert!(Route::PlaybookEdit(4).is_staff() && Route::Tasks.is_staff());
         assert!(Route::PortalRate(1).is_portal() && !Route::PortalRate(1).is_staff());
         assert!(!Route::Portal.is_portal() && !Route::Kb.is_portal());
         // onboarding & training

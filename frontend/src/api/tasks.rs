@@ -8,7 +8,7 @@ use shared::tasks::{
 };
 use shared::Page;
 
-use super::client::{call, decode, json, ApiErr};
+use super::client::{call, decode, exchange, json, tagged, ApiErr, Call, Tagged};
 
 pub async fn my_work() -> Result<MyWork, ApiErr> {
     decode(&call(Method::GET, "/my-work".into(), None).await?)
@@ -76,6 +76,29 @@ pub async fn install_library() -> Result<Vec<shared::playbooks::Playbook>, ApiEr
         )
         .await?,
     )
+}
+
+/// One playbook with the `ETag` to send back when saving it.
+pub async fn playbook(id: i64) -> Result<Tagged<shared::playbooks::Playbook>, ApiErr> {
+    tagged(call(Method::GET, format!("/playbooks/{id}"), None).await?)
+}
+
+pub async fn create_playbook(
+    req: &shared::playbooks::CreatePlaybookRequest,
+) -> Result<shared::playbooks::Playbook, ApiErr> {
+    decode(&call(Method::POST, "/playbooks".into(), json(req)?).await?)
+}
+
+/// Saves a playbook with `If-Match` (412: someone else saved it first).
+pub async fn update_playbook(
+    id: i64,
+    req: &shared::playbooks::UpdatePlaybookRequest,
+    etag: Option<&str>,
+) -> Result<Tagged<shared::playbooks::Playbook>, ApiErr> {
+    let call = Call::new(Method::PATCH, format!("/playbooks/{id}"))
+        .json(req)?
+        .if_match(etag);
+    tagged(exchange(call, true).await?)
 }
 
 pub async fn set_playbook_active(

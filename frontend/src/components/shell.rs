@@ -146,19 +146,94 @@ fn UserMenu() -> impl IntoView {
     }
 }
 
-/// A navigation link, marked `aria-current="page"` on its section.
+/// Whether `path` is in the section at `href` (itself or below it).
+fn in_section(path: &str, href: &str) -> bool {
+    path == href
+        || path
+            .strip_prefix(href)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// A navigation link, marked `aria-current="page"` on its section (`exact`:
+/// on its own page only, for a section whose subpages are links of their own).
 #[component]
-fn NavLink(href: &'static str, label: Key, testid: &'static str) -> impl IntoView {
+fn NavLink(
+    href: &'static str,
+    label: Key,
+    testid: &'static str,
+    #[prop(optional)] exact: bool,
+) -> impl IntoView {
     let i = use_i18n();
     let location = use_location();
     let current = move || {
         let path = location.path.get();
-        (path == href || path.starts_with(&format!("{href}/"))).then_some("page")
+        let hit = if exact {
+            path == href
+        } else {
+            in_section(&path, href)
+        };
+        hit.then_some("page")
     };
     view! {
         <a href=href data-testid=testid aria-current=current>
             {i.tr(label)}
         </a>
+    }
+}
+
+/// A menu of navigation links (a `<details>`: keyboard- and
+/// screen-reader-friendly without script). It closes after a link is
+/// followed, on a click elsewhere and on Escape; its button is marked
+/// while one of its `sections` is open.
+#[component]
+fn NavMenu(
+    label: Key,
+    testid: &'static str,
+    sections: Vec<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let i = use_i18n();
+    let location = use_location();
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close = move || {
+        if let Some(d) = menu.get_untracked() {
+            let _ = d.remove_attribute("open");
+        }
+    };
+    Effect::new(move |_| {
+        location.path.track();
+        close();
+    });
+    let outside = window_event_listener(leptos::ev::click, move |ev| {
+        let Some(d) = menu.get_untracked() else {
+            return;
+        };
+        let target = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Node>(t).ok());
+        if !d.contains(target.as_ref()) {
+            let _ = d.remove_attribute("open");
+        }
+    });
+    on_cleanup(move || outside.remove());
+    let current = move || {
+        let path = location.path.get();
+        sections.iter().any(|s| in_section(&path, s))
+    };
+    let summary = NodeRef::<leptos::html::Summary>::new();
+    view! {
+        <details class="nav-menu" node_ref=menu
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" {
+                    close();
+                    if let Some(s) = summary.get_untracked() {
+                        let _ = s.focus();
+                    }
+                }
+            }>
+            <summary data-testid=testid node_ref=summary class:nav-current=current>{i.tr(label)}</summary>
+            <div class="nav-menu-panel">{children()}</div>
+        </details>
     }
 }
 
@@ -209,6 +284,8 @@ pub fn StaffShell(children: Children) -> impl IntoView {
     let counts = WorkCounts(RwSignal::new(None));
     provide_context(counts);
     counts.refresh();
+    let engineer = move || session.role() == Some(Role::Engineer);
+    let keeper = move || matches!(session.role(), Some(Role::Admin | Role::Manager));
     view! {
         <div class="app">
             <SkipLink />
@@ -217,6 +294,8 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"S"</span>
                     {i.tr(Key::ProductName)}
                 </a>
+                // The sections used daily stay in view; the others are in two
+                // menus, so the bar fits a 1280 px laptop in either language.
                 <nav class="nav" aria-label=i.tr(Key::MainNav)>
                     <MyWorkLink counts />
                     // dashboard & reports
@@ -226,33 +305,34 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     <NavLink href="/tickets" label=Key::TkNav testid="nav-tickets" />
                     // Everyone follows their own requests there; managers decide.
                     <NavLink href="/approvals" label=Key::ApNav testid="nav-approvals" />
-                    // portal & kb
-                    <NavLink href="/kb" label=Key::KbNav testid="nav-kb" />
-                    // onboarding & training
-                    <NavLink href="/onboarding" label=Key::NavOnboarding testid="nav-onboarding" />
-                    <NavLink href="/trainings" label=Key::NavTrainings testid="nav-trainings" />
                     // Renewals, reports and surveys show money and customers'
                     // answers: not an engineer's (the server says 403 too).
-                    {move || {
-                        (session.role() != Some(Role::Engineer))
-                            .then(|| {
-                                view! {
-                                    <NavLink href="/renewals" label=Key::RnNav testid="nav-renewals" />
-                                    <NavLink href="/reports" label=Key::RpNav testid="nav-reports" />
-                                    <NavLink href="/surveys" label=Key::SvNav testid="nav-surveys" />
-                                }
-                            })
-                    }}
-                    {move || {
-                        session
-                            .is_admin()
-                            .then(|| {
-                                view! {
-                                    <NavLink href="/users" label=Key::NavUsers testid="nav-users" />
-                                    <NavLink href="/settings" label=Key::NavSettings testid="nav-settings" />
-                                }
-                            })
-                    }}
+                    {move || (!engineer()).then(|| view! {
+                        <NavLink href="/renewals" label=Key::RnNav testid="nav-renewals" />
+                    })}
+                    // onboarding & training
+                    <NavLink href="/onboarding" label=Key::NavOnboarding testid="nav-onboarding" />
+                    // portal & kb
+                    <NavLink href="/kb" label=Key::KbNav testid="nav-kb" />
+                    <NavMenu label=Key::NavMore testid="nav-more"
+                        sections=vec!["/tasks", "/trainings", "/reports", "/surveys"]>
+                        <NavLink href="/tasks" label=Key::TaAll testid="nav-tasks" />
+                        <NavLink href="/trainings" label=Key::NavTrainings testid="nav-trainings" />
+                        {move || (!engineer()).then(|| view! {
+                            <NavLink href="/reports" label=Key::RpNav testid="nav-reports" />
+                            <NavLink href="/surveys" label=Key::SvNav testid="nav-surveys" />
+                        })}
+                    </NavMenu>
+                    {move || keeper().then(|| view! {
+                        <NavMenu label=Key::NavAdmin testid="nav-admin"
+                            sections=vec!["/settings", "/users"]>
+                            <NavLink href="/settings/playbooks" label=Key::PbTitle testid="nav-playbooks" />
+                            {move || session.is_admin().then(|| view! {
+                                <NavLink href="/users" label=Key::NavUsers testid="nav-users" />
+                                <NavLink href="/settings" label=Key::NavSettings testid="nav-settings" exact=true />
+                            })}
+                        </NavMenu>
+                    })}
                 </nav>
                 <div class="topbar-end">
                     <LangSwitch />

@@ -7,7 +7,9 @@ pub mod account_summary;
 pub mod forms;
 pub mod nav;
 pub mod paging;
+pub mod playbook_form;
 pub mod query;
+pub mod task_list;
 // staff tickets
 pub mod tickets;
 // portal & kb

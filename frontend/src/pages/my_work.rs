@@ -39,7 +39,7 @@ pub fn type_key(t: TaskType) -> Key {
     }
 }
 
-fn priority_key(p: TaskPriority) -> Key {
+pub fn priority_key(p: TaskPriority) -> Key {
     match p {
         TaskPriority::Low => Key::MwPrioLow,
         TaskPriority::Normal => Key::MwPrioNormal,
@@ -75,6 +75,7 @@ pub fn MyWorkPage() -> impl IntoView {
                 </div>
                 <div class="page-actions">
                     <DigestSwitch />
+                    <a class="btn" href="/tasks" data-testid="my-work-all-tasks">{i.tr(Key::TaAll)}</a>
                     {move || matches!(session.role(), Some(Role::Admin | Role::Manager)).then(|| view! {
                         <a class="btn" href="/settings/playbooks" data-testid="my-work-playbooks">{i.tr(Key::PbTitle)}</a>
                     })}
@@ -165,8 +166,24 @@ enum Pending {
     Email,
 }
 
+pub fn state_key(s: TaskState) -> Key {
+    match s {
+        TaskState::Open => Key::TaOpen,
+        TaskState::Done => Key::TaDone,
+        TaskState::Skipped => Key::TaSkipped,
+    }
+}
+
+/// A task with its quick actions (complete, snooze, skip) while it is
+/// open; a closed one shows its status (and a skip's reason) instead.
 #[component]
-pub fn TaskRow(task: Task, changed: Callback<()>) -> impl IntoView {
+pub fn TaskRow(
+    task: Task,
+    changed: Callback<()>,
+    /// Names who it is assigned to (lists of other people's tasks).
+    #[prop(optional)]
+    show_assignee: bool,
+) -> impl IntoView {
     let i = use_i18n();
     let toasts = use_toasts();
     let id = task.id;
@@ -230,6 +247,10 @@ pub fn TaskRow(task: Task, changed: Callback<()>) -> impl IntoView {
         pending.set(p);
     };
     let high = task.priority == TaskPriority::High;
+    let open_task = task.status == TaskState::Open;
+    let status = task.status;
+    let assignee = show_assignee.then(|| task.assignee_name.clone());
+    let skip_reason = task.skip_reason.clone();
     // A playbook's mail not sent yet: "review and send" leads.
     let draft = task.email_draft.clone().filter(|d| d.sent_at.is_none());
     let has_draft = draft.is_some();
@@ -248,8 +269,14 @@ pub fn TaskRow(task: Task, changed: Callback<()>) -> impl IntoView {
                     " · " <span>{due}</span>
                     {high.then(|| view! { " " <span class="badge badge-warning">{i.tr(priority_key(TaskPriority::High))}</span> })}
                     {task.playbook_run_id.map(|_| view! { " " <span class="badge badge-muted">{i.tr(Key::MwFromPlaybook)}</span> })}
+                    {assignee.map(|name| view! { " · " <span data-testid="task-assignee">{i.f(Key::TaAssignedTo, &[&name])}</span> })}
+                    {(!open_task).then(|| view! {
+                        " " <span class=format!("badge task-{}", status.as_str()) data-testid="task-status">{i.tr(state_key(status))}</span>
+                    })}
                 </span>
+                {skip_reason.map(|r| view! { <span class="muted">{r}</span> })}
             </div>
+            {open_task.then(|| view! {
             <div class="mw-task-actions">
                 {review}
                 <button type="button" class="btn btn-small" class:btn-primary=!has_draft data-testid=format!("task-{id}-done")
@@ -259,6 +286,7 @@ pub fn TaskRow(task: Task, changed: Callback<()>) -> impl IntoView {
                 <button type="button" class="btn btn-small" data-testid=format!("task-{id}-skip")
                     disabled=busy on:click=move |_| open(Pending::Skip)>{i.tr(Key::MwSkip)}</button>
             </div>
+            })}
             <ErrorBanner failure testid="task-error" />
             {move || (pending.get() == Pending::Email).then(|| draft.clone().map(|draft| view! {
                 <EmailDraftForm task_id=id account_id draft

@@ -75,14 +75,20 @@ pub fn PlaybooksPage() -> impl IntoView {
                     <h1 data-testid="playbooks-heading">{i.tr(Key::PbTitle)}</h1>
                     <p class="muted">{i.tr(Key::PbIntro)}</p>
                 </div>
-                <button type="button" class="btn btn-primary" data-testid="playbooks-install"
-                    disabled=busy on:click=install>{i.tr(Key::PbInstall)}</button>
+                <div class="page-actions">
+                    <button type="button" class="btn" data-testid="playbooks-install"
+                        disabled=busy on:click=install>{i.tr(Key::PbInstall)}</button>
+                    <a class="btn btn-primary" href="/settings/playbooks/new" data-testid="playbook-new">{i.tr(Key::PeNew)}</a>
+                </div>
             </header>
             {move || match books.value.get() {
                 None => view! { <SkeletonRows rows=4 cols=6 /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorState error=e on_retry=books.reload /> }.into_any(),
                 Some(Ok(page)) if page.items.is_empty() => view! {
-                    <div class="card empty-state" data-testid="playbooks-empty"><p>{i.tr(Key::PbEmpty)}</p></div>
+                    <div class="card empty-state" data-testid="playbooks-empty">
+                        <p>{i.tr(Key::PbEmpty)}</p>
+                        <a class="btn btn-primary" href="/settings/playbooks/new" data-testid="playbooks-empty-new">{i.tr(Key::PeNew)}</a>
+                    </div>
                 }.into_any(),
                 Some(Ok(page)) => view! {
                     <div class="table-wrap card">
@@ -95,6 +101,7 @@ pub fn PlaybooksPage() -> impl IntoView {
                                 <th class="num">{i.tr(Key::PbOverdue)}</th>
                                 <th class="num">{i.tr(Key::PbRecovered)}</th>
                                 <th>{i.tr(Key::PbActive)}</th>
+                                <th><span class="visually-hidden">{i.tr(Key::Edit)}</span></th>
                             </tr></thead>
                             <tbody>
                                 {page.items.into_iter().map(|b| {
@@ -112,7 +119,9 @@ pub fn PlaybooksPage() -> impl IntoView {
                                     let threshold = b.threshold.map(|n| format!(" · N = {n}"));
                                     view! {
                                         <tr data-testid=format!("playbook-{id}")>
-                                            <td>{b.name.clone()}</td>
+                                            <td data-label=i.tr(Key::PbName)>
+                                                <a href=format!("/settings/playbooks/{id}") data-testid="playbook-name">{b.name.clone()}</a>
+                                            </td>
                                             <td>{i.tr(trigger_key(b.trigger))}{threshold}</td>
                                             <td class="num">{move || effect_of(id).map(|e| e.fired).unwrap_or_default()}</td>
                                             <td class="num">{move || effect_of(id).map(|e| e.completed).unwrap_or_default()}</td>
@@ -122,6 +131,10 @@ pub fn PlaybooksPage() -> impl IntoView {
                                                 <input type="checkbox" aria-label=i.tr(Key::PbActive)
                                                     data-testid=format!("playbook-{id}-active")
                                                     prop:checked=move || on.get() on:change=toggle />
+                                            </td>
+                                            <td>
+                                                <a class="btn btn-small" href=format!("/settings/playbooks/{id}")
+                                                    data-testid=format!("playbook-{id}-edit")>{i.tr(Key::Edit)}</a>
                                             </td>
                                         </tr>
                                     }
