@@ -336,7 +336,13 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
     let mut pages: Vec<String> = vec!["/accounts".into(), format!("/accounts/{}", d.account)];
     // The account page's other tabs: its tickets, onboarding plan,
     // contracts and timeline (server-worded details).
-    for tab in ["tickets", "onboarding", "contracts", "timeline"] {
+    for tab in [
+        "tickets",
+        "onboarding",
+        "agreements",
+        "contracts",
+        "timeline",
+    ] {
         pages.push(format!("/accounts/{}?tab={tab}", d.account));
     }
     pages.extend([

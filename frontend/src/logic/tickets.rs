@@ -374,10 +374,11 @@ mod tests {
             unassigned: false,
             breached: Some(false),
             due_within: None,
+            outside_agreement: Some(true),
         };
         assert_eq!(
             q.href(),
-            "/tickets?status=pending_customer&module=finance&priority=p1&assignee_id=7&account_id=12&breached=false"
+            "/tickets?status=pending_customer&module=finance&priority=p1&assignee_id=7&account_id=12&breached=false&outside_agreement=true"
         );
         let search = q.href().trim_start_matches("/tickets").to_string();
         assert_eq!(TicketQuery::from_search(&search), q);
