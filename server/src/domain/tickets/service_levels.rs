@@ -96,26 +96,8 @@ pub async fn entitlement_of<C: ConnectionTrait>(
 /// One full level per SLA policy level, for a new workspace (the
 /// migration did the same for the workspaces that existed).
 pub async fn seed_defaults<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppResult<()> {
-    let rows: Vec<service_levels::ActiveModel> = sla::levels(conn, workspace_id)
-        .await?
-        .iter()
-        .map(|level| {
-            let mut model = service_levels::ActiveModel {
-                workspace_id: Set(workspace_id),
-                name: Set(level.clone()),
-                version: Set(1),
-                ..Default::default()
-            };
-            fill(&mut model, &ServiceLevelRequest::full(level));
-            model
-        })
-        .collect();
-    if !rows.is_empty() {
-        service_levels::Entity::insert_many(rows)
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
+    let names = sla::levels(conn, workspace_id).await?;
+    crate::domain::common::service_levels::seed_full_levels(conn, workspace_id, &names).await
 }
 
 /// The names an agreement may carry: the levels, and the SLA policies'
