@@ -96,7 +96,7 @@ async fn a_csm_records_an_agreement_and_a_customer_without_one_is_told_whom_to_a
             h,
             &csm,
             "GET",
-            &format!("/accounts?owner_id={}&limit=50", me["id"]),
+            &format!("/accounts?owner_id={}&limit=50", me["user"]["id"]),
             Value::Null,
         )
         .await?;
