@@ -276,6 +276,20 @@ async fn seed(h: &Harness) -> anyhow::Result<Demo> {
         licenses["items"].clone()
     };
     strings(&licenses, &["edition"], &mut data);
+    // The terms staff typed into the account's agreements.
+    let agreements = ok(
+        h,
+        t,
+        "GET",
+        &format!("/accounts/{account}/agreements"),
+        Value::Null,
+    )
+    .await?;
+    strings(
+        &agreements,
+        &["service_content", "complaint_procedure", "service_process"],
+        &mut data,
+    );
     let timeline = ok(
         h,
         t,
@@ -372,6 +386,7 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
             "/users",
             "/settings",
             "/settings/sla",
+            "/settings/service-levels",
             "/settings/reminders",
             "/settings/health",
             "/settings/api-keys",
