@@ -592,3 +592,39 @@ async fn a_lapsed_agreement_gets_no_default_sla_and_is_never_breached() {
     assert!(t["first_response_breached_at"].is_null(), "{t}");
     assert!(t["resolution_breached_at"].is_null(), "{t}");
 }
+
+#[actix_web::test]
+async fn a_level_new_to_the_sla_policies_becomes_a_full_service_level() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "newlevel@x.cn").await;
+    let mut policies = body(app.get("/api/v1/sla-policies", &admin.token).await).await;
+    let mut added: Vec<Value> = policies["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["level"] == "gold")
+        .cloned()
+        .collect();
+    for p in &mut added {
+        p["level"] = json!("platinum");
+    }
+    policies["policies"].as_array_mut().unwrap().extend(added);
+    body(
+        app.put("/api/v1/sla-policies", &admin.token, policies)
+            .await,
+    )
+    .await;
+    let names: Vec<String> = levels(&app, &admin.token)
+        .await
+        .iter()
+        .map(|l| l["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["bronze", "gold", "platinum", "silver"]);
+    let platinum = levels(&app, &admin.token)
+        .await
+        .into_iter()
+        .find(|l| l["name"] == "platinum")
+        .unwrap();
+    assert_eq!(platinum["sla_policy"], "platinum");
+    assert_eq!(platinum["tickets_included"], true);
+}

@@ -100,6 +100,21 @@ pub async fn seed_defaults<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> A
     crate::domain::common::service_levels::seed_full_levels(conn, workspace_id, &names).await
 }
 
+/// A full level for each SLA policy level that has no service level yet.
+pub async fn add_missing<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppResult<()> {
+    let existing: Vec<String> = all(conn, workspace_id)
+        .await?
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    let missing: Vec<String> = sla::levels(conn, workspace_id)
+        .await?
+        .into_iter()
+        .filter(|l| !existing.contains(l))
+        .collect();
+    crate::domain::common::service_levels::seed_full_levels(conn, workspace_id, &missing).await
+}
+
 /// The names an agreement may carry: the levels, and the SLA policies'
 /// levels (served in full until an admin gives them entitlements).
 pub async fn names<C: ConnectionTrait>(conn: &C, workspace_id: i64) -> AppResult<Vec<String>> {

@@ -147,6 +147,9 @@ pub async fn put_policies(
     let mut ws: workspaces::ActiveModel = workspace(&txn, actor.workspace_id).await?.into();
     ws.default_service_level = Set(req.default_level.trim().to_string());
     ws.update(&txn).await?;
+    // A level new to the policies becomes a service level in full (every
+    // channel, tickets, every module), for the admin to narrow.
+    crate::domain::tickets::service_levels::add_missing(&txn, actor.workspace_id).await?;
     let after = policies(&txn, actor.workspace_id).await?;
     audit::record(
         &txn,
