@@ -172,3 +172,113 @@ async fn a_health_drop_fires_a_playbook_whose_task_the_csm_completes_from_my_wor
     })
     .await;
 }
+
+/// A P1 ticket fires a playbook with a customer mail as the ticket is
+/// opened; the CSM finds the draft on "my work", changes the subject and
+/// sends it, and the mail is queued once, as edited, to the contact chosen.
+#[actix_web::test]
+async fn the_csm_reviews_and_sends_the_mail_a_playbook_drafted() {
+    scenario("playbook_customer_mail", async |h: &Harness| {
+        server::seed::demo(&h.state.db).await?;
+        h.goto("/login").await?;
+        let manager = token_of(h, MANAGER).await?;
+        let csm = token_of(h, CSM).await?;
+        let (_, me) = page_api(h, Some(&csm), "GET", "/me", Value::Null, false).await?;
+        let csm_id = me["user"]["id"].as_i64().context("the CSM's id")?;
+        let (_, owned) = page_api(
+            h,
+            Some(&csm),
+            "GET",
+            &format!("/accounts?owner_id={csm_id}&limit=1"),
+            Value::Null,
+            false,
+        )
+        .await?;
+        let account_id = owned["items"][0]["id"].as_i64().context("an account of the CSM")?;
+        let (status, book) = page_api(
+            h,
+            Some(&manager),
+            "POST",
+            "/playbooks",
+            json!({"name": "P1 客户沟通", "trigger": "p1_ticket", "cooldown_days": 0,
+                   "steps": [{"title_zh": "协调工程师处理", "title_en": "Get an engineer on it",
+                              "task_type": "review", "priority": "high", "day_offset": 0,
+                              "assignee": "manager"}],
+                   "customer_email": {"subject_zh": "关于{{account.name}}的紧急工单",
+                                      "body_zh": "{{contact.name}}您好：我们已收到紧急工单，正在处理。{{agent.name}}",
+                                      "subject_en": "About the urgent ticket of {{account.name}}",
+                                      "body_en": "Dear {{contact.name}}, we have your urgent ticket and are on it. {{agent.name}}"}}),
+            false,
+        )
+        .await?;
+        ensure!(status == 201, "the playbook is made: {status} {book}");
+        let (status, ticket) = page_api(
+            h,
+            Some(&csm),
+            "POST",
+            "/tickets",
+            json!({"account_id": account_id, "module": "finance", "category": "bug",
+                   "priority": "p1", "subject": "月末结账报错，无法过账"}),
+            false,
+        )
+        .await?;
+        ensure!(status == 201, "the P1: {status} {ticket}");
+        // Fired as the ticket was opened: no job ran.
+        let (_, made) = page_api(
+            h,
+            Some(&csm),
+            "GET",
+            &format!("/tasks?account_id={account_id}&source=playbook&status=open"),
+            Value::Null,
+            false,
+        )
+        .await?;
+        let task = made["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|t| t["email_draft"].is_object()))
+            .context("the drafted mail's task")?
+            .clone();
+        let task_id = task["id"].as_i64().context("its id")?;
+
+        log_in(h, CSM, DEMO_PASSWORD).await?;
+        signed_in(h).await?;
+        h.wait_for_path("/my-work").await?;
+        click_id(h, &format!("task-{task_id}-review")).await?;
+        let subject = h.testid("email-subject").await?;
+        let drafted = subject.prop("value").await?.unwrap_or_default();
+        ensure!(
+            drafted.contains("紧急工单") || drafted.contains("urgent ticket"),
+            "the draft's subject, filled in: {drafted}"
+        );
+        h.testid("email-to").await.context("a recipient to choose")?;
+        h.fill("email-subject", "紧急工单处理进展 / Urgent ticket: where it stands")
+            .await?;
+        click_id(h, &format!("task-{task_id}-send")).await?;
+        let row = format!("task-{task_id}");
+        let mut gone = false;
+        for _ in 0..100 {
+            let left = h
+                .browser
+                .find_all(fantoccini::Locator::Css(&format!("[data-testid=\"{row}\"]")))
+                .await?;
+            if left.is_empty() {
+                gone = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        ensure!(gone, "the sent mail's task leaves my work");
+        let queued = server::entity::email_outbox::Entity::find()
+            .filter(server::entity::email_outbox::Column::DedupeKey.eq(format!("task-email:{task_id}")))
+            .all(&h.state.db.write)
+            .await?;
+        ensure!(queued.len() == 1, "queued once: {}", queued.len());
+        ensure!(
+            queued[0].subject == "紧急工单处理进展 / Urgent ticket: where it stands",
+            "sent as edited: {}",
+            queued[0].subject
+        );
+        Ok(())
+    })
+    .await;
+}

@@ -46,6 +46,7 @@ mod m20261211_000100_account_groups;
 mod m20261211_000300_success_plans;
 mod m20261211_000400_tasks;
 mod m20261211_000500_playbooks;
+mod m20261212_000500_playbook_customer_email;
 mod m20261212_000600_service_levels;
 
 pub struct Migrator;
@@ -93,6 +94,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000300_success_plans::Migration),
             Box::new(m20261211_000400_tasks::Migration),
             Box::new(m20261211_000500_playbooks::Migration),
+            Box::new(m20261212_000500_playbook_customer_email::Migration),
             Box::new(m20261212_000600_service_levels::Migration),
         ]
     }

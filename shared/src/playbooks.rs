@@ -10,6 +10,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::double_option;
+
 use crate::enums::string_enum;
 use crate::error::FieldErrors;
 use crate::tasks::{TaskPriority, TaskType};
@@ -129,6 +131,29 @@ pub struct PlaybookStep {
     pub module: Option<ErpModule>,
 }
 
+/// A mail to the customer that a playbook drafts when it fires: the
+/// account's owner gets an `email` task holding it, addressed to the
+/// account's main contact, reviews and edits it, and sends it
+/// (`POST /tasks/{id}/send-email`). Nothing reaches the customer unsent.
+/// The subject and body may use `{{contact.name}}`, `{{account.name}}`
+/// and `{{agent.name}}`; the draft is in the contact's language (the
+/// other text when that one is blank).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlaybookEmail {
+    #[serde(default)]
+    pub subject_zh: String,
+    #[serde(default)]
+    pub subject_en: String,
+    #[serde(default)]
+    pub body_zh: String,
+    #[serde(default)]
+    pub body_en: String,
+}
+
+/// The placeholders a playbook's customer mail may use.
+pub const EMAIL_PLACEHOLDERS: &[&str] = &["contact.name", "account.name", "agent.name"];
+
 fn normal() -> TaskPriority {
     TaskPriority::Normal
 }
@@ -145,6 +170,8 @@ pub struct Playbook {
     pub steps: Vec<PlaybookStep>,
     /// E-mail the account's owner when it fires.
     pub notify_owner: bool,
+    /// A mail to the customer drafted for the owner to review and send.
+    pub customer_email: Option<PlaybookEmail>,
     /// Days after a run for an account before the playbook may fire for
     /// that account again.
     pub cooldown_days: i32,
@@ -170,6 +197,8 @@ pub struct CreatePlaybookRequest {
     pub steps: Vec<PlaybookStep>,
     #[serde(default)]
     pub notify_owner: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_email: Option<PlaybookEmail>,
     #[serde(default)]
     pub cooldown_days: Option<i32>,
     /// Defaults to `true`.
@@ -193,6 +222,14 @@ pub struct UpdatePlaybookRequest {
     pub steps: Option<Vec<PlaybookStep>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_owner: Option<bool>,
+    /// `null` removes the customer mail.
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<PlaybookEmail>))]
+    pub customer_email: Option<Option<PlaybookEmail>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cooldown_days: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -303,6 +340,60 @@ fn check_conditions(c: &mut Collector, cond: &PlaybookConditions) {
     }
 }
 
+/// A customer mail needs a subject and a body in at least one language,
+/// each language it has complete, and only [`EMAIL_PLACEHOLDERS`].
+fn check_email(c: &mut Collector, mail: &PlaybookEmail) {
+    let zh = !mail.subject_zh.trim().is_empty() || !mail.body_zh.trim().is_empty();
+    let en = !mail.subject_en.trim().is_empty() || !mail.body_en.trim().is_empty();
+    for (lang, has) in [("zh", zh || !en), ("en", en)] {
+        if !has {
+            continue;
+        }
+        let (subject, body) = if lang == "zh" {
+            (&mail.subject_zh, &mail.body_zh)
+        } else {
+            (&mail.subject_en, &mail.body_en)
+        };
+        let (sf, bf) = (
+            format!("customer_email.subject_{lang}"),
+            format!("customer_email.body_{lang}"),
+        );
+        c.check(&sf, required_text(subject, MAX_SUBJECT));
+        c.check(&bf, required_text(body, MAX_TEXT));
+        for (field, text) in [(sf, subject), (bf, body)] {
+            if let Some(bad) = bad_email_placeholder(text) {
+                c.fields.entry(field).or_insert(bad.en());
+            }
+        }
+    }
+}
+
+/// The error of the first placeholder in `text` a customer mail may not use.
+pub fn bad_email_placeholder(text: &str) -> Option<Msg> {
+    let allowed = || {
+        EMAIL_PLACEHOLDERS
+            .iter()
+            .map(|p| format!("{{{{{p}}}}}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let bad = match crate::macros::placeholders(text) {
+        Err(bad) => bad.0,
+        Ok(found) => found
+            .into_iter()
+            .find(|p| !EMAIL_PLACEHOLDERS.contains(p))
+            .map(|p| format!("{{{{{p}}}}}"))?,
+    };
+    Some(
+        Msg::new(T::MacroPlaceholder)
+            .with("placeholder", bad)
+            .with("allowed", allowed()),
+    )
+}
+
+/// Longest subject of a customer mail.
+pub const MAX_SUBJECT: usize = 200;
+
 fn check_cooldown(c: &mut Collector, cooldown: Option<i32>) {
     if let Some(days) = cooldown {
         c.check("cooldown_days", in_range(i64::from(days), 0, MAX_DAYS));
@@ -316,6 +407,9 @@ pub fn validate_create(req: &CreatePlaybookRequest) -> Result<(), FieldErrors> {
     check_threshold(&mut c, req.trigger, req.threshold);
     check_conditions(&mut c, &req.conditions);
     check_steps(&mut c, &req.steps);
+    if let Some(mail) = &req.customer_email {
+        check_email(&mut c, mail);
+    }
     check_cooldown(&mut c, req.cooldown_days);
     c.finish()
 }
@@ -339,6 +433,9 @@ pub fn validate_update(
     }
     if let Some(steps) = &req.steps {
         check_steps(&mut c, steps);
+    }
+    if let Some(Some(mail)) = &req.customer_email {
+        check_email(&mut c, mail);
     }
     check_cooldown(&mut c, req.cooldown_days);
     c.finish()
@@ -377,9 +474,36 @@ mod tests {
             conditions: PlaybookConditions::default(),
             steps: vec![step()],
             notify_owner: false,
+            customer_email: None,
             cooldown_days: None,
             active: None,
         }
+    }
+
+    #[test]
+    fn a_customer_mail_needs_a_whole_language_and_its_placeholders() {
+        let mut req = request(PlaybookTrigger::P1Ticket, None);
+        req.customer_email = Some(PlaybookEmail::default());
+        let errors = validate_create(&req).unwrap_err();
+        assert!(errors.contains_key("customer_email.subject_zh"));
+        assert!(errors.contains_key("customer_email.body_zh"));
+        req.customer_email = Some(PlaybookEmail {
+            subject_en: "About {{account.name}}".into(),
+            body_en: "Dear {{contact.name}}, ticket {{ticket.number}}".into(),
+            ..Default::default()
+        });
+        let errors = validate_create(&req).unwrap_err();
+        assert_eq!(
+            errors.keys().collect::<Vec<_>>(),
+            vec!["customer_email.body_en"]
+        );
+        assert!(errors["customer_email.body_en"].contains("{{ticket.number}}"));
+        req.customer_email = Some(PlaybookEmail {
+            subject_zh: "关于{{account.name}}".into(),
+            body_zh: "{{contact.name}}您好，我是{{agent.name}}".into(),
+            ..Default::default()
+        });
+        assert!(validate_create(&req).is_ok());
     }
 
     #[test]

@@ -94,6 +94,42 @@ pub struct TaskLink {
     pub id: i64,
 }
 
+/// A drafted mail to a contact of the task's account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskEmailDraft {
+    /// The suggested recipient (the account's customer admin, else its
+    /// first contact with an e-mail address); `None` if it has none.
+    pub contact_id: Option<i64>,
+    pub subject: String,
+    pub body: String,
+    /// When it was sent (queued, exactly once), and to which address.
+    pub sent_at: Option<DateTime<Utc>>,
+    pub sent_to: Option<String>,
+}
+
+/// `POST /api/v1/tasks/{id}/send-email`: sends the reviewed draft to a
+/// contact of the account and completes the task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SendTaskEmailRequest {
+    pub contact_id: i64,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Longest subject of a mail sent from a task.
+pub const MAX_EMAIL_SUBJECT: usize = 200;
+/// Longest body of a mail sent from a task.
+pub const MAX_EMAIL_BODY: usize = 20_000;
+
+pub fn validate_send_email(req: &SendTaskEmailRequest) -> Result<(), FieldErrors> {
+    let mut c = Collector::default();
+    c.check("subject", required_text(&req.subject, MAX_EMAIL_SUBJECT));
+    c.check("body", required_text(&req.body, MAX_EMAIL_BODY));
+    c.finish()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Task {
@@ -120,6 +156,10 @@ pub struct Task {
     pub completed_by: Option<i64>,
     /// The timeline entry of the activity logged on completion.
     pub activity_event_id: Option<i64>,
+    /// A mail to the customer for the assignee to review and send (a
+    /// playbook's `customer_email`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_draft: Option<TaskEmailDraft>,
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

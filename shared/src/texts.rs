@@ -325,6 +325,9 @@ texts! {
     TaskNotOpen = "task.not_open" { "this task is already {status}", "此任务已{status}" }
     TaskAssigneeStaff = "task.assignee_staff" { "the assignee must be an active staff member of this workspace", "负责人必须是本工作区的在职员工" }
     TaskLinkElsewhere = "task.link_elsewhere" { "the linked {kind} was not found on this account", "在此客户下找不到所关联的{kind}" }
+    TaskNoDraft = "task.no_draft" { "this task has no drafted e-mail to send", "此任务没有待发送的邮件草稿" }
+    TaskEmailContact = "task.email_contact" { "choose an active contact of this account with an e-mail address", "请选择此客户下有邮箱的有效联系人" }
+    TaskReviewEmail = "task.review_email" { "Review and send the e-mail: {subject}", "审核并发送邮件：{subject}" }
     TaskSnoozePast = "task.snooze_past" { "snooze to a time later than now", "请推迟到晚于现在的时间" }
     TaskNotYours = "task.not_yours" { "only the assignee, the one who made it, an admin or a manager may change this task", "只有负责人、创建人、管理员或经理可以修改此任务" }
     DigestStaffOnly = "digest.staff_only" { "the daily digest is for staff", "每日摘要仅供员工使用" }

@@ -39,6 +39,14 @@ pub async fn complete(id: i64, req: &CompleteTaskRequest) -> Result<Task, ApiErr
     decode(&call(Method::POST, format!("/tasks/{id}/complete"), json(req)?).await?)
 }
 
+/// Sends a task's reviewed mail draft and completes the task.
+pub async fn send_email(
+    id: i64,
+    req: &shared::tasks::SendTaskEmailRequest,
+) -> Result<Task, ApiErr> {
+    decode(&call(Method::POST, format!("/tasks/{id}/send-email"), json(req)?).await?)
+}
+
 pub async fn skip(id: i64, req: &SkipTaskRequest) -> Result<Task, ApiErr> {
     decode(&call(Method::POST, format!("/tasks/{id}/skip"), json(req)?).await?)
 }

@@ -15,4 +15,5 @@ pub mod playbooks;
 pub mod portal;
 pub mod renewals;
 pub mod survey_answer;
+pub mod task_email;
 pub mod tickets;

@@ -24,6 +24,7 @@ use crate::components::submit::Submit;
 use crate::components::toast::use_toasts;
 use crate::i18n::{dates, use_i18n, word, Key};
 use crate::logic::training::parse_local;
+use crate::pages::task_email::EmailDraftForm;
 use crate::pages::tickets::common::{AccountSearch, Accounts, ChoiceSelect};
 use crate::session::use_session;
 
@@ -160,6 +161,8 @@ enum Pending {
     None,
     Complete,
     Skip,
+    /// Reviewing the drafted mail to the customer.
+    Email,
 }
 
 #[component]
@@ -218,7 +221,7 @@ pub fn TaskRow(task: Task, changed: Callback<()>) -> impl IntoView {
                     },
                 );
             }
-            Pending::None => {}
+            Pending::None | Pending::Email => {}
         }
     };
     let open = move |p: Pending| {
@@ -227,6 +230,14 @@ pub fn TaskRow(task: Task, changed: Callback<()>) -> impl IntoView {
         pending.set(p);
     };
     let high = task.priority == TaskPriority::High;
+    // A playbook's mail not sent yet: "review and send" leads.
+    let draft = task.email_draft.clone().filter(|d| d.sent_at.is_none());
+    let has_draft = draft.is_some();
+    let account_id = task.account_id;
+    let review = has_draft.then(|| view! {
+        <button type="button" class="btn btn-small btn-primary" data-testid=format!("task-{id}-review")
+            disabled=busy on:click=move |_| open(Pending::Email)>{i.tr(Key::MwReviewEmail)}</button>
+    });
     view! {
         <li class="mw-task" data-testid=format!("task-{id}")>
             <div class="mw-task-main">
@@ -240,7 +251,8 @@ pub fn TaskRow(task: Task, changed: Callback<()>) -> impl IntoView {
                 </span>
             </div>
             <div class="mw-task-actions">
-                <button type="button" class="btn btn-small btn-primary" data-testid=format!("task-{id}-done")
+                {review}
+                <button type="button" class="btn btn-small" class:btn-primary=!has_draft data-testid=format!("task-{id}-done")
                     disabled=busy on:click=move |_| open(Pending::Complete)>{i.tr(Key::MwDone)}</button>
                 <button type="button" class="btn btn-small" data-testid=format!("task-{id}-snooze")
                     disabled=busy on:click=snooze>{i.tr(Key::MwSnooze)}</button>
@@ -248,7 +260,12 @@ pub fn TaskRow(task: Task, changed: Callback<()>) -> impl IntoView {
                     disabled=busy on:click=move |_| open(Pending::Skip)>{i.tr(Key::MwSkip)}</button>
             </div>
             <ErrorBanner failure testid="task-error" />
-            {move || (pending.get() != Pending::None).then(|| {
+            {move || (pending.get() == Pending::Email).then(|| draft.clone().map(|draft| view! {
+                <EmailDraftForm task_id=id account_id draft
+                    on_sent=Callback::new(move |_| { pending.set(Pending::None); changed.run(()); })
+                    on_cancel=Callback::new(move |_| pending.set(Pending::None)) />
+            }))}
+            {move || (!matches!(pending.get(), Pending::None | Pending::Email)).then(|| {
                 let (label, field) = if pending.get() == Pending::Skip {
                     (Key::MwSkipReason, "reason")
                 } else {

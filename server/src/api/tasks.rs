@@ -6,8 +6,8 @@ use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use shared::filters::TaskFilter;
 use shared::tasks::{
-    CompleteTaskRequest, CreateTaskRequest, MyBook, MyWork, SkipTaskRequest, SnoozeTaskRequest,
-    Task, TaskCounts, UpdateTaskRequest,
+    CompleteTaskRequest, CreateTaskRequest, MyBook, MyWork, SendTaskEmailRequest, SkipTaskRequest,
+    SnoozeTaskRequest, Task, TaskCounts, UpdateTaskRequest,
 };
 use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_task)
         .service(update_task)
         .service(complete_task)
+        .service(send_task_email)
         .service(skip_task)
         .service(snooze_task)
         .service(get_my_work)
@@ -143,6 +144,35 @@ async fn complete_task(
     body: Json<CompleteTaskRequest>,
 ) -> AppResult<HttpResponse> {
     let t = domain::complete(&state, &actor, *id, body.into_inner()).await?;
+    Ok(with_etag(StatusCode::OK, t))
+}
+
+/// Sends an open task's drafted mail (a playbook's customer mail), as
+/// reviewed, to a contact of the task's account, and completes the task.
+/// The mail is queued once, with `email_sent` on the timeline; 409 if the
+/// task is no longer open or has no draft, 422 for a contact that is not
+/// an active contact of the account with an e-mail address.
+#[utoipa::path(
+    tag = "tasks",
+    params(("id" = i64, Path, description = "Task id")),
+    request_body = SendTaskEmailRequest,
+    responses(
+        (status = 200, body = Task),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/tasks/{id}/send-email")]
+async fn send_task_email(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+    body: Json<SendTaskEmailRequest>,
+) -> AppResult<HttpResponse> {
+    let t = domain::send_email(&state, &actor, *id, body.into_inner()).await?;
     Ok(with_etag(StatusCode::OK, t))
 }
 

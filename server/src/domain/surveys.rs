@@ -511,6 +511,15 @@ pub async fn portal_answer(
     timeline::record(&txn, event, now).await?;
     txn.commit().await?;
     state.integrations.kick();
+    if answer.score <= 6 {
+        crate::domain::playbooks::on_event(
+            state,
+            recipient.workspace_id,
+            recipient.account_id,
+            shared::playbooks::PlaybookTrigger::NpsDetractor,
+        )
+        .await;
+    }
     Ok(PortalSurvey {
         question_zh: survey.question_zh,
         question_en: survey.question_en,

@@ -14,6 +14,8 @@ pub struct Model {
     pub conditions: String,
     pub steps: String,
     pub notify_owner: bool,
+    /// A `PlaybookEmail` as JSON: the mail to the customer it drafts.
+    pub customer_email: Option<String>,
     pub cooldown_days: i32,
     pub active: bool,
     pub library_key: Option<String>,

@@ -28,6 +28,13 @@ pub struct Model {
     pub completed_at: Option<DateTimeUtc>,
     pub completed_by: Option<i64>,
     pub activity_event_id: Option<i64>,
+    /// A drafted mail to a contact (a playbook's customer mail): the
+    /// suggested contact, subject, body, and when and to whom it was sent.
+    pub draft_contact_id: Option<i64>,
+    pub draft_subject: Option<String>,
+    pub draft_body: Option<String>,
+    pub draft_sent_at: Option<DateTimeUtc>,
+    pub draft_sent_to: Option<String>,
     pub created_by: Option<i64>,
     pub version: i64,
     pub created_at: DateTimeUtc,

@@ -183,7 +183,16 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
     let workspace = scope.workspace();
     let summary = match name {
         "sla-monitor" => {
-            to_summary(crate::domain::tickets::sla_monitor::run(state, now, workspace).await?)?
+            let marked = crate::domain::tickets::sla_monitor::run(state, now, workspace).await?;
+            // A target just missed fires its playbooks now, not at the next sweep.
+            let playbooks = crate::domain::playbooks::sweep_triggers(
+                state,
+                now,
+                workspace,
+                &[shared::playbooks::PlaybookTrigger::SlaBreach],
+            )
+            .await?;
+            with_playbooks(to_summary(marked)?, playbooks)?
         }
         "renewal-reminders" => {
             to_summary(crate::domain::renewals::reminder_run::run(state, now, workspace).await?)?
@@ -191,12 +200,17 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
         "health-scores" => {
             let scores = crate::domain::health::snapshots::run(state, now, workspace).await?;
             // A band that fell fires its playbooks now, not at the next sweep.
-            let playbooks = crate::domain::playbooks::sweep(state, now, workspace).await?;
-            let mut summary = to_summary(scores)?;
-            if let Some(fields) = summary.as_object_mut() {
-                fields.insert("playbooks".into(), to_summary(playbooks)?);
-            }
-            summary
+            let playbooks = crate::domain::playbooks::sweep_triggers(
+                state,
+                now,
+                workspace,
+                &[
+                    shared::playbooks::PlaybookTrigger::HealthBandDrop,
+                    shared::playbooks::PlaybookTrigger::HealthScoreDrop,
+                ],
+            )
+            .await?;
+            with_playbooks(to_summary(scores)?, playbooks)?
         }
         "email-outbox" => {
             let sent = state
@@ -230,6 +244,17 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
         duration_ms: started.elapsed().as_millis() as u64,
         summary,
     })
+}
+
+/// A job's summary with the playbooks it fired at once under `playbooks`.
+fn with_playbooks(
+    mut summary: serde_json::Value,
+    playbooks: shared::playbooks::SweepReport,
+) -> AppResult<serde_json::Value> {
+    if let Some(fields) = summary.as_object_mut() {
+        fields.insert("playbooks".into(), to_summary(playbooks)?);
+    }
+    Ok(summary)
 }
 
 fn to_summary<T: Serialize>(report: T) -> AppResult<serde_json::Value> {

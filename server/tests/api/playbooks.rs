@@ -245,8 +245,10 @@ async fn the_cooldown_holds_back_a_new_occurrence_and_conditions_choose_accounts
         )
         .await;
     }
-    assert_eq!(sweep(&app).await["fired"], 1, "only the finance account");
+    // Fired as the tickets were opened, for the finance account only.
+    assert_eq!(runs_of(&app, &finance).await.len(), 1);
     assert!(runs_of(&app, &other).await.is_empty());
+    assert_eq!(sweep(&app).await["fired"], 0);
 
     // A second P1 two days later: within the cooldown.
     app.clock.as_ref().unwrap().set(t0() + Duration::days(2));
@@ -360,13 +362,6 @@ async fn two_sweeps_at_once_fire_once() {
                 .await,
         );
     }
-    new_playbook(
-        &app,
-        &admin.token,
-        json!({"name": "P1", "trigger": "p1_ticket",
-               "steps": [step("处理", "Handle", "account_owner", 0)]}),
-    )
-    .await;
     for account in &accounts {
         body(
             app.post(
@@ -379,6 +374,14 @@ async fn two_sweeps_at_once_fire_once() {
         )
         .await;
     }
+    // Made after the tickets, so only the sweeps can fire it.
+    new_playbook(
+        &app,
+        &admin.token,
+        json!({"name": "P1", "trigger": "p1_ticket",
+               "steps": [step("处理", "Handle", "account_owner", 0)]}),
+    )
+    .await;
     let url = app.app_state.config.database_url();
     let second = spawn_app_at_with(t0(), |c| c.database_url = Some(url)).await;
     let (a, b) = tokio::join!(
@@ -788,18 +791,359 @@ async fn onboarding_falling_behind_and_a_detractor_fire_once() {
         let response = crate::surveys::answer(&app, &token, json!({"score": score})).await;
         assert_eq!(response.status(), StatusCode::OK);
     }
+    // The detractor's answer fired its playbook as it was written, before
+    // any sweep.
+    let detractor = occurrences(&app, &unhappy).await;
+    assert_eq!(detractor.len(), 1, "one answer of 0–6: {detractor:?}");
+    assert!(detractor[0].starts_with("nps:"));
     // Four days on, the plan's first tasks are late: behind.
     app.clock
         .as_ref()
         .unwrap()
         .set(Utc.with_ymd_and_hms(2027, 3, 5, 2, 0, 0).unwrap());
-    assert_eq!(sweep(&app).await["fired"], 2);
+    assert_eq!(sweep(&app).await["fired"], 1);
     assert_eq!(
         occurrences(&app, &late).await,
         [format!("onboarding:{}:behind", plan["id"])]
     );
-    let detractor = occurrences(&app, &unhappy).await;
-    assert_eq!(detractor.len(), 1, "one answer of 0–6: {detractor:?}");
-    assert!(detractor[0].starts_with("nps:"));
+    assert_eq!(occurrences(&app, &unhappy).await, detractor);
     assert_eq!(sweep(&app).await["fired"], 0);
+}
+
+#[actix_web::test]
+async fn a_p1_ticket_a_raise_to_p1_and_a_missed_target_fire_as_they_happen() {
+    let app = spawn_app_at(t0()).await;
+    let admin = app.signup("W", "event-admin@x.cn").await;
+    let csm = app.staff(&admin, "csm", "event-csm@x.cn").await;
+    let account = owned_account(&app, &admin, &csm, "出事的客户", "100350").await;
+    for trigger in ["p1_ticket", "sla_breach"] {
+        new_playbook(
+            &app,
+            &admin.token,
+            json!({"name": trigger, "trigger": trigger, "cooldown_days": 0,
+                   "steps": [step("跟进", "Follow up", "account_owner", 0)]}),
+        )
+        .await;
+    }
+    let ticket = |priority: &str, subject: &str| {
+        json!({"account_id": account["id"], "module": "finance", "category": "bug",
+               "priority": priority, "subject": subject})
+    };
+    // A P1 opened: its playbook has fired when the request returns.
+    let p1 = body(
+        app.post(
+            "/api/v1/tickets",
+            &admin.token,
+            ticket("p1", "月末无法结账"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        occurrences(&app, &account).await,
+        [format!("ticket:{}", p1["id"])]
+    );
+    assert_eq!(tasks_of(&app, &account).await.len(), 1);
+    // A P3 raised to P1 fires too; a P3 staying P3 does not.
+    let p3 = body(
+        app.post("/api/v1/tickets", &admin.token, ticket("p3", "报表字体"))
+            .await,
+    )
+    .await;
+    assert_eq!(occurrences(&app, &account).await.len(), 1);
+    // (A minute on: a cooldown of 0 still spaces runs by a moment.)
+    app.clock.as_ref().unwrap().set(t0() + Duration::minutes(1));
+    let response = app
+        .patch(
+            &format!("/api/v1/tickets/{}", p3["id"]),
+            &admin.token,
+            json!({"priority": "p1"}),
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let mut expected = vec![
+        format!("ticket:{}", p1["id"]),
+        format!("ticket:{}", p3["id"]),
+    ];
+    expected.sort();
+    assert_eq!(occurrences(&app, &account).await, expected);
+    // The sweep finds them fired already.
+    assert_eq!(sweep(&app).await["fired"], 0);
+
+    // Three days on the P1's targets are missed: the SLA monitor that marks
+    // the breach fires the breach playbook in the same run.
+    app.clock.as_ref().unwrap().set(t0() + Duration::days(3));
+    let monitor = server::jobs::run(&app.app_state, "sla-monitor")
+        .await
+        .unwrap()
+        .summary;
+    assert!(
+        monitor["playbooks"]["fired"].as_u64().unwrap() >= 1,
+        "{monitor}"
+    );
+    let breaches: Vec<String> = occurrences(&app, &account)
+        .await
+        .into_iter()
+        .filter(|o| o.starts_with("breach:"))
+        .collect();
+    // One run per account at a time: one of the two late P1s.
+    assert_eq!(breaches.len(), 1, "{breaches:?}");
+    assert!(
+        [
+            format!("breach:{}", p1["id"]),
+            format!("breach:{}", p3["id"])
+        ]
+        .contains(&breaches[0]),
+        "{breaches:?}"
+    );
+    assert_eq!(sweep(&app).await["fired"], 0);
+}
+
+async fn task_of(app: &TestApp, token: &str, id: i64) -> Value {
+    body(app.get(&format!("/api/v1/tasks/{id}"), token).await).await
+}
+
+#[actix_web::test]
+async fn a_drafted_customer_mail_is_reviewed_and_sent_once() {
+    let app = spawn_app_at(t0()).await;
+    let admin = app.signup("W", "draft-admin@x.cn").await;
+    let csm = app.staff(&admin, "csm", "draft-csm@x.cn").await;
+    let engineer = app.staff(&admin, "engineer", "draft-eng@x.cn").await;
+    let (account, portal) = app.portal_user(&admin, "draft-boss@x.cn", "100360").await;
+    // Ownership, a second contact without a login, and the customer
+    // admin reading English.
+    body(
+        app.patch(
+            &format!("/api/v1/accounts/{}", account["id"]),
+            &admin.token,
+            json!({"owner_id": csm.id()}),
+        )
+        .await,
+    )
+    .await;
+    let clerk = app
+        .create_contact(
+            &admin.token,
+            account["id"].as_i64().unwrap(),
+            "李娜",
+            "draft-clerk@x.cn",
+        )
+        .await;
+    let boss = body(
+        app.get(
+            &format!("/api/v1/accounts/{}/contacts", account["id"]),
+            &admin.token,
+        )
+        .await,
+    )
+    .await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["email"] == "draft-boss@x.cn")
+        .cloned()
+        .unwrap();
+    let response = app
+        .post(
+            &format!("/api/v1/contacts/{}/portal-access", boss["id"]),
+            &admin.token,
+            json!({"role": "customer_admin"}),
+        )
+        .await;
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap()
+    );
+    body(
+        app.patch("/api/v1/me", &portal.token, json!({"locale": "en"}))
+            .await,
+    )
+    .await;
+
+    // A placeholder a customer mail cannot fill is refused, naming the
+    // allowed ones.
+    let mut playbook = json!({"name": "P1 回访", "trigger": "p1_ticket",
+        "steps": [step("跟进", "Follow up", "account_owner", 0)],
+        "customer_email": {"subject_zh": "关于工单", "body_zh": "工单 {{ticket.number}}"}});
+    let error = assert_error(
+        app.post("/api/v1/playbooks", &admin.token, playbook.clone())
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert!(
+        error["fields"]["customer_email.body_zh"]
+            .as_str()
+            .unwrap()
+            .contains("{{contact.name}}"),
+        "{error}"
+    );
+    playbook["customer_email"] = json!({
+        "subject_zh": "关于{{account.name}}的工单", "body_zh": "{{contact.name}}您好，我是{{agent.name}}。",
+        "subject_en": "About the ticket of {{account.name}}",
+        "body_en": "Dear {{contact.name}}, this is {{agent.name}}."});
+    let created = new_playbook(&app, &admin.token, playbook).await;
+    assert_eq!(
+        created["customer_email"]["subject_en"],
+        "About the ticket of {{account.name}}"
+    );
+
+    body(
+        app.post(
+            "/api/v1/tickets",
+            &admin.token,
+            json!({"account_id": account["id"], "module": "finance", "category": "bug",
+                   "priority": "p1", "subject": "无法结账"}),
+        )
+        .await,
+    )
+    .await;
+    let made = tasks_of(&app, &account).await;
+    assert_eq!(made.len(), 2, "the step and the mail to review");
+    let draft_task = made.iter().find(|t| t.draft_subject.is_some()).unwrap();
+    let step_task = made.iter().find(|t| t.draft_subject.is_none()).unwrap();
+    assert_eq!(draft_task.assignee_id, csm.id());
+    assert_eq!(draft_task.task_type, "email");
+    let task = task_of(&app, &csm.token, draft_task.id).await;
+    let draft = &task["email_draft"];
+    // To the customer admin, in her language, the names filled in.
+    assert_eq!(draft["contact_id"], boss["id"]);
+    assert_eq!(draft["subject"], "About the ticket of 客户公司");
+    let csm_name = body(app.get("/api/v1/me", &csm.token).await).await["user"]["name"].clone();
+    assert_eq!(
+        draft["body"],
+        format!("Dear 张伟, this is {}.", csm_name.as_str().unwrap())
+    );
+    assert_eq!(draft["sent_at"], Value::Null);
+    // Nothing went to the customer yet.
+    let outbox = || async {
+        server::entity::email_outbox::Entity::find()
+            .filter(
+                server::entity::email_outbox::Column::DedupeKey
+                    .eq(format!("task-email:{}", draft_task.id)),
+            )
+            .all(&app.app_state.db.write)
+            .await
+            .unwrap()
+    };
+    assert!(outbox().await.is_empty());
+
+    let send = |contact: &Value, subject: &str| json!({"contact_id": contact["id"], "subject": subject, "body": "Dear 张伟,\n\nWe are on it.\n\ndraft-csm"});
+    let path = format!("/api/v1/tasks/{}/send-email", draft_task.id);
+    // Not the engineer's task; a contact of another account, a blank
+    // subject: refused, nothing sent.
+    assert_error(
+        app.post(&path, &engineer.token, send(&boss, "Re")).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let (other, _) = app.portal_user(&admin, "draft-other@x.cn", "100361").await;
+    let other_contact = body(
+        app.get(
+            &format!("/api/v1/accounts/{}/contacts", other["id"]),
+            &admin.token,
+        )
+        .await,
+    )
+    .await["items"][0]
+        .clone();
+    assert!(other_contact["id"].is_i64(), "{other_contact}");
+    let error = assert_error(
+        app.post(&path, &csm.token, send(&other_contact, "Re"))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert!(error["fields"]["contact_id"].is_string(), "{error}");
+    assert_error(
+        app.post(&path, &csm.token, send(&boss, "  ")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    // A task without a draft has nothing to send.
+    assert_error(
+        app.post(
+            &format!("/api/v1/tasks/{}/send-email", step_task.id),
+            &csm.token,
+            send(&boss, "Re"),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await;
+    // Another workspace does not see the task.
+    let stranger = app.signup("Other", "draft-stranger@x.cn").await;
+    assert_error(
+        app.post(&path, &stranger.token, send(&boss, "Re")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert!(outbox().await.is_empty());
+    assert_eq!(
+        task_of(&app, &csm.token, draft_task.id).await["status"],
+        "open"
+    );
+
+    // The CSM edits the subject and sends it to the clerk instead.
+    let sent = body(
+        app.post(&path, &csm.token, send(&clerk, "Your ticket: we are on it"))
+            .await,
+    )
+    .await;
+    assert_eq!(sent["status"], "done");
+    assert_eq!(sent["email_draft"]["sent_to"], "draft-clerk@x.cn");
+    assert_eq!(sent["email_draft"]["subject"], "Your ticket: we are on it");
+    let mail = app.mail.wait_for("draft-clerk@x.cn").await;
+    assert!(mail.body().contains("We are on it"), "{}", mail.body());
+    // Sent once: a second send is refused and queues nothing.
+    assert_error(
+        app.post(&path, &csm.token, send(&clerk, "again")).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await;
+    assert_eq!(outbox().await.len(), 1);
+    // The timeline shows the mail and the task done.
+    let timeline = body(
+        app.get(
+            &format!("/api/v1/accounts/{}/timeline", account["id"]),
+            &csm.token,
+        )
+        .await,
+    )
+    .await;
+    let kinds: Vec<&str> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"email_sent") && kinds.contains(&"task_completed"),
+        "{kinds:?}"
+    );
+
+    // Removing the mail from the playbook: later runs draft none.
+    let updated = body(
+        app.patch(
+            &format!("/api/v1/playbooks/{}", created["id"]),
+            &admin.token,
+            json!({"customer_email": null}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(updated["customer_email"], Value::Null);
 }

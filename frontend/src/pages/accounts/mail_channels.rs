@@ -172,8 +172,13 @@ fn ChannelCard(channel: MailChannel, changed: Callback<()>) -> impl IntoView {
                     }}
                 </p>
             })}
+            // The mail server's own words stay as they are (they are what
+            // its administrator searches for), after a label in the
+            // reader's language.
             {channel.last_fetch_error.clone().map(|e| view! {
-                <p class="text-error" data-testid="mail-channel-fetch-error">{e}</p>
+                <p class="text-error" data-testid="mail-channel-fetch-error">
+                    <strong>{i.tr(Key::McFetchFailed)}</strong>" — "<code>{e}</code>
+                </p>
             })}
             <div class="form-actions">
                 {imap.then(|| view! {
@@ -188,7 +193,7 @@ fn ChannelCard(channel: MailChannel, changed: Callback<()>) -> impl IntoView {
             {move || outcome.get().map(|(ok, message)| view! {
                 <p class:text-ok=ok class:text-error=!ok role="status" data-testid="mail-channel-test-result">
                     <strong>{i.tr(if ok { Key::McTestOk } else { Key::McTestFailed })}</strong>
-                    " — "{message}
+                    " — "<code>{message}</code>
                 </p>
             })}
             {move || failure.get().map(|m| view! { <p class="text-error" role="alert">{m}</p> })}

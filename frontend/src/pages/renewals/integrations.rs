@@ -17,7 +17,7 @@ use crate::api::{self, ApiErr};
 use crate::components::guard::{Audience, Guard};
 use crate::components::toast::use_toasts;
 use crate::i18n::{event_key, module_key, use_i18n, I18n, Key, Lang};
-use crate::pages::tickets::common::{action_error, ActionError};
+use crate::pages::tickets::common::{action_error, priority_key, ActionError};
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
@@ -361,12 +361,8 @@ fn WebhookCard(
 ) -> impl IntoView {
     let i = use_i18n();
     let id = hook.id;
-    let events = hook
-        .events
-        .iter()
-        .map(|e| e.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let hook_events = hook.events.clone();
+    let events = move || event_names(i, &hook_events);
     view! {
         <section class="card" data-testid="webhook-row">
             <h2 class="mono">{hook.url}</h2>
@@ -376,7 +372,7 @@ fn WebhookCard(
                 } else {
                     view! { <span class="badge badge-muted" data-testid="webhook-disabled">{i.tr(Key::IgDisabled)}</span> }.into_any()
                 }}
-                " " <code>{events}</code>
+                " " <span data-testid="webhook-events">{events}</span>
             </p>
             {hook.disabled_reason.map(|r| view! { <p class="error">{r}</p> })}
             <TargetActions target=Target::Webhook(id) enabled=hook.enabled toggle=Callback::new(move |on| toggle(id, on)) testid="webhook" />
@@ -580,21 +576,42 @@ fn ChatBotsAdmin() -> impl IntoView {
     }
 }
 
-fn rule_text(rule: &ChatRule) -> String {
-    let mut parts: Vec<String> = vec![rule
-        .events
+/// The events, named in the reader's language.
+fn event_names(i: I18n, events: &[EventType]) -> String {
+    events
         .iter()
-        .map(|e| e.as_str())
+        .map(|e| i.t(event_key(*e)).to_string())
         .collect::<Vec<_>>()
-        .join(", ")];
+        .join(list_separator(i))
+}
+
+/// "、" between items of a Chinese list, ", " in English.
+fn list_separator(i: I18n) -> &'static str {
+    match i.lang() {
+        Lang::Zh => "、",
+        Lang::En => ", ",
+    }
+}
+
+/// A label and its value: "模块：财务", "Module: Finance".
+fn labelled(i: I18n, label: Key, value: impl std::fmt::Display) -> String {
+    match i.lang() {
+        Lang::Zh => format!("{}：{value}", i.t(label)),
+        Lang::En => format!("{}: {value}", i.t(label)),
+    }
+}
+
+/// A chat rule in words: its events, and the filters it adds.
+fn rule_text(i: I18n, rule: &ChatRule) -> String {
+    let mut parts: Vec<String> = vec![event_names(i, &rule.events)];
     if let Some(m) = rule.module {
-        parts.push(format!("module={m}"));
+        parts.push(labelled(i, Key::CbModule, i.t(module_key(m))));
     }
     if let Some(p) = rule.min_priority {
-        parts.push(format!("≥{}", p.as_str().to_uppercase()));
+        parts.push(labelled(i, Key::CbMinPriority, i.t(priority_key(p))));
     }
     if let Some(days) = rule.renewal_days {
-        parts.push(format!("renewal_days={days}"));
+        parts.push(labelled(i, Key::CbRuleDays, days));
     }
     if !rule.mention_mobiles.is_empty() {
         parts.push(format!("@{}", rule.mention_mobiles.join(" @")));
@@ -622,7 +639,7 @@ fn ChatBotCard(
             </p>
             {bot.disabled_reason.map(|r| view! { <p class="error">{r}</p> })}
             <ul data-testid="chat-bot-rules">
-                {bot.rules.iter().map(|r| view! { <li><code>{rule_text(r)}</code></li> }).collect_view()}
+                {bot.rules.iter().cloned().map(|r| view! { <li data-testid="chat-rule">{move || rule_text(i, &r)}</li> }).collect_view()}
             </ul>
             <TargetActions target=Target::ChatBot(id) enabled=bot.enabled toggle=Callback::new(move |on| toggle(id, on)) testid="chat-bot" />
         </section>

@@ -198,7 +198,7 @@ pub async fn apply(
     .await?;
     let ticket = tickets::to_api(&tickets::find(&txn, actor.workspace_id, ticket_id).await?)?;
     txn.commit().await?;
-    queued.kick(state);
+    queued.kick(state).await;
     Ok(AppliedMacro {
         macro_id: m.id,
         text,

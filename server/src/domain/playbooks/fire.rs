@@ -16,8 +16,13 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
 };
-use shared::playbooks::{AssigneeRole, Playbook, PlaybookConditions, RunStatus, SweepReport};
-use shared::tasks::{TaskSource, TaskState};
+use shared::macros::{pick_body, render};
+use shared::playbooks::{
+    AssigneeRole, Playbook, PlaybookConditions, PlaybookEmail, PlaybookTrigger, RunStatus,
+    SweepReport,
+};
+use shared::tasks::{TaskPriority, TaskSource, TaskState, TaskType};
+use shared::texts::{Msg, T};
 use shared::timeline::TimelineKind;
 use shared::{Locale, Role};
 
@@ -118,12 +123,16 @@ impl Staff {
 async fn account_facts<C: ConnectionTrait>(
     conn: &C,
     ws: i64,
+    only: Option<i64>,
 ) -> AppResult<HashMap<i64, AccountFacts>> {
     let mut sql = Sql::new(conn.get_database_backend());
     sql.push(
         "SELECT id, name, segment, stage, modules, owner_id, archived FROM accounts WHERE workspace_id = ",
     )
     .bind(ws);
+    if let Some(account) = only {
+        sql.push(" AND id = ").bind(account);
+    }
     let mut out = HashMap::new();
     for row in conn.query_all(sql.statement()).await? {
         out.insert(
@@ -146,17 +155,21 @@ async fn running_values<C: ConnectionTrait>(
     conn: &C,
     ws: i64,
     today: NaiveDate,
+    only: Option<i64>,
 ) -> AppResult<HashMap<i64, i64>> {
     let mut sql = Sql::new(conn.get_database_backend());
     sql.push(
         "SELECT account_id, SUM(annual_value_cents) AS total FROM contracts WHERE workspace_id = ",
     )
-    .bind(ws)
-    .push(" AND starts_on <= ")
-    .bind(today)
-    .push(" AND ends_on >= ")
-    .bind(today)
-    .push(" GROUP BY account_id");
+    .bind(ws);
+    if let Some(account) = only {
+        sql.push(" AND account_id = ").bind(account);
+    }
+    sql.push(" AND starts_on <= ")
+        .bind(today)
+        .push(" AND ends_on >= ")
+        .bind(today)
+        .push(" GROUP BY account_id");
     let mut out = HashMap::new();
     for row in conn.query_all(sql.statement()).await? {
         let total: Option<i64> = row.try_get("", "total").ok();
@@ -203,12 +216,53 @@ pub async fn sweep(
     now: DateTime<Utc>,
     workspace: Option<i64>,
 ) -> AppResult<SweepReport> {
+    let mut report = evaluate(state, now, workspace, None, None).await?;
+    report.completed = complete_runs(state, now, workspace).await?;
+    Ok(report)
+}
+
+/// Runs the active playbooks of these triggers (of one workspace, or all)
+/// once: the SLA monitor calls it for breaches right after marking them.
+pub async fn sweep_triggers(
+    state: &AppState,
+    now: DateTime<Utc>,
+    workspace: Option<i64>,
+    triggers: &[PlaybookTrigger],
+) -> AppResult<SweepReport> {
+    evaluate(state, now, workspace, Some(triggers), None).await
+}
+
+/// Evaluates the active playbooks of `trigger` for one account right after
+/// the write that may have made it hold (a P1 ticket opened, a detractor's
+/// answer), so the tasks are there at once rather than at the next sweep.
+/// Called after that write committed; the minute sweep stays the safety
+/// net, so a failure here is logged and never the caller's error. Firing is
+/// exactly once either way (the run's unique key).
+pub async fn on_event(state: &AppState, ws: i64, account_id: i64, trigger: PlaybookTrigger) {
+    let now = state.clock.now();
+    if let Err(e) = evaluate(state, now, Some(ws), Some(&[trigger]), Some(account_id)).await {
+        tracing::warn!(workspace = ws, account = account_id, trigger = trigger.as_str(), error = %e, "playbook evaluation on event failed; the sweep will retry");
+    }
+}
+
+/// The active playbooks of `workspace` (or all) and `triggers` (or all),
+/// for one account (`only`) or every account.
+async fn evaluate(
+    state: &AppState,
+    now: DateTime<Utc>,
+    workspace: Option<i64>,
+    triggers: Option<&[PlaybookTrigger]>,
+    only: Option<i64>,
+) -> AppResult<SweepReport> {
     let mut query = playbooks::Entity::find()
         .filter(playbooks::Column::Active.eq(true))
         .order_by_asc(playbooks::Column::WorkspaceId)
         .order_by_asc(playbooks::Column::Id);
     if let Some(ws) = workspace {
         query = query.filter(playbooks::Column::WorkspaceId.eq(ws));
+    }
+    if let Some(triggers) = triggers {
+        query = query.filter(playbooks::Column::Trigger.is_in(triggers.iter().map(|t| t.as_str())));
     }
     let books = query.all(&state.db.read).await?;
     let mut report = SweepReport::default();
@@ -221,9 +275,8 @@ pub async fn sweep(
         }
     }
     for (ws, list) in by_ws {
-        sweep_workspace(state, ws, list, now, &mut report).await?;
+        sweep_workspace(state, ws, list, now, only, &mut report).await?;
     }
-    report.completed = complete_runs(state, now, workspace).await?;
     Ok(report)
 }
 
@@ -232,6 +285,7 @@ async fn sweep_workspace(
     ws: i64,
     list: Vec<Playbook>,
     now: DateTime<Utc>,
+    only: Option<i64>,
     report: &mut SweepReport,
 ) -> AppResult<()> {
     let conn = &state.db.read;
@@ -241,18 +295,27 @@ async fn sweep_workspace(
     let mut staff: Option<Staff> = None;
     for book in list {
         report.playbooks += 1;
-        let hits = triggers::hits(&state.db, ws, book.trigger, book.threshold, today, now).await?;
+        let hits = triggers::hits(
+            &state.db,
+            ws,
+            book.trigger,
+            book.threshold,
+            today,
+            now,
+            only,
+        )
+        .await?;
         if hits.is_empty() {
             continue;
         }
         if facts.is_none() {
-            facts = Some(account_facts(conn, ws).await?);
+            facts = Some(account_facts(conn, ws, only).await?);
         }
         let c = &book.conditions;
         if (c.min_annual_value_cents.is_some() || c.max_annual_value_cents.is_some())
             && values.is_none()
         {
-            values = Some(running_values(conn, ws, today).await?);
+            values = Some(running_values(conn, ws, today, only).await?);
         }
         let facts_ref = facts.as_ref();
         // What already ran: the same occurrence never again, any run within
@@ -260,12 +323,16 @@ async fn sweep_workspace(
         let cooldown_from = cooldown_start(now, book.cooldown_days);
         let mut seen: HashSet<(i64, String)> = HashSet::new();
         let mut cooling: HashSet<i64> = HashSet::new();
-        for (account, occurrence, started) in playbook_runs::Entity::find()
+        let mut runs = playbook_runs::Entity::find()
             .select_only()
             .column(playbook_runs::Column::AccountId)
             .column(playbook_runs::Column::Occurrence)
             .column(playbook_runs::Column::StartedAt)
-            .filter(playbook_runs::Column::PlaybookId.eq(book.id))
+            .filter(playbook_runs::Column::PlaybookId.eq(book.id));
+        if let Some(account) = only {
+            runs = runs.filter(playbook_runs::Column::AccountId.eq(account));
+        }
+        for (account, occurrence, started) in runs
             .into_tuple::<(i64, String, DateTime<Utc>)>()
             .all(conn)
             .await?
@@ -390,11 +457,48 @@ async fn fire(
                 playbook_run_id: Some(run.id),
                 link: None,
                 created_by: None,
+                draft: None,
             },
             now,
         )
         .await?;
         made += 1;
+    }
+    if let Some(template) = &book.customer_email {
+        if let Some(assignee) = staff.assignee(AssigneeRole::AccountOwner, None, account.owner_id) {
+            let agent = staff
+                .people
+                .get(&assignee)
+                .map(|p| p.2.clone())
+                .unwrap_or_default();
+            let draft =
+                draft_mail(&txn, ws, hit.account_id, &account.name, &agent, template).await?;
+            let title = Msg::new(T::TaskReviewEmail)
+                .with("subject", &draft.1)
+                .render(staff.locale(assignee))
+                .unwrap_or_default();
+            create_in(
+                &txn,
+                NewTask {
+                    workspace_id: ws,
+                    account_id: hit.account_id,
+                    assignee_id: assignee,
+                    title: title.chars().take(shared::tasks::MAX_TITLE).collect(),
+                    note: None,
+                    task_type: TaskType::Email,
+                    priority: TaskPriority::Normal,
+                    due_at: now,
+                    source: TaskSource::Playbook,
+                    playbook_run_id: Some(run.id),
+                    link: None,
+                    created_by: None,
+                    draft: Some(draft),
+                },
+                now,
+            )
+            .await?;
+            made += 1;
+        }
     }
     timeline::record(
         &txn,
@@ -434,6 +538,62 @@ async fn fire(
         state.mailer.kick();
     }
     Ok(Some(made))
+}
+
+/// A playbook's customer mail for one account, ready for its owner to
+/// review: addressed to the account's customer admin (else its first
+/// active contact with an e-mail address), in that person's language (the
+/// other text when that one is blank), placeholders filled in. A
+/// placeholder without a value (no contact) is left empty.
+async fn draft_mail<C: ConnectionTrait>(
+    conn: &C,
+    ws: i64,
+    account_id: i64,
+    account_name: &str,
+    agent: &str,
+    template: &PlaybookEmail,
+) -> AppResult<(Option<i64>, String, String)> {
+    let mut sql = Sql::new(conn.get_database_backend());
+    sql.push(
+        "SELECT c.id AS id, c.name AS name, u.locale AS locale FROM contacts c \
+         LEFT JOIN users u ON u.id = c.portal_user_id WHERE c.workspace_id = ",
+    )
+    .bind(ws)
+    .push(" AND c.account_id = ")
+    .bind(account_id)
+    .push(" AND c.archived = ")
+    .bind(false)
+    .push(" AND c.email IS NOT NULL ORDER BY CASE WHEN u.role = ")
+    .bind(Role::CustomerAdmin.as_str())
+    .push(" THEN 0 ELSE 1 END, c.id LIMIT 1");
+    let contact = match conn.query_one(sql.statement()).await? {
+        Some(row) => {
+            let locale: Option<String> = row.try_get("", "locale")?;
+            Some((
+                row.try_get::<i64>("", "id")?,
+                row.try_get::<String>("", "name")?,
+                locale
+                    .and_then(|l| l.parse::<Locale>().ok())
+                    .unwrap_or(Locale::DEFAULT),
+            ))
+        }
+        None => None,
+    };
+    let lang = contact.as_ref().map(|c| c.2).unwrap_or(Locale::DEFAULT);
+    let (body, lang) = pick_body(&template.body_zh, &template.body_en, lang);
+    let subject = match lang {
+        Locale::ZhCn => &template.subject_zh,
+        Locale::En => &template.subject_en,
+    };
+    let value = |name: &str| match name {
+        "contact.name" => contact.as_ref().map(|c| c.1.clone()),
+        "account.name" => Some(account_name.to_string()),
+        "agent.name" => Some(agent.to_string()),
+        _ => None,
+    };
+    let (subject, _) = render(subject, value);
+    let (body, _) = render(body, value);
+    Ok((contact.map(|c| c.0), subject, body))
 }
 
 /// Ends active runs whose tasks are all closed.

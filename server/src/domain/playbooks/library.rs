@@ -3,7 +3,8 @@
 //! workspace on request, then the workspace's own to change or switch off.
 
 use shared::playbooks::{
-    AssigneeRole, CreatePlaybookRequest, PlaybookConditions, PlaybookStep, PlaybookTrigger,
+    AssigneeRole, CreatePlaybookRequest, PlaybookConditions, PlaybookEmail, PlaybookStep,
+    PlaybookTrigger,
 };
 use shared::tasks::{TaskPriority, TaskType};
 use shared::{ErpModule, LifecycleStage};
@@ -46,8 +47,17 @@ fn playbook(
         conditions,
         steps,
         notify_owner: true,
+        customer_email: None,
         cooldown_days: None,
         active: Some(true),
+    }
+}
+
+/// `req` with a customer mail for the owner to review and send.
+fn with_email(req: CreatePlaybookRequest, mail: PlaybookEmail) -> CreatePlaybookRequest {
+    CreatePlaybookRequest {
+        customer_email: Some(mail),
+        ..req
     }
 }
 
@@ -104,16 +114,23 @@ pub fn library() -> Vec<(&'static str, CreatePlaybookRequest)> {
         ),
         (
             "sla_escalation",
+            with_email(
             playbook(
                 "工单超时升级 / Ticket SLA escalation",
                 "工单超出响应或解决时限：经理当天跟进，客户成功经理告知客户进展。/ A ticket missed its SLA: the manager follows up the same day, the CSM updates the customer.",
                 PlaybookTrigger::SlaBreach,
                 None,
                 PlaybookConditions::default(),
-                vec![
-                    step("跟进超时工单并协调资源", "Follow up the late ticket and find the people", Review, High, 0, Manager),
-                    step("向客户说明处理进展", "Tell the customer where the ticket stands", Email, High, 0, AccountOwner),
-                ],
+                vec![step("跟进超时工单并协调资源", "Follow up the late ticket and find the people", Review, High, 0, Manager)],
+            ),
+            // The CSM tells the customer where the ticket stands: a draft
+            // to review and send.
+            PlaybookEmail {
+                subject_zh: "关于贵司服务工单的处理进展".into(),
+                subject_en: "Where your service ticket stands".into(),
+                body_zh: "{{contact.name}}您好：\n\n贵司（{{account.name}}）的服务工单已超出约定的处理时限，对此我们深表歉意。我们已安排专人跟进，今天内会向您说明处理进展和预计完成时间。\n\n如有任何问题，请直接回复此邮件。\n\n{{agent.name}}".into(),
+                body_en: "Dear {{contact.name}},\n\nA service ticket of {{account.name}} has gone past the time we agreed, and we are sorry for that. We have put someone on it and will tell you today where it stands and when it will be done.\n\nReply to this mail with any question.\n\n{{agent.name}}".into(),
+            },
             ),
         ),
         (
@@ -138,6 +155,7 @@ pub fn library() -> Vec<(&'static str, CreatePlaybookRequest)> {
         ),
         (
             "long_silence",
+            with_email(
             playbook(
                 "长期未联系 / No contact for a long time",
                 "45 天没有电话、会议或记录：安排一次联系。/ No call, meeting or note for 45 days: get in touch.",
@@ -145,6 +163,13 @@ pub fn library() -> Vec<(&'static str, CreatePlaybookRequest)> {
                 Some(45),
                 PlaybookConditions::default(),
                 vec![step("联系客户了解近况", "Get in touch with the customer", Call, Normal, 0, AccountOwner)],
+            ),
+            PlaybookEmail {
+                subject_zh: "近期系统使用情况回访".into(),
+                subject_en: "How is the system working for you?".into(),
+                body_zh: "{{contact.name}}您好：\n\n我是{{account.name}}的客户成功经理{{agent.name}}。好久没有联系了，想了解一下近期系统使用是否顺利，有没有需要我们协助的地方（如新员工培训、月末结账、版本升级）。\n\n方便的话请回复一个合适的时间，我给您打电话。\n\n{{agent.name}}".into(),
+                body_en: "Dear {{contact.name}},\n\nI am {{agent.name}}, customer success manager of {{account.name}}. We have not spoken for a while: is the system working well for you, and is there anything we can help with (training new staff, the month-end close, an upgrade)?\n\nReply with a time that suits you and I will call.\n\n{{agent.name}}".into(),
+            },
             ),
         ),
         (

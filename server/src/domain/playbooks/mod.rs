@@ -11,7 +11,7 @@ mod fire;
 pub mod library;
 pub mod triggers;
 
-pub use fire::sweep;
+pub use fire::{on_event, sweep, sweep_triggers};
 
 use std::collections::HashMap;
 
@@ -64,6 +64,12 @@ pub(crate) fn to_api(m: &playbooks::Model) -> AppResult<Playbook> {
             .map_err(|e| json_error("playbooks", m.id, e))?,
         steps: serde_json::from_str(&m.steps).map_err(|e| json_error("playbooks", m.id, e))?,
         notify_owner: m.notify_owner,
+        customer_email: m
+            .customer_email
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| json_error("playbooks", m.id, e))?,
         cooldown_days: m.cooldown_days,
         active: m.active,
         library_key: m.library_key.clone(),
@@ -127,6 +133,7 @@ async fn insert<C: ConnectionTrait>(
         conditions: Set(to_json(&req.conditions)?),
         steps: Set(to_json(&req.steps)?),
         notify_owner: Set(req.notify_owner),
+        customer_email: Set(req.customer_email.as_ref().map(to_json).transpose()?),
         cooldown_days: Set(req.cooldown_days.unwrap_or(DEFAULT_COOLDOWN_DAYS)),
         active: Set(req.active.unwrap_or(true)),
         library_key: Set(library_key.map(str::to_string)),
@@ -243,6 +250,9 @@ pub async fn update(
     }
     if let Some(n) = req.notify_owner {
         model.notify_owner = Set(n);
+    }
+    if let Some(mail) = &req.customer_email {
+        model.customer_email = Set(mail.as_ref().map(to_json).transpose()?);
     }
     if let Some(c) = req.cooldown_days {
         model.cooldown_days = Set(c);

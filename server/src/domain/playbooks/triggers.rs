@@ -60,7 +60,8 @@ fn id_of(row: &sea_orm::QueryResult, prefix: &str) -> AppResult<String> {
     Ok(format!("{prefix}:{id}"))
 }
 
-/// The accounts `trigger` (with `threshold`) holds for in workspace `ws`.
+/// The accounts `trigger` (with `threshold`) holds for in workspace `ws`,
+/// or whether it holds for the account `only` (evaluation on an event).
 pub async fn hits(
     db: &Db,
     ws: i64,
@@ -68,6 +69,32 @@ pub async fn hits(
     threshold: Option<i64>,
     today: NaiveDate,
     now: DateTime<Utc>,
+    only: Option<i64>,
+) -> AppResult<Vec<Hit>> {
+    let mut hits = hits_of(db, ws, trigger, threshold, today, now, only).await?;
+    // The statements below narrow to `only` where it saves work; this
+    // catches the ones that do not.
+    if let Some(account) = only {
+        hits.retain(|h| h.account_id == account);
+    }
+    Ok(hits)
+}
+
+/// `AND <column> = only`, when evaluating one account.
+fn narrow(sql: &mut Sql, column: &str, only: Option<i64>) {
+    if let Some(account) = only {
+        sql.push(" AND ").push(column).push(" = ").bind(account);
+    }
+}
+
+async fn hits_of(
+    db: &Db,
+    ws: i64,
+    trigger: PlaybookTrigger,
+    threshold: Option<i64>,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    only: Option<i64>,
 ) -> AppResult<Vec<Hit>> {
     let conn = &db.read;
     let backend = conn.get_database_backend();
@@ -92,16 +119,17 @@ pub async fn hits(
                 )
                 .bind(ws)
                 .push(" AND s.day = ")
-                .bind(day)
-                .push(" AND s.band <> ")
-                .bind(HealthBand::Green.as_str())
-                .push(" AND (p.band = ")
-                .bind(HealthBand::Green.as_str())
-                .push(" OR (p.band = ")
-                .bind(HealthBand::Yellow.as_str())
-                .push(" AND s.band = ")
-                .bind(HealthBand::Red.as_str())
-                .push("))");
+                .bind(day);
+                narrow(&mut sql, "s.account_id", only);
+                sql.push(" AND s.band <> ")
+                    .bind(HealthBand::Green.as_str())
+                    .push(" AND (p.band = ")
+                    .bind(HealthBand::Green.as_str())
+                    .push(" OR (p.band = ")
+                    .bind(HealthBand::Yellow.as_str())
+                    .push(" AND s.band = ")
+                    .bind(HealthBand::Red.as_str())
+                    .push("))");
                 rows(conn, sql, |r| {
                     let band: String = r.try_get("", "band")?;
                     Ok(format!("band:{band}:{day}"))
@@ -114,15 +142,16 @@ pub async fn hits(
                 )
                 .bind(ws)
                 .push(" AND s.day = ")
-                .bind(day)
-                .push(" AND s.score + ")
-                .bind(n)
-                .push(
-                    " <= (SELECT MAX(q.score) FROM health_snapshots q \
+                .bind(day);
+                narrow(&mut sql, "s.account_id", only);
+                sql.push(" AND s.score + ")
+                    .bind(n)
+                    .push(
+                        " <= (SELECT MAX(q.score) FROM health_snapshots q \
                      WHERE q.account_id = s.account_id AND q.day >= ",
-                )
-                .bind(day - Duration::days(DROP_WINDOW_DAYS))
-                .push(" AND q.day < s.day)");
+                    )
+                    .bind(day - Duration::days(DROP_WINDOW_DAYS))
+                    .push(" AND q.day < s.day)");
                 rows(conn, sql, |_| Ok(format!("drop:{day}"))).await
             }
         }
@@ -135,6 +164,7 @@ pub async fn hits(
                 .bind(today)
                 .push(" AND r.due_on <= ")
                 .bind(today + Duration::days(n));
+            narrow(&mut sql, "r.account_id", only);
             rows(conn, sql, |r| id_of(r, "renewal")).await
         }
         PlaybookTrigger::OnboardingBehind => {
@@ -172,6 +202,7 @@ pub async fn hits(
                 .bind(TicketPriority::P1.as_str())
                 .push(" AND t.created_at >= ")
                 .bind(since);
+            narrow(&mut sql, "t.account_id", only);
             rows(conn, sql, |r| id_of(r, "ticket")).await
         }
         PlaybookTrigger::SlaBreach => {
@@ -182,6 +213,7 @@ pub async fn hits(
                 .push(" OR t.resolution_breached_at >= ")
                 .bind(since)
                 .push(")");
+            narrow(&mut sql, "t.account_id", only);
             rows(conn, sql, |r| id_of(r, "breach")).await
         }
         PlaybookTrigger::NpsDetractor => {
@@ -192,6 +224,7 @@ pub async fn hits(
             .bind(ws)
             .push(" AND r.score IS NOT NULL AND r.score <= 6 AND r.responded_at >= ")
             .bind(now - Duration::days(30));
+            narrow(&mut sql, "r.account_id", only);
             rows(conn, sql, |r| id_of(r, "nps")).await
         }
         PlaybookTrigger::NoTouchpoint => {
@@ -209,6 +242,7 @@ pub async fn hits(
             .bind(false)
             .push(" AND a.created_at < ")
             .bind(cutoff);
+            narrow(&mut sql, "a.id", only);
             let mut hits = Vec::new();
             for row in conn.query_all(sql.statement()).await? {
                 let last: Option<DateTime<Utc>> = row.try_get("", "last_at")?;
@@ -237,6 +271,7 @@ pub async fn hits(
             .bind(today)
             .push(" AND l.expires_on <= ")
             .bind(today + Duration::days(n));
+            narrow(&mut sql, "l.account_id", only);
             rows(conn, sql, |r| {
                 let id: i64 = r.try_get("", "id")?;
                 let on: NaiveDate = r.try_get("", "expires_on")?;
@@ -254,6 +289,7 @@ pub async fn hits(
             .bind(today)
             .push(" AND g.ends_on <= ")
             .bind(today + Duration::days(n));
+            narrow(&mut sql, "g.account_id", only);
             rows(conn, sql, |r| {
                 let id: i64 = r.try_get("", "id")?;
                 let on: NaiveDate = r.try_get("", "ends_on")?;

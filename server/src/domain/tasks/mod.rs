@@ -14,7 +14,7 @@ pub mod digest;
 mod links;
 pub mod my_work;
 
-pub use close::{complete, skip, snooze};
+pub use close::{complete, send_email, skip, snooze};
 
 use std::collections::HashMap;
 
@@ -25,8 +25,8 @@ use sea_orm::{
 };
 use shared::filters::TaskFilter;
 use shared::tasks::{
-    CreateTaskRequest, Task, TaskLink, TaskPriority, TaskSource, TaskState, TaskType,
-    UpdateTaskRequest,
+    CreateTaskRequest, Task, TaskEmailDraft, TaskLink, TaskPriority, TaskSource, TaskState,
+    TaskType, UpdateTaskRequest,
 };
 use shared::texts::{Msg, T};
 use shared::{Page, Role};
@@ -170,6 +170,13 @@ fn to_api(account_name: String, assignee_name: String, t: tasks::Model) -> AppRe
         completed_at: t.completed_at,
         completed_by: t.completed_by,
         activity_event_id: t.activity_event_id,
+        email_draft: t.draft_subject.map(|subject| TaskEmailDraft {
+            contact_id: t.draft_contact_id,
+            subject,
+            body: t.draft_body.unwrap_or_default(),
+            sent_at: t.draft_sent_at,
+            sent_to: t.draft_sent_to,
+        }),
         created_by: t.created_by,
         created_at: t.created_at,
         updated_at: t.updated_at,
@@ -219,6 +226,8 @@ pub(crate) struct NewTask {
     pub playbook_run_id: Option<i64>,
     pub link: Option<TaskLink>,
     pub created_by: Option<i64>,
+    /// A drafted mail: (suggested contact, subject, body).
+    pub draft: Option<(Option<i64>, String, String)>,
 }
 
 /// Writes the task and its audit entry; the caller has checked the
@@ -242,6 +251,9 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         playbook_run_id: Set(new.playbook_run_id),
         link_kind: Set(new.link.map(|l| l.kind.as_str().to_string())),
         link_id: Set(new.link.map(|l| l.id)),
+        draft_contact_id: Set(new.draft.as_ref().and_then(|d| d.0)),
+        draft_subject: Set(new.draft.as_ref().map(|d| d.1.clone())),
+        draft_body: Set(new.draft.as_ref().map(|d| d.2.clone())),
         created_by: Set(new.created_by),
         version: Set(1),
         created_at: Set(now),
@@ -351,6 +363,7 @@ pub async fn create(
             playbook_run_id: None,
             link: req.link,
             created_by: Some(actor.user_id),
+            draft: None,
         },
         now,
     )

@@ -56,8 +56,8 @@ async fn resolve_child(
     };
     let (resolved, updated) = update_locked(&txn, state, actor, &latest, resolve, now).await?;
     txn.commit().await?;
-    replied.kick(state);
-    updated.kick(state);
+    replied.kick(state).await;
+    updated.kick(state).await;
     Ok(Some(resolved))
 }
 
@@ -165,6 +165,6 @@ async fn record_on_parent(
     )
     .await?;
     txn.commit().await?;
-    queued.kick(state);
+    queued.kick(state).await;
     Ok(())
 }

@@ -97,7 +97,7 @@ pub(super) async fn add_comment(
     }
     let (comment, queued) = comment_locked(&txn, state, actor, &current, req, by_mail, now).await?;
     txn.commit().await?;
-    queued.kick(state);
+    queued.kick(state).await;
     Ok(comment)
 }
 
@@ -291,6 +291,7 @@ async fn comment_locked<C: ConnectionTrait>(
     let queued = Queued {
         mail: true,
         events: emitted > 0,
+        ..Default::default()
     };
     Ok((comment_to_api(comment, author), queued))
 }

@@ -301,6 +301,15 @@ pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult
     txn.commit().await?;
     state.mailer.kick();
     state.integrations.kick();
+    if model.priority == TicketPriority::P1.as_str() {
+        crate::domain::playbooks::on_event(
+            state,
+            model.workspace_id,
+            model.account_id,
+            shared::playbooks::PlaybookTrigger::P1Ticket,
+        )
+        .await;
+    }
     Ok(model)
 }
 

@@ -51,16 +51,29 @@ pub(crate) async fn apply_status<C: ConnectionTrait>(
 pub(crate) struct Queued {
     pub mail: bool,
     pub events: bool,
+    /// (workspace, account) of a ticket just raised to P1: its playbooks
+    /// are evaluated after the commit.
+    pub raised_to_p1: Option<(i64, i64)>,
 }
 
 impl Queued {
-    /// Wakes the senders of what was queued (after the commit).
-    pub(crate) fn kick(self, state: &AppState) {
+    /// Wakes the senders of what was queued and evaluates the playbooks
+    /// the change may fire (after the commit).
+    pub(crate) async fn kick(self, state: &AppState) {
         if self.mail {
             state.mailer.kick();
         }
         if self.events {
             state.integrations.kick();
+        }
+        if let Some((ws, account)) = self.raised_to_p1 {
+            crate::domain::playbooks::on_event(
+                state,
+                ws,
+                account,
+                shared::playbooks::PlaybookTrigger::P1Ticket,
+            )
+            .await;
         }
     }
 }
@@ -92,7 +105,7 @@ pub async fn update(
     crate::domain::common::require_current(if_match, &etag(&to_api(&current)?))?;
     let (updated, queued) = update_locked(&txn, state, actor, &current, req, now).await?;
     txn.commit().await?;
-    queued.kick(state);
+    queued.kick(state).await;
     to_api(&updated)
 }
 
@@ -162,7 +175,9 @@ pub(crate) async fn update_locked<C: ConnectionTrait>(
             .await?;
         }
     }
+    let mut raised_to_p1 = false;
     if let Some(priority) = req.priority {
+        raised_to_p1 = priority == TicketPriority::P1 && current.priority != priority.as_str();
         model.priority = Set(priority.as_str().into());
     }
     if let Some(module) = req.module {
@@ -216,6 +231,7 @@ pub(crate) async fn update_locked<C: ConnectionTrait>(
         Queued {
             mail: mailed,
             events: emitted > 0,
+            raised_to_p1: (raised_to_p1).then_some((actor.workspace_id, current.account_id)),
         },
     ))
 }
