@@ -296,6 +296,20 @@ async fn seed(h: &Harness) -> anyhow::Result<Demo> {
         licenses["items"].clone()
     };
     strings(&licenses, &["edition"], &mut data);
+    // The terms staff typed into the account's agreements.
+    let agreements = ok(
+        h,
+        t,
+        "GET",
+        &format!("/accounts/{account}/agreements"),
+        Value::Null,
+    )
+    .await?;
+    strings(
+        &agreements,
+        &["service_content", "complaint_procedure", "service_process"],
+        &mut data,
+    );
     let timeline = ok(
         h,
         t,
@@ -357,7 +371,13 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
     let mut pages: Vec<String> = vec!["/accounts".into(), format!("/accounts/{}", d.account)];
     // The account page's other tabs: its tickets, onboarding plan,
     // contracts and timeline (server-worded details).
-    for tab in ["tickets", "onboarding", "contracts", "timeline"] {
+    for tab in [
+        "tickets",
+        "onboarding",
+        "agreements",
+        "contracts",
+        "timeline",
+    ] {
         pages.push(format!("/accounts/{}?tab={tab}", d.account));
     }
     pages.extend([
@@ -392,6 +412,7 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
             "/users",
             "/settings",
             "/settings/sla",
+            "/settings/service-levels",
             "/settings/reminders",
             "/settings/health",
             "/settings/api-keys",

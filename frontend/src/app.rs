@@ -40,6 +40,7 @@ use crate::pages::tickets::kb_editor::{KbArticlePage, KbNewPage};
 use crate::pages::tickets::list::TicketsPage;
 use crate::pages::tickets::macros::MacrosPage;
 use crate::pages::tickets::new::NewTicketPage;
+use crate::pages::tickets::service_levels::ServiceLevelsPage;
 use crate::pages::tickets::sla_settings::SlaSettingsPage;
 // onboarding_pages
 use crate::pages::onboarding::portfolio::OnboardingPortfolioPage;
@@ -123,6 +124,7 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                         | Route::KbNew
                         | Route::KbArticle(_)
                         | Route::SlaSettings
+                        | Route::ServiceLevels
                         | Route::Macros => lazy_view(ticket_pages(route)),
                         // onboarding & training
                         Route::OnboardingPortfolio | Route::Trainings | Route::Training(_) => {
@@ -178,6 +180,7 @@ fn ticket_pages(route: Route) -> AnyView {
         Route::KbNew => view! { <KbNewPage /> }.into_any(),
         Route::KbArticle(id) => view! { <KbArticlePage id /> }.into_any(),
         Route::SlaSettings => view! { <SlaSettingsPage /> }.into_any(),
+        Route::ServiceLevels => view! { <ServiceLevelsPage /> }.into_any(),
         Route::Macros => view! { <MacrosPage /> }.into_any(),
         _ => view! { <TicketsPage /> }.into_any(),
     }

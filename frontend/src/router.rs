@@ -62,6 +62,8 @@ pub enum Route {
     KbNew,
     KbArticle(i64),
     SlaSettings,
+    /// Service levels and their entitlements (admins).
+    ServiceLevels,
     /// Canned replies (every staff member: their own and the shared ones).
     Macros,
     // onboarding & training
@@ -132,6 +134,7 @@ impl Route {
             ["kb", "new"] => Route::KbNew,
             ["kb", id] => id.parse().map(Route::KbArticle).unwrap_or(Route::NotFound),
             ["settings", "sla"] => Route::SlaSettings,
+            ["settings", "service-levels"] => Route::ServiceLevels,
             ["settings", "macros"] => Route::Macros,
             // onboarding & training
             ["onboarding"] => Route::OnboardingPortfolio,
@@ -188,6 +191,7 @@ impl Route {
                 | Route::KbNew
                 | Route::KbArticle(_)
                 | Route::SlaSettings
+                | Route::ServiceLevels
                 | Route::Macros
                 // onboarding & training
                 | Route::OnboardingPortfolio
@@ -408,6 +412,11 @@ mod tests {
         assert_eq!(Route::parse("/kb/new"), Route::KbNew);
         assert_eq!(Route::parse("/kb/12"), Route::KbArticle(12));
         assert_eq!(Route::parse("/settings/sla"), Route::SlaSettings);
+        assert_eq!(
+            Route::parse("/settings/service-levels"),
+            Route::ServiceLevels
+        );
+        assert!(Route::ServiceLevels.is_staff());
         assert!(Route::KbArticle(1).is_staff() && Route::SlaSettings.is_staff());
         assert_eq!(Route::parse("/settings/macros"), Route::Macros);
         assert!(Route::Macros.is_staff());

@@ -47,7 +47,8 @@ mod m20261211_000300_success_plans;
 mod m20261211_000400_tasks;
 mod m20261211_000500_playbooks;
 mod m20261212_000500_playbook_customer_email;
-mod m20261212_000600_license_registrations;
+mod m20261212_000600_service_levels;
+mod m20261212_000700_license_registrations;
 
 pub struct Migrator;
 
@@ -95,7 +96,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000400_tasks::Migration),
             Box::new(m20261211_000500_playbooks::Migration),
             Box::new(m20261212_000500_playbook_customer_email::Migration),
-            Box::new(m20261212_000600_license_registrations::Migration),
+            Box::new(m20261212_000600_service_levels::Migration),
+            Box::new(m20261212_000700_license_registrations::Migration),
         ]
     }
 }

@@ -200,6 +200,12 @@ const GUARDS: &[Guard] = &[
         message: T::Duplicate,
     },
     Guard {
+        index: "ux_service_levels_name",
+        columns: "service_levels.workspace_id, service_levels.name",
+        field: "name",
+        message: T::LevelTaken,
+    },
+    Guard {
         index: "ux_onboarding_plans_account",
         columns: "onboarding_plans.workspace_id, onboarding_plans.account_id",
         field: "account_id",

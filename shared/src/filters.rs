@@ -85,6 +85,10 @@ pub struct TicketFilter {
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 10080))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due_within: Option<i64>,
+    /// `true`: only tickets logged outside the account's agreement;
+    /// `false`: only those within it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outside_agreement: Option<bool>,
 }
 impl ToQuery for TicketFilter {}
 

@@ -23,6 +23,7 @@ pub mod onboarding;
 pub mod page;
 pub mod playbooks;
 pub mod reports;
+pub mod service_levels;
 pub mod settings;
 pub mod success_plans;
 pub mod surveys;

@@ -172,6 +172,15 @@ texts! {
     LicenseKindInitial = "license.kind_initial" { "the first registration is made by registering the licence; choose upgrade or extension", "首次注册请使用“注册”；此处请选择升级或延期" }
     NeedsModule = "license.needs_module" { "must name at least one module", "至少选择一个模块" }
     WorkspaceLevels = "agreement.workspace_levels" { "must be one of the workspace's levels: {levels}", "必须是本工作区的服务级别之一：{levels}" }
+    LevelTaken = "service_level.taken" { "the workspace already has a level of this name", "本工作区已有同名的服务级别" }
+    LevelRename = "service_level.rename" { "a level's name cannot change; create a new level instead", "服务级别的名称不能修改，请新建一个级别" }
+    LevelInUse = "service_level.in_use" { "agreements name this level; end or move them first", "有服务协议使用此级别，请先结束或更改这些协议" }
+    NoSuchSlaPolicy = "service_level.no_such_policy" { "must be one of the SLA policy levels: {levels}", "必须是 SLA 策略中的级别之一：{levels}" }
+    OutsideNoAgreement = "entitlement.no_agreement" { "{account} has no service agreement in force, so tickets cannot be opened here. Please contact {owner} ({email}) about your service agreement.", "{account} 目前没有生效的维护服务协议，因此无法在此提交工单。请联系 {owner}（{email}）办理服务协议。" }
+    OutsideTicketsExcluded = "entitlement.tickets_excluded" { "The service level {level} of {account} does not include tickets. Please contact {owner} ({email}) to change your service level.", "{account} 的服务级别 {level} 不包含工单服务。请联系 {owner}（{email}）升级服务级别。" }
+    OutsideChannelExcluded = "entitlement.channel_excluded" { "The service level {level} of {account} does not include tickets opened in the portal. Please contact {owner} ({email}).", "{account} 的服务级别 {level} 不包含通过门户提交工单。请联系 {owner}（{email}）。" }
+    OutsideNoAgreementNoOwner = "entitlement.no_agreement_no_owner" { "{account} has no service agreement in force, so tickets cannot be opened here. Please contact your vendor about your service agreement.", "{account} 目前没有生效的维护服务协议，因此无法在此提交工单。请联系您的服务商办理服务协议。" }
+    OutsideExcludedNoOwner = "entitlement.excluded_no_owner" { "The service level {level} of {account} does not include tickets opened in the portal. Please contact your vendor to change your service level.", "{account} 的服务级别 {level} 不包含通过门户提交工单。请联系您的服务商升级服务级别。" }
     PlanExists = "onboarding.plan_exists" { "this account already has an onboarding plan", "该客户已有实施计划" }
     PlanExistsMove = "onboarding.plan_exists_move" { "this account already has an onboarding plan; move its start date instead", "该客户已有实施计划，请调整其开始日期" }
     NoSuchTemplate = "onboarding.no_such_template" { "no such onboarding template", "实施模板不存在" }

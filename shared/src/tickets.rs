@@ -138,6 +138,18 @@ pub struct Ticket {
     /// The ticket this duplicate was merged into (it is closed).
     #[serde(default)]
     pub merged_into_id: Option<i64>,
+    /// Logged although the account's agreement does not cover it (no
+    /// agreement in force, or its level excludes tickets or this channel).
+    /// Such a ticket has no SLA: its due times are [`no_sla_due`] and it is
+    /// never breached.
+    #[serde(default)]
+    pub outside_agreement: bool,
+}
+
+/// The due times of a ticket without SLA targets (outside agreement): far
+/// beyond any real target, so no clock ever breaches it.
+pub fn no_sla_due() -> DateTime<Utc> {
+    DateTime::from_timestamp(7_258_118_400, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// What the portal shows of a ticket: no tier, assignee or service level.
@@ -446,6 +458,9 @@ pub struct ServiceAgreement {
     pub signed_on: Option<NaiveDate>,
     pub service_content: String,
     pub complaint_procedure: String,
+    /// How service is delivered (服务流程): whom to call, escalation, hours.
+    #[serde(default)]
+    pub service_process: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -462,6 +477,8 @@ pub struct AgreementRequest {
     pub service_content: String,
     #[serde(default)]
     pub complaint_procedure: String,
+    #[serde(default)]
+    pub service_process: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@
 mod client;
 
 pub mod accounts;
+pub mod agreements;
 pub mod approvals;
 pub mod attachments;
 pub mod auth;
@@ -26,6 +27,7 @@ pub mod onboarding_portfolio;
 pub mod portal;
 pub mod renewals;
 pub mod reports;
+pub mod service_levels;
 pub mod settings;
 pub mod sla;
 pub mod success_plans;

@@ -14,6 +14,11 @@ pub async fn account() -> Result<PortalAccount, ApiErr> {
     decode(&call(Method::GET, "/portal/account".into(), None).await?)
 }
 
+/// Whether the account may open a ticket here, and if not why.
+pub async fn entitlement() -> Result<shared::service_levels::PortalEntitlement, ApiErr> {
+    decode(&call(Method::GET, "/portal/entitlement".into(), None).await?)
+}
+
 pub const TICKETS_PAGE: u64 = 25;
 
 pub async fn tickets(cursor: Option<&str>) -> Result<Page<PortalTicket>, ApiErr> {

@@ -38,15 +38,18 @@ pub enum AccountTab {
     Overview,
     Tickets,
     Onboarding,
+    /// The service agreements panel (维护服务协议).
+    Agreements,
     Contracts,
     Timeline,
 }
 
 impl AccountTab {
-    pub const ALL: [AccountTab; 5] = [
+    pub const ALL: [AccountTab; 6] = [
         AccountTab::Overview,
         AccountTab::Tickets,
         AccountTab::Onboarding,
+        AccountTab::Agreements,
         AccountTab::Contracts,
         AccountTab::Timeline,
     ];
@@ -56,6 +59,7 @@ impl AccountTab {
             AccountTab::Overview => "overview",
             AccountTab::Tickets => "tickets",
             AccountTab::Onboarding => "onboarding",
+            AccountTab::Agreements => "agreements",
             AccountTab::Contracts => "contracts",
             AccountTab::Timeline => "timeline",
         }

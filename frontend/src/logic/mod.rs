@@ -4,6 +4,7 @@
 
 pub mod account_form;
 pub mod account_summary;
+pub mod agreements;
 pub mod forms;
 pub mod nav;
 pub mod paging;

@@ -26,6 +26,8 @@ pub struct TicketQuery {
     pub breached: Option<bool>,
     /// Minutes: only tickets whose next target is due this soon.
     pub due_within: Option<i64>,
+    /// Only tickets logged outside (true) or within (false) the agreement.
+    pub outside_agreement: Option<bool>,
 }
 
 fn parsed<T: std::str::FromStr>(search: &str, key: &str) -> Option<T> {
@@ -46,6 +48,7 @@ impl TicketQuery {
             unassigned: assignee_id.is_none() && parsed(search, "unassigned") == Some(true),
             breached: parsed(search, "breached"),
             due_within: parsed(search, "due_within").filter(|m: &i64| *m > 0),
+            outside_agreement: parsed(search, "outside_agreement"),
         }
     }
 
@@ -59,6 +62,7 @@ impl TicketQuery {
             .push_opt("unassigned", self.unassigned.then_some("true"))
             .push_opt("breached", self.breached)
             .push_opt("due_within", self.due_within)
+            .push_opt("outside_agreement", self.outside_agreement)
     }
 
     /// The queue's URL for these filters.
@@ -77,6 +81,7 @@ impl TicketQuery {
             unassigned: self.unassigned.then_some(true),
             breached: self.breached,
             due_within: self.due_within,
+            outside_agreement: self.outside_agreement,
         }
     }
 
@@ -354,6 +359,7 @@ mod tests {
             version: 1,
             follow_up_of: None,
             merged_into_id: None,
+            outside_agreement: false,
         }
     }
 
@@ -368,10 +374,11 @@ mod tests {
             unassigned: false,
             breached: Some(false),
             due_within: None,
+            outside_agreement: Some(true),
         };
         assert_eq!(
             q.href(),
-            "/tickets?status=pending_customer&module=finance&priority=p1&assignee_id=7&account_id=12&breached=false"
+            "/tickets?status=pending_customer&module=finance&priority=p1&assignee_id=7&account_id=12&breached=false&outside_agreement=true"
         );
         let search = q.href().trim_start_matches("/tickets").to_string();
         assert_eq!(TicketQuery::from_search(&search), q);

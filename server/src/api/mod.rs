@@ -29,6 +29,7 @@ mod playbooks;
 mod portal;
 mod renewals;
 mod reports;
+mod service_levels;
 mod settings;
 mod sla;
 mod success_plans;
@@ -253,6 +254,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     approvals::routes(cfg);
     attachments::routes(cfg);
     sla::routes(cfg);
+    service_levels::routes(cfg);
     tickets::routes(cfg);
     ticket_links::routes(cfg);
     jobs::routes(cfg);

@@ -34,6 +34,7 @@ pub mod reminder_settings;
 pub mod renewals;
 pub mod report_snapshots;
 pub mod service_agreements;
+pub mod service_levels;
 pub mod sessions;
 pub mod sla_policies;
 pub mod stored;

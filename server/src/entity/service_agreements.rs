@@ -13,6 +13,7 @@ pub struct Model {
     pub signed_on: Option<Date>,
     pub service_content: String,
     pub complaint_procedure: String,
+    pub service_process: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -42,6 +42,8 @@ pub struct Model {
     pub follow_up_of: Option<i64>,
     /// The ticket this duplicate was merged into (it is closed).
     pub merged_into_id: Option<i64>,
+    /// Logged although the account's agreement does not cover it.
+    pub outside_agreement: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,8 @@ pub struct Model {
     /// When the sign-up address was confirmed; until then the workspace
     /// sends no mail but the confirmation itself.
     pub verified_at: Option<DateTimeUtc>,
+    /// Accounts that never had an agreement are outside agreement too.
+    pub agreement_required: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

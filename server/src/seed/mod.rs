@@ -186,6 +186,7 @@ async fn demo_workspace(
     }
     .insert(&txn)
     .await?;
+    crate::domain::tickets::service_levels::seed_defaults(&txn, ws.id).await?;
     let staff = STAFF;
     let mut csm_ids = Vec::new();
     let mut engineer_ids = Vec::new();

@@ -165,6 +165,9 @@ pub(super) async fn onboard(story: &Story<'_>, i: usize) -> anyhow::Result<()> {
             complaint_procedure:
                 "向授权服务中心客户部经理投诉，3 个工作日内书面答复；仍不满意可向金蝶公司投诉"
                     .into(),
+            service_process:
+                "客户致电服务热线或在门户提交工单 → 客服登记 → 模块工程师处理 → 疑难问题升级至系统工程师 → 客户确认关闭"
+                    .into(),
         },
         story.at(j - 6, 10, 0),
     )

@@ -1175,3 +1175,38 @@ async fn thousand_inbound_messages() {
         elapsed.as_secs_f64() * 1000.0 / 1000.0
     );
 }
+
+/// Issue 16: a mail from an account outside its agreement (here: the
+/// workspace requires one and the account has none) still opens a ticket —
+/// nothing is lost or bounced — but marked outside agreement, without SLA,
+/// for staff to decide.
+#[actix_web::test]
+async fn a_mail_outside_the_agreement_opens_a_marked_ticket_without_sla() {
+    let w = world(spawn_app().await).await;
+    let r = w
+        .app
+        .put(
+            "/api/v1/settings/entitlements",
+            &w.admin.token,
+            json!({"agreement_required": true}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let opened = w
+        .post(mail(
+            &format!("李娜 <{CONTACT}>"),
+            "outside@kehu.cn",
+            "凭证无法过账",
+            "月末结账时凭证过账报错。",
+            &[],
+        ))
+        .await;
+    assert_eq!(opened["status"], "ticket_created", "{opened}");
+    let id = opened["ticket_id"].as_i64().unwrap();
+    let ticket = w.get(&format!("/api/v1/tickets/{id}")).await;
+    assert_eq!(ticket["outside_agreement"], true);
+    assert!(ticket["resolution_due_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("2200-"));
+}

@@ -38,6 +38,7 @@ mod retention;
 mod robustness;
 mod roles;
 mod seed;
+mod service_levels;
 mod sessions;
 mod sla_monitor;
 mod success_plans;

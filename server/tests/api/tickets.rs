@@ -1,7 +1,7 @@
 //! Service tickets: routing, SLA due times on the business calendar,
 //! transitions, pauses, escalation, comments and portal visibility.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -84,7 +84,9 @@ async fn due_times_follow_the_agreement_level_and_skip_the_weekend() {
     );
     assert_eq!(at(&t, "resolution_due_at"), shanghai(2027, 1, 12, 17, 0));
 
-    // An agreement that has ended does not count.
+    // An agreement that has ended does not count, and does not fall back
+    // to the default level either (issue 16): the ticket staff log is
+    // outside agreement, without SLA targets.
     app.post(
         &format!("/api/v1/accounts/{}/agreements", plain["id"]),
         &admin.token,
@@ -99,7 +101,9 @@ async fn due_times_follow_the_agreement_level_and_skip_the_weekend() {
         "p1",
     )
     .await;
-    assert_eq!(t["service_level"], "bronze");
+    assert_eq!(t["outside_agreement"], true);
+    assert_eq!(t["service_level"], "");
+    assert!(at(&t, "first_response_due_at").year() >= 2200);
 
     // Unknown levels and reversed dates are refused.
     let response = app

@@ -19,6 +19,7 @@ use crate::pages::accounts::list::{load_code_rule, Directory};
 use crate::pages::accounts::overview::{AccountSummary, AccountTabs, AccountTickets};
 use crate::router::{navigate, use_location};
 // onboarding & training
+use crate::pages::accounts::agreements::AgreementsSection;
 use crate::pages::accounts::licenses::LicensesSection;
 use crate::pages::accounts::onboarding::OnboardingSection;
 use crate::pages::accounts::timeline::TimelineSection;
@@ -100,6 +101,7 @@ pub fn AccountPage(id: i64) -> impl IntoView {
                     <LicensesSection account_id=id />
                 }
                 .into_any(),
+                AccountTab::Agreements => view! { <AgreementsSection account_id=id /> }.into_any(),
                 AccountTab::Contracts => view! { <ContractsSection account_id=id /> }.into_any(),
                 AccountTab::Timeline => view! { <TimelineSection account_id=id /> }.into_any(),
             }}

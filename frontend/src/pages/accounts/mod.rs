@@ -2,6 +2,7 @@
 //! tabs (overview, contacts, success plans, contracts, licences,
 //! onboarding, health, timeline), users and the workspace settings.
 
+pub mod agreements;
 pub mod contacts;
 pub mod contracts;
 pub mod detail;

@@ -467,6 +467,9 @@ fn TaskRow(
     };
     let reason = task.skip_reason.clone();
     let (overdue, module) = (task.overdue, task.module);
+    // Signing the agreement is done in the account's agreements panel.
+    let agreements_href = (kind == TaskKind::ServiceAgreement && !status.is_finished())
+        .then(|| crate::logic::account_summary::AccountTab::Agreements.href(task.account_id));
     let for_edit = StoredValue::new(task);
     view! {
         <li
@@ -486,6 +489,8 @@ fn TaskRow(
                     .then(|| view! { <span class="badge ob-overdue" data-testid="task-overdue">{i.tr(Key::ObOverdue)}</span> })}
                 {reason
                     .map(|r| view! { <span class="muted" data-testid="task-skip-reason">{move || i.f(Key::ObSkippedBecause, &[&r])}</span> })}
+                {agreements_href
+                    .map(|href| view! { <a href=href data-testid="task-agreements-link">{i.tr(Key::AgOpenPanel)}</a> })}
             </div>
             <div class="actions">
                 {if status.is_finished() {

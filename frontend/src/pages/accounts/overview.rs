@@ -26,6 +26,7 @@ fn tab_key(tab: AccountTab) -> Key {
         AccountTab::Overview => Key::AcTabOverview,
         AccountTab::Tickets => Key::AcTabTickets,
         AccountTab::Onboarding => Key::AcTabOnboarding,
+        AccountTab::Agreements => Key::AgTitle,
         AccountTab::Contracts => Key::AcTabContracts,
         AccountTab::Timeline => Key::AcTabTimeline,
     }

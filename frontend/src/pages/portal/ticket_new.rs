@@ -36,6 +36,13 @@ pub fn PortalNewTicketPage() -> impl IntoView {
     // "" until the customer picks one of their account's modules.
     let module = RwSignal::new(String::new());
     let account = load(api::portal::account);
+    // Outside its agreement the account cannot open a ticket here: the page
+    // says why and whom to contact instead of showing the form.
+    let entitlement = load(api::portal::entitlement);
+    let refused = Signal::derive(move || match entitlement.value.get() {
+        Some(Ok(e)) if !e.can_open_tickets => Some(e),
+        _ => None,
+    });
     let modules = Signal::derive(move || match account.value.get() {
         Some(Ok(a)) => ticket_modules(&a.modules),
         // Unknown yet (or not loadable): every module, so no one is stuck.
@@ -156,7 +163,8 @@ pub fn PortalNewTicketPage() -> impl IntoView {
                     {i.tr(Key::PtBackToTickets)}
                 </a>
             </header>
-            <div class="ticket-layout">
+            {move || refused.get().map(|e| view! { <NotEntitled entitlement=e /> })}
+            <div class="ticket-layout" hidden=move || refused.with(Option::is_some)>
                 <form class="card form-card" on:submit=submit novalidate=true data-testid="new-ticket-form">
                     <ErrorBanner failure testid="new-ticket-error" />
                     <div class="form-grid">
@@ -256,6 +264,38 @@ pub fn PortalNewTicketPage() -> impl IntoView {
                 {move || opened.get().map(|(_, state)| view! { <ArticlePanel state opened /> })}
             </div>
         </div>
+    }
+}
+
+/// Why the account cannot open a ticket here (no agreement in force, or a
+/// level without tickets or without the portal), in the user's language,
+/// and the owner to write to.
+#[component]
+fn NotEntitled(entitlement: shared::service_levels::PortalEntitlement) -> impl IntoView {
+    let i = use_i18n();
+    let message = entitlement.message.clone();
+    let reason = entitlement.reason.map(|r| r.as_str()).unwrap_or_default();
+    let text = move || {
+        message
+            .as_ref()
+            .and_then(|m| crate::i18n::server_text(m, i.lang()))
+            .unwrap_or_default()
+    };
+    view! {
+        <section class="card banner banner-warning" role="status" data-testid="ticket-not-entitled" data-reason=reason>
+            <h2>{i.tr(Key::PtNotEntitledTitle)}</h2>
+            <p data-testid="ticket-not-entitled-message">{text}</p>
+            {entitlement.contact.map(|c| {
+                let label = c.name.clone();
+                view! {
+                    <p>
+                        <a class="btn" href=format!("mailto:{}", c.email) data-testid="ticket-not-entitled-contact">
+                            {move || i.f(Key::PtWriteTo, &[&label])}
+                        </a>
+                    </p>
+                }
+            })}
+        </section>
     }
 }
 

@@ -168,6 +168,9 @@ fn TicketView(initial: Tagged<Ticket>) -> impl IntoView {
                     {move || cur.with(|t| is_breached(t, now.get())).then(|| view! {
                         " " <span class="badge tk-breached" data-testid="ticket-breached">{i.tr(Key::TkSlaBreached)}</span>
                     })}
+                    {move || cur.with(|t| t.outside_agreement).then(|| view! {
+                        " " <span class="badge badge-warning" data-testid="ticket-outside-agreement">{i.tr(Key::TkOutsideAgreement)}</span>
+                    })}
                 </p>
             </div>
             <div class="actions">
@@ -247,8 +250,13 @@ fn TicketDetails(
                 <dd>{move || crate::i18n::word(&cur.with(|t| t.service_level.clone()), i.lang())}</dd>
                 <dt>{i.tr(Key::TkCreatedAt)}</dt>
                 <dd>{move || i.datetime_of(cur.with(|t| t.created_at))()}</dd>
-                <dt>{i.tr(Key::TkFirstResponseDue)}</dt>
-                <dd data-testid="ticket-first-response">
+                // Outside agreement there is no SLA to show.
+                {move || cur.with(|t| t.outside_agreement).then(|| view! {
+                    <dt>{i.tr(Key::TkSla)}</dt>
+                    <dd data-testid="ticket-no-sla">{i.tr(Key::TkNoSla)}</dd>
+                })}
+                <dt hidden=move || cur.with(|t| t.outside_agreement)>{i.tr(Key::TkFirstResponseDue)}</dt>
+                <dd data-testid="ticket-first-response" hidden=move || cur.with(|t| t.outside_agreement)>
                     {move || i.datetime_of(cur.with(|t| t.first_response_due_at))()}
                     " · "
                     {move || match first.get() {
@@ -258,8 +266,8 @@ fn TicketDetails(
                         _ => view! { <SlaCountdown countdown=first breached=first_breached testid="sla-first-response" /> }.into_any(),
                     }}
                 </dd>
-                <dt>{i.tr(Key::TkResolutionDue)}</dt>
-                <dd data-testid="ticket-resolution">
+                <dt hidden=move || cur.with(|t| t.outside_agreement)>{i.tr(Key::TkResolutionDue)}</dt>
+                <dd data-testid="ticket-resolution" hidden=move || cur.with(|t| t.outside_agreement)>
                     {move || i.datetime_of(cur.with(|t| t.resolution_due_at))()}
                     " · "
                     <SlaCountdown countdown=resolution breached=resolution_breached testid="sla-resolution" />

@@ -209,6 +209,14 @@ pub fn TicketsPage() -> impl IntoView {
                     value=text_of(|q| q.breached.map(|b| if b { "true" } else { "false" }))
                     on_pick=Callback::new(move |v: String| refilter(&|q| q.breached = v.parse().ok()))
                 />
+                <ChoiceSelect
+                    id="filter-agreement"
+                    label=Key::TkAgreementFilter
+                    choices=vec![("true", Key::TkOutsideAgreement), ("false", Key::TkWithinAgreement)]
+                    any=Key::TkAnyAgreement
+                    value=text_of(|q| q.outside_agreement.map(|b| if b { "true" } else { "false" }))
+                    on_pick=Callback::new(move |v: String| refilter(&|q| q.outside_agreement = v.parse().ok()))
+                />
             </div>
 
             <ListView
@@ -281,6 +289,9 @@ fn TicketRow(
             </td>
             <td data-label=i.tr(Key::TkSubject)>
                 <a href=href data-testid="ticket-link">{ticket.subject}</a>
+                {ticket.outside_agreement.then(|| view! {
+                    " " <span class="badge badge-warning" data-testid="ticket-row-outside-agreement">{i.tr(Key::TkOutsideAgreement)}</span>
+                })}
             </td>
             <td data-label=i.tr(Key::TkAccount)>
                 <a href=format!("/accounts/{account_id}")>{move || accounts.name_of(account_id)}</a>

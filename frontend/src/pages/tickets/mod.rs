@@ -12,4 +12,5 @@ pub mod list;
 pub mod macros;
 pub mod merge;
 pub mod new;
+pub mod service_levels;
 pub mod sla_settings;

@@ -59,6 +59,7 @@ pub async fn signup(state: &AppState, req: SignupRequest) -> AppResult<SignedIn>
     }
     .insert(&txn)
     .await?;
+    crate::domain::common::service_levels::seed_new_workspace(&txn, workspace.id).await?;
     let user = users::ActiveModel {
         workspace_id: Set(workspace.id),
         name: Set(req.name.trim().to_string()),

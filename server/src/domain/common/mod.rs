@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod pagination;
 pub mod portal;
 pub mod portfolio;
+pub mod service_levels;
 pub mod snapshot_cache;
 
 use shared::ErpModule;

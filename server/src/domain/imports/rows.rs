@@ -907,6 +907,8 @@ async fn agreement<C: ConnectionTrait + TransactionTrait>(
         signed_on,
         service_content: row.text("service_content"),
         complaint_procedure: row.text("complaint_procedure"),
+        // Not an import column: set in the account's agreements panel.
+        service_process: String::new(),
     };
     if let Err(e) = agreements::validate(conn, ctx.actor.workspace_id, &req).await {
         return Ok(Err(row_error(e, "level")?));
@@ -948,6 +950,7 @@ async fn agreement<C: ConnectionTrait + TransactionTrait>(
         } else {
             existing.complaint_procedure.clone()
         },
+        service_process: existing.service_process.clone(),
         ..req
     };
     if req.ends_on == existing.ends_on

@@ -16,7 +16,7 @@ use crate::db::Db;
 use crate::domain::accounts;
 use crate::domain::accounts::timeline::{self, NewEvent};
 use crate::domain::common::audit::{self, Change};
-use crate::domain::tickets::sla;
+use crate::domain::tickets::service_levels;
 use crate::entity::service_agreements;
 use crate::error::{AppError, AppResult};
 
@@ -30,6 +30,7 @@ fn to_api(m: &service_agreements::Model) -> ServiceAgreement {
         signed_on: m.signed_on,
         service_content: m.service_content.clone(),
         complaint_procedure: m.complaint_procedure.clone(),
+        service_process: m.service_process.clone(),
         created_at: m.created_at,
         updated_at: m.updated_at,
     }
@@ -64,13 +65,17 @@ pub(crate) async fn validate<C: ConnectionTrait>(
         .check(
             "complaint_procedure",
             validation::optional_text(&req.complaint_procedure, 20_000),
+        )
+        .check(
+            "service_process",
+            validation::optional_text(&req.service_process, 20_000),
         );
     if req.ends_on < req.starts_on {
         c.fields
             .insert("ends_on".into(), "must not be before starts_on".into());
     }
     if !c.fields.contains_key("level") {
-        let levels = sla::levels(conn, workspace_id).await?;
+        let levels = service_levels::names(conn, workspace_id).await?;
         if !levels.iter().any(|l| l == req.level.trim()) {
             c.fields.insert(
                 "level".into(),
@@ -116,6 +121,7 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         signed_on: Set(req.signed_on),
         service_content: Set(req.service_content),
         complaint_procedure: Set(req.complaint_procedure),
+        service_process: Set(req.service_process),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -181,6 +187,7 @@ pub(crate) async fn update_in<C: ConnectionTrait>(
     model.signed_on = Set(req.signed_on);
     model.service_content = Set(req.service_content);
     model.complaint_procedure = Set(req.complaint_procedure);
+    model.service_process = Set(req.service_process);
     model.updated_at = Set(now);
     let after = to_api(&model.update(txn).await?);
     audit::record(

@@ -3,6 +3,9 @@
 
 use super::*;
 use crate::domain::common::portal::{contact_of_login, own_account};
+use crate::domain::tickets::entitlement;
+use shared::service_levels::TicketChannel;
+use shared::tickets::no_sla_due;
 
 pub(super) fn validate_text(c: &mut Collector, subject: &str, description: &str) {
     c.check("subject", validation::required_text(subject, MAX_SUBJECT))
@@ -137,13 +140,50 @@ pub(super) struct NewTicket {
     kb_suggestions_shown: bool,
     kb_article_opened: bool,
     follow_up_of: Option<i64>,
+    channel: TicketChannel,
+}
+
+/// A ticket's level, due times and whether it is outside agreement: by the
+/// account's coverage (see `entitlement`); outside agreement, no SLA.
+struct Terms {
+    level: String,
+    first_response_due_at: DateTime<Utc>,
+    resolution_due_at: DateTime<Utc>,
+    outside_agreement: bool,
+}
+
+async fn terms_of<C: ConnectionTrait>(
+    conn: &C,
+    new: &NewTicket,
+    now: DateTime<Utc>,
+) -> AppResult<Terms> {
+    let today = entitlement::today_of(conn, new.workspace_id, now).await?;
+    let cover =
+        entitlement::coverage(conn, new.workspace_id, new.account_id, new.channel, today).await?;
+    Ok(match cover.sla_policy {
+        Some(policy) => {
+            let targets =
+                sla::targets_at(conn, new.workspace_id, &policy, new.priority, now).await?;
+            Terms {
+                level: cover.level.unwrap_or(targets.level),
+                first_response_due_at: targets.first_response_due_at,
+                resolution_due_at: targets.resolution_due_at,
+                outside_agreement: false,
+            }
+        }
+        None => Terms {
+            level: cover.level.unwrap_or_default(),
+            first_response_due_at: no_sla_due(),
+            resolution_due_at: no_sla_due(),
+            outside_agreement: true,
+        },
+    })
 }
 
 pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult<tickets::Model> {
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
-    let targets =
-        sla::targets_for(&txn, new.workspace_id, new.account_id, new.priority, now).await?;
+    let targets = terms_of(&txn, &new, now).await?;
     // Complaints go straight to the manager (tier 3); the rest to the
     // module's owner (tier 1).
     let complaint = new.category == TicketCategory::Complaint;
@@ -188,6 +228,7 @@ pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult
         kb_suggestions_shown: Set(new.kb_suggestions_shown),
         kb_article_opened: Set(new.kb_article_opened),
         follow_up_of: Set(new.follow_up_of),
+        outside_agreement: Set(targets.outside_agreement),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
@@ -301,6 +342,8 @@ pub async fn create(
             kb_suggestions_shown: false,
             kb_article_opened: false,
             follow_up_of: None,
+            // Staff log what a customer phones in.
+            channel: TicketChannel::Phone,
         },
     )
     .await?;
@@ -317,6 +360,7 @@ pub async fn portal_create(
     validate_text(&mut c, &req.subject, &req.description);
     c.finish().map_err(AppError::validation)?;
     let account_id = own_account(&db.read, actor).await?;
+    entitlement::require_portal_tickets(db, actor, state.clock.now()).await?;
     let model = insert_ticket(
         state,
         NewTicket {
@@ -332,6 +376,7 @@ pub async fn portal_create(
             kb_suggestions_shown: req.kb_suggestions_shown,
             kb_article_opened: req.kb_article_opened,
             follow_up_of: None,
+            channel: TicketChannel::Portal,
         },
     )
     .await?;
@@ -375,6 +420,9 @@ pub(crate) async fn mail_create(state: &AppState, mail: MailTicket) -> AppResult
             kb_suggestions_shown: false,
             kb_article_opened: false,
             follow_up_of: mail.follow_up_of,
+            // Outside agreement, a mail still opens a ticket (marked, with
+            // no SLA): staff see it and decide; nothing is lost or bounced.
+            channel: TicketChannel::Email,
         },
     )
     .await

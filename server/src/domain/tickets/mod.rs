@@ -13,9 +13,11 @@ pub mod attachments;
 pub mod blockers;
 pub mod candidates;
 pub mod children;
+pub mod entitlement;
 pub mod links;
 pub mod merge;
 pub mod notify;
+pub mod service_levels;
 pub mod sla;
 pub mod sla_monitor;
 use chrono::{DateTime, Duration, Utc};
@@ -104,6 +106,7 @@ pub fn to_api(m: &tickets::Model) -> AppResult<Ticket> {
         version: m.version,
         follow_up_of: m.follow_up_of,
         merged_into_id: m.merged_into_id,
+        outside_agreement: m.outside_agreement,
     })
 }
 

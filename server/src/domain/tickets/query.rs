@@ -177,7 +177,8 @@ const SQLITE_TICKET_JSON: &str = "json_object(\
     'kb_suggestions_shown', json(CASE WHEN t.kb_suggestions_shown THEN 'true' ELSE 'false' END), \
     'kb_article_opened', json(CASE WHEN t.kb_article_opened THEN 'true' ELSE 'false' END), \
     'created_at', replace(t.created_at, '+00:00', 'Z'), 'updated_at', replace(t.updated_at, '+00:00', 'Z'), \
-    'version', t.version, 'follow_up_of', t.follow_up_of, 'merged_into_id', t.merged_into_id)";
+    'version', t.version, 'follow_up_of', t.follow_up_of, 'merged_into_id', t.merged_into_id, \
+    'outside_agreement', json(CASE WHEN t.outside_agreement THEN 'true' ELSE 'false' END))";
 
 pub async fn list(
     db: &Db,
@@ -260,6 +261,9 @@ fn queue_query(
     }
     if let Some(a) = filter.account_id {
         query = query.filter(tickets::Column::AccountId.eq(a));
+    }
+    if let Some(outside) = filter.outside_agreement {
+        query = query.filter(tickets::Column::OutsideAgreement.eq(outside));
     }
     // Buckets 0 and 3 hold the tickets that missed a target (open, done).
     match filter.breached {

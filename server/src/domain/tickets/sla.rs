@@ -147,6 +147,9 @@ pub async fn put_policies(
     let mut ws: workspaces::ActiveModel = workspace(&txn, actor.workspace_id).await?.into();
     ws.default_service_level = Set(req.default_level.trim().to_string());
     ws.update(&txn).await?;
+    // A level new to the policies becomes a service level in full (every
+    // channel, tickets, every module), for the admin to narrow.
+    crate::domain::tickets::service_levels::add_missing(&txn, actor.workspace_id).await?;
     let after = policies(&txn, actor.workspace_id).await?;
     audit::record(
         &txn,
@@ -272,14 +275,19 @@ pub async fn put_module_owners(
     Ok(req)
 }
 
-/// The SLA of a new ticket: the level (active agreement, else the
-/// workspace's default) and the first-response and resolution due times.
+/// The SLA of a ticket: the level and the first-response and resolution
+/// due times.
 pub struct SlaTargets {
     pub level: String,
     pub first_response_due_at: DateTime<Utc>,
     pub resolution_due_at: DateTime<Utc>,
 }
 
+/// The targets at the active agreement's level, else the workspace's
+/// default — what the demo and bench data are timed by. A ticket opened
+/// through the API is timed by its coverage instead
+/// (`entitlement::coverage`, then [`targets_at`]), which never falls back
+/// from a lapsed agreement to the default.
 pub async fn targets_for<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
@@ -295,6 +303,27 @@ pub async fn targets_for<C: ConnectionTrait>(
             .await?
             .filter(|l| policies.policies.iter().any(|p| &p.level == l))
             .unwrap_or_else(|| policies.default_level.clone());
+    targets_at(conn, workspace_id, &level, priority, now).await
+}
+
+/// The due times by the SLA policy `level` for a ticket of `priority`
+/// opened at `now` (the default bronze targets for a level without one).
+pub async fn targets_at<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    level: &str,
+    priority: TicketPriority,
+    now: DateTime<Utc>,
+) -> AppResult<SlaTargets> {
+    let calendar = business_calendar(conn, workspace_id).await?;
+    let policies = policies(conn, workspace_id).await?;
+    // A level the policies do not (or no longer) name is timed by the
+    // default level's targets, as it always was.
+    let level = if policies.policies.iter().any(|p| p.level == level) {
+        level.to_string()
+    } else {
+        policies.default_level.clone()
+    };
     let policy = policies
         .policies
         .iter()

@@ -54,6 +54,7 @@ pub async fn bench(db: &Db, size: BenchSize) -> anyhow::Result<()> {
             }
             .insert(&db.write)
             .await?;
+            crate::domain::tickets::service_levels::seed_defaults(&db.write, ws.id).await?;
             let admin = users::ActiveModel {
                 workspace_id: Set(ws.id),
                 name: Set("Bench Admin".into()),
