@@ -270,6 +270,25 @@ async fn an_admin_makes_a_playbook_in_the_form_and_changes_a_step() {
         value_of(h, "pb-step-0-title-en", "Call about the renewal").await?;
         h.fill("pb-step-0-title-en", "Call the customer about the renewal")
             .await?;
+        // …and add a customer mail for the owner to review: a placeholder it
+        // cannot fill is refused next to the field.
+        click_id(h, "pb-mail").await?;
+        h.fill("pb-mail-subject-zh", "{{account.name}}续约沟通")
+            .await?;
+        h.fill(
+            "pb-mail-body-zh",
+            "{{contact.name}}您好，关于工单{{ticket.number}}",
+        )
+        .await?;
+        click_id(h, "pb-submit").await?;
+        h.testid("error-customer_email.body_zh")
+            .await
+            .context("the mail's placeholder is refused")?;
+        h.fill(
+            "pb-mail-body-zh",
+            "{{contact.name}}您好，合同即将到期，我们约个时间聊聊续约。{{agent.name}}",
+        )
+        .await?;
         click_id(h, "pb-submit").await?;
         h.wait_for_path_where("the list", |p| p == "/settings/playbooks")
             .await?;
@@ -282,6 +301,7 @@ async fn an_admin_makes_a_playbook_in_the_form_and_changes_a_step() {
         .await?;
         value_of(h, "pb-step-1-module", "finance").await?;
         value_of(h, "pb-min-value", "100000").await?;
+        value_of(h, "pb-mail-subject-zh", "{{account.name}}续约沟通").await?;
 
         // Someone else saves meanwhile: the form says so instead of overwriting.
         let (status, _) = page_api(

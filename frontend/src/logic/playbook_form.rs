@@ -7,7 +7,7 @@
 use shared::contracts::format_cents;
 use shared::playbooks::{
     validate_create, validate_update, AssigneeRole, CreatePlaybookRequest, Playbook,
-    PlaybookConditions, PlaybookStep, PlaybookTrigger, UpdatePlaybookRequest,
+    PlaybookConditions, PlaybookEmail, PlaybookStep, PlaybookTrigger, UpdatePlaybookRequest,
     DEFAULT_COOLDOWN_DAYS,
 };
 use shared::tasks::{TaskPriority, TaskType};
@@ -82,6 +82,9 @@ pub struct PlaybookDraft {
     pub notify_owner: bool,
     pub cooldown_days: String,
     pub active: bool,
+    /// A customer mail drafted for the owner to review and send.
+    pub mail: bool,
+    pub mail_text: PlaybookEmail,
 }
 
 impl Default for PlaybookDraft {
@@ -102,6 +105,8 @@ impl Default for PlaybookDraft {
             notify_owner: false,
             cooldown_days: DEFAULT_COOLDOWN_DAYS.to_string(),
             active: true,
+            mail: false,
+            mail_text: PlaybookEmail::default(),
         }
     }
 }
@@ -157,7 +162,14 @@ impl PlaybookDraft {
             notify_owner: p.notify_owner,
             cooldown_days: p.cooldown_days.to_string(),
             active: p.active,
+            mail: p.customer_email.is_some(),
+            mail_text: p.customer_email.clone().unwrap_or_default(),
         }
+    }
+
+    /// The customer mail, if the form drafts one.
+    fn customer_email(&self) -> Option<PlaybookEmail> {
+        self.mail.then(|| self.mail_text.clone())
     }
 
     /// Whether the form shows the threshold field.
@@ -245,8 +257,7 @@ impl PlaybookDraft {
             notify_owner: self.notify_owner,
             cooldown_days: self.cooldown(&mut errors),
             active: Some(self.active),
-            // Not in this form yet.
-            customer_email: None,
+            customer_email: self.customer_email(),
         };
         let mut found = validate_create(&req).err().unwrap_or_default();
         // A value that did not parse keeps its own message.
@@ -271,8 +282,8 @@ impl PlaybookDraft {
             notify_owner: Some(self.notify_owner),
             cooldown_days: self.cooldown(&mut errors),
             active: Some(self.active),
-            // Not in this form yet: the saved mail stays as it is.
-            customer_email: None,
+            // Sent every time: unticked removes a saved mail.
+            customer_email: Some(self.customer_email()),
         };
         let mut found = validate_update(&req, self.trigger, None)
             .err()
@@ -338,6 +349,21 @@ mod tests {
             }],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_customer_mail_is_sent_when_ticked_and_removed_when_not() {
+        let mut d = filled();
+        d.mail_text.subject_zh = "关于{{account.name}}".into();
+        assert_eq!(d.to_create().unwrap().customer_email, None, "not ticked");
+        assert_eq!(d.to_update().unwrap().customer_email, Some(None));
+        d.mail = true;
+        let errors = d.to_create().unwrap_err();
+        assert!(errors.contains_key("customer_email.body_zh"), "{errors:?}");
+        d.mail_text.body_zh = "{{contact.name}}您好".into();
+        let mail = d.to_create().unwrap().customer_email.unwrap();
+        assert_eq!(mail.body_zh, "{{contact.name}}您好");
+        assert_eq!(d.to_update().unwrap().customer_email, Some(Some(mail)));
     }
 
     #[test]

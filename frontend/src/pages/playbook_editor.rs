@@ -171,6 +171,11 @@ fn PlaybookEditor(existing: Option<Tagged<Playbook>>, on_reload: Callback<()>) -
     let notify_owner = RwSignal::new(d.notify_owner);
     let cooldown = RwSignal::new(d.cooldown_days);
     let active = RwSignal::new(d.active);
+    let mail = RwSignal::new(d.mail);
+    let mail_subject_zh = RwSignal::new(d.mail_text.subject_zh);
+    let mail_body_zh = RwSignal::new(d.mail_text.body_zh);
+    let mail_subject_en = RwSignal::new(d.mail_text.subject_en);
+    let mail_body_en = RwSignal::new(d.mail_text.body_en);
     let next_key = StoredValue::new(0u32);
     let new_row = move |s: StepDraft| {
         let key = next_key.get_value();
@@ -198,6 +203,13 @@ fn PlaybookEditor(existing: Option<Tagged<Playbook>>, on_reload: Callback<()>) -
         notify_owner: notify_owner.get_untracked(),
         cooldown_days: cooldown.get_untracked(),
         active: active.get_untracked(),
+        mail: mail.get_untracked(),
+        mail_text: shared::playbooks::PlaybookEmail {
+            subject_zh: mail_subject_zh.get_untracked(),
+            body_zh: mail_body_zh.get_untracked(),
+            subject_en: mail_subject_en.get_untracked(),
+            body_en: mail_body_en.get_untracked(),
+        },
     };
 
     let submit = move |ev: SubmitEvent| {
@@ -380,6 +392,21 @@ fn PlaybookEditor(existing: Option<Tagged<Playbook>>, on_reload: Callback<()>) -
                         on:change=move |ev| notify_owner.set(event_target_checked(&ev)) />
                     {i.tr(Key::PeNotifyOwner)}
                 </label>
+                <label class="check" for="pb-mail">
+                    <input type="checkbox" id="pb-mail" data-testid="pb-mail"
+                        prop:checked=move || mail.get()
+                        on:change=move |ev| mail.set(event_target_checked(&ev)) />
+                    {i.tr(Key::PeMail)}
+                </label>
+                {move || mail.get().then(|| view! {
+                    <fieldset class="field pb-mail" data-testid="pb-mail-fields">
+                        <p class="field-hint">{i.tr(Key::PeMailHint)}</p>
+                        <TextField id="pb-mail-subject-zh" label=Key::PeMailSubjectZh value=mail_subject_zh field="customer_email.subject_zh" errors />
+                        <MailBody id="pb-mail-body-zh" label=Key::PeMailBodyZh value=mail_body_zh field="customer_email.body_zh" errors />
+                        <TextField id="pb-mail-subject-en" label=Key::PeMailSubjectEn value=mail_subject_en field="customer_email.subject_en" errors />
+                        <MailBody id="pb-mail-body-en" label=Key::PeMailBodyEn value=mail_body_en field="customer_email.body_en" errors />
+                    </fieldset>
+                })}
                 <label class="check" for="pb-active">
                     <input type="checkbox" id="pb-active" data-testid="pb-active"
                         prop:checked=move || active.get()
@@ -616,5 +643,26 @@ fn StepError(
                 </p>
             }
         })
+    }
+}
+
+/// A mail text of the playbook's customer mail, with its error.
+#[component]
+fn MailBody(
+    id: &'static str,
+    label: Key,
+    value: RwSignal<String>,
+    field: &'static str,
+    errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <div class="field">
+            <label for=id>{i.tr(label)}</label>
+            <textarea id=id data-testid=id rows="5"
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))></textarea>
+            <FieldError errors field id=format!("{id}-error") />
+        </div>
     }
 }
