@@ -19,6 +19,10 @@ use e2e::Harness;
 /// pages offer, in the URL form the pages themselves keep them in.
 fn staff_pages(me: i64, account: i64, ticket: i64) -> Vec<String> {
     let mut pages: Vec<String> = [
+        "/my-work",
+        "/tasks",
+        "/tasks?assignee=anyone&status=any",
+        "/settings/playbooks",
         "/dashboard",
         "/accounts",
         "/accounts?stage=onboarding",
@@ -72,7 +76,9 @@ fn staff_pages(me: i64, account: i64, ticket: i64) -> Vec<String> {
         pages.push(format!("/renewals?view=table&stage={stage}"));
     }
     pages.push(format!("/accounts/{account}"));
-    pages.push(format!("/tickets/{ticket}"));
+    if ticket > 0 {
+        pages.push(format!("/tickets/{ticket}"));
+    }
     pages
 }
 
@@ -161,9 +167,10 @@ async fn main() -> anyhow::Result<()> {
                 .context(sql)?;
             anyhow::Ok(row.try_get_by_index::<i64>(0)?)
         };
-        let me = ids("SELECT MIN(id) FROM users WHERE role = 'admin'").await?;
-        let account = ids("SELECT MIN(id) FROM accounts").await?;
-        let ticket = ids("SELECT MAX(id) FROM tickets").await?;
+        // 0 where the bench has none (e.g. "my work" seeds no tickets).
+        let me = ids("SELECT COALESCE(MIN(id), 0) FROM users WHERE role = 'admin'").await?;
+        let account = ids("SELECT COALESCE(MIN(id), 0) FROM accounts").await?;
+        let ticket = ids("SELECT COALESCE(MAX(id), 0) FROM tickets").await?;
         let mut out = BTreeSet::new();
         log_in(&h, staff, password).await?;
         h.wait_for_path_where("the app", |p| p != "/login").await?;
