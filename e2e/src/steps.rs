@@ -40,7 +40,8 @@ pub async fn wait_for_text_in(h: &Harness, testid: &str, needle: &str) -> anyhow
 }
 
 /// Scrolls the element to the middle of the window, then clicks it (a toast
-/// in the corner must not swallow the click).
+/// in the corner must not swallow the click; if it still covers the element,
+/// the click waits for it to go).
 pub async fn click_el(h: &Harness, element: &fantoccini::elements::Element) -> anyhow::Result<()> {
     h.browser
         .execute(
@@ -48,6 +49,16 @@ pub async fn click_el(h: &Harness, element: &fantoccini::elements::Element) -> a
             vec![serde_json::to_value(element)?],
         )
         .await?;
+    // Near the bottom of a short page the element cannot reach the middle,
+    // and a toast may still cover it: wait for the toast to go (up to 8 s).
+    for _ in 0..40 {
+        match element.click().await {
+            Err(e) if e.to_string().contains("click intercepted") => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            other => return Ok(other?),
+        }
+    }
     element.click().await?;
     Ok(())
 }
