@@ -131,6 +131,26 @@ pub async fn signed_in(h: &Harness) -> anyhow::Result<String> {
 /// Calls the API from the page (same origin) and returns `(status, body)`;
 /// a body that is not JSON comes back as a string. `cookies` sends the
 /// page's cookies (the refresh cookie) with the call.
+/// An API token of a demo user (`server::seed::demo`), signed in through
+/// the page, for the tests' setup calls.
+pub async fn demo_token(h: &Harness, email: &str) -> anyhow::Result<String> {
+    use anyhow::Context;
+    let (status, login) = page_api(
+        h,
+        None,
+        "POST",
+        "/auth/login",
+        serde_json::json!({"email": email, "password": server::seed::DEMO_PASSWORD}),
+        false,
+    )
+    .await?;
+    anyhow::ensure!(status == 200, "login of {email}: {status} {login}");
+    Ok(login["access_token"]
+        .as_str()
+        .context("a token")?
+        .to_string())
+}
+
 pub async fn page_api(
     h: &Harness,
     token: Option<&str>,

@@ -4,7 +4,9 @@
 //! open a ticket, and whom to write to, instead of the form.
 
 use anyhow::{ensure, Context};
-use e2e::steps::{click_id, log_in, log_out, page_api, select_value, signed_in, wait_for_text_in};
+use e2e::steps::{
+    click_id, demo_token, log_in, log_out, page_api, select_value, signed_in, wait_for_text_in,
+};
 use e2e::{scenario, Harness};
 use serde_json::{json, Value};
 use server::seed::{DEMO_ADMIN, DEMO_PASSWORD};
@@ -12,23 +14,6 @@ use server::seed::{DEMO_ADMIN, DEMO_PASSWORD};
 const CSM: &str = "csm1@demo.steward.local";
 const PORTAL: &str = "portal@demo.steward.local";
 const SERVICE_PROCESS: &str = "客户致电热线 → 模块工程师处理 → 疑难问题升级系统工程师";
-
-async fn token_of(h: &Harness, email: &str) -> anyhow::Result<String> {
-    let (status, login) = page_api(
-        h,
-        None,
-        "POST",
-        "/auth/login",
-        json!({"email": email, "password": DEMO_PASSWORD}),
-        false,
-    )
-    .await?;
-    ensure!(status == 200, "login of {email}: {status} {login}");
-    Ok(login["access_token"]
-        .as_str()
-        .context("a token")?
-        .to_string())
-}
 
 async fn api(
     h: &Harness,
@@ -50,9 +35,9 @@ async fn a_csm_records_an_agreement_and_a_customer_without_one_is_told_whom_to_a
     scenario("agreements", async |h: &Harness| {
         server::seed::demo(&h.state.db).await?;
         h.goto("/login").await?;
-        let admin = token_of(h, DEMO_ADMIN).await?;
-        let portal = token_of(h, PORTAL).await?;
-        let csm = token_of(h, CSM).await?;
+        let admin = demo_token(h, DEMO_ADMIN).await?;
+        let portal = demo_token(h, PORTAL).await?;
+        let csm = demo_token(h, CSM).await?;
 
         // The portal user's account: no agreement in force (any the demo
         // gave it ends yesterday), and the workspace requires one.

@@ -5,31 +5,16 @@
 //! internal note) and said so, and the reply goes out with the text.
 
 use anyhow::{ensure, Context};
-use e2e::steps::{click_id, log_in, page_api, select_value, signed_in, wait_for_text_in};
+use e2e::steps::{
+    click_id, demo_token, log_in, page_api, select_value, signed_in, wait_for_text_in,
+};
 use e2e::{scenario, Harness};
 use fantoccini::Locator;
-use serde_json::{json, Value};
+use serde_json::Value;
 use server::seed::DEMO_PASSWORD;
 
 const ENGINEER: &str = "engineer1@demo.steward.local";
 const MACRO_NAME: &str = "索要系统日志";
-
-async fn token_of(h: &Harness, email: &str) -> anyhow::Result<String> {
-    let (status, login) = page_api(
-        h,
-        None,
-        "POST",
-        "/auth/login",
-        json!({"email": email, "password": DEMO_PASSWORD}),
-        false,
-    )
-    .await?;
-    ensure!(status == 200, "login of {email}: {status} {login}");
-    Ok(login["access_token"]
-        .as_str()
-        .context("a token")?
-        .to_string())
-}
 
 /// A ticket someone asked through the portal that staff may still set
 /// pending: its id and number.
@@ -119,7 +104,7 @@ async fn an_engineer_inserts_a_macro_into_a_reply() {
         wait_for_text_in(h, "macro-used", "0").await?;
 
         // A customer's ticket: the picker finds the macro by a word of it.
-        let token = token_of(h, ENGINEER).await?;
+        let token = demo_token(h, ENGINEER).await?;
         let (ticket, number) = customers_open_ticket(h, &token).await?;
         h.goto(&format!("/tickets/{ticket}")).await?;
         h.testid("ticket-title").await?;

@@ -7,7 +7,8 @@
 use anyhow::{ensure, Context};
 use chrono::{Duration, Utc};
 use e2e::steps::{
-    click_id, click_nav, log_in, log_out, page_api, select_value, signed_in, wait_for_text_in,
+    click_id, click_nav, demo_token, log_in, log_out, page_api, select_value, signed_in,
+    wait_for_text_in,
 };
 use e2e::{scenario, Harness};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -18,23 +19,6 @@ use server::seed::DEMO_PASSWORD;
 const CSM: &str = "csm1@demo.steward.local";
 const MANAGER: &str = "manager@demo.steward.local";
 const TASK: &str = "电话了解客户遇到的问题";
-
-async fn token_of(h: &Harness, email: &str) -> anyhow::Result<String> {
-    let (status, login) = page_api(
-        h,
-        None,
-        "POST",
-        "/auth/login",
-        json!({"email": email, "password": DEMO_PASSWORD}),
-        false,
-    )
-    .await?;
-    ensure!(status == 200, "login of {email}: {status} {login}");
-    Ok(login["access_token"]
-        .as_str()
-        .context("a token")?
-        .to_string())
-}
 
 /// Yesterday green, today red: the account's health fell.
 async fn health_falls(h: &Harness, account_id: i64) -> anyhow::Result<()> {
@@ -73,8 +57,8 @@ async fn a_health_drop_fires_a_playbook_whose_task_the_csm_completes_from_my_wor
     scenario("playbook_my_work", async |h: &Harness| {
         server::seed::demo(&h.state.db).await?;
         h.goto("/login").await?;
-        let manager = token_of(h, MANAGER).await?;
-        let csm = token_of(h, CSM).await?;
+        let manager = demo_token(h, MANAGER).await?;
+        let csm = demo_token(h, CSM).await?;
         let (_, me) = page_api(h, Some(&csm), "GET", "/me", Value::Null, false).await?;
         let csm_id = me["user"]["id"].as_i64().context("the CSM's id")?;
         let (_, owned) = page_api(
@@ -241,7 +225,7 @@ async fn an_admin_makes_a_playbook_in_the_form_and_changes_a_step() {
         h.wait_for_path_where("the list", |p| p == "/settings/playbooks")
             .await?;
         wait_for_text_in(h, "playbooks-table", "续费前两个月跟进").await?;
-        let admin = token_of(h, server::seed::DEMO_ADMIN).await?;
+        let admin = demo_token(h, server::seed::DEMO_ADMIN).await?;
         let (_, list) = page_api(h, Some(&admin), "GET", "/playbooks", Value::Null, false).await?;
         let made = list["items"]
             .as_array()
@@ -353,8 +337,8 @@ async fn the_csm_reviews_and_sends_the_mail_a_playbook_drafted() {
     scenario("playbook_customer_mail", async |h: &Harness| {
         server::seed::demo(&h.state.db).await?;
         h.goto("/login").await?;
-        let manager = token_of(h, MANAGER).await?;
-        let csm = token_of(h, CSM).await?;
+        let manager = demo_token(h, MANAGER).await?;
+        let csm = demo_token(h, CSM).await?;
         let (_, me) = page_api(h, Some(&csm), "GET", "/me", Value::Null, false).await?;
         let csm_id = me["user"]["id"].as_i64().context("the CSM's id")?;
         let (_, owned) = page_api(

@@ -5,7 +5,9 @@
 //! on the account page, with who did it, and on the timeline.
 
 use anyhow::{ensure, Context};
-use e2e::steps::{click_id, log_in, log_out, page_api, signed_in, wait_for_attr, wait_for_text_in};
+use e2e::steps::{
+    click_id, demo_token, log_in, log_out, page_api, signed_in, wait_for_attr, wait_for_text_in,
+};
 use e2e::{scenario, Harness};
 use serde_json::{json, Value};
 use server::seed::{DEMO_ADMIN, DEMO_PASSWORD};
@@ -14,23 +16,6 @@ const PORTAL_ADMIN: &str = "portal@demo.steward.local";
 const SHARED: &str = "月末结账从5天缩短到2天";
 const INTERNAL: &str = "争取增购生产模块";
 const MILESTONE: &str = "整理期末凭证流程";
-
-async fn token_of(h: &Harness, email: &str) -> anyhow::Result<String> {
-    let (status, login) = page_api(
-        h,
-        None,
-        "POST",
-        "/auth/login",
-        json!({"email": email, "password": DEMO_PASSWORD}),
-        false,
-    )
-    .await?;
-    ensure!(status == 200, "login of {email}: {status} {login}");
-    Ok(login["access_token"]
-        .as_str()
-        .context("a token")?
-        .to_string())
-}
 
 async fn api(
     h: &Harness,
@@ -49,10 +34,10 @@ async fn api(
 
 /// The plan the CSM prepared: (account id, the owner CSM's e-mail).
 async fn prepare(h: &Harness) -> anyhow::Result<(i64, String)> {
-    let portal = token_of(h, PORTAL_ADMIN).await?;
+    let portal = demo_token(h, PORTAL_ADMIN).await?;
     let account = api(h, &portal, "GET", "/portal/account", Value::Null).await?;
     let account_id = account["id"].as_i64().context("the portal's account")?;
-    let admin = token_of(h, DEMO_ADMIN).await?;
+    let admin = demo_token(h, DEMO_ADMIN).await?;
     let contacts = api(
         h,
         &admin,

@@ -4,30 +4,13 @@
 
 use anyhow::{ensure, Context};
 use chrono::{Duration, Utc};
-use e2e::steps::{click_id, log_in, page_api, select_value, signed_in};
+use e2e::steps::{click_id, demo_token, log_in, page_api, select_value, signed_in};
 use e2e::{scenario, Harness};
 use serde_json::{json, Value};
 use server::seed::DEMO_PASSWORD;
 
 const CSM: &str = "csm1@demo.steward.local";
 const MANAGER: &str = "manager@demo.steward.local";
-
-async fn token_of(h: &Harness, email: &str) -> anyhow::Result<String> {
-    let (status, login) = page_api(
-        h,
-        None,
-        "POST",
-        "/auth/login",
-        json!({"email": email, "password": DEMO_PASSWORD}),
-        false,
-    )
-    .await?;
-    ensure!(status == 200, "login of {email}: {status} {login}");
-    Ok(login["access_token"]
-        .as_str()
-        .context("a token")?
-        .to_string())
-}
 
 async fn ok(
     h: &Harness,
@@ -83,8 +66,8 @@ async fn the_task_list_filters_by_assignee_account_status_and_source() {
     scenario("tasks_page", async |h: &Harness| {
         server::seed::demo(&h.state.db).await?;
         h.goto("/login").await?;
-        let csm = token_of(h, CSM).await?;
-        let manager = token_of(h, MANAGER).await?;
+        let csm = demo_token(h, CSM).await?;
+        let manager = demo_token(h, MANAGER).await?;
         let me = ok(h, &manager, "GET", "/me", Value::Null).await?;
         let manager_id = me["user"]["id"].as_i64().context("the manager's id")?;
         let accounts = ok(h, &csm, "GET", "/accounts?limit=2", Value::Null).await?;
