@@ -156,6 +156,6 @@ async fn apply_macro(
     let ticket_id = req.ticket_id;
     let applied = domain::apply(&state, &actor, *id, req).await?;
     // A macro may have raised the ticket to P1.
-    super::playbook_events::after_ticket_write(&state, actor.workspace_id, ticket_id).await;
+    super::playbook_events::after_ticket_id(&state, actor.workspace_id, ticket_id).await;
     Ok(web::Json(applied))
 }

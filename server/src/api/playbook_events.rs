@@ -13,30 +13,34 @@ use crate::domain::playbooks;
 use crate::entity::tickets;
 use crate::state::AppState;
 
-/// After a write that may have made ticket `id` a P1 (opened, updated, a
-/// macro applied): its account's P1 playbooks, if it is one now. Repeating
-/// it is harmless: a run fires once per ticket.
-pub(super) async fn after_ticket_write(state: &AppState, workspace_id: i64, id: i64) {
-    let found = tickets::Entity::find_by_id(id).one(&state.db.write).await;
-    if let Ok(Some(t)) = found {
-        if t.workspace_id == workspace_id && t.priority == TicketPriority::P1.as_str() {
-            playbooks::on_event(state, workspace_id, t.account_id, PlaybookTrigger::P1Ticket).await;
+/// After a write that left a ticket of `account_id` at `priority` (opened,
+/// updated): the account's P1 playbooks, if it is a P1. Repeating it is
+/// harmless: a run fires once per ticket.
+pub(super) async fn after_ticket_write(
+    state: &AppState,
+    workspace_id: i64,
+    account_id: i64,
+    priority: TicketPriority,
+) {
+    if priority == TicketPriority::P1 {
+        playbooks::on_event(state, workspace_id, account_id, PlaybookTrigger::P1Ticket).await;
+    }
+}
+
+/// [`after_ticket_write`] where the answer does not carry the ticket's
+/// account (a portal ticket, a macro applied): ticket `id` is read.
+pub(super) async fn after_ticket_id(state: &AppState, workspace_id: i64, id: i64) {
+    if let Ok(Some(t)) = tickets::Entity::find_by_id(id).one(&state.db.write).await {
+        if let (true, Ok(priority)) = (t.workspace_id == workspace_id, t.priority.parse()) {
+            after_ticket_write(state, workspace_id, t.account_id, priority).await;
         }
     }
 }
 
-/// After a survey answer of 0–6 through `token`: the detractor playbooks of
-/// the answering contact's account.
-pub(super) async fn after_detractor(state: &AppState, token: &str) {
-    if let Ok((workspace_id, account_id)) =
-        crate::domain::surveys::account_of_token(state, token).await
-    {
-        playbooks::on_event(
-            state,
-            workspace_id,
-            account_id,
-            PlaybookTrigger::NpsDetractor,
-        )
-        .await;
+/// After a survey answer of `score` from a contact of (`workspace_id`,
+/// `account_id`): the account's detractor playbooks, for 0–6.
+pub(super) async fn after_answer(state: &AppState, account: (i64, i64), score: i32) {
+    if score <= 6 {
+        playbooks::on_event(state, account.0, account.1, PlaybookTrigger::NpsDetractor).await;
     }
 }

@@ -73,7 +73,7 @@ async fn create_portal_ticket(
 ) -> AppResult<HttpResponse> {
     let ticket = tickets::portal_create(&state, &actor, body.into_inner()).await?;
     if ticket.priority == shared::tickets::TicketPriority::P1 {
-        super::playbook_events::after_ticket_write(&state, actor.workspace_id, ticket.id).await;
+        super::playbook_events::after_ticket_id(&state, actor.workspace_id, ticket.id).await;
     }
     Ok(HttpResponse::Created().json(ticket))
 }

@@ -133,10 +133,8 @@ async fn portal_answer_survey(
 ) -> AppResult<web::Json<PortalSurvey>> {
     state.throttle.admit(Public::TokenLink, ip.0)?;
     let answer = body.into_inner();
-    let detractor = answer.score <= 6;
-    let answered = domain::portal_answer(&state, &token, answer).await?;
-    if detractor {
-        super::playbook_events::after_detractor(&state, &token).await;
-    }
+    let score = answer.score;
+    let (answered, account) = domain::portal_answer(&state, &token, answer).await?;
+    super::playbook_events::after_answer(&state, account, score).await;
     Ok(web::Json(answered))
 }

@@ -76,7 +76,13 @@ async fn create_ticket(
     body: Json<CreateTicketRequest>,
 ) -> AppResult<HttpResponse> {
     let ticket = domain::create(&state, &actor, body.into_inner()).await?;
-    super::playbook_events::after_ticket_write(&state, actor.workspace_id, ticket.id).await;
+    super::playbook_events::after_ticket_write(
+        &state,
+        actor.workspace_id,
+        ticket.account_id,
+        ticket.priority,
+    )
+    .await;
     Ok(with_etag(actix_web::http::StatusCode::CREATED, ticket))
 }
 
@@ -123,10 +129,16 @@ async fn update_ticket(
 ) -> AppResult<HttpResponse> {
     let if_match = super::if_match(&req);
     let req = body.into_inner();
-    let to_p1 = req.priority == Some(shared::tickets::TicketPriority::P1);
+    let priority_set = req.priority.is_some();
     let ticket = domain::update(&state, &actor, *id, if_match, req).await?;
-    if to_p1 {
-        super::playbook_events::after_ticket_write(&state, actor.workspace_id, ticket.id).await;
+    if priority_set {
+        super::playbook_events::after_ticket_write(
+            &state,
+            actor.workspace_id,
+            ticket.account_id,
+            ticket.priority,
+        )
+        .await;
     }
     Ok(with_etag(actix_web::http::StatusCode::OK, ticket))
 }

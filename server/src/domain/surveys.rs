@@ -401,18 +401,14 @@ pub async fn portal_get(state: &AppState, token: &str) -> AppResult<PortalSurvey
     })
 }
 
-/// The (workspace, account) of the contact a survey link was sent to.
-pub async fn account_of_token(state: &AppState, token: &str) -> AppResult<(i64, i64)> {
-    let (recipient, _) = by_token(&state.db.write, state, token).await?;
-    Ok((recipient.workspace_id, recipient.account_id))
-}
-
-/// Records the answer once; a second answer is a 409.
+/// Records the answer once; a second answer is a 409. Returns the survey as
+/// the portal shows it and the (workspace, account) of the contact who
+/// answered.
 pub async fn portal_answer(
     state: &AppState,
     token: &str,
     answer: SurveyAnswer,
-) -> AppResult<PortalSurvey> {
+) -> AppResult<(PortalSurvey, (i64, i64))> {
     let mut fields = shared::FieldErrors::new();
     if !(0..=10).contains(&answer.score) {
         fields.insert("score".into(), "must be between 0 and 10".into());
@@ -517,11 +513,14 @@ pub async fn portal_answer(
     timeline::record(&txn, event, now).await?;
     txn.commit().await?;
     state.integrations.kick();
-    Ok(PortalSurvey {
-        question_zh: survey.question_zh,
-        question_en: survey.question_en,
-        answered: true,
-    })
+    Ok((
+        PortalSurvey {
+            question_zh: survey.question_zh,
+            question_en: survey.question_en,
+            answered: true,
+        },
+        (recipient.workspace_id, recipient.account_id),
+    ))
 }
 
 /// NPS of an account's answers to the latest survey it answered, or `None`
