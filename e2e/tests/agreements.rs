@@ -1,7 +1,8 @@
 //! Service agreements and entitlements in the browser (issue 16): a CSM
 //! records an agreement from the account page's agreements panel, and a
 //! portal user whose account has no agreement in force sees why they cannot
-//! open a ticket, and whom to write to, instead of the form.
+//! open a ticket, and whom to write to, instead of the form; staff logging
+//! a ticket for that account are warned it will be outside agreement.
 
 use anyhow::{ensure, Context};
 use e2e::steps::{
@@ -124,6 +125,17 @@ async fn a_csm_records_an_agreement_and_a_customer_without_one_is_told_whom_to_a
                 .flatten()
                 .any(|a| a["service_process"] == SERVICE_PROCESS && a["level"] == "gold"),
             "the agreement is stored: {saved}"
+        );
+        // Logging a ticket for the account whose agreement lapsed: the form
+        // warns it will be outside agreement, without SLA.
+        h.goto(&format!("/tickets/new?account_id={portal_account}"))
+            .await?;
+        let warning = h
+            .testid_text_where("ticket-outside-warning", |t| !t.is_empty())
+            .await?;
+        ensure!(
+            warning.contains("协议外") && warning.contains("SLA"),
+            "the warning says why: {warning}"
         );
         log_out(h).await?;
 

@@ -18,13 +18,62 @@ string_enum!(
 string_enum!(
     /// A registration of a licence with its dongle: the first (`initial`),
     /// or a later one on the same licence and dongle — an `upgrade`
-    /// (edition, modules or seats) or an `extension` (a later expiry).
+    /// (edition, modules or seats) or an `extension` (a later expiry) —
+    /// or a `split`: an old user's upgrade that moves seats to a new dongle
+    /// (老用户产品升级加密锁拆分), approved by a manager.
     RegistrationKind {
         Initial => "initial",
         Upgrade => "upgrade",
         Extension => "extension",
+        Split => "split",
     }
 );
+
+/// `GET /accounts/{id}/licenses/seat-use`: the account's seats in use —
+/// the distinct users its usage events name over the last `window_days`
+/// days — against the seats of its licences in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeatUse {
+    pub window_days: i32,
+    /// Seats of the licences not expired today.
+    pub seats: i64,
+    /// Distinct users seen in any module.
+    pub used: i64,
+    pub licenses: Vec<LicenseSeatUse>,
+}
+
+/// One licence's seats and the distinct users seen in its modules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LicenseSeatUse {
+    pub license_id: i64,
+    pub seats: i32,
+    pub used: i64,
+    /// Expired licences count no seats.
+    pub expired: bool,
+}
+
+/// Seat use is counted over this many days.
+pub const SEAT_USE_WINDOW_DAYS: i32 = 30;
+
+/// `POST /accounts/{id}/licenses/{license_id}/split`: asks to split a
+/// registered licence's dongle — the one exception to "one dongle for
+/// life". It moves `seats` (and `modules`, by default all of the
+/// licence's) to a new, unregistered licence on `new_dongle_serial`, once
+/// a manager or admin other than the requester approves it (maker-checker).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SplitLicenseRequest {
+    pub new_dongle_serial: String,
+    /// Seats moved to the new dongle: at least 1, fewer than the licence has.
+    pub seats: i32,
+    /// The new licence's modules, from the licence's own; all by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modules: Option<Vec<ErpModule>>,
+    /// Why (the approver reads it).
+    pub reason: String,
+}
 
 /// One registration event of a licence, as it left the licence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -153,6 +153,18 @@ string_enum!(
     }
 );
 
+/// `GET /accounts/{id}/entitlement`: whether a ticket staff log for the
+/// account today (by phone) is covered by its agreement; if not, it is
+/// opened outside agreement, without SLA.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountEntitlement {
+    pub covered: bool,
+    /// The level of the agreement in force (or the default level).
+    pub level: Option<String>,
+    pub reason: Option<OutsideReason>,
+}
+
 /// Whom a portal user should contact: the account's owner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

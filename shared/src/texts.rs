@@ -170,6 +170,13 @@ texts! {
     LicenseUpgradeNoChange = "license.upgrade_no_change" { "an upgrade changes the edition, the modules or the seats", "升级需要更改版本、模块或用户数" }
     LicenseExtensionLater = "license.extension_later" { "an extension needs an expiry date later than the current one", "延期需要晚于当前到期日的新到期日" }
     LicenseKindInitial = "license.kind_initial" { "the first registration is made by registering the licence; choose upgrade or extension", "首次注册请使用“注册”；此处请选择升级或延期" }
+    LicenseKindSplit = "license.kind_split" { "a dongle split needs a manager's approval: request it with split", "拆分加密锁需经理审批：请提交拆分申请" }
+    LicenseSplitSeats = "license.split_seats" { "must be between 1 and {max}, fewer than the licence's seats", "必须在 1 到 {max} 之间，少于该授权的用户数" }
+    LicenseSplitModules = "license.split_modules" { "must be modules of this licence", "必须是该授权已有的模块" }
+    LicenseSplitPending = "license.split_pending" { "this licence already has a split waiting for approval", "此授权已有待审批的拆分申请" }
+    LicenseSplitSummary = "license.split_summary" { "Split dongle {serial}: move {seats} seats ({modules}) to new dongle {new_serial}. Reason: {reason}", "拆分加密锁 {serial}：将 {seats} 个用户（{modules}）移至新加密锁 {new_serial}。原因：{reason}" }
+    LicenseSplitNote = "license.split_note" { "{seats} seats moved to dongle {new_serial}", "{seats} 个用户已移至加密锁 {new_serial}" }
+    AgreementContractNotAccounts = "agreement.contract_not_accounts" { "must be one of this account's contracts", "必须是该客户的合同之一" }
     NeedsModule = "license.needs_module" { "must name at least one module", "至少选择一个模块" }
     WorkspaceLevels = "agreement.workspace_levels" { "must be one of the workspace's levels: {levels}", "必须是本工作区的服务级别之一：{levels}" }
     LevelTaken = "service_level.taken" { "the workspace already has a level of this name", "本工作区已有同名的服务级别" }

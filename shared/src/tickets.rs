@@ -461,6 +461,9 @@ pub struct ServiceAgreement {
     /// How service is delivered (服务流程): whom to call, escalation, hours.
     #[serde(default)]
     pub service_process: String,
+    /// The contract it belongs to: renewing that contract renews it.
+    #[serde(default)]
+    pub contract_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -479,6 +482,9 @@ pub struct AgreementRequest {
     pub complaint_procedure: String,
     #[serde(default)]
     pub service_process: String,
+    /// The account's contract it belongs to (optional).
+    #[serde(default)]
+    pub contract_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -53,3 +53,19 @@ pub async fn re_register(
     let path = format!("/accounts/{account_id}/licenses/{id}/registrations");
     decode(&call(Method::POST, path, json(req)?).await?)
 }
+
+/// Seats in use (distinct users of the last 30 days) against seats.
+pub async fn seat_use(account_id: i64) -> Result<shared::onboarding::SeatUse, ApiErr> {
+    let path = format!("/accounts/{account_id}/licenses/seat-use");
+    decode(&call(Method::GET, path, None).await?)
+}
+
+/// Asks to split a registered licence's dongle; a manager approves it.
+pub async fn split(
+    account_id: i64,
+    id: i64,
+    req: &shared::onboarding::SplitLicenseRequest,
+) -> Result<shared::approvals::Approval, ApiErr> {
+    let path = format!("/accounts/{account_id}/licenses/{id}/split");
+    decode(&call(Method::POST, path, json(req)?).await?)
+}

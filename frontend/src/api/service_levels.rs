@@ -33,3 +33,17 @@ pub async fn settings() -> Result<EntitlementSettings, ApiErr> {
 pub async fn save_settings(req: &EntitlementSettings) -> Result<EntitlementSettings, ApiErr> {
     decode(&call(Method::PUT, "/settings/entitlements".into(), json(req)?).await?)
 }
+
+/// Whether a ticket staff log for the account today is covered.
+pub async fn account_entitlement(
+    account_id: i64,
+) -> Result<shared::service_levels::AccountEntitlement, ApiErr> {
+    decode(
+        &call(
+            Method::GET,
+            format!("/accounts/{account_id}/entitlement"),
+            None,
+        )
+        .await?,
+    )
+}

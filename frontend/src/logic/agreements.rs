@@ -47,6 +47,8 @@ pub struct AgreementForm {
     pub service_content: String,
     pub complaint_procedure: String,
     pub service_process: String,
+    /// The account's contract it belongs to, if any.
+    pub contract_id: Option<i64>,
 }
 
 fn date_text(d: NaiveDate) -> String {
@@ -63,6 +65,7 @@ impl AgreementForm {
             service_content: a.service_content.clone(),
             complaint_procedure: a.complaint_procedure.clone(),
             service_process: a.service_process.clone(),
+            contract_id: a.contract_id,
         }
     }
 
@@ -131,6 +134,7 @@ impl AgreementForm {
             service_content: self.service_content.trim().to_string(),
             complaint_procedure: self.complaint_procedure.trim().to_string(),
             service_process: self.service_process.trim().to_string(),
+            contract_id: self.contract_id,
         })
     }
 }
@@ -146,6 +150,7 @@ pub fn ending(a: &ServiceAgreement, today: NaiveDate) -> AgreementRequest {
         service_content: a.service_content.clone(),
         complaint_procedure: a.complaint_procedure.clone(),
         service_process: a.service_process.clone(),
+        contract_id: a.contract_id,
     }
 }
 
@@ -164,6 +169,7 @@ mod tests {
             service_content: "远程支持".into(),
             complaint_procedure: "致电客户部经理".into(),
             service_process: "热线 → 工程师".into(),
+            contract_id: None,
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),
         }

@@ -4,9 +4,10 @@
 use super::body::Json;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use shared::approvals::Approval;
 use shared::onboarding::{
-    CreateLicenseRequest, License, LicenseRegistration, ReRegisterLicenseRequest,
-    UpdateLicenseRequest,
+    CreateLicenseRequest, License, LicenseRegistration, ReRegisterLicenseRequest, SeatUse,
+    SplitLicenseRequest, UpdateLicenseRequest,
 };
 use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -22,7 +23,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(update_license)
         .service(register_license)
         .service(re_register_license)
-        .service(license_registrations);
+        .service(license_registrations)
+        .service(split_license)
+        .service(seat_use);
 }
 
 fn with_etag(status: StatusCode, license: License) -> HttpResponse {
@@ -200,4 +203,65 @@ async fn license_registrations(
     let (account_id, license_id) = path.into_inner();
     let list = domain::registrations(&state.db, &actor, account_id, license_id).await?;
     Ok(HttpResponse::Ok().json(list))
+}
+
+/// Asks to split a registered licence's dongle: an old user's upgrade that
+/// moves seats to a new dongle (老用户产品升级加密锁拆分), the one exception
+/// to "one dongle for life". It records a pending approval; a manager or
+/// admin other than the requester approves it (`POST /approvals/{id}/approve`),
+/// and only then the licence loses the seats and a new, unregistered
+/// licence on the new dongle gets them.
+#[utoipa::path(
+    tag = "licenses",
+    params(
+        ("id" = i64, Path, description = "Account id"),
+        ("license_id" = i64, Path, description = "Licence id"),
+    ),
+    request_body = SplitLicenseRequest,
+    responses(
+        (status = 202, description = "Waiting for approval", body = Approval),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not registered, serial taken or a split already pending", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/accounts/{id}/licenses/{license_id}/split")]
+async fn split_license(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    path: web::Path<(i64, i64)>,
+    body: Json<SplitLicenseRequest>,
+) -> AppResult<HttpResponse> {
+    let (account_id, license_id) = path.into_inner();
+    let approval = domain::request_split(
+        &state.db,
+        &actor,
+        account_id,
+        license_id,
+        body.into_inner(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Accepted().json(approval))
+}
+
+/// Seats in use (distinct users of the account's usage events over the
+/// last 30 days) against the seats of its licences in force.
+#[utoipa::path(
+    tag = "licenses",
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = SeatUse), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/accounts/{id}/licenses/seat-use")]
+async fn seat_use(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<SeatUse>> {
+    Ok(web::Json(
+        domain::seat_use(&state.db, &actor, *id, state.clock.now()).await?,
+    ))
 }

@@ -6,7 +6,7 @@
 use super::body::Json;
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use shared::service_levels::{
-    EntitlementSettings, PortalEntitlement, ServiceLevel, ServiceLevelRequest,
+    AccountEntitlement, EntitlementSettings, PortalEntitlement, ServiceLevel, ServiceLevelRequest,
 };
 use shared::{ErrorBody, Page};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -24,7 +24,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(delete_level)
         .service(get_entitlement_settings)
         .service(put_entitlement_settings)
-        .service(portal_entitlement);
+        .service(portal_entitlement)
+        .service(account_entitlement);
 }
 
 /// The workspace's service levels (a handful: one page).
@@ -160,6 +161,29 @@ async fn put_entitlement_settings(
 ) -> AppResult<web::Json<EntitlementSettings>> {
     Ok(web::Json(
         domain::put_settings(&state.db, &actor, body.into_inner(), state.clock.now()).await?,
+    ))
+}
+
+/// Whether a ticket staff log for the account today is covered by its
+/// agreement; one that is not is opened outside agreement, without SLA.
+#[utoipa::path(
+    tag = "service_levels",
+    params(("id" = i64, Path, description = "Account id")),
+    responses(
+        (status = 200, body = AccountEntitlement),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/accounts/{id}/entitlement")]
+async fn account_entitlement(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<AccountEntitlement>> {
+    Ok(web::Json(
+        entitlement::staff_entitlement(&state.db, &actor, *id, state.clock.now()).await?,
     ))
 }
 

@@ -10,6 +10,7 @@ pub mod contracts;
 pub mod digest_log;
 pub mod email_outbox;
 pub mod email_verifications;
+pub mod expiry_reminder_log;
 pub mod health_models;
 pub mod health_overrides;
 pub mod health_snapshots;

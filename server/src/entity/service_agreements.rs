@@ -14,6 +14,9 @@ pub struct Model {
     pub service_content: String,
     pub complaint_procedure: String,
     pub service_process: String,
+    /// The contract this agreement belongs to: renewing the contract
+    /// renews the agreement.
+    pub contract_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

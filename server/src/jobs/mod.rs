@@ -49,6 +49,13 @@ pub const REGISTRY: &[JobSpec] = &[
         what: "renewal reminders and escalations, each exactly once",
     },
     JobSpec {
+        name: "expiry-reminders",
+        schedule: Schedule::Every("0 20 * * * *"),
+        at_start: true,
+        on_demand: true,
+        what: "agreements and licences ending in 60, 30 and 7 days remind the owner and the customer's admins, each exactly once",
+    },
+    JobSpec {
         name: "health-scores",
         schedule: Schedule::Configured(|c| &c.health_scores_cron),
         at_start: false,
@@ -196,6 +203,9 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
         }
         "renewal-reminders" => {
             to_summary(crate::domain::renewals::reminder_run::run(state, now, workspace).await?)?
+        }
+        "expiry-reminders" => {
+            to_summary(crate::domain::renewals::expiry_run::run(state, now, workspace).await?)?
         }
         "health-scores" => {
             let scores = crate::domain::health::snapshots::run(state, now, workspace).await?;

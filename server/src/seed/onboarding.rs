@@ -168,6 +168,7 @@ pub(super) async fn onboard(story: &Story<'_>, i: usize) -> anyhow::Result<()> {
             service_process:
                 "客户致电服务热线或在门户提交工单 → 客服登记 → 模块工程师处理 → 疑难问题升级至系统工程师 → 客户确认关闭"
                     .into(),
+            contract_id: None,
         },
         story.at(j - 6, 10, 0),
     )

@@ -21,6 +21,7 @@ mod helpers;
 mod imports;
 mod kb;
 mod kb_relevance;
+mod lifecycle;
 mod macros;
 mod mail_in;
 mod matrix;

@@ -6,6 +6,7 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared::contracts::Contract;
 use shared::tickets::ServiceAgreement;
 use shared::FieldErrors;
 
@@ -30,6 +31,7 @@ pub fn AgreementsSection(account_id: i64) -> impl IntoView {
     let i = use_i18n();
     let list = load(move || api::agreements::list(account_id));
     let levels = load(api::service_levels::list);
+    let contracts = load(move || api::contracts::list(account_id));
     let open = RwSignal::new(None as Open);
     let done = Callback::new(move |changed: bool| {
         open.set(None);
@@ -41,6 +43,7 @@ pub fn AgreementsSection(account_id: i64) -> impl IntoView {
         Some(Ok(l)) => l.into_iter().map(|l| l.name).collect::<Vec<_>>(),
         _ => Vec::new(),
     });
+    let contract_list = Signal::derive(move || contracts.ok().unwrap_or_default());
     let header = move || {
         view! {
             <thead>
@@ -80,7 +83,7 @@ pub fn AgreementsSection(account_id: i64) -> impl IntoView {
             {move || {
                 open.get()
                     .filter(|(id, _)| id.is_none())
-                    .map(|(_, values)| view! { <AgreementFormView account_id editing=None values levels=level_names done /> })
+                    .map(|(_, values)| view! { <AgreementFormView account_id editing=None values levels=level_names contracts=contract_list done /> })
             }}
             <ListView
                 phase
@@ -94,7 +97,7 @@ pub fn AgreementsSection(account_id: i64) -> impl IntoView {
                         list.ok()
                             .unwrap_or_default()
                             .into_iter()
-                            .map(|agreement| view! { <AgreementRow account_id agreement open levels=level_names done /> })
+                            .map(|agreement| view! { <AgreementRow account_id agreement open levels=level_names contracts=contract_list done /> })
                             .collect_view()
                     }
                 }
@@ -110,11 +113,13 @@ fn AgreementRow(
     agreement: ServiceAgreement,
     open: RwSignal<Open>,
     levels: Signal<Vec<String>>,
+    contracts: Signal<Vec<Contract>>,
     done: Callback<bool>,
 ) -> impl IntoView {
     let i = use_i18n();
     let toasts = use_toasts();
     let id = agreement.id;
+    let contract_id = agreement.contract_id;
     let busy = RwSignal::new(false);
     let state = AgreementState::of(&agreement, browser_today());
     let state_key = match state {
@@ -206,6 +211,13 @@ fn AgreementRow(
                     <dd class="pre-wrap" data-testid="agreement-complaint">{complaint}</dd>
                     <dt>{i.tr(Key::AgProcess)}</dt>
                     <dd class="pre-wrap" data-testid="agreement-process">{process}</dd>
+                    {contract_id.map(|cid| view! {
+                        <dt>{i.tr(Key::AgContract)}</dt>
+                        <dd data-testid="agreement-contract">
+                            {move || contracts.with(|list| list.iter().find(|c| c.id == cid).map(contract_label))
+                                .unwrap_or_else(|| format!("#{cid}"))}
+                        </dd>
+                    })}
                 </dl>
             </td>
         </tr>
@@ -216,7 +228,7 @@ fn AgreementRow(
                     view! {
                         <tr class="subrow">
                             <td colspan="6">
-                                <AgreementFormView account_id editing=Some(id) values levels done />
+                                <AgreementFormView account_id editing=Some(id) values levels contracts done />
                             </td>
                         </tr>
                     }
@@ -232,6 +244,7 @@ fn AgreementFormView(
     editing: Option<i64>,
     values: AgreementForm,
     levels: Signal<Vec<String>>,
+    contracts: Signal<Vec<Contract>>,
     done: Callback<bool>,
 ) -> impl IntoView {
     let i = use_i18n();
@@ -243,6 +256,7 @@ fn AgreementFormView(
     let content = RwSignal::new(values.service_content);
     let complaint = RwSignal::new(values.complaint_procedure);
     let process = RwSignal::new(values.service_process);
+    let contract = RwSignal::new(values.contract_id);
     let errors = RwSignal::new(FieldErrors::new());
     let failure = RwSignal::new(None::<ApiErr>);
     let busy = RwSignal::new(false);
@@ -260,6 +274,7 @@ fn AgreementFormView(
             service_content: content.get_untracked(),
             complaint_procedure: complaint.get_untracked(),
             service_process: process.get_untracked(),
+            contract_id: contract.get_untracked(),
         };
         let req = match form.request() {
             Ok(req) => req,
@@ -340,6 +355,34 @@ fn AgreementFormView(
                 <TextField id="agreement-starts" label=Key::AgStarts value=starts field="starts_on" errors error_prefix="agreement-" kind="date" required=true />
                 <TextField id="agreement-ends" label=Key::AgEnds value=ends field="ends_on" errors error_prefix="agreement-" kind="date" required=true />
                 <TextField id="agreement-signed" label=Key::AgSigned value=signed field="signed_on" errors error_prefix="agreement-" kind="date" />
+                <div class="field">
+                    <label for="agreement-contract">{i.tr(Key::AgContract)}</label>
+                    <select
+                        id="agreement-contract"
+                        name="contract_id"
+                        data-testid="agreement-contract-select"
+                        aria-describedby="agreement-contract-hint"
+                        on:change=move |ev| contract.set(event_target_value(&ev).parse::<i64>().ok())
+                    >
+                        <option value="" prop:selected=move || contract.get().is_none()>{i.tr(Key::AgNoContract)}</option>
+                        {move || {
+                            contracts
+                                .get()
+                                .into_iter()
+                                .map(|c| {
+                                    let cid = c.id;
+                                    view! {
+                                        <option value=cid.to_string() prop:selected=move || contract.get() == Some(cid)>
+                                            {contract_label(&c)}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                    <p class="field-hint" id="agreement-contract-hint">{i.tr(Key::AgContractHint)}</p>
+                    <FieldError errors field="contract_id" id="agreement-contract-error".to_string() prefix="agreement-" />
+                </div>
             </div>
             <TextArea id="agreement-content" label=Key::AgContent value=content field="service_content" errors rows=3 />
             <TextArea id="agreement-complaint" label=Key::AgComplaint value=complaint field="complaint_procedure" errors rows=3 />
@@ -354,4 +397,10 @@ fn AgreementFormView(
             </div>
         </form>
     }
+}
+
+/// A contract as the agreement form names it: its number (or id) and term.
+fn contract_label(c: &Contract) -> String {
+    let name = c.number.clone().unwrap_or_else(|| format!("#{}", c.id));
+    format!("{name} · {} – {}", c.starts_on, c.ends_on)
 }

@@ -5,7 +5,8 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::onboarding::{
-    License, LicenseStatus, ReRegisterLicenseRequest, RegistrationKind, UpdateLicenseRequest,
+    License, LicenseStatus, ReRegisterLicenseRequest, RegistrationKind, SplitLicenseRequest,
+    UpdateLicenseRequest,
 };
 use shared::{ErpModule, FieldErrors};
 
@@ -24,12 +25,14 @@ use crate::pages::tickets::common::action_error;
 pub fn LicensesSection(account_id: i64) -> impl IntoView {
     let i = use_i18n();
     let list = load(move || api::licenses::list(account_id));
+    let seat_use = load(move || api::licenses::seat_use(account_id));
     // `Some(None)`: the add form; `Some(Some(id))`: editing that licence.
     let editing = RwSignal::new(None::<Option<i64>>);
     let done = Callback::new(move |changed: bool| {
         editing.set(None);
         if changed {
             list.refresh.run(());
+            seat_use.refresh.run(());
         }
     });
     let header = move || {
@@ -54,6 +57,16 @@ pub fn LicensesSection(account_id: i64) -> impl IntoView {
                 <h2 id="licenses-title">{i.tr(Key::LcTitle)}</h2>
                 <AddToggle editing testid="license-add" label=Key::LcAdd />
             </header>
+            {move || seat_use.ok().filter(|u| u.seats > 0 || u.used > 0).map(|u| {
+                let over = u.used > u.seats;
+                view! {
+                    <p class=if over { "seat-use warn" } else { "seat-use muted" } data-testid="seat-use"
+                        data-used=u.used.to_string() data-seats=u.seats.to_string()>
+                        {move || i.f(Key::LcSeatUse, &[&u.window_days.to_string(), &u.used.to_string(), &u.seats.to_string()])}
+                        {over.then(|| view! { " · " <strong>{i.tr(Key::LcOverSeats)}</strong> })}
+                    </p>
+                }
+            })}
             {move || (editing.get() == Some(None)).then(|| view! { <LicenseForm account_id license=None done /> })}
             <ListView
                 phase
@@ -67,7 +80,13 @@ pub fn LicensesSection(account_id: i64) -> impl IntoView {
                         list.ok()
                             .unwrap_or_default()
                             .into_iter()
-                            .map(|license| view! { <LicenseRow account_id license editing done /> })
+                            .map(|license| {
+                                let used = seat_use
+                                    .ok()
+                                    .and_then(|u| u.licenses.into_iter().find(|l| l.license_id == license.id))
+                                    .map(|l| l.used);
+                                view! { <LicenseRow account_id license used editing done /> }
+                            })
                             .collect_view()
                     }
                 }
@@ -81,6 +100,8 @@ pub fn LicensesSection(account_id: i64) -> impl IntoView {
 fn LicenseRow(
     account_id: i64,
     license: License,
+    /// Distinct users of the licence's modules over the last 30 days.
+    used: Option<i64>,
     editing: RwSignal<Option<Option<i64>>>,
     done: Callback<bool>,
 ) -> impl IntoView {
@@ -118,11 +139,25 @@ fn LicenseRow(
     let for_form = license.clone();
     let for_registrations = license.clone();
     let reregistering = RwSignal::new(false);
+    let splitting = RwSignal::new(false);
+    let for_split = license.clone();
     view! {
         <tr data-testid="license-row" data-license-id=id.to_string() data-status=status.as_str()>
             <td data-label=i.tr(Key::LcEdition)>{license.edition}</td>
             <td data-label=i.tr(Key::Modules)>{move || module_list(&modules, i.lang())}</td>
-            <td data-label=i.tr(Key::LcSeats)>{license.seats}</td>
+            <td data-label=i.tr(Key::LcSeats)>
+                {license.seats}
+                {used.map(|n| {
+                    let over = n > i64::from(license.seats);
+                    view! {
+                        " "
+                        <span class=if over { "badge badge-warning" } else { "muted" } data-testid="license-in-use"
+                            title=move || if over { i.t(Key::LcOverSeats).to_string() } else { String::new() }>
+                            {move || i.f(Key::LcInUse, &[&n.to_string()])}
+                        </span>
+                    }
+                })}
+            </td>
             <td data-label=i.tr(Key::LcDongle)><code>{license.dongle_serial}</code></td>
             <td data-label=i.tr(Key::Status)>
                 <span
@@ -152,6 +187,10 @@ fn LicenseRow(
                                     on:click=move |_| reregistering.update(|o| *o = !*o)>
                                     {i.tr(Key::LcReRegister)}
                                 </button>
+                                <button type="button" class="btn btn-small btn-ghost" data-testid="license-split"
+                                    on:click=move |_| splitting.update(|o| *o = !*o)>
+                                    {i.tr(Key::LcSplit)}
+                                </button>
                             }
                         })}
                     <button
@@ -176,6 +215,18 @@ fn LicenseRow(
                         </tr>
                     }
                 })
+        }}
+        {move || {
+            splitting.get().then(|| {
+                view! {
+                    <tr class="subrow">
+                        <td colspan="7">
+                            <SplitForm account_id license=for_split.clone()
+                                done=Callback::new(move |_| splitting.set(false)) />
+                        </td>
+                    </tr>
+                }
+            })
         }}
         {move || {
             reregistering
@@ -300,6 +351,7 @@ fn kind_key(kind: RegistrationKind) -> Key {
         RegistrationKind::Initial => Key::LcKindInitial,
         RegistrationKind::Upgrade => Key::LcKindUpgrade,
         RegistrationKind::Extension => Key::LcKindExtension,
+        RegistrationKind::Split => Key::LcKindSplit,
     }
 }
 
@@ -435,5 +487,80 @@ fn Registrations(account_id: i64, license: License, done: Callback<bool>) -> imp
                 </div>
             </form>
         </div>
+    }
+}
+
+/// The request to split a registered licence's dongle: the seats and
+/// modules that move to a new dongle, and why. A manager approves it.
+#[component]
+fn SplitForm(account_id: i64, license: License, done: Callback<()>) -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
+    let id = license.id;
+    let serial = RwSignal::new(String::new());
+    let seats = RwSignal::new(String::new());
+    let modules = RwSignal::new(license.modules.clone());
+    let reason = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let failure = RwSignal::new(None::<ApiErr>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let Ok(seat_count) = seats.get_untracked().trim().parse::<i32>() else {
+            let mut bad = FieldErrors::new();
+            bad.insert("seats".into(), i.t(Key::McBadNumber).to_string());
+            errors.set(bad);
+            return;
+        };
+        let req = SplitLicenseRequest {
+            new_dongle_serial: serial.get_untracked().trim().to_string(),
+            seats: seat_count,
+            modules: Some(modules.get_untracked()),
+            reason: reason.get_untracked().trim().to_string(),
+        };
+        errors.set(FieldErrors::new());
+        failure.set(None);
+        busy.set(true);
+        crate::task::spawn(async move {
+            match api::licenses::split(account_id, id, &req).await {
+                Ok(_) => {
+                    toasts.success(i.t(Key::LcSplitRequested));
+                    done.run(());
+                }
+                Err(err) => {
+                    let mut fields = answer_fields(&err, "new_dongle_serial");
+                    if let Some(msg) = fields.remove("dongle_serial") {
+                        fields.insert("new_dongle_serial".into(), msg);
+                    }
+                    errors.set(fields);
+                    failure.set(Some(err));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="inline-form" on:submit=submit novalidate=true data-testid="license-split-form">
+            <ErrorBanner failure testid="license-split-error" />
+            <p class="field-hint">{i.tr(Key::LcSplitHint)}</p>
+            <div class="form-grid">
+                <TextField id="split-serial" label=Key::LcNewDongle value=serial field="new_dongle_serial" errors error_prefix="split-" required=true />
+                <TextField id="split-seats" label=Key::LcSplitSeats value=seats field="seats" errors error_prefix="split-" kind="number" required=true />
+            </div>
+            <ModulesPicker prefix="split" selected=modules />
+            <FieldError errors field="modules" id="split-modules-error".to_string() prefix="split-" />
+            <TextField id="split-reason" label=Key::LcSplitReason value=reason field="reason" errors error_prefix="split-" required=true />
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" data-testid="split-submit" disabled=busy>
+                    {i.tr(Key::LcSplit)}
+                </button>
+                <button type="button" class="btn btn-ghost" on:click=move |_| done.run(())>
+                    {i.tr(Key::Cancel)}
+                </button>
+            </div>
+        </form>
     }
 }

@@ -277,7 +277,19 @@ fn ApprovalRow(approval: Approval, directory: Directory, decided: Callback<i64>)
                             }
                             .into_any()
                         }
-                        None => view! { <span data-testid="approval-summary">{approval.summary}</span> }.into_any(),
+                        None => {
+                            // A summary the server worded from the texts table
+                            // (a dongle split), in the reader's language.
+                            let summary = approval.summary.clone();
+                            view! {
+                                <span data-testid="approval-summary">
+                                    {move || shared::texts::Msg::parse_en(&summary)
+                                        .and_then(|m| crate::i18n::server_text(&m, i.lang()))
+                                        .unwrap_or_else(|| summary.clone())}
+                                </span>
+                            }
+                            .into_any()
+                        }
                     },
                 }}
                 {subject}

@@ -24,6 +24,26 @@ pub fn NewTicketPage() -> impl IntoView {
     let toasts = use_toasts();
     let accounts = Accounts::load();
     let account = RwSignal::new(query_param("account_id").and_then(|v| v.parse::<i64>().ok()));
+    // Whether the chosen account's agreement covers the ticket: one outside
+    // it is still logged, marked, without SLA; say so before saving.
+    let cover = RwSignal::new(None::<(i64, shared::service_levels::AccountEntitlement)>);
+    Effect::new(move |_| {
+        if let Some(id) = account.get() {
+            crate::task::spawn(async move {
+                if let Ok(e) = api::service_levels::account_entitlement(id).await {
+                    if account.get_untracked() == Some(id) {
+                        cover.set(Some((id, e)));
+                    }
+                }
+            });
+        }
+    });
+    let outside = move || {
+        cover
+            .get()
+            .filter(|(id, e)| Some(*id) == account.get() && !e.covered)
+            .map(|(_, e)| e)
+    };
     let module = RwSignal::new(String::new());
     let category = RwSignal::new(TicketCategory::Question.as_str().to_string());
     let priority = RwSignal::new(TicketPriority::P3.as_str().to_string());
@@ -117,6 +137,16 @@ pub fn NewTicketPage() -> impl IntoView {
                             }}
                         </select>
                         <FieldError errors field="account_id" id="ticket-account-error".to_string() />
+                        {move || outside().map(|e| {
+                            let reason = e.reason.map(|r| r.as_str()).unwrap_or_default();
+                            view! {
+                                <p class="banner banner-warning" role="status" data-testid="ticket-outside-warning" data-reason=reason>
+                                    <strong>{i.tr(Key::TkOutsideAgreement)}</strong>
+                                    " — "
+                                    {i.tr(Key::TkOutsideWarning)}
+                                </p>
+                            }
+                        })}
                     </div>
                     <div>
                         <ChoiceSelect

@@ -4,14 +4,18 @@
 //! Every staff role reads and writes licences (engineers install and
 //! register them); portal users never reach them.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
 };
+use shared::approvals::{Approval, ApprovalStatus};
 use shared::onboarding::{
-    CreateLicenseRequest, License, LicenseRegistration, LicenseStatus, ReRegisterLicenseRequest,
-    RegistrationKind, UpdateLicenseRequest,
+    CreateLicenseRequest, License, LicenseRegistration, LicenseSeatUse, LicenseStatus,
+    ReRegisterLicenseRequest, RegistrationKind, SeatUse, SplitLicenseRequest, UpdateLicenseRequest,
+    SEAT_USE_WINDOW_DAYS,
 };
 use shared::texts::{Msg, T};
 use shared::timeline::TimelineKind;
@@ -22,11 +26,12 @@ use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::domain::accounts;
 use crate::domain::accounts::timeline::{self, NewEvent};
+use crate::domain::approvals as approval_requests;
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::modules_from_db;
 use crate::domain::common::modules_to_db;
 use crate::entity::stored::stored;
-use crate::entity::{license_registrations, licenses};
+use crate::entity::{approvals, license_registrations, licenses, usage_events};
 use crate::error::{AppError, AppResult};
 
 const MAX_SEATS: i32 = 1_000_000;
@@ -428,9 +433,16 @@ pub async fn re_register(
     if let Some(note) = &req.note {
         c.check("note", validation::optional_text(note, MAX_NOTE_LEN));
     }
-    if req.kind == RegistrationKind::Initial {
-        c.fields
-            .insert("kind".into(), Msg::new(T::LicenseKindInitial).en());
+    match req.kind {
+        RegistrationKind::Initial => {
+            c.fields
+                .insert("kind".into(), Msg::new(T::LicenseKindInitial).en());
+        }
+        RegistrationKind::Split => {
+            c.fields
+                .insert("kind".into(), Msg::new(T::LicenseKindSplit).en());
+        }
+        RegistrationKind::Upgrade | RegistrationKind::Extension => {}
     }
     c.finish().map_err(AppError::validation)?;
     let txn = db.write.begin().await?;
@@ -474,7 +486,7 @@ pub async fn re_register(
                 model.expires_on = Set(Some(on));
             }
         }
-        RegistrationKind::Extension | RegistrationKind::Initial => {
+        RegistrationKind::Extension | RegistrationKind::Initial | RegistrationKind::Split => {
             let later = match (req.expires_on, before.expires_on) {
                 (Some(new), Some(old)) => new > old,
                 (Some(_), None) => true,
@@ -567,4 +579,285 @@ pub async fn licensed_modules<C: ConnectionTrait>(
         .iter()
         .flat_map(|l| modules_from_db(&l.modules))
         .collect())
+}
+
+/// What a dongle split asks for, kept as the approval's payload.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct SplitPayload {
+    account_id: i64,
+    new_dongle_serial: String,
+    seats: i32,
+    modules: Vec<ErpModule>,
+    reason: String,
+}
+
+fn split_checks(
+    c: &mut Collector,
+    license: &License,
+    req: &SplitLicenseRequest,
+) -> (String, Vec<ErpModule>) {
+    let serial = req.new_dongle_serial.trim().to_string();
+    c.check(
+        "new_dongle_serial",
+        validation::required_text(&serial, MAX_SERIAL_LEN),
+    );
+    c.check(
+        "reason",
+        validation::required_text(&req.reason, MAX_NOTE_LEN),
+    );
+    let max = license.seats - 1;
+    if !(1..=max.max(0)).contains(&req.seats) {
+        c.fields.insert(
+            "seats".into(),
+            Msg::new(T::LicenseSplitSeats).with("max", max.max(0)).en(),
+        );
+    }
+    let modules = match &req.modules {
+        Some(m) if m.is_empty() => {
+            c.fields
+                .insert("modules".into(), Msg::new(T::NeedsModule).en());
+            Vec::new()
+        }
+        Some(m) => {
+            if m.iter().any(|x| !license.modules.contains(x)) {
+                c.fields
+                    .insert("modules".into(), Msg::new(T::LicenseSplitModules).en());
+            }
+            let mut m = m.clone();
+            m.sort();
+            m.dedup();
+            m
+        }
+        None => license.modules.clone(),
+    };
+    (serial, modules)
+}
+
+/// Asks to split a registered licence's dongle (老用户产品升级加密锁拆分):
+/// records a pending approval that a manager or admin other than the maker
+/// decides. Nothing changes on the licence until then; one split per
+/// licence waits at a time.
+pub async fn request_split(
+    db: &Db,
+    actor: &StaffActor,
+    account_id: i64,
+    id: i64,
+    req: SplitLicenseRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Approval> {
+    let txn = db.write.begin().await?;
+    let existing = locked(&txn, actor, account_id, id).await?;
+    require_writer(actor)?;
+    let license = to_api(&existing)?;
+    let mut c = Collector::default();
+    let (serial, modules) = split_checks(&mut c, &license, &req);
+    c.finish().map_err(AppError::validation)?;
+    if license.status != LicenseStatus::Registered {
+        return Err(AppError::conflict_on(
+            "status",
+            Msg::new(T::LicenseNotRegistered),
+        ));
+    }
+    ensure_serial_free(&txn, actor.workspace_id, &serial, None).await?;
+    let pending = approvals::Entity::find()
+        .filter(approvals::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(approvals::Column::Kind.eq(approval_requests::LICENSE_SPLIT))
+        .filter(approvals::Column::SubjectId.eq(id))
+        .filter(approvals::Column::Status.eq(ApprovalStatus::Pending.as_str()))
+        .one(&txn)
+        .await?;
+    if pending.is_some() {
+        return Err(AppError::Conflict {
+            message: Msg::new(T::LicenseSplitPending).into(),
+            fields: Default::default(),
+        });
+    }
+    let names: Vec<&str> = modules.iter().map(|m| m.as_str()).collect();
+    let reason = req.reason.trim().to_string();
+    let summary = Msg::new(T::LicenseSplitSummary)
+        .with("serial", &license.dongle_serial)
+        .with("seats", req.seats)
+        .with("modules", names.join(", "))
+        .with("new_serial", &serial)
+        .with("reason", &reason)
+        .en();
+    let payload = SplitPayload {
+        account_id,
+        new_dongle_serial: serial,
+        seats: req.seats,
+        modules,
+        reason,
+    };
+    let approval = approval_requests::request(
+        &txn,
+        approval_requests::ApprovalRequest {
+            workspace_id: actor.workspace_id,
+            kind: approval_requests::LICENSE_SPLIT,
+            subject_type: "license",
+            subject_id: id,
+            maker_id: actor.user_id,
+            summary,
+            payload: Some(serde_json::to_value(&payload).map_err(anyhow::Error::from)?),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(approval)
+}
+
+/// What deciding a dongle split does: on approval the licence keeps its
+/// dongle with fewer seats (a `split` registration in its history) and a
+/// new, unregistered licence on the new dongle takes the seats moved, to be
+/// registered as usual. The checks run again, since the licence or the
+/// serial may have changed while the request waited; a failed one refuses
+/// the approval and leaves the request pending. A rejection changes nothing.
+pub(crate) async fn on_split_decision<C: ConnectionTrait>(
+    txn: &C,
+    workspace_id: i64,
+    license_id: i64,
+    payload: Option<&str>,
+    decider: i64,
+    approve: bool,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if !approve {
+        return Ok(());
+    }
+    let payload: SplitPayload = serde_json::from_str(payload.unwrap_or_default())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("split payload: {e}")))?;
+    let existing = licenses::Entity::find_by_id(license_id)
+        .filter(licenses::Column::WorkspaceId.eq(workspace_id))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = to_api(&existing)?;
+    let req = SplitLicenseRequest {
+        new_dongle_serial: payload.new_dongle_serial.clone(),
+        seats: payload.seats,
+        modules: Some(payload.modules.clone()),
+        reason: payload.reason.clone(),
+    };
+    let mut c = Collector::default();
+    let (serial, modules) = split_checks(&mut c, &before, &req);
+    c.finish().map_err(|fields| AppError::Conflict {
+        message: Msg::new(T::SomeFieldsInvalid).into(),
+        fields,
+    })?;
+    if before.status != LicenseStatus::Registered {
+        return Err(AppError::conflict_on(
+            "status",
+            Msg::new(T::LicenseNotRegistered),
+        ));
+    }
+    ensure_serial_free(txn, workspace_id, &serial, None).await?;
+    // Both licences act as the decider: the approval made it happen.
+    let decider_actor = StaffActor::try_from_actor(crate::auth::Actor {
+        user_id: decider,
+        workspace_id,
+        role: Role::Manager,
+        session_id: 0,
+    })?;
+    let mut model: licenses::ActiveModel = existing.clone().into();
+    model.seats = Set(before.seats - payload.seats);
+    model.updated_at = Set(now);
+    model.version = Set(existing.version + 1);
+    let after = to_api(&model.update(txn).await?)?;
+    audit_change(txn, &decider_actor, "split", Some(&before), &after, now).await?;
+    let note = Msg::new(T::LicenseSplitNote)
+        .with("seats", payload.seats)
+        .with("new_serial", &serial)
+        .en();
+    record_registration(
+        txn,
+        &decider_actor,
+        &after,
+        RegistrationKind::Split,
+        Some(note),
+        now,
+    )
+    .await?;
+    insert(
+        txn,
+        &decider_actor,
+        before.account_id,
+        CreateLicenseRequest {
+            edition: before.edition.clone(),
+            modules,
+            seats: payload.seats,
+            dongle_serial: serial,
+            expires_on: before.expires_on,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The account's seats in use against its seats ([`SeatUse`]): distinct
+/// `user_ref`s of its usage events over the last
+/// [`SEAT_USE_WINDOW_DAYS`] days, overall and per licence (events in the
+/// licence's modules).
+pub async fn seat_use(
+    db: &Db,
+    actor: &StaffActor,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<SeatUse> {
+    accounts::find_in_workspace(&db.read, actor.workspace_id, account_id).await?;
+    let today = crate::domain::common::calendar::today(&db.read, actor.workspace_id, now).await?;
+    let since = now - chrono::Duration::days(i64::from(SEAT_USE_WINDOW_DAYS));
+    let seen: Vec<(String, String)> = usage_events::Entity::find()
+        .select_only()
+        .column(usage_events::Column::Module)
+        .column(usage_events::Column::UserRef)
+        .filter(usage_events::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(usage_events::Column::AccountId.eq(account_id))
+        .filter(usage_events::Column::OccurredAt.gte(since))
+        .group_by(usage_events::Column::Module)
+        .group_by(usage_events::Column::UserRef)
+        .into_tuple()
+        .all(&db.read)
+        .await?;
+    let used = seen
+        .iter()
+        .map(|(_, u)| u.as_str())
+        .collect::<HashSet<_>>()
+        .len();
+    let rows = licenses::Entity::find()
+        .filter(licenses::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(licenses::Column::AccountId.eq(account_id))
+        .order_by_asc(licenses::Column::Id)
+        .all(&db.read)
+        .await?;
+    let mut seats = 0i64;
+    let mut per = Vec::with_capacity(rows.len());
+    for l in &rows {
+        let expired = l.expires_on.is_some_and(|on| on < today);
+        if !expired {
+            seats += i64::from(l.seats);
+        }
+        let modules: HashSet<String> = modules_from_db(&l.modules)
+            .iter()
+            .map(|m| m.as_str().to_string())
+            .collect();
+        let users: HashSet<&str> = seen
+            .iter()
+            .filter(|(m, _)| modules.contains(m))
+            .map(|(_, u)| u.as_str())
+            .collect();
+        per.push(LicenseSeatUse {
+            license_id: l.id,
+            seats: l.seats,
+            used: users.len() as i64,
+            expired,
+        });
+    }
+    Ok(SeatUse {
+        window_days: SEAT_USE_WINDOW_DAYS,
+        seats,
+        used: used as i64,
+        licenses: per,
+    })
 }

@@ -12,7 +12,7 @@ use shared::approvals::{Approval, ApprovalStatus, DecisionRequest};
 use shared::texts::{Msg, T};
 use shared::{validation, Role};
 
-use super::{to_api, CONTRACT_VALUE_CHANGE, HEALTH_OVERRIDE, TICKET_MASTER_DATA};
+use super::{to_api, CONTRACT_VALUE_CHANGE, HEALTH_OVERRIDE, LICENSE_SPLIT, TICKET_MASTER_DATA};
 use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::domain::common::audit::{self, Change};
@@ -139,6 +139,18 @@ async fn apply_outcome<C: ConnectionTrait>(
             crate::domain::health::on_override_decision(
                 txn,
                 current.workspace_id,
+                current.payload.as_deref(),
+                decider,
+                approve,
+                now,
+            )
+            .await?
+        }
+        LICENSE_SPLIT => {
+            crate::domain::accounts::licenses::on_split_decision(
+                txn,
+                current.workspace_id,
+                current.subject_id,
                 current.payload.as_deref(),
                 decider,
                 approve,

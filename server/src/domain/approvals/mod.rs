@@ -29,6 +29,8 @@ pub const TICKET_MASTER_DATA: &str = "ticket_master_data";
 pub const CONTRACT_VALUE_CHANGE: &str = "contract_value_change";
 /// An override of an account's health score (payload: the override).
 pub const HEALTH_OVERRIDE: &str = "health_override";
+/// A split of a registered licence's dongle (payload: what moves where).
+pub const LICENSE_SPLIT: &str = "license_split";
 
 pub(crate) fn to_api(m: &approvals::Model) -> AppResult<Approval> {
     Ok(Approval {

@@ -907,8 +907,9 @@ async fn agreement<C: ConnectionTrait + TransactionTrait>(
         signed_on,
         service_content: row.text("service_content"),
         complaint_procedure: row.text("complaint_procedure"),
-        // Not an import column: set in the account's agreements panel.
+        // Not import columns: set in the account's agreements panel.
         service_process: String::new(),
+        contract_id: None,
     };
     if let Err(e) = agreements::validate(conn, ctx.actor.workspace_id, &req).await {
         return Ok(Err(row_error(e, "level")?));
@@ -951,6 +952,7 @@ async fn agreement<C: ConnectionTrait + TransactionTrait>(
             existing.complaint_procedure.clone()
         },
         service_process: existing.service_process.clone(),
+        contract_id: existing.contract_id,
         ..req
     };
     if req.ends_on == existing.ends_on

@@ -19,6 +19,7 @@
 //! moves `renewal_sums` in the same transaction.
 
 pub mod contracts;
+pub mod expiry_run;
 pub mod reminder_run;
 pub mod reminders;
 pub mod sums;
@@ -968,6 +969,10 @@ pub async fn renew(
         now,
     )
     .await?;
+    // The agreements of the old contract are renewed with it.
+    let today = today(&txn, actor.workspace_id, now).await?;
+    crate::domain::tickets::agreements::renew_with_contract(&txn, actor, old.id, &next, today, now)
+        .await?;
     // A short term's next contract may be due a renewal already.
     open_if_due(&txn, &next, now).await?;
     txn.commit().await?;

@@ -17,7 +17,7 @@ use crate::domain::accounts;
 use crate::domain::accounts::timeline::{self, NewEvent};
 use crate::domain::common::audit::{self, Change};
 use crate::domain::tickets::service_levels;
-use crate::entity::service_agreements;
+use crate::entity::{contracts, service_agreements};
 use crate::error::{AppError, AppResult};
 
 fn to_api(m: &service_agreements::Model) -> ServiceAgreement {
@@ -31,6 +31,7 @@ fn to_api(m: &service_agreements::Model) -> ServiceAgreement {
         service_content: m.service_content.clone(),
         complaint_procedure: m.complaint_procedure.clone(),
         service_process: m.service_process.clone(),
+        contract_id: m.contract_id,
         created_at: m.created_at,
         updated_at: m.updated_at,
     }
@@ -54,6 +55,17 @@ pub async fn list(
 pub(crate) async fn validate<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
+    req: &AgreementRequest,
+) -> AppResult<()> {
+    validate_for(conn, workspace_id, None, req).await
+}
+
+/// [`validate`], and for an account: the contract named must be one of
+/// that account's.
+async fn validate_for<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    account_id: Option<i64>,
     req: &AgreementRequest,
 ) -> AppResult<()> {
     let mut c = Collector::default();
@@ -86,6 +98,19 @@ pub(crate) async fn validate<C: ConnectionTrait>(
             );
         }
     }
+    if let Some(contract_id) = req.contract_id {
+        let mut query = contracts::Entity::find_by_id(contract_id)
+            .filter(contracts::Column::WorkspaceId.eq(workspace_id));
+        if let Some(account_id) = account_id {
+            query = query.filter(contracts::Column::AccountId.eq(account_id));
+        }
+        if query.one(conn).await?.is_none() {
+            c.fields.insert(
+                "contract_id".into(),
+                Msg::new(T::AgreementContractNotAccounts).en(),
+            );
+        }
+    }
     c.finish().map_err(AppError::validation)
 }
 
@@ -111,7 +136,7 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<ServiceAgreement> {
     accounts::editable(txn, actor, account_id).await?;
-    validate(txn, actor.workspace_id, &req).await?;
+    validate_for(txn, actor.workspace_id, Some(account_id), &req).await?;
     let model = service_agreements::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         account_id: Set(account_id),
@@ -122,6 +147,7 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         service_content: Set(req.service_content),
         complaint_procedure: Set(req.complaint_procedure),
         service_process: Set(req.service_process),
+        contract_id: Set(req.contract_id),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -178,7 +204,7 @@ pub(crate) async fn update_in<C: ConnectionTrait>(
         .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    validate(txn, actor.workspace_id, &req).await?;
+    validate_for(txn, actor.workspace_id, Some(account_id), &req).await?;
     let before = to_api(&existing);
     let mut model: service_agreements::ActiveModel = existing.into();
     model.level = Set(req.level.trim().to_string());
@@ -188,6 +214,7 @@ pub(crate) async fn update_in<C: ConnectionTrait>(
     model.service_content = Set(req.service_content);
     model.complaint_procedure = Set(req.complaint_procedure);
     model.service_process = Set(req.service_process);
+    model.contract_id = Set(req.contract_id);
     model.updated_at = Set(now);
     let after = to_api(&model.update(txn).await?);
     audit::record(
@@ -285,4 +312,69 @@ pub async fn active_level<C: ConnectionTrait>(
         .one(conn)
         .await?
         .map(|a| a.level))
+}
+
+/// Renewing a contract renews the agreements that belong to it: each gets
+/// a successor at the same level and terms, from the day after it ends to
+/// the end of the `next` contract, signed on the day of the renewal and
+/// belonging to the next contract. In the renewal's transaction.
+pub(crate) async fn renew_with_contract<C: ConnectionTrait>(
+    txn: &C,
+    actor: &StaffActor,
+    old_contract_id: i64,
+    next: &contracts::Model,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<ServiceAgreement>> {
+    let linked = service_agreements::Entity::find()
+        .filter(service_agreements::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(service_agreements::Column::ContractId.eq(old_contract_id))
+        .order_by_asc(service_agreements::Column::Id)
+        .all(txn)
+        .await?;
+    let mut renewed = Vec::new();
+    for old in linked {
+        let Some(starts_on) = old.ends_on.succ_opt() else {
+            continue;
+        };
+        if next.ends_on < starts_on {
+            continue;
+        }
+        let model = service_agreements::ActiveModel {
+            workspace_id: Set(actor.workspace_id),
+            account_id: Set(old.account_id),
+            level: Set(old.level.clone()),
+            starts_on: Set(starts_on),
+            ends_on: Set(next.ends_on),
+            signed_on: Set(Some(today)),
+            service_content: Set(old.service_content.clone()),
+            complaint_procedure: Set(old.complaint_procedure.clone()),
+            service_process: Set(old.service_process.clone()),
+            contract_id: Set(Some(next.id)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        let agreement = to_api(&model);
+        audit::record(
+            txn,
+            Change {
+                workspace_id: actor.workspace_id,
+                actor_id: Some(actor.user_id),
+                action: "renew",
+                entity_type: "agreement",
+                entity_id: agreement.id,
+                before: Some(&to_api(&old)),
+                after: Some(&agreement),
+            },
+            now,
+        )
+        .await?;
+        let event = agreement_event(actor, &agreement, TimelineKind::AgreementRenewed, now);
+        timeline::record(txn, event, now).await?;
+        renewed.push(agreement);
+    }
+    Ok(renewed)
 }

@@ -15,7 +15,9 @@
 
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use shared::service_levels::{OutsideReason, OwnerContact, PortalEntitlement, TicketChannel};
+use shared::service_levels::{
+    AccountEntitlement, OutsideReason, OwnerContact, PortalEntitlement, TicketChannel,
+};
 use shared::texts::{Msg, T};
 
 use crate::auth::PortalActor;
@@ -126,6 +128,32 @@ fn explanation(
         Some(o) => msg.with("owner", &o.name).with("email", &o.email),
         None => msg,
     }
+}
+
+/// `GET /accounts/{id}/entitlement`: whether a ticket staff log for the
+/// account today is covered (staff log tickets taken by phone).
+pub async fn staff_entitlement(
+    db: &Db,
+    actor: &crate::auth::StaffActor,
+    account_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<AccountEntitlement> {
+    let conn = &db.read;
+    crate::domain::accounts::find_in_workspace(conn, actor.workspace_id, account_id).await?;
+    let today = today_of(conn, actor.workspace_id, now).await?;
+    let cover = coverage(
+        conn,
+        actor.workspace_id,
+        account_id,
+        TicketChannel::Phone,
+        today,
+    )
+    .await?;
+    Ok(AccountEntitlement {
+        covered: cover.outside.is_none(),
+        level: cover.level,
+        reason: cover.outside,
+    })
 }
 
 /// `GET /portal/entitlement`: may this user's account open a ticket here?

@@ -8,10 +8,12 @@
 //!   (bilingual: the reader's language is not known yet)
 //! - [`tickets`]: what a ticket's changes announce
 //! - [`renewals`]: renewal reminders and escalations
+//! - [`expiry`]: agreements and licences about to end
 //! - [`training`]: training invitations, updates and cancellations
 //! - [`surveys`]: the survey invitation (bilingual: it goes to contacts)
 
 pub mod accounts;
+pub mod expiry;
 pub mod integrations;
 pub mod renewals;
 pub mod surveys;
