@@ -427,6 +427,30 @@ async fn a_csm_runs_onboarding_registers_a_licence_and_records_a_training() {
             "the first registration and the upgrade: {history}"
         );
 
+        // An old user's upgrade splits the dongle: the request waits for a
+        // manager, and the inbox words it in the reader's language. The
+        // maker withdraws it again (the approvals below start empty).
+        click_id(h, "license-split").await?;
+        h.fill("split-serial", "KD-2026-000119").await?;
+        h.fill("split-seats", "10").await?;
+        h.fill("split-reason", "生产车间单独使用一把锁").await?;
+        click_id(h, "split-submit").await?;
+        h.wait_for_text("拆分申请已提交经理审批")
+            .await
+            .context("the split is sent for approval")?;
+        h.goto("/approvals").await?;
+        let summary = h
+            .testid_text_where("approval-summary", |t| t.contains("KD-2026-000119"))
+            .await?;
+        ensure!(
+            summary.contains("拆分加密锁") && summary.contains("生产车间单独使用一把锁"),
+            "the split request in Chinese: {summary}"
+        );
+        click_id(h, "withdraw").await?;
+        h.testid("approvals-empty")
+            .await
+            .context("the withdrawn split leaves the inbox")?;
+
         // Schedule a training for the account and record attendance.
         h.goto("/trainings").await?;
         click_id(h, "training-new").await?;
