@@ -675,6 +675,22 @@ pub fn word_or_self(value: &str, lang: Locale) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_dongle_split_summary_reads_back_in_chinese() {
+        let en = Msg::new(T::LicenseSplitSummary)
+            .with("serial", "KD-OLD")
+            .with("seats", 10)
+            .with("modules", "finance, production")
+            .with("new_serial", "KD-NEW")
+            .with("reason", "生产车间单独使用一把锁. 急")
+            .en();
+        let back = Msg::parse_en(&en).expect("the summary is a template");
+        assert_eq!(back.key, T::LicenseSplitSummary.key());
+        let zh = back.render(Locale::ZhCn).unwrap();
+        assert!(zh.starts_with("拆分加密锁 KD-OLD：将 10 个用户"), "{zh}");
+        assert!(zh.contains("生产车间单独使用一把锁. 急"), "{zh}");
+    }
+
     fn names(template: &str) -> Vec<&str> {
         let mut v: Vec<&str> = pieces(template)
             .into_iter()
