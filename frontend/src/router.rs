@@ -64,6 +64,11 @@ pub enum Route {
     SlaSettings,
     /// Service levels and their entitlements (admins).
     ServiceLevels,
+    /// Authorised service centres: the vendor's centres and this
+    /// workspace's vendors (admins, managers).
+    ServiceCentres,
+    /// A vendor's invitation link, opened by the centre's admin.
+    CentreAccept,
     /// Canned replies (every staff member: their own and the shared ones).
     Macros,
     // onboarding & training
@@ -135,6 +140,8 @@ impl Route {
             ["kb", id] => id.parse().map(Route::KbArticle).unwrap_or(Route::NotFound),
             ["settings", "sla"] => Route::SlaSettings,
             ["settings", "service-levels"] => Route::ServiceLevels,
+            ["settings", "service-centres"] => Route::ServiceCentres,
+            ["centres", "accept"] => Route::CentreAccept,
             ["settings", "macros"] => Route::Macros,
             // onboarding & training
             ["onboarding"] => Route::OnboardingPortfolio,
@@ -192,6 +199,7 @@ impl Route {
                 | Route::KbArticle(_)
                 | Route::SlaSettings
                 | Route::ServiceLevels
+                | Route::ServiceCentres
                 | Route::Macros
                 // onboarding & training
                 | Route::OnboardingPortfolio
