@@ -425,6 +425,16 @@ mod tests {
             Route::ServiceLevels
         );
         assert!(Route::ServiceLevels.is_staff());
+        assert_eq!(
+            Route::parse("/settings/service-centres"),
+            Route::ServiceCentres
+        );
+        assert!(Route::ServiceCentres.is_staff());
+        assert_eq!(
+            Route::parse("/centres/accept?token=abc"),
+            Route::CentreAccept
+        );
+        assert!(!Route::CentreAccept.is_staff() && !Route::CentreAccept.is_portal());
         assert!(Route::KbArticle(1).is_staff() && Route::SlaSettings.is_staff());
         assert_eq!(Route::parse("/settings/macros"), Route::Macros);
         assert!(Route::Macros.is_staff());
