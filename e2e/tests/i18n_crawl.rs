@@ -413,6 +413,7 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
             "/settings",
             "/settings/sla",
             "/settings/service-levels",
+            "/settings/service-centres",
             "/settings/reminders",
             "/settings/health",
             "/settings/api-keys",

@@ -19,12 +19,14 @@ use crate::pages::accounts::list::AccountsPage;
 use crate::pages::accounts::mail_channels::MailChannelsPage;
 use crate::pages::accounts::settings::SettingsPage;
 use crate::pages::accounts::users::UsersPage;
+use crate::pages::centres::ServiceCentresPage;
 use crate::pages::my_work::MyWorkPage;
 use crate::pages::playbook_editor::{PlaybookEditPage, PlaybookNewPage};
 use crate::pages::playbooks::PlaybooksPage;
 use crate::pages::tasks::TasksPage;
 // join_pages
 use crate::pages::join::accept_invite::AcceptInvitePage;
+use crate::pages::join::centre_accept::CentreAcceptPage;
 use crate::pages::join::password::{
     ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage,
 };
@@ -81,7 +83,8 @@ pub fn App() -> impl IntoView {
                 | Route::ForgotPassword
                 | Route::ResetPassword
                 | Route::VerifyEmail
-                | Route::ChangePassword),
+                | Route::ChangePassword
+                | Route::CentreAccept),
             ) => lazy_view(join_pages(r)),
             Some(Route::PortalSurvey) => lazy_view(survey_answer_page()),
             // portal & kb
@@ -112,6 +115,7 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                         | Route::Account(_)
                         | Route::Users
                         | Route::Settings
+                        | Route::ServiceCentres
                         | Route::MailChannels => {
                             lazy_view(account_pages(route))
                         }
@@ -160,6 +164,7 @@ fn account_pages(route: Route) -> AnyView {
         Route::AccountImport => view! { <ImportPage /> }.into_any(),
         Route::Users => view! { <UsersPage /> }.into_any(),
         Route::Settings => view! { <SettingsPage /> }.into_any(),
+        Route::ServiceCentres => view! { <ServiceCentresPage /> }.into_any(),
         Route::MailChannels => view! { <MailChannelsPage /> }.into_any(),
         Route::MyWork => view! { <MyWorkPage /> }.into_any(),
         Route::Playbooks => view! { <PlaybooksPage /> }.into_any(),
@@ -227,6 +232,7 @@ fn join_pages(route: Route) -> AnyView {
         Route::ResetPassword => view! { <ResetPasswordPage /> }.into_any(),
         Route::VerifyEmail => view! { <VerifyEmailPage /> }.into_any(),
         Route::ChangePassword => view! { <ChangePasswordPage /> }.into_any(),
+        Route::CentreAccept => view! { <CentreAcceptPage /> }.into_any(),
         _ => view! { <SignupPage /> }.into_any(),
     }
 }

@@ -64,6 +64,11 @@ pub enum Route {
     SlaSettings,
     /// Service levels and their entitlements (admins).
     ServiceLevels,
+    /// Authorised service centres: the vendor's centres and this
+    /// workspace's vendors (admins, managers).
+    ServiceCentres,
+    /// A vendor's invitation link, opened by the centre's admin.
+    CentreAccept,
     /// Canned replies (every staff member: their own and the shared ones).
     Macros,
     // onboarding & training
@@ -135,6 +140,8 @@ impl Route {
             ["kb", id] => id.parse().map(Route::KbArticle).unwrap_or(Route::NotFound),
             ["settings", "sla"] => Route::SlaSettings,
             ["settings", "service-levels"] => Route::ServiceLevels,
+            ["settings", "service-centres"] => Route::ServiceCentres,
+            ["centres", "accept"] => Route::CentreAccept,
             ["settings", "macros"] => Route::Macros,
             // onboarding & training
             ["onboarding"] => Route::OnboardingPortfolio,
@@ -192,6 +199,7 @@ impl Route {
                 | Route::KbArticle(_)
                 | Route::SlaSettings
                 | Route::ServiceLevels
+                | Route::ServiceCentres
                 | Route::Macros
                 // onboarding & training
                 | Route::OnboardingPortfolio
@@ -417,6 +425,16 @@ mod tests {
             Route::ServiceLevels
         );
         assert!(Route::ServiceLevels.is_staff());
+        assert_eq!(
+            Route::parse("/settings/service-centres"),
+            Route::ServiceCentres
+        );
+        assert!(Route::ServiceCentres.is_staff());
+        assert_eq!(
+            Route::parse("/centres/accept?token=abc"),
+            Route::CentreAccept
+        );
+        assert!(!Route::CentreAccept.is_staff() && !Route::CentreAccept.is_portal());
         assert!(Route::KbArticle(1).is_staff() && Route::SlaSettings.is_staff());
         assert_eq!(Route::parse("/settings/macros"), Route::Macros);
         assert!(Route::Macros.is_staff());

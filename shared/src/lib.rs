@@ -8,6 +8,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod centres;
 pub mod code_rule;
 pub mod contracts;
 pub mod enums;

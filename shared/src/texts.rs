@@ -377,6 +377,22 @@ texts! {
     ImportUnreadable = "import.unreadable" { "the file could not be read: {detail}", "无法读取文件：{detail}" }
     // E-mail in.
     ProcessedFolderIsSource = "mail_in.processed_folder_is_source" { "must differ from the folder mail is fetched from", "不能与收取邮件的文件夹相同" }
+    // Service centres and certifications.
+    CentreAdminOnly = "centre.admin_only" { "only an admin manages service centres", "只有管理员可以管理服务中心" }
+    CentreInvitationInvalid = "centre.invitation_invalid" { "this invitation link is invalid, used, revoked or expired; ask the vendor for a new one", "此邀请链接无效、已使用、已撤销或已过期，请向厂商索取新链接" }
+    CentreOwnWorkspace = "centre.own_workspace" { "a workspace cannot become its own service centre", "工作区不能成为自己的服务中心" }
+    CentreAlreadyLinked = "centre.already_linked" { "this workspace is already an authorised centre of this vendor", "本工作区已是该厂商的授权服务中心" }
+    CentreNotActive = "centre.not_active" { "the centre has not accepted its invitation, or its authorisation was revoked", "该服务中心尚未接受邀请，或授权已被撤销" }
+    CentreAccountTaken = "centre.account_taken" { "this account is already assigned to a service centre; unassign it first", "该客户已分配给服务中心，请先取消分配" }
+    CentreCodeTaken = "centre.code_taken" { "the centre already has an account with customer code {code}", "服务中心已有客户编码为 {code} 的客户" }
+    CentreNotLinkedAccount = "centre.not_linked_account" { "this ticket's account is not one a vendor assigned to this workspace, so it cannot be escalated to a vendor", "此工单的客户不是厂商分配给本工作区的客户，无法升级到厂商" }
+    CentreNeedsTierThree = "centre.needs_tier_three" { "escalate the ticket to tier 3 (the manager) first; only a tier-3 ticket goes to the vendor", "请先将工单升级到第三级（经理），只有第三级工单可以升级到厂商" }
+    CentreAlreadyEscalated = "centre.already_escalated" { "this ticket is already linked to a vendor ticket", "此工单已关联厂商工单" }
+    CentreAttachmentNotShareable = "centre.attachment_not_shareable" { "attachment {id} is not a public attachment of this ticket", "附件 {id} 不是此工单的公开附件" }
+    CentreMirrorNote = "centre.mirror_note" { "Escalated by service centre {centre}: {reason}", "服务中心 {centre} 升级：{reason}" }
+    NoCertifiedEngineer = "routing.no_certified_engineer" { "no active engineer is certified for the {module} module; certify one on the users page or turn off \"only certified engineers\"", "没有持有 {module} 模块有效认证的在职工程师；请在用户页面添加认证，或关闭“仅分配持证工程师”" }
+    CertificationTaken = "certification.taken" { "this user already holds a certification for this module; delete it first", "该用户已有此模块的认证，请先删除" }
+    CertificationStaffOnly = "certification.staff_only" { "certifications are for active staff members", "认证仅适用于在职员工" }
 }
 
 /// A text with its parameters, as it travels on the wire:

@@ -13,6 +13,7 @@ pub mod agreements;
 pub mod approvals;
 pub mod attachments;
 pub mod auth;
+pub mod centres;
 pub mod contacts;
 pub mod contracts;
 pub mod health;

@@ -8,6 +8,7 @@ pub mod login;
 pub mod not_found;
 
 pub mod accounts;
+pub mod centres;
 pub mod join;
 pub mod my_work;
 pub mod onboarding;

@@ -10,6 +10,7 @@ mod attachments;
 mod audit;
 mod auth;
 pub mod body;
+mod centres;
 mod contacts;
 mod contracts;
 mod health;
@@ -276,6 +277,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     mail_in::routes(cfg);
     macros::routes(cfg);
     success_plans::routes(cfg);
+    centres::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

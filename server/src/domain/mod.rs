@@ -23,9 +23,13 @@
 //! - `playbooks`: triggers that make tasks, their runs and their effect
 //! - `success_plans`: plans shared with the customer (objectives, milestones,
 //!   comments); writes the timeline, read by health through its tables
+//! - `centres`: authorised service centres (links, assigned accounts,
+//!   escalation to the vendor, roll-ups) and certifications; above tickets
+//!   and accounts (the two-way sync of linked tickets is `tickets::bridge`)
 
 pub mod accounts;
 pub mod approvals;
+pub mod centres;
 pub mod common;
 pub mod health;
 pub mod imports;

@@ -58,3 +58,11 @@ pub mod trainings;
 pub mod usage_events;
 pub mod users;
 pub mod workspaces;
+// Service centres and certifications (issue 16).
+pub mod bridge_comments;
+pub mod centre_accounts;
+pub mod certification_reminders;
+pub mod routing_settings;
+pub mod service_centres;
+pub mod staff_certifications;
+pub mod ticket_bridges;

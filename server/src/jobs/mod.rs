@@ -119,6 +119,13 @@ pub const REGISTRY: &[JobSpec] = &[
         what: "e-mails each opted-in staff member their due tasks at 08:30 in the workspace's time zone, once a day",
     },
     JobSpec {
+        name: "certification-reminders",
+        schedule: Schedule::Every("0 10 * * * *"),
+        at_start: true,
+        on_demand: true,
+        what: "reminds the admins of each certification expiring within 30 days, once",
+    },
+    JobSpec {
         name: "renewals-open",
         schedule: Schedule::Every("0 5 * * * *"),
         at_start: false,
@@ -241,6 +248,9 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
             to_summary(crate::domain::tasks::digest::run(state, now, workspace).await?)?
         }
         "mail-retention" => to_summary(crate::mail::retention::run(state, now, workspace).await?)?,
+        "certification-reminders" => to_summary(
+            crate::domain::centres::certifications::run_reminders(state, now, workspace).await?,
+        )?,
         "renewals-open" if workspace.is_none() => {
             let opened = crate::domain::renewals::open_all_due(&state.db, now).await?;
             serde_json::json!({ "opened": opened })

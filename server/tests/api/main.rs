@@ -9,6 +9,7 @@ mod addresses;
 mod approvals;
 mod attachments;
 mod auth;
+mod centres;
 mod chat_bots;
 mod concurrency;
 mod contacts;

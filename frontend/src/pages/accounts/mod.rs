@@ -3,6 +3,7 @@
 //! onboarding, health, timeline), users and the workspace settings.
 
 pub mod agreements;
+pub mod certifications;
 pub mod contacts;
 pub mod contracts;
 pub mod detail;

@@ -36,6 +36,7 @@ fn WorkspaceSettingsPage() -> impl IntoView {
                 <h1 data-testid="settings-heading">{i.tr(Key::NavSettings)}</h1>
                 <a class="btn" href="/settings/sla" data-testid="settings-sla-link">{i.tr(Key::SlaTitle)}</a>
                 <a class="btn" href="/settings/service-levels" data-testid="settings-levels-link">{i.tr(Key::SlvTitle)}</a>
+                <a class="btn" href="/settings/service-centres" data-testid="settings-centres-link">{i.tr(Key::CeTitle)}</a>
                 // contracts & renewals
                 <a class="btn" href="/settings/reminders" data-testid="settings-reminders-link">{i.tr(Key::RmTitle)}</a>
                 // health settings, api keys & surveys

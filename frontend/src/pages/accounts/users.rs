@@ -20,6 +20,7 @@ use crate::i18n::{role_key, use_i18n, Key};
 use crate::logic::forms;
 use crate::logic::paging::ListState;
 use crate::logic::query::UserFilter;
+use crate::pages::accounts::certifications::{CertificationsPanel, RoutingCard};
 use crate::session::use_session;
 
 const USERS_PAGE: u64 = 50;
@@ -113,6 +114,7 @@ fn UsersAdmin() -> impl IntoView {
                         }
                     })
             }}
+            <RoutingCard />
             <div class="toolbar" role="search" data-testid="user-filters">
                 <div class="field field-grow">
                     <label for="users-search">{i.tr(Key::Search)}</label>
@@ -279,6 +281,8 @@ fn UserRow(user: User, on_updated: Callback<User>) -> impl IntoView {
     } else {
         Key::StatusActive
     };
+    let certs_open = RwSignal::new(false);
+    let staff = role.is_staff();
     let role_select_id = format!("user-role-{id}");
     let created = user.created_at;
 
@@ -329,8 +333,25 @@ fn UserRow(user: User, on_updated: Callback<User>) -> impl IntoView {
                 >
                     {move || if active { i.t(Key::Deactivate) } else { i.t(Key::Reactivate) }}
                 </button>
+                {staff.then(|| view! {
+                    " "
+                    <button
+                        type="button"
+                        class="btn btn-small"
+                        data-testid=format!("user-certs-{id}")
+                        aria-expanded=expanded(certs_open)
+                        on:click=move |_| certs_open.update(|v| *v = !*v)
+                    >
+                        {i.tr(Key::CfShow)}
+                    </button>
+                })}
             </td>
         </tr>
+        {move || certs_open.get().then(|| view! {
+            <tr class="row-detail">
+                <td colspan="6"><CertificationsPanel user_id=id /></td>
+            </tr>
+        })}
     }
 }
 

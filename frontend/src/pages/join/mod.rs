@@ -2,5 +2,6 @@
 //! password and e-mail links.
 
 pub mod accept_invite;
+pub mod centre_accept;
 pub mod password;
 pub mod signup;

@@ -28,6 +28,7 @@ use crate::pages::tickets::common::{
 use crate::pages::tickets::conversation::{AttachmentsSection, ConversationSection};
 use crate::pages::tickets::links::{link_kind_key, LinksSection};
 use crate::pages::tickets::merge::{MergeAction, MergedBanner};
+use crate::pages::tickets::vendor_link::VendorLinkSection;
 use crate::session::use_session;
 
 #[component]
@@ -203,6 +204,7 @@ fn TicketView(initial: Tagged<Ticket>) -> impl IntoView {
                 <StatusAction cur />
                 <AssignAction cur directory />
                 <EscalateAction cur />
+                <VendorLinkSection cur />
                 <BlockersSection cur />
                 <LinksSection cur />
                 <MergeAction cur />

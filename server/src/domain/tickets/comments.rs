@@ -218,6 +218,7 @@ async fn comment_locked<C: ConnectionTrait>(
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
     let updated = model.update(conn).await?;
+    bridge::mirror_status(conn, current, &updated, now).await?;
     let comment = ticket_comments::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         ticket_id: Set(ticket_id),
@@ -242,6 +243,9 @@ async fn comment_locked<C: ConnectionTrait>(
         now,
     )
     .await?;
+    // A public comment on a ticket linked across a vendor and its centre
+    // reaches the other side too.
+    bridge::mirror_comment(conn, current, &comment, now).await?;
     // The other side hears of a public reply: the requester of a staff
     // reply, the assignee of a customer's.
     if !internal {

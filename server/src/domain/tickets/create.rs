@@ -110,14 +110,33 @@ async fn account_event<C: ConnectionTrait>(
 }
 
 /// The module's owner when active; else nobody (the queue picks it up).
+/// When the workspace assigns only certified engineers, an owner without a
+/// certification for the module gives way to the least-loaded certified
+/// engineer (or nobody, when there is none).
 pub(super) async fn tier_one_assignee<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     module: ErpModule,
+    now: DateTime<Utc>,
 ) -> AppResult<Option<i64>> {
+    let allowed = super::certified::allowed_engineers(conn, workspace_id, module, now).await?;
     let owners = sla::module_owners(conn, workspace_id).await?;
-    let Some(owner) = owners.get(&module).copied() else {
-        return Ok(None);
+    let owner = match owners.get(&module).copied() {
+        Some(owner) if allowed.as_ref().is_none_or(|a| a.contains(&owner)) => owner,
+        _ => {
+            return match allowed {
+                Some(allowed) => {
+                    super::workflow::least_loaded_among(
+                        conn,
+                        workspace_id,
+                        Role::Engineer,
+                        Some(&allowed),
+                    )
+                    .await
+                }
+                None => Ok(None),
+            };
+        }
     };
     let active = users::Entity::find_by_id(owner)
         .filter(users::Column::WorkspaceId.eq(workspace_id))
@@ -183,22 +202,80 @@ async fn terms_of<C: ConnectionTrait>(
 pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult<tickets::Model> {
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
-    let targets = terms_of(&txn, &new, now).await?;
+    let model = insert_ticket_in(&txn, state, new, now).await?;
+    txn.commit().await?;
+    state.mailer.kick();
+    state.integrations.kick();
+    Ok(model)
+}
+
+/// A ticket a service centre escalated, opened in its vendor's workspace
+/// (see `domain::centres::escalation`): routed and timed like any other,
+/// in the caller's transaction, without a requester (the customer's login
+/// is the centre's).
+pub(crate) struct LinkedTicket {
+    pub workspace_id: i64,
+    pub account_id: i64,
+    /// A user of the vendor's workspace the ticket is recorded as made by.
+    pub created_by: i64,
+    pub module: ErpModule,
+    pub category: TicketCategory,
+    pub priority: TicketPriority,
+    pub subject: String,
+    pub description: String,
+}
+
+pub(crate) async fn insert_linked<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    t: LinkedTicket,
+    now: DateTime<Utc>,
+) -> AppResult<tickets::Model> {
+    insert_ticket_in(
+        conn,
+        state,
+        NewTicket {
+            workspace_id: t.workspace_id,
+            account_id: t.account_id,
+            requester_user_id: None,
+            created_by: t.created_by,
+            module: t.module,
+            category: t.category,
+            priority: t.priority,
+            subject: t.subject,
+            description: t.description,
+            kb_suggestions_shown: false,
+            kb_article_opened: false,
+            follow_up_of: None,
+            channel: TicketChannel::Phone,
+        },
+        now,
+    )
+    .await
+}
+
+async fn insert_ticket_in<C: ConnectionTrait>(
+    txn: &C,
+    state: &AppState,
+    new: NewTicket,
+    now: DateTime<Utc>,
+) -> AppResult<tickets::Model> {
+    let targets = terms_of(txn, &new, now).await?;
     // Complaints go straight to the manager (tier 3); the rest to the
     // module's owner (tier 1).
     let complaint = new.category == TicketCategory::Complaint;
     let (assignee, tier) = if complaint {
         (
-            least_loaded(&txn, new.workspace_id, Role::Manager).await?,
+            least_loaded(txn, new.workspace_id, Role::Manager).await?,
             MAX_TIER,
         )
     } else {
         (
-            tier_one_assignee(&txn, new.workspace_id, new.module).await?,
+            tier_one_assignee(txn, new.workspace_id, new.module, now).await?,
             1,
         )
     };
-    let number = next_number(&txn, new.workspace_id).await?;
+    let number = next_number(txn, new.workspace_id).await?;
     // A master-data change (录入) waits for a manager's approval (审核) first,
     // its SLA clock paused meanwhile.
     let needs_approval = new.category == TicketCategory::MasterDataChange;
@@ -234,10 +311,10 @@ pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult
         version: Set(1),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     record_event(
-        &txn,
+        txn,
         &model,
         Some(new.created_by),
         &TicketChange::Created {
@@ -251,7 +328,7 @@ pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult
     let mut to_notify: Vec<i64> = assignee.into_iter().collect();
     to_notify.extend(new.requester_user_id);
     notify(
-        &txn,
+        txn,
         &state.mailer,
         &model,
         &TicketNotice::Created,
@@ -261,7 +338,7 @@ pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult
     .await?;
     if needs_approval {
         approvals::request(
-            &txn,
+            txn,
             approvals::ApprovalRequest {
                 workspace_id: new.workspace_id,
                 kind: approvals::TICKET_MASTER_DATA,
@@ -277,7 +354,7 @@ pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult
     }
     let after = to_api(&model)?;
     audit::record(
-        &txn,
+        txn,
         Change {
             workspace_id: new.workspace_id,
             actor_id: Some(new.created_by),
@@ -291,16 +368,13 @@ pub(super) async fn insert_ticket(state: &AppState, new: NewTicket) -> AppResult
     )
     .await?;
     crate::domain::integrations::events::emit_ticket(
-        &txn,
+        txn,
         shared::integrations::EventType::TicketCreated,
         &model,
         serde_json::json!({}),
         now,
     )
     .await?;
-    txn.commit().await?;
-    state.mailer.kick();
-    state.integrations.kick();
     Ok(model)
 }
 

@@ -11,7 +11,9 @@
 pub mod agreements;
 pub mod attachments;
 pub mod blockers;
+pub mod bridge;
 pub mod candidates;
+pub mod certified;
 pub mod children;
 pub mod entitlement;
 pub mod links;
@@ -60,7 +62,7 @@ pub use comments::{
 pub(crate) use comments::{mail_comment, note_locked};
 pub(crate) use create::record_event;
 pub use create::{create, portal_create};
-pub(crate) use create::{mail_create, MailTicket};
+pub(crate) use create::{insert_linked, mail_create, LinkedTicket, MailTicket};
 pub(crate) use query::{find, portal_readable, portal_view, portal_visible};
 pub use query::{
     get, list, list_json, portal_get, portal_list, TicketFilter, Urgency, MAX_DUE_WITHIN_MINUTES,

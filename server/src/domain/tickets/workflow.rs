@@ -174,6 +174,7 @@ pub(crate) async fn update_locked<C: ConnectionTrait>(
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
     let updated = model.update(conn).await?;
+    bridge::mirror_status(conn, current, &updated, now).await?;
     let mut mailed = false;
     let changed_to = req.status.filter(|to| *to != before.status);
     if changed_to.is_some_and(|to| matches!(to, TicketStatus::Resolved | TicketStatus::Closed)) {
@@ -226,12 +227,27 @@ pub(super) async fn least_loaded<C: ConnectionTrait>(
     workspace_id: i64,
     role: Role,
 ) -> AppResult<Option<i64>> {
-    let candidates: Vec<i64> = users::Entity::find()
+    least_loaded_among(conn, workspace_id, role, None).await
+}
+
+/// [`least_loaded`] among `allowed` users only, when given (certified
+/// routing, see `certified`).
+pub(super) async fn least_loaded_among<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    role: Role,
+    allowed: Option<&[i64]>,
+) -> AppResult<Option<i64>> {
+    let mut query = users::Entity::find()
         .select_only()
         .column(users::Column::Id)
         .filter(users::Column::WorkspaceId.eq(workspace_id))
         .filter(users::Column::Role.eq(role.as_str()))
-        .filter(users::Column::Active.eq(true))
+        .filter(users::Column::Active.eq(true));
+    if let Some(allowed) = allowed {
+        query = query.filter(users::Column::Id.is_in(allowed.iter().copied()));
+    }
+    let candidates: Vec<i64> = query
         .order_by_asc(users::Column::Id)
         .into_tuple()
         .all(conn)
@@ -323,7 +339,22 @@ pub async fn escalate_locked<C: ConnectionTrait>(
     } else {
         Role::Manager
     };
-    let assignee = least_loaded(conn, current.workspace_id, role).await?;
+    // Engineers (tier 2) may have to be certified for the module; a staff
+    // member's escalation is refused when none is, the SLA monitor's leaves
+    // the ticket unassigned.
+    let assignee = if role == Role::Engineer {
+        let module: ErpModule = stored("tickets", current.id, "module", &current.module)?;
+        let allowed =
+            super::certified::allowed_engineers(conn, current.workspace_id, module, now).await?;
+        let picked =
+            least_loaded_among(conn, current.workspace_id, role, allowed.as_deref()).await?;
+        if picked.is_none() && allowed.is_some() && actor_id.is_some() {
+            return Err(super::certified::none_certified(module));
+        }
+        picked
+    } else {
+        least_loaded(conn, current.workspace_id, role).await?
+    };
     let before = to_api(current)?;
     let mut model: tickets::ActiveModel = current.clone().into();
     model.tier = Set(tier);
