@@ -370,6 +370,15 @@ texts! {
     ImportUnreadable = "import.unreadable" { "the file could not be read: {detail}", "无法读取文件：{detail}" }
     // E-mail in.
     ProcessedFolderIsSource = "mail_in.processed_folder_is_source" { "must differ from the folder mail is fetched from", "不能与收取邮件的文件夹相同" }
+    // Time and person-day packages.
+    TimeEntryOwnOnly = "time.own_only" { "only the person who logged this time, a manager or an admin may change it", "只有登记该工时的人员、经理或管理员可以修改" }
+    TimeDayFull = "time.day_full" { "would make more than 24 hours logged by you on {date}", "将使您在 {date} 登记的工时超过 24 小时" }
+    NotBeforeValidFrom = "field.not_before_valid_from" { "must not be before valid_from", "不得早于生效日期" }
+    PackageSpan = "time.package_span" { "a package may be valid for at most {days} days", "人天包有效期最长 {days} 天" }
+    PackagesManagers = "time.packages_managers" { "only a manager or an admin may change person-day packages", "只有经理或管理员可以修改人天包" }
+    TimeReportsRoles = "time.reports_roles" { "time reports are for admins, managers and CSMs", "工时报表仅管理员、经理和客户成功经理可见" }
+    PositiveId = "field.positive_id" { "must be a positive id", "必须是正整数编号" }
+    TimeGroup = "field.time_group" { "must be account, engineer or month", "必须是 account、engineer 或 month" }
 }
 
 /// A text with its parameters, as it travels on the wire:

@@ -37,6 +37,7 @@ mod surveys;
 mod tasks;
 mod ticket_links;
 mod tickets;
+mod time_log;
 mod timeline;
 mod training;
 mod users;
@@ -276,6 +277,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     mail_in::routes(cfg);
     macros::routes(cfg);
     success_plans::routes(cfg);
+    time_log::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

@@ -23,6 +23,8 @@
 //! - `playbooks`: triggers that make tasks, their runs and their effect
 //! - `success_plans`: plans shared with the customer (objectives, milestones,
 //!   comments); writes the timeline, read by health through its tables
+//! - `time_log`: time logged on tickets and visits, person-day packages,
+//!   their consumption and notices, time reports, the portal's balance
 
 pub mod accounts;
 pub mod approvals;
@@ -41,4 +43,5 @@ pub mod success_plans;
 pub mod surveys;
 pub mod tasks;
 pub mod tickets;
+pub mod time_log;
 pub mod training;

@@ -57,3 +57,8 @@ pub mod trainings;
 pub mod usage_events;
 pub mod users;
 pub mod workspaces;
+
+// Time and person-day packages (issue 16).
+pub mod package_notices;
+pub mod time_entries;
+pub mod time_packages;

@@ -48,6 +48,7 @@ mod tenancy;
 mod texts;
 mod ticket_links;
 mod tickets;
+mod time_log;
 mod timeline;
 mod timeline_kinds;
 mod training;

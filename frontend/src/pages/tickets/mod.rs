@@ -14,3 +14,4 @@ pub mod merge;
 pub mod new;
 pub mod service_levels;
 pub mod sla_settings;
+pub mod time_log;
