@@ -92,7 +92,7 @@ fn Balance(t: PortalTime) -> impl IntoView {
                                 <tr>
                                     <th scope="col">{i.tr(Key::TmDate)}</th>
                                     <th scope="col">{i.tr(Key::TmEngineer)}</th>
-                                    <th scope="col">{i.tr(Key::TrHours)}</th>
+                                    <th scope="col">{i.tr(Key::TxHours)}</th>
                                     <th scope="col">{i.tr(Key::PtTicket)}</th>
                                     <th scope="col">{i.tr(Key::TmNote)}</th>
                                 </tr>
@@ -117,7 +117,7 @@ fn EntryRow(e: PortalTimeEntry) -> impl IntoView {
         <tr data-testid="portal-entry">
             <td data-label=i.tr(Key::TmDate)>{e.work_date.to_string()}</td>
             <td data-label=i.tr(Key::TmEngineer) data-testid="portal-entry-engineer">{e.engineer}</td>
-            <td data-label=i.tr(Key::TrHours) data-testid="portal-entry-hours">
+            <td data-label=i.tr(Key::TxHours) data-testid="portal-entry-hours">
                 {hours(i64::from(e.minutes))}
                 {(over > 0).then(|| view! { " " <span class="badge badge-warning">{i.tr(Key::TmOverage)}</span> })}
             </td>

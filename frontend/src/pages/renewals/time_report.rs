@@ -85,18 +85,18 @@ pub fn TimeReportSection(query: Memo<ReportQuery>) -> impl IntoView {
     });
     let allowed = move || report.with(|r| matches!(r, Some(Ok(_))));
     let choices = [
-        ("account", Key::TrByAccount),
-        ("engineer", Key::TrByEngineer),
-        ("month", Key::TrByMonth),
+        ("account", Key::TxByAccount),
+        ("engineer", Key::TxByEngineer),
+        ("month", Key::TxByMonth),
     ];
     view! {
         <section class="card rp-section" aria-labelledby="rp-time-title" data-testid="time-report">
             <div class="section-header">
-                <h2 id="rp-time-title">{i.tr(Key::TrTitle)}</h2>
+                <h2 id="rp-time-title">{i.tr(Key::TxTitle)}</h2>
                 {move || allowed().then(|| view! { <CsvButton run=download busy failure testid="download-time" /> })}
             </div>
             <div class="field">
-                <label for="time-group">{i.tr(Key::TrGroup)}</label>
+                <label for="time-group">{i.tr(Key::TxGroup)}</label>
                 <select id="time-group" data-testid="time-group" on:change=move |ev| group.set(event_target_value(&ev))>
                     {choices.into_iter().map(|(value, key)| view! {
                         <option value=value prop:selected=move || group.with(|g| g == value)>{i.tr(key)}</option>
@@ -106,17 +106,17 @@ pub fn TimeReportSection(query: Memo<ReportQuery>) -> impl IntoView {
             {move || match report.get() {
                 None => skeleton().into_any(),
                 Some(Err(e)) if e.is(ErrorCode::Forbidden) => view! {
-                    <div class="state" data-testid="time-report-forbidden"><p>{i.tr(Key::TrForbidden)}</p></div>
+                    <div class="state" data-testid="time-report-forbidden"><p>{i.tr(Key::TxForbidden)}</p></div>
                 }.into_any(),
                 Some(Err(e)) => view! { <ErrorState error=e on_retry=Callback::new(move |_| fetch()) /> }.into_any(),
                 Some(Ok(r)) if r.rows.is_empty() => view! {
-                    <p class="muted" data-testid="time-report-empty">{i.tr(Key::TrNone)}</p>
+                    <p class="muted" data-testid="time-report-empty">{i.tr(Key::TxNone)}</p>
                 }.into_any(),
                 Some(Ok(r)) => {
                     let first = match r.group.as_str() {
-                        "engineer" => Key::TrByEngineer,
-                        "month" => Key::TrByMonth,
-                        _ => Key::TrByAccount,
+                        "engineer" => Key::TxByEngineer,
+                        "month" => Key::TxByMonth,
+                        _ => Key::TxByAccount,
                     };
                     view! {
                         <div class="table-wrap">
@@ -124,20 +124,20 @@ pub fn TimeReportSection(query: Memo<ReportQuery>) -> impl IntoView {
                                 <thead>
                                     <tr>
                                         <th scope="col">{i.tr(first)}</th>
-                                        <th scope="col">{i.tr(Key::TrHours)}</th>
-                                        <th scope="col">{i.tr(Key::TrBillable)}</th>
-                                        <th scope="col">{i.tr(Key::TrCovered)}</th>
-                                        <th scope="col">{i.tr(Key::TrOverage)}</th>
+                                        <th scope="col">{i.tr(Key::TxHours)}</th>
+                                        <th scope="col">{i.tr(Key::TxBillable)}</th>
+                                        <th scope="col">{i.tr(Key::TxCovered)}</th>
+                                        <th scope="col">{i.tr(Key::TxOverage)}</th>
                                     </tr>
                                 </thead>
                                 <tbody>
                                     {r.rows.into_iter().map(|row| view! {
                                         <tr data-testid="time-report-row">
                                             <td data-label=i.tr(first)>{row.label}</td>
-                                            <td data-label=i.tr(Key::TrHours)>{hours(row.minutes)}</td>
-                                            <td data-label=i.tr(Key::TrBillable)>{hours(row.billable_minutes)}</td>
-                                            <td data-label=i.tr(Key::TrCovered)>{hours(row.covered_minutes)}</td>
-                                            <td data-label=i.tr(Key::TrOverage)>{hours(row.uncovered_minutes)}</td>
+                                            <td data-label=i.tr(Key::TxHours)>{hours(row.minutes)}</td>
+                                            <td data-label=i.tr(Key::TxBillable)>{hours(row.billable_minutes)}</td>
+                                            <td data-label=i.tr(Key::TxCovered)>{hours(row.covered_minutes)}</td>
+                                            <td data-label=i.tr(Key::TxOverage)>{hours(row.uncovered_minutes)}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
@@ -176,25 +176,25 @@ pub fn PackageBalancesSection() -> impl IntoView {
     view! {
         <section class="card rp-section" aria-labelledby="rp-packages-title" data-testid="package-report">
             <div class="section-header">
-                <h2 id="rp-packages-title">{i.tr(Key::TrPackages)}</h2>
+                <h2 id="rp-packages-title">{i.tr(Key::TxPackages)}</h2>
                 {move || allowed().then(|| view! { <CsvButton run=download busy failure testid="download-packages" /> })}
             </div>
             {move || match report.get() {
                 None => skeleton().into_any(),
                 Some(Err(e)) if e.is(ErrorCode::Forbidden) => view! {
-                    <div class="state" data-testid="package-report-forbidden"><p>{i.tr(Key::TrForbidden)}</p></div>
+                    <div class="state" data-testid="package-report-forbidden"><p>{i.tr(Key::TxForbidden)}</p></div>
                 }.into_any(),
                 Some(Err(e)) => view! { <ErrorState error=e on_retry=Callback::new(move |_| fetch()) /> }.into_any(),
                 Some(Ok(r)) if r.packages.is_empty() => view! {
-                    <p class="muted" data-testid="package-report-empty">{i.tr(Key::TrNoPackages)}</p>
+                    <p class="muted" data-testid="package-report-empty">{i.tr(Key::TxNoPackages)}</p>
                 }.into_any(),
                 Some(Ok(r)) => view! {
                     <div class="table-wrap">
                         <table class="table responsive" data-testid="package-report-table">
                             <thead>
                                 <tr>
-                                    <th scope="col">{i.tr(Key::TrAccount)}</th>
-                                    <th scope="col">{i.tr(Key::TrPackage)}</th>
+                                    <th scope="col">{i.tr(Key::TxAccount)}</th>
+                                    <th scope="col">{i.tr(Key::TxPackage)}</th>
                                     <th scope="col">{i.tr(Key::PkValidTo)}</th>
                                     <th scope="col">{i.tr(Key::PkUsed)}</th>
                                     <th scope="col">{i.tr(Key::PkRemaining)}</th>
@@ -203,10 +203,10 @@ pub fn PackageBalancesSection() -> impl IntoView {
                             <tbody>
                                 {r.packages.into_iter().map(|b| view! {
                                     <tr data-testid="package-report-row">
-                                        <td data-label=i.tr(Key::TrAccount)>
+                                        <td data-label=i.tr(Key::TxAccount)>
                                             <a href=format!("/accounts/{}?tab=agreements", b.package.account_id)>{b.account_name}</a>
                                         </td>
-                                        <td data-label=i.tr(Key::TrPackage)>{b.package.name.clone()}</td>
+                                        <td data-label=i.tr(Key::TxPackage)>{b.package.name.clone()}</td>
                                         <td data-label=i.tr(Key::PkValidTo)>{b.package.valid_to.to_string()}</td>
                                         <td data-label=i.tr(Key::PkUsed)>{days_text(b.package.used_minutes)} " (" {b.package.used_percent} "%)"</td>
                                         <td data-label=i.tr(Key::PkRemaining)>{days_text(b.package.remaining_minutes)}</td>
