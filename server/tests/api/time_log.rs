@@ -689,7 +689,7 @@ async fn reports_sum_per_account_engineer_and_month_with_csv() {
     assert_eq!(rows.len(), 2, "{by_account}");
     let mine = rows
         .iter()
-        .find(|r| r["key"] == f.account.to_string())
+        .find(|r| r["key"] == f.account.to_string().as_str())
         .unwrap();
     assert_eq!(mine["label"], "客户公司");
     assert_eq!(
@@ -703,7 +703,10 @@ async fn reports_sum_per_account_engineer_and_month_with_csv() {
         ),
         (Some(480), Some(60))
     );
-    let theirs = rows.iter().find(|r| r["key"] == other.to_string()).unwrap();
+    let theirs = rows
+        .iter()
+        .find(|r| r["key"] == other.to_string().as_str())
+        .unwrap();
     assert_eq!(theirs["uncovered_minutes"], 120);
 
     let by_engineer = body(
@@ -719,7 +722,7 @@ async fn reports_sum_per_account_engineer_and_month_with_csv() {
     assert_eq!(li["minutes"], 540);
     let e2 = rows
         .iter()
-        .find(|r| r["key"] == f.engineer2.id().to_string())
+        .find(|r| r["key"] == f.engineer2.id().to_string().as_str())
         .unwrap();
     assert_eq!(e2["minutes"], 150);
 
