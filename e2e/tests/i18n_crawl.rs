@@ -434,6 +434,7 @@ fn portal_pages(d: &Demo) -> Vec<String> {
         "/portal/tickets".into(),
         "/portal/tickets/new".into(),
         "/portal/kb".into(),
+        "/portal/time".into(),
         "/password".into(),
         // A reset link opened while signed in (the page does not need a session).
         "/reset-password?token=not-a-real-token".into(),

@@ -58,6 +58,8 @@ pub enum Route {
     PortalKbArticle(i64),
     /// The success plans shared with a `customer_admin`.
     PortalPlans,
+    /// The customer's person-day balance and the time behind it.
+    PortalTime,
     Kb,
     KbNew,
     KbArticle(i64),
@@ -131,6 +133,7 @@ impl Route {
             }
             ["portal", "kb"] => Route::PortalKb,
             ["portal", "plans"] => Route::PortalPlans,
+            ["portal", "time"] => Route::PortalTime,
             ["portal", "kb", id] => id
                 .parse()
                 .map(Route::PortalKbArticle)
@@ -231,6 +234,7 @@ impl Route {
                 | Route::PortalKb
                 | Route::PortalKbArticle(_)
                 | Route::PortalPlans
+                | Route::PortalTime
         )
     }
 }

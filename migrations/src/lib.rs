@@ -49,6 +49,7 @@ mod m20261211_000500_playbooks;
 mod m20261212_000500_playbook_customer_email;
 mod m20261212_000600_service_levels;
 mod m20261212_000700_license_registrations;
+mod m20261213_000210_time_packages;
 mod m20261213_000410_service_centres;
 mod m20261213_000700_expiry_reminders;
 
@@ -102,6 +103,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000700_license_registrations::Migration),
             Box::new(m20261213_000700_expiry_reminders::Migration),
             Box::new(m20261213_000410_service_centres::Migration),
+            Box::new(m20261213_000210_time_packages::Migration),
         ]
     }
 }

@@ -32,6 +32,7 @@ pub mod tasks;
 pub mod texts;
 pub mod ticket_links;
 pub mod tickets;
+pub mod time_log;
 pub mod timeline;
 pub mod training;
 pub mod users;

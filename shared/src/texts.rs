@@ -393,6 +393,15 @@ texts! {
     NoCertifiedEngineer = "routing.no_certified_engineer" { "no active engineer is certified for the {module} module; certify one on the users page or turn off \"only certified engineers\"", "没有持有 {module} 模块有效认证的在职工程师；请在用户页面添加认证，或关闭“仅分配持证工程师”" }
     CertificationTaken = "certification.taken" { "this user already holds a certification for this module; delete it first", "该用户已有此模块的认证，请先删除" }
     CertificationStaffOnly = "certification.staff_only" { "certifications are for active staff members", "认证仅适用于在职员工" }
+    // Time and person-day packages.
+    TimeEntryOwnOnly = "time.own_only" { "only the person who logged this time, a manager or an admin may change it", "只有登记该工时的人员、经理或管理员可以修改" }
+    TimeDayFull = "time.day_full" { "would make more than 24 hours logged by you on {date}", "将使您在 {date} 登记的工时超过 24 小时" }
+    NotBeforeValidFrom = "field.not_before_valid_from" { "must not be before valid_from", "不得早于生效日期" }
+    PackageSpan = "time.package_span" { "a package may be valid for at most {days} days", "人天包有效期最长 {days} 天" }
+    PackagesManagers = "time.packages_managers" { "only a manager or an admin may change person-day packages", "只有经理或管理员可以修改人天包" }
+    TimeReportsRoles = "time.reports_roles" { "time reports are for admins, managers and CSMs", "工时报表仅管理员、经理和客户成功经理可见" }
+    PositiveId = "field.positive_id" { "must be a positive id", "必须是正整数编号" }
+    TimeGroup = "field.time_group" { "must be account, engineer or month", "必须是 account、engineer 或 month" }
 }
 
 /// A text with its parameters, as it travels on the wire:

@@ -36,6 +36,7 @@ pub mod surveys;
 pub mod tasks;
 pub mod ticket_links;
 pub mod tickets;
+pub mod time_log;
 pub mod timeline;
 pub mod training;
 pub mod users;

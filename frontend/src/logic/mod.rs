@@ -13,6 +13,7 @@ pub mod query;
 pub mod task_list;
 // staff tickets
 pub mod tickets;
+pub mod time_log;
 // portal & kb
 pub mod kb;
 pub mod portal;

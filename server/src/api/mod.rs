@@ -38,6 +38,7 @@ mod surveys;
 mod tasks;
 mod ticket_links;
 mod tickets;
+mod time_log;
 mod timeline;
 mod training;
 mod users;
@@ -278,6 +279,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     macros::routes(cfg);
     success_plans::routes(cfg);
     centres::routes(cfg);
+    time_log::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

@@ -26,6 +26,8 @@
 //! - `centres`: authorised service centres (links, assigned accounts,
 //!   escalation to the vendor, roll-ups) and certifications; above tickets
 //!   and accounts (the two-way sync of linked tickets is `tickets::bridge`)
+//! - `time_log`: time logged on tickets and visits, person-day packages,
+//!   their consumption and notices, time reports, the portal's balance
 
 pub mod accounts;
 pub mod approvals;
@@ -45,4 +47,5 @@ pub mod success_plans;
 pub mod surveys;
 pub mod tasks;
 pub mod tickets;
+pub mod time_log;
 pub mod training;

@@ -66,3 +66,8 @@ pub mod routing_settings;
 pub mod service_centres;
 pub mod staff_certifications;
 pub mod ticket_bridges;
+
+// Time and person-day packages (issue 16).
+pub mod package_notices;
+pub mod time_entries;
+pub mod time_packages;

@@ -50,6 +50,7 @@ mod tenancy;
 mod texts;
 mod ticket_links;
 mod tickets;
+mod time_log;
 mod timeline;
 mod timeline_kinds;
 mod training;

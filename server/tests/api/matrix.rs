@@ -216,6 +216,16 @@ async fn every_route_against_every_role() {
             json!({"name": "NPS", "question_zh": "推荐吗？", "question_en": "Recommend?",
                    "contact_ids": [1]}),
         ),
+        (
+            format!("/api/v1/tickets/{ticket_id}/time-entries"),
+            json!({"work_date": "2026-01-05", "minutes": 60, "billable": true,
+                   "note": "VICTIM-SECRET", "internal_note": "VICTIM-SECRET"}),
+        ),
+        (
+            format!("/api/v1/accounts/{account_id}/packages"),
+            json!({"name": "VICTIM-SECRET 人天包", "days": 5,
+                   "valid_from": "2026-01-01", "valid_to": "2026-12-31"}),
+        ),
     ] {
         let r = app.post(&path, &admin.token, body).await;
         assert!(

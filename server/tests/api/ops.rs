@@ -355,6 +355,18 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/portal/success-plans/{id}"),
         ("post", "/api/v1/portal/success-plans/{id}/comments"),
         ("post", "/api/v1/portal/success-milestones/{id}/done"),
+        // Time and person-day packages.
+        ("get", "/api/v1/tickets/{id}/time-entries"),
+        ("post", "/api/v1/tickets/{id}/time-entries"),
+        ("put", "/api/v1/time-entries/{id}"),
+        ("delete", "/api/v1/time-entries/{id}"),
+        ("get", "/api/v1/accounts/{id}/packages"),
+        ("post", "/api/v1/accounts/{id}/packages"),
+        ("put", "/api/v1/packages/{id}"),
+        ("delete", "/api/v1/packages/{id}"),
+        ("get", "/api/v1/reports/time"),
+        ("get", "/api/v1/reports/packages"),
+        ("get", "/api/v1/portal/time"),
     ];
     for (method, path) in expected {
         assert!(

@@ -22,6 +22,7 @@ use crate::router::{navigate, use_location};
 use crate::pages::accounts::agreements::AgreementsSection;
 use crate::pages::accounts::licenses::LicensesSection;
 use crate::pages::accounts::onboarding::OnboardingSection;
+use crate::pages::accounts::packages::PackagesSection;
 use crate::pages::accounts::timeline::TimelineSection;
 use crate::pages::my_work::AccountTasks;
 use crate::pages::playbooks::AccountPlaybookRuns;
@@ -101,7 +102,11 @@ pub fn AccountPage(id: i64) -> impl IntoView {
                     <LicensesSection account_id=id />
                 }
                 .into_any(),
-                AccountTab::Agreements => view! { <AgreementsSection account_id=id /> }.into_any(),
+                AccountTab::Agreements => view! {
+                    <AgreementsSection account_id=id />
+                    <PackagesSection account_id=id />
+                }
+                .into_any(),
                 AccountTab::Contracts => view! { <ContractsSection account_id=id /> }.into_any(),
                 AccountTab::Timeline => view! { <TimelineSection account_id=id /> }.into_any(),
             }}

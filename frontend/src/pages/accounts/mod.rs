@@ -18,6 +18,7 @@ pub mod mail_channels;
 pub mod new;
 pub mod onboarding;
 pub mod overview;
+pub mod packages;
 pub mod settings;
 pub mod success_plan_items;
 pub mod success_plans;

@@ -18,6 +18,7 @@ use crate::pages::portal::success_plans::PortalPlansPage;
 use crate::pages::portal::ticket::PortalTicketPage;
 use crate::pages::portal::ticket_new::PortalNewTicketPage;
 use crate::pages::portal::tickets::PortalTicketsPage;
+use crate::pages::portal::time::PortalTimePage;
 use crate::router::Route;
 
 /// The portal's ticket and knowledge-base pages, for portal users only.
@@ -34,6 +35,7 @@ pub fn PortalLayout(route: Route) -> impl IntoView {
                     Route::PortalKb => view! { <PortalKbPage /> }.into_any(),
                     Route::PortalKbArticle(id) => view! { <PortalArticlePage id /> }.into_any(),
                     Route::PortalPlans => view! { <PortalPlansPage /> }.into_any(),
+                    Route::PortalTime => view! { <PortalTimePage /> }.into_any(),
                     _ => view! { <NotFoundPage /> }.into_any(),
                 }}
             </PortalShell>

@@ -9,3 +9,4 @@ pub mod success_plans;
 pub mod ticket;
 pub mod ticket_new;
 pub mod tickets;
+pub mod time;

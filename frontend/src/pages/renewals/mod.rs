@@ -9,3 +9,4 @@ pub mod list;
 pub mod reminder_settings;
 pub mod reports;
 pub mod surveys;
+pub mod time_report;

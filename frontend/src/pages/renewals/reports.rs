@@ -20,6 +20,7 @@ use crate::logic::money::money;
 use crate::logic::onboarding::browser_today;
 use crate::pages::renewals::dashboard::month_chart;
 use crate::pages::renewals::list::reason_label;
+use crate::pages::renewals::time_report::{PackageBalancesSection, TimeReportSection};
 use crate::router::{redirect, use_location};
 
 type Loaded<T> = RwSignal<Option<Result<T, ApiErr>>>;
@@ -75,6 +76,8 @@ pub fn ReportsPage() -> impl IntoView {
             <PeriodForm query today on_same=Callback::new(move |_| { load_renewals(); load_kpi(); }) />
             <RenewalSection query renewals on_retry=Callback::new(move |_| load_renewals()) />
             <KpiSection query kpi on_retry=Callback::new(move |_| load_kpi()) />
+            <TimeReportSection query />
+            <PackageBalancesSection />
         </div>
     }
 }

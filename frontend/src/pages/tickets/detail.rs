@@ -28,6 +28,7 @@ use crate::pages::tickets::common::{
 use crate::pages::tickets::conversation::{AttachmentsSection, ConversationSection};
 use crate::pages::tickets::links::{link_kind_key, LinksSection};
 use crate::pages::tickets::merge::{MergeAction, MergedBanner};
+use crate::pages::tickets::time_log::TimeLogSection;
 use crate::pages::tickets::vendor_link::VendorLinkSection;
 use crate::session::use_session;
 
@@ -198,6 +199,7 @@ fn TicketView(initial: Tagged<Ticket>) -> impl IntoView {
                 <TicketDetails cur directory accounts now />
                 <ConversationSection cur />
                 <AttachmentsSection ticket_id=id />
+                <TimeLogSection ticket_id=id />
                 <TimelineSection timeline directory />
             </div>
             <aside class="ticket-side">

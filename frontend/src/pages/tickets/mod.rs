@@ -14,4 +14,5 @@ pub mod merge;
 pub mod new;
 pub mod service_levels;
 pub mod sla_settings;
+pub mod time_log;
 pub mod vendor_link;

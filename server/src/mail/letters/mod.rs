@@ -20,6 +20,7 @@ pub mod renewals;
 pub mod surveys;
 pub mod tasks;
 pub mod tickets;
+pub mod time_log;
 pub mod training;
 
 use shared::Locale;
