@@ -76,6 +76,8 @@ pub enum Route {
     // dashboard & reports
     Dashboard,
     Reports,
+    /// The service report (issue 16).
+    ServiceReport,
     // health settings, api keys & surveys
     HealthSettings,
     ApiKeys,
@@ -154,6 +156,7 @@ impl Route {
                 .unwrap_or(Route::NotFound),
             ["tasks"] => Route::Tasks,
             ["reports"] => Route::Reports,
+            ["reports", "service"] => Route::ServiceReport,
             // health settings, api keys & surveys
             ["settings", "health"] => Route::HealthSettings,
             ["settings", "api-keys"] => Route::ApiKeys,
@@ -202,6 +205,7 @@ impl Route {
                 | Route::ReminderSettings
                 | Route::Dashboard
                 | Route::Reports
+                | Route::ServiceReport
                 | Route::HealthSettings
                 | Route::ApiKeys
                 | Route::Webhooks

@@ -13,4 +13,5 @@ pub mod macros;
 pub mod merge;
 pub mod new;
 pub mod service_levels;
+pub mod service_report;
 pub mod sla_settings;

@@ -116,11 +116,10 @@ pub async fn tickets(
                     )
                 });
                 row.created_by_user_id = Set(user_id);
+                // Every row sets the same columns (one multi-row INSERT).
+                row.outside_agreement = Set(spread.is_some() && i % 50 == 7);
                 if spread.is_some() {
                     row.service_level = Set(LEVELS[(i / 11) % LEVELS.len()].into());
-                    if i % 50 == 7 {
-                        row.outside_agreement = Set(true);
-                    }
                 }
                 with_figures(&calendar, row)
             })
