@@ -89,8 +89,9 @@ time_it() {
   printf '== %s (%s, %s runs): %s s\n' "$label" "$BACKEND" "$RUNS" "${times[*]}"
 }
 
-echo "== $(curl -fs "${auth[@]}" "$BASE/api/v1/reports/service?from=$year_ago&to=$today" \
-  | json 'f"{d[\"totals\"][\"tickets\"]} tickets in the 12 months, {len(d[\"by_engineer\"])} engineers, {len(d[\"months\"])} months; first response {d[\"totals\"][\"first_response\"][\"rate\"]} %, resolution {d[\"totals\"][\"resolution\"][\"rate\"]} %, median first response {d[\"first_response_time\"][\"median_minutes\"]} min"')"
+summary=$(curl -fs "${auth[@]}" "$BASE/api/v1/reports/service?from=$year_ago&to=$today" \
+  | json '" ".join(map(str, [d["totals"]["tickets"], len(d["by_engineer"]), len(d["months"]), d["totals"]["first_response"]["rate"], d["totals"]["resolution"]["rate"], d["first_response_time"]["median_minutes"]]))')
+echo "== tickets, engineers, months, first-response %, resolution %, median first response (min) in the 12 months: $summary"
 time_it "12 months" "$BASE/api/v1/reports/service?from=$year_ago&to=$today"
 time_it "one month" "$BASE/api/v1/reports/service?from=$month_ago&to=$today"
 time_it "12 months, module=finance" "$BASE/api/v1/reports/service?from=$year_ago&to=$today&module=finance"

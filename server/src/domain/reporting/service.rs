@@ -39,6 +39,9 @@ use crate::error::{AppError, AppResult};
 /// The longest period of the service report, in months.
 pub const MAX_MONTHS: usize = 24;
 
+/// A month of the period: its label and `[start, end)`.
+pub type Month = (String, DateTime<Utc>, DateTime<Utc>);
+
 /// The checked request: the period, its months and the filters.
 #[derive(Debug, Clone)]
 pub struct Scope {
@@ -48,7 +51,7 @@ pub struct Scope {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     /// `[start, end)` of each month's part of the period, with its label.
-    pub months: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
+    pub months: Vec<Month>,
     pub module: Option<String>,
     pub level: Option<String>,
     pub assignee_id: Option<i64>,
@@ -116,7 +119,7 @@ fn months(
     to: NaiveDate,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) -> AppResult<Vec<(String, DateTime<Utc>, DateTime<Utc>)>> {
+) -> AppResult<Vec<Month>> {
     let bad = || AppError::field("to", "is out of range");
     let mut out = Vec::new();
     let mut first = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).ok_or_else(bad)?;

@@ -153,13 +153,14 @@ pub async fn backfill(db: &Db, workspace: Option<i64>) -> AppResult<u64> {
         after = last.id;
         let txn = db.write.begin().await?;
         for t in &rows {
-            if !calendars.contains_key(&t.workspace_id) {
-                let calendar =
+            let calendar = match calendars.entry(t.workspace_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
                     crate::domain::common::calendar::business_calendar(&txn, t.workspace_id)
-                        .await?;
-                calendars.insert(t.workspace_id, calendar);
-            }
-            let calendar = &calendars[&t.workspace_id];
+                        .await?,
+                ),
+            };
+            let calendar = &*calendar;
             let f = figures(calendar, t);
             let now = Figures {
                 first_response_minutes: t.first_response_minutes,
