@@ -43,6 +43,7 @@ use crate::pages::tickets::list::TicketsPage;
 use crate::pages::tickets::macros::MacrosPage;
 use crate::pages::tickets::new::NewTicketPage;
 use crate::pages::tickets::service_levels::ServiceLevelsPage;
+use crate::pages::tickets::service_report::ServiceReportPage;
 use crate::pages::tickets::sla_settings::SlaSettingsPage;
 // onboarding_pages
 use crate::pages::onboarding::portfolio::OnboardingPortfolioPage;
@@ -129,6 +130,7 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                         | Route::KbArticle(_)
                         | Route::SlaSettings
                         | Route::ServiceLevels
+                        | Route::ServiceReport
                         | Route::Macros => lazy_view(ticket_pages(route)),
                         // onboarding & training
                         Route::OnboardingPortfolio | Route::Trainings | Route::Training(_) => {
@@ -187,6 +189,7 @@ fn ticket_pages(route: Route) -> AnyView {
         Route::SlaSettings => view! { <SlaSettingsPage /> }.into_any(),
         Route::ServiceLevels => view! { <ServiceLevelsPage /> }.into_any(),
         Route::Macros => view! { <MacrosPage /> }.into_any(),
+        Route::ServiceReport => view! { <ServiceReportPage /> }.into_any(),
         _ => view! { <TicketsPage /> }.into_any(),
     }
 }

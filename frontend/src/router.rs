@@ -83,6 +83,8 @@ pub enum Route {
     // dashboard & reports
     Dashboard,
     Reports,
+    /// The service report (issue 16).
+    ServiceReport,
     // health settings, api keys & surveys
     HealthSettings,
     ApiKeys,
@@ -164,6 +166,7 @@ impl Route {
                 .unwrap_or(Route::NotFound),
             ["tasks"] => Route::Tasks,
             ["reports"] => Route::Reports,
+            ["reports", "service"] => Route::ServiceReport,
             // health settings, api keys & surveys
             ["settings", "health"] => Route::HealthSettings,
             ["settings", "api-keys"] => Route::ApiKeys,
@@ -213,6 +216,7 @@ impl Route {
                 | Route::ReminderSettings
                 | Route::Dashboard
                 | Route::Reports
+                | Route::ServiceReport
                 | Route::HealthSettings
                 | Route::ApiKeys
                 | Route::Webhooks

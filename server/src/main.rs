@@ -52,6 +52,10 @@ enum Command {
         /// relative to today.
         #[arg(long, default_value_t = 0)]
         contracts: usize,
+        /// Spread the tickets over this many last days, over 20 engineers
+        /// and every service level (the service report's benchmark).
+        #[arg(long)]
+        ticket_days: Option<u32>,
     },
     /// Add to the benchmark workspace a CSM owning ACCOUNTS accounts with
     /// TASKS open tasks, and two days of health snapshots of every account
@@ -151,6 +155,7 @@ async fn run() -> anyhow::Result<()> {
             tickets,
             articles,
             contracts,
+            ticket_days,
         } => {
             let db = open_database(&config).await?;
             seed::bench(
@@ -160,6 +165,7 @@ async fn run() -> anyhow::Result<()> {
                     tickets,
                     articles,
                     contracts,
+                    ticket_days,
                 },
             )
             .await?;

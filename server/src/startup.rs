@@ -47,7 +47,19 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     crate::config::private_sqlite_file(&config.database_url())?;
     let mut db = Db::connect(&config.database_url(), config.db_max_connections).await?;
     db.kb_index = Arc::new(KbIndexes::new(config.kb_index_max_terms));
+    // The service report's per-ticket figures need the business calendar
+    // to fill in, so the migration that adds them is followed by this.
+    let sla_figures = {
+        use migrations::MigratorTrait;
+        migrations::Migrator::get_pending_migrations(&db.write)
+            .await?
+            .iter()
+            .any(|m| m.name() == migrations::m20261213_000500_ticket_sla_figures::NAME)
+    };
     db.migrate().await?;
+    if sla_figures {
+        crate::domain::tickets::sla_figures::backfill(&db, None).await?;
+    }
     Ok(db)
 }
 

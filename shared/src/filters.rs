@@ -11,6 +11,7 @@ use crate::contracts::RenewalStage;
 use crate::kb::{KbStatus, KbVisibility, MatchMode};
 use crate::macros::MacroScope;
 use crate::onboarding::PlanStatus;
+use crate::service_report::SlaOutcome;
 use crate::tasks::{TaskSource, TaskState};
 use crate::tickets::{TicketPriority, TicketStatus};
 use crate::{ErpModule, LifecycleStage, Role};
@@ -89,6 +90,32 @@ pub struct TicketFilter {
     /// `false`: only those within it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outside_agreement: Option<bool>,
+    // The service report's figures open these (`service_report`).
+    /// A service level's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Only tickets opened at or after this instant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opened_from: Option<DateTime<Utc>>,
+    /// Only tickets opened before this instant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opened_before: Option<DateTime<Utc>>,
+    /// Only tickets resolved at or after this instant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_from: Option<DateTime<Utc>>,
+    /// Only tickets resolved before this instant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_before: Option<DateTime<Utc>>,
+    /// The first-response SLA's outcome (`met`, `breached`); tickets
+    /// outside agreement have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_response: Option<SlaOutcome>,
+    /// The resolution SLA's outcome.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<SlaOutcome>,
+    /// `true`: only tickets the customer rated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rated: Option<bool>,
 }
 impl ToQuery for TicketFilter {}
 

@@ -25,6 +25,7 @@ pub mod page;
 pub mod playbooks;
 pub mod reports;
 pub mod service_levels;
+pub mod service_report;
 pub mod settings;
 pub mod success_plans;
 pub mod surveys;

@@ -158,7 +158,9 @@ pub struct KpiReport {
 ///   `renewal_rate` = renewed / closed;
 /// - tickets: assigned to them and resolved in the period;
 ///   `sla_compliance` = resolved without a resolution breach (none recorded
-///   by the SLA monitor and resolved by the due time) / resolved;
+///   by the SLA monitor and resolved by the due time) / resolved within
+///   agreement (tickets outside agreement have no SLA: counted apart in
+///   `resolved_outside_agreement`, never as within it);
 /// - `median_first_response_minutes`: over their tickets first answered in
 ///   the period, whole minutes from creation to first response (wall
 ///   clock), the median with one decimal (`"12.5"` for an even count).
@@ -177,6 +179,10 @@ pub struct KpiRow {
     pub renewal_rate: Option<String>,
     pub tickets_resolved: u64,
     pub resolved_within_sla: u64,
+    /// Of `tickets_resolved`, those logged outside agreement: no SLA, so
+    /// neither within it nor counted in `sla_compliance`'s denominator.
+    #[serde(default)]
+    pub resolved_outside_agreement: u64,
     pub sla_compliance: Option<String>,
     pub first_responses: u64,
     pub median_first_response_minutes: Option<String>,

@@ -33,3 +33,18 @@ pub async fn kpi_csv(q: &ReportQuery) -> Result<(), ApiErr> {
     let path = format!("/reports/kpi{}", q.kpi_query(true));
     super::attachments::download_file(&path, &q.file_name("kpi")).await
 }
+
+/// The service report (`/reports/service`): 403 for CSMs.
+pub async fn service(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<shared::service_report::ServiceReport, ApiErr> {
+    let path = format!("/reports/service?from={from}&to={to}");
+    decode(&call(Method::GET, path, None).await?)
+}
+
+/// Saves the service report's per-ticket CSV (its SLA times).
+pub async fn service_csv(from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<(), ApiErr> {
+    let path = format!("/reports/service?from={from}&to={to}&format=csv");
+    super::attachments::download_file(&path, &format!("service-{from}-{to}.csv")).await
+}

@@ -318,8 +318,12 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                         sections=vec!["/tasks", "/trainings", "/reports", "/surveys"]>
                         <NavLink href="/tasks" label=Key::TaAll testid="nav-tasks" />
                         <NavLink href="/trainings" label=Key::NavTrainings testid="nav-trainings" />
+                        // The service report: admins, managers, engineers (their own).
+                        {move || (session.role() != Some(Role::Csm)).then(|| view! {
+                            <NavLink href="/reports/service" label=Key::SrNav testid="nav-service-report" />
+                        })}
                         {move || (!engineer()).then(|| view! {
-                            <NavLink href="/reports" label=Key::RpNav testid="nav-reports" />
+                            <NavLink href="/reports" label=Key::RpNav testid="nav-reports" exact=true />
                             <NavLink href="/surveys" label=Key::SvNav testid="nav-surveys" />
                         })}
                     </NavMenu>

@@ -3,6 +3,7 @@
 //! staff may make, and reading a blocker reference.
 
 use chrono::{DateTime, Utc};
+use shared::service_report::SlaOutcome;
 use shared::tickets::{Ticket, TicketPriority, TicketStatus};
 use shared::validation::{self as rules, Collector, Invalid};
 use shared::{ErpModule, FieldErrors};
@@ -28,6 +29,31 @@ pub struct TicketQuery {
     pub due_within: Option<i64>,
     /// Only tickets logged outside (true) or within (false) the agreement.
     pub outside_agreement: Option<bool>,
+    /// The service report's figures (`/reports/service`) open these.
+    pub report: ReportFilters,
+}
+
+/// The filters a service report figure opens the queue with.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ReportFilters {
+    pub level: Option<String>,
+    pub opened_from: Option<DateTime<Utc>>,
+    pub opened_before: Option<DateTime<Utc>>,
+    pub resolved_from: Option<DateTime<Utc>>,
+    pub resolved_before: Option<DateTime<Utc>>,
+    pub first_response: Option<SlaOutcome>,
+    pub resolution: Option<SlaOutcome>,
+    pub rated: Option<bool>,
+}
+
+impl ReportFilters {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+fn instant(at: Option<DateTime<Utc>>) -> Option<String> {
+    at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 fn parsed<T: std::str::FromStr>(search: &str, key: &str) -> Option<T> {
@@ -49,6 +75,16 @@ impl TicketQuery {
             breached: parsed(search, "breached"),
             due_within: parsed(search, "due_within").filter(|m: &i64| *m > 0),
             outside_agreement: parsed(search, "outside_agreement"),
+            report: ReportFilters {
+                level: get_param(search, "level").filter(|l| !l.trim().is_empty()),
+                opened_from: parsed(search, "opened_from"),
+                opened_before: parsed(search, "opened_before"),
+                resolved_from: parsed(search, "resolved_from"),
+                resolved_before: parsed(search, "resolved_before"),
+                first_response: parsed(search, "first_response"),
+                resolution: parsed(search, "resolution"),
+                rated: parsed(search, "rated"),
+            },
         }
     }
 
@@ -63,6 +99,17 @@ impl TicketQuery {
             .push_opt("breached", self.breached)
             .push_opt("due_within", self.due_within)
             .push_opt("outside_agreement", self.outside_agreement)
+            .push_opt("level", self.report.level.clone())
+            .push_opt("opened_from", instant(self.report.opened_from))
+            .push_opt("opened_before", instant(self.report.opened_before))
+            .push_opt("resolved_from", instant(self.report.resolved_from))
+            .push_opt("resolved_before", instant(self.report.resolved_before))
+            .push_opt(
+                "first_response",
+                self.report.first_response.map(|o| o.as_str()),
+            )
+            .push_opt("resolution", self.report.resolution.map(|o| o.as_str()))
+            .push_opt("rated", self.report.rated)
     }
 
     /// The queue's URL for these filters.
@@ -82,6 +129,14 @@ impl TicketQuery {
             breached: self.breached,
             due_within: self.due_within,
             outside_agreement: self.outside_agreement,
+            level: self.report.level.clone(),
+            opened_from: self.report.opened_from,
+            opened_before: self.report.opened_before,
+            resolved_from: self.report.resolved_from,
+            resolved_before: self.report.resolved_before,
+            first_response: self.report.first_response,
+            resolution: self.report.resolution,
+            rated: self.report.rated,
         }
     }
 
@@ -375,6 +430,7 @@ mod tests {
             breached: Some(false),
             due_within: None,
             outside_agreement: Some(true),
+            report: ReportFilters::default(),
         };
         assert_eq!(
             q.href(),
@@ -384,6 +440,32 @@ mod tests {
         assert_eq!(TicketQuery::from_search(&search), q);
         assert_eq!(TicketQuery::default().href(), "/tickets");
         assert!(TicketQuery::from_search("").is_unfiltered());
+    }
+
+    #[test]
+    fn the_service_reports_filters_round_trip_through_the_url() {
+        use chrono::TimeZone;
+        let q = TicketQuery {
+            report: ReportFilters {
+                level: Some("标准服务".into()),
+                opened_from: Some(Utc.with_ymd_and_hms(2027, 2, 28, 16, 0, 0).unwrap()),
+                opened_before: Some(Utc.with_ymd_and_hms(2027, 3, 31, 16, 0, 0).unwrap()),
+                first_response: Some(SlaOutcome::Breached),
+                rated: Some(true),
+                ..ReportFilters::default()
+            },
+            ..TicketQuery::default()
+        };
+        let href = q.href();
+        assert!(
+            href.contains("opened_from=2027-02-28T16%3A00%3A00Z")
+                || href.contains("opened_from=2027-02-28T16:00:00Z"),
+            "{href}"
+        );
+        assert!(href.contains("first_response=breached"), "{href}");
+        let search = href.trim_start_matches("/tickets").to_string();
+        assert_eq!(TicketQuery::from_search(&search), q);
+        assert_eq!(q.filter().first_response, Some(SlaOutcome::Breached));
     }
 
     #[test]

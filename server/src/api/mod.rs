@@ -84,7 +84,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
     components(schemas(
         shared::ErrorBody,
         crate::domain::kb::search::MatchMode,
-        shared::ticket_links::CandidatePurpose
+        shared::ticket_links::CandidatePurpose,
+        shared::service_report::SlaOutcome
     ))
 )]
 pub struct ApiDoc;

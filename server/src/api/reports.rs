@@ -4,6 +4,7 @@
 use actix_web::http::header;
 use actix_web::{get, web, HttpResponse};
 use shared::reports::{Dashboard, KpiReport, RenewalReport};
+use shared::service_report::{ServiceReport, ServiceReportParams};
 use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -12,12 +13,14 @@ use crate::domain::reporting::dashboard;
 use crate::domain::reporting::kpi::{kpi_csv, kpi_snapshot};
 use crate::domain::reporting::period::{Format, ReportFormat, ReportParams};
 use crate::domain::reporting::renewal_report::{renewals_csv, renewals_snapshot};
-use crate::error::AppResult;
+use crate::domain::reporting::service;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(renewal_report)
         .service(kpi_report)
+        .service(service_report)
         .service(get_dashboard);
 }
 
@@ -101,6 +104,54 @@ async fn kpi_report(
         Format::Json => HttpResponse::Ok().json(report),
         Format::Csv => csv_response("kpi.csv", kpi_csv(&report)),
     })
+}
+
+/// The service report over the tickets opened in `[from, to]` (default:
+/// this calendar year; at most 24 months): SLA attainment of first
+/// response and resolution (met / breached / pending; tickets outside
+/// agreement in none, counted apart), median and p90 business-hour times,
+/// the backlog per month and CSAT, by month, module, service level and
+/// engineer (no per-centre breakdown: tickets record no centre). Admins
+/// and managers see the workspace, an engineer their own tickets, CSMs are
+/// refused. `?format=csv` streams one line per ticket with its SLA times.
+#[utoipa::path(
+    tag = "reports",
+    params(ServiceReportParams),
+    responses(
+        (status = 200, content(
+            (ServiceReport = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/service")]
+async fn service_report(
+    state: web::Data<AppState>,
+    actor: StaffActor,
+    params: web::Query<ServiceReportParams>,
+) -> AppResult<HttpResponse> {
+    let csv = match params.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(AppError::field("format", "must be json or csv")),
+    };
+    let now = state.clock.now();
+    let scope = service::scope(&state.db, &actor, &params, now).await?;
+    if !csv {
+        return Ok(HttpResponse::Ok().json(service::report(&state.db, &scope, now).await?));
+    }
+    let stream = service::csv_stream(state.db.clone(), scope).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"service.csv\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(stream))
 }
 
 /// The caller's portfolio (every account for admins, managers and

@@ -44,6 +44,15 @@ pub struct Model {
     pub merged_into_id: Option<i64>,
     /// Logged although the account's agreement does not cover it.
     pub outside_agreement: bool,
+    /// Business minutes from opening to the first public staff reply.
+    pub first_response_minutes: Option<i64>,
+    /// Business minutes from opening to resolution (cleared on reopening).
+    pub resolution_minutes: Option<i64>,
+    /// The first-response SLA: met, breached, or `None` while running and
+    /// for tickets outside agreement (`domain::tickets::sla_figures`).
+    pub first_response_met: Option<bool>,
+    /// The resolution SLA, as `first_response_met`.
+    pub resolution_met: Option<bool>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -459,6 +459,7 @@ async fn account_search_pages_hold_what_a_scan_finds_common_or_rare() {
             tickets: 0,
             articles: 0,
             contracts: 0,
+            ticket_days: None,
         },
     )
     .await

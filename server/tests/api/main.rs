@@ -41,6 +41,7 @@ mod robustness;
 mod roles;
 mod seed;
 mod service_levels;
+mod service_report;
 mod sessions;
 mod sla_monitor;
 mod success_plans;

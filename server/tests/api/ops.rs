@@ -281,6 +281,7 @@ async fn openapi_documents_every_route() {
         ("put", "/api/v1/settings/reminders"),
         ("get", "/api/v1/reports/renewals"),
         ("get", "/api/v1/reports/kpi"),
+        ("get", "/api/v1/reports/service"),
         ("get", "/api/v1/dashboard"),
         ("post", "/api/v1/surveys"),
         ("get", "/api/v1/surveys"),

@@ -148,6 +148,7 @@ async fn migrations_are_idempotent_and_bench_seeding_adds_accounts() {
         tickets,
         articles,
         contracts: 0,
+        ticket_days: None,
     };
     seed::bench(&app.app_state.db, size(1200, 700, 40))
         .await

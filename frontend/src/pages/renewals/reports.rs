@@ -488,7 +488,7 @@ fn KpiTable(r: KpiReport) -> impl IntoView {
                 <td data-label=i.tr(Key::RpTicketsResolved)>{k.tickets_resolved}</td>
                 <td data-label=i.tr(Key::RpSla)>
                     {percent_text(k.sla_compliance.as_deref())}
-                    <span class="muted">{format!(" ({}/{})", k.resolved_within_sla, k.tickets_resolved)}</span>
+                    <span class="muted">{format!(" ({}/{})", k.resolved_within_sla, k.tickets_resolved.saturating_sub(k.resolved_outside_agreement))}</span>
                 </td>
                 <td data-label=i.tr(Key::RpFirstResponse)>
                     {move || minutes.as_ref().map_or_else(|| "—".to_string(), |m| i.f(Key::RpMinutes, &[m]))}

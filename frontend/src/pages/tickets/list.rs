@@ -218,6 +218,13 @@ pub fn TicketsPage() -> impl IntoView {
                     on_pick=Callback::new(move |v: String| refilter(&|q| q.outside_agreement = v.parse().ok()))
                 />
             </div>
+            // A service report figure's tickets: say so, and how to leave.
+            {move || (!query.with(|q| q.report.is_empty())).then(|| view! {
+                <p class="muted report-filter" data-testid="report-filter">
+                    {i.tr(Key::SrQueueFiltered)} " "
+                    <a href="/tickets" data-testid="clear-report-filter">{i.tr(Key::ClearFilters)}</a>
+                </p>
+            })}
 
             <ListView
                 phase

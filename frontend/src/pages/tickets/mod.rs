@@ -13,6 +13,7 @@ pub mod macros;
 pub mod merge;
 pub mod new;
 pub mod service_levels;
+pub mod service_report;
 pub mod sla_settings;
 pub mod time_log;
 pub mod vendor_link;

@@ -27,6 +27,12 @@ impl Csv {
         csv
     }
 
+    /// More lines of a CSV begun elsewhere (a streamed download's later
+    /// chunks): no BOM, no header.
+    pub fn empty() -> Csv {
+        Csv { out: String::new() }
+    }
+
     pub fn row(&mut self, cells: &[Cell]) {
         for (i, cell) in cells.iter().enumerate() {
             if i > 0 {

@@ -191,7 +191,7 @@ pub async fn kpi(
     // Tickets resolved and first answered in the period, by assignee:
     // grouped in the database (a year holds hundreds of thousands), read
     // from the (workspace, assignee, time, …) indexes alone.
-    let mut resolved: HashMap<i64, (u64, u64)> = HashMap::new();
+    let mut resolved: HashMap<i64, (u64, u64, u64)> = HashMap::new();
     let mut responses: HashMap<i64, Vec<(i64, u64)>> = HashMap::new();
     for chunk in ids.chunks(500) {
         let assignees = |sql: &mut Sql| {
@@ -203,7 +203,9 @@ pub async fn kpi(
         sql.push(
             "SELECT assignee_id, COUNT(*) AS n, COALESCE(SUM(CASE WHEN \
              resolution_breached_at IS NULL AND resolved_at <= resolution_due_at \
-             THEN 1 ELSE 0 END), 0) AS within FROM tickets WHERE workspace_id = ",
+             AND NOT outside_agreement THEN 1 ELSE 0 END), 0) AS within, \
+             COALESCE(SUM(CASE WHEN outside_agreement THEN 1 ELSE 0 END), 0) AS outside \
+             FROM tickets WHERE workspace_id = ",
         )
         .bind(ws)
         .push(" AND resolved_at >= ")
@@ -216,11 +218,13 @@ pub async fn kpi(
             let assignee: i64 = row.try_get("", "assignee_id")?;
             let n: i64 = row.try_get("", "n")?;
             let within: i64 = row.try_get("", "within")?;
+            let outside: i64 = row.try_get("", "outside")?;
             resolved.insert(
                 assignee,
                 (
                     u64::try_from(n).unwrap_or(0),
                     u64::try_from(within).unwrap_or(0),
+                    u64::try_from(outside).unwrap_or(0),
                 ),
             );
         }
@@ -262,7 +266,8 @@ pub async fn kpi(
         .map(|u| {
             let (renewals_closed, renewals_renewed) =
                 closed.get(&u.id).copied().unwrap_or_default();
-            let (tickets_resolved, within) = resolved.get(&u.id).copied().unwrap_or_default();
+            let (tickets_resolved, within, outside) =
+                resolved.get(&u.id).copied().unwrap_or_default();
             let minutes = responses.remove(&u.id).unwrap_or_default();
             let first_responses = minutes.iter().map(|(_, n)| n).sum();
             Ok(KpiRow {
@@ -282,7 +287,11 @@ pub async fn kpi(
                 renewal_rate: percent(i128::from(renewals_renewed), i128::from(renewals_closed)),
                 tickets_resolved,
                 resolved_within_sla: within,
-                sla_compliance: percent(i128::from(within), i128::from(tickets_resolved)),
+                resolved_outside_agreement: outside,
+                sla_compliance: percent(
+                    i128::from(within),
+                    i128::from(tickets_resolved.saturating_sub(outside)),
+                ),
                 first_responses,
                 median_first_response_minutes: median_of_counts(minutes),
             })

@@ -16,6 +16,7 @@ pub mod group_rollup;
 pub mod kpi;
 pub mod period;
 pub mod renewal_report;
+pub mod service;
 
 /// How long a report snapshot (KPIs, a big renewal report) is served.
 pub const SNAPSHOT_TTL: std::time::Duration = std::time::Duration::from_secs(30);

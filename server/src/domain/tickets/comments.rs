@@ -176,6 +176,7 @@ async fn comment_locked<C: ConnectionTrait>(
     if staff && !internal {
         if current.first_responded_at.is_none() {
             model.first_responded_at = Set(Some(now));
+            super::sla_figures::on_first_response(conn, current, &mut model, now).await?;
         }
         if status == TicketStatus::New {
             next = Some(TicketStatus::Open);

@@ -21,6 +21,7 @@ pub mod merge;
 pub mod notify;
 pub mod service_levels;
 pub mod sla;
+pub mod sla_figures;
 pub mod sla_monitor;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;

@@ -265,6 +265,7 @@ fn queue_query(
     if let Some(outside) = filter.outside_agreement {
         query = query.filter(tickets::Column::OutsideAgreement.eq(outside));
     }
+    query = service_report_filters(query, &filter);
     // Buckets 0 and 3 hold the tickets that missed a target (open, done).
     match filter.breached {
         Some(true) => query = query.filter(bucket().is_in([0, 3])),
@@ -293,6 +294,42 @@ fn queue_query(
         ])));
     }
     Ok((query, limit))
+}
+
+/// The filters the service report's figures open the queue with.
+fn service_report_filters(
+    mut query: sea_orm::Select<tickets::Entity>,
+    filter: &TicketFilter,
+) -> sea_orm::Select<tickets::Entity> {
+    use shared::service_report::SlaOutcome;
+    if let Some(level) = &filter.level {
+        query = query.filter(tickets::Column::ServiceLevel.eq(level.as_str()));
+    }
+    if let Some(at) = filter.opened_from {
+        query = query.filter(tickets::Column::CreatedAt.gte(at));
+    }
+    if let Some(at) = filter.opened_before {
+        query = query.filter(tickets::Column::CreatedAt.lt(at));
+    }
+    if let Some(at) = filter.resolved_from {
+        query = query.filter(tickets::Column::ResolvedAt.gte(at));
+    }
+    if let Some(at) = filter.resolved_before {
+        query = query.filter(tickets::Column::ResolvedAt.lt(at));
+    }
+    let outcome = |o: SlaOutcome| o == SlaOutcome::Met;
+    if let Some(o) = filter.first_response {
+        query = query.filter(tickets::Column::FirstResponseMet.eq(outcome(o)));
+    }
+    if let Some(o) = filter.resolution {
+        query = query.filter(tickets::Column::ResolutionMet.eq(outcome(o)));
+    }
+    match filter.rated {
+        Some(true) => query = query.filter(tickets::Column::CsatRating.is_not_null()),
+        Some(false) => query = query.filter(tickets::Column::CsatRating.is_null()),
+        None => {}
+    }
+    query
 }
 
 pub(crate) async fn find<C: ConnectionTrait>(

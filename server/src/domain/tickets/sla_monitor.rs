@@ -118,8 +118,23 @@ async fn handle(
         Target::FirstResponse => tickets::Column::FirstResponseBreachedAt,
         Target::Resolution => tickets::Column::ResolutionBreachedAt,
     };
+    // The service report's outcome column turns to missed with it
+    // (`sla_figures`); a ticket outside agreement has no SLA to miss.
+    let met = match target {
+        Target::FirstResponse => tickets::Column::FirstResponseMet,
+        Target::Resolution => tickets::Column::ResolutionMet,
+    };
     let claimed = tickets::Entity::update_many()
         .col_expr(column, Expr::value(now))
+        .col_expr(
+            met,
+            Expr::case(
+                Expr::col(tickets::Column::OutsideAgreement).eq(true),
+                Expr::value(Option::<bool>::None),
+            )
+            .finally(Expr::value(false))
+            .into(),
+        )
         .filter(tickets::Column::Id.eq(id))
         .filter(column.is_null())
         .exec(&txn)

@@ -20,6 +20,7 @@ pub(crate) async fn apply_status<C: ConnectionTrait>(
     if to.pauses_sla() && current.paused_since.is_none() {
         model.paused_since = Set(Some(now));
     }
+    let mut resolution_due = current.resolution_due_at;
     if !to.pauses_sla() {
         if let Some(paused_since) = current.paused_since {
             let calendar =
@@ -33,14 +34,24 @@ pub(crate) async fn apply_status<C: ConnectionTrait>(
             if current.first_responded_at.is_none() {
                 model.first_response_due_at = Set(shift(current.first_response_due_at)?);
             }
-            model.resolution_due_at = Set(shift(current.resolution_due_at)?);
+            resolution_due = shift(current.resolution_due_at)?;
+            model.resolution_due_at = Set(resolution_due);
             model.paused_since = Set(None);
         }
     }
     match to {
-        TicketStatus::Resolved => model.resolved_at = Set(Some(now)),
+        TicketStatus::Resolved => {
+            model.resolved_at = Set(Some(now));
+            let calendar =
+                crate::domain::common::calendar::business_calendar(conn, current.workspace_id)
+                    .await?;
+            super::sla_figures::on_resolved(&calendar, current, model, resolution_due, now);
+        }
         TicketStatus::Closed => model.closed_at = Set(Some(now)),
-        TicketStatus::Open if from == TicketStatus::Resolved => model.resolved_at = Set(None),
+        TicketStatus::Open if from == TicketStatus::Resolved => {
+            model.resolved_at = Set(None);
+            super::sla_figures::on_reopened(current, model);
+        }
         _ => {}
     }
     Ok(())

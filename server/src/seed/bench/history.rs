@@ -21,6 +21,8 @@ use shared::tickets::{TicketCategory, TicketPriority, TicketStatus};
 use shared::ErpModule;
 
 use crate::db::Db;
+use crate::domain::common::business_time::BusinessCalendar;
+use crate::domain::tickets::sla_figures;
 use crate::entity::{accounts, kb_articles, ticket_counters, tickets};
 
 const BATCH: usize = 500;
@@ -50,9 +52,21 @@ const SUBJECTS: &[&str] = &[
 ];
 
 /// Adds `count` tickets to the workspace, spread over its accounts, one a
-/// minute back from now.
-pub async fn tickets(db: &Db, workspace_id: i64, user_id: i64, count: usize) -> anyhow::Result<()> {
+/// minute back from now — or, with `spread`, evenly over its last `days`
+/// days, assigned round-robin to its `engineers` and spread over the
+/// service levels, one in fifty outside agreement (the service report's
+/// benchmark).
+pub async fn tickets(
+    db: &Db,
+    workspace_id: i64,
+    user_id: i64,
+    count: usize,
+    spread: Option<Spread>,
+) -> anyhow::Result<()> {
     let now = Utc::now();
+    let calendar = crate::domain::common::calendar::business_calendar(&db.read, workspace_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("the bench calendar: {e:?}"))?;
     let account_ids: Vec<i64> = accounts::Entity::find()
         .select_only()
         .column(accounts::Column::Id)
@@ -80,15 +94,34 @@ pub async fn tickets(db: &Db, workspace_id: i64, user_id: i64, count: usize) -> 
         let rows: Vec<tickets::ActiveModel> = (0..n)
             .map(|k| {
                 let i = start + done + k;
-                let created = now - Duration::minutes((start + count - i) as i64);
-                ticket_row(workspace_id, user_id, i, created, now, |i| {
+                let created = match &spread {
+                    None => now - Duration::minutes((start + count - i) as i64),
+                    Some(s) => {
+                        let span = i64::from(s.days) * 86_400_000;
+                        now - Duration::milliseconds(
+                            span * ((start + count - i) as i64) / (count.max(1) as i64),
+                        )
+                    }
+                };
+                let assignee = match &spread {
+                    Some(s) if !s.engineers.is_empty() => s.engineers[i % s.engineers.len()],
+                    _ => user_id,
+                };
+                let mut row = ticket_row(workspace_id, assignee, i, created, now, |i| {
                     (
                         account_ids[i % account_ids.len()],
                         modules[i % modules.len()],
                         priorities[(i / 7) % 4],
                         categories[(i / 3) % categories.len()],
                     )
-                })
+                });
+                row.created_by_user_id = Set(user_id);
+                // Every row sets the same columns (one multi-row INSERT).
+                row.outside_agreement = Set(spread.is_some() && i % 50 == 7);
+                if spread.is_some() {
+                    row.service_level = Set(LEVELS[(i / 11) % LEVELS.len()].into());
+                }
+                with_figures(&calendar, row)
             })
             .collect();
         let txn = db.write.begin().await?;
@@ -118,6 +151,54 @@ pub async fn tickets(db: &Db, workspace_id: i64, user_id: i64, count: usize) -> 
 }
 
 type Pick = (i64, ErpModule, TicketPriority, TicketCategory);
+
+/// How `seed-bench --ticket-days` spreads tickets.
+#[derive(Debug, Clone, Default)]
+pub struct Spread {
+    pub days: u32,
+    pub engineers: Vec<i64>,
+}
+
+const LEVELS: [&str; 3] = ["gold", "silver", "bronze"];
+
+/// The row with its service figures (`sla_figures`), as the live code
+/// would have kept them.
+fn with_figures(calendar: &BusinessCalendar, row: tickets::ActiveModel) -> tickets::ActiveModel {
+    let value = |v: &sea_orm::ActiveValue<Option<DateTime<Utc>>>| match v {
+        sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => *v,
+        sea_orm::ActiveValue::NotSet => None,
+    };
+    let at = |v: &sea_orm::ActiveValue<DateTime<Utc>>| match v {
+        sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => Some(*v),
+        sea_orm::ActiveValue::NotSet => None,
+    };
+    let (Some(created), Some(first_due), Some(resolution_due)) = (
+        at(&row.created_at),
+        at(&row.first_response_due_at),
+        at(&row.resolution_due_at),
+    ) else {
+        return row;
+    };
+    let outside = matches!(row.outside_agreement, sea_orm::ActiveValue::Set(true));
+    let responded = value(&row.first_responded_at);
+    let resolved = value(&row.resolved_at);
+    let mut row = row;
+    row.first_response_minutes = Set(responded.map(|r| sla_figures::minutes(calendar, created, r)));
+    row.resolution_minutes = Set(resolved.map(|r| sla_figures::minutes(calendar, created, r)));
+    row.first_response_met = Set(sla_figures::outcome(
+        outside,
+        responded,
+        first_due,
+        value(&row.first_response_breached_at),
+    ));
+    row.resolution_met = Set(sla_figures::outcome(
+        outside,
+        resolved,
+        resolution_due,
+        value(&row.resolution_breached_at),
+    ));
+    row
+}
 
 fn ticket_row(
     workspace_id: i64,

@@ -24,6 +24,10 @@ pub struct BenchSize {
     pub tickets: usize,
     pub articles: usize,
     pub contracts: usize,
+    /// Spread the tickets over this many last days, over 20 engineers and
+    /// every service level (the service report's benchmark); else one a
+    /// minute back from now, all the admin's.
+    pub ticket_days: Option<u32>,
 }
 
 pub async fn bench(db: &Db, size: BenchSize) -> anyhow::Result<()> {
@@ -32,6 +36,7 @@ pub async fn bench(db: &Db, size: BenchSize) -> anyhow::Result<()> {
         tickets,
         articles,
         contracts,
+        ticket_days,
     } = size;
     let now = Utc::now();
     let existing = users::Entity::find()
@@ -126,7 +131,14 @@ pub async fn bench(db: &Db, size: BenchSize) -> anyhow::Result<()> {
     }
     if tickets > 0 {
         println!("seeding {tickets} tickets…");
-        history::tickets(db, workspace_id, owner_ids[0], tickets).await?;
+        let spread = match ticket_days {
+            Some(days) => Some(history::Spread {
+                days,
+                engineers: bench_engineers(db, workspace_id, 20).await?,
+            }),
+            None => None,
+        };
+        history::tickets(db, workspace_id, owner_ids[0], tickets, spread).await?;
     }
     if articles > 0 {
         println!("seeding {articles} knowledge-base articles…");
@@ -254,4 +266,39 @@ async fn bench_manager(db: &Db, workspace_id: i64) -> anyhow::Result<i64> {
     .insert(&db.write)
     .await?;
     Ok(user.id)
+}
+
+/// `n` engineers of the bench workspace (bench-engineer-K@steward.local),
+/// created on first use.
+async fn bench_engineers(db: &Db, workspace_id: i64, n: usize) -> anyhow::Result<Vec<i64>> {
+    let now = Utc::now();
+    let hash = password::hash(BENCH_PASSWORD.to_string()).await?;
+    let mut ids = Vec::with_capacity(n);
+    for k in 1..=n {
+        let email = format!("bench-engineer-{k}@steward.local");
+        if let Some(user) = users::Entity::find()
+            .filter(users::Column::Email.eq(email.as_str()))
+            .one(&db.read)
+            .await?
+        {
+            ids.push(user.id);
+            continue;
+        }
+        let user = users::ActiveModel {
+            workspace_id: Set(workspace_id),
+            name: Set(format!("工程师 {k:02}")),
+            email: Set(email),
+            role: Set(Role::Engineer.as_str().into()),
+            password_hash: Set(Some(hash.clone())),
+            active: Set(true),
+            created_at: Set(now),
+            email_verified_at: Set(Some(now)),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&db.write)
+        .await?;
+        ids.push(user.id);
+    }
+    Ok(ids)
 }
