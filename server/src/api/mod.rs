@@ -82,7 +82,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
     components(schemas(
         shared::ErrorBody,
         crate::domain::kb::search::MatchMode,
-        shared::ticket_links::CandidatePurpose
+        shared::ticket_links::CandidatePurpose,
+        shared::contracts::ContractStatus
     ))
 )]
 pub struct ApiDoc;
