@@ -406,6 +406,10 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
         pages.push("/settings/playbooks".into());
         pages.push("/settings/playbooks/new".into());
         pages.extend(d.playbook.map(|p| format!("/settings/playbooks/{p}")));
+        // the gaps of issue 16
+        pages.push("/audit".into());
+        pages.push("/contracts".into());
+        pages.push("/settings/onboarding-templates".into());
     }
     if role == "admin" {
         for p in [

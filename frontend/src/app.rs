@@ -58,6 +58,10 @@ use crate::pages::renewals::list::RenewalsPage;
 use crate::pages::renewals::reminder_settings::ReminderSettingsPage;
 use crate::pages::renewals::reports::ReportsPage;
 use crate::pages::renewals::surveys::{SurveyPage, SurveysPage};
+// the gaps of issue 16
+use crate::pages::accounts::audit::AuditPage;
+use crate::pages::onboarding::templates::TemplatesPage;
+use crate::pages::renewals::contracts_list::ContractsListPage;
 // survey_answer_page
 use crate::pages::survey_answer::SurveyAnswerPage;
 use crate::router::{provide_router, Route};
@@ -117,7 +121,8 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                         | Route::Users
                         | Route::Settings
                         | Route::ServiceCentres
-                        | Route::MailChannels => {
+                        | Route::MailChannels
+                        | Route::Audit => {
                             lazy_view(account_pages(route))
                         }
                         // staff tickets, kb
@@ -133,7 +138,10 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                         | Route::ServiceReport
                         | Route::Macros => lazy_view(ticket_pages(route)),
                         // onboarding & training
-                        Route::OnboardingPortfolio | Route::Trainings | Route::Training(_) => {
+                        Route::OnboardingPortfolio
+                        | Route::Trainings
+                        | Route::Training(_)
+                        | Route::OnboardingTemplates => {
                             lazy_view(onboarding_pages(route))
                         }
                         // contracts, renewals, dashboard, reports, health, surveys
@@ -146,7 +154,8 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                         | Route::Webhooks
                         | Route::ChatBots
                         | Route::Surveys
-                        | Route::Survey(_) => lazy_view(renewal_pages(route)),
+                        | Route::Survey(_)
+                        | Route::Contracts => lazy_view(renewal_pages(route)),
                         _ => view! { <NotFoundPage /> }.into_any(),
                     }
                 }}
@@ -173,6 +182,7 @@ fn account_pages(route: Route) -> AnyView {
         Route::PlaybookNew => view! { <PlaybookNewPage /> }.into_any(),
         Route::PlaybookEdit(id) => view! { <PlaybookEditPage id /> }.into_any(),
         Route::Tasks => view! { <TasksPage /> }.into_any(),
+        Route::Audit => view! { <AuditPage /> }.into_any(),
         _ => view! { <AccountsPage /> }.into_any(),
     }
 }
@@ -199,6 +209,7 @@ fn onboarding_pages(route: Route) -> AnyView {
     match route {
         Route::Trainings => view! { <TrainingsPage /> }.into_any(),
         Route::Training(id) => view! { <TrainingPage id /> }.into_any(),
+        Route::OnboardingTemplates => view! { <TemplatesPage /> }.into_any(),
         _ => view! { <OnboardingPortfolioPage /> }.into_any(),
     }
 }
@@ -215,6 +226,7 @@ fn renewal_pages(route: Route) -> AnyView {
         Route::ChatBots => view! { <ChatBotsPage /> }.into_any(),
         Route::Surveys => view! { <SurveysPage /> }.into_any(),
         Route::Survey(id) => view! { <SurveyPage id /> }.into_any(),
+        Route::Contracts => view! { <ContractsListPage /> }.into_any(),
         _ => view! { <RenewalsPage /> }.into_any(),
     }
 }

@@ -93,6 +93,13 @@ pub enum Route {
     MailChannels,
     Surveys,
     Survey(i64),
+    // the gaps of issue 16
+    /// The audit log (admins and managers).
+    Audit,
+    /// Every contract of the workspace, filtered.
+    Contracts,
+    /// Onboarding templates (staff read, admins edit).
+    OnboardingTemplates,
     /// The survey e-mail's one-time link; public (no login). The token is
     /// read from the path by the page.
     PortalSurvey,
@@ -176,6 +183,9 @@ impl Route {
             ["surveys"] => Route::Surveys,
             ["surveys", id] => id.parse().map(Route::Survey).unwrap_or(Route::NotFound),
             ["portal", "surveys", token] if !token.is_empty() => Route::PortalSurvey,
+            ["audit"] => Route::Audit,
+            ["contracts"] => Route::Contracts,
+            ["settings", "onboarding-templates"] => Route::OnboardingTemplates,
             _ => Route::NotFound,
         }
     }
@@ -224,6 +234,9 @@ impl Route {
                 | Route::MailChannels
                 | Route::Surveys
                 | Route::Survey(_)
+                | Route::Audit
+                | Route::Contracts
+                | Route::OnboardingTemplates
         )
     }
 
@@ -472,6 +485,15 @@ mod tests {
         assert_eq!(Route::parse("/settings/chat-bots"), Route::ChatBots);
         assert!(Route::Webhooks.is_staff() && Route::ChatBots.is_staff());
         assert!(Route::Renewals.is_staff() && Route::ReminderSettings.is_staff());
+        // the gaps of issue 16
+        assert_eq!(Route::parse("/audit?action=archive"), Route::Audit);
+        assert_eq!(Route::parse("/contracts?status=running"), Route::Contracts);
+        assert_eq!(
+            Route::parse("/settings/onboarding-templates"),
+            Route::OnboardingTemplates
+        );
+        assert!(Route::Audit.is_staff() && Route::Contracts.is_staff());
+        assert!(Route::OnboardingTemplates.is_staff());
     }
 
     #[test]

@@ -164,6 +164,29 @@ pub struct UpdateContractRequest {
 }
 
 string_enum!(
+    /// Where a contract is against the workspace's today: `upcoming` starts
+    /// later, `running` covers today, `ended` ended before today.
+    ContractStatus {
+        Upcoming => "upcoming",
+        Running => "running",
+        Ended => "ended",
+    }
+);
+
+impl ContractStatus {
+    /// The status of a contract from `starts_on` to `ends_on` on `today`.
+    pub fn on(starts_on: NaiveDate, ends_on: NaiveDate, today: NaiveDate) -> Self {
+        if starts_on > today {
+            ContractStatus::Upcoming
+        } else if ends_on < today {
+            ContractStatus::Ended
+        } else {
+            ContractStatus::Running
+        }
+    }
+}
+
+string_enum!(
     /// Where a renewal is; `renewed` and `churned` are final.
     RenewalStage {
         Upcoming => "upcoming",

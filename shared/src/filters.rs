@@ -225,6 +225,9 @@ pub struct AuditFilter {
     pub entity_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actor_id: Option<i64>,
+    /// What was done: `create`, `update`, `archive`, `restore`, …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
 }
 impl ToQuery for AuditFilter {}
 
@@ -311,6 +314,18 @@ impl ToQuery for TrainingFilter {}
 pub struct ContractFilter {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<i64>,
+    /// The account's owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<i64>,
+    /// Against the workspace's today (`upcoming`, `running`, `ended`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::contracts::ContractStatus>,
+    /// Ends (is up for renewal) on or after this day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ends_from: Option<NaiveDate>,
+    /// Ends (is up for renewal) on or before this day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ends_to: Option<NaiveDate>,
 }
 impl ToQuery for ContractFilter {}
 

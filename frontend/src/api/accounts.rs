@@ -78,3 +78,10 @@ pub async fn matching(q: String) -> Result<Vec<shared::accounts::Account>, ApiEr
     };
     list(&filter, None).await.map(|p| p.items)
 }
+
+/// Brings an archived account back.
+pub async fn restore(id: i64) -> Result<(), ApiErr> {
+    call(Method::POST, format!("/accounts/{id}/restore"), None)
+        .await
+        .map(drop)
+}

@@ -12,6 +12,7 @@ use shared::filters::{list_query, ContractFilter};
 pub async fn list(account_id: i64) -> Result<Vec<Contract>, ApiErr> {
     let filter = ContractFilter {
         account_id: Some(account_id),
+        ..Default::default()
     };
     let query = list_query(&filter, Some(super::MAX_PAGE), None);
     decode::<Page<Contract>>(&call(Method::GET, format!("/contracts{query}"), None).await?)
@@ -37,4 +38,10 @@ pub async fn update(
         .json(req)?
         .if_match(etag);
     decode(&exchange(call, true).await?)
+}
+
+/// A page of the workspace's contracts under `filter`, newest first.
+pub async fn page(filter: &ContractFilter, cursor: Option<&str>) -> Result<Page<Contract>, ApiErr> {
+    let query = list_query(filter, Some(super::accounts::PAGE), cursor);
+    decode(&call(Method::GET, format!("/contracts{query}"), None).await?)
 }

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod agreements;
 pub mod approvals;
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod centres;
 pub mod contacts;

@@ -3,8 +3,8 @@
 
 use gloo_net::http::Method;
 use shared::onboarding::{
-    CreatePlanRequest, OnboardingPlan, OnboardingTask, OnboardingTemplate, UpdatePlanRequest,
-    UpdateTaskRequest,
+    CreatePlanRequest, OnboardingPlan, OnboardingTask, OnboardingTemplate, TemplateRequest,
+    UpdatePlanRequest, UpdateTaskRequest,
 };
 
 use super::client::{absent_is_none, call, decode, json, ApiErr};
@@ -40,4 +40,15 @@ pub async fn update_plan(
 
 pub async fn update_task(id: i64, req: &UpdateTaskRequest) -> Result<OnboardingTask, ApiErr> {
     decode(&call(Method::PATCH, format!("/onboarding/tasks/{id}"), json(req)?).await?)
+}
+
+/// A new template (admins); copying one is posting what was read.
+pub async fn create_template(req: &TemplateRequest) -> Result<OnboardingTemplate, ApiErr> {
+    decode(&call(Method::POST, "/onboarding-templates".into(), json(req)?).await?)
+}
+
+/// Replaces a template (admins); the built-in one answers 409.
+pub async fn update_template(id: i64, req: &TemplateRequest) -> Result<OnboardingTemplate, ApiErr> {
+    let path = format!("/onboarding-templates/{id}");
+    decode(&call(Method::PUT, path, json(req)?).await?)
 }

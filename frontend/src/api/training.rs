@@ -59,3 +59,9 @@ pub async fn record_attendance(
 pub async fn portal() -> Result<Vec<PortalTraining>, ApiErr> {
     decode(&call(Method::GET, "/portal/trainings".into(), None).await?)
 }
+
+/// Per module: the contacts responsible for it and who completed training.
+pub async fn coverage(account_id: i64) -> Result<shared::training::TrainingCoverage, ApiErr> {
+    let path = format!("/accounts/{account_id}/training-coverage");
+    decode(&call(Method::GET, path, None).await?)
+}

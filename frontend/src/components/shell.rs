@@ -315,7 +315,7 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     // portal & kb
                     <NavLink href="/kb" label=Key::KbNav testid="nav-kb" />
                     <NavMenu label=Key::NavMore testid="nav-more"
-                        sections=vec!["/tasks", "/trainings", "/reports", "/surveys"]>
+                        sections=vec!["/tasks", "/trainings", "/reports", "/surveys", "/contracts"]>
                         <NavLink href="/tasks" label=Key::TaAll testid="nav-tasks" />
                         <NavLink href="/trainings" label=Key::NavTrainings testid="nav-trainings" />
                         // The service report: admins, managers, engineers (their own).
@@ -325,12 +325,15 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                         {move || (!engineer()).then(|| view! {
                             <NavLink href="/reports" label=Key::RpNav testid="nav-reports" exact=true />
                             <NavLink href="/surveys" label=Key::SvNav testid="nav-surveys" />
+                            <NavLink href="/contracts" label=Key::GpContractsNav testid="nav-contracts" />
                         })}
                     </NavMenu>
                     {move || keeper().then(|| view! {
                         <NavMenu label=Key::NavAdmin testid="nav-admin"
-                            sections=vec!["/settings", "/users"]>
+                            sections=vec!["/settings", "/users", "/audit"]>
                             <NavLink href="/settings/playbooks" label=Key::PbTitle testid="nav-playbooks" />
+                            <NavLink href="/audit" label=Key::GpAuditNav testid="nav-audit" />
+                            <NavLink href="/settings/onboarding-templates" label=Key::GpTemplatesNav testid="nav-templates" />
                             {move || session.is_admin().then(|| view! {
                                 <NavLink href="/users" label=Key::NavUsers testid="nav-users" />
                                 <NavLink href="/settings" label=Key::NavSettings testid="nav-settings" exact=true />

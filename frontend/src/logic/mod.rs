@@ -29,3 +29,5 @@ pub mod renewals;
 pub mod charts;
 // health settings, api keys & surveys
 pub mod health_model;
+// the gaps of issue 16: contract list, audit log, template editor, coverage
+pub mod gaps;

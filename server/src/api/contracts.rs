@@ -29,7 +29,11 @@ fn with_etag(status: StatusCode, contract: Contract) -> HttpResponse {
     super::tagged(status, etag(&contract), &contract)
 }
 
-/// Lists contracts, newest first; `account_id` narrows to one account.
+/// Lists the workspace's contracts, newest first. Filters: `account_id`,
+/// `owner_id` (the account's owner), `status` (`upcoming`, `running`,
+/// `ended` against the workspace's today) and `ends_from` / `ends_to` (the
+/// end, when the contract is up for renewal; `ends_from` after `ends_to`
+/// answers 422).
 #[utoipa::path(
     tag = "contracts",
     params(ContractFilter, PageQuery),
@@ -49,7 +53,14 @@ async fn list_contracts(
     page: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Page<Contract>>> {
     Ok(web::Json(
-        domain::list(&state.db, &actor, filter.into_inner(), page.into_inner()).await?,
+        domain::list(
+            &state.db,
+            &actor,
+            filter.into_inner(),
+            page.into_inner(),
+            state.clock.now(),
+        )
+        .await?,
     ))
 }
 

@@ -85,7 +85,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
         shared::ErrorBody,
         crate::domain::kb::search::MatchMode,
         shared::ticket_links::CandidatePurpose,
-        shared::service_report::SlaOutcome
+        shared::service_report::SlaOutcome,
+        shared::contracts::ContractStatus
     ))
 )]
 pub struct ApiDoc;

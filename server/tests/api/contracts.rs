@@ -674,3 +674,186 @@ async fn contracts_renewals_and_reminder_settings_are_staff_only_and_workspace_s
         }
     }
 }
+
+/// The workspace-wide contract list (issue 16, "gaps"): filters by
+/// account, owner, status against today and the end (renewal) date, keyset
+/// pages, refusals of bad filters, and another workspace sees none of it.
+#[actix_web::test]
+async fn the_contract_list_filters_by_status_end_date_owner_and_account() {
+    // Today is 2027-10-01 in the workspace.
+    let app = spawn_app_at(Utc.with_ymd_and_hms(2027, 10, 1, 1, 0, 0).unwrap()).await;
+    let admin = app.signup("W", "clist@x.cn").await;
+    let csm = app.staff(&admin, "csm", "clist-csm@x.cn").await;
+    let owned = app.create_account(&admin.token, "归属客户", "11").await;
+    let other = app.create_account(&admin.token, "其他客户", "12").await;
+    let response = app
+        .patch(
+            &format!("/api/v1/accounts/{}", owned["id"]),
+            &admin.token,
+            json!({"owner_id": csm.id()}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let make = |account: &Value, starts: &str, ends: &str| json!({"account_id": account["id"], "starts_on": starts, "ends_on": ends, "annual_value": "1000"});
+    let ended = create_contract(&app, &admin.token, make(&owned, "2026-01-01", "2026-12-31")).await;
+    let running =
+        create_contract(&app, &admin.token, make(&owned, "2027-01-01", "2027-12-31")).await;
+    let upcoming =
+        create_contract(&app, &admin.token, make(&other, "2028-01-01", "2028-12-31")).await;
+    let other_running =
+        create_contract(&app, &admin.token, make(&other, "2027-06-01", "2028-05-31")).await;
+
+    let ids = |query: &str| {
+        let app = &app;
+        let token = admin.token.clone();
+        let path = format!("/api/v1/contracts?{query}");
+        async move {
+            let response = app.get(&path, &token).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let body: Value = response.json().await.unwrap();
+            let mut ids: Vec<i64> = body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_i64().unwrap())
+                .collect();
+            ids.sort_unstable();
+            ids
+        }
+    };
+    let id = |c: &Value| c["id"].as_i64().unwrap();
+    let sorted = |mut v: Vec<i64>| {
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(
+        ids("status=running").await,
+        sorted(vec![id(&running), id(&other_running)])
+    );
+    assert_eq!(ids("status=ended").await, vec![id(&ended)]);
+    assert_eq!(ids("status=upcoming").await, vec![id(&upcoming)]);
+    assert_eq!(
+        ids(&format!("owner_id={}", csm.id())).await,
+        sorted(vec![id(&ended), id(&running)])
+    );
+    assert_eq!(
+        ids(&format!("owner_id={}&status=running", csm.id())).await,
+        vec![id(&running)]
+    );
+    assert_eq!(
+        ids("ends_from=2027-12-01&ends_to=2028-06-30").await,
+        sorted(vec![id(&running), id(&other_running)])
+    );
+    assert_eq!(
+        ids(&format!("account_id={}&ends_from=2028-01-01", other["id"])).await,
+        sorted(vec![id(&upcoming), id(&other_running)])
+    );
+    assert!(ids(&format!("owner_id={}", admin.id())).await.is_empty());
+
+    // Keyset pages: two pages of two, then none, every contract once.
+    let first: Value = app
+        .get("/api/v1/contracts?limit=2", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    let second: Value = app
+        .get(
+            &format!("/api/v1/contracts?limit=2&cursor={cursor}"),
+            &admin.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut seen: Vec<i64> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second["items"].as_array().unwrap())
+        .map(id)
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        sorted(vec![
+            id(&ended),
+            id(&running),
+            id(&upcoming),
+            id(&other_running)
+        ])
+    );
+    assert!(second["next_cursor"].is_null(), "{second}");
+
+    // Bad filters are 422, naming the field.
+    for query in [
+        "status=expired",
+        "ends_from=2028-01-01&ends_to=2027-01-01",
+        "ends_from=someday",
+        "owner_id=x",
+    ] {
+        let response = app
+            .get(&format!("/api/v1/contracts?{query}"), &admin.token)
+            .await;
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+    }
+
+    // CSMs read the list (they own accounts); engineers and portal users
+    // do not; another workspace sees nothing of it, filter or not.
+    assert_eq!(
+        ids(&format!("owner_id={}", csm.id())).await.len(),
+        2,
+        "the admin's view"
+    );
+    let mine: Value = app
+        .get(
+            &format!("/api/v1/contracts?owner_id={}&status=running", csm.id()),
+            &csm.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{mine}");
+    let engineer = app.staff(&admin, "engineer", "clist-eng@x.cn").await;
+    assert_error(
+        app.get("/api/v1/contracts?status=running", &engineer.token)
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let intruder = app.signup("B", "clist-b@x.cn").await;
+    for query in [
+        "status=running".to_string(),
+        format!("owner_id={}", csm.id()),
+        "ends_from=2000-01-01".to_string(),
+    ] {
+        let body: Value = app
+            .get(&format!("/api/v1/contracts?{query}"), &intruder.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            body["items"].as_array().unwrap().is_empty(),
+            "{query}: {body}"
+        );
+    }
+    assert_error(
+        app.get(
+            &format!("/api/v1/contracts?account_id={}", owned["id"]),
+            &intruder.token,
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}

@@ -501,6 +501,7 @@ async fn openapi_enums_are_the_wire_values() {
     let vocabularies: Vec<(&str, Vec<String>)> = vec![
         ("ApprovalStatus", wire(approvals::ApprovalStatus::ALL)),
         ("RenewalStage", wire(contracts::RenewalStage::ALL)),
+        ("ContractStatus", wire(contracts::ContractStatus::ALL)),
         ("Role", wire(shared::Role::ALL)),
         ("ErpModule", wire(shared::ErpModule::ALL)),
         ("LifecycleStage", wire(shared::LifecycleStage::ALL)),

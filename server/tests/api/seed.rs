@@ -436,6 +436,7 @@ async fn the_command_line_demo_tells_one_consistent_story_once() {
     let mut bands = BTreeMap::new();
     let mut weakest = BTreeSet::new();
     let (mut up, mut down) = (0, 0);
+    let mut middling = 0;
     let (mut licensed, mut registered, mut old_history) = (0, 0, 0);
     for account in &accounts {
         let id = account["id"].as_i64().unwrap();
@@ -462,6 +463,7 @@ async fn the_command_line_demo_tells_one_consistent_story_once() {
             statuses.insert(plan["status"].as_str().unwrap().to_string());
         }
         let health = get(format!("/api/v1/accounts/{id}/health")).await;
+        middling += usize::from((45..=55).contains(&health["score"].as_i64().unwrap()));
         *bands
             .entry(health["band"].as_str().unwrap().to_string())
             .or_insert(0) += 1;
@@ -502,11 +504,20 @@ async fn the_command_line_demo_tells_one_consistent_story_once() {
         old_history >= 20,
         "{old_history} accounts with 60-day-old history"
     );
-    for band in ["green", "yellow", "red"] {
-        assert!(bands.get(band).copied().unwrap_or(0) >= 1, "{bands:?}");
-    }
+    // The spread of a real book (issue 16): some red, a good share of
+    // green and yellow, not a crowd in the middle, several different
+    // weakest components, trends both ways.
+    let band = |b: &str| bands.get(b).copied().unwrap_or(0);
+    assert!(
+        band("red") >= 3 && band("yellow") >= 5 && band("green") >= 8,
+        "{bands:?}"
+    );
+    assert!(
+        middling < 10,
+        "{middling} of 30 accounts score 45–55: {bands:?}"
+    );
     assert!(weakest.len() >= 4, "{weakest:?}");
-    assert!(up >= 2 && down >= 2, "{up} up, {down} down");
+    assert!(up >= 4 && down >= 4, "{up} up, {down} down");
 
     // Tickets: breaches recorded by the SLA monitor, others due within hours.
     let breached = get("/api/v1/tickets?breached=true&limit=200".into()).await;
@@ -526,6 +537,26 @@ async fn the_command_line_demo_tells_one_consistent_story_once() {
     let dashboard = get("/api/v1/dashboard".into()).await;
     assert!(
         dashboard["breached_tickets"].as_u64().unwrap() >= 3,
+        "{dashboard}"
+    );
+    // The dashboard tells the story: onboarding running late, renewals
+    // due within a month, red accounts at risk with their ARR.
+    let onboarding = &dashboard["onboarding"];
+    assert!(
+        onboarding["behind"].as_u64().unwrap() + onboarding["stuck"].as_u64().unwrap() >= 2,
+        "{onboarding}"
+    );
+    assert!(
+        dashboard["renewals_due"][0]["count"].as_u64().unwrap() >= 1,
+        "{dashboard}"
+    );
+    let at_risk = dashboard["at_risk_accounts"].as_array().unwrap();
+    assert!(
+        at_risk.iter().filter(|a| a["band"] == "red").count() >= 3,
+        "{at_risk:?}"
+    );
+    assert!(
+        !dashboard["at_risk_arr"].as_array().unwrap().is_empty(),
         "{dashboard}"
     );
     assert!(

@@ -24,6 +24,7 @@ use crate::pages::accounts::licenses::LicensesSection;
 use crate::pages::accounts::onboarding::OnboardingSection;
 use crate::pages::accounts::packages::PackagesSection;
 use crate::pages::accounts::timeline::TimelineSection;
+use crate::pages::accounts::training_coverage::TrainingCoverageSection;
 use crate::pages::my_work::AccountTasks;
 use crate::pages::playbooks::AccountPlaybookRuns;
 // contracts & renewals
@@ -99,6 +100,7 @@ pub fn AccountPage(id: i64) -> impl IntoView {
                 AccountTab::Tickets => view! { <AccountTickets account_id=id /> }.into_any(),
                 AccountTab::Onboarding => view! {
                     <OnboardingSection account_id=id directory />
+                    <TrainingCoverageSection account_id=id />
                     <LicensesSection account_id=id />
                 }
                 .into_any(),
@@ -149,6 +151,23 @@ fn AccountView(
     let parent = a.parent.clone();
     let subsidiaries = a.subsidiaries.clone();
     let group = (!a.subsidiaries.is_empty()).then(|| tagged.clone());
+
+    let restore = move |_| {
+        if archiving.get_untracked() {
+            return;
+        }
+        archiving.set(true);
+        crate::task::spawn(async move {
+            match api::accounts::restore(id).await {
+                Ok(()) => {
+                    toasts.success(i.t(Key::GpRestored));
+                    on_reload.try_run(());
+                }
+                Err(e) => toasts.error(i.error(&e)),
+            }
+            archiving.set(false);
+        });
+    };
 
     let archive = move |_| {
         if archiving.get_untracked() {
@@ -229,8 +248,25 @@ fn AccountView(
                             </button>
                         }
                     })}
+                {archived
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="btn"
+                                data-testid="account-restore"
+                                disabled=move || archiving.get()
+                                on:click=restore
+                            >
+                                {i.tr(Key::GpRestore)}
+                            </button>
+                        }
+                    })}
             </div>
         </header>
+        {archived.then(|| view! {
+            <p class="banner banner-warning" data-testid="account-archived-note">{i.tr(Key::GpArchivedNote)}</p>
+        })}
         {move || {
             let archive = archive.clone();
             confirming

@@ -17,7 +17,8 @@ use crate::components::load::load;
 use crate::components::toast::use_toasts;
 use crate::i18n::{use_i18n, Key};
 use crate::logic::forms::answer_fields;
-use crate::logic::onboarding::{date_value, license_request};
+use crate::logic::gaps::{licence_expiry, Expiry};
+use crate::logic::onboarding::{browser_today, date_value, license_request};
 use crate::pages::accounts::list::module_list;
 use crate::pages::tickets::common::action_error;
 
@@ -131,10 +132,7 @@ fn LicenseRow(
         LicenseStatus::Registered => Key::LcStatusRegistered,
         LicenseStatus::Unregistered => Key::LcStatusUnregistered,
     };
-    let expires = license
-        .expires_on
-        .map(|d| d.to_string())
-        .unwrap_or_else(|| "—".into());
+    let expires = expiry_view(license.expires_on);
     let registered_at = license.registered_at;
     let for_form = license.clone();
     let for_registrations = license.clone();
@@ -562,5 +560,40 @@ fn SplitForm(account_id: i64, license: License, done: Callback<()>) -> impl Into
                 </button>
             </div>
         </form>
+    }
+}
+
+/// A licence's expiry: its last day in the user's language and, within
+/// 60 days or past it, how many days are left or gone.
+fn expiry_view(expires_on: Option<chrono::NaiveDate>) -> impl IntoView {
+    let i = use_i18n();
+    let state = licence_expiry(expires_on, browser_today());
+    let (class, note) = match state {
+        Expiry::Never => ("badge badge-muted", None),
+        Expiry::Expired(days) => ("badge badge-overdue", Some((Key::GpLcExpired, days))),
+        Expiry::Soon(0) => ("badge badge-warning", Some((Key::GpLcExpiresToday, 0))),
+        Expiry::Soon(days) => ("badge badge-warning", Some((Key::GpLcDaysLeft, days))),
+        Expiry::Later(_) => ("", None),
+    };
+    let kind = match state {
+        Expiry::Never => "never",
+        Expiry::Expired(_) => "expired",
+        Expiry::Soon(_) => "soon",
+        Expiry::Later(_) => "later",
+    };
+    view! {
+        <span data-testid="license-expiry" data-expiry=kind>
+            {match expires_on {
+                None => view! { <span class=class>{i.tr(Key::GpLcPerpetual)}</span> }.into_any(),
+                Some(day) => view! {
+                    <span>{i.day_of(day)}</span>
+                    {note.map(|(key, days)| {
+                        let days = days.to_string();
+                        view! { " " <span class=class>{move || i.f(key, &[&days])}</span> }
+                    })}
+                }
+                .into_any(),
+            }}
+        </span>
     }
 }

@@ -3,6 +3,7 @@
 //! onboarding, health, timeline), users and the workspace settings.
 
 pub mod agreements;
+pub mod audit;
 pub mod certifications;
 pub mod contacts;
 pub mod contracts;
@@ -23,4 +24,5 @@ pub mod settings;
 pub mod success_plan_items;
 pub mod success_plans;
 pub mod timeline;
+pub mod training_coverage;
 pub mod users;

@@ -48,6 +48,7 @@ fn WorkspaceSettingsPage() -> impl IntoView {
                 <a class="btn" href="/settings/mail-channels" data-testid="settings-mail-channels-link">{i.tr(Key::McTitle)}</a>
                 <a class="btn" href="/settings/macros" data-testid="settings-macros-link">{i.tr(Key::MoTitle)}</a>
                 <a class="btn" href="/settings/playbooks" data-testid="settings-playbooks-link">{i.tr(Key::PbTitle)}</a>
+                <a class="btn" href="/settings/onboarding-templates" data-testid="settings-templates-link">{i.tr(Key::GpTemplatesNav)}</a>
             </header>
             {move || match settings.value.get() {
                 None => view! { <SkeletonCard /> }.into_any(),

@@ -2,5 +2,6 @@
 //! sessions.
 
 pub mod portfolio;
+pub mod templates;
 pub mod training;
 pub mod trainings;

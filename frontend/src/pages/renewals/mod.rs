@@ -2,6 +2,7 @@
 //! the dashboard and reports, the health model, API keys and surveys.
 
 pub mod api_keys;
+pub mod contracts_list;
 pub mod dashboard;
 pub mod health_settings;
 pub mod integrations;

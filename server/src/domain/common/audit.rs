@@ -92,6 +92,9 @@ pub async fn list(
     if let Some(id) = filter.actor_id {
         query = query.filter(audit_log::Column::ActorId.eq(id));
     }
+    if let Some(action) = filter.action.filter(|a| !a.is_empty()) {
+        query = query.filter(audit_log::Column::Action.eq(action));
+    }
     if let Some(before) = params.before_id {
         query = query.filter(audit_log::Column::Id.lt(before));
     }

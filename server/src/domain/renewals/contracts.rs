@@ -14,7 +14,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use shared::approvals::ApprovalStatus;
 use shared::contracts::{
-    format_cents, parse_amount, valid_currency, Contract, CreateContractRequest,
+    format_cents, parse_amount, valid_currency, Contract, ContractStatus, CreateContractRequest,
     PendingValueChange, UpdateContractRequest, DEFAULT_CURRENCY, DEFAULT_NOTICE_DAYS,
 };
 use shared::{validation, FieldErrors, Page, Role};
@@ -140,15 +140,27 @@ pub(crate) fn require_money(actor: &StaffActor) -> AppResult<()> {
 }
 
 /// Admins, managers and CSMs read contracts (see [`may_see_money`]);
-/// newest first.
+/// newest first. Filters: the account, the account's owner, the status
+/// against the workspace's today and the end (renewal) date's range.
 pub async fn list(
     db: &Db,
     actor: &StaffActor,
     filter: ContractFilter,
     page: PageQuery,
+    now: DateTime<Utc>,
 ) -> AppResult<Page<Contract>> {
     require_money(actor)?;
     let params = page.params()?;
+    if let (Some(from), Some(to)) = (filter.ends_from, filter.ends_to) {
+        if from > to {
+            let mut fields = FieldErrors::new();
+            fields.insert(
+                "ends_to".into(),
+                shared::texts::T::NotBeforeFrom.en().to_string(),
+            );
+            return Err(AppError::validation(fields));
+        }
+    }
     let mut query = contracts::Entity::find()
         .filter(contracts::Column::WorkspaceId.eq(actor.workspace_id))
         .order_by_desc(contracts::Column::Id)
@@ -156,6 +168,36 @@ pub async fn list(
     if let Some(account_id) = filter.account_id {
         accounts::find_in_workspace(&db.read, actor.workspace_id, account_id).await?;
         query = query.filter(contracts::Column::AccountId.eq(account_id));
+    }
+    if let Some(owner_id) = filter.owner_id {
+        use sea_orm::sea_query::Query;
+        query = query.filter(
+            contracts::Column::AccountId.in_subquery(
+                Query::select()
+                    .column(entity::accounts::Column::Id)
+                    .from(entity::accounts::Entity)
+                    .and_where(entity::accounts::Column::WorkspaceId.eq(actor.workspace_id))
+                    .and_where(entity::accounts::Column::OwnerId.eq(owner_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(status) = filter.status {
+        let today =
+            crate::domain::common::calendar::today(&db.read, actor.workspace_id, now).await?;
+        query = match status {
+            ContractStatus::Upcoming => query.filter(contracts::Column::StartsOn.gt(today)),
+            ContractStatus::Ended => query.filter(contracts::Column::EndsOn.lt(today)),
+            ContractStatus::Running => query
+                .filter(contracts::Column::StartsOn.lte(today))
+                .filter(contracts::Column::EndsOn.gte(today)),
+        };
+    }
+    if let Some(from) = filter.ends_from {
+        query = query.filter(contracts::Column::EndsOn.gte(from));
+    }
+    if let Some(to) = filter.ends_to {
+        query = query.filter(contracts::Column::EndsOn.lte(to));
     }
     if let Some(before) = params.before_id {
         query = query.filter(contracts::Column::Id.lt(before));
