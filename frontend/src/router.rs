@@ -66,6 +66,8 @@ pub enum Route {
     ServiceLevels,
     /// Canned replies (every staff member: their own and the shared ones).
     Macros,
+    /// Version advisories to the installed base (managers and admins).
+    Advisories,
     // onboarding & training
     OnboardingPortfolio,
     Trainings,
@@ -136,6 +138,7 @@ impl Route {
             ["settings", "sla"] => Route::SlaSettings,
             ["settings", "service-levels"] => Route::ServiceLevels,
             ["settings", "macros"] => Route::Macros,
+            ["advisories"] => Route::Advisories,
             // onboarding & training
             ["onboarding"] => Route::OnboardingPortfolio,
             ["trainings"] => Route::Trainings,
@@ -193,6 +196,7 @@ impl Route {
                 | Route::SlaSettings
                 | Route::ServiceLevels
                 | Route::Macros
+                | Route::Advisories
                 // onboarding & training
                 | Route::OnboardingPortfolio
                 | Route::Trainings

@@ -49,6 +49,7 @@ mod m20261211_000500_playbooks;
 mod m20261212_000500_playbook_customer_email;
 mod m20261212_000600_service_levels;
 mod m20261212_000700_license_registrations;
+mod m20261213_000300_installed_base;
 
 pub struct Migrator;
 
@@ -98,6 +99,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000500_playbook_customer_email::Migration),
             Box::new(m20261212_000600_service_levels::Migration),
             Box::new(m20261212_000700_license_registrations::Migration),
+            Box::new(m20261213_000300_installed_base::Migration),
         ]
     }
 }

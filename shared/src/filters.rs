@@ -89,6 +89,10 @@ pub struct TicketFilter {
     /// `false`: only those within it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outside_agreement: Option<bool>,
+    /// Only tickets that named an installation running this version when
+    /// they were opened (exactly as the installation spelled it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 impl ToQuery for TicketFilter {}
 

@@ -315,9 +315,12 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     // portal & kb
                     <NavLink href="/kb" label=Key::KbNav testid="nav-kb" />
                     <NavMenu label=Key::NavMore testid="nav-more"
-                        sections=vec!["/tasks", "/trainings", "/reports", "/surveys"]>
+                        sections=vec!["/tasks", "/trainings", "/reports", "/surveys", "/advisories"]>
                         <NavLink href="/tasks" label=Key::TaAll testid="nav-tasks" />
                         <NavLink href="/trainings" label=Key::NavTrainings testid="nav-trainings" />
+                        {move || keeper().then(|| view! {
+                            <NavLink href="/advisories" label=Key::AdvNav testid="nav-advisories" />
+                        })}
                         {move || (!engineer()).then(|| view! {
                             <NavLink href="/reports" label=Key::RpNav testid="nav-reports" />
                             <NavLink href="/surveys" label=Key::SvNav testid="nav-surveys" />

@@ -28,3 +28,5 @@ pub mod renewals;
 pub mod charts;
 // health settings, api keys & surveys
 pub mod health_model;
+// installed base & advisories
+pub mod installed_base;

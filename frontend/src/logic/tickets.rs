@@ -28,6 +28,8 @@ pub struct TicketQuery {
     pub due_within: Option<i64>,
     /// Only tickets logged outside (true) or within (false) the agreement.
     pub outside_agreement: Option<bool>,
+    /// Only tickets opened on an installation at this version.
+    pub version: Option<String>,
 }
 
 fn parsed<T: std::str::FromStr>(search: &str, key: &str) -> Option<T> {
@@ -49,6 +51,9 @@ impl TicketQuery {
             breached: parsed(search, "breached"),
             due_within: parsed(search, "due_within").filter(|m: &i64| *m > 0),
             outside_agreement: parsed(search, "outside_agreement"),
+            version: get_param(search, "version")
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty()),
         }
     }
 
@@ -63,6 +68,7 @@ impl TicketQuery {
             .push_opt("breached", self.breached)
             .push_opt("due_within", self.due_within)
             .push_opt("outside_agreement", self.outside_agreement)
+            .push_opt("version", self.version.as_deref())
     }
 
     /// The queue's URL for these filters.
@@ -82,6 +88,7 @@ impl TicketQuery {
             breached: self.breached,
             due_within: self.due_within,
             outside_agreement: self.outside_agreement,
+            version: self.version.clone(),
         }
     }
 
@@ -360,6 +367,8 @@ mod tests {
             follow_up_of: None,
             merged_into_id: None,
             outside_agreement: false,
+            installation_id: None,
+            installed_version: None,
         }
     }
 
@@ -375,10 +384,11 @@ mod tests {
             breached: Some(false),
             due_within: None,
             outside_agreement: Some(true),
+            version: Some("V15.1 SP1".into()),
         };
         assert_eq!(
             q.href(),
-            "/tickets?status=pending_customer&module=finance&priority=p1&assignee_id=7&account_id=12&breached=false&outside_agreement=true"
+            "/tickets?status=pending_customer&module=finance&priority=p1&assignee_id=7&account_id=12&breached=false&outside_agreement=true&version=V15.1%20SP1"
         );
         let search = q.href().trim_start_matches("/tickets").to_string();
         assert_eq!(TicketQuery::from_search(&search), q);

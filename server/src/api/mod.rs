@@ -4,6 +4,7 @@
 //! the routes that exist.
 
 mod accounts;
+mod advisories;
 mod agreements;
 mod approvals;
 mod attachments;
@@ -14,6 +15,7 @@ mod contacts;
 mod contracts;
 mod health;
 mod imports;
+mod installations;
 mod integrations;
 mod jobs;
 mod kb;
@@ -276,6 +278,9 @@ pub fn v1(cfg: &mut ServiceConfig) {
     mail_in::routes(cfg);
     macros::routes(cfg);
     success_plans::routes(cfg);
+    // Installed base (issue 16).
+    installations::routes(cfg);
+    advisories::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

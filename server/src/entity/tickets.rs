@@ -44,6 +44,9 @@ pub struct Model {
     pub merged_into_id: Option<i64>,
     /// Logged although the account's agreement does not cover it.
     pub outside_agreement: bool,
+    /// The installation the ticket is about, and its version then.
+    pub installation_id: Option<i64>,
+    pub installed_version: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

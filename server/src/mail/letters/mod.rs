@@ -12,6 +12,7 @@
 //! - [`surveys`]: the survey invitation (bilingual: it goes to contacts)
 
 pub mod accounts;
+pub mod advisories;
 pub mod integrations;
 pub mod renewals;
 pub mod surveys;
