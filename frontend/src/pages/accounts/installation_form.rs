@@ -216,8 +216,9 @@ fn CustomisationRows(
                     {ErpModule::ALL.iter().map(|m| {
                         let m = *m;
                         let id = format!("cust-{n}-module-{}", m.as_str());
+                        let for_id = id.clone();
                         view! {
-                            <label class="check" for=id.clone()>
+                            <label class="check" for=for_id>
                                 <input type="checkbox" id=id checked=chosen.contains(&m)
                                     on:change=move |ev| {
                                         let on = event_target_checked(&ev);

@@ -250,7 +250,7 @@ fn TicketDetails(
                 <dd>{move || crate::i18n::word(&cur.with(|t| t.service_level.clone()), i.lang())}</dd>
                 // The installation named, and its version when reported.
                 {move || cur.with(|t| t.installed_version.clone()).map(|version| {
-                    let installation = cur.with_untracked(|t| t.installation_id);
+                    let installation = cur.tagged.with_untracked(|t| t.value.installation_id);
                     let site = RwSignal::new(String::new());
                     if let Some(installation) = installation {
                         crate::task::spawn(async move {
