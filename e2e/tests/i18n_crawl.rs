@@ -376,6 +376,7 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
         "onboarding",
         "agreements",
         "contracts",
+        "installations",
         "timeline",
     ] {
         pages.push(format!("/accounts/{}?tab={tab}", d.account));
@@ -406,6 +407,7 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
         pages.push("/settings/playbooks".into());
         pages.push("/settings/playbooks/new".into());
         pages.extend(d.playbook.map(|p| format!("/settings/playbooks/{p}")));
+        pages.push("/advisories".into());
     }
     if role == "admin" {
         for p in [
