@@ -376,6 +376,7 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
         "onboarding",
         "agreements",
         "contracts",
+        "installations",
         "timeline",
     ] {
         pages.push(format!("/accounts/{}?tab={tab}", d.account));
@@ -410,6 +411,7 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
         pages.push("/audit".into());
         pages.push("/contracts".into());
         pages.push("/settings/onboarding-templates".into());
+        pages.push("/advisories".into());
     }
     if role == "admin" {
         for p in [

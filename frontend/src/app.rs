@@ -35,6 +35,7 @@ use crate::pages::join::signup::SignupPage;
 use crate::pages::portal::common::PortalLayout;
 use crate::pages::portal::home::PortalPage;
 // ticket_pages
+use crate::pages::tickets::advisories::AdvisoriesPage;
 use crate::pages::tickets::approvals::ApprovalsPage;
 use crate::pages::tickets::detail::TicketPage;
 use crate::pages::tickets::kb::KbListPage;
@@ -136,7 +137,8 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                         | Route::SlaSettings
                         | Route::ServiceLevels
                         | Route::ServiceReport
-                        | Route::Macros => lazy_view(ticket_pages(route)),
+                        | Route::Macros
+                        | Route::Advisories => lazy_view(ticket_pages(route)),
                         // onboarding & training
                         Route::OnboardingPortfolio
                         | Route::Trainings
@@ -200,6 +202,7 @@ fn ticket_pages(route: Route) -> AnyView {
         Route::ServiceLevels => view! { <ServiceLevelsPage /> }.into_any(),
         Route::Macros => view! { <MacrosPage /> }.into_any(),
         Route::ServiceReport => view! { <ServiceReportPage /> }.into_any(),
+        Route::Advisories => view! { <AdvisoriesPage /> }.into_any(),
         _ => view! { <TicketsPage /> }.into_any(),
     }
 }

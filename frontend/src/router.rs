@@ -73,6 +73,8 @@ pub enum Route {
     CentreAccept,
     /// Canned replies (every staff member: their own and the shared ones).
     Macros,
+    /// Version advisories to the installed base (managers and admins).
+    Advisories,
     // onboarding & training
     OnboardingPortfolio,
     Trainings,
@@ -155,6 +157,7 @@ impl Route {
             ["settings", "service-centres"] => Route::ServiceCentres,
             ["centres", "accept"] => Route::CentreAccept,
             ["settings", "macros"] => Route::Macros,
+            ["advisories"] => Route::Advisories,
             // onboarding & training
             ["onboarding"] => Route::OnboardingPortfolio,
             ["trainings"] => Route::Trainings,
@@ -217,6 +220,7 @@ impl Route {
                 | Route::ServiceLevels
                 | Route::ServiceCentres
                 | Route::Macros
+                | Route::Advisories
                 // onboarding & training
                 | Route::OnboardingPortfolio
                 | Route::Trainings

@@ -116,6 +116,10 @@ pub struct TicketFilter {
     /// `true`: only tickets the customer rated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rated: Option<bool>,
+    /// Only tickets that named an installation running this version when
+    /// they were opened (exactly as the installation spelled it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 impl ToQuery for TicketFilter {}
 

@@ -16,6 +16,7 @@ pub mod error;
 pub mod filters;
 pub mod health;
 pub mod imports;
+pub mod installed_base;
 pub mod integrations;
 pub mod kb;
 pub mod macros;

@@ -402,6 +402,20 @@ texts! {
     TimeReportsRoles = "time.reports_roles" { "time reports are for admins, managers and CSMs", "工时报表仅管理员、经理和客户成功经理可见" }
     PositiveId = "field.positive_id" { "must be a positive id", "必须是正整数编号" }
     TimeGroup = "field.time_group" { "must be account, engineer or month", "必须是 account、engineer 或 month" }
+    // Installed base and advisories.
+    VersionNeedsDigit = "installed_base.version_digit" { "a version has a number in it, e.g. V15.1", "版本号应包含数字，例如 V15.1" }
+    VersionByUpgrade = "installed_base.version_by_upgrade" { "the version changes by recording an upgrade", "版本只能通过登记升级来变更" }
+    UpgradeNotLater = "installed_base.upgrade_not_later" { "an upgrade goes to a later version than {from}", "升级的目标版本必须高于 {from}" }
+    LicenseOfOtherAccount = "installed_base.license_other_account" { "must be a licence of this account", "必须是本客户的授权" }
+    NotAnEngineer = "installed_base.not_engineer" { "must be an active staff member of this workspace", "必须是本工作区在职的员工" }
+    InstallationOfOtherAccount = "installed_base.installation_other_account" { "must be an installation of the ticket's account", "必须是该工单所属客户的安装" }
+    InstallationHasTickets = "installed_base.has_tickets" { "tickets name this installation; it cannot be removed", "有工单引用此安装，不能删除" }
+    AdvisoryRangeOrList = "advisory.range_or_list" { "give a version range or a list of versions, not both", "请填写版本范围或版本列表，不能同时填写" }
+    AdvisoryNeedsVersions = "advisory.needs_versions" { "give a version range or a list of versions", "请填写版本范围或版本列表" }
+    AdvisoryRangeBackwards = "advisory.range_backwards" { "must not be before the first version", "不能早于起始版本" }
+    AdvisoryNeedsText = "advisory.needs_text" { "write a title and a text in Chinese or English", "请填写中文或英文的标题和正文" }
+    TimelineAdvisory = "timeline.advisory" { "sent to {count} contacts: {to}", "已发送给 {count} 位联系人：{to}" }
+    TimelineUpgrade = "timeline.upgrade" { "{site}: upgraded from {from} to {to}", "{site}：由 {from} 升级到 {to}" }
 }
 
 /// A text with its parameters, as it travels on the wire:

@@ -144,6 +144,12 @@ pub struct Ticket {
     /// never breached.
     #[serde(default)]
     pub outside_agreement: bool,
+    /// The installation the ticket is about, and the version it ran when
+    /// the ticket was opened (kept as it was: a later upgrade leaves it).
+    #[serde(default)]
+    pub installation_id: Option<i64>,
+    #[serde(default)]
+    pub installed_version: Option<String>,
 }
 
 /// The due times of a ticket without SLA targets (outside agreement): far
@@ -226,6 +232,9 @@ pub struct CreateTicketRequest {
     /// The portal user who asked, if any.
     #[serde(default)]
     pub requester_user_id: Option<i64>,
+    /// An installation of the account; the ticket keeps its version.
+    #[serde(default)]
+    pub installation_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -46,6 +46,9 @@ string_enum!(
         EmailSent => "email_sent",
         PlaybookRun => "playbook_run",
         MilestoneDone => "milestone_done",
+        InstallationAdded => "installation_added",
+        InstallationUpgraded => "installation_upgraded",
+        AdvisorySent => "advisory_sent",
     }
 );
 
@@ -141,6 +144,8 @@ impl TimelineKind {
                 (Some(T::TimelineTraining), None)
             }
             TrainingAttendance => (Some(T::TimelineTraining), Some(T::TimelineAttendance)),
+            InstallationUpgraded => (Some(T::TimelineUpgrade), None),
+            AdvisorySent => (None, Some(T::TimelineAdvisory)),
             _ => (None, None),
         }
     }

@@ -19,6 +19,7 @@ pub mod contacts;
 pub mod contracts;
 pub mod health;
 pub mod imports;
+pub mod installed_base;
 pub mod integrations;
 pub mod kb;
 pub mod licenses;

@@ -315,12 +315,15 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                     // portal & kb
                     <NavLink href="/kb" label=Key::KbNav testid="nav-kb" />
                     <NavMenu label=Key::NavMore testid="nav-more"
-                        sections=vec!["/tasks", "/trainings", "/reports", "/surveys", "/contracts"]>
+                        sections=vec!["/tasks", "/trainings", "/reports", "/surveys", "/contracts", "/advisories"]>
                         <NavLink href="/tasks" label=Key::TaAll testid="nav-tasks" />
                         <NavLink href="/trainings" label=Key::NavTrainings testid="nav-trainings" />
                         // The service report: admins, managers, engineers (their own).
                         {move || (session.role() != Some(Role::Csm)).then(|| view! {
                             <NavLink href="/reports/service" label=Key::SrNav testid="nav-service-report" />
+                        })}
+                        {move || keeper().then(|| view! {
+                            <NavLink href="/advisories" label=Key::AdvNav testid="nav-advisories" />
                         })}
                         {move || (!engineer()).then(|| view! {
                             <NavLink href="/reports" label=Key::RpNav testid="nav-reports" exact=true />

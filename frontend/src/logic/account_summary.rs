@@ -41,16 +41,19 @@ pub enum AccountTab {
     /// The service agreements panel (维护服务协议).
     Agreements,
     Contracts,
+    /// The installed base: installations, upgrades.
+    Installations,
     Timeline,
 }
 
 impl AccountTab {
-    pub const ALL: [AccountTab; 6] = [
+    pub const ALL: [AccountTab; 7] = [
         AccountTab::Overview,
         AccountTab::Tickets,
         AccountTab::Onboarding,
         AccountTab::Agreements,
         AccountTab::Contracts,
+        AccountTab::Installations,
         AccountTab::Timeline,
     ];
 
@@ -61,6 +64,7 @@ impl AccountTab {
             AccountTab::Onboarding => "onboarding",
             AccountTab::Agreements => "agreements",
             AccountTab::Contracts => "contracts",
+            AccountTab::Installations => "installations",
             AccountTab::Timeline => "timeline",
         }
     }

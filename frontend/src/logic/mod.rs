@@ -31,3 +31,5 @@ pub mod charts;
 pub mod health_model;
 // the gaps of issue 16: contract list, audit log, template editor, coverage
 pub mod gaps;
+// installed base & advisories
+pub mod installed_base;

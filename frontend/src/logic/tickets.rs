@@ -29,6 +29,8 @@ pub struct TicketQuery {
     pub due_within: Option<i64>,
     /// Only tickets logged outside (true) or within (false) the agreement.
     pub outside_agreement: Option<bool>,
+    /// Only tickets opened on an installation at this version.
+    pub version: Option<String>,
     /// The service report's figures (`/reports/service`) open these.
     pub report: ReportFilters,
 }
@@ -85,6 +87,9 @@ impl TicketQuery {
                 resolution: parsed(search, "resolution"),
                 rated: parsed(search, "rated"),
             },
+            version: get_param(search, "version")
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty()),
         }
     }
 
@@ -110,6 +115,7 @@ impl TicketQuery {
             )
             .push_opt("resolution", self.report.resolution.map(|o| o.as_str()))
             .push_opt("rated", self.report.rated)
+            .push_opt("version", self.version.as_deref())
     }
 
     /// The queue's URL for these filters.
@@ -137,6 +143,7 @@ impl TicketQuery {
             first_response: self.report.first_response,
             resolution: self.report.resolution,
             rated: self.report.rated,
+            version: self.version.clone(),
         }
     }
 
@@ -415,6 +422,8 @@ mod tests {
             follow_up_of: None,
             merged_into_id: None,
             outside_agreement: false,
+            installation_id: None,
+            installed_version: None,
         }
     }
 
@@ -431,10 +440,11 @@ mod tests {
             due_within: None,
             outside_agreement: Some(true),
             report: ReportFilters::default(),
+            version: Some("V15.1 SP1".into()),
         };
         assert_eq!(
             q.href(),
-            "/tickets?status=pending_customer&module=finance&priority=p1&assignee_id=7&account_id=12&breached=false&outside_agreement=true"
+            "/tickets?status=pending_customer&module=finance&priority=p1&assignee_id=7&account_id=12&breached=false&outside_agreement=true&version=V15.1%20SP1"
         );
         let search = q.href().trim_start_matches("/tickets").to_string();
         assert_eq!(TicketQuery::from_search(&search), q);

@@ -4,6 +4,7 @@
 //! the routes that exist.
 
 mod accounts;
+mod advisories;
 mod agreements;
 mod approvals;
 mod attachments;
@@ -15,6 +16,7 @@ mod contacts;
 mod contracts;
 mod health;
 mod imports;
+mod installations;
 mod integrations;
 mod jobs;
 mod kb;
@@ -282,6 +284,9 @@ pub fn v1(cfg: &mut ServiceConfig) {
     success_plans::routes(cfg);
     centres::routes(cfg);
     time_log::routes(cfg);
+    // Installed base (issue 16).
+    installations::routes(cfg);
+    advisories::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

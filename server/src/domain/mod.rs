@@ -9,6 +9,8 @@
 //! - `integrations`: webhooks, chat bots and their outbox; every area that
 //!   emits an event sits above it
 //! - `accounts`: accounts, contacts, users, sign-in, settings, timeline, licences
+//! - `installed_base`: installations, upgrades, advisories (above
+//!   `accounts`, below `tickets`, which snapshot an installation's version)
 //! - `approvals`: recording a request (the subjects call it); `approvals::decide`
 //!   sits above the subjects and dispatches each decision to its subject
 //! - `tickets`: create, workflow, comments, queue, blockers, attachments, SLA,
@@ -35,6 +37,7 @@ pub mod centres;
 pub mod common;
 pub mod health;
 pub mod imports;
+pub mod installed_base;
 pub mod integrations;
 pub mod kb;
 pub mod macros;

@@ -1,7 +1,11 @@
 //! sea-orm entities: one module per table.
 
 pub mod account_events;
+// Installed base (issue 16).
 pub mod accounts;
+pub mod advisories;
+pub mod advisory_accounts;
+pub mod advisory_recipients;
 pub mod api_keys;
 pub mod approvals;
 pub mod audit_log;
@@ -17,6 +21,8 @@ pub mod health_snapshots;
 pub mod import_errors;
 pub mod imports;
 pub mod inbound_messages;
+pub mod installation_upgrades;
+pub mod installations;
 pub mod integrations;
 pub mod kb_articles;
 pub mod license_registrations;

@@ -53,6 +53,9 @@ pub struct Model {
     pub first_response_met: Option<bool>,
     /// The resolution SLA, as `first_response_met`.
     pub resolution_met: Option<bool>,
+    /// The installation the ticket is about, and its version then.
+    pub installation_id: Option<i64>,
+    pub installed_version: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

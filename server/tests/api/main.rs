@@ -20,6 +20,7 @@ mod groups;
 mod health;
 mod helpers;
 mod imports;
+mod installed_base;
 mod kb;
 mod kb_relevance;
 mod lifecycle;

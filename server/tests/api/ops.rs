@@ -368,6 +368,35 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/reports/time"),
         ("get", "/api/v1/reports/packages"),
         ("get", "/api/v1/portal/time"),
+        // Installed base (issue 16).
+        ("get", "/api/v1/accounts/{id}/installations"),
+        ("post", "/api/v1/accounts/{id}/installations"),
+        (
+            "get",
+            "/api/v1/accounts/{id}/installations/{installation_id}",
+        ),
+        (
+            "put",
+            "/api/v1/accounts/{id}/installations/{installation_id}",
+        ),
+        (
+            "delete",
+            "/api/v1/accounts/{id}/installations/{installation_id}",
+        ),
+        (
+            "get",
+            "/api/v1/accounts/{id}/installations/{installation_id}/upgrades",
+        ),
+        (
+            "post",
+            "/api/v1/accounts/{id}/installations/{installation_id}/upgrades",
+        ),
+        ("get", "/api/v1/portal/installations"),
+        ("get", "/api/v1/advisories"),
+        ("post", "/api/v1/advisories"),
+        ("post", "/api/v1/advisories/preview"),
+        ("get", "/api/v1/advisories/{id}"),
+        ("post", "/api/v1/advisories/{id}/send"),
     ];
     for (method, path) in expected {
         assert!(

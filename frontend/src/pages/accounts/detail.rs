@@ -20,6 +20,7 @@ use crate::pages::accounts::overview::{AccountSummary, AccountTabs, AccountTicke
 use crate::router::{navigate, use_location};
 // onboarding & training
 use crate::pages::accounts::agreements::AgreementsSection;
+use crate::pages::accounts::installations::InstallationsSection;
 use crate::pages::accounts::licenses::LicensesSection;
 use crate::pages::accounts::onboarding::OnboardingSection;
 use crate::pages::accounts::packages::PackagesSection;
@@ -110,6 +111,7 @@ pub fn AccountPage(id: i64) -> impl IntoView {
                 }
                 .into_any(),
                 AccountTab::Contracts => view! { <ContractsSection account_id=id /> }.into_any(),
+                AccountTab::Installations => view! { <InstallationsSection account_id=id directory /> }.into_any(),
                 AccountTab::Timeline => view! { <TimelineSection account_id=id /> }.into_any(),
             }}
         </div>

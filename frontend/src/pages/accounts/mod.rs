@@ -13,6 +13,8 @@ pub mod fields;
 pub mod group;
 pub mod health;
 pub mod import;
+pub mod installation_form;
+pub mod installations;
 pub mod licenses;
 pub mod list;
 pub mod mail_channels;

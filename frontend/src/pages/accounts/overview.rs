@@ -28,6 +28,7 @@ fn tab_key(tab: AccountTab) -> Key {
         AccountTab::Onboarding => Key::AcTabOnboarding,
         AccountTab::Agreements => Key::AgTitle,
         AccountTab::Contracts => Key::AcTabContracts,
+        AccountTab::Installations => Key::IbTab,
         AccountTab::Timeline => Key::AcTabTimeline,
     }
 }

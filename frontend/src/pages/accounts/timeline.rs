@@ -49,6 +49,9 @@ fn kind_key(k: TimelineKind) -> Key {
         TimelineKind::EmailSent => Key::TlEmailSent,
         TimelineKind::PlaybookRun => Key::TlPlaybookRun,
         TimelineKind::MilestoneDone => Key::TlMilestoneDone,
+        TimelineKind::InstallationAdded => Key::TlInstallationAdded,
+        TimelineKind::InstallationUpgraded => Key::TlInstallationUpgraded,
+        TimelineKind::AdvisorySent => Key::TlAdvisorySent,
     }
 }
 
@@ -162,7 +165,7 @@ fn group(k: TimelineKind) -> KindGroup {
     use TimelineKind::*;
     match k {
         Note | Call | Meeting | Email => KindGroup::Activities,
-        EmailSent => KindGroup::Emails,
+        EmailSent | AdvisorySent => KindGroup::Emails,
         TicketOpened | TicketResolved => KindGroup::Tickets,
         StageChanged | RenewalStageChanged => KindGroup::Stages,
         AgreementCreated | AgreementRenewed | AgreementEnded | AgreementLevelChanged => {
@@ -175,7 +178,10 @@ fn group(k: TimelineKind) -> KindGroup {
         PlaybookRun => KindGroup::Playbooks,
         MilestoneDone => KindGroup::SuccessPlans,
         OnboardingStarted | GoLive => KindGroup::Onboarding,
-        LicenseCreated | LicenseRegistered => KindGroup::Licences,
+        // The installed base sits with the licences its modules come from.
+        LicenseCreated | LicenseRegistered | InstallationAdded | InstallationUpgraded => {
+            KindGroup::Licences
+        }
         TrainingScheduled | TrainingRescheduled | TrainingCancelled | TrainingAttendance => {
             KindGroup::Training
         }

@@ -1,6 +1,6 @@
 //! `/portal`: the home of a customer's users. It greets them, shows their
-//! account, licensed modules and their CSM, and leads to their tickets and
-//! the operating manual (knowledge base).
+//! account, licensed modules, their installations and their CSM, and leads
+//! to their tickets and the operating manual (knowledge base).
 
 use leptos::prelude::*;
 use shared::accounts::PortalAccount;
@@ -96,6 +96,8 @@ fn PortalAccountView(account: PortalAccount) -> impl IntoView {
             </div>
             // onboarding & training
             <PortalProgress />
+            // installed base
+            <PortalInstallations />
             <section class="card" data-testid="portal-next">
                 <h2>{i.tr(Key::PortalWhatYouCanDo)}</h2>
                 <p>{help}</p>
@@ -108,5 +110,37 @@ fn PortalAccountView(account: PortalAccount) -> impl IntoView {
                 </div>
             </section>
         </div>
+    }
+}
+
+/// The customer's own installations, read-only (none: nothing shown).
+#[component]
+fn PortalInstallations() -> impl IntoView {
+    let i = use_i18n();
+    let list = load(api::installed_base::portal_list);
+    move || {
+        match list.value.get() {
+        None => view! { <SkeletonCard /> }.into_any(),
+        Some(Err(e)) => view! { <ErrorState error=e on_retry=list.reload /> }.into_any(),
+        Some(Ok(items)) if items.is_empty() => ().into_any(),
+        Some(Ok(items)) => view! {
+            <section class="card" aria-labelledby="portal-installations-title" data-testid="portal-installations">
+                <h2 id="portal-installations-title">{i.tr(Key::IbTitle)}</h2>
+                <ul class="plain-list">
+                    {items.into_iter().map(|x| {
+                        let release = format!("{} {} {}", x.product, x.version, x.patch_level);
+                        view! {
+                            <li data-testid="portal-installation">
+                                <strong>{x.site}</strong>
+                                " · " {release.trim().to_string()}
+                                " · " {i.tr(crate::logic::installed_base::deployment_key(x.deployment))}
+                                <ModuleChips modules=x.modules />
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        }.into_any(),
+    }
     }
 }

@@ -252,6 +252,28 @@ fn TicketDetails(
                 <dd data-testid="ticket-module">{move || i.t(module_key(cur.with(|t| t.module)))}</dd>
                 <dt>{i.tr(Key::TkServiceLevel)}</dt>
                 <dd>{move || crate::i18n::word(&cur.with(|t| t.service_level.clone()), i.lang())}</dd>
+                // The installation named, and its version when reported.
+                {move || cur.with(|t| t.installed_version.clone()).map(|version| {
+                    let installation = cur.tagged.with_untracked(|t| t.value.installation_id);
+                    let site = RwSignal::new(String::new());
+                    if let Some(installation) = installation {
+                        crate::task::spawn(async move {
+                            if let Ok(list) = crate::api::installed_base::list(account_id).await {
+                                if let Some(found) = list.into_iter().find(|x| x.id == installation) {
+                                    site.set(format!("{} · {} ", found.site, found.product));
+                                }
+                            }
+                        });
+                    }
+                    view! {
+                        <dt>{i.tr(Key::IbTicketVersion)}</dt>
+                        <dd data-testid="ticket-version">
+                            <a href=crate::logic::account_summary::AccountTab::Installations.href(account_id)>
+                                {move || site.get()} {version}
+                            </a>
+                        </dd>
+                    }
+                })}
                 <dt>{i.tr(Key::TkCreatedAt)}</dt>
                 <dd>{move || i.datetime_of(cur.with(|t| t.created_at))()}</dd>
                 // Outside agreement there is no SLA to show.

@@ -217,6 +217,22 @@ pub fn TicketsPage() -> impl IntoView {
                     value=text_of(|q| q.outside_agreement.map(|b| if b { "true" } else { "false" }))
                     on_pick=Callback::new(move |v: String| refilter(&|q| q.outside_agreement = v.parse().ok()))
                 />
+                // The installed version the tickets were opened on (applied
+                // when the field changes: on Enter or leaving it).
+                <div class="field">
+                    <label for="filter-version">{i.tr(Key::IbVersionFilter)}</label>
+                    <input
+                        id="filter-version"
+                        type="search"
+                        data-testid="filter-version"
+                        placeholder=i.tr(Key::IbVersionPlaceholder)
+                        prop:value=move || query.with(|q| q.version.clone().unwrap_or_default())
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev).trim().to_string();
+                            refilter(&|q| q.version = (!v.is_empty()).then(|| v.clone()));
+                        }
+                    />
+                </div>
             </div>
             // A service report figure's tickets: say so, and how to leave.
             {move || (!query.with(|q| q.report.is_empty())).then(|| view! {
@@ -298,6 +314,9 @@ fn TicketRow(
                 <a href=href data-testid="ticket-link">{ticket.subject}</a>
                 {ticket.outside_agreement.then(|| view! {
                     " " <span class="badge badge-warning" data-testid="ticket-row-outside-agreement">{i.tr(Key::TkOutsideAgreement)}</span>
+                })}
+                {ticket.installed_version.clone().map(|v| view! {
+                    " " <span class="badge badge-muted" data-testid="ticket-row-version">{v}</span>
                 })}
             </td>
             <td data-label=i.tr(Key::TkAccount)>

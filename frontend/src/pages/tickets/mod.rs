@@ -1,6 +1,7 @@
 //! The `ticket_pages` chunk: the staff ticket queue, a ticket, approvals,
-//! the knowledge base, the SLA settings and the macros.
+//! the knowledge base, the SLA settings, the macros and the advisories.
 
+pub mod advisories;
 pub mod approvals;
 pub mod common;
 pub mod conversation;

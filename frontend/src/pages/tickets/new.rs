@@ -49,6 +49,24 @@ pub fn NewTicketPage() -> impl IntoView {
     let priority = RwSignal::new(TicketPriority::P3.as_str().to_string());
     let subject = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
+    // The account's installations, and the one the ticket is about.
+    let installations = RwSignal::new(Vec::<shared::installed_base::Installation>::new());
+    let installation = RwSignal::new(None::<i64>);
+    Effect::new(move |_| {
+        let chosen = account.get();
+        installation.set(None);
+        installations.set(Vec::new());
+        if let Some(account_id) = chosen {
+            crate::task::spawn(async move {
+                if let Ok(list) = api::installed_base::list(account_id).await {
+                    // Only if the account is still the chosen one.
+                    if account.get_untracked() == Some(account_id) {
+                        installations.set(list);
+                    }
+                }
+            });
+        }
+    });
     let errors = RwSignal::new(FieldErrors::new());
     let failure = RwSignal::new(None::<ApiErr>);
     let busy = RwSignal::new(false);
@@ -83,6 +101,7 @@ pub fn NewTicketPage() -> impl IntoView {
             subject: subject_text.trim().to_string(),
             description: description_text.trim().to_string(),
             requester_user_id: None,
+            installation_id: installation.get_untracked(),
         };
         errors.set(FieldErrors::new());
         failure.set(None);
@@ -177,6 +196,24 @@ pub fn NewTicketPage() -> impl IntoView {
                         on_pick=Callback::new(move |v| priority.set(v))
                     />
                 </div>
+                {move || (!installations.with(Vec::is_empty)).then(|| view! {
+                    <div class="field" class:has-error=move || errors.with(|e| e.contains_key("installation_id"))>
+                        <label for="ticket-installation">{i.tr(Key::IbTicketInstallation)}</label>
+                        <select id="ticket-installation" data-testid="ticket-installation"
+                            on:change=move |ev| {
+                                installation.set(event_target_value(&ev).parse().ok());
+                                clear_error(errors, "installation_id");
+                            }>
+                            <option value="" prop:selected=move || installation.get().is_none()>{i.tr(Key::IbNoInstallation)}</option>
+                            {installations.get().into_iter().map(|x| {
+                                let id = x.id;
+                                let label = format!("{} · {} {} {}", x.site, x.product, x.version, x.patch_level);
+                                view! { <option value=id.to_string() prop:selected=move || installation.get() == Some(id)>{label.trim().to_string()}</option> }
+                            }).collect_view()}
+                        </select>
+                        <FieldError errors field="installation_id" id="ticket-installation-error".to_string() />
+                    </div>
+                })}
                 <TextField id="ticket-subject" label=Key::TkSubject value=subject field="subject" errors required=true />
                 <div class="field" class:has-error=move || errors.with(|e| e.contains_key("description"))>
                     <label for="ticket-description">{i.tr(Key::TkDescription)}</label>

@@ -160,6 +160,8 @@ pub(super) struct NewTicket {
     kb_article_opened: bool,
     follow_up_of: Option<i64>,
     channel: TicketChannel,
+    /// The installation named and its version now.
+    installation: Option<(i64, String)>,
 }
 
 /// A ticket's level, due times and whether it is outside agreement: by the
@@ -248,6 +250,7 @@ pub(crate) async fn insert_linked<C: ConnectionTrait>(
             kb_article_opened: false,
             follow_up_of: None,
             channel: TicketChannel::Phone,
+            installation: None,
         },
         now,
     )
@@ -306,6 +309,8 @@ async fn insert_ticket_in<C: ConnectionTrait>(
         kb_article_opened: Set(new.kb_article_opened),
         follow_up_of: Set(new.follow_up_of),
         outside_agreement: Set(targets.outside_agreement),
+        installation_id: Set(new.installation.as_ref().map(|i| i.0)),
+        installed_version: Set(new.installation.map(|i| i.1)),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
@@ -401,6 +406,18 @@ pub async fn create(
             ));
         }
     }
+    let installation = match req.installation_id {
+        Some(id) => Some(
+            crate::domain::installed_base::for_ticket(
+                &db.read,
+                actor.workspace_id,
+                req.account_id,
+                id,
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let model = insert_ticket(
         state,
         NewTicket {
@@ -418,6 +435,7 @@ pub async fn create(
             follow_up_of: None,
             // Staff log what a customer phones in.
             channel: TicketChannel::Phone,
+            installation,
         },
     )
     .await?;
@@ -451,6 +469,7 @@ pub async fn portal_create(
             kb_article_opened: req.kb_article_opened,
             follow_up_of: None,
             channel: TicketChannel::Portal,
+            installation: None,
         },
     )
     .await?;
@@ -497,6 +516,7 @@ pub(crate) async fn mail_create(state: &AppState, mail: MailTicket) -> AppResult
             // Outside agreement, a mail still opens a ticket (marked, with
             // no SLA): staff see it and decide; nothing is lost or bounced.
             channel: TicketChannel::Email,
+            installation: None,
         },
     )
     .await

@@ -110,6 +110,8 @@ pub fn to_api(m: &tickets::Model) -> AppResult<Ticket> {
         follow_up_of: m.follow_up_of,
         merged_into_id: m.merged_into_id,
         outside_agreement: m.outside_agreement,
+        installation_id: m.installation_id,
+        installed_version: m.installed_version.clone(),
     })
 }
 

@@ -178,7 +178,8 @@ const SQLITE_TICKET_JSON: &str = "json_object(\
     'kb_article_opened', json(CASE WHEN t.kb_article_opened THEN 'true' ELSE 'false' END), \
     'created_at', replace(t.created_at, '+00:00', 'Z'), 'updated_at', replace(t.updated_at, '+00:00', 'Z'), \
     'version', t.version, 'follow_up_of', t.follow_up_of, 'merged_into_id', t.merged_into_id, \
-    'outside_agreement', json(CASE WHEN t.outside_agreement THEN 'true' ELSE 'false' END))";
+    'outside_agreement', json(CASE WHEN t.outside_agreement THEN 'true' ELSE 'false' END), \
+    'installation_id', t.installation_id, 'installed_version', t.installed_version)";
 
 pub async fn list(
     db: &Db,
@@ -266,6 +267,23 @@ fn queue_query(
         query = query.filter(tickets::Column::OutsideAgreement.eq(outside));
     }
     query = service_report_filters(query, &filter);
+    // Served by `ix_tickets_urgency_version` in urgency order.
+    if let Some(v) = filter
+        .version
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        if v.chars().count() > shared::installed_base::MAX_VERSION_LEN {
+            return Err(AppError::field(
+                "version",
+                shared::texts::Msg::new(shared::texts::T::TooLong)
+                    .with("max", shared::installed_base::MAX_VERSION_LEN)
+                    .en(),
+            ));
+        }
+        query = query.filter(tickets::Column::InstalledVersion.eq(v));
+    }
     // Buckets 0 and 3 hold the tickets that missed a target (open, done).
     match filter.breached {
         Some(true) => query = query.filter(bucket().is_in([0, 3])),

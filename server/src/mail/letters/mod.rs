@@ -13,6 +13,7 @@
 //! - [`surveys`]: the survey invitation (bilingual: it goes to contacts)
 
 pub mod accounts;
+pub mod advisories;
 pub mod centres;
 pub mod expiry;
 pub mod integrations;
