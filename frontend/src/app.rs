@@ -46,6 +46,7 @@ use crate::pages::tickets::sla_settings::SlaSettingsPage;
 use crate::pages::onboarding::portfolio::OnboardingPortfolioPage;
 use crate::pages::onboarding::training::TrainingPage;
 use crate::pages::onboarding::trainings::TrainingsPage;
+use crate::pages::onboarding::visit::VisitPage;
 // renewal_pages
 use crate::pages::renewals::api_keys::ApiKeysPage;
 use crate::pages::renewals::dashboard::DashboardPage;
@@ -127,9 +128,10 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                         | Route::ServiceLevels
                         | Route::Macros => lazy_view(ticket_pages(route)),
                         // onboarding & training
-                        Route::OnboardingPortfolio | Route::Trainings | Route::Training(_) => {
-                            lazy_view(onboarding_pages(route))
-                        }
+                        Route::OnboardingPortfolio
+                        | Route::Trainings
+                        | Route::Training(_)
+                        | Route::Visit(_) => lazy_view(onboarding_pages(route)),
                         // contracts, renewals, dashboard, reports, health, surveys
                         Route::Renewals
                         | Route::ReminderSettings
@@ -191,6 +193,7 @@ fn onboarding_pages(route: Route) -> AnyView {
     match route {
         Route::Trainings => view! { <TrainingsPage /> }.into_any(),
         Route::Training(id) => view! { <TrainingPage id /> }.into_any(),
+        Route::Visit(id) => view! { <VisitPage id /> }.into_any(),
         _ => view! { <OnboardingPortfolioPage /> }.into_any(),
     }
 }

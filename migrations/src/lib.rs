@@ -49,6 +49,8 @@ mod m20261211_000500_playbooks;
 mod m20261212_000500_playbook_customer_email;
 mod m20261212_000600_service_levels;
 mod m20261212_000700_license_registrations;
+// On-site visits (issue 16).
+mod m20261213_000100_visits;
 
 pub struct Migrator;
 
@@ -98,6 +100,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000500_playbook_customer_email::Migration),
             Box::new(m20261212_000600_service_levels::Migration),
             Box::new(m20261212_000700_license_registrations::Migration),
+            // On-site visits (issue 16).
+            Box::new(m20261213_000100_visits::Migration),
         ]
     }
 }

@@ -46,6 +46,13 @@ string_enum!(
         EmailSent => "email_sent",
         PlaybookRun => "playbook_run",
         MilestoneDone => "milestone_done",
+        VisitRequested => "visit_requested",
+        VisitDispatched => "visit_dispatched",
+        VisitCheckedIn => "visit_checked_in",
+        VisitCheckedOut => "visit_checked_out",
+        VisitReported => "visit_reported",
+        VisitSigned => "visit_signed",
+        VisitCancelled => "visit_cancelled",
     }
 );
 
@@ -141,6 +148,8 @@ impl TimelineKind {
                 (Some(T::TimelineTraining), None)
             }
             TrainingAttendance => (Some(T::TimelineTraining), Some(T::TimelineAttendance)),
+            VisitRequested | VisitDispatched | VisitCheckedIn | VisitCheckedOut | VisitReported
+            | VisitSigned | VisitCancelled => (Some(T::TimelineVisit), None),
             _ => (None, None),
         }
     }

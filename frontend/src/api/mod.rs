@@ -38,6 +38,8 @@ pub mod tickets;
 pub mod timeline;
 pub mod training;
 pub mod users;
+// On-site visits (issue 16).
+pub mod visits;
 
 #[cfg(test)]
 pub use client::parse_error;

@@ -415,6 +415,7 @@ pub fn PortalShell(children: Children) -> impl IntoView {
                     </a>
                     <NavLink href="/portal/tickets" label=Key::PtNavTickets testid="nav-portal-tickets" />
                     <NavLink href="/portal/kb" label=Key::PtManual testid="nav-portal-kb" />
+                    <NavLink href="/portal/visits" label=Key::PtNavVisits testid="nav-portal-visits" />
                     {move || plans().then(|| view! { <NavLink href="/portal/plans" label=Key::PtNavPlans testid="nav-portal-plans" /> })}
                 </nav>
                 <div class="topbar-end">

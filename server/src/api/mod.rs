@@ -40,6 +40,8 @@ mod tickets;
 mod timeline;
 mod training;
 mod users;
+// On-site visits (issue 16).
+mod visits;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest};
@@ -276,6 +278,8 @@ pub fn v1(cfg: &mut ServiceConfig) {
     mail_in::routes(cfg);
     macros::routes(cfg);
     success_plans::routes(cfg);
+    // On-site visits (issue 16).
+    visits::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

@@ -23,6 +23,9 @@
 //! - `playbooks`: triggers that make tasks, their runs and their effect
 //! - `success_plans`: plans shared with the customer (objectives, milestones,
 //!   comments); writes the timeline, read by health through its tables
+//! - `visits`: on-site visits (上门服务), above tickets, training and
+//!   onboarding: dispatch against the engineer's calendar, the signed report
+//!   as PDF on the ticket and in the customer admin's mail
 
 pub mod accounts;
 pub mod approvals;
@@ -42,3 +45,4 @@ pub mod surveys;
 pub mod tasks;
 pub mod tickets;
 pub mod training;
+pub mod visits;

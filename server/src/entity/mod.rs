@@ -57,3 +57,5 @@ pub mod trainings;
 pub mod usage_events;
 pub mod users;
 pub mod workspaces;
+// On-site visits (issue 16).
+pub mod visits;

@@ -49,6 +49,13 @@ fn kind_key(k: TimelineKind) -> Key {
         TimelineKind::EmailSent => Key::TlEmailSent,
         TimelineKind::PlaybookRun => Key::TlPlaybookRun,
         TimelineKind::MilestoneDone => Key::TlMilestoneDone,
+        TimelineKind::VisitRequested => Key::TlVisitRequested,
+        TimelineKind::VisitDispatched => Key::TlVisitDispatched,
+        TimelineKind::VisitCheckedIn => Key::TlVisitCheckedIn,
+        TimelineKind::VisitCheckedOut => Key::TlVisitCheckedOut,
+        TimelineKind::VisitReported => Key::TlVisitReported,
+        TimelineKind::VisitSigned => Key::TlVisitSigned,
+        TimelineKind::VisitCancelled => Key::TlVisitCancelled,
     }
 }
 
@@ -70,10 +77,11 @@ enum KindGroup {
     Onboarding,
     Licences,
     Training,
+    Visits,
 }
 
 impl KindGroup {
-    const ALL: [KindGroup; 13] = [
+    const ALL: [KindGroup; 14] = [
         KindGroup::Activities,
         KindGroup::Emails,
         KindGroup::Tickets,
@@ -87,6 +95,7 @@ impl KindGroup {
         KindGroup::Onboarding,
         KindGroup::Licences,
         KindGroup::Training,
+        KindGroup::Visits,
     ];
 
     /// The filter select's value.
@@ -105,6 +114,7 @@ impl KindGroup {
             KindGroup::Onboarding => "onboarding",
             KindGroup::Licences => "licences",
             KindGroup::Training => "training",
+            KindGroup::Visits => "visits",
         }
     }
 
@@ -127,6 +137,7 @@ impl KindGroup {
             KindGroup::Onboarding => Key::TlGroupOnboarding,
             KindGroup::Licences => Key::TlGroupLicences,
             KindGroup::Training => Key::TlGroupTraining,
+            KindGroup::Visits => Key::TlGroupVisits,
         }
     }
 
@@ -146,6 +157,7 @@ impl KindGroup {
             KindGroup::Onboarding => "✔",
             KindGroup::Licences => "⚿",
             KindGroup::Training => "☷",
+            KindGroup::Visits => "⌂",
         }
     }
 
@@ -179,6 +191,8 @@ fn group(k: TimelineKind) -> KindGroup {
         TrainingScheduled | TrainingRescheduled | TrainingCancelled | TrainingAttendance => {
             KindGroup::Training
         }
+        VisitRequested | VisitDispatched | VisitCheckedIn | VisitCheckedOut | VisitReported
+        | VisitSigned | VisitCancelled => KindGroup::Visits,
     }
 }
 

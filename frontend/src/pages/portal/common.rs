@@ -34,6 +34,8 @@ pub fn PortalLayout(route: Route) -> impl IntoView {
                     Route::PortalKb => view! { <PortalKbPage /> }.into_any(),
                     Route::PortalKbArticle(id) => view! { <PortalArticlePage id /> }.into_any(),
                     Route::PortalPlans => view! { <PortalPlansPage /> }.into_any(),
+                    Route::PortalVisits => view! { <crate::pages::portal::visits::PortalVisitsPage /> }.into_any(),
+                    Route::PortalVisit(id) => view! { <crate::pages::portal::visits::PortalVisitPage id /> }.into_any(),
                     _ => view! { <NotFoundPage /> }.into_any(),
                 }}
             </PortalShell>

@@ -9,3 +9,5 @@ pub mod success_plans;
 pub mod ticket;
 pub mod ticket_new;
 pub mod tickets;
+// On-site visits (issue 16).
+pub mod visits;

@@ -14,3 +14,5 @@ pub mod merge;
 pub mod new;
 pub mod service_levels;
 pub mod sla_settings;
+// On-site visits (issue 16).
+pub mod visit_request;

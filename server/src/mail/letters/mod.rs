@@ -10,6 +10,7 @@
 //! - [`renewals`]: renewal reminders and escalations
 //! - [`training`]: training invitations, updates and cancellations
 //! - [`surveys`]: the survey invitation (bilingual: it goes to contacts)
+//! - [`visits`]: the signed on-site service report, with its PDF
 
 pub mod accounts;
 pub mod integrations;
@@ -18,6 +19,8 @@ pub mod surveys;
 pub mod tasks;
 pub mod tickets;
 pub mod training;
+// On-site visits (issue 16).
+pub mod visits;
 
 use shared::Locale;
 
