@@ -1466,7 +1466,6 @@ pub fn text(key: Key) -> &'static str {
         Key::TlVisitSigned => "Service report signed",
         Key::TlVisitCancelled => "On-site visit cancelled",
         Key::TlGroupVisits => "On-site visits",
-        Key::ViTitle => "On-site visit",
         Key::ViVisitNo => "On-site visit #{0}",
         Key::ViRequest => "Request an on-site visit",
         Key::ViDate => "Visit date",
@@ -1508,14 +1507,12 @@ pub fn text(key: Key) -> &'static str {
         Key::ViAwaitingSignature => "Waiting for the customer to sign in the portal",
         Key::ViNone => "No on-site visits yet",
         Key::ViTicket => "Ticket",
-        Key::ViRequestedOk => "Visit requested",
         Key::PtNavVisits => "On-site visits",
         Key::PtSignTitle => "Sign the service report",
         Key::PtSignName => "Your name",
         Key::PtSignPad => "Draw your signature below",
         Key::PtSignClear => "Clear",
         Key::PtSignSubmit => "Sign the report",
-        Key::PtSignEmpty => "Draw your signature first",
         Key::PtSignedOk => "Thank you: the report is signed and e-mailed to your administrator",
     }
 }

@@ -1466,7 +1466,6 @@ pub fn text(key: Key) -> &'static str {
         Key::TlVisitSigned => "服务报告已签字",
         Key::TlVisitCancelled => "上门服务已取消",
         Key::TlGroupVisits => "上门服务",
-        Key::ViTitle => "上门服务",
         Key::ViVisitNo => "上门服务 #{0}",
         Key::ViRequest => "申请上门服务",
         Key::ViDate => "上门日期",
@@ -1508,14 +1507,12 @@ pub fn text(key: Key) -> &'static str {
         Key::ViAwaitingSignature => "等待客户在门户中签字",
         Key::ViNone => "暂无上门服务",
         Key::ViTicket => "工单",
-        Key::ViRequestedOk => "上门服务已申请",
         Key::PtNavVisits => "上门服务",
         Key::PtSignTitle => "签署服务报告",
         Key::PtSignName => "您的姓名",
         Key::PtSignPad => "请在下方手写签名",
         Key::PtSignClear => "清除",
         Key::PtSignSubmit => "确认签字",
-        Key::PtSignEmpty => "请先手写签名",
         Key::PtSignedOk => "谢谢！报告已签字，并已发送给贵公司管理员",
     }
 }

@@ -54,12 +54,15 @@ pub fn TrainingsPage() -> impl IntoView {
         let to = cal::day_start(last.succ_opt().unwrap_or(*last), offset_now()).to_rfc3339();
         sessions.set(None);
         visits.set(None);
+        let (visits_from, visits_to) = (from.clone(), to.clone());
         crate::task::spawn(async move {
             let result = api::training::list(&from, &to).await.map(|p| p.items);
             sessions.set(Some(result));
         });
         crate::task::spawn(async move {
-            let result = api::visits::list(&from, &to).await.map(|p| p.items);
+            let result = api::visits::list(&visits_from, &visits_to)
+                .await
+                .map(|p| p.items);
             visits.set(Some(result));
         });
     };
