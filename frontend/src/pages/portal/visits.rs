@@ -188,22 +188,44 @@ fn PdfButton(id: i64) -> impl IntoView {
     }
 }
 
-type Context2d = web_sys::CanvasRenderingContext2d;
+/// The canvas's 2D context, driven through its JavaScript methods (the
+/// app's `web-sys` build leaves the canvas API out; a signature needs five
+/// calls of it).
+struct Pen(js_sys::Object);
 
-fn context(canvas: &web_sys::HtmlCanvasElement) -> Option<Context2d> {
-    canvas.get_context("2d").ok()??.dyn_into::<Context2d>().ok()
+impl Pen {
+    fn of(canvas: &web_sys::HtmlCanvasElement) -> Option<Pen> {
+        let get = js_sys::Reflect::get(canvas, &"getContext".into()).ok()?;
+        let get: js_sys::Function = get.dyn_into().ok()?;
+        let ctx = get.call1(canvas, &"2d".into()).ok()?;
+        ctx.dyn_into::<js_sys::Object>().ok().map(Pen)
+    }
+
+    fn call(&self, name: &str, args: &[f64]) {
+        let Some(f) = js_sys::Reflect::get(&self.0, &name.into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        else {
+            return;
+        };
+        let args: js_sys::Array = args
+            .iter()
+            .map(|a| wasm_bindgen::JsValue::from(*a))
+            .collect();
+        let _ = f.apply(&self.0, &args);
+    }
+
+    fn set(&self, name: &str, value: wasm_bindgen::JsValue) {
+        let _ = js_sys::Reflect::set(&self.0, &name.into(), &value);
+    }
 }
 
 /// The pointer's position in the canvas's own pixels (it is drawn at 600 ×
 /// 200 and shown as wide as the screen allows).
 fn point(canvas: &web_sys::HtmlCanvasElement, ev: &PointerEvent) -> (f64, f64) {
-    let rect = canvas.get_bounding_client_rect();
-    let sx = f64::from(canvas.width()) / rect.width().max(1.0);
-    let sy = f64::from(canvas.height()) / rect.height().max(1.0);
-    (
-        (f64::from(ev.client_x()) - rect.left()) * sx,
-        (f64::from(ev.client_y()) - rect.top()) * sy,
-    )
+    let sx = f64::from(canvas.width()) / f64::from(canvas.client_width().max(1));
+    let sy = f64::from(canvas.height()) / f64::from(canvas.client_height().max(1));
+    (f64::from(ev.offset_x()) * sx, f64::from(ev.offset_y()) * sy)
 }
 
 #[component]
@@ -219,17 +241,17 @@ fn SignForm(id: i64, on_change: Callback<PortalVisit>) -> impl IntoView {
     let busy = RwSignal::new(false);
     let down = move |ev: PointerEvent| {
         let Some(c) = canvas.get() else { return };
-        let Some(ctx) = context(&c) else { return };
+        let Some(pen) = Pen::of(&c) else { return };
         ev.prevent_default();
         // A synthetic or lost pointer cannot be captured; drawing works anyway.
         let _ = c.set_pointer_capture(ev.pointer_id());
         let (x, y) = point(&c, &ev);
-        ctx.set_line_width(3.0);
-        ctx.set_line_cap("round");
-        ctx.set_line_join("round");
-        ctx.set_stroke_style_str("#111");
-        ctx.begin_path();
-        ctx.move_to(x, y);
+        pen.set("lineWidth", 3.0.into());
+        pen.set("lineCap", "round".into());
+        pen.set("lineJoin", "round".into());
+        pen.set("strokeStyle", "#111".into());
+        pen.call("beginPath", &[]);
+        pen.call("moveTo", &[x, y]);
         drawing.set(true);
     };
     let moved = move |ev: PointerEvent| {
@@ -237,18 +259,21 @@ fn SignForm(id: i64, on_change: Callback<PortalVisit>) -> impl IntoView {
             return;
         }
         let Some(c) = canvas.get() else { return };
-        let Some(ctx) = context(&c) else { return };
+        let Some(pen) = Pen::of(&c) else { return };
         ev.prevent_default();
         let (x, y) = point(&c, &ev);
-        ctx.line_to(x, y);
-        ctx.stroke();
+        pen.call("lineTo", &[x, y]);
+        pen.call("stroke", &[]);
         drawn.set(true);
     };
     let up = move |_: PointerEvent| drawing.set(false);
     let clear = move |_| {
         if let Some(c) = canvas.get() {
-            if let Some(ctx) = context(&c) {
-                ctx.clear_rect(0.0, 0.0, f64::from(c.width()), f64::from(c.height()));
+            if let Some(pen) = Pen::of(&c) {
+                pen.call(
+                    "clearRect",
+                    &[0.0, 0.0, f64::from(c.width()), f64::from(c.height())],
+                );
             }
         }
         drawn.set(false);
