@@ -264,7 +264,7 @@ mod tests {
     fn lines_wrap_inside_the_width_and_keep_their_breaks() {
         let lines = wrap("核对总账科目余额\nok", 10.0, 35.0);
         assert_eq!(lines, vec!["核对总", "账科目", "余额", "ok"]);
-        assert_eq!(wrap("", 10.0, 100.0), vec![String::new(); 0]);
+        assert!(wrap("", 10.0, 100.0).is_empty());
     }
 
     #[test]
