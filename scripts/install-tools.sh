@@ -3,8 +3,9 @@
 # cargo: the wasm32 target, the wasm-bindgen CLI matching Cargo.lock,
 # wasm-split-cli (cuts the web app into lazily loaded chunks),
 # wasm-opt (binaryen from npm; Debian's is too old), Chromium and
-# ChromeDriver and axe-core for the browser tests, wrk for the benchmark, and
-# Dovecot for the e-mail-in tests (started by the tests themselves).
+# ChromeDriver and axe-core for the browser tests, wrk for the benchmark,
+# Dovecot for the e-mail-in tests (started by the tests themselves), and
+# poppler-utils and Tesseract for the visit report PDF test.
 #   scripts/install-tools.sh          everything
 #   scripts/install-tools.sh build    only what building the app needs
 set -euo pipefail
@@ -62,6 +63,13 @@ command -v wrk >/dev/null || missing+=(wrk)
 # zh-CN, with every weight). Each only when it is not installed yet.
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+# The signed visit report test turns the PDF into a picture (pdftoppm) and
+# reads the Chinese back from it (Tesseract with Simplified Chinese).
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+[ -e /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ] \
+  || ls /usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata >/dev/null 2>&1 \
+  || missing+=(tesseract-ocr-chi-sim)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

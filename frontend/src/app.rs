@@ -50,6 +50,7 @@ use crate::pages::tickets::sla_settings::SlaSettingsPage;
 use crate::pages::onboarding::portfolio::OnboardingPortfolioPage;
 use crate::pages::onboarding::training::TrainingPage;
 use crate::pages::onboarding::trainings::TrainingsPage;
+use crate::pages::onboarding::visit::VisitPage;
 // renewal_pages
 use crate::pages::renewals::api_keys::ApiKeysPage;
 use crate::pages::renewals::dashboard::DashboardPage;
@@ -143,9 +144,8 @@ fn StaffLayout(route: Memo<Route>) -> impl IntoView {
                         Route::OnboardingPortfolio
                         | Route::Trainings
                         | Route::Training(_)
-                        | Route::OnboardingTemplates => {
-                            lazy_view(onboarding_pages(route))
-                        }
+                        | Route::OnboardingTemplates
+                        | Route::Visit(_) => lazy_view(onboarding_pages(route)),
                         // contracts, renewals, dashboard, reports, health, surveys
                         Route::Renewals
                         | Route::ReminderSettings
@@ -213,6 +213,7 @@ fn onboarding_pages(route: Route) -> AnyView {
         Route::Trainings => view! { <TrainingsPage /> }.into_any(),
         Route::Training(id) => view! { <TrainingPage id /> }.into_any(),
         Route::OnboardingTemplates => view! { <TemplatesPage /> }.into_any(),
+        Route::Visit(id) => view! { <VisitPage id /> }.into_any(),
         _ => view! { <OnboardingPortfolioPage /> }.into_any(),
     }
 }

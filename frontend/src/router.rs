@@ -79,6 +79,11 @@ pub enum Route {
     OnboardingPortfolio,
     Trainings,
     Training(i64),
+    /// An on-site visit (issue 16); the engineer's page on a phone.
+    Visit(i64),
+    /// The customer's on-site visits and the one to sign.
+    PortalVisits,
+    PortalVisit(i64),
     // contracts & renewals
     Renewals,
     ReminderSettings,
@@ -162,6 +167,13 @@ impl Route {
             ["onboarding"] => Route::OnboardingPortfolio,
             ["trainings"] => Route::Trainings,
             ["trainings", id] => id.parse().map(Route::Training).unwrap_or(Route::NotFound),
+            // on-site visits (issue 16)
+            ["visits", id] => id.parse().map(Route::Visit).unwrap_or(Route::NotFound),
+            ["portal", "visits"] => Route::PortalVisits,
+            ["portal", "visits", id] => id
+                .parse()
+                .map(Route::PortalVisit)
+                .unwrap_or(Route::NotFound),
             // contracts & renewals
             ["renewals"] => Route::Renewals,
             ["settings", "reminders"] => Route::ReminderSettings,
@@ -225,6 +237,7 @@ impl Route {
                 | Route::OnboardingPortfolio
                 | Route::Trainings
                 | Route::Training(_)
+                | Route::Visit(_)
                 // contracts & renewals
                 | Route::Renewals
                 | Route::ReminderSettings
@@ -256,6 +269,8 @@ impl Route {
                 | Route::PortalKbArticle(_)
                 | Route::PortalPlans
                 | Route::PortalTime
+                | Route::PortalVisits
+                | Route::PortalVisit(_)
         )
     }
 }
@@ -440,6 +455,9 @@ mod tests {
         assert_eq!(Route::parse("/portal/kb"), Route::PortalKb);
         assert_eq!(Route::parse("/portal/plans"), Route::PortalPlans);
         assert!(Route::PortalPlans.is_portal());
+        assert_eq!(Route::parse("/visits/3"), Route::Visit(3));
+        assert!(Route::Visit(3).is_staff() && Route::PortalVisit(3).is_portal());
+        assert_eq!(Route::parse("/portal/visits"), Route::PortalVisits);
         assert_eq!(Route::parse("/portal/kb/3"), Route::PortalKbArticle(3));
         assert_eq!(Route::parse("/kb"), Route::Kb);
         assert_eq!(Route::parse("/kb/new"), Route::KbNew);

@@ -49,6 +49,7 @@ mod m20261211_000500_playbooks;
 mod m20261212_000500_playbook_customer_email;
 mod m20261212_000600_service_levels;
 mod m20261212_000700_license_registrations;
+mod m20261213_000100_visits;
 mod m20261213_000210_time_packages;
 mod m20261213_000300_installed_base;
 mod m20261213_000410_service_centres;
@@ -103,11 +104,12 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000500_playbook_customer_email::Migration),
             Box::new(m20261212_000600_service_levels::Migration),
             Box::new(m20261212_000700_license_registrations::Migration),
-            Box::new(m20261213_000700_expiry_reminders::Migration),
-            Box::new(m20261213_000410_service_centres::Migration),
+            Box::new(m20261213_000100_visits::Migration),
             Box::new(m20261213_000210_time_packages::Migration),
-            Box::new(m20261213_000500_ticket_sla_figures::Migration),
             Box::new(m20261213_000300_installed_base::Migration),
+            Box::new(m20261213_000410_service_centres::Migration),
+            Box::new(m20261213_000500_ticket_sla_figures::Migration),
+            Box::new(m20261213_000700_expiry_reminders::Migration),
         ]
     }
 }

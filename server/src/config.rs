@@ -102,6 +102,12 @@ pub struct Config {
     /// Mozilla roots: the company CA that signed a mail server's
     /// certificate. Read at start-up; unset: the Mozilla roots only.
     pub imap_extra_ca_file: Option<PathBuf>,
+    /// The CJK font signed visit reports are written with (a .ttf, .otf or
+    /// .ttc); unset: the first of Debian's Noto CJK and WenQuanYi fonts
+    /// found (`domain::visits::pdf::FONT_CANDIDATES`).
+    pub report_font: Option<PathBuf>,
+    /// The face of `report_font` when it is a collection (.ttc).
+    pub report_font_index: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -184,6 +190,8 @@ impl Default for Config {
             metrics_token: None,
             webhooks_allow_private: false,
             imap_extra_ca_file: None,
+            report_font: None,
+            report_font_index: 0,
         }
     }
 }

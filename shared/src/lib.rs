@@ -39,6 +39,8 @@ pub mod timeline;
 pub mod training;
 pub mod users;
 pub mod validation;
+// On-site visits (issue 16).
+pub mod visits;
 
 pub use enums::{ErpModule, LifecycleStage, Locale, Role};
 pub use error::{ApiError, ErrorBody, ErrorCode, FieldErrors, FieldKeys};

@@ -416,6 +416,25 @@ texts! {
     AdvisoryNeedsText = "advisory.needs_text" { "write a title and a text in Chinese or English", "请填写中文或英文的标题和正文" }
     TimelineAdvisory = "timeline.advisory" { "sent to {count} contacts: {to}", "已发送给 {count} 位联系人：{to}" }
     TimelineUpgrade = "timeline.upgrade" { "{site}: upgraded from {from} to {to}", "{site}：由 {from} 升级到 {to}" }
+    // On-site visits (上门服务).
+    VisitClashVisit = "visit.clash_visit" { "{engineer} already has on-site visit #{visit} at {account} at that time ({when})", "{engineer} 在该时段已有上门服务 #{visit}（{account}，{when}）" }
+    VisitClashTraining = "visit.clash_training" { "{engineer} gives the training \"{topic}\" to {account} at that time ({when})", "{engineer} 在该时段有培训「{topic}」（{account}，{when}）" }
+    VisitSource = "visit.source" { "request a visit from a ticket or from an onboarding task (one of them)", "请从工单或实施任务发起上门服务（二选一）" }
+    VisitNotDispatchable = "visit.not_dispatchable" { "only a requested or dispatched visit can be dispatched", "只有待派工或已派工（未签到）的上门服务可以派工" }
+    VisitNotCheckIn = "visit.not_check_in" { "only a dispatched visit can be checked in", "只有已派工的上门服务可以签到" }
+    VisitNotCheckOut = "visit.not_check_out" { "check in before checking out", "请先签到再签退" }
+    VisitNotReportable = "visit.not_reportable" { "write the report after checking out, before the customer signs it", "请在签退后、客户签字前填写服务报告" }
+    VisitNotSignable = "visit.not_signable" { "only a written report that is not signed yet can be signed", "只有已填写且尚未签字的服务报告可以签字" }
+    VisitNotCancellable = "visit.not_cancellable" { "a signed or cancelled visit cannot be cancelled", "已签字或已取消的上门服务不能取消" }
+    VisitNotSigned = "visit.not_signed" { "the report is not signed yet", "服务报告尚未签字" }
+    VisitEngineerOnly = "visit.engineer_only" { "only the engineer dispatched to this visit may do this", "只有派工的工程师可以执行此操作" }
+    VisitDispatchers = "visit.dispatchers" { "only a manager, an admin or the account's CSM may dispatch or cancel visits", "只有经理、管理员或该客户的客户成功经理可以派工或取消上门服务" }
+    VisitNotEngineer = "visit.not_engineer" { "must be an active engineer, CSM, manager or admin of this workspace", "必须是本工作区在职的工程师、客户成功经理、经理或管理员" }
+    SignatureInvalid = "visit.signature_invalid" { "the signature must be a PNG picture drawn in the browser (data:image/png;base64,…)", "签名必须是在浏览器中手写的 PNG 图片" }
+    SignatureTooLarge = "visit.signature_too_large" { "the signature is larger than {max} KB", "签名图片超过 {max} KB" }
+    SignatureSide = "visit.signature_side" { "the signature picture is at most {max} pixels wide and high", "签名图片的宽和高不能超过 {max} 像素" }
+    SignatureBlank = "visit.signature_blank" { "the signature is blank; draw it first", "签名为空，请先手写签名" }
+    TimelineVisit = "timeline.visit" { "#{visit} {date} · {purpose}", "#{visit} {date} · {purpose}" }
 }
 
 /// A text with its parameters, as it travels on the wire:

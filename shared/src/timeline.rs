@@ -49,6 +49,13 @@ string_enum!(
         InstallationAdded => "installation_added",
         InstallationUpgraded => "installation_upgraded",
         AdvisorySent => "advisory_sent",
+        VisitRequested => "visit_requested",
+        VisitDispatched => "visit_dispatched",
+        VisitCheckedIn => "visit_checked_in",
+        VisitCheckedOut => "visit_checked_out",
+        VisitReported => "visit_reported",
+        VisitSigned => "visit_signed",
+        VisitCancelled => "visit_cancelled",
     }
 );
 
@@ -146,6 +153,8 @@ impl TimelineKind {
             TrainingAttendance => (Some(T::TimelineTraining), Some(T::TimelineAttendance)),
             InstallationUpgraded => (Some(T::TimelineUpgrade), None),
             AdvisorySent => (None, Some(T::TimelineAdvisory)),
+            VisitRequested | VisitDispatched | VisitCheckedIn | VisitCheckedOut | VisitReported
+            | VisitSigned | VisitCancelled => (Some(T::TimelineVisit), None),
             _ => (None, None),
         }
     }

@@ -42,6 +42,8 @@ pub mod time_log;
 pub mod timeline;
 pub mod training;
 pub mod users;
+// On-site visits (issue 16).
+pub mod visits;
 
 #[cfg(test)]
 pub use client::parse_error;

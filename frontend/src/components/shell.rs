@@ -425,6 +425,7 @@ pub fn PortalShell(children: Children) -> impl IntoView {
                     </a>
                     <NavLink href="/portal/tickets" label=Key::PtNavTickets testid="nav-portal-tickets" />
                     <NavLink href="/portal/kb" label=Key::PtManual testid="nav-portal-kb" />
+                    <NavLink href="/portal/visits" label=Key::PtNavVisits testid="nav-portal-visits" />
                     {move || plans().then(|| view! { <NavLink href="/portal/plans" label=Key::PtNavPlans testid="nav-portal-plans" /> })}
                     <NavLink href="/portal/time" label=Key::PtTimeNav testid="nav-portal-time" />
                 </nav>

@@ -44,6 +44,8 @@ mod time_log;
 mod timeline;
 mod training;
 mod users;
+// On-site visits (issue 16).
+mod visits;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest};
@@ -287,6 +289,8 @@ pub fn v1(cfg: &mut ServiceConfig) {
     // Installed base (issue 16).
     installations::routes(cfg);
     advisories::routes(cfg);
+    // On-site visits (issue 16).
+    visits::routes(cfg);
 }
 
 /// Extractor configuration: malformed input is a 4xx in the SPEC's shape.

@@ -30,6 +30,9 @@
 //!   and accounts (the two-way sync of linked tickets is `tickets::bridge`)
 //! - `time_log`: time logged on tickets and visits, person-day packages,
 //!   their consumption and notices, time reports, the portal's balance
+//! - `visits`: on-site visits (上门服务), above tickets, training and
+//!   onboarding: dispatch against the engineer's calendar, the signed report
+//!   as PDF on the ticket and in the customer admin's mail
 
 pub mod accounts;
 pub mod approvals;
@@ -52,3 +55,4 @@ pub mod tasks;
 pub mod tickets;
 pub mod time_log;
 pub mod training;
+pub mod visits;

@@ -77,3 +77,5 @@ pub mod ticket_bridges;
 pub mod package_notices;
 pub mod time_entries;
 pub mod time_packages;
+// On-site visits (issue 16).
+pub mod visits;

@@ -57,13 +57,48 @@ pub struct OutgoingMail {
     pub to_own_address: bool,
 }
 
-/// A text file sent with a mail, e.g. a training's `invite.ics`.
+/// A file sent with a mail, e.g. a training's `invite.ics` or a signed
+/// visit report's PDF. A `text/*` file's body is its text; any other
+/// type's body is its bytes in base64 (the outbox keeps bodies as text).
 #[derive(Debug, Clone)]
 pub struct MailAttachment {
     pub name: String,
     /// The full MIME type, e.g. `text/calendar; method=REQUEST; charset=UTF-8`.
     pub content_type: String,
     pub body: String,
+}
+
+impl MailAttachment {
+    /// A binary file (a PDF), kept in base64 until it is sent.
+    pub fn binary(name: &str, content_type: &str, bytes: &[u8]) -> Self {
+        use base64::Engine;
+        MailAttachment {
+            name: name.to_string(),
+            content_type: content_type.to_string(),
+            body: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+}
+
+/// An outbox row's attachment as lettre takes it: text as it is, other
+/// types decoded from base64.
+fn attachment_body(name: &str, content_type: &str, body: &str) -> anyhow::Result<SinglePart> {
+    use base64::Engine;
+    let parsed = ContentType::parse(content_type)
+        .with_context(|| format!("invalid attachment type {content_type}"))?;
+    let file = Attachment::new(name.to_string());
+    if content_type
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("text/")
+    {
+        Ok(file.body(body.to_string(), parsed))
+    } else {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(body.trim())
+            .context("the attachment's base64 is invalid")?;
+        Ok(file.body(bytes, parsed))
+    }
 }
 
 /// What ties a mail to a ticket's thread: replies to it come back to the
@@ -488,13 +523,9 @@ impl Mailer {
             &row.attachment_type,
             &row.attachment_body,
         ) {
-            (Some(name), Some(content_type), Some(body)) => Some(
-                Attachment::new(name.clone()).body(
-                    body.clone(),
-                    ContentType::parse(content_type)
-                        .with_context(|| format!("invalid attachment type {content_type}"))?,
-                ),
-            ),
+            (Some(name), Some(content_type), Some(body)) => {
+                Some(attachment_body(name, content_type, body)?)
+            }
             _ => None,
         };
         let message = match (&row.body_html, attachment) {

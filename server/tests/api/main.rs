@@ -58,5 +58,6 @@ mod timeline_kinds;
 mod training;
 mod users;
 mod ux;
+mod visits;
 mod webhooks;
 mod workflow;

@@ -397,6 +397,21 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/advisories/preview"),
         ("get", "/api/v1/advisories/{id}"),
         ("post", "/api/v1/advisories/{id}/send"),
+        // On-site visits (issue 16).
+        ("get", "/api/v1/visits"),
+        ("post", "/api/v1/visits"),
+        ("get", "/api/v1/visits/{id}"),
+        ("post", "/api/v1/visits/{id}/dispatch"),
+        ("post", "/api/v1/visits/{id}/cancel"),
+        ("post", "/api/v1/visits/{id}/check-in"),
+        ("post", "/api/v1/visits/{id}/check-out"),
+        ("put", "/api/v1/visits/{id}/report"),
+        ("get", "/api/v1/visits/{id}/report.pdf"),
+        ("get", "/api/v1/accounts/{id}/visit-entitlement"),
+        ("get", "/api/v1/portal/visits"),
+        ("get", "/api/v1/portal/visits/{id}"),
+        ("post", "/api/v1/portal/visits/{id}/sign"),
+        ("get", "/api/v1/portal/visits/{id}/report.pdf"),
     ];
     for (method, path) in expected {
         assert!(
@@ -557,6 +572,8 @@ async fn openapi_enums_are_the_wire_values() {
             "CandidatePurpose",
             wire(shared::ticket_links::CandidatePurpose::ALL),
         ),
+        ("VisitStatus", wire(shared::visits::VisitStatus::ALL)),
+        ("VisitSlot", wire(shared::visits::VisitSlot::ALL)),
     ];
     let app = spawn_app().await;
     let doc: Value = app

@@ -52,6 +52,13 @@ fn kind_key(k: TimelineKind) -> Key {
         TimelineKind::InstallationAdded => Key::TlInstallationAdded,
         TimelineKind::InstallationUpgraded => Key::TlInstallationUpgraded,
         TimelineKind::AdvisorySent => Key::TlAdvisorySent,
+        TimelineKind::VisitRequested => Key::TlVisitRequested,
+        TimelineKind::VisitDispatched => Key::TlVisitDispatched,
+        TimelineKind::VisitCheckedIn => Key::TlVisitCheckedIn,
+        TimelineKind::VisitCheckedOut => Key::TlVisitCheckedOut,
+        TimelineKind::VisitReported => Key::TlVisitReported,
+        TimelineKind::VisitSigned => Key::TlVisitSigned,
+        TimelineKind::VisitCancelled => Key::TlVisitCancelled,
     }
 }
 
@@ -73,10 +80,11 @@ enum KindGroup {
     Onboarding,
     Licences,
     Training,
+    Visits,
 }
 
 impl KindGroup {
-    const ALL: [KindGroup; 13] = [
+    const ALL: [KindGroup; 14] = [
         KindGroup::Activities,
         KindGroup::Emails,
         KindGroup::Tickets,
@@ -90,6 +98,7 @@ impl KindGroup {
         KindGroup::Onboarding,
         KindGroup::Licences,
         KindGroup::Training,
+        KindGroup::Visits,
     ];
 
     /// The filter select's value.
@@ -108,6 +117,7 @@ impl KindGroup {
             KindGroup::Onboarding => "onboarding",
             KindGroup::Licences => "licences",
             KindGroup::Training => "training",
+            KindGroup::Visits => "visits",
         }
     }
 
@@ -130,6 +140,7 @@ impl KindGroup {
             KindGroup::Onboarding => Key::TlGroupOnboarding,
             KindGroup::Licences => Key::TlGroupLicences,
             KindGroup::Training => Key::TlGroupTraining,
+            KindGroup::Visits => Key::TlGroupVisits,
         }
     }
 
@@ -149,6 +160,7 @@ impl KindGroup {
             KindGroup::Onboarding => "✔",
             KindGroup::Licences => "⚿",
             KindGroup::Training => "☷",
+            KindGroup::Visits => "⌂",
         }
     }
 
@@ -185,6 +197,8 @@ fn group(k: TimelineKind) -> KindGroup {
         TrainingScheduled | TrainingRescheduled | TrainingCancelled | TrainingAttendance => {
             KindGroup::Training
         }
+        VisitRequested | VisitDispatched | VisitCheckedIn | VisitCheckedOut | VisitReported
+        | VisitSigned | VisitCancelled => KindGroup::Visits,
     }
 }
 

@@ -1,11 +1,12 @@
-//! `/trainings`: the training calendar (week or month, in the browser's
-//! local time; `?view=&date=` in the URL) and the form that schedules a
-//! session.
+//! `/trainings`: the service calendar (服务日历: training sessions and
+//! on-site visits; week or month, in the browser's local time;
+//! `?view=&date=` in the URL) and the form that schedules a session.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::accounts::Contact;
 use shared::training::{TrainingSession, TrainingStatus};
+use shared::visits::{Visit, VisitStatus};
 use shared::FieldErrors;
 
 use crate::api::{self, ApiErr};
@@ -41,6 +42,7 @@ pub fn TrainingsPage() -> impl IntoView {
     let today = browser_today();
     let place = Memo::new(move |_| cal::from_search(&location.search.get(), today));
     let sessions = RwSignal::new(None::<Result<Vec<TrainingSession>, ApiErr>>);
+    let visits = RwSignal::new(None::<Result<Vec<Visit>, ApiErr>>);
     let creating = RwSignal::new(false);
     let fetch = move || {
         let (view, anchor) = place.get_untracked();
@@ -51,9 +53,17 @@ pub fn TrainingsPage() -> impl IntoView {
         let from = cal::day_start(*first, offset_now()).to_rfc3339();
         let to = cal::day_start(last.succ_opt().unwrap_or(*last), offset_now()).to_rfc3339();
         sessions.set(None);
+        visits.set(None);
+        let (visits_from, visits_to) = (from.clone(), to.clone());
         crate::task::spawn(async move {
             let result = api::training::list(&from, &to).await.map(|p| p.items);
             sessions.set(Some(result));
+        });
+        crate::task::spawn(async move {
+            let result = api::visits::list(&visits_from, &visits_to)
+                .await
+                .map(|p| p.items);
+            visits.set(Some(result));
         });
     };
     Effect::new(move |_| {
@@ -79,6 +89,14 @@ pub fn TrainingsPage() -> impl IntoView {
     };
     let grid = move || {
         let (view, anchor) = place.get();
+        let visit_list = match visits.get() {
+            None => return view! { <Loading /> }.into_any(),
+            Some(Err(e)) => {
+                return view! { <ErrorState error=e on_retry=Callback::new(move |_| fetch()) /> }
+                    .into_any()
+            }
+            Some(Ok(v)) => v,
+        };
         match sessions.get() {
             None => view! { <Loading /> }.into_any(),
             Some(Err(e)) => {
@@ -92,6 +110,11 @@ pub fn TrainingsPage() -> impl IntoView {
                         let of_day: Vec<TrainingSession> = list
                             .iter()
                             .filter(|s| cal::local(s.starts_at, offset).date() == day)
+                            .cloned()
+                            .collect();
+                        let visits_of_day: Vec<Visit> = visit_list
+                            .iter()
+                            .filter(|v| cal::local(v.starts_at, offset).date() == day)
                             .cloned()
                             .collect();
                         let outside = view == CalView::Month && chrono::Datelike::month(&day) != chrono::Datelike::month(&anchor);
@@ -118,11 +141,31 @@ pub fn TrainingsPage() -> impl IntoView {
                                         }
                                     })
                                     .collect_view()}
+                                {visits_of_day
+                                    .into_iter()
+                                    .map(|v| {
+                                        let cancelled = v.status == VisitStatus::Cancelled;
+                                        view! {
+                                            <a
+                                                class="cal-item cal-visit"
+                                                class:cal-cancelled=cancelled
+                                                href=format!("/visits/{}", v.id)
+                                                data-testid="visit-item"
+                                                data-status=v.status.as_str()
+                                            >
+                                                <strong>{cal::hm(v.starts_at, offset)}</strong>
+                                                " ⌂ "
+                                                {v.account_name}
+                                                <span class="muted">" · " {v.engineer_name.unwrap_or_default()}</span>
+                                            </a>
+                                        }
+                                    })
+                                    .collect_view()}
                             </div>
                         }
                     })
                     .collect_view();
-                let empty = list.is_empty();
+                let empty = list.is_empty() && visit_list.is_empty();
                 view! {
                     <div class=if view == CalView::Month { "cal cal-month" } else { "cal cal-week" } data-testid="calendar">
                         {WEEKDAYS.iter().map(|k| view! { <div class="cal-head">{i.tr(*k)}</div> }).collect_view()}

@@ -36,6 +36,8 @@ pub fn PortalLayout(route: Route) -> impl IntoView {
                     Route::PortalKbArticle(id) => view! { <PortalArticlePage id /> }.into_any(),
                     Route::PortalPlans => view! { <PortalPlansPage /> }.into_any(),
                     Route::PortalTime => view! { <PortalTimePage /> }.into_any(),
+                    Route::PortalVisits => view! { <crate::pages::portal::visits::PortalVisitsPage /> }.into_any(),
+                    Route::PortalVisit(id) => view! { <crate::pages::portal::visits::PortalVisitPage id /> }.into_any(),
                     _ => view! { <NotFoundPage /> }.into_any(),
                 }}
             </PortalShell>

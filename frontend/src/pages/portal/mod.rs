@@ -10,3 +10,5 @@ pub mod ticket;
 pub mod ticket_new;
 pub mod tickets;
 pub mod time;
+// On-site visits (issue 16).
+pub mod visits;

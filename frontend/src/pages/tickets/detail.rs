@@ -210,6 +210,7 @@ fn TicketView(initial: Tagged<Ticket>) -> impl IntoView {
                 <BlockersSection cur />
                 <LinksSection cur />
                 <MergeAction cur />
+                <crate::pages::tickets::visit_request::TicketVisits ticket_id=id />
                 {master_data.then(|| view! { <ApprovalSection ticket_id=id /> })}
             </aside>
         </div>

@@ -18,3 +18,5 @@ pub mod service_report;
 pub mod sla_settings;
 pub mod time_log;
 pub mod vendor_link;
+// On-site visits (issue 16).
+pub mod visit_request;

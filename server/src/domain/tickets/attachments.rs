@@ -208,20 +208,86 @@ async fn store(
     let file_name = clean_file_name(file_name)?;
     let content_type = check_type(content_type, &bytes)?;
     may_add(state, ticket, bytes.len()).await?;
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    let key = format!("{}/{}", actor.workspace_id, uuid::Uuid::new_v4());
+    let row = Stored {
+        workspace_id: actor.workspace_id,
+        ticket_id,
+        uploaded_by: actor.user_id,
+        file_name,
+        content_type,
+        internal,
+    };
+    write_file(state, &state.db.write, row, &bytes, now).await
+}
+
+/// An attachment row to write beside its file.
+struct Stored {
+    workspace_id: i64,
+    ticket_id: i64,
+    uploaded_by: i64,
+    file_name: String,
+    content_type: &'static str,
+    internal: bool,
+}
+
+/// A file Steward made itself (a signed visit report's PDF), kept on the
+/// ticket for staff and customer alike, in the caller's transaction (a
+/// rollback leaves only an unreferenced file behind). It is attached even
+/// to a closed ticket and outside the quotas: it records work done.
+pub(crate) async fn attach_generated<C: sea_orm::ConnectionTrait>(
+    state: &AppState,
+    conn: &C,
+    ticket: &crate::entity::tickets::Model,
+    uploaded_by: i64,
+    file: &Generated<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Attachment> {
+    let row = Stored {
+        workspace_id: ticket.workspace_id,
+        ticket_id: ticket.id,
+        uploaded_by,
+        file_name: clean_file_name(file.file_name)?,
+        content_type: check_type(file.content_type, file.bytes)?,
+        internal: false,
+    };
+    write_file(state, conn, row, file.bytes, now).await
+}
+
+/// A file Steward made: its name, type and bytes.
+pub struct Generated<'a> {
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+async fn write_file<C: sea_orm::ConnectionTrait>(
+    state: &AppState,
+    conn: &C,
+    row: Stored,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> AppResult<Attachment> {
+    let Stored {
+        workspace_id,
+        ticket_id,
+        uploaded_by,
+        file_name,
+        content_type,
+        internal,
+    } = row;
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let key = format!("{}/{}", workspace_id, uuid::Uuid::new_v4());
     let path = root(state).join(&key);
     if let Some(parent) = path.parent() {
         crate::config::private_dir(&root(state))?;
         crate::config::private_dir(parent)?;
     }
-    write_private(&path, &bytes)
+    write_private(&path, bytes)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let inserted = ticket_attachments::ActiveModel {
-        workspace_id: Set(actor.workspace_id),
+        workspace_id: Set(workspace_id),
         ticket_id: Set(ticket_id),
-        uploaded_by: Set(actor.user_id),
+        uploaded_by: Set(uploaded_by),
         file_name: Set(file_name),
         content_type: Set(content_type.to_string()),
         size_bytes: Set(bytes.len() as i64),
@@ -231,7 +297,7 @@ async fn store(
         internal: Set(internal),
         ..Default::default()
     }
-    .insert(&state.db.write)
+    .insert(conn)
     .await;
     match inserted {
         Ok(model) => Ok(to_api(model)),

@@ -11,6 +11,7 @@
 //! - [`expiry`]: agreements and licences about to end
 //! - [`training`]: training invitations, updates and cancellations
 //! - [`surveys`]: the survey invitation (bilingual: it goes to contacts)
+//! - [`visits`]: the signed on-site service report, with its PDF
 
 pub mod accounts;
 pub mod advisories;
@@ -23,6 +24,8 @@ pub mod tasks;
 pub mod tickets;
 pub mod time_log;
 pub mod training;
+// On-site visits (issue 16).
+pub mod visits;
 
 use shared::Locale;
 
