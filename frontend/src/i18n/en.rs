@@ -1680,6 +1680,8 @@ pub fn text(key: Key) -> &'static str {
         Key::GpTplCopy => "Copy",
         Key::GpTplCopyOf => "Copy of {0}",
         Key::GpTplBuiltinHint => "The built-in template cannot be changed: copy it to make your own.",
+        Key::GpTplBuiltinName => "Standard onboarding",
+        Key::GpTplBuiltinDescription => "After purchase: packing list, installation, remote registration, service agreement; then per module: master data, key-user training, go-live.",
         Key::GpTplName => "Template name",
         Key::GpTplDescription => "Description",
         Key::GpTplTasks => "Tasks",

@@ -1692,6 +1692,8 @@ keys! {
     GpTplCopy,
     GpTplCopyOf,
     GpTplBuiltinHint,
+    GpTplBuiltinName,
+    GpTplBuiltinDescription,
     GpTplName,
     GpTplDescription,
     GpTplTasks,

@@ -1680,6 +1680,8 @@ pub fn text(key: Key) -> &'static str {
         Key::GpTplCopy => "复制",
         Key::GpTplCopyOf => "{0}（副本）",
         Key::GpTplBuiltinHint => "内置模板不能修改：请复制后再编辑。",
+        Key::GpTplBuiltinName => "标准实施计划",
+        Key::GpTplBuiltinDescription => "购买金蝶软件后：核对包装清单、安装、远程注册、签订维护服务协议；然后每个模块：基础资料、关键用户培训、上线。",
         Key::GpTplName => "模板名称",
         Key::GpTplDescription => "说明",
         Key::GpTplTasks => "任务",

@@ -285,7 +285,9 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
                                         (Some(b), None) => format!("{b} → —"),
                                         (None, None) => String::new(),
                                     };
-                                    view! { <li><code>{c.field}</code>": " {arrow}</li> }
+                                    // The recorded values, verbatim (data, not
+                                    // the interface's words).
+                                    view! { <li><code>{c.field}</code>": " <samp>{arrow}</samp></li> }
                                 })
                                 .collect_view()}
                         </ul>

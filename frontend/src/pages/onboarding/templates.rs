@@ -142,9 +142,18 @@ fn TemplateRow(
     view! {
         <tr data-testid="template-row" data-template-id=template.id.to_string() data-builtin=builtin.to_string()>
             <td data-label=i.tr(Key::GpTplName)>
-                <strong>{template.name.clone()}</strong>
+                // The built-in template is named in the reader's language.
+                <strong>{
+                    let name = template.name.clone();
+                    move || if builtin { i.t(Key::GpTplBuiltinName).to_string() } else { name.clone() }
+                }</strong>
                 {builtin.then(|| view! { " " <span class="badge badge-muted">{i.tr(Key::ObBuiltin)}</span> })}
-                {(!template.description.is_empty()).then(|| view! { <p class="muted">{template.description.clone()}</p> })}
+                {(!template.description.is_empty()).then(|| {
+                    let description = template.description.clone();
+                    view! {
+                        <p class="muted">{move || if builtin { i.t(Key::GpTplBuiltinDescription).to_string() } else { description.clone() }}</p>
+                    }
+                })}
             </td>
             <td data-label=i.tr(Key::GpTplTasks)>{move || i.f(Key::GpTplTaskCount, &[&count])}</td>
             <td data-label=i.tr(Key::Updated)>{i.date_of(template.updated_at)}</td>
