@@ -243,13 +243,15 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
         "training" => Some(format!("/trainings/{entity_id}")),
         _ => None,
     };
+    // A kind of record or an action without a name in the catalogue is
+    // shown as the identifier it was recorded under, as code.
     let record = {
         let entity_type = entity_type.clone();
-        move || {
-            let kind = entity_key(&entity_type)
-                .map(|k| i.t(k).to_string())
-                .unwrap_or_else(|| entity_type.clone());
-            format!("{kind} #{entity_id}")
+        move || match entity_key(&entity_type) {
+            Some(k) => view! { {format!("{} #{entity_id}", i.t(k))} }.into_any(),
+            None => {
+                view! { <code>{entity_type.clone()}</code>{format!(" #{entity_id}")} }.into_any()
+            }
         }
     };
     let who = entry.actor_name.clone();
@@ -260,9 +262,10 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
                 {move || who.clone().unwrap_or_else(|| i.t(Key::GpSystem).to_string())}
             </td>
             <td data-label=i.tr(Key::GpAuditAction)>
-                <span class="badge">
-                    {move || action_key(&action).map(|k| i.t(k).to_string()).unwrap_or_else(|| action.clone())}
-                </span>
+                {move || match action_key(&action) {
+                    Some(k) => view! { <span class="badge">{i.t(k)}</span> }.into_any(),
+                    None => view! { <code class="badge">{action.clone()}</code> }.into_any(),
+                }}
             </td>
             <td data-label=i.tr(Key::GpAuditRecord)>
                 {match link {
