@@ -424,3 +424,60 @@ pub async fn grant_portal_access(
     state.mailer.kick();
     Ok(after)
 }
+
+/// Who hears of what ends or runs out on an account (agreement and licence
+/// expiries, person-day packages): its active owner — else the workspace's
+/// active managers, else its admins — then the account's active
+/// customer_admin portal users (contacts not archived).
+pub async fn owner_and_customer_admins<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    account: &crate::entity::accounts::Model,
+) -> AppResult<Vec<users::Model>> {
+    let ws = account.workspace_id;
+    let active = || {
+        users::Entity::find()
+            .filter(users::Column::WorkspaceId.eq(ws))
+            .filter(users::Column::Active.eq(true))
+    };
+    let mut people = match account.owner_id {
+        Some(owner) => {
+            active()
+                .filter(users::Column::Id.eq(owner))
+                .all(conn)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    for role in [Role::Manager, Role::Admin] {
+        if !people.is_empty() {
+            break;
+        }
+        people = active()
+            .filter(users::Column::Role.eq(role.as_str()))
+            .all(conn)
+            .await?;
+    }
+    let portal_ids: Vec<i64> = contacts::Entity::find()
+        .select_only()
+        .column(contacts::Column::PortalUserId)
+        .filter(contacts::Column::WorkspaceId.eq(ws))
+        .filter(contacts::Column::AccountId.eq(account.id))
+        .filter(contacts::Column::Archived.eq(false))
+        .filter(contacts::Column::PortalUserId.is_not_null())
+        .into_tuple::<Option<i64>>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    if !portal_ids.is_empty() {
+        people.extend(
+            active()
+                .filter(users::Column::Id.is_in(portal_ids))
+                .filter(users::Column::Role.eq(Role::CustomerAdmin.as_str()))
+                .all(conn)
+                .await?,
+        );
+    }
+    Ok(people)
+}

@@ -25,9 +25,9 @@ use sea_orm::{
 use serde::Serialize;
 use shared::Role;
 
+use crate::domain::accounts::contacts::owner_and_customer_admins;
 use crate::domain::accounts::timeline::{mail_customer, CustomerMail};
-use crate::domain::renewals::reminder_run::staff_with_role;
-use crate::entity::{accounts, contacts, expiry_reminder_log, licenses, service_agreements, users};
+use crate::entity::{accounts, expiry_reminder_log, licenses, service_agreements};
 use crate::error::AppResult;
 use crate::mail::letters::expiry::{customer_letter, staff_letter, Ending, Expiry};
 use crate::state::AppState;
@@ -125,17 +125,34 @@ async fn run_workspace(
         .filter(service_agreements::Column::EndsOn.lte(reach))
         .all(&db.read)
         .await?;
-    for a in &agreements {
-        // Followed by another agreement of the account: renewed already.
-        let next = service_agreements::Entity::find()
+    // An agreement another one of its account follows (renewed) reminds
+    // nobody; the accounts' agreements are read in one query.
+    let account_ids: Vec<i64> = agreements
+        .iter()
+        .map(|a| a.account_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut by_account: HashMap<i64, Vec<service_agreements::Model>> = HashMap::new();
+    for chunk in account_ids.chunks(500) {
+        for a in service_agreements::Entity::find()
             .filter(service_agreements::Column::WorkspaceId.eq(workspace_id))
-            .filter(service_agreements::Column::AccountId.eq(a.account_id))
-            .filter(service_agreements::Column::Id.ne(a.id))
-            .filter(service_agreements::Column::StartsOn.lte(a.ends_on + Duration::days(1)))
-            .filter(service_agreements::Column::EndsOn.gt(a.ends_on))
-            .one(&db.read)
-            .await?;
-        if next.is_none() {
+            .filter(service_agreements::Column::AccountId.is_in(chunk.to_vec()))
+            .all(&db.read)
+            .await?
+        {
+            by_account.entry(a.account_id).or_default().push(a);
+        }
+    }
+    for a in &agreements {
+        let followed = by_account.get(&a.account_id).is_some_and(|list| {
+            list.iter().any(|n| {
+                n.id != a.id
+                    && n.starts_on <= a.ends_on + Duration::days(1)
+                    && n.ends_on > a.ends_on
+            })
+        });
+        if !followed {
             subjects.push(Subject {
                 kind: AGREEMENT,
                 id: a.id,
@@ -164,16 +181,12 @@ async fn run_workspace(
     if subjects.is_empty() {
         return Ok(());
     }
-    let mut managers = staff_with_role(&db.read, workspace_id, Role::Manager).await?;
-    if managers.is_empty() {
-        managers = staff_with_role(&db.read, workspace_id, Role::Admin).await?;
-    }
     for subject in subjects {
         let Some(offset) = due_offset(subject.ends_on, today) else {
             continue;
         };
         let txn = db.write.begin().await?;
-        let queued = queue(state, &txn, &subject, offset, today, &managers, now).await?;
+        let queued = queue(state, &txn, &subject, offset, today, now).await?;
         txn.commit().await?;
         match subject.kind {
             AGREEMENT => report.agreements += queued,
@@ -192,7 +205,6 @@ async fn queue<C: ConnectionTrait>(
     subject: &Subject,
     offset: i32,
     today: NaiveDate,
-    managers: &[i64],
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
     // What ends, re-read under the lock.
@@ -232,35 +244,11 @@ async fn queue<C: ConnectionTrait>(
     else {
         return Ok(0);
     };
-    let owner = match account.owner_id {
-        Some(id) => users::Entity::find_by_id(id)
-            .filter(users::Column::WorkspaceId.eq(account.workspace_id))
-            .filter(users::Column::Active.eq(true))
-            .one(txn)
-            .await?
-            .map(|u| u.id),
-        None => None,
-    };
-    let mut recipients: Vec<i64> = match owner {
-        Some(o) => vec![o],
-        None => managers.to_vec(),
-    };
-    recipients.extend(customer_admins(txn, account.workspace_id, account.id).await?);
-    let people: HashMap<i64, users::Model> = users::Entity::find()
-        .filter(users::Column::WorkspaceId.eq(account.workspace_id))
-        .filter(users::Column::Id.is_in(recipients.clone()))
-        .filter(users::Column::Active.eq(true))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let people = owner_and_customer_admins(txn, &account).await?;
     let days_left = (subject.ends_on - today).num_days();
     let mut queued = 0;
-    for recipient in recipients {
-        let Some(user) = people.get(&recipient) else {
-            continue;
-        };
+    for user in &people {
+        let recipient = user.id;
         if !claim(txn, account.workspace_id, subject, offset, recipient, now).await? {
             continue;
         }
@@ -297,38 +285,6 @@ async fn queue<C: ConnectionTrait>(
         }
     }
     Ok(queued)
-}
-
-/// The active customer_admin portal users of the account's contacts.
-async fn customer_admins<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    account_id: i64,
-) -> AppResult<Vec<i64>> {
-    let linked: Vec<Option<i64>> = contacts::Entity::find()
-        .select_only()
-        .column(contacts::Column::PortalUserId)
-        .filter(contacts::Column::WorkspaceId.eq(workspace_id))
-        .filter(contacts::Column::AccountId.eq(account_id))
-        .filter(contacts::Column::Archived.eq(false))
-        .filter(contacts::Column::PortalUserId.is_not_null())
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let ids: Vec<i64> = linked.into_iter().flatten().collect();
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(users::Entity::find()
-        .select_only()
-        .column(users::Column::Id)
-        .filter(users::Column::WorkspaceId.eq(workspace_id))
-        .filter(users::Column::Id.is_in(ids))
-        .filter(users::Column::Role.eq(Role::CustomerAdmin.as_str()))
-        .filter(users::Column::Active.eq(true))
-        .into_tuple::<i64>()
-        .all(conn)
-        .await?)
 }
 
 /// Writes the log row of this reminder unless it exists: whether this call

@@ -126,7 +126,7 @@ fn due_offset(offsets: &[i32], due_on: NaiveDate, today: NaiveDate) -> Option<i3
         .min()
 }
 
-pub(crate) async fn staff_with_role<C: ConnectionTrait>(
+async fn staff_with_role<C: ConnectionTrait>(
     conn: &C,
     workspace_id: i64,
     role: Role,

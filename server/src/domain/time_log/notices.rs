@@ -20,7 +20,7 @@ use shared::time_log::{Package, NOTICE_THRESHOLDS};
 use shared::Role;
 
 use crate::domain::accounts::timeline::{mail_customer, CustomerMail};
-use crate::entity::{accounts, contacts, package_notices, time_packages, users};
+use crate::entity::{accounts, package_notices, time_packages};
 use crate::error::AppResult;
 use crate::mail::letters::time_log::{
     customer_package_letter, staff_package_letter, PackageFigures,
@@ -40,55 +40,6 @@ pub fn reached(used: i64, capacity: i64) -> Vec<i32> {
 
 fn dedupe_key(package_id: i64, threshold: i32, recipient: i64) -> String {
     format!("package:{package_id}:{threshold}:{recipient}")
-}
-
-/// Who hears of the account's packages: its active owner (else the
-/// managers), then its customer admins.
-async fn recipients<C: ConnectionTrait>(
-    txn: &C,
-    account: &accounts::Model,
-) -> AppResult<Vec<users::Model>> {
-    let ws = account.workspace_id;
-    let mut staff = Vec::new();
-    if let Some(owner) = account.owner_id {
-        staff = users::Entity::find_by_id(owner)
-            .filter(users::Column::WorkspaceId.eq(ws))
-            .filter(users::Column::Active.eq(true))
-            .all(txn)
-            .await?;
-    }
-    if staff.is_empty() {
-        staff = users::Entity::find()
-            .filter(users::Column::WorkspaceId.eq(ws))
-            .filter(users::Column::Role.eq(Role::Manager.as_str()))
-            .filter(users::Column::Active.eq(true))
-            .all(txn)
-            .await?;
-    }
-    let linked: Vec<Option<i64>> = contacts::Entity::find()
-        .filter(contacts::Column::WorkspaceId.eq(ws))
-        .filter(contacts::Column::AccountId.eq(account.id))
-        .filter(contacts::Column::Archived.eq(false))
-        .filter(contacts::Column::PortalUserId.is_not_null())
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|c| c.portal_user_id)
-        .collect();
-    let ids: Vec<i64> = linked.into_iter().flatten().collect();
-    let admins = if ids.is_empty() {
-        Vec::new()
-    } else {
-        users::Entity::find()
-            .filter(users::Column::WorkspaceId.eq(ws))
-            .filter(users::Column::Id.is_in(ids))
-            .filter(users::Column::Role.eq(Role::CustomerAdmin.as_str()))
-            .filter(users::Column::Active.eq(true))
-            .all(txn)
-            .await?
-    };
-    staff.extend(admins);
-    Ok(staff)
 }
 
 /// Claims and queues, in the caller's transaction, the notices the
@@ -120,7 +71,7 @@ pub async fn notify_reached<C: ConnectionTrait>(
         .into_iter()
         .map(|n| (n.package_id, n.threshold, n.recipient_id))
         .collect();
-    let people = recipients(txn, account).await?;
+    let people = crate::domain::accounts::contacts::owner_and_customer_admins(txn, account).await?;
     let base = state.config.public_url.trim_end_matches('/').to_string();
     let mut queued = 0;
     for (package, threshold) in due {
