@@ -46,6 +46,37 @@ pub fn entity_key(entity_type: &str) -> Option<Key> {
         "training" => Key::GpEtTraining,
         "approval" => Key::GpEtApproval,
         "workspace" => Key::GpEtWorkspace,
+        "macro" => Key::GpEtMacro,
+        "webhook" => Key::GpEtWebhook,
+        "service_centre" => Key::GpEtCentre,
+        "mail_channel" => Key::GpEtMailChannel,
+        "chat_bot" => Key::GpEtChatBot,
+        "task" => Key::GpEtTask,
+        "kb_article" => Key::GpEtKbArticle,
+        "installation" => Key::GpEtInstallation,
+        "certification" => Key::GpEtCertification,
+        "api_key" => Key::GpEtApiKey,
+        "visit" => Key::GpEtVisit,
+        "time_package" => Key::GpEtTimePackage,
+        "time_entry" => Key::GpEtTimeEntry,
+        "ticket_link" => Key::GpEtTicketLink,
+        "survey_response" => Key::GpEtSurveyResponse,
+        "survey" => Key::GpEtSurvey,
+        "sla_policies" => Key::GpEtSlaPolicies,
+        "service_level" => Key::GpEtServiceLevel,
+        "routing_settings" => Key::GpEtRoutingSettings,
+        "reminder_settings" => Key::GpEtReminderSettings,
+        "playbook_run" => Key::GpEtPlaybookRun,
+        "playbook" => Key::GpEtPlaybook,
+        "onboarding_task" => Key::GpEtOnboardingTask,
+        "health_override" => Key::GpEtHealthOverride,
+        "health_model" => Key::GpEtHealthModel,
+        "entitlement_settings" => Key::GpEtEntitlementSettings,
+        "advisory" => Key::GpEtAdvisory,
+        "account_activity" => Key::GpEtAccountActivity,
+        "success_plan" => Key::GpEtSuccessPlan,
+        "success_objective" => Key::GpEtSuccessObjective,
+        "success_milestone" => Key::GpEtSuccessMilestone,
         _ => return None,
     })
 }
@@ -58,6 +89,36 @@ pub fn action_key(action: &str) -> Option<Key> {
         "delete" => Key::GpActDelete,
         "archive" => Key::GpActArchive,
         "restore" => Key::GpActRestore,
+        "revoke" => Key::GpActRevoke,
+        "renew" => Key::GpActRenew,
+        "portal_access" => Key::GpActPortalAccess,
+        "withdraw" => Key::GpActWithdraw,
+        "verify_email" => Key::GpActVerifyEmail,
+        "upgrade" => Key::GpActUpgrade,
+        "unassign_from_centre" => Key::GpActUnassignCentre,
+        "stage_change" => Key::GpActStageChange,
+        "skip" => Key::GpActSkip,
+        "signup" => Key::GpActSignup,
+        "send_email" => Key::GpActSendEmail,
+        "resolve_children" => Key::GpActResolveChildren,
+        "reset_password" => Key::GpActResetPassword,
+        "request_override" => Key::GpActRequestOverride,
+        "invite" => Key::GpActInvite,
+        "escalate_to_vendor" => Key::GpActEscalateVendor,
+        "escalate" => Key::GpActEscalate,
+        "complete" => Key::GpActComplete,
+        "change_password" => Key::GpActChangePassword,
+        "cancel" => Key::GpActCancel,
+        "attendance" => Key::GpActAttendance,
+        "assign_to_centre" => Key::GpActAssignCentre,
+        "accept_invite" => Key::GpActAcceptInvite,
+        "accept" => Key::GpActAccept,
+        "apply" => Key::GpActApply,
+        "answer" => Key::GpActAnswer,
+        "approve" => Key::GpActApprove,
+        "reject" => Key::GpActReject,
+        "request_value_change" => Key::GpActRequestValueChange,
+        "churn" => Key::GpActChurn,
         _ => return None,
     })
 }
@@ -299,5 +360,72 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
                 }}
             </td>
         </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{action_key, entity_key};
+
+    /// The quoted words on the server's `action: …` and `entity_type: …`
+    /// lines (the audit entries it writes), read from its source.
+    fn recorded(field: &str) -> std::collections::BTreeSet<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/src/domain");
+        let mut files = Vec::new();
+        walk(&root, &mut files);
+        let mut out = std::collections::BTreeSet::new();
+        let prefix = format!("{field}: ");
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for line in text.lines() {
+                let line = line.trim();
+                let Some(rest) = line.strip_prefix(&prefix) else {
+                    continue;
+                };
+                for (n, part) in rest.split('"').enumerate() {
+                    if n % 2 == 1 && part.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                        out.insert(part.to_string());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_recorded_action_and_record_kind_has_a_name_in_both_languages() {
+        // Written where the literal is not on the `action:` line itself.
+        let mut actions = recorded("action");
+        actions.extend(["request_value_change", "churn", "renew", "update"].map(String::from));
+        let mut kinds = recorded("entity_type");
+        kinds.extend(
+            [
+                "contract",
+                "success_plan",
+                "success_objective",
+                "success_milestone",
+            ]
+            .map(String::from),
+        );
+        assert!(
+            actions.len() > 25 && kinds.len() > 30,
+            "{actions:?} {kinds:?}"
+        );
+        let unnamed: Vec<_> = actions
+            .iter()
+            .filter(|a| action_key(a).is_none())
+            .chain(kinds.iter().filter(|k| entity_key(k).is_none()))
+            .collect();
+        assert!(unnamed.is_empty(), "no name for {unnamed:?}");
     }
 }
