@@ -988,3 +988,196 @@ async fn expiring_certifications_remind_each_admin_once() {
     let other = app.signup("别家", "admin@other.cn").await;
     assert_eq!(run_reminders(&app, &other).await, 0);
 }
+
+/// Public replies on both sides of a linked pair at the same moment: every
+/// one is accepted (no deadlock between the two tickets' locks, which each
+/// reply takes in the same order) and each crosses exactly once.
+#[actix_web::test]
+async fn replies_on_both_sides_at_once_all_land_and_cross_once() {
+    let w = world().await;
+    let (centre_t, vendor_t) = escalated(&w).await;
+    let before_centre = comments(&w.app, &w.centre.token, centre_t).await.len();
+    let before_vendor = comments(&w.app, &w.vendor.token, vendor_t).await.len();
+    let rounds = 8;
+    for round in 0..rounds {
+        let path_c = format!("/api/v1/tickets/{centre_t}/comments");
+        let path_v = format!("/api/v1/tickets/{vendor_t}/comments");
+        let (c, v) = futures_util::join!(
+            w.app.post(
+                &path_c,
+                &w.centre.token,
+                json!({"body": format!("中心回复 {round}"), "internal": false}),
+            ),
+            w.app.post(
+                &path_v,
+                &w.vendor.token,
+                json!({"body": format!("厂商回复 {round}"), "internal": false}),
+            ),
+        );
+        assert_eq!(
+            c.status(),
+            StatusCode::CREATED,
+            "{}",
+            c.text().await.unwrap()
+        );
+        assert_eq!(
+            v.status(),
+            StatusCode::CREATED,
+            "{}",
+            v.text().await.unwrap()
+        );
+    }
+    let on_centre = comments(&w.app, &w.centre.token, centre_t).await;
+    let on_vendor = comments(&w.app, &w.vendor.token, vendor_t).await;
+    assert_eq!(on_centre.len(), before_centre + 2 * rounds);
+    assert_eq!(on_vendor.len(), before_vendor + 2 * rounds);
+    for round in 0..rounds {
+        for text in [format!("中心回复 {round}"), format!("厂商回复 {round}")] {
+            for side in [&on_centre, &on_vendor] {
+                assert_eq!(
+                    side.iter().filter(|c| c["body"] == text.as_str()).count(),
+                    1,
+                    "{text}"
+                );
+            }
+        }
+    }
+}
+
+/// The centre's customer hears of what the vendor does on the linked
+/// ticket as if the centre had done it: the vendor's public reply and its
+/// resolution each reach the requester once; internal notes never do.
+#[actix_web::test]
+async fn the_centres_customer_hears_the_vendors_reply_and_resolution_once() {
+    let w = world().await;
+    let contact = w
+        .app
+        .create_contact(&w.centre.token, w.centre_account, "李工", "li@kehu.cn")
+        .await;
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/contacts/{}/portal-access", id(&contact)),
+            &w.centre.token,
+            json!({"role": "customer"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let customer = w.app.accept_invitation("li@kehu.cn").await;
+    let r = w
+        .app
+        .post(
+            "/api/v1/portal/tickets",
+            &customer.token,
+            json!({"module": "finance", "category": "bug", "priority": "p2",
+                   "subject": "凭证过账报错", "description": "月末结账时报错 E1024"}),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let t = id(&body(r).await);
+    to_tier_three(&w.app, &w.centre.token, t).await;
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/tickets/{t}/escalate-to-vendor"),
+            &w.centre.token,
+            json!({"reason": "疑似产品缺陷", "share_fields": ["description"]}),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let number = body(r).await["counterpart_number"].as_i64().unwrap();
+    let list = body(w.app.get("/api/v1/tickets", &w.vendor.token).await).await;
+    let vendor_t = id(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["number"].as_i64() == Some(number))
+        .unwrap());
+    // The receipt of the ticket the customer opened comes first.
+    let receipt = w.app.mail.wait_for("li@kehu.cn").await;
+    assert!(receipt.body().contains("凭证过账报错"));
+    w.app.mail.messages.lock().unwrap().clear();
+
+    comment(
+        &w.app,
+        &w.vendor.token,
+        vendor_t,
+        "厂商内部：缺陷 #4711",
+        true,
+    )
+    .await;
+    comment(
+        &w.app,
+        &w.vendor.token,
+        vendor_t,
+        "补丁 PT-2031 已修复该问题",
+        false,
+    )
+    .await;
+    let reply = w.app.mail.wait_for("li@kehu.cn").await;
+    assert!(reply.body().contains("PT-2031"), "{}", reply.body());
+    let r = w
+        .app
+        .patch(
+            &format!("/api/v1/tickets/{vendor_t}"),
+            &w.vendor.token,
+            json!({"status": "resolved"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let centre_ticket = body(
+        w.app
+            .get(&format!("/api/v1/tickets/{t}"), &w.centre.token)
+            .await,
+    )
+    .await;
+    assert_eq!(centre_ticket["status"], "resolved");
+    // Wait for the resolution's mail (the second to the customer).
+    for _ in 0..200 {
+        if w.app
+            .mail
+            .messages
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t.contains("li@kehu.cn")))
+            .count()
+            >= 2
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let to_customer: Vec<_> = w
+        .app
+        .mail
+        .messages
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t.contains("li@kehu.cn")))
+        .cloned()
+        .collect();
+    assert_eq!(
+        to_customer.len(),
+        2,
+        "the reply and the resolution, once each"
+    );
+    assert!(to_customer.iter().all(|m| !m.body().contains("#4711")));
+    assert!(
+        to_customer[1].body().contains("/satisfaction"),
+        "{}",
+        to_customer[1].body()
+    );
+}

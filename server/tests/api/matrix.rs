@@ -86,9 +86,16 @@ async fn call(
     if matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
         req = req.json(&json!({}));
     }
-    let response = req.send().await.expect("request sent");
-    let status = response.status();
-    (status, response.text().await.unwrap_or_default())
+    match req.send().await {
+        Ok(response) => {
+            let status = response.status();
+            (status, response.text().await.unwrap_or_default())
+        }
+        // A dropped connection (a handler that panicked takes its
+        // connection with it) counts as a server error and names itself,
+        // so the findings say which route did it.
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("no answer: {e}")),
+    }
 }
 
 /// Routes whose call would end the caller's session or that belong to no
@@ -262,9 +269,11 @@ async fn every_route_against_every_role() {
         let missing_path = fill(template, MISSING);
 
         // No token.
-        let (status, _) = call(&app, method, &victim_path, None).await;
+        let (status, body) = call(&app, method, &victim_path, None).await;
         if status.is_server_error() {
-            failures.insert(format!("{method} {template} without a token: {status}"));
+            failures.insert(format!(
+                "{method} {template} without a token: {status} {body}"
+            ));
         }
         if *secured && status != StatusCode::UNAUTHORIZED {
             failures.insert(format!("{method} {template} without a token: {status}"));
@@ -287,7 +296,9 @@ async fn every_route_against_every_role() {
                 ));
             }
             if on_victim.is_server_error() {
-                failures.insert(format!("{method} {template} as intruder: {on_victim}"));
+                failures.insert(format!(
+                    "{method} {template} as intruder: {on_victim} {body}"
+                ));
             }
         }
 
@@ -300,9 +311,9 @@ async fn every_route_against_every_role() {
             ("manager", &manager.token),
             ("admin", &admin.token),
         ] {
-            let (status, _) = call(&app, method, &victim_path, Some(token)).await;
+            let (status, body) = call(&app, method, &victim_path, Some(token)).await;
             if status.is_server_error() {
-                failures.insert(format!("{method} {template} as {role}: {status}"));
+                failures.insert(format!("{method} {template} as {role}: {status} {body}"));
             }
             let portal_role = role.starts_with("customer");
             if portal_role && is_staff(template) && status.is_success() {

@@ -119,6 +119,18 @@ pub fn action_key(action: &str) -> Option<Key> {
         "reject" => Key::GpActReject,
         "request_value_change" => Key::GpActRequestValueChange,
         "churn" => Key::GpActChurn,
+        "register" => Key::GpActRegister,
+        "extend" => Key::GpActExtend,
+        "split" => Key::GpActSplit,
+        "merge" => Key::GpActMerge,
+        "merge_into" => Key::GpActMergeInto,
+        "deactivate" => Key::GpActDeactivate,
+        "reactivate" => Key::GpActReactivate,
+        "snooze" => Key::GpActSnooze,
+        "report" => Key::GpActReport,
+        "dispatch" => Key::GpActDispatch,
+        "check_in" => Key::GpActCheckIn,
+        "check_out" => Key::GpActCheckOut,
         _ => return None,
     })
 }
@@ -406,7 +418,26 @@ mod tests {
     fn every_recorded_action_and_record_kind_has_a_name_in_both_languages() {
         // Written where the literal is not on the `action:` line itself.
         let mut actions = recorded("action");
-        actions.extend(["request_value_change", "churn", "renew", "update"].map(String::from));
+        actions.extend(
+            [
+                "request_value_change",
+                "churn",
+                "renew",
+                "register",
+                "extend",
+                "split",
+                "merge",
+                "merge_into",
+                "deactivate",
+                "reactivate",
+                "snooze",
+                "report",
+                "dispatch",
+                "check_in",
+                "check_out",
+            ]
+            .map(String::from),
+        );
         let mut kinds = recorded("entity_type");
         kinds.extend(
             [

@@ -456,50 +456,49 @@ pub async fn re_register(
         ));
     }
     let mut model: licenses::ActiveModel = existing.clone().into();
-    match req.kind {
-        RegistrationKind::Upgrade => {
-            let edition = req.edition.as_deref().map(str::trim);
-            let changed = edition.is_some_and(|e| e != before.edition)
-                || req.modules.as_ref().is_some_and(|m| {
-                    let mut a = m.clone();
-                    let mut b = before.modules.clone();
-                    a.sort();
-                    a.dedup();
-                    b.sort();
-                    b.dedup();
-                    a != b
-                })
-                || req.seats.is_some_and(|s| s != before.seats);
-            if !changed {
-                return Err(AppError::field("kind", Msg::new(T::LicenseUpgradeNoChange)));
-            }
-            if let Some(e) = edition {
-                model.edition = Set(e.to_string());
-            }
-            if let Some(m) = &req.modules {
-                model.modules = Set(modules_to_db(m));
-            }
-            if let Some(s) = req.seats {
-                model.seats = Set(s);
-            }
-            if let Some(on) = req.expires_on {
-                model.expires_on = Set(Some(on));
-            }
+    // Initial and split registrations were refused above: what is left is
+    // an upgrade or an extension.
+    if req.kind == RegistrationKind::Upgrade {
+        let edition = req.edition.as_deref().map(str::trim);
+        let changed = edition.is_some_and(|e| e != before.edition)
+            || req.modules.as_ref().is_some_and(|m| {
+                let mut a = m.clone();
+                let mut b = before.modules.clone();
+                a.sort();
+                a.dedup();
+                b.sort();
+                b.dedup();
+                a != b
+            })
+            || req.seats.is_some_and(|s| s != before.seats);
+        if !changed {
+            return Err(AppError::field("kind", Msg::new(T::LicenseUpgradeNoChange)));
         }
-        RegistrationKind::Extension | RegistrationKind::Initial | RegistrationKind::Split => {
-            let later = match (req.expires_on, before.expires_on) {
-                (Some(new), Some(old)) => new > old,
-                (Some(_), None) => true,
-                (None, _) => false,
-            };
-            if !later {
-                return Err(AppError::field(
-                    "expires_on",
-                    Msg::new(T::LicenseExtensionLater),
-                ));
-            }
-            model.expires_on = Set(req.expires_on);
+        if let Some(e) = edition {
+            model.edition = Set(e.to_string());
         }
+        if let Some(m) = &req.modules {
+            model.modules = Set(modules_to_db(m));
+        }
+        if let Some(s) = req.seats {
+            model.seats = Set(s);
+        }
+        if let Some(on) = req.expires_on {
+            model.expires_on = Set(Some(on));
+        }
+    } else {
+        let later = match (req.expires_on, before.expires_on) {
+            (Some(new), Some(old)) => new > old,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if !later {
+            return Err(AppError::field(
+                "expires_on",
+                Msg::new(T::LicenseExtensionLater),
+            ));
+        }
+        model.expires_on = Set(req.expires_on);
     }
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);

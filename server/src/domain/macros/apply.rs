@@ -8,9 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde::Serialize;
 use shared::macros::{pick_body, render, AppliedAction, AppliedMacro, ApplyMacroRequest};
 use shared::texts::{Msg, T};
@@ -113,10 +111,7 @@ pub async fn apply(
     let txn = state.db.write.begin().await?;
     let m = find_visible(&txn, actor, id).await?;
     let ticket_id = req.ticket_id;
-    let current = ticket_rows::Entity::find_by_id(ticket_id)
-        .filter(ticket_rows::Column::WorkspaceId.eq(actor.workspace_id))
-        .lock_exclusive()
-        .one(&txn)
+    let current = tickets::bridge::lock_for_write(&txn, actor.workspace_id, ticket_id)
         .await?
         .ok_or_else(|| AppError::field("ticket_id", T::NoSuchTicket))?;
     let actions = actions_of(&m)?;

@@ -45,6 +45,51 @@ pub async fn bridge_of<C: ConnectionTrait>(
     Ok(Some((bridge, side)))
 }
 
+/// Locks a ticket of `workspace_id` for a write that may cross to its
+/// twin. Both tickets of a linked pair are locked in id order, whichever
+/// side the write starts on, so replies on both sides at once queue behind
+/// each other instead of deadlocking (each would otherwise hold its own
+/// ticket and wait for the twin). A ticket without a twin is locked alone.
+pub(crate) async fn lock_for_write<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    id: i64,
+) -> AppResult<Option<tickets::Model>> {
+    let bridge = ticket_bridges::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(
+                    ticket_bridges::Column::CentreTicketId
+                        .eq(id)
+                        .and(ticket_bridges::Column::CentreWorkspaceId.eq(workspace_id)),
+                )
+                .add(
+                    ticket_bridges::Column::VendorTicketId
+                        .eq(id)
+                        .and(ticket_bridges::Column::VendorWorkspaceId.eq(workspace_id)),
+                ),
+        )
+        .one(conn)
+        .await?;
+    let lock = |workspace_id: i64, id: i64| {
+        tickets::Entity::find_by_id(id)
+            .filter(tickets::Column::WorkspaceId.eq(workspace_id))
+            .lock_exclusive()
+            .one(conn)
+    };
+    if let Some(b) = bridge {
+        let twin = if b.centre_ticket_id == id && b.centre_workspace_id == workspace_id {
+            (b.vendor_workspace_id, b.vendor_ticket_id)
+        } else {
+            (b.centre_workspace_id, b.centre_ticket_id)
+        };
+        if twin.1 < id {
+            lock(twin.0, twin.1).await?;
+        }
+    }
+    Ok(lock(workspace_id, id).await?)
+}
+
 /// The twin of `ticket` (locked), if it has one.
 async fn twin_of<C: ConnectionTrait>(
     conn: &C,
@@ -74,11 +119,15 @@ async fn twin_of<C: ConnectionTrait>(
     Ok(twin.map(|t| (bridge, side, t)))
 }
 
-/// Inserts the mirror of a public comment on the other side (once).
+/// Inserts the mirror of a public comment on the other side (once), and
+/// tells that side as a reply there would: a staff reply reaches the
+/// twin's requester, a customer's its assignee.
 pub(crate) async fn mirror_comment<C: ConnectionTrait>(
     conn: &C,
+    state: &AppState,
     ticket: &tickets::Model,
     comment: &ticket_comments::Model,
+    from_staff: bool,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     if comment.internal {
@@ -122,6 +171,18 @@ pub(crate) async fn mirror_comment<C: ConnectionTrait>(
         now,
     )
     .await?;
+    let other_side = if from_staff {
+        twin.requester_user_id
+    } else {
+        twin.assignee_id
+    };
+    if let Some(user_id) = other_side {
+        let notice = super::notify::TicketNotice::Replied {
+            comment_id: mirror.id,
+            body: &mirror.body,
+        };
+        super::notify::notify(conn, &state.mailer, &twin, &notice, &[user_id], now).await?;
+    }
     touch(conn, &twin, now).await
 }
 
@@ -143,29 +204,32 @@ async fn touch<C: ConnectionTrait>(
 }
 
 /// Applies a status change of `before` → `after` to the twin, when there
-/// is one and its rules allow the transition.
+/// is one and its rules allow the transition, with what follows a status
+/// change there (released dependents, the requester's mail). Whether mail
+/// was queued.
 pub(crate) async fn mirror_status<C: ConnectionTrait>(
     conn: &C,
+    state: &AppState,
     before: &tickets::Model,
     after: &tickets::Model,
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let to = status_of(after)?;
     if status_of(before)? == to {
-        return Ok(());
+        return Ok(false);
     }
     let Some((_, _, twin)) = twin_of(conn, after).await? else {
-        return Ok(());
+        return Ok(false);
     };
     let from = status_of(&twin)?;
     if from == to || from.transition(to).is_err() {
-        return Ok(());
+        return Ok(false);
     }
     let mut model: tickets::ActiveModel = twin.clone().into();
     apply_status(conn, &mut model, &twin, to, now).await?;
     model.updated_at = Set(now);
     model.version = Set(twin.version + 1);
-    model.update(conn).await?;
+    let updated = model.update(conn).await?;
     record_event(
         conn,
         &twin,
@@ -178,5 +242,6 @@ pub(crate) async fn mirror_status<C: ConnectionTrait>(
         },
         now,
     )
-    .await
+    .await?;
+    super::workflow::after_status_change(conn, state, &updated, to, now).await
 }

@@ -34,10 +34,7 @@ async fn resolve_child(
 ) -> AppResult<Option<tickets::Model>> {
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
-    let child = tickets::Entity::find_by_id(child_id)
-        .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
-        .lock_exclusive()
-        .one(&txn)
+    let child = super::bridge::lock_for_write(&txn, actor.workspace_id, child_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let status = status_of(&child)?;

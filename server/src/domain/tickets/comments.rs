@@ -86,10 +86,7 @@ pub(super) async fn add_comment(
     check_body(&req.body)?;
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
-    let current = tickets::Entity::find_by_id(ticket_id)
-        .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
-        .lock_exclusive()
-        .one(&txn)
+    let current = bridge::lock_for_write(&txn, actor.workspace_id, ticket_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !actor.role.is_staff() && !visible_to_portal_user {
@@ -219,7 +216,7 @@ async fn comment_locked<C: ConnectionTrait>(
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
     let updated = model.update(conn).await?;
-    bridge::mirror_status(conn, current, &updated, now).await?;
+    bridge::mirror_status(conn, state, current, &updated, now).await?;
     let comment = ticket_comments::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         ticket_id: Set(ticket_id),
@@ -246,7 +243,7 @@ async fn comment_locked<C: ConnectionTrait>(
     .await?;
     // A public comment on a ticket linked across a vendor and its centre
     // reaches the other side too.
-    bridge::mirror_comment(conn, current, &comment, now).await?;
+    bridge::mirror_comment(conn, state, current, &comment, staff, now).await?;
     // The other side hears of a public reply: the requester of a staff
     // reply, the assignee of a customer's.
     if !internal {

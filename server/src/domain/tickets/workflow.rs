@@ -94,10 +94,7 @@ pub async fn update(
     let (db, now) = (&state.db, state.clock.now());
     check_update(&req)?;
     let txn = db.write.begin().await?;
-    let current = tickets::Entity::find_by_id(id)
-        .filter(tickets::Column::WorkspaceId.eq(actor.workspace_id))
-        .lock_exclusive()
-        .one(&txn)
+    let current = bridge::lock_for_write(&txn, actor.workspace_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     crate::domain::common::require_current(if_match, &etag(&to_api(&current)?))?;
@@ -185,25 +182,10 @@ pub(crate) async fn update_locked<C: ConnectionTrait>(
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
     let updated = model.update(conn).await?;
-    bridge::mirror_status(conn, current, &updated, now).await?;
-    let mut mailed = false;
+    let mut mailed = bridge::mirror_status(conn, state, current, &updated, now).await?;
     let changed_to = req.status.filter(|to| *to != before.status);
-    if changed_to.is_some_and(|to| matches!(to, TicketStatus::Resolved | TicketStatus::Closed)) {
-        mailed |= blockers::release_dependents(conn, &state.mailer, &updated, now).await?;
-    }
-    let notice = match changed_to {
-        Some(TicketStatus::PendingCustomer) => Some(TicketNotice::PendingCustomer),
-        Some(TicketStatus::Resolved) => Some(TicketNotice::Resolved {
-            rating_link: format!(
-                "{}/portal/tickets/{}/satisfaction",
-                state.config.public_url.trim_end_matches('/'),
-                updated.id
-            ),
-        }),
-        _ => None,
-    };
-    if let (Some(notice), Some(requester)) = (notice, updated.requester_user_id) {
-        mailed |= notify(conn, &state.mailer, &updated, &notice, &[requester], now).await? > 0;
+    if let Some(to) = changed_to {
+        mailed |= after_status_change(conn, state, &updated, to, now).await?;
     }
     let emitted =
         crate::domain::integrations::events::emit_ticket_updated(conn, current, &updated, now)
@@ -230,6 +212,38 @@ pub(crate) async fn update_locked<C: ConnectionTrait>(
             events: emitted > 0,
         },
     ))
+}
+
+/// What follows a ticket's move to `to`, wherever it was made (a staff
+/// update or its linked twin's): the tickets it blocked are released when
+/// it is resolved or closed, and its requester hears of a resolution or of
+/// a question waiting for them. Whether mail was queued.
+pub(crate) async fn after_status_change<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    updated: &tickets::Model,
+    to: TicketStatus,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let mut mailed = false;
+    if matches!(to, TicketStatus::Resolved | TicketStatus::Closed) {
+        mailed |= blockers::release_dependents(conn, &state.mailer, updated, now).await?;
+    }
+    let notice = match to {
+        TicketStatus::PendingCustomer => Some(TicketNotice::PendingCustomer),
+        TicketStatus::Resolved => Some(TicketNotice::Resolved {
+            rating_link: format!(
+                "{}/portal/tickets/{}/satisfaction",
+                state.config.public_url.trim_end_matches('/'),
+                updated.id
+            ),
+        }),
+        _ => None,
+    };
+    if let (Some(notice), Some(requester)) = (notice, updated.requester_user_id) {
+        mailed |= notify(conn, &state.mailer, updated, &notice, &[requester], now).await? > 0;
+    }
+    Ok(mailed)
 }
 
 /// The least-loaded active user of `role` (open tickets assigned).
