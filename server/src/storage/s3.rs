@@ -45,7 +45,7 @@ impl S3Store {
             bail!("an s3:// storage URL names its bucket: s3://bucket?endpoint=…");
         };
         let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
-        let mut virtual_hosted = false;
+        let mut virtual_hosted: Option<bool> = None;
         let mut allow_http: Option<bool> = None;
         for (name, value) in url.query_pairs() {
             let value = value.to_string();
@@ -61,7 +61,7 @@ impl S3Store {
                 "secret_access_key" => builder.with_secret_access_key(value),
                 "session_token" => builder.with_token(value),
                 "virtual_hosted" => {
-                    virtual_hosted = parse_bool(&name, &value)?;
+                    virtual_hosted = Some(parse_bool(&name, &value)?);
                     builder
                 }
                 "allow_http" => {
@@ -76,11 +76,15 @@ impl S3Store {
                 }
             };
         }
-        let store = builder
-            .with_virtual_hosted_style_request(virtual_hosted)
-            .with_allow_http(allow_http.unwrap_or(false))
-            .build()
-            .context("the S3 storage URL")?;
+        // Unsaid, these stay as the AWS_* environment has them (path style
+        // and https only by default).
+        if let Some(virtual_hosted) = virtual_hosted {
+            builder = builder.with_virtual_hosted_style_request(virtual_hosted);
+        }
+        if let Some(allow_http) = allow_http {
+            builder = builder.with_allow_http(allow_http);
+        }
+        let store = builder.build().context("the S3 storage URL")?;
         let prefix = url.path().trim_matches('/');
         let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
             Arc::new(store)
