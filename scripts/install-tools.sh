@@ -5,7 +5,8 @@
 # wasm-opt (binaryen from npm; Debian's is too old), Chromium and
 # ChromeDriver and axe-core for the browser tests, wrk for the benchmark,
 # Dovecot for the e-mail-in tests (started by the tests themselves), and
-# poppler-utils and Tesseract for the visit report PDF test.
+# poppler-utils and Tesseract for the visit report PDF test, and moto (an
+# S3 API server, in a venv under the tools folder) for the storage tests.
 #   scripts/install-tools.sh          everything
 #   scripts/install-tools.sh build    only what building the app needs
 set -euo pipefail
@@ -70,6 +71,15 @@ command -v tesseract >/dev/null || missing+=(tesseract-ocr)
 [ -e /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ] \
   || ls /usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata >/dev/null 2>&1 \
   || missing+=(tesseract-ocr-chi-sim)
+# moto's S3 server: the storage tests start it as their S3-compatible store
+# (server/tests/api/storage.rs looks in $TOOLS/moto first, then the PATH).
+if [ ! -x "$TOOLS/moto/bin/moto_server" ]; then
+  echo "installing moto[server] into $TOOLS/moto"
+  mkdir -p "$TOOLS"
+  python3 -m venv "$TOOLS/moto"
+  "$TOOLS/moto/bin/pip" install -q 'moto[server]==5.*'
+fi
+
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

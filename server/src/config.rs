@@ -108,6 +108,11 @@ pub struct Config {
     pub report_font: Option<PathBuf>,
     /// The face of `report_font` when it is a collection (.ttc).
     pub report_font_index: u32,
+    /// Where stored files (attachments, signed visit reports, import
+    /// files) are kept: `file:///path` or
+    /// `s3://bucket[/prefix]?endpoint=…&region=…` (see `storage`); unset:
+    /// `file://<data_dir>`, today's layout (`attachments/`, `imports/`).
+    pub storage_url: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -123,6 +128,10 @@ impl std::fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("public_url", &self.public_url)
             .field("imap_extra_ca_file", &self.imap_extra_ca_file)
+            .field(
+                "storage_url",
+                &self.storage_url.as_deref().map(crate::storage::redact),
+            )
             .field(
                 "jwt_secret",
                 &self.jwt_secret.as_ref().map(|_| "<redacted>"),
@@ -192,6 +201,7 @@ impl Default for Config {
             imap_extra_ca_file: None,
             report_font: None,
             report_font_index: 0,
+            storage_url: None,
         }
     }
 }

@@ -20,4 +20,5 @@ pub mod seed;
 pub mod spa;
 pub mod startup;
 pub mod state;
+pub mod storage;
 pub mod telemetry;

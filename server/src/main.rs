@@ -34,6 +34,11 @@ enum Command {
     Backup { file: PathBuf },
     /// Restore a backup into the configured database, which must be empty.
     Restore { file: PathBuf },
+    /// Stored files (attachments, visit reports, import files).
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
     /// Run a scheduled job once, now.
     Jobs {
         #[command(subcommand)]
@@ -65,6 +70,26 @@ enum Command {
         accounts: usize,
         #[arg(long, default_value_t = 10_000)]
         tasks: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum StorageCommand {
+    /// Copy every stored file from one store to another, e.g. from
+    /// file:///var/lib/steward to s3://bucket?endpoint=…&region=…; files
+    /// already there with the same size are skipped, so an interrupted run
+    /// is simply run again. The source is left as it is.
+    Migrate {
+        /// The store to copy from; default the configured one
+        /// (STEWARD_STORAGE_URL, else file://<data_dir>).
+        #[arg(long)]
+        from: Option<String>,
+        /// The store to copy to.
+        #[arg(long)]
+        to: String,
+        /// Stop after copying this many files (run again to go on).
+        #[arg(long)]
+        max_objects: Option<u64>,
     },
 }
 
@@ -133,6 +158,14 @@ async fn run() -> anyhow::Result<()> {
             .await?;
             seed::demo_story(&state).await?;
         }
+        Command::Storage {
+            command:
+                StorageCommand::Migrate {
+                    from,
+                    to,
+                    max_objects,
+                },
+        } => migrate_storage(&config, from.as_deref(), &to, max_objects).await?,
         Command::Jobs {
             command: JobsCommand::Run { name },
         } => {
@@ -174,6 +207,58 @@ async fn run() -> anyhow::Result<()> {
             let db = open_database(&config).await?;
             seed::bench::work::work(&db, accounts, tasks).await?;
         }
+    }
+    Ok(())
+}
+
+/// `steward storage migrate`, printing its progress at most once a second.
+async fn migrate_storage(
+    config: &Config,
+    from: Option<&str>,
+    to: &str,
+    max_objects: Option<u64>,
+) -> anyhow::Result<()> {
+    use server::storage::{migrate, Storage};
+    let from = match from {
+        Some(url) => Storage::from_url(url)?,
+        None => Storage::from_config(config)?,
+    };
+    let to = Storage::from_url(to)?;
+    println!(
+        "copying stored files from {} to {}",
+        from.describe(),
+        to.describe()
+    );
+    let options = migrate::Options {
+        max_objects,
+        scratch: Some(config.data_dir.join("imports")),
+    };
+    let mut last = std::time::Instant::now();
+    let line = |p: &migrate::Progress| {
+        format!(
+            "[{}/{}] copied {} ({:.1} MiB), already there {}",
+            p.done(),
+            p.total,
+            p.copied,
+            p.bytes as f64 / 1024.0 / 1024.0,
+            p.skipped
+        )
+    };
+    let done = migrate::run(&from, &to, &options, |p, key| {
+        if last.elapsed() >= std::time::Duration::from_secs(1) {
+            println!("{} … {key}", line(p));
+            last = std::time::Instant::now();
+        }
+    })
+    .await?;
+    println!("{}", line(&done));
+    if done.stopped_early {
+        println!(
+            "stopped after {} files; run the same command again to go on",
+            done.copied
+        );
+    } else {
+        println!("every stored file is in {}", to.describe());
     }
     Ok(())
 }

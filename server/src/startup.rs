@@ -73,7 +73,9 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Resul
     let mailer = Mailer::new(&config)?;
     let integrations = crate::domain::integrations::Dispatcher::new(&config)?;
     let imap_tls = crate::domain::mail_in::imap_tls::ImapTls::new(&config)?;
+    let storage = crate::storage::Storage::from_config(&config)?;
     Ok(AppState {
+        storage,
         integrations,
         imap_tls,
         jwt: JwtKeys::new(&secret, config.access_token_ttl_secs),

@@ -22,4 +22,6 @@ pub struct AppState {
     pub secrets: crate::secret_box::SecretBox,
     /// TLS of mail channels' IMAP connections (`STEWARD_IMAP_EXTRA_CA_FILE`).
     pub imap_tls: crate::domain::mail_in::imap_tls::ImapTls,
+    /// Stored files: local disk or S3 (`STEWARD_STORAGE_URL`).
+    pub storage: crate::storage::Storage,
 }

@@ -13,7 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::StaffActor;
 use crate::domain::common::pagination::PageQuery;
-use crate::domain::imports::{self as domain, Upload, MAX_IMPORT_BYTES};
+use crate::domain::imports::{self as domain, Received, Upload, MAX_IMPORT_BYTES};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -147,7 +147,7 @@ async fn read_form(part: &std::path::Path, form: &mut Multipart) -> AppResult<Up
     }
     match (file_name, kind, mode) {
         (Some(file_name), Some(kind), Some(mode)) if fields.is_empty() => Ok(Upload {
-            path: part.to_path_buf(),
+            file: Received::File(part.to_path_buf()),
             file_name,
             kind,
             mode,

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     file_name: &str,
@@ -40,7 +40,7 @@ async fn upload(
 }
 
 /// Uploads and waits until the import has finished (or failed).
-async fn import(
+pub(crate) async fn import(
     app: &TestApp,
     token: &str,
     file_name: &str,
@@ -54,7 +54,7 @@ async fn import(
     finished(app, token, queued["id"].as_i64().unwrap()).await
 }
 
-async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
+pub(crate) async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
     for _ in 0..600 {
         let import: Value = app
             .get(&format!("/api/v1/imports/{id}"), token)
@@ -81,7 +81,7 @@ async fn commit(app: &TestApp, token: &str, dry: &Value) -> reqwest::Response {
 }
 
 /// Commits the dry run `dry` and waits until the commit has ended.
-async fn committed(app: &TestApp, token: &str, dry: &Value) -> Value {
+pub(crate) async fn committed(app: &TestApp, token: &str, dry: &Value) -> Value {
     let response = commit(app, token, dry).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let queued: Value = response.json().await.unwrap();
@@ -97,13 +97,13 @@ fn counts(import: &Value) -> (i64, i64, i64, i64) {
     )
 }
 
-fn with_bom(text: &str) -> Vec<u8> {
+pub(crate) fn with_bom(text: &str) -> Vec<u8> {
     let mut bytes = vec![0xef, 0xbb, 0xbf];
     bytes.extend_from_slice(text.as_bytes());
     bytes
 }
 
-const ACCOUNTS: &str = "客户编码,客户名称,行业,负责人邮箱,阶段,模块,备注\n\
+pub(crate) const ACCOUNTS: &str = "客户编码,客户名称,行业,负责人邮箱,阶段,模块,备注\n\
 000101,上海精密机械有限公司,机械制造,csm@imports.test,实施,\"财务、销售\",老客户\n\
 000102,苏州华鼎电子科技有限公司,电子,,应用,finance,\n\
 A-103,编码不合规则的客户,,,,,\n\

@@ -45,6 +45,7 @@ mod service_levels;
 mod service_report;
 mod sessions;
 mod sla_monitor;
+mod storage;
 mod success_plans;
 mod surveys;
 mod tasks;

@@ -1,6 +1,7 @@
 //! Imports of a customer base (issue 14): an admin or manager uploads a CSV
 //! or Excel file of accounts, contacts, contracts, licences or agreements;
-//! the file is kept under the data directory and imported by a background
+//! the file is kept in the store (`crate::storage`, `imports/<id>.<format>`:
+//! on local disk or S3, so any replica can import it) and imported by a background
 //! worker, in batches, either as a dry run (every row checked, nothing
 //! written) or for real.
 //!
@@ -53,13 +54,16 @@ pub fn require_importer(actor: &StaffActor) -> AppResult<()> {
     actor.require(&[Role::Admin, Role::Manager])
 }
 
-/// Where the files of imports are kept.
+/// This machine's folder for uploads being received and for the copy a
+/// worker reads (an S3 store's object is fetched here first); with the
+/// default store it is also where the stored files are.
 pub fn folder(state: &AppState) -> PathBuf {
     state.config.data_dir.join("imports")
 }
 
-fn file_of(state: &AppState, id: i64, format: &str) -> PathBuf {
-    folder(state).join(format!("{id}.{format}"))
+/// The storage key of an import's file.
+fn key_of(id: i64, format: &str) -> String {
+    format!("imports/{id}.{format}")
 }
 
 /// How long a finished dry run's file is kept for its commit.
@@ -74,31 +78,15 @@ const STRAY_UPLOAD_HOURS: u64 = 24;
 /// again), a file whose import is gone, and stray uploads. Returns how many
 /// files were removed.
 pub async fn sweep_files(state: &AppState) -> AppResult<u64> {
-    let Ok(entries) = std::fs::read_dir(folder(state)) else {
-        return Ok(0);
-    };
-    let mut files: Vec<(i64, PathBuf)> = Vec::new();
-    let mut removed = 0;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().to_string();
-        if name.starts_with("upload-") && name.ends_with(".part") {
-            let stray = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age.as_secs() > STRAY_UPLOAD_HOURS * 3600);
-            if stray && std::fs::remove_file(&path).is_ok() {
-                removed += 1;
-            }
-            continue;
-        }
+    let mut removed = sweep_local(state);
+    let mut files: Vec<(i64, String)> = Vec::new();
+    for object in state.storage.list("imports/").await? {
+        let name = object.key.rsplit('/').next().unwrap_or_default();
         if let Some(id) = name
             .split_once('.')
             .and_then(|(id, _)| id.parse::<i64>().ok())
         {
-            files.push((id, path));
+            files.push((id, object.key));
         }
     }
     let cutoff = state.clock.now() - Duration::days(DRY_RUN_FILE_DAYS);
@@ -110,7 +98,7 @@ pub async fn sweep_files(state: &AppState) -> AppResult<u64> {
             .into_iter()
             .map(|m| (m.id, m))
             .collect();
-        for (id, path) in chunk {
+        for (id, key) in chunk {
             let needless = match known.get(id) {
                 None => true,
                 Some(import) => match import.finished_at {
@@ -119,7 +107,7 @@ pub async fn sweep_files(state: &AppState) -> AppResult<u64> {
                     Some(at) => at < cutoff,
                 },
             };
-            if needless && std::fs::remove_file(path).is_ok() {
+            if needless && state.storage.delete(key).await.is_ok() {
                 removed += 1;
             }
         }
@@ -127,9 +115,48 @@ pub async fn sweep_files(state: &AppState) -> AppResult<u64> {
     Ok(removed)
 }
 
-/// A file received, in the imports folder under a temporary name.
+/// Removes this machine's stray uploads and worker copies (the server
+/// stopped while receiving or reading them).
+fn sweep_local(state: &AppState) -> u64 {
+    let Ok(entries) = std::fs::read_dir(folder(state)) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if !(name.starts_with("upload-") && name.ends_with(".part")) {
+            continue;
+        }
+        let stray = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > STRAY_UPLOAD_HOURS * 3600);
+        if stray && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// A local file under a temporary name in [`folder`]: an upload, or the
+/// copy a worker reads.
+fn temporary_file(state: &AppState) -> PathBuf {
+    folder(state).join(format!("upload-{}.part", uuid::Uuid::new_v4()))
+}
+
+/// Where an import's file comes from.
+pub enum Received {
+    /// Just uploaded, in [`folder`] under a temporary name.
+    File(PathBuf),
+    /// A dry run's file, already in the store under this key.
+    Stored(String),
+}
+
+/// A file to import.
 pub struct Upload {
-    pub path: PathBuf,
+    pub file: Received,
     pub file_name: String,
     pub kind: ImportKind,
     pub mode: ImportMode,
@@ -141,8 +168,8 @@ pub struct Upload {
 pub async fn create(state: &AppState, actor: &StaffActor, upload: Upload) -> AppResult<Import> {
     require_importer(actor)?;
     let result = queue(state, actor, &upload).await;
-    if result.is_err() {
-        let _ = tokio::fs::remove_file(&upload.path).await;
+    if let (Err(_), Received::File(path)) = (&result, &upload.file) {
+        let _ = tokio::fs::remove_file(path).await;
     }
     let import = result?;
     kick(state);
@@ -150,7 +177,15 @@ pub async fn create(state: &AppState, actor: &StaffActor, upload: Upload) -> App
 }
 
 async fn queue(state: &AppState, actor: &StaffActor, upload: &Upload) -> AppResult<Import> {
-    let head = source::head_of(&upload.path).map_err(|e| AppError::Internal(e.into()))?;
+    let head = match &upload.file {
+        Received::File(path) => source::head_of(path).map_err(|e| AppError::Internal(e.into()))?,
+        Received::Stored(key) => {
+            state
+                .storage
+                .head_bytes(key, source::SNIFF_BYTES as u64)
+                .await?
+        }
+    };
     if head.is_empty() {
         return Err(AppError::field("file", "the file is empty"));
     }
@@ -202,12 +237,16 @@ async fn queue(state: &AppState, actor: &StaffActor, upload: &Upload) -> AppResu
     }
     .insert(&state.db.write)
     .await?;
-    let target = file_of(state, model.id, &model.format);
-    if let Err(e) = tokio::fs::rename(&upload.path, &target).await {
+    let target = key_of(model.id, &model.format);
+    let stored = match &upload.file {
+        Received::File(path) => state.storage.put_file(&target, path).await,
+        Received::Stored(key) => state.storage.copy(key, &target).await,
+    };
+    if let Err(e) = stored {
         imports::Entity::delete_by_id(model.id)
             .exec(&state.db.write)
             .await?;
-        return Err(AppError::Internal(e.into()));
+        return Err(e.into());
     }
     to_api(&model, Vec::new())
 }
@@ -238,15 +277,12 @@ pub async fn commit(state: &AppState, actor: &StaffActor, id: i64) -> AppResult<
             fields: Default::default(),
         });
     }
-    let from = file_of(state, dry.id, &dry.format);
-    let part = folder(state).join(format!("upload-{}.part", uuid::Uuid::new_v4()));
-    if std::fs::hard_link(&from, &part).is_err() {
-        tokio::fs::copy(&from, &part)
-            .await
-            .map_err(|_| AppError::Conflict {
-                message: "the dry run's file is no longer kept; upload it again".into(),
-                fields: Default::default(),
-            })?;
+    let from = key_of(dry.id, &dry.format);
+    if state.storage.size_of(&from).await?.is_none() {
+        return Err(AppError::Conflict {
+            message: "the dry run's file is no longer kept; upload it again".into(),
+            fields: Default::default(),
+        });
     }
     let kind: ImportKind = dry
         .kind
@@ -256,7 +292,7 @@ pub async fn commit(state: &AppState, actor: &StaffActor, id: i64) -> AppResult<
         state,
         actor,
         Upload {
-            path: part,
+            file: Received::Stored(from),
             file_name: dry.file_name.clone(),
             kind,
             mode: ImportMode::Commit,
@@ -696,9 +732,27 @@ async fn finish(
     if import.mode == ImportMode::Commit.as_str() {
         // A commit's file has served its use; a dry run's waits for its
         // commit (see sweep_files).
-        let _ = tokio::fs::remove_file(file_of(state, import.id, &import.format)).await;
+        let _ = state
+            .storage
+            .delete(&key_of(import.id, &import.format))
+            .await;
     }
     Ok(())
+}
+
+/// The file a worker reads: the stored file itself (a `file://` store) or
+/// a copy fetched from the store, removed when the worker is done.
+struct LocalCopy {
+    path: PathBuf,
+    temporary: bool,
+}
+
+impl Drop for LocalCopy {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 async fn run_one(state: &AppState, import: imports::Model) -> AppResult<()> {
@@ -746,8 +800,32 @@ async fn run_one(state: &AppState, import: imports::Model) -> AppResult<()> {
     let dry_run = import.mode == ImportMode::DryRun.as_str();
     let mut ctx = Ctx::new(actor, dry_run, code_rule, owners, state.clock.now());
     let encoding = source::encoding_for_label(&import.encoding);
+    let key = key_of(import.id, &import.format);
+    let local = match state.storage.local_path(&key) {
+        Some(path) => LocalCopy {
+            path,
+            temporary: false,
+        },
+        None => {
+            let copy = LocalCopy {
+                path: temporary_file(state),
+                temporary: true,
+            };
+            crate::config::private_dir(&folder(state))?;
+            match state.storage.fetch_to(&key, &copy.path).await {
+                Ok(()) => copy,
+                Err(crate::storage::StorageError::NotFound(_)) => {
+                    let why = Msg::new(T::ImportUnreadable)
+                        .with("detail", "the uploaded file is gone")
+                        .en();
+                    return finish(state, &import, ImportStatus::Failed, Some(why)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
     let mut events = source::spawn(
-        file_of(state, import.id, &import.format),
+        local.path.clone(),
         format,
         encoding,
         import.rows_done.max(0) as usize,

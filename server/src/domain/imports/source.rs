@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 pub const BATCH: usize = 500;
 
 /// How many bytes the character-set guess looks at.
-const SNIFF_BYTES: usize = 64 * 1024;
+pub const SNIFF_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

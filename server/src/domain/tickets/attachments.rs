@@ -1,5 +1,5 @@
-//! Ticket attachments: screenshots and documents up to 10 MiB, stored on
-//! disk under the data directory. The declared type must be one we accept
+//! Ticket attachments: screenshots and documents up to 10 MiB, kept in the
+//! store (`crate::storage`: the data directory's `attachments/`, or S3). The declared type must be one we accept
 //! and must match the file's first bytes (a "PNG" that is really a script is
 //! refused). Only those who may see the ticket may list or download them.
 //!
@@ -9,8 +9,6 @@
 //! ([`MAX_FILES_PER_TICKET`], [`MAX_BYTES_PER_TICKET`],
 //! `STEWARD_ATTACHMENT_QUOTA_MB`); the check is not atomic with the insert,
 //! so two uploads at the same moment can pass it by one file.
-
-use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -173,8 +171,9 @@ fn clean_file_name(name: &str) -> AppResult<String> {
     Ok(cleaned)
 }
 
-fn root(state: &AppState) -> PathBuf {
-    state.config.data_dir.join("attachments")
+/// The storage key of an attachment's `storage_key` column.
+pub fn object_key(storage_key: &str) -> String {
+    format!("attachments/{storage_key}")
 }
 
 /// What is uploaded, and whether it stays with the staff.
@@ -216,7 +215,7 @@ async fn store(
         content_type,
         internal,
     };
-    write_file(state, &state.db.write, row, &bytes, now).await
+    write_file(state, &state.db.write, row, bytes, now).await
 }
 
 /// An attachment row to write beside its file.
@@ -249,7 +248,7 @@ pub(crate) async fn attach_generated<C: sea_orm::ConnectionTrait>(
         content_type: check_type(file.content_type, file.bytes)?,
         internal: false,
     };
-    write_file(state, conn, row, file.bytes, now).await
+    write_file(state, conn, row, file.bytes.to_vec(), now).await
 }
 
 /// A file Steward made: its name, type and bytes.
@@ -263,7 +262,7 @@ async fn write_file<C: sea_orm::ConnectionTrait>(
     state: &AppState,
     conn: &C,
     row: Stored,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     now: DateTime<Utc>,
 ) -> AppResult<Attachment> {
     let Stored {
@@ -274,23 +273,18 @@ async fn write_file<C: sea_orm::ConnectionTrait>(
         content_type,
         internal,
     } = row;
-    let sha256 = hex::encode(Sha256::digest(bytes));
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let size_bytes = bytes.len() as i64;
     let key = format!("{}/{}", workspace_id, uuid::Uuid::new_v4());
-    let path = root(state).join(&key);
-    if let Some(parent) = path.parent() {
-        crate::config::private_dir(&root(state))?;
-        crate::config::private_dir(parent)?;
-    }
-    write_private(&path, bytes)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let object = object_key(&key);
+    state.storage.put(&object, bytes).await?;
     let inserted = ticket_attachments::ActiveModel {
         workspace_id: Set(workspace_id),
         ticket_id: Set(ticket_id),
         uploaded_by: Set(uploaded_by),
         file_name: Set(file_name),
         content_type: Set(content_type.to_string()),
-        size_bytes: Set(bytes.len() as i64),
+        size_bytes: Set(size_bytes),
         storage_key: Set(key),
         sha256: Set(sha256),
         created_at: Set(now),
@@ -302,7 +296,7 @@ async fn write_file<C: sea_orm::ConnectionTrait>(
     match inserted {
         Ok(model) => Ok(to_api(model)),
         Err(e) => {
-            let _ = tokio::fs::remove_file(&path).await;
+            let _ = state.storage.delete(&object).await;
             Err(e.into())
         }
     }
@@ -321,18 +315,6 @@ pub(crate) async fn attach_from_mail(
         ..upload
     };
     store(state, actor, ticket, upload, state.clock.now()).await
-}
-
-/// Writes a stored file readable by this user only (0600 on Unix).
-async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use tokio::io::AsyncWriteExt;
-    let mut options = tokio::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options.open(path).await?;
-    file.write_all(bytes).await?;
-    file.flush().await
 }
 
 pub async fn upload(
@@ -406,7 +388,9 @@ pub struct Download {
 }
 
 async fn read(state: &AppState, model: ticket_attachments::Model) -> AppResult<Download> {
-    let bytes = tokio::fs::read(root(state).join(&model.storage_key))
+    let bytes = state
+        .storage
+        .get(&object_key(&model.storage_key))
         .await
         .map_err(|e| {
             AppError::Internal(anyhow::anyhow!("attachment {} unreadable: {e}", model.id))
