@@ -377,6 +377,7 @@ fn staff_pages(role: &str, d: &Demo) -> Vec<String> {
         "agreements",
         "contracts",
         "installations",
+        "visits",
         "timeline",
     ] {
         pages.push(format!("/accounts/{}?tab={tab}", d.account));

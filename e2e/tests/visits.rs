@@ -144,6 +144,23 @@ async fn an_engineer_checks_in_on_a_phone_reports_and_the_customer_signs_in_the_
         click_id(h, "report-submit").await?;
         wait_for_attr(h, "[data-testid=visit-status]", "data-status", "reported").await?;
         wait_for_text_in(h, "visit-work-done", WORK_DONE).await?;
+        // The engineer logs the time from the visit page: it names the visit.
+        click_id(h, "time-add").await?;
+        h.fill("time-minutes-input", "150").await?;
+        click_id(h, "time-submit").await?;
+        h.testid("time-row").await?;
+        let logged = api(
+            h,
+            &engineer,
+            "GET",
+            &format!("/tickets/{ticket_id}/time-entries"),
+            Value::Null,
+        )
+        .await?;
+        ensure!(
+            logged[0]["visit_id"] == id && logged[0]["minutes"] == 150,
+            "the time names the visit: {logged}"
+        );
         log_out(h).await?;
 
         // The customer signs in the portal.
@@ -198,6 +215,20 @@ async fn an_engineer_checks_in_on_a_phone_reports_and_the_customer_signs_in_the_
             mails == 1,
             "one report mail to the customer admin, not {mails}"
         );
+
+        // The account's Visits tab lists it, signed.
+        log_out(h).await?;
+        h.browser.set_window_size(1280, 900).await?;
+        log_in(h, DEMO_ADMIN, DEMO_PASSWORD).await?;
+        signed_in(h).await?;
+        h.goto(&format!("/accounts/{account}?tab=visits")).await?;
+        wait_for_attr(
+            h,
+            &format!("[data-testid=account-visit-row][data-visit-id='{id}']"),
+            "data-status",
+            "signed",
+        )
+        .await?;
         Ok(())
     })
     .await;

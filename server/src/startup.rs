@@ -142,6 +142,17 @@ impl Application {
     ) -> anyhow::Result<Application> {
         let bind = config.bind.clone();
         let state = build_state(config, clock).await?;
+        // Signed visit reports need a CJK font: say so now, not at the
+        // first signature.
+        match crate::domain::visits::pdf::check_font(
+            state.config.report_font.as_deref(),
+            state.config.report_font_index,
+        ) {
+            Ok(font) => tracing::info!(font = %font.path.display(), "service report font"),
+            Err(e) => tracing::warn!(
+                "signed visit reports cannot be written as PDF (signatures are still recorded): {e}"
+            ),
+        }
         // KB search's dictionary loads now, off the request path; then the
         // busiest workspaces' KB indexes, so no first search waits for them.
         let warm_db = state.db.clone();

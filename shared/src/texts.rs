@@ -395,6 +395,7 @@ texts! {
     CertificationStaffOnly = "certification.staff_only" { "certifications are for active staff members", "认证仅适用于在职员工" }
     // Time and person-day packages.
     TimeEntryOwnOnly = "time.own_only" { "only the person who logged this time, a manager or an admin may change it", "只有登记该工时的人员、经理或管理员可以修改" }
+    TimeVisitOtherTicket = "time.visit_other_ticket" { "must be an on-site visit of this ticket", "必须是本工单的上门服务" }
     TimeDayFull = "time.day_full" { "would make more than 24 hours logged by you on {date}", "将使您在 {date} 登记的工时超过 24 小时" }
     NotBeforeValidFrom = "field.not_before_valid_from" { "must not be before valid_from", "不得早于生效日期" }
     PackageSpan = "time.package_span" { "a package may be valid for at most {days} days", "人天包有效期最长 {days} 天" }
@@ -426,6 +427,7 @@ texts! {
     VisitNotReportable = "visit.not_reportable" { "write the report after checking out, before the customer signs it", "请在签退后、客户签字前填写服务报告" }
     VisitNotSignable = "visit.not_signable" { "only a written report that is not signed yet can be signed", "只有已填写且尚未签字的服务报告可以签字" }
     VisitNotCancellable = "visit.not_cancellable" { "a signed or cancelled visit cannot be cancelled", "已签字或已取消的上门服务不能取消" }
+    VisitPdfUnavailable = "visit.pdf_unavailable" { "the signature is recorded, but the server cannot write the report as PDF now (no Chinese font); ask the administrator to install fonts-noto-cjk or set STEWARD_REPORT_FONT", "签字已保存，但服务器暂时无法生成 PDF 报告（缺少中文字体），请联系管理员安装 fonts-noto-cjk 或设置 STEWARD_REPORT_FONT" }
     VisitNotSigned = "visit.not_signed" { "the report is not signed yet", "服务报告尚未签字" }
     VisitEngineerOnly = "visit.engineer_only" { "only the engineer dispatched to this visit may do this", "只有派工的工程师可以执行此操作" }
     VisitDispatchers = "visit.dispatchers" { "only a manager, an admin or the account's CSM may dispatch or cancel visits", "只有经理、管理员或该客户的客户成功经理可以派工或取消上门服务" }

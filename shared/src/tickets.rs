@@ -252,6 +252,10 @@ pub struct PortalCreateTicketRequest {
     /// The customer opened one of them.
     #[serde(default)]
     pub kb_article_opened: bool,
+    /// One of the customer's own account's installations (422 for any
+    /// other); the ticket keeps the version it runs now.
+    #[serde(default)]
+    pub installation_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

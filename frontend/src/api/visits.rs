@@ -37,6 +37,16 @@ pub async fn of_ticket(ticket_id: i64) -> Result<Page<Visit>, ApiErr> {
     decode(&call(Method::GET, format!("/visits{query}"), None).await?)
 }
 
+/// The account's visits, in start order.
+pub async fn of_account(account_id: i64) -> Result<Page<Visit>, ApiErr> {
+    let filter = VisitFilter {
+        account_id: Some(account_id),
+        ..VisitFilter::default()
+    };
+    let query = list_query(&filter, Some(super::MAX_PAGE), None);
+    decode(&call(Method::GET, format!("/visits{query}"), None).await?)
+}
+
 pub async fn get(id: i64) -> Result<Visit, ApiErr> {
     decode(&call(Method::GET, format!("/visits/{id}"), None).await?)
 }

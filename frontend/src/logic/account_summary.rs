@@ -43,17 +43,20 @@ pub enum AccountTab {
     Contracts,
     /// The installed base: installations, upgrades.
     Installations,
+    /// On-site visits (上门服务) of the account.
+    Visits,
     Timeline,
 }
 
 impl AccountTab {
-    pub const ALL: [AccountTab; 7] = [
+    pub const ALL: [AccountTab; 8] = [
         AccountTab::Overview,
         AccountTab::Tickets,
         AccountTab::Onboarding,
         AccountTab::Agreements,
         AccountTab::Contracts,
         AccountTab::Installations,
+        AccountTab::Visits,
         AccountTab::Timeline,
     ];
 
@@ -65,6 +68,7 @@ impl AccountTab {
             AccountTab::Agreements => "agreements",
             AccountTab::Contracts => "contracts",
             AccountTab::Installations => "installations",
+            AccountTab::Visits => "visits",
             AccountTab::Timeline => "timeline",
         }
     }

@@ -78,6 +78,8 @@ pub struct NewTicket {
     pub suggestions_shown: bool,
     /// The customer opened one of them.
     pub article_opened: bool,
+    /// The installation the ticket is about (one of the account's).
+    pub installation_id: Option<i64>,
 }
 
 impl Default for NewTicket {
@@ -90,6 +92,7 @@ impl Default for NewTicket {
             description: String::new(),
             suggestions_shown: false,
             article_opened: false,
+            installation_id: None,
         }
     }
 }
@@ -119,6 +122,7 @@ impl NewTicket {
             kb_suggestions_shown: self.suggestions_shown,
             // Opening implies they were shown.
             kb_article_opened: self.article_opened,
+            installation_id: self.installation_id,
         })
     }
 }

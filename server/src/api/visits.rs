@@ -15,7 +15,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{PortalActor, StaffActor};
 use crate::domain::common::pagination::PageQuery;
-use crate::domain::visits::flow::{self, OnSite};
+use crate::domain::visits::flow::{self, OnSite, Transition};
 use crate::domain::visits::{self as domain, entitlement, etag, sign};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -144,20 +144,20 @@ async fn dispatch_visit(
     id: web::Path<i64>,
     body: Json<DispatchVisit>,
 ) -> AppResult<HttpResponse> {
-    let visit = flow::dispatch(
+    change(
         &state,
         &actor,
+        &req,
         *id,
-        super::if_match(&req),
-        body.into_inner(),
-        state.clock.now(),
+        Transition::Dispatch(body.into_inner()),
     )
-    .await?;
-    Ok(with_etag(StatusCode::OK, visit))
+    .await
 }
 
 /// Cancels a visit that is not signed yet (admin, manager or the
-/// account's CSM).
+/// account's CSM). An included visit gives its place back: the billable
+/// visits of its agreement year requested after it become included, in
+/// request order, as far as the level allows.
 #[utoipa::path(
     tag = "visits",
     params(
@@ -180,25 +180,19 @@ async fn cancel_visit(
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let visit = flow::cancel(
-        &state,
-        &actor,
-        *id,
-        super::if_match(&req),
-        state.clock.now(),
-    )
-    .await?;
-    Ok(with_etag(StatusCode::OK, visit))
+    change(&state, &actor, &req, *id, Transition::Cancel).await
 }
 
-async fn step(
+/// Every change after the request: the `If-Match` of the request, the
+/// server's clock, and the visit with its new `ETag`.
+async fn change(
     state: &AppState,
     actor: &StaffActor,
     req: &HttpRequest,
     id: i64,
-    which: OnSite,
+    which: Transition,
 ) -> AppResult<HttpResponse> {
-    let visit = flow::on_site(
+    let visit = flow::transition(
         state,
         actor,
         id,
@@ -232,7 +226,14 @@ async fn check_in(
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    step(&state, &actor, &req, *id, OnSite::CheckIn).await
+    change(
+        &state,
+        &actor,
+        &req,
+        *id,
+        Transition::OnSite(OnSite::CheckIn),
+    )
+    .await
 }
 
 /// The dispatched engineer leaves: records the time.
@@ -257,7 +258,14 @@ async fn check_out(
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    step(&state, &actor, &req, *id, OnSite::CheckOut).await
+    change(
+        &state,
+        &actor,
+        &req,
+        *id,
+        Transition::OnSite(OnSite::CheckOut),
+    )
+    .await
 }
 
 /// The engineer's service report: work done, time spent, follow-ups
@@ -287,19 +295,18 @@ async fn write_report(
     id: web::Path<i64>,
     body: Json<WriteReport>,
 ) -> AppResult<HttpResponse> {
-    let visit = flow::report(
+    change(
         &state,
         &actor,
+        &req,
         *id,
-        super::if_match(&req),
-        body.into_inner(),
-        state.clock.now(),
+        Transition::Report(body.into_inner()),
     )
-    .await?;
-    Ok(with_etag(StatusCode::OK, visit))
+    .await
 }
 
-/// The signed report as PDF (409 until the customer signed it).
+/// The signed report as PDF (409 until the customer signed it, or while
+/// the server has no usable CJK font: `visit.pdf_unavailable`).
 #[utoipa::path(
     tag = "visits",
     params(("id" = i64, Path, description = "Visit id")),
@@ -375,7 +382,8 @@ async fn portal_visit(
 /// Signs the engineer's report: the typed name and the signature drawn in
 /// the browser as `data:image/png;base64,…` (≤ 256 KB, ≤ 2000 px a side,
 /// not blank). The PDF goes to the account's customer admins and onto the
-/// ticket.
+/// ticket. When the server has no usable CJK font the signature is still
+/// recorded and mailed, without the PDF (which then answers 409).
 #[utoipa::path(
     tag = "portal",
     params(("id" = i64, Path, description = "Visit id")),

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// Time a staff member logged on a ticket (and its visit, when `visit_id`
-/// is set). `covered_minutes` is how much of a billable entry its account's
+/// is set: a visit of the same ticket, foreign key to `visits`). `covered_minutes` is how much of a billable entry its account's
 /// packages cover; the rest is overage. Recomputed on every change.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "time_entries")]

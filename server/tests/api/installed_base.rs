@@ -954,3 +954,81 @@ async fn an_advisory_sent_concurrently_reaches_each_recipient_once() {
     assert_eq!(got["recipients_sent"], 2);
     assert_eq!(got["accounts_sent"], 2);
 }
+
+#[actix_web::test]
+async fn a_portal_ticket_names_one_of_its_own_accounts_installations_only() {
+    let app = spawn_app_at(t0()).await;
+    let admin = app.signup("W", "ib-ptk@x.cn").await;
+    let (account, customer) = app.portal_user(&admin, "kehu-ptk@kehu.cn", "501").await;
+    let account = id(&account);
+    let other = id(&app.create_account(&admin.token, "其他", "502").await);
+    let inst = id(&add(&app, &admin.token, account, installation("总部", "V15.1")).await);
+    let other_inst = id(&add(&app, &admin.token, other, installation("总部", "V15.1")).await);
+    let stranger = app.signup("S", "ib-ptk-s@y.cn").await;
+    let stranger_account = id(&app.create_account(&stranger.token, "别家", "503").await);
+    let their_inst = id(&add(
+        &app,
+        &stranger.token,
+        stranger_account,
+        installation("总部", "V13.0"),
+    )
+    .await);
+    let ticket = |installation: Value| {
+        json!({"module": "finance", "category": "bug", "priority": "p2",
+               "subject": "凭证过账报错", "description": "月末", "installation_id": installation})
+    };
+    for bad in [other_inst, their_inst, 987_654] {
+        let err = assert_error(
+            app.post(
+                "/api/v1/portal/tickets",
+                &customer.token,
+                ticket(json!(bad)),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert!(err["fields"]["installation_id"].is_string(), "{err}");
+    }
+    let queue = body(app.get("/api/v1/tickets", &admin.token).await).await;
+    assert_eq!(
+        queue["items"].as_array().unwrap().len(),
+        0,
+        "no ticket made"
+    );
+
+    let made = body(
+        app.post(
+            "/api/v1/portal/tickets",
+            &customer.token,
+            ticket(json!(inst)),
+        )
+        .await,
+    )
+    .await;
+    // Staff see the installation and the version it ran, as for their own.
+    let seen = body(
+        app.get(&format!("/api/v1/tickets/{}", made["id"]), &admin.token)
+            .await,
+    )
+    .await;
+    assert_eq!(seen["installation_id"], inst);
+    assert_eq!(seen["installed_version"], "V15.1");
+    // Without one, as before.
+    let plain = body(
+        app.post(
+            "/api/v1/portal/tickets",
+            &customer.token,
+            ticket(Value::Null),
+        )
+        .await,
+    )
+    .await;
+    let seen = body(
+        app.get(&format!("/api/v1/tickets/{}", plain["id"]), &admin.token)
+            .await,
+    )
+    .await;
+    assert_eq!(seen["installed_version"], Value::Null);
+}

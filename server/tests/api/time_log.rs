@@ -331,16 +331,17 @@ async fn billable_time_consumes_the_oldest_valid_package_first_and_edits_recompu
     assert_eq!((used_of(&b, "A"), used_of(&b, "B")), (480, 170));
     assert_eq!(b["uncovered_minutes"], 0);
 
-    // A time entry may name a visit (linked once visits exist).
+    // A time entry may name an on-site visit of its ticket.
+    let visit = visit_on(&app, eng, t).await;
     let r = app
         .post(
             &format!("/api/v1/tickets/{t}/time-entries"),
             eng,
-            json!({"work_date": "2027-03-04", "minutes": 45, "billable": false, "visit_id": 42}),
+            json!({"work_date": "2027-03-04", "minutes": 45, "billable": false, "visit_id": visit}),
         )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    assert_eq!(r.json::<Value>().await.unwrap()["visit_id"], 42);
+    assert_eq!(r.json::<Value>().await.unwrap()["visit_id"], visit);
 
     // Removing a package moves its time to overage; a new one takes it.
     let pid = b["packages"]
@@ -951,4 +952,89 @@ async fn the_portal_shows_its_own_balance_and_billable_time_without_internal_fie
     assert_eq!(v["balance"]["uncovered_minutes"], 90);
     assert_eq!(v["entries"].as_array().unwrap().len(), 1);
     assert_eq!(v["entries"][0]["ticket_subject"], "OTHER-ACCOUNT 工单");
+}
+
+async fn visit_on(app: &TestApp, token: &str, ticket: i64) -> i64 {
+    let r = app
+        .post(
+            "/api/v1/visits",
+            token,
+            json!({"ticket_id": ticket, "visit_date": "2027-03-09", "slot": "morning",
+                   "purpose": "现场月结"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+#[actix_web::test]
+async fn time_names_a_visit_of_its_own_ticket_only() {
+    let app = spawn_app_at(wednesday()).await;
+    let f = fixture(&app, "tv").await;
+    let visit = visit_on(&app, &f.admin.token, f.ticket).await;
+    // A visit of another ticket of the same account, and of another workspace.
+    let other_ticket = ticket_on(&app, &f.admin.token, f.account, "另一个工单").await;
+    let other_visit = visit_on(&app, &f.admin.token, other_ticket).await;
+    let intruder = app.signup("Other", "tv-intruder@y.cn").await;
+    let their_account = app.create_account(&intruder.token, "别家", "9001").await["id"]
+        .as_i64()
+        .unwrap();
+    let their_ticket = ticket_on(&app, &intruder.token, their_account, "别家的工单").await;
+    let their_visit = visit_on(&app, &intruder.token, their_ticket).await;
+
+    let entry = |visit_id: i64| {
+        json!({"work_date": "2027-03-09", "minutes": 90, "billable": true,
+               "note": "上门月结", "visit_id": visit_id})
+    };
+    let path = format!("/api/v1/tickets/{}/time-entries", f.ticket);
+    let r = app.post(&path, &f.engineer.token, entry(visit)).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let logged: Value = r.json().await.unwrap();
+    assert_eq!(logged["visit_id"], visit);
+    let listed = body(app.get(&path, &f.engineer.token).await).await;
+    assert_eq!(listed[0]["visit_id"], visit, "{listed}");
+
+    for bad in [other_visit, their_visit, 987_654] {
+        let err = assert_error(
+            app.post(&path, &f.engineer.token, entry(bad)).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(
+            err["field_keys"]["visit_id"]["key"], "time.visit_other_ticket",
+            "{err}"
+        );
+        let r = put_entry(&app, &f.engineer.token, &logged, json!({"visit_id": bad})).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // Nothing changed, and the entry can drop its visit.
+    let listed = body(app.get(&path, &f.engineer.token).await).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["visit_id"], visit);
+    let r = put_entry(&app, &f.engineer.token, &logged, json!({"visit_id": null})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // The database holds the key too: a row naming no visit is refused.
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let row = server::entity::time_entries::ActiveModel {
+        workspace_id: Set(f.admin.user["workspace_id"].as_i64().unwrap()),
+        account_id: Set(f.account),
+        ticket_id: Set(f.ticket),
+        visit_id: Set(Some(987_654)),
+        user_id: Set(f.engineer.id()),
+        work_date: Set(chrono::NaiveDate::from_ymd_opt(2027, 3, 9).unwrap()),
+        minutes: Set(10),
+        billable: Set(false),
+        note: Set(String::new()),
+        internal_note: Set(String::new()),
+        covered_minutes: Set(0),
+        created_at: Set(wednesday()),
+        updated_at: Set(wednesday()),
+        ..Default::default()
+    };
+    assert!(
+        row.insert(&app.app_state.db.write).await.is_err(),
+        "the foreign key refuses a missing visit"
+    );
 }

@@ -92,7 +92,11 @@ async fn portal_login(
 }
 
 async fn world(tag: &str) -> World {
-    let app = spawn_app_at(t0()).await;
+    world_with(tag, |_| {}).await
+}
+
+async fn world_with(tag: &str, customize: impl FnOnce(&mut server::config::Config)) -> World {
+    let app = spawn_app_at_with(t0(), customize).await;
     let admin = app.signup("W", &format!("admin-{tag}@x.cn")).await;
     let engineer = app
         .staff(&admin, "engineer", &format!("eng-{tag}@x.cn"))
@@ -1165,4 +1169,170 @@ async fn a_visit_from_an_onboarding_task_counts_and_is_signed_without_a_ticket()
         .await;
     assert_eq!(pdf.status(), StatusCode::OK);
     assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+}
+
+/// The marks of visits `ids`, read back.
+async fn marks(w: &World, ids: &[i64]) -> Vec<bool> {
+    let mut out = Vec::new();
+    for v in ids {
+        let visit = body(
+            w.app
+                .get(&format!("/api/v1/visits/{v}"), &w.admin.token)
+                .await,
+        )
+        .await;
+        out.push(visit["billable"].as_bool().unwrap());
+    }
+    out
+}
+
+async fn entitlement_figures(w: &World) -> (i64, i64, i64) {
+    let ent = body(
+        w.app
+            .get(
+                &format!(
+                    "/api/v1/accounts/{}/visit-entitlement?on=2027-06-01",
+                    w.account
+                ),
+                &w.admin.token,
+            )
+            .await,
+    )
+    .await;
+    (
+        ent["included"].as_i64().unwrap(),
+        ent["used"].as_i64().unwrap(),
+        ent["billable"].as_i64().unwrap(),
+    )
+}
+
+#[actix_web::test]
+async fn cancelling_an_included_visit_gives_its_place_to_the_next_billable_one() {
+    let w = world("give-back").await;
+    let app = &w.app;
+    let token = &w.admin.token;
+    // Gold includes one visit a year: a is included, b, c and d billable.
+    let a = id(&request(app, token, w.ticket, "2027-03-02", "morning").await);
+    let b = id(&request(app, token, w.ticket, "2027-03-03", "morning").await);
+    let c = id(&request(app, token, w.ticket, "2027-03-04", "morning").await);
+    let d = id(&request(app, token, w.ticket, "2027-03-05", "morning").await);
+    // A visit of another agreement year (none in force in 2028) stays as it is.
+    let later = id(&request(app, token, w.ticket, "2028-02-01", "morning").await);
+    assert_eq!(
+        marks(&w, &[a, b, c, d, later]).await,
+        [false, true, true, true, true]
+    );
+    assert_eq!(entitlement_figures(&w).await, (1, 4, 3));
+
+    // Cancelling a billable visit changes no other mark.
+    let r = post_empty(app, &format!("/api/v1/visits/{c}/cancel"), token).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(marks(&w, &[a, b, d]).await, [false, true, true]);
+    assert_eq!(entitlement_figures(&w).await, (1, 3, 2));
+
+    // Cancelling the included one: the next billable request (b) takes its
+    // place, once; d stays billable; the change is audited and b's ETag moves.
+    let before_b = app.get(&format!("/api/v1/visits/{b}"), token).await;
+    let etag_b = before_b.headers()["etag"].to_str().unwrap().to_string();
+    let r = post_empty(app, &format!("/api/v1/visits/{a}/cancel"), token).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let cancelled = body(r).await;
+    assert_eq!(
+        cancelled["billable"], false,
+        "the cancelled visit keeps its mark"
+    );
+    assert_eq!(marks(&w, &[b, d, later]).await, [false, true, true]);
+    assert_eq!(entitlement_figures(&w).await, (1, 2, 1));
+    let after_b = app.get(&format!("/api/v1/visits/{b}"), token).await;
+    assert_ne!(after_b.headers()["etag"].to_str().unwrap(), etag_b);
+    let audit = body(
+        app.get(
+            &format!("/api/v1/audit?entity_type=visit&entity_id={b}"),
+            token,
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        audit.to_string().contains("\"include\""),
+        "the new mark is in the audit log: {audit}"
+    );
+
+    // And again: b's cancellation makes d included.
+    let r = post_empty(app, &format!("/api/v1/visits/{b}/cancel"), token).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(marks(&w, &[d, later]).await, [false, true]);
+    assert_eq!(entitlement_figures(&w).await, (1, 1, 0));
+    // A new request now is billable again (d holds the one place).
+    let e = request(app, token, w.ticket, "2027-04-01", "morning").await;
+    assert_eq!(e["billable"], true);
+}
+
+#[actix_web::test]
+async fn without_a_usable_font_the_signature_is_kept_and_the_pdf_answers_409() {
+    let w = world_with("nofont", |c| {
+        c.report_font = Some("/nonexistent/steward/NotoSansCJK.ttc".into());
+    })
+    .await;
+    let app = &w.app;
+    let v = reported_visit(&w, "2027-03-02").await;
+    let r = app
+        .post(
+            &format!("/api/v1/portal/visits/{v}/sign"),
+            &w.customer_admin.token,
+            json!({"name": "王经理", "signature": a_signature()}),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "signing never fails on the font"
+    );
+    let signed = body(r).await;
+    assert_eq!(signed["status"], "signed");
+    assert_eq!(signed["signature"]["signed_name"], "王经理");
+    // Stored: staff read it signed too.
+    let staff = body(
+        app.get(&format!("/api/v1/visits/{v}"), &w.admin.token)
+            .await,
+    )
+    .await;
+    assert_eq!(staff["status"], "signed");
+    // The PDF: a clear 409 in both languages, never a 5xx.
+    for (path, token) in [
+        (format!("/api/v1/visits/{v}/report.pdf"), &w.admin.token),
+        (
+            format!("/api/v1/portal/visits/{v}/report.pdf"),
+            &w.customer_admin.token,
+        ),
+    ] {
+        let r = app.get(&path, token).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{path}");
+        let err: Value = r.json::<Value>().await.unwrap()["error"].clone();
+        assert_eq!(err["message_key"], "visit.pdf_unavailable", "{err}");
+        assert!(err["message"]
+            .as_str()
+            .unwrap()
+            .contains("STEWARD_REPORT_FONT"));
+        let zh = Msg {
+            key: err["message_key"].as_str().unwrap().into(),
+            params: Default::default(),
+        }
+        .render(Locale::ZhCn)
+        .unwrap();
+        assert!(zh.contains("签字已保存"), "{zh}");
+    }
+    // The customer admin still hears of it, without an attachment; nothing
+    // is put on the ticket.
+    let mail = report_mail(app, "boss-nofont@kehu.cn", v).await;
+    assert!(!mail.data.contains("application/pdf"), "no PDF to attach");
+    let files = body(
+        app.get(
+            &format!("/api/v1/tickets/{}/attachments", w.ticket),
+            &w.admin.token,
+        )
+        .await,
+    )
+    .await;
+    assert!(!files.to_string().contains("report.pdf"), "{files}");
 }

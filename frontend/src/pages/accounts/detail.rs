@@ -26,6 +26,7 @@ use crate::pages::accounts::onboarding::OnboardingSection;
 use crate::pages::accounts::packages::PackagesSection;
 use crate::pages::accounts::timeline::TimelineSection;
 use crate::pages::accounts::training_coverage::TrainingCoverageSection;
+use crate::pages::accounts::visits::AccountVisits;
 use crate::pages::my_work::AccountTasks;
 use crate::pages::playbooks::AccountPlaybookRuns;
 // contracts & renewals
@@ -112,6 +113,7 @@ pub fn AccountPage(id: i64) -> impl IntoView {
                 .into_any(),
                 AccountTab::Contracts => view! { <ContractsSection account_id=id /> }.into_any(),
                 AccountTab::Installations => view! { <InstallationsSection account_id=id directory /> }.into_any(),
+                AccountTab::Visits => view! { <AccountVisits account_id=id /> }.into_any(),
                 AccountTab::Timeline => view! { <TimelineSection account_id=id /> }.into_any(),
             }}
         </div>

@@ -28,3 +28,4 @@ pub mod success_plans;
 pub mod timeline;
 pub mod training_coverage;
 pub mod users;
+pub mod visits;

@@ -508,6 +508,9 @@ fn TaskRow(
                         <button type="button" class="btn btn-small" data-testid="task-skip" on:click=move |_| toggle(1)>
                             {i.tr(Key::ObSkip)}
                         </button>
+                        <button type="button" class="btn btn-small" data-testid="task-visit-request" on:click=move |_| toggle(3)>
+                            {i.tr(Key::ViRequest)}
+                        </button>
                     }
                         .into_any()
                 }}
@@ -521,6 +524,14 @@ fn TaskRow(
                 Some(2) => {
                     view! { <TaskEditForm task=for_edit.get_value() directory send=Callback::new(send) busy /> }.into_any()
                 }
+                // An on-site visit for this task; the form opens the visit.
+                Some(3) => view! {
+                    <crate::pages::tickets::visit_request::RequestVisitForm
+                        onboarding_task_id=id
+                        on_cancel=Callback::new(move |_| open.set(None))
+                    />
+                }
+                .into_any(),
                 _ => ().into_any(),
             }}
         </li>

@@ -29,6 +29,7 @@ fn tab_key(tab: AccountTab) -> Key {
         AccountTab::Agreements => Key::AgTitle,
         AccountTab::Contracts => Key::AcTabContracts,
         AccountTab::Installations => Key::IbTab,
+        AccountTab::Visits => Key::TlGroupVisits,
         AccountTab::Timeline => Key::AcTabTimeline,
     }
 }

@@ -19,6 +19,7 @@ use crate::logic::account_form::opt_text;
 use crate::pages::accounts::list::Directory;
 use crate::pages::portal::common::TextArea;
 use crate::pages::tickets::common::{action_error, ActionError};
+use crate::pages::tickets::time_log::TimeLogSection;
 use crate::session::use_session;
 
 pub fn status_key(s: VisitStatus) -> Key {
@@ -177,6 +178,11 @@ fn VisitView(v: Visit, on_change: Callback<Visit>) -> impl IntoView {
             </dl>
             <Entitlement account_id visit_date />
         </section>
+        // Time is logged on tickets: a visit from a ticket takes it here,
+        // naming the visit (the staff who worked on it log their own).
+        {v.ticket_id
+            .filter(|_| status != VisitStatus::Cancelled)
+            .map(|ticket_id| view! { <TimeLogSection ticket_id visit_id=id /> })}
         {v.report.clone().map(|r| view! {
             <section class="card" data-testid="visit-report">
                 <h2>{i.tr(Key::ViReport)}</h2>

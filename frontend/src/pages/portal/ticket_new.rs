@@ -48,6 +48,10 @@ pub fn PortalNewTicketPage() -> impl IntoView {
         // Unknown yet (or not loadable): every module, so no one is stuck.
         _ => ErpModule::ALL.to_vec(),
     });
+    // The account's installations (none: no picker); the ticket keeps the
+    // version of the one chosen.
+    let installations = load(api::installed_base::portal_list);
+    let installation = RwSignal::new(None::<i64>);
     let category = RwSignal::new(defaults.category.as_str().to_string());
     let priority = RwSignal::new(defaults.priority.as_str().to_string());
     let subject = RwSignal::new(String::new());
@@ -133,6 +137,7 @@ pub fn PortalNewTicketPage() -> impl IntoView {
             description: description.get_untracked(),
             suggestions_shown: shown.get_untracked(),
             article_opened: opened_any.get_untracked(),
+            installation_id: installation.get_untracked(),
         };
         let req = match form.request() {
             Ok(req) => req,
@@ -191,6 +196,27 @@ pub fn PortalNewTicketPage() -> impl IntoView {
                             value=priority.into()
                             on_pick=Callback::new(move |v| priority.set(v))
                         />
+                        {move || {
+                            let list = installations.ok().unwrap_or_default();
+                            (!list.is_empty()).then(|| view! {
+                                <div class="field" class:has-error=move || errors.with(|e| e.contains_key("installation_id"))>
+                                    <label for="ticket-installation">{i.tr(Key::IbTicketInstallation)}</label>
+                                    <select id="ticket-installation" data-testid="ticket-installation"
+                                        on:change=move |ev| {
+                                            installation.set(event_target_value(&ev).parse().ok());
+                                            clear_error(errors, "installation_id");
+                                        }>
+                                        <option value="" prop:selected=move || installation.get().is_none()>{i.tr(Key::IbNoInstallation)}</option>
+                                        {list.into_iter().map(|x| {
+                                            let id = x.id;
+                                            let label = format!("{} · {} {} {}", x.site, x.product, x.version, x.patch_level);
+                                            view! { <option value=id.to_string() prop:selected=move || installation.get() == Some(id)>{label.trim().to_string()}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                    <FieldError errors field="installation_id" id="ticket-installation-error".to_string() />
+                                </div>
+                            })
+                        }}
                     </div>
                     <TextField
                         id="ticket-subject"

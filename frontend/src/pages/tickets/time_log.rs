@@ -25,11 +25,19 @@ use crate::session::use_session;
 /// `Some((Some(id), _))` changing one.
 type Open = Option<(Option<i64>, EntryForm)>;
 
+/// The ticket's time log; with `visit_id`, only the time of that on-site
+/// visit (of this ticket), and new time names it.
 #[component]
-pub fn TimeLogSection(ticket_id: i64) -> impl IntoView {
+pub fn TimeLogSection(ticket_id: i64, #[prop(optional)] visit_id: Option<i64>) -> impl IntoView {
     let i = use_i18n();
     let session = use_session();
-    let list = load(move || api::time_log::entries(ticket_id));
+    let list = load(move || async move {
+        let mut entries = api::time_log::entries(ticket_id).await?;
+        if let Some(visit) = visit_id {
+            entries.retain(|e| e.visit_id == Some(visit));
+        }
+        Ok(entries)
+    });
     let open = RwSignal::new(None as Open);
     let done = Callback::new(move |changed: bool| {
         open.set(None);
@@ -85,7 +93,11 @@ pub fn TimeLogSection(ticket_id: i64) -> impl IntoView {
                         if adding() {
                             open.set(None);
                         } else {
-                            open.set(Some((None, EntryForm::new_on(browser_today()))));
+                            let mut form = EntryForm::new_on(browser_today());
+                            if let Some(v) = visit_id {
+                                form.visit_id = v.to_string();
+                            }
+                            open.set(Some((None, form)));
                         }
                     }
                 >

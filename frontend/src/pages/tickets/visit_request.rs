@@ -11,17 +11,10 @@ use crate::components::fields::{ErrorBanner, TextField};
 use crate::components::submit::Submit;
 use crate::i18n::{use_i18n, Key};
 use crate::logic::account_form::opt_text;
+use crate::pages::onboarding::visit::slot_key;
 use crate::pages::portal::common::TextArea;
 use crate::pages::tickets::common::ChoiceSelect;
 use crate::router::navigate;
-
-pub fn slot_key(s: VisitSlot) -> Key {
-    match s {
-        VisitSlot::Morning => Key::ViMorning,
-        VisitSlot::Afternoon => Key::ViAfternoon,
-        VisitSlot::FullDay => Key::ViFullDay,
-    }
-}
 
 fn slot_choices() -> Vec<(&'static str, Key)> {
     VisitSlot::ALL

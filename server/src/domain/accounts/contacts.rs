@@ -457,27 +457,46 @@ pub async fn owner_and_customer_admins<C: sea_orm::ConnectionTrait>(
             .all(conn)
             .await?;
     }
-    let portal_ids: Vec<i64> = contacts::Entity::find()
-        .select_only()
-        .column(contacts::Column::PortalUserId)
-        .filter(contacts::Column::WorkspaceId.eq(ws))
-        .filter(contacts::Column::AccountId.eq(account.id))
+    people.extend(
+        customer_admins(conn, ws, account.id)
+            .await?
+            .into_iter()
+            .map(|(user, _)| user),
+    );
+    Ok(people)
+}
+
+/// The account's active customer_admin portal users, each with the contact
+/// (not archived) their login belongs to.
+pub async fn customer_admins<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    account_id: i64,
+) -> AppResult<Vec<(users::Model, contacts::Model)>> {
+    let linked = contacts::Entity::find()
+        .filter(contacts::Column::WorkspaceId.eq(workspace_id))
+        .filter(contacts::Column::AccountId.eq(account_id))
         .filter(contacts::Column::Archived.eq(false))
         .filter(contacts::Column::PortalUserId.is_not_null())
-        .into_tuple::<Option<i64>>()
         .all(conn)
-        .await?
-        .into_iter()
-        .flatten()
-        .collect();
-    if !portal_ids.is_empty() {
-        people.extend(
-            active()
-                .filter(users::Column::Id.is_in(portal_ids))
-                .filter(users::Column::Role.eq(Role::CustomerAdmin.as_str()))
-                .all(conn)
-                .await?,
-        );
+        .await?;
+    let ids: Vec<i64> = linked.iter().filter_map(|c| c.portal_user_id).collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(people)
+    let admins = users::Entity::find()
+        .filter(users::Column::WorkspaceId.eq(workspace_id))
+        .filter(users::Column::Active.eq(true))
+        .filter(users::Column::Id.is_in(ids))
+        .filter(users::Column::Role.eq(Role::CustomerAdmin.as_str()))
+        .order_by_asc(users::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(admins
+        .into_iter()
+        .filter_map(|u| {
+            let contact = linked.iter().find(|c| c.portal_user_id == Some(u.id))?;
+            Some((u, contact.clone()))
+        })
+        .collect())
 }

@@ -453,6 +453,14 @@ pub async fn portal_create(
     c.finish().map_err(AppError::validation)?;
     let account_id = own_account(&db.read, actor).await?;
     entitlement::require_portal_tickets(db, actor, state.clock.now()).await?;
+    // Only their own account's installations, as staff-made tickets.
+    let installation = match req.installation_id {
+        Some(id) => Some(
+            crate::domain::installed_base::for_ticket(&db.read, actor.workspace_id, account_id, id)
+                .await?,
+        ),
+        None => None,
+    };
     let model = insert_ticket(
         state,
         NewTicket {
@@ -469,7 +477,7 @@ pub async fn portal_create(
             kb_article_opened: req.kb_article_opened,
             follow_up_of: None,
             channel: TicketChannel::Portal,
-            installation: None,
+            installation,
         },
     )
     .await?;

@@ -1,5 +1,6 @@
 //! Time entries (`/tickets/{id}/time-entries`, `/time-entries/{id}`):
-//! every staff member logs time on a ticket of the workspace; the person
+//! every staff member logs time on a ticket of the workspace (naming, if
+//! they like, one of the ticket's on-site visits); the person
 //! who logged an entry, a manager or an admin changes or deletes it. Each
 //! write recomputes the account's consumption and sends the notices it
 //! crossed, in one transaction under the account's lock.
@@ -21,7 +22,7 @@ use crate::auth::StaffActor;
 use crate::db::Db;
 use crate::domain::common::audit::{self, Change};
 use crate::domain::common::calendar;
-use crate::entity::{tickets, time_entries, users};
+use crate::entity::{tickets, time_entries, users, visits};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -140,6 +141,32 @@ async fn check<C: ConnectionTrait>(
     Ok(())
 }
 
+/// 422 unless `visit_id` (when given) names an on-site visit of this
+/// ticket: a visit of another ticket, account or workspace is refused
+/// alike, so nothing is learnt of the others.
+async fn check_visit<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    ticket_id: i64,
+    visit_id: Option<i64>,
+) -> AppResult<()> {
+    let Some(visit_id) = visit_id else {
+        return Ok(());
+    };
+    let found = visits::Entity::find_by_id(visit_id)
+        .select_only()
+        .column(visits::Column::Id)
+        .filter(visits::Column::WorkspaceId.eq(workspace_id))
+        .filter(visits::Column::TicketId.eq(ticket_id))
+        .into_tuple::<i64>()
+        .one(conn)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(AppError::field("visit_id", T::TimeVisitOtherTicket)),
+    }
+}
+
 fn trimmed(text: &str) -> String {
     text.trim().to_string()
 }
@@ -159,6 +186,7 @@ pub async fn create(
     let txn = db.write.begin().await?;
     let account = lock_account(&txn, actor.workspace_id, found.account_id).await?;
     check(&txn, actor.workspace_id, actor.user_id, None, &req, now).await?;
+    check_visit(&txn, actor.workspace_id, ticket_id, req.visit_id).await?;
     let row = time_entries::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         account_id: Set(found.account_id),
@@ -270,6 +298,7 @@ pub async fn update(
         now,
     )
     .await?;
+    check_visit(&txn, actor.workspace_id, before.ticket_id, req.visit_id).await?;
     let before_api = to_api(&before, String::new());
     let mut row: time_entries::ActiveModel = before.into();
     row.work_date = Set(req.work_date);

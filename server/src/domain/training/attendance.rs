@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
@@ -13,7 +13,7 @@ use shared::texts::{Msg, T};
 use shared::timeline::TimelineKind;
 use shared::training::{
     completes, AttendanceRequest, ContactTraining, ModuleCoverage, PortalTraining,
-    TrainingCoverage, TrainingSession, TrainingStatus, MAX_DURATION_MINUTES, PASS_MARK,
+    TrainingCoverage, TrainingSession, TrainingStatus, PASS_MARK,
 };
 use shared::{validation, ErpModule};
 
@@ -250,18 +250,13 @@ pub async fn portal_upcoming(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<PortalTraining>> {
     let contact = crate::domain::common::portal::own_contact(&db.read, actor).await?;
-    let earliest = now - Duration::minutes(i64::from(MAX_DURATION_MINUTES));
-    let rows: Vec<trainings::Model> = trainings::Entity::find()
+    let scheduled = trainings::Entity::find()
         .filter(trainings::Column::WorkspaceId.eq(actor.workspace_id))
         .filter(trainings::Column::AccountId.eq(contact.account_id))
-        .filter(trainings::Column::Status.eq(TrainingStatus::Scheduled.as_str()))
-        .filter(trainings::Column::StartsAt.gt(earliest))
-        .order_by_asc(trainings::Column::StartsAt)
-        .order_by_asc(trainings::Column::Id)
-        .all(&db.read)
+        .filter(trainings::Column::Status.eq(TrainingStatus::Scheduled.as_str()));
+    let rows: Vec<trainings::Model> = super::running_between(&db.read, scheduled, now, None)
         .await?
         .into_iter()
-        .filter(|t| ends_at(t) > now)
         .take(200)
         .collect();
     if rows.is_empty() {

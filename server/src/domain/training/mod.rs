@@ -37,6 +37,34 @@ pub fn ends_at(m: &trainings::Model) -> DateTime<Utc> {
     m.starts_at + Duration::minutes(i64::from(m.duration_minutes))
 }
 
+/// The sessions `query` selects that are under way at some moment of
+/// `from..to` (without `to`: not ended by `from`), by start then id. The
+/// one overlap rule of the service calendar: a visit's dispatch and the
+/// portal's upcoming sessions both read it. A session lasts at most
+/// `MAX_DURATION_MINUTES`, so only those starting after `from` less that
+/// are read, and their ends checked here.
+pub(crate) async fn running_between<C: ConnectionTrait>(
+    conn: &C,
+    query: sea_orm::Select<trainings::Entity>,
+    from: DateTime<Utc>,
+    to: Option<DateTime<Utc>>,
+) -> AppResult<Vec<trainings::Model>> {
+    let earliest = from - Duration::minutes(i64::from(shared::training::MAX_DURATION_MINUTES));
+    let mut query = query
+        .filter(trainings::Column::StartsAt.gt(earliest))
+        .order_by_asc(trainings::Column::StartsAt)
+        .order_by_asc(trainings::Column::Id);
+    if let Some(to) = to {
+        query = query.filter(trainings::Column::StartsAt.lt(to));
+    }
+    Ok(query
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter(|t| ends_at(t) > from)
+        .collect())
+}
+
 /// 403 unless the actor may change sessions of this account given by this trainer.
 fn may_manage(actor: &StaffActor, account: &accounts::Model, trainer_id: i64) -> AppResult<()> {
     match actor.role {

@@ -5,9 +5,18 @@
 //! without an agreement in force on that day — a visit is billable: it is
 //! never refused (a service centre bills on-site days), and its mark is
 //! decided when it is requested.
+//!
+//! Cancelling an included visit gives its place back: the visits of the
+//! same agreement year requested after it that were marked billable become
+//! included, in the order they were requested, as many as the level now
+//! leaves free ([`after_cancel`]). Cancelling a billable visit changes no
+//! other mark, and no mark ever turns from included to billable.
 
 use chrono::{Months, NaiveDate};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
 use shared::visits::{VisitEntitlement, VisitStatus};
 
 use crate::auth::StaffActor;
@@ -123,6 +132,56 @@ pub(crate) async fn next_is_billable<C: ConnectionTrait>(
 ) -> AppResult<bool> {
     let e = on_day(conn, workspace_id, account_id, day).await?;
     Ok(e.level.is_none() || e.used >= e.included)
+}
+
+/// After `cancelled` (an included visit, already marked cancelled in this
+/// transaction) the billable visits of its agreement year requested after
+/// it become included, oldest request first, while the level leaves room.
+/// Returns each such visit before and after (version bumped) for the
+/// caller's audit log; nothing when the cancelled visit was billable.
+pub(crate) async fn after_cancel<C: ConnectionTrait>(
+    conn: &C,
+    cancelled: &visits::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Vec<(visits::Model, visits::Model)>> {
+    if cancelled.billable {
+        return Ok(Vec::new());
+    }
+    let (ws, account) = (cancelled.workspace_id, cancelled.account_id);
+    let Some((level, from, to)) = year_of(conn, ws, account, cancelled.visit_date).await? else {
+        return Ok(Vec::new());
+    };
+    let included = service_levels::entitlement_of(conn, ws, &level)
+        .await?
+        .onsite_visits_per_year;
+    let taken = counted(conn, ws, account, from, to, Some(false)).await?;
+    let free = u64::try_from(included.saturating_sub(taken)).unwrap_or(0);
+    if free == 0 {
+        return Ok(Vec::new());
+    }
+    let next = visits::Entity::find()
+        .filter(visits::Column::WorkspaceId.eq(ws))
+        .filter(visits::Column::AccountId.eq(account))
+        .filter(visits::Column::Status.ne(VisitStatus::Cancelled.as_str()))
+        .filter(visits::Column::Billable.eq(true))
+        .filter(visits::Column::VisitDate.gte(from))
+        .filter(visits::Column::VisitDate.lte(to))
+        .filter(visits::Column::Id.gt(cancelled.id))
+        .order_by_asc(visits::Column::Id)
+        .limit(free)
+        .lock_exclusive()
+        .all(conn)
+        .await?;
+    let mut changed = Vec::with_capacity(next.len());
+    for before in next {
+        let mut model: visits::ActiveModel = before.clone().into();
+        model.billable = Set(false);
+        model.updated_at = Set(now);
+        model.version = Set(before.version + 1);
+        let after = model.update(conn).await?;
+        changed.push((before, after));
+    }
+    Ok(changed)
 }
 
 /// `GET /accounts/{id}/visit-entitlement?on=`.

@@ -4,7 +4,7 @@
 //! checking in and out on site, and the engineer's report. Each step
 //! writes the audit log and the account's timeline in its transaction.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use shared::texts::{Msg, T};
 use shared::timeline::TimelineKind;
-use shared::training::{TrainingStatus, MAX_DURATION_MINUTES};
+use shared::training::TrainingStatus;
 use shared::visits::{
     validate_report, validate_request, DispatchVisit, RequestVisit, Visit, VisitSlot, VisitStatus,
     WriteReport,
@@ -231,20 +231,14 @@ async fn check_calendar<C: ConnectionTrait>(
                 .en(),
         ));
     }
-    // A training lasts at most a day: those starting earlier cannot overlap.
-    let earliest = m.starts_at - Duration::minutes(i64::from(MAX_DURATION_MINUTES));
-    let sessions = trainings::Entity::find()
+    let given = trainings::Entity::find()
         .filter(trainings::Column::WorkspaceId.eq(m.workspace_id))
         .filter(trainings::Column::TrainerId.eq(engineer.id))
-        .filter(trainings::Column::Status.ne(TrainingStatus::Cancelled.as_str()))
-        .filter(trainings::Column::StartsAt.lt(m.ends_at))
-        .filter(trainings::Column::StartsAt.gt(earliest))
-        .order_by_asc(trainings::Column::StartsAt)
-        .all(conn)
-        .await?;
-    let clash = sessions
+        .filter(trainings::Column::Status.ne(TrainingStatus::Cancelled.as_str()));
+    let clash = crate::domain::training::running_between(conn, given, m.starts_at, Some(m.ends_at))
+        .await?
         .into_iter()
-        .find(|t| crate::domain::training::ends_at(t) > m.starts_at);
+        .next();
     if let Some(t) = clash {
         let account = accounts::find_in_workspace(conn, m.workspace_id, t.account_id).await?;
         return Err(AppError::conflict_on(
@@ -265,7 +259,7 @@ async fn check_calendar<C: ConnectionTrait>(
 
 /// `POST /visits/{id}/dispatch`: assigns (or reassigns, before check-in)
 /// the engineer, refusing a clash in their calendar with 409.
-pub async fn dispatch(
+async fn dispatch(
     state: &AppState,
     actor: &StaffActor,
     id: i64,
@@ -323,8 +317,10 @@ pub async fn dispatch(
     Ok(after)
 }
 
-/// `POST /visits/{id}/cancel`: any time before the customer signs.
-pub async fn cancel(
+/// `POST /visits/{id}/cancel`: any time before the customer signs. An
+/// included visit's place goes to the next billable ones of its agreement
+/// year (see [`entitlement::after_cancel`]).
+async fn cancel(
     state: &AppState,
     actor: &StaffActor,
     id: i64,
@@ -347,6 +343,12 @@ pub async fn cancel(
     let updated = model.update(&txn).await?;
     let after = load(&txn, &updated).await?;
     audit_change(&txn, actor, "cancel", Some(&before), &after, now).await?;
+    // The place it held goes to the next billable visits of its year.
+    for (was, now_included) in entitlement::after_cancel(&txn, &updated, now).await? {
+        let was = load(&txn, &was).await?;
+        let is = load(&txn, &now_included).await?;
+        audit_change(&txn, actor, "include", Some(&was), &is, now).await?;
+    }
     timeline::record(
         &txn,
         event(
@@ -383,6 +385,32 @@ async fn engineer_step<C: ConnectionTrait>(
     Ok((existing, before))
 }
 
+/// A change staff make to a visit after requesting it; every one reads
+/// the visit under a lock, honours `If-Match` and answers the visit.
+pub enum Transition {
+    Dispatch(DispatchVisit),
+    Cancel,
+    OnSite(OnSite),
+    Report(WriteReport),
+}
+
+/// Applies `change` to visit `id` (the one entry point of the routes).
+pub async fn transition(
+    state: &AppState,
+    actor: &StaffActor,
+    id: i64,
+    if_match: Option<&str>,
+    change: Transition,
+    now: DateTime<Utc>,
+) -> AppResult<Visit> {
+    match change {
+        Transition::Dispatch(req) => dispatch(state, actor, id, if_match, req, now).await,
+        Transition::Cancel => cancel(state, actor, id, if_match, now).await,
+        Transition::OnSite(step) => on_site(state, actor, id, if_match, step, now).await,
+        Transition::Report(req) => report(state, actor, id, if_match, req, now).await,
+    }
+}
+
 /// Which on-site step is being recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnSite {
@@ -392,7 +420,7 @@ pub enum OnSite {
 
 /// `POST /visits/{id}/check-in` and `/check-out`: the times are the
 /// server's clock at the moment the engineer taps.
-pub async fn on_site(
+async fn on_site(
     state: &AppState,
     actor: &StaffActor,
     id: i64,
@@ -443,7 +471,7 @@ pub async fn on_site(
 
 /// `PUT /visits/{id}/report`: written after check-out, rewritten until
 /// the customer signs.
-pub async fn report(
+async fn report(
     state: &AppState,
     actor: &StaffActor,
     id: i64,

@@ -5,7 +5,9 @@
 //! The font is `STEWARD_REPORT_FONT` (and `STEWARD_REPORT_FONT_INDEX` for a
 //! face of a `.ttc`), or else the first of [`FONT_CANDIDATES`] that exists:
 //! Debian's fonts-noto-cjk and fonts-wqy-zenhei. Without one the report
-//! cannot be written, and the error says what to install or set.
+//! cannot be written, and the error says what to install or set: start-up
+//! logs it ([`check_font`]), signing still records the signature, and the
+//! PDF is answered with 409 `visit.pdf_unavailable` until a font is there.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -69,6 +71,25 @@ pub fn choose_font(configured: Option<&Path>, index: u32) -> Result<FontChoice, 
                     .join(", ")
             )
         })
+}
+
+/// The font the reports will use, read and parsed: called at start-up so a
+/// missing or unreadable font is logged before anyone signs a report.
+pub fn check_font(configured: Option<&Path>, index: u32) -> Result<FontChoice, String> {
+    let font = choose_font(configured, index)?;
+    parse(&font)?;
+    Ok(font)
+}
+
+fn parse(font: &FontChoice) -> Result<Font, String> {
+    let bytes = font_bytes(&font.path)?;
+    Font::new(bytes.into(), font.index).ok_or_else(|| {
+        format!(
+            "{} (face {}) is not a font krilla can read; set STEWARD_REPORT_FONT to a .ttf, .otf or .ttc",
+            font.path.display(),
+            font.index
+        )
+    })
 }
 
 /// Font files read once per process (a CJK collection is 20 MB).
@@ -210,14 +231,7 @@ fn layout(content: &ReportContent) -> (Vec<Vec<Placed>>, usize, f32) {
 
 /// The report as PDF bytes.
 pub fn render(font: &FontChoice, content: &ReportContent) -> Result<Vec<u8>, String> {
-    let bytes = font_bytes(&font.path)?;
-    let font_face = Font::new(bytes.into(), font.index).ok_or_else(|| {
-        format!(
-            "{} (face {}) is not a font krilla can read; set STEWARD_REPORT_FONT to a .ttf, .otf or .ttc",
-            font.path.display(),
-            font.index
-        )
-    })?;
+    let font_face = parse(font)?;
     let signature = Image::from_png(content.signature_png.clone().into(), true)
         .map_err(|e| format!("the signature is not a PNG: {e}"))?;
     let (pages, signature_page, signature_top) = layout(content);
@@ -271,5 +285,14 @@ mod tests {
     fn a_configured_font_that_is_missing_is_named() {
         let err = choose_font(Some(Path::new("/nonexistent/font.ttc")), 0).unwrap_err();
         assert!(err.contains("STEWARD_REPORT_FONT"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_font_is_named() {
+        let path = std::env::temp_dir().join(format!("not-a-font-{}.ttf", std::process::id()));
+        std::fs::write(&path, b"not a font").unwrap();
+        let err = check_font(Some(&path), 0).unwrap_err();
+        assert!(err.contains("STEWARD_REPORT_FONT"), "{err}");
+        let _ = std::fs::remove_file(path);
     }
 }

@@ -14,16 +14,16 @@ use sea_orm::{
 use shared::texts::T;
 use shared::timeline::TimelineKind;
 use shared::visits::{validate_signer, PortalVisit, SignReport, VisitSlot, VisitStatus};
-use shared::Role;
 
 use super::pdf::{self, ReportContent};
 use super::{find, load, portal_visible, signature, status_of, to_portal, when};
 use crate::auth::{PortalActor, StaffActor};
+use crate::domain::accounts::contacts;
 use crate::domain::accounts::timeline::{self, mail_customer, CustomerMail};
 use crate::domain::common::calendar::time_zone;
 use crate::domain::common::portal::own_contact;
 use crate::entity::stored::stored;
-use crate::entity::{accounts, contacts, tickets, users, visits};
+use crate::entity::{accounts, tickets, users, visits};
 use crate::error::{AppError, AppResult};
 use crate::mail::letters::visits as letters;
 use crate::mail::MailAttachment;
@@ -111,61 +111,24 @@ async fn content<C: ConnectionTrait>(conn: &C, m: &visits::Model) -> AppResult<R
 }
 
 /// Writes the PDF off the async threads (subsetting a CJK font takes a
-/// moment); a missing font is a server error whose log says what to set.
-async fn render(state: &AppState, content: ReportContent) -> AppResult<Vec<u8>> {
-    let font = pdf::choose_font(
-        state.config.report_font.as_deref(),
+/// moment). The inner `Err` says why it cannot be written (no usable font),
+/// for the log: the caller decides what that means for the user.
+async fn render(state: &AppState, content: ReportContent) -> AppResult<Result<Vec<u8>, String>> {
+    let (configured, index) = (
+        state.config.report_font.clone(),
         state.config.report_font_index,
-    )
-    .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-    tokio::task::spawn_blocking(move || pdf::render(&font, &content))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))
+    );
+    tokio::task::spawn_blocking(move || {
+        let font = pdf::choose_font(configured.as_deref(), index)?;
+        pdf::render(&font, &content)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))
 }
 
 /// The PDF's file name: `visit-12-report.pdf`.
 pub fn file_name(visit_id: i64) -> String {
     format!("visit-{visit_id}-report.pdf")
-}
-
-/// The active customer admins of the account with an e-mail address:
-/// (user, contact name, address).
-async fn customer_admins<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    account_id: i64,
-) -> AppResult<Vec<(users::Model, String, String)>> {
-    let linked = contacts::Entity::find()
-        .filter(contacts::Column::WorkspaceId.eq(workspace_id))
-        .filter(contacts::Column::AccountId.eq(account_id))
-        .filter(contacts::Column::Archived.eq(false))
-        .filter(contacts::Column::PortalUserId.is_not_null())
-        .all(conn)
-        .await?;
-    let ids: Vec<i64> = linked.iter().filter_map(|c| c.portal_user_id).collect();
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let admins = users::Entity::find()
-        .filter(users::Column::WorkspaceId.eq(workspace_id))
-        .filter(users::Column::Id.is_in(ids))
-        .filter(users::Column::Role.eq(Role::CustomerAdmin.as_str()))
-        .filter(users::Column::Active.eq(true))
-        .all(conn)
-        .await?;
-    Ok(admins
-        .into_iter()
-        .filter_map(|u| {
-            let contact = linked.iter().find(|c| c.portal_user_id == Some(u.id))?;
-            let email = contact
-                .email
-                .clone()
-                .filter(|e| !e.trim().is_empty())
-                .unwrap_or_else(|| u.email.clone());
-            Some((u, contact.name.clone(), email))
-        })
-        .collect())
 }
 
 /// `POST /portal/visits/{id}/sign`.
@@ -199,7 +162,15 @@ pub async fn sign(
     signed.signed_name = Some(name.clone());
     signed.signature_png = png;
     signed.signed_at = Some(signed_at);
-    let report = render(state, content(&db.read, &signed).await?).await?;
+    // Without a usable font the signature is still recorded: the report
+    // then goes out without its PDF, which can be read once a font is set.
+    let report = match render(state, content(&db.read, &signed).await?).await? {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            tracing::warn!(visit = id, error = %e, "signed report recorded without its PDF");
+            None
+        }
+    };
 
     let txn = db.write.begin().await?;
     let existing = find(&txn, actor.workspace_id, id, true).await?;
@@ -207,13 +178,13 @@ pub async fn sign(
     if existing.version != row.version || status_of(&existing)? != VisitStatus::Reported {
         return Err(AppError::conflict_on("status", T::VisitNotSignable));
     }
-    let attachment = match existing.ticket_id {
-        Some(ticket_id) => {
+    let attachment = match (existing.ticket_id, &report) {
+        (Some(ticket_id), Some(report)) => {
             let ticket = crate::domain::tickets::find(&txn, actor.workspace_id, ticket_id).await?;
             let file = crate::domain::tickets::attachments::Generated {
                 file_name: &file_name(id),
                 content_type: "application/pdf",
-                bytes: &report,
+                bytes: report,
             };
             Some(
                 crate::domain::tickets::attachments::attach_generated(
@@ -227,7 +198,7 @@ pub async fn sign(
                 .await?,
             )
         }
-        None => None,
+        _ => None,
     };
     let mut model: visits::ActiveModel = existing.clone().into();
     model.signed_name = Set(signed.signed_name.clone());
@@ -258,9 +229,16 @@ pub async fn sign(
         "{}/portal/visits/{id}",
         state.config.public_url.trim_end_matches('/')
     );
-    for (user, contact_name, email) in
-        customer_admins(&txn, actor.workspace_id, updated.account_id).await?
+    for (user, contact) in
+        contacts::customer_admins(&txn, actor.workspace_id, updated.account_id).await?
     {
+        // The contact's own address first, else the login's.
+        let email = contact
+            .email
+            .clone()
+            .filter(|e| !e.trim().is_empty())
+            .unwrap_or_else(|| user.email.clone());
+        let contact_name = contact.name;
         let letter = letters::signed_report(
             &letters::SignedReport {
                 visit_id: id,
@@ -268,6 +246,7 @@ pub async fn sign(
                 time: &time,
                 engineer: after.engineer_name.as_deref().unwrap_or_default(),
                 signer: &name,
+                attached: report.is_some(),
                 link: link.clone(),
             },
             &contact_name,
@@ -278,11 +257,9 @@ pub async fn sign(
             email,
             Some(format!("visit-report:{id}:{}", user.id)),
         );
-        mail.attachment = Some(MailAttachment::binary(
-            &file_name(id),
-            "application/pdf",
-            &report,
-        ));
+        mail.attachment = report
+            .as_deref()
+            .map(|pdf| MailAttachment::binary(&file_name(id), "application/pdf", pdf));
         let to = CustomerMail {
             account_id: updated.account_id,
             actor_id: None,
@@ -296,12 +273,17 @@ pub async fn sign(
 }
 
 /// The signed report's PDF, written anew from the stored visit (409 until
-/// it is signed).
+/// it is signed, and while the server has no usable font).
 async fn pdf_of(state: &AppState, m: &visits::Model) -> AppResult<Vec<u8>> {
     if status_of(m)? != VisitStatus::Signed {
         return Err(AppError::conflict_on("status", T::VisitNotSigned));
     }
-    render(state, content(&state.db.read, m).await?).await
+    render(state, content(&state.db.read, m).await?)
+        .await?
+        .map_err(|e| {
+            tracing::warn!(visit = m.id, error = %e, "the signed report's PDF cannot be written");
+            AppError::conflict_on("report", T::VisitPdfUnavailable)
+        })
 }
 
 /// `GET /visits/{id}/report.pdf`.

@@ -14,6 +14,8 @@ pub struct SignedReport<'a> {
     pub time: &'a str,
     pub engineer: &'a str,
     pub signer: &'a str,
+    /// Whether the PDF is attached (not when the server has no CJK font).
+    pub attached: bool,
     /// Where the customer reads it in the portal.
     pub link: String,
 }
@@ -25,8 +27,17 @@ pub fn signed_report(r: &SignedReport<'_>, name: &str, locale: Locale) -> Letter
         time,
         engineer,
         signer,
+        attached,
         ..
     } = *r;
+    let (zh_pdf, en_pdf) = if attached {
+        ("报告（PDF）见附件。", "the report (PDF) is attached.")
+    } else {
+        (
+            "报告可在门户中查看。",
+            "you can read the report in the portal.",
+        )
+    };
     Letter {
         subject: pick(
             locale,
@@ -37,10 +48,8 @@ pub fn signed_report(r: &SignedReport<'_>, name: &str, locale: Locale) -> Letter
         paragraphs: vec![
             pick(
                 locale,
-                format!("{signer} 已签署上门服务报告 #{visit_id}，报告（PDF）见附件。"),
-                format!(
-                    "{signer} signed the report of on-site visit #{visit_id}; the report (PDF) is attached."
-                ),
+                format!("{signer} 已签署上门服务报告 #{visit_id}，{zh_pdf}"),
+                format!("{signer} signed the report of on-site visit #{visit_id}; {en_pdf}"),
             ),
             pick(locale, format!("时间：{time}"), format!("When: {time}")),
             pick(
