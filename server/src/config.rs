@@ -108,6 +108,14 @@ pub struct Config {
     pub report_font: Option<PathBuf>,
     /// The face of `report_font` when it is a collection (.ttc).
     pub report_font_index: u32,
+    /// On SIGTERM: `/readyz` answers 503 at once, the scheduler takes no
+    /// new work, the listener closes, and requests in flight get this many
+    /// seconds to finish before the process exits
+    /// (`STEWARD_SHUTDOWN_GRACE_SECONDS`).
+    pub shutdown_grace_seconds: u64,
+    /// Names this process in an `X-Steward-Replica` header on every answer
+    /// (`STEWARD_REPLICA_NAME`), so a load balancer's spread can be seen.
+    pub replica_name: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -192,6 +200,8 @@ impl Default for Config {
             imap_extra_ca_file: None,
             report_font: None,
             report_font_index: 0,
+            shutdown_grace_seconds: 30,
+            replica_name: None,
         }
     }
 }

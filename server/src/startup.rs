@@ -24,6 +24,7 @@ use crate::db::Db;
 use crate::domain::kb::index::KbIndexes;
 use crate::mail::Mailer;
 use crate::metrics::{self, Metrics};
+use crate::readiness::Readiness;
 use crate::spa;
 use crate::state::AppState;
 use crate::telemetry;
@@ -37,8 +38,10 @@ pub struct Application {
     port: u16,
     server: Server,
     pub state: AppState,
+    /// What `/readyz` checks; add checks before serving.
+    pub readiness: Arc<Readiness>,
     /// Kept alive as long as the application runs.
-    _scheduler: Option<tokio_cron_scheduler::JobScheduler>,
+    scheduler: Option<tokio_cron_scheduler::JobScheduler>,
 }
 
 /// Opens the database and applies migrations; shared by `serve`, `migrate`
@@ -103,9 +106,14 @@ fn throttle_of(config: &Config) -> anyhow::Result<Throttle> {
 }
 
 /// Headers on every answer. Served behind `https://`, browsers are also
-/// told to use nothing else for a year (HSTS).
-fn default_headers(https: bool) -> DefaultHeaders {
-    let headers = DefaultHeaders::new()
+/// told to use nothing else for a year (HSTS). With a replica name, an
+/// `X-Steward-Replica` header names the process that answered.
+fn default_headers(https: bool, replica: Option<&str>) -> DefaultHeaders {
+    let mut headers = DefaultHeaders::new();
+    if let Some(name) = replica.filter(|n| HeaderValue::from_str(n).is_ok()) {
+        headers = headers.add(("x-steward-replica", name.to_owned()));
+    }
+    let headers = headers
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
@@ -154,6 +162,8 @@ impl Application {
                 }
             }
         });
+        // PostgreSQL: hear the other replicas' session revocations.
+        crate::auth::session_cache::listen(state.db.sessions.clone());
         state
             .mailer
             .spawn_worker(state.db.clone(), state.clock.clone());
@@ -175,7 +185,11 @@ impl Application {
         );
         let metrics = web::Data::new(Metrics::default());
         let data = web::Data::new(state.clone());
+        let readiness = Readiness::with_database();
+        let readiness_data = web::Data::new(readiness.clone());
         let https = state.config.public_url.starts_with("https://");
+        let replica = state.config.replica_name.clone();
+        let grace = state.config.shutdown_grace_seconds;
         let server = HttpServer::new(move || {
             let openapi_json = openapi_json.clone();
             App::new()
@@ -184,12 +198,14 @@ impl Application {
                 .into_app()
                 .app_data(data.clone())
                 .app_data(metrics.clone())
+                .app_data(readiness_data.clone())
                 .app_data(route_methods.clone())
                 .app_data(api::json_config())
                 .app_data(api::query_config())
                 .app_data(api::path_config())
                 .app_data(api::payload_config())
                 .route("/healthz", web::get().to(api::healthz))
+                .route("/readyz", web::get().to(api::readyz))
                 .route("/metrics", web::get().to(api::metrics))
                 .route(
                     "/api/openapi.json",
@@ -205,19 +221,22 @@ impl Application {
                 .default_service(web::to(spa::serve))
                 .wrap(from_fn(api::methods::refuse_undocumented_methods))
                 .wrap(from_fn(api::body::refuse_nul_in_url))
-                .wrap(default_headers(https))
+                .wrap(default_headers(https, replica.as_deref()))
                 .wrap(from_fn(metrics::track))
                 .wrap(from_fn(request_id_header))
                 .wrap(TracingLogger::<telemetry::RedactedRootSpan>::new())
         })
         .listen(listener)?
-        .shutdown_timeout(10)
+        // Signals are handled by `run_until_signalled` (readiness first).
+        .disable_signals()
+        .shutdown_timeout(grace)
         .run();
         Ok(Application {
             port,
             server,
             state,
-            _scheduler: scheduler,
+            readiness,
+            scheduler,
         })
     }
 
@@ -227,6 +246,32 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains: `/readyz` answers 503
+    /// at once, the scheduler starts no more jobs, the listener closes (a
+    /// load balancer's next connection goes to another replica), and the
+    /// requests in flight get `shutdown_grace_seconds` to finish.
+    pub async fn run_until_signalled(mut self) -> anyhow::Result<()> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        let handle = self.server.handle();
+        let server = tokio::spawn(self.server);
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: draining"),
+            _ = int.recv() => tracing::info!("SIGINT: draining"),
+        }
+        self.readiness.start_draining();
+        if let Some(mut scheduler) = self.scheduler.take() {
+            if let Err(e) = scheduler.shutdown().await {
+                tracing::warn!(error = %e, "stopping the scheduler failed");
+            }
+        }
+        handle.stop(true).await;
+        server.await??;
+        tracing::info!("drained; exiting");
+        Ok(())
     }
 }
 
