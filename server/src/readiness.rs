@@ -6,7 +6,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::state::AppState;
@@ -21,6 +21,17 @@ type Check =
 pub struct Readiness {
     draining: AtomicBool,
     checks: RwLock<Vec<(String, Check)>>,
+    /// Requests being handled now (see [`Readiness::enter`]).
+    in_flight: AtomicUsize,
+}
+
+/// One request being handled; counted until dropped.
+pub struct InFlight(Arc<Readiness>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Why the replica is not ready: the failing check's name and what it said.
@@ -59,6 +70,17 @@ impl Readiness {
     /// From now on not ready (SIGTERM): load balancers stop sending here.
     pub fn start_draining(&self) {
         self.draining.store(true, Ordering::SeqCst);
+    }
+
+    /// Counts a request until the guard is dropped.
+    pub fn enter(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight(self.clone())
+    }
+
+    /// Requests being handled now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
     }
 
     pub fn is_draining(&self) -> bool {

@@ -40,6 +40,8 @@ pub struct Application {
     pub state: AppState,
     /// What `/readyz` checks; add checks before serving.
     pub readiness: Arc<Readiness>,
+    /// The listening socket (a second handle), closed first on SIGTERM.
+    listener: Option<TcpListener>,
     /// Kept alive as long as the application runs.
     scheduler: Option<tokio_cron_scheduler::JobScheduler>,
 }
@@ -176,6 +178,7 @@ impl Application {
         let listener =
             TcpListener::bind(&bind).with_context(|| format!("cannot listen on {bind}"))?;
         let port = listener.local_addr()?.port();
+        let listener_handle = listener.try_clone().ok();
         let document = openapi();
         let route_methods = web::Data::new(api::methods::RouteMethods::from_document(&document));
         let openapi_json = Arc::new(
@@ -224,6 +227,7 @@ impl Application {
                 .wrap(default_headers(https, replica.as_deref()))
                 .wrap(from_fn(metrics::track))
                 .wrap(from_fn(request_id_header))
+                .wrap(from_fn(count_in_flight))
                 .wrap(TracingLogger::<telemetry::RedactedRootSpan>::new())
         })
         .listen(listener)?
@@ -236,6 +240,7 @@ impl Application {
             server,
             state,
             readiness,
+            listener: listener_handle,
             scheduler,
         })
     }
@@ -249,9 +254,15 @@ impl Application {
     }
 
     /// Serves until SIGTERM or SIGINT, then drains: `/readyz` answers 503
-    /// at once, the scheduler starts no more jobs, the listener closes (a
-    /// load balancer's next connection goes to another replica), and the
-    /// requests in flight get `shutdown_grace_seconds` to finish.
+    /// at once, the scheduler starts no more jobs, the listening socket is
+    /// shut (new connections are refused, so a load balancer sends them to
+    /// another replica), the requests in flight get `shutdown_grace_seconds`
+    /// to finish, and only then do the server's workers stop.
+    ///
+    /// Why wait before stopping the workers: each worker runs its own
+    /// runtime, and a pooled database connection opened on one worker's
+    /// runtime breaks when that runtime ends, so a worker that stopped
+    /// early would fail another worker's request still in flight.
     pub async fn run_until_signalled(mut self) -> anyhow::Result<()> {
         use tokio::signal::unix::{signal, SignalKind};
         let mut term = signal(SignalKind::terminate())?;
@@ -262,17 +273,44 @@ impl Application {
             _ = term.recv() => tracing::info!("SIGTERM: draining"),
             _ = int.recv() => tracing::info!("SIGINT: draining"),
         }
+        let deadline = tokio::time::Instant::now()
+            + Duration::from_secs(self.state.config.shutdown_grace_seconds);
         self.readiness.start_draining();
+        if let Some(listener) = self.listener.take() {
+            if let Err(e) = socket2::SockRef::from(&listener).shutdown(std::net::Shutdown::Both) {
+                tracing::warn!(error = %e, "closing the listening socket failed");
+            }
+        }
         if let Some(mut scheduler) = self.scheduler.take() {
             if let Err(e) = scheduler.shutdown().await {
                 tracing::warn!(error = %e, "stopping the scheduler failed");
             }
         }
+        while self.readiness.in_flight() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tracing::info!(
+            in_flight = self.readiness.in_flight(),
+            "stopping the workers"
+        );
         handle.stop(true).await;
         server.await??;
         tracing::info!("drained; exiting");
         Ok(())
     }
+}
+
+/// Counts the request while it is handled (the drain waits for none).
+async fn count_in_flight(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let guard = req
+        .app_data::<web::Data<Arc<Readiness>>>()
+        .map(|r| r.get_ref().enter());
+    let res = next.call(req).await;
+    drop(guard);
+    res
 }
 
 /// Echoes the request id (from TracingLogger, which logs it on every line of
