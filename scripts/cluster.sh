@@ -112,7 +112,7 @@ events { worker_connections 4096; }
 http {
   log_format upstream '\$remote_addr [\$time_local] "\$request" \$status '
                       'upstream=\$upstream_addr upstream_status=\$upstream_status '
-                      'time=\$request_time';
+                      'time=\$request_time msec=\$msec';
   access_log $DIR/nginx-access.log upstream;
   client_body_temp_path $DIR/nginx-tmp/body;
   proxy_temp_path $DIR/nginx-tmp/proxy;
