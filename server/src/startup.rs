@@ -276,6 +276,9 @@ impl Application {
         let deadline = tokio::time::Instant::now()
             + Duration::from_secs(self.state.config.shutdown_grace_seconds);
         self.readiness.start_draining();
+        // Shut, the socket refuses new connections at once; actix's accept
+        // loop then logs "Error accepting connection: Invalid argument"
+        // every half second until the workers stop.
         if let Some(listener) = self.listener.take() {
             if let Err(e) = socket2::SockRef::from(&listener).shutdown(std::net::Shutdown::Both) {
                 tracing::warn!(error = %e, "closing the listening socket failed");
