@@ -4,6 +4,7 @@
 # wasm-split-cli (cuts the web app into lazily loaded chunks),
 # wasm-opt (binaryen from npm; Debian's is too old), Chromium and
 # ChromeDriver and axe-core for the browser tests, wrk for the benchmark,
+# nginx for the cluster drills,
 # Dovecot for the e-mail-in tests (started by the tests themselves), and
 # poppler-utils and Tesseract for the visit report PDF test, and moto (an
 # S3 API server, in a venv under the tools folder) for the storage tests.
@@ -57,6 +58,9 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v wrk >/dev/null || missing+=(wrk)
+# nginx: the load balancer of scripts/cluster.sh and the cluster drills
+# (run as the current user with a generated config, not as a service).
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx-light)
 # Dovecot: the e-mail-in tests start a throwaway IMAP server.
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 # CJK fonts, so headless screenshots show Chinese instead of empty boxes:

@@ -2,6 +2,7 @@
 # The whole test suite, as CI runs it:
 #   formatting and lints (server and, for wasm32, the SPA) → unit and
 #   integration tests on SQLite → the integration tests again on PostgreSQL →
+#   the cluster drills (3 replicas behind nginx, PostgreSQL) →
 #   the schema-driven API fuzzer on both → the SPA build → real-browser
 #   end-to-end tests.
 # PostgreSQL: STEWARD_TEST_POSTGRES_URL if set, else the local server on
@@ -41,6 +42,10 @@ if [ -n "${STEWARD_TEST_POSTGRES_URL:-}" ] && command -v psql >/dev/null; then
     while read -r db; do psql "$STEWARD_TEST_POSTGRES_URL/postgres" -qc "drop database if exists $db" >/dev/null 2>&1 || true; done
 fi
 STEWARD_TEST_BACKEND=postgres cargo test -p server --test api
+
+step "cluster drills: 3 replicas behind nginx on PostgreSQL"
+# Spread load, kill -9 of a replica, rolling restart (scripts/cluster.sh).
+cargo test -p server --test cluster
 
 step "API fuzzer (schemathesis) on SQLite and PostgreSQL"
 scripts/fuzz-api.sh

@@ -113,6 +113,14 @@ pub struct Config {
     /// `s3://bucket[/prefix]?endpoint=…&region=…` (see `storage`); unset:
     /// `file://<data_dir>`, today's layout (`attachments/`, `imports/`).
     pub storage_url: Option<String>,
+    /// On SIGTERM: `/readyz` answers 503 at once, the scheduler takes no
+    /// new work, the listener closes, and requests in flight get this many
+    /// seconds to finish before the process exits
+    /// (`STEWARD_SHUTDOWN_GRACE_SECONDS`).
+    pub shutdown_grace_seconds: u64,
+    /// Names this process in an `X-Steward-Replica` header on every answer
+    /// (`STEWARD_REPLICA_NAME`), so a load balancer's spread can be seen.
+    pub replica_name: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -202,6 +210,8 @@ impl Default for Config {
             report_font: None,
             report_font_index: 0,
             storage_url: None,
+            shutdown_grace_seconds: 30,
+            replica_name: None,
         }
     }
 }

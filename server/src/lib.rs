@@ -15,6 +15,7 @@ pub mod jobs;
 mod layout_tests;
 pub mod mail;
 pub mod metrics;
+pub mod readiness;
 pub mod secret_box;
 pub mod seed;
 pub mod spa;

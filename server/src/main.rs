@@ -133,7 +133,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Serve => {
             let app = Application::build(config).await?;
             tracing::info!(port = app.port(), "Steward is listening");
-            app.run_until_stopped().await?;
+            app.run_until_signalled().await?;
         }
         Command::Backup { file } => {
             server::backup::backup(&config, &file).await?;

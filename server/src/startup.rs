@@ -24,6 +24,7 @@ use crate::db::Db;
 use crate::domain::kb::index::KbIndexes;
 use crate::mail::Mailer;
 use crate::metrics::{self, Metrics};
+use crate::readiness::Readiness;
 use crate::spa;
 use crate::state::AppState;
 use crate::telemetry;
@@ -33,12 +34,20 @@ pub const CONTENT_SECURITY_POLICY: &str =
      style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// How long `/readyz` waits for the file store's probe (a store that does
+/// not answer would otherwise hold the probe for the client's retries).
+const STORAGE_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub struct Application {
     port: u16,
     server: Server,
     pub state: AppState,
+    /// What `/readyz` checks; add checks before serving.
+    pub readiness: Arc<Readiness>,
+    /// The listening socket (a second handle), closed first on SIGTERM.
+    listener: Option<TcpListener>,
     /// Kept alive as long as the application runs.
-    _scheduler: Option<tokio_cron_scheduler::JobScheduler>,
+    scheduler: Option<tokio_cron_scheduler::JobScheduler>,
 }
 
 /// Opens the database and applies migrations; shared by `serve`, `migrate`
@@ -105,9 +114,14 @@ fn throttle_of(config: &Config) -> anyhow::Result<Throttle> {
 }
 
 /// Headers on every answer. Served behind `https://`, browsers are also
-/// told to use nothing else for a year (HSTS).
-fn default_headers(https: bool) -> DefaultHeaders {
-    let headers = DefaultHeaders::new()
+/// told to use nothing else for a year (HSTS). With a replica name, an
+/// `X-Steward-Replica` header names the process that answered.
+fn default_headers(https: bool, replica: Option<&str>) -> DefaultHeaders {
+    let mut headers = DefaultHeaders::new();
+    if let Some(name) = replica.filter(|n| HeaderValue::from_str(n).is_ok()) {
+        headers = headers.add(("x-steward-replica", name.to_owned()));
+    }
+    let headers = headers
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
@@ -167,6 +181,8 @@ impl Application {
                 }
             }
         });
+        // PostgreSQL: hear the other replicas' session revocations.
+        crate::auth::session_cache::listen(state.db.sessions.clone());
         state
             .mailer
             .spawn_worker(state.db.clone(), state.clock.clone());
@@ -179,6 +195,7 @@ impl Application {
         let listener =
             TcpListener::bind(&bind).with_context(|| format!("cannot listen on {bind}"))?;
         let port = listener.local_addr()?.port();
+        let listener_handle = listener.try_clone().ok();
         let document = openapi();
         let route_methods = web::Data::new(api::methods::RouteMethods::from_document(&document));
         let openapi_json = Arc::new(
@@ -188,7 +205,20 @@ impl Application {
         );
         let metrics = web::Data::new(Metrics::default());
         let data = web::Data::new(state.clone());
+        let readiness = Readiness::with_database();
+        // The store of attachments and reports: a replica that cannot
+        // reach it would fail every upload and download it is sent.
+        readiness.add("storage", |state| async move {
+            match tokio::time::timeout(STORAGE_CHECK_TIMEOUT, state.storage.check()).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(format!("the file store does not answer: {e}")),
+                Err(_) => Err("the file store does not answer in time".into()),
+            }
+        });
+        let readiness_data = web::Data::new(readiness.clone());
         let https = state.config.public_url.starts_with("https://");
+        let replica = state.config.replica_name.clone();
+        let grace = state.config.shutdown_grace_seconds;
         let server = HttpServer::new(move || {
             let openapi_json = openapi_json.clone();
             App::new()
@@ -197,12 +227,14 @@ impl Application {
                 .into_app()
                 .app_data(data.clone())
                 .app_data(metrics.clone())
+                .app_data(readiness_data.clone())
                 .app_data(route_methods.clone())
                 .app_data(api::json_config())
                 .app_data(api::query_config())
                 .app_data(api::path_config())
                 .app_data(api::payload_config())
                 .route("/healthz", web::get().to(api::healthz))
+                .route("/readyz", web::get().to(api::readyz))
                 .route("/metrics", web::get().to(api::metrics))
                 .route(
                     "/api/openapi.json",
@@ -218,19 +250,24 @@ impl Application {
                 .default_service(web::to(spa::serve))
                 .wrap(from_fn(api::methods::refuse_undocumented_methods))
                 .wrap(from_fn(api::body::refuse_nul_in_url))
-                .wrap(default_headers(https))
+                .wrap(default_headers(https, replica.as_deref()))
                 .wrap(from_fn(metrics::track))
                 .wrap(from_fn(request_id_header))
+                .wrap(from_fn(count_in_flight))
                 .wrap(TracingLogger::<telemetry::RedactedRootSpan>::new())
         })
         .listen(listener)?
-        .shutdown_timeout(10)
+        // Signals are handled by `run_until_signalled` (readiness first).
+        .disable_signals()
+        .shutdown_timeout(grace)
         .run();
         Ok(Application {
             port,
             server,
             state,
-            _scheduler: scheduler,
+            readiness,
+            listener: listener_handle,
+            scheduler,
         })
     }
 
@@ -241,6 +278,68 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+
+    /// Serves until SIGTERM or SIGINT, then drains: `/readyz` answers 503
+    /// at once, the scheduler starts no more jobs, the listening socket is
+    /// shut (new connections are refused, so a load balancer sends them to
+    /// another replica), the requests in flight get `shutdown_grace_seconds`
+    /// to finish, and only then do the server's workers stop.
+    ///
+    /// Why wait before stopping the workers: each worker runs its own
+    /// runtime, and a pooled database connection opened on one worker's
+    /// runtime breaks when that runtime ends, so a worker that stopped
+    /// early would fail another worker's request still in flight.
+    pub async fn run_until_signalled(mut self) -> anyhow::Result<()> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        let handle = self.server.handle();
+        let server = tokio::spawn(self.server);
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: draining"),
+            _ = int.recv() => tracing::info!("SIGINT: draining"),
+        }
+        let deadline = tokio::time::Instant::now()
+            + Duration::from_secs(self.state.config.shutdown_grace_seconds);
+        self.readiness.start_draining();
+        // Shut, the socket refuses new connections at once; actix's accept
+        // loop then logs "Error accepting connection: Invalid argument"
+        // every half second until the workers stop.
+        if let Some(listener) = self.listener.take() {
+            if let Err(e) = socket2::SockRef::from(&listener).shutdown(std::net::Shutdown::Both) {
+                tracing::warn!(error = %e, "closing the listening socket failed");
+            }
+        }
+        if let Some(mut scheduler) = self.scheduler.take() {
+            if let Err(e) = scheduler.shutdown().await {
+                tracing::warn!(error = %e, "stopping the scheduler failed");
+            }
+        }
+        while self.readiness.in_flight() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tracing::info!(
+            in_flight = self.readiness.in_flight(),
+            "stopping the workers"
+        );
+        handle.stop(true).await;
+        server.await??;
+        tracing::info!("drained; exiting");
+        Ok(())
+    }
+}
+
+/// Counts the request while it is handled (the drain waits for none).
+async fn count_in_flight(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let guard = req
+        .app_data::<web::Data<Arc<Readiness>>>()
+        .map(|r| r.get_ref().enter());
+    let res = next.call(req).await;
+    drop(guard);
+    res
 }
 
 /// Echoes the request id (from TracingLogger, which logs it on every line of

@@ -55,7 +55,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::AppError;
 
-pub use ops::{healthz, metrics, not_found};
+pub use ops::{healthz, metrics, not_found, readyz};
 
 /// The request's `If-Match` value; one that is not text can never match.
 pub(crate) fn if_match(req: &HttpRequest) -> Option<&str> {
@@ -225,10 +225,17 @@ pub fn complete_document(doc: &mut utoipa::openapi::OpenApi) {
     };
     doc.paths.paths.insert(
         "/healthz".into(),
+        plain("The process is up (liveness)", "application/json"),
+    );
+    doc.paths.paths.insert(
+        "/readyz".into(),
         or_answers(
-            plain("The server and its database answer", "application/json"),
+            plain(
+                "The replica takes traffic: its database (and storage) answer (readiness)",
+                "application/json",
+            ),
             "503",
-            "The database does not answer",
+            "Not ready: shutting down, or a named check fails",
         ),
     );
     doc.paths.paths.insert(

@@ -1,4 +1,7 @@
-//! Operations: `/healthz`, `/metrics`, and the JSON 404 of unknown API routes.
+//! Operations: `/healthz`, `/readyz`, `/metrics`, and the JSON 404 of
+//! unknown API routes.
+
+use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
@@ -6,14 +9,31 @@ use subtle::ConstantTimeEq;
 
 use crate::error::AppError;
 use crate::metrics::Metrics;
+use crate::readiness::{NotReady, Readiness};
 use crate::state::AppState;
 
-/// 200 when the database answers, 503 otherwise.
-pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    if state.db.ping().await {
-        HttpResponse::Ok().json(json!({"status": "ok"}))
-    } else {
-        HttpResponse::ServiceUnavailable().json(json!({"status": "database unavailable"}))
+/// Liveness: 200 while the process runs. No database round trip, so an
+/// orchestrator does not restart replicas because the database is away.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// Readiness: 200 when every check passes (the database, and any added
+/// to [`Readiness`]); 503 in the error shape naming the failing check
+/// (`shutdown` once SIGTERM arrived) otherwise.
+pub async fn readyz(
+    state: web::Data<AppState>,
+    readiness: web::Data<Arc<Readiness>>,
+) -> HttpResponse {
+    match readiness.check(&state).await {
+        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
+        Err(NotReady { check, reason }) => HttpResponse::ServiceUnavailable()
+            .insert_header((actix_web::http::header::RETRY_AFTER, "1"))
+            .json(json!({"error": {
+                "code": "unavailable",
+                "message": format!("not ready: {check}: {reason}"),
+                "fields": {check: reason},
+            }})),
     }
 }
 

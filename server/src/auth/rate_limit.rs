@@ -3,6 +3,9 @@
 //! the public endpoints (sign-up, invitation links, surveys; a fixed number
 //! per client address and hour).
 //!
+//! - **Per process.** The counts live in this replica's memory: behind N
+//!   replicas a client gets up to N times each allowance (the back-off
+//!   still doubles on every replica), and a restart forgets them.
 //! - **Counted before the work.** A login attempt is counted, and may be
 //!   refused, before its password is verified, so guesses sent in parallel
 //!   cannot all slip through while the first ones are still hashing.

@@ -42,7 +42,8 @@ pub struct Db {
     /// it stays on `read`). SQLite plans every statement anew anyway: the
     /// read pool.
     pub generic: DatabaseConnection,
-    /// Sessions recently seen live (this process only; see its module).
+    /// Sessions recently seen live (this process; on PostgreSQL told of
+    /// the other replicas' revocations by LISTEN/NOTIFY: see its module).
     pub sessions: Arc<SessionCache>,
     /// The knowledge base's words, per workspace (this process only; see
     /// its module).
@@ -90,16 +91,20 @@ impl Db {
             .context("cannot connect to PostgreSQL")?;
         let generic = pool(
             max_connections.div_ceil(2).max(1),
-            options.options([("plan_cache_mode", "force_generic_plan")]),
+            options
+                .clone()
+                .options([("plan_cache_mode", "force_generic_plan")]),
         )
         .await
         .context("cannot connect to PostgreSQL")?;
+        let sessions = Arc::new(SessionCache::default());
+        sessions.connect_peers(main.clone(), options);
         let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(main);
         Ok(Db {
             read: conn.clone(),
             write: conn,
             generic: SqlxPostgresConnector::from_sqlx_postgres_pool(generic),
-            sessions: Arc::default(),
+            sessions,
             kb_index: Arc::default(),
         })
     }

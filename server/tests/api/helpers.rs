@@ -269,6 +269,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub mail: MailSink,
     pub app_state: server::state::AppState,
+    /// What `/readyz` checks (a test may add a check or start draining).
+    pub readiness: std::sync::Arc<server::readiness::Readiness>,
     /// The application's clock (real time unless started with `spawn_app_at`).
     pub clock: Option<server::clock::FixedClock>,
 }
@@ -337,6 +339,7 @@ async fn start(
     .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let app_state = app.state.clone();
+    let readiness = app.readiness.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -346,6 +349,7 @@ async fn start(
             .unwrap(),
         mail,
         app_state,
+        readiness,
         clock,
     }
 }

@@ -91,6 +91,7 @@ async fn openapi_documents_every_route() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let expected = [
         ("get", "/healthz"),
+        ("get", "/readyz"),
         ("get", "/metrics"),
         ("get", "/api/openapi.json"),
         ("post", "/api/v1/signup"),
@@ -699,4 +700,65 @@ async fn openapi_request_bodies_refuse_unknown_fields() {
     }
     // A response-only schema stays as it was.
     assert!(schemas["Dashboard"]["additionalProperties"].is_null());
+}
+
+/// `/healthz` is liveness (the process answers); `/readyz` is readiness:
+/// the database and every added check, and 503 naming the failing check
+/// in the error shape, `shutdown` once draining (SIGTERM).
+#[actix_web::test]
+async fn healthz_is_liveness_and_readyz_names_the_failing_check() {
+    let app = spawn_app_with(|c| c.replica_name = Some("replica-7".into())).await;
+    let response = app.request(Method::GET, "/healthz", None, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["x-steward-replica"], "replica-7");
+    let response = app.request(Method::GET, "/readyz", None, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+
+    app.readiness.add("storage", |_| async {
+        Err("the bucket does not answer".into())
+    });
+    let response = app.request(Method::GET, "/readyz", None, None).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    assert_eq!(
+        body["error"]["fields"]["storage"], "the bucket does not answer",
+        "{body}"
+    );
+    // Liveness does not depend on it.
+    let response = app.request(Method::GET, "/healthz", None, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    app.readiness.start_draining();
+    let response = app.request(Method::GET, "/readyz", None, None).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["error"]["fields"]["shutdown"].is_string(), "{body}");
+    // Requests are still served while draining.
+    let response = app.request(Method::GET, "/healthz", None, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// The file store is one of readiness's checks: a replica whose store does
+/// not answer is not sent traffic, and says so.
+#[actix_web::test]
+async fn readyz_fails_on_a_file_store_that_does_not_answer() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let app = spawn_app_with(|c| {
+        c.storage_url = Some(format!(
+            "s3://steward?endpoint=http://127.0.0.1:{port}&region=us-east-1\
+             &access_key_id=test&secret_access_key=test"
+        ))
+    })
+    .await;
+    let response = app.request(Method::GET, "/readyz", None, None).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["error"]["fields"]["storage"].is_string(), "{body}");
+    let response = app.request(Method::GET, "/healthz", None, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
 }

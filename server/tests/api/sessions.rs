@@ -344,3 +344,91 @@ async fn archiving_closes_the_portal_and_granting_access_revives_no_login() {
     )
     .await;
 }
+
+/// Waits (up to five seconds) until `app` hears revocations from the
+/// other replicas (PostgreSQL's LISTEN connection is up).
+async fn until_listening(app: &TestApp) {
+    for _ in 0..100 {
+        if app.app_state.db.sessions.is_listening() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the session revocation listener did not connect");
+}
+
+/// Waits (up to five seconds) until `app`'s session cache was told to
+/// forget (it heard a notification), then answers the token's `/me`.
+async fn me_after_notice(app: &TestApp, generation: u64, token: &str) -> reqwest::Response {
+    for _ in 0..100 {
+        if app.app_state.db.sessions.generation() != generation {
+            return app.get("/api/v1/me", token).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the other replica heard no revocation");
+}
+
+/// Two replicas on one PostgreSQL database: a logout, and a deactivation,
+/// made on one end the tokens on the other as soon as PostgreSQL's
+/// notification arrives (not after the session cache's one-second life).
+/// On SQLite there is one process and `logout_ends_the_access_token_at_once`
+/// covers it.
+#[actix_web::test]
+async fn a_revocation_on_one_replica_ends_the_token_on_another_at_once() {
+    if !backend_is_postgres() {
+        return;
+    }
+    let a = spawn_app().await;
+    let url = a.app_state.config.database_url();
+    let b = spawn_app_with(|c| c.database_url = Some(url)).await;
+    until_listening(&a).await;
+    until_listening(&b).await;
+    let admin = a.signup("W", "replicas@x.cn").await;
+    let csm = a.staff(&admin, "csm", "replicas-csm@x.cn").await;
+    // Both tokens are live on B, and cached there.
+    for token in [&admin.token, &csm.token] {
+        for _ in 0..3 {
+            assert_eq!(b.get("/api/v1/me", token).await.status(), StatusCode::OK);
+        }
+    }
+    let generation = b.app_state.db.sessions.generation();
+    let response = a
+        .request(Method::POST, "/api/v1/auth/logout", Some(&csm.token), None)
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_error(
+        me_after_notice(&b, generation, &csm.token).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    // A deactivation on B ends the (re-signed-in) CSM's token on A.
+    let csm = a.login_ok("replicas-csm@x.cn").await;
+    for _ in 0..3 {
+        assert_eq!(
+            a.get("/api/v1/me", &csm.token).await.status(),
+            StatusCode::OK
+        );
+    }
+    let generation = a.app_state.db.sessions.generation();
+    let response = b
+        .patch(
+            &format!("/api/v1/users/{}", csm.id()),
+            &admin.token,
+            json!({"active": false}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_error(
+        me_after_notice(&a, generation, &csm.token).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    // The admin's session was untouched throughout.
+    assert_eq!(
+        b.get("/api/v1/me", &admin.token).await.status(),
+        StatusCode::OK
+    );
+}

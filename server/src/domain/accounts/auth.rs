@@ -446,7 +446,7 @@ pub async fn refresh(state: &AppState, presented: Option<String>) -> AppResult<S
         );
         revoke_session(&txn, session.id, now).await?;
         txn.commit().await?;
-        state.db.sessions.invalidate();
+        state.db.sessions.invalidate().await;
         return Err(session_expired());
     }
     let too_old = session.created_at + Duration::days(state.config.session_max_days) <= now;
@@ -529,7 +529,7 @@ async fn revoke_sessions_of<C: ConnectionTrait>(
 
 pub async fn logout(state: &AppState, actor: &Actor) -> AppResult<()> {
     revoke_session(&state.db.write, actor.session_id, state.clock.now()).await?;
-    state.db.sessions.invalidate();
+    state.db.sessions.invalidate().await;
     Ok(())
 }
 
@@ -542,7 +542,7 @@ pub async fn logout_by_refresh_token(state: &AppState, presented: &str) -> AppRe
         .await?
     {
         revoke_session(&state.db.write, token.session_id, state.clock.now()).await?;
-        state.db.sessions.invalidate();
+        state.db.sessions.invalidate().await;
     }
     Ok(())
 }
@@ -842,7 +842,7 @@ pub async fn change_password(
     )
     .await?;
     txn.commit().await?;
-    state.db.sessions.invalidate();
+    state.db.sessions.invalidate().await;
     Ok(())
 }
 
@@ -997,6 +997,6 @@ pub async fn confirm_password_reset(state: &AppState, req: PasswordResetConfirm)
     )
     .await?;
     txn.commit().await?;
-    state.db.sessions.invalidate();
+    state.db.sessions.invalidate().await;
     Ok(())
 }

@@ -324,7 +324,7 @@ pub async fn archive(
     )
     .await?;
     txn.commit().await?;
-    db.sessions.invalidate();
+    db.sessions.invalidate().await;
     Ok(after)
 }
 
@@ -379,7 +379,7 @@ pub async fn grant_portal_access(
         .await?;
         txn.commit().await?;
         // The user's role may have changed.
-        db.sessions.invalidate();
+        db.sessions.invalidate().await;
         return Ok(after);
     }
     let Some(email) = existing.email.clone() else {

@@ -674,7 +674,7 @@ pub async fn set_archived(
     .await?;
     txn.commit().await?;
     if archived {
-        db.sessions.invalidate();
+        db.sessions.invalidate().await;
     }
     Ok(after)
 }

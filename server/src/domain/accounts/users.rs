@@ -362,7 +362,7 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     // A role or activity change applies to live sessions at once.
-    state.db.sessions.invalidate();
+    state.db.sessions.invalidate().await;
     Ok(after)
 }
 

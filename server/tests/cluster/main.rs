@@ -1,0 +1,541 @@
+//! Cluster drills (issue 17): three `steward` replicas on one PostgreSQL
+//! database behind nginx, started by `scripts/cluster.sh` on loopback.
+//! They need PostgreSQL (`STEWARD_TEST_POSTGRES_URL`) and nginx
+//! (`scripts/install-tools.sh`), so this target is not run by a plain
+//! `cargo test` (`test = false` in Cargo.toml): `scripts/test.sh` runs it in
+//! its PostgreSQL step, `cargo test -p server --test cluster`. Each drill
+//! is bounded (well under two minutes) and stops its processes and drops
+//! its database when it ends, failed or not. They check what clients saw
+//! against what the database holds; none of them times anything.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde_json::{json, Value};
+use server::entity::{accounts, email_outbox};
+
+const PASSWORD: &str = "correct horse battery staple";
+const REPLICAS: usize = 3;
+
+fn postgres_url() -> String {
+    std::env::var("STEWARD_TEST_POSTGRES_URL").expect(
+        "the cluster drills need PostgreSQL: set STEWARD_TEST_POSTGRES_URL \
+         (e.g. postgres://postgres@127.0.0.1:5432); scripts/test.sh does",
+    )
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Three replicas and nginx, from `scripts/cluster.sh`; stopped, and their
+/// database dropped, when dropped.
+struct Cluster {
+    dir: PathBuf,
+    database: String,
+    admin_url: String,
+    ports: Vec<u16>,
+    listen: String,
+    env: Vec<(String, String)>,
+}
+
+impl Cluster {
+    async fn start() -> Cluster {
+        let admin_url = postgres_url();
+        let database = format!("steward_t_cluster_{}", uuid::Uuid::new_v4().simple());
+        let conn = sea_orm::Database::connect(format!("{admin_url}/postgres"))
+            .await
+            .expect("connecting to PostgreSQL");
+        conn.execute_unprepared(&format!("CREATE DATABASE {database}"))
+            .await
+            .expect("creating the drill's database");
+        conn.close().await.ok();
+        let dir = std::env::temp_dir().join(format!("steward-cluster-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ports: Vec<u16> = (0..REPLICAS).map(|_| free_port()).collect();
+        let listen = format!("127.0.0.1:{}", free_port());
+        let env = vec![
+            ("STEWARD_BIN", env!("CARGO_BIN_EXE_steward").to_string()),
+            ("STEWARD_CLUSTER_DIR", dir.display().to_string()),
+            ("STEWARD_CLUSTER_LISTEN", listen.clone()),
+            (
+                "STEWARD_CLUSTER_PORTS",
+                ports
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            ("STEWARD_DATABASE_URL", format!("{admin_url}/{database}")),
+            (
+                "STEWARD_STATIC_DIR",
+                dir.join("no-spa").display().to_string(),
+            ),
+            ("STEWARD_SHUTDOWN_GRACE_SECONDS", "10".to_string()),
+            (
+                "STEWARD_JWT_SECRET",
+                "cluster-drill-secret-0123456789-abcdefghijklmnop".to_string(),
+            ),
+            (
+                "STEWARD_SECRET_KEY",
+                "cluster-drill-key-0123456789-abcdefghijklmnopqrs".to_string(),
+            ),
+            ("STEWARD_LOG", "info".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let cluster = Cluster {
+            dir,
+            database,
+            admin_url,
+            ports,
+            listen,
+            env,
+        };
+        cluster.script(&["start"]).await;
+        cluster
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scripts/cluster.sh"
+        ));
+        command.args(args).envs(self.env.iter().cloned());
+        command
+    }
+
+    /// Runs `scripts/cluster.sh ARGS` to its end; panics if it fails.
+    async fn script(&self, args: &[&str]) {
+        let mut command = self.command(args);
+        let label = args.join(" ");
+        let out = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .unwrap()
+            .expect("scripts/cluster.sh runs");
+        assert!(
+            out.status.success(),
+            "cluster.sh {label} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn base(&self) -> String {
+        format!("http://{}", self.listen)
+    }
+
+    fn replica(&self, n: usize) -> String {
+        format!("http://127.0.0.1:{}", self.ports[n])
+    }
+
+    async fn db(&self) -> sea_orm::DatabaseConnection {
+        sea_orm::Database::connect(format!("{}/{}", self.admin_url, self.database))
+            .await
+            .unwrap()
+    }
+
+    /// Signs a workspace up through the balancer and confirms its e-mail
+    /// address; the owner's access token.
+    async fn owner(&self, client: &reqwest::Client, email: &str) -> String {
+        let response = client
+            .post(format!("{}/api/v1/signup", self.base()))
+            .json(&json!({"workspace_name": "W", "name": "管理员", "email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        let db = self.db().await;
+        let mail = email_outbox::Entity::find()
+            .filter(email_outbox::Column::ToAddr.eq(email))
+            .filter(email_outbox::Column::BodyText.contains("/verify-email?token="))
+            .one(&db)
+            .await
+            .unwrap()
+            .expect("a confirmation mail in the outbox");
+        let token = mail
+            .body_text
+            .split("/verify-email?token=")
+            .nth(1)
+            .unwrap()
+            .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+            .next()
+            .unwrap()
+            .to_string();
+        let response = client
+            .post(format!("{}/api/v1/auth/verify-email", self.base()))
+            .json(&json!({ "token": token }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        db.close().await.ok();
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// The codes of every account in the database.
+    async fn account_codes(&self) -> HashSet<String> {
+        let db = self.db().await;
+        let codes: Vec<String> = accounts::Entity::find()
+            .select_only()
+            .column(accounts::Column::Code)
+            .into_tuple()
+            .all(&db)
+            .await
+            .unwrap();
+        db.close().await.ok();
+        codes.into_iter().collect()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.command(&["stop"]).output();
+        if std::thread::panicking() {
+            // Keep the logs of a failed drill.
+            eprintln!("cluster drill logs: {}", self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        let _ = Command::new("psql")
+            .arg(format!("{}/postgres", self.admin_url))
+            .args([
+                "-qc",
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database),
+            ])
+            .output();
+    }
+}
+
+/// One request of a load, as the client saw it.
+#[derive(Debug, Clone)]
+struct Outcome {
+    started: Instant,
+    ok: bool,
+    what: String,
+    replica: Option<String>,
+    /// The account code of an acknowledged write.
+    written: Option<String>,
+}
+
+/// `workers` clients, each alternating a new account (POST) and the
+/// accounts list (GET) through the balancer, until `stop`.
+async fn load(
+    client: reqwest::Client,
+    base: String,
+    token: String,
+    workers: usize,
+    tag: u8,
+    stop: Arc<AtomicBool>,
+) -> Vec<Outcome> {
+    let tasks = (0..workers).map(|w| {
+        let (client, base, token, stop) =
+            (client.clone(), base.clone(), token.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut outcomes = Vec::new();
+            let mut n = 0usize;
+            while !stop.load(Ordering::SeqCst) {
+                let started = Instant::now();
+                let write = n % 2 == 0;
+                let code = format!("{tag}{}{:05}", w + 1, n);
+                let request = if write {
+                    client
+                        .post(format!("{base}/api/v1/accounts"))
+                        .json(&json!({"name": format!("客户 {code}"), "code": code}))
+                } else {
+                    client.get(format!("{base}/api/v1/accounts?limit=5"))
+                };
+                let outcome = match request.bearer_auth(&token).send().await {
+                    Ok(r) => {
+                        let status = r.status();
+                        let replica = r
+                            .headers()
+                            .get("x-steward-replica")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string);
+                        let ok = status
+                            == if write {
+                                StatusCode::CREATED
+                            } else {
+                                StatusCode::OK
+                            };
+                        Outcome {
+                            started,
+                            ok,
+                            what: format!("{} {status}", if write { "POST" } else { "GET" }),
+                            replica,
+                            written: (write && ok).then_some(code),
+                        }
+                    }
+                    Err(e) => Outcome {
+                        started,
+                        ok: false,
+                        what: format!("{e}"),
+                        replica: None,
+                        written: None,
+                    },
+                };
+                outcomes.push(outcome);
+                n += 1;
+            }
+            outcomes
+        })
+    });
+    futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .flat_map(Result::unwrap)
+        .collect()
+}
+
+/// Runs one drill at a time (each starts three servers and nginx), on a
+/// runtime of its own.
+fn drill(body: impl std::future::Future<Output = ()>) {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(body);
+}
+
+/// The first few of `failed`, and how many.
+fn summary(failed: &[&Outcome]) -> String {
+    format!(
+        "{} failed, first: {:?}",
+        failed.len(),
+        &failed[..failed.len().min(5)]
+    )
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// A client works through the balancer while its requests are spread over
+/// all replicas; a logout through one replica stops the token on every
+/// replica at once (PostgreSQL NOTIFY, not the cache's one-second life).
+#[test]
+fn spread_load_reaches_every_replica_and_a_logout_applies_on_all() {
+    drill(spread_load_reaches_every_replica_and_a_logout_applies_on_all_drill());
+}
+
+async fn spread_load_reaches_every_replica_and_a_logout_applies_on_all_drill() {
+    let cluster = Cluster::start().await;
+    let client = client();
+    let token = cluster.owner(&client, "spread@x.cn").await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let work = tokio::spawn(load(
+        client.clone(),
+        cluster.base(),
+        token.clone(),
+        4,
+        1,
+        stop.clone(),
+    ));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, Ordering::SeqCst);
+    let outcomes = work.await.unwrap();
+    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok).collect();
+    assert!(failed.is_empty(), "{}", summary(&failed));
+    let mut per_replica: BTreeMap<String, usize> = BTreeMap::new();
+    for o in &outcomes {
+        *per_replica
+            .entry(o.replica.clone().unwrap_or_default())
+            .or_default() += 1;
+    }
+    eprintln!("requests per replica: {per_replica:?}");
+    assert_eq!(
+        per_replica.keys().cloned().collect::<Vec<_>>(),
+        (1..=REPLICAS)
+            .map(|n| format!("replica-{n}"))
+            .collect::<Vec<_>>(),
+        "every replica answered"
+    );
+    let written: HashSet<String> = outcomes.iter().filter_map(|o| o.written.clone()).collect();
+    assert!(written.is_subset(&cluster.account_codes().await));
+
+    // Every replica has the token cached (read just now), then a logout
+    // through the balancer ends it everywhere.
+    for n in 0..REPLICAS {
+        for _ in 0..2 {
+            let r = client
+                .get(format!("{}/api/v1/me", cluster.replica(n)))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+    }
+    let r = client
+        .post(format!("{}/api/v1/auth/logout", cluster.base()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let logged_out_on = r.headers()["x-steward-replica"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let after = Instant::now();
+    for n in 0..REPLICAS {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let r = client
+                .get(format!("{}/api/v1/me", cluster.replica(n)))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            if r.status() == StatusCode::UNAUTHORIZED {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "replica-{} still takes the token",
+                n + 1
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    eprintln!(
+        "logged out on {logged_out_on}; the token failed on all {REPLICAS} replicas within {:?}",
+        after.elapsed()
+    );
+}
+
+/// `kill -9` of one replica during a write load through the balancer: the
+/// only failures are requests that were in flight on it at the kill (none
+/// begun after), and every acknowledged write is in the database.
+#[test]
+fn a_killed_replica_fails_only_its_requests_in_flight() {
+    drill(a_killed_replica_fails_only_its_requests_in_flight_drill());
+}
+
+async fn a_killed_replica_fails_only_its_requests_in_flight_drill() {
+    let cluster = Cluster::start().await;
+    let client = client();
+    let token = cluster.owner(&client, "kill@x.cn").await;
+    let workers = 8;
+    let stop = Arc::new(AtomicBool::new(false));
+    let work = tokio::spawn(load(
+        client.clone(),
+        cluster.base(),
+        token,
+        workers,
+        2,
+        stop.clone(),
+    ));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    cluster.script(&["kill", "2"]).await;
+    // The process is gone once its port refuses connections (a dying
+    // process still holds its sockets for a moment after the signal).
+    let dead = format!("127.0.0.1:{}", cluster.ports[1]);
+    for _ in 0..500 {
+        if tokio::net::TcpStream::connect(&dead).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let killed = Instant::now();
+    // Past nginx's fail_timeout (3 s), so it tries the dead replica again.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    stop.store(true, Ordering::SeqCst);
+    let outcomes = work.await.unwrap();
+    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok).collect();
+    eprintln!(
+        "{} requests, {} failed at the kill: {:?}",
+        outcomes.len(),
+        failed.len(),
+        failed.iter().map(|o| &o.what).collect::<Vec<_>>()
+    );
+    assert!(
+        failed.iter().all(|o| o.started < killed),
+        "only requests begun before the kill fail: {}",
+        summary(&failed)
+    );
+    assert!(
+        failed.len() <= workers,
+        "at most one in flight per client: {}",
+        summary(&failed)
+    );
+    let after_kill = outcomes
+        .iter()
+        .filter(|o| o.started > killed && o.ok)
+        .count();
+    assert!(after_kill > 0, "the load went on after the kill");
+    assert!(
+        outcomes
+            .iter()
+            .filter(|o| o.started > killed)
+            .all(|o| o.replica.as_deref() != Some("replica-2")),
+        "nothing answered by the dead replica"
+    );
+    let written: HashSet<String> = outcomes.iter().filter_map(|o| o.written.clone()).collect();
+    let stored = cluster.account_codes().await;
+    let lost: Vec<_> = written.difference(&stored).collect();
+    assert!(lost.is_empty(), "acknowledged but missing: {lost:?}");
+}
+
+/// Every replica in turn gets SIGTERM and is started again, under load:
+/// not one request fails (the replica stops accepting, nginx sends the
+/// next connection elsewhere, the requests in flight finish), and every
+/// acknowledged write is in the database.
+#[test]
+fn a_rolling_restart_under_load_fails_no_request() {
+    drill(a_rolling_restart_under_load_fails_no_request_drill());
+}
+
+async fn a_rolling_restart_under_load_fails_no_request_drill() {
+    let cluster = Cluster::start().await;
+    let client = client();
+    let token = cluster.owner(&client, "rolling@x.cn").await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let work = tokio::spawn(load(
+        client.clone(),
+        cluster.base(),
+        token,
+        6,
+        3,
+        stop.clone(),
+    ));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for n in 1..=REPLICAS {
+        cluster.script(&["restart", &n.to_string()]).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    stop.store(true, Ordering::SeqCst);
+    let outcomes = work.await.unwrap();
+    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok).collect();
+    eprintln!(
+        "{} requests during the rolling restart, {} failed",
+        outcomes.len(),
+        failed.len()
+    );
+    assert!(failed.is_empty(), "{}", summary(&failed));
+    let written: HashSet<String> = outcomes.iter().filter_map(|o| o.written.clone()).collect();
+    let stored = cluster.account_codes().await;
+    let lost: Vec<_> = written.difference(&stored).collect();
+    assert!(lost.is_empty(), "acknowledged but missing: {lost:?}");
+}
