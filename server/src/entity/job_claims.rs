@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A job's lease on a resource, or a workspace's daily slot of a job
-/// (see `jobs::claims`): unique per key.
+/// (see `domain::common::leases`): unique per key.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "job_claims")]
 pub struct Model {

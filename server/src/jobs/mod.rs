@@ -1,6 +1,6 @@
 //! Scheduled jobs. A job is a thin trigger: the work and its idempotency
 //! live in the database (conditional updates claim each item, outbox rows
-//! carry dedupe keys, leases in `job_claims` guard what must not run twice
+//! carry dedupe keys, leases in `job_claims` ([`crate::domain::common::leases`]) guard what must not run twice
 //! at once), so running a job twice, concurrently, or on several replicas
 //! never does the work twice. tokio-cron-scheduler only decides when to
 //! trigger; its own stores do not prevent duplicate runs across replicas,
@@ -11,8 +11,6 @@
 //! their cron is read in that zone, the scheduler ticks every five
 //! minutes, and each workspace's latest slot that has come is claimed once
 //! ([`run_due`]) and run over that workspace alone.
-
-pub mod claims;
 
 use std::time::Instant;
 
@@ -26,6 +24,7 @@ use shared::Role;
 use crate::auth::StaffActor;
 use crate::config::Config;
 use crate::domain::common::business_time::BusinessTime;
+use crate::domain::common::leases as claims;
 use crate::entity::workspaces;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;

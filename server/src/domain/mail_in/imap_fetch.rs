@@ -8,7 +8,7 @@
 //!
 //! On several replicas, each channel is polled by one at a time: a run
 //! takes the channel's lease (`mail-fetch:channel:<id>` in `job_claims`,
-//! [`crate::jobs::claims`]) for [`LEASE`], renews it before each batch and
+//! [`crate::domain::common::leases`]) for [`LEASE`], renews it before each batch and
 //! gives it back when done; a replica that finds the lease held skips the
 //! channel (`busy`). So two replicas never fetch, move or flag the same
 //! folder at once, and a replica killed mid-fetch holds the channel up
@@ -31,9 +31,9 @@ use tokio::net::TcpStream;
 
 use super::imap_folders::{self, mailbox_name, ProcessedFolder};
 use super::{imap_tls, process};
+use crate::domain::common::leases::Lease;
 use crate::entity::mail_channels;
 use crate::error::AppResult;
-use crate::jobs::claims::Lease;
 use crate::state::AppState;
 
 /// Messages taken from one channel per run; the rest wait for the next.
