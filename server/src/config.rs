@@ -84,11 +84,12 @@ pub struct Config {
     pub log_format: String,
     /// Run the job schedule (SLA monitor, outbox) inside `serve`.
     pub scheduler: bool,
-    /// When `renewal-reminders` runs (6-field cron, Asia/Shanghai time);
-    /// default daily at 08:00.
+    /// When the reminder jobs (`renewal-reminders`, `expiry-reminders`,
+    /// `certification-reminders`) run: a 6-field cron read in each
+    /// workspace's time zone (`jobs::run_due`); default daily at 08:00.
     pub renewal_reminders_cron: String,
-    /// When `health-scores` runs (6-field cron, Asia/Shanghai time);
-    /// default nightly at 02:30.
+    /// When `health-scores` runs: a 6-field cron read in each workspace's
+    /// time zone; default nightly at 02:30.
     pub health_scores_cron: String,
     /// When set, `/metrics` answers only requests that carry
     /// `Authorization: Bearer <this token>`; unset, it is open (bind it to a

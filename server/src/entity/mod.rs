@@ -24,6 +24,7 @@ pub mod inbound_messages;
 pub mod installation_upgrades;
 pub mod installations;
 pub mod integrations;
+pub mod job_claims;
 pub mod kb_articles;
 pub mod license_registrations;
 pub mod licenses;

@@ -1,12 +1,21 @@
 //! Scheduled jobs. A job is a thin trigger: the work and its idempotency
 //! live in the database (conditional updates claim each item, outbox rows
-//! carry dedupe keys), so running a job twice, concurrently, or on several
-//! replicas never does the work twice. tokio-cron-scheduler only decides
-//! when to trigger; its own stores do not prevent duplicate runs across
-//! replicas, and nothing here relies on them.
+//! carry dedupe keys, leases in `job_claims` ([`crate::domain::common::leases`]) guard what must not run twice
+//! at once), so running a job twice, concurrently, or on several replicas
+//! never does the work twice. tokio-cron-scheduler only decides when to
+//! trigger; its own stores do not prevent duplicate runs across replicas,
+//! and nothing here relies on them. The README's jobs table says, job by
+//! job, what makes each unit of work happen once.
+//!
+//! Daily jobs follow each workspace's time zone (its business calendar's):
+//! their cron is read in that zone, the scheduler ticks every five
+//! minutes, and each workspace's latest slot that has come is claimed once
+//! ([`run_due`]) and run over that workspace alone.
 
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
+use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
 use serde::Serialize;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
@@ -14,6 +23,9 @@ use shared::Role;
 
 use crate::auth::StaffActor;
 use crate::config::Config;
+use crate::domain::common::business_time::BusinessTime;
+use crate::domain::common::leases as claims;
+use crate::entity::workspaces;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -22,8 +34,9 @@ use crate::state::AppState;
 pub enum Schedule {
     /// A fixed cron (with seconds), in UTC.
     Every(&'static str),
-    /// A cron from the configuration, in Asia/Shanghai.
-    Configured(fn(&Config) -> &str),
+    /// A cron from the configuration, read in each workspace's time zone:
+    /// each workspace's slot runs once, over that workspace ([`run_due`]).
+    Daily(fn(&Config) -> &str),
 }
 
 /// One scheduled job: its name (for `steward jobs run` and
@@ -43,21 +56,21 @@ pub struct JobSpec {
 pub const REGISTRY: &[JobSpec] = &[
     JobSpec {
         name: "renewal-reminders",
-        schedule: Schedule::Configured(|c| &c.renewal_reminders_cron),
+        schedule: Schedule::Daily(|c| &c.renewal_reminders_cron),
         at_start: true,
         on_demand: true,
         what: "renewal reminders and escalations, each exactly once",
     },
     JobSpec {
         name: "expiry-reminders",
-        schedule: Schedule::Every("0 20 * * * *"),
+        schedule: Schedule::Daily(|c| &c.renewal_reminders_cron),
         at_start: true,
         on_demand: true,
         what: "agreements and licences ending in 60, 30 and 7 days remind the owner and the customer's admins, each exactly once",
     },
     JobSpec {
         name: "health-scores",
-        schedule: Schedule::Configured(|c| &c.health_scores_cron),
+        schedule: Schedule::Daily(|c| &c.health_scores_cron),
         at_start: false,
         on_demand: true,
         what: "each account's health score of the day",
@@ -120,7 +133,7 @@ pub const REGISTRY: &[JobSpec] = &[
     },
     JobSpec {
         name: "certification-reminders",
-        schedule: Schedule::Every("0 10 * * * *"),
+        schedule: Schedule::Daily(|c| &c.renewal_reminders_cron),
         at_start: true,
         on_demand: true,
         what: "reminds the admins of each certification expiring within 30 days, once",
@@ -281,6 +294,112 @@ fn to_summary<T: Serialize>(report: T) -> AppResult<serde_json::Value> {
     serde_json::to_value(report).map_err(|e| AppError::Internal(e.into()))
 }
 
+/// How often the scheduler looks for workspaces whose daily slot has come.
+const DAILY_TICK: &str = "0 */5 * * * *";
+/// How long a replica may hold a workspace's daily slot before another
+/// takes it over (the holder died).
+const SLOT_LEASE_MINUTES: i64 = 30;
+/// Done slots are remembered this long.
+const SLOTS_KEPT_DAYS: i64 = 8;
+
+/// The cron of a daily job, parsed as tokio-cron-scheduler parses it.
+fn daily_cron(state: &AppState, name: &str) -> AppResult<Option<croner::Cron>> {
+    let Some(spec) = REGISTRY.iter().find(|j| j.name == name) else {
+        return Err(AppError::NotFound);
+    };
+    let Schedule::Daily(cron_of) = spec.schedule else {
+        return Ok(None);
+    };
+    let cron = croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .build()
+        .parse(cron_of(&state.config))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("the cron of {name}: {e}")))?;
+    Ok(Some(cron))
+}
+
+/// The latest slot of `cron` that has come by `now` in `tz` (local time),
+/// named to the minute.
+pub fn latest_slot(cron: &croner::Cron, tz: chrono_tz::Tz, now: DateTime<Utc>) -> Option<String> {
+    let local = now.with_timezone(&tz);
+    cron.find_previous_occurrence(&local, true)
+        .ok()
+        .map(|slot| slot.naive_local().format("%Y-%m-%dT%H:%M").to_string())
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct DueReport {
+    /// Workspaces whose slot this run claimed and ran.
+    pub ran: Vec<i64>,
+    /// Of those, the ones whose run failed (their slot is retried).
+    pub failed: Vec<i64>,
+}
+
+/// The scheduler's run of a daily job: every workspace whose latest slot
+/// of the job's cron (read in the workspace's time zone) has come and is
+/// not done gets it claimed (a lease on `job:ws:id:slot`), run over that
+/// workspace alone, and marked done; a slot another replica holds or has
+/// done is left alone. A slot whose run failed is given back and retried
+/// at the next tick. A server that was down runs the latest slot it
+/// missed, once. A job that is not daily runs over the platform.
+pub async fn run_due(state: &AppState, name: &str) -> AppResult<JobReport> {
+    let Some(cron) = daily_cron(state, name)? else {
+        return run_spec(state, name, Scope::Platform).await;
+    };
+    let started = Instant::now();
+    let now = state.clock.now();
+    let calendars: Vec<(i64, Option<String>)> = workspaces::Entity::find()
+        .select_only()
+        .column(workspaces::Column::Id)
+        .column(workspaces::Column::BusinessCalendar)
+        .order_by_asc(workspaces::Column::Id)
+        .into_tuple()
+        .all(&state.db.read)
+        .await?;
+    let slots: Vec<(i64, String)> = calendars
+        .into_iter()
+        .filter_map(|(id, stored)| {
+            let tz = crate::domain::common::calendar::from_stored(stored).zone();
+            latest_slot(&cron, tz, now).map(|slot| (id, format!("{name}:ws:{id}:{slot}")))
+        })
+        .collect();
+    let keys: Vec<String> = slots.iter().map(|(_, key)| key.clone()).collect();
+    let done = claims::done_of(&state.db, &keys).await?;
+    let mut report = DueReport::default();
+    for (workspace, key) in slots {
+        if done.contains(&key) {
+            continue;
+        }
+        let lease = claims::Lease::acquire(
+            &state.db,
+            &key,
+            state.clock.now(),
+            chrono::Duration::minutes(SLOT_LEASE_MINUTES),
+        )
+        .await?;
+        let Some(lease) = lease else {
+            continue;
+        };
+        report.ran.push(workspace);
+        match run_spec(state, name, Scope::Workspace(workspace)).await {
+            Ok(_) => {
+                lease.finish(&state.db, state.clock.now()).await?;
+            }
+            Err(e) => {
+                tracing::warn!(job = name, workspace, error = %e, "a workspace's daily run failed");
+                report.failed.push(workspace);
+                lease.release(&state.db).await?;
+            }
+        }
+    }
+    claims::purge(&state.db, now, SLOTS_KEPT_DAYS).await?;
+    Ok(JobReport {
+        job: name.to_string(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        summary: to_summary(report)?,
+    })
+}
+
 /// Starts the schedule of every job in [`REGISTRY`]; the jobs marked
 /// `at_start` also run once now.
 pub async fn start_scheduler(state: AppState) -> anyhow::Result<JobScheduler> {
@@ -295,8 +414,11 @@ pub async fn start_scheduler(state: AppState) -> anyhow::Result<JobScheduler> {
         };
         let job = match spec.schedule {
             Schedule::Every(cron) => Job::new_async(cron, run)?,
-            Schedule::Configured(cron_of) => {
-                Job::new_async_tz(cron_of(&state.config), chrono_tz::Asia::Shanghai, run)?
+            Schedule::Daily(cron_of) => {
+                // Refuse a bad cron at start, not at the first tick.
+                daily_cron(&state, name)
+                    .map_err(|e| anyhow::anyhow!("{e}: {}", cron_of(&state.config)))?;
+                Job::new_async(DAILY_TICK, run)?
             }
         };
         scheduler.add(job).await?;
@@ -310,7 +432,7 @@ pub async fn start_scheduler(state: AppState) -> anyhow::Result<JobScheduler> {
 }
 
 async fn run_logged(state: &AppState, name: &str) {
-    match run_spec(state, name, Scope::Platform).await {
+    match run_due(state, name).await {
         Ok(report) => tracing::info!(job = name, ?report.summary, "job ran"),
         Err(e) => tracing::warn!(job = name, error = %e, "job failed"),
     }

@@ -3,7 +3,7 @@
 //! automatic mail and bounces, Chinese charsets, exactly-once processing,
 //! and IMAP polling through a real Dovecot.
 
-mod dovecot;
+pub(crate) mod dovecot;
 
 use base64::Engine;
 use reqwest::StatusCode;

@@ -36,6 +36,7 @@ mod receiver;
 mod reminder_crashes;
 mod reminders;
 mod renewal_totals;
+mod replica_jobs;
 mod reports;
 mod retention;
 mod robustness;

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod business_time;
 pub mod calendar;
+pub mod leases;
 pub mod pagination;
 pub mod portal;
 pub mod portfolio;

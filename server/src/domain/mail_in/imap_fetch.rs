@@ -6,6 +6,16 @@
 //! fetching one twice (two replicas, a crash before the flag) does no
 //! harm, since each Message-ID is processed once.
 //!
+//! On several replicas, each channel is polled by one at a time: a run
+//! takes the channel's lease (`mail-fetch:channel:<id>` in `job_claims`,
+//! [`crate::domain::common::leases`]) for [`LEASE`], renews it before each batch and
+//! gives it back when done; a replica that finds the lease held skips the
+//! channel (`busy`). So two replicas never fetch, move or flag the same
+//! folder at once, and a replica killed mid-fetch holds the channel up
+//! for [`LEASE`] at most, after which another takes it and fetches what is
+//! still unseen (the Message-ID claim keeps what was done from being done
+//! again).
+//!
 //! TLS goes through rustls ([`super::imap_tls`]); no OpenSSL.
 
 use std::time::Duration;
@@ -21,6 +31,7 @@ use tokio::net::TcpStream;
 
 use super::imap_folders::{self, mailbox_name, ProcessedFolder};
 use super::{imap_tls, process};
+use crate::domain::common::leases::Lease;
 use crate::entity::mail_channels;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -30,6 +41,9 @@ const MAX_PER_RUN: usize = 500;
 /// Messages fetched per IMAP command.
 const BATCH: usize = 50;
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a channel's lease lasts without renewal: longer than a batch
+/// of [`BATCH`] messages takes.
+const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 
 pub(super) trait Stream: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Stream for T {}
@@ -115,6 +129,8 @@ pub struct FetchReport {
     /// Messages seen before (already processed): flagged, nothing else.
     pub duplicates: usize,
     pub failed_channels: usize,
+    /// Channels another run (another replica) was fetching: skipped.
+    pub busy: usize,
 }
 
 /// Polls one channel, counting into `report` as it goes (what was
@@ -122,6 +138,7 @@ pub struct FetchReport {
 async fn fetch_channel(
     state: &AppState,
     channel: &mail_channels::Model,
+    lease: &Lease,
     report: &mut FetchReport,
 ) -> anyhow::Result<()> {
     let (mut session, _) = open(state, channel).await?;
@@ -149,6 +166,9 @@ async fn fetch_channel(
         _ => None,
     };
     for chunk in uids.chunks(BATCH) {
+        if !lease.renew(&state.db, state.clock.now(), LEASE).await? {
+            anyhow::bail!("the channel's lease was lost (another replica took it over)");
+        }
         let set = chunk
             .iter()
             .map(u32::to_string)
@@ -222,7 +242,12 @@ pub async fn run(state: &AppState, workspace: Option<i64>) -> AppResult<FetchRep
         ..FetchReport::default()
     };
     for channel in channels {
-        let outcome = fetch_channel(state, &channel, &mut report).await;
+        let key = format!("mail-fetch:channel:{}", channel.id);
+        let Some(lease) = Lease::acquire(&state.db, &key, state.clock.now(), LEASE).await? else {
+            report.busy += 1;
+            continue;
+        };
+        let outcome = fetch_channel(state, &channel, &lease, &mut report).await;
         let error = match outcome {
             Ok(()) => None,
             Err(e) => {
@@ -240,6 +265,7 @@ pub async fn run(state: &AppState, workspace: Option<i64>) -> AppResult<FetchRep
             .filter(mail_channels::Column::Id.eq(channel.id))
             .exec(&state.db.write)
             .await?;
+        lease.release(&state.db).await?;
     }
     Ok(report)
 }
