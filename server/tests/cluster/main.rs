@@ -20,6 +20,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use serde_json::{json, Value};
 use server::entity::{accounts, email_outbox};
 
+#[path = "../support/moto.rs"]
+mod moto;
+use moto::Moto;
+
 const PASSWORD: &str = "correct horse battery staple";
 const REPLICAS: usize = 3;
 
@@ -51,6 +55,11 @@ struct Cluster {
 
 impl Cluster {
     async fn start() -> Cluster {
+        Cluster::start_with(&[]).await
+    }
+
+    /// Started with `extra` environment (e.g. `STEWARD_STORAGE_URL`).
+    async fn start_with(extra: &[(&str, String)]) -> Cluster {
         let admin_url = postgres_url();
         let database = format!("steward_t_cluster_{}", uuid::Uuid::new_v4().simple());
         let conn = sea_orm::Database::connect(format!("{admin_url}/postgres"))
@@ -93,6 +102,7 @@ impl Cluster {
             ("STEWARD_LOG", "info".to_string()),
         ]
         .into_iter()
+        .chain(extra.iter().cloned())
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         let cluster = Cluster {
@@ -340,9 +350,93 @@ fn spread_load_reaches_every_replica_and_a_logout_applies_on_all() {
 }
 
 async fn spread_load_reaches_every_replica_and_a_logout_applies_on_all_drill() {
-    let cluster = Cluster::start().await;
+    // The replicas keep files in an S3 API server (moto), as a cluster must:
+    // nothing a user uploads stays on the disk of the replica that took it.
+    let moto = Moto::start().await;
+    let storage = moto.bucket("steward-cluster").await;
+    let cluster = Cluster::start_with(&[("STEWARD_STORAGE_URL", storage)]).await;
     let client = client();
     let token = cluster.owner(&client, "spread@x.cn").await;
+
+    // An attachment uploaded through one replica downloads, the same bytes,
+    // through each of the others.
+    let r = client
+        .post(format!("{}/api/v1/accounts", cluster.replica(0)))
+        .bearer_auth(&token)
+        .json(&json!({"name": "附件客户", "code": "9001", "modules": ["finance"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let account: Value = r.json().await.unwrap();
+    let r = client
+        .post(format!("{}/api/v1/tickets", cluster.replica(0)))
+        .bearer_auth(&token)
+        .json(
+            &json!({"account_id": account["id"], "module": "finance", "category": "bug",
+                      "priority": "p2", "subject": "凭证过账报错"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let ticket: Value = r.json().await.unwrap();
+    let bytes: Vec<u8> = "月末结账报错日志 E1024\n".repeat(2000).into_bytes();
+    let r = client
+        .post(format!(
+            "{}/api/v1/tickets/{}/attachments?file_name=log.txt",
+            cluster.replica(0),
+            ticket["id"]
+        ))
+        .bearer_auth(&token)
+        .header("Content-Type", "text/plain")
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let attachment: Value = r.json().await.unwrap();
+    for n in 1..REPLICAS {
+        let r = client
+            .get(format!(
+                "{}/api/v1/attachments/{}",
+                cluster.replica(n),
+                attachment["id"]
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "replica-{}", n + 1);
+        assert_eq!(
+            r.bytes().await.unwrap().to_vec(),
+            bytes,
+            "replica-{}",
+            n + 1
+        );
+    }
+    assert!(
+        moto.keys("steward-cluster")
+            .await
+            .iter()
+            .any(|k| k.starts_with("attachments/")),
+        "the attachment is in the bucket"
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let work = tokio::spawn(load(
         client.clone(),
