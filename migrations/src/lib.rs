@@ -55,6 +55,7 @@ mod m20261213_000300_installed_base;
 mod m20261213_000410_service_centres;
 pub mod m20261213_000500_ticket_sla_figures;
 mod m20261213_000700_expiry_reminders;
+mod m20261213_000810_service_rollup;
 
 pub struct Migrator;
 
@@ -110,6 +111,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000410_service_centres::Migration),
             Box::new(m20261213_000500_ticket_sla_figures::Migration),
             Box::new(m20261213_000700_expiry_reminders::Migration),
+            Box::new(m20261213_000810_service_rollup::Migration),
         ]
     }
 }

@@ -43,6 +43,7 @@ mod roles;
 mod seed;
 mod service_levels;
 mod service_report;
+mod service_rollup;
 mod sessions;
 mod sla_monitor;
 mod success_plans;

@@ -165,7 +165,8 @@ pub(crate) async fn mirror_status<C: ConnectionTrait>(
     apply_status(conn, &mut model, &twin, to, now).await?;
     model.updated_at = Set(now);
     model.version = Set(twin.version + 1);
-    model.update(conn).await?;
+    let updated = model.update(conn).await?;
+    crate::domain::reporting::service_rollup::change(conn, Some(&twin), Some(&updated)).await?;
     record_event(
         conn,
         &twin,
