@@ -302,7 +302,11 @@ impl Shop {
             }
             _ => {
                 let r = app
-                    .post("/api/v1/admin/jobs/sla-monitor/run", &staff.token, json!({}))
+                    .post(
+                        "/api/v1/admin/jobs/sla-monitor/run",
+                        &staff.token,
+                        json!({}),
+                    )
                     .await;
                 self.ok(r.status(), "monitor");
             }
@@ -404,7 +408,10 @@ async fn concurrent_writes_on_one_day_and_key_lose_nothing() {
     for r in futures_util::future::join_all(ids.iter().map(|id| {
         let path = format!("/api/v1/tickets/{id}");
         let token = admin.token.clone();
-        async move { app.patch(&path, &token, json!({"status": "resolved"})).await }
+        async move {
+            app.patch(&path, &token, json!({"status": "resolved"}))
+                .await
+        }
     }))
     .await
     {

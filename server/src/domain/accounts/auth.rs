@@ -60,13 +60,6 @@ pub async fn signup(state: &AppState, req: SignupRequest) -> AppResult<SignedIn>
     .insert(&txn)
     .await?;
     crate::domain::common::service_levels::seed_new_workspace(&txn, workspace.id).await?;
-    // No tickets yet: the service report's rollup is built.
-    crate::domain::reporting::service_rollup::start_built(
-        &txn,
-        workspace.id,
-        crate::domain::common::calendar::time_zone(&txn, workspace.id).await?,
-    )
-    .await?;
     let user = users::ActiveModel {
         workspace_id: Set(workspace.id),
         name: Set(req.name.trim().to_string()),

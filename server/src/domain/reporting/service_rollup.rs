@@ -32,16 +32,15 @@
 //! report reads the tickets instead. The builder locks the state row
 //! (`FOR UPDATE`), writers share it (`FOR SHARE`), so a ticket is counted
 //! exactly once whichever comes first. Direct writes to `tickets` that
-//! bypass the domain code must call [`rebuild`].
+//! bypass the domain code must call [`rebuild`]. A workspace made after
+//! the migration has no state row until its first ticket, which makes it
+//! built.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, TransactionTrait};
 
 use crate::db::sql::Sql;
 use crate::db::Db;
@@ -432,8 +431,30 @@ pub async fn change_facts<C: ConnectionTrait>(
         }
     }
     let workspace_id = t.workspace_id;
-    let Some(s) = state(conn, workspace_id, "FOR SHARE").await? else {
-        return Ok(());
+    let s = match state(conn, workspace_id, "FOR SHARE").await? {
+        Some(s) => s,
+        None => {
+            // A workspace made after the migration starts built with its
+            // first ticket (the code that writes tickets directly, the
+            // seeds, rebuilds after).
+            let tz = crate::domain::common::calendar::time_zone(conn, workspace_id).await?;
+            let mut sql = Sql::new(conn.get_database_backend());
+            sql.push(
+                "INSERT INTO service_rollup_state (workspace_id, time_zone, after_id, done) \
+                 VALUES (",
+            )
+            .bind(workspace_id)
+            .push(", ")
+            .bind(tz.name().to_string())
+            .push(", 0, ")
+            .bind(true)
+            .push(") ON CONFLICT (workspace_id) DO NOTHING");
+            conn.execute(sql.statement()).await?;
+            match state(conn, workspace_id, "FOR SHARE").await? {
+                Some(s) => s,
+                None => return Ok(()),
+            }
+        }
     };
     // The builder has not reached this ticket: it will count it as it is.
     if !s.done && t.id > s.after_id {
@@ -453,15 +474,6 @@ pub async fn change_facts<C: ConnectionTrait>(
 }
 
 // ---- building ------------------------------------------------------------
-
-/// A new workspace has no tickets: its rollup is built, in `tz`.
-pub async fn start_built<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: i64,
-    tz: Tz,
-) -> AppResult<()> {
-    put_state(conn, workspace_id, tz.name(), 0, true).await
-}
 
 async fn put_state<C: ConnectionTrait>(
     conn: &C,
@@ -526,31 +538,25 @@ pub async fn build_step(db: &Db, workspace_id: i64, batch: u64) -> AppResult<boo
         reset(&txn, workspace_id, tz).await?;
         after_id = 0;
     }
-    let rows: Vec<Facts> = tickets::Entity::find()
-        .select_only()
-        .columns([
-            tickets::Column::Id,
-            tickets::Column::WorkspaceId,
-            tickets::Column::Module,
-            tickets::Column::ServiceLevel,
-            tickets::Column::AssigneeId,
-            tickets::Column::CreatedAt,
-            tickets::Column::ResolvedAt,
-            tickets::Column::ClosedAt,
-            tickets::Column::OutsideAgreement,
-            tickets::Column::FirstResponseMet,
-            tickets::Column::ResolutionMet,
-            tickets::Column::FirstResponseMinutes,
-            tickets::Column::ResolutionMinutes,
-            tickets::Column::CsatRating,
-        ])
-        .filter(tickets::Column::WorkspaceId.eq(workspace_id))
-        .filter(tickets::Column::Id.gt(after_id))
-        .order_by_asc(tickets::Column::Id)
-        .limit(batch)
-        .into_model::<Facts>()
-        .all(&txn)
-        .await?;
+    // By id from where it stopped: SQLite is told not to take the
+    // workspace's indexes (it would sort what they find past the id).
+    let backend = txn.get_database_backend();
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "SELECT id, workspace_id, module, service_level, assignee_id, created_at, resolved_at, \
+         closed_at, outside_agreement, first_response_met, resolution_met, \
+         first_response_minutes, resolution_minutes, csat_rating FROM tickets WHERE id > ",
+    )
+    .bind(after_id)
+    .push(if backend == DatabaseBackend::Sqlite {
+        " AND +workspace_id = "
+    } else {
+        " AND workspace_id = "
+    })
+    .bind(workspace_id)
+    .push(" ORDER BY id LIMIT ")
+    .bind(i64::try_from(batch).unwrap_or(i64::MAX));
+    let rows = Facts::find_by_statement(sql.statement()).all(&txn).await?;
     let mut deltas = BTreeMap::new();
     for t in &rows {
         add(&mut deltas, t, tz, 1);
