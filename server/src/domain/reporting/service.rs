@@ -2,14 +2,16 @@
 //! CSAT over the tickets opened in a period (see `shared::service_report`
 //! for the definitions), and its per-ticket CSV.
 //!
-//! Speed: every figure is read from the per-ticket columns the ticket code
-//! keeps (`domain::tickets::sla_figures`) through one covering index,
-//! `ix_tickets_service_report` (workspace, opening time, module, level,
-//! assignee, outside agreement, outcomes, minutes, rating): one grouped scan
-//! for the attainment and CSAT breakdowns and one per time distribution,
-//! run concurrently, plus the backlog's counts from the resolution and
-//! opening indexes. Nothing is computed per ticket in Rust but the sums of
-//! the grouped rows.
+//! Speed: once the workspace's rollup is built (`service_rollup`, kept by
+//! the ticket writers), every figure is read from its day and month rows
+//! (`service_rollup_read`): a year of a million tickets is a few thousand
+//! rows. Until then (after the migration, after a change of time zone),
+//! the figures are read from the per-ticket columns
+//! (`domain::tickets::sla_figures`) through one covering index,
+//! `ix_tickets_service_report`: one grouped scan for the attainment and
+//! CSAT breakdowns and one per time distribution, run concurrently, plus
+//! the backlog's counts from the resolution and opening indexes. Both give
+//! the same figures (the rollup's distributions are exact).
 //!
 //! Who sees what: admins and managers the workspace (optionally filtered
 //! by module, level, assignee); an engineer only the tickets assigned to
