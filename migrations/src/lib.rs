@@ -56,6 +56,7 @@ mod m20261213_000410_service_centres;
 pub mod m20261213_000500_ticket_sla_figures;
 mod m20261213_000700_expiry_reminders;
 mod m20261213_000800_time_entry_visit_fk;
+mod m20261213_000810_service_rollup;
 mod m20261214_000200_job_claims;
 
 pub struct Migrator;
@@ -113,6 +114,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000500_ticket_sla_figures::Migration),
             Box::new(m20261213_000700_expiry_reminders::Migration),
             Box::new(m20261213_000800_time_entry_visit_fk::Migration),
+            Box::new(m20261213_000810_service_rollup::Migration),
             Box::new(m20261214_000200_job_claims::Migration),
         ]
     }

@@ -44,6 +44,7 @@ mod roles;
 mod seed;
 mod service_levels;
 mod service_report;
+mod service_rollup;
 mod sessions;
 mod sla_monitor;
 mod storage;

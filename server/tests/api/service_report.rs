@@ -188,6 +188,16 @@ async fn world() -> World {
         row.csat_at = Set(Some(sh(10, 9)));
         row.update(&w.app.app_state.db.write).await.unwrap();
     }
+    // Written directly, past the service report's rollup: built again.
+    let ws = server::entity::tickets::Entity::find_by_id(w.a)
+        .one(&w.app.app_state.db.write)
+        .await
+        .unwrap()
+        .unwrap()
+        .workspace_id;
+    server::domain::reporting::service_rollup::rebuild(&w.app.app_state.db, ws)
+        .await
+        .unwrap();
     w
 }
 

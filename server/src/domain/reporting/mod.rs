@@ -17,6 +17,8 @@ pub mod kpi;
 pub mod period;
 pub mod renewal_report;
 pub mod service;
+pub mod service_rollup;
+mod service_rollup_read;
 
 /// How long a report snapshot (KPIs, a big renewal report) is served.
 pub const SNAPSHOT_TTL: std::time::Duration = std::time::Duration::from_secs(30);

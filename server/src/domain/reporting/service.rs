@@ -2,14 +2,16 @@
 //! CSAT over the tickets opened in a period (see `shared::service_report`
 //! for the definitions), and its per-ticket CSV.
 //!
-//! Speed: every figure is read from the per-ticket columns the ticket code
-//! keeps (`domain::tickets::sla_figures`) through one covering index,
-//! `ix_tickets_service_report` (workspace, opening time, module, level,
-//! assignee, outside agreement, outcomes, minutes, rating): one grouped scan
-//! for the attainment and CSAT breakdowns and one per time distribution,
-//! run concurrently, plus the backlog's counts from the resolution and
-//! opening indexes. Nothing is computed per ticket in Rust but the sums of
-//! the grouped rows.
+//! Speed: once the workspace's rollup is built (`service_rollup`, kept by
+//! the ticket writers), every figure is read from its day and month rows
+//! (`service_rollup_read`): a year of a million tickets is a few thousand
+//! rows. Until then (after the migration, after a change of time zone),
+//! the figures are read from the per-ticket columns
+//! (`domain::tickets::sla_figures`) through one covering index,
+//! `ix_tickets_service_report`: one grouped scan for the attainment and
+//! CSAT breakdowns and one per time distribution, run concurrently, plus
+//! the backlog's counts from the resolution and opening indexes. Both give
+//! the same figures (the rollup's distributions are exact).
 //!
 //! Who sees what: admins and managers the workspace (optionally filtered
 //! by module, level, assignee); an engineer only the tickets assigned to
@@ -56,6 +58,8 @@ pub struct Scope {
     pub level: Option<String>,
     pub assignee_id: Option<i64>,
     pub own: bool,
+    /// The workspace's time zone (the months' and the rollup's days).
+    pub tz: Tz,
 }
 
 /// Checks the role and the parameters (403 / 422 before anything is read).
@@ -109,6 +113,7 @@ pub async fn scope(
             params.assignee_id
         },
         own,
+        tz,
     })
 }
 
@@ -146,7 +151,7 @@ fn months(
 
 impl Scope {
     /// ` AND …` of the filters (after `workspace_id = ` has been bound).
-    fn push_filters(&self, sql: &mut Sql) {
+    pub(super) fn push_filters(&self, sql: &mut Sql) {
         if let Some(m) = &self.module {
             sql.push(" AND module = ").bind(m.clone());
         }
@@ -202,7 +207,7 @@ struct Cohort {
 }
 
 #[derive(Default, Clone)]
-struct Tally {
+pub(super) struct Tally {
     tickets: u64,
     outside: u64,
     fr: [u64; 3],
@@ -227,6 +232,20 @@ impl Tally {
         };
         self.fr[slot(c.first_response)] += c.n;
         self.res[slot(c.resolution)] += c.n;
+    }
+
+    /// Adds a rollup row's counters (`service_rollup::COUNTS`).
+    pub(super) fn add_counts(&mut self, c: &[i64; 12]) {
+        use super::service_rollup::{CSAT_N, CSAT_SUM, FR, OPENED, OUTSIDE, RES};
+        let n = |i: usize| u64::try_from(c[i]).unwrap_or(0);
+        self.tickets += n(OPENED);
+        self.outside += n(OUTSIDE);
+        self.csat_n += n(CSAT_N);
+        self.csat_sum += i128::from(c[CSAT_SUM]);
+        for k in 0..3 {
+            self.fr[k] += n(FR + k);
+            self.res[k] += n(RES + k);
+        }
     }
 
     fn figures(&self) -> ServiceFigures {
@@ -395,28 +414,85 @@ async fn backlog(db: &Db, s: &Scope) -> AppResult<(Vec<u64>, i128)> {
     Ok((done, before))
 }
 
-/// `GET /reports/service`.
+/// What the report is made of, however it was read.
+pub(super) struct Parts {
+    pub total: Tally,
+    pub by_month: Vec<Tally>,
+    pub by_module: BTreeMap<String, Tally>,
+    pub by_level: BTreeMap<String, Tally>,
+    pub by_engineer: BTreeMap<Option<i64>, Tally>,
+    /// Per month, the sorted distributions of the business minutes.
+    pub first: Vec<Vec<(i64, u64)>>,
+    pub resolution: Vec<Vec<(i64, u64)>>,
+    /// Per month, resolved or closed unresolved; open when the period starts.
+    pub backlog: (Vec<u64>, i128),
+}
+
+impl Parts {
+    pub(super) fn new(s: &Scope) -> Parts {
+        Parts {
+            total: Tally::default(),
+            by_month: vec![Tally::default(); s.months.len()],
+            by_module: BTreeMap::new(),
+            by_level: BTreeMap::new(),
+            by_engineer: BTreeMap::new(),
+            first: Vec::new(),
+            resolution: Vec::new(),
+            backlog: (vec![0; s.months.len()], 0),
+        }
+    }
+}
+
+/// `GET /reports/service`: from the rollup once the workspace's is built
+/// (`service_rollup`), from the tickets until then.
 pub async fn report(db: &Db, s: &Scope, now: DateTime<Utc>) -> AppResult<ServiceReport> {
+    if super::service_rollup::ready(&db.read, s.workspace_id, s.tz).await? {
+        let parts = super::service_rollup_read::parts(db, s).await?;
+        return assemble(db, s, now, parts).await;
+    }
+    report_from_tickets(db, s, now).await
+}
+
+/// The report computed from the tickets' own figures (before the rollup
+/// is built, and as the tests' reference).
+pub async fn report_from_tickets(
+    db: &Db,
+    s: &Scope,
+    now: DateTime<Utc>,
+) -> AppResult<ServiceReport> {
     let (cohorts, first, resolution, backlog) = tokio::try_join!(
         cohorts(db, s),
         distribution(db, s, "first_response_minutes"),
         distribution(db, s, "resolution_minutes"),
         backlog(db, s),
     )?;
-    let mut total = Tally::default();
-    let mut by_month = vec![Tally::default(); s.months.len()];
-    let mut by_module: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut by_level: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut by_engineer: BTreeMap<Option<i64>, Tally> = BTreeMap::new();
+    let mut p = Parts::new(s);
     for (m, module, level, assignee, c) in &cohorts {
-        total.add(c);
-        if let Some(t) = by_month.get_mut(*m) {
+        p.total.add(c);
+        if let Some(t) = p.by_month.get_mut(*m) {
             t.add(c);
         }
-        by_module.entry(module.clone()).or_default().add(c);
-        by_level.entry(level.clone()).or_default().add(c);
-        by_engineer.entry(*assignee).or_default().add(c);
+        p.by_module.entry(module.clone()).or_default().add(c);
+        p.by_level.entry(level.clone()).or_default().add(c);
+        p.by_engineer.entry(*assignee).or_default().add(c);
     }
+    p.first = first;
+    p.resolution = resolution;
+    p.backlog = backlog;
+    assemble(db, s, now, p).await
+}
+
+async fn assemble(db: &Db, s: &Scope, now: DateTime<Utc>, p: Parts) -> AppResult<ServiceReport> {
+    let Parts {
+        total,
+        by_month,
+        by_module,
+        by_level,
+        by_engineer,
+        first,
+        resolution,
+        backlog,
+    } = p;
     let ids: Vec<i64> = by_engineer.keys().flatten().copied().collect();
     let mut names: HashMap<i64, String> = HashMap::new();
     for chunk in ids.chunks(500) {
@@ -727,6 +803,7 @@ mod tests {
             level: None,
             assignee_id: None,
             own: false,
+            tz: chrono_tz::Asia::Shanghai,
         };
         let mut sql = Sql::new(DatabaseBackend::Postgres);
         scope.push_month(&mut sql, "created_at");

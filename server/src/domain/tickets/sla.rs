@@ -189,7 +189,17 @@ pub async fn put_calendar(
         ws.business_calendar = Set(Some(json))
     })
     .await?;
+    // The service report's days are in the workspace's time zone: a new
+    // zone builds its rollup again (the report reads the tickets until).
+    let moved = before.zone() != req.zone();
+    if moved {
+        crate::domain::reporting::service_rollup::reset(&txn, actor.workspace_id, req.zone())
+            .await?;
+    }
     txn.commit().await?;
+    if moved {
+        crate::domain::reporting::service_rollup::spawn_build(db.clone(), actor.workspace_id);
+    }
     Ok(req)
 }
 

@@ -171,7 +171,9 @@ pub async fn backfill(db: &Db, workspace: Option<i64>) -> AppResult<u64> {
             if f != now {
                 let mut model: tickets::ActiveModel = t.clone().into();
                 f.set(&mut model);
-                model.update(&txn).await?;
+                let updated = model.update(&txn).await?;
+                crate::domain::reporting::service_rollup::change(&txn, Some(t), Some(&updated))
+                    .await?;
                 changed += 1;
             }
         }
