@@ -1685,7 +1685,7 @@ pub fn text(key: Key) -> &'static str {
         Key::GpEtKbArticle => "Knowledge base article",
         Key::GpEtInstallation => "Installation",
         Key::GpEtCertification => "Certification",
-        Key::GpEtApiKey => "API key",
+        Key::GpEtApiKeyEntry => "API key",
         Key::GpEtVisit => "On-site visit",
         Key::GpEtTimePackage => "Person-day package",
         Key::GpEtTimeEntry => "Time entry",

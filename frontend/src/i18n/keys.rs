@@ -1697,7 +1697,7 @@ keys! {
     GpEtKbArticle,
     GpEtInstallation,
     GpEtCertification,
-    GpEtApiKey,
+    GpEtApiKeyEntry,
     GpEtVisit,
     GpEtTimePackage,
     GpEtTimeEntry,

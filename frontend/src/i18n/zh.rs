@@ -1685,7 +1685,7 @@ pub fn text(key: Key) -> &'static str {
         Key::GpEtKbArticle => "知识库文章",
         Key::GpEtInstallation => "安装记录",
         Key::GpEtCertification => "资质认证",
-        Key::GpEtApiKey => "接口密钥",
+        Key::GpEtApiKeyEntry => "接口密钥",
         Key::GpEtVisit => "上门服务",
         Key::GpEtTimePackage => "人天包",
         Key::GpEtTimeEntry => "工时记录",

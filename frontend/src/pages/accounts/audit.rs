@@ -55,7 +55,7 @@ pub fn entity_key(entity_type: &str) -> Option<Key> {
         "kb_article" => Key::GpEtKbArticle,
         "installation" => Key::GpEtInstallation,
         "certification" => Key::GpEtCertification,
-        "api_key" => Key::GpEtApiKey,
+        "api_key" => Key::GpEtApiKeyEntry,
         "visit" => Key::GpEtVisit,
         "time_package" => Key::GpEtTimePackage,
         "time_entry" => Key::GpEtTimeEntry,
