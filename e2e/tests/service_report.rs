@@ -72,7 +72,7 @@ async fn a_figure_of_the_service_report_opens_its_tickets() {
             .await?
             .context("the first ticket")?
             .workspace_id;
-        server::domain::reporting::service_rollup::rebuild(&h.state.db, workspace_id).await?;
+        server::domain::tickets::service_rollup::rebuild(&h.state.db, workspace_id).await?;
 
         log_in(h, MANAGER, DEMO_PASSWORD).await?;
         signed_in(h).await?;

@@ -188,7 +188,7 @@ impl Application {
             .spawn_worker(state.db.clone(), state.clock.clone());
         // The service report's rollup of workspaces not built yet (after
         // its migration, or a bulk load), in the background.
-        crate::domain::reporting::service_rollup::spawn_builds(state.db.clone());
+        crate::domain::tickets::service_rollup::spawn_builds(state.db.clone());
         state.integrations.spawn_worker(state.clone());
         let scheduler = if state.config.scheduler {
             Some(crate::jobs::start_scheduler(state.clone()).await?)

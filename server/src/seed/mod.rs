@@ -105,7 +105,7 @@ pub async fn demo(db: &Db) -> anyhow::Result<()> {
     if let Some(cast) = demo_workspace(db, now, Opening::Picture).await? {
         demo_tickets::seed(&db.write, &cast, now).await?;
         crate::domain::tickets::sla_figures::backfill(db, Some(cast.workspace_id)).await?;
-        crate::domain::reporting::service_rollup::rebuild(db, cast.workspace_id).await?;
+        crate::domain::tickets::service_rollup::rebuild(db, cast.workspace_id).await?;
         print_logins();
     }
     Ok(())
@@ -122,7 +122,7 @@ pub async fn demo_story(state: &AppState) -> anyhow::Result<()> {
     if let Some(cast) = demo_workspace(&state.db, now, Opening::Story).await? {
         story::tell(state, &cast, now).await?;
         crate::domain::tickets::sla_figures::backfill(&state.db, Some(cast.workspace_id)).await?;
-        crate::domain::reporting::service_rollup::rebuild(&state.db, cast.workspace_id).await?;
+        crate::domain::tickets::service_rollup::rebuild(&state.db, cast.workspace_id).await?;
         print_logins();
         println!("  (seeded in {:.1} s)", started.elapsed().as_secs_f64());
     }

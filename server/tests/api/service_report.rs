@@ -195,7 +195,7 @@ async fn world() -> World {
         .unwrap()
         .unwrap()
         .workspace_id;
-    server::domain::reporting::service_rollup::rebuild(&w.app.app_state.db, ws)
+    server::domain::tickets::service_rollup::rebuild(&w.app.app_state.db, ws)
         .await
         .unwrap();
     w

@@ -363,7 +363,7 @@ async fn after_random_operations_the_rollup_equals_the_tickets() {
     assert_eq!(r["totals"]["tickets"], shop.tickets.len() as u64, "{r}");
 
     // Built again from the tickets, the same.
-    server::domain::reporting::service_rollup::rebuild(&shop.app.app_state.db, shop.ws)
+    server::domain::tickets::service_rollup::rebuild(&shop.app.app_state.db, shop.ws)
         .await
         .unwrap();
     assert_rollup_matches(&shop.app, shop.ws, &admin.token, &queries).await;
@@ -448,7 +448,7 @@ async fn a_build_between_writes_counts_every_ticket_once() {
     .await;
     let db = shop.app.app_state.db.clone();
     loop {
-        let done = server::domain::reporting::service_rollup::build_step(&db, shop.ws, 2)
+        let done = server::domain::tickets::service_rollup::build_step(&db, shop.ws, 2)
             .await
             .unwrap();
         if done {

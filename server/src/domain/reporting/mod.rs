@@ -17,7 +17,6 @@ pub mod kpi;
 pub mod period;
 pub mod renewal_report;
 pub mod service;
-pub mod service_rollup;
 mod service_rollup_read;
 
 /// How long a report snapshot (KPIs, a big renewal report) is served.

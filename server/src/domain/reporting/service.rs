@@ -236,7 +236,7 @@ impl Tally {
 
     /// Adds a rollup row's counters (`service_rollup::COUNTS`).
     pub(super) fn add_counts(&mut self, c: &[i64; 12]) {
-        use super::service_rollup::{CSAT_N, CSAT_SUM, FR, OPENED, OUTSIDE, RES};
+        use crate::domain::tickets::service_rollup::{CSAT_N, CSAT_SUM, FR, OPENED, OUTSIDE, RES};
         let n = |i: usize| u64::try_from(c[i]).unwrap_or(0);
         self.tickets += n(OPENED);
         self.outside += n(OUTSIDE);
@@ -446,7 +446,7 @@ impl Parts {
 /// `GET /reports/service`: from the rollup once the workspace's is built
 /// (`service_rollup`), from the tickets until then.
 pub async fn report(db: &Db, s: &Scope, now: DateTime<Utc>) -> AppResult<ServiceReport> {
-    if super::service_rollup::ready(&db.read, s.workspace_id, s.tz).await? {
+    if crate::domain::tickets::service_rollup::ready(&db.read, s.workspace_id, s.tz).await? {
         let parts = super::service_rollup_read::parts(db, s).await?;
         return assemble(db, s, now, parts).await;
     }

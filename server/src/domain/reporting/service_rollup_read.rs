@@ -11,11 +11,11 @@ use chrono::{Datelike, Months, NaiveDate};
 use sea_orm::ConnectionTrait;
 
 use super::service::{Parts, Scope};
-use super::service_rollup::{
-    decode, month_of, CLOSED_UNRESOLVED, COUNTS, DAY, MONTH, OPENED, RESOLVED,
-};
 use crate::db::sql::Sql;
 use crate::db::Db;
+use crate::domain::tickets::service_rollup::{
+    decode, month_of, CLOSED_UNRESOLVED, COUNTS, DAY, MONTH, OPENED, RESOLVED,
+};
 use crate::error::AppResult;
 
 /// The month of the period a day is in.

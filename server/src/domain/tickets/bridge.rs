@@ -230,7 +230,7 @@ pub(crate) async fn mirror_status<C: ConnectionTrait>(
     model.updated_at = Set(now);
     model.version = Set(twin.version + 1);
     let updated = model.update(conn).await?;
-    crate::domain::reporting::service_rollup::change(conn, Some(&twin), Some(&updated)).await?;
+    crate::domain::tickets::service_rollup::change(conn, Some(&twin), Some(&updated)).await?;
     record_event(
         conn,
         &twin,

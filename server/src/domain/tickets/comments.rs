@@ -216,7 +216,7 @@ async fn comment_locked<C: ConnectionTrait>(
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
     let updated = model.update(conn).await?;
-    crate::domain::reporting::service_rollup::change(conn, Some(current), Some(&updated)).await?;
+    crate::domain::tickets::service_rollup::change(conn, Some(current), Some(&updated)).await?;
     bridge::mirror_status(conn, state, current, &updated, now).await?;
     let comment = ticket_comments::ActiveModel {
         workspace_id: Set(actor.workspace_id),
@@ -438,7 +438,7 @@ pub async fn portal_rate(
     )
     .await?;
     let updated = find(&txn, actor.workspace_id, id).await?;
-    crate::domain::reporting::service_rollup::change(&txn, Some(&ticket), Some(&updated)).await?;
+    crate::domain::tickets::service_rollup::change(&txn, Some(&ticket), Some(&updated)).await?;
     txn.commit().await?;
     portal_view(&state.db.read, actor.workspace_id, updated).await
 }

@@ -318,7 +318,7 @@ async fn insert_ticket_in<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
-    crate::domain::reporting::service_rollup::change(txn, None, Some(&model)).await?;
+    crate::domain::tickets::service_rollup::change(txn, None, Some(&model)).await?;
     record_event(
         txn,
         &model,

@@ -231,7 +231,7 @@ pub async fn merge(
     model.updated_at = Set(now);
     model.version = Set(dup.version + 1);
     let merged = model.update(&txn).await?;
-    crate::domain::reporting::service_rollup::change(&txn, Some(&dup), Some(&merged)).await?;
+    crate::domain::tickets::service_rollup::change(&txn, Some(&dup), Some(&merged)).await?;
     record_event(
         &txn,
         &dup,

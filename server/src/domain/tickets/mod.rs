@@ -20,6 +20,7 @@ pub mod links;
 pub mod merge;
 pub mod notify;
 pub mod service_levels;
+pub mod service_rollup;
 pub mod sla;
 pub mod sla_figures;
 pub mod sla_monitor;

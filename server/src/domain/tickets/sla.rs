@@ -193,12 +193,11 @@ pub async fn put_calendar(
     // zone builds its rollup again (the report reads the tickets until).
     let moved = before.zone() != req.zone();
     if moved {
-        crate::domain::reporting::service_rollup::reset(&txn, actor.workspace_id, req.zone())
-            .await?;
+        crate::domain::tickets::service_rollup::reset(&txn, actor.workspace_id, req.zone()).await?;
     }
     txn.commit().await?;
     if moved {
-        crate::domain::reporting::service_rollup::spawn_build(db.clone(), actor.workspace_id);
+        crate::domain::tickets::service_rollup::spawn_build(db.clone(), actor.workspace_id);
     }
     Ok(req)
 }

@@ -172,7 +172,7 @@ pub async fn backfill(db: &Db, workspace: Option<i64>) -> AppResult<u64> {
                 let mut model: tickets::ActiveModel = t.clone().into();
                 f.set(&mut model);
                 let updated = model.update(&txn).await?;
-                crate::domain::reporting::service_rollup::change(&txn, Some(t), Some(&updated))
+                crate::domain::tickets::service_rollup::change(&txn, Some(t), Some(&updated))
                     .await?;
                 changed += 1;
             }

@@ -146,7 +146,7 @@ async fn handle(
     let Some(ticket) = tickets::Entity::find_by_id(id).one(&txn).await? else {
         return Ok(());
     };
-    crate::domain::reporting::service_rollup::change(&txn, before.as_ref(), Some(&ticket)).await?;
+    crate::domain::tickets::service_rollup::change(&txn, before.as_ref(), Some(&ticket)).await?;
     match target {
         Target::FirstResponse => report.first_response_breaches += 1,
         Target::Resolution => report.resolution_breaches += 1,

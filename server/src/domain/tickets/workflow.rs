@@ -182,7 +182,7 @@ pub(crate) async fn update_locked<C: ConnectionTrait>(
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
     let updated = model.update(conn).await?;
-    crate::domain::reporting::service_rollup::change(conn, Some(current), Some(&updated)).await?;
+    crate::domain::tickets::service_rollup::change(conn, Some(current), Some(&updated)).await?;
     let mut mailed = bridge::mirror_status(conn, state, current, &updated, now).await?;
     let changed_to = req.status.filter(|to| *to != before.status);
     if let Some(to) = changed_to {
@@ -388,7 +388,7 @@ pub async fn escalate_locked<C: ConnectionTrait>(
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
     let escalated = model.update(conn).await?;
-    crate::domain::reporting::service_rollup::change(conn, Some(current), Some(&escalated)).await?;
+    crate::domain::tickets::service_rollup::change(conn, Some(current), Some(&escalated)).await?;
     let mut to_notify =
         crate::domain::tickets::notify::managers(conn, current.workspace_id).await?;
     to_notify.extend(assignee);
@@ -462,7 +462,7 @@ pub(crate) async fn on_master_data_decision<C: ConnectionTrait>(
     model.updated_at = Set(now);
     model.version = Set(ticket.version + 1);
     let updated = model.update(conn).await?;
-    crate::domain::reporting::service_rollup::change(conn, Some(&ticket), Some(&updated)).await?;
+    crate::domain::tickets::service_rollup::change(conn, Some(&ticket), Some(&updated)).await?;
     record_event(
         conn,
         &ticket,

@@ -141,7 +141,7 @@ pub async fn bench(db: &Db, size: BenchSize) -> anyhow::Result<()> {
         history::tickets(db, workspace_id, owner_ids[0], tickets, spread).await?;
         println!("building the service report's rollup…");
         let started = std::time::Instant::now();
-        crate::domain::reporting::service_rollup::rebuild(db, workspace_id).await?;
+        crate::domain::tickets::service_rollup::rebuild(db, workspace_id).await?;
         println!("  built in {:.1} s", started.elapsed().as_secs_f64());
     }
     if articles > 0 {
