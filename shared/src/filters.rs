@@ -120,6 +120,10 @@ pub struct TicketFilter {
     /// they were opened (exactly as the installation spelled it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// Only tickets an authorised service centre escalated to this
+    /// workspace through this link (`/service-centres/{id}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub centre_id: Option<i64>,
 }
 impl ToQuery for TicketFilter {}
 

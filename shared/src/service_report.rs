@@ -145,6 +145,11 @@ pub struct ServiceReport {
     pub by_module: Vec<ServiceGroup>,
     pub by_level: Vec<ServiceGroup>,
     pub by_engineer: Vec<ServiceGroup>,
+    /// The tickets each authorised service centre escalated to this
+    /// workspace (a vendor's view; `key` is the centre link's id, `name`
+    /// the centre's name); empty for a workspace without centres.
+    #[serde(default)]
+    pub by_centre: Vec<ServiceGroup>,
     pub computed_at: DateTime<Utc>,
 }
 

@@ -46,6 +46,8 @@ pub struct ReportFilters {
     pub first_response: Option<SlaOutcome>,
     pub resolution: Option<SlaOutcome>,
     pub rated: Option<bool>,
+    /// The service centre link whose escalated tickets these are.
+    pub centre_id: Option<i64>,
 }
 
 impl ReportFilters {
@@ -86,6 +88,7 @@ impl TicketQuery {
                 first_response: parsed(search, "first_response"),
                 resolution: parsed(search, "resolution"),
                 rated: parsed(search, "rated"),
+                centre_id: parsed(search, "centre_id"),
             },
             version: get_param(search, "version")
                 .map(|v| v.trim().to_string())
@@ -115,6 +118,7 @@ impl TicketQuery {
             )
             .push_opt("resolution", self.report.resolution.map(|o| o.as_str()))
             .push_opt("rated", self.report.rated)
+            .push_opt("centre_id", self.report.centre_id)
             .push_opt("version", self.version.as_deref())
     }
 
@@ -144,6 +148,7 @@ impl TicketQuery {
             resolution: self.report.resolution,
             rated: self.report.rated,
             version: self.version.clone(),
+            centre_id: self.report.centre_id,
         }
     }
 

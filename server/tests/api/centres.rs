@@ -1181,3 +1181,93 @@ async fn the_centres_customer_hears_the_vendors_reply_and_resolution_once() {
         to_customer[1].body()
     );
 }
+
+/// The vendor's service report counts the tickets each centre escalated,
+/// per centre, and the figure opens exactly those tickets in the queue; a
+/// centre's own report has no such breakdown.
+#[actix_web::test]
+async fn the_service_report_breaks_escalated_tickets_down_by_centre() {
+    let w = world().await;
+    let (_, vendor_t) = escalated(&w).await;
+    // A ticket of the vendor's own, not escalated.
+    let own = w
+        .app
+        .post(
+            "/api/v1/tickets",
+            &w.vendor.token,
+            json!({"account_id": w.vendor_account, "module": "finance", "category": "bug",
+                   "priority": "p3", "subject": "厂商自己的工单"}),
+        )
+        .await;
+    assert_eq!(own.status(), StatusCode::CREATED);
+    let period = "from=2027-01-01&to=2027-12-31";
+    let report = body(
+        w.app
+            .get(
+                &format!("/api/v1/reports/service?{period}"),
+                &w.vendor.token,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(report["totals"]["tickets"], 2, "{report}");
+    let groups = report["by_centre"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{report}");
+    assert_eq!(groups[0]["key"], w.link.to_string());
+    assert_eq!(groups[0]["name"], "华南中心");
+    assert_eq!(groups[0]["figures"]["tickets"], 1);
+    // A filter that leaves the escalated ticket out leaves the group out.
+    let report = body(
+        w.app
+            .get(
+                &format!("/api/v1/reports/service?{period}&module=sales"),
+                &w.vendor.token,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(report["by_centre"], json!([]), "{report}");
+
+    let queue = body(
+        w.app
+            .get(
+                &format!("/api/v1/tickets?centre_id={}", w.link),
+                &w.vendor.token,
+            )
+            .await,
+    )
+    .await;
+    let ids: Vec<i64> = queue["items"].as_array().unwrap().iter().map(id).collect();
+    assert_eq!(ids, vec![vendor_t]);
+    let queue = body(
+        w.app
+            .get(
+                &format!("/api/v1/tickets?centre_id={}", w.other_link),
+                &w.vendor.token,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(queue["items"], json!([]));
+    // The centre's own report and queue know nothing of the vendor's link.
+    let report = body(
+        w.app
+            .get(
+                &format!("/api/v1/reports/service?{period}"),
+                &w.centre.token,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(report["by_centre"], json!([]), "{report}");
+    let queue = body(
+        w.app
+            .get(
+                &format!("/api/v1/tickets?centre_id={}", w.link),
+                &w.centre.token,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(queue["items"], json!([]));
+}

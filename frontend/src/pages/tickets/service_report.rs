@@ -389,6 +389,7 @@ fn ReportView(r: ServiceReport, period: Memo<(NaiveDate, NaiveDate)>) -> impl In
     let by_module = r.by_module.clone();
     let by_level = r.by_level.clone();
     let by_engineer = r.by_engineer.clone();
+    let by_centre = r.by_centre.clone();
     view! {
         <section class="card rp-section" data-testid="service-report">
             <div class="section-header">
@@ -407,8 +408,10 @@ fn ReportView(r: ServiceReport, period: Memo<(NaiveDate, NaiveDate)>) -> impl In
         </section>
         <GroupTable title=Key::SrByModule head=Key::TkModule groups=by_module base=base.clone() kind=GroupKind::Module testid="by-module" />
         <GroupTable title=Key::SrByLevel head=Key::SrLevel groups=by_level base=base.clone() kind=GroupKind::Level testid="by-level" />
-        <GroupTable title=Key::SrByEngineer head=Key::SrEngineer groups=by_engineer base kind=GroupKind::Engineer testid="by-engineer" />
-        <p class="muted rp-note" data-testid="service-no-centre">{i.tr(Key::SrNoCentre)}</p>
+        <GroupTable title=Key::SrByEngineer head=Key::SrEngineer groups=by_engineer base=base.clone() kind=GroupKind::Engineer testid="by-engineer" />
+        {(!by_centre.is_empty()).then(|| view! {
+            <GroupTable title=Key::SrByCentre head=Key::SrCentre groups=by_centre base kind=GroupKind::Centre testid="by-centre" />
+        })}
     }
 }
 
@@ -521,6 +524,7 @@ enum GroupKind {
     Module,
     Level,
     Engineer,
+    Centre,
 }
 
 #[component]
@@ -562,6 +566,11 @@ fn GroupTable(
                     }
                     let person = g.name.clone().or_else(|| g.key.clone().map(|k| format!("#{k}")));
                     Box::new(move || person.clone().unwrap_or_else(|| i.t(Key::Unassigned).to_string()))
+                }
+                GroupKind::Centre => {
+                    q.report.centre_id = g.key.as_deref().and_then(|k| k.parse::<i64>().ok());
+                    let centre = g.name.clone().unwrap_or_default();
+                    Box::new(move || centre.clone())
                 }
             };
             let f = g.figures.clone();

@@ -347,6 +347,19 @@ fn service_report_filters(
         Some(false) => query = query.filter(tickets::Column::CsatRating.is_null()),
         None => {}
     }
+    // The caller's workspace is already the filter: a link of another
+    // vendor names none of its tickets.
+    if let Some(centre) = filter.centre_id {
+        query = query.filter(
+            tickets::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(crate::entity::ticket_bridges::Column::VendorTicketId)
+                    .from(crate::entity::ticket_bridges::Entity)
+                    .and_where(crate::entity::ticket_bridges::Column::CentreLinkId.eq(centre))
+                    .to_owned(),
+            ),
+        );
+    }
     query
 }
 
