@@ -2,7 +2,8 @@
 //! visit checks in and out and writes the report on a phone (390 px wide,
 //! nothing scrolls sideways), and the customer signs it in the portal with
 //! a typed name and a signature drawn on the canvas; the signed report's
-//! PDF is then on the ticket and in the customer admin's mail.
+//! PDF is then on the ticket and in the customer admin's mail, and the
+//! customer's balance has moved by the visit's billable time.
 
 use anyhow::{ensure, Context};
 use e2e::steps::{
@@ -119,6 +120,12 @@ async fn an_engineer_checks_in_on_a_phone_reports_and_the_customer_signs_in_the_
         )
         .await?;
 
+        // What the customer's balance says before the visit's time.
+        let billable_before = api(h, &portal, "GET", "/portal/time", Value::Null).await?["balance"]
+            ["billable_minutes"]
+            .as_i64()
+            .context("the portal balance")?;
+
         // The engineer, on a phone.
         h.browser.set_window_size(390, 844).await?;
         log_in(h, ENGINEER, DEMO_PASSWORD).await?;
@@ -183,6 +190,20 @@ async fn an_engineer_checks_in_on_a_phone_reports_and_the_customer_signs_in_the_
         click_id(h, "sign-submit").await?;
         wait_for_attr(h, "[data-testid=visit-status]", "data-status", "signed").await?;
         wait_for_text_in(h, "visit-signed-by", "王经理").await?;
+
+        // The balance moved by the visit's billable time, and the customer
+        // sees the time behind it in the portal.
+        let billable_after = api(h, &portal, "GET", "/portal/time", Value::Null).await?["balance"]
+            ["billable_minutes"]
+            .as_i64()
+            .context("the portal balance")?;
+        ensure!(
+            billable_after == billable_before + 150,
+            "the balance moves by the visit's 150 minutes: {billable_before} → {billable_after}"
+        );
+        h.goto("/portal/time").await?;
+        h.testid("portal-balance").await?;
+        h.testid("portal-entry").await?;
 
         // Signed: the PDF is on the ticket and queued to the customer admin.
         let signed = api(h, &admin, "GET", &format!("/visits/{id}"), Value::Null).await?;
