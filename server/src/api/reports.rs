@@ -25,7 +25,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// A CSV download: UTF-8 with a BOM, as an attachment.
-fn csv_response(name: &str, body: String) -> HttpResponse {
+pub(crate) fn csv_response(name: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((

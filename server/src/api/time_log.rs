@@ -5,7 +5,6 @@
 //! (JSON or CSV), and `/portal/time` (the customer's balance).
 
 use super::body::Json;
-use actix_web::http::header;
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use shared::time_log::{
     AccountPackages, Package, PackageReport, PackageReportParams, PackageRequest, PortalTime,
@@ -14,6 +13,7 @@ use shared::time_log::{
 use shared::ErrorBody;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::reports::csv_response;
 use crate::auth::{PortalActor, StaffActor};
 use crate::domain::time_log::{entries, packages, portal, reports};
 use crate::error::AppResult;
@@ -31,17 +31,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(time_report)
         .service(package_report)
         .service(portal_time);
-}
-
-fn csv_response(name: &str, body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body)
 }
 
 /// The time logged on a ticket (staff).
