@@ -12,9 +12,9 @@ use crate::api::{self, ApiErr};
 use crate::components::fields::{ErrorBanner, TextField};
 use crate::components::load::load;
 use crate::components::states::{ErrorState, SkeletonRows};
+use crate::components::submit::Submit;
 use crate::components::toast::use_toasts;
 use crate::i18n::{use_i18n, Key};
-use crate::logic::forms::answer_fields;
 use crate::logic::time_log::PackageForm;
 use crate::pages::tickets::common::action_error;
 use crate::session::use_session;
@@ -251,24 +251,18 @@ fn PackageFormView(
         };
         errors.set(FieldErrors::new());
         failure.set(None);
-        busy.set(true);
-        crate::task::spawn(async move {
-            let result = match editing {
-                None => api::time_log::create_package(account_id, &req).await,
-                Some(id) => api::time_log::update_package(id, &req).await,
-            };
-            match result {
-                Ok(_) => {
-                    toasts.success(i.t(Key::PkSaved));
-                    done.run(true);
+        Submit::new(busy, errors, failure).conflict_on("name").send(
+            async move {
+                match editing {
+                    None => api::time_log::create_package(account_id, &req).await,
+                    Some(id) => api::time_log::update_package(id, &req).await,
                 }
-                Err(err) => {
-                    errors.set(answer_fields(&err, "name"));
-                    failure.set(Some(err));
-                }
-            }
-            busy.set(false);
-        });
+            },
+            move |_| {
+                toasts.success(i.t(Key::PkSaved));
+                done.run(true);
+            },
+        );
     };
     view! {
         <form class="inline-form" on:submit=submit novalidate=true data-testid="package-form">

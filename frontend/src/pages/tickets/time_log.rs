@@ -12,9 +12,9 @@ use crate::api::{self, ApiErr};
 use crate::components::fields::{ErrorBanner, TextField};
 use crate::components::list_view::{loaded_phase, ListView};
 use crate::components::load::load;
+use crate::components::submit::Submit;
 use crate::components::toast::use_toasts;
 use crate::i18n::{use_i18n, Key};
-use crate::logic::forms::answer_fields;
 use crate::logic::onboarding::browser_today;
 use crate::logic::time_log::{hours, EntryForm};
 use crate::pages::portal::common::TextArea;
@@ -277,24 +277,20 @@ fn EntryFormView(
         };
         errors.set(FieldErrors::new());
         failure.set(None);
-        busy.set(true);
-        crate::task::spawn(async move {
-            let result = match editing {
-                None => api::time_log::log(ticket_id, &req).await,
-                Some(id) => api::time_log::update_entry(id, &req).await,
-            };
-            match result {
-                Ok(_) => {
+        Submit::new(busy, errors, failure)
+            .conflict_on("minutes")
+            .send(
+                async move {
+                    match editing {
+                        None => api::time_log::log(ticket_id, &req).await,
+                        Some(id) => api::time_log::update_entry(id, &req).await,
+                    }
+                },
+                move |_| {
                     toasts.success(i.t(Key::TmSaved));
                     done.run(true);
-                }
-                Err(err) => {
-                    errors.set(answer_fields(&err, "minutes"));
-                    failure.set(Some(err));
-                }
-            }
-            busy.set(false);
-        });
+                },
+            );
     };
     view! {
         <form class="inline-form" on:submit=submit novalidate=true data-testid="time-form">
