@@ -7,7 +7,8 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::state::AppState;
 
@@ -23,7 +24,14 @@ pub struct Readiness {
     checks: RwLock<Vec<(String, Check)>>,
     /// Requests being handled now (see [`Readiness::enter`]).
     in_flight: AtomicUsize,
+    /// The last verdict of the checks and when it was reached: probes
+    /// every second or two (Kubernetes, a balancer's active checks) reuse
+    /// it for [`VERDICT_TTL`] rather than write a storage probe object each.
+    verdict: Mutex<Option<(Instant, Result<(), NotReady>)>>,
 }
+
+/// How long a verdict of the checks is reused. Draining is never cached.
+pub const VERDICT_TTL: Duration = Duration::from_secs(2);
 
 /// One request being handled; counted until dropped.
 pub struct InFlight(Arc<Readiness>);
@@ -65,6 +73,7 @@ impl Readiness {
         if let Ok(mut checks) = self.checks.write() {
             checks.push((name.to_string(), check));
         }
+        self.forget_verdict();
     }
 
     /// From now on not ready (SIGTERM): load balancers stop sending here.
@@ -87,7 +96,14 @@ impl Readiness {
         self.draining.load(Ordering::SeqCst)
     }
 
+    fn forget_verdict(&self) {
+        if let Ok(mut verdict) = self.verdict.lock() {
+            *verdict = None;
+        }
+    }
+
     /// Ready, or the first check that fails (`shutdown` while draining).
+    /// The checks' verdict is reused for [`VERDICT_TTL`].
     pub async fn check(&self, state: &AppState) -> Result<(), NotReady> {
         if self.is_draining() {
             return Err(NotReady {
@@ -95,6 +111,21 @@ impl Readiness {
                 reason: "the replica is shutting down".into(),
             });
         }
+        if let Ok(verdict) = self.verdict.lock() {
+            if let Some((at, verdict)) = verdict.as_ref() {
+                if at.elapsed() < VERDICT_TTL {
+                    return verdict.clone();
+                }
+            }
+        }
+        let verdict = self.run_checks(state).await;
+        if let Ok(mut cached) = self.verdict.lock() {
+            *cached = Some((Instant::now(), verdict.clone()));
+        }
+        verdict
+    }
+
+    async fn run_checks(&self, state: &AppState) -> Result<(), NotReady> {
         let checks: Vec<(String, Check)> =
             self.checks.read().map(|c| c.clone()).unwrap_or_default();
         for (name, check) in checks {

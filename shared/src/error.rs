@@ -27,6 +27,9 @@ pub enum ErrorCode {
     PayloadTooLarge,
     MethodNotAllowed,
     RateLimited,
+    /// 503: the server cannot serve now (a replica's `/readyz` while it
+    /// drains or its database is away); try again shortly.
+    Unavailable,
     Internal,
 }
 
@@ -43,6 +46,7 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::MethodNotAllowed,
         ErrorCode::RateLimited,
+        ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];
 
@@ -57,6 +61,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::RateLimited => 429,
+            ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }
     }

@@ -152,6 +152,7 @@ pub fn code_for_status(status: u16) -> ErrorCode {
         405 => ErrorCode::MethodNotAllowed,
         400 | 422 => ErrorCode::ValidationFailed,
         429 => ErrorCode::RateLimited,
+        502..=504 => ErrorCode::Unavailable,
         _ => ErrorCode::Internal,
     }
 }
@@ -483,10 +484,12 @@ mod tests {
 
     #[test]
     fn unreadable_error_bodies_fall_back_to_the_status() {
+        // A balancer's own 502/503/504 page: a replica down or restarting.
         assert_eq!(
             parse_error(502, "<html>Bad Gateway</html>").code,
-            ErrorCode::Internal
+            ErrorCode::Unavailable
         );
+        assert_eq!(parse_error(500, "").code, ErrorCode::Internal);
         assert_eq!(parse_error(429, "").code, ErrorCode::RateLimited);
         assert_eq!(parse_error(409, "dup").code, ErrorCode::Conflict);
     }

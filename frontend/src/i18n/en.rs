@@ -182,6 +182,7 @@ pub fn text(key: Key) -> &'static str {
         Key::ErrRateLimited => "Too many requests. Please wait a moment.",
         Key::ErrRateLimitedFor => "Too many requests. Try again in {0} seconds.",
         Key::ErrServer => "Something went wrong on our side. Please try again.",
+        Key::ErrUnavailable => "The service is briefly unavailable (restarting or under maintenance). Please try again in a moment.",
         // staff tickets
         Key::TkNav => "Tickets",
         Key::ApNav => "Approvals",

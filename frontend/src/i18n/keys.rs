@@ -194,6 +194,7 @@ keys! {
     ErrRateLimited,
     ErrRateLimitedFor,
     ErrServer,
+    ErrUnavailable,
     // staff tickets
     TkNav,
     ApNav,

@@ -226,6 +226,7 @@ fn generic_error_text(err: &ApiErr, lang: Lang) -> String {
                 }
             }
             ErrorCode::MethodNotAllowed => Key::ErrUnexpected,
+            ErrorCode::Unavailable => Key::ErrUnavailable,
             ErrorCode::Internal => Key::ErrServer,
         },
     };

@@ -182,6 +182,7 @@ pub fn text(key: Key) -> &'static str {
         Key::ErrRateLimited => "请求过于频繁，请稍候。",
         Key::ErrRateLimitedFor => "请求过于频繁，请 {0} 秒后再试。",
         Key::ErrServer => "服务器出错了，请重试。",
+        Key::ErrUnavailable => "服务暂时不可用（正在重启或维护），请稍后再试。",
         // staff tickets
         Key::TkNav => "工单",
         Key::ApNav => "审批",

@@ -29,10 +29,12 @@ pub async fn readyz(
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
         Err(NotReady { check, reason }) => HttpResponse::ServiceUnavailable()
             .insert_header((actix_web::http::header::RETRY_AFTER, "1"))
-            .json(json!({"error": {
-                "code": "unavailable",
-                "message": format!("not ready: {check}: {reason}"),
-                "fields": {check: reason},
+            .json(json!({"error": shared::error::ApiError {
+                fields: [(check.clone(), reason.clone())].into(),
+                ..shared::error::ApiError::plain(
+                    shared::error::ErrorCode::Unavailable,
+                    format!("not ready: {check}: {reason}"),
+                )
             }})),
     }
 }

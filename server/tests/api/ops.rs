@@ -762,3 +762,32 @@ async fn readyz_fails_on_a_file_store_that_does_not_answer() {
     let response = app.request(Method::GET, "/healthz", None, None).await;
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+/// Probes every second or two reuse the checks' verdict for a moment
+/// (the storage probe writes an object), and draining is never cached.
+#[actix_web::test]
+async fn readyz_reuses_its_verdict_briefly_but_never_a_ready_one_after_sigterm() {
+    let app = spawn_app().await;
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = calls.clone();
+    app.readiness.add("counted", move |_| {
+        let counted = counted.clone();
+        async move {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+    });
+    for _ in 0..3 {
+        let response = app.request(Method::GET, "/readyz", None, None).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    tokio::time::sleep(server::readiness::VERDICT_TTL + std::time::Duration::from_millis(100))
+        .await;
+    let response = app.request(Method::GET, "/readyz", None, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    app.readiness.start_draining();
+    let response = app.request(Method::GET, "/readyz", None, None).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
