@@ -91,6 +91,16 @@ pub struct Config {
     /// When `health-scores` runs: a 6-field cron read in each workspace's
     /// time zone; default nightly at 02:30.
     pub health_scores_cron: String,
+    /// How often the scheduler looks for workspaces whose daily slot (of
+    /// the two crons above) has come: a 6-field cron; default every five
+    /// minutes (`STEWARD_DAILY_TICK_CRON`).
+    pub daily_tick_cron: String,
+    /// How long a job's lease (a mail channel being fetched, a
+    /// workspace's daily slot being run) lasts without renewal; its holder
+    /// renews it every third of this while it works, so a replica that
+    /// dies gives its leases up to the others after at most this long
+    /// (`STEWARD_JOB_LEASE_SECONDS`, default 120, at least 3).
+    pub job_lease_seconds: u64,
     /// When set, `/metrics` answers only requests that carry
     /// `Authorization: Bearer <this token>`; unset, it is open (bind it to a
     /// private address, or set this).
@@ -205,6 +215,8 @@ impl Default for Config {
             scheduler: true,
             renewal_reminders_cron: "0 0 8 * * *".into(),
             health_scores_cron: "0 30 2 * * *".into(),
+            daily_tick_cron: "0 */5 * * * *".into(),
+            job_lease_seconds: 120,
             metrics_token: None,
             webhooks_allow_private: false,
             imap_extra_ca_file: None,
@@ -220,6 +232,11 @@ impl Default for Config {
 pub const MIN_SECRET_LEN: usize = 32;
 
 impl Config {
+    /// [`Config::job_lease_seconds`], at least three seconds.
+    pub fn job_lease(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.job_lease_seconds.max(3) as i64)
+    }
+
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {

@@ -9,7 +9,7 @@
 //!
 //! Daily jobs follow each workspace's time zone (its business calendar's):
 //! their cron is read in that zone, the scheduler ticks every five
-//! minutes, and each workspace's latest slot that has come is claimed once
+//! minutes (`daily_tick_cron`), and each workspace's latest slot that has come is claimed once
 //! ([`run_due`]) and run over that workspace alone.
 
 use std::time::Instant;
@@ -294,11 +294,6 @@ fn to_summary<T: Serialize>(report: T) -> AppResult<serde_json::Value> {
     serde_json::to_value(report).map_err(|e| AppError::Internal(e.into()))
 }
 
-/// How often the scheduler looks for workspaces whose daily slot has come.
-const DAILY_TICK: &str = "0 */5 * * * *";
-/// How long a replica may hold a workspace's daily slot before another
-/// takes it over (the holder died).
-const SLOT_LEASE_MINUTES: i64 = 30;
 /// Done slots are remembered this long.
 const SLOTS_KEPT_DAYS: i64 = 8;
 
@@ -370,18 +365,18 @@ pub async fn run_due(state: &AppState, name: &str) -> AppResult<JobReport> {
         if done.contains(&key) {
             continue;
         }
-        let lease = claims::Lease::acquire(
-            &state.db,
-            &key,
-            state.clock.now(),
-            chrono::Duration::minutes(SLOT_LEASE_MINUTES),
-        )
-        .await?;
+        // Held (renewed) while the run lasts; a replica that dies gives
+        // the slot up to the others within `job_lease_seconds`.
+        let ttl = state.config.job_lease();
+        let holder = claims::holder(&state.config);
+        let lease =
+            claims::Lease::acquire(&state.db, &holder, &key, state.clock.now(), ttl).await?;
         let Some(lease) = lease else {
             continue;
         };
         report.ran.push(workspace);
-        match run_spec(state, name, Scope::Workspace(workspace)).await {
+        let run = run_spec(state, name, Scope::Workspace(workspace));
+        match lease.hold(&state.db, state.clock.as_ref(), ttl, run).await {
             Ok(_) => {
                 lease.finish(&state.db, state.clock.now()).await?;
             }
@@ -418,7 +413,7 @@ pub async fn start_scheduler(state: AppState) -> anyhow::Result<JobScheduler> {
                 // Refuse a bad cron at start, not at the first tick.
                 daily_cron(&state, name)
                     .map_err(|e| anyhow::anyhow!("{e}: {}", cron_of(&state.config)))?;
-                Job::new_async(DAILY_TICK, run)?
+                Job::new_async(state.config.daily_tick_cron.as_str(), run)?
             }
         };
         scheduler.add(job).await?;

@@ -31,13 +31,16 @@ pub struct Lease {
 impl Lease {
     /// Takes the lease on `key` for `ttl`, unless another holder's lease
     /// is still running or the work under `key` is done. `None`: not ours.
+    /// `holder` names the replica in the owner token (`replica-2:<uuid>`),
+    /// so who holds what can be read off `job_claims`.
     pub async fn acquire(
         db: &Db,
+        holder: &str,
         key: &str,
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> AppResult<Option<Lease>> {
-        let token = uuid::Uuid::new_v4().to_string();
+        let token = format!("{holder}:{}", uuid::Uuid::new_v4());
         let row = job_claims::ActiveModel {
             key: Set(key.to_string()),
             owner: Set(token.clone()),
@@ -85,6 +88,38 @@ impl Lease {
         Ok(renewed.rows_affected == 1)
     }
 
+    /// Runs `work` while renewing the lease every third of `ttl`, so it
+    /// stays ours however long the work takes, and lapses within `ttl`
+    /// once this process dies. A renewal that finds the lease lost (this
+    /// replica stalled past `ttl` and another took it) is logged and the
+    /// work goes on: each item it does has a claim of its own.
+    pub async fn hold<T>(
+        &self,
+        db: &Db,
+        clock: &dyn crate::clock::Clock,
+        ttl: Duration,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        let every = (ttl / 3)
+            .to_std()
+            .unwrap_or_default()
+            .max(std::time::Duration::from_secs(1));
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        // On the heap: the jobs' futures are large (a debug build's stack
+        // would not hold them twice).
+        let mut work = Box::pin(work);
+        loop {
+            tokio::select! {
+                out = &mut work => return out,
+                _ = tick.tick() => match self.renew(db, clock.now(), ttl).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(key = %self.key, "a job's lease was lost; another replica holds it now"),
+                    Err(e) => tracing::warn!(key = %self.key, error = %e, "renewing a job's lease failed"),
+                },
+            }
+        }
+    }
+
     /// Gives the lease back, so the next run (here or elsewhere) may take
     /// it at once.
     pub async fn release(self, db: &Db) -> AppResult<()> {
@@ -106,6 +141,15 @@ impl Lease {
             .await?;
         Ok(done.rows_affected == 1)
     }
+}
+
+/// The name this process gives itself in lease owner tokens: its
+/// `STEWARD_REPLICA_NAME`, or else its process id.
+pub fn holder(config: &crate::config::Config) -> String {
+    config
+        .replica_name
+        .clone()
+        .unwrap_or_else(|| format!("pid-{}", std::process::id()))
 }
 
 /// Of `keys`, those whose work is done (one query per 500 keys).

@@ -8,11 +8,12 @@
 //!
 //! On several replicas, each channel is polled by one at a time: a run
 //! takes the channel's lease (`mail-fetch:channel:<id>` in `job_claims`,
-//! [`crate::domain::common::leases`]) for [`LEASE`], renews it before each batch and
+//! [`crate::domain::common::leases`]) for `job_lease_seconds`, renews it
+//! every third of that while it fetches (and checks it before each batch) and
 //! gives it back when done; a replica that finds the lease held skips the
 //! channel (`busy`). So two replicas never fetch, move or flag the same
 //! folder at once, and a replica killed mid-fetch holds the channel up
-//! for [`LEASE`] at most, after which another takes it and fetches what is
+//! for `job_lease_seconds` at most, after which another takes it and fetches what is
 //! still unseen (the Message-ID claim keeps what was done from being done
 //! again).
 //!
@@ -31,7 +32,7 @@ use tokio::net::TcpStream;
 
 use super::imap_folders::{self, mailbox_name, ProcessedFolder};
 use super::{imap_tls, process};
-use crate::domain::common::leases::Lease;
+use crate::domain::common::leases::{self, Lease};
 use crate::entity::mail_channels;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -41,9 +42,6 @@ const MAX_PER_RUN: usize = 500;
 /// Messages fetched per IMAP command.
 const BATCH: usize = 50;
 const TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a channel's lease lasts without renewal: longer than a batch
-/// of [`BATCH`] messages takes.
-const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 
 pub(super) trait Stream: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Stream for T {}
@@ -131,6 +129,9 @@ pub struct FetchReport {
     pub failed_channels: usize,
     /// Channels another run (another replica) was fetching: skipped.
     pub busy: usize,
+    /// Stored messages whose processing had stopped half-way (a replica
+    /// died), processed again ([`process::resume_stalled`]).
+    pub resumed: usize,
 }
 
 /// Polls one channel, counting into `report` as it goes (what was
@@ -166,7 +167,10 @@ async fn fetch_channel(
         _ => None,
     };
     for chunk in uids.chunks(BATCH) {
-        if !lease.renew(&state.db, state.clock.now(), LEASE).await? {
+        if !lease
+            .renew(&state.db, state.clock.now(), state.config.job_lease())
+            .await?
+        {
             anyhow::bail!("the channel's lease was lost (another replica took it over)");
         }
         let set = chunk
@@ -239,15 +243,26 @@ pub async fn run(state: &AppState, workspace: Option<i64>) -> AppResult<FetchRep
     let channels = query.all(&state.db.read).await?;
     let mut report = FetchReport {
         channels: channels.len(),
+        resumed: process::resume_stalled(state, workspace).await?.resumed,
         ..FetchReport::default()
     };
     for channel in channels {
         let key = format!("mail-fetch:channel:{}", channel.id);
-        let Some(lease) = Lease::acquire(&state.db, &key, state.clock.now(), LEASE).await? else {
+        let holder = leases::holder(&state.config);
+        let ttl = state.config.job_lease();
+        let now = state.clock.now();
+        let Some(lease) = Lease::acquire(&state.db, &holder, &key, now, ttl).await? else {
             report.busy += 1;
             continue;
         };
-        let outcome = fetch_channel(state, &channel, &lease, &mut report).await;
+        let outcome = lease
+            .hold(
+                &state.db,
+                state.clock.as_ref(),
+                ttl,
+                fetch_channel(state, &channel, &lease, &mut report),
+            )
+            .await;
         let error = match outcome {
             Ok(()) => None,
             Err(e) => {
