@@ -1210,3 +1210,122 @@ async fn a_mail_outside_the_agreement_opens_a_marked_ticket_without_sla() {
         .unwrap()
         .starts_with("2200-"));
 }
+
+/// A replica that dies while processing a mail leaves its row
+/// `processing`: ten minutes on, the mail-fetch job processes it again from
+/// its stored text, once, keeping whatever the first run had committed
+/// (the ticket it opened, the comment it added) instead of doing it twice.
+#[actix_web::test]
+async fn a_mail_whose_processing_stopped_half_way_is_processed_again_once() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    use server::entity::inbound_messages;
+    let at = chrono::Utc::now();
+    let w = world(spawn_app_at(at).await).await;
+    let db = &w.app.app_state.db.write;
+    let workspace = w.admin.user["workspace_id"].as_i64().unwrap();
+    let later = |minutes| {
+        w.app
+            .clock
+            .as_ref()
+            .unwrap()
+            .set(at + chrono::Duration::minutes(minutes))
+    };
+
+    // Died before anything: the stored mail and nothing else.
+    let raw = mail(
+        CONTACT,
+        "died-early@kehu.cn",
+        "凭证打印乱码",
+        "打印凭证时出现乱码。",
+        &[],
+    );
+    let stalled = inbound_messages::ActiveModel {
+        workspace_id: Set(workspace),
+        channel_id: Set(w.channel_id),
+        message_id: Set("died-early@kehu.cn".into()),
+        from_addr: Set(CONTACT.into()),
+        from_name: Set(None),
+        subject: Set("凭证打印乱码".into()),
+        size_bytes: Set(raw.len() as i64),
+        raw: Set(raw),
+        status: Set("processing".into()),
+        received_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    // Died after opening its ticket, and after adding its comment.
+    let opened = w
+        .post(mail(
+            CONTACT,
+            "died-late@kehu.cn",
+            "凭证无法过账",
+            "过账报错。",
+            &[],
+        ))
+        .await;
+    let ticket = opened["ticket_id"].as_i64().unwrap();
+    let number = w.get(&format!("/api/v1/tickets/{ticket}")).await["number"]
+        .as_i64()
+        .unwrap();
+    let replied = w
+        .post(mail(
+            CONTACT,
+            "died-after-comment@kehu.cn",
+            &format!("答复: [#{number}] 凭证无法过账"),
+            "补充截图说明。",
+            &[],
+        ))
+        .await;
+    assert_eq!(replied["status"], "commented", "{replied}");
+    // As a crash leaves them: the outcome never recorded (only a new
+    // ticket's link, written in the ticket's transaction, is there).
+    for (id, linked) in [(&opened, true), (&replied, false)]
+        .map(|(r, linked)| (r["inbound_message_id"].as_i64().unwrap(), linked))
+    {
+        let row = inbound_messages::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut row: inbound_messages::ActiveModel = row.into();
+        row.status = Set("processing".into());
+        row.processed_at = Set(None);
+        row.comment_id = Set(None);
+        if !linked {
+            row.ticket_id = Set(None);
+        }
+        row.update(db).await.unwrap();
+    }
+    let tickets_before = w.tickets().await.len();
+    let comments_before = w.comments(ticket).await.len();
+
+    // Not yet: a message being processed right now is left alone.
+    assert_eq!(fetch_mail(&w).await["resumed"], 0);
+    later(11);
+    assert_eq!(fetch_mail(&w).await["resumed"], 3);
+    assert_eq!(fetch_mail(&w).await["resumed"], 0, "each once");
+
+    let row = |id: i64| async move {
+        inbound_messages::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let early = row(stalled.id).await;
+    assert_eq!(early.status, "ticket_created", "{early:?}");
+    let new_ticket = early.ticket_id.expect("its ticket");
+    let late = row(opened["inbound_message_id"].as_i64().unwrap()).await;
+    assert_eq!(late.status, "ticket_created");
+    assert_eq!(late.ticket_id, Some(ticket), "the ticket it had opened");
+    let comment = row(replied["inbound_message_id"].as_i64().unwrap()).await;
+    assert_eq!(comment.status, "commented");
+    assert_eq!(comment.comment_id, replied["comment_id"].as_i64());
+    // One new ticket (the early one), no second ticket or comment.
+    let tickets = w.tickets().await;
+    assert_eq!(tickets.len(), tickets_before + 1);
+    assert!(tickets.iter().any(|t| t["id"] == new_ticket));
+    assert_eq!(w.comments(ticket).await.len(), comments_before);
+}

@@ -22,7 +22,10 @@
 use chrono::{DateTime, Duration, Utc};
 use mail_parser::{Message, MessageParser, MimeHeaders};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use sha2::{Digest, Sha256};
 use shared::mail_in::{InboundResult, InboundStatus, MAX_RAW_MESSAGE_BYTES};
 use shared::tickets::{TicketPriority, TicketStatus, MAX_BODY};
@@ -35,7 +38,9 @@ use super::threads::thread_of;
 use crate::auth::Actor;
 use crate::domain::common::modules_from_db;
 use crate::domain::tickets::{self, attachments};
-use crate::entity::{contacts, inbound_messages, mail_channels, tickets as ticket_rows};
+use crate::entity::{
+    contacts, inbound_messages, mail_channels, ticket_comments, tickets as ticket_rows,
+};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -141,6 +146,107 @@ pub async fn receive(
     };
     let row = record(state, row, outcome).await?;
     result_of(&row, false)
+}
+
+/// A message left `processing` this long was being processed by a
+/// replica that died (processing takes seconds): it is processed again.
+pub const STALLED_AFTER_MINUTES: i64 = 10;
+
+/// What [`resume_stalled`] did.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ResumeReport {
+    /// Messages taken over and processed again.
+    pub resumed: usize,
+}
+
+/// Processes again, from their stored raw text, the messages whose
+/// processing stopped half-way (the replica died: the row stayed
+/// `processing`, and the mail was possibly never flagged, or was flagged
+/// and would never come back). Each is taken over by a conditional update
+/// (one replica wins); what the first processing had already committed is
+/// kept: the ticket it opened (linked in the ticket's transaction) or the
+/// comment it added (which names the message) is recorded, not made again.
+pub async fn resume_stalled(state: &AppState, workspace: Option<i64>) -> AppResult<ResumeReport> {
+    let now = state.clock.now();
+    let mut query = inbound_messages::Entity::find()
+        .filter(inbound_messages::Column::Status.eq(InboundStatus::Processing.as_str()))
+        .filter(
+            inbound_messages::Column::ReceivedAt.lt(now - Duration::minutes(STALLED_AFTER_MINUTES)),
+        );
+    if let Some(ws) = workspace {
+        query = query.filter(inbound_messages::Column::WorkspaceId.eq(ws));
+    }
+    let stalled = query
+        .order_by_asc(inbound_messages::Column::Id)
+        .limit(100)
+        .all(&state.db.write)
+        .await?;
+    let mut report = ResumeReport::default();
+    for row in stalled {
+        // The receipt time is the fence: of several replicas, one moves it.
+        let taken = inbound_messages::Entity::update_many()
+            .col_expr(inbound_messages::Column::ReceivedAt, Expr::value(now))
+            .filter(inbound_messages::Column::Id.eq(row.id))
+            .filter(inbound_messages::Column::Status.eq(InboundStatus::Processing.as_str()))
+            .filter(inbound_messages::Column::ReceivedAt.eq(row.received_at))
+            .exec(&state.db.write)
+            .await?;
+        if taken.rows_affected != 1 {
+            continue;
+        }
+        let Some(channel) = mail_channels::Entity::find_by_id(row.channel_id)
+            .one(&state.db.read)
+            .await?
+        else {
+            continue;
+        };
+        let outcome = match already_done(state, &row).await? {
+            Some(outcome) => outcome,
+            None => match parse(&row.raw) {
+                Ok(msg) => match handle(state, &channel, &msg, &row, None).await {
+                    Ok(outcome) => outcome,
+                    Err(e) => failed(&row, e),
+                },
+                Err(e) => failed(&row, e),
+            },
+        };
+        tracing::info!(
+            inbound_message = row.id,
+            "a stalled mail was processed again"
+        );
+        record(state, row, outcome).await?;
+        report.resumed += 1;
+    }
+    Ok(report)
+}
+
+/// What a stalled message's first processing committed before it died.
+async fn already_done(
+    state: &AppState,
+    row: &inbound_messages::Model,
+) -> AppResult<Option<Outcome>> {
+    let note = "processed again after an interruption; its attachments may be missing".to_string();
+    // A comment names its message (a follow-up ticket or a new one is
+    // linked to it in its own transaction, below).
+    let comment = ticket_comments::Entity::find()
+        .filter(ticket_comments::Column::InboundMessageId.eq(row.id))
+        .one(&state.db.read)
+        .await?;
+    if let Some(c) = comment {
+        return Ok(Some(Outcome {
+            status: Some(InboundStatus::Commented),
+            detail: Some(note),
+            ticket_id: Some(c.ticket_id),
+            comment_id: Some(c.id),
+            ..Outcome::default()
+        }));
+    }
+    Ok(row.ticket_id.map(|ticket_id| Outcome {
+        status: Some(InboundStatus::TicketCreated),
+        detail: Some(note),
+        ticket_id: Some(ticket_id),
+        ..Outcome::default()
+    }))
 }
 
 pub fn too_large() -> AppError {
@@ -275,6 +381,7 @@ async fn handle(
                     },
                     description: reply_body(&body),
                     follow_up_of: Some(ticket.id),
+                    inbound_message_id: row.id,
                 },
             )
             .await?;
@@ -308,6 +415,7 @@ async fn handle(
             subject,
             description,
             follow_up_of: None,
+            inbound_message_id: row.id,
         },
     )
     .await?;

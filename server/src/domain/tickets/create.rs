@@ -4,6 +4,8 @@
 use super::*;
 use crate::domain::common::portal::{contact_of_login, own_account};
 use crate::domain::tickets::entitlement;
+use crate::entity::inbound_messages;
+use sea_orm::sea_query::Expr;
 use shared::service_levels::TicketChannel;
 use shared::tickets::no_sla_due;
 
@@ -496,6 +498,10 @@ pub(crate) struct MailTicket {
     pub subject: String,
     pub description: String,
     pub follow_up_of: Option<i64>,
+    /// The `inbound_messages` row the mail is stored in: it is linked to
+    /// the ticket in the ticket's own transaction, so a message processed
+    /// again (its first processing died half-way) finds its ticket made.
+    pub inbound_message_id: i64,
 }
 
 /// Opens a [`MailTicket`]; the subject and text are cut to the ticket's
@@ -507,7 +513,10 @@ pub(crate) async fn mail_create(state: &AppState, mail: MailTicket) -> AppResult
     } else {
         subject
     };
-    insert_ticket(
+    let now = state.clock.now();
+    let txn = state.db.write.begin().await?;
+    let model = insert_ticket_in(
+        &txn,
         state,
         NewTicket {
             workspace_id: mail.workspace_id,
@@ -527,6 +536,23 @@ pub(crate) async fn mail_create(state: &AppState, mail: MailTicket) -> AppResult
             channel: TicketChannel::Email,
             installation: None,
         },
+        now,
     )
-    .await
+    .await?;
+    let linked = inbound_messages::Entity::update_many()
+        .col_expr(inbound_messages::Column::TicketId, Expr::value(model.id))
+        .filter(inbound_messages::Column::Id.eq(mail.inbound_message_id))
+        .filter(inbound_messages::Column::TicketId.is_null())
+        .exec(&txn)
+        .await?;
+    if linked.rows_affected != 1 {
+        return Err(AppError::Conflict {
+            message: "this mail has opened its ticket already".into(),
+            fields: Default::default(),
+        });
+    }
+    txn.commit().await?;
+    state.mailer.kick();
+    state.integrations.kick();
+    Ok(model)
 }
