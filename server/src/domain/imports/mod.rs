@@ -44,6 +44,9 @@ use self::source::{Event, Format};
 
 /// How long a claim holds without progress.
 const LEASE_SECS: i64 = 120;
+/// How long an upload may take to reach the store before a worker may
+/// claim its import (and, its file missing, fail it).
+const STORING_LEASE_SECS: i64 = 600;
 /// Failed lines shown with the import (all of them: `errors.csv`).
 const ERRORS_SHOWN: u64 = 20;
 /// The largest file taken.
@@ -211,6 +214,11 @@ async fn queue(state: &AppState, actor: &StaffActor, upload: &Upload) -> AppResu
         (Format::Csv, _) => source::sniff_encoding(&head).name().to_string(),
     };
     let now = state.clock.now();
+    // The row is written first (its id names the file), as `running` under
+    // a lease and not `queued`: a worker on another replica must not claim
+    // it before its file is in the store. If this replica dies before it
+    // is queued, the lease lapses and a worker fails it ("the uploaded
+    // file is gone"); `sweep_files` keeps the file of an unfinished import.
     let model = imports::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         created_by: Set(actor.user_id),
@@ -219,7 +227,7 @@ async fn queue(state: &AppState, actor: &StaffActor, upload: &Upload) -> AppResu
         file_name: Set(clean_name(&upload.file_name)),
         format: Set(format.as_str().into()),
         encoding: Set(encoding),
-        status: Set(ImportStatus::Queued.as_str().into()),
+        status: Set(ImportStatus::Running.as_str().into()),
         rows_total: Set(0),
         rows_done: Set(0),
         created: Set(0),
@@ -229,7 +237,7 @@ async fn queue(state: &AppState, actor: &StaffActor, upload: &Upload) -> AppResu
         columns: Set("[]".into()),
         failure: Set(None),
         attempt: Set(0),
-        lease_until: Set(None),
+        lease_until: Set(Some(now + Duration::seconds(STORING_LEASE_SECS))),
         created_at: Set(now),
         started_at: Set(None),
         finished_at: Set(None),
@@ -248,6 +256,24 @@ async fn queue(state: &AppState, actor: &StaffActor, upload: &Upload) -> AppResu
             .await?;
         return Err(e.into());
     }
+    imports::Entity::update_many()
+        .col_expr(
+            imports::Column::Status,
+            Expr::value(ImportStatus::Queued.as_str()),
+        )
+        .col_expr(
+            imports::Column::LeaseUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .filter(imports::Column::Id.eq(model.id))
+        .filter(imports::Column::Attempt.eq(0))
+        .exec(&state.db.write)
+        .await?;
+    let model = imports::Model {
+        status: ImportStatus::Queued.as_str().into(),
+        lease_until: None,
+        ..model
+    };
     to_api(&model, Vec::new())
 }
 
