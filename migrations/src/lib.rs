@@ -59,6 +59,7 @@ mod m20261213_000800_time_entry_visit_fk;
 mod m20261213_000810_service_rollup;
 mod m20261214_000200_job_claims;
 mod m20261215_000100_ticket_bridges_vendor;
+mod m20261215_000200_ticket_book_index;
 
 pub struct Migrator;
 
@@ -118,6 +119,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000810_service_rollup::Migration),
             Box::new(m20261214_000200_job_claims::Migration),
             Box::new(m20261215_000100_ticket_bridges_vendor::Migration),
+            Box::new(m20261215_000200_ticket_book_index::Migration),
         ]
     }
 }

@@ -597,6 +597,80 @@ async fn my_book_lists_renewals_and_tickets_of_my_accounts() {
     // The admin owns no account: an empty book, not the workspace's.
     let admins = body(app.get("/api/v1/my-work/book", &admin.token).await).await;
     assert_eq!(admins["renewals"]["items"].as_array().unwrap().len(), 0);
+    assert_eq!(admins["tickets"]["items"].as_array().unwrap().len(), 0);
+
+    // Assigned to them, a ticket of another's account is theirs too; one
+    // theirs both ways is listed once; soonest deadline first (a P2 after
+    // the P1s), and "more" past five.
+    let queue = body(app.get("/api/v1/tickets?limit=50", &admin.token).await).await;
+    for ticket in queue["items"].as_array().unwrap() {
+        let r = app
+            .patch(
+                &format!("/api/v1/tickets/{}", ticket["id"]),
+                &admin.token,
+                json!({"assignee_id": csm.id()}),
+            )
+            .await;
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
+    let p2 = body(
+        app.post(
+            "/api/v1/tickets",
+            &admin.token,
+            json!({"account_id": mine["id"], "module": "finance", "category": "bug",
+                   "priority": "p2", "subject": "报表慢"}),
+        )
+        .await,
+    )
+    .await;
+    let book = body(app.get("/api/v1/my-work/book", &csm.token).await).await;
+    let items = book["tickets"]["items"].as_array().unwrap();
+    let subjects: Vec<&str> = items.iter().map(|i| i["title"].as_str().unwrap()).collect();
+    assert_eq!(subjects.len(), 3, "{book}");
+    assert_eq!(subjects[2], "报表慢", "{book}");
+    assert!(
+        subjects[..2].iter().all(|s| s.contains("月结报错")),
+        "{book}"
+    );
+    let due: Vec<&str> = items
+        .iter()
+        .map(|i| i["due_at"].as_str().unwrap())
+        .collect();
+    assert!(due.windows(2).all(|w| w[0] <= w[1]), "{due:?}");
+    assert_eq!(book["tickets"]["more"], false);
+    for n in 0..4 {
+        body(
+            app.post(
+                "/api/v1/tickets",
+                &admin.token,
+                json!({"account_id": theirs["id"], "module": "finance", "category": "bug",
+                       "priority": "p1", "subject": format!("更多 {n}")}),
+            )
+            .await,
+        )
+        .await;
+    }
+    let theirs_now = body(app.get("/api/v1/tickets?limit=50", &admin.token).await).await;
+    for ticket in theirs_now["items"].as_array().unwrap() {
+        if ticket["assignee_id"] != json!(csm.id()) {
+            let r = app
+                .patch(
+                    &format!("/api/v1/tickets/{}", ticket["id"]),
+                    &admin.token,
+                    json!({"assignee_id": csm.id()}),
+                )
+                .await;
+            assert!(r.status().is_success());
+        }
+    }
+    let book = body(app.get("/api/v1/my-work/book", &csm.token).await).await;
+    assert_eq!(
+        book["tickets"]["items"].as_array().unwrap().len(),
+        5,
+        "{book}"
+    );
+    assert_eq!(book["tickets"]["more"], true, "{book}");
+    assert!(p2["id"].is_i64());
 }
 
 async fn digests(app: &TestApp) -> Vec<email_outbox::Model> {
