@@ -18,11 +18,23 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{json, Value};
-use server::entity::{accounts, email_outbox};
+use server::entity::integrations::deliveries;
+use server::entity::{
+    accounts, email_outbox, inbound_messages, job_claims, playbook_runs, tasks, tickets,
+};
 
 #[path = "../support/moto.rs"]
 mod moto;
 use moto::Moto;
+#[allow(dead_code)]
+#[path = "../api/mail_in/dovecot.rs"]
+mod dovecot;
+#[allow(dead_code)]
+#[path = "../api/receiver.rs"]
+mod receiver;
+#[allow(dead_code)]
+#[path = "../support/smtp.rs"]
+mod smtp;
 
 const PASSWORD: &str = "correct horse battery staple";
 const REPLICAS: usize = 3;
@@ -521,16 +533,89 @@ async fn spread_load_reaches_every_replica_and_a_logout_applies_on_all_drill() {
 
 /// `kill -9` of one replica during a write load through the balancer: the
 /// only failures are requests that were in flight on it at the kill (none
-/// begun after), and every acknowledged write is in the database.
+/// begun after), every acknowledged write is in the database, and the job
+/// lease it held (a mail channel it was fetching) is taken by another
+/// replica's scheduler once it lapses.
 #[test]
 fn a_killed_replica_fails_only_its_requests_in_flight() {
     drill(a_killed_replica_fails_only_its_requests_in_flight_drill());
 }
 
 async fn a_killed_replica_fails_only_its_requests_in_flight_drill() {
-    let cluster = Cluster::start().await;
+    let cluster = Cluster::start_with(&[("STEWARD_JOB_LEASE_SECONDS", "6".to_string())]).await;
     let client = client();
     let token = cluster.owner(&client, "kill@x.cn").await;
+    // A mail server that accepts connections and never answers: whoever
+    // fetches it holds the channel's lease for the 30 s IMAP timeout.
+    let tarpit = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let tarpit_port = tarpit.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = tarpit.accept().await {
+            held.push(socket);
+        }
+    });
+    let channel = ok(client
+        .post(format!("{}/api/v1/settings/mail-channels", cluster.base()))
+        .bearer_auth(&token)
+        .json(
+            &json!({"name": "慢", "address": "slow@vendor.cn", "kind": "imap",
+                       "imap_host": "127.0.0.1", "imap_port": tarpit_port, "imap_tls": false,
+                       "imap_username": "u", "imap_password": "p"}),
+        ))
+    .await;
+    let lease_key = format!(
+        "mail-fetch:channel:{}",
+        channel["channel"]["id"].as_i64().expect("the channel's id")
+    );
+    let db = cluster.db().await;
+    let holder = |db: &sea_orm::DatabaseConnection| {
+        let (db, key) = (db.clone(), lease_key.clone());
+        async move {
+            job_claims::Entity::find()
+                .filter(job_claims::Column::Key.eq(key))
+                .one(&db)
+                .await
+                .unwrap()
+                .filter(|c| c.lease_until > chrono::Utc::now())
+                .map(|c| c.owner.split(':').next().unwrap_or_default().to_string())
+        }
+    };
+    // Replica 2 fetches it now (an admin's "run now"), and so holds it.
+    let deadline = Instant::now() + Duration::from_secs(75);
+    loop {
+        let run = client
+            .post(format!(
+                "{}/api/v1/admin/jobs/mail-fetch/run",
+                cluster.replica(1)
+            ))
+            .bearer_auth(&token)
+            .json(&json!({}))
+            .send();
+        let run = tokio::spawn(run);
+        let mut held_by = None;
+        for _ in 0..30 {
+            held_by = holder(&db).await;
+            if held_by.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if held_by.as_deref() == Some("replica-2") {
+            break;
+        }
+        // Another replica's scheduled fetch took it first: try again.
+        if run.is_finished() {
+            let answer = run.await.unwrap().expect("an answer");
+            let status = answer.status();
+            let body = answer.text().await.unwrap_or_default();
+            assert!(status.is_success(), "run now: {status} {body}");
+        } else {
+            run.abort();
+        }
+        assert!(Instant::now() < deadline, "replica-2 never took the lease");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
     let workers = 8;
     let stop = Arc::new(AtomicBool::new(false));
     let work = tokio::spawn(load(
@@ -590,6 +675,25 @@ async fn a_killed_replica_fails_only_its_requests_in_flight_drill() {
     let stored = cluster.account_codes().await;
     let lost: Vec<_> = written.difference(&stored).collect();
     assert!(lost.is_empty(), "acknowledged but missing: {lost:?}");
+
+    // The dead replica's lease lapses (6 s) and the next scheduled
+    // mail-fetch (every minute) of another replica takes the channel.
+    let deadline = Instant::now() + Duration::from_secs(80);
+    let taken_by = loop {
+        if let Some(by) = holder(&db).await.filter(|by| by != "replica-2") {
+            break by;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nobody took over the dead replica's lease on {lease_key}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    eprintln!(
+        "the dead replica-2's lease on {lease_key} was taken by {taken_by} {:?} after the kill",
+        killed.elapsed()
+    );
+    db.close().await.ok();
 }
 
 /// Every replica in turn gets SIGTERM and is started again, under load:
@@ -632,4 +736,341 @@ async fn a_rolling_restart_under_load_fails_no_request_drill() {
     let stored = cluster.account_codes().await;
     let lost: Vec<_> = written.difference(&stored).collect();
     assert!(lost.is_empty(), "acknowledged but missing: {lost:?}");
+}
+
+/// A request through the balancer that must succeed; its JSON answer.
+async fn ok(request: reqwest::RequestBuilder) -> Value {
+    let response = request.send().await.expect("the request is answered");
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{status}: {body}");
+    body
+}
+
+/// A zone (`Etc/GMT±h`) where it is now between noon and 1 pm, so the
+/// digest's 08:30 has passed and the rest of the day is still "today".
+fn zone_at_noon() -> String {
+    use chrono::Timelike;
+    let hour = chrono::Utc::now().hour() as i32;
+    let mut offset = 12 - hour; // local = UTC + offset
+    if offset > 14 {
+        offset -= 24;
+    }
+    if offset < -12 {
+        offset += 24;
+    }
+    // Etc/GMT-8 is UTC+8: the sign is the other way round.
+    match offset {
+        0 => "Etc/GMT".to_string(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    }
+}
+
+const CONTACT: &str = "wang.fang@kehu.cn";
+
+fn raw_mail(message_id: &str, subject: &str) -> Vec<u8> {
+    format!(
+        "From: {CONTACT}\r\nTo: replicas@vendor.cn\r\nSubject: {subject}\r\n\
+         Message-ID: <{message_id}>\r\nDate: Mon, 7 Dec 2026 10:00:00 +0800\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\n系统报错，请尽快处理。\r\n"
+    )
+    .into_bytes()
+}
+
+/// Jobs on every replica: the three replicas run their own schedulers
+/// (every job, the daily ones ticking every 10 s on a slot a minute) for
+/// two minutes against a workload fed through the balancer: renewal
+/// reminders, playbook triggers, webhook and chat-bot events, mail to
+/// fetch from a real IMAP server (Dovecot), a digest. Afterwards every
+/// replica has run every job, and each e-mail (at a real SMTP server),
+/// webhook and chat delivery, ticket and task exists exactly once.
+#[test]
+fn every_job_on_every_replica_for_two_minutes_does_each_unit_once() {
+    drill(every_job_on_every_replica_for_two_minutes_does_each_unit_once_drill());
+}
+
+async fn every_job_on_every_replica_for_two_minutes_does_each_unit_once_drill() {
+    const MINUTES: u64 = 2;
+    let imap = dovecot::Dovecot::start();
+    let (smtp_port, sink) = smtp::start_smtp_on(0);
+    let cluster = Cluster::start_with(&[
+        ("STEWARD_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")),
+        ("STEWARD_WEBHOOKS_ALLOW_PRIVATE", "true".to_string()),
+        // Daily jobs: a slot every minute, looked for every 10 s.
+        ("STEWARD_RENEWAL_REMINDERS_CRON", "0 * * * * *".to_string()),
+        ("STEWARD_HEALTH_SCORES_CRON", "30 * * * * *".to_string()),
+        ("STEWARD_DAILY_TICK_CRON", "*/10 * * * * *".to_string()),
+        ("STEWARD_JOB_LEASE_SECONDS", "6".to_string()),
+    ])
+    .await;
+    let client = client();
+    let base = cluster.base();
+    let admin_email = "jobs-admin@x.cn";
+    let token = cluster.owner(&client, admin_email).await;
+    let post = |path: &str, body: Value| {
+        client
+            .post(format!("{base}/api/v1{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+    };
+    let me = ok(client.get(format!("{base}/api/v1/me")).bearer_auth(&token)).await;
+    let admin_id = me["user"]["id"].as_i64().unwrap();
+    ok(client
+        .patch(format!("{base}/api/v1/me"))
+        .bearer_auth(&token)
+        .json(&json!({"digest_opt_in": true})))
+    .await;
+    let mut calendar = ok(client
+        .get(format!("{base}/api/v1/calendar"))
+        .bearer_auth(&token))
+    .await;
+    calendar["time_zone"] = json!(zone_at_noon());
+    ok(client
+        .put(format!("{base}/api/v1/calendar"))
+        .bearer_auth(&token)
+        .json(&calendar))
+    .await;
+
+    let hooks = receiver::Receiver::start(200, "").await;
+    ok(post(
+        "/webhooks",
+        json!({"url": hooks.url, "events": ["renewal.due_soon", "ticket.created"]}),
+    ))
+    .await;
+    let chat = receiver::Receiver::start(200, r#"{"errcode":0,"errmsg":"ok"}"#).await;
+    ok(post(
+        "/settings/chat-bots",
+        json!({"name": "支持群", "kind": "wecom", "webhook_url": format!("{}?key=k", chat.url),
+               "rules": [{"events": ["ticket.created"]}]}),
+    ))
+    .await;
+    let step = |zh: &str, en: &str, offset: i64| {
+        json!({"title_zh": zh, "title_en": en, "task_type": "call", "priority": "high",
+               "day_offset": offset, "assignee": "account_owner"})
+    };
+    ok(post(
+        "/playbooks",
+        json!({"name": "续费前90天", "trigger": "renewal_due", "threshold": 90,
+               "steps": [step("回顾使用情况", "Review usage", 0),
+                         step("约续约会议", "Book the meeting", 7)]}),
+    ))
+    .await;
+    // Contracts ending in 30 days: their renewals are due, the 30-day
+    // reminder with them.
+    let ends_on = chrono::Utc::now().date_naive() + chrono::Duration::days(30);
+    let new_account = |n: usize| {
+        let post = &post;
+        async move {
+            let account = ok(post(
+                "/accounts",
+                json!({"name": format!("续约客户{n}"), "code": format!("7{n:03}"),
+                       "modules": ["finance"], "owner_id": admin_id}),
+            ))
+            .await;
+            ok(post(
+                "/contracts",
+                json!({"account_id": account["id"], "starts_on": ends_on - chrono::Duration::days(365),
+                       "ends_on": ends_on, "annual_value": "50000.00"}),
+            ))
+            .await;
+            account
+        }
+    };
+    let first = new_account(0).await;
+    ok(post(
+        &format!("/accounts/{}/contacts", first["id"]),
+        json!({"name": "王芳", "email": CONTACT, "title": "财务主管", "modules": ["finance"]}),
+    ))
+    .await;
+    ok(post(
+        "/settings/mail-channels",
+        json!({"name": "IMAP", "address": "replicas@vendor.cn", "kind": "imap",
+               "imap_host": "127.0.0.1", "imap_port": imap.port, "imap_tls": false,
+               "imap_username": dovecot::USER, "imap_password": dovecot::PASSWORD}),
+    ))
+    .await;
+    ok(post(
+        "/tasks",
+        json!({"account_id": first["id"], "title": "回访", "assignee_id": admin_id,
+               "due_at": (chrono::Utc::now() + chrono::Duration::minutes(30)).to_rfc3339()}),
+    ))
+    .await;
+
+    // Two minutes of work arriving while every replica's scheduler runs.
+    let started = Instant::now();
+    let mut accounts = 1;
+    let mut mails = 0;
+    let mut p1s = 0;
+    let mut round = 0;
+    while started.elapsed() < Duration::from_secs(MINUTES * 60) {
+        imap.deliver(&raw_mail(
+            &format!("replica-drill-{round}@kehu.cn"),
+            &format!("第{round}封"),
+        ));
+        mails += 1;
+        ok(post(
+            "/tickets",
+            json!({"account_id": first["id"], "module": "finance", "category": "bug",
+                   "priority": "p1", "subject": format!("P1 第{round}轮")}),
+        ))
+        .await;
+        p1s += 1;
+        if round % 3 == 2 {
+            new_account(accounts).await;
+            accounts += 1;
+        }
+        round += 1;
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    }
+
+    // Then the replicas finish what is left: the last mail is fetched
+    // within a minute, the outboxes drain.
+    let db = cluster.db().await;
+    let deadline = Instant::now() + Duration::from_secs(100);
+    loop {
+        let inbound = inbound_messages::Entity::find().all(&db).await.unwrap();
+        let fetched = inbound.len() == mails && inbound.iter().all(|m| m.ticket_id.is_some());
+        let mail_left = email_outbox::Entity::find()
+            .filter(email_outbox::Column::Status.is_in(["pending", "sending"]))
+            .all(&db)
+            .await
+            .unwrap();
+        let deliveries_left = deliveries::Entity::find()
+            .filter(deliveries::Column::Status.is_in(["pending", "sending"]))
+            .all(&db)
+            .await
+            .unwrap();
+        let runs = playbook_runs::Entity::find().all(&db).await.unwrap();
+        if fetched && mail_left.is_empty() && deliveries_left.is_empty() && runs.len() == accounts {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the work was not done: {} of {mails} messages fetched, {} mails and {} deliveries \
+             left, {} of {accounts} playbook runs",
+            inbound.len(),
+            mail_left.len(),
+            deliveries_left.len(),
+            runs.len()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // Wait for the in-flight sends' last answers to land at the sinks.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // Every replica ran every job on its own schedule.
+    for n in 1..=REPLICAS {
+        let log = std::fs::read_to_string(cluster.dir.join(format!("replica-{n}.log"))).unwrap();
+        for job in server::jobs::REGISTRY {
+            if job.name == "renewals-open" || job.name == "mail-retention" {
+                continue; // hourly
+            }
+            assert!(
+                log.lines()
+                    .any(|l| l.contains("job ran") && l.contains(&format!("\"{}\"", job.name))),
+                "replica-{n} never ran {}",
+                job.name
+            );
+        }
+    }
+
+    // Each e-mail queued went out, and reached the SMTP server once.
+    let mut received: std::collections::HashMap<String, usize> = Default::default();
+    for mail in sink.messages.lock().unwrap().iter() {
+        if let Some(id) = mail.header("Message-ID") {
+            *received.entry(id.trim().to_string()).or_default() += 1;
+        }
+    }
+    let queued = email_outbox::Entity::find().all(&db).await.unwrap();
+    let sent: Vec<&email_outbox::Model> = queued.iter().filter(|m| m.status == "sent").collect();
+    assert_eq!(sent.len(), queued.len(), "every mail sent");
+    for mail in &sent {
+        assert_eq!(
+            received.get(mail.message_id.trim()),
+            Some(&1),
+            "{} to {} ({:?}) went out once",
+            mail.message_id,
+            mail.to_addr,
+            mail.dedupe_key
+        );
+    }
+    let mut keys: std::collections::HashMap<&str, usize> = Default::default();
+    for mail in &queued {
+        if let Some(key) = mail.dedupe_key.as_deref() {
+            *keys.entry(key).or_default() += 1;
+        }
+    }
+    assert!(keys.values().all(|n| *n == 1), "{keys:?}");
+    // The digest job looks every five minutes (at :00, :05 …): within the
+    // drill's minutes it may come once, never twice.
+    let digests = keys.keys().filter(|k| k.starts_with("digest:")).count();
+    assert!(digests <= 1, "one digest at most: {keys:?}");
+    let reminders = keys.keys().filter(|k| k.starts_with("renewal")).count();
+    let to_admin = sent.iter().filter(|m| m.to_addr == admin_email).count();
+    assert!(
+        to_admin >= accounts,
+        "the owner's renewal reminders: {to_admin} mails for {accounts} accounts ({keys:?})"
+    );
+
+    // Mail fetched by three replicas: one ticket per message, each
+    // message flagged once.
+    let inbound = inbound_messages::Entity::find().all(&db).await.unwrap();
+    let mut opened: Vec<i64> = inbound.iter().filter_map(|m| m.ticket_id).collect();
+    opened.sort_unstable();
+    opened.dedup();
+    assert_eq!(opened.len(), mails, "one ticket per message");
+    assert_eq!(imap.seen(), mails, "each message flagged once fetched");
+    let all_tickets = tickets::Entity::find().all(&db).await.unwrap();
+    assert_eq!(all_tickets.len(), mails + p1s);
+
+    // Webhooks and chat: each delivery reached its receiver once.
+    let rows = deliveries::Entity::find().all(&db).await.unwrap();
+    assert!(rows.iter().all(|d| d.status == "delivered"), "{rows:?}");
+    let hook_rows = rows.iter().filter(|d| d.target_kind == "webhook").count();
+    let chat_rows = rows.iter().filter(|d| d.target_kind == "chat_bot").count();
+    let mut by_delivery: std::collections::HashMap<String, usize> = Default::default();
+    for request in hooks.requests() {
+        *by_delivery
+            .entry(request.headers["steward-delivery"].clone())
+            .or_default() += 1;
+    }
+    assert_eq!(by_delivery.len(), hook_rows);
+    assert!(by_delivery.values().all(|n| *n == 1), "{by_delivery:?}");
+    // ticket.created for every ticket, renewal.due_soon once per renewal.
+    assert_eq!(hook_rows, mails + p1s + accounts, "webhook deliveries");
+    assert_eq!(chat_rows, mails + p1s);
+    assert_eq!(chat.requests().len(), chat_rows);
+
+    // Playbooks: one run per account, its two tasks once each.
+    let runs = playbook_runs::Entity::find().all(&db).await.unwrap();
+    assert_eq!(runs.len(), accounts, "{runs:?}");
+    for run in &runs {
+        let made = tasks::Entity::find()
+            .filter(tasks::Column::PlaybookRunId.eq(run.id))
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(made.len(), 2, "run {}", run.id);
+    }
+    // The daily slots: one per workspace and minute, each done once (the
+    // key is unique), by whichever replica took it.
+    let slots = job_claims::Entity::find()
+        .filter(job_claims::Column::Key.starts_with("renewal-reminders:ws:"))
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(slots.len() >= MINUTES as usize, "{slots:?}");
+    eprintln!(
+        "{mails} mails fetched, {p1s} tickets, {accounts} renewals, {} e-mails ({reminders} reminders, \
+         {digests} digest), {hook_rows} webhook and {chat_rows} chat deliveries, {} daily slots; held by {:?}",
+        sent.len(),
+        slots.len(),
+        slots
+            .iter()
+            .map(|s| s.owner.split(':').next().unwrap_or_default().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+    );
+    db.close().await.ok();
 }
