@@ -75,30 +75,12 @@ echo "$(wc -l <"$VIEWS") distinct requests recorded in $VIEWS"
 # The queue as the web app first opens it.
 QUEUE=$(awk '$1 == "staff" && $2 ~ /^\/tickets\?limit=/ {print $2; exit}' "$VIEWS")
 
-ceiling_pid=""
-cleanup() {
-  scripts/cluster.sh stop >/dev/null 2>&1 || true
-  if [ -n "$ceiling_pid" ]; then kill "$ceiling_pid" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
+trap 'scripts/cluster.sh stop >/dev/null 2>&1 || true' EXIT
 
-# The ceiling: a bare actix-web + rusqlite keyset page, built apart.
-CEILING_SRC="$(cd .. && pwd)/shared/bench-ceiling"
-ceiling_rps=""
-if [ -d "$CEILING_SRC" ]; then
-  CEILING_DB="$BENCH_DIR/ceiling-1000000.db"
-  [ -f "$CEILING_DB" ] || python3 "$CEILING_SRC/gen.py" "$CEILING_DB" 1000000 >/dev/null
-  (cd "$CEILING_SRC" && CARGO_TARGET_DIR="$HOME/.cache/bench-ceiling" cargo build --release -q)
-  DB_PATH="$CEILING_DB" BIND="127.0.0.1:$CEILING_PORT" "$HOME/.cache/bench-ceiling/release/bench-ceiling" >/dev/null 2>&1 &
-  ceiling_pid=$!
-  CEILING_URL="http://127.0.0.1:$CEILING_PORT/api/tickets?status=1&after=0"
-  CEILING_TOKEN=0123456789abcdef0123456789abcdef01234567
-  until curl -fs -o /dev/null -H "Authorization: Bearer $CEILING_TOKEN" "$CEILING_URL"; do sleep 0.1; done
-  ceiling_rps=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Authorization: Bearer $CEILING_TOKEN" "$CEILING_URL" |
-    awk '/Requests\/sec/ {print $2}')
-  kill "$ceiling_pid" 2>/dev/null || true
-  ceiling_pid=""
-fi
+# The ceiling (../shared/bench-ceiling), measured in the same run.
+ceiling_line=$(CONNECTIONS=$CONNECTIONS DURATION=$DURATION CEILING_PORT=$CEILING_PORT \
+  BENCH_DIR=$BENCH_DIR scripts/bench-ceiling.sh)
+ceiling_rps=${ceiling_line%% *}
 
 scripts/cluster.sh start
 

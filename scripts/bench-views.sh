@@ -96,8 +96,7 @@ fi
 
 STEWARD_BIND="127.0.0.1:$PORT" STEWARD_LOG=warn STEWARD_SCHEDULER=false "$STEWARD" serve &
 pid=$!
-ceiling_pid=""
-trap 'kill $pid $ceiling_pid 2>/dev/null || true' EXIT
+trap 'kill $pid 2>/dev/null || true' EXIT
 wait_up "$BASE"
 login() {
   curl -fs -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
@@ -115,17 +114,6 @@ STEWARD_LOG=warn "$CAPTURE" "$DB_URL" "$STAFF" "$PORTAL" "$PASSWORD" >"$VIEWS"
 echo "$(wc -l <"$VIEWS") distinct requests recorded in $VIEWS"
 rss_after_capture=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 
-# The ceiling: a bare actix-web + rusqlite keyset page, built apart.
-CEILING_SRC="$(cd .. && pwd)/shared/bench-ceiling"
-ceiling_line=""
-if [ -d "$CEILING_SRC" ]; then
-  CEILING_DB="$BENCH_DIR/ceiling-1000000.db"
-  [ -f "$CEILING_DB" ] || python3 "$CEILING_SRC/gen.py" "$CEILING_DB" 1000000 >/dev/null
-  (cd "$CEILING_SRC" && CARGO_TARGET_DIR="$HOME/.cache/bench-ceiling" cargo build --release -q)
-  DB_PATH="$CEILING_DB" BIND="127.0.0.1:$CEILING_PORT" "$HOME/.cache/bench-ceiling/release/bench-ceiling" >/dev/null 2>&1 &
-  ceiling_pid=$!
-fi
-
 # wrk → "req/s p50 p99 errors"
 measure() {
   local token=$1 url=$2
@@ -133,16 +121,10 @@ measure() {
     awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
          /Non-2xx/ {err=$5} END {printf "%s %s %s %s", rps, p50, p99, (err==""?0:err)}'
 }
-ceiling_rps=""
-if [ -n "$ceiling_pid" ]; then
-  until curl -fs -o /dev/null "http://127.0.0.1:$CEILING_PORT/api/tickets?status=1&after=0" \
-    -H "Authorization: Bearer 0123456789abcdef0123456789abcdef01234567"; do sleep 0.1; done
-  ceiling_line=$(measure 0123456789abcdef0123456789abcdef01234567 \
-    "http://127.0.0.1:$CEILING_PORT/api/tickets?status=1&after=0")
-  ceiling_rps=${ceiling_line%% *}
-  kill "$ceiling_pid" 2>/dev/null || true
-  ceiling_pid=""
-fi
+# The ceiling (../shared/bench-ceiling), measured in the same run.
+ceiling_line=$(CONNECTIONS=$CONNECTIONS DURATION=$DURATION CEILING_PORT=$CEILING_PORT \
+  BENCH_DIR=$BENCH_DIR scripts/bench-ceiling.sh)
+ceiling_rps=${ceiling_line%% *}
 
 printf '\n%-8s %-78s %10s %9s %9s %7s %6s\n' role request req/s p50 p99 ceiling errors
 row() {

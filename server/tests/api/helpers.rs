@@ -14,6 +14,8 @@ pub const PASSWORD: &str = "correct horse battery";
 #[path = "../support/smtp.rs"]
 mod smtp;
 pub use smtp::{start_smtp_on, Mail, MailSink};
+#[path = "../support/workload.rs"]
+pub mod workload;
 
 fn start_smtp() -> (u16, MailSink) {
     start_smtp_on(0)
@@ -425,15 +427,7 @@ pub async fn confirm_via_outbox(db: &sea_orm::DatabaseConnection, base: &str, em
         .await
         .unwrap()
         .expect("a confirmation mail in the outbox");
-    let token = mail
-        .body_text
-        .split("/verify-email?token=")
-        .nth(1)
-        .unwrap()
-        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = smtp::link_token(&mail.body_text, "/verify-email?token=");
     let response = reqwest::Client::new()
         .post(format!("{base}/api/v1/auth/verify-email"))
         .json(&json!({ "token": token }))

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use server::entity::integrations::deliveries;
 use server::entity::{email_outbox, inbound_messages, playbook_runs, tasks, tickets};
 
+use crate::helpers::workload::{playbook_step as step, raw_mail, CONTACT};
 use crate::helpers::*;
 use crate::mail_in::dovecot::{self, Dovecot};
 use crate::receiver::Receiver;
@@ -21,28 +22,11 @@ use crate::receiver::Receiver;
 const ROUNDS: usize = 4;
 /// Accounts, each with a contract to remind of and a playbook to fire.
 const ACCOUNTS: usize = 4;
-const CONTACT: &str = "wang.fang@kehu.cn";
-
 async fn ok(response: reqwest::Response) -> Value {
     let status = response.status();
     let answer: Value = response.json().await.unwrap_or(Value::Null);
     assert!(status.is_success(), "{status}: {answer}");
     answer
-}
-
-fn step(zh: &str, en: &str, offset: i64) -> Value {
-    json!({"title_zh": zh, "title_en": en, "task_type": "call", "priority": "high",
-           "day_offset": offset, "assignee": "account_owner"})
-}
-
-fn raw_mail(message_id: &str, subject: &str) -> Vec<u8> {
-    format!(
-        "From: {CONTACT}\r\nTo: replicas@vendor.cn\r\nSubject: {subject}\r\n\
-         Message-ID: <{message_id}>\r\nDate: Mon, 7 Dec 2026 10:00:00 +0800\r\n\
-         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
-         Content-Transfer-Encoding: 8bit\r\n\r\n系统报错，请尽快处理。\r\n"
-    )
-    .into_bytes()
 }
 
 /// Every registered job, as the scheduler runs it, on `app`; the daily
@@ -305,10 +289,8 @@ async fn every_job_on_three_instances_does_each_unit_of_work_once() {
     // sinks (one per instance) exactly once.
     let mut received: HashMap<String, usize> = HashMap::new();
     for app in &apps {
-        for mail in app.mail.messages.lock().unwrap().iter() {
-            if let Some(id) = mail.header("Message-ID") {
-                *received.entry(id.trim().to_string()).or_default() += 1;
-            }
+        for (id, n) in app.mail.message_id_counts() {
+            *received.entry(id).or_default() += n;
         }
     }
     let queued: Vec<email_outbox::Model> = email_outbox::Entity::find()
@@ -316,18 +298,7 @@ async fn every_job_on_three_instances_does_each_unit_of_work_once() {
         .all(db)
         .await
         .unwrap();
-    let sent: Vec<&email_outbox::Model> = queued.iter().filter(|m| m.status == "sent").collect();
-    assert_eq!(sent.len(), queued.len(), "all sent");
-    for mail in &sent {
-        assert_eq!(
-            received.get(mail.message_id.trim()),
-            Some(&1),
-            "{} to {} ({:?}) went out once",
-            mail.message_id,
-            mail.to_addr,
-            mail.dedupe_key
-        );
-    }
+    let sent = crate::helpers::workload::each_sent_once(&received, &queued);
     let mut keys: HashMap<&str, usize> = HashMap::new();
     for mail in &queued {
         if let Some(key) = mail.dedupe_key.as_deref() {

@@ -35,6 +35,9 @@ mod receiver;
 #[allow(dead_code)]
 #[path = "../support/smtp.rs"]
 mod smtp;
+#[path = "../support/workload.rs"]
+mod workload;
+use workload::{playbook_step, raw_mail, CONTACT};
 
 const PASSWORD: &str = "correct horse battery staple";
 const REPLICAS: usize = 3;
@@ -187,15 +190,7 @@ impl Cluster {
             .await
             .unwrap()
             .expect("a confirmation mail in the outbox");
-        let token = mail
-            .body_text
-            .split("/verify-email?token=")
-            .nth(1)
-            .unwrap()
-            .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
-            .next()
-            .unwrap()
-            .to_string();
+        let token = smtp::link_token(&mail.body_text, "/verify-email?token=");
         let response = client
             .post(format!("{}/api/v1/auth/verify-email", self.base()))
             .json(&json!({ "token": token }))
@@ -767,18 +762,6 @@ fn zone_at_noon() -> String {
     }
 }
 
-const CONTACT: &str = "wang.fang@kehu.cn";
-
-fn raw_mail(message_id: &str, subject: &str) -> Vec<u8> {
-    format!(
-        "From: {CONTACT}\r\nTo: replicas@vendor.cn\r\nSubject: {subject}\r\n\
-         Message-ID: <{message_id}>\r\nDate: Mon, 7 Dec 2026 10:00:00 +0800\r\n\
-         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
-         Content-Transfer-Encoding: 8bit\r\n\r\n系统报错，请尽快处理。\r\n"
-    )
-    .into_bytes()
-}
-
 /// Jobs on every replica: the three replicas run their own schedulers
 /// (every job, the daily ones ticking every 10 s on a slot a minute) for
 /// two minutes against a workload fed through the balancer: renewal
@@ -846,15 +829,11 @@ async fn every_job_on_every_replica_for_two_minutes_does_each_unit_once_drill() 
                "rules": [{"events": ["ticket.created"]}]}),
     ))
     .await;
-    let step = |zh: &str, en: &str, offset: i64| {
-        json!({"title_zh": zh, "title_en": en, "task_type": "call", "priority": "high",
-               "day_offset": offset, "assignee": "account_owner"})
-    };
     ok(post(
         "/playbooks",
         json!({"name": "续费前90天", "trigger": "renewal_due", "threshold": 90,
-               "steps": [step("回顾使用情况", "Review usage", 0),
-                         step("约续约会议", "Book the meeting", 7)]}),
+               "steps": [playbook_step("回顾使用情况", "Review usage", 0),
+                         playbook_step("约续约会议", "Book the meeting", 7)]}),
     ))
     .await;
     // Contracts ending in 30 days: their renewals are due, the 30-day
@@ -977,25 +956,8 @@ async fn every_job_on_every_replica_for_two_minutes_does_each_unit_once_drill() 
     }
 
     // Each e-mail queued went out, and reached the SMTP server once.
-    let mut received: std::collections::HashMap<String, usize> = Default::default();
-    for mail in sink.messages.lock().unwrap().iter() {
-        if let Some(id) = mail.header("Message-ID") {
-            *received.entry(id.trim().to_string()).or_default() += 1;
-        }
-    }
     let queued = email_outbox::Entity::find().all(&db).await.unwrap();
-    let sent: Vec<&email_outbox::Model> = queued.iter().filter(|m| m.status == "sent").collect();
-    assert_eq!(sent.len(), queued.len(), "every mail sent");
-    for mail in &sent {
-        assert_eq!(
-            received.get(mail.message_id.trim()),
-            Some(&1),
-            "{} to {} ({:?}) went out once",
-            mail.message_id,
-            mail.to_addr,
-            mail.dedupe_key
-        );
-    }
+    let sent = workload::each_sent_once(&sink.message_id_counts(), &queued);
     let mut keys: std::collections::HashMap<&str, usize> = Default::default();
     for mail in &queued {
         if let Some(key) = mail.dedupe_key.as_deref() {

@@ -2,6 +2,7 @@
 //! that keeps every message it receives; shared by the API tests and the
 //! cluster drills.
 
+use std::collections::HashMap;
 use std::io;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -133,19 +134,36 @@ impl MailSink {
                     m.to.iter().any(|t| t.contains(to)) && m.body().contains(&marker)
                 });
                 if let Some(i) = found {
-                    let body = messages.remove(i).body();
-                    return body
-                        .split(&marker)
-                        .nth(1)
-                        .unwrap()
-                        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
-                        .next()
-                        .unwrap()
-                        .to_string();
+                    return link_token(&messages.remove(i).body(), &marker);
                 }
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("no mail to {to} with a {path} link arrived");
     }
+}
+
+impl MailSink {
+    /// How many times each Message-ID arrived.
+    pub fn message_id_counts(&self) -> HashMap<String, usize> {
+        let mut counts = HashMap::new();
+        for mail in self.messages.lock().unwrap().iter() {
+            if let Some(id) = mail.header("Message-ID") {
+                *counts.entry(id.trim().to_string()).or_default() += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// The token of the first link in `body` that contains `marker` (such as
+/// `/verify-email?token=`): what follows it, up to a space, quote or `<`.
+pub fn link_token(body: &str, marker: &str) -> String {
+    body.split(marker)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {marker} link in {body}"))
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .next()
+        .unwrap()
+        .to_string()
 }
