@@ -1329,3 +1329,63 @@ async fn a_mail_whose_processing_stopped_half_way_is_processed_again_once() {
     assert!(tickets.iter().any(|t| t["id"] == new_ticket));
     assert_eq!(w.comments(ticket).await.len(), comments_before);
 }
+
+/// A customer's mail names the installation it is about when that is
+/// clear: the account's only one, or the one whose site the mail names;
+/// with two sites and neither (or both) named, none.
+#[actix_web::test]
+async fn a_mail_ticket_names_the_installation_when_it_is_clear() {
+    let w = world(spawn_app().await).await;
+    let add = |site: &'static str, version: &'static str| {
+        let w = &w;
+        async move {
+            let r = w
+                .app
+                .post(
+                    &format!("/api/v1/accounts/{}/installations", w.account_id),
+                    &w.admin.token,
+                    json!({"site": site, "product": "K/3 WISE", "edition": "标准版",
+                           "version": version, "patch_level": "", "deployment": "on_premises",
+                           "server_os": "Windows Server 2019", "database": "SQL Server 2016",
+                           "modules": ["finance"], "seats": 5, "customisations": [],
+                           "integrations": [], "notes": ""}),
+                )
+                .await;
+            let status = r.status();
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            body["id"].as_i64().unwrap()
+        }
+    };
+    let installation_of = |opened: Value| {
+        let w = &w;
+        async move {
+            let id = opened["ticket_id"].as_i64().expect("a ticket");
+            let ticket = w.get(&format!("/api/v1/tickets/{id}")).await;
+            (ticket["installation_id"].as_i64(), ticket["installed_version"].clone())
+        }
+    };
+    let send = |n: &str, subject: &str, body: &str| {
+        mail(CONTACT, &format!("site-{n}@kehu.cn"), subject, body, &[])
+    };
+
+    let headquarters = add("上海总部", "V15.1").await;
+    let only = w.post(send("1", "凭证无法过账", "过账时报错。")).await;
+    assert_eq!(
+        installation_of(only).await,
+        (Some(headquarters), json!("V15.1")),
+        "the only installation"
+    );
+
+    let factory = add("苏州工厂", "V14.2").await;
+    let named = w
+        .post(send("2", "库存不对", "苏州工厂的库存数量和实际不一致。"))
+        .await;
+    assert_eq!(installation_of(named).await, (Some(factory), json!("V14.2")));
+    let neither = w.post(send("3", "报表打不开", "今天报表打不开。")).await;
+    assert_eq!(installation_of(neither).await.0, None);
+    let both = w
+        .post(send("4", "两地都慢", "上海总部和苏州工厂都很慢。"))
+        .await;
+    assert_eq!(installation_of(both).await.0, None);
+}

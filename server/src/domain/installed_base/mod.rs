@@ -17,7 +17,7 @@ pub mod upgrades;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use shared::installed_base::{
     validate_installation, Customisation, Installation, InstallationRequest, Integration,
@@ -390,6 +390,45 @@ pub async fn portal_list(db: &Db, actor: &PortalActor) -> AppResult<Vec<PortalIn
         })
         .collect()
 }
+
+/// The installation a customer's mail is about, as its ticket names it:
+/// the account's only installation, or else the one whose site the mail
+/// names (`text`: its subject and body), when exactly one site is named
+/// ("苏州工厂的凭证过账报错"); `None` when that leaves a doubt. With its
+/// version now, as [`for_ticket`].
+pub(crate) async fn named_in_mail<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    account_id: i64,
+    text: &str,
+) -> AppResult<Option<(i64, String)>> {
+    let all = installations::Entity::find()
+        .filter(installations::Column::WorkspaceId.eq(workspace_id))
+        .filter(installations::Column::AccountId.eq(account_id))
+        .order_by_asc(installations::Column::Id)
+        .limit(MAX_SITES_MATCHED)
+        .all(conn)
+        .await?;
+    let only = |m: &installations::Model| Some((m.id, m.sw_version.clone()));
+    if let [one] = all.as_slice() {
+        return Ok(only(one));
+    }
+    let named: Vec<&installations::Model> = all
+        .iter()
+        .filter(|m| {
+            let site = m.site.trim();
+            site.chars().count() >= 2 && text.contains(site)
+        })
+        .collect();
+    Ok(match named.as_slice() {
+        [one] => only(one),
+        _ => None,
+    })
+}
+
+/// An account with more installations than this is not searched for the
+/// site a mail names.
+const MAX_SITES_MATCHED: u64 = 200;
 
 /// The installation a new ticket names, checked to be the account's, and
 /// the version it runs now (the ticket keeps that snapshot; the queue

@@ -515,6 +515,14 @@ pub(crate) async fn mail_create(state: &AppState, mail: MailTicket) -> AppResult
     };
     let now = state.clock.now();
     let txn = state.db.write.begin().await?;
+    // The installation the mail is about, when that is clear.
+    let installation = crate::domain::installed_base::named_in_mail(
+        &txn,
+        mail.workspace_id,
+        mail.account_id,
+        &format!("{subject}\n{}", mail.description),
+    )
+    .await?;
     let model = insert_ticket_in(
         &txn,
         state,
@@ -534,7 +542,7 @@ pub(crate) async fn mail_create(state: &AppState, mail: MailTicket) -> AppResult
             // Outside agreement, a mail still opens a ticket (marked, with
             // no SLA): staff see it and decide; nothing is lost or bounced.
             channel: TicketChannel::Email,
-            installation: None,
+            installation,
         },
         now,
     )
