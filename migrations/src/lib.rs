@@ -60,6 +60,7 @@ mod m20261213_000810_service_rollup;
 mod m20261214_000200_job_claims;
 mod m20261215_000100_ticket_bridges_vendor;
 mod m20261215_000200_ticket_book_index;
+mod m20261215_000300_visit_report_pdf;
 
 pub struct Migrator;
 
@@ -120,6 +121,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261214_000200_job_claims::Migration),
             Box::new(m20261215_000100_ticket_bridges_vendor::Migration),
             Box::new(m20261215_000200_ticket_book_index::Migration),
+            Box::new(m20261215_000300_visit_report_pdf::Migration),
         ]
     }
 }

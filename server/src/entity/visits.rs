@@ -34,6 +34,9 @@ pub struct Model {
     pub signed_by: Option<i64>,
     /// The signed report's PDF on the ticket (`ticket_attachments`).
     pub report_attachment_id: Option<i64>,
+    /// When the signed report's PDF was written and delivered; `None`
+    /// while the server had no font to write it (`visit-reports` job).
+    pub report_pdf_at: Option<DateTimeUtc>,
     pub requested_by: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -118,6 +118,13 @@ pub const REGISTRY: &[JobSpec] = &[
         what: "fetches unseen mail of each IMAP mail channel into tickets and comments",
     },
     JobSpec {
+        name: "visit-reports",
+        schedule: Schedule::Every("45 */10 * * * *"),
+        at_start: true,
+        on_demand: true,
+        what: "delivers the PDF of visit reports signed while the server had no CJK font, once it has one",
+    },
+    JobSpec {
         name: "playbooks",
         schedule: Schedule::Every("15 * * * * *"),
         at_start: false,
@@ -255,6 +262,9 @@ async fn run_spec(state: &AppState, name: &str, scope: Scope) -> AppResult<JobRe
         }
         "mail-fetch" => {
             to_summary(crate::domain::mail_in::imap_fetch::run(state, workspace).await?)?
+        }
+        "visit-reports" => {
+            to_summary(crate::domain::visits::sign::deliver_pending(state, workspace).await?)?
         }
         "playbooks" => to_summary(crate::domain::playbooks::sweep(state, now, workspace).await?)?,
         "daily-digest" => {

@@ -1362,7 +1362,10 @@ async fn a_mail_ticket_names_the_installation_when_it_is_clear() {
         async move {
             let id = opened["ticket_id"].as_i64().expect("a ticket");
             let ticket = w.get(&format!("/api/v1/tickets/{id}")).await;
-            (ticket["installation_id"].as_i64(), ticket["installed_version"].clone())
+            (
+                ticket["installation_id"].as_i64(),
+                ticket["installed_version"].clone(),
+            )
         }
     };
     let send = |n: &str, subject: &str, body: &str| {
@@ -1381,7 +1384,10 @@ async fn a_mail_ticket_names_the_installation_when_it_is_clear() {
     let named = w
         .post(send("2", "库存不对", "苏州工厂的库存数量和实际不一致。"))
         .await;
-    assert_eq!(installation_of(named).await, (Some(factory), json!("V14.2")));
+    assert_eq!(
+        installation_of(named).await,
+        (Some(factory), json!("V14.2"))
+    );
     let neither = w.post(send("3", "报表打不开", "今天报表打不开。")).await;
     assert_eq!(installation_of(neither).await.0, None);
     let both = w

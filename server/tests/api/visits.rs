@@ -1335,4 +1335,46 @@ async fn without_a_usable_font_the_signature_is_kept_and_the_pdf_answers_409() {
     )
     .await;
     assert!(!files.to_string().contains("report.pdf"), "{files}");
+
+    // The report waits while there is no font …
+    let run = server::jobs::run(&app.app_state, "visit-reports")
+        .await
+        .unwrap();
+    assert_eq!(run.summary, json!({"delivered": 0, "waiting": 1}));
+    // … and once a replica has one, it is delivered: on the ticket and by
+    // mail with the PDF, once however often the job runs.
+    let url = app.app_state.config.database_url();
+    let fonted = spawn_app_at_with(t0(), |c| c.database_url = Some(url)).await;
+    let run = server::jobs::run(&fonted.app_state, "visit-reports")
+        .await
+        .unwrap();
+    assert_eq!(run.summary, json!({"delivered": 1, "waiting": 0}));
+    let run = server::jobs::run(&fonted.app_state, "visit-reports")
+        .await
+        .unwrap();
+    assert_eq!(run.summary, json!({"delivered": 0, "waiting": 0}));
+    server::jobs::run(&fonted.app_state, "email-outbox")
+        .await
+        .unwrap();
+    let mail = report_mail(&fonted, "boss-nofont@kehu.cn", v).await;
+    assert!(
+        mail.data.contains("application/pdf"),
+        "the PDF is attached now"
+    );
+    let files = body(
+        app.get(
+            &format!("/api/v1/tickets/{}/attachments", w.ticket),
+            &w.admin.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        files
+            .to_string()
+            .matches(&format!("visit-{v}-report.pdf"))
+            .count(),
+        1,
+        "{files}"
+    );
 }

@@ -7,9 +7,10 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    TransactionTrait,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use shared::texts::T;
 use shared::timeline::TimelineKind;
@@ -178,34 +179,11 @@ pub async fn sign(
     if existing.version != row.version || status_of(&existing)? != VisitStatus::Reported {
         return Err(AppError::conflict_on("status", T::VisitNotSignable));
     }
-    let attachment = match (existing.ticket_id, &report) {
-        (Some(ticket_id), Some(report)) => {
-            let ticket = crate::domain::tickets::find(&txn, actor.workspace_id, ticket_id).await?;
-            let file = crate::domain::tickets::attachments::Generated {
-                file_name: &file_name(id),
-                content_type: "application/pdf",
-                bytes: report,
-            };
-            Some(
-                crate::domain::tickets::attachments::attach_generated(
-                    state,
-                    &txn,
-                    &ticket,
-                    existing.engineer_id.unwrap_or(actor.user_id),
-                    &file,
-                    now,
-                )
-                .await?,
-            )
-        }
-        _ => None,
-    };
     let mut model: visits::ActiveModel = existing.clone().into();
     model.signed_name = Set(signed.signed_name.clone());
     model.signature_png = Set(signed.signature_png.clone());
     model.signed_at = Set(Some(signed_at));
     model.signed_by = Set(Some(actor.user_id));
-    model.report_attachment_id = Set(attachment.map(|a| a.id));
     model.status = Set(VisitStatus::Signed.as_str().into());
     model.updated_at = Set(now);
     model.version = Set(existing.version + 1);
@@ -222,15 +200,63 @@ pub async fn sign(
         now,
     )
     .await?;
+    let updated = deliver(state, &txn, updated, report.as_deref(), "visit-report", now).await?;
     let after = load(&txn, &updated).await?;
-    let tz = time_zone(&txn, actor.workspace_id).await?;
-    let time = when(updated.starts_at, updated.ends_at, tz);
+    txn.commit().await?;
+    state.mailer.kick();
+    Ok(to_portal(after))
+}
+
+/// Delivers a signed report in the signing's (or the catch-up's)
+/// transaction: with its PDF (`report`), attached to the visit's ticket and
+/// `report_pdf_at` set; then mailed to the customer's admins, with the PDF
+/// when there is one (dedupe keys `<key>:<visit>:<user>`).
+async fn deliver(
+    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
+    visit: visits::Model,
+    report: Option<&[u8]>,
+    key: &str,
+    now: DateTime<Utc>,
+) -> AppResult<visits::Model> {
+    let id = visit.id;
+    let mut visit = visit;
+    if let Some(report) = report {
+        let attachment = match visit.ticket_id {
+            Some(ticket_id) => {
+                let ticket =
+                    crate::domain::tickets::find(txn, visit.workspace_id, ticket_id).await?;
+                let file = crate::domain::tickets::attachments::Generated {
+                    file_name: &file_name(id),
+                    content_type: "application/pdf",
+                    bytes: report,
+                };
+                let author = visit.engineer_id.or(visit.signed_by).unwrap_or_default();
+                Some(
+                    crate::domain::tickets::attachments::attach_generated(
+                        state, txn, &ticket, author, &file, now,
+                    )
+                    .await?
+                    .id,
+                )
+            }
+            None => None,
+        };
+        let mut model: visits::ActiveModel = visit.into();
+        model.report_attachment_id = Set(attachment);
+        model.report_pdf_at = Set(Some(now));
+        visit = model.update(txn).await?;
+    }
+    let after = load(txn, &visit).await?;
+    let tz = time_zone(txn, visit.workspace_id).await?;
+    let time = when(visit.starts_at, visit.ends_at, tz);
     let link = format!(
         "{}/portal/visits/{id}",
         state.config.public_url.trim_end_matches('/')
     );
+    let signer = visit.signed_name.clone().unwrap_or_default();
     for (user, contact) in
-        contacts::customer_admins(&txn, actor.workspace_id, updated.account_id).await?
+        contacts::customer_admins(txn, visit.workspace_id, visit.account_id).await?
     {
         // The contact's own address first, else the login's.
         let email = contact
@@ -245,7 +271,7 @@ pub async fn sign(
                 account: &after.account_name,
                 time: &time,
                 engineer: after.engineer_name.as_deref().unwrap_or_default(),
-                signer: &name,
+                signer: &signer,
                 attached: report.is_some(),
                 link: link.clone(),
             },
@@ -253,24 +279,82 @@ pub async fn sign(
             user.mail_locale(),
         );
         let mut mail = letter.into_mail(
-            Some(actor.workspace_id),
+            Some(visit.workspace_id),
             email,
-            Some(format!("visit-report:{id}:{}", user.id)),
+            Some(format!("{key}:{id}:{}", user.id)),
         );
-        mail.attachment = report
-            .as_deref()
-            .map(|pdf| MailAttachment::binary(&file_name(id), "application/pdf", pdf));
+        mail.attachment =
+            report.map(|pdf| MailAttachment::binary(&file_name(id), "application/pdf", pdf));
         let to = CustomerMail {
-            account_id: updated.account_id,
+            account_id: visit.account_id,
             actor_id: None,
             about: Some(("visit", id)),
         };
-        mail_customer(&txn, &state.mailer, mail, None, to, now).await?;
+        mail_customer(txn, &state.mailer, mail, None, to, now).await?;
     }
-    txn.commit().await?;
-    state.mailer.kick();
-    Ok(to_portal(after))
+    Ok(visit)
 }
+
+/// What [`deliver_pending`] did.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct PendingReport {
+    /// Reports signed without their PDF, now delivered with it.
+    pub delivered: usize,
+    /// Still waiting: the server has no usable font.
+    pub waiting: usize,
+}
+
+/// The `visit-reports` job: the reports signed while the server had no CJK
+/// font get their PDF once it has one: attached to the ticket and mailed
+/// to the customer's admins, each once (a conditional update on
+/// `report_pdf_at` claims a visit; one replica wins).
+pub async fn deliver_pending(state: &AppState, workspace: Option<i64>) -> AppResult<PendingReport> {
+    let mut query = visits::Entity::find()
+        .filter(visits::Column::Status.eq(VisitStatus::Signed.as_str()))
+        .filter(visits::Column::ReportPdfAt.is_null());
+    if let Some(ws) = workspace {
+        query = query.filter(visits::Column::WorkspaceId.eq(ws));
+    }
+    let pending = query
+        .order_by_asc(visits::Column::Id)
+        .limit(PENDING_PER_RUN)
+        .all(&state.db.read)
+        .await?;
+    let mut report = PendingReport::default();
+    for visit in pending {
+        let pdf = match render(state, content(&state.db.read, &visit).await?).await? {
+            Ok(pdf) => pdf,
+            Err(_) => {
+                report.waiting += 1;
+                continue;
+            }
+        };
+        let now = state.clock.now();
+        let txn = state.db.write.begin().await?;
+        let claimed = visits::Entity::update_many()
+            .col_expr(visits::Column::ReportPdfAt, Expr::value(now))
+            .filter(visits::Column::Id.eq(visit.id))
+            .filter(visits::Column::ReportPdfAt.is_null())
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        let Some(visit) = visits::Entity::find_by_id(visit.id).one(&txn).await? else {
+            continue;
+        };
+        deliver(state, &txn, visit, Some(&pdf), "visit-report-pdf", now).await?;
+        txn.commit().await?;
+        report.delivered += 1;
+    }
+    if report.delivered > 0 {
+        state.mailer.kick();
+    }
+    Ok(report)
+}
+
+/// Reports delivered per run of the job, at most.
+const PENDING_PER_RUN: u64 = 50;
 
 /// The signed report's PDF, written anew from the stored visit (409 until
 /// it is signed, and while the server has no usable font).
