@@ -89,7 +89,8 @@ fn send(file: Download) -> HttpResponse {
             format!("attachment; filename*=UTF-8''{encoded}"),
         ))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(file.bytes)
+        .no_chunking(file.attachment.size_bytes.max(0) as u64)
+        .streaming(file.bytes)
 }
 
 /// Attaches a file to a ticket (images, PDF, Office documents, ZIP, text; ≤ 10 MiB;

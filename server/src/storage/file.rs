@@ -22,6 +22,9 @@ fn other(e: impl Into<anyhow::Error>) -> StorageError {
     StorageError::Other(e.into())
 }
 
+/// The size of the chunks a file is streamed in.
+const CHUNK: usize = 64 * 1024;
+
 fn io(key: &str, e: std::io::Error) -> StorageError {
     if e.kind() == ErrorKind::NotFound {
         StorageError::NotFound(key.to_string())
@@ -105,6 +108,22 @@ impl FileStore {
         tokio::fs::read(self.path_of(key)?)
             .await
             .map_err(|e| io(key, e))
+    }
+
+    pub(super) async fn get_stream(&self, key: &str) -> StorageResult<super::ByteStream> {
+        let file = tokio::fs::File::open(self.path_of(key)?)
+            .await
+            .map_err(|e| io(key, e))?;
+        let chunks = futures_util::stream::try_unfold(file, |mut file| async move {
+            let mut chunk = vec![0u8; CHUNK];
+            let n = file.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok(None);
+            }
+            chunk.truncate(n);
+            Ok(Some((bytes::Bytes::from(chunk), file)))
+        });
+        Ok(Box::pin(chunks))
     }
 
     pub(super) async fn head_bytes(&self, key: &str, len: u64) -> StorageResult<Vec<u8>> {

@@ -49,6 +49,10 @@ impl From<StorageError> for crate::error::AppError {
     }
 }
 
+/// A stored object's bytes as they arrive ([`Storage::get_stream`]).
+pub type ByteStream =
+    futures_util::stream::BoxStream<'static, Result<bytes::Bytes, std::io::Error>>;
+
 /// One stored object, as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
@@ -183,6 +187,17 @@ impl Storage {
         match &*self.backend {
             Backend::File(f) => f.get(key).await,
             Backend::S3(s) => s.get(key).await,
+        }
+    }
+
+    /// The object as a stream of chunks, for downloads: nothing is held
+    /// whole in memory. A missing object is `NotFound` here, before the
+    /// first chunk; a failure later ends the stream with an error.
+    pub async fn get_stream(&self, key: &str) -> StorageResult<ByteStream> {
+        check_key(key)?;
+        match &*self.backend {
+            Backend::File(f) => f.get_stream(key).await,
+            Backend::S3(s) => s.get_stream(key).await,
         }
     }
 

@@ -131,6 +131,19 @@ impl S3Store {
         Ok(bytes.to_vec())
     }
 
+    pub(super) async fn get_stream(&self, key: &str) -> StorageResult<super::ByteStream> {
+        use futures_util::StreamExt;
+        let found = self
+            .store
+            .get(&path_of(key)?)
+            .await
+            .map_err(|e| failed(key, e))?;
+        Ok(found
+            .into_stream()
+            .map(|chunk| chunk.map_err(std::io::Error::other))
+            .boxed())
+    }
+
     pub(super) async fn head_bytes(&self, key: &str, len: u64) -> StorageResult<Vec<u8>> {
         let path = path_of(key)?;
         let size = self

@@ -391,3 +391,52 @@ async fn stored_files_are_readable_by_the_server_alone() {
         Some("max-age=31536000")
     );
 }
+
+/// A file of several megabytes downloads whole, streamed from the store in
+/// chunks (nothing held whole in memory), with its length announced, to
+/// staff and to the customer alike.
+#[actix_web::test]
+async fn a_large_attachment_streams_whole_with_its_length() {
+    let app = spawn_app().await;
+    let admin = app.signup("W", "stream@x.cn").await;
+    let (_, alice) = app.portal_user(&admin, "alice@stream.cn", "1").await;
+    let t: Value = app
+        .post("/api/v1/portal/tickets", &alice.token, json!({"module": "finance", "category": "bug", "priority": "p2", "subject": "导出文件打不开"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = t["id"].as_i64().unwrap();
+    let mut body = PNG.to_vec();
+    body.extend((0..3_000_000u32).map(|i| (i % 251) as u8));
+    let response = upload(
+        &app,
+        &alice.token,
+        &format!("/api/v1/portal/tickets/{id}/attachments"),
+        "大截图.png",
+        "image/png",
+        body.clone(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let attachment: Value = response.json().await.unwrap();
+    for (token, path) in [
+        (
+            &admin.token,
+            format!("/api/v1/attachments/{}", attachment["id"]),
+        ),
+        (
+            &alice.token,
+            format!("/api/v1/portal/attachments/{}", attachment["id"]),
+        ),
+    ] {
+        let r = app.get(&path, token).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            r.headers()["content-length"].to_str().unwrap(),
+            body.len().to_string(),
+            "{path}"
+        );
+        assert_eq!(r.bytes().await.unwrap().to_vec(), body, "{path}");
+    }
+}

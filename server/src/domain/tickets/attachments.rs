@@ -381,16 +381,16 @@ pub async fn portal_list(
     list_of(state, actor.workspace_id, ticket_id, false).await
 }
 
-/// The attachment's metadata and bytes.
+/// The attachment's metadata and its bytes, streamed from the store.
 pub struct Download {
     pub attachment: Attachment,
-    pub bytes: Vec<u8>,
+    pub bytes: crate::storage::ByteStream,
 }
 
 async fn read(state: &AppState, model: ticket_attachments::Model) -> AppResult<Download> {
     let bytes = state
         .storage
-        .get(&object_key(&model.storage_key))
+        .get_stream(&object_key(&model.storage_key))
         .await
         .map_err(|e| {
             AppError::Internal(anyhow::anyhow!("attachment {} unreadable: {e}", model.id))
