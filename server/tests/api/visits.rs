@@ -258,6 +258,19 @@ fn report_mails(app: &TestApp, to: &str, v: i64) -> usize {
 }
 
 /// Waits (up to 10 s) for the mail to `to` with visit `v`'s report.
+/// The files on the world's ticket, as staff list them.
+async fn ticket_files(w: &World) -> Value {
+    body(
+        w.app
+            .get(
+                &format!("/api/v1/tickets/{}/attachments", w.ticket),
+                &w.admin.token,
+            )
+            .await,
+    )
+    .await
+}
+
 async fn report_mail(app: &TestApp, to: &str, v: i64) -> Mail {
     for _ in 0..200 {
         let found = app
@@ -502,14 +515,7 @@ async fn a_visit_goes_from_request_to_a_signed_pdf_mailed_once_and_kept_on_the_t
     }
 
     // Kept on the ticket, for staff and the customer.
-    let files = body(
-        app.get(
-            &format!("/api/v1/tickets/{}/attachments", w.ticket),
-            &w.admin.token,
-        )
-        .await,
-    )
-    .await;
+    let files = ticket_files(&w).await;
     let pdf_file = files
         .as_array()
         .unwrap()
@@ -1326,14 +1332,7 @@ async fn without_a_usable_font_the_signature_is_kept_and_the_pdf_answers_409() {
     // is put on the ticket.
     let mail = report_mail(app, "boss-nofont@kehu.cn", v).await;
     assert!(!mail.data.contains("application/pdf"), "no PDF to attach");
-    let files = body(
-        app.get(
-            &format!("/api/v1/tickets/{}/attachments", w.ticket),
-            &w.admin.token,
-        )
-        .await,
-    )
-    .await;
+    let files = ticket_files(&w).await;
     assert!(!files.to_string().contains("report.pdf"), "{files}");
 
     // The report waits while there is no font …
@@ -1361,14 +1360,7 @@ async fn without_a_usable_font_the_signature_is_kept_and_the_pdf_answers_409() {
         mail.data.contains("application/pdf"),
         "the PDF is attached now"
     );
-    let files = body(
-        app.get(
-            &format!("/api/v1/tickets/{}/attachments", w.ticket),
-            &w.admin.token,
-        )
-        .await,
-    )
-    .await;
+    let files = ticket_files(&w).await;
     assert_eq!(
         files
             .to_string()
