@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use shared::texts::T;
 use shared::timeline::TimelineKind;
-use shared::visits::{validate_signer, PortalVisit, SignReport, VisitSlot, VisitStatus};
+use shared::visits::{validate_signer, PortalVisit, SignReport, Visit, VisitSlot, VisitStatus};
 
 use super::pdf::{self, ReportContent};
 use super::{find, load, portal_visible, signature, status_of, to_portal, when};
@@ -200,8 +200,7 @@ pub async fn sign(
         now,
     )
     .await?;
-    let updated = deliver(state, &txn, updated, report.as_deref(), "visit-report", now).await?;
-    let after = load(&txn, &updated).await?;
+    let after = deliver(state, &txn, updated, report.as_deref(), "visit-report", now).await?;
     txn.commit().await?;
     state.mailer.kick();
     Ok(to_portal(after))
@@ -210,7 +209,8 @@ pub async fn sign(
 /// Delivers a signed report in the signing's (or the catch-up's)
 /// transaction: with its PDF (`report`), attached to the visit's ticket and
 /// `report_pdf_at` set; then mailed to the customer's admins, with the PDF
-/// when there is one (dedupe keys `<key>:<visit>:<user>`).
+/// when there is one (dedupe keys `<key>:<visit>:<user>`). The visit as
+/// delivered.
 async fn deliver(
     state: &AppState,
     txn: &sea_orm::DatabaseTransaction,
@@ -218,7 +218,7 @@ async fn deliver(
     report: Option<&[u8]>,
     key: &str,
     now: DateTime<Utc>,
-) -> AppResult<visits::Model> {
+) -> AppResult<Visit> {
     let id = visit.id;
     let mut visit = visit;
     if let Some(report) = report {
@@ -292,7 +292,7 @@ async fn deliver(
         };
         mail_customer(txn, &state.mailer, mail, None, to, now).await?;
     }
-    Ok(visit)
+    Ok(after)
 }
 
 /// What [`deliver_pending`] did.
@@ -321,6 +321,15 @@ pub async fn deliver_pending(state: &AppState, workspace: Option<i64>) -> AppRes
         .all(&state.db.read)
         .await?;
     let mut report = PendingReport::default();
+    // No font, nothing to write: the visits wait, unread.
+    let font = pdf::choose_font(
+        state.config.report_font.as_deref(),
+        state.config.report_font_index,
+    );
+    if font.is_err() {
+        report.waiting = pending.len();
+        return Ok(report);
+    }
     for visit in pending {
         let pdf = match render(state, content(&state.db.read, &visit).await?).await? {
             Ok(pdf) => pdf,
