@@ -61,6 +61,7 @@ mod m20261214_000200_job_claims;
 mod m20261215_000100_ticket_bridges_vendor;
 mod m20261215_000200_ticket_book_index;
 mod m20261215_000300_visit_report_pdf;
+mod m20261215_000400_inbound_stalled;
 
 pub struct Migrator;
 
@@ -122,6 +123,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000100_ticket_bridges_vendor::Migration),
             Box::new(m20261215_000200_ticket_book_index::Migration),
             Box::new(m20261215_000300_visit_report_pdf::Migration),
+            Box::new(m20261215_000400_inbound_stalled::Migration),
         ]
     }
 }

@@ -182,6 +182,18 @@ pub async fn resume_stalled(state: &AppState, workspace: Option<i64>) -> AppResu
         .all(&state.db.write)
         .await?;
     let mut report = ResumeReport::default();
+    // Their channels, read once.
+    let mut channel_ids: Vec<i64> = stalled.iter().map(|r| r.channel_id).collect();
+    channel_ids.sort_unstable();
+    channel_ids.dedup();
+    let channels: std::collections::HashMap<i64, mail_channels::Model> =
+        mail_channels::Entity::find()
+            .filter(mail_channels::Column::Id.is_in(channel_ids))
+            .all(&state.db.read)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
     for row in stalled {
         // The receipt time is the fence: of several replicas, one moves it.
         let taken = inbound_messages::Entity::update_many()
@@ -194,16 +206,13 @@ pub async fn resume_stalled(state: &AppState, workspace: Option<i64>) -> AppResu
         if taken.rows_affected != 1 {
             continue;
         }
-        let Some(channel) = mail_channels::Entity::find_by_id(row.channel_id)
-            .one(&state.db.read)
-            .await?
-        else {
+        let Some(channel) = channels.get(&row.channel_id) else {
             continue;
         };
         let outcome = match already_done(state, &row).await? {
             Some(outcome) => outcome,
             None => match parse(&row.raw) {
-                Ok(msg) => match handle(state, &channel, &msg, &row, None).await {
+                Ok(msg) => match handle(state, channel, &msg, &row, None).await {
                     Ok(outcome) => outcome,
                     Err(e) => failed(&row, e),
                 },
