@@ -26,6 +26,8 @@ use crate::error::AppResult;
 pub struct Lease {
     pub key: String,
     token: String,
+    /// Set by [`Lease::hold`] when a renewal finds the lease taken.
+    lost: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Lease {
@@ -73,6 +75,7 @@ impl Lease {
         Ok((taken == 1).then(|| Lease {
             key: key.to_string(),
             token,
+            lost: Default::default(),
         }))
     }
 
@@ -113,11 +116,20 @@ impl Lease {
                 out = &mut work => return out,
                 _ = tick.tick() => match self.renew(db, clock.now(), ttl).await {
                     Ok(true) => {}
-                    Ok(false) => tracing::warn!(key = %self.key, "a job's lease was lost; another replica holds it now"),
+                    Ok(false) => {
+                        self.lost.store(true, std::sync::atomic::Ordering::SeqCst);
+                        tracing::warn!(key = %self.key, "a job's lease was lost; another replica holds it now");
+                    }
                     Err(e) => tracing::warn!(key = %self.key, error = %e, "renewing a job's lease failed"),
                 },
             }
         }
+    }
+
+    /// Whether a renewal of [`Lease::hold`] found the lease taken by
+    /// another replica (work that can stop between steps should).
+    pub fn is_lost(&self) -> bool {
+        self.lost.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Gives the lease back, so the next run (here or elsewhere) may take

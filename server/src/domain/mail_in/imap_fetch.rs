@@ -9,7 +9,8 @@
 //! On several replicas, each channel is polled by one at a time: a run
 //! takes the channel's lease (`mail-fetch:channel:<id>` in `job_claims`,
 //! [`crate::domain::common::leases`]) for `job_lease_seconds`, renews it
-//! every third of that while it fetches (and checks it before each batch) and
+//! every third of that while it fetches (and stops before the next batch
+//! once a renewal finds it taken) and
 //! gives it back when done; a replica that finds the lease held skips the
 //! channel (`busy`). So two replicas never fetch, move or flag the same
 //! folder at once, and a replica killed mid-fetch holds the channel up
@@ -167,10 +168,8 @@ async fn fetch_channel(
         _ => None,
     };
     for chunk in uids.chunks(BATCH) {
-        if !lease
-            .renew(&state.db, state.clock.now(), state.config.job_lease())
-            .await?
-        {
+        // `Lease::hold` renews it; stop if a renewal found it taken.
+        if lease.is_lost() {
             anyhow::bail!("the channel's lease was lost (another replica took it over)");
         }
         let set = chunk
